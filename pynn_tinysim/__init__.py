@@ -1,0 +1,48 @@
+"""pyNN.tinysim: a PyNN backend over a vectorized NumPy engine.
+
+Use it as any PyNN backend::
+
+    import pyNN.tinysim as sim
+    sim.setup(timestep=0.1, rng_seed=42)
+    cells = sim.Population(100, sim.IF_curr_exp(i_offset=1.0))
+    cells.record("spikes")
+    sim.run(100.0)
+    spiketrains = cells.get_data().segments[0].spiketrains
+
+This module is the namespace users get (like pyNN/nest/__init__.py); the work
+is done in :mod:`pynn_tinysim.engine`.
+"""
+
+from pyNN import errors, random, space                            # noqa: F401
+from pyNN.network import Network                                  # noqa: F401
+from pyNN.random import NumpyRNG, GSLRNG, RandomDistribution      # noqa: F401
+from pyNN.space import Space                                      # noqa: F401
+from pyNN.connectors import *                                     # noqa: F401, F403
+from pyNN.recording import *                                      # noqa: F401, F403
+from pyNN.standardmodels import StandardCellType
+
+from .standardmodels.cells import *                               # noqa: F401, F403
+from .standardmodels.synapses import StaticSynapse                # noqa: F401
+from .populations import Population, PopulationView, Assembly     # noqa: F401
+from .projections import Projection                               # noqa: F401
+from .control import (                                            # noqa: F401
+    setup, end, run, run_until, run_for, reset, initialize,
+    get_current_time, get_time_step, get_min_delay, get_max_delay,
+    num_processes, rank,
+)
+from .procedural_api import create, connect, set, record, record_v, record_gsyn  # noqa: F401
+from .simulator import name as _simulator_name
+
+__version__ = "0.1.0"
+
+
+def name():
+    """The simulator's name, as other PyNN backends report theirs."""
+    return _simulator_name
+
+
+def list_standard_models():
+    """Return a list of all the StandardCellType classes available for this simulator."""
+    return [obj.__name__ for obj in globals().values()
+            if isinstance(obj, type) and issubclass(obj, StandardCellType)
+            and obj is not StandardCellType]

@@ -1,0 +1,82 @@
+"""Simulation control: setup, end, run, run_until, run_for, reset and state queries."""
+
+import logging
+
+from pyNN import common, errors
+from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DELAY
+from pyNN.recording import get_io
+
+from . import simulator
+
+logger = logging.getLogger("PyNN")
+
+#: max_delay when the user gives min_delay but not max_delay (as pyNN.nest)
+AUTO_MAX_DELAY = 10.0
+
+
+def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
+    """Initialise (or re-initialise) pyNN.tinysim; any existing network is destroyed.
+
+    `timestep`, `min_delay` and `max_delay` are in ms. ``min_delay='auto'`` means
+    one time step; ``max_delay='auto'`` means 10 ms.
+
+    Extra keyword arguments:
+
+    `rng_seed`:
+        seed for every random stream the simulator itself draws from (Poisson
+        sources...). The same seed gives the same spikes, bit for bit. Default:
+        a fresh random seed, readable afterwards as ``simulator.state.rng_seed``.
+
+    Other keyword arguments that other backends accept (``threads``,
+    ``spike_precision``, ``verbosity``...) are accepted and ignored, so scripts
+    written for them run unchanged.
+    """
+    max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    _check_time_argument("timestep", timestep)
+    common.setup(timestep, min_delay, **extra_params)
+    if min_delay == "auto":
+        min_delay = timestep
+    _check_time_argument("min_delay", min_delay)
+    if max_delay == "auto":
+        max_delay = max(AUTO_MAX_DELAY, min_delay)
+    _check_time_argument("max_delay", max_delay)
+    if max_delay < min_delay:
+        raise errors.InvalidParameterValueError(
+            f"max_delay ({max_delay} ms) must not be smaller than min_delay ({min_delay} ms)")
+    rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed"))
+    if rng_seed is not None:
+        rng_seed = int(rng_seed)
+    for name in extra_params:
+        if name not in ("max_delay", "rng_seed", "grng_seed"):
+            logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
+    simulator.state.configure(timestep, min_delay, max_delay, rng_seed)
+    return rank()
+
+
+def _check_time_argument(name, value):
+    try:
+        ok = float(value) > 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise errors.InvalidParameterValueError(
+            f"setup(): {name} must be a positive number of ms, not {value!r}")
+
+
+def end(compatible_output=True):
+    """Write data requested with record(..., to_file=...) and finish."""
+    for (population, variables, filename) in simulator.state.write_on_end:
+        io = get_io(filename)
+        population.write_data(io, variables)
+    simulator.state.write_on_end = []
+
+
+run, run_until = common.build_run(simulator)
+run_for = run
+
+reset = common.build_reset(simulator)
+
+initialize = common.initialize
+
+get_current_time, get_time_step, get_min_delay, get_max_delay, \
+    num_processes, rank = common.build_state_queries(simulator)

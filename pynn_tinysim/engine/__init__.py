@@ -1,0 +1,18 @@
+"""PyNN-agnostic NumPy simulation engine.
+
+Nothing in this package imports PyNN: it deals in arrays, integer time steps and
+the units PyNN uses (ms, mV, nA, nF, uS, Hz). The PyNN front end in
+:mod:`pynn_tinysim` translates populations and projections into calls on a
+:class:`~pynn_tinysim.engine.network.Network`.
+
+The pieces:
+
+- :mod:`.network`: the clock, the registry of neuron groups, the step loop;
+- :mod:`.groups`: the struct-of-arrays base class every neuron model shares;
+- :mod:`.lif`, :mod:`.izhikevich`, :mod:`.sources`: the model families;
+- :mod:`.propagators`: closed-form propagators for exact integration;
+- :mod:`.synapses`: connectivity (CSR by presynaptic neuron) and the delay ring buffer;
+- :mod:`.recorders`: preallocated recording of state variables and spikes.
+"""
+
+from .network import Network  # noqa: F401

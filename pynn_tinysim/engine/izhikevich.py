@@ -1,0 +1,43 @@
+"""The Izhikevich (2003) model with PyNN-standard semantics (NEST's ``izhikevich``).
+
+dv/dt = 0.04 v^2 + 5 v + 140 - u + I,  du/dt = a (b v - u),  I = 1000 * i_offset
+(i_offset in nA into the model's implicit 1 pF, as pyNN.nest and pyNN.brian2 do).
+Synapses are delta currents: an arriving weight (mV) is added to v.
+Integrated as NEST does with ``consistent_integration``: one forward-Euler step
+from (v, u) at t, input added, then v >= 30 mV -> spike, v = c, u += d.
+"""
+
+import numpy as np
+
+from .groups import NeuronGroup
+
+V_PEAK = 30.0  # mV; NEST's V_th for izhikevich
+
+
+class Izhikevich(NeuronGroup):
+    parameter_names = ("a", "b", "c", "d", "i_offset")
+    state_names = ("v", "u")
+    receptors = ("excitatory", "inhibitory")
+    recordable = ("v", "u")
+
+    def _compute_propagators(self, dt):
+        p = self.params
+        self._dt = dt
+        self._I = 1000.0 * p["i_offset"]
+        self._h_a = dt * p["a"]
+
+    def step(self, k, inputs):
+        s = self.state
+        v, u = s["v"], s["u"]
+        p = self.params
+        h = self._dt
+        dv = h * (0.04 * v * v + 5.0 * v + 140.0 - u + self._I)
+        u += self._h_a * (p["b"] * v - u)
+        v += dv
+        v += inputs[0]
+        v += inputs[1]
+        spiked = np.flatnonzero(v >= V_PEAK)
+        if spiked.size:
+            v[spiked] = p["c"][spiked]
+            u[spiked] += p["d"][spiked]
+        return spiked

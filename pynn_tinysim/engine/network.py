@@ -1,0 +1,213 @@
+"""The clock, the registry of neuron groups and synapses, and the step loop.
+
+One step, from t = k dt to t + dt (NEST's order):
+
+1. every neuron group advances its state by dt (:meth:`NeuronGroup.step`):
+   subthreshold dynamics with the synaptic state at t, then synaptic decay,
+   then the input due at t + dt is taken from the ring buffer into the
+   synaptic state, then threshold, reset and refractoriness; spikes are stamped
+   t + dt (grid-based spike times);
+2. the ring-buffer slot just read is cleared for reuse;
+3. the spikes are delivered: each synapse's weight goes into the ring-buffer
+   slot ``delay`` steps ahead of the spike stamp;
+4. (plasticity updates, once there are plastic synapses);
+5. recorders sample the state at t + dt and keep the spikes.
+
+The Python loop runs over steps and over model families, never over neurons,
+synapses or Populations.
+"""
+
+import numpy as np
+
+from .synapses import CompiledSynapses, SynapseBlock
+from .recorders import SignalRecorder, SpikeRecorder
+
+
+class Network:
+    """A whole simulation: groups of neurons, synapse blocks, clock, RNG streams."""
+
+    FIRST_ID = 1  # global neuron ids start at 1, as NEST's node ids do
+
+    def __init__(self, dt=0.1, seed=None):
+        self.dt = float(dt)
+        self.step_count = 0             # steps done since the last reset
+        self.groups = {}                # model class -> group
+        self.blocks = []                # SynapseBlock of every projection
+        self.next_id = self.FIRST_ID
+        self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else int(seed)
+        self._n_streams = 0
+        self._reset_count = 0
+        self._compiled = None
+        self._ring = None
+        self._layout = None
+
+    # --- building -------------------------------------------------------------
+
+    def add_neurons(self, model_class, n, parameters, initial_values):
+        """Create ``n`` neurons of ``model_class``; return (group, slice in group, ids)."""
+        group = self.groups.get(model_class)
+        if group is None:
+            group = self.groups[model_class] = model_class(self)
+        ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        self.next_id += n
+        index = group.add_neurons(ids, parameters, initial_values)
+        self._compiled = None
+        return group, index, ids
+
+    def new_synapse_block(self, receptor):
+        block = SynapseBlock(receptor)
+        self.blocks.append(block)
+        self._compiled = None
+        return block
+
+    def synapses_changed(self):
+        """Tell the network that weights, delays or connections changed."""
+        self._compiled = None
+
+    def new_stream_id(self):
+        """A serial number for one independent random stream (e.g. one source group)."""
+        self._n_streams += 1
+        return self._n_streams
+
+    def rng_for(self, *key):
+        """A numpy Generator determined by the network seed, the reset count and ``key``."""
+        return np.random.default_rng([self.seed, self._reset_count, *key])
+
+    # --- recording ------------------------------------------------------------
+
+    def record_signal(self, group, variable, local_indices, interval_steps):
+        recorder = group.recorders.get(variable)
+        if recorder is None:
+            recorder = group.recorders[variable] = SignalRecorder(group, variable, interval_steps)
+        elif recorder.interval != interval_steps:
+            raise ValueError("All neurons in a population must be recorded with the same "
+                             "sampling interval.")
+        recorder.add_indices(local_indices)
+
+    def record_spikes(self, group, local_indices):
+        if group.spike_recorder is None:
+            group.spike_recorder = SpikeRecorder(group)
+        group.spike_recorder.add_indices(local_indices)
+
+    # --- compiling ------------------------------------------------------------
+
+    def _compile(self, n_slots_needed):
+        """Lay out the ring buffer and put synapses into delivery order."""
+        groups = list(self.groups.values())
+        offsets, row_size = {}, 0
+        for g in groups:
+            offsets[g] = row_size
+            g.input_offset = row_size
+            row_size += len(g.receptors) * g.size
+        n_ids = self.next_id
+        id_group = np.full(n_ids, -1, np.int64)
+        id_local = np.zeros(n_ids, np.int64)
+        group_offset = np.zeros(len(groups), np.int64)
+        group_size = np.zeros(len(groups), np.int64)
+        receptor_index = []
+        for i, g in enumerate(groups):
+            id_group[g.ids] = i
+            id_local[g.ids] = np.arange(g.size)
+            group_offset[i] = offsets[g]
+            group_size[i] = g.size
+            receptor_index.append({r: j for j, r in enumerate(g.receptors)})
+
+        def input_position(block):
+            gi = id_group[block.post]
+            r = np.fromiter((receptor_index[j].get(block.receptor, -1) for j in range(len(groups))),
+                            np.int64, len(groups))
+            if (r[gi] < 0).any():
+                raise ValueError(f"receptor type {block.receptor!r} does not exist on a target")
+            return group_offset[gi] + r[gi] * group_size[gi] + id_local[block.post]
+
+        for block in self.blocks:
+            block.consolidate()
+        max_delay = max((int(b.delay_steps.max()) for b in self.blocks if b.delay_steps.size),
+                        default=1)
+        n_slots = max(max_delay + 1, n_slots_needed, 2)
+        self._rebuild_ring(groups, row_size, n_slots)
+        self._compiled = CompiledSynapses(self.blocks, n_ids, input_position, row_size, n_slots)
+
+    def _rebuild_ring(self, groups, row_size, n_slots):
+        """New ring buffer for a new layout, keeping input already in flight."""
+        ring = np.zeros((n_slots, row_size))
+        old = self._ring
+        if old is not None and self._layout is not None and old.any():
+            old_offsets, old_sizes, old_slots = self._layout
+            k = self.step_count
+            for g in groups:
+                if g not in old_offsets:
+                    continue
+                n_old = old_sizes[g]
+                R = len(g.receptors)
+                for j in range(old_slots):
+                    src = old[(k + j) % old_slots, old_offsets[g]:old_offsets[g] + R * n_old]
+                    dst = ring[(k + j) % n_slots, g.input_offset:g.input_offset + R * g.size]
+                    dst.reshape(R, g.size)[:, :n_old] = src.reshape(R, n_old)
+        self._ring = ring
+        self._layout = ({g: g.input_offset for g in groups}, {g: g.size for g in groups}, n_slots)
+        self._input_views = {
+            g: ring[:, g.input_offset:g.input_offset + len(g.receptors) * g.size]
+            .reshape(n_slots, len(g.receptors), g.size)
+            for g in groups}
+
+    # --- running --------------------------------------------------------------
+
+    def run(self, n_steps, max_delay_steps=1):
+        """Advance the simulation by ``n_steps`` time steps."""
+        if n_steps <= 0:
+            return
+        if self._compiled is None:
+            self._compile(max_delay_steps + 1)
+        dt = self.dt
+        k0 = self.step_count
+        groups = list(self.groups.values())
+        for g in groups:
+            g.prepare(dt)
+            g.start_run(k0, n_steps, dt)
+            if g.spike_recorder is not None:
+                g.spike_recorder.add_indices(np.zeros(0, np.int64))  # follow group growth
+            for rec in g.recorders.values():
+                rec.start_run(k0, n_steps)
+        signal_recorders = [rec for g in groups for rec in g.recorders.values()]
+        spiking = [(g, g.ids, g.spike_recorder, self._input_views[g]) for g in groups]
+        synapses = self._compiled
+        ring = self._ring
+        ring_flat = ring.reshape(-1)
+        n_slots = ring.shape[0]
+        has_synapses = synapses.size > 0
+
+        for k in range(k0, k0 + n_steps):
+            slot = (k + 1) % n_slots
+            fired = []
+            for g, ids, spike_rec, inputs in spiking:
+                spiked = g.step(k, inputs[slot])
+                if spiked.size:
+                    if spike_rec is not None:
+                        spike_rec.record(k + 1, spiked)
+                    if has_synapses:
+                        fired.append(ids[spiked])
+            ring[slot] = 0.0
+            if fired:
+                synapses.deliver(fired[0] if len(fired) == 1 else np.concatenate(fired),
+                                 k, ring_flat)
+            for rec in signal_recorders:
+                rec.sample(k + 1)
+        self.step_count = k0 + n_steps
+
+    @property
+    def t(self):
+        return self.step_count * self.dt
+
+    def reset(self):
+        """Back to t = 0: state variables to initial values, no input in flight, no data."""
+        self.step_count = 0
+        self._reset_count += 1
+        if self._ring is not None:
+            self._ring[:] = 0.0
+        for g in self.groups.values():
+            g.reset()
+            for rec in g.recorders.values():
+                rec.clear()
+            if g.spike_recorder is not None:
+                g.spike_recorder.clear()

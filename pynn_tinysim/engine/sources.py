@@ -1,0 +1,136 @@
+"""Spike sources: Poisson processes and explicit spike-time arrays.
+
+Sources have no input and no subthreshold state; each step they emit the
+spikes scheduled for it. Spikes are put on the same time grid as neuron spikes:
+a spike at time t is stamped ceil(t / dt) steps and is emitted by the step that
+ends at that stamp, so it reaches its targets at stamp * dt + delay (NEST's
+convention for spike_generator and poisson_generator).
+"""
+
+import numpy as np
+
+from .groups import NeuronGroup
+
+
+class _EventSource(NeuronGroup):
+    """A source whose spikes are a precomputed list of (step, neuron) events."""
+
+    recordable = ()
+
+    def _grow_internal_state(self, n):
+        self._event_steps = np.zeros(0, np.int64)
+        self._event_neurons = np.zeros(0, np.int64)
+        self._cursor = 0
+
+    def _compute_propagators(self, dt):
+        pass
+
+    def _set_events(self, steps, neurons, from_step):
+        order = np.argsort(steps, kind="stable")
+        self._event_steps = steps[order]
+        self._event_neurons = neurons[order]
+        self._cursor = int(np.searchsorted(self._event_steps, from_step))
+
+    def step(self, k, inputs):
+        steps = self._event_steps
+        lo = self._cursor
+        if lo >= steps.size or steps[lo] != k:
+            return _NO_SPIKES
+        hi = int(np.searchsorted(steps, k, side="right"))
+        self._cursor = hi
+        return self._event_neurons[lo:hi]
+
+
+_NO_SPIKES = np.zeros(0, np.int64)
+
+
+class SpikeArraySource(_EventSource):
+    """SpikeSourceArray: each neuron emits the spikes in its own list of times (ms)."""
+
+    parameter_names = ()
+
+    def __init__(self, network):
+        super().__init__(network)
+        self.spike_times = []  # one float array per neuron
+
+    def add_neurons(self, ids, parameters, initial_values):
+        index = super().add_neurons(ids, {}, initial_values)
+        self.spike_times.extend(np.asarray(t, float) for t in parameters["spike_times"])
+        return index
+
+    def set_spike_times(self, local_indices, spike_time_arrays):
+        for i, times in zip(local_indices, spike_time_arrays):
+            self.spike_times[i] = np.asarray(times, float)
+        self.invalidate()
+
+    def start_run(self, first_step, n_steps, dt):
+        counts = np.fromiter((t.size for t in self.spike_times), np.int64, self.size)
+        if counts.sum() == 0:
+            self._set_events(_NO_SPIKES, _NO_SPIKES, first_step)
+            return
+        times = np.concatenate(self.spike_times)
+        neurons = np.repeat(np.arange(self.size), counts)
+        stamps = np.ceil(times / dt - 1e-9).astype(np.int64)  # times on the grid stay put
+        self._set_events(stamps - 1, neurons, first_step)
+
+
+class PoissonSource(_EventSource):
+    """SpikeSourcePoisson: independent Poisson processes, active on (start, start + duration].
+
+    Spike times are drawn in continuous time window by window (``WINDOW_STEPS``
+    steps each) from a generator seeded by (network seed, group, window, epoch),
+    so a simulation split into several run() calls gives the same spikes as one
+    long run, and the same seed gives the same spikes bit for bit. Changing a
+    parameter or resetting starts a new epoch from the current step on.
+    """
+
+    parameter_names = ("rate", "start", "duration")
+    WINDOW_STEPS = 10000
+
+    def __init__(self, network):
+        super().__init__(network)
+        self._epoch = 0
+        self._window = None  # (first step, end step) of the events held
+        self._serial = network.new_stream_id()
+
+    def invalidate(self):
+        super().invalidate()
+        self._epoch += 1
+        self._window = None
+
+    def reset(self):
+        super().reset()
+        self._epoch += 1
+        self._window = None
+
+    def start_run(self, first_step, n_steps, dt):
+        self._dt = dt
+        if self._window is None or not (self._window[0] <= first_step < self._window[1]):
+            self._generate(first_step)
+        else:
+            self._cursor = int(np.searchsorted(self._event_steps, first_step))
+
+    def step(self, k, inputs):
+        if k >= self._window[1]:
+            self._generate(k)
+        return super().step(k, inputs)
+
+    def _generate(self, from_step):
+        """Draw the events of the window containing ``from_step`` (only those >= from_step)."""
+        W = self.WINDOW_STEPS
+        w = from_step // W
+        lo_step, hi_step = max(w * W, from_step), (w + 1) * W
+        dt = self._dt
+        rng = self.network.rng_for(self._serial, w, self._epoch)
+        p = self.params
+        # emission step e carries spikes with times in (e dt, (e + 1) dt]
+        t_lo = np.maximum(lo_step * dt, p["start"])
+        t_hi = np.minimum(hi_step * dt, p["start"] + p["duration"])
+        length = np.clip(t_hi - t_lo, 0.0, None)
+        counts = rng.poisson(p["rate"] * length / 1000.0)
+        neurons = np.repeat(np.arange(self.size), counts)
+        times = t_hi[neurons] - rng.random(neurons.size) * length[neurons]  # in (t_lo, t_hi]
+        steps = np.ceil(times / dt).astype(np.int64) - 1
+        np.clip(steps, lo_step, hi_step - 1, out=steps)
+        self._set_events(steps, neurons, from_step)
+        self._window = (w * W, hi_step)

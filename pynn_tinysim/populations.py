@@ -1,0 +1,187 @@
+"""Population, PopulationView and Assembly for pyNN.tinysim.
+
+A Population is a contiguous slice of the engine's neuron group for its model
+family; a PopulationView is a set of indices into that slice. Parameters and
+initial values are read and written straight in the group's arrays.
+"""
+
+import numpy as np
+
+from pyNN import common, errors
+from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
+from pyNN.standardmodels import StandardCellType
+
+from . import simulator
+from .recording import Recorder
+from .standardmodels.validation import check_values, check_spike_times
+
+
+class Assembly(common.Assembly):
+    __doc__ = common.Assembly.__doc__
+    _simulator = simulator
+
+
+class _EngineCellsMixin:
+    """Parameter and state access shared by Population and PopulationView.
+
+    Subclasses provide ``_group`` (the engine group) and ``_group_indices``
+    (indices of their cells in that group: a slice or an integer array).
+    """
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def _get_parameters(self, *names):
+        """A ParameterSpace of the PyNN parameters ``names`` (identity translation)."""
+        celltype = self.celltype
+        if celltype.computed_parameters_include(names):
+            native_names = celltype.get_native_names()
+        else:
+            native_names = celltype.get_native_names(*names)
+        return celltype.reverse_translate(self._get_native_parameters(*native_names))
+
+    def _get_native_parameters(self, *names):
+        group, index = self._group, self._group_indices
+        parameter_dict = {}
+        for name in names:
+            if name == "spike_times":
+                positions = np.arange(group.size)[index]
+                parameter_dict[name] = [Sequence(group.spike_times[i]) for i in positions]
+            else:
+                try:
+                    values = group.params[name][index]
+                except KeyError:
+                    raise errors.NonExistentParameterError(
+                        name, self.celltype, self.celltype.get_parameter_names()) from None
+                parameter_dict[name] = simplify(values.copy())
+        return ParameterSpace(parameter_dict, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        """``parameter_space`` holds native (= PyNN) names and values."""
+        parameter_space.evaluate(simplify=False)
+        group, index = self._group, self._group_indices
+        celltype_name = self.celltype.__class__.__name__
+        updates = {}
+        for name, value in parameter_space.items():
+            if name == "spike_times":
+                updates[name] = [check_spike_times(_sequence_values(v)) for v in value]
+            else:
+                try:
+                    value = np.asarray(value, dtype=float)
+                except (TypeError, ValueError):
+                    raise errors.InvalidParameterValueError(
+                        f"{celltype_name}: {name} must be numeric, not {value!r}") from None
+                check_values(celltype_name, name, value)
+                updates[name] = value
+        # all values checked before any is written: a bad one leaves the network as it was
+        for name, value in updates.items():
+            if name == "spike_times":
+                group.set_spike_times(np.arange(group.size)[index], value)
+            else:
+                group.set_parameter(index, name, value)
+
+    def _set_initial_value_array(self, variable, initial_values):
+        group = self._group
+        if variable not in group.state_names:
+            raise errors.NonExistentParameterError(
+                variable, self.celltype, list(self.celltype.default_initial_values))
+        values = initial_values.evaluate(simplify=False) if isinstance(initial_values, LazyArray) \
+            else np.asarray(initial_values, float)
+        values = np.broadcast_to(np.asarray(values, float), (self.size,))
+        if not np.isfinite(values).all():
+            raise errors.InvalidParameterValueError(
+                f"{self.celltype.__class__.__name__}: initial value of {variable} must be "
+                f"finite, got {values[~np.isfinite(values)][0]!r}")
+        group.set_initial_value(self._group_indices, variable, values)
+
+
+def _sequence_values(value):
+    if isinstance(value, Sequence):
+        return value.value
+    return np.asarray(value, dtype=float)
+
+
+class PopulationView(_EngineCellsMixin, common.PopulationView):
+    __doc__ = common.PopulationView.__doc__
+    _simulator = simulator
+    _assembly_class = Assembly
+
+    @property
+    def _group(self):
+        return self.grandparent._group
+
+    @property
+    def _group_indices(self):
+        grandparent = self.grandparent
+        return grandparent._group_indices.start + self.index_in_grandparent(np.arange(self.size))
+
+    @property
+    def initial_values(self):
+        parent_values = self.grandparent.initial_values
+        positions = self.index_in_grandparent(np.arange(self.size))
+        return {name: LazyArray(value.evaluate(simplify=False)[positions], shape=(self.size,))
+                for name, value in parent_values.items()}
+
+    def initialize(self, **initial_values):
+        """Set initial values of state variables for the cells of this view (see Population)."""
+        grandparent = self.grandparent
+        positions = self.index_in_grandparent(np.arange(self.size))
+        for variable, value in initial_values.items():
+            values = LazyArray(value, shape=(self.size,), dtype=float).evaluate(simplify=False)
+            self._set_initial_value_array(variable, values)
+            full = grandparent.initial_values[variable].evaluate(simplify=False).copy()
+            full[positions] = values
+            grandparent.initial_values[variable] = LazyArray(full, shape=full.shape)
+
+
+class Population(_EngineCellsMixin, common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def _create_cells(self):
+        network = simulator.state.require_setup()
+        celltype = self.celltype
+        engine_model = getattr(celltype, "engine_model", None)
+        if not isinstance(celltype, StandardCellType) or engine_model is None:
+            raise errors.NoModelAvailableError(
+                f"pyNN.tinysim has no model for cell type {celltype.__class__.__name__}; "
+                f"available: {', '.join(_available_models())}")
+        parameter_space = celltype.native_parameters
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        parameters = {}
+        for name, value in parameter_space.items():
+            if name == "spike_times":
+                parameters[name] = [check_spike_times(_sequence_values(v)) for v in value]
+            else:
+                value = np.asarray(value, dtype=float)
+                check_values(celltype.__class__.__name__, name, value)
+                parameters[name] = value
+        self._group, self._group_indices, ids = network.add_neurons(
+            engine_model, self.size, parameters, {})
+        self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
+        for cell in self.all_cells:
+            cell.parent = self
+        self._mask_local = np.ones((self.size,), bool)
+        simulator.state.id_counter = network.next_id
+
+    def id_to_index(self, id):
+        """Index (or indices) in this Population of the cell(s) with the given ID(s)."""
+        if isinstance(id, (int, np.integer)):
+            index = int(id) - int(self.first_id)
+            if not 0 <= index < self.size:
+                raise IndexError(f"ID {id} is not in Population {self.label!r}")
+            return index
+        ids = np.asarray(id, dtype=np.int64)
+        index = ids - int(self.first_id)
+        if ids.size and (index.min() < 0 or index.max() >= self.size):
+            raise IndexError(f"some IDs are not in Population {self.label!r}")
+        return index
+
+
+def _available_models():
+    from .standardmodels import cells
+    return sorted(name for name, obj in vars(cells).items()
+                  if isinstance(obj, type) and hasattr(obj, "engine_model"))

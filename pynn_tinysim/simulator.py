@@ -1,0 +1,98 @@
+"""Global simulator state for pyNN.tinysim: the clock, the RNG seed, the engine network.
+
+As in PyNN's other backends (pyNN/nest/simulator.py, pyNN/mock/simulator.py),
+this module holds the single ``state`` object that the front-end classes share,
+and the ``ID`` class of cell identifiers.
+"""
+
+import numpy as np
+
+from pyNN import common, errors
+
+from .engine import Network
+
+name = "tinysim"
+
+
+class ID(int, common.IDMixin):
+    """A cell identifier: an int (the engine's global neuron id) that knows its Population."""
+
+    def __init__(self, n):
+        int.__init__(n)
+        common.IDMixin.__init__(self)
+
+
+class State(common.control.BaseState):
+    """The simulation as PyNN sees it; the work is done by ``self.network``."""
+
+    def __init__(self):
+        common.control.BaseState.__init__(self)
+        self.mpi_rank = 0
+        self.num_processes = 1
+        self.network = None
+        self.dt = 0.1
+        self.min_delay = 0.1
+        self.max_delay = 10.0
+        self.rng_seed = None
+        self.segment_counter = -1
+        self.recorders = set()
+
+    # --- set-up ---------------------------------------------------------------
+
+    def configure(self, dt, min_delay, max_delay, rng_seed):
+        self.dt = float(dt)
+        self.min_delay = float(min_delay)
+        self.max_delay = float(max_delay)
+        self.rng_seed = rng_seed
+        self.clear()
+
+    def clear(self):
+        """Destroy the network; start afresh with the present settings."""
+        self.network = Network(dt=self.dt, seed=self.rng_seed)
+        self.rng_seed = self.network.seed
+        self.recorders = set()
+        self.id_counter = Network.FIRST_ID
+        self.segment_counter = -1
+        self.write_on_end = []
+        self.reset()
+
+    def require_setup(self):
+        if self.network is None:
+            raise errors.InvalidModelError(
+                "pyNN.tinysim: call setup() before building or running a network "
+                "(e.g. sim.setup(timestep=0.1)).")
+        return self.network
+
+    # --- time -----------------------------------------------------------------
+
+    @property
+    def t(self):
+        return 0.0 if self.network is None else self.network.t
+
+    def steps_for(self, duration, what="duration"):
+        """Number of whole time steps in ``duration`` ms (within floating-point error)."""
+        n = duration / self.dt
+        n_round = int(np.rint(n))
+        if abs(n - n_round) > 1e-6 * max(1.0, abs(n)):
+            n_round = int(np.ceil(n))
+        return n_round
+
+    def run(self, simtime):
+        self.run_until(self.t + simtime)
+
+    def run_until(self, tstop):
+        network = self.require_setup()
+        n_steps = self.steps_for(tstop - self.t)
+        self.running = True
+        network.run(n_steps, max_delay_steps=self.steps_for(self.max_delay))
+
+    def reset(self):
+        """Back to t = 0 with a new Segment; network structure and parameters kept."""
+        if self.network is not None:
+            self.network.reset()
+        self.running = False
+        self.t_start = 0
+        self.segment_counter += 1
+
+
+state = State()
