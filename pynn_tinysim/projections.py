@@ -81,22 +81,30 @@ class Projection(common.Projection):
     # --- building ---------------------------------------------------------------
 
     def _delay_steps(self, delays):
-        """Delays (ms) -> whole steps, rounded to the nearest step and range-checked."""
+        """Delays (ms) -> whole steps, range-checked after rounding, as NEST does.
+
+        Halves round up (NEST converts times to integer tics, then to steps), and it
+        is the rounded delay that must lie within [min_delay, max_delay].
+        """
         state = simulator.state
         delays = np.asarray(delays, dtype=float)
-        steps = np.rint(delays / state.dt).astype(np.int64)
-        if delays.size:
-            lo, hi = delays.min(), delays.max()
-            tolerance = 1e-9 * max(1.0, hi)
-            if not np.isfinite(delays).all() or lo < state.min_delay - tolerance:
-                bad = lo if np.isfinite(lo) else delays[~np.isfinite(delays)][0]
+        if not np.isfinite(delays).all():
+            raise errors.ConnectionError(
+                f"delay must be a finite number of ms, got {delays[~np.isfinite(delays)].flat[0]!r}")
+        steps = np.floor(delays / state.dt + 0.5 + 1e-9).astype(np.int64)
+        if steps.size:
+            min_steps = max(int(round(state.min_delay / state.dt)), 1)
+            max_steps = int(round(state.max_delay / state.dt))
+            if steps.min() < min_steps:
+                bad = delays.flat[int(np.argmin(steps))]
                 raise errors.ConnectionError(
-                    f"delay={bad!r} ms is below the minimum delay min_delay={state.min_delay} ms "
-                    f"(time step {state.dt} ms); set setup(min_delay=...) lower or use longer "
-                    "delays")
-            if hi > state.max_delay + tolerance:
+                    f"delay={float(bad)!r} ms is below the minimum delay "
+                    f"min_delay={state.min_delay} ms (time step {state.dt} ms); "
+                    "use longer delays or set setup(min_delay=...) lower")
+            if steps.max() > max_steps:
+                bad = delays.flat[int(np.argmax(steps))]
                 raise errors.ConnectionError(
-                    f"delay={hi!r} ms exceeds max_delay={state.max_delay} ms; "
+                    f"delay={float(bad)!r} ms exceeds max_delay={state.max_delay} ms; "
                     "pass a larger max_delay to setup()")
         return steps
 
