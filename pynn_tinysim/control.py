@@ -32,17 +32,21 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     written for them run unchanged.
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
+    # checked here, before pyNN.common.setup, so that bad values give PyNN errors
     _check_time_argument("timestep", timestep)
-    common.setup(timestep, min_delay, **extra_params)
     if min_delay == "auto":
         min_delay = timestep
     _check_time_argument("min_delay", min_delay)
+    if min_delay < timestep * (1 - 1e-9):
+        raise errors.InvalidParameterValueError(
+            f"setup(): min_delay={min_delay} ms must not be smaller than timestep={timestep} ms")
     if max_delay == "auto":
         max_delay = max(AUTO_MAX_DELAY, min_delay)
     _check_time_argument("max_delay", max_delay)
     if max_delay < min_delay:
         raise errors.InvalidParameterValueError(
-            f"max_delay ({max_delay} ms) must not be smaller than min_delay ({min_delay} ms)")
+            f"setup(): max_delay={max_delay} ms must not be smaller than min_delay={min_delay} ms")
+    common.setup(timestep, min_delay, **extra_params)
     rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed"))
     if rng_seed is not None:
         rng_seed = int(rng_seed)
