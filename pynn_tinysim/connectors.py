@@ -4,7 +4,8 @@ PyNN's generic connectors call ``Projection._convergent_connect`` once per
 postsynaptic cell, which is correct for every connector but costs Python time
 per cell. For AllToAll, OneToOne and FixedProbability -- the bulk of real
 models -- :func:`fast_connect` builds all connections with a few array
-operations instead. Any other connector (or option, such as
+operations instead. SmallWorldConnector, which PyNN itself leaves
+unimplemented, is built here too (see :func:`_small_world_pairs`). Any other connector (or option, such as
 ``allow_self_connections='NoMutual'``) falls back to PyNN's generic code.
 
 FixedProbability draws exactly the random numbers PyNN's generic code draws,
@@ -45,6 +46,9 @@ def fast_connect(connector, projection):
           and isinstance(connector.rng, NumpyRNG)):
         pre, post = _bernoulli_pairs(connector.rng, projection.pre.size, projection.post.size,
                                      connector.p_connect)
+    elif (kind is connectors.SmallWorldConnector
+          and isinstance(connector.allow_self_connections, bool)):
+        pre, post = _small_world_pairs(connector, projection)
     else:
         return False
     if not getattr(connector, "allow_self_connections", True):
@@ -78,6 +82,59 @@ def _bernoulli_pairs(rng, n_pre, n_post, p):
         empty = np.zeros(0, np.int64)
         return empty, empty
     return np.concatenate(pres), np.concatenate(posts)
+
+
+def _small_world_pairs(connector, projection):
+    """Watts-Strogatz style small world: local connections, each rewired with a probability.
+
+    Every pair closer than ``degree`` (in the projection's Space) is connected;
+    with ``n_connections`` given, each presynaptic cell is instead connected to
+    its ``n_connections`` nearest cells (ties broken by index). Then each
+    connection, with probability ``rewiring``, gets a new postsynaptic cell drawn
+    uniformly (never the presynaptic cell itself when self-connections are not
+    allowed). Random numbers come from the connector's RNG.
+    """
+    rng = connector.rng
+    n_pre, n_post = projection.pre.size, projection.post.size
+    distances = np.asarray(connector._generate_distance_map(projection).evaluate(), float)
+    distances = distances.reshape(n_pre, n_post)
+    if not connector.allow_self_connections:
+        same = projection._pre_ids[:, None] == projection._post_ids[None, :]
+        distances = np.where(same, np.inf, distances)
+    if connector.n_connections is None:
+        pre, post = np.nonzero(distances < float(connector.d_expression.split("<")[1]))
+    else:
+        n = int(connector.n_connections)
+        if n > np.isfinite(distances).sum(axis=1).min():
+            raise errors.ConnectionError(
+                f"SmallWorldConnector: n_connections={n} is more than the cells available")
+        nearest = np.argsort(distances, axis=1, kind="stable")[:, :n]
+        pre, post = np.repeat(np.arange(n_pre), n), nearest.ravel()
+    if connector.rewiring > 0 and pre.size:
+        rewire = np.asarray(rng.next(pre.size, "uniform", {"low": 0.0, "high": 1.0})) \
+            < connector.rewiring
+        n_new = int(rewire.sum())
+        if n_new:
+            new_post = np.asarray(rng.next(n_new, "uniform", {"low": 0.0, "high": 1.0}))
+            new_post = np.minimum((new_post * n_post).astype(np.int64), n_post - 1)
+            if not connector.allow_self_connections:
+                # draw among the n_post - 1 cells other than the presynaptic one
+                self_post = _indices_of_ids(projection._post_ids, projection._pre_ids[pre[rewire]])
+                new_post = np.minimum((new_post * (n_post - 1) // n_post), n_post - 2)
+                has_self = self_post >= 0
+                new_post[has_self & (new_post >= self_post)] += 1
+            post = post.copy()
+            post[rewire] = new_post
+    order = np.lexsort((pre, post))
+    return pre[order], post[order]
+
+
+def _indices_of_ids(all_ids, ids):
+    """Position of each id in ``all_ids``, -1 where absent."""
+    order = np.argsort(all_ids, kind="stable")
+    pos = np.clip(np.searchsorted(all_ids, ids, sorter=order), 0, max(all_ids.size - 1, 0))
+    found = all_ids[order[pos]] == ids
+    return np.where(found, order[pos], -1)
 
 
 def _connect_pairs(connector, projection, pre, post):

@@ -333,10 +333,45 @@ def test_small_world():
                                                      allow_self_connections=False,
                                                      rng=NumpyRNG(seed=1)),
                              sim.StaticSynapse(weight=0.1))
-    except NotImplementedError:  # what PyNN/NEST do: acceptable
+    except NotImplementedError:  # what PyNN/NEST do: acceptable there, not in tinysim
+        assert SIM != "tinysim", "pyNN.tinysim implements SmallWorldConnector"
         sim.end()
         return
     assert pairs(prj) == sorted((i, j) for i in range(8) for j in range(8) if 0 < abs(i - j) < 1.5)
+    sim.end()
+
+
+@tinysim_only
+@settings(max_examples=10, deadline=None)
+@given(rewiring=st.floats(0.05, 1.0), seed=st.integers(0, 10**6))
+def test_small_world_rewiring_keeps_count_and_avoids_self(rewiring, seed):
+    setup()
+    ring = sim.Population(60, sim.IF_curr_exp(), structure=Line(dx=1.0))
+    local = sim.Projection(ring, ring, sim.SmallWorldConnector(
+        degree=3.5, rewiring=0.0, allow_self_connections=False, rng=NumpyRNG(seed=seed)),
+        sim.StaticSynapse(weight=0.1))
+    rewired = sim.Projection(ring, ring, sim.SmallWorldConnector(
+        degree=3.5, rewiring=rewiring, allow_self_connections=False, rng=NumpyRNG(seed=seed)),
+        sim.StaticSynapse(weight=0.1))
+    assert len(rewired) == len(local)
+    rewired_pairs = pairs(rewired)
+    assert all(i != j for i, j in rewired_pairs)
+    n_long = sum(1 for i, j in rewired_pairs if abs(i - j) > 3.5)
+    # a rewired edge lands farther than 'degree' with probability ~ 1 - 7/60
+    expected = rewiring * len(local) * (1 - 7 / 60)
+    assert abs(n_long - expected) <= 5 * np.sqrt(expected + 1) + 2
+    sim.end()
+
+
+@tinysim_only
+def test_small_world_n_connections_gives_that_out_degree():
+    setup()
+    ring = sim.Population(30, sim.IF_curr_exp(), structure=Line(dx=1.0))
+    prj = sim.Projection(ring, ring, sim.SmallWorldConnector(
+        degree=2.0, rewiring=0.2, n_connections=4, allow_self_connections=False,
+        rng=NumpyRNG(seed=5)), sim.StaticSynapse(weight=0.1))
+    out_degree = np.bincount([i for i, _ in pairs(prj)], minlength=30)
+    assert (out_degree == 4).all()
     sim.end()
 
 
