@@ -17,8 +17,9 @@ AUTO_MAX_DELAY = 10.0
 def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
     """Initialise (or re-initialise) pyNN.tinysim; any existing network is destroyed.
 
-    `timestep`, `min_delay` and `max_delay` are in ms. ``min_delay='auto'`` means
-    one time step; ``max_delay='auto'`` means 10 ms.
+    `timestep`, `min_delay` and `max_delay` are in ms. ``min_delay='auto'`` allows
+    delays down to one time step, and get_min_delay() then reports the shortest
+    delay of the connections made (as pyNN.nest does); ``max_delay='auto'`` means 10 ms.
 
     Extra keyword arguments:
 
@@ -34,7 +35,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     # checked here, before pyNN.common.setup, so that bad values give PyNN errors
     _check_time_argument("timestep", timestep)
-    if min_delay == "auto":
+    min_delay_auto = min_delay == "auto"
+    if min_delay_auto:
         min_delay = timestep
     _check_time_argument("min_delay", min_delay)
     if min_delay < timestep * (1 - 1e-9):
@@ -53,7 +55,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     for name in extra_params:
         if name not in ("max_delay", "rng_seed", "grng_seed"):
             logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
-    simulator.state.configure(timestep, min_delay, max_delay, rng_seed)
+    simulator.state.configure(timestep, min_delay, max_delay, rng_seed,
+                              min_delay_auto=min_delay_auto)
     return rank()
 
 
@@ -82,5 +85,19 @@ reset = common.build_reset(simulator)
 
 initialize = common.initialize
 
-get_current_time, get_time_step, get_min_delay, get_max_delay, \
+get_current_time, get_time_step, _get_configured_min_delay, get_max_delay, \
     num_processes, rank = common.build_state_queries(simulator)
+
+
+def get_min_delay():
+    """Return the minimum synaptic delay in ms.
+
+    After ``setup(min_delay='auto')``: the shortest delay of the connections made so
+    far, as pyNN.nest reports it (one time step while there are none).
+    """
+    state = simulator.state
+    if state.min_delay_auto:
+        shortest = state.shortest_connection_delay()
+        if shortest is not None:
+            return shortest
+    return _get_configured_min_delay()

@@ -10,6 +10,7 @@ import numpy as np
 from pyNN import recording, errors
 
 from . import simulator
+from .engine.network import signal_recorder
 
 
 class Recorder(recording.Recorder):
@@ -84,8 +85,8 @@ class Recorder(recording.Recorder):
     def _get_all_signals(self, variable, ids, clear=False):
         state = self._simulator.state
         group = self.population._group
-        recorder = group.recorders.get(variable.name)
         step = self._interval_steps
+        recorder = signal_recorder(group, variable.name, step)
         first_sample = -(-self._start_step() // step)
         last_sample = state.network.step_count // step
         n_samples = max(last_sample - first_sample + 1, 0)

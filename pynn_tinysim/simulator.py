@@ -32,6 +32,7 @@ class State(common.control.BaseState):
         self.network = None
         self.dt = 0.1
         self.min_delay = 0.1
+        self.min_delay_auto = False     # setup(min_delay='auto')
         self.max_delay = 10.0
         self.rng_seed = None
         self.segment_counter = -1
@@ -39,9 +40,10 @@ class State(common.control.BaseState):
 
     # --- set-up ---------------------------------------------------------------
 
-    def configure(self, dt, min_delay, max_delay, rng_seed):
+    def configure(self, dt, min_delay, max_delay, rng_seed, min_delay_auto=False):
         self.dt = float(dt)
         self.min_delay = float(min_delay)
+        self.min_delay_auto = bool(min_delay_auto)
         self.max_delay = float(max_delay)
         self.rng_seed = rng_seed
         self.clear()
@@ -62,6 +64,17 @@ class State(common.control.BaseState):
                 "pyNN.tinysim: call setup() before building or running a network "
                 "(e.g. sim.setup(timestep=0.1)).")
         return self.network
+
+    def shortest_connection_delay(self):
+        """The smallest delay (ms) of any connection in the network, or None if there are none."""
+        if self.network is None:
+            return None
+        steps = []
+        for block in self.network.blocks:
+            block.consolidate()
+            if block.delay_steps.size:
+                steps.append(int(block.delay_steps.min()))
+        return min(steps) * self.dt if steps else None
 
     # --- time -----------------------------------------------------------------
 

@@ -27,6 +27,20 @@ CONSTRAINTS = {
     "rate": (_non_negative, ">= 0 Hz"),
     "duration": (_non_negative, ">= 0 ms"),
     "start": (_non_negative, ">= 0 ms"),
+    # adaptive, HH and stochastic models
+    "tau_w": (_positive, "> 0 ms"),
+    "delta_T": (_non_negative, ">= 0 mV"),
+    "tau_sfa": (_positive, "> 0 ms"),
+    "tau_rr": (_positive, "> 0 ms"),
+    "delta_v": (_positive, "> 0 mV"),
+    "lambda0": (_non_negative, ">= 0 Hz"),
+    "tau_eta": (_positive, "> 0 ms"),
+    "tau_gamma": (_positive, "> 0 ms"),
+    "gbar_Na": (_non_negative, ">= 0 uS"),
+    "gbar_K": (_non_negative, ">= 0 uS"),
+    "g_leak": (_non_negative, ">= 0 uS"),
+    "alpha": (_positive, "> 0"),
+    "beta": (_non_negative, ">= 0 Hz"),
 }
 
 
@@ -48,11 +62,20 @@ def check_values(celltype_name, name, values):
 
 
 def check_spike_times(times):
-    """Spike times of a SpikeSourceArray: finite, non-negative; returned sorted."""
-    times = np.asarray(times, dtype=float)
+    """Spike times of a SpikeSourceArray: finite, non-negative, in increasing order.
+
+    Unordered times are an error, as in pyNN.nest, pyNN.neuron and pyNN.brian2.
+    A single number (what PyNN hands over for a one-cell Population) is one spike.
+    """
+    times = np.atleast_1d(np.asarray(times, dtype=float)).ravel()
     if times.size and (not np.isfinite(times).all() or (times < 0).any()):
         bad = times[~np.isfinite(times) | (times < 0)][0]
         raise errors.InvalidParameterValueError(
             f"SpikeSourceArray: invalid spike time {bad!r} in spike_times "
             "(must be finite and >= 0 ms)")
-    return np.sort(times)
+    if np.any(times[:-1] > times[1:]):
+        i = int(np.flatnonzero(times[:-1] > times[1:])[0])
+        raise errors.InvalidParameterValueError(
+            "Spike times given to SpikeSourceArray must be in increasing order "
+            f"({times[i]!r} ms is followed by {times[i + 1]!r} ms)")
+    return times
