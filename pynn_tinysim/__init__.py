@@ -22,7 +22,14 @@ from pyNN.recording import *                                      # noqa: F401, 
 from pyNN.standardmodels import StandardCellType
 
 from .standardmodels.cells import *                               # noqa: F401, F403
-from .standardmodels.synapses import StaticSynapse                # noqa: F401
+from .standardmodels.synapses import (                            # noqa: F401
+    StaticSynapse, TsodyksMarkramSynapse, SimpleStochasticSynapse,
+    StochasticTsodyksMarkramSynapse, MultiQuantalSynapse, STDPMechanism,
+    AdditiveWeightDependence, MultiplicativeWeightDependence,
+    AdditivePotentiationMultiplicativeDepression, GutigWeightDependence,
+    SpikePairRule, Vogels2011Rule)
+from .standardmodels.electrodes import (                           # noqa: F401
+    DCSource, ACSource, StepCurrentSource, NoisyCurrentSource)
 from .populations import Population, PopulationView, Assembly     # noqa: F401
 from .projections import Projection                               # noqa: F401
 from .control import (                                            # noqa: F401

@@ -8,7 +8,7 @@ initial values are read and written straight in the group's arrays.
 import numpy as np
 
 from pyNN import common, errors
-from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
+from pyNN.parameters import ArrayParameter, LazyArray, ParameterSpace, Sequence, simplify
 from pyNN.standardmodels import StandardCellType
 
 from . import simulator
@@ -47,6 +47,12 @@ class _EngineCellsMixin:
             if name == "spike_times":
                 positions = np.arange(group.size)[index]
                 parameter_dict[name] = [Sequence(group.spike_times[i]) for i in positions]
+            elif name in getattr(group, "array_parameter_names", ()):
+                # one array per cell (ArrayParameter / Sequence in PyNN)
+                kind = type(self.celltype.default_parameters[name])
+                positions = np.arange(group.size)[index]
+                parameter_dict[name] = [kind(row) for row in
+                                        group.get_array_parameter(name, positions)]
             else:
                 try:
                     values = group.params[name][index]
@@ -64,7 +70,9 @@ class _EngineCellsMixin:
         updates = {}
         for name, value in parameter_space.items():
             if name == "spike_times":
-                updates[name] = [check_spike_times(_sequence_values(v)) for v in value]
+                updates[name] = _spike_time_arrays(value)
+            elif name in getattr(group, "array_parameter_names", ()):
+                updates[name] = _array_values(celltype_name, name, value)
             else:
                 try:
                     value = np.asarray(value, dtype=float)
@@ -73,10 +81,13 @@ class _EngineCellsMixin:
                         f"{celltype_name}: {name} must be numeric, not {value!r}") from None
                 check_values(celltype_name, name, value)
                 updates[name] = value
+        _check_combination(self.celltype, group, index, updates)
         # all values checked before any is written: a bad one leaves the network as it was
         for name, value in updates.items():
             if name == "spike_times":
                 group.set_spike_times(np.arange(group.size)[index], value)
+            elif name in getattr(group, "array_parameter_names", ()):
+                group.set_array_parameter(np.arange(group.size)[index], name, value)
             else:
                 group.set_parameter(index, name, value)
 
@@ -95,8 +106,61 @@ class _EngineCellsMixin:
         group.set_initial_value(self._group_indices, variable, values)
 
 
-def _sequence_values(value):
+def _check_combination(celltype, group, index, updates):
+    """The engine model's checks across parameters (e.g. AdEx: v_spike >= v_thresh)."""
+    arrays = [n for n in getattr(group, "array_parameter_names", ()) if n in updates]
+    if arrays and hasattr(group, "check_arrays"):
+        positions = np.arange(group.size)[index]
+        for j, i in enumerate(positions):
+            rows = {n: group.get_array_parameter(n, [i])[0]
+                    for n in group.array_parameter_names}
+            rows.update({n: updates[n][j] for n in arrays})
+            _run_check(celltype, lambda r: group.check_arrays(**r), rows)
+    check = getattr(group, "check_parameters", None)
+    if check is None:
+        return
+    params = {name: values[index].copy() for name, values in group.params.items()}
+    for name, value in updates.items():
+        if name in params:
+            params[name][...] = value
+    _run_check(celltype, check, params)
+
+
+def _run_check(celltype, check, params):
+    try:
+        check(params)
+    except ValueError as err:
+        raise errors.InvalidParameterValueError(f"{celltype.__class__.__name__}: {err}") from None
+
+
+def _array_values(celltype_name, name, value):
+    """Per-cell float arrays from a per-cell array of ArrayParameter / Sequence values."""
+    rows = []
+    for v in np.atleast_1d(np.asarray(value, dtype=object)) if not isinstance(
+            value, (list, tuple)) else value:
+        try:
+            row = np.atleast_1d(np.asarray(_sequence_values(v), dtype=float))
+        except (TypeError, ValueError):
+            raise errors.InvalidParameterValueError(
+                f"{celltype_name}: {name} must be a sequence of numbers, not {v!r}") from None
+        check_values(celltype_name, name, row)
+        rows.append(row)
+    return rows
+
+
+def _spike_time_arrays(value):
+    """Per-cell spike-time arrays from an evaluated spike_times parameter.
+
+    PyNN hands over one Sequence per cell, except for a one-cell Population,
+    where it may hand over the bare Sequence.
+    """
     if isinstance(value, Sequence):
+        value = [value]
+    return [check_spike_times(_sequence_values(v)) for v in value]
+
+
+def _sequence_values(value):
+    if isinstance(value, (Sequence, ArrayParameter)):
         return value.value
     return np.asarray(value, dtype=float)
 
@@ -154,11 +218,22 @@ class Population(_EngineCellsMixin, common.Population):
         parameters = {}
         for name, value in parameter_space.items():
             if name == "spike_times":
-                parameters[name] = [check_spike_times(_sequence_values(v)) for v in value]
+                parameters[name] = _spike_time_arrays(value)
+            elif name in getattr(engine_model, "array_parameter_names", ()):
+                parameters[name] = _array_values(celltype.__class__.__name__, name, value)
             else:
                 value = np.asarray(value, dtype=float)
                 check_values(celltype.__class__.__name__, name, value)
                 parameters[name] = value
+        if hasattr(engine_model, "check_parameters"):
+            _run_check(celltype, engine_model.check_parameters,
+                       {name: np.broadcast_to(parameters[name], (self.size,))
+                        for name in engine_model.parameter_names})
+        if hasattr(engine_model, "check_arrays"):
+            names = engine_model.array_parameter_names
+            for rows in zip(*(parameters[name] for name in names)):
+                _run_check(celltype, lambda r: engine_model.check_arrays(**r),
+                           dict(zip(names, rows)))
         self._group, self._group_indices, ids = network.add_neurons(
             engine_model, self.size, parameters, {})
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)

@@ -10,8 +10,14 @@ The pieces:
 - :mod:`.network`: the clock, the registry of neuron groups, the step loop;
 - :mod:`.groups`: the struct-of-arrays base class every neuron model shares;
 - :mod:`.lif`, :mod:`.izhikevich`, :mod:`.sources`: the model families;
+- :mod:`.adex`, :mod:`.hh`, :mod:`.adaptive`: nonlinear families (AdEx, Hodgkin-Huxley,
+  gsfa_grr and GIF), integrated by RK4 with exact conductances (:mod:`.conductances`);
+- :mod:`.renewal_sources`: gamma, dead-time Poisson and inhomogeneous gamma sources;
+- :mod:`.currents`: current sources and their injection into neuron groups;
 - :mod:`.propagators`: closed-form propagators for exact integration;
 - :mod:`.synapses`: connectivity (CSR by presynaptic neuron) and the delay ring buffer;
+- :mod:`.plasticity`: synapses whose weights or transmission change (STDP,
+  short-term plasticity, stochastic release), one object per projection;
 - :mod:`.recorders`: preallocated recording of state variables and spikes.
 """
 

@@ -44,6 +44,9 @@ class NeuronGroup:
         self.spike_recorder = None   # SpikeRecorder, created on demand
         self._prepared_dt = None     # dt the cached propagators were computed for
         self.input_offset = 0        # position of this group's block in the ring buffer row
+        # nA injected by current sources during the present step: a view set by the
+        # network's CurrentInjection, None while no source targets this group
+        self.i_inj = None
 
     # --- building -------------------------------------------------------------
 

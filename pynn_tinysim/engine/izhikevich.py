@@ -1,7 +1,8 @@
 """The Izhikevich (2003) model with PyNN-standard semantics (NEST's ``izhikevich``).
 
-dv/dt = 0.04 v^2 + 5 v + 140 - u + I,  du/dt = a (b v - u),  I = 1000 * i_offset
-(i_offset in nA into the model's implicit 1 pF, as pyNN.nest and pyNN.brian2 do).
+dv/dt = 0.04 v^2 + 5 v + 140 - u + I,  du/dt = a (b v - u),
+I = 1000 * (i_offset + i_inj) (nA into the model's implicit 1 pF, as pyNN.nest and
+pyNN.brian2 do; i_inj is the current injected by current sources).
 Synapses are delta currents: an arriving weight (mV) is added to v.
 Integrated as NEST does with ``consistent_integration``: one forward-Euler step
 from (v, u) at t, input added, then v >= 30 mV -> spike, v = c, u += d.
@@ -31,7 +32,8 @@ class Izhikevich(NeuronGroup):
         v, u = s["v"], s["u"]
         p = self.params
         h = self._dt
-        dv = h * (0.04 * v * v + 5.0 * v + 140.0 - u + self._I)
+        I = self._I if self.i_inj is None else self._I + 1000.0 * self.i_inj
+        dv = h * (0.04 * v * v + 5.0 * v + 140.0 - u + I)
         u += self._h_a * (p["b"] * v - u)
         v += dv
         v += inputs[0]

@@ -4,7 +4,9 @@ All five share NEST's grid-based update (iaf_psc_exp, iaf_psc_alpha,
 iaf_psc_delta, iaf_cond_exp, iaf_cond_alpha), done for every neuron at once:
 
 1. unless refractory, the membrane advances from t to t + dt with the synaptic
-   state at t (exactly for current-based models, by RK4 for conductance-based);
+   state at t (exactly for current-based models, by RK4 for conductance-based),
+   and with i_offset plus the current injected during the step (``i_inj``,
+   constant over the step, see :mod:`.currents`);
 2. the synaptic state decays over the step (exactly) and the input arriving at
    t + dt is added to it;
 3. neurons with v >= v_thresh spike at t + dt: v is set to v_reset and held
@@ -69,7 +71,7 @@ class LIFCurrExp(_LIFBase):
         self._P11i = np.exp(-dt / p["tau_syn_I"])
         self._P21e = prop.exp_current_gain(dt, p["tau_m"], p["tau_syn_E"], p["cm"])
         self._P21i = prop.exp_current_gain(dt, p["tau_m"], p["tau_syn_I"], p["cm"])
-        P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
+        self._P20 = P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
         self._drive = p["v_rest"] * (1.0 - self._P22) + p["i_offset"] * P20
         self._refractory_counts(dt)
 
@@ -80,6 +82,8 @@ class LIFCurrExp(_LIFBase):
         v_new += ie * self._P21e
         v_new += ii * self._P21i
         v_new += self._drive
+        if self.i_inj is not None:
+            v_new += self.i_inj * self._P20
         np.copyto(v, v_new, where=self._active_mask(k))
         ie *= self._P11e
         ie += inputs[0]
@@ -111,7 +115,7 @@ class LIFCurrAlpha(_LIFBase):
         self._P31i = prop.alpha_derivative_gain(dt, p["tau_m"], p["tau_syn_I"], p["cm"])
         self._scale_e = _E / p["tau_syn_E"]
         self._scale_i = _E / p["tau_syn_I"]
-        P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
+        self._P20 = P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
         self._drive = p["v_rest"] * (1.0 - self._P22) + p["i_offset"] * P20
         self._dt = dt
         self._refractory_counts(dt)
@@ -126,6 +130,8 @@ class LIFCurrAlpha(_LIFBase):
         v_new += ii * self._P21i
         v_new += dii * self._P31i
         v_new += self._drive
+        if self.i_inj is not None:
+            v_new += self.i_inj * self._P20
         np.copyto(v, v_new, where=self._active_mask(k))
         # I(h) = (I + h dI) e^(-h/tau), dI(h) = dI e^(-h/tau)
         ie += self._dt * die
@@ -153,7 +159,7 @@ class LIFCurrDelta(_LIFBase):
     def _compute_propagators(self, dt):
         p = self.params
         self._P22 = prop.membrane_decay(dt, p["tau_m"])
-        P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
+        self._P20 = P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
         self._drive = p["v_rest"] * (1.0 - self._P22) + p["i_offset"] * P20
         self._refractory_counts(dt)
 
@@ -161,6 +167,8 @@ class LIFCurrDelta(_LIFBase):
         v = self.state["v"]
         v_new = v * self._P22
         v_new += self._drive
+        if self.i_inj is not None:
+            v_new += self.i_inj * self._P20
         v_new += inputs[0]
         v_new += inputs[1]
         np.copyto(v, v_new, where=self._active_mask(k))
@@ -196,6 +204,8 @@ class _LIFCondBase(_LIFBase):
         h = self._dt
         Ee, Ei = p["e_rev_E"], p["e_rev_I"]
         gl, drive, inv_cm = self._g_leak, self._leak_drive, self._inv_cm
+        if self.i_inj is not None:
+            drive = drive + self.i_inj
 
         def slope(vs, g_e, g_i):
             return (drive + g_e * Ee + g_i * Ei - (gl + g_e + g_i) * vs) * inv_cm

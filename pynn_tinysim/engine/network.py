@@ -2,6 +2,8 @@
 
 One step, from t = k dt to t + dt (NEST's order):
 
+0. injected currents that change at step k are updated (see :mod:`.currents`;
+   skipped when no current source exists);
 1. every neuron group advances its state by dt (:meth:`NeuronGroup.step`):
    subthreshold dynamics with the synaptic state at t, then synaptic decay,
    then the input due at t + dt is taken from the ring buffer into the
@@ -10,7 +12,10 @@ One step, from t = k dt to t + dt (NEST's order):
 2. the ring-buffer slot just read is cleared for reuse;
 3. the spikes are delivered: each synapse's weight goes into the ring-buffer
    slot ``delay`` steps ahead of the spike stamp;
-4. (plasticity updates, once there are plastic synapses);
+4. plasticity: each plastic projection (:mod:`.plasticity`) gets the ids that
+   spiked, applies its rule (post events that have reached its synapses first,
+   then the presynaptic spikes) and delivers what those spikes transmit into the
+   ring buffer like step 3 (static projections never see this step);
 5. recorders sample the state at t + dt and keep the spikes.
 
 The Python loop runs over steps and over model families, never over neurons,
@@ -21,6 +26,7 @@ import numpy as np
 
 from .synapses import CompiledSynapses, SynapseBlock
 from .recorders import SignalRecorder, SpikeRecorder
+from .currents import CurrentInjection
 
 
 class Network:
@@ -32,7 +38,8 @@ class Network:
         self.dt = float(dt)
         self.step_count = 0             # steps done since the last reset
         self.groups = {}                # model class -> group
-        self.blocks = []                # SynapseBlock of every projection
+        self.blocks = []                # SynapseBlock of every static projection
+        self.plastic = []               # PlasticSynapses of every plastic projection
         self.next_id = self.FIRST_ID
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else int(seed)
         self._n_streams = 0
@@ -40,6 +47,7 @@ class Network:
         self._compiled = None
         self._ring = None
         self._layout = None
+        self.currents = CurrentInjection(self)  # current sources (DC, AC, ...)
 
     # --- building -------------------------------------------------------------
 
@@ -60,6 +68,13 @@ class Network:
         self._compiled = None
         return block
 
+    def new_plastic_synapses(self, model_class, receptor):
+        """A :class:`~.plasticity.PlasticSynapses` of ``model_class`` for one projection."""
+        block = model_class(receptor, self)
+        self.plastic.append(block)
+        self._compiled = None
+        return block
+
     def synapses_changed(self):
         """Tell the network that weights, delays or connections changed."""
         self._compiled = None
@@ -76,13 +91,19 @@ class Network:
     # --- recording ------------------------------------------------------------
 
     def record_signal(self, group, variable, local_indices, interval_steps):
-        recorder = group.recorders.get(variable)
+        """Sample ``variable`` of the given neurons every ``interval_steps`` steps.
+
+        A group holds cells of several Populations, which may record at different
+        intervals: the recorder of the first interval is ``group.recorders[variable]``,
+        that of another is ``group.recorders[(variable, interval_steps)]``
+        (see :func:`signal_recorder`).
+        """
+        recorder = signal_recorder(group, variable, interval_steps)
         if recorder is None:
-            recorder = group.recorders[variable] = SignalRecorder(group, variable, interval_steps)
-        elif recorder.interval != interval_steps:
-            raise ValueError("All neurons in a population must be recorded with the same "
-                             "sampling interval.")
+            key = variable if variable not in group.recorders else (variable, interval_steps)
+            recorder = group.recorders[key] = SignalRecorder(group, variable, interval_steps)
         recorder.add_indices(local_indices)
+        return recorder
 
     def record_spikes(self, group, local_indices):
         if group.spike_recorder is None:
@@ -122,11 +143,15 @@ class Network:
 
         for block in self.blocks:
             block.consolidate()
-        max_delay = max((int(b.delay_steps.max()) for b in self.blocks if b.delay_steps.size),
-                        default=1)
+        for block in self.plastic:
+            block.consolidate()
+        max_delay = max((int(b.delay_steps.max()) for b in self.blocks + self.plastic
+                         if b.delay_steps.size), default=1)
         n_slots = max(max_delay + 1, n_slots_needed, 2)
         self._rebuild_ring(groups, row_size, n_slots)
         self._compiled = CompiledSynapses(self.blocks, n_ids, input_position, row_size, n_slots)
+        for block in self.plastic:
+            block.compile(n_ids, input_position, row_size, n_slots)
 
     def _rebuild_ring(self, groups, row_size, n_slots):
         """New ring buffer for a new layout, keeping input already in flight."""
@@ -175,9 +200,16 @@ class Network:
         ring = self._ring
         ring_flat = ring.reshape(-1)
         n_slots = ring.shape[0]
-        has_synapses = synapses.size > 0
+        plastic = self.plastic
+        for block in plastic:
+            block.start_run(dt)
+        has_synapses = synapses.size > 0 or bool(plastic)
+
+        currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
 
         for k in range(k0, k0 + n_steps):
+            if currents is not None and k >= currents.next_step:
+                currents.advance(k)
             slot = (k + 1) % n_slots
             fired = []
             for g, ids, spike_rec, inputs in spiking:
@@ -189,11 +221,15 @@ class Network:
                         fired.append(ids[spiked])
             ring[slot] = 0.0
             if fired:
-                synapses.deliver(fired[0] if len(fired) == 1 else np.concatenate(fired),
-                                 k, ring_flat)
+                fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
+                synapses.deliver(fired_ids, k, ring_flat)
+                for block in plastic:
+                    block.deliver(fired_ids, k, ring_flat)
             for rec in signal_recorders:
                 rec.sample(k + 1)
         self.step_count = k0 + n_steps
+        for block in plastic:
+            block.end_run(self.step_count)
 
     @property
     def t(self):
@@ -203,11 +239,22 @@ class Network:
         """Back to t = 0: state variables to initial values, no input in flight, no data."""
         self.step_count = 0
         self._reset_count += 1
+        self.currents.reset()
         if self._ring is not None:
             self._ring[:] = 0.0
+        for block in self.plastic:
+            block.reset()
         for g in self.groups.values():
             g.reset()
             for rec in g.recorders.values():
                 rec.clear()
             if g.spike_recorder is not None:
                 g.spike_recorder.clear()
+
+
+def signal_recorder(group, variable, interval_steps):
+    """The SignalRecorder of ``group`` sampling ``variable`` every ``interval_steps``, or None."""
+    recorder = group.recorders.get(variable)
+    if recorder is None or recorder.interval == interval_steps:
+        return recorder
+    return group.recorders.get((variable, interval_steps))

@@ -1,0 +1,227 @@
+"""Adapting conductance-based integrate-and-fire neurons: IF_cond_exp_gsfa_grr (NEST
+iaf_cond_exp_sfa_rr) and GIF_cond_exp (NEST gif_cond_exp).
+
+Both: v by classical RK4 (one step per time step) with every conductance
+exact at each stage -- the synaptic ones and, for gsfa_grr, the adaptation and
+relative-refractory conductances, which also just decay between spikes (see
+:mod:`.conductances`). Units: mV, ms, nF, uS; g_s, g_r, q_sfa, q_rr in nS and
+i_eta, a_eta in nA, as PyNN declares them.
+
+IF_cond_exp_gsfa_grr (Muller et al. 2007):
+
+    cm dv/dt = g_L (v_rest - V) + g_e (e_rev_E - V) + g_i (e_rev_I - V)
+               + g_s (e_rev_sfa - V) + g_r (e_rev_rr - V) + i_offset + i_inj
+    V = min(v, v_thresh) (as NEST); on a spike g_s += q_sfa, g_r += q_rr,
+    v = v_reset, held for round(tau_refrac / dt) steps (as the LIF models).
+
+GIF_cond_exp (Mensi et al. 2012, Pozzorini et al. 2015), in NEST's order: at
+the start of each step the spike-triggered current i_eta = sum of its
+exponential components and the threshold v_t = v_t_star + sum of its
+components are taken (and recorded for the step's end), then the components
+decay by one step; v integrates with i_eta subtracted; then, unless
+refractory, the cell fires with probability 1 - exp(-lambda dt),
+lambda = lambda0 exp((v - v_t) / delta_v) (lambda0 in Hz), drawn from the
+network's seeded streams; a spike adds a_eta / a_gamma to the components.
+v is not reset at the spike itself: it is held at v_reset during the
+round(tau_refrac / dt) following steps (NEST's gif_cond_exp does exactly this).
+"""
+
+import numpy as np
+
+from .conductances import ExpConductances, rk4
+from .lif import _LIFBase
+
+
+class LIFCondExpSfaRr(ExpConductances, _LIFBase):
+    """IF_cond_exp_gsfa_grr: spike-frequency adaptation and relative refractoriness."""
+
+    parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
+                       "e_rev_E", "e_rev_I", "v_thresh", "v_reset", "i_offset",
+                       "tau_sfa", "e_rev_sfa", "q_sfa", "tau_rr", "e_rev_rr", "q_rr")
+    state_names = ("v", "g_r", "g_s", "gsyn_exc", "gsyn_inh")
+    receptors = ("excitatory", "inhibitory")
+    recordable = ("v", "g_r", "g_s", "gsyn_exc", "gsyn_inh")
+
+    def _compute_propagators(self, dt):
+        p = self.params
+        self._dt = dt
+        self._g_L = p["cm"] / p["tau_m"]
+        self._inv_cm = 1.0 / p["cm"]
+        offsets = np.arange(3)[:, None] * (0.5 * dt)
+        self._decay_s = np.exp(-offsets / p["tau_sfa"])
+        self._decay_r = np.exp(-offsets / p["tau_rr"])
+        self._conductance_propagators(dt)
+        self._refractory_counts(dt)
+
+    def step(self, k, inputs):
+        s, p = self.state, self.params
+        v, g_s, g_r = s["v"], s["g_s"], s["g_r"]
+        drive = p["i_offset"] if self.i_inj is None else p["i_offset"] + self.i_inj
+        drive = drive + self._g_L * p["v_rest"]
+        g_L, v_cap, inv_cm = self._g_L, p["v_thresh"], self._inv_cm
+        E_e, E_i, E_s, E_r = p["e_rev_E"], p["e_rev_I"], p["e_rev_sfa"], p["e_rev_rr"]
+        gs_nS = [g_s * self._decay_s[j] * 1e-3 for j in range(3)]   # nS -> uS
+        gr_nS = [g_r * self._decay_r[j] * 1e-3 for j in range(3)]
+
+        def conductances(j):
+            g_e, g_i = self._conductances(j)
+            return g_e, g_i, gs_nS[j], gr_nS[j]
+
+        def derivatives(y, g_e, g_i, g_sfa, g_rr):
+            V = np.minimum(y[0], v_cap)
+            return [(drive + g_e * E_e + g_i * E_i + g_sfa * E_s + g_rr * E_r
+                     - (g_L + g_e + g_i + g_sfa + g_rr) * V) * inv_cm]
+
+        (v_new,) = rk4([v], derivatives, conductances, self._dt)
+        np.copyto(v, v_new, where=self._active_mask(k))
+        g_s *= self._decay_s[2]
+        g_r *= self._decay_r[2]
+        self._conductance_update(inputs)
+        spiked = self._spike_and_reset(k, v)
+        if spiked.size:
+            g_s[spiked] += p["q_sfa"][spiked]
+            g_r[spiked] += p["q_rr"][spiked]
+        return spiked
+
+
+class GIFCondExp(ExpConductances, _LIFBase):
+    """GIF_cond_exp: escape-noise spiking, spike-triggered current and moving threshold."""
+
+    parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
+                       "e_rev_E", "e_rev_I", "v_reset", "i_offset", "delta_v", "v_t_star",
+                       "lambda0")
+    #: parameters with one value per component (PyNN ArrayParameter), stored as
+    #: (neurons, components) arrays; cells with fewer components are padded with
+    #: inert ones (amplitude 0)
+    array_parameter_names = ("tau_eta", "tau_gamma", "a_eta", "a_gamma")
+    state_names = ("v", "v_t", "i_eta", "gsyn_exc", "gsyn_inh")
+    receptors = ("excitatory", "inhibitory")
+    recordable = ("v", "gsyn_exc", "gsyn_inh", "i_eta", "v_t")
+    #: uniform draws are made for blocks of this many (steps x neurons)
+    DRAW_BLOCK = 1 << 16
+
+    def __init__(self, network):
+        super().__init__(network)
+        self.array_params = {name: np.zeros((0, 0)) for name in self.array_parameter_names}
+        self._serial = network.new_stream_id()
+        self._draws = None
+
+    def add_neurons(self, ids, parameters, initial_values):
+        scalars = {name: parameters[name] for name in self.parameter_names}
+        n = len(ids)
+        for name in self.array_parameter_names:
+            rows = [np.atleast_1d(np.asarray(r, float)) for r in _per_cell(parameters[name], n)]
+            pad = 1.0 if name.startswith("tau") else 0.0   # inert components: amplitude 0
+            self.array_params[name] = _stack_padded([*self.array_params[name], *rows], pad)
+        return super().add_neurons(ids, scalars, initial_values)
+
+    def get_array_parameter(self, name, positions):
+        return [row.copy() for row in self.array_params[name][positions]]
+
+    def set_array_parameter(self, positions, name, rows):
+        array = list(self.array_params[name])
+        for i, row in zip(positions, rows):
+            array[i] = np.atleast_1d(np.asarray(row, float))
+        self.array_params[name] = _stack_padded(array, pad=1.0 if name.startswith("tau") else 0.0)
+        self.invalidate()
+
+    def _grow_internal_state(self, n):
+        super()._grow_internal_state(n)
+        width = self.array_params["a_eta"].shape[1], self.array_params["a_gamma"].shape[1]
+        self._eta = _resize(getattr(self, "_eta", np.zeros((0, 0))), (self.size, width[0]))
+        self._gamma = _resize(getattr(self, "_gamma", np.zeros((0, 0))), (self.size, width[1]))
+        self._draws = None
+
+    def _reset_internal_state(self):
+        super()._reset_internal_state()
+        self._eta = np.zeros_like(self._eta)
+        self._gamma = np.zeros_like(self._gamma)
+        self._draws = None
+
+    def _compute_propagators(self, dt):
+        p, a = self.params, self.array_params
+        self._dt = dt
+        self._g_L = p["cm"] / p["tau_m"]
+        self._inv_cm = 1.0 / p["cm"]
+        self._P_eta = np.exp(-dt / a["tau_eta"])
+        self._P_gamma = np.exp(-dt / a["tau_gamma"])
+        if self._eta.shape != a["a_eta"].shape:
+            self._eta = _resize(self._eta, a["a_eta"].shape)
+        if self._gamma.shape != a["a_gamma"].shape:
+            self._gamma = _resize(self._gamma, a["a_gamma"].shape)
+        self._rate = p["lambda0"] * 1e-3 * dt           # Hz -> per step
+        self._conductance_propagators(dt)
+        self._refractory_counts(dt)
+
+    def _uniforms(self, k):
+        """Uniform [0, 1) draws for step k, one per neuron, from (seed, group, block) streams."""
+        n = max(self.size, 1)
+        rows = max(self.DRAW_BLOCK // n, 1)
+        block = k // rows
+        if self._draws is None or self._draws[0] != block or self._draws[1].shape[1] != n:
+            rng = self.network.rng_for(self._serial, block)
+            self._draws = (block, rng.random((rows, n)))
+        return self._draws[1][k - block * rows]
+
+    def step(self, k, inputs):
+        s, p = self.state, self.params
+        v = s["v"]
+        active = self._active_mask(k)
+        i_eta = self._eta.sum(axis=1)
+        v_t = p["v_t_star"] + self._gamma.sum(axis=1)
+        self._eta *= self._P_eta
+        self._gamma *= self._P_gamma
+        drive = p["i_offset"] if self.i_inj is None else p["i_offset"] + self.i_inj
+        drive = drive + self._g_L * p["v_rest"] - i_eta
+        g_L, inv_cm, E_e, E_i = self._g_L, self._inv_cm, p["e_rev_E"], p["e_rev_I"]
+
+        def derivatives(y, g_e, g_i):
+            V = y[0]
+            return [(drive + g_e * E_e + g_i * E_i - (g_L + g_e + g_i) * V) * inv_cm]
+
+        (v_new,) = rk4([v], derivatives, self._conductances, self._dt)
+        np.copyto(v, v_new, where=active)
+        self._conductance_update(inputs)
+        s["i_eta"][:] = i_eta
+        s["v_t"][:] = v_t
+        # refractory steps end at v_reset (NEST sets V_m = V_reset while counting down)
+        held = ~active
+        if held.any():
+            v[held] = p["v_reset"][held]
+        with np.errstate(over="ignore"):
+            hazard = self._rate * np.exp((v - v_t) / p["delta_v"])
+        p_spike = -np.expm1(-hazard)
+        spiked = np.flatnonzero(active & (self._uniforms(k) < p_spike))
+        if spiked.size:
+            self._eta[spiked] += self.array_params["a_eta"][spiked]
+            self._gamma[spiked] += self.array_params["a_gamma"][spiked]
+            self._active_from[spiked] = k + 1 + self._refractory_steps[spiked]
+        return spiked
+
+
+def _per_cell(value, n):
+    """A per-cell list of component arrays from one array or a list of n of them."""
+    if isinstance(value, (list, tuple)) and len(value) == n and n > 0 and \
+            np.ndim(value[0]) >= 1:
+        return list(value)
+    array = np.asarray(value, float)
+    if array.ndim == 2 and array.shape[0] == n:
+        return list(array)
+    return [array] * n
+
+
+def _stack_padded(rows, pad):
+    if not rows:
+        return np.zeros((0, 0))
+    width = max(r.size for r in rows)
+    out = np.full((len(rows), width), pad)
+    for i, r in enumerate(rows):
+        out[i, :r.size] = r
+    return out
+
+
+def _resize(array, shape):
+    out = np.zeros(shape)
+    n, m = min(array.shape[0], shape[0]), min(array.shape[1], shape[1])
+    out[:n, :m] = array[:n, :m]
+    return out

@@ -1,0 +1,219 @@
+"""Adaptive exponential integrate-and-fire neurons (Brette & Gerstner 2005), as NEST's
+aeif_cond_exp and aeif_cond_alpha (PyNN EIF_cond_exp_isfa_ista, EIF_cond_alpha_isfa_ista).
+
+    cm dv/dt = -g_L (V - v_rest) + g_L delta_T exp((V - v_thresh) / delta_T)
+               - g_e (V - e_rev_E) - g_i (V - e_rev_I) - w + i_offset + i_inj
+    tau_w dw/dt = a (V - v_rest) - w,      g_L = cm / tau_m,   V = min(v, v_spike)
+
+Units: mV, ms, nF, uS (g_L, conductances), nA (w, b, currents); ``a`` is in nS
+as PyNN declares it.
+
+Integrator: classical RK4 on (v, w) with one step per time step, the synaptic
+conductances exact at every stage (:mod:`.conductances`). As NEST does, the
+membrane potential entering the right-hand side is capped at v_spike (NEST's
+V_peak), so the exponential term cannot overflow however far a stage
+overshoots; v >= v_spike at the end of a step is a spike (with delta_T = 0 the
+exponential term vanishes and v_thresh is the detection value, as in NEST).
+Near v_spike the exponential term's rate is exp((v_spike - v_thresh)/delta_T)
+/ tau_m (~19/ms for PyNN's defaults, inside RK4's stability region at 0.1 ms).
+
+Spikes, as NEST's adaptive integrator handles them inside the step: the spike
+is stamped at the end of the step in which v reached v_spike; at the crossing
+(located from the capped dynamics, see ``_theta``) w jumps by b and v is reset;
+for the rest of that step and round(tau_refrac / dt) further steps v is held at
+v_reset while w relaxes (exactly) with V = v_reset. With tau_refrac = 0, v
+integrates on from v_reset within the spike step, as in NEST. Two cases are
+re-integrated in PRECISE_SUBSTEPS sub-steps (only for the cells concerned):
+tau_refrac = 0, and stiff parameters (v_spike far above v_thresh, e.g. NEST's
+own V_peak = 0 mV), where a step ending above v_stiff (the potential at which
+the exponential rate reaches 2/dt) is redone. Resetting at the end of the step
+instead costs w ~1e-4 nA per spike, enough to put spike times a step off
+NEST's after a few dozen spikes under strong drive.
+"""
+
+import numpy as np
+
+from .conductances import AlphaConductances, ExpConductances, rk4
+from .lif import _LIFBase
+
+
+class _AdExBase(_LIFBase):
+    parameter_names = ("cm", "tau_refrac", "v_spike", "v_reset", "v_rest", "tau_m",
+                       "i_offset", "a", "b", "delta_T", "tau_w", "v_thresh",
+                       "e_rev_E", "tau_syn_E", "e_rev_I", "tau_syn_I")
+    receptors = ("excitatory", "inhibitory")
+    recordable = ("v", "w", "gsyn_exc", "gsyn_inh")
+    substeps = 1           # RK4 sub-steps per time step
+    PRECISE_SUBSTEPS = 16  # sub-steps for re-integrating a spike step (see _reintegrate)
+
+    @staticmethod
+    def check_parameters(p):
+        """Cross-parameter checks (NEST's): raise ValueError naming the values."""
+        if np.any(p["v_spike"] < p["v_thresh"]):
+            raise ValueError("v_spike must be >= v_thresh")
+        if np.any(p["delta_T"] < 0):
+            raise ValueError("delta_T must be >= 0 mV")
+        if np.any(p["tau_w"] <= 0):
+            raise ValueError("tau_w must be > 0 ms")
+        dT = np.where(p["delta_T"] > 0, p["delta_T"], 1.0)
+        if np.any((p["delta_T"] > 0) & ((p["v_spike"] - p["v_thresh"]) / dT > 700.0)):
+            raise ValueError("(v_spike - v_thresh) / delta_T must be <= 700: the exponential "
+                             "term would overflow at the spike; increase delta_T or lower v_spike")
+
+    def _compute_propagators(self, dt):
+        p = self.params
+        self.check_parameters(p)
+        self._dt = dt
+        self._g_L = p["cm"] / p["tau_m"]
+        self._inv_cm = 1.0 / p["cm"]
+        self._a = p["a"] * 1e-3                      # nS -> uS
+        self._has_exp = p["delta_T"] > 0
+        self._dT = np.where(self._has_exp, p["delta_T"], 1.0)
+        self._exp_gain = np.where(self._has_exp, self._g_L * p["delta_T"], 0.0)
+        self._v_peak = np.where(self._has_exp, p["v_spike"], p["v_thresh"])
+        self._inv_tau_w = 1.0 / p["tau_w"]
+        # stiff: the exponential term's rate exp((v - v_thresh)/delta_T)/tau_m exceeds
+        # 2/dt below v_spike, from v_stiff on, where one RK4 step is no longer reliable
+        v_stiff = p["v_thresh"] + self._dT * np.log(2.0 * p["tau_m"] / dt)
+        stiff = self._has_exp & (v_stiff < self._v_peak)
+        self._refractory_counts(dt)
+        self._precise = (self._refractory_steps == 0) | stiff
+        self._v_check = np.where(stiff, v_stiff, self._v_peak)  # re-examine steps ending above
+        self._conductance_propagators(dt, self.substeps)
+        self._refractory_counts(dt)
+
+    def _rhs(self, idx, refractory, drive):
+        """The right-hand side for neurons ``idx`` (None: all), as a function of (v, w), g."""
+        p = self.params
+        sel = (lambda x: x) if idx is None else (lambda x: x[idx])
+        v_reset, v_cap = sel(p["v_reset"]), sel(p["v_spike"])
+        g_L, E_L, V_T = sel(self._g_L), sel(p["v_rest"]), sel(p["v_thresh"])
+        E_e, E_i, a, inv_tau_w = sel(p["e_rev_E"]), sel(p["e_rev_I"]), sel(self._a), \
+            sel(self._inv_tau_w)
+        exp_gain, dT, inv_cm, drive = sel(self._exp_gain), sel(self._dT), sel(self._inv_cm), \
+            sel(drive)
+        any_refractory = refractory is not None and refractory.any()
+
+        def derivatives(y, g_e, g_i):
+            V = np.minimum(y[0], v_cap)   # NEST caps at V_peak even if delta_T = 0
+            if any_refractory:
+                V = np.where(refractory, v_reset, V)
+            i_spike = exp_gain * np.exp((V - V_T) / dT)
+            dv = (i_spike - g_L * (V - E_L) - g_e * (V - E_e) - g_i * (V - E_i) - y[1] + drive) \
+                * inv_cm
+            if any_refractory:
+                dv[refractory] = 0.0
+            return [dv, (a * (V - E_L) - y[1]) * inv_tau_w]
+        return derivatives
+
+    def step(self, k, inputs):
+        s, p = self.state, self.params
+        v, w = s["v"], s["w"]
+        h = self._dt
+        drive = p["i_offset"] if self.i_inj is None else p["i_offset"] + self.i_inj
+        derivatives = self._rhs(None, ~self._active_mask(k), drive)
+        v1, w1 = rk4([v, w], derivatives, self._conductances, h, self.substeps)
+        crossed = np.flatnonzero(v1 >= self._v_check)
+        if crossed.size:
+            precise = self._precise[crossed]
+            spiked = crossed[~precise]
+            if spiked.size:
+                self._reset_within_step(spiked, v, w, v1, w1, drive)
+            if precise.any():
+                confirmed = self._reintegrate(crossed[precise], v, w, v1, w1, drive)
+                spiked = np.sort(np.concatenate([spiked, confirmed]))
+            self._active_from[spiked] = k + 1 + self._refractory_steps[spiked]
+        else:
+            spiked = crossed
+        v[:] = v1
+        w[:] = w1
+        self._conductance_update(inputs)
+        return spiked
+
+    def _theta(self, i, v1, w1, g_end, drive, h):
+        """Where in a (sub-)step of length h that ended at v1 >= v_spike v crossed v_spike.
+
+        Past v_spike the capped right-hand side is f(v_spike), so v crossed at
+        theta h = h - (v1 - v_spike) / f(v_spike).
+        """
+        f_peak = self._rhs(i, None, drive)([self._v_peak[i], w1], *g_end)[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            theta = 1.0 - (v1 - self._v_peak[i]) / (h * f_peak)
+        return np.clip(np.nan_to_num(theta, nan=1.0), 0.0, 1.0)
+
+    def _reset_within_step(self, i, v0, w0, v1, w1, drive):
+        """Reset at the crossing inside the step, as NEST's integrator does (refractory cells).
+
+        At the crossing w jumps by b; for the rest of the step v is held at
+        v_reset and w relaxes towards a (v_reset - v_rest), exactly. Without
+        this, w would see the spike-time v for a whole step, an error of ~1e-4 nA
+        per spike that accumulates into spike times a step off NEST's under
+        strong drive.
+        """
+        p, h = self.params, self._dt
+        g_end = [g[i] for g in self._conductances(2 * self.substeps)]
+        theta = self._theta(i, v1[i], w1[i], g_end, drive, h)
+        w_cross = w0[i] + theta * (w1[i] - w0[i]) + p["b"][i]
+        w_inf = self._a[i] * (p["v_reset"][i] - p["v_rest"][i])
+        w1[i] = w_inf + (w_cross - w_inf) * np.exp(-(1.0 - theta) * h * self._inv_tau_w[i])
+        v1[i] = p["v_reset"][i]
+
+    def _reintegrate(self, i, v0, w0, v1, w1, drive):
+        """Redo the step of neurons ``i`` in PRECISE_SUBSTEPS sub-steps, resetting at the crossing.
+
+        For cells without refractoriness (v integrates on from v_reset within the
+        step, as in NEST) and for stiff parameters (exp((v_spike - v_thresh) /
+        delta_T) dt / tau_m > 2: one RK4 step over the upswing is unreliable, so
+        every step that ends above v_stiff is redone). Returns the cells that did
+        spike; at most one spike per cell and step.
+        """
+        p, h = self.params, self._dt
+        M = self.PRECISE_SUBSTEPS
+        hs = h / M
+        v, w = v0[i].copy(), w0[i].copy()
+        done = np.zeros(i.size, bool)
+        clamp = self._refractory_steps[i] > 0
+        for j in range(M):
+            held = done & clamp
+            rhs = self._rhs(i, held, drive)
+
+            def g_at(m, j=j):
+                return self._conductances_at(np.full(i.size, (j + 0.5 * m) * hs), i)
+            v_new, w_new = rk4([v, w], rhs, g_at, hs)
+            cross = ~done & (v_new >= self._v_peak[i])
+            if cross.any():
+                c = np.flatnonzero(cross)
+                ic = i[c]
+                g_end = [g[c] for g in g_at(2)]
+                theta = self._theta(ic, v_new[c], w_new[c], g_end, drive, hs)
+                w_cross = w[c] + theta * (w_new[c] - w[c]) + p["b"][ic]
+                rest = (1.0 - theta) * hs
+                v_new[c] = p["v_reset"][ic]
+                w_new[c] = w_cross
+                # the rest of the sub-step: held at v_reset, or integrated on from it
+                held_c = clamp[c]
+                w_inf = self._a[ic] * (p["v_reset"][ic] - p["v_rest"][ic])
+                w_new[c[held_c]] = (w_inf + (w_cross - w_inf)
+                                    * np.exp(-rest * self._inv_tau_w[ic]))[held_c]
+                free = c[~held_c]
+                if free.size:
+                    t0 = (j + theta[~held_c]) * hs
+                    L = rest[~held_c]
+                    y = rk4([v_new[free], w_new[free]], self._rhs(i[free], None, drive),
+                            lambda m: self._conductances_at(t0 + 0.5 * m * L, i[free]), L)
+                    v_new[free], w_new[free] = y
+                done |= cross
+            v, w = v_new, w_new
+        v1[i], w1[i] = v, w
+        return i[done]
+
+class AdExCondExp(ExpConductances, _AdExBase):
+    """EIF_cond_exp_isfa_ista: exponentially decaying conductances (NEST aeif_cond_exp)."""
+
+    state_names = ("v", "w", "gsyn_exc", "gsyn_inh")
+
+
+class AdExCondAlpha(AlphaConductances, _AdExBase):
+    """EIF_cond_alpha_isfa_ista: alpha-shaped conductances (NEST aeif_cond_alpha)."""
+
+    state_names = ("v", "w", "gsyn_exc", "gsyn_inh", "dgsyn_exc", "dgsyn_inh")
