@@ -148,4 +148,5 @@ def _connect_pairs(connector, projection, pre, post):
         for name, check in projection.synapse_type.parameter_checks.items():
             if name in values:
                 check(values[name], projection)
-    projection._add_connections(pre, post, values["weight"], values["delay"])
+    weights, delays = values.pop("weight"), values.pop("delay")
+    projection._add_connections(pre, post, weights, delays, **values)

@@ -4,6 +4,14 @@ Connectors hand us connections a column at a time (``_convergent_connect``)
 or, for the common connectors, all at once (:mod:`.connectors`); either way
 they end up as parallel arrays (presynaptic id, postsynaptic id, weight,
 delay in steps), never as Python objects per connection.
+
+A StaticSynapse projection's arrays live in an engine SynapseBlock (the static
+fast path); any other synapse type's in its own engine PlasticSynapses object
+(:mod:`.engine.plasticity`), whose weight array the rule updates in place during
+a run, so get('weight') after a run reads the learned weights, and whose
+per-connection parameters (U, tau_rec, tau_plus, ...) get() and set() read and
+write. reset() returns a plastic projection's weights to their initial values
+(those given at connection time or by the latest set()), as PyNN specifies.
 """
 
 import numpy as np
@@ -16,7 +24,8 @@ from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
 from .connectors import fast_connect
-from .standardmodels.synapses import StaticSynapse, check_weights_with_hint
+from .standardmodels.synapses import (StaticSynapse, check_weights_with_hint,
+                                      check_synapse_values)
 
 
 class Connection(common.Connection):
@@ -38,7 +47,10 @@ class Connection(common.Connection):
         return float(self.projection._block.weight[self.index])
 
     def _set_weight(self, w):
-        self.projection._block.weight[self.index] = w
+        block = self.projection._block
+        block.weight[self.index] = w
+        if self.projection._plastic:
+            block.weights_written(self.index)
         self.projection._changed()
 
     def _get_delay(self):
@@ -50,6 +62,16 @@ class Connection(common.Connection):
 
     weight = property(_get_weight, _set_weight)
     delay = property(_get_delay, _set_delay)
+
+    def __getattr__(self, name):
+        # parameters and state of synapse dynamics (U, tau_rec, A_plus, u...)
+        if name.startswith("_") or name == "projection":
+            raise AttributeError(name)
+        block = self.projection._block
+        for table in (getattr(block, "params", {}), getattr(block, "state", {})):
+            if name in table:
+                return float(table[name][self.index])
+        raise AttributeError(name)
 
     def as_tuple(self, *attribute_names):
         return tuple(getattr(self, name) for name in attribute_names)
@@ -67,16 +89,22 @@ class Projection(common.Projection):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type,
                                    space, label)
-        if not isinstance(self.synapse_type, StaticSynapse):
+        engine_model = getattr(self.synapse_type, "engine_model", None)
+        self._plastic = not isinstance(self.synapse_type, StaticSynapse)
+        if self._plastic and engine_model is None:
             raise errors.NoModelAvailableError(
                 f"pyNN.tinysim does not support synapse type "
-                f"{self.synapse_type.__class__.__name__} yet (only StaticSynapse)")
+                f"{self.synapse_type.__class__.__name__}")
         self._pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)
         self._post_ids = np.asarray(self.post.all_cells, dtype=np.int64)
-        self._block = network.new_synapse_block(self.receptor_type)
+        if self._plastic:
+            self._block = network.new_plastic_synapses(engine_model, self.receptor_type)
+        else:
+            self._block = network.new_synapse_block(self.receptor_type)
         if not fast_connect(connector, self):
             connector.connect(self)
         self._block.consolidate()
+        self._check_weight_bounds()
 
     # --- building ---------------------------------------------------------------
 
@@ -108,23 +136,59 @@ class Projection(common.Projection):
                     "pass a larger max_delay to setup()")
         return steps
 
-    def _add_connections(self, pre_indices, post_indices, weights, delays):
-        """Add connections given as index arrays into pre and post (used by all connectors)."""
+    def _add_connections(self, pre_indices, post_indices, weights, delays, **parameters):
+        """Add connections given as index arrays into pre and post (used by all connectors).
+
+        ``parameters``: the other parameters of the synapse type (U, tau_plus...),
+        per connection or scalar; ignored for StaticSynapse.
+        """
         weights = np.asarray(weights, dtype=float)
         if not np.isfinite(weights).all():
             raise errors.ConnectionError(
                 f"weight must be finite, got {weights[~np.isfinite(weights)].flat[0]!r}")
+        extra = {}
+        if self._plastic:
+            for name in self._block.parameter_names:
+                value = parameters[name] if name in parameters else self._default_of(name)
+                check_synapse_values(self.synapse_type, name, value)
+                extra[name] = value
         self._block.add(self._pre_ids[pre_indices], self._post_ids[post_indices],
-                        weights, self._delay_steps(delays))
+                        weights, self._delay_steps(delays), **extra)
         self._changed()
+
+    def _check_weight_bounds(self):
+        """STDP weights must lie on w_max's side of w_min (NEST: same sign as Wmax)."""
+        wrong = getattr(self._block, "wrong_side", lambda: None)()
+        if wrong is not None:
+            w, w_min, w_max = wrong
+            raise errors.ConnectionError(
+                f"{type(self.synapse_type).__name__}: weight={w!r} lies beyond w_min={w_min!r}"
+                f" on the side away from w_max={w_max!r}, so the rule would change its sign. "
+                "For negative weights (current-based inhibitory synapses) give the weight "
+                "dependence a negative w_max, e.g. w_min=0.0, w_max=-0.1: weights then "
+                "strengthen towards w_max.")
+
+    def _default_of(self, name):
+        """The synapse type's own value of ``name``, for connectors that do not pass it.
+
+        (FromListConnector passes only the declared parameters, not the weight
+        dependence's fixed exponents mu_plus/mu_minus.)
+        """
+        native = self.synapse_type.native_parameters
+        if name not in native.keys() or not native[name].is_homogeneous:
+            raise errors.ConnectionError(
+                f"pyNN.tinysim: no value for synapse parameter {name!r}")
+        native.shape = (1,)
+        return float(np.asarray(native[name].evaluate(simplify=True)).ravel()[0])
 
     def _convergent_connect(self, presynaptic_indices, postsynaptic_index,
                             location_selector=None, **connection_parameters):
         if location_selector is not None:
             raise NotImplementedError(
                 "pyNN.tinysim does not support multicompartmental models (location_selector).")
+        parameters = dict(connection_parameters)
         self._add_connections(np.asarray(presynaptic_indices, dtype=np.int64), postsynaptic_index,
-                              connection_parameters["weight"], connection_parameters["delay"])
+                              parameters.pop("weight"), parameters.pop("delay"), **parameters)
 
     def _changed(self):
         simulator.state.network.synapses_changed()
@@ -138,6 +202,11 @@ class Projection(common.Projection):
         if not -len(self) <= i < len(self):
             raise IndexError(f"connection index {i} out of range for {len(self)} connections")
         return Connection(self, i % len(self))
+
+    @property
+    def connections(self):
+        """An iterator over the connections of this projection, as Connection objects."""
+        return (Connection(self, i) for i in range(len(self)))
 
     def _pre_indices(self):
         return _indices_of(self._block.pre, self._pre_ids)
@@ -156,6 +225,13 @@ class Projection(common.Projection):
             return block.weight
         if name == "delay":
             return block.delay_steps * simulator.state.dt
+        if self._plastic:
+            if name in block.params:
+                return block.params[name]
+            if name in block.state:
+                return block.state[name]
+            if name == "dendritic_delay_fraction":
+                return np.ones(block.weight.size)
         raise errors.NonExistentParameterError(
             name, self.synapse_type, self.synapse_type.get_parameter_names())
 
@@ -192,11 +268,21 @@ class Projection(common.Projection):
         block.consolidate()
         pre, post = self._pre_indices(), self._post_indices()
         updates = {}
+        dynamics = block.params if self._plastic else {}
         for name, lazy_value in parameter_space.items():
-            if name not in ("weight", "delay"):
+            if name not in ("weight", "delay") and name not in dynamics:
+                if name == "dendritic_delay_fraction" and self._plastic:
+                    values = _evaluate_per_connection(lazy_value, pre, post)
+                    if np.any(values != 1):
+                        raise errors.InvalidParameterValueError(
+                            "pyNN.tinysim: dendritic_delay_fraction must be 1 (all of the "
+                            "delay dendritic, as in pyNN.nest)")
+                    continue
                 raise errors.NonExistentParameterError(
                     name, self.synapse_type, self.synapse_type.get_parameter_names())
             updates[name] = _evaluate_per_connection(lazy_value, pre, post)
+            if name in dynamics:
+                check_synapse_values(self.synapse_type, name, updates[name])
         if "weight" in updates:
             weights = updates["weight"]
             check_weights_with_hint(weights, self)
@@ -204,12 +290,54 @@ class Projection(common.Projection):
                 raise errors.ConnectionError("weight must be finite")
         if "delay" in updates:
             updates["delay"] = self._delay_steps(updates["delay"])
-        if "weight" in updates:
+        if self._plastic:
+            # the rule's arrays are updated in place; a combination that puts weights on
+            # the wrong side of w_min is refused and leaves everything as it was
+            written = [name for name in ("weight", *dynamics) if name in updates]
+            arrays = {name: block.weight if name == "weight" else dynamics[name]
+                      for name in written}
+            saved = {name: arrays[name].copy() for name in written}
+            for name in written:
+                arrays[name][:] = updates[name]
+            try:
+                self._check_weight_bounds()
+            except errors.ConnectionError:
+                for name in written:
+                    arrays[name][:] = saved[name]
+                raise
+            if "weight" in updates:
+                block.weights_written()
+        elif "weight" in updates:
             block.weight = np.array(np.broadcast_to(updates["weight"], block.weight.shape))
         if "delay" in updates:
             block.delay_steps = np.array(np.broadcast_to(updates["delay"],
                                                          block.delay_steps.shape))
         self._changed()
+
+    def _set_initial_value_array(self, variable, initial_value):
+        """Projection.initialize(): initial (and present) value of a synaptic state variable."""
+        block = self._block
+        block.consolidate()
+        if not self._plastic or variable not in block.state:
+            raise errors.NonExistentParameterError(
+                variable, self.synapse_type,
+                sorted(getattr(block, "state", {})) or ["(none: no state variables)"])
+        base = initial_value.base_value
+        n = block.weight.size
+        if isinstance(base, RandomDistribution):
+            values = np.asarray(base.next(n), dtype=float)
+        elif callable(base):
+            raise errors.InvalidParameterValueError(
+                f"pyNN.tinysim: initialize({variable}=<function>) is not supported")
+        else:
+            values = np.asarray(base, dtype=float)
+            if values.ndim == 2:  # (pre x post) array, as get(format='array') returns
+                values = values[self._pre_indices(), self._post_indices()]
+            values = np.broadcast_to(values, (n,))
+        if not np.isfinite(values).all():
+            raise errors.InvalidParameterValueError(
+                f"pyNN.tinysim: initial value of {variable} must be finite")
+        block.set_initial_value(slice(None), variable, values)
 
 
 def _indices_of(ids, all_ids):
@@ -228,4 +356,6 @@ def _evaluate_per_connection(lazy_value, pre, post):
     if isinstance(base, RandomDistribution) and not lazy_value.operations:
         return np.asarray(base.next(pre.size), dtype=float)
     full = lazy_value.evaluate(simplify=False)
-    return np.asarray(full, dtype=float)[pre, post]
+    # a function of distance may return a scalar (e.g. ``lambda d: 1``): broadcast it
+    full = np.broadcast_to(np.asarray(full, dtype=float), lazy_value.shape)
+    return full[pre, post]

@@ -1,9 +1,26 @@
-"""Standard synapse types of pyNN.tinysim."""
+"""Standard synapse types of pyNN.tinysim.
+
+Each class subclasses PyNN's standard synapse type (names, defaults, units are
+PyNN's) with identity translations, and names the engine class that simulates
+it (``engine_model``): :class:`StaticSynapse` goes to the static fast path of
+:mod:`..engine.synapses`, every other type to its own
+:class:`~..engine.plasticity.PlasticSynapses` (see that module for the update
+equations; they are NEST's, the models pyNN.nest uses).
+
+STDPMechanism composes a timing dependence and a weight dependence, as in
+PyNN: SpikePairRule with any of the four weight dependences (their exponents
+mu_plus/mu_minus are extra parameters, as in pyNN.nest), or Vogels2011Rule with
+AdditiveWeightDependence. Delays count as dendritic (dendritic_delay_fraction
+= 1, as pyNN.nest): other fractions raise an error.
+"""
+
+import numpy as np
 
 from pyNN import errors
 from pyNN.standardmodels import synapses, build_translations, check_weights
 
 from .. import simulator
+from ..engine import plasticity
 
 SPINNAKER_HINT = (
     " This script looks written for SpiNNaker (sPyNNaker takes weight magnitudes and "
@@ -28,3 +45,157 @@ class StaticSynapse(synapses.StaticSynapse):
 
     def _get_minimum_delay(self):
         return simulator.state.min_delay
+
+
+def _identity(*names):
+    return build_translations(*[(name, name) for name in names])
+
+
+def _minimum_delay(self):
+    return simulator.state.min_delay
+
+
+#: parameter -> (test, requirement), checked on every value given to a plastic synapse
+CONSTRAINTS = {
+    "U": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
+    "p": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
+    "n": (lambda x: (x >= 1) & (x == np.round(x)), "a whole number >= 1"),
+    "tau_rec": (lambda x: x > 0, "> 0 ms"),
+    "tau_facil": (lambda x: x >= 0, ">= 0 ms"),
+    "tau_plus": (lambda x: x > 0, "> 0 ms"),
+    "tau_minus": (lambda x: x > 0, "> 0 ms"),
+    "tau": (lambda x: x > 0, "> 0 ms"),
+    "A_plus": (lambda x: x >= 0, ">= 0"),
+    "A_minus": (lambda x: x >= 0, ">= 0"),
+    "eta": (lambda x: x >= 0, ">= 0"),
+    "rho": (lambda x: x >= 0, ">= 0 Hz"),
+    "mu_plus": (lambda x: x >= 0, ">= 0"),
+    "mu_minus": (lambda x: x >= 0, ">= 0"),
+}
+
+
+def check_synapse_values(synapse_type, name, values):
+    """InvalidParameterValueError naming the parameter and value if ``values`` are bad."""
+    array = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(array)
+    rule = CONSTRAINTS.get(name)
+    if rule is not None:
+        with np.errstate(invalid="ignore"):
+            bad |= ~rule[0](array)
+    if bad.any():
+        requirement = rule[1] if rule else "finite"
+        raise errors.InvalidParameterValueError(
+            f"{type(synapse_type).__name__}: invalid value {name}="
+            f"{float(array.flat[int(np.flatnonzero(bad.ravel())[0])])!r} "
+            f"(must be {requirement})")
+
+
+class _DynamicSynapseMixin:
+    """What every non-static synapse type shares."""
+
+    parameter_checks = {"weight": check_weights_with_hint}
+    _get_minimum_delay = _minimum_delay
+
+
+class TsodyksMarkramSynapse(_DynamicSynapseMixin, synapses.TsodyksMarkramSynapse):
+    __doc__ = synapses.TsodyksMarkramSynapse.__doc__
+    # 'u' is the state variable (default_initial_values): listed so that get('u') reads it
+    translations = _identity("weight", "delay", "U", "tau_rec", "tau_facil", "u")
+    engine_model = plasticity.TsodyksMarkram
+
+
+class SimpleStochasticSynapse(_DynamicSynapseMixin, synapses.SimpleStochasticSynapse):
+    __doc__ = synapses.SimpleStochasticSynapse.__doc__
+    translations = _identity("weight", "delay", "p")
+    engine_model = plasticity.SimpleStochastic
+
+
+class StochasticTsodyksMarkramSynapse(_DynamicSynapseMixin,
+                                      synapses.StochasticTsodyksMarkramSynapse):
+    __doc__ = synapses.StochasticTsodyksMarkramSynapse.__doc__
+    translations = _identity("weight", "delay", "U", "tau_rec", "tau_facil")
+    engine_model = plasticity.StochasticTsodyksMarkram
+
+
+class MultiQuantalSynapse(_DynamicSynapseMixin, synapses.MultiQuantalSynapse):
+    """Stochastic release from `n` sites with Tsodyks-Markram depression and facilitation.
+
+    At each presynaptic spike every depleted site has recovered with probability
+    1 - exp(-h/tau_rec) (h: time since the previous spike), then every available
+    site releases with probability u (u = U without facilitation); the
+    postsynaptic effect is weight times the number of sites released (NEST's
+    quantal_stp_synapse, Fuhrmann et al. 2002; Loebel et al. 2009).
+    """
+    translations = _identity("weight", "delay", "U", "n", "tau_rec", "tau_facil")
+    engine_model = plasticity.MultiQuantal
+
+
+class STDPMechanism(_DynamicSynapseMixin, synapses.STDPMechanism):
+    __doc__ = synapses.STDPMechanism.__doc__
+    base_translations = _identity("weight", "delay", "dendritic_delay_fraction")
+
+    def __init__(self, timing_dependence=None, weight_dependence=None,
+                 voltage_dependence=None, dendritic_delay_fraction=1.0,
+                 weight=0.0, delay=None):
+        if timing_dependence is None or weight_dependence is None:
+            raise errors.NoModelAvailableError(
+                "pyNN.tinysim: STDPMechanism needs both a timing_dependence and a "
+                "weight_dependence")
+        if voltage_dependence is not None:
+            raise errors.NoModelAvailableError(
+                "pyNN.tinysim does not support voltage-dependent STDP")
+        if dendritic_delay_fraction != 1:
+            raise ValueError(
+                f"pyNN.tinysim: dendritic_delay_fraction={dendritic_delay_fraction!r} is not "
+                "supported; as in pyNN.nest, all of a plastic synapse's delay is dendritic "
+                "(dendritic_delay_fraction=1: the synapse sees a presynaptic spike at once "
+                "and a postsynaptic spike after the delay).")
+        super().__init__(timing_dependence, weight_dependence, voltage_dependence,
+                         dendritic_delay_fraction, weight, delay)
+
+    def _build_translations(self):
+        # PyNN updates base_translations in place, which mixes the translations of
+        # every mechanism ever built; work on a copy
+        self.translations = dict(self.base_translations)
+        for component in (self.timing_dependence, self.weight_dependence):
+            self.translations.update(component.translations)
+
+    @property
+    def engine_model(self):
+        return _STDP_ENGINE_MODELS[self.model]
+
+
+def _weight_dependence(pynn_class, mu_plus, mu_minus):
+    extra = {} if mu_plus is None else {"mu_plus": float(mu_plus), "mu_minus": float(mu_minus)}
+    names = list(pynn_class.default_parameters)
+    return type(pynn_class.__name__, (pynn_class,), {
+        "__doc__": pynn_class.__doc__,
+        "__module__": __name__,
+        "translations": _identity(*names, *extra),
+        "extra_parameters": extra,
+        "possible_models": {"stdp", "vogels"} if pynn_class is synapses.AdditiveWeightDependence
+        else {"stdp"},
+    })
+
+
+AdditiveWeightDependence = _weight_dependence(synapses.AdditiveWeightDependence, 0, 0)
+MultiplicativeWeightDependence = _weight_dependence(synapses.MultiplicativeWeightDependence,
+                                                    1, 1)
+AdditivePotentiationMultiplicativeDepression = _weight_dependence(
+    synapses.AdditivePotentiationMultiplicativeDepression, 0, 1)
+GutigWeightDependence = _weight_dependence(synapses.GutigWeightDependence, None, None)
+
+
+class SpikePairRule(synapses.SpikePairRule):
+    __doc__ = synapses.SpikePairRule.__doc__
+    translations = _identity("tau_plus", "tau_minus", "A_plus", "A_minus")
+    possible_models = {"stdp"}
+
+
+class Vogels2011Rule(synapses.Vogels2011Rule):
+    __doc__ = synapses.Vogels2011Rule.__doc__
+    translations = _identity("tau", "eta", "rho")
+    possible_models = {"vogels"}
+
+
+_STDP_ENGINE_MODELS = {"stdp": plasticity.STDP, "vogels": plasticity.VogelsSprekeler}

@@ -1,0 +1,636 @@
+"""Synapses whose weight or transmission changes during a run (one object per projection).
+
+Static projections stay on the fast path of :mod:`.synapses`: one
+:class:`~.synapses.CompiledSynapses` whose weights are fixed at compile time.
+A projection with synaptic dynamics (STDP, short-term plasticity, stochastic
+release) gets a :class:`PlasticSynapses` object of its own instead:
+
+- it *is* the projection's synapse block (a :class:`~.synapses.SynapseBlock`
+  subclass): ``weight`` is the projection's weight array, in connection order,
+  read and written in place by the rule, so ``Projection.get('weight')`` after a
+  run sees the learned weights without any copying;
+- per-synapse parameters (``params``) and state (``state``) are arrays in the
+  same order, so heterogeneous parameters cost nothing extra;
+- its own CSR index by presynaptic id (``_by_pre``/``_indptr``) and, for the
+  spike-timing rules, a CSC-like index by (delay, postsynaptic neuron).
+
+Delivery cannot use weights precomputed at compile time, so each step the
+network hands every plastic object the ids that spiked (:meth:`deliver`): it
+gathers the CSR rows of its spiking presynaptic neurons, applies the rule, and
+adds the transmitted amounts to the ring buffer with the same key scheme as
+static synapses (``key = delay * row_size + input position``). Everything is
+array operations over the synapses of the spiking rows (or columns); the only
+Python loops are over distinct spike-arrival times.
+
+Update equations follow NEST's synapse models (the ones pyNN.nest uses), in
+PyNN's units, with PyNN's parameter names:
+
+``TsodyksMarkram``
+    NEST ``tsodyks_synapse`` (x, y, u; the PSC decay ``tau_psc`` is the target's
+    ``tau_syn_E``/``tau_syn_I``, read at the start of each run, as pyNN.nest copies
+    it; targets without one get tau_psc -> 0, i.e. instantaneous recovery onset).
+``StochasticTsodyksMarkram``
+    PyNN's NEST extension ``stochastic_stp_synapse`` (one release site, Poisson
+    recovery with rate 1/tau_rec, release with probability u).
+``MultiQuantal``
+    NEST ``quantal_stp_synapse``: n sites, each recovering with probability
+    1 - exp(-h/tau_rec) between spikes and releasing with probability u; the
+    transmitted amount is n_released * weight. Initial state: all n sites
+    available and u = 0 (NEST starts with a = 1 and u = 0.5 whatever n and U are,
+    an artefact of its defaults that we do not copy).
+``SimpleStochastic``
+    NEST ``bernoulli_synapse``: each spike transmitted with probability p.
+``STDP`` (SpikePairRule with Additive/Multiplicative/AdditivePotentiation-
+MultiplicativeDepression/Gutig weight dependence)
+    NEST ``stdp_synapse``: all-to-all pairs through traces, the normalised
+    weight x = (w - w_min)/(w_max - w_min) moves by
+    ``+A_plus (1-x)^mu_plus K_pre`` at a postsynaptic spike and
+    ``-A_minus x^mu_minus K_post`` at a presynaptic spike, clipped to [0, 1]
+    (mu = 0/0, 1/1, 0/1, or the Gutig exponents). With w_min = 0 this is NEST's
+    formula exactly (NEST has no w_min). w_max may be below w_min (negative
+    weights of current-based inhibitory synapses: w_min = 0, w_max < 0), as NEST
+    allows a negative Wmax; a weight on the far side of w_min from w_max is
+    refused (:meth:`_PairTraceRule.wrong_side`), as NEST refuses a weight whose
+    sign differs from Wmax's.
+``VogelsSprekeler`` (Vogels2011Rule with AdditiveWeightDependence)
+    NEST ``vogels_sprekeler_synapse``: ``+eta K_pre`` at a postsynaptic spike,
+    ``+eta K_post - alpha eta`` at a presynaptic spike, alpha = 2 rho tau
+    (rho in Hz, tau in ms: alpha = 2e-3 rho tau), weights between w_min and w_max.
+    Both traces decay with tau (NEST's post trace uses the target's tau_minus,
+    which a NEST user must set equal to tau).
+
+Timing of the spike-timing rules (NEST's, i.e. PyNN's dendritic_delay_fraction =
+1): the synapse sees a presynaptic spike at its emission time t_pre and a
+postsynaptic spike at t_post + d (back-propagated over the synapse's delay d).
+Pairs are all-to-all, through per-synapse traces K_pre (time constant
+tau_plus, or tau) and K_post (tau_minus, or tau); a trace is read just *before*
+the event that reads it, so a pre and a post event at the same instant do not
+interact, as in NEST. At each instant, post events are applied before pre
+events (NEST applies, at a presynaptic spike, the potentiation of every post
+spike that reached the synapse up to and including that instant, then the
+depression), and the weight transmitted by a presynaptic spike is the weight
+after its own update (as NEST's ``send``).
+
+Traces are kept per synapse, not per neuron (as NEST keeps K_pre in each
+stdp_synapse): a synapse's trace is only read or updated when the synapse
+itself is (its row at a pre spike, its column at a post event), so this costs
+no more than per-neuron traces, and it makes per-synapse time constants and
+per-synapse delays exact (a postsynaptic spike reaches each synapse at its
+own t_post + d, so one per-neuron post trace could not serve synapses with
+different delays).
+
+Post events need the spike history of the last max_delay steps: posts that
+spiked are queued (a heap keyed by arrival time, one entry per distinct delay
+of the projection) and processed lazily, in time order, at the next step the
+projection is called and at the end of each run. Between two calls no
+presynaptic spike of the projection occurs, so the lazy processing gives the
+same weights as event-by-event processing. One difference from NEST remains by
+design: NEST applies potentiation only at the next presynaptic spike, so the
+weights it reports after a run miss the post spikes since the last presynaptic
+spike; here weights read after a run include every pairing whose spikes reached
+the synapse by the end of the run.
+
+Random numbers (stochastic synapses) come from a numpy Generator seeded by the
+network seed, the reset count and a stream id of the projection: the same seed
+gives the same releases, and a run split into several run() calls draws the
+same numbers as one long run.
+"""
+
+import heapq
+
+import numpy as np
+
+from .synapses import SynapseBlock
+
+
+def _gather_rows(indptr, rows):
+    """Concatenated ranges indptr[r]:indptr[r+1] for r in ``rows`` (no Python loop)."""
+    starts = indptr[rows]
+    counts = indptr[rows + 1] - starts
+    if rows.size == 1:
+        return np.arange(starts[0], starts[0] + counts[0], dtype=np.int64)
+    n = int(counts.sum())
+    if n == 0:
+        return np.zeros(0, np.int64)
+    idx = np.arange(n, dtype=np.int64)
+    idx += np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return idx
+
+
+def neuron_parameter(network, ids, name, default):
+    """Parameter ``name`` of the neurons ``ids`` (global), ``default`` where a model lacks it."""
+    ids = np.asarray(ids, np.int64)
+    out = np.full(ids.shape, float(default))
+    for group in network.groups.values():
+        values = group.params.get(name)
+        if values is None or group.size == 0 or ids.size == 0:
+            continue
+        pos = np.minimum(np.searchsorted(group.ids, ids), group.size - 1)
+        hit = group.ids[pos] == ids
+        out[hit] = values[pos[hit]]
+    return out
+
+
+class PlasticSynapses(SynapseBlock):
+    """The synapses of one projection with synaptic dynamics (base class).
+
+    Subclasses declare ``parameter_names`` (per-synapse float parameters, PyNN
+    names and units) and ``state_names`` (per-synapse state that reset()
+    restores to ``initial``), and implement :meth:`_on_pre`; rules that need
+    postsynaptic spikes derive from :class:`_PairTraceRule`.
+
+    The network calls :meth:`compile` when connectivity changed, then per run
+    :meth:`start_run`, :meth:`deliver` at every step with spikes, :meth:`end_run`;
+    and :meth:`reset`.
+    """
+
+    parameter_names = ()
+    state_names = ()
+
+    def __init__(self, receptor, network):
+        super().__init__(receptor)
+        self.network = network
+        self.params = {name: np.zeros(0) for name in self.parameter_names}
+        self.state = {name: np.zeros(0) for name in self.state_names}
+        self.initial = {name: np.zeros(0) for name in self.state_names}
+        self.initial_weight = np.zeros(0)
+        self._pending_params = []
+        self._stream = network.new_stream_id()
+        self.rng = None
+        self._indptr = None
+        self._t_last = np.zeros(0, np.int64)   # stamp of each synapse's last pre spike
+        self._grow(0)
+
+    # --- building -------------------------------------------------------------
+
+    def add(self, pre_ids, post_ids, weights, delay_steps, **params):
+        """Queue connections; ``params`` gives every name in ``parameter_names``."""
+        super().add(pre_ids, post_ids, weights, delay_steps)
+        n = self._pending[-1][0].size
+        missing = [name for name in self.parameter_names if name not in params]
+        if missing:
+            raise ValueError(f"{type(self).__name__}: no value for {', '.join(missing)}")
+        self._pending_params.append(
+            {name: np.array(np.broadcast_to(np.asarray(params[name], float), (n,)))
+             for name in self.parameter_names})
+
+    def consolidate(self):
+        if not self._pending:
+            return
+        new_weights = np.concatenate([p[2] for p in self._pending])
+        n_new = new_weights.size
+        self.pre = np.concatenate([self.pre, *(p[0] for p in self._pending)])
+        self.post = np.concatenate([self.post, *(p[1] for p in self._pending)])
+        self.delay_steps = np.concatenate([self.delay_steps, *(p[3] for p in self._pending)])
+        self.weight = np.concatenate([self.weight, new_weights])
+        self.initial_weight = np.concatenate([self.initial_weight, new_weights])
+        new_params = {name: np.concatenate([p[name] for p in self._pending_params])
+                      for name in self.parameter_names}
+        for name in self.parameter_names:
+            self.params[name] = np.concatenate([self.params[name], new_params[name]])
+        new_state = self._initial_state(n_new, new_params)
+        for name in self.state_names:
+            self.initial[name] = np.concatenate([self.initial[name], new_state[name]])
+            self.state[name] = np.concatenate([self.state[name], new_state[name]])
+        self._t_last = np.concatenate([self._t_last, np.zeros(n_new, np.int64)])
+        self._grow(n_new)
+        self._pending = []
+        self._pending_params = []
+
+    def _initial_state(self, n, params):
+        """Initial values of ``state_names`` for ``n`` new synapses."""
+        return {}
+
+    def _grow(self, n):
+        """Extend internal per-synapse arrays (traces, last spike times...)."""
+
+    def set_initial_value(self, index, name, values):
+        """Set a state variable's initial value, and its present value (as initialize())."""
+        self.initial[name][index] = values
+        self.state[name][index] = values
+
+    def weights_written(self, index=slice(None)):
+        """The user set weights ``index``: the new initial weights (what reset() restores)."""
+        self.consolidate()
+        self.initial_weight[index] = self.weight[index]
+
+    # --- compiling and running -----------------------------------------------
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        """Build the CSR index by presynaptic id and the ring-buffer keys."""
+        self.consolidate()
+        self._by_pre = np.argsort(self.pre, kind="stable")
+        self._indptr = np.zeros(n_ids + 1, np.int64)
+        np.cumsum(np.bincount(self.pre, minlength=n_ids), out=self._indptr[1:])
+        self._keys = self.delay_steps * row_size + input_position(self)
+        self._row_size = row_size
+        self._n_slots = n_slots
+        self._ring_size = n_slots * row_size
+
+    def start_run(self, dt):
+        """Called before each run (parameters may have changed since the last one)."""
+        self.dt = dt
+        if self.rng is None:
+            self.rng = self.network.rng_for(self._stream)
+        # parameters that are the same for every synapse (the usual case) are used as
+        # scalars in the step: one gather fewer per parameter and spike
+        self._scalar = {}
+        for name, values in self.params.items():
+            homogeneous = values.size > 0 and bool(np.all(values == values[0]))
+            self._scalar[name] = float(values[0]) if homogeneous else None
+
+    def _p(self, name, idx):
+        """Parameter ``name`` of synapses ``idx``: a scalar when homogeneous."""
+        value = self._scalar[name]
+        return self.params[name][idx] if value is None else value
+
+    def end_run(self, last_stamp):
+        """Called after each run; ``last_stamp`` is the step count at the end."""
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        """Apply the rule to the spikes stamped k+1 and put what they transmit in the ring."""
+        idx = self._by_pre[_gather_rows(self._indptr, spiking_ids)]
+        if idx.size:
+            idx, amounts = self._on_pre(idx, k + 1)
+            if idx.size:
+                flat = self._keys[idx] + ((k + 1) % self._n_slots) * self._row_size
+                flat[flat >= self._ring_size] -= self._ring_size
+                np.add.at(ring_flat, flat, amounts)
+
+    def _on_pre(self, idx, stamp):
+        """Update synapses ``idx`` for a presynaptic spike; return (synapses, amounts)."""
+        raise NotImplementedError
+
+    def reset(self):
+        """Back to t = 0: initial weights and state, no spikes in flight, a new random stream."""
+        self.consolidate()
+        self.weight[:] = self.initial_weight
+        for name in self.state_names:
+            self.state[name][:] = self.initial[name]
+        self._t_last[:] = 0
+        self._reset_internal()
+        self.rng = None
+
+    def _reset_internal(self):
+        pass
+
+
+# --- short-term plasticity and stochastic release ----------------------------------
+
+
+class TsodyksMarkram(PlasticSynapses):
+    """TsodyksMarkramSynapse as NEST's tsodyks_synapse (see the module docstring)."""
+
+    parameter_names = ("U", "tau_rec", "tau_facil")
+    state_names = ("u", "x", "y")
+
+    def _initial_state(self, n, params):
+        return {"u": np.zeros(n), "x": np.ones(n), "y": np.zeros(n)}
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        name = {"excitatory": "tau_syn_E", "inhibitory": "tau_syn_I"}.get(self.receptor)
+        tau_psc = (neuron_parameter(self.network, self.post, name, 0.0) if name
+                   else np.zeros(self.post.size))
+        tau_rec = self.params["tau_rec"]
+        with np.errstate(divide="ignore"):
+            self._rate_psc = 1.0 / tau_psc            # inf for tau_psc = 0: y decays at once
+        self._tau_psc = tau_psc
+        # Pxy divides by tau_psc - tau_rec; where they are equal its limit is used instead
+        self._same = np.abs(tau_psc - tau_rec) < 1e-9 * tau_rec
+        self._any_same = bool(self._same.any())
+        with np.errstate(divide="ignore"):
+            self._inv_diff = np.where(self._same, 0.0, 1.0 / (tau_psc - tau_rec))
+
+    def _on_pre(self, idx, stamp):
+        s = self.state
+        h = (stamp - self._t_last[idx]) * self.dt     # > 0
+        tau_rec = self._p("tau_rec", idx)
+        tau_fac = self._scalar["tau_facil"]
+        if tau_fac is None:
+            tau_fac = self.params["tau_facil"][idx]
+            with np.errstate(divide="ignore"):
+                Puu = np.where(tau_fac == 0.0, 0.0, np.exp(-h / tau_fac))
+        else:
+            Puu = 0.0 if tau_fac == 0.0 else np.exp(-h / tau_fac)
+        tau_psc = self._tau_psc[idx]
+        Pyy = np.exp(-h * self._rate_psc[idx])
+        Pzz = np.exp(-h / tau_rec)
+        Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) * self._inv_diff[idx]
+        if self._any_same:
+            same = self._same[idx]
+            if same.any():
+                r = (h / tau_rec)[same] if np.ndim(tau_rec) else h[same] / tau_rec
+                Pxy[same] = 1.0 - np.exp(-r) * (1.0 + r)
+        Pxz = 1.0 - Pzz
+        u, x, y = s["u"][idx], s["x"][idx], s["y"][idx]
+        z = 1.0 - x - y
+        # NEST's order: propagate u, x, y from the last spike, then the jumps
+        u *= Puu
+        x += Pxy * y + Pxz * z
+        y *= Pyy
+        u += self._p("U", idx) * (1.0 - u)
+        release = u * x
+        x -= release
+        y += release
+        s["u"][idx], s["x"][idx], s["y"][idx] = u, x, y
+        self._t_last[idx] = stamp
+        return idx, release * self.weight[idx]
+
+
+class SimpleStochastic(PlasticSynapses):
+    """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
+
+    parameter_names = ("p",)
+
+    def _on_pre(self, idx, stamp):
+        keep = self.rng.random(idx.size) < self._p("p", idx)
+        idx = idx[keep]
+        return idx, self.weight[idx]
+
+
+def _facilitated_u(u, h, U, tau_fac):
+    """u after the jump of a spike h ms after the previous one (stochastic_stp, quantal_stp)."""
+    with np.errstate(divide="ignore", over="ignore"):
+        decay = np.where(tau_fac > 1e-10, np.exp(-h / np.where(tau_fac > 1e-10, tau_fac, 1.0)),
+                         0.0)
+    return U + u * decay * (1.0 - U)
+
+
+class StochasticTsodyksMarkram(PlasticSynapses):
+    """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
+
+    parameter_names = ("U", "tau_rec", "tau_facil")
+    state_names = ("u", "R", "t_surv")
+
+    def _initial_state(self, n, params):
+        return {"u": np.zeros(n), "R": np.ones(n), "t_surv": np.zeros(n)}
+
+    def _on_pre(self, idx, stamp):
+        s = self.state
+        t = stamp * self.dt
+        h = (stamp - self._t_last[idx]) * self.dt
+        u = _facilitated_u(s["u"][idx], h, self._p("U", idx), self._p("tau_facil", idx))
+        R = s["R"][idx]
+        t_surv = s["t_surv"][idx]
+        draws = self.rng.random((2, idx.size))
+        depleted = R == 0.0
+        # an unrecovered site recovers with probability 1 - exp(-(t - t_surv)/tau_rec)
+        survive = np.exp(-(t - t_surv) / self._p("tau_rec", idx))
+        recovered = depleted & (draws[0] > survive)
+        R = np.where(recovered, 1.0, R)
+        t_surv = np.where(depleted & ~recovered, t, t_surv)
+        release = (R == 1.0) & (draws[1] < u)
+        R = np.where(release, 0.0, R)
+        t_surv = np.where(release, t, t_surv)
+        s["u"][idx], s["R"][idx], s["t_surv"][idx] = u, R, t_surv
+        self._t_last[idx] = stamp
+        idx = idx[release]
+        return idx, self.weight[idx]
+
+
+class MultiQuantal(PlasticSynapses):
+    """MultiQuantalSynapse as NEST's quantal_stp_synapse (n release sites)."""
+
+    parameter_names = ("U", "n", "tau_rec", "tau_facil")
+    state_names = ("u", "a")
+
+    def _initial_state(self, n, params):
+        return {"u": np.zeros(n), "a": params["n"].copy()}
+
+    def _on_pre(self, idx, stamp):
+        p, s = self.params, self.state
+        h = (stamp - self._t_last[idx]) * self.dt
+        u = _facilitated_u(s["u"][idx], h, self._p("U", idx), self._p("tau_facil", idx))
+        n_sites = p["n"][idx].astype(np.int64)
+        available = s["a"][idx].astype(np.int64)
+        p_recover = -np.expm1(-h / self._p("tau_rec", idx))
+        available += self.rng.binomial(np.maximum(n_sites - available, 0), p_recover)
+        released = self.rng.binomial(available, u)
+        s["u"][idx] = u
+        s["a"][idx] = available - released
+        self._t_last[idx] = stamp
+        keep = released > 0
+        idx = idx[keep]
+        return idx, released[keep] * self.weight[idx]
+
+
+# --- spike-timing-dependent plasticity ----------------------------------------------
+
+
+class _PairTraceRule(PlasticSynapses):
+    """All-to-all pair rules with per-synapse pre and post traces and NEST's timing.
+
+    Subclasses give ``pre_tau``/``post_tau`` (names of the trace time constants)
+    and implement :meth:`_potentiate` (post event, with the pre trace) and
+    :meth:`_depress` (pre event, with the post trace).
+    """
+
+    pre_tau = post_tau = None
+
+    def _grow(self, n):
+        def grow(name, dtype):
+            setattr(self, name, np.concatenate([getattr(self, name, np.zeros(0, dtype)),
+                                                np.zeros(n, dtype)]))
+        grow("_k_pre", float)      # pre trace just after the last pre spike (_t_last)
+        grow("_k_post", float)     # post trace just after the last post event
+        grow("_t_post", np.int64)  # arrival stamp of that event
+        if not hasattr(self, "_heap"):
+            self._delays = np.zeros(0, np.int64)
+            self._reset_internal()
+
+    def _reset_internal(self):
+        self._k_pre[:] = 0.0
+        self._k_post[:] = 0.0
+        self._t_post[:] = 0
+        self._heap = []            # (arrival stamp, serial, delay index, post global ids)
+        self._history = []         # (stamp, post global ids) of recent post spikes
+        self._serial = 0
+        self._done_until = 0       # post events arriving up to here have been applied
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        super().compile(n_ids, input_position, row_size, n_slots)
+        posts, post_local = np.unique(self.post, return_inverse=True)
+        self._post_lookup = np.full(n_ids, -1, np.int64)
+        self._post_lookup[posts] = np.arange(posts.size)
+        self._is_post = self._post_lookup >= 0
+        delays, delay_index = np.unique(self.delay_steps, return_inverse=True)
+        n_post = posts.size
+        column = delay_index * n_post + post_local
+        self._by_post = np.argsort(column, kind="stable")
+        self._post_indptr = np.zeros(delays.size * n_post + 1, np.int64)
+        np.cumsum(np.bincount(column, minlength=delays.size * n_post),
+                  out=self._post_indptr[1:])
+        self._n_post = n_post
+        self._history_span = n_slots  # > any delay
+        # post spikes in flight are queued again for the (possibly new) delays and columns
+        self._delays = delays
+        self._heap = []
+        for stamp, post_ids in self._history:
+            self._queue(stamp, post_ids)
+
+    def _queue(self, stamp, post_ids):
+        for u, d in enumerate(self._delays.tolist()):
+            if stamp + d > self._done_until:
+                heapq.heappush(self._heap, (stamp + d, self._serial, u, post_ids))
+                self._serial += 1
+
+    def _apply_arrivals(self, upto):
+        """Apply post events arriving at stamps <= ``upto`` in time order.
+
+        Returns the synapses whose event arrived exactly at ``upto``: their post
+        trace is bumped only after the presynaptic spikes of that instant.
+        """
+        heap = self._heap
+        at_upto = None
+        while heap and heap[0][0] <= upto:
+            arrival = heap[0][0]
+            columns = []
+            while heap and heap[0][0] == arrival:
+                _, _, u, post_ids = heapq.heappop(heap)
+                columns.append(u * self._n_post + self._post_lookup[post_ids])
+            columns = columns[0] if len(columns) == 1 else np.concatenate(columns)
+            idx = self._by_post[_gather_rows(self._post_indptr, columns)]
+            if idx.size == 0:
+                continue
+            k_pre = self._k_pre[idx] * np.exp(
+                (self._t_last[idx] - arrival) * (self.dt / self._p(self.pre_tau, idx)))
+            self._potentiate(idx, k_pre)
+            if arrival < upto:
+                self._bump_post(idx, arrival)
+            else:
+                at_upto = idx
+        self._done_until = max(self._done_until, upto)
+        return at_upto
+
+    def _bump_post(self, idx, stamp):
+        self._k_post[idx] = self._k_post[idx] * np.exp(
+            (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx))) + 1.0
+        self._t_post[idx] = stamp
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        stamp = k + 1
+        at_now = self._apply_arrivals(stamp) if self._heap else None
+        super().deliver(spiking_ids, k, ring_flat)
+        if at_now is not None:
+            self._bump_post(at_now, stamp)
+        post_ids = spiking_ids[self._is_post[spiking_ids]]
+        if post_ids.size:
+            self._history.append((stamp, post_ids))
+            self._queue(stamp, post_ids)
+            if self._history[0][0] + self._history_span < self._done_until:
+                self._history = [h for h in self._history
+                                 if h[0] + self._history_span >= self._done_until]
+
+    def _on_pre(self, idx, stamp):
+        k_post = self._k_post[idx] * np.exp(
+            (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx)))
+        w = self._depress(idx, k_post)
+        self._k_pre[idx] = self._k_pre[idx] * np.exp(
+            (self._t_last[idx] - stamp) * (self.dt / self._p(self.pre_tau, idx))) + 1.0
+        self._t_last[idx] = stamp
+        return idx, w
+
+    def end_run(self, last_stamp):
+        if self._heap and self._heap[0][0] <= last_stamp:
+            at_end = self._apply_arrivals(last_stamp)
+            if at_end is not None:
+                self._bump_post(at_end, last_stamp)
+
+    def wrong_side(self):
+        """(weight, w_min, w_max) of a synapse whose weight lies beyond w_min, away from w_max.
+
+        The rules move weights between w_min and w_max; a weight on the other side
+        of w_min (a negative weight with w_min = 0 < w_max, as on current-based
+        inhibitory synapses) would be pushed across w_min and change sign. NEST
+        refuses such synapses ("Weight and Wmax must have same sign"). None if all
+        weights are fine.
+        """
+        self.consolidate()
+        if self.weight.size == 0:
+            return None
+        w_min, w_max = self.params["w_min"], self.params["w_max"]
+        beyond = (self.weight - w_min) * np.sign(w_max - w_min) < -1e-12 * np.abs(w_max - w_min)
+        if not beyond.any():
+            return None
+        i = int(np.flatnonzero(beyond)[0])
+        return float(self.weight[i]), float(w_min[i]), float(w_max[i])
+
+    def _potentiate(self, idx, k_pre):
+        raise NotImplementedError
+
+    def _depress(self, idx, k_post):
+        raise NotImplementedError
+
+
+class STDP(_PairTraceRule):
+    """STDPMechanism(SpikePairRule, <weight dependence>) as NEST's stdp_synapse.
+
+    The weight dependence is given by the exponents mu_plus/mu_minus
+    (additive 0/0, multiplicative 1/1, additive potentiation with
+    multiplicative depression 0/1, Gutig: its own).
+    """
+
+    parameter_names = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max",
+                       "mu_plus", "mu_minus")
+    pre_tau, post_tau = "tau_plus", "tau_minus"
+
+    def _normalised(self, idx):
+        w_min = self._p("w_min", idx)
+        span = self._p("w_max", idx) - w_min
+        return (self.weight[idx] - w_min) / span, w_min, span
+
+    def _power(self, base, name, idx):
+        mu = self._scalar[name]
+        if mu == 0.0:
+            return 1.0
+        if mu == 1.0:
+            return base
+        return np.power(base, self._p(name, idx))
+
+    def _potentiate(self, idx, k_pre):
+        x, w_min, span = self._normalised(idx)
+        x += self._p("A_plus", idx) * self._power(np.maximum(1.0 - x, 0.0), "mu_plus", idx) * k_pre
+        np.minimum(x, 1.0, out=x)
+        self.weight[idx] = w = w_min + x * span
+        return w
+
+    def _depress(self, idx, k_post):
+        x, w_min, span = self._normalised(idx)
+        x -= self._p("A_minus", idx) * self._power(np.maximum(x, 0.0), "mu_minus", idx) * k_post
+        np.maximum(x, 0.0, out=x)
+        self.weight[idx] = w = w_min + x * span
+        return w
+
+
+class VogelsSprekeler(_PairTraceRule):
+    """STDPMechanism(Vogels2011Rule, AdditiveWeightDependence) as NEST's vogels_sprekeler_synapse.
+
+    Works on the distance from w_min towards w_max, so a negative w_max (weights
+    of current-based inhibitory synapses) strengthens by making w more negative,
+    as NEST does with the sign of Wmax.
+    """
+
+    parameter_names = ("tau", "eta", "rho", "w_min", "w_max")
+    pre_tau = post_tau = "tau"
+
+    def _distance(self, idx):
+        w_min = self._p("w_min", idx)
+        span = self._p("w_max", idx) - w_min
+        sign = np.where(span < 0, -1.0, 1.0)
+        return sign * (self.weight[idx] - w_min), w_min, sign, np.abs(span)
+
+    def _potentiate(self, idx, k_pre):
+        d, w_min, sign, span = self._distance(idx)
+        d = np.minimum(d + self._p("eta", idx) * k_pre, span)
+        self.weight[idx] = w = w_min + sign * d
+        return w
+
+    def _depress(self, idx, k_post):
+        d, w_min, sign, span = self._distance(idx)
+        eta = self._p("eta", idx)
+        d = np.minimum(d + eta * k_post, span)
+        alpha = 2e-3 * self._p("rho", idx) * self._p("tau", idx)   # rho in Hz, tau in ms
+        d = np.maximum(d - alpha * eta, 0.0)
+        self.weight[idx] = w = w_min + sign * d
+        return w
