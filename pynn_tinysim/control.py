@@ -28,9 +28,16 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         sources...). The same seed gives the same spikes, bit for bit. Default:
         a fresh random seed, readable afterwards as ``simulator.state.rng_seed``.
 
+    `spike_precision`:
+        ``"off_grid"`` (default, as pyNN.nest) or ``"on_grid"``. Neurons spike on
+        the time grid and every spike is delivered on it either way; with
+        ``"off_grid"`` a SpikeSourceArray's spikes are *recorded* at exactly the
+        requested times (what pyNN.nest records by default), with ``"on_grid"`` at
+        the end of the time step they are emitted in (times rounded up to the grid).
+
     Other keyword arguments that other backends accept (``threads``,
-    ``spike_precision``, ``verbosity``...) are accepted and ignored, so scripts
-    written for them run unchanged.
+    ``verbosity``...) are accepted and ignored, so scripts written for them run
+    unchanged.
     """
     max_delay = extra_params.get("max_delay", DEFAULT_MAX_DELAY)
     # checked here, before pyNN.common.setup, so that bad values give PyNN errors
@@ -48,15 +55,19 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if max_delay < min_delay:
         raise errors.InvalidParameterValueError(
             f"setup(): max_delay={max_delay} ms must not be smaller than min_delay={min_delay} ms")
+    spike_precision = extra_params.get("spike_precision", "off_grid")
+    if spike_precision not in ("off_grid", "on_grid"):
+        raise errors.InvalidParameterValueError(
+            f"setup(): spike_precision must be 'on_grid' or 'off_grid', not {spike_precision!r}")
     common.setup(timestep, min_delay, **extra_params)
     rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed"))
     if rng_seed is not None:
         rng_seed = int(rng_seed)
     for name in extra_params:
-        if name not in ("max_delay", "rng_seed", "grng_seed"):
+        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision"):
             logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
     simulator.state.configure(timestep, min_delay, max_delay, rng_seed,
-                              min_delay_auto=min_delay_auto)
+                              min_delay_auto=min_delay_auto, spike_precision=spike_precision)
     return rank()
 
 

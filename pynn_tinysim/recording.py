@@ -72,12 +72,15 @@ class Recorder(recording.Recorder):
         if group.spike_recorder is None:
             return np.zeros(0, np.int64), np.zeros(0)
         stamps, local = group.spike_recorder.get()
+        # by stamp: a spike recorded at its exact time (SpikeSourceArray, off_grid) belongs
+        # to the get_data(clear=True) window its emission step is in
         keep = stamps > self._start_step()
         wanted = np.zeros(group.size, bool)
         if len(ids):
             wanted[self._local_indices(ids)] = True
         keep &= wanted[local]
-        return group.ids[local[keep]], stamps[keep] * self._simulator.state.dt
+        times = group.spike_recorder.get_times(self._simulator.state.dt)
+        return group.ids[local[keep]], times[keep]
 
     def _get_spiketimes(self, ids, clear=False):
         return self._spikes(ids)

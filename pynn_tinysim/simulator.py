@@ -35,13 +35,18 @@ class State(common.control.BaseState):
         self.min_delay_auto = False     # setup(min_delay='auto')
         self.max_delay = 10.0
         self.rng_seed = None
+        # as pyNN.nest: "off_grid" (default) records SpikeSourceArray spikes at their exact
+        # times; "on_grid" at their grid times. Delivery and neuron spikes: grid either way
+        self.spike_precision = "off_grid"
         self.segment_counter = -1
         self.recorders = set()
 
     # --- set-up ---------------------------------------------------------------
 
-    def configure(self, dt, min_delay, max_delay, rng_seed, min_delay_auto=False):
+    def configure(self, dt, min_delay, max_delay, rng_seed, min_delay_auto=False,
+                  spike_precision="off_grid"):
         self.dt = float(dt)
+        self.spike_precision = spike_precision
         self.min_delay = float(min_delay)
         self.min_delay_auto = bool(min_delay_auto)
         self.max_delay = float(max_delay)
@@ -51,6 +56,7 @@ class State(common.control.BaseState):
     def clear(self):
         """Destroy the network; start afresh with the present settings."""
         self.network = Network(dt=self.dt, seed=self.rng_seed)
+        self.network.exact_source_times = self.spike_precision == "off_grid"
         self.rng_seed = self.network.seed
         self.recorders = set()
         self.id_counter = Network.FIRST_ID

@@ -69,11 +69,6 @@ def _missing(*names, note=""):
 #: passing, or fails in another way, fails the run -- remove or update its entry in the
 #: change that does it. "(scipy)": the scenario skips itself where scipy is not installed.
 EXPECTED_FAILURES = {
-    "test_composed_neuron_model_homogeneous_receptors": _missing(
-        "PointNeuron", "LIF", "AdExp", "CurrExpPostSynapticResponse", "AlphaPSR"),
-    "test_issue259": (
-        "spike_precision='off_grid' not supported: SpikeSourceArray times are rounded to "
-        "the time step (0.075 ms -> 0.1 ms at dt=0.05)", AssertionError),
 }
 
 #: name under which the unpacked scenarios package is imported

@@ -512,3 +512,30 @@ def test_same_seed_identical_spikes():
     assert sum(len(x) for x in a) > 100
     assert all(np.array_equal(x, y) for x, y in zip(a, b))  # bit for bit
     assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+
+
+@pytest.mark.parametrize("precision", ["off_grid", "on_grid"])
+def test_spike_source_array_recorded_times_and_spike_precision(precision):
+    """off_grid (pyNN.nest's default): SpikeSourceArray spikes are recorded at exactly the
+    requested times; on_grid: at the end of the step they are emitted in. Either way a
+    get_data(clear=True) window holds the spikes emitted by its steps (PyNN issue 259)."""
+    setup(timestep=0.05, min_delay=0.05, spike_precision=precision)
+    p = sim.Population(1, sim.SpikeSourceArray(spike_times=[0.075, 10.0, 10.025, 12.34,
+                                                            1000.025]))
+    p.record("spikes")
+    got = []
+    for _ in range(3):
+        sim.run(10.0)
+        got.append(spike_arrays(p.get_data("spikes", clear=True).segments[0])[0])
+    sim.end()
+    if precision == "off_grid":
+        expected = [[0.075, 10.0], [10.025, 12.34], []]
+    else:
+        expected = [[0.1, 10.0], [10.05, 12.35], []]
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=0, atol=1e-9)
+
+
+def test_spike_precision_checked():
+    with pytest.raises((errors.InvalidParameterValueError, ValueError)):
+        setup(spike_precision="exact")

@@ -12,6 +12,8 @@ The pieces:
 - :mod:`.lif`, :mod:`.izhikevich`, :mod:`.sources`: the model families;
 - :mod:`.adex`, :mod:`.hh`, :mod:`.adaptive`: nonlinear families (AdEx, Hodgkin-Huxley,
   gsfa_grr and GIF), integrated by RK4 with exact conductances (:mod:`.conductances`);
+- :mod:`.multisynapse`: point neurons (LIF, AdExp) with any number of named receptors,
+  one engine class per receptor signature (PyNN's PointNeuron);
 - :mod:`.renewal_sources`: gamma, dead-time Poisson and inhomogeneous gamma sources;
 - :mod:`.currents`: current sources and their injection into neuron groups;
 - :mod:`.propagators`: closed-form propagators for exact integration;

@@ -82,25 +82,31 @@ class _AdExBase(_LIFBase):
         self._conductance_propagators(dt, self.substeps)
         self._refractory_counts(dt)
 
+    def _reversal_potentials(self):
+        """The reversal potential of each conductance, in the order _conductances gives them."""
+        return self.params["e_rev_E"], self.params["e_rev_I"]
+
     def _rhs(self, idx, refractory, drive):
         """The right-hand side for neurons ``idx`` (None: all), as a function of (v, w), g."""
         p = self.params
         sel = (lambda x: x) if idx is None else (lambda x: x[idx])
         v_reset, v_cap = sel(p["v_reset"]), sel(p["v_spike"])
         g_L, E_L, V_T = sel(self._g_L), sel(p["v_rest"]), sel(p["v_thresh"])
-        E_e, E_i, a, inv_tau_w = sel(p["e_rev_E"]), sel(p["e_rev_I"]), sel(self._a), \
-            sel(self._inv_tau_w)
+        E_syn = [sel(E) for E in self._reversal_potentials()]
+        a, inv_tau_w = sel(self._a), sel(self._inv_tau_w)
         exp_gain, dT, inv_cm, drive = sel(self._exp_gain), sel(self._dT), sel(self._inv_cm), \
             sel(drive)
         any_refractory = refractory is not None and refractory.any()
 
-        def derivatives(y, g_e, g_i):
+        def derivatives(y, *g_syn):
             V = np.minimum(y[0], v_cap)   # NEST caps at V_peak even if delta_T = 0
             if any_refractory:
                 V = np.where(refractory, v_reset, V)
             i_spike = exp_gain * np.exp((V - V_T) / dT)
-            dv = (i_spike - g_L * (V - E_L) - g_e * (V - E_e) - g_i * (V - E_i) - y[1] + drive) \
-                * inv_cm
+            i_total = i_spike - g_L * (V - E_L)
+            for g, E in zip(g_syn, E_syn):
+                i_total = i_total - g * (V - E)
+            dv = (i_total - y[1] + drive) * inv_cm
             if any_refractory:
                 dv[refractory] = 0.0
             return [dv, (a * (V - E_L) - y[1]) * inv_tau_w]

@@ -32,6 +32,9 @@ class NeuronGroup:
     state_names = ()
     receptors = ()
     recordable = ()
+    #: exact times (ms) of the spikes the last step() returned, for groups whose
+    #: spikes are recorded off the grid (see :mod:`.sources`); None: the stamp's time
+    emitted_times = None
 
     def __init__(self, network):
         self.network = network

@@ -16,7 +16,9 @@ One step, from t = k dt to t + dt (NEST's order):
    spiked, applies its rule (post events that have reached its synapses first,
    then the presynaptic spikes) and delivers what those spikes transmit into the
    ring buffer like step 3 (static projections never see this step);
-5. recorders sample the state at t + dt and keep the spikes.
+5. recorders sample the state at t + dt and keep the spikes (stamped t + dt; a
+   SpikeArraySource's at their exact requested times when ``exact_source_times``
+   is set, see :mod:`.sources`).
 
 The Python loop runs over steps and over model families, never over neurons,
 synapses or Populations.
@@ -48,6 +50,9 @@ class Network:
         self._ring = None
         self._layout = None
         self.currents = CurrentInjection(self)  # current sources (DC, AC, ...)
+        # record a SpikeArraySource's spikes at their exact requested times rather than
+        # at their (grid) emission times; delivery is on the grid either way
+        self.exact_source_times = False
 
     # --- building -------------------------------------------------------------
 
@@ -216,7 +221,7 @@ class Network:
                 spiked = g.step(k, inputs[slot])
                 if spiked.size:
                     if spike_rec is not None:
-                        spike_rec.record(k + 1, spiked)
+                        spike_rec.record(k + 1, spiked, g.emitted_times)
                     if has_synapses:
                         fired.append(ids[spiked])
             ring[slot] = 0.0

@@ -89,6 +89,7 @@ class SpikeRecorder:
         self.all_recorded = False
         self._stamps = []
         self._neurons = []
+        self._times = []   # exact times (ms) per record() call, NaN where only the stamp is known
 
     def add_indices(self, local_indices):
         if self.mask.size < self.group.size:
@@ -96,13 +97,19 @@ class SpikeRecorder:
         self.mask[local_indices] = True
         self.all_recorded = bool(self.mask.all())
 
-    def record(self, stamp, spiked):
+    def record(self, stamp, spiked, times=None):
+        """Keep the spikes of ``spiked`` stamped ``stamp``; ``times``: their exact times, if any."""
         if not self.all_recorded:
-            spiked = spiked[self.mask[spiked]]
+            recorded = self.mask[spiked]
+            spiked = spiked[recorded]
             if spiked.size == 0:
                 return
+            if times is not None:
+                times = times[recorded]
         self._stamps.append(np.full(spiked.size, stamp, np.int64))
         self._neurons.append(spiked)
+        self._times.append(np.full(spiked.size, np.nan) if times is None
+                           else np.asarray(times, float))
 
     def get(self):
         """All recorded spikes as (stamps, local indices), in time order."""
@@ -113,6 +120,16 @@ class SpikeRecorder:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return self._stamps[0], self._neurons[0]
 
+    def get_times(self, dt):
+        """The spike times (ms) in the order of :meth:`get`: exact where known, else stamp * dt."""
+        stamps, _ = self.get()
+        if len(self._times) > 1:
+            self._times = [np.concatenate(self._times)]
+        if not self._times:
+            return np.zeros(0)
+        return np.where(np.isnan(self._times[0]), stamps * dt, self._times[0])
+
     def clear(self):
         self._stamps = []
         self._neurons = []
+        self._times = []

@@ -5,6 +5,11 @@ spikes scheduled for it. Spikes are put on the same time grid as neuron spikes:
 a spike at time t is stamped ceil(t / dt) steps and is emitted by the step that
 ends at that stamp, so it reaches its targets at stamp * dt + delay (NEST's
 convention for spike_generator and poisson_generator).
+
+Delivery is always on the grid. What is *recorded* for a SpikeArraySource may
+be the exact requested times instead (``Network.exact_source_times``, set from
+PyNN's ``spike_precision='off_grid'``, pyNN.nest's default): pyNN.nest then
+records a spike_generator's times unrounded (through parrot_neuron_ps).
 """
 
 import numpy as np
@@ -20,15 +25,17 @@ class _EventSource(NeuronGroup):
     def _grow_internal_state(self, n):
         self._event_steps = np.zeros(0, np.int64)
         self._event_neurons = np.zeros(0, np.int64)
+        self._event_times = None
         self._cursor = 0
 
     def _compute_propagators(self, dt):
         pass
 
-    def _set_events(self, steps, neurons, from_step):
+    def _set_events(self, steps, neurons, from_step, times=None):
         order = np.argsort(steps, kind="stable")
         self._event_steps = steps[order]
         self._event_neurons = neurons[order]
+        self._event_times = None if times is None else times[order]
         self._cursor = int(np.searchsorted(self._event_steps, from_step))
 
     def step(self, k, inputs):
@@ -38,6 +45,8 @@ class _EventSource(NeuronGroup):
             return _NO_SPIKES
         hi = int(np.searchsorted(steps, k, side="right"))
         self._cursor = hi
+        if self._event_times is not None:
+            self.emitted_times = self._event_times[lo:hi]
         return self._event_neurons[lo:hi]
 
 
@@ -71,7 +80,8 @@ class SpikeArraySource(_EventSource):
         times = np.concatenate(self.spike_times)
         neurons = np.repeat(np.arange(self.size), counts)
         stamps = np.ceil(times / dt - 1e-9).astype(np.int64)  # times on the grid stay put
-        self._set_events(stamps - 1, neurons, first_step)
+        exact = times if self.network.exact_source_times else None
+        self._set_events(stamps - 1, neurons, first_step, exact)
 
 
 class PoissonSource(_EventSource):

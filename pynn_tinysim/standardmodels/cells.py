@@ -1,8 +1,13 @@
 """Standard cell types of pyNN.tinysim (PyNN-standard semantics, as pyNN.nest)."""
 
-from pyNN.standardmodels import cells, build_translations
+from copy import deepcopy
 
-from ..engine import lif, izhikevich, sources, adex, hh, adaptive, renewal_sources
+from pyNN import errors
+from pyNN.parameters import ParameterSpace
+from pyNN.standardmodels import cells, receptors, build_translations
+
+from ..engine import (lif, izhikevich, sources, adex, hh, adaptive, renewal_sources,
+                      multisynapse)
 
 
 def _identity_translations(pynn_class):
@@ -107,3 +112,142 @@ class SpikeSourceInhGamma(cells.SpikeSourceInhGamma):
     __doc__ = cells.SpikeSourceInhGamma.__doc__
     translations = _identity_translations(cells.SpikeSourceInhGamma)
     engine_model = renewal_sources.InhGammaSource
+
+
+# --- composed models: PointNeuron(neuron, **receptors) (NEST's *_multisynapse) -----------
+
+class LIF(cells.LIF):
+    """The neuron component of a PointNeuron: leaky integrate-and-fire."""
+    __doc__ = cells.LIF.__doc__
+    translations = _identity_translations(cells.LIF)
+    engine_kind = "lif"
+
+
+class AdExp(cells.AdExp):
+    """The neuron component of a PointNeuron: adaptive exponential integrate-and-fire."""
+    __doc__ = cells.AdExp.__doc__
+    translations = _identity_translations(cells.AdExp)
+    engine_kind = "adexp"
+
+
+def _receptor_translations(pynn_class):
+    return build_translations(*[(name, name) for name in pynn_class.default_parameters])
+
+
+class CurrExpPostSynapticResponse(receptors.CurrExpPostSynapticResponse):
+    __doc__ = receptors.CurrExpPostSynapticResponse.__doc__
+    translations = _receptor_translations(receptors.CurrExpPostSynapticResponse)
+    recordable = ["isyn"]
+    engine_kind = "curr_exp"
+
+
+class CondExpPostSynapticResponse(receptors.CondExpPostSynapticResponse):
+    __doc__ = receptors.CondExpPostSynapticResponse.__doc__
+    translations = _receptor_translations(receptors.CondExpPostSynapticResponse)
+    recordable = ["gsyn"]
+    engine_kind = "cond_exp"
+
+
+class CondAlphaPostSynapticResponse(receptors.CondAlphaPostSynapticResponse):
+    __doc__ = receptors.CondAlphaPostSynapticResponse.__doc__
+    translations = _receptor_translations(receptors.CondAlphaPostSynapticResponse)
+    recordable = ["gsyn"]
+    engine_kind = "cond_alpha"
+
+
+# the short names, as pyNN.nest defines them
+ExpPSR = CondExpPostSynapticResponse
+AlphaPSR = CondAlphaPostSynapticResponse
+
+
+class PointNeuron(cells.PointNeuron):
+    """A neuron (LIF or AdExp) with any number of named post-synaptic receptors.
+
+    ``PointNeuron(LIF(...), AMPA=CurrExpPostSynapticResponse(tau_syn=2.0), ...)``;
+    the receptor names are the projections' ``receptor_type``. Parameters and state
+    variables of a receptor are named ``"<receptor>.<name>"`` (``"AMPA.tau_syn"``,
+    ``"AMPA.isyn"``), for get()/set()/initialize()/record(). Available (as in
+    pyNN.nest, plus LIF with conductance receptors): LIF with
+    CurrExpPostSynapticResponse receptors, LIF or AdExp with
+    CondExpPostSynapticResponse / CondAlphaPostSynapticResponse (ExpPSR /
+    AlphaPSR) receptors. A receptor's ``locations`` parameter (for
+    multicompartment cells) is ignored.
+    """
+
+    def __init__(self, neuron, **post_synaptic_receptors):
+        for name, component in [("neuron", neuron)] + list(post_synaptic_receptors.items()):
+            if not hasattr(component, "engine_kind"):
+                raise errors.NoModelAvailableError(
+                    f"PointNeuron: {name}={component.__class__.__name__} is not a pyNN.tinysim "
+                    "component (use sim.LIF / sim.AdExp and sim.CurrExpPostSynapticResponse, "
+                    "sim.CondExpPostSynapticResponse, sim.CondAlphaPostSynapticResponse)")
+        super().__init__(neuron, **post_synaptic_receptors)
+        try:
+            self.engine_model = multisynapse.point_neuron_model(
+                neuron.engine_kind,
+                tuple((name, post_synaptic_receptors[name].engine_kind)
+                      for name in self.receptor_types))
+        except ValueError as err:
+            raise errors.NoModelAvailableError(f"PointNeuron: {err}") from None
+
+    def _receptor_parameter_names(self, name):
+        return [p for p in self.post_synaptic_receptors[name].default_parameters
+                if p != "locations"]
+
+    def get_parameter_names(self):
+        return list(self.neuron.default_parameters) + [
+            f"{name}.{p}" for name in self.receptor_types
+            for p in self._receptor_parameter_names(name)]
+
+    @property
+    def default_parameters(self):
+        defaults = dict(self.neuron.default_parameters)
+        for name in self.receptor_types:
+            psr = self.post_synaptic_receptors[name]
+            defaults.update({f"{name}.{p}": psr.default_parameters[p]
+                             for p in self._receptor_parameter_names(name)})
+        return defaults
+
+    def has_parameter(self, name):
+        return name in self.get_parameter_names()
+
+    def get_schema(self):
+        return {name: type(value) for name, value in self.default_parameters.items()}
+
+    @property
+    def native_parameters(self):
+        """One flat ParameterSpace: the neuron's parameters and "<receptor>.<name>" ones."""
+        values = dict(self.neuron.parameter_space.items())
+        for name in self.receptor_types:
+            psr_space = self.post_synaptic_receptors[name].parameter_space
+            for p in self._receptor_parameter_names(name):
+                values[f"{name}.{p}"] = psr_space[p]
+        return ParameterSpace(values, shape=self.neuron.parameter_space.shape)
+
+    def translate(self, parameters, copy=True):
+        # identity: tinysim's names are PyNN's ("locations" has nothing to set)
+        if copy:
+            parameters = deepcopy(parameters)
+        for name in list(parameters.keys()):
+            if name == "locations" or name.endswith(".locations"):
+                parameters.pop(name)
+        return parameters
+
+    def reverse_translate(self, native_parameters):
+        return native_parameters
+
+    def get_native_names(self, *names):
+        names = names or self.get_parameter_names()
+        return [name for name in names if not name.endswith(".locations")]
+
+    def simple_parameters(self):
+        return self.get_parameter_names()
+
+    def scaled_parameters(self):
+        return []
+
+    def computed_parameters(self):
+        return []
+
+    def computed_parameters_include(self, parameter_names):
+        return False
