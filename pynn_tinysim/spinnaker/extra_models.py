@@ -1,0 +1,33 @@
+"""sPyNNaker's ``extra_models``, as far as pyNN.tinysim.spinnaker implements them.
+
+Simulated: ``IF_curr_dual_exp``, ``Izhikevich_cond``, ``IFCurDelta``,
+``SpikeSourcePoissonVariable``.
+Accepted as objects, not simulated (a Projection using them raises
+NotImplementedError): ``Vogels2011Rule``, ``SpikeNearestPairRule``,
+``PfisterSpikeTriplet``, ``WeightDependenceAdditiveTriplet``.
+Every other name sPyNNaker 7.4 has here raises NotImplementedError naming it.
+"""
+
+from .cells import (  # noqa: F401
+    IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable)
+from .synapses import (  # noqa: F401
+    Vogels2011Rule, SpikeNearestPairRule, PfisterSpikeTriplet, WeightDependenceAdditiveTriplet)
+
+#: the rest of sPyNNaker 7.4's extra_models.__all__
+NOT_IMPLEMENTED = (
+    "IFCurrExpCa2Adaptive", "IFCondExpStoc", "IF_curr_exp_sEMD", "Izhikevich_cond_dual",
+    "IFCurrDeltaCa2Adaptive", "Neuromodulation", "RecurrentRule", "StocExp", "StocExpStable",
+    "StocSigma", "IFCurrDeltaFixedProb", "IFTruncDelta", "AllButMeConnector",
+    "OneToOneOffsetConnector", "WeightChangeable", "WeightChanger")
+
+__all__ = ["IF_curr_dual_exp", "Izhikevich_cond", "IFCurDelta", "SpikeSourcePoissonVariable",
+           "Vogels2011Rule", "SpikeNearestPairRule", "PfisterSpikeTriplet",
+           "WeightDependenceAdditiveTriplet"]
+
+
+def __getattr__(name):
+    if name in NOT_IMPLEMENTED:
+        raise NotImplementedError(
+            f"pyNN.tinysim.spinnaker does not implement sPyNNaker's extra_models.{name}; "
+            f"implemented: {', '.join(__all__)}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

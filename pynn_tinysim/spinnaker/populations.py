@@ -1,0 +1,173 @@
+"""Population of the sPyNNaker flavour: sPyNNaker's constructor and board extras.
+
+The Population is pyNN.tinysim's (a slice of an engine group) with:
+
+- sPyNNaker's extra constructor arguments (``additional_parameters``,
+  ``seed``, ``max_atoms_per_core``, ``n_synapse_cores``, ``splitter``...),
+  accepted and, being board settings, ignored (logged at debug level); the
+  neurons-per-core setting is kept because it bounds the longest delay;
+- spike times of a SpikeSourceArray need not be sorted (sPyNNaker sorts them
+  into ticks);
+- SpikeSourcePoissonVariable's per-neuron ``rates``/``starts``/``durations``;
+- sPyNNaker's recording labels (:mod:`.recording`).
+"""
+
+import logging
+
+import numpy as np
+
+from pyNN import errors
+from pyNN.parameters import Sequence, simplify
+
+from .. import simulator as core_simulator
+from ..populations import Population as CorePopulation, _sequence_values
+from ..standardmodels.validation import check_values
+from .cells import SpiNNakerCellType
+from .recording import Recorder
+from .simulator import settings
+
+logger = logging.getLogger("pyNN.tinysim.spinnaker")
+
+_SEQUENCE_PARAMETERS = ("spike_times", "rates", "starts", "durations")
+
+
+class Population(CorePopulation):
+    __doc__ = CorePopulation.__doc__
+    _recorder_class = Recorder
+
+    def __init__(self, size, cellclass, cellparams=None, structure=None, initial_values={},
+                 label=None, additional_parameters=None, **additional_kwargs):
+        flavour = settings()
+        if isinstance(size, (float, np.floating)) and float(size).is_integer():
+            size = int(size)            # sPyNNaker takes e.g. Population(n / 2, ...)
+        extra = dict(additional_parameters or {}, **additional_kwargs)
+        self._spinnaker_max_atoms_per_core = extra.pop("max_atoms_per_core", None)
+        for key, value in extra.items():
+            logger.debug("Population(%s=%r): sPyNNaker board setting, ignored", key, value)
+        celltype = cellclass if isinstance(cellclass, type) else type(cellclass)
+        if not issubclass(celltype, SpiNNakerCellType):
+            raise errors.NoModelAvailableError(
+                f"pyNN.tinysim.spinnaker has no model {celltype.__name__}: use the cell types "
+                "of pyNN.tinysim.spinnaker (sPyNNaker's), e.g. sim.IF_curr_exp")
+        if cellparams is not None and isinstance(cellclass, type):
+            cellclass = cellclass(**cellparams)
+            cellparams = None
+        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+        flavour.populations.append(self)
+        flavour.dirty = True
+
+    # --- sPyNNaker extras ---------------------------------------------------------
+
+    def record(self, variables, to_file=None, sampling_interval=None, locations=None):
+        """As PyNN's; ``"all"`` means every recordable variable, as in sPyNNaker."""
+        if isinstance(variables, str) and variables == "all":
+            variables = list(self.celltype.recordable)
+        return super().record(variables, to_file, sampling_interval, locations)
+
+    def set_max_atoms_per_core(self, max_atoms_per_core):
+        """Board setting (neurons per core); kept only for the delay limit it implies."""
+        logger.debug("%s.set_max_atoms_per_core(%r): board setting", self.label,
+                     max_atoms_per_core)
+        self._spinnaker_max_atoms_per_core = max_atoms_per_core
+
+    def max_atoms_per_core(self):
+        """sPyNNaker's neurons per core for this Population (Population, then model setting)."""
+        n = self._spinnaker_max_atoms_per_core
+        if n is None:
+            n = self.celltype.get_model_max_atoms_per_dimension_per_core()
+        if isinstance(n, (tuple, list)):
+            n = int(np.prod(n))
+        return int(n)
+
+    # --- cells ------------------------------------------------------------------------
+
+    def _create_cells(self):
+        network = core_simulator.state.require_setup()
+        celltype = self.celltype
+        parameter_space = celltype.native_parameters
+        parameter_space.shape = (self.size,)
+        parameter_space.evaluate(simplify=False)
+        parameters = {}
+        for name, value in parameter_space.items():
+            if name in _SEQUENCE_PARAMETERS:
+                parameters[name] = [_checked_times(celltype, name, _sequence_values(v))
+                                    for v in value]
+            else:
+                value = np.asarray(value, dtype=float)
+                # duration=inf is sPyNNaker's "no end" (None)
+                check_values(celltype.__class__.__name__, name,
+                             np.where(np.isposinf(value), 0.0, value) if name == "duration"
+                             else value)
+                parameters[name] = value
+        self._group, self._group_indices, ids = network.add_neurons(
+            celltype.engine_model, self.size, parameters, {})
+        self.all_cells = np.array([core_simulator.ID(i) for i in ids], dtype=core_simulator.ID)
+        for cell in self.all_cells:
+            cell.parent = self
+        self._mask_local = np.ones((self.size,), bool)
+        core_simulator.state.id_counter = network.next_id
+
+    def _set_parameters(self, parameter_space):
+        if "duration" in parameter_space.keys():
+            # duration=inf is sPyNNaker's "no end": allowed here, unlike pyNN.tinysim's check
+            parameter_space.evaluate(simplify=False)
+            duration = np.asarray(parameter_space["duration"], dtype=float)
+            check_values(self.celltype.__class__.__name__, "duration",
+                         np.where(np.isposinf(duration), 0.0, duration))
+            rest = {k: v for k, v in parameter_space.items() if k != "duration"}
+            if rest:
+                from pyNN.parameters import ParameterSpace
+                self._set_parameters(ParameterSpace(rest, shape=parameter_space.shape))
+            self._group.set_parameter(self._group_indices, "duration", duration)
+            return None
+        sequences = {name: value for name, value in parameter_space.items()
+                     if name in _SEQUENCE_PARAMETERS}
+        if not sequences:
+            return super()._set_parameters(parameter_space)
+        parameter_space.evaluate(simplify=False)
+        celltype = self.celltype
+        positions = np.arange(self._group.size)[self._group_indices]
+        group = self._group
+        checked = {name: [_checked_times(celltype, name, _sequence_values(v)) for v in values]
+                   for name, values in parameter_space.items() if name in _SEQUENCE_PARAMETERS}
+        if "spike_times" in checked:
+            group.set_spike_times(positions, checked.pop("spike_times"))
+        if checked:
+            old = [group.schedules[i] for i in positions]
+            rates = checked.get("rates", [o[0] for o in old])
+            starts = checked.get("starts", [o[1] for o in old])
+            durations = checked.get("durations", [o[2] for o in old])
+            group.set_schedules(positions, rates, starts, durations)
+        rest = {name: value for name, value in parameter_space.items()
+                if name not in _SEQUENCE_PARAMETERS}
+        if rest:
+            from pyNN.parameters import ParameterSpace
+            super()._set_parameters(ParameterSpace(rest, shape=parameter_space.shape))
+
+    def _get_native_parameters(self, *names):
+        group = self._group
+        if not any(n in ("rates", "starts", "durations") for n in names):
+            return super()._get_native_parameters(*names)
+        from pyNN.parameters import ParameterSpace
+        positions = np.arange(group.size)[self._group_indices]
+        column = {"rates": 0, "starts": 1, "durations": 2}
+        result = {}
+        for name in names:
+            if name in column:
+                result[name] = [Sequence(group.schedules[i][column[name]]) for i in positions]
+            else:
+                result[name] = simplify(group.params[name][self._group_indices].copy())
+        return ParameterSpace(result, shape=(self.size,))
+
+
+def _checked_times(celltype, name, values):
+    values = np.atleast_1d(np.asarray(values, dtype=float)).ravel()
+    allowed = np.isfinite(values) | (np.isposinf(values) & (name == "durations"))
+    bad = ~allowed | (values < 0)
+    if bad.any():
+        raise errors.InvalidParameterValueError(
+            f"{celltype.__class__.__name__}: invalid value {values[bad][0]!r} in {name} "
+            "(must be finite and >= 0)")
+    if name == "spike_times":
+        return np.sort(values)    # sPyNNaker puts them into ticks, in any order
+    return values

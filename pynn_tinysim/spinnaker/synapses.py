@@ -1,0 +1,208 @@
+"""Synapse types of the sPyNNaker flavour.
+
+``StaticSynapse`` takes weight *magnitudes*, as sPyNNaker does: the receptor
+type gives the sign (``numpy.abs(weights)``; the models subtract inhibitory
+input), so a positive weight on an inhibitory current synapse is what a
+SpiNNaker script means, not an error. Weights of one projection must not mix
+signs (sPyNNaker: "Weights must be either all positive or all negative").
+The default delay is the minimum delay, as in sPyNNaker.
+
+Plasticity: ``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDependence``
+or ``MultiplicativeWeightDependence`` runs on pyNN.tinysim's plasticity engine,
+whose update equations are NEST's ``stdp_synapse`` (all-to-all pairs, float64),
+not sPyNNaker's fixed-point, look-up-table STDP: the learning follows the same
+rule shape, not the board's exact numbers. sPyNNaker's other rules
+(``extra_models.Vogels2011Rule``, ``SpikeNearestPairRule``,
+``PfisterSpikeTriplet``, ``WeightDependenceAdditiveTriplet``) can be built with
+sPyNNaker's arguments but raise NotImplementedError when a Projection uses them.
+"""
+
+import logging
+
+from pyNN import errors
+from pyNN.standardmodels import synapses as pynn_synapses
+
+from .. import simulator
+from ..standardmodels import synapses as core
+
+logger = logging.getLogger("pyNN.tinysim.spinnaker")
+
+
+def _minimum_delay(self):
+    return simulator.state.min_delay
+
+
+class StaticSynapse(core.StaticSynapse):
+    """Fixed weight and delay; the weight is a magnitude (the receptor type gives the sign).
+
+    ``pad_to_length`` (sPyNNaker: room for structural plasticity) is accepted and ignored.
+    """
+
+    parameter_checks = {}
+    _get_minimum_delay = _minimum_delay
+
+    def __init__(self, weight=0.0, delay=None, pad_to_length=None):
+        if pad_to_length is not None:
+            logger.debug("StaticSynapse(pad_to_length=%r): board setting, ignored", pad_to_length)
+        super().__init__(weight=weight, delay=delay)
+
+
+_HAS_CORE_STDP = hasattr(core, "STDPMechanism")
+
+if _HAS_CORE_STDP:
+    class STDPMechanism(core.STDPMechanism):
+        """sPyNNaker's STDPMechanism signature; runs on pyNN.tinysim's (NEST-rule) STDP engine."""
+
+        parameter_checks = {}
+        _get_minimum_delay = _minimum_delay
+
+        def __init__(self, timing_dependence=None, weight_dependence=None,
+                     voltage_dependence=None, dendritic_delay_fraction=1.0,
+                     weight=0.0, delay=None, pad_to_length=None, backprop_delay=True):
+            if pad_to_length is not None or backprop_delay is not True:
+                logger.debug("STDPMechanism(pad_to_length=%r, backprop_delay=%r): ignored",
+                             pad_to_length, backprop_delay)
+            self.timing_dependence = timing_dependence
+            self.weight_dependence = weight_dependence
+            if any(isinstance(c, _NotSimulatedRule)
+                   for c in (timing_dependence, weight_dependence)):
+                # kept as an object; a Projection using it raises NotImplementedError
+                self.engine_model = None
+                self.weight, self.delay = weight, delay
+                return
+            super().__init__(timing_dependence, weight_dependence, voltage_dependence,
+                             dendritic_delay_fraction, weight, delay)
+
+        @property
+        def engine_model(self):
+            return self.__dict__.get("engine_model", core.STDPMechanism.engine_model.fget(self))
+
+        @engine_model.setter
+        def engine_model(self, value):
+            self.__dict__["engine_model"] = value
+
+    SpikePairRule = core.SpikePairRule
+    AdditiveWeightDependence = core.AdditiveWeightDependence
+    MultiplicativeWeightDependence = core.MultiplicativeWeightDependence
+else:  # pragma: no cover - pyNN.tinysim without its plasticity engine
+    class STDPMechanism(pynn_synapses.STDPMechanism):
+        """Accepted so scripts import; a Projection using it raises NotImplementedError."""
+
+        def __init__(self, timing_dependence=None, weight_dependence=None,
+                     voltage_dependence=None, dendritic_delay_fraction=1.0,
+                     weight=0.0, delay=None, pad_to_length=None, backprop_delay=True):
+            self.timing_dependence = timing_dependence
+            self.weight_dependence = weight_dependence
+            self.weight, self.delay = weight, delay
+
+    SpikePairRule = pynn_synapses.SpikePairRule
+    AdditiveWeightDependence = pynn_synapses.AdditiveWeightDependence
+    MultiplicativeWeightDependence = pynn_synapses.MultiplicativeWeightDependence
+
+
+def is_simulated(synapse_type):
+    """Whether a Projection with this synapse type can run in the flavour."""
+    if isinstance(synapse_type, core.StaticSynapse):
+        return True
+    return _HAS_CORE_STDP and getattr(synapse_type, "engine_model", None) is not None
+
+
+class _NotSimulatedRule:
+    """An sPyNNaker plasticity component the flavour can build but not simulate."""
+
+    spinnaker_signature = ()
+
+    def __init__(self, *args, **kwargs):
+        names = self.spinnaker_signature
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(names)} arguments")
+        params = dict(self.spinnaker_defaults)
+        params.update(zip(names, args))
+        unknown = set(kwargs) - set(names)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(unknown)}")
+        params.update(kwargs)
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise TypeError(f"{type(self).__name__}() missing arguments {missing}")
+        self.parameters = params
+        for name, value in params.items():
+            setattr(self, name, value)
+
+    def not_simulated_message(self):
+        return (f"pyNN.tinysim.spinnaker: sPyNNaker's {type(self).__name__} is accepted but "
+                "not simulated (no sPyNNaker-equivalent rule in pyNN.tinysim's plasticity "
+                "engine); use SpikePairRule with Additive- or MultiplicativeWeightDependence, "
+                "or run this script on sPyNNaker")
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())
+        return f"{type(self).__name__}({args})"
+
+
+class Vogels2011Rule(_NotSimulatedRule):
+    """sPyNNaker extra_models.Vogels2011Rule(alpha, tau=20.0, A_plus=0.01, A_minus=0.01)."""
+    spinnaker_signature = ("alpha", "tau", "A_plus", "A_minus")
+    spinnaker_defaults = {"tau": 20.0, "A_plus": 0.01, "A_minus": 0.01}
+
+
+class SpikeNearestPairRule(_NotSimulatedRule):
+    """sPyNNaker extra_models.SpikeNearestPairRule (nearest-neighbour spike pairs)."""
+    spinnaker_signature = ("tau_plus", "tau_minus", "A_plus", "A_minus")
+    spinnaker_defaults = {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}
+
+
+class PfisterSpikeTriplet(_NotSimulatedRule):
+    """sPyNNaker extra_models.PfisterSpikeTriplet(tau_plus, tau_minus, tau_x, tau_y, A_plus, A_minus)."""
+    spinnaker_signature = ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus")
+    spinnaker_defaults = {}
+
+
+class _NotSimulatedAnything(_NotSimulatedRule):
+    """sPyNNaker structural-plasticity objects: any arguments, never simulated."""
+
+    def __init__(self, *args, **kwargs):
+        self.parameters = dict(kwargs)
+        self.args = args
+
+
+for _name in ("StructuralMechanismStatic", "StructuralMechanismSTDP", "LastNeuronSelection",
+              "RandomSelection", "DistanceDependentFormation", "RandomByWeightElimination"):
+    globals()[_name] = type(_name, (_NotSimulatedAnything,), {
+        "__doc__": f"sPyNNaker's {_name}: accepted, not simulated (structural plasticity)."})
+
+
+class WeightDependenceAdditiveTriplet(_NotSimulatedRule):
+    """sPyNNaker extra_models.WeightDependenceAdditiveTriplet."""
+    spinnaker_signature = ("w_min", "w_max", "A3_plus", "A3_minus")
+    spinnaker_defaults = {"w_min": 0.0, "w_max": 1.0, "A3_plus": 0.01, "A3_minus": 0.01}
+
+
+def check_synapse_type(synapse_type):
+    """NotImplementedError naming the rule if a Projection cannot simulate ``synapse_type``."""
+    if synapse_type is None or is_simulated(synapse_type):
+        return
+    for component in (getattr(synapse_type, "timing_dependence", None),
+                      getattr(synapse_type, "weight_dependence", None), synapse_type):
+        if isinstance(component, _NotSimulatedRule):
+            raise NotImplementedError(component.not_simulated_message())
+    raise NotImplementedError(
+        f"pyNN.tinysim.spinnaker does not simulate synapse type "
+        f"{type(synapse_type).__name__} (StaticSynapse and STDPMechanism with SpikePairRule "
+        "run; run this script on sPyNNaker for the others)")
+
+
+def check_not_mixed_signs(projection, weights):
+    """sPyNNaker's rule: one projection's weights are all >= 0 or all <= 0."""
+    import numpy as np
+    weights = np.asarray(weights, dtype=float)
+    signs = projection._spinnaker_weight_signs
+    if (weights > 0).any():
+        signs.add(1)
+    if (weights < 0).any():
+        signs.add(-1)
+    if len(signs) > 1:
+        raise errors.ConnectionError(
+            "Weights must be either all positive or all negative in projection "
+            f"{projection.pre.label}->{projection.post.label} (sPyNNaker takes magnitudes: "
+            "the receptor type gives the sign)")
