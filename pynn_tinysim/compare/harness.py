@@ -1,0 +1,135 @@
+"""``compare()``: one script, several backends, N seeds each -> statistics -> verdict -> report.
+
+The steps live in their own modules (backends: which backends run; runners: the
+child processes; statistics: metrics; verdict: agreement; report: files and the
+terminal table); this module only wires them together and holds the result.
+"""
+
+import dataclasses
+import os
+
+from . import backends as backends_mod
+from . import runners, statistics, verdict as verdict_mod
+
+DEFAULT_BACKENDS = ("tinysim", "nest", "brian2", "spinnaker")
+
+
+@dataclasses.dataclass
+class ComparisonResult:
+    script: str
+    script_args: list
+    requested: list
+    seeds: int
+    out_dir: str
+    keep_script_seeds: bool
+    base_seed: int
+    plan: backends_mod.Plan
+    results: list              # runners.RunResult, every run
+    runs: dict                 # backend -> {"status", "reps", "populations", ...}
+    verdict: verdict_mod.Verdict
+    engine: str = statistics.ENGINE
+    report_files: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def exit_code(self):
+        return self.verdict.exit_code
+
+    @property
+    def agree(self):
+        return self.verdict.exit_code == verdict_mod.EXIT_AGREE
+
+    def table(self):
+        from . import report
+        return report.terminal_table(self)
+
+
+def _stats_for_run(result):
+    """{population key: metrics} and {population key: meta} of one finished run."""
+    pops, meta = {}, {}
+    manifest = result.manifest or {}
+    dt = manifest.get("timestep_ms")
+    for entry in manifest.get("populations", []):
+        path = os.path.join(result.run_dir, entry["file"])
+        try:
+            block = statistics.load_block(path)
+        except Exception as err:  # a corrupt file is this run's problem, not the harness's
+            manifest.setdefault("capture_errors", []).append(
+                f"{entry['key']}: cannot read {path}: {type(err).__name__}: {err}")
+            continue
+        meta[entry["key"]] = {"celltype": entry.get("celltype"), "dt_ms": dt,
+                              "size": entry.get("size"), "label": entry.get("label"),
+                              "variables": entry.get("variables")}
+        if result.status == "virtual":
+            continue                 # a virtual board records empty trains: no statistics
+        # (a population that recorded but never fired is a valid, silent, result)
+        pops[entry["key"]] = statistics.population_statistics(block)
+    return pops, meta
+
+
+def collect(plan, results):
+    """Group RunResults by backend and compute statistics."""
+    runs = {}
+    for backend in plan.run:
+        mine = [r for r in results if r.backend == backend.name]
+        entry = {"status": "ok", "virtual": backend.virtual, "reps": [], "rep_ids": [],
+                 "populations": {}, "errors": [], "results": mine,
+                 "wall_s": sum(r.wall_s for r in mine)}
+        for r in mine:
+            if r.status == "failed":
+                entry["errors"].append({"rep": r.rep, **(r.error or {})})
+                continue
+            pops, meta = _stats_for_run(r)
+            entry["populations"].update({k: v for k, v in meta.items()
+                                         if k not in entry["populations"]})
+            if r.status == "ok":
+                entry["reps"].append(pops)
+                entry["rep_ids"].append(r.rep)
+        if mine and all(r.status == "failed" for r in mine):
+            entry["status"] = "failed"
+            entry["error"] = mine[0].error
+        elif any(r.status == "virtual" for r in mine):
+            entry["status"] = "virtual"
+        runs[backend.name] = entry
+    return runs
+
+
+def compare(script, backends=DEFAULT_BACKENDS, seeds=3, out_dir=None, script_args=(),
+            keep_script_seeds=False, base_seed=12345, timeout=runners.DEFAULT_TIMEOUT_S,
+            jobs=1, brian2_target="numpy", figures=True, progress=None, k=verdict_mod.K_SPREAD):
+    """Run ``script`` on each backend ``seeds`` times, compare, write the report.
+
+    Returns a ComparisonResult (``.exit_code``, ``.verdict``, ``.table()``).
+    """
+    if isinstance(backends, str):
+        backends = [b.strip() for b in backends.split(",") if b.strip()]
+    if not os.path.isfile(script):
+        raise FileNotFoundError(f"no such script: {script}")
+    if seeds < 1:
+        raise ValueError("seeds must be at least 1")
+    if out_dir is None:
+        out_dir = os.path.abspath("tinysim-compare-" + os.path.splitext(os.path.basename(script))[0])
+    out_dir = os.path.abspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+
+    plan = backends_mod.expand(list(backends))
+    specs = []
+    for backend in plan.run:
+        n = 1 if backend.virtual else seeds     # a virtual board maps; once is enough
+        for rep in range(n):
+            specs.append(runners.RunSpec(backend, rep, script, tuple(script_args), out_dir,
+                                         seed_base=base_seed, seeds=backend.harness_seeds,
+                                         keep_script_seeds=keep_script_seeds,
+                                         brian2_target=brian2_target, timeout=timeout))
+    results = runners.run_all(specs, jobs=jobs, progress=progress)
+    runs = collect(plan, results)
+    verdict = verdict_mod.decide(runs, [b.name for b in plan.run], k=k,
+                                 standard={b.name for b in plan.run if b.pynn_standard})
+    if not plan.run:
+        verdict.exit_code = verdict_mod.EXIT_FAILED_EVERYWHERE
+        verdict.summary = "no requested backend is installed: nothing ran"
+        verdict.warnings[:] = [w for w in verdict.warnings if not w.startswith("nothing to compare")]
+    result = ComparisonResult(os.path.abspath(script), list(script_args), list(backends), seeds,
+                              out_dir, keep_script_seeds, base_seed, plan, results, runs, verdict)
+    from . import report
+    result.report_files = report.write_all(result, figures=figures)
+    return result
