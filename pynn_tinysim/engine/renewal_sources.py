@@ -31,45 +31,17 @@ import math
 
 import numpy as np
 
-from .sources import _EventSource
+from .sources import _WindowedSource
 
 _BATCH = 16   # renewal intervals drawn per cell at a time
 
 
-class _RenewalSource(_EventSource):
+class _RenewalSource(_WindowedSource):
     """Window-by-window generation of independent renewal processes, one per cell."""
-
-    WINDOW_STEPS = 10000
 
     def __init__(self, network):
         super().__init__(network)
-        self._epoch = 0
-        self._window = None
-        self._serial = network.new_stream_id()
         self._next = np.zeros(0)       # next spike time per cell (ms); nan: not started
-
-    def invalidate(self):
-        super().invalidate()
-        self._epoch += 1
-        self._window = None
-
-    def reset(self):
-        super().reset()
-        self._epoch += 1
-        self._window = None
-
-    def start_run(self, first_step, n_steps, dt):
-        self._dt = dt
-        if self._window is None or not (self._window[0] <= first_step < self._window[1]):
-            self._generate(first_step, restart=self._window is None
-                           or first_step != self._window[1])
-        else:
-            self._cursor = int(np.searchsorted(self._event_steps, first_step))
-
-    def step(self, k, inputs):
-        if k >= self._window[1]:
-            self._generate(k, restart=False)
-        return super().step(k, inputs)
 
     def _generate(self, from_step, restart):
         W = self.WINDOW_STEPS
@@ -177,19 +149,15 @@ class PoissonRefractorySource(_RenewalSource):
         return np.where(in_dead, u * mean, d + e * free)
 
 
-class InhGammaSource(_EventSource):
+class InhGammaSource(_WindowedSource):
     """SpikeSourceInhGamma: inhomogeneous gamma process by thinning (see the module doc)."""
 
     parameter_names = ("start", "duration")
     array_parameter_names = ("a", "b", "tbins")
-    WINDOW_STEPS = 10000
 
     def __init__(self, network):
         super().__init__(network)
         self.array_params = {name: [] for name in self.array_parameter_names}
-        self._epoch = 0
-        self._window = None
-        self._serial = network.new_stream_id()
         self._last = np.zeros(0)
 
     @staticmethod
@@ -223,30 +191,11 @@ class InhGammaSource(_EventSource):
             self.array_params[name][i] = np.atleast_1d(np.asarray(row, float))
         self.invalidate()
 
-    def invalidate(self):
-        super().invalidate()
-        self._epoch += 1
-        self._window = None
-
     def reset(self):
         super().reset()
-        self._epoch += 1
-        self._window = None
         self._last[:] = np.nan
 
-    def start_run(self, first_step, n_steps, dt):
-        self._dt = dt
-        if self._window is None or not (self._window[0] <= first_step < self._window[1]):
-            self._generate(first_step)
-        else:
-            self._cursor = int(np.searchsorted(self._event_steps, first_step))
-
-    def step(self, k, inputs):
-        if k >= self._window[1]:
-            self._generate(k)
-        return super().step(k, inputs)
-
-    def _generate(self, from_step):
+    def _generate(self, from_step, restart=False):
         W = self.WINDOW_STEPS
         w = from_step // W
         lo_step, hi_step = max(w * W, from_step), (w + 1) * W

@@ -84,17 +84,18 @@ class SpikeArraySource(_EventSource):
         self._set_events(stamps - 1, neurons, first_step, exact)
 
 
-class PoissonSource(_EventSource):
-    """SpikeSourcePoisson: independent Poisson processes, active on (start, start + duration].
+class _WindowedSource(_EventSource):
+    """A random source whose events are drawn window by window (``WINDOW_STEPS`` steps).
 
-    Spike times are drawn in continuous time window by window (``WINDOW_STEPS``
-    steps each) from a generator seeded by (network seed, group, window, epoch),
-    so a simulation split into several run() calls gives the same spikes as one
-    long run, and the same seed gives the same spikes bit for bit. Changing a
+    Each window's generator is seeded by (network seed, reset count, stream, window,
+    epoch), so a simulation split into several run() calls gives the same spikes as
+    one long run, and the same seed gives the same spikes bit for bit. Changing a
     parameter or resetting starts a new epoch from the current step on.
+    Subclasses implement ``_generate(from_step, restart)``: set the events of the
+    window containing ``from_step`` (those >= from_step) and ``self._window``;
+    ``restart`` is False when the window continues straight from the previous one.
     """
 
-    parameter_names = ("rate", "start", "duration")
     WINDOW_STEPS = 10000
 
     def __init__(self, network):
@@ -103,29 +104,44 @@ class PoissonSource(_EventSource):
         self._window = None  # (first step, end step) of the events held
         self._serial = network.new_stream_id()
 
-    def invalidate(self):
-        super().invalidate()
+    def _new_epoch(self):
         self._epoch += 1
         self._window = None
 
+    def invalidate(self):
+        super().invalidate()
+        self._new_epoch()
+
     def reset(self):
         super().reset()
-        self._epoch += 1
-        self._window = None
+        self._new_epoch()
 
     def start_run(self, first_step, n_steps, dt):
         self._dt = dt
         if self._window is None or not (self._window[0] <= first_step < self._window[1]):
-            self._generate(first_step)
+            self._generate(first_step, restart=self._window is None
+                           or first_step != self._window[1])
         else:
             self._cursor = int(np.searchsorted(self._event_steps, first_step))
 
     def step(self, k, inputs):
         if k >= self._window[1]:
-            self._generate(k)
+            self._generate(k, restart=False)
         return super().step(k, inputs)
 
-    def _generate(self, from_step):
+    def _generate(self, from_step, restart):
+        raise NotImplementedError
+
+
+class PoissonSource(_WindowedSource):
+    """SpikeSourcePoisson: independent Poisson processes, active on (start, start + duration].
+
+    Spike times are drawn in continuous time, window by window (see _WindowedSource).
+    """
+
+    parameter_names = ("rate", "start", "duration")
+
+    def _generate(self, from_step, restart=False):
         """Draw the events of the window containing ``from_step`` (only those >= from_step)."""
         W = self.WINDOW_STEPS
         w = from_step // W

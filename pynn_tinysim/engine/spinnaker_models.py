@@ -39,7 +39,7 @@ import numpy as np
 
 from . import fixed_point as fx
 from .groups import NeuronGroup
-from .sources import SpikeArraySource, _EventSource, _NO_SPIKES
+from .sources import SpikeArraySource, _WindowedSource, _NO_SPIKES
 
 #: sPyNNaker's Izhikevich constants (neuron_model_izh_impl.h)
 IZK_V_THRESH = 30.0
@@ -443,7 +443,7 @@ FASTER_RATE_PER_TICK_CUTOFF = 10.0
 ISI_SCALE_FACTOR = 1000
 
 
-class SpiNNakerPoissonSource(_EventSource):
+class SpiNNakerPoissonSource(_WindowedSource):
     """SpikeSourcePoisson as spike_source_poisson.c generates it, tick by tick.
 
     Each source is a list of segments (rate, first tick, end tick); a
@@ -462,26 +462,14 @@ class SpiNNakerPoissonSource(_EventSource):
     """
 
     parameter_names = ("rate", "start", "duration")
-    WINDOW_STEPS = 10000
     _MAX_DRAWS = 1 << 21
 
     def __init__(self, network):
         super().__init__(network)
-        self._epoch = 0
-        self._window = None
-        self._serial = network.new_stream_id()
         self._segments = None
 
-    def invalidate(self):
-        super().invalidate()
-        self._epoch += 1
-        self._window = None
-        self._segments = None
-
-    def reset(self):
-        super().reset()
-        self._epoch += 1
-        self._window = None
+    def _new_epoch(self):
+        super()._new_epoch()
         self._segments = None
 
     def _segment_table(self, dt):
@@ -502,17 +490,9 @@ class SpiNNakerPoissonSource(_EventSource):
                                   slow=lam < SLOW_RATE_PER_TICK_CUTOFF)
             # slow sources: position (thousandths of a tick after "first") of the next spike
             self._next_pos = np.full(lam.size, np.nan)
-        if self._window is None or not (self._window[0] <= first_step < self._window[1]):
-            self._generate(first_step)
-        else:
-            self._cursor = int(np.searchsorted(self._event_steps, first_step))
+        super().start_run(first_step, n_steps, dt)
 
-    def step(self, k, inputs):
-        if k >= self._window[1]:
-            self._generate(k)
-        return super().step(k, inputs)
-
-    def _generate(self, from_step):
+    def _generate(self, from_step, restart=False):
         W = self.WINDOW_STEPS
         w = from_step // W
         lo, hi = from_step, (w + 1) * W
