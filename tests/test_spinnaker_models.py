@@ -241,20 +241,22 @@ def test_extra_models_implemented_and_not():
         sim.external_devices.SpikeInjector
 
 
-def test_unsimulated_plasticity_rules_are_objects_that_a_projection_refuses():
+def test_extra_models_plasticity_rules_are_simulated_in_their_combinations():
     sim.setup(timestep=1.0)
     a = sim.Population(2, sim.IF_curr_exp())
     b = sim.Population(2, sim.IF_curr_exp())
     rules = [sim.extra_models.Vogels2011Rule(alpha=0.12, tau=20.0, A_plus=1e-4),
-             sim.extra_models.SpikeNearestPairRule(tau_plus=16.7),
-             sim.extra_models.PfisterSpikeTriplet(16.8, 33.7, 101, 125, 5e-10, 7e-3)]
+             sim.extra_models.SpikeNearestPairRule(tau_plus=16.7)]
     assert rules[0].alpha == 0.12
     for rule in rules:
         mechanism = sim.STDPMechanism(timing_dependence=rule,
                                       weight_dependence=sim.AdditiveWeightDependence())
-        with pytest.raises(NotImplementedError, match=type(rule).__name__):
-            sim.Projection(a, b, sim.AllToAllConnector(), synapse_type=mechanism)
+        sim.Projection(a, b, sim.AllToAllConnector(), synapse_type=mechanism)
     triplet = sim.extra_models.WeightDependenceAdditiveTriplet(0.0, 1.0, 0.01, 0.01)
+    sim.Projection(a, b, sim.AllToAllConnector(), synapse_type=sim.STDPMechanism(
+        timing_dependence=sim.extra_models.PfisterSpikeTriplet(16.8, 33.7, 101, 125, 5e-10,
+                                                               7e-3),
+        weight_dependence=triplet))
     mechanism = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(),
                                   weight_dependence=triplet)
     with pytest.raises(NotImplementedError, match="WeightDependenceAdditiveTriplet"):

@@ -58,6 +58,10 @@ MultiplicativeDepression/Gutig weight dependence)
     (rho in Hz, tau in ms: alpha = 2e-3 rho tau), weights between w_min and w_max.
     Both traces decay with tau (NEST's post trace uses the target's tau_minus,
     which a NEST user must set equal to tau).
+``NearestSTDP``, ``SpinnakerVogels``, ``PfisterTriplet``
+    sPyNNaker's extra_models rules for pyNN.tinysim.spinnaker (SpikeNearestPairRule,
+    Vogels2011Rule, PfisterSpikeTriplet with WeightDependenceAdditiveTriplet), in
+    float64 with the timing below, not sPyNNaker's fixed point: see each class.
 
 Timing of the spike-timing rules (NEST's, i.e. PyNN's dendritic_delay_fraction =
 1): the synapse sees a presynaptic spike at its emission time t_pre and a
@@ -427,6 +431,8 @@ class _PairTraceRule(PlasticSynapses):
     """
 
     pre_tau = post_tau = None
+    #: nearest-spike pairing: a spike sets its trace to 1 instead of adding 1
+    nearest = False
 
     def _grow(self, n):
         def grow(name, dtype):
@@ -495,6 +501,7 @@ class _PairTraceRule(PlasticSynapses):
                 continue
             k_pre = self._k_pre[idx] * np.exp(
                 (self._t_last[idx] - arrival) * (self.dt / self._p(self.pre_tau, idx)))
+            self._arrival = arrival
             self._potentiate(idx, k_pre)
             if arrival < upto:
                 self._bump_post(idx, arrival)
@@ -504,8 +511,11 @@ class _PairTraceRule(PlasticSynapses):
         return at_upto
 
     def _bump_post(self, idx, stamp):
-        self._k_post[idx] = self._k_post[idx] * np.exp(
-            (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx))) + 1.0
+        if self.nearest:
+            self._k_post[idx] = 1.0
+        else:
+            self._k_post[idx] = self._k_post[idx] * np.exp(
+                (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx))) + 1.0
         self._t_post[idx] = stamp
 
     def deliver(self, spiking_ids, k, ring_flat):
@@ -526,8 +536,11 @@ class _PairTraceRule(PlasticSynapses):
         k_post = self._k_post[idx] * np.exp(
             (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx)))
         w = self._depress(idx, k_post)
-        self._k_pre[idx] = self._k_pre[idx] * np.exp(
-            (self._t_last[idx] - stamp) * (self.dt / self._p(self.pre_tau, idx))) + 1.0
+        if self.nearest:
+            self._k_pre[idx] = 1.0
+        else:
+            self._k_pre[idx] = self._k_pre[idx] * np.exp(
+                (self._t_last[idx] - stamp) * (self.dt / self._p(self.pre_tau, idx))) + 1.0
         self._t_last[idx] = stamp
         return idx, w
 
@@ -633,4 +646,104 @@ class VogelsSprekeler(_PairTraceRule):
         alpha = 2e-3 * self._p("rho", idx) * self._p("tau", idx)   # rho in Hz, tau in ms
         d = np.maximum(d - alpha * eta, 0.0)
         self.weight[idx] = w = w_min + sign * d
+        return w
+
+
+# --- sPyNNaker's extra_models rules (pyNN.tinysim.spinnaker), float64 ---------------
+
+
+class NearestSTDP(STDP):
+    """sPyNNaker's SpikeNearestPairRule with a weight dependence, in float64.
+
+    :class:`STDP` with nearest-spike traces: a spike sets its trace to 1 instead
+    of adding 1, so a postsynaptic event pairs only with the most recent
+    presynaptic spike before it, and a presynaptic spike only with the most
+    recent postsynaptic event (symmetric nearest-neighbour pairing, the trace
+    formulation of sPyNNaker's rule; not its fixed-point look-up tables).
+    """
+
+    nearest = True
+
+
+class SpinnakerVogels(VogelsSprekeler):
+    """sPyNNaker's Vogels2011Rule(alpha, tau, A_plus, A_minus) with AdditiveWeightDependence.
+
+    :class:`VogelsSprekeler` with sPyNNaker's parameters mapped onto NEST's: eta
+    = A_plus (w_max - w_min) (sPyNNaker multiplies A_plus by w_max, w_min = 0
+    there) and alpha used as given (NEST's alpha = 2 rho tau, so rho = alpha /
+    (2e-3 tau)); A_minus is unused, as in sPyNNaker. Float64, not the board's
+    fixed point.
+    """
+
+    parameter_names = ("alpha", "tau", "A_plus", "A_minus", "w_min", "w_max")
+
+    def _p(self, name, idx):
+        if name == "eta":
+            return self._p("A_plus", idx) * np.abs(self._p("w_max", idx) - self._p("w_min", idx))
+        if name == "rho":
+            return self._p("alpha", idx) / (2e-3 * self._p("tau", idx))
+        return super()._p(name, idx)
+
+
+class PfisterTriplet(_PairTraceRule):
+    """sPyNNaker's PfisterSpikeTriplet with WeightDependenceAdditiveTriplet, in float64.
+
+    The minimal all-to-all triplet rule of Pfister & Gerstner (2006): presynaptic
+    traces r1 (tau_plus) and r2 (tau_x), postsynaptic traces o1 (tau_minus) and
+    o2 (tau_y), each +1 per spike (after it is read). On the normalised weight
+    x = (w - w_min)/(w_max - w_min), clipped to [0, 1]:
+    at a presynaptic spike ``x -= o1 (A_minus + A3_minus r2)``, at a
+    postsynaptic event ``x += r1 (A_plus + A3_plus o2)``, r2 and o2 read just
+    before the spike's own increment. (sPyNNaker multiplies the amplitudes by
+    w_max, the same with w_min = 0.) Timing as :class:`_PairTraceRule`.
+    """
+
+    parameter_names = ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus",
+                       "w_min", "w_max", "A3_plus", "A3_minus")
+    pre_tau, post_tau = "tau_plus", "tau_minus"
+
+    def _grow(self, n):
+        for name in ("_k_pre2", "_k_post2"):     # r2 (with _t_last), o2 (with _t_post)
+            setattr(self, name, np.concatenate([getattr(self, name, np.zeros(0)),
+                                                np.zeros(n)]))
+        super()._grow(n)
+
+    def _reset_internal(self):
+        super()._reset_internal()
+        if hasattr(self, "_k_pre2"):
+            self._k_pre2[:] = 0.0
+            self._k_post2[:] = 0.0
+
+    def _bump_post(self, idx, stamp):
+        self._k_post2[idx] = self._k_post2[idx] * np.exp(
+            (self._t_post[idx] - stamp) * (self.dt / self._p("tau_y", idx))) + 1.0
+        super()._bump_post(idx, stamp)
+
+    def _on_pre(self, idx, stamp):
+        r2 = self._k_pre2[idx] * np.exp(
+            (self._t_last[idx] - stamp) * (self.dt / self._p("tau_x", idx)))
+        self._r2_before = r2
+        idx, w = super()._on_pre(idx, stamp)
+        self._k_pre2[idx] = r2 + 1.0
+        return idx, w
+
+    def _normalised(self, idx):
+        w_min = self._p("w_min", idx)
+        span = self._p("w_max", idx) - w_min
+        return (self.weight[idx] - w_min) / span, w_min, span
+
+    def _potentiate(self, idx, k_pre):
+        o2 = self._k_post2[idx] * np.exp(
+            (self._t_post[idx] - self._arrival) * (self.dt / self._p("tau_y", idx)))
+        x, w_min, span = self._normalised(idx)
+        x += k_pre * (self._p("A_plus", idx) + self._p("A3_plus", idx) * o2)
+        np.clip(x, 0.0, 1.0, out=x)
+        self.weight[idx] = w = w_min + x * span
+        return w
+
+    def _depress(self, idx, k_post):
+        x, w_min, span = self._normalised(idx)
+        x -= k_post * (self._p("A_minus", idx) + self._p("A3_minus", idx) * self._r2_before)
+        np.clip(x, 0.0, 1.0, out=x)
+        self.weight[idx] = w = w_min + x * span
         return w

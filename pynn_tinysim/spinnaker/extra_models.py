@@ -1,10 +1,10 @@
 """sPyNNaker's ``extra_models``, as far as pyNN.tinysim.spinnaker implements them.
 
 Simulated: ``IF_curr_dual_exp``, ``Izhikevich_cond``, ``IFCurDelta``,
-``SpikeSourcePoissonVariable``.
-Accepted as objects, not simulated (a Projection using them raises
-NotImplementedError): ``Vogels2011Rule``, ``SpikeNearestPairRule``,
-``PfisterSpikeTriplet``, ``WeightDependenceAdditiveTriplet``.
+``SpikeSourcePoissonVariable``, and the plasticity rules ``Vogels2011Rule``,
+``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with
+``WeightDependenceAdditiveTriplet`` (float64 on pyNN.tinysim's plasticity
+engine, not sPyNNaker's fixed point; see :mod:`.synapses`).
 Every other name sPyNNaker 7.4 has here raises NotImplementedError naming it.
 """
 

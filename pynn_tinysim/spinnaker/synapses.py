@@ -11,16 +11,21 @@ Plasticity: ``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDepende
 or ``MultiplicativeWeightDependence`` runs on pyNN.tinysim's plasticity engine,
 whose update equations are NEST's ``stdp_synapse`` (all-to-all pairs, float64),
 not sPyNNaker's fixed-point, look-up-table STDP: the learning follows the same
-rule shape, not the board's exact numbers. sPyNNaker's other rules
-(``extra_models.Vogels2011Rule``, ``SpikeNearestPairRule``,
-``PfisterSpikeTriplet``, ``WeightDependenceAdditiveTriplet``) can be built with
-sPyNNaker's arguments but raise NotImplementedError when a Projection uses them.
+rule shape, not the board's exact numbers. sPyNNaker's extra_models rules run
+on the same engine, with the same float semantics and sPyNNaker's arguments:
+``Vogels2011Rule`` (with ``AdditiveWeightDependence``; NEST's
+vogels_sprekeler_synapse with eta = A_plus (w_max - w_min)),
+``SpikeNearestPairRule`` (with Additive- or MultiplicativeWeightDependence;
+nearest-spike traces) and ``PfisterSpikeTriplet`` with
+``WeightDependenceAdditiveTriplet`` (Pfister & Gerstner 2006 minimal triplet
+rule). Other combinations raise NotImplementedError when a Projection uses them.
 """
 
 import logging
 
 from pyNN import errors
 from pyNN.standardmodels import synapses as pynn_synapses
+from pyNN.standardmodels import build_translations, STDPTimingDependence, STDPWeightDependence
 
 from .. import simulator
 from ..standardmodels import synapses as core
@@ -67,6 +72,7 @@ if _HAS_CORE_STDP:
             if any(isinstance(c, _NotSimulatedRule)
                    for c in (timing_dependence, weight_dependence)):
                 # kept as an object; a Projection using it raises NotImplementedError
+                # (structural-plasticity objects)
                 self.engine_model = None
                 self.weight, self.delay = weight, delay
                 return
@@ -75,7 +81,14 @@ if _HAS_CORE_STDP:
 
         @property
         def engine_model(self):
-            return self.__dict__.get("engine_model", core.STDPMechanism.engine_model.fget(self))
+            if "engine_model" in self.__dict__:
+                return self.__dict__["engine_model"]
+            try:
+                self.possible_models
+            except errors.NoModelAvailableError:
+                return None      # a combination of rules that does not exist
+            engine = getattr(self.timing_dependence, "spinnaker_engine_model", None)
+            return engine or core.STDPMechanism.engine_model.fget(self)
 
         @engine_model.setter
         def engine_model(self, value):
@@ -131,31 +144,12 @@ class _NotSimulatedRule:
 
     def not_simulated_message(self):
         return (f"pyNN.tinysim.spinnaker: sPyNNaker's {type(self).__name__} is accepted but "
-                "not simulated (no sPyNNaker-equivalent rule in pyNN.tinysim's plasticity "
-                "engine); use SpikePairRule with Additive- or MultiplicativeWeightDependence, "
-                "or run this script on sPyNNaker")
+                "not simulated (pyNN.tinysim has no structural plasticity); use STDPMechanism "
+                "without it, or run this script on sPyNNaker")
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())
         return f"{type(self).__name__}({args})"
-
-
-class Vogels2011Rule(_NotSimulatedRule):
-    """sPyNNaker extra_models.Vogels2011Rule(alpha, tau=20.0, A_plus=0.01, A_minus=0.01)."""
-    spinnaker_signature = ("alpha", "tau", "A_plus", "A_minus")
-    spinnaker_defaults = {"tau": 20.0, "A_plus": 0.01, "A_minus": 0.01}
-
-
-class SpikeNearestPairRule(_NotSimulatedRule):
-    """sPyNNaker extra_models.SpikeNearestPairRule (nearest-neighbour spike pairs)."""
-    spinnaker_signature = ("tau_plus", "tau_minus", "A_plus", "A_minus")
-    spinnaker_defaults = {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}
-
-
-class PfisterSpikeTriplet(_NotSimulatedRule):
-    """sPyNNaker extra_models.PfisterSpikeTriplet(tau_plus, tau_minus, tau_x, tau_y, A_plus, A_minus)."""
-    spinnaker_signature = ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus")
-    spinnaker_defaults = {}
 
 
 class _NotSimulatedAnything(_NotSimulatedRule):
@@ -172,10 +166,111 @@ for _name in ("StructuralMechanismStatic", "StructuralMechanismSTDP", "LastNeuro
         "__doc__": f"sPyNNaker's {_name}: accepted, not simulated (structural plasticity)."})
 
 
-class WeightDependenceAdditiveTriplet(_NotSimulatedRule):
-    """sPyNNaker extra_models.WeightDependenceAdditiveTriplet."""
-    spinnaker_signature = ("w_min", "w_max", "A3_plus", "A3_minus")
-    spinnaker_defaults = {"w_min": 0.0, "w_max": 1.0, "A3_plus": 0.01, "A3_minus": 0.01}
+class _SpinnakerRule:
+    """An sPyNNaker extra_models plasticity component simulated by pyNN.tinysim's engine.
+
+    Takes sPyNNaker's arguments (positional in sPyNNaker's order, or by name);
+    its parameters are readable as attributes (``rule.alpha``), as in sPyNNaker.
+    The update equations are float64 (:mod:`pyNN.tinysim.engine.plasticity`),
+    not sPyNNaker's fixed-point look-up tables: the same rule, not the board's
+    exact numbers, as for SpikePairRule.
+    """
+
+    spinnaker_signature = ()
+    spinnaker_defaults = {}
+
+    def __init__(self, *args, **kwargs):
+        names = self.spinnaker_signature
+        if len(args) > len(names):
+            raise TypeError(f"{type(self).__name__}() takes at most {len(names)} arguments")
+        params = dict(self.spinnaker_defaults)
+        given = dict(zip(names, args))
+        twice = set(given) & set(kwargs)
+        if twice:
+            raise TypeError(f"{type(self).__name__}() got multiple values for {sorted(twice)}")
+        unknown = set(kwargs) - set(names)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(unknown)}")
+        params.update(given)
+        params.update(kwargs)
+        missing = [n for n in names if n not in params]
+        if missing:
+            raise TypeError(f"{type(self).__name__}() missing arguments {missing}")
+        super().__init__(**{name: float(params[name]) for name in names})
+
+    def __getattr__(self, name):
+        if name in type(self).spinnaker_signature:
+            space = self.__dict__.get("parameter_space")
+            if space is not None:
+                return space[name].base_value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.spinnaker_signature)
+        return f"{type(self).__name__}({args})"
+
+
+def _spinnaker_rule(name, base, signature, defaults, models, engine, doc):
+    return type(name, (_SpinnakerRule, base), {
+        "__doc__": doc, "__module__": __name__,
+        "spinnaker_signature": signature, "spinnaker_defaults": defaults,
+        "default_parameters": {n: float(defaults.get(n, 1.0)) for n in signature},
+        "translations": build_translations(*[(n, n) for n in signature]),
+        "possible_models": set(models), "spinnaker_engine_model": engine})
+
+
+_ENGINE = getattr(core, "plasticity", None)
+
+Vogels2011Rule = _spinnaker_rule(
+    "Vogels2011Rule", STDPTimingDependence, ("alpha", "tau", "A_plus", "A_minus"),
+    {"tau": 20.0, "A_plus": 0.01, "A_minus": 0.01}, {"vogels"},
+    _ENGINE and _ENGINE.SpinnakerVogels,
+    """sPyNNaker extra_models.Vogels2011Rule(alpha, tau=20.0, A_plus=0.01, A_minus=0.01).
+
+    Inhibitory plasticity of Vogels et al. (2011), with AdditiveWeightDependence
+    only: runs as NEST's vogels_sprekeler_synapse (float64) with eta = A_plus
+    (w_max - w_min) (sPyNNaker pre-multiplies A_plus by w_max) and alpha as
+    given (a presynaptic spike moves the weight by eta (o - alpha), a
+    postsynaptic one by eta r; traces with time constant tau). A_minus is
+    unused, as in sPyNNaker.
+    """)
+
+SpikeNearestPairRule = _spinnaker_rule(
+    "SpikeNearestPairRule", STDPTimingDependence, ("tau_plus", "tau_minus", "A_plus", "A_minus"),
+    {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}, {"stdp"},
+    _ENGINE and _ENGINE.NearestSTDP,
+    """sPyNNaker extra_models.SpikeNearestPairRule (nearest-neighbour spike pairs).
+
+    As SpikePairRule (same weight dependences, float64, NEST's timing), but
+    only the most recent presynaptic spike before a postsynaptic spike, and
+    the most recent postsynaptic spike before a presynaptic one, are paired:
+    traces are set to 1 at each spike instead of incremented.
+    """)
+
+PfisterSpikeTriplet = _spinnaker_rule(
+    "PfisterSpikeTriplet", STDPTimingDependence,
+    ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus"), {}, {"triplet"},
+    _ENGINE and _ENGINE.PfisterTriplet,
+    """sPyNNaker extra_models.PfisterSpikeTriplet(tau_plus, tau_minus, tau_x, tau_y, A_plus, A_minus).
+
+    Pfister & Gerstner (2006) minimal all-to-all triplet rule, with
+    WeightDependenceAdditiveTriplet only (float64): traces r1 (tau_plus), r2
+    (tau_x) of the presynaptic spikes, o1 (tau_minus), o2 (tau_y) of the
+    postsynaptic ones; a presynaptic spike moves the weight by
+    ``-(w_max - w_min) o1 (A_minus + A3_minus r2)``, a postsynaptic one by
+    ``+(w_max - w_min) r1 (A_plus + A3_plus o2)`` (r2, o2 before the spike's own
+    increment), clipped to [w_min, w_max].
+    """)
+
+WeightDependenceAdditiveTriplet = _spinnaker_rule(
+    "WeightDependenceAdditiveTriplet", STDPWeightDependence,
+    ("w_min", "w_max", "A3_plus", "A3_minus"),
+    {"w_min": 0.0, "w_max": 1.0, "A3_plus": 0.01, "A3_minus": 0.01}, {"triplet"}, None,
+    """sPyNNaker extra_models.WeightDependenceAdditiveTriplet(w_min=0.0, w_max=1.0, A3_plus=0.01, A3_minus=0.01).
+
+    The weight dependence of PfisterSpikeTriplet (simulated only with it): additive
+    pair and triplet terms, weights clipped to [w_min, w_max].
+    """)
 
 
 def check_synapse_type(synapse_type):
@@ -186,10 +281,19 @@ def check_synapse_type(synapse_type):
                       getattr(synapse_type, "weight_dependence", None), synapse_type):
         if isinstance(component, _NotSimulatedRule):
             raise NotImplementedError(component.not_simulated_message())
+    td = getattr(synapse_type, "timing_dependence", None)
+    wd = getattr(synapse_type, "weight_dependence", None)
+    if td is not None and wd is not None:
+        raise NotImplementedError(
+            f"pyNN.tinysim.spinnaker: {type(td).__name__} cannot be combined with "
+            f"{type(wd).__name__} (simulated: SpikePairRule or SpikeNearestPairRule with "
+            "Additive- or MultiplicativeWeightDependence, Vogels2011Rule with "
+            "AdditiveWeightDependence, PfisterSpikeTriplet with "
+            "WeightDependenceAdditiveTriplet)")
     raise NotImplementedError(
         f"pyNN.tinysim.spinnaker does not simulate synapse type "
-        f"{type(synapse_type).__name__} (StaticSynapse and STDPMechanism with SpikePairRule "
-        "run; run this script on sPyNNaker for the others)")
+        f"{type(synapse_type).__name__} (StaticSynapse and STDPMechanism run; run this "
+        "script on sPyNNaker for the others)")
 
 
 def check_not_mixed_signs(projection, weights):

@@ -1,0 +1,160 @@
+"""sPyNNaker's extra_models plasticity rules in pyNN.tinysim.spinnaker.
+
+Vogels2011Rule, SpikeNearestPairRule and PfisterSpikeTriplet (with
+WeightDependenceAdditiveTriplet) run on pyNN.tinysim's float64 plasticity
+engine. Each test drives a short pairing protocol (presynaptic spikes from a
+SpikeSourceArray, postsynaptic spikes forced by a strong teacher input, read
+back from the recording) and compares the learned weight with the closed form
+of the rule's definition. Timing is the engine's (NEST's): the synapse sees a
+presynaptic spike at t_pre and a postsynaptic one at t_post + delay.
+"""
+
+import numpy as np
+import pytest
+
+from pyNN import errors  # noqa: F401
+import pyNN.tinysim.spinnaker as sim
+
+DELAY = 1.0
+
+
+def _protocol(mechanism, pre_times, teacher_times, n_post):
+    """Run one plastic synapse; return (final weight, post spike times as the synapse sees them)."""
+    sim.setup(timestep=1.0)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=pre_times))
+    post = sim.Population(1, sim.IF_curr_exp(tau_refrac=2.0, tau_syn_E=1.0, v_thresh=-50.0,
+                                             v_reset=-65.0, v_rest=-65.0))
+    teacher = sim.Population(1, sim.SpikeSourceArray(spike_times=teacher_times))
+    sim.Projection(teacher, post, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=60.0, delay=1.0), receptor_type="excitatory")
+    prj = sim.Projection(pre, post, sim.AllToAllConnector(), mechanism)
+    post.record("spikes")
+    sim.run(200.0)
+    spikes = post.get_data().segments[0].spiketrains[0].magnitude
+    assert len(spikes) == n_post, spikes
+    w = float(prj.get("weight", format="array")[0, 0])
+    sim.end()
+    return w, np.asarray(spikes) + DELAY
+
+
+def test_spike_nearest_pair_rule_pairs_only_nearest_spikes():
+    A_plus, A_minus, tau_plus, tau_minus = 0.01, 0.012, 16.7, 33.7
+    w_min, w_max, w0 = 0.0, 2.0, 1.0
+    rule = sim.extra_models.SpikeNearestPairRule(tau_plus=tau_plus, tau_minus=tau_minus,
+                                                 A_plus=A_plus, A_minus=A_minus)
+    mech = sim.STDPMechanism(timing_dependence=rule,
+                             weight_dependence=sim.AdditiveWeightDependence(w_min, w_max),
+                             weight=w0, delay=DELAY)
+    t1, t2, t3 = 20.0, 30.0, 90.0
+    w, (p1, p2) = _protocol(mech, [t1, t2, t3], [35.0, 60.0], 2)
+    assert t2 < p1 < p2 < t3
+    # each post pairs with the latest pre (t2) only; the pre at t3 with the latest post only
+    expected = w0 + (w_max - w_min) * (
+        A_plus * (np.exp(-(p1 - t2) / tau_plus) + np.exp(-(p2 - t2) / tau_plus))
+        - A_minus * np.exp(-(t3 - p2) / tau_minus))
+    assert w == pytest.approx(expected, rel=1e-9)
+    # all-to-all pairing (SpikePairRule) would differ
+    all_to_all = w0 + (w_max - w_min) * (
+        A_plus * sum(np.exp(-(p - t) / tau_plus) for p in (p1, p2) for t in (t1, t2))
+        - A_minus * (np.exp(-(t3 - p1) / tau_minus) + np.exp(-(t3 - p2) / tau_minus)))
+    assert abs(w - all_to_all) > 1e-4
+
+
+def test_spike_nearest_pair_rule_multiplicative():
+    A_plus, A_minus, tau_plus, tau_minus = 0.02, 0.01, 20.0, 20.0
+    w_max, w0 = 1.0, 0.4
+    rule = sim.extra_models.SpikeNearestPairRule(tau_plus, tau_minus, A_plus, A_minus)
+    mech = sim.STDPMechanism(timing_dependence=rule,
+                             weight_dependence=sim.MultiplicativeWeightDependence(0.0, w_max),
+                             weight=w0, delay=DELAY)
+    t1, t2 = 20.0, 70.0
+    w, (p1,) = _protocol(mech, [t1, t2], [30.0], 1)
+    x = w0 / w_max
+    x += A_plus * (1 - x) * np.exp(-(p1 - t1) / tau_plus)
+    x -= A_minus * x * np.exp(-(t2 - p1) / tau_minus)
+    assert w == pytest.approx(w_max * x, rel=1e-9)
+
+
+def test_vogels_2011_rule():
+    alpha, tau, A_plus = 0.12, 20.0, 0.05
+    w_min, w_max, w0 = 0.0, 2.0, 1.0
+    rule = sim.extra_models.Vogels2011Rule(alpha=alpha, tau=tau, A_plus=A_plus)
+    mech = sim.STDPMechanism(timing_dependence=rule,
+                             weight_dependence=sim.AdditiveWeightDependence(w_min, w_max),
+                             weight=w0, delay=DELAY)
+    t1, t2 = 20.0, 50.0
+    w, (p1,) = _protocol(mech, [t1, t2], [30.0], 1)
+    eta = A_plus * (w_max - w_min)     # sPyNNaker multiplies A_plus by w_max
+    # pre: eta (o - alpha), post: eta r; symmetric traces with time constant tau
+    expected = w0 + eta * (np.exp(-(p1 - t1) / tau) + np.exp(-(t2 - p1) / tau) - 2 * alpha)
+    assert w == pytest.approx(expected, rel=1e-9)
+
+
+def test_pfister_triplet_rule():
+    tau_plus, tau_minus, tau_x, tau_y = 16.8, 33.7, 101.0, 125.0
+    A_plus, A_minus, A3_plus, A3_minus = 0.01, 0.007, 0.02, 0.003
+    w_min, w_max, w0 = 0.0, 2.0, 1.0
+    rule = sim.extra_models.PfisterSpikeTriplet(tau_plus, tau_minus, tau_x, tau_y,
+                                                A_plus, A_minus)
+    dependence = sim.extra_models.WeightDependenceAdditiveTriplet(w_min, w_max, A3_plus,
+                                                                  A3_minus)
+    mech = sim.STDPMechanism(timing_dependence=rule, weight_dependence=dependence,
+                             weight=w0, delay=DELAY)
+    t1, t2 = 20.0, 80.0
+    w, (p1, p2) = _protocol(mech, [t1, t2], [30.0, 45.0], 2)
+    assert t1 < p1 < p2 < t2
+    r1 = lambda t: np.exp(-(t - t1) / tau_plus)                     # noqa: E731
+    # post p1: r1 only (no earlier post); post p2: r1 and the triplet term o2 from p1
+    dx = r1(p1) * A_plus + r1(p2) * (A_plus + A3_plus * np.exp(-(p2 - p1) / tau_y))
+    # pre t2: o1 from both posts, triplet term r2 from t1
+    o1 = np.exp(-(t2 - p1) / tau_minus) + np.exp(-(t2 - p2) / tau_minus)
+    dx -= o1 * (A_minus + A3_minus * np.exp(-(t2 - t1) / tau_x))
+    assert w == pytest.approx(w0 + (w_max - w_min) * dx, rel=1e-9)
+
+
+def test_projections_with_the_rules_no_longer_raise_and_reset():
+    sim.setup(timestep=1.0)
+    a = sim.Population(3, sim.SpikeSourcePoisson(rate=50.0))
+    b = sim.Population(3, sim.IF_curr_exp())
+    combos = [
+        (sim.extra_models.Vogels2011Rule(0.12), sim.AdditiveWeightDependence(0.0, 1.0)),
+        (sim.extra_models.SpikeNearestPairRule(), sim.AdditiveWeightDependence(0.0, 1.0)),
+        (sim.extra_models.PfisterSpikeTriplet(16.8, 33.7, 101, 125, 5e-3, 7e-3),
+         sim.extra_models.WeightDependenceAdditiveTriplet(0.0, 1.0, 0.01, 0.01))]
+    projections = [sim.Projection(a, b, sim.AllToAllConnector(),
+                                  sim.STDPMechanism(timing_dependence=td, weight_dependence=wd,
+                                                    weight=0.5))
+                   for td, wd in combos]
+    sim.run(200.0)
+    for prj in projections:
+        w = prj.get("weight", format="array")
+        assert np.all((w >= 0.0) & (w <= 1.0))
+        assert not np.all(w == 0.5)
+    sim.reset()
+    for prj in projections:
+        assert np.all(prj.get("weight", format="array") == 0.5)
+    sim.end()
+
+
+def test_rule_combinations_that_do_not_exist_raise():
+    sim.setup(timestep=1.0)
+    a = sim.Population(2, sim.IF_curr_exp())
+    triplet = sim.extra_models.WeightDependenceAdditiveTriplet(0.0, 1.0, 0.01, 0.01)
+    for td, wd in [(sim.SpikePairRule(), triplet),
+                   (sim.extra_models.Vogels2011Rule(0.1),
+                    sim.MultiplicativeWeightDependence()),
+                   (sim.extra_models.PfisterSpikeTriplet(16.8, 33.7, 101, 125, 5e-3, 7e-3),
+                    sim.AdditiveWeightDependence())]:
+        mechanism = sim.STDPMechanism(timing_dependence=td, weight_dependence=wd)
+        with pytest.raises(NotImplementedError, match=type(wd).__name__):
+            sim.Projection(a, a, sim.AllToAllConnector(), synapse_type=mechanism)
+    sim.end()
+
+
+def test_rules_take_spynnakers_arguments():
+    rule = sim.extra_models.Vogels2011Rule(0.12, 10.0)
+    assert (rule.alpha, rule.tau, rule.A_plus, rule.A_minus) == (0.12, 10.0, 0.01, 0.01)
+    with pytest.raises(TypeError):
+        sim.extra_models.PfisterSpikeTriplet(16.8, 33.7)
+    dep = sim.extra_models.WeightDependenceAdditiveTriplet()
+    assert (dep.w_min, dep.w_max, dep.A3_plus, dep.A3_minus) == (0.0, 1.0, 0.01, 0.01)
