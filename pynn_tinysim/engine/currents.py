@@ -21,8 +21,9 @@ at once and turns the values into change events (flat position, delta) laid
 out by step (see :meth:`CurrentInjection._build_window`), so a step costs one
 comparison, plus at most two indexed additions when some current changes then
 -- whatever the number of sources. The window is re-evaluated from scratch at
-every run and every window boundary, so parameters changed between runs act
-from the current step and rounding does not accumulate.
+every window boundary and when parameters change, so a parameter changed between
+runs acts from the current step and rounding does not accumulate; windows do not
+depend on how a simulation is split into runs, so split runs give the same result.
 
 Noise: NoisyCurrentSource draws a new Gaussian value every ``dt`` ms (its own
 parameter, a multiple of the time step), independently for each target (as
@@ -214,7 +215,7 @@ class CurrentInjection:
                     groups.append(g)
         key = tuple((id(g), g.size) for g in groups)
         if key == self._layout_key:
-            return
+            return False
         offsets, size = {}, 0
         for g in groups:
             offsets[g] = size
@@ -238,6 +239,7 @@ class CurrentInjection:
         self._per_target_pos = (np.concatenate([positions[s] for s in self._per_target])
                                 if self._per_target else np.zeros(0, np.int64))
         self._layout_key = key
+        return True
 
     # --- running ----------------------------------------------------------------
 
@@ -246,9 +248,14 @@ class CurrentInjection:
         if not self.sources:
             return None
         self._dt = dt
-        self._layout()
+        new_layout = self._layout()
+        # a run that continues the previous one keeps its window, so a simulation split
+        # into several runs applies the same changes at the same steps, bit for bit
+        continues = (not new_layout and self._window_end > first_step
+                     and first_step == self._run_end)
         self._run_end = first_step + n_steps
-        self._build_window(first_step)
+        if not continues:
+            self._build_window(first_step)
         return self
 
     def advance(self, k):
@@ -279,8 +286,8 @@ class CurrentInjection:
         """
         dt = self._dt
         n_cols = len(self._shared) + self._per_target_pos.size
-        n = max(min(_MAX_WINDOW_STEPS, _MAX_WINDOW_ENTRIES // max(n_cols, 1),
-                    self._run_end - k_lo), 1)
+        # (the window does not depend on where the run ends: see start_run)
+        n = max(min(_MAX_WINDOW_STEPS, _MAX_WINDOW_ENTRIES // max(n_cols, 1)), 1)
         k_hi = k_lo + n
         shared = (np.hstack([s.values(k_lo, k_hi, dt) for s in self._shared])
                   if self._shared else np.zeros((n, 0)))
