@@ -35,6 +35,10 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         requested times (what pyNN.nest records by default), with ``"on_grid"`` at
         the end of the time step they are emitted in (times rounded up to the grid).
 
+    `progress`:
+        ``True`` (default): a long run shows a progress bar when stdout is a
+        terminal (never otherwise); ``False``: never.
+
     Other keyword arguments that other backends accept (``threads``,
     ``verbosity``...) are accepted and ignored, so scripts written for them run
     unchanged.
@@ -64,10 +68,11 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if rng_seed is not None:
         rng_seed = int(rng_seed)
     for name in extra_params:
-        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision"):
+        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision", "progress"):
             logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
     simulator.state.configure(timestep, min_delay, max_delay, rng_seed,
                               min_delay_auto=min_delay_auto, spike_precision=spike_precision)
+    simulator.state.progress = bool(extra_params.get("progress", True))
     return rank()
 
 

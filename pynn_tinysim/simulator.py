@@ -5,9 +5,12 @@ this module holds the single ``state`` object that the front-end classes share,
 and the ``ID`` class of cell identifiers.
 """
 
+import sys
+
 import numpy as np
 
 from pyNN import common, errors
+from pyNN.utility import ProgressBar
 
 from .engine import Network
 
@@ -40,6 +43,7 @@ class State(common.control.BaseState):
         self.spike_precision = "off_grid"
         self.segment_counter = -1
         self.recorders = set()
+        self.progress = True            # setup(progress=False): never show a progress bar
 
     # --- set-up ---------------------------------------------------------------
 
@@ -99,11 +103,40 @@ class State(common.control.BaseState):
     def run(self, simtime):
         self.run_until(self.t + simtime)
 
+    #: a run shows a progress bar (stdout a terminal, setup(progress=True)) from this
+    #: many steps on, or from PROGRESS_MIN_WORK neuron-steps (about 1 s of wall time)
+    PROGRESS_MIN_STEPS = 10000
+    PROGRESS_MIN_WORK = 2e7
+    PROGRESS_CHUNKS = 50
+
+    def _wants_progress_bar(self, n_steps):
+        if not self.progress or n_steps < self.PROGRESS_CHUNKS:
+            return False
+        isatty = getattr(sys.stdout, "isatty", None)
+        if isatty is None or not isatty():
+            return False
+        n_neurons = self.network.next_id - self.network.FIRST_ID
+        return n_steps >= self.PROGRESS_MIN_STEPS or n_steps * n_neurons >= self.PROGRESS_MIN_WORK
+
     def run_until(self, tstop):
         network = self.require_setup()
         n_steps = self.steps_for(tstop - self.t)
         self.running = True
-        network.run(n_steps, max_delay_steps=self.steps_for(self.max_delay))
+        max_delay_steps = self.steps_for(self.max_delay)
+        if not self._wants_progress_bar(n_steps):
+            network.run(n_steps, max_delay_steps=max_delay_steps)
+            return
+        # the engine gives the same results for a run split into pieces
+        bar = ProgressBar(width=60)
+        chunk = -(-n_steps // self.PROGRESS_CHUNKS)
+        done = 0
+        while done < n_steps:
+            k = min(chunk, n_steps - done)
+            network.run(k, max_delay_steps=max_delay_steps)
+            done += k
+            bar(done / n_steps)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
 
     def reset(self):
         """Back to t = 0 with a new Segment; network structure and parameters kept."""
