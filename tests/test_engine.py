@@ -138,3 +138,25 @@ def test_no_python_loop_over_synapses_in_delivery():
     np.testing.assert_allclose(v[-1], 0.2)       # 200 inputs of 0.001 mV each
     np.testing.assert_allclose(v[11], 0.0)       # spike at 1.0 ms + 0.2 ms delay ...
     np.testing.assert_allclose(v[12], 0.2)       # ... acts from 1.2 ms
+
+
+def test_fast_poisson_sources_hold_a_bounded_number_of_events():
+    """Fast sources draw shorter windows: memory stays bounded, spikes stay split-invariant."""
+    def spikes(chunks):
+        net = Network(dt=0.1, seed=5)
+        group, _, _ = net.add_neurons(PoissonSource, 200,
+                                      {"rate": np.full(200, 20000.0), "start": np.zeros(200),
+                                       "duration": np.full(200, 1e9)}, {})
+        net.record_spikes(group, np.arange(200))
+        held = 0
+        for n in chunks:
+            net.run(n)
+            held = max(held, group._event_steps.size)
+        return group.spike_recorder.get(), held
+
+    (stamps, neurons), held = spikes([3000])
+    assert held <= 2 * PoissonSource.MAX_WINDOW_EVENTS
+    assert abs(stamps.size - 200 * 20000 * 0.3) < 5 * np.sqrt(200 * 20000 * 0.3)
+    (stamps2, neurons2), _ = spikes([1234, 1766])
+    np.testing.assert_array_equal(stamps, stamps2)
+    np.testing.assert_array_equal(neurons, neurons2)

@@ -141,9 +141,26 @@ class PoissonSource(_WindowedSource):
 
     parameter_names = ("rate", "start", "duration")
 
+    #: expected spikes per window at most: bounds the memory of fast sources
+    #: (12 500 sources at 20 kHz would otherwise hold 250 million events per window)
+    MAX_WINDOW_EVENTS = 1 << 20
+
+    def _window_steps(self):
+        """Steps per window: WINDOW_STEPS, fewer for fast sources (a power-of-two fraction).
+
+        It depends on the parameters only, so windows stay aligned however a
+        simulation is split into runs (parameters changing starts a new epoch anyway).
+        """
+        expected = float(np.sum(self.params["rate"])) * self._dt / 1000.0 * self.WINDOW_STEPS
+        W = self.WINDOW_STEPS
+        while W > 16 and expected > self.MAX_WINDOW_EVENTS:
+            W //= 2
+            expected /= 2
+        return W
+
     def _generate(self, from_step, restart=False):
         """Draw the events of the window containing ``from_step`` (only those >= from_step)."""
-        W = self.WINDOW_STEPS
+        W = self._window_steps()
         w = from_step // W
         lo_step, hi_step = max(w * W, from_step), (w + 1) * W
         dt = self._dt
