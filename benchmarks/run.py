@@ -1,0 +1,324 @@
+#!/usr/bin/env python
+"""Run the benchmark networks on pyNN.tinysim and its peers, one process per run.
+
+Each run is ``python benchmarks/<script>.py ... --simulator SIM --json FILE`` in its
+own subprocess (so imports, memory and state never leak between runs). For every
+run we record the script's own build and run times (from its JSON), the wall time
+of the whole process, and its peak resident set size (``ru_maxrss`` of that child,
+from ``os.wait4``). Then::
+
+* a table is printed, with the ratios tinysim / peer for the same network and size;
+* the table (plus date, machine and the exact command) replaces the section between
+  the ``<!-- run.py results begin -->`` and ``<!-- run.py results end -->`` markers
+  of benchmarks/RESULTS.md (appended the first time; ``--no-write`` skips it);
+* a PNG of wall time and peak RSS against number of cells is written if matplotlib
+  is installed (``--plot``).
+
+Example (the defaults: small sizes that finish in a few minutes on 2 cores)::
+
+    python benchmarks/run.py
+    python benchmarks/run.py --networks va_cuba,brunel --sizes 1000 --scales 0.05 \\
+        --simulators tinysim,nest --timeout 120
+
+Networks: ``va_cuba``, ``va_coba`` (va_benchmark.py CUBA/COBA, ``--sizes`` cells),
+``seed004`` (seed004_izhikevich.py, ``--sizes`` cells), ``brunel`` and
+``microcircuit`` (``--scales``). Simulators whose ``pyNN.<name>`` cannot be imported
+are skipped with a note. ``--max-cells brian2=1000`` (the default) skips runs of a
+simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 4000).
+A run that exceeds ``--timeout`` seconds is killed and reported as such.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BEGIN = "<!-- run.py results begin -->"
+END = "<!-- run.py results end -->"
+NETWORKS = ["va_cuba", "va_coba", "brunel", "microcircuit", "seed004"]
+CELLS_AT_SCALE_1 = {"brunel": 12500, "microcircuit": 77169}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--networks", default=",".join(NETWORKS),
+                   help="comma-separated, from " + ", ".join(NETWORKS))
+    p.add_argument("--simulators", default="tinysim,nest,brian2",
+                   help="comma-separated PyNN backends; the first is compared with the others")
+    p.add_argument("--sizes", default="1000,4000",
+                   help="cell numbers for va_cuba, va_coba and seed004 (default 1000,4000)")
+    p.add_argument("--scales", default="0.05,0.1",
+                   help="scales for brunel and microcircuit (default 0.05,0.1)")
+    p.add_argument("--brunel-scales", help="scales for brunel only (default: --scales)")
+    p.add_argument("--microcircuit-scales", help="scales for microcircuit only (default: --scales)")
+    p.add_argument("--duration", type=float, default=1000.0, help="simulated ms (default 1000)")
+    p.add_argument("--max-cells", action="append", default=None, metavar="SIM=N",
+                   help="skip SIM above N cells (repeatable; default brian2=1000)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    p.add_argument("--python", default=sys.executable, help="interpreter for the runs")
+    p.add_argument("--results-md", default=os.path.join(HERE, "RESULTS.md"))
+    p.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    p.add_argument("--plot", default=os.path.join(HERE, "run_results.png"),
+                   help="PNG to write ('' for none)")
+    p.add_argument("--json", metavar="FILE", help="write all run records to FILE")
+    return p.parse_args(argv)
+
+
+def _floats(text):
+    return [float(x) for x in text.split(",") if x.strip()]
+
+
+def plan(args):
+    """List of (network, size label, n_cells, script argv without --simulator/--json)."""
+    sizes = [int(x) for x in _floats(args.sizes)]
+    dur = ["--duration", f"{args.duration:g}"]
+    runs = []
+    for net in [x.strip() for x in args.networks.split(",") if x.strip()]:
+        if net not in NETWORKS:
+            raise SystemExit(f"unknown network {net!r}; choose from {', '.join(NETWORKS)}")
+        if net in ("va_cuba", "va_coba"):
+            for n in sizes:
+                runs.append((net, f"n={n}", n, ["va_benchmark.py", net[3:].upper(),
+                                                "--n", str(n)] + dur))
+        elif net == "seed004":
+            for n in sizes:
+                runs.append((net, f"n={n}", n, ["seed004_izhikevich.py", "--n", str(n)] + dur))
+        else:
+            own = getattr(args, f"{net}_scales")
+            for s in _floats(own if own else args.scales):
+                n = int(round(CELLS_AT_SCALE_1[net] * s))
+                runs.append((net, f"scale={s:g}", n, [f"{net}.py", "--scale", f"{s:g}"] + dur))
+    return runs
+
+
+def available(python, sim):
+    try:
+        res = subprocess.run([python, "-c", f"import pyNN.{sim}"], capture_output=True,
+                             timeout=120)
+    except subprocess.TimeoutExpired:
+        return False, "import timed out"
+    if res.returncode != 0:
+        tail = res.stderr.decode(errors="replace").strip().splitlines()
+        return False, tail[-1] if tail else f"exit {res.returncode}"
+    return True, ""
+
+
+def run_one(python, argv, sim, timeout):
+    """Run one benchmark process; return a record with its JSON, wall time, peak RSS."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "result.json")
+        cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + ["--simulator", sim,
+                                                                  "--json", out]
+        log = os.path.join(tmp, "log.txt")
+        t0 = time.perf_counter()
+        with open(log, "wb") as logf:
+            proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            status, usage, timed_out = None, None, False
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.perf_counter() - t0 > timeout:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    pid, status, usage = os.wait4(proc.pid, 0)
+                    timed_out = True
+                    break
+                time.sleep(0.05)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+        rec = {"simulator": sim, "command": " ".join(shlex.quote(c) for c in cmd[1:-2]),
+               "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024.0,  # Linux: KiB
+               "returncode": proc.returncode, "timed_out": timed_out, "result": None}
+        if proc.returncode == 0 and os.path.exists(out):
+            with open(out) as f:
+                rec["result"] = json.load(f)
+        else:
+            with open(log, errors="replace") as f:
+                rec["log_tail"] = f.read()[-2000:]
+        return rec
+
+
+def _fmt(x, digits=2):
+    return "" if x is None else f"{x:.{digits}f}"
+
+
+def _rates(result):
+    if not result:
+        return ""
+    items = [(k[5:-3], v) for k, v in result.items() if k.startswith("rate_") and k.endswith("_hz")]
+    return " ".join(f"{name} {v:.2f}" for name, v in items)
+
+
+def table(records, reference):
+    lines = ["| network | size | cells | simulator | build (s) | run (s) | wall (s) | "
+             "peak RSS (MiB) | wall tinysim/peer | RSS tinysim/peer | rates (Hz) |",
+             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+    ref = {(r["network"], r["size"]): r for r in records
+           if r["simulator"] == reference and r.get("result")}
+    for r in records:
+        res = r.get("result")
+        if r.get("skipped"):
+            lines.append(f"| {r['network']} | {r['size']} | {r['cells']} | {r['simulator']} | "
+                         f"| | | | | | skipped: {r['skipped']} |")
+            continue
+        if not res:
+            why = "timed out" if r["timed_out"] else f"failed (exit {r['returncode']})"
+            lines.append(f"| {r['network']} | {r['size']} | {r['cells']} | {r['simulator']} | "
+                         f"| | {_fmt(r['wall_s'], 1)} | {_fmt(r['peak_rss_mb'], 0)} | | | "
+                         f"{why} |")
+            continue
+        ratio_w = ratio_m = ""
+        base = ref.get((r["network"], r["size"]))
+        if base and r["simulator"] != reference:
+            ratio_w = f"{base['wall_s'] / r['wall_s']:.2f}"
+            ratio_m = f"{base['peak_rss_mb'] / r['peak_rss_mb']:.2f}"
+        lines.append(
+            f"| {r['network']} | {r['size']} | {r['cells']} | {r['simulator']} | "
+            f"{_fmt(res.get('build_s'))} | {_fmt(res.get('run_s'))} | {_fmt(r['wall_s'])} | "
+            f"{_fmt(r['peak_rss_mb'], 0)} | {ratio_w} | {ratio_m} | {_rates(res)} |")
+    return "\n".join(lines)
+
+
+def write_results_md(path, section):
+    text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
+    block = f"{BEGIN}\n{section}\n{END}"
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1]
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def plot(records, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot")
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig.suptitle("pyNN.tinysim (o, solid) vs pyNN.nest (s, dashed) vs pyNN.brian2 (^, dotted)",
+                 fontsize=9)
+    series = {}
+    for r in records:
+        if r.get("result"):
+            series.setdefault((r["network"], r["simulator"]), []).append(
+                (r["cells"], r["wall_s"], r["peak_rss_mb"]))
+    markers = {"tinysim": "o", "nest": "s", "brian2": "^"}
+    styles = {"tinysim": "-", "nest": "--", "brian2": ":"}
+    colors = {net: f"C{i}" for i, net in enumerate(NETWORKS)}
+    for (net, sim), pts in sorted(series.items()):
+        pts.sort()
+        x = [p[0] for p in pts]
+        kw = dict(marker=markers.get(sim, "x"), label=f"{net} / {sim}",
+                  color=colors.get(net), linestyle=styles.get(sim, "-."))
+        axes[0].plot(x, [p[1] for p in pts], **kw)
+        axes[1].plot(x, [p[2] for p in pts], **kw)
+    for ax, ylabel in zip(axes, ["whole-process wall time (s)", "peak RSS (MiB)"]):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("cells")
+        ax.set_ylabel(ylabel)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[1].legend(fontsize=6, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return True
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    sims = [s.strip() for s in args.simulators.split(",") if s.strip()]
+    max_cells = {"brian2": 1000}
+    if args.max_cells is not None:
+        max_cells = {}
+        for item in args.max_cells:
+            k, _, v = item.partition("=")
+            max_cells[k] = int(v)
+    notes, ok = [], {}
+    for sim in sims:
+        ok[sim], why = available(args.python, sim)
+        if not ok[sim]:
+            notes.append(f"pyNN.{sim} not available ({why}): skipped")
+            print(notes[-1])
+    records = []
+    for net, size, cells, argv in plan(args):
+        for sim in sims:
+            base = {"network": net, "size": size, "cells": cells, "simulator": sim}
+            if not ok[sim]:
+                continue
+            if sim in max_cells and cells > max_cells[sim]:
+                records.append(dict(base, skipped=f"> {max_cells[sim]} cells (--max-cells)"))
+                continue
+            print(f"running {net} {size} on {sim} ...", flush=True)
+            rec = dict(base, **run_one(args.python, argv, sim, args.timeout))
+            records.append(rec)
+            state = "ok" if rec["result"] else ("TIMEOUT" if rec["timed_out"] else "FAILED")
+            print(f"  {state}: wall {rec['wall_s']:.1f} s, peak RSS {rec['peak_rss_mb']:.0f} MiB",
+                  flush=True)
+            if not rec["result"] and rec.get("log_tail"):
+                print(rec["log_tail"][-600:])
+    tab = table(records, sims[0])
+    print()
+    print(tab)
+    shown, skip = [], False          # the command as run, minus --json FILE (an output)
+    for a in sys.argv[1:]:
+        if skip or a.startswith("--json="):
+            skip = False
+            continue
+        if a == "--json":
+            skip = True
+            continue
+        shown.append(a)
+    cmd = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0])] + shown)
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    section = "\n".join([
+        "## Cross-simulator table (`benchmarks/run.py`)",
+        "",
+        f"Generated by `benchmarks/run.py` on {now}. Machine: {platform.platform()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}.",
+        "",
+        "Command (from the repository root):",
+        "",
+        "```",
+        cmd,
+        "```",
+        "",
+        "One process per run. *build* and *run* are the script's own timings; *wall* is "
+        "the whole process (interpreter start, imports, build, run, data); *peak RSS* is "
+        "the process's ru_maxrss. Ratio columns: tinysim / that simulator (< 1: tinysim "
+        "faster / smaller). Single runs on a shared machine: timings are noisy.",
+        "",
+        *(f"* {n}" for n in notes),
+        "" if notes else "",
+        tab,
+        "",
+    ] + ([f"![time and memory against cells]({os.path.basename(args.plot)})", ""]
+         if args.plot else []))
+    if args.plot and plot(records, args.plot):
+        print(f"plot written to {args.plot}")
+    if not args.no_write:
+        write_results_md(args.results_md, section)
+        print(f"table written to {args.results_md}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"command": cmd, "date": now, "records": records}, f, indent=2)
+    return records
+
+
+if __name__ == "__main__":
+    main()

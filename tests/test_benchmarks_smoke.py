@@ -1,0 +1,64 @@
+"""Smoke runs of the benchmark scripts (benchmarks/*.py) on pyNN.tinysim.
+
+Each script runs in a subprocess at a tiny size and short duration; we check that it
+exits 0 and that its --json output has finite firing rates. Not timed.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks")
+
+CASES = {
+    "va_cuba": ["va_benchmark.py", "CUBA", "--n", "200", "--duration", "100"],
+    "va_coba": ["va_benchmark.py", "COBA", "--n", "200", "--duration", "100"],
+    "seed004": ["seed004_izhikevich.py", "--n", "200", "--duration", "100"],
+    "brunel": ["brunel.py", "--scale", "0.01", "--duration", "50"],
+    "microcircuit": ["microcircuit.py", "--scale", "0.005", "--duration", "100",
+                     "--transient", "20"],
+}
+
+
+def _run(argv, tmp_path):
+    out = tmp_path / "result.json"
+    cmd = [sys.executable, os.path.join(BENCH, argv[0])] + argv[1:] + ["--simulator", "tinysim",
+                                                                      "--json", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return json.loads(out.read_text())
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_benchmark_script_runs(name, tmp_path):
+    result = _run(CASES[name], tmp_path)
+    rates = {k: v for k, v in result.items() if k.startswith("rate_") and k.endswith("_hz")}
+    assert rates, result
+    assert all(math.isfinite(v) and v >= 0 for v in rates.values()), rates
+    assert result["simulator"] == "tinysim"
+    assert result["build_s"] >= 0 and result["run_s"] >= 0
+    if name == "microcircuit":
+        assert len(rates) == 8
+
+
+def test_run_py_writes_table_and_markers(tmp_path):
+    md = tmp_path / "RESULTS.md"
+    md.write_text("# Benchmark results\n\nkept text\n")
+    out = tmp_path / "records.json"
+    cmd = [sys.executable, os.path.join(BENCH, "run.py"), "--networks", "va_cuba",
+           "--sizes", "100", "--duration", "50", "--simulators", "tinysim,no_such_backend",
+           "--results-md", str(md), "--plot", "", "--json", str(out), "--timeout", "100"]
+    for _ in range(2):      # the second run must replace the section, not append
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=200)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    text = md.read_text()
+    assert text.count("<!-- run.py results begin -->") == 1
+    assert "kept text" in text
+    assert "no_such_backend not available" in text
+    records = json.loads(out.read_text())["records"]
+    assert len(records) == 1 and records[0]["result"]["rate_exc_hz"] >= 0
+    assert records[0]["peak_rss_mb"] > 0
