@@ -24,6 +24,7 @@ from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
 from .connectors import fast_connect
+from .memory import check_projection_fits
 from .standardmodels.synapses import (StaticSynapse, check_weights_with_hint,
                                       check_synapse_values)
 
@@ -97,6 +98,7 @@ class Projection(common.Projection):
                 f"{self.synapse_type.__class__.__name__}")
         self._pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)
         self._post_ids = np.asarray(self.post.all_cells, dtype=np.int64)
+        check_projection_fits(connector, self)  # before anything is added to the network
         if self._plastic:
             self._block = network.new_plastic_synapses(engine_model, self.receptor_type)
         else:

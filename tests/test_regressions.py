@@ -105,3 +105,28 @@ def test_one_cell_spike_source_array():
     assert list(single.get_data().segments[0].spiketrains[0].magnitude) == [5.0]
     assert list(nested.get_data().segments[0].spiketrains[0].magnitude) == [5.0, 8.0]
     sim.end()
+
+
+def test_projection_too_big_for_memory_raises_before_building(monkeypatch):
+    """A projection that cannot fit gives a PyNN error up front, and nothing is lost."""
+    from pynn_tinysim import memory
+    sim.setup(timestep=0.1)
+    cells = sim.Population(200, sim.IF_curr_exp(i_offset=1.0))
+    cells.record("spikes")
+    sim.run(50.0)
+    n_spikes = sum(len(st) for st in cells.get_data().segments[0].spiketrains)
+    monkeypatch.setattr(memory, "available_memory", lambda: 1_000_000)   # 1 MB "available"
+    with pytest.raises(memory.InsufficientMemoryError) as excinfo:
+        sim.Projection(cells, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    assert isinstance(excinfo.value, errors.ConnectionError)
+    assert isinstance(excinfo.value, MemoryError)
+    assert "40,000 connections" in str(excinfo.value)
+    assert len(sim.simulator.state.network.blocks) == 0
+    sim.run(10.0)   # the simulation goes on
+    assert sum(len(st) for st in cells.get_data().segments[0].spiketrains) >= n_spikes
+    # small projections still build with the real estimate
+    monkeypatch.undo()
+    prj = sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.1),
+                         sim.StaticSynapse(weight=0.1))
+    assert len(prj) > 0
+    sim.end()

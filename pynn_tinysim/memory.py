@@ -1,0 +1,65 @@
+"""A memory estimate before a Projection is built, and a clear error when it won't fit.
+
+Building a projection that needs more memory than the machine has makes the
+system swap for minutes before anything fails. Before connecting, the number of
+connections the connector will make is estimated (exactly for the connectors
+that fix it, as an expectation for FixedProbability), multiplied by what
+tinysim stores per synapse, and compared with the memory the operating system
+says is available (Linux: MemAvailable in /proc/meminfo; elsewhere no check).
+"""
+
+from pyNN import connectors, errors
+
+#: bytes per static synapse: the projection's arrays (pre, post, weight, delay:
+#: 4 x 8) plus the compiled delivery arrays (key, weight: 4-8 + 8), rounded up
+BYTES_PER_SYNAPSE = 48
+
+
+class InsufficientMemoryError(errors.ConnectionError, MemoryError):
+    """A Projection would need more memory than is available."""
+
+
+def expected_connections(connector, n_pre, n_post):
+    """Expected number of connections ``connector`` makes, or None when unknown."""
+    kind = type(connector)
+    if kind is connectors.AllToAllConnector:
+        return n_pre * n_post
+    if kind is connectors.FixedProbabilityConnector:
+        return connector.p_connect * n_pre * n_post
+    if kind is connectors.OneToOneConnector:
+        return min(n_pre, n_post)
+    if kind is connectors.FixedNumberPreConnector and isinstance(connector.n, int):
+        return connector.n * n_post
+    if kind is connectors.FixedNumberPostConnector and isinstance(connector.n, int):
+        return connector.n * n_pre
+    if kind is connectors.FixedTotalNumberConnector:
+        return connector.n
+    return None
+
+
+def available_memory():
+    """Bytes the OS says can be allocated without swapping, or None when unknown."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_projection_fits(connector, projection):
+    """Raise InsufficientMemoryError if building ``projection`` would not fit in memory."""
+    n = expected_connections(connector, projection.pre.size, projection.post.size)
+    available = available_memory()
+    if n is None or available is None:
+        return
+    needed = n * BYTES_PER_SYNAPSE
+    if needed > available:
+        raise InsufficientMemoryError(
+            f"Projection {projection.label!r} ({type(connector).__name__}, "
+            f"{projection.pre.size} x {projection.post.size} cells) would make about "
+            f"{n:,.0f} connections, needing ~{needed / 2**30:.1f} GiB, but only "
+            f"{available / 2**30:.1f} GiB of memory is available; use fewer cells or "
+            "connections (e.g. a scale factor)")
