@@ -105,20 +105,14 @@ class LIFCurrAlpha(_LIFBase):
     recordable = ("v", "isyn_exc", "isyn_inh")
 
     def _compute_propagators(self, dt):
+        # membrane, decay and I -> v propagators are those of the exponential model
+        LIFCurrExp._compute_propagators(self, dt)
         p = self.params
-        self._P22 = prop.membrane_decay(dt, p["tau_m"])
-        self._P11e = np.exp(-dt / p["tau_syn_E"])
-        self._P11i = np.exp(-dt / p["tau_syn_I"])
-        self._P21e = prop.exp_current_gain(dt, p["tau_m"], p["tau_syn_E"], p["cm"])
-        self._P21i = prop.exp_current_gain(dt, p["tau_m"], p["tau_syn_I"], p["cm"])
         self._P31e = prop.alpha_derivative_gain(dt, p["tau_m"], p["tau_syn_E"], p["cm"])
         self._P31i = prop.alpha_derivative_gain(dt, p["tau_m"], p["tau_syn_I"], p["cm"])
         self._scale_e = _E / p["tau_syn_E"]
         self._scale_i = _E / p["tau_syn_I"]
-        self._P20 = P20 = prop.constant_current_gain(dt, p["tau_m"], p["cm"])
-        self._drive = p["v_rest"] * (1.0 - self._P22) + p["i_offset"] * P20
         self._dt = dt
-        self._refractory_counts(dt)
 
     def step(self, k, inputs):
         s = self.state
