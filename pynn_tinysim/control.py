@@ -13,6 +13,10 @@ logger = logging.getLogger("PyNN")
 #: max_delay when the user gives min_delay but not max_delay (as pyNN.nest)
 AUTO_MAX_DELAY = 10.0
 
+#: rng_seed when setup() is given none: pyNN.nest's default, so that a script without
+#: a seed gives the same spikes on every run, as it does on pyNN.nest
+DEFAULT_RNG_SEED = 42
+
 
 def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):
     """Initialise (or re-initialise) pyNN.tinysim; any existing network is destroyed.
@@ -26,7 +30,10 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     `rng_seed`:
         seed for every random stream the simulator itself draws from (Poisson
         sources...). The same seed gives the same spikes, bit for bit. Default:
-        a fresh random seed, readable afterwards as ``simulator.state.rng_seed``.
+        42, as pyNN.nest, so a script without a seed repeats itself exactly;
+        ``rng_seed=None`` asks for a fresh seed from the operating system,
+        readable afterwards as ``simulator.state.rng_seed``. (``grng_seed``, the
+        pre-0.10 name, is accepted too.)
 
     `spike_precision`:
         ``"off_grid"`` (default, as pyNN.nest) or ``"on_grid"``. Neurons spike on
@@ -64,9 +71,9 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         raise errors.InvalidParameterValueError(
             f"setup(): spike_precision must be 'on_grid' or 'off_grid', not {spike_precision!r}")
     common.setup(timestep, min_delay, **extra_params)
-    rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed"))
+    rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed", DEFAULT_RNG_SEED))
     if rng_seed is not None:
-        rng_seed = int(rng_seed)
+        rng_seed = _check_seed(rng_seed)
     for name in extra_params:
         if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision", "progress"):
             logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
@@ -84,6 +91,18 @@ def _check_time_argument(name, value):
     if not ok:
         raise errors.InvalidParameterValueError(
             f"setup(): {name} must be a positive number of ms, not {value!r}")
+
+
+def _check_seed(value):
+    try:
+        seed = int(value)
+        ok = seed == value and seed >= 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise errors.InvalidParameterValueError(
+            f"setup(): rng_seed must be a non-negative integer or None, not {value!r}")
+    return seed
 
 
 def end(compatible_output=True):

@@ -20,6 +20,38 @@ def test_setup_and_state_queries():
     sim.end()
 
 
+def _gamma_spikes(**setup_kwargs):
+    sim.setup(progress=False, **setup_kwargs)
+    sources = sim.Population(3, sim.SpikeSourceGamma(alpha=4, beta=200.0))
+    sources.record("spikes")
+    sim.run(200.0)
+    trains = [st.magnitude for st in sources.get_data().segments[0].spiketrains]
+    seed = sim.simulator.state.rng_seed
+    sim.end()
+    return seed, trains
+
+
+def _same(a, b):
+    return all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def test_default_seed_is_pynn_nests_and_repeats_exactly():
+    # as pyNN.nest (rng_seed 42 by default): a script without a seed repeats itself
+    seed_a, a = _gamma_spikes()
+    seed_b, b = _gamma_spikes()
+    assert seed_a == seed_b == 42
+    assert sum(len(x) for x in a) > 0 and _same(a, b)
+    assert _same(a, _gamma_spikes(rng_seed=42)[1])
+    assert _same(a, _gamma_spikes(grng_seed=42)[1])      # the pre-0.10 name
+
+
+def test_rng_seed_none_draws_a_fresh_seed_that_reproduces_the_run():
+    seed_a, a = _gamma_spikes(rng_seed=None)
+    seed_b, b = _gamma_spikes(rng_seed=None)
+    assert seed_a != seed_b and not _same(a, b)
+    assert _same(a, _gamma_spikes(rng_seed=seed_a)[1])
+
+
 def test_setup_auto_delays_and_ignored_extras():
     sim.setup(timestep=0.1, threads=4, spike_precision="on_grid", verbosity="error")
     assert sim.get_min_delay() == 0.1
@@ -32,6 +64,9 @@ def test_setup_auto_delays_and_ignored_extras():
     (dict(timestep=0.1, min_delay=0.05), "min_delay"),
     (dict(timestep=0.1, min_delay=1.0, max_delay=0.5), "max_delay"),
     (dict(timestep="fast"), "timestep"),
+    (dict(rng_seed=-3), "rng_seed"),
+    (dict(rng_seed=1.5), "rng_seed"),
+    (dict(rng_seed="abc"), "rng_seed"),
 ])
 def test_setup_rejects_bad_values_with_pynn_error(kwargs, name):
     with pytest.raises(errors.InvalidParameterValueError) as excinfo:
