@@ -10,9 +10,20 @@ says is available (Linux: MemAvailable in /proc/meminfo; elsewhere no check).
 
 from pyNN import connectors, errors
 
-#: bytes per static synapse: the projection's arrays (pre, post, weight, delay:
-#: 4 x 8) plus the compiled delivery arrays (key, weight: 4-8 + 8), rounded up
-BYTES_PER_SYNAPSE = 48
+#: bytes per static synapse while it is queued (presynaptic id 4, key 4, weight 8; see
+#: engine/synapses.py), the most a synapse costs; 12 once merged into the store
+BYTES_PER_SYNAPSE = 16
+#: a plastic synapse: pre, post, weight, delay, key (5 x 8), plus 8 per parameter or
+#: state variable of its rule (engine/plasticity.py)
+BYTES_PER_PLASTIC_SYNAPSE = 40
+
+
+def bytes_per_synapse(projection):
+    """What one connection of ``projection`` costs tinysim, at most."""
+    if not getattr(projection, "_plastic", False):
+        return BYTES_PER_SYNAPSE
+    names = projection.synapse_type.get_parameter_names()
+    return BYTES_PER_PLASTIC_SYNAPSE + 8 * len(names)
 
 
 class InsufficientMemoryError(errors.ConnectionError, MemoryError):
@@ -55,7 +66,7 @@ def check_projection_fits(connector, projection):
     available = available_memory()
     if n is None or available is None:
         return
-    needed = n * BYTES_PER_SYNAPSE
+    needed = n * bytes_per_synapse(projection)
     if needed > available:
         raise InsufficientMemoryError(
             f"Projection {projection.label!r} ({type(connector).__name__}, "

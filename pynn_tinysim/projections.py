@@ -1,12 +1,13 @@
-"""Projection for pyNN.tinysim: connections stored as arrays in an engine SynapseBlock.
+"""Projection for pyNN.tinysim: connections stored as arrays in the engine.
 
 Connectors hand us connections a column at a time (``_convergent_connect``)
 or, for the common connectors, all at once (:mod:`.connectors`); either way
 they end up as parallel arrays (presynaptic id, postsynaptic id, weight,
 delay in steps), never as Python objects per connection.
 
-A StaticSynapse projection's arrays live in an engine SynapseBlock (the static
-fast path); any other synapse type's in its own engine PlasticSynapses object
+A StaticSynapse projection's connections live in the network's SynapseStore
+(:mod:`.engine.synapses`: 12 bytes a synapse, read and written through the
+projection's StaticSynapseBlock; the static fast path); any other synapse type's in its own engine PlasticSynapses object
 (:mod:`.engine.plasticity`), whose weight array the rule updates in place during
 a run, so get('weight') after a run reads the learned weights, and whose
 per-connection parameters (U, tau_rec, tau_plus, ...) get() and set() read and
@@ -45,20 +46,33 @@ class Connection(common.Connection):
         return int(self.projection._post_indices()[self.index])
 
     def _get_weight(self):
-        return float(self.projection._block.weight[self.index])
+        block = self.projection._block
+        if self.projection._plastic:
+            return float(block.weight[self.index])
+        return block.weight_at(self.index)
 
     def _set_weight(self, w):
         block = self.projection._block
-        block.weight[self.index] = w
         if self.projection._plastic:
+            block.weight[self.index] = w
             block.weights_written(self.index)
+        else:
+            block.set_weight(w, self.index)
         self.projection._changed()
 
     def _get_delay(self):
-        return float(self.projection._block.delay_steps[self.index] * simulator.state.dt)
+        block = self.projection._block
+        steps = block.delay_steps[self.index] if self.projection._plastic \
+            else block.delay_steps_at(self.index)
+        return float(steps * simulator.state.dt)
 
     def _set_delay(self, d):
-        self.projection._block.delay_steps[self.index] = self.projection._delay_steps(d)
+        block = self.projection._block
+        steps = self.projection._delay_steps(d)
+        if self.projection._plastic:
+            block.delay_steps[self.index] = steps
+        else:
+            block.set_delay_steps(steps, self.index)
         self.projection._changed()
 
     weight = property(_get_weight, _set_weight)

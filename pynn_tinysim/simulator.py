@@ -79,12 +79,8 @@ class State(common.control.BaseState):
         """The smallest delay (ms) of any connection in the network, or None if there are none."""
         if self.network is None:
             return None
-        steps = []
-        for block in self.network.blocks:
-            block.consolidate()
-            if block.delay_steps.size:
-                steps.append(int(block.delay_steps.min()))
-        return min(steps) * self.dt if steps else None
+        steps = self.network.static.min_delay_steps()
+        return None if steps is None else steps * self.dt
 
     # --- time -----------------------------------------------------------------
 

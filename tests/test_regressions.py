@@ -115,7 +115,7 @@ def test_projection_too_big_for_memory_raises_before_building(monkeypatch):
     cells.record("spikes")
     sim.run(50.0)
     n_spikes = sum(len(st) for st in cells.get_data().segments[0].spiketrains)
-    monkeypatch.setattr(memory, "available_memory", lambda: 1_000_000)   # 1 MB "available"
+    monkeypatch.setattr(memory, "available_memory", lambda: 300_000)   # 300 kB "available"
     with pytest.raises(memory.InsufficientMemoryError) as excinfo:
         sim.Projection(cells, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
     assert isinstance(excinfo.value, errors.ConnectionError)

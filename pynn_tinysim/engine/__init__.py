@@ -17,7 +17,10 @@ The pieces:
 - :mod:`.renewal_sources`: gamma, dead-time Poisson and inhomogeneous gamma sources;
 - :mod:`.currents`: current sources and their injection into neuron groups;
 - :mod:`.propagators`: closed-form propagators for exact integration;
-- :mod:`.synapses`: connectivity (CSR by presynaptic neuron) and the delay ring buffer;
+- :mod:`.synapses`: static connectivity, one CSR by presynaptic neuron for the whole
+  network (12 bytes a synapse), and spike delivery into the delay ring buffer;
+- :mod:`.ring`: the ring buffer's row layout (where each neuron's input sits) and
+  the synapse keys that point into it;
 - :mod:`.plasticity`: synapses whose weights or transmission change (STDP,
   short-term plasticity, stochastic release), one object per projection;
 - :mod:`.recorders`: preallocated recording of state variables and spikes.

@@ -26,7 +26,8 @@ synapses or Populations.
 
 import numpy as np
 
-from .synapses import CompiledSynapses, SynapseBlock
+from .ring import RingLayout
+from .synapses import SynapseStore
 from .recorders import SignalRecorder, SpikeRecorder
 from .currents import CurrentInjection
 
@@ -40,7 +41,7 @@ class Network:
         self.dt = float(dt)
         self.step_count = 0             # steps done since the last reset
         self.groups = {}                # model class -> group
-        self.blocks = []                # SynapseBlock of every static projection
+        self.static = SynapseStore(self.layout)  # every static synapse
         self.plastic = []               # PlasticSynapses of every plastic projection
         self.next_id = self.FIRST_ID
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else int(seed)
@@ -48,7 +49,8 @@ class Network:
         self._reset_count = 0
         self._compiled = None
         self._ring = None
-        self._layout = None
+        self._layout = None             # (offsets, sizes, n_slots) of the present ring buffer
+        self._current_layout = None     # cache of layout()
         self.currents = CurrentInjection(self)  # current sources (DC, AC, ...)
         # record a SpikeArraySource's spikes at their exact requested times rather than
         # at their (grid) emission times; delivery is on the grid either way
@@ -65,11 +67,22 @@ class Network:
         self.next_id += n
         index = group.add_neurons(ids, parameters, initial_values)
         self._compiled = None
+        self._current_layout = None
         return group, index, ids
 
+    def layout(self):
+        """The ring-buffer layout of the neurons that exist now (see :mod:`.ring`)."""
+        if self._current_layout is None:
+            self._current_layout = RingLayout(self.groups.values(), self.next_id)
+        return self._current_layout
+
+    @property
+    def blocks(self):
+        """The StaticSynapseBlock of every static projection."""
+        return self.static.blocks
+
     def new_synapse_block(self, receptor):
-        block = SynapseBlock(receptor)
-        self.blocks.append(block)
+        block = self.static.new_block(receptor)
         self._compiled = None
         return block
 
@@ -120,46 +133,28 @@ class Network:
     def _compile(self, n_slots_needed):
         """Lay out the ring buffer and put synapses into delivery order."""
         groups = list(self.groups.values())
-        offsets, row_size = {}, 0
-        for g in groups:
-            offsets[g] = row_size
-            g.input_offset = row_size
-            row_size += len(g.receptors) * g.size
-        n_ids = self.next_id
-        id_group = np.full(n_ids, -1, np.int64)
-        id_local = np.zeros(n_ids, np.int64)
-        group_offset = np.zeros(len(groups), np.int64)
-        group_size = np.zeros(len(groups), np.int64)
-        receptor_index = []
-        for i, g in enumerate(groups):
-            id_group[g.ids] = i
-            id_local[g.ids] = np.arange(g.size)
-            group_offset[i] = offsets[g]
-            group_size[i] = g.size
-            receptor_index.append({r: j for j, r in enumerate(g.receptors)})
+        layout = self.layout()
+        self.static.compile(layout)
+        for block in self.plastic:
+            block.consolidate()
+        max_delay = max([self.static.max_delay_steps]
+                        + [int(b.delay_steps.max()) for b in self.plastic if b.delay_steps.size])
+        n_slots = max(max_delay + 1, n_slots_needed, 2)
+        self._rebuild_ring(groups, layout, n_slots)
+        self.static.bind_ring(n_slots, layout.row_size)
 
         def input_position(block):
-            gi = id_group[block.post]
-            r = np.fromiter((receptor_index[j].get(block.receptor, -1) for j in range(len(groups))),
-                            np.int64, len(groups))
-            if (r[gi] < 0).any():
-                raise ValueError(f"receptor type {block.receptor!r} does not exist on a target")
-            return group_offset[gi] + r[gi] * group_size[gi] + id_local[block.post]
+            return layout.positions(block.post, block.receptor)
 
-        for block in self.blocks:
-            block.consolidate()
         for block in self.plastic:
-            block.consolidate()
-        max_delay = max((int(b.delay_steps.max()) for b in self.blocks + self.plastic
-                         if b.delay_steps.size), default=1)
-        n_slots = max(max_delay + 1, n_slots_needed, 2)
-        self._rebuild_ring(groups, row_size, n_slots)
-        self._compiled = CompiledSynapses(self.blocks, n_ids, input_position, row_size, n_slots)
-        for block in self.plastic:
-            block.compile(n_ids, input_position, row_size, n_slots)
+            block.compile(self.next_id, input_position, layout.row_size, n_slots)
+        self._compiled = self.static
 
-    def _rebuild_ring(self, groups, row_size, n_slots):
+    def _rebuild_ring(self, groups, layout, n_slots):
         """New ring buffer for a new layout, keeping input already in flight."""
+        row_size = layout.row_size
+        for g, offset in zip(layout.groups, layout.offset):
+            g.input_offset = int(offset)
         ring = np.zeros((n_slots, row_size))
         old = self._ring
         if old is not None and self._layout is not None and old.any():

@@ -1,27 +1,61 @@
-"""Connectivity and spike delivery: CSR by presynaptic neuron plus a delay ring buffer.
+"""Static synapses: one CSR by presynaptic id for the whole network, 12 bytes a synapse.
 
-Each projection owns a :class:`SynapseBlock` (parallel arrays: presynaptic id,
-postsynaptic id, weight, delay in steps, all for one receptor type). Before a
-run the network compiles every block into one :class:`CompiledSynapses`:
+The :class:`SynapseStore` holds every static synapse of the network in three arrays:
 
-- the synapses sorted by presynaptic id, with ``indptr`` (CSR rows);
-- per synapse a single integer ``key = delay * row_size + input_position``,
-  the place its weight must be added in the ring buffer relative to the slot
-  of the current step, and the weight itself.
+- ``indptr`` (one entry per global id, plus one): the synapses of presynaptic id
+  ``i`` are ``[indptr[i], indptr[i+1])``;
+- ``keys`` (int32; int64 only when a key would not fit): ``delay_steps *
+  row_size + input position``, the ring-buffer column the weight goes to and how
+  many steps ahead (see :mod:`.ring`);
+- ``weights`` (float64: weights are never rounded).
 
-The ring buffer has one row per future time step (max delay + 1 rows) and one
-column per (neuron group, receptor, neuron) input. Delivering the spikes of one
-step is a handful of array operations whatever the number of spikes or
-projections: gather the CSR rows of the spiking neurons, turn keys into flat
-ring positions, and accumulate with ``np.add.at`` (``np.bincount`` when the
-spike volume is large).
+So a static synapse costs 12 bytes, whatever the projection; the delay, the
+target and the receptor are all in its key. Within the row of one presynaptic id
+the synapses are grouped by projection (in the order the projections were
+made) and, within a projection, kept in the order they were made. A
+:class:`StaticSynapseBlock` (one per projection) remembers, for each presynaptic
+id it has, where its run starts in that row and how long it is: enough to read
+and write its synapses (``Projection.get``/``set``) without a copy of them.
+
+Building: connections are queued in the block as they are made (chunks of
+presynaptic id, key and weight: 16 bytes a synapse) and merged into the store by
+a counting sort at the next :meth:`SynapseStore.compile` (before a run, or when
+a projection is read). Each chunk is freed as soon as it is placed, so the
+merge needs little more memory than the store itself.
+
+Delivering the spikes of one step is a handful of array operations whatever the
+number of spikes or projections: gather the CSR rows of the spiking neurons,
+turn keys into flat ring positions, and accumulate with ``np.add.at``
+(``np.bincount`` when the spike volume is large).
 """
 
 import numpy as np
 
+from .ring import key_dtype
+
+#: queued chunks smaller than this are concatenated (per-cell connectors add one
+#: small chunk per postsynaptic cell)
+_COALESCE = 1 << 20
+#: the merge places at most this many queued synapses at once (bounds its scratch memory)
+_MERGE_CHUNK = 1 << 22
+
+
+def _ranges(starts, counts):
+    """Concatenation of ``arange(s, s + c)`` for each (s, c): indices of CSR rows."""
+    counts = np.asarray(counts, np.int64)
+    n = int(counts.sum())
+    shift = np.repeat(np.asarray(starts, np.int64) - (np.cumsum(counts) - counts), counts)
+    idx = np.arange(n, dtype=np.int64)
+    idx += shift
+    return idx
+
 
 class SynapseBlock:
-    """The synapses of one projection: parallel arrays, one receptor type."""
+    """Connections as parallel arrays (pre id, post id, weight, delay in steps).
+
+    The base of the plastic projections' storage (:mod:`.plasticity`), whose rules
+    need per-connection arrays they update in place.
+    """
 
     def __init__(self, receptor):
         self.receptor = receptor
@@ -53,38 +87,273 @@ class SynapseBlock:
         return self.pre.size + sum(p[0].size for p in self._pending)
 
 
-class CompiledSynapses:
-    """All synapses of the network in delivery order, bound to one ring-buffer layout."""
+class StaticSynapseBlock:
+    """The static synapses of one projection (one receptor type), kept in the store.
+
+    ``pre``, ``post``, ``weight`` and ``delay_steps`` read the block's synapses
+    (sorted by presynaptic id, then in the order they were made) as new arrays;
+    assigning ``weight`` or ``delay_steps`` (or :meth:`set_weight`,
+    :meth:`set_delay_steps`) writes them into the store.
+    """
+
+    def __init__(self, store, receptor):
+        self.store = store
+        self.receptor = receptor
+        self._pending = []      # (pre ids, keys, weights, layout) chunks not yet stored
+        self._small = []        # small chunks waiting to be concatenated
+        self._n_small = 0
+        self._n_pending = 0
+        self.row_ids = np.zeros(0, np.int64)    # presynaptic ids with synapses here
+        self.row_start = np.zeros(0, np.int64)  # where their run starts within their row
+        self.row_count = np.zeros(0, np.int64)  # and how long it is
+        self.n_stored = 0
+        self._row_end = None    # cumulative row_count, for finding one synapse
+
+    # --- building -------------------------------------------------------------
+
+    def add(self, pre_ids, post_ids, weights, delay_steps):
+        """Queue connections (arrays, or scalars broadcast to the connection count)."""
+        pre = np.asarray(pre_ids, np.int64)
+        n = pre.size
+        if n == 0:
+            return
+        layout = self.store.current_layout()
+        post = np.broadcast_to(np.asarray(post_ids, np.int64), pre.shape)
+        delay = np.broadcast_to(np.asarray(delay_steps, np.int64), pre.shape)
+        max_delay = int(delay.max())
+        keys = delay * layout.row_size + layout.positions(post, self.receptor)
+        chunk = (pre.astype(np.int32 if layout.id_group.size < 2**31 else np.int64),
+                 keys.astype(key_dtype(max_delay, layout.row_size)),
+                 np.array(np.broadcast_to(np.asarray(weights, float), pre.shape)),
+                 layout)
+        self.store.queued(max_delay, int(delay.min()))
+        self._n_pending += n
+        if n >= _COALESCE:
+            self._flush_small()
+            self._pending.append(chunk)
+        else:
+            if self._small and self._small[-1][3] is not layout:
+                self._flush_small()
+            self._small.append(chunk)
+            self._n_small += n
+            if self._n_small >= _COALESCE:
+                self._flush_small()
+
+    def _flush_small(self):
+        if self._small:
+            parts = list(zip(*self._small))
+            dtype = np.result_type(*parts[1])
+            self._pending.append((np.concatenate(parts[0]),
+                                  np.concatenate(parts[1]).astype(dtype, copy=False),
+                                  np.concatenate(parts[2]), parts[3][0]))
+            self._small, self._n_small = [], 0
+
+    def consolidate(self):
+        """Nothing to do (queued connections are merged by the store, when needed)."""
+
+    def __len__(self):
+        return self.n_stored + self._n_pending
+
+    # --- reading and writing ----------------------------------------------------
+
+    def global_index(self, index=None):
+        """Positions in the store's arrays of this block's synapses, in block order.
+
+        ``index``: one synapse (an int, in block order) rather than all of them.
+        """
+        store = self.store
+        store.compile()
+        if index is None:
+            return _ranges(store.indptr[self.row_ids] + self.row_start, self.row_count)
+        if self._row_end is None:
+            self._row_end = np.cumsum(self.row_count)
+        row = int(np.searchsorted(self._row_end, index, side="right"))
+        before = int(self._row_end[row] - self.row_count[row])
+        return int(store.indptr[self.row_ids[row]] + self.row_start[row]) + index - before
+
+    def weight_at(self, index):
+        position = self.global_index(index)
+        return float(self.store.weights[position])
+
+    def delay_steps_at(self, index):
+        position = self.global_index(index)
+        return int(self.store.keys[position] // self.store.layout.row_size)
+
+    @property
+    def pre(self):
+        self.store.compile()
+        return np.repeat(self.row_ids, self.row_count)
+
+    # (each accessor finds the index first: that compiles the store, which replaces its arrays)
+
+    @property
+    def post(self):
+        index = self.global_index()
+        layout = self.store.layout
+        return layout.post_ids(self.store.keys[index] % layout.row_size)
+
+    @property
+    def weight(self):
+        index = self.global_index()
+        return self.store.weights[index]
+
+    @weight.setter
+    def weight(self, values):
+        self.set_weight(values)
+
+    @property
+    def delay_steps(self):
+        index = self.global_index()
+        return self.store.keys[index] // self.store.layout.row_size
+
+    @delay_steps.setter
+    def delay_steps(self, values):
+        self.set_delay_steps(values)
+
+    def set_weight(self, values, index=None):
+        """Write weights of this block's synapses (all, or one: ``index`` in block order)."""
+        position = self.global_index(index)
+        self.store.weights[position] = values
+
+    def set_delay_steps(self, values, index=None):
+        """Write delays (steps) of this block's synapses (all, or one: ``index``)."""
+        position = self.global_index(index)
+        self.store.set_delay_steps(position, values)
+
+
+class SynapseStore:
+    """Every static synapse of the network, in delivery order (see the module docstring)."""
 
     # above this many synaptic events per step, a dense bincount beats np.add.at
     _BINCOUNT_FRACTION = 0.25
 
-    def __init__(self, blocks, n_ids, input_position, row_size, n_slots):
-        pre, keys, weights = [], [], []
-        for block in blocks:
-            block.consolidate()
-            if block.pre.size == 0:
-                continue
-            pre.append(block.pre)
-            keys.append(block.delay_steps * row_size + input_position(block))
-            weights.append(block.weight)
-        if pre:
-            pre = np.concatenate(pre)
-            keys = np.concatenate(keys)
-            weights = np.concatenate(weights)
-        else:
-            pre, keys, weights = (np.zeros(0, np.int64),) * 2 + (np.zeros(0),)
-        order = np.argsort(pre, kind="stable")
-        ring_size = n_slots * row_size
-        key_dtype = np.int32 if 2 * ring_size < np.iinfo(np.int32).max else np.int64
-        self.keys = keys[order].astype(key_dtype)
-        self.weights = weights[order]
-        self.indptr = np.zeros(n_ids + 1, np.int64)
-        np.cumsum(np.bincount(pre, minlength=n_ids), out=self.indptr[1:])
-        self.row_size = row_size
-        self.n_slots = n_slots
-        self.ring_size = ring_size
-        self.size = self.keys.size
+    def __init__(self, current_layout):
+        #: callable giving the network's present RingLayout
+        self.current_layout = current_layout
+        self.blocks = []
+        self.layout = None                  # the layout the stored keys are written for
+        self.indptr = np.zeros(1, np.int64)
+        self.keys = np.zeros(0, np.int32)
+        self.weights = np.zeros(0)
+        self.max_delay_steps = 0            # bounds the ring buffer (never decreases)
+        self._min_queued_delay = None
+        self._pending = False
+        self.n_slots = self.row_size = self.ring_size = 0
+        self._widen = False
+
+    def new_block(self, receptor):
+        block = StaticSynapseBlock(self, receptor)
+        self.blocks.append(block)
+        return block
+
+    def queued(self, max_delay, min_delay):
+        """A block queued connections with delays (steps) in [min_delay, max_delay]."""
+        self._pending = True
+        self.max_delay_steps = max(self.max_delay_steps, max_delay)
+
+    @property
+    def size(self):
+        return self.keys.size
+
+    def min_delay_steps(self):
+        """The shortest delay (steps) of any static synapse, None when there are none."""
+        self.compile()
+        if self.keys.size == 0:
+            return None
+        return int(self.keys.min() // self.layout.row_size) if self.layout.row_size else None
+
+    def set_delay_steps(self, index, steps):
+        """New delays for the synapses at ``index`` of the store's arrays."""
+        steps = np.asarray(steps, np.int64)
+        row_size = self.layout.row_size
+        self.max_delay_steps = max(self.max_delay_steps, int(steps.max(initial=0)))
+        dtype = key_dtype(self.max_delay_steps, row_size)
+        if dtype != self.keys.dtype:
+            self.keys = self.keys.astype(dtype)
+        self.keys[index] = steps * row_size + self.keys[index] % row_size
+
+    # --- compiling --------------------------------------------------------------
+
+    def compile(self, layout=None):
+        """Merge queued connections into the CSR and write every key for ``layout``.
+
+        ``layout``: the network's present layout unless given. Cheap when nothing
+        was queued and the layout is unchanged.
+        """
+        layout = self.current_layout() if layout is None else layout
+        if not self._pending:
+            if self.layout is not layout:
+                self._relayout(layout)
+            return
+        n_ids = layout.id_group.size
+        plans, total = [], np.zeros(n_ids, np.int64)
+        for block in self.blocks:
+            block._flush_small()
+            counts = np.zeros(n_ids, np.int64)
+            counts[block.row_ids] += block.row_count
+            for pre, _, _, _ in block._pending:
+                counts += np.bincount(pre, minlength=n_ids)
+            rows = np.flatnonzero(counts)
+            plans.append((rows, counts[rows]))
+            total += counts
+        del counts
+        indptr = np.zeros(n_ids + 1, np.int64)
+        np.cumsum(total, out=indptr[1:])
+        del total
+        dtype = key_dtype(self.max_delay_steps, layout.row_size)
+        keys = np.empty(int(indptr[-1]), dtype)
+        weights = np.empty(int(indptr[-1]))
+        fill = indptr[:-1].copy()           # next free place in each row
+        for block, (rows, row_counts) in zip(self.blocks, plans):
+            row_start = fill[rows] - indptr[rows]
+            if block.n_stored:              # synapses already stored: move them across
+                src = _ranges(self.indptr[block.row_ids] + block.row_start, block.row_count)
+                dst = _ranges(fill[block.row_ids], block.row_count)
+                keys[dst] = self._keys_for(self.keys[src], self.layout, layout)
+                weights[dst] = self.weights[src]
+                fill[block.row_ids] += block.row_count
+                del src, dst
+            while block._pending:
+                pre, chunk_keys, chunk_weights, chunk_layout = block._pending.pop(0)
+                for lo in range(0, pre.size, _MERGE_CHUNK):
+                    sl = slice(lo, lo + _MERGE_CHUNK)
+                    _place(pre[sl], self._keys_for(chunk_keys[sl], chunk_layout, layout),
+                           chunk_weights[sl], fill, keys, weights)
+                del pre, chunk_keys, chunk_weights
+            block.row_ids, block.row_start, block.row_count = rows, row_start, row_counts
+            block.n_stored = int(row_counts.sum())
+            block._row_end = None
+            block._n_pending = 0
+        self.indptr, self.keys, self.weights = indptr, keys, weights
+        self.layout = layout
+        self._pending = False
+
+    @staticmethod
+    def _keys_for(keys, old, new):
+        return keys if old is new else old.recode(keys, new)
+
+    def _relayout(self, layout):
+        """Rewrite the stored keys for a new layout (neurons were added)."""
+        n_ids = layout.id_group.size
+        if self.indptr.size < n_ids + 1:
+            self.indptr = np.concatenate(
+                [self.indptr, np.full(n_ids + 1 - self.indptr.size, self.indptr[-1])])
+        if self.keys.size and self.layout is not None:
+            dtype = key_dtype(self.max_delay_steps, layout.row_size)
+            new_keys = np.empty(self.keys.size, dtype)
+            for lo in range(0, self.keys.size, _MERGE_CHUNK):
+                sl = slice(lo, lo + _MERGE_CHUNK)
+                new_keys[sl] = self.layout.recode(self.keys[sl], layout)
+            self.keys = new_keys
+        self.layout = layout
+
+    # --- running ----------------------------------------------------------------
+
+    def bind_ring(self, n_slots, row_size):
+        """Deliver into a ring buffer of ``n_slots`` rows of ``row_size`` columns."""
+        self.n_slots, self.row_size, self.ring_size = n_slots, row_size, n_slots * row_size
+        # a key plus a slot offset must not overflow the keys' integer type
+        self._widen = self.keys.dtype == np.int32 and 2 * self.ring_size >= np.iinfo(np.int32).max
 
     def deliver(self, spiking_ids, k, ring_flat):
         """Add the weights of the synapses of ``spiking_ids`` (spikes stamped k+1) to the ring."""
@@ -94,20 +363,35 @@ class CompiledSynapses:
             sl = slice(int(starts[0]), int(starts[0] + counts[0]))
             keys, weights = self.keys[sl], self.weights[sl]
         else:
-            n = int(counts.sum())
-            if n == 0:
+            if int(counts.sum()) == 0:
                 return
-            # indices of the concatenated CSR rows, without a Python loop
-            shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-            idx = np.arange(n, dtype=np.int64)
-            idx += shift
+            idx = _ranges(starts, counts)
             keys, weights = self.keys[idx], self.weights[idx]
         if keys.size == 0:
             return
         # spike stamped k+1 with delay d arrives at step k+1+d
+        if self._widen:
+            keys = keys.astype(np.int64)
         flat = keys + ((k + 1) % self.n_slots) * self.row_size
         flat[flat >= self.ring_size] -= self.ring_size
         if keys.size > self._BINCOUNT_FRACTION * self.ring_size:
             ring_flat += np.bincount(flat, weights, minlength=self.ring_size)
         else:
             np.add.at(ring_flat, flat, weights)
+
+
+def _place(pre, keys, weights, fill, out_keys, out_weights):
+    """Put queued synapses into their rows, after what is there, in their queued order."""
+    order = np.argsort(pre, kind="stable")
+    sorted_pre = pre[order]
+    n = sorted_pre.size
+    new_row = np.ones(n, bool)
+    new_row[1:] = sorted_pre[1:] != sorted_pre[:-1]
+    first = np.flatnonzero(new_row)
+    run_length = np.diff(np.append(first, n))
+    rank = np.arange(n, dtype=np.int64) - np.repeat(first, run_length)
+    row_ids = sorted_pre[first]
+    dst = np.repeat(fill[row_ids], run_length) + rank
+    out_keys[dst] = keys[order]
+    out_weights[dst] = weights[order]
+    fill[row_ids] += run_length
