@@ -15,6 +15,51 @@ arrays deep-copy it, so the connector's RNG itself is not advanced). So for a
 given NumpyRNG seed, pyNN.tinysim builds the very same connections as pyNN.nest
 and pyNN.brian2, and a cross-simulator comparison compares the same network.
 The draws go by blocks of columns, which bounds memory for large projections.
+
+FixedTotalNumber, FixedNumberPre and FixedNumberPost (integer ``n``, or for
+the latter two a RandomDistribution of an integer distribution -- binomial,
+poisson, uniform_int) are vectorized too, and also draw exactly PyNN's random
+numbers in PyNN's order from the connector's RNG itself, which they advance just
+as PyNN's generic code does (PyNN draws these from ``connector.rng`` directly,
+not from a copy). For a given seed they build the very same multiset of
+(pre, post) connections as PyNN's generic code (pyNN.nest, pyNN.brian2,
+pyNN.mock):
+
+* FixedTotalNumber: PyNN draws, per connection, a presynaptic index with
+  ``randint`` and then a postsynaptic one with ``choice``, interleaved. Both
+  are masked rejection sampling on 32-bit Mersenne Twister words, so we draw
+  blocks of raw words and find which words each draw accepts with a
+  two-state scan (:func:`_interleaved_pairs`). Like PyNN's generic code (and
+  so pyNN.nest), ``allow_self_connections`` and ``with_replacement`` are
+  ignored: connections are always drawn with replacement, self-connections
+  included.
+* FixedNumberPre/Post with replacement: all draws share one range, so the
+  whole stream is one ``randint`` call; self-exclusion reproduces PyNN's
+  redraw loop exactly (:func:`_uniform_int_excluding`).
+* FixedNumberPre/Post without replacement: PyNN shuffles the whole candidate
+  population once per cell; we do the same (one ``permutation`` call per
+  cell: exact, O(n_pre * n_post) random numbers as in PyNN).
+
+Differences from PyNN's generic code, all on purpose:
+
+* FixedTotalNumber and FixedNumberPost add the connections in draw order,
+  chunk by chunk, where PyNN groups them by postsynaptic cell first. The
+  connections are the same, but per-connection random weights/delays (drawn
+  from their own RNG) are assigned to them in another order: same
+  distribution, not the same numbers. FixedNumberPre adds them in PyNN's order.
+* Self-exclusion (``allow_self_connections=False``) for FixedNumberPre/Post
+  compares cell ids, so it also works for overlapping PopulationViews or
+  Assemblies. PyNN excludes only when ``projection.pre == projection.post``
+  (then by index, which is the same thing, with the same random numbers); for
+  partly overlapping pre and post PyNN creates self-connections anyway.
+* A cell with no allowed partner at all (a one-cell population connected to
+  itself without self-connections, n > 0, without replacement) raises
+  ``pyNN.errors.ConnectionError``; PyNN fails with ZeroDivisionError.
+* Weights/delays drawn from the connector's own RNG object would interleave
+  with the connection draws in PyNN; here they come after each chunk.
+
+Connections are generated and added in chunks of about ``_PAIRS_PER_CHUNK``,
+which bounds memory for the largest projections.
 """
 
 from copy import deepcopy
@@ -22,9 +67,11 @@ from copy import deepcopy
 import numpy as np
 
 from pyNN import connectors, errors
-from pyNN.random import NumpyRNG
+from pyNN.random import NumpyRNG, RandomDistribution
 
 _DRAWS_PER_BLOCK = 1 << 21  # uniform numbers drawn at once: bounds memory
+_PAIRS_PER_CHUNK = 1 << 21  # connections generated and added at once: bounds memory
+_INTEGER_DISTRIBUTIONS = ("binomial", "poisson", "uniform_int")
 
 
 def fast_connect(connector, projection):
@@ -46,6 +93,17 @@ def fast_connect(connector, projection):
           and isinstance(connector.rng, NumpyRNG)):
         pre, post = _bernoulli_pairs(connector.rng, projection.pre.size, projection.post.size,
                                      connector.p_connect)
+    elif (kind is connectors.FixedTotalNumberConnector
+          and isinstance(connector.rng, NumpyRNG) and isinstance(connector.n, int)):
+        _fixed_total_number(connector, projection)
+        return True
+    elif (kind in (connectors.FixedNumberPreConnector, connectors.FixedNumberPostConnector)
+          and _fixed_number_supported(connector)):
+        if kind is connectors.FixedNumberPreConnector:
+            _fixed_number_pre(connector, projection)
+        else:
+            _fixed_number_post(connector, projection)
+        return True
     elif (kind is connectors.SmallWorldConnector
           and isinstance(connector.allow_self_connections, bool)):
         pre, post = _small_world_pairs(connector, projection)
@@ -137,10 +195,22 @@ def _indices_of_ids(all_ids, ids):
     return np.where(found, order[pos], -1)
 
 
-def _connect_pairs(connector, projection, pre, post):
-    """Evaluate weights and delays for the given pairs, check them, add the connections."""
+def _parameters(connector, projection):
+    """The synapse parameters as (pre x post) LazyArrays, random ones with their own RNG copy."""
+    return connector._parameters_from_synapse_type(projection)
+
+
+def _connect_pairs(connector, projection, pre, post, parameter_space=None):
+    """Evaluate weights and delays for the given pairs, check them, add the connections.
+
+    To add a projection's connections in several chunks, pass the same
+    ``parameter_space`` (from :func:`_parameters`) for every chunk: each call of
+    ``_parameters_from_synapse_type`` deep-copies random distributions with their
+    RNG, so fresh ones would give every chunk the same random weights.
+    """
     from .projections import _evaluate_per_connection
-    parameter_space = connector._parameters_from_synapse_type(projection)
+    if parameter_space is None:
+        parameter_space = _parameters(connector, projection)
     values = {}
     for name, lazy_value in parameter_space.items():
         values[name] = _evaluate_per_connection(lazy_value, pre, post)
@@ -150,3 +220,330 @@ def _connect_pairs(connector, projection, pre, post):
                 check(values[name], projection)
     weights, delays = values.pop("weight"), values.pop("delay")
     projection._add_connections(pre, post, weights, delays, **values)
+
+
+# --------------------------------------------------------------- fixed-number connectors
+
+def _fixed_number_supported(connector):
+    """Whether the fixed-number ``connector`` can be built exactly by the fast path."""
+    if not isinstance(connector.rng, NumpyRNG):
+        return False
+    if not isinstance(connector.allow_self_connections, bool):
+        return False
+    n = connector.n
+    if isinstance(n, RandomDistribution):
+        if n.name not in _INTEGER_DISTRIBUTIONS:
+            return False
+        # PyNN draws FixedNumberPost's n once per presynaptic cell, interleaved with
+        # the connection draws: only separable when they come from different RNGs
+        if (isinstance(connector, connectors.FixedNumberPostConnector)
+                and n.rng is connector.rng):
+            return False
+    elif not isinstance(n, int):
+        return False
+    if (not connector.allow_self_connections and not connector.rng.parallel_safe
+            and isinstance(connector, connectors.FixedNumberPreConnector)):
+        return False  # PyNN's generic code has its own (NotImplementedError) behaviour
+    return True
+
+
+def _cell_chunks(counts):
+    """(first, last) ranges of cells with about ``_PAIRS_PER_CHUNK`` connections each."""
+    ends = np.cumsum(counts)
+    first = 0
+    while first < counts.size:
+        before = ends[first - 1] if first else 0
+        last = int(np.searchsorted(ends, before + _PAIRS_PER_CHUNK, side="right"))
+        last = min(max(last, first + 1), counts.size)
+        yield first, last
+        first = last
+
+
+def _as_counts(values, size):
+    counts = np.asarray(values)
+    if counts.shape != (size,):
+        counts = np.broadcast_to(counts, (size,))
+    if counts.size and not np.all(counts == np.round(counts)):
+        raise ValueError("the number of connections must be an integer")
+    counts = counts.astype(np.int64)
+    if counts.size and counts.min() < 0:
+        raise ValueError("The sample number must be positive")
+    return counts
+
+
+def _self_partner(projection, from_pre):
+    """For each cell of one side, the index of the same cell (by id) on the other, or -1."""
+    if from_pre:
+        return _indices_of_ids(projection._post_ids, projection._pre_ids)
+    return _indices_of_ids(projection._pre_ids, projection._post_ids)
+
+
+def _fixed_number_pre(connector, projection):
+    """FixedNumberPreConnector: exactly PyNN's draws, added in PyNN's order."""
+    n_pre, n_post = projection.pre.size, projection.post.size
+    if isinstance(connector.n, int):
+        counts = np.full(n_post, connector.n, dtype=np.int64)
+    else:
+        counts = _as_counts(connector.n.next(n_post), n_post)  # as _get_num_pre
+    exclude = (None if connector.allow_self_connections
+               else _self_partner(projection, from_pre=False))
+    parameter_space = _parameters(connector, projection)
+    for first, last in _cell_chunks(counts):
+        chunk_counts = counts[first:last]
+        chunk_exclude = None if exclude is None else exclude[first:last]
+        pre = _draw_partners(connector, n_pre, chunk_counts, chunk_exclude)
+        post = np.repeat(np.arange(first, last), chunk_counts)
+        _connect_pairs(connector, projection, pre, post, parameter_space)
+
+
+def _fixed_number_post(connector, projection):
+    """FixedNumberPostConnector: exactly PyNN's draws, added in draw order."""
+    n_pre, n_post = projection.pre.size, projection.post.size
+    if isinstance(connector.n, int):
+        counts = np.full(n_pre, connector.n, dtype=np.int64)
+    else:
+        # PyNN draws one n per presynaptic cell (from the distribution's own RNG)
+        counts = _as_counts([connector.n.next() for _ in range(n_pre)], n_pre)
+    exclude = (None if connector.allow_self_connections
+               else _self_partner(projection, from_pre=True))
+    parameter_space = _parameters(connector, projection)
+    for first, last in _cell_chunks(counts):
+        chunk_counts = counts[first:last]
+        chunk_exclude = None if exclude is None else exclude[first:last]
+        post = _draw_partners(connector, n_post, chunk_counts, chunk_exclude)
+        pre = np.repeat(np.arange(first, last), chunk_counts)
+        _connect_pairs(connector, projection, pre, post, parameter_space)
+
+
+def _draw_partners(connector, size, counts, exclude):
+    """Partner indices in [0, size) for consecutive cells, as PyNN draws them.
+
+    ``counts``: how many partners each cell gets; ``exclude``: per cell, the
+    partner index it must not get (-1: none), or None.
+    """
+    rs = connector.rng.rng
+    if connector.with_replacement:
+        if exclude is None or not np.any(exclude >= 0):
+            return rs.randint(0, size, size=int(counts.sum()))
+        return _uniform_int_excluding(rs, size, counts, exclude)
+    return _without_replacement(rs, size, counts, exclude)
+
+
+def _without_replacement(rs, size, counts, exclude):
+    """PyNN: all allowed partners ``n // available`` times, then the first
+    ``n % available`` of a permutation of them (one permutation per cell)."""
+    out = np.empty(int(counts.sum()), dtype=np.int64)
+    offset = 0
+    all_cells = np.arange(size)
+    for cell, n in enumerate(counts.tolist()):
+        skip = -1 if exclude is None else int(exclude[cell])
+        available = size - (skip >= 0)
+        if n == 0:
+            continue
+        if available <= 0:
+            raise errors.ConnectionError(
+                f"cannot make {n} connections without replacement: no allowed partner cell")
+        full_sets, remainder = divmod(n, available)
+        if full_sets:
+            allowed = all_cells if skip < 0 else np.delete(all_cells, skip)
+            out[offset:offset + full_sets * available] = np.tile(allowed, full_sets)
+            offset += full_sets * available
+        if remainder:
+            chosen = rs.permutation(available)[:remainder]
+            if skip >= 0:
+                chosen += chosen >= skip
+            out[offset:offset + remainder] = chosen
+            offset += remainder
+    return out
+
+
+class _DrawBuffer:
+    """Values of ``randint(0, high)`` drawn on demand, never more than asked for."""
+
+    def __init__(self, rs, high, n):
+        self.rs, self.high = rs, high
+        self.values = np.empty(max(n, 16), dtype=np.int64)
+        self.values[:n] = rs.randint(0, high, size=n)
+        self.size = n
+
+    def extend(self, n):
+        if self.size + n > self.values.size:
+            grown = np.empty(max(2 * self.values.size, self.size + n), dtype=np.int64)
+            grown[:self.size] = self.values[:self.size]
+            self.values = grown
+        self.values[self.size:self.size + n] = self.rs.randint(0, self.high, size=n)
+        self.size += n
+
+
+def _uniform_int_excluding(rs, high, counts, exclude):
+    """PyNN's ``_rng_uniform_int_exclude`` for consecutive cells, vectorized.
+
+    PyNN draws ``n`` values in [0, high) per cell, then redraws (in order) those
+    equal to the excluded value until none is. All draws share one range, so
+    the values form one ``randint`` stream. Exclusions are rare (about one
+    draw in ``high``): we copy runs of cells whose draws hit no excluded value
+    in bulk (windows of cells that grow while clean) and replay PyNN's redraw
+    loop only for the cells that need it. Every value drawn is one PyNN draws,
+    so the RNG ends in PyNN's state.
+    """
+    total = int(counts.sum())
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    out = np.empty(total, dtype=np.int64)
+    buf = _DrawBuffer(rs, high, total)  # invariant: buf.size == pos + offsets[-1] - offsets[c]
+    pos, cell, window, n_cells = 0, 0, 1, counts.size
+    while cell < n_cells:
+        end = min(n_cells, cell + window)
+        length = int(offsets[end] - offsets[cell])
+        values = buf.values[pos:pos + length]
+        hits = values == np.repeat(exclude[cell:end], counts[cell:end])
+        if not hits.any():
+            out[offsets[cell]:offsets[end]] = values
+            pos += length
+            cell = end
+            window *= 2
+            continue
+        first_hit = int(np.argmax(hits))
+        bad = cell + int(np.searchsorted(offsets[cell + 1:end + 1] - offsets[cell], first_hit,
+                                         side="right"))
+        clean = int(offsets[bad] - offsets[cell])
+        out[offsets[cell]:offsets[bad]] = values[:clean]
+        pos += clean
+        n, skip = int(counts[bad]), exclude[bad]
+        result = buf.values[pos:pos + n].copy()
+        consumed = n
+        redraw = np.flatnonzero(result == skip)
+        while redraw.size:
+            buf.extend(redraw.size)
+            redrawn = buf.values[pos + consumed:pos + consumed + redraw.size]
+            consumed += redraw.size
+            result[redraw] = redrawn
+            redraw = redraw[redrawn == skip]
+        out[offsets[bad]:offsets[bad + 1]] = result
+        pos += consumed
+        cell = bad + 1
+        window = max(1, window // 2)
+    assert buf.size == pos
+    return out
+
+
+def _fixed_total_number(connector, projection):
+    """FixedTotalNumberConnector: PyNN's draws exactly, added in draw order."""
+    state = projection._simulator.state
+    rank, num_processes = state.mpi_rank, state.num_processes
+    # as PyNN: the number of connections on this process is drawn from a binomial
+    # distribution (which advances the connector's RNG even with one process)
+    targets_per_process = int(len(projection.post) / num_processes)
+    bino = RandomDistribution('binomial',
+                              [connector.n, targets_per_process / len(projection.post)],
+                              rng=connector.rng)
+    num_conns_on_vp = np.zeros(num_processes, dtype=int)
+    sum_dist = 0
+    sum_partitions = 0
+    for k in range(num_processes):
+        bino.parameters['p'] = targets_per_process / (len(projection.post) - sum_dist)
+        bino.parameters['n'] = connector.n - sum_partitions
+        num_conns_on_vp[k] = bino.next()
+        sum_dist += targets_per_process
+        sum_partitions += num_conns_on_vp[k]
+    possible_targets = np.arange(projection.post.size)[projection.post._mask_local]
+    parameter_space = _parameters(connector, projection)
+    for pre, post in _interleaved_pairs(connector.rng.rng, projection.pre.size,
+                                        possible_targets.size, int(num_conns_on_vp[rank])):
+        _connect_pairs(connector, projection, pre, possible_targets[post], parameter_space)
+
+
+def _bit_mask(n):
+    """numpy's mask for masked rejection sampling of [0, n]."""
+    mask = int(n)
+    for shift in (1, 2, 4, 8, 16, 32):
+        mask |= mask >> shift
+    return mask
+
+
+def _interleaved_pairs(rs, n_pre, n_post, n):
+    """``n`` pairs (randint(0, n_pre), randint(0, n_post)) drawn alternately, by chunks.
+
+    numpy's legacy ``randint`` with a range below 2**32 takes 32-bit words
+    ``w`` from the Mersenne Twister until ``w & mask <= high - 1`` (masked
+    rejection sampling); a range of one draws nothing. We draw blocks of raw
+    words and decide for every word whether it is read by a presynaptic draw
+    (state 0) or a postsynaptic one (state 1): a word acceptable to both flips
+    the state, one acceptable to only one side sets it, one acceptable to
+    neither keeps it -- so the state before each word follows from the last
+    "setting" word and the parity of the flips since (a vectorized scan). The
+    RNG is left exactly where PyNN's per-connection draws leave it.
+    """
+    if n <= 0:
+        return
+    if n_pre <= 0 or n_post <= 0:
+        raise ValueError("high <= 0")
+    if n_pre >= 2**32 or n_post >= 2**32:
+        raise NotImplementedError("populations of 2**32 cells or more")
+    if n_pre == 1 or n_post == 1:
+        for done in range(0, n, _PAIRS_PER_CHUNK):
+            k = min(_PAIRS_PER_CHUNK, n - done)
+            pre = rs.randint(0, n_pre, size=k) if n_pre > 1 else np.zeros(k, np.int64)
+            post = rs.randint(0, n_post, size=k) if n_post > 1 else np.zeros(k, np.int64)
+            yield pre, post
+        return
+    mask_pre, mask_post = _bit_mask(n_pre - 1), _bit_mask(n_post - 1)
+    words_per_pair = (mask_pre + 1) / n_pre + (mask_post + 1) / n_post
+    done, pending = 0, None  # pending: a presynaptic index still waiting for its partner
+    while done < n:
+        k = min(_PAIRS_PER_CHUNK, n - done)
+        saved = rs.get_state()
+        words = rs.randint(0, 2**32, size=int(k * words_per_pair) + 64, dtype=np.uint32)
+        masked = np.bitwise_and(words, np.uint32(mask_pre))
+        ok_pre = masked < n_pre
+        np.bitwise_and(words, np.uint32(mask_post), out=masked)
+        ok_post = np.less(masked, n_post)
+        del masked
+        wants_post = _two_state_scan(ok_pre, ok_post, pending is not None)
+        ok_post &= wants_post
+        post_words = np.flatnonzero(ok_post)
+        ok_pre &= ~wants_post
+        pre_words = np.flatnonzero(ok_pre)
+        del ok_pre, ok_post, wants_post
+        pre = np.bitwise_and(words[pre_words], np.uint32(mask_pre)).astype(np.int64)
+        if pending is not None:
+            pre = np.concatenate(([pending], pre))
+        post = np.bitwise_and(words[post_words], np.uint32(mask_post)).astype(np.int64)
+        if post.size >= n - done:  # the last pair is in this block: keep only the words used
+            k = n - done
+            rs.set_state(saved)
+            rs.randint(0, 2**32, size=int(post_words[k - 1]) + 1, dtype=np.uint32)
+            yield pre[:k], post[:k]
+            return
+        pending = int(pre[post.size]) if pre.size > post.size else None
+        done += post.size
+        yield pre[:post.size], post
+
+
+def _two_state_scan(ok_pre, ok_post, start_wants_post):
+    """For each word, whether it is read by a postsynaptic draw (see _interleaved_pairs).
+
+    The state after word i is that set by the last "setting" word j <= i (a word
+    acceptable to one side only), flipped once per word acceptable to both
+    since. With X the running parity of flips, it is Y[j] ^ X[i] where
+    Y[j] = ok_pre[j] ^ X[j]; Y is carried forward by xor-ing in its changes at
+    the setting words, so one running parity gives all states.
+    """
+    flips = ok_pre & ok_post
+    setting = np.flatnonzero(ok_pre ^ ok_post)
+    steps = flips.view(np.uint8).copy()
+    if setting.size:
+        flip_parity = np.cumsum(steps, dtype=np.uint8)  # only parity matters: wraps are harmless
+        carried = ok_pre[setting] ^ (flip_parity[setting] & 1).view(bool)
+        del flip_parity
+        changes = carried.copy()
+        changes[0] ^= bool(start_wants_post)
+        changes[1:] ^= carried[:-1]
+        steps[setting] = changes
+    after = np.cumsum(steps, dtype=np.uint8)
+    after &= 1
+    if start_wants_post:
+        after ^= 1
+    before = np.empty(after.size, dtype=bool)
+    before[0] = start_wants_post
+    before[1:] = after[:-1].view(bool)
+    return before
