@@ -6,8 +6,11 @@ a Population's Recorder selects its own cells, and its own time window (after
 """
 
 import numpy as np
+import quantities as pq
 
 from pyNN import recording, errors
+from neo.core.spiketrain import SpikeTrain
+from neo.core.spiketrainlist import SpikeTrainList
 
 from . import simulator
 from .engine.network import signal_recorder
@@ -62,6 +65,12 @@ class Recorder(recording.Recorder):
 
     # --- what was recorded ------------------------------------------------------
 
+    def _get_current_segment(self, filter_ids=None, variables='all', clear=False):
+        segment = super()._get_current_segment(filter_ids=filter_ids, variables=variables,
+                                               clear=clear)
+        fill_spiketrains(segment.spiketrains)
+        return segment
+
     def _start_step(self):
         return int(round(float(self._recording_start_time.rescale("ms").magnitude)
                          / self._simulator.state.dt))
@@ -106,3 +115,126 @@ class Recorder(recording.Recorder):
             unique, n = np.unique(spike_ids, return_counts=True)
             counts.update(zip(unique.tolist(), n.tolist()))
         return counts
+
+
+# --- fast SpikeTrain construction ------------------------------------------------
+#
+# PyNN hands neo the spikes as one multiplexed (times, ids) array pair; neo turns
+# them into SpikeTrain objects the first time the list is iterated, one
+# ``SpikeTrain(...)`` call per cell, each of which parses unit strings and compares
+# quantities several times (~90 us a train: 0.35 s for the 4000 cells of the VA
+# benchmark). ``fill_spiketrains`` builds the very same objects directly, with one
+# stable argsort for all cells, and stores them where neo would have put them.
+# The result is checked once per process against neo's own construction; if any
+# attribute differs (another neo version), neo's lazy path is left to do the work.
+
+_fast_ok = None
+
+
+def _split_by_channel(spiketrains):
+    """neo's per-channel selection (``times[ids == channel]``), for all channels at once."""
+    ids = np.asarray(spiketrains._channel_id_array)
+    channels = np.asarray(spiketrains._all_channel_ids)
+    times = spiketrains._spike_time_array
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    lo = np.searchsorted(sorted_ids, channels, side="left")
+    hi = np.searchsorted(sorted_ids, channels, side="right")
+    return times[order], lo.tolist(), hi.tolist()
+
+
+def _build_fast(spiketrains):
+    """The list neo's ``SpikeTrainList._spiketrains_from_array`` would build, or None."""
+    metadata = spiketrains._spiketrain_metadata
+    times = spiketrains._spike_time_array
+    if set(metadata) != {"t_start", "t_stop"} or not isinstance(times, pq.Quantity):
+        return None
+    try:
+        # one real construction: neo's own units/dtype handling of t_start, t_stop
+        proto = SpikeTrain(times[:0], **metadata)
+    except Exception:
+        return None     # let neo raise the same error when the list is used
+    mag = times.magnitude
+    if mag.size and (mag.min() < proto.t_start.magnitude or mag.max() > proto.t_stop.magnitude):
+        return None
+    sorted_times, lo, hi = _split_by_channel(spiketrains)
+    channels = spiketrains._all_channel_ids
+    n = len(channels)
+    # (name, value, one value per channel?) in neo's order of annotate() calls
+    annotation_specs = [
+        (name, value,
+         not isinstance(value, str) and hasattr(value, "__len__") and len(value) == n)
+        for name, value in spiketrains._annotations.items()]
+    t_start, t_stop = proto.t_start, proto.t_stop
+    sampling_rate, segment = proto.sampling_rate, spiketrains.segment
+    array_dict = type(proto.array_annotations)
+    sorted_mags = sorted_times.view(np.ndarray)
+    dim = sorted_times._dimensionality
+    items = []
+    for i, channel_id in enumerate(channels):
+        st = sorted_mags[lo[i]:hi[i]].view(SpikeTrain)
+        st._dimensionality = dim.copy()
+        st.t_start = t_start.copy()
+        st.t_stop = t_stop.copy()
+        st.sampling_rate = sampling_rate
+        st.array_annotations = array_dict(hi[i] - lo[i])
+        annotations = {}
+        for name, value, per_channel in annotation_specs:
+            annotations[name] = value[i] if per_channel else value
+        annotations["channel_id"] = channel_id
+        st.annotations = annotations
+        st.name = st.description = st.file_origin = None
+        st.segment = segment
+        items.append(st)
+    return items
+
+
+def _same(a, b):
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray):
+        return (a.dtype == b.dtype and a.shape == b.shape and bool(np.array_equal(a, b))
+                and getattr(a, "_dimensionality", None) == getattr(b, "_dimensionality", None)
+                and (not isinstance(a, SpikeTrain) or _same_attrs(a, b)))
+    if isinstance(a, dict):
+        return (list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+                and _same_attrs(a, b))
+    return a == b if not hasattr(a, "__dict__") else (a is b or _same_attrs(a, b))
+
+
+def _same_attrs(a, b):
+    va, vb = getattr(a, "__dict__", {}), getattr(b, "__dict__", {})
+    return list(va) == list(vb) and all(
+        va[k] is vb[k] or _same(va[k], vb[k]) for k in va if k != "segment")
+
+
+def _fast_path_ok():
+    """Does ``_build_fast`` reproduce neo's own SpikeTrains exactly (checked once)?"""
+    global _fast_ok
+    if _fast_ok is None:
+        try:
+            def sample():
+                stl = SpikeTrainList.from_spike_time_array(
+                    np.array([0.5, 0.1, 0.7, 0.3, 2.0]) * pq.ms, np.array([3, 1, 3, 2, 1]),
+                    np.array([1, 2, 3, 4]), t_stop=2.5 * pq.ms, units="ms",
+                    t_start=0.0 * pq.ms, source_population="p",
+                    source_index=np.array([0, 1, 2, 3]))
+                return stl
+            ref = sample()
+            ref._spiketrains_from_array()
+            fast = _build_fast(sample())
+            _fast_ok = (fast is not None and len(fast) == len(ref._items)
+                        and all(_same(x, y) for x, y in zip(fast, ref._items)))
+        except Exception:
+            _fast_ok = False
+    return _fast_ok
+
+
+def fill_spiketrains(spiketrains):
+    """Build the SpikeTrains of a multiplexed SpikeTrainList now, as neo would lazily."""
+    if (type(spiketrains) is not SpikeTrainList or spiketrains._items is not None
+            or spiketrains._spike_time_array is None or not _fast_path_ok()):
+        return
+    items = _build_fast(spiketrains)
+    if items is not None:
+        spiketrains._items = items
