@@ -32,6 +32,7 @@ class RingLayout:
             self.id_group[g.ids] = i
             self.id_local[g.ids] = np.arange(g.size)
         self._receptor_tables = {}
+        self._position_tables = {}
         # groups that own columns, for decoding a position back to its group
         self._wide = np.flatnonzero(widths > 0)
 
@@ -50,12 +51,17 @@ class RingLayout:
 
     def positions(self, post_ids, receptor):
         """Column of input ``receptor`` of each neuron in ``post_ids`` (global ids)."""
-        post_ids = np.asarray(post_ids, np.int64)
-        gi = self.id_group[post_ids]
-        r = self.receptor_index(receptor)[gi]
-        if post_ids.size and ((gi < 0).any() or (r < 0).any()):
+        table = self._position_tables.get(receptor)
+        if table is None:       # one lookup table per receptor: one gather per connection
+            gi = self.id_group
+            r = self.receptor_index(receptor)[gi]
+            table = np.where((gi >= 0) & (r >= 0),
+                             self.offset[gi] + r * self.size[gi] + self.id_local, -1)
+            self._position_tables[receptor] = table
+        positions = table[post_ids]
+        if positions.size and positions.min() < 0:
             raise ValueError(f"receptor type {receptor!r} does not exist on a target")
-        return self.offset[gi] + r * self.size[gi] + self.id_local[post_ids]
+        return positions
 
     def decode(self, positions):
         """(group index, receptor row, index in group) of each column in ``positions``."""
