@@ -26,9 +26,13 @@ Model at scale 1:
   (``--background dc``: i_offset = w K_ext bg_rate tau_syn).
 * dt 0.1 ms.
 
-Simplifications (documented, deliberate): weights and delays are fixed at their
-means (the reference draws weights from a normal distribution with 10 % relative sd
-and delays with 50 % relative sd, clipped). No thalamic input.
+Weights and delays are drawn per synapse as in the reference: weights from a
+normal distribution with 10 % relative sd (clipped so that no weight changes
+sign), delays with 50 % relative sd, clipped below at dt (and above at
+max_delay = 10 ms, more than 11 sd above the mean: no effect in practice).
+``--fixed-weights-delays`` uses the means instead: simpler, but the network is
+then not the published one (identical delays synchronize it; see
+benchmarks/RESULTS.md). No thalamic input.
 
 ``--scale s`` scales both the cell numbers and the in-degrees by s (the number of
 synapses therefore by s^2), as the reference implementation's N_scaling = K_scaling
@@ -76,6 +80,9 @@ W_MEAN = 87.8e-3       # nA
 G = -4.0
 D_EXC = 1.5            # ms
 D_INH = 0.75           # ms
+W_REL_SD = 0.1         # relative sd of the weights
+D_REL_SD = 0.5         # relative sd of the delays
+MAX_DELAY = 10.0       # ms
 TAU_SYN = 0.5          # ms
 CELL = dict(tau_m=10.0, cm=0.25, v_rest=-65.0, v_thresh=-50.0, v_reset=-65.0,
             tau_refrac=2.0, tau_syn_E=TAU_SYN, tau_syn_I=TAU_SYN, i_offset=0.0)
@@ -96,10 +103,17 @@ def parse_args(argv=None):
     p.add_argument("--transient", type=float, default=100.0,
                    help="rates are computed after this time (ms, default 100)")
     p.add_argument("--background", choices=["poisson", "dc"], default="poisson")
+    p.add_argument("--fixed-weights-delays", action="store_true",
+                   help="every synapse gets the mean weight and delay (the reference draws them "
+                        "from normal distributions)")
     p.add_argument("--seed", type=int, default=55,
                    help="seed of the NumpyRNG for initial v and connectivity; also rng_seed")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.duration <= args.transient:
+        p.error(f"--duration ({args.duration} ms) must be longer than --transient "
+                f"({args.transient} ms)")
+    return args
 
 
 def weight_matrix():
@@ -176,7 +190,14 @@ def build(sim, rng_cls, dist_cls, args):
             exc = source.endswith("E")
             conn = sim.FixedTotalNumberConnector(int(k[i, j]), with_replacement=True,
                                                  allow_self_connections=True, rng=rng)
-            syn = sim.StaticSynapse(weight=float(w[i, j]), delay=D_EXC if exc else D_INH)
+            weight, delay = float(w[i, j]), D_EXC if exc else D_INH
+            if not args.fixed_weights_delays:
+                low, high = (0.0, np.inf) if weight > 0 else (-np.inf, 0.0)
+                weight = dist_cls("normal_clipped", mu=weight, sigma=abs(weight) * W_REL_SD,
+                                  low=low, high=high, rng=rng)
+                delay = dist_cls("normal_clipped", mu=delay, sigma=delay * D_REL_SD,
+                                 low=DT, high=MAX_DELAY, rng=rng)
+            syn = sim.StaticSynapse(weight=weight, delay=delay)
             prjs[source + "->" + target] = sim.Projection(
                 pops[source], pops[target], conn, syn,
                 receptor_type="excitatory" if exc else "inhibitory")
@@ -193,7 +214,10 @@ def main(argv=None):
     t_import = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    sim.setup(timestep=DT, min_delay=D_INH, max_delay=D_EXC, rng_seed=args.seed)
+    if args.fixed_weights_delays:
+        sim.setup(timestep=DT, min_delay=D_INH, max_delay=D_EXC, rng_seed=args.seed)
+    else:
+        sim.setup(timestep=DT, min_delay=DT, max_delay=MAX_DELAY, rng_seed=args.seed)
     pops, prjs, rss_before, peak_before = build(sim, NumpyRNG, RandomDistribution, args)
     t_build = time.perf_counter() - t0
     rss_after = rss_now_mb()
@@ -202,6 +226,10 @@ def main(argv=None):
     t0 = time.perf_counter()
     sim.run(args.duration)
     t_run = time.perf_counter() - t0
+    rss_run = rss_now_mb()          # connections in their run-time form (tinysim: merged)
+    store = getattr(getattr(getattr(sim, "simulator", None), "state", None), "network", None)
+    store = getattr(store, "static", None)      # tinysim's synapse store, if this is tinysim
+    store_bytes = None if store is None else store.keys.nbytes + store.weights.nbytes
 
     t0 = time.perf_counter()
     window = (args.duration - args.transient) / 1000.0
@@ -221,6 +249,7 @@ def main(argv=None):
         "scale": args.scale,
         "n": int(sum(p.size for p in pops.values())),
         "background": args.background,
+        "fixed_weights_delays": args.fixed_weights_delays,
         "duration_ms": args.duration,
         "transient_ms": args.transient,
         "dt_ms": DT,
@@ -237,6 +266,11 @@ def main(argv=None):
         "peak_rss_after_build_mb": peak_after,
         "bytes_per_synapse_retained": (rss_after - rss_before) * 2**20 / max(n_syn, 1),
         "bytes_per_synapse_peak": (peak_after - peak_before) * 2**20 / max(n_syn, 1),
+        "rss_after_run_mb": rss_run,
+        "bytes_per_synapse_after_run": (rss_run - rss_before) * 2**20 / max(n_syn, 1),
+        "peak_rss_mb": peak_rss_mb(),
+        "store_bytes_per_synapse": None if store_bytes is None
+        else store_bytes / max(store.size, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
@@ -251,6 +285,12 @@ def main(argv=None):
     print(f"RSS before projections {rss_before:.0f} MiB, after build {rss_after:.0f} MiB "
           f"({result['bytes_per_synapse_retained']:.1f} B/synapse retained, "
           f"{result['bytes_per_synapse_peak']:.1f} B/synapse peak)")
+    print(f"RSS after run {rss_run:.0f} MiB ({result['bytes_per_synapse_after_run']:.1f} "
+          f"B/synapse, including recordings and buffers); process peak "
+          f"{result['peak_rss_mb']:.0f} MiB")
+    if store_bytes is not None:
+        print(f"tinysim synapse store: {result['store_bytes_per_synapse']:.1f} B/synapse "
+              f"({store.size} synapses incl. background, {store_bytes / 2**20:.0f} MiB)")
     print("population  rate (Hz)  published full scale (Hz)")
     for i, name in enumerate(POPS):
         print(f"{name:>10}  {rates[name]:9.3f}  {FULL_RATES[i]:9.1f}")

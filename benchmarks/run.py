@@ -24,7 +24,8 @@ Networks: ``va_cuba``, ``va_coba`` (va_benchmark.py CUBA/COBA, ``--sizes`` cells
 ``seed004`` (seed004_izhikevich.py, ``--sizes`` cells), ``brunel`` and
 ``microcircuit`` (``--scales``). Simulators whose ``pyNN.<name>`` cannot be imported
 are skipped with a note. ``--max-cells brian2=1000`` (the default) skips runs of a
-simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 4000).
+simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 4000);
+``--max-cells nest.microcircuit=8000`` does so for one network only.
 A run that exceeds ``--timeout`` seconds is killed and reported as such.
 """
 
@@ -60,8 +61,9 @@ def parse_args(argv=None):
     p.add_argument("--brunel-scales", help="scales for brunel only (default: --scales)")
     p.add_argument("--microcircuit-scales", help="scales for microcircuit only (default: --scales)")
     p.add_argument("--duration", type=float, default=1000.0, help="simulated ms (default 1000)")
-    p.add_argument("--max-cells", action="append", default=None, metavar="SIM=N",
-                   help="skip SIM above N cells (repeatable; default brian2=1000)")
+    p.add_argument("--max-cells", action="append", default=None, metavar="SIM[.NETWORK]=N",
+                   help="skip SIM (on NETWORK only, if given) above N cells (repeatable; "
+                        "default brian2=1000)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     p.add_argument("--python", default=sys.executable, help="interpreter for the runs")
     p.add_argument("--results-md", default=os.path.join(HERE, "RESULTS.md"))
@@ -261,8 +263,9 @@ def main(argv=None):
             base = {"network": net, "size": size, "cells": cells, "simulator": sim}
             if not ok[sim]:
                 continue
-            if sim in max_cells and cells > max_cells[sim]:
-                records.append(dict(base, skipped=f"> {max_cells[sim]} cells (--max-cells)"))
+            limit = max_cells.get(f"{sim}.{net}", max_cells.get(sim))
+            if limit is not None and cells > limit:
+                records.append(dict(base, skipped=f"> {limit} cells (--max-cells)"))
                 continue
             print(f"running {net} {size} on {sim} ...", flush=True)
             rec = dict(base, **run_one(args.python, argv, sim, args.timeout))

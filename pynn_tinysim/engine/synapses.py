@@ -29,6 +29,9 @@ turn keys into flat ring positions, and accumulate with ``np.add.at``
 (``np.bincount`` when the spike volume is large).
 """
 
+import ctypes
+import ctypes.util
+
 import numpy as np
 
 from .ring import key_dtype
@@ -38,6 +41,33 @@ from .ring import key_dtype
 _COALESCE = 1 << 20
 #: the merge places at most this many queued synapses at once (bounds its scratch memory)
 _MERGE_CHUNK = 1 << 22
+
+
+#: after this many bytes of queued chunks are freed, hand free heap memory back to the OS
+_TRIM_BYTES = 1 << 28
+
+
+def _load_malloc_trim():
+    """glibc's malloc_trim, or None (other C libraries: nothing to do)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc.malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+_malloc_trim = _load_malloc_trim()
+
+
+def _return_free_memory():
+    """Give memory freed by placed chunks back to the OS.
+
+    Chunks of a few MB come from the C heap (glibc raises its mmap threshold as
+    NumPy frees large arrays), and freeing them does not shrink the process:
+    without this, the merge's peak would be the queue plus the whole store.
+    """
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 def _ranges(starts, counts):
@@ -304,6 +334,7 @@ class SynapseStore:
         keys = np.empty(int(indptr[-1]), dtype)
         weights = np.empty(int(indptr[-1]))
         fill = indptr[:-1].copy()           # next free place in each row
+        freed = 0
         for block, (rows, row_counts) in zip(self.blocks, plans):
             row_start = fill[rows] - indptr[rows]
             if block.n_stored:              # synapses already stored: move them across
@@ -319,7 +350,11 @@ class SynapseStore:
                     sl = slice(lo, lo + _MERGE_CHUNK)
                     _place(pre[sl], self._keys_for(chunk_keys[sl], chunk_layout, layout),
                            chunk_weights[sl], fill, keys, weights)
+                freed += pre.nbytes + chunk_keys.nbytes + chunk_weights.nbytes
                 del pre, chunk_keys, chunk_weights
+                if freed > _TRIM_BYTES:
+                    _return_free_memory()
+                    freed = 0
             block.row_ids, block.row_start, block.row_count = rows, row_start, row_counts
             block.n_stored = int(row_counts.sum())
             block._row_end = None
@@ -327,6 +362,8 @@ class SynapseStore:
         self.indptr, self.keys, self.weights = indptr, keys, weights
         self.layout = layout
         self._pending = False
+        if freed:
+            _return_free_memory()
 
     @staticmethod
     def _keys_for(keys, old, new):
