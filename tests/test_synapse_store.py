@@ -186,3 +186,25 @@ def test_per_cell_connectors_coalesce_their_chunks(monkeypatch):
     got = np.array(sorted(prj.get("weight", format="list")))
     np.testing.assert_allclose(got, sorted((i, j, w) for i, j, w, _ in conns))
     sim.end()
+
+
+@pytest.mark.parametrize("span", [1_000, 200_000])
+def test_placing_queued_synapses_keeps_their_order_within_a_row(span):
+    """_place sorts by presynaptic id (16-bit radix sort when ids span < 65536, else
+    int32 sort): every row gets its synapses in queued order, after what was there."""
+    rng = np.random.default_rng(7)
+    n_ids, n = span + 1, 5_000
+    pre = rng.integers(0, span, n).astype(np.int32) + 1
+    keys = np.arange(n, dtype=np.int32)            # the queued order, as a key
+    weights = rng.random(n)
+    counts = np.bincount(pre, minlength=n_ids) + 2            # 2 places taken in every row
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    fill = indptr[:-1] + 2
+    out_keys = np.full(indptr[-1], -1, np.int32)
+    out_weights = np.zeros(indptr[-1])
+    synapses._place(pre, keys, weights, fill, out_keys, out_weights)
+    np.testing.assert_array_equal(fill, indptr[1:])
+    for row in np.unique(pre)[:50]:
+        got = out_keys[indptr[row] + 2:indptr[row + 1]]
+        np.testing.assert_array_equal(got, np.flatnonzero(pre == row))
+        np.testing.assert_array_equal(out_weights[indptr[row] + 2:indptr[row + 1]], weights[got])

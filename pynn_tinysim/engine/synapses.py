@@ -419,7 +419,13 @@ class SynapseStore:
 
 def _place(pre, keys, weights, fill, out_keys, out_weights):
     """Put queued synapses into their rows, after what is there, in their queued order."""
-    order = np.argsort(pre, kind="stable")
+    low = int(pre.min())
+    if int(pre.max()) - low < 1 << 16:
+        # ids of one projection's source usually span < 65536: NumPy's stable sort of
+        # 16-bit integers is a radix sort, ~3x faster than the int32 timsort
+        order = np.argsort((pre - low).astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(pre, kind="stable")
     sorted_pre = pre[order]
     n = sorted_pre.size
     new_row = np.ones(n, bool)
