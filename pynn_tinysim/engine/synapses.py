@@ -21,7 +21,9 @@ Building: connections are queued in the block as they are made (chunks of
 presynaptic id, key and weight: 16 bytes a synapse) and merged into the store by
 a counting sort at the next :meth:`SynapseStore.compile` (before a run, or when
 a projection is read). Each chunk is freed as soon as it is placed, so the
-merge needs little more memory than the store itself.
+first merge needs little more memory than the store itself; connections added
+after that (a Projection made between runs) are merged into a new copy of the
+store, which for a moment takes twice its size.
 
 Delivering the spikes of one step is a handful of array operations whatever the
 number of spikes or projections: gather the CSR rows of the spiking neurons,
