@@ -227,6 +227,16 @@ def test_unsorted_spike_times_are_accepted():
     assert list(src.get_data().segments[0].spiketrains[0]) == [10.0, 30.0]
 
 
+def test_population_of_a_cell_class_without_parameters_gets_the_defaults():
+    # sPyNNaker's balanced_random example: Population(n, p.IF_curr_exp, seed=1)
+    sim.setup(timestep=1.0)
+    bare = sim.Population(3, sim.IF_curr_exp, label="bare", seed=1)
+    given = sim.Population(3, sim.IF_curr_exp, {"tau_m": 10.0})
+    assert bare.get("tau_m") == sim.IF_curr_exp.default_parameters["tau_m"]
+    assert bare.get("v_thresh") == sim.IF_curr_exp.default_parameters["v_thresh"]
+    assert given.get("tau_m") == 10.0
+
+
 def test_delays_are_whole_steps_rounded_half_to_even(caplog):
     sim.setup(timestep=1.0)
     a = sim.Population(1, sim.SpikeSourceArray(spike_times=[1.0]))

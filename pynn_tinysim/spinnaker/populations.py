@@ -2,6 +2,8 @@
 
 The Population is pyNN.tinysim's (a slice of an engine group) with:
 
+- a cell class without parameters (``Population(n, sim.IF_curr_exp)``) gets its
+  defaults, as in sPyNNaker;
 - sPyNNaker's extra constructor arguments (``additional_parameters``,
   ``seed``, ``max_atoms_per_core``, ``n_synapse_cores``, ``splitter``...),
   accepted and, being board settings, ignored (logged at debug level); the
@@ -49,8 +51,10 @@ class Population(CorePopulation):
             raise errors.NoModelAvailableError(
                 f"pyNN.tinysim.spinnaker has no model {celltype.__name__}: use the cell types "
                 "of pyNN.tinysim.spinnaker (sPyNNaker's), e.g. sim.IF_curr_exp")
-        if cellparams is not None and isinstance(cellclass, type):
-            cellclass = cellclass(**cellparams)
+        if isinstance(cellclass, type):
+            # sPyNNaker takes Population(n, sim.IF_curr_exp) with no parameters (the
+            # defaults); PyNN's Population would call cellclass(**None).
+            cellclass = cellclass(**(cellparams or {}))
             cellparams = None
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
         flavour.populations.append(self)
