@@ -170,7 +170,7 @@ def _checked_times(celltype, name, values):
     bad = ~allowed | (values < 0)
     if bad.any():
         raise errors.InvalidParameterValueError(
-            f"{celltype.__class__.__name__}: invalid value {values[bad][0]!r} in {name} "
+            f"{celltype.__class__.__name__}: invalid value {float(values[bad][0])!r} in {name} "
             "(must be finite and >= 0)")
     if name == "spike_times":
         return np.sort(values)    # sPyNNaker puts them into ticks, in any order

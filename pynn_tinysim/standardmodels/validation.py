@@ -55,7 +55,7 @@ def check_values(celltype_name, name, values):
         with np.errstate(invalid="ignore"):
             bad |= ~rule[0](array)
     if bad.any():
-        bad_value = array.flat[int(np.flatnonzero(bad.ravel())[0])]
+        bad_value = array.flat[int(np.flatnonzero(bad.ravel())[0])].item()  # -1.0, not np.float64(-1.0)
         requirement = f" (must be {rule[1]})" if rule else " (must be finite)"
         raise errors.InvalidParameterValueError(
             f"{celltype_name}: invalid value {name}={bad_value!r}{requirement}")
@@ -71,11 +71,11 @@ def check_spike_times(times):
     if times.size and (not np.isfinite(times).all() or (times < 0).any()):
         bad = times[~np.isfinite(times) | (times < 0)][0]
         raise errors.InvalidParameterValueError(
-            f"SpikeSourceArray: invalid spike time {bad!r} in spike_times "
+            f"SpikeSourceArray: invalid spike time {float(bad)!r} in spike_times "
             "(must be finite and >= 0 ms)")
     if np.any(times[:-1] > times[1:]):
         i = int(np.flatnonzero(times[:-1] > times[1:])[0])
         raise errors.InvalidParameterValueError(
             "Spike times given to SpikeSourceArray must be in increasing order "
-            f"({times[i]!r} ms is followed by {times[i + 1]!r} ms)")
+            f"({float(times[i])!r} ms is followed by {float(times[i + 1])!r} ms)")
     return times
