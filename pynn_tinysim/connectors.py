@@ -200,20 +200,26 @@ def _parameters(connector, projection):
     return connector._parameters_from_synapse_type(projection)
 
 
-def _connect_pairs(connector, projection, pre, post, parameter_space=None):
+def _connect_pairs(connector, projection, pre, post, parameter_space=None, fixed_values=None):
     """Evaluate weights and delays for the given pairs, check them, add the connections.
 
     To add a projection's connections in several chunks, pass the same
     ``parameter_space`` (from :func:`_parameters`) for every chunk: each call of
     ``_parameters_from_synapse_type`` deep-copies random distributions with their
     RNG, so fresh ones would give every chunk the same random weights.
+    ``fixed_values`` (name -> one value per pair) replaces the synapse type's
+    values, for connectors that carry their own (sPyNNaker's AllButMeConnector).
     """
     from .projections import _evaluate_per_connection
     if parameter_space is None:
         parameter_space = _parameters(connector, projection)
+    fixed_values = fixed_values or {}
     values = {}
     for name, lazy_value in parameter_space.items():
-        values[name] = _evaluate_per_connection(lazy_value, pre, post)
+        if name in fixed_values:
+            values[name] = np.asarray(fixed_values[name], dtype=float)
+        else:
+            values[name] = _evaluate_per_connection(lazy_value, pre, post)
     if connector.safe:
         for name, check in projection.synapse_type.parameter_checks.items():
             if name in values:

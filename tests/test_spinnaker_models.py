@@ -231,10 +231,11 @@ def test_max_delay_ignored_with_spynnakers_warning(caplog):
 def test_extra_models_implemented_and_not():
     for name in ("IF_curr_dual_exp", "Izhikevich_cond", "IFCurDelta",
                  "SpikeSourcePoissonVariable", "Vogels2011Rule", "SpikeNearestPairRule",
-                 "PfisterSpikeTriplet", "WeightDependenceAdditiveTriplet"):
+                 "PfisterSpikeTriplet", "WeightDependenceAdditiveTriplet",
+                 "AllButMeConnector", "OneToOneOffsetConnector"):
         assert getattr(sim.extra_models, name) is not None
     for name in ("IFCondExpStoc", "IF_curr_exp_sEMD", "Izhikevich_cond_dual", "StocExp",
-                 "Neuromodulation", "RecurrentRule", "AllButMeConnector"):
+                 "Neuromodulation", "RecurrentRule", "WeightChanger"):
         with pytest.raises(NotImplementedError, match=name):
             getattr(sim.extra_models, name)
     with pytest.raises(NotImplementedError, match="external_devices.SpikeInjector"):

@@ -4,7 +4,8 @@ Simulated: ``IF_curr_dual_exp``, ``Izhikevich_cond``, ``IFCurDelta``,
 ``SpikeSourcePoissonVariable``, and the plasticity rules ``Vogels2011Rule``,
 ``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with
 ``WeightDependenceAdditiveTriplet`` (float64 on pyNN.tinysim's plasticity
-engine, not sPyNNaker's fixed point; see :mod:`.synapses`).
+engine, not sPyNNaker's fixed point; see :mod:`.synapses`), and the group
+connectors ``AllButMeConnector`` and ``OneToOneOffsetConnector`` (:mod:`.connectors`).
 Every other name sPyNNaker 7.4 has here raises NotImplementedError naming it.
 """
 
@@ -12,17 +13,17 @@ from .cells import (  # noqa: F401
     IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable)
 from .synapses import (  # noqa: F401
     Vogels2011Rule, SpikeNearestPairRule, PfisterSpikeTriplet, WeightDependenceAdditiveTriplet)
+from .connectors import AllButMeConnector, OneToOneOffsetConnector  # noqa: F401
 
 #: the rest of sPyNNaker 7.4's extra_models.__all__
 NOT_IMPLEMENTED = (
     "IFCurrExpCa2Adaptive", "IFCondExpStoc", "IF_curr_exp_sEMD", "Izhikevich_cond_dual",
     "IFCurrDeltaCa2Adaptive", "Neuromodulation", "RecurrentRule", "StocExp", "StocExpStable",
-    "StocSigma", "IFCurrDeltaFixedProb", "IFTruncDelta", "AllButMeConnector",
-    "OneToOneOffsetConnector", "WeightChangeable", "WeightChanger")
+    "StocSigma", "IFCurrDeltaFixedProb", "IFTruncDelta", "WeightChangeable", "WeightChanger")
 
 __all__ = ["IF_curr_dual_exp", "Izhikevich_cond", "IFCurDelta", "SpikeSourcePoissonVariable",
            "Vogels2011Rule", "SpikeNearestPairRule", "PfisterSpikeTriplet",
-           "WeightDependenceAdditiveTriplet"]
+           "WeightDependenceAdditiveTriplet", "AllButMeConnector", "OneToOneOffsetConnector"]
 
 
 def __getattr__(name):
