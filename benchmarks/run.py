@@ -27,6 +27,12 @@ are skipped with a note. ``--max-cells brian2=1000`` (the default) skips runs of
 simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 4000);
 ``--max-cells nest.microcircuit=8000`` does so for one network only.
 A run that exceeds ``--timeout`` seconds is killed and reported as such.
+
+Besides PyNN backends, ``--simulators`` takes ``brian2-native``: the VA networks
+written directly in Brian2 with its cpp_standalone target (brian2_native_va.py:
+generated C++, compiled and run as one program), i.e. Brian2 at its fastest, without
+PyNN. It needs brian2 and a C++ compiler; other networks have no native version and
+are reported as skipped.
 """
 
 import argparse
@@ -35,6 +41,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -46,6 +53,9 @@ BEGIN = "<!-- run.py results begin -->"
 END = "<!-- run.py results end -->"
 NETWORKS = ["va_cuba", "va_coba", "brunel", "microcircuit", "seed004"]
 CELLS_AT_SCALE_1 = {"brunel": 12500, "microcircuit": 77169}
+#: simulators that are not PyNN backends: network -> the script that replaces the PyNN one
+NATIVE_SCRIPTS = {"brian2-native": {"va_cuba": "brian2_native_va.py",
+                                    "va_coba": "brian2_native_va.py"}}
 
 
 def parse_args(argv=None):
@@ -102,8 +112,13 @@ def plan(args):
 
 
 def available(python, sim):
+    module = f"pyNN.{sim}"
+    if sim in NATIVE_SCRIPTS:
+        module = sim.split("-")[0]
+        if sim == "brian2-native" and not (shutil.which("g++") or shutil.which("c++")):
+            return False, "no C++ compiler for Brian2's cpp_standalone target"
     try:
-        res = subprocess.run([python, "-c", f"import pyNN.{sim}"], capture_output=True,
+        res = subprocess.run([python, "-c", f"import {module}"], capture_output=True,
                              timeout=120)
     except subprocess.TimeoutExpired:
         return False, "import timed out"
@@ -117,8 +132,8 @@ def run_one(python, argv, sim, timeout):
     """Run one benchmark process; return a record with its JSON, wall time, peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.json")
-        cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + ["--simulator", sim,
-                                                                  "--json", out]
+        chosen = [] if sim in NATIVE_SCRIPTS else ["--simulator", sim]
+        cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + chosen + ["--json", out]
         log = os.path.join(tmp, "log.txt")
         t0 = time.perf_counter()
         with open(log, "wb") as logf:
@@ -212,15 +227,15 @@ def plot(records, path):
         print("matplotlib not installed: no plot")
         return False
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    fig.suptitle("pyNN.tinysim (o, solid) vs pyNN.nest (s, dashed) vs pyNN.brian2 (^, dotted)",
-                 fontsize=9)
+    fig.suptitle("pyNN.tinysim (o, solid) vs pyNN.nest (s, dashed) vs pyNN.brian2 (^, dotted)"
+                 " vs Brian2 cpp_standalone without PyNN (v, dash-dot)", fontsize=9)
     series = {}
     for r in records:
         if r.get("result"):
             series.setdefault((r["network"], r["simulator"]), []).append(
                 (r["cells"], r["wall_s"], r["peak_rss_mb"]))
-    markers = {"tinysim": "o", "nest": "s", "brian2": "^"}
-    styles = {"tinysim": "-", "nest": "--", "brian2": ":"}
+    markers = {"tinysim": "o", "nest": "s", "brian2": "^", "brian2-native": "v"}
+    styles = {"tinysim": "-", "nest": "--", "brian2": ":", "brian2-native": "-."}
     colors = {net: f"C{i}" for i, net in enumerate(NETWORKS)}
     for (net, sim), pts in sorted(series.items()):
         pts.sort()
@@ -255,7 +270,8 @@ def main(argv=None):
     for sim in sims:
         ok[sim], why = available(args.python, sim)
         if not ok[sim]:
-            notes.append(f"pyNN.{sim} not available ({why}): skipped")
+            notes.append(f"{sim if sim in NATIVE_SCRIPTS else 'pyNN.' + sim} not available "
+                         f"({why}): skipped")
             print(notes[-1])
     records = []
     for net, size, cells, argv in plan(args):
@@ -263,12 +279,19 @@ def main(argv=None):
             base = {"network": net, "size": size, "cells": cells, "simulator": sim}
             if not ok[sim]:
                 continue
+            run_argv = argv
+            if sim in NATIVE_SCRIPTS:
+                script = NATIVE_SCRIPTS[sim].get(net)
+                if script is None:
+                    records.append(dict(base, skipped=f"no {sim} version of this network"))
+                    continue
+                run_argv = [script] + argv[1:]
             limit = max_cells.get(f"{sim}.{net}", max_cells.get(sim))
             if limit is not None and cells > limit:
                 records.append(dict(base, skipped=f"> {limit} cells (--max-cells)"))
                 continue
             print(f"running {net} {size} on {sim} ...", flush=True)
-            rec = dict(base, **run_one(args.python, argv, sim, args.timeout))
+            rec = dict(base, **run_one(args.python, run_argv, sim, args.timeout))
             records.append(rec)
             state = "ok" if rec["result"] else ("TIMEOUT" if rec["timed_out"] else "FAILED")
             print(f"  {state}: wall {rec['wall_s']:.1f} s, peak RSS {rec['peak_rss_mb']:.0f} MiB",

@@ -62,3 +62,21 @@ def test_run_py_writes_table_and_markers(tmp_path):
     records = json.loads(out.read_text())["records"]
     assert len(records) == 1 and records[0]["result"]["rate_exc_hz"] >= 0
     assert records[0]["peak_rss_mb"] > 0
+
+
+def test_brian2_native_va_runs(tmp_path):
+    """The VA network in plain Brian2 (run.py's brian2-native): its fastest target when a
+    C++ compiler is there, else the numpy target; rates in the VA CUBA range."""
+    import shutil
+    pytest.importorskip("brian2")
+    target = "cpp_standalone" if shutil.which("g++") else "numpy"
+    out = tmp_path / "result.json"
+    cmd = [sys.executable, os.path.join(BENCH, "brian2_native_va.py"), "CUBA", "--n", "400",
+           "--duration", "200", "--target", target, "--json", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["simulator"] == f"brian2-native ({target})"
+    assert result["connections"] > 0
+    # 400 cells at p = 0.02 (in-degree 8): tonic firing near 1/(refractory + charging time)
+    assert 5.0 < result["rate_exc_hz"] < 100.0, result
