@@ -162,7 +162,7 @@ else:
         axes[2].step(tt, level, where="post", color=colours[name], label=name)
     axes[0].set_ylabel("rate (Hz)")
     axes[0].legend(loc="upper right")
-    axes[0].set_title(f"Decision network, {args.variant}: {VARIANTS[args.variant]}")
+    axes[0].set_title(f"Decision network, {args.variant}:\n{VARIANTS[args.variant]}", fontsize=10)
     axes[1].set_ylabel("cell (exc1, exc2, inh)")
     axes[2].set_ylabel("mean input (R = 1 units)")
     axes[2].set_xlabel("Time (ms)")
