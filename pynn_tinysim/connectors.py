@@ -1,4 +1,4 @@
-"""Vectorized building of the most used connectors.
+"""Vectorized building of the most used connectors, and the registry of them.
 
 PyNN's generic connectors call ``Projection._convergent_connect`` once per
 postsynaptic cell, which is correct for every connector but costs Python time
@@ -60,6 +60,13 @@ Differences from PyNN's generic code, all on purpose:
 
 Connections are generated and added in chunks of about ``_PAIRS_PER_CHUNK``,
 which bounds memory for the largest projections.
+
+The registry (:data:`REGISTRY`, filled at the end of this module) maps each PyNN
+connector class to its vectorized builder, the test of whether an instance can be
+built that way, and its expected connection count; :func:`fast_connect` (building)
+and :func:`expected_connections` (the memory estimate, :mod:`.memory`) both read it,
+so a connector is described in one place. To add one, write its builder here and
+:func:`register` it.
 """
 
 from copy import deepcopy
@@ -74,46 +81,75 @@ _PAIRS_PER_CHUNK = 1 << 21  # connections generated and added at once: bounds me
 _INTEGER_DISTRIBUTIONS = ("binomial", "poisson", "uniform_int")
 
 
+# --------------------------------------------------------------- the registry
+
+class VectorizedConnector:
+    """How tinysim builds one PyNN connector class with array operations.
+
+    ``build(connector, projection)`` makes all the connections;
+    ``supported(connector)`` says whether this connector instance (its options, its
+    RNG) can be built exactly that way, else PyNN's generic per-cell code is used;
+    ``expected(connector, n_pre, n_post)`` is the (expected) number of connections
+    it makes, or None when unknown, for the memory estimate (:mod:`.memory`).
+    """
+
+    def __init__(self, build, supported=None, expected=None):
+        self.build = build
+        self.supported = supported or (lambda connector: True)
+        self.expected = expected or (lambda connector, n_pre, n_post: None)
+
+
+#: connector class (exactly: a subclass may mean something else) -> VectorizedConnector
+REGISTRY = {}
+
+
+def register(connector_class, build, supported=None, expected=None):
+    """Declare a vectorized builder for ``connector_class`` (see :class:`VectorizedConnector`).
+
+    A connector class of tinysim's own (such as the spinnaker flavour's) does not need
+    this: it overrides ``connect(projection)`` and calls :func:`connect_pairs`.
+    """
+    REGISTRY[connector_class] = VectorizedConnector(build, supported, expected)
+
+
 def fast_connect(connector, projection):
     """Connect ``projection`` with a vectorized implementation; False if there is none."""
-    kind = type(connector)
-    if getattr(connector, "location_selector", None) is not None:
+    entry = REGISTRY.get(type(connector))
+    if entry is None or getattr(connector, "location_selector", None) is not None \
+            or not entry.supported(connector):
         return False
-    if kind is connectors.AllToAllConnector and isinstance(connector.allow_self_connections,
-                                                          bool):
-        pre, post = _all_pairs(projection.pre.size, projection.post.size)
-    elif kind is connectors.OneToOneConnector:
-        if projection.pre.size != projection.post.size:
-            raise errors.InvalidDimensionsError(
-                "OneToOneConnector does not support presynaptic and postsynaptic Populations "
-                f"of different sizes ({projection.pre.size} and {projection.post.size})")
-        pre = post = np.arange(projection.pre.size)
-    elif (kind is connectors.FixedProbabilityConnector
-          and isinstance(connector.allow_self_connections, bool)
-          and isinstance(connector.rng, NumpyRNG)):
-        pre, post = _bernoulli_pairs(connector.rng, projection.pre.size, projection.post.size,
-                                     connector.p_connect)
-    elif (kind is connectors.FixedTotalNumberConnector
-          and isinstance(connector.rng, NumpyRNG) and isinstance(connector.n, int)):
-        _fixed_total_number(connector, projection)
-        return True
-    elif (kind in (connectors.FixedNumberPreConnector, connectors.FixedNumberPostConnector)
-          and _fixed_number_supported(connector)):
-        if kind is connectors.FixedNumberPreConnector:
-            _fixed_number_pre(connector, projection)
-        else:
-            _fixed_number_post(connector, projection)
-        return True
-    elif (kind is connectors.SmallWorldConnector
-          and isinstance(connector.allow_self_connections, bool)):
-        pre, post = _small_world_pairs(connector, projection)
-    else:
-        return False
-    if not getattr(connector, "allow_self_connections", True):
-        keep = projection._pre_ids[pre] != projection._post_ids[post]
-        pre, post = pre[keep], post[keep]
-    _connect_pairs(connector, projection, pre, post)
+    entry.build(connector, projection)
     return True
+
+
+def expected_connections(connector, n_pre, n_post):
+    """Expected number of connections ``connector`` makes, or None when unknown."""
+    entry = REGISTRY.get(type(connector))
+    return None if entry is None else entry.expected(connector, n_pre, n_post)
+
+
+def _from_pairs(pairs):
+    """A builder from ``pairs(connector, projection) -> (pre indices, post indices)``."""
+    def build(connector, projection):
+        pre, post = pairs(connector, projection)
+        if not getattr(connector, "allow_self_connections", True):
+            keep = projection._pre_ids[pre] != projection._post_ids[post]
+            pre, post = pre[keep], post[keep]
+        connect_pairs(connector, projection, pre, post)
+    return build
+
+
+def _self_option_is_bool(connector):
+    return isinstance(connector.allow_self_connections, bool)
+
+
+def _one_to_one_pairs(connector, projection):
+    if projection.pre.size != projection.post.size:
+        raise errors.InvalidDimensionsError(
+            "OneToOneConnector does not support presynaptic and postsynaptic Populations "
+            f"of different sizes ({projection.pre.size} and {projection.post.size})")
+    pre = post = np.arange(projection.pre.size)
+    return pre, post
 
 
 def _all_pairs(n_pre, n_post):
@@ -200,9 +236,29 @@ def _parameters(connector, projection):
     return connector._parameters_from_synapse_type(projection)
 
 
-def _connect_pairs(connector, projection, pre, post, parameter_space=None, fixed_values=None):
+def evaluate_per_connection(lazy_value, pre, post):
+    """The value of a (pre x post) LazyArray at each connection, in connection order.
+
+    ``pre``, ``post``: index arrays of the connections into the projection's pre and
+    post cells. Public: projections (both flavours) evaluate set() values with it.
+    """
+    if lazy_value.is_homogeneous:
+        return np.asarray(lazy_value.evaluate(simplify=True), dtype=float)
+    base = lazy_value.base_value
+    if isinstance(base, RandomDistribution) and not lazy_value.operations:
+        return np.asarray(base.next(pre.size), dtype=float)
+    full = lazy_value.evaluate(simplify=False)
+    # a function of distance may return a scalar (e.g. ``lambda d: 1``): broadcast it
+    full = np.broadcast_to(np.asarray(full, dtype=float), lazy_value.shape)
+    return full[pre, post]
+
+
+def connect_pairs(connector, projection, pre, post, parameter_space=None, fixed_values=None):
     """Evaluate weights and delays for the given pairs, check them, add the connections.
 
+    Public: the building block of every vectorized connector, including tinysim's own
+    connector classes (the spinnaker flavour's), which override ``connect()``.
+    ``pre``, ``post``: index arrays into the projection's pre and post cells.
     To add a projection's connections in several chunks, pass the same
     ``parameter_space`` (from :func:`_parameters`) for every chunk: each call of
     ``_parameters_from_synapse_type`` deep-copies random distributions with their
@@ -210,7 +266,6 @@ def _connect_pairs(connector, projection, pre, post, parameter_space=None, fixed
     ``fixed_values`` (name -> one value per pair) replaces the synapse type's
     values, for connectors that carry their own (sPyNNaker's AllButMeConnector).
     """
-    from .projections import _evaluate_per_connection
     if parameter_space is None:
         parameter_space = _parameters(connector, projection)
     fixed_values = fixed_values or {}
@@ -219,7 +274,7 @@ def _connect_pairs(connector, projection, pre, post, parameter_space=None, fixed
         if name in fixed_values:
             values[name] = np.asarray(fixed_values[name], dtype=float)
         else:
-            values[name] = _evaluate_per_connection(lazy_value, pre, post)
+            values[name] = evaluate_per_connection(lazy_value, pre, post)
     if connector.safe:
         for name, check in projection.synapse_type.parameter_checks.items():
             if name in values:
@@ -299,7 +354,7 @@ def _fixed_number_pre(connector, projection):
         chunk_exclude = None if exclude is None else exclude[first:last]
         pre = _draw_partners(connector, n_pre, chunk_counts, chunk_exclude)
         post = np.repeat(np.arange(first, last), chunk_counts)
-        _connect_pairs(connector, projection, pre, post, parameter_space)
+        connect_pairs(connector, projection, pre, post, parameter_space)
 
 
 def _fixed_number_post(connector, projection):
@@ -318,7 +373,7 @@ def _fixed_number_post(connector, projection):
         chunk_exclude = None if exclude is None else exclude[first:last]
         post = _draw_partners(connector, n_post, chunk_counts, chunk_exclude)
         pre = np.repeat(np.arange(first, last), chunk_counts)
-        _connect_pairs(connector, projection, pre, post, parameter_space)
+        connect_pairs(connector, projection, pre, post, parameter_space)
 
 
 def _draw_partners(connector, size, counts, exclude):
@@ -455,7 +510,7 @@ def _fixed_total_number(connector, projection):
     parameter_space = _parameters(connector, projection)
     for pre, post in _interleaved_pairs(connector.rng.rng, projection.pre.size,
                                         possible_targets.size, int(num_conns_on_vp[rank])):
-        _connect_pairs(connector, projection, pre, possible_targets[post], parameter_space)
+        connect_pairs(connector, projection, pre, possible_targets[post], parameter_space)
 
 
 def _bit_mask(n):
@@ -553,3 +608,29 @@ def _two_state_scan(ok_pre, ok_post, start_wants_post):
     before[0] = start_wants_post
     before[1:] = after[:-1].view(bool)
     return before
+
+
+# --------------------------------------------------------------- what is registered
+
+register(connectors.AllToAllConnector,
+         _from_pairs(lambda c, p: _all_pairs(p.pre.size, p.post.size)),
+         supported=_self_option_is_bool,
+         expected=lambda c, n_pre, n_post: n_pre * n_post)
+register(connectors.OneToOneConnector, _from_pairs(_one_to_one_pairs),
+         expected=lambda c, n_pre, n_post: min(n_pre, n_post))
+register(connectors.FixedProbabilityConnector,
+         _from_pairs(lambda c, p: _bernoulli_pairs(c.rng, p.pre.size, p.post.size,
+                                                   c.p_connect)),
+         supported=lambda c: _self_option_is_bool(c) and isinstance(c.rng, NumpyRNG),
+         expected=lambda c, n_pre, n_post: c.p_connect * n_pre * n_post)
+register(connectors.FixedTotalNumberConnector, _fixed_total_number,
+         supported=lambda c: isinstance(c.rng, NumpyRNG) and isinstance(c.n, int),
+         expected=lambda c, n_pre, n_post: c.n)
+register(connectors.FixedNumberPreConnector, _fixed_number_pre,
+         supported=_fixed_number_supported,
+         expected=lambda c, n_pre, n_post: c.n * n_post if isinstance(c.n, int) else None)
+register(connectors.FixedNumberPostConnector, _fixed_number_post,
+         supported=_fixed_number_supported,
+         expected=lambda c, n_pre, n_post: c.n * n_pre if isinstance(c.n, int) else None)
+register(connectors.SmallWorldConnector, _from_pairs(_small_world_pairs),
+         supported=_self_option_is_bool)

@@ -3,12 +3,15 @@
 Building a projection that needs more memory than the machine has makes the
 system swap for minutes before anything fails. Before connecting, the number of
 connections the connector will make is estimated (exactly for the connectors
-that fix it, as an expectation for FixedProbability), multiplied by what
+that fix it, as an expectation for FixedProbability; the connector registry of
+:mod:`.connectors` says which), multiplied by what
 tinysim stores per synapse, and compared with the memory the operating system
 says is available (Linux: MemAvailable in /proc/meminfo; elsewhere no check).
 """
 
-from pyNN import connectors, errors
+from pyNN import errors
+
+from .connectors import expected_connections  # noqa: F401 (the registry's estimate)
 
 #: bytes per static synapse while it is queued (presynaptic id 4, key 4, weight 8; see
 #: engine/synapses.py), the most a synapse costs; 12 once merged into the store
@@ -28,24 +31,6 @@ def bytes_per_synapse(projection):
 
 class InsufficientMemoryError(errors.ConnectionError, MemoryError):
     """A Projection would need more memory than is available."""
-
-
-def expected_connections(connector, n_pre, n_post):
-    """Expected number of connections ``connector`` makes, or None when unknown."""
-    kind = type(connector)
-    if kind is connectors.AllToAllConnector:
-        return n_pre * n_post
-    if kind is connectors.FixedProbabilityConnector:
-        return connector.p_connect * n_pre * n_post
-    if kind is connectors.OneToOneConnector:
-        return min(n_pre, n_post)
-    if kind is connectors.FixedNumberPreConnector and isinstance(connector.n, int):
-        return connector.n * n_post
-    if kind is connectors.FixedNumberPostConnector and isinstance(connector.n, int):
-        return connector.n * n_pre
-    if kind is connectors.FixedTotalNumberConnector:
-        return connector.n
-    return None
 
 
 def available_memory():

@@ -139,7 +139,7 @@ def _array_values(celltype_name, name, value):
     for v in np.atleast_1d(np.asarray(value, dtype=object)) if not isinstance(
             value, (list, tuple)) else value:
         try:
-            row = np.atleast_1d(np.asarray(_sequence_values(v), dtype=float))
+            row = np.atleast_1d(np.asarray(sequence_values(v), dtype=float))
         except (TypeError, ValueError):
             raise errors.InvalidParameterValueError(
                 f"{celltype_name}: {name} must be a sequence of numbers, not {v!r}") from None
@@ -156,10 +156,14 @@ def _spike_time_arrays(value):
     """
     if isinstance(value, Sequence):
         value = [value]
-    return [check_spike_times(_sequence_values(v)) for v in value]
+    return [check_spike_times(sequence_values(v)) for v in value]
 
 
-def _sequence_values(value):
+def sequence_values(value):
+    """The numbers of a Sequence or ArrayParameter (or of a plain sequence) as an array.
+
+    Public: the spinnaker flavour reads spike_times through it too.
+    """
     if isinstance(value, (Sequence, ArrayParameter)):
         return value.value
     return np.asarray(value, dtype=float)

@@ -24,7 +24,7 @@ from pyNN.space import Space
 from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
-from .connectors import fast_connect
+from .connectors import fast_connect, evaluate_per_connection
 from .memory import check_projection_fits
 from .standardmodels.synapses import (StaticSynapse, check_weights_with_hint,
                                       check_synapse_values)
@@ -288,7 +288,7 @@ class Projection(common.Projection):
         for name, lazy_value in parameter_space.items():
             if name not in ("weight", "delay") and name not in dynamics:
                 if name == "dendritic_delay_fraction" and self._plastic:
-                    values = _evaluate_per_connection(lazy_value, pre, post)
+                    values = evaluate_per_connection(lazy_value, pre, post)
                     if np.any(values != 1):
                         raise errors.InvalidParameterValueError(
                             "pyNN.tinysim: dendritic_delay_fraction must be 1 (all of the "
@@ -296,7 +296,7 @@ class Projection(common.Projection):
                     continue
                 raise errors.NonExistentParameterError(
                     name, self.synapse_type, self.synapse_type.get_parameter_names())
-            updates[name] = _evaluate_per_connection(lazy_value, pre, post)
+            updates[name] = evaluate_per_connection(lazy_value, pre, post)
             if name in dynamics:
                 check_synapse_values(self.synapse_type, name, updates[name])
         if "weight" in updates:
@@ -362,16 +362,3 @@ def _indices_of(ids, all_ids):
         return ids - all_ids[0]
     order = np.argsort(all_ids, kind="stable")
     return order[np.searchsorted(all_ids, ids, sorter=order)]
-
-
-def _evaluate_per_connection(lazy_value, pre, post):
-    """The value of a (pre x post) LazyArray at each connection, in connection order."""
-    if lazy_value.is_homogeneous:
-        return np.asarray(lazy_value.evaluate(simplify=True), dtype=float)
-    base = lazy_value.base_value
-    if isinstance(base, RandomDistribution) and not lazy_value.operations:
-        return np.asarray(base.next(pre.size), dtype=float)
-    full = lazy_value.evaluate(simplify=False)
-    # a function of distance may return a scalar (e.g. ``lambda d: 1``): broadcast it
-    full = np.broadcast_to(np.asarray(full, dtype=float), lazy_value.shape)
-    return full[pre, post]

@@ -29,10 +29,10 @@ round(tau_refrac / dt) following steps (NEST's gif_cond_exp does exactly this).
 import numpy as np
 
 from .conductances import ExpConductances, rk4
-from .lif import _LIFBase
+from .lif import LIFBase
 
 
-class LIFCondExpSfaRr(ExpConductances, _LIFBase):
+class LIFCondExpSfaRr(ExpConductances, LIFBase):
     """IF_cond_exp_gsfa_grr: spike-frequency adaptation and relative refractoriness."""
 
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
@@ -84,7 +84,7 @@ class LIFCondExpSfaRr(ExpConductances, _LIFBase):
         return spiked
 
 
-class GIFCondExp(ExpConductances, _LIFBase):
+class GIFCondExp(ExpConductances, LIFBase):
     """GIF_cond_exp: escape-noise spiking, spike-triggered current and moving threshold."""
 
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",

@@ -34,10 +34,10 @@ NEST's after a few dozen spikes under strong drive.
 import numpy as np
 
 from .conductances import AlphaConductances, ExpConductances, rk4
-from .lif import _LIFBase
+from .lif import LIFBase
 
 
-class _AdExBase(_LIFBase):
+class AdExBase(LIFBase):
     parameter_names = ("cm", "tau_refrac", "v_spike", "v_reset", "v_rest", "tau_m",
                        "i_offset", "a", "b", "delta_T", "tau_w", "v_thresh",
                        "e_rev_E", "tau_syn_E", "e_rev_I", "tau_syn_I")
@@ -213,13 +213,13 @@ class _AdExBase(_LIFBase):
         v1[i], w1[i] = v, w
         return i[done]
 
-class AdExCondExp(ExpConductances, _AdExBase):
+class AdExCondExp(ExpConductances, AdExBase):
     """EIF_cond_exp_isfa_ista: exponentially decaying conductances (NEST aeif_cond_exp)."""
 
     state_names = ("v", "w", "gsyn_exc", "gsyn_inh")
 
 
-class AdExCondAlpha(AlphaConductances, _AdExBase):
+class AdExCondAlpha(AlphaConductances, AdExBase):
     """EIF_cond_alpha_isfa_ista: alpha-shaped conductances (NEST aeif_cond_alpha)."""
 
     state_names = ("v", "w", "gsyn_exc", "gsyn_inh", "dgsyn_exc", "dgsyn_inh")

@@ -23,7 +23,7 @@ from . import propagators as prop
 _E = np.e
 
 
-class _LIFBase(NeuronGroup):
+class LIFBase(NeuronGroup):
     """Threshold, reset and refractory bookkeeping common to every LIF family."""
 
     def _grow_internal_state(self, n):
@@ -55,7 +55,7 @@ class _LIFBase(NeuronGroup):
         return spiked
 
 
-class LIFCurrExp(_LIFBase):
+class LIFCurrExp(LIFBase):
     """IF_curr_exp: exponentially decaying synaptic currents (NEST iaf_psc_exp)."""
 
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
@@ -92,7 +92,7 @@ class LIFCurrExp(_LIFBase):
         return self._spike_and_reset(k, v)
 
 
-class LIFCurrAlpha(_LIFBase):
+class LIFCurrAlpha(LIFBase):
     """IF_curr_alpha: alpha-shaped synaptic currents, peak = weight (NEST iaf_psc_alpha).
 
     Each current is the state pair (I, dI) with I(t) = (I0 + dI0 t) exp(-t/tau_syn);
@@ -139,7 +139,7 @@ class LIFCurrAlpha(_LIFBase):
         return self._spike_and_reset(k, v)
 
 
-class LIFCurrDelta(_LIFBase):
+class LIFCurrDelta(LIFBase):
     """IF_curr_delta: each input makes v jump by its weight in mV (NEST iaf_psc_delta).
 
     Input arriving while the neuron is refractory is discarded, as in NEST.
@@ -169,7 +169,7 @@ class LIFCurrDelta(_LIFBase):
         return self._spike_and_reset(k, v)
 
 
-class _LIFCondBase(_LIFBase):
+class _LIFCondBase(LIFBase):
     """Conductance-based LIF: v integrated by classical RK4, conductances exactly.
 
     dv/dt = (g_L (v_rest - v) + g_e (e_rev_E - v) + g_i (e_rev_I - v) + i_offset) / cm

@@ -37,9 +37,9 @@ import functools
 import numpy as np
 
 from . import propagators as prop
-from .adex import _AdExBase
+from .adex import AdExBase
 from .conductances import rk4
-from .lif import _LIFBase
+from .lif import LIFBase
 
 _E = np.e
 
@@ -114,7 +114,7 @@ class _MultiConductances(_Receptors):
                 self._s(name, "gsyn")[:] += inputs[r]
 
 
-class _LIFCurrMulti(_Receptors, _LIFBase):
+class _LIFCurrMulti(_Receptors, LIFBase):
     """LIF with exponential current receptors, integrated exactly (iaf_psc_exp_multisynapse)."""
 
     def _compute_propagators(self, dt):
@@ -143,7 +143,7 @@ class _LIFCurrMulti(_Receptors, _LIFBase):
         return self._spike_and_reset(k, v)
 
 
-class _LIFCondMulti(_MultiConductances, _LIFBase):
+class _LIFCondMulti(_MultiConductances, LIFBase):
     """LIF with conductance receptors: RK4 for v, conductances exact (as _LIFCondBase)."""
 
     def _compute_propagators(self, dt):
@@ -173,7 +173,7 @@ class _LIFCondMulti(_MultiConductances, _LIFBase):
         return self._spike_and_reset(k, v)
 
 
-class _AdExpCondMulti(_MultiConductances, _AdExBase):
+class _AdExpCondMulti(_MultiConductances, AdExBase):
     """AdExp with conductance receptors (NEST aeif_cond_alpha_multisynapse for alpha ones)."""
 
     recordable = ()   # set per class

@@ -31,12 +31,12 @@ import math
 
 import numpy as np
 
-from .sources import _WindowedSource
+from .sources import WindowedSource
 
 _BATCH = 16   # renewal intervals drawn per cell at a time
 
 
-class _RenewalSource(_WindowedSource):
+class _RenewalSource(WindowedSource):
     """Window-by-window generation of independent renewal processes, one per cell."""
 
     def __init__(self, network):
@@ -149,7 +149,7 @@ class PoissonRefractorySource(_RenewalSource):
         return np.where(in_dead, u * mean, d + e * free)
 
 
-class InhGammaSource(_WindowedSource):
+class InhGammaSource(WindowedSource):
     """SpikeSourceInhGamma: inhomogeneous gamma process by thinning (see the module doc)."""
 
     parameter_names = ("start", "duration")

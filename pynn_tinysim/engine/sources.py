@@ -42,7 +42,7 @@ class _EventSource(NeuronGroup):
         steps = self._event_steps
         lo = self._cursor
         if lo >= steps.size or steps[lo] != k:
-            return _NO_SPIKES
+            return NO_SPIKES
         hi = int(np.searchsorted(steps, k, side="right"))
         self._cursor = hi
         if self._event_times is not None:
@@ -50,7 +50,9 @@ class _EventSource(NeuronGroup):
         return self._event_neurons[lo:hi]
 
 
-_NO_SPIKES = np.zeros(0, np.int64)
+#: the empty event list (steps or neurons) a source returns when nothing fires; shared
+#: by every event source, never written to
+NO_SPIKES = np.zeros(0, np.int64)
 
 
 class SpikeArraySource(_EventSource):
@@ -75,7 +77,7 @@ class SpikeArraySource(_EventSource):
     def start_run(self, first_step, n_steps, dt):
         counts = np.fromiter((t.size for t in self.spike_times), np.int64, self.size)
         if counts.sum() == 0:
-            self._set_events(_NO_SPIKES, _NO_SPIKES, first_step)
+            self._set_events(NO_SPIKES, NO_SPIKES, first_step)
             return
         times = np.concatenate(self.spike_times)
         neurons = np.repeat(np.arange(self.size), counts)
@@ -84,7 +86,7 @@ class SpikeArraySource(_EventSource):
         self._set_events(stamps - 1, neurons, first_step, exact)
 
 
-class _WindowedSource(_EventSource):
+class WindowedSource(_EventSource):
     """A random source whose events are drawn window by window (``WINDOW_STEPS`` steps).
 
     Each window's generator is seeded by (network seed, reset count, stream, window,
@@ -133,10 +135,10 @@ class _WindowedSource(_EventSource):
         raise NotImplementedError
 
 
-class PoissonSource(_WindowedSource):
+class PoissonSource(WindowedSource):
     """SpikeSourcePoisson: independent Poisson processes, active on (start, start + duration].
 
-    Spike times are drawn in continuous time, window by window (see _WindowedSource).
+    Spike times are drawn in continuous time, window by window (see WindowedSource).
     """
 
     parameter_names = ("rate", "start", "duration")

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import fixed_point as fx
 from .groups import NeuronGroup
-from .sources import SpikeArraySource, _WindowedSource, _NO_SPIKES
+from .sources import SpikeArraySource, WindowedSource, NO_SPIKES
 
 #: sPyNNaker's Izhikevich constants (neuron_model_izh_impl.h)
 IZK_V_THRESH = 30.0
@@ -428,7 +428,7 @@ class SpiNNakerSpikeArray(SpikeArraySource):
     def start_run(self, first_step, n_steps, dt):
         counts = np.fromiter((t.size for t in self.spike_times), np.int64, self.size)
         if counts.sum() == 0:
-            self._set_events(_NO_SPIKES, _NO_SPIKES, first_step)
+            self._set_events(NO_SPIKES, NO_SPIKES, first_step)
             return
         ticks = spike_array_ticks(np.concatenate(self.spike_times), dt)
         neurons = np.repeat(np.arange(self.size), counts)
@@ -443,7 +443,7 @@ FASTER_RATE_PER_TICK_CUTOFF = 10.0
 ISI_SCALE_FACTOR = 1000
 
 
-class SpiNNakerPoissonSource(_WindowedSource):
+class SpiNNakerPoissonSource(WindowedSource):
     """SpikeSourcePoisson as spike_source_poisson.c generates it, tick by tick.
 
     Each source is a list of segments (rate, first tick, end tick); a
@@ -504,7 +504,7 @@ class SpiNNakerPoissonSource(_WindowedSource):
         if steps:
             steps, neurons = np.concatenate(steps), np.concatenate(neurons)
         else:
-            steps, neurons = _NO_SPIKES, _NO_SPIKES
+            steps, neurons = NO_SPIKES, NO_SPIKES
         self._set_events(steps, neurons, from_step)
         self._window = (w * W, hi)
 

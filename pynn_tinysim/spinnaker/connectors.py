@@ -25,7 +25,7 @@ import numpy as np
 from pyNN import errors
 from pyNN.connectors import Connector
 
-from ..connectors import _connect_pairs
+from ..connectors import connect_pairs
 
 
 def _group_size(connector_name, n_neurons_per_group, projection):
@@ -101,7 +101,7 @@ class AllButMeConnector(Connector):
             self._check_weights(_group_size("AllButMeConnector", self.n_neurons_per_group,
                                             projection))
             fixed = {"weight": self.weights[weight_index]}
-        _connect_pairs(self, projection, pre, post, fixed_values=fixed)
+        connect_pairs(self, projection, pre, post, fixed_values=fixed)
 
 
 class OneToOneOffsetConnector(Connector):
@@ -142,4 +142,4 @@ class OneToOneOffsetConnector(Connector):
 
     def connect(self, projection):
         pre, post = self.pairs(projection)
-        _connect_pairs(self, projection, pre, post)
+        connect_pairs(self, projection, pre, post)

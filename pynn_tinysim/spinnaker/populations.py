@@ -22,7 +22,7 @@ from pyNN import errors
 from pyNN.parameters import Sequence, simplify
 
 from .. import simulator as core_simulator
-from ..populations import Population as CorePopulation, _sequence_values
+from ..populations import Population as CorePopulation, sequence_values
 from ..standardmodels.validation import check_values
 from .cells import SpiNNakerCellType
 from .recording import Recorder
@@ -94,7 +94,7 @@ class Population(CorePopulation):
         parameters = {}
         for name, value in parameter_space.items():
             if name in _SEQUENCE_PARAMETERS:
-                parameters[name] = [_checked_times(celltype, name, _sequence_values(v))
+                parameters[name] = [_checked_times(celltype, name, sequence_values(v))
                                     for v in value]
             else:
                 value = np.asarray(value, dtype=float)
@@ -132,7 +132,7 @@ class Population(CorePopulation):
         celltype = self.celltype
         positions = np.arange(self._group.size)[self._group_indices]
         group = self._group
-        checked = {name: [_checked_times(celltype, name, _sequence_values(v)) for v in values]
+        checked = {name: [_checked_times(celltype, name, sequence_values(v)) for v in values]
                    for name, values in parameter_space.items() if name in _SEQUENCE_PARAMETERS}
         if "spike_times" in checked:
             group.set_spike_times(positions, checked.pop("spike_times"))

@@ -31,7 +31,8 @@ from pyNN.parameters import ParameterSpace
 from pyNN.space import Space
 
 from .. import simulator as core_simulator
-from ..projections import Projection as CoreProjection, _evaluate_per_connection
+from ..connectors import evaluate_per_connection
+from ..projections import Projection as CoreProjection
 from .synapses import StaticSynapse, check_synapse_type, check_not_mixed_signs
 from .simulator import settings
 
@@ -187,7 +188,7 @@ class Projection(CoreProjection):
             return super()._set_attributes(parameter_space)
         block = self._block
         block.consolidate()
-        weights = _evaluate_per_connection(parameter_space["weight"], self._pre_indices(),
+        weights = evaluate_per_connection(parameter_space["weight"], self._pre_indices(),
                                            self._post_indices())
         if not np.isfinite(weights).all():
             raise errors.ConnectionError("weight must be finite")
