@@ -5,11 +5,12 @@ or, for the common connectors, all at once (:mod:`.connectors`); either way
 they end up as parallel arrays (presynaptic id, postsynaptic id, weight,
 delay in steps), never as Python objects per connection.
 
-A StaticSynapse projection's connections live in the network's SynapseStore
-(:mod:`.engine.synapses`: 12 bytes a synapse, read and written through the
-projection's StaticSynapseBlock; the static fast path); any other synapse type's in its own engine PlasticSynapses object
-(:mod:`.engine.plasticity`), whose weight array the rule updates in place during
-a run, so get('weight') after a run reads the learned weights, and whose
+Every projection reads and writes its connections through one interface, its
+engine block (:class:`~.engine.synapses.ProjectionSynapses`), whatever the synapse
+type: a StaticSynapse projection's block is a view of the network's SynapseStore
+(:mod:`.engine.synapses`: 12 bytes a synapse, the static fast path); any other
+synapse type's is its own engine PlasticSynapses object (:mod:`.engine.plasticity`),
+whose weight array the rule updates in place during a run, so get('weight') after a run reads the learned weights, and whose
 per-connection parameters (U, tau_rec, tau_plus, ...) get() and set() read and
 write. reset() returns a plastic projection's weights to their initial values
 (those given at connection time or by the latest set()), as PyNN specifies.
@@ -25,6 +26,7 @@ from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
 from .connectors import fast_connect, evaluate_per_connection
+from .engine.synapses import WeightSideError
 from .memory import check_projection_fits
 from .standardmodels.synapses import (StaticSynapse, check_weights_with_hint,
                                       check_synapse_values)
@@ -46,33 +48,18 @@ class Connection(common.Connection):
         return int(self.projection._post_indices()[self.index])
 
     def _get_weight(self):
-        block = self.projection._block
-        if self.projection._plastic:
-            return float(block.weight[self.index])
-        return block.weight_at(self.index)
+        return self.projection._block.weight_at(self.index)
 
     def _set_weight(self, w):
-        block = self.projection._block
-        if self.projection._plastic:
-            block.weight[self.index] = w
-            block.weights_written(self.index)
-        else:
-            block.set_weight(w, self.index)
+        self.projection._block.set_weight(w, self.index)
         self.projection._changed()
 
     def _get_delay(self):
-        block = self.projection._block
-        steps = block.delay_steps[self.index] if self.projection._plastic \
-            else block.delay_steps_at(self.index)
-        return float(steps * simulator.state.dt)
+        return float(self.projection._block.delay_steps_at(self.index) * simulator.state.dt)
 
     def _set_delay(self, d):
-        block = self.projection._block
         steps = self.projection._delay_steps(d)
-        if self.projection._plastic:
-            block.delay_steps[self.index] = steps
-        else:
-            block.set_delay_steps(steps, self.index)
+        self.projection._block.set_delay_steps(steps, self.index)
         self.projection._changed()
 
     weight = property(_get_weight, _set_weight)
@@ -83,7 +70,7 @@ class Connection(common.Connection):
         if name.startswith("_") or name == "projection":
             raise AttributeError(name)
         block = self.projection._block
-        for table in (getattr(block, "params", {}), getattr(block, "state", {})):
+        for table in (block.params, block.state):
             if name in table:
                 return float(table[name][self.index])
         raise AttributeError(name)
@@ -104,19 +91,19 @@ class Projection(common.Projection):
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type,
                                    space, label)
-        engine_model = getattr(self.synapse_type, "engine_model", None)
-        self._plastic = not isinstance(self.synapse_type, StaticSynapse)
-        if self._plastic and engine_model is None:
+        # the engine class of a synapse type with dynamics; static synapses have none
+        # (they go to the network's SynapseStore), nor has a type from outside tinysim
+        engine_model = None if isinstance(self.synapse_type, StaticSynapse) \
+            else getattr(self.synapse_type, "engine_model", None)
+        self._plastic = engine_model is not None   # read by the memory estimate
+        if engine_model is None and not isinstance(self.synapse_type, StaticSynapse):
             raise errors.NoModelAvailableError(
                 f"pyNN.tinysim does not support synapse type "
                 f"{self.synapse_type.__class__.__name__}")
         self._pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)
         self._post_ids = np.asarray(self.post.all_cells, dtype=np.int64)
         check_projection_fits(connector, self)  # before anything is added to the network
-        if self._plastic:
-            self._block = network.new_plastic_synapses(engine_model, self.receptor_type)
-        else:
-            self._block = network.new_synapse_block(self.receptor_type)
+        self._block = network.new_synapse_block(self.receptor_type, engine_model)
         if not fast_connect(connector, self):
             connector.connect(self)
         self._block.consolidate()
@@ -163,21 +150,22 @@ class Projection(common.Projection):
             raise errors.ConnectionError(
                 f"weight must be finite, got {weights[~np.isfinite(weights)].flat[0]!r}")
         extra = {}
-        if self._plastic:
-            for name in self._block.parameter_names:
-                value = parameters[name] if name in parameters else self._default_of(name)
-                check_synapse_values(self.synapse_type, name, value)
-                extra[name] = value
+        for name in self._block.parameter_names:   # the rule's (none for static synapses)
+            value = parameters[name] if name in parameters else self._default_of(name)
+            check_synapse_values(self.synapse_type, name, value)
+            extra[name] = value
         self._block.add(self._pre_ids[pre_indices], self._post_ids[post_indices],
                         weights, self._delay_steps(delays), **extra)
         self._changed()
 
     def _check_weight_bounds(self):
         """STDP weights must lie on w_max's side of w_min (NEST: same sign as Wmax)."""
-        wrong = getattr(self._block, "wrong_side", lambda: None)()
+        wrong = self._block.wrong_side()
         if wrong is not None:
-            w, w_min, w_max = wrong
-            raise errors.ConnectionError(
+            raise self._weight_side_error(*wrong)
+
+    def _weight_side_error(self, w, w_min, w_max):
+        return errors.ConnectionError(
                 f"{type(self.synapse_type).__name__}: weight={w!r} lies beyond w_min={w_min!r}"
                 f" on the side away from w_max={w_max!r}, so the rule would change its sign. "
                 "For negative weights (current-based inhibitory synapses) give the weight "
@@ -241,13 +229,12 @@ class Projection(common.Projection):
             return block.weight
         if name == "delay":
             return block.delay_steps * simulator.state.dt
-        if self._plastic:
-            if name in block.params:
-                return block.params[name]
-            if name in block.state:
-                return block.state[name]
-            if name == "dendritic_delay_fraction":
-                return np.ones(block.weight.size)
+        if name in block.params:
+            return block.params[name]
+        if name in block.state:
+            return block.state[name]
+        if name in block.fixed_attributes:
+            return np.full(block.weight.size, block.fixed_attributes[name])
         raise errors.NonExistentParameterError(
             name, self.synapse_type, self.synapse_type.get_parameter_names())
 
@@ -284,14 +271,15 @@ class Projection(common.Projection):
         block.consolidate()
         pre, post = self._pre_indices(), self._post_indices()
         updates = {}
-        dynamics = block.params if self._plastic else {}
+        dynamics = block.params
         for name, lazy_value in parameter_space.items():
             if name not in ("weight", "delay") and name not in dynamics:
-                if name == "dendritic_delay_fraction" and self._plastic:
+                if name in block.fixed_attributes:
                     values = evaluate_per_connection(lazy_value, pre, post)
-                    if np.any(values != 1):
+                    fixed = block.fixed_attributes[name]
+                    if np.any(values != fixed):
                         raise errors.InvalidParameterValueError(
-                            "pyNN.tinysim: dendritic_delay_fraction must be 1 (all of the "
+                            f"pyNN.tinysim: {name} must be {fixed:g} (all of the "
                             "delay dendritic, as in pyNN.nest)")
                     continue
                 raise errors.NonExistentParameterError(
@@ -306,38 +294,26 @@ class Projection(common.Projection):
                 raise errors.ConnectionError("weight must be finite")
         if "delay" in updates:
             updates["delay"] = self._delay_steps(updates["delay"])
-        if self._plastic:
-            # the rule's arrays are updated in place; a combination that puts weights on
-            # the wrong side of w_min is refused and leaves everything as it was
-            written = [name for name in ("weight", *dynamics) if name in updates]
-            arrays = {name: block.weight if name == "weight" else dynamics[name]
-                      for name in written}
-            saved = {name: arrays[name].copy() for name in written}
-            for name in written:
-                arrays[name][:] = updates[name]
+        # weights and the rule's parameters together: a combination that puts weights
+        # on the wrong side of w_min is refused and leaves everything as it was
+        written = {name: updates[name] for name in ("weight", *dynamics) if name in updates}
+        if written:
             try:
-                self._check_weight_bounds()
-            except errors.ConnectionError:
-                for name in written:
-                    arrays[name][:] = saved[name]
-                raise
-            if "weight" in updates:
-                block.weights_written()
-        elif "weight" in updates:
-            block.weight = np.array(np.broadcast_to(updates["weight"], block.weight.shape))
+                block.write(written)
+            except WeightSideError as err:
+                raise self._weight_side_error(*err.args) from None
         if "delay" in updates:
-            block.delay_steps = np.array(np.broadcast_to(updates["delay"],
-                                                         block.delay_steps.shape))
+            block.set_delay_steps(np.array(np.broadcast_to(updates["delay"], (len(block),))))
         self._changed()
 
     def _set_initial_value_array(self, variable, initial_value):
         """Projection.initialize(): initial (and present) value of a synaptic state variable."""
         block = self._block
         block.consolidate()
-        if not self._plastic or variable not in block.state:
+        if variable not in block.state:
             raise errors.NonExistentParameterError(
                 variable, self.synapse_type,
-                sorted(getattr(block, "state", {})) or ["(none: no state variables)"])
+                sorted(block.state) or ["(none: no state variables)"])
         base = initial_value.base_value
         n = block.weight.size
         if isinstance(base, RandomDistribution):

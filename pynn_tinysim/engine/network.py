@@ -10,13 +10,14 @@ One step, from t = k dt to t + dt (NEST's order):
    synaptic state, then threshold, reset and refractoriness; spikes are stamped
    t + dt (grid-based spike times);
 2. the ring-buffer slot just read is cleared for reuse;
-3. the spikes are delivered: each synapse's weight goes into the ring-buffer
-   slot ``delay`` steps ahead of the spike stamp;
-4. plasticity: each plastic projection (:mod:`.plasticity`) gets the ids that
-   spiked, applies its rule (post events that have reached its synapses first,
-   then the presynaptic spikes) and delivers what those spikes transmit into the
-   ring buffer like step 3 (static projections never see this step);
-5. recorders sample the state at t + dt and keep the spikes (stamped t + dt; a
+3. the spikes are delivered through one list of synapse deliveries
+   (:class:`~.synapses.Delivery`), in order: first the network's
+   :class:`~.synapses.SynapseStore` (every static synapse: each weight goes into the
+   ring-buffer slot ``delay`` steps ahead of the spike stamp), then each plastic
+   projection (:mod:`.plasticity`), which applies its rule (post events that have
+   reached its synapses first, then the presynaptic spikes) and delivers what those
+   spikes transmit the same way;
+4. recorders sample the state at t + dt and keep the spikes (stamped t + dt; a
    SpikeArraySource's at their exact requested times when ``exact_source_times``
    is set, see :mod:`.sources`).
 
@@ -42,12 +43,13 @@ class Network:
         self.step_count = 0             # steps done since the last reset
         self.groups = {}                # model class -> group
         self.static = SynapseStore(self.layout)  # every static synapse
-        self.plastic = []               # PlasticSynapses of every plastic projection
+        # what the step loop delivers through: the store, then each plastic projection
+        self.deliveries = [self.static]
         self.next_id = self.FIRST_ID
         self.seed = int(np.random.SeedSequence(seed).entropy) if seed is None else int(seed)
         self._n_streams = 0
         self._reset_count = 0
-        self._compiled = None
+        self._compiled = False          # deliveries merged and bound to the present ring
         self._ring = None
         self._layout = None             # (offsets, sizes, n_slots) of the present ring buffer
         self._current_layout = None     # cache of layout()
@@ -66,7 +68,7 @@ class Network:
         ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
         index = group.add_neurons(ids, parameters, initial_values)
-        self._compiled = None
+        self._compiled = False
         self._current_layout = None
         return group, index, ids
 
@@ -81,21 +83,29 @@ class Network:
         """The StaticSynapseBlock of every static projection."""
         return self.static.blocks
 
-    def new_synapse_block(self, receptor):
-        block = self.static.new_block(receptor)
-        self._compiled = None
-        return block
+    @property
+    def plastic(self):
+        """The PlasticSynapses of every plastic projection, in creation order."""
+        return self.deliveries[1:]
 
-    def new_plastic_synapses(self, model_class, receptor):
-        """A :class:`~.plasticity.PlasticSynapses` of ``model_class`` for one projection."""
-        block = model_class(receptor, self)
-        self.plastic.append(block)
-        self._compiled = None
+    def new_synapse_block(self, receptor, model_class=None):
+        """The synapses of one projection (:class:`~.synapses.ProjectionSynapses`).
+
+        ``model_class``: None for static synapses (a block of the network's
+        SynapseStore), else a :class:`~.plasticity.PlasticSynapses` subclass, whose
+        object is the block and joins the delivery list itself.
+        """
+        if model_class is None:
+            block = self.static.new_block(receptor)
+        else:
+            block = model_class(receptor, self)
+            self.deliveries.append(block)
+        self._compiled = False
         return block
 
     def synapses_changed(self):
         """Tell the network that weights, delays or connections changed."""
-        self._compiled = None
+        self._compiled = False
 
     def new_stream_id(self):
         """A serial number for one independent random stream (e.g. one source group)."""
@@ -134,21 +144,14 @@ class Network:
         """Lay out the ring buffer and put synapses into delivery order."""
         groups = list(self.groups.values())
         layout = self.layout()
-        self.static.compile(layout)
-        for block in self.plastic:
-            block.consolidate()
-        max_delay = max([self.static.max_delay_steps]
-                        + [int(b.delay_steps.max()) for b in self.plastic if b.delay_steps.size])
+        for delivery in self.deliveries:
+            delivery.merge(layout)
+        max_delay = max(delivery.max_delay_steps for delivery in self.deliveries)
         n_slots = max(max_delay + 1, n_slots_needed, 2)
         self._rebuild_ring(groups, layout, n_slots)
-        self.static.bind_ring(n_slots, layout.row_size)
-
-        def input_position(block):
-            return layout.positions(block.post, block.receptor)
-
-        for block in self.plastic:
-            block.compile(self.next_id, input_position, layout.row_size, n_slots)
-        self._compiled = self.static
+        for delivery in self.deliveries:
+            delivery.bind(layout, n_slots)
+        self._compiled = True
 
     def _rebuild_ring(self, groups, layout, n_slots):
         """New ring buffer for a new layout, keeping input already in flight."""
@@ -182,7 +185,7 @@ class Network:
         """Advance the simulation by ``n_steps`` time steps."""
         if n_steps <= 0:
             return
-        if self._compiled is None:
+        if not self._compiled:
             self._compile(max_delay_steps + 1)
         dt = self.dt
         k0 = self.step_count
@@ -196,14 +199,14 @@ class Network:
                 rec.start_run(k0, n_steps)
         signal_recorders = [rec for g in groups for rec in g.recorders.values()]
         spiking = [(g, g.ids, g.spike_recorder, self._input_views[g]) for g in groups]
-        synapses = self._compiled
         ring = self._ring
         ring_flat = ring.reshape(-1)
         n_slots = ring.shape[0]
-        plastic = self.plastic
-        for block in plastic:
-            block.start_run(dt)
-        has_synapses = synapses.size > 0 or bool(plastic)
+        for delivery in self.deliveries:
+            delivery.start_run(dt)
+        # an empty delivery has nothing to do (the store before any static projection)
+        deliveries = [d for d in self.deliveries if d.size]
+        has_synapses = bool(deliveries)
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
 
@@ -222,14 +225,13 @@ class Network:
             ring[slot] = 0.0
             if fired:
                 fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
-                synapses.deliver(fired_ids, k, ring_flat)
-                for block in plastic:
-                    block.deliver(fired_ids, k, ring_flat)
+                for delivery in deliveries:
+                    delivery.deliver(fired_ids, k, ring_flat)
             for rec in signal_recorders:
                 rec.sample(k + 1)
         self.step_count = k0 + n_steps
-        for block in plastic:
-            block.end_run(self.step_count)
+        for delivery in self.deliveries:
+            delivery.end_run(self.step_count)
 
     @property
     def t(self):
@@ -242,8 +244,8 @@ class Network:
         self.currents.reset()
         if self._ring is not None:
             self._ring[:] = 0.0
-        for block in self.plastic:
-            block.reset()
+        for delivery in self.deliveries:
+            delivery.reset()
         for g in self.groups.values():
             g.reset()
             for rec in g.recorders.values():

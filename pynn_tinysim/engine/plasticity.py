@@ -1,7 +1,7 @@
 """Synapses whose weight or transmission changes during a run (one object per projection).
 
-Static projections stay on the fast path of :mod:`.synapses`: one
-:class:`~.synapses.CompiledSynapses` whose weights are fixed at compile time.
+Static projections stay on the fast path of :mod:`.synapses`: the network's one
+:class:`~.synapses.SynapseStore`, whose weights do not change during a run.
 A projection with synaptic dynamics (STDP, short-term plasticity, stochastic
 release) gets a :class:`PlasticSynapses` object of its own instead:
 
@@ -104,7 +104,7 @@ import heapq
 
 import numpy as np
 
-from .synapses import SynapseBlock
+from .synapses import Delivery, SynapseBlock, WeightSideError
 
 
 def _gather_rows(indptr, rows):
@@ -135,7 +135,7 @@ def neuron_parameter(network, ids, name, default):
     return out
 
 
-class PlasticSynapses(SynapseBlock):
+class PlasticSynapses(SynapseBlock, Delivery):
     """The synapses of one projection with synaptic dynamics (base class).
 
     Subclasses declare ``parameter_names`` (per-synapse float parameters, PyNN
@@ -143,13 +143,18 @@ class PlasticSynapses(SynapseBlock):
     restores to ``initial``), and implement :meth:`_on_pre`; rules that need
     postsynaptic spikes derive from :class:`_PairTraceRule`.
 
-    The network calls :meth:`compile` when connectivity changed, then per run
-    :meth:`start_run`, :meth:`deliver` at every step with spikes, :meth:`end_run`;
-    and :meth:`reset`.
+    It is both the projection's block (:class:`~.synapses.ProjectionSynapses`) and
+    one entry of the network's delivery list (:class:`~.synapses.Delivery`): the
+    network calls :meth:`merge` and :meth:`bind` (which builds the delivery index,
+    :meth:`compile`) when connectivity changed, then per run :meth:`start_run`,
+    :meth:`deliver` at every step with spikes, :meth:`end_run`; and :meth:`reset`.
     """
 
     parameter_names = ()
     state_names = ()
+    plastic = True
+    #: all of the delay is dendritic, as in pyNN.nest
+    fixed_attributes = {"dendritic_delay_fraction": 1.0}
 
     def __init__(self, receptor, network):
         super().__init__(receptor)
@@ -217,6 +222,63 @@ class PlasticSynapses(SynapseBlock):
         """The user set weights ``index``: the new initial weights (what reset() restores)."""
         self.consolidate()
         self.initial_weight[index] = self.weight[index]
+
+    # --- the projection's interface (ProjectionSynapses) ----------------------------
+
+    def weight_at(self, index):
+        return float(self.weight[index])
+
+    def delay_steps_at(self, index):
+        return int(self.delay_steps[index])
+
+    def set_weight(self, values, index=None):
+        """Write weights (all, or ``index``); they are also what reset() restores."""
+        index = slice(None) if index is None else index
+        self.consolidate()
+        self.weight[index] = values
+        self.weights_written(index)
+
+    def set_delay_steps(self, values, index=None):
+        self.consolidate()
+        self.delay_steps[slice(None) if index is None else index] = values
+
+    def write(self, values):
+        """Weights and rule parameters together; nothing changes if a weight ends up on
+        the wrong side of w_min (:class:`~.synapses.WeightSideError`)."""
+        self.consolidate()
+        for name in values:
+            if name != "weight" and name not in self.params:
+                raise KeyError(name)
+        arrays = {name: self.weight if name == "weight" else self.params[name]
+                  for name in values}
+        saved = {name: array.copy() for name, array in arrays.items()}
+        for name, array in arrays.items():
+            array[:] = values[name]
+        wrong = self.wrong_side()
+        if wrong is not None:
+            for name, array in arrays.items():
+                array[:] = saved[name]
+            raise WeightSideError(*wrong)
+        if "weight" in values:
+            self.weights_written()
+
+    # --- the network's interface (Delivery) -------------------------------------------
+
+    @property
+    def size(self):
+        return self.pre.size
+
+    @property
+    def max_delay_steps(self):
+        return int(self.delay_steps.max()) if self.delay_steps.size else 0
+
+    def merge(self, layout):
+        self.consolidate()
+
+    def bind(self, layout, n_slots):
+        self.compile(self.network.next_id,
+                     lambda block: layout.positions(block.post, block.receptor),
+                     layout.row_size, n_slots)
 
     # --- compiling and running -----------------------------------------------
 

@@ -33,6 +33,7 @@ turn keys into flat ring positions, and accumulate with ``np.add.at``
 
 import ctypes
 import ctypes.util
+from types import MappingProxyType
 
 import numpy as np
 
@@ -82,7 +83,102 @@ def _ranges(starts, counts):
     return idx
 
 
-class SynapseBlock:
+class WeightSideError(ValueError):
+    """A write would put a weight on the far side of w_min from w_max (see ``wrong_side``).
+
+    ``args``: (weight, w_min, w_max) of the first such synapse. The front turns it
+    into PyNN's ConnectionError.
+    """
+
+
+class ProjectionSynapses:
+    """The one interface a Projection has to its synapses, static or plastic.
+
+    Connect: :meth:`add` queues connections, :meth:`consolidate` makes them readable.
+    Read: ``pre``, ``post``, ``weight``, ``delay_steps`` (arrays in connection order),
+    :meth:`weight_at` / :meth:`delay_steps_at` (one connection), ``params`` and
+    ``state`` (per-synapse arrays of the rule's parameters and state variables,
+    empty for static synapses). Write: :meth:`set_weight`, :meth:`set_delay_steps`,
+    :meth:`write` (weights and rule parameters together, all or nothing),
+    :meth:`set_initial_value` (a rule's state variable).
+
+    The network's side (compile, deliver, reset) is :class:`Delivery`.
+    """
+
+    #: per-synapse float parameters of the rule (PyNN names and units)
+    parameter_names = ()
+    #: per-synapse state variables of the rule
+    state_names = ()
+    #: attributes the engine implements at one value only: name -> that value
+    #: (Projection.get reads it for every connection; set accepts only it)
+    fixed_attributes = {}
+    #: True when a run changes the weights (the spinnaker flavour quantizes only
+    #: static weights before a run)
+    plastic = False
+    #: per-synapse arrays of the rule's parameters and state variables (name -> array);
+    #: read-only and empty here, a plastic block has its own
+    params = MappingProxyType({})
+    state = MappingProxyType({})
+
+    def consolidate(self):
+        """Make queued connections readable (cheap when nothing is queued)."""
+
+    def write(self, values):
+        """Write ``values`` (name -> array over all connections: 'weight' and rule
+        parameters) together; raise :class:`WeightSideError` and change nothing if the
+        result puts a weight on the wrong side of w_min."""
+        unknown = set(values) - {"weight"}
+        if unknown:
+            raise KeyError(sorted(unknown)[0])
+        if "weight" in values:
+            self.set_weight(np.array(np.broadcast_to(values["weight"], (len(self),))))
+
+    def set_initial_value(self, index, name, values):
+        """Initial (and present) value of state variable ``name`` of synapses ``index``."""
+        raise KeyError(name)
+
+    def wrong_side(self):
+        """(weight, w_min, w_max) of a weight the rule would push across w_min, or None."""
+        return None
+
+
+class Delivery:
+    """What the network's step loop sees of synapses: one list of these (Nengo's operators).
+
+    The static synapses of every projection are one Delivery (the network's
+    :class:`SynapseStore`); each plastic projection's synapses are one more
+    (:class:`~.plasticity.PlasticSynapses`). Before a run the network calls
+    :meth:`merge` on every one, reads ``max_delay_steps`` to size the ring buffer,
+    calls :meth:`bind` with the ring's layout; then per run :meth:`start_run`,
+    :meth:`deliver` each step with spikes (in list order), :meth:`end_run`; and
+    :meth:`reset` at a PyNN reset().
+    """
+
+    #: number of synapses merged (0: nothing to deliver)
+    size = 0
+    max_delay_steps = 0
+
+    def merge(self, layout):
+        """Make every queued connection part of the delivery structures."""
+
+    def bind(self, layout, n_slots):
+        """Deliver into a ring buffer of ``n_slots`` rows laid out as ``layout``."""
+
+    def start_run(self, dt):
+        """Called before each run."""
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        """Put what the spikes of ``spiking_ids`` (stamped k+1) transmit into the ring."""
+        raise NotImplementedError
+
+    def end_run(self, last_stamp):
+        """Called after each run; ``last_stamp`` is the step count at the end."""
+
+    def reset(self):
+        """Back to t = 0."""
+
+
+class SynapseBlock(ProjectionSynapses):
     """Connections as parallel arrays (pre id, post id, weight, delay in steps).
 
     The base of the plastic projections' storage (:mod:`.plasticity`), whose rules
@@ -119,7 +215,7 @@ class SynapseBlock:
         return self.pre.size + sum(p[0].size for p in self._pending)
 
 
-class StaticSynapseBlock:
+class StaticSynapseBlock(ProjectionSynapses):
     """The static synapses of one projection (one receptor type), kept in the store.
 
     ``pre``, ``post``, ``weight`` and ``delay_steps`` read the block's synapses
@@ -143,8 +239,10 @@ class StaticSynapseBlock:
 
     # --- building -------------------------------------------------------------
 
-    def add(self, pre_ids, post_ids, weights, delay_steps):
+    def add(self, pre_ids, post_ids, weights, delay_steps, **params):
         """Queue connections (arrays, or scalars broadcast to the connection count)."""
+        if params:
+            raise ValueError(f"static synapses have no parameter {sorted(params)[0]!r}")
         pre = np.asarray(pre_ids, np.int64)
         n = pre.size
         if n == 0:
@@ -180,8 +278,7 @@ class StaticSynapseBlock:
                                   np.concatenate(parts[2]), parts[3][0]))
             self._small, self._n_small = [], 0
 
-    def consolidate(self):
-        """Nothing to do (queued connections are merged by the store, when needed)."""
+    # (consolidate: nothing to do, queued connections are merged by the store when read)
 
     def __len__(self):
         return self.n_stored + self._n_pending
@@ -253,7 +350,7 @@ class StaticSynapseBlock:
         self.store.set_delay_steps(position, values)
 
 
-class SynapseStore:
+class SynapseStore(Delivery):
     """Every static synapse of the network, in delivery order (see the module docstring)."""
 
     # above this many synaptic events per step, a dense bincount beats np.add.at
@@ -268,7 +365,6 @@ class SynapseStore:
         self.keys = np.zeros(0, np.int32)
         self.weights = np.zeros(0)
         self.max_delay_steps = 0            # bounds the ring buffer (never decreases)
-        self._min_queued_delay = None
         self._pending = False
         self.n_slots = self.row_size = self.ring_size = 0
         self._widen = False
@@ -387,6 +483,12 @@ class SynapseStore:
         self.layout = layout
 
     # --- running ----------------------------------------------------------------
+
+    def merge(self, layout):
+        self.compile(layout)
+
+    def bind(self, layout, n_slots):
+        self.bind_ring(n_slots, layout.row_size)
 
     def bind_ring(self, n_slots, row_size):
         """Deliver into a ring buffer of ``n_slots`` rows of ``row_size`` columns."""

@@ -197,12 +197,7 @@ class Projection(CoreProjection):
         rest = {name: value for name, value in parameter_space.items() if name != "weight"}
         if rest:
             super()._set_attributes(ParameterSpace(rest, shape=parameter_space.shape))
-        magnitudes = np.abs(np.broadcast_to(weights, block.weight.shape))
-        if self._plastic:
-            block.weight[:] = magnitudes
-            block.weights_written()
-        else:
-            block.weight = np.array(magnitudes)
+        block.set_weight(np.abs(np.broadcast_to(weights, block.weight.shape)))
         self._spinnaker_float_weights = None
         self._changed()
 
