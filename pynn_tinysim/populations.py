@@ -44,10 +44,7 @@ class _EngineCellsMixin:
         group, index = self._group, self._group_indices
         parameter_dict = {}
         for name in names:
-            if name == "spike_times":
-                positions = np.arange(group.size)[index]
-                parameter_dict[name] = [Sequence(group.spike_times[i]) for i in positions]
-            elif name in getattr(group, "array_parameter_names", ()):
+            if name in group.array_parameter_names:
                 # one array per cell (ArrayParameter / Sequence in PyNN)
                 kind = type(self.celltype.default_parameters[name])
                 positions = np.arange(group.size)[index]
@@ -69,9 +66,7 @@ class _EngineCellsMixin:
         celltype_name = self.celltype.__class__.__name__
         updates = {}
         for name, value in parameter_space.items():
-            if name == "spike_times":
-                updates[name] = _spike_time_arrays(value)
-            elif name in getattr(group, "array_parameter_names", ()):
+            if name in group.array_parameter_names:
                 updates[name] = _array_values(celltype_name, name, value)
             else:
                 try:
@@ -84,9 +79,7 @@ class _EngineCellsMixin:
         _check_combination(self.celltype, group, index, updates)
         # all values checked before any is written: a bad one leaves the network as it was
         for name, value in updates.items():
-            if name == "spike_times":
-                group.set_spike_times(np.arange(group.size)[index], value)
-            elif name in getattr(group, "array_parameter_names", ()):
+            if name in group.array_parameter_names:
                 group.set_array_parameter(np.arange(group.size)[index], name, value)
             else:
                 group.set_parameter(index, name, value)
@@ -108,15 +101,15 @@ class _EngineCellsMixin:
 
 def _check_combination(celltype, group, index, updates):
     """The engine model's checks across parameters (e.g. AdEx: v_spike >= v_thresh)."""
-    arrays = [n for n in getattr(group, "array_parameter_names", ()) if n in updates]
-    if arrays and hasattr(group, "check_arrays"):
+    arrays = [n for n in group.array_parameter_names if n in updates]
+    if arrays and group.check_arrays is not None:
         positions = np.arange(group.size)[index]
         for j, i in enumerate(positions):
             rows = {n: group.get_array_parameter(n, [i])[0]
                     for n in group.array_parameter_names}
             rows.update({n: updates[n][j] for n in arrays})
             _run_check(celltype, lambda r: group.check_arrays(**r), rows)
-    check = getattr(group, "check_parameters", None)
+    check = group.check_parameters
     if check is None:
         return
     params = {name: values[index].copy() for name, values in group.params.items()}
@@ -134,7 +127,11 @@ def _run_check(celltype, check, params):
 
 
 def _array_values(celltype_name, name, value):
-    """Per-cell float arrays from a per-cell array of ArrayParameter / Sequence values."""
+    """Per-cell float arrays from a per-cell array of ArrayParameter / Sequence values.
+
+    (PyNN hands over one value per cell, except for a one-cell Population, where it
+    may hand over the bare value: a 0-d object array here, made one row.)
+    """
     rows = []
     for v in np.atleast_1d(np.asarray(value, dtype=object)) if not isinstance(
             value, (list, tuple)) else value:
@@ -143,20 +140,16 @@ def _array_values(celltype_name, name, value):
         except (TypeError, ValueError):
             raise errors.InvalidParameterValueError(
                 f"{celltype_name}: {name} must be a sequence of numbers, not {v!r}") from None
-        check_values(celltype_name, name, row)
-        rows.append(row)
+        rows.append(_checked_row(celltype_name, name, row))
     return rows
 
 
-def _spike_time_arrays(value):
-    """Per-cell spike-time arrays from an evaluated spike_times parameter.
-
-    PyNN hands over one Sequence per cell, except for a one-cell Population,
-    where it may hand over the bare Sequence.
-    """
-    if isinstance(value, Sequence):
-        value = [value]
-    return [check_spike_times(sequence_values(v)) for v in value]
+def _checked_row(celltype_name, name, row):
+    """One cell's array parameter, checked (spike times: PyNN's own rule for them)."""
+    if name == "spike_times":
+        return check_spike_times(row)
+    check_values(celltype_name, name, row)
+    return row
 
 
 def sequence_values(value):
@@ -211,6 +204,7 @@ class Population(_EngineCellsMixin, common.Population):
     def _create_cells(self):
         network = simulator.state.require_setup()
         celltype = self.celltype
+        # every tinysim cell type declares its engine model; one from another backend has none
         engine_model = getattr(celltype, "engine_model", None)
         if not isinstance(celltype, StandardCellType) or engine_model is None:
             raise errors.NoModelAvailableError(
@@ -221,19 +215,17 @@ class Population(_EngineCellsMixin, common.Population):
         parameter_space.evaluate(simplify=False)
         parameters = {}
         for name, value in parameter_space.items():
-            if name == "spike_times":
-                parameters[name] = _spike_time_arrays(value)
-            elif name in getattr(engine_model, "array_parameter_names", ()):
+            if name in engine_model.array_parameter_names:
                 parameters[name] = _array_values(celltype.__class__.__name__, name, value)
             else:
                 value = np.asarray(value, dtype=float)
                 check_values(celltype.__class__.__name__, name, value)
                 parameters[name] = value
-        if hasattr(engine_model, "check_parameters"):
+        if engine_model.check_parameters is not None:
             _run_check(celltype, engine_model.check_parameters,
                        {name: np.broadcast_to(parameters[name], (self.size,))
                         for name in engine_model.parameter_names})
-        if hasattr(engine_model, "check_arrays"):
+        if engine_model.check_arrays is not None:
             names = engine_model.array_parameter_names
             for rows in zip(*(parameters[name] for name in names)):
                 _run_check(celltype, lambda r: engine_model.check_arrays(**r),

@@ -105,6 +105,8 @@ class GIFCondExp(ExpConductances, LIFBase):
         self.array_params = {name: np.zeros((0, 0)) for name in self.array_parameter_names}
         self._serial = network.new_stream_id()
         self._draws = None
+        self._eta = np.zeros((0, 0))     # kernel state, one row per neuron
+        self._gamma = np.zeros((0, 0))
 
     def add_neurons(self, ids, parameters, initial_values):
         scalars = {name: parameters[name] for name in self.parameter_names}
@@ -113,7 +115,14 @@ class GIFCondExp(ExpConductances, LIFBase):
             rows = [np.atleast_1d(np.asarray(r, float)) for r in _per_cell(parameters[name], n)]
             pad = 1.0 if name.startswith("tau") else 0.0   # inert components: amplitude 0
             self.array_params[name] = _stack_padded([*self.array_params[name], *rows], pad)
-        return super().add_neurons(ids, scalars, initial_values)
+        index = super().add_neurons(ids, scalars, initial_values)
+        # the kernels' state has one column per kernel component: its width follows
+        # the array parameters, so it is sized here rather than declared
+        width = self.array_params["a_eta"].shape[1], self.array_params["a_gamma"].shape[1]
+        self._eta = _resize(self._eta, (self.size, width[0]))
+        self._gamma = _resize(self._gamma, (self.size, width[1]))
+        self._draws = None
+        return index
 
     def get_array_parameter(self, name, positions):
         return [row.copy() for row in self.array_params[name][positions]]
@@ -125,15 +134,8 @@ class GIFCondExp(ExpConductances, LIFBase):
         self.array_params[name] = _stack_padded(array, pad=1.0 if name.startswith("tau") else 0.0)
         self.invalidate()
 
-    def _grow_internal_state(self, n):
-        super()._grow_internal_state(n)
-        width = self.array_params["a_eta"].shape[1], self.array_params["a_gamma"].shape[1]
-        self._eta = _resize(getattr(self, "_eta", np.zeros((0, 0))), (self.size, width[0]))
-        self._gamma = _resize(getattr(self, "_gamma", np.zeros((0, 0))), (self.size, width[1]))
-        self._draws = None
-
-    def _reset_internal_state(self):
-        super()._reset_internal_state()
+    def reset(self):
+        super().reset()
         self._eta = np.zeros_like(self._eta)
         self._gamma = np.zeros_like(self._gamma)
         self._draws = None

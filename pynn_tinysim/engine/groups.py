@@ -7,7 +7,28 @@ than many small ones per Population, so the per-step Python overhead does not
 grow with the number of Populations.
 """
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class Internal(NamedTuple):
+    """One declared per-neuron array that is not a PyNN state variable.
+
+    The base class creates it, grows it when neurons are added and (unless ``reset``
+    is False) refills it at reset(); a model family only declares it, in
+    :attr:`NeuronGroup.internal_state`.
+    """
+
+    dtype: type = float
+    #: value of a new neuron's entry, and after reset()
+    fill: float = 0.0
+    #: one row per receptor: shape (len(receptors), size) instead of (size,)
+    per_receptor: bool = False
+    #: refilled at reset() (False: a setting made from outside, kept across resets)
+    reset: bool = True
+    #: kept in ``state`` (so recordable), not as an attribute of the group
+    recorded: bool = False
 
 
 class NeuronGroup:
@@ -19,17 +40,30 @@ class NeuronGroup:
         float parameters, in PyNN's names and units;
     ``state_names``
         float state variables that ``initialize()`` may set and ``reset()`` restores;
+    ``internal_state``
+        the other per-neuron arrays (refractory counters, traces...), as a table
+        name -> :class:`Internal` (dtype, fill value...): grown, reset and, when
+        ``recorded``, recorded by this class, never by hand;
+    ``array_parameter_names``
+        parameters with one array per neuron (PyNN's ArrayParameter / Sequence),
+        read and written through :meth:`get_array_parameter` and
+        :meth:`set_array_parameter`;
     ``receptors``
         the input channels, in the order of the rows of the input block that
         :meth:`step` receives;
     ``recordable``
         the state variables that can be recorded (``'spikes'`` is always recordable).
 
-    and implement :meth:`_compute_propagators` and :meth:`step`.
+    and implement :meth:`_compute_propagators` and :meth:`step`. The optional
+    protocol (:meth:`check_parameters`, :meth:`check_arrays`, spike times of
+    spike-array sources...) has defaults here, so the PyNN front never needs to ask
+    whether a group has it.
     """
 
     parameter_names = ()
     state_names = ()
+    internal_state = {}
+    array_parameter_names = ()
     receptors = ()
     recordable = ()
     #: exact times (ms) of the spikes the last step() returned, for groups whose
@@ -50,6 +84,22 @@ class NeuronGroup:
         # nA injected by current sources during the present step: a view set by the
         # network's CurrentInjection, None while no source targets this group
         self.i_inj = None
+        for name, spec in self.internal_state.items():
+            self._set_internal(name, np.zeros(self._internal_shape(spec, 0), spec.dtype))
+
+    # --- declared internal state ------------------------------------------------
+
+    def _internal_shape(self, spec, n):
+        return (len(self.receptors), n) if spec.per_receptor else (n,)
+
+    def _get_internal(self, name, spec):
+        return self.state[name] if spec.recorded else getattr(self, name)
+
+    def _set_internal(self, name, values):
+        if self.internal_state[name].recorded:
+            self.state[name] = values
+        else:
+            setattr(self, name, values)
 
     # --- building -------------------------------------------------------------
 
@@ -69,12 +119,12 @@ class NeuronGroup:
             values = np.broadcast_to(np.asarray(initial_values.get(name, 0.0), float), ids.shape)
             self.initial[name] = np.concatenate([self.initial[name], values])
             self.state[name] = np.concatenate([self.state[name], values])
-        self._grow_internal_state(ids.size)
+        for name, spec in self.internal_state.items():
+            new = np.full(self._internal_shape(spec, ids.size), spec.fill, spec.dtype)
+            self._set_internal(name, np.concatenate(
+                [self._get_internal(name, spec), new], axis=-1))
         self.invalidate()
         return slice(start, self.size)
-
-    def _grow_internal_state(self, n):
-        """Extend per-neuron arrays that are not parameters or state variables."""
 
     def set_parameter(self, index, name, values):
         self.params[name][index] = values
@@ -93,13 +143,30 @@ class NeuronGroup:
         self._prepared_dt = None
 
     def reset(self):
-        """Return every state variable to its initial value."""
+        """Return every state variable to its initial value, internal state to its fill."""
         for name in self.state_names:
             self.state[name][:] = self.initial[name]
-        self._reset_internal_state()
+        for name, spec in self.internal_state.items():
+            if spec.reset:
+                self._get_internal(name, spec)[...] = spec.fill
 
-    def _reset_internal_state(self):
-        """Reset per-neuron internal arrays (refractory counters...)."""
+    # --- the optional protocol: defaults ----------------------------------------
+
+    #: ``check_parameters(params)``, a static method raising ValueError for a
+    #: combination of parameter values the model refuses (``params``: name -> array
+    #: over the neurons concerned; single values are the front's value checker's
+    #: business); None: no such combination
+    check_parameters = None
+    #: ``check_arrays(**rows)``, a static method raising ValueError unless one
+    #: neuron's array parameters are usable together; None: nothing to check
+    check_arrays = None
+
+    def get_array_parameter(self, name, positions):
+        """One array per neuron at ``positions`` of array parameter ``name``."""
+        raise KeyError(name)
+
+    def set_array_parameter(self, positions, name, rows):
+        raise KeyError(name)
 
     # --- running --------------------------------------------------------------
 

@@ -28,7 +28,7 @@ has no such parameter).
 import numpy as np
 
 from .conductances import rk4
-from .groups import NeuronGroup
+from .groups import Internal, NeuronGroup
 
 T_REF = 2.0  # ms; NEST hh_cond_exp_traub's default t_ref
 
@@ -91,13 +91,8 @@ class HodgkinHuxley(NeuronGroup):
     QUIET_SUBSTEPS = 2     # ... while every cell is below v_offset + QUIET_BELOW
     QUIET_BELOW = 0.0      # mV (v_offset is about 13 mV below the spike threshold)
 
-    def _grow_internal_state(self, n):
-        # step index from which spikes are detected again (NEST's refractory counter)
-        self._detect_from = np.concatenate(
-            [getattr(self, "_detect_from", np.zeros(0, np.int64)), np.zeros(n, np.int64)])
-
-    def _reset_internal_state(self):
-        self._detect_from[:] = 0
+    #: step index from which spikes are detected again (NEST's refractory counter)
+    internal_state = {"_detect_from": Internal(np.int64, 0)}
 
     def _compute_propagators(self, dt):
         p = self.params

@@ -17,7 +17,7 @@ Units are PyNN's: mV, ms, nF, nA, uS.
 
 import numpy as np
 
-from .groups import NeuronGroup
+from .groups import Internal, NeuronGroup
 from . import propagators as prop
 
 _E = np.e
@@ -26,14 +26,9 @@ _E = np.e
 class LIFBase(NeuronGroup):
     """Threshold, reset and refractory bookkeeping common to every LIF family."""
 
-    def _grow_internal_state(self, n):
-        # step index from which a neuron integrates again (refractory until then)
-        self._active_from = np.concatenate(
-            [getattr(self, "_active_from", np.zeros(0, np.int64)), np.zeros(n, np.int64)])
-        self._refractory_steps = np.zeros(self.size, np.int64)
-
-    def _reset_internal_state(self):
-        self._active_from[:] = 0
+    #: step index from which a neuron integrates again (refractory until then)
+    internal_state = {"_active_from": Internal(np.int64, 0)}
+    _refractory_steps = np.zeros(0, np.int64)   # per neuron, set by _refractory_counts
 
     def start_run(self, first_step, n_steps, dt):
         # refractory periods in flight are kept in steps relative to the absolute step index

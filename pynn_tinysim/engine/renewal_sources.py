@@ -31,6 +31,7 @@ import math
 
 import numpy as np
 
+from .groups import Internal
 from .sources import WindowedSource
 
 _BATCH = 16   # renewal intervals drawn per cell at a time
@@ -155,10 +156,12 @@ class InhGammaSource(WindowedSource):
     parameter_names = ("start", "duration")
     array_parameter_names = ("a", "b", "tbins")
 
+    #: time of each cell's last spike (nan: none yet), carried from window to window
+    internal_state = {"_last": Internal(float, np.nan)}
+
     def __init__(self, network):
         super().__init__(network)
         self.array_params = {name: [] for name in self.array_parameter_names}
-        self._last = np.zeros(0)
 
     @staticmethod
     def check_arrays(a, b, tbins):
@@ -175,13 +178,10 @@ class InhGammaSource(WindowedSource):
             raise ValueError("tbins must be strictly increasing")
 
     def add_neurons(self, ids, parameters, initial_values):
-        n = len(ids)
         for name in self.array_parameter_names:
             rows = parameters[name]
             self.array_params[name].extend(np.atleast_1d(np.asarray(r, float)) for r in rows)
-        index = super().add_neurons(ids, parameters, initial_values)
-        self._last = np.concatenate([self._last, np.full(n, np.nan)])
-        return index
+        return super().add_neurons(ids, parameters, initial_values)
 
     def get_array_parameter(self, name, positions):
         return [self.array_params[name][i].copy() for i in positions]
@@ -190,10 +190,6 @@ class InhGammaSource(WindowedSource):
         for i, row in zip(positions, rows):
             self.array_params[name][i] = np.atleast_1d(np.asarray(row, float))
         self.invalidate()
-
-    def reset(self):
-        super().reset()
-        self._last[:] = np.nan
 
     def _generate(self, from_step, restart=False):
         W = self.WINDOW_STEPS

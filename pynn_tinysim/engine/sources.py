@@ -22,11 +22,20 @@ class _EventSource(NeuronGroup):
 
     recordable = ()
 
-    def _grow_internal_state(self, n):
+    def __init__(self, network):
+        super().__init__(network)
+        self._clear_events()
+
+    def _clear_events(self):
         self._event_steps = np.zeros(0, np.int64)
         self._event_neurons = np.zeros(0, np.int64)
         self._event_times = None
         self._cursor = 0
+
+    def invalidate(self):
+        # events drawn for the old neurons or parameters are void (start_run draws anew)
+        super().invalidate()
+        self._clear_events()
 
     def _compute_propagators(self, dt):
         pass
@@ -59,6 +68,7 @@ class SpikeArraySource(_EventSource):
     """SpikeSourceArray: each neuron emits the spikes in its own list of times (ms)."""
 
     parameter_names = ()
+    array_parameter_names = ("spike_times",)
 
     def __init__(self, network):
         super().__init__(network)
@@ -73,6 +83,16 @@ class SpikeArraySource(_EventSource):
         for i, times in zip(local_indices, spike_time_arrays):
             self.spike_times[i] = np.asarray(times, float)
         self.invalidate()
+
+    def get_array_parameter(self, name, positions):
+        if name != "spike_times":
+            raise KeyError(name)
+        return [self.spike_times[i] for i in positions]
+
+    def set_array_parameter(self, positions, name, rows):
+        if name != "spike_times":
+            raise KeyError(name)
+        self.set_spike_times(positions, rows)
 
     def start_run(self, first_step, n_steps, dt):
         counts = np.fromiter((t.size for t in self.spike_times), np.int64, self.size)

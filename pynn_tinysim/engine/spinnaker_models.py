@@ -38,7 +38,7 @@ No PyNN import here: parameters are plain arrays in PyNN's units.
 import numpy as np
 
 from . import fixed_point as fx
-from .groups import NeuronGroup
+from .groups import Internal, NeuronGroup
 from .sources import SpikeArraySource, WindowedSource, NO_SPIKES
 
 #: sPyNNaker's Izhikevich constants (neuron_model_izh_impl.h)
@@ -79,33 +79,17 @@ class SpiNNakerNeuronGroup(NeuronGroup):
     #: receptors whose input is subtracted (the C code's "inhibitory" inputs)
     inhibitory_receptors = ("inhibitory",)
     global_weight_scale = 1.0
-
-    def __init__(self, network):
-        super().__init__(network)
-        self.state["gsyn_exc"] = np.zeros(0)
-        self.state["gsyn_inh"] = np.zeros(0)
-        self._saturation = np.full((len(self.receptors), 0), np.inf)
-        self._refract_timer = np.zeros(0, np.int64)
-        self._this_h = np.zeros(0)
-        self._q = np.zeros((len(self.receptors), 0))
+    internal_state = {
+        "gsyn_exc": Internal(recorded=True),
+        "gsyn_inh": Internal(recorded=True),
+        # ring-buffer saturation level per receptor, set before each run (ring_buffers)
+        "_saturation": Internal(float, np.inf, per_receptor=True, reset=False),
+        "_refract_timer": Internal(np.int64, 0),
+        "_this_h": Internal(float, np.nan),
+        "_q": Internal(float, 0.0, per_receptor=True),
+    }
 
     # --- building ---------------------------------------------------------------
-
-    def _grow_internal_state(self, n):
-        self.state["gsyn_exc"] = np.concatenate([self.state["gsyn_exc"], np.zeros(n)])
-        self.state["gsyn_inh"] = np.concatenate([self.state["gsyn_inh"], np.zeros(n)])
-        self._saturation = np.concatenate(
-            [self._saturation, np.full((len(self.receptors), n), np.inf)], axis=1)
-        self._refract_timer = np.concatenate([self._refract_timer, np.zeros(n, np.int64)])
-        self._this_h = np.concatenate([self._this_h, np.full(n, np.nan)])
-        self._q = np.concatenate([self._q, np.zeros((len(self.receptors), n))], axis=1)
-
-    def _reset_internal_state(self):
-        self._refract_timer[:] = 0
-        self._this_h[:] = np.nan
-        self._q[:] = 0.0
-        self.state["gsyn_exc"][:] = 0.0
-        self.state["gsyn_inh"][:] = 0.0
 
     def set_saturation(self, receptor, local_indices, level):
         """Largest summed input one ring-buffer entry can hold (sPyNNaker: 0xFFFF units).
