@@ -13,6 +13,9 @@ This module is the namespace users get (like pyNN/nest/__init__.py); the work
 is done in :mod:`pynn_tinysim.engine`.
 """
 
+#: the package's one version string (pyproject.toml reads it from here)
+__version__ = "0.1.0"
+
 from pyNN import errors, random, space                            # noqa: F401
 from pyNN.network import Network                                  # noqa: F401
 from pyNN.random import NumpyRNG, GSLRNG, RandomDistribution      # noqa: F401
@@ -40,7 +43,6 @@ from .control import (                                            # noqa: F401
 from .procedural_api import create, connect, set, record, record_v, record_gsyn  # noqa: F401
 from .simulator import name as _simulator_name
 
-__version__ = "0.1.0"
 
 
 def name():

@@ -256,7 +256,7 @@ class StaticSynapseBlock(ProjectionSynapses):
                  keys.astype(key_dtype(max_delay, layout.row_size)),
                  np.array(np.broadcast_to(np.asarray(weights, float), pre.shape)),
                  layout)
-        self.store.queued(max_delay, int(delay.min()))
+        self.store.queued(max_delay)
         self._n_pending += n
         if n >= _COALESCE:
             self._flush_small()
@@ -374,8 +374,8 @@ class SynapseStore(Delivery):
         self.blocks.append(block)
         return block
 
-    def queued(self, max_delay, min_delay):
-        """A block queued connections with delays (steps) in [min_delay, max_delay]."""
+    def queued(self, max_delay):
+        """A block queued connections with delays (steps) up to ``max_delay``."""
         self._pending = True
         self.max_delay_steps = max(self.max_delay_steps, max_delay)
 

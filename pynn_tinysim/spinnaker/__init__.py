@@ -61,7 +61,7 @@ try:  # current sources, where pyNN.tinysim has them
 except ImportError:  # pragma: no cover
     pass
 
-__version__ = "0.1.0"
+from .. import __version__                                         # noqa: F401, E402
 
 #: sPyNNaker calls its Projection class SpiNNakerProjection
 SpiNNakerProjection = Projection

@@ -4,61 +4,59 @@ from copy import deepcopy
 
 from pyNN import errors
 from pyNN.parameters import ParameterSpace
-from pyNN.standardmodels import cells, receptors, build_translations
+from pyNN.standardmodels import cells, receptors
+
+from . import identity_translations
 
 from ..engine import (lif, izhikevich, sources, adex, hh, adaptive, renewal_sources,
                       multisynapse)
 
 
-def _identity_translations(pynn_class):
-    return build_translations(*[(name, name) for name in pynn_class.default_parameters])
-
-
 class IF_curr_exp(cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
-    translations = _identity_translations(cells.IF_curr_exp)
+    translations = identity_translations(*cells.IF_curr_exp.default_parameters)
     engine_model = lif.LIFCurrExp
 
 
 class IF_curr_alpha(cells.IF_curr_alpha):
     __doc__ = cells.IF_curr_alpha.__doc__
-    translations = _identity_translations(cells.IF_curr_alpha)
+    translations = identity_translations(*cells.IF_curr_alpha.default_parameters)
     engine_model = lif.LIFCurrAlpha
 
 
 class IF_curr_delta(cells.IF_curr_delta):
     __doc__ = cells.IF_curr_delta.__doc__
-    translations = _identity_translations(cells.IF_curr_delta)
+    translations = identity_translations(*cells.IF_curr_delta.default_parameters)
     engine_model = lif.LIFCurrDelta
 
 
 class IF_cond_exp(cells.IF_cond_exp):
     __doc__ = cells.IF_cond_exp.__doc__
-    translations = _identity_translations(cells.IF_cond_exp)
+    translations = identity_translations(*cells.IF_cond_exp.default_parameters)
     engine_model = lif.LIFCondExp
 
 
 class IF_cond_alpha(cells.IF_cond_alpha):
     __doc__ = cells.IF_cond_alpha.__doc__
-    translations = _identity_translations(cells.IF_cond_alpha)
+    translations = identity_translations(*cells.IF_cond_alpha.default_parameters)
     engine_model = lif.LIFCondAlpha
 
 
 class Izhikevich(cells.Izhikevich):
     __doc__ = cells.Izhikevich.__doc__
-    translations = _identity_translations(cells.Izhikevich)
+    translations = identity_translations(*cells.Izhikevich.default_parameters)
     engine_model = izhikevich.Izhikevich
 
 
 class SpikeSourcePoisson(cells.SpikeSourcePoisson):
     __doc__ = cells.SpikeSourcePoisson.__doc__
-    translations = _identity_translations(cells.SpikeSourcePoisson)
+    translations = identity_translations(*cells.SpikeSourcePoisson.default_parameters)
     engine_model = sources.PoissonSource
 
 
 class SpikeSourceArray(cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__
-    translations = _identity_translations(cells.SpikeSourceArray)
+    translations = identity_translations(*cells.SpikeSourceArray.default_parameters)
     engine_model = sources.SpikeArraySource
 
 
@@ -66,19 +64,19 @@ class SpikeSourceArray(cells.SpikeSourceArray):
 
 class EIF_cond_exp_isfa_ista(cells.EIF_cond_exp_isfa_ista):
     __doc__ = cells.EIF_cond_exp_isfa_ista.__doc__
-    translations = _identity_translations(cells.EIF_cond_exp_isfa_ista)
+    translations = identity_translations(*cells.EIF_cond_exp_isfa_ista.default_parameters)
     engine_model = adex.AdExCondExp
 
 
 class EIF_cond_alpha_isfa_ista(cells.EIF_cond_alpha_isfa_ista):
     __doc__ = cells.EIF_cond_alpha_isfa_ista.__doc__
-    translations = _identity_translations(cells.EIF_cond_alpha_isfa_ista)
+    translations = identity_translations(*cells.EIF_cond_alpha_isfa_ista.default_parameters)
     engine_model = adex.AdExCondAlpha
 
 
 class HH_cond_exp(cells.HH_cond_exp):
     __doc__ = cells.HH_cond_exp.__doc__
-    translations = _identity_translations(cells.HH_cond_exp)
+    translations = identity_translations(*cells.HH_cond_exp.default_parameters)
     # the gating variables too (state variables of the PyNN model; pyNN.nest maps them)
     recordable = cells.HH_cond_exp.recordable + ["m", "h", "n"]
     engine_model = hh.HodgkinHuxley
@@ -86,31 +84,32 @@ class HH_cond_exp(cells.HH_cond_exp):
 
 class IF_cond_exp_gsfa_grr(cells.IF_cond_exp_gsfa_grr):
     __doc__ = cells.IF_cond_exp_gsfa_grr.__doc__
-    translations = _identity_translations(cells.IF_cond_exp_gsfa_grr)
+    translations = identity_translations(*cells.IF_cond_exp_gsfa_grr.default_parameters)
     engine_model = adaptive.LIFCondExpSfaRr
 
 
 class GIF_cond_exp(cells.GIF_cond_exp):
     __doc__ = cells.GIF_cond_exp.__doc__
-    translations = _identity_translations(cells.GIF_cond_exp)
+    translations = identity_translations(*cells.GIF_cond_exp.default_parameters)
     engine_model = adaptive.GIFCondExp
 
 
 class SpikeSourceGamma(cells.SpikeSourceGamma):
     __doc__ = cells.SpikeSourceGamma.__doc__
-    translations = _identity_translations(cells.SpikeSourceGamma)
+    translations = identity_translations(*cells.SpikeSourceGamma.default_parameters)
     engine_model = renewal_sources.GammaSource
 
 
 class SpikeSourcePoissonRefractory(cells.SpikeSourcePoissonRefractory):
     __doc__ = cells.SpikeSourcePoissonRefractory.__doc__
-    translations = _identity_translations(cells.SpikeSourcePoissonRefractory)
+    translations = identity_translations(
+        *cells.SpikeSourcePoissonRefractory.default_parameters)
     engine_model = renewal_sources.PoissonRefractorySource
 
 
 class SpikeSourceInhGamma(cells.SpikeSourceInhGamma):
     __doc__ = cells.SpikeSourceInhGamma.__doc__
-    translations = _identity_translations(cells.SpikeSourceInhGamma)
+    translations = identity_translations(*cells.SpikeSourceInhGamma.default_parameters)
     engine_model = renewal_sources.InhGammaSource
 
 
@@ -119,38 +118,37 @@ class SpikeSourceInhGamma(cells.SpikeSourceInhGamma):
 class LIF(cells.LIF):
     """The neuron component of a PointNeuron: leaky integrate-and-fire."""
     __doc__ = cells.LIF.__doc__
-    translations = _identity_translations(cells.LIF)
+    translations = identity_translations(*cells.LIF.default_parameters)
     engine_kind = "lif"
 
 
 class AdExp(cells.AdExp):
     """The neuron component of a PointNeuron: adaptive exponential integrate-and-fire."""
     __doc__ = cells.AdExp.__doc__
-    translations = _identity_translations(cells.AdExp)
+    translations = identity_translations(*cells.AdExp.default_parameters)
     engine_kind = "adexp"
-
-
-def _receptor_translations(pynn_class):
-    return build_translations(*[(name, name) for name in pynn_class.default_parameters])
 
 
 class CurrExpPostSynapticResponse(receptors.CurrExpPostSynapticResponse):
     __doc__ = receptors.CurrExpPostSynapticResponse.__doc__
-    translations = _receptor_translations(receptors.CurrExpPostSynapticResponse)
+    translations = identity_translations(
+        *receptors.CurrExpPostSynapticResponse.default_parameters)
     recordable = ["isyn"]
     engine_kind = "curr_exp"
 
 
 class CondExpPostSynapticResponse(receptors.CondExpPostSynapticResponse):
     __doc__ = receptors.CondExpPostSynapticResponse.__doc__
-    translations = _receptor_translations(receptors.CondExpPostSynapticResponse)
+    translations = identity_translations(
+        *receptors.CondExpPostSynapticResponse.default_parameters)
     recordable = ["gsyn"]
     engine_kind = "cond_exp"
 
 
 class CondAlphaPostSynapticResponse(receptors.CondAlphaPostSynapticResponse):
     __doc__ = receptors.CondAlphaPostSynapticResponse.__doc__
-    translations = _receptor_translations(receptors.CondAlphaPostSynapticResponse)
+    translations = identity_translations(
+        *receptors.CondAlphaPostSynapticResponse.default_parameters)
     recordable = ["gsyn"]
     engine_kind = "cond_alpha"
 

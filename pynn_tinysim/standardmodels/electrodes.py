@@ -15,14 +15,13 @@ import numpy as np
 
 from pyNN import errors
 from pyNN.parameters import ParameterSpace, Sequence
-from pyNN.standardmodels import electrodes, build_translations, StandardCurrentSource
+from pyNN.standardmodels import electrodes, StandardCurrentSource
 
 from .. import simulator
+from . import identity_translations
 from ..engine import currents
 
 
-def _identity_translations(pynn_class):
-    return build_translations(*[(name, name) for name in pynn_class.default_parameters])
 
 
 class _TinysimCurrentSource(StandardCurrentSource):
@@ -155,19 +154,19 @@ class _TinysimCurrentSource(StandardCurrentSource):
 
 class DCSource(_TinysimCurrentSource, electrodes.DCSource):
     __doc__ = electrodes.DCSource.__doc__
-    translations = _identity_translations(electrodes.DCSource)
+    translations = identity_translations(*electrodes.DCSource.default_parameters)
     engine_class = currents.DCCurrent
 
 
 class ACSource(_TinysimCurrentSource, electrodes.ACSource):
     __doc__ = electrodes.ACSource.__doc__
-    translations = _identity_translations(electrodes.ACSource)
+    translations = identity_translations(*electrodes.ACSource.default_parameters)
     engine_class = currents.ACCurrent
 
 
 class StepCurrentSource(_TinysimCurrentSource, electrodes.StepCurrentSource):
     __doc__ = electrodes.StepCurrentSource.__doc__
-    translations = _identity_translations(electrodes.StepCurrentSource)
+    translations = identity_translations(*electrodes.StepCurrentSource.default_parameters)
     engine_class = currents.StepCurrent
 
     def _check_more(self, values):
@@ -199,7 +198,7 @@ class NoisyCurrentSource(_TinysimCurrentSource, electrodes.NoisyCurrentSource):
     setup(rng_seed=...)), independently for each target cell as in NEST; an ``rng``
     argument is accepted and not used.
     """
-    translations = _identity_translations(electrodes.NoisyCurrentSource)
+    translations = identity_translations(*electrodes.NoisyCurrentSource.default_parameters)
     engine_class = currents.NoisyCurrent
 
     def __init__(self, rng=None, **parameters):

@@ -17,9 +17,10 @@ AdditiveWeightDependence. Delays count as dendritic (dendritic_delay_fraction
 import numpy as np
 
 from pyNN import errors
-from pyNN.standardmodels import synapses, build_translations, check_weights
+from pyNN.standardmodels import synapses, check_weights
 
 from .. import simulator
+from . import identity_translations
 from ..engine import plasticity
 
 SPINNAKER_HINT = (
@@ -40,15 +41,13 @@ def check_weights_with_hint(weights, projection):
 
 class StaticSynapse(synapses.StaticSynapse):
     __doc__ = synapses.StaticSynapse.__doc__
-    translations = build_translations(("weight", "weight"), ("delay", "delay"))
+    translations = identity_translations("weight", "delay")
     parameter_checks = {"weight": check_weights_with_hint}
 
     def _get_minimum_delay(self):
         return simulator.state.min_delay
 
 
-def _identity(*names):
-    return build_translations(*[(name, name) for name in names])
 
 
 def _minimum_delay(self):
@@ -100,20 +99,20 @@ class _DynamicSynapseMixin:
 class TsodyksMarkramSynapse(_DynamicSynapseMixin, synapses.TsodyksMarkramSynapse):
     __doc__ = synapses.TsodyksMarkramSynapse.__doc__
     # 'u' is the state variable (default_initial_values): listed so that get('u') reads it
-    translations = _identity("weight", "delay", "U", "tau_rec", "tau_facil", "u")
+    translations = identity_translations("weight", "delay", "U", "tau_rec", "tau_facil", "u")
     engine_model = plasticity.TsodyksMarkram
 
 
 class SimpleStochasticSynapse(_DynamicSynapseMixin, synapses.SimpleStochasticSynapse):
     __doc__ = synapses.SimpleStochasticSynapse.__doc__
-    translations = _identity("weight", "delay", "p")
+    translations = identity_translations("weight", "delay", "p")
     engine_model = plasticity.SimpleStochastic
 
 
 class StochasticTsodyksMarkramSynapse(_DynamicSynapseMixin,
                                       synapses.StochasticTsodyksMarkramSynapse):
     __doc__ = synapses.StochasticTsodyksMarkramSynapse.__doc__
-    translations = _identity("weight", "delay", "U", "tau_rec", "tau_facil")
+    translations = identity_translations("weight", "delay", "U", "tau_rec", "tau_facil")
     engine_model = plasticity.StochasticTsodyksMarkram
 
 
@@ -126,13 +125,13 @@ class MultiQuantalSynapse(_DynamicSynapseMixin, synapses.MultiQuantalSynapse):
     postsynaptic effect is weight times the number of sites released (NEST's
     quantal_stp_synapse, Fuhrmann et al. 2002; Loebel et al. 2009).
     """
-    translations = _identity("weight", "delay", "U", "n", "tau_rec", "tau_facil")
+    translations = identity_translations("weight", "delay", "U", "n", "tau_rec", "tau_facil")
     engine_model = plasticity.MultiQuantal
 
 
 class STDPMechanism(_DynamicSynapseMixin, synapses.STDPMechanism):
     __doc__ = synapses.STDPMechanism.__doc__
-    base_translations = _identity("weight", "delay", "dendritic_delay_fraction")
+    base_translations = identity_translations("weight", "delay", "dendritic_delay_fraction")
 
     def __init__(self, timing_dependence=None, weight_dependence=None,
                  voltage_dependence=None, dendritic_delay_fraction=1.0,
@@ -171,7 +170,7 @@ def _weight_dependence(pynn_class, mu_plus, mu_minus):
     return type(pynn_class.__name__, (pynn_class,), {
         "__doc__": pynn_class.__doc__,
         "__module__": __name__,
-        "translations": _identity(*names, *extra),
+        "translations": identity_translations(*names, *extra),
         "extra_parameters": extra,
         "possible_models": {"stdp", "vogels"} if pynn_class is synapses.AdditiveWeightDependence
         else {"stdp"},
@@ -188,13 +187,13 @@ GutigWeightDependence = _weight_dependence(synapses.GutigWeightDependence, None,
 
 class SpikePairRule(synapses.SpikePairRule):
     __doc__ = synapses.SpikePairRule.__doc__
-    translations = _identity("tau_plus", "tau_minus", "A_plus", "A_minus")
+    translations = identity_translations("tau_plus", "tau_minus", "A_plus", "A_minus")
     possible_models = {"stdp"}
 
 
 class Vogels2011Rule(synapses.Vogels2011Rule):
     __doc__ = synapses.Vogels2011Rule.__doc__
-    translations = _identity("tau", "eta", "rho")
+    translations = identity_translations("tau", "eta", "rho")
     possible_models = {"vogels"}
 
 
