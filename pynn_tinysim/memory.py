@@ -3,10 +3,10 @@
 Building a projection that needs more memory than the machine has makes the
 system swap for minutes before anything fails. Before connecting, the number of
 connections the connector will make is estimated (exactly for the connectors
-that fix it, as an expectation for FixedProbability; the connector registry of
-:mod:`.connectors` says which), multiplied by what
-tinysim stores per synapse, and compared with the memory the operating system
-says is available (Linux: MemAvailable in /proc/meminfo; elsewhere no check).
+that fix it, as an expectation for FixedProbability: the registry of
+:mod:`.connectors` gives it), multiplied by what tinysim stores per synapse, and
+compared with the memory the operating system says is available (Linux:
+MemAvailable in /proc/meminfo; elsewhere no check).
 """
 
 from pyNN import errors

@@ -8,7 +8,8 @@ the units PyNN uses (ms, mV, nA, nF, uS, Hz). The PyNN front end in
 The pieces:
 
 - :mod:`.network`: the clock, the registry of neuron groups, the step loop;
-- :mod:`.groups`: the struct-of-arrays base class every neuron model shares;
+- :mod:`.groups`: the struct-of-arrays base class every neuron model shares, with
+  declared state (``state_names``, ``internal_state``) that it grows, resets and records;
 - :mod:`.lif`, :mod:`.izhikevich`, :mod:`.sources`: the model families;
 - :mod:`.adex`, :mod:`.hh`, :mod:`.adaptive`: nonlinear families (AdEx, Hodgkin-Huxley,
   gsfa_grr and GIF), integrated by RK4 with exact conductances (:mod:`.conductances`);
@@ -18,7 +19,10 @@ The pieces:
 - :mod:`.currents`: current sources and their injection into neuron groups;
 - :mod:`.propagators`: closed-form propagators for exact integration;
 - :mod:`.synapses`: static connectivity, one CSR by presynaptic neuron for the whole
-  network (12 bytes a synapse), and spike delivery into the delay ring buffer;
+  network (12 bytes a synapse), and spike delivery into the delay ring buffer; the
+  two interfaces every synapse block shares, whether static or plastic:
+  ``ProjectionSynapses`` (what a projection reads and writes) and ``Delivery`` (what
+  the step loop calls, through one list);
 - :mod:`.ring`: the ring buffer's row layout (where each neuron's input sits) and
   the synapse keys that point into it;
 - :mod:`.plasticity`: synapses whose weights or transmission change (STDP,
