@@ -95,7 +95,8 @@ class Projection(common.Projection):
         # (they go to the network's SynapseStore), nor has a type from outside tinysim
         engine_model = None if isinstance(self.synapse_type, StaticSynapse) \
             else getattr(self.synapse_type, "engine_model", None)
-        self._plastic = engine_model is not None   # read by the memory estimate
+        # read by the memory estimate and the spinnaker flavour (weights it may quantize)
+        self._plastic = engine_model is not None
         if engine_model is None and not isinstance(self.synapse_type, StaticSynapse):
             raise errors.NoModelAvailableError(
                 f"pyNN.tinysim does not support synapse type "
