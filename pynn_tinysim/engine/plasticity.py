@@ -35,16 +35,16 @@ PyNN's units, with PyNN's parameter names:
 ``MultiQuantal``
     NEST ``quantal_stp_synapse``: n sites, each recovering with probability
     1 - exp(-h/tau_rec) between spikes and releasing with probability u; the
-    transmitted amount is n_released * weight. Initial state: all n sites
-    available and u = 0 (NEST starts with a = 1 and u = 0.5 whatever n and U are,
-    an artefact of its defaults that we do not copy).
+    transmitted amount is n_released * weight. Initial state as pyNN.nest's:
+    a = 1 available site and u = 0.5 whatever n and U are (NEST's constructor
+    values, which pyNN.nest does not set), and no update at the first spike.
 ``SimpleStochastic``
     NEST ``bernoulli_synapse``: each spike transmitted with probability p.
 ``STDP`` (SpikePairRule with Additive/Multiplicative/AdditivePotentiation-
 MultiplicativeDepression/Gutig weight dependence)
     NEST ``stdp_synapse``: all-to-all pairs through traces, the normalised
     weight x = (w - w_min)/(w_max - w_min) moves by
-    ``+A_plus (1-x)^mu_plus K_pre`` at a postsynaptic spike and
+    ``+A_plus (1-x)^mu_plus K_pre`` for each postsynaptic spike and
     ``-A_minus x^mu_minus K_post`` at a presynaptic spike, clipped to [0, 1]
     (mu = 0/0, 1/1, 0/1, or the Gutig exponents). With w_min = 0 this is NEST's
     formula exactly (NEST has no w_min). w_max may be below w_min (negative
@@ -53,7 +53,7 @@ MultiplicativeDepression/Gutig weight dependence)
     refused (:meth:`_PairTraceRule.wrong_side`), as NEST refuses a weight whose
     sign differs from Wmax's.
 ``VogelsSprekeler`` (Vogels2011Rule with AdditiveWeightDependence)
-    NEST ``vogels_sprekeler_synapse``: ``+eta K_pre`` at a postsynaptic spike,
+    NEST ``vogels_sprekeler_synapse``: ``+eta K_pre`` for each postsynaptic spike,
     ``+eta K_post - alpha eta`` at a presynaptic spike, alpha = 2 rho tau
     (rho in Hz, tau in ms: alpha = 2e-3 rho tau), weights between w_min and w_max.
     Both traces decay with tau (NEST's post trace uses the target's tau_minus,
@@ -86,13 +86,13 @@ different delays).
 Post events need the spike history of the last max_delay steps: posts that
 spiked are queued (a heap keyed by arrival time, one entry per distinct delay
 of the projection) and processed lazily, in time order, at the next step the
-projection is called and at the end of each run. Between two calls no
-presynaptic spike of the projection occurs, so the lazy processing gives the
-same weights as event-by-event processing. One difference from NEST remains by
-design: NEST applies potentiation only at the next presynaptic spike, so the
-weights it reports after a run miss the post spikes since the last presynaptic
-spike; here weights read after a run include every pairing whose spikes reached
-the synapse by the end of the run.
+projection is called. Processing an arrival updates the post trace and records
+what the event will contribute (its K_pre, read at the arrival time); the
+weight itself changes only when the synapse's next presynaptic spike is
+processed, as in every NEST plastic synapse: the recorded potentiations are
+applied in arrival order, then the depression. Weights read at any time
+(``get``, between runs, after the last run) are therefore NEST's: post spikes
+since a synapse's last presynaptic spike have not reached its weight yet.
 
 Random numbers (stochastic synapses) come from a numpy Generator seeded by the
 network seed, the reset count and a stream id of the projection: the same seed
@@ -394,22 +394,37 @@ class StochasticTsodyksMarkram(PlasticSynapses):
 
 
 class MultiQuantal(PlasticSynapses):
-    """MultiQuantalSynapse as NEST's quantal_stp_synapse (n release sites)."""
+    """MultiQuantalSynapse as NEST's quantal_stp_synapse (n release sites).
+
+    Initial state as pyNN.nest leaves it: NEST's constructor values u = 0.5 and
+    a = 1 available site, whatever U and n are (pyNN.nest passes U and n, not u
+    and a). The first spike through a synapse releases from that state without
+    the facilitation and recovery update (NEST skips it while no spike has been
+    sent, quantal_stp_synapse.h, send()); from the second spike on, u jumps and
+    depleted sites recover over the interval since the previous spike.
+    """
 
     parameter_names = ("U", "n", "tau_rec", "tau_facil")
     state_names = ("u", "a")
+    #: NEST quantal_stp_synapse's constructor values (U_ = 0.5 -> u_, n_ = 1 -> a_)
+    INITIAL_U, INITIAL_A = 0.5, 1.0
 
     def _initial_state(self, n, params):
-        return {"u": np.zeros(n), "a": params["n"].copy()}
+        return {"u": np.full(n, self.INITIAL_U), "a": np.full(n, self.INITIAL_A)}
 
     def _on_pre(self, idx, stamp):
         p, s = self.params, self.state
-        h = (stamp - self._t_last[idx]) * self.dt
-        u = _facilitated_u(s["u"][idx], h, self._p("U", idx), self._p("tau_facil", idx))
-        n_sites = p["n"][idx].astype(np.int64)
+        u = s["u"][idx]
         available = s["a"][idx].astype(np.int64)
-        p_recover = -np.expm1(-h / self._p("tau_rec", idx))
-        available += self.rng.binomial(np.maximum(n_sites - available, 0), p_recover)
+        seen = self._t_last[idx] > 0              # a spike has passed this synapse before
+        if seen.any():
+            h = ((stamp - self._t_last[idx]) * self.dt)[seen]
+            u[seen] = _facilitated_u(u[seen], h, self._p_sel("U", idx, seen),
+                                     self._p_sel("tau_facil", idx, seen))
+            n_sites = p["n"][idx[seen]].astype(np.int64)
+            p_recover = -np.expm1(-h / self._p_sel("tau_rec", idx, seen))
+            available[seen] += self.rng.binomial(np.maximum(n_sites - available[seen], 0),
+                                                 p_recover)
         released = self.rng.binomial(available, u)
         s["u"][idx] = u
         s["a"][idx] = available - released
@@ -418,8 +433,64 @@ class MultiQuantal(PlasticSynapses):
         idx = idx[keep]
         return idx, released[keep] * self.weight[idx]
 
+    def _p_sel(self, name, idx, mask):
+        value = self._p(name, idx)
+        return value if np.ndim(value) == 0 else value[mask]
+
 
 # --- spike-timing-dependent plasticity ----------------------------------------------
+
+
+class _PendingPotentiation:
+    """Post events recorded for synapses whose weight has not taken them yet.
+
+    Chunks ``(synapses, terms)`` in arrival order, one per arrival instant (a
+    synapse appears at most once per chunk). :meth:`take` removes the entries
+    of given synapses and yields them in rounds: round r holds the r-th pending
+    event of every synapse that has one.
+    """
+
+    def __init__(self):
+        self.chunks = []
+
+    def append(self, idx, terms):
+        self.chunks.append((idx, terms))
+
+    def _flat(self):
+        if len(self.chunks) > 1:
+            syn = np.concatenate([c[0] for c in self.chunks])
+            terms = tuple(np.concatenate([np.broadcast_to(c[1][i], c[0].shape)
+                                          for c in self.chunks])
+                          for i in range(len(self.chunks[0][1])))
+            self.chunks = [(syn, terms)]
+        return self.chunks[0]
+
+    def take(self, idx, n_synapses):
+        if not self.chunks:
+            return []
+        syn, terms = self._flat()
+        wanted = np.zeros(n_synapses, bool)
+        wanted[idx] = True
+        hit = wanted[syn]
+        rows = np.flatnonzero(hit)
+        keep = ~hit
+        self.chunks = [(syn[keep], tuple(t[keep] for t in terms))] if keep.any() else []
+        if rows.size == 0:
+            return []
+        s = syn[rows]
+        order = np.argsort(s, kind="stable")      # by synapse, arrival order within one
+        s_sorted = s[order]
+        first = np.concatenate([[True], s_sorted[1:] != s_sorted[:-1]])
+        starts = np.flatnonzero(first)
+        rank_sorted = np.arange(s_sorted.size) - np.repeat(starts, np.diff(
+            np.append(starts, s_sorted.size)))
+        rank = np.empty_like(rank_sorted)
+        rank[order] = rank_sorted
+        out = []
+        for r in range(int(rank.max()) + 1):
+            at = rows[rank == r]
+            out.append((syn[at], tuple(t[at] for t in terms)))
+        return out
 
 
 class _PairTraceRule(PlasticSynapses):
@@ -441,6 +512,7 @@ class _PairTraceRule(PlasticSynapses):
         grow("_k_pre", float)      # pre trace just after the last pre spike (_t_last)
         grow("_k_post", float)     # post trace just after the last post event
         grow("_t_post", np.int64)  # arrival stamp of that event
+        grow("_n_pending", np.int64)  # post events not yet applied to the weight
         if not hasattr(self, "_heap"):
             self._delays = np.zeros(0, np.int64)
             self._reset_internal()
@@ -449,6 +521,8 @@ class _PairTraceRule(PlasticSynapses):
         self._k_pre[:] = 0.0
         self._k_post[:] = 0.0
         self._t_post[:] = 0
+        self._n_pending[:] = 0
+        self._deferred = _PendingPotentiation()
         self._heap = []            # (arrival stamp, serial, delay index, post global ids)
         self._history = []         # (stamp, post global ids) of recent post spikes
         self._serial = 0
@@ -501,8 +575,10 @@ class _PairTraceRule(PlasticSynapses):
                 continue
             k_pre = self._k_pre[idx] * np.exp(
                 (self._t_last[idx] - arrival) * (self.dt / self._p(self.pre_tau, idx)))
-            self._arrival = arrival
-            self._potentiate(idx, k_pre)
+            # the weight changes only at the synapse's next presynaptic spike (NEST);
+            # what that change needs from this instant is recorded now
+            self._deferred.append(idx, self._potentiation_terms(idx, k_pre, arrival))
+            self._n_pending[idx] += 1
             if arrival < upto:
                 self._bump_post(idx, arrival)
             else:
@@ -532,7 +608,27 @@ class _PairTraceRule(PlasticSynapses):
                 self._history = [h for h in self._history
                                  if h[0] + self._history_span >= self._done_until]
 
+    def _potentiation_terms(self, idx, k_pre, arrival):
+        """What a post event arriving at ``arrival`` contributes (applied at the next pre spike)."""
+        return (k_pre,)
+
+    def _apply_pending(self, idx):
+        """Apply, in arrival order, the post events recorded for synapses ``idx``.
+
+        A synapse's events are applied one after the other (the weight
+        dependence may make each step depend on the weight the previous one left);
+        the events of different synapses are independent, so each round applies
+        the r-th pending event of every synapse at once.
+        """
+        idx = idx[self._n_pending[idx] > 0]
+        if idx.size == 0:
+            return
+        for syn, terms in self._deferred.take(idx, self._n_pending.size):
+            self._potentiate(syn, *terms)
+        self._n_pending[idx] = 0
+
     def _on_pre(self, idx, stamp):
+        self._apply_pending(idx)
         k_post = self._k_post[idx] * np.exp(
             (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx)))
         w = self._depress(idx, k_post)
@@ -543,12 +639,6 @@ class _PairTraceRule(PlasticSynapses):
                 (self._t_last[idx] - stamp) * (self.dt / self._p(self.pre_tau, idx))) + 1.0
         self._t_last[idx] = stamp
         return idx, w
-
-    def end_run(self, last_stamp):
-        if self._heap and self._heap[0][0] <= last_stamp:
-            at_end = self._apply_arrivals(last_stamp)
-            if at_end is not None:
-                self._bump_post(at_end, last_stamp)
 
     def wrong_side(self):
         """(weight, w_min, w_max) of a synapse whose weight lies beyond w_min, away from w_max.
@@ -732,9 +822,12 @@ class PfisterTriplet(_PairTraceRule):
         span = self._p("w_max", idx) - w_min
         return (self.weight[idx] - w_min) / span, w_min, span
 
-    def _potentiate(self, idx, k_pre):
+    def _potentiation_terms(self, idx, k_pre, arrival):
         o2 = self._k_post2[idx] * np.exp(
-            (self._t_post[idx] - self._arrival) * (self.dt / self._p("tau_y", idx)))
+            (self._t_post[idx] - arrival) * (self.dt / self._p("tau_y", idx)))
+        return (k_pre, o2)
+
+    def _potentiate(self, idx, k_pre, o2):
         x, w_min, span = self._normalised(idx)
         x += k_pre * (self._p("A_plus", idx) + self._p("A3_plus", idx) * o2)
         np.clip(x, 0.0, 1.0, out=x)
