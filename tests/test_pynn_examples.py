@@ -64,3 +64,18 @@ def test_simple_stdp_final_weights_equal_nest(tmp_path):
     print(f"\nsimple_STDP.py: final weights vs pyNN.nest, largest relative difference "
           f"{rel.max():.2e}")
     np.testing.assert_allclose(w, w_nest, rtol=1e-9, atol=0)
+
+
+def test_random_numbers_example_runs_with_native_rng(tmp_path):
+    """examples/random_numbers.py: NativeRNG for a connector and a weight distribution."""
+    script = _example("random_numbers.py")
+    got = _run("tinysim", script, tmp_path, "weights_python", "weights_native")
+    python, native = np.asarray(got["weights_python"]), np.asarray(got["weights_native"])
+    assert python.shape == native.shape == (10, 10)
+    for w in (python, native):
+        connected = ~np.isnan(w)
+        # p_connect = 0.7 over 100 pairs; weights normal(0.5, 0.01)
+        assert 50 <= connected.sum() <= 90
+        assert np.all(np.abs(w[connected] - 0.5) < 0.06)
+    # two generators, two connection patterns
+    assert not np.array_equal(np.isnan(python), np.isnan(native))
