@@ -5,8 +5,9 @@ WeightDependenceAdditiveTriplet) run on pyNN.tinysim's float64 plasticity
 engine. Each test drives a short pairing protocol (presynaptic spikes from a
 SpikeSourceArray, postsynaptic spikes forced by a strong teacher input, read
 back from the recording) and compares the learned weight with the closed form
-of the rule's definition. Timing is the engine's (NEST's): the synapse sees a
-presynaptic spike at t_pre and a postsynaptic one at t_post + delay.
+of sPyNNaker 7.4's rule (its C sources, cited per test). The synapse sees a
+presynaptic spike at t_pre and a postsynaptic one at t_post + delay; weights
+change when a presynaptic spike is processed.
 """
 
 import numpy as np
@@ -48,13 +49,14 @@ def test_spike_nearest_pair_rule_pairs_only_nearest_spikes():
     t1, t2, t3 = 20.0, 30.0, 90.0
     w, (p1, p2) = _protocol(mech, [t1, t2, t3], [35.0, 60.0], 2)
     assert t2 < p1 < p2 < t3
-    # each post pairs with the latest pre (t2) only; the pre at t3 with the latest post only
-    expected = w0 + (w_max - w_min) * (
-        A_plus * (np.exp(-(p1 - t2) / tau_plus) + np.exp(-(p2 - t2) / tau_plus))
-        - A_minus * np.exp(-(t3 - p2) / tau_minus))
+    # sPyNNaker 7.4 (timing_nearest_pair_impl.h, weight_additive_one_term_impl.h): only the
+    # first post after the latest pre (t2) potentiates, with that pre; the pre at t3 is
+    # depressed by the latest post; A_plus/A_minus in weight units (no w_max factor)
+    expected = w0 + (A_plus * np.exp(-(p1 - t2) / tau_plus)
+                     - A_minus * np.exp(-(t3 - p2) / tau_minus))
     assert w == pytest.approx(expected, rel=1e-9)
     # all-to-all pairing (SpikePairRule) would differ
-    all_to_all = w0 + (w_max - w_min) * (
+    all_to_all = w0 + (
         A_plus * sum(np.exp(-(p - t) / tau_plus) for p in (p1, p2) for t in (t1, t2))
         - A_minus * (np.exp(-(t3 - p1) / tau_minus) + np.exp(-(t3 - p2) / tau_minus)))
     assert abs(w - all_to_all) > 1e-4
@@ -84,9 +86,11 @@ def test_vogels_2011_rule():
                              weight=w0, delay=DELAY)
     t1, t2 = 20.0, 50.0
     w, (p1,) = _protocol(mech, [t1, t2], [30.0], 1)
-    eta = A_plus * (w_max - w_min)     # sPyNNaker multiplies A_plus by w_max
-    # pre: eta (o - alpha), post: eta r; symmetric traces with time constant tau
-    expected = w0 + eta * (np.exp(-(p1 - t1) / tau) + np.exp(-(t2 - p1) / tau) - 2 * alpha)
+    eta = A_plus       # sPyNNaker 7.4: A_plus in weight units (no w_max factor)
+    # pre: eta (o - alpha), post: eta r; symmetric traces with time constant tau; the
+    # pre at t1 comes before any post: sPyNNaker applies nothing then
+    # (synapse_dynamics_stdp_mad_impl.c: the pre rule runs once a post event exists)
+    expected = w0 + eta * (np.exp(-(p1 - t1) / tau) + np.exp(-(t2 - p1) / tau) - alpha)
     assert w == pytest.approx(expected, rel=1e-9)
 
 

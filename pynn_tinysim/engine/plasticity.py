@@ -526,7 +526,8 @@ class _PairTraceRule(PlasticSynapses):
         self._heap = []            # (arrival stamp, serial, delay index, post global ids)
         self._history = []         # (stamp, post global ids) of recent post spikes
         self._serial = 0
-        self._done_until = 0       # post events arriving up to here have been applied
+        self._done_until = 0       # post events arriving up to here have been processed
+        self._arrived_now = None
 
     def compile(self, n_ids, input_position, row_size, n_slots):
         super().compile(n_ids, input_position, row_size, n_slots)
@@ -597,7 +598,9 @@ class _PairTraceRule(PlasticSynapses):
     def deliver(self, spiking_ids, k, ring_flat):
         stamp = k + 1
         at_now = self._apply_arrivals(stamp) if self._heap else None
+        self._arrived_now = at_now       # post events arriving with this step's pre spikes
         super().deliver(spiking_ids, k, ring_flat)
+        self._arrived_now = None
         if at_now is not None:
             self._bump_post(at_now, stamp)
         post_ids = spiking_ids[self._is_post[spiking_ids]]
@@ -739,37 +742,123 @@ class VogelsSprekeler(_PairTraceRule):
         return w
 
 
-# --- sPyNNaker's extra_models rules (pyNN.tinysim.spinnaker), float64 ---------------
+# --- sPyNNaker's rules (pyNN.tinysim.spinnaker), float64 ----------------------------
 
 
-class NearestSTDP(STDP):
+class SpinnakerSTDP(STDP):
+    """sPyNNaker 7.4's SpikePairRule with Additive- or MultiplicativeWeightDependence.
+
+    Same deferred timing as :class:`STDP` (sPyNNaker processes a plastic row
+    only when a presynaptic spike arrives, ``synapse_dynamics_stdp_mad_impl.c``:
+    the post events since the row's last pre spike are applied in order, then
+    the depression), with sPyNNaker's differences from NEST:
+
+    - additive weight dependence: A_plus and A_minus are in weight units
+      (``weight_dependence_additive.py`` writes ``A_plus * global_weight_scale``,
+      no w_max factor): a post event adds ``A_plus K_pre``, clipped at w_max; a
+      pre spike subtracts ``A_minus K_post``, clipped at w_min
+      (``weight_additive_one_term_impl.h``). Multiplicative: ``(w_max - w) A_plus
+      K_pre`` and ``(w - w_min) A_minus K_post``, as NEST's;
+    - a post event arriving at the synapse in the very tick of a pre spike
+      potentiates (it is in the window (last pre, now]) but the depression of
+      that pre spike is skipped altogether (``timing_pair_impl.h``: no
+      depression unless the time since the last post event is > 0), where NEST
+      depresses with the trace of the earlier post events.
+
+    Float64 with exact exponentials; the board reads them from 11-bit look-up
+    tables and keeps 16-bit weights (not modelled here).
+    """
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _potentiate(self, idx, k_pre):
+        if not self._additive:
+            return super()._potentiate(idx, k_pre)
+        w = np.minimum(self.weight[idx] + self._p("A_plus", idx) * k_pre, self._p("w_max", idx))
+        self.weight[idx] = w
+        return w
+
+    def _coincident(self, idx):
+        """Which of the synapses ``idx`` have a post event arriving in this very tick."""
+        now = self._arrived_now
+        if now is None or now.size == 0:
+            return None
+        return np.isin(idx, now)
+
+    def _depress(self, idx, k_post):
+        coincident = self._coincident(idx)
+        if coincident is not None and coincident.any():
+            k_post = np.where(coincident, 0.0, k_post)
+        if not self._additive:
+            return super()._depress(idx, k_post)
+        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
+        self.weight[idx] = w
+        return w
+
+
+class NearestSTDP(SpinnakerSTDP):
     """sPyNNaker's SpikeNearestPairRule with a weight dependence, in float64.
 
-    :class:`STDP` with nearest-spike traces: a spike sets its trace to 1 instead
-    of adding 1, so a postsynaptic event pairs only with the most recent
-    presynaptic spike before it, and a presynaptic spike only with the most
-    recent postsynaptic event (symmetric nearest-neighbour pairing, the trace
-    formulation of sPyNNaker's rule; not its fixed-point look-up tables).
+    :class:`SpinnakerSTDP` with sPyNNaker's nearest-pair timing
+    (``timing_nearest_pair_impl.h``): a spike sets its trace to 1 instead of
+    adding 1; a post event potentiates with the last pre spike only if it is the
+    first post event since that pre spike; a pre spike is depressed by the most
+    recent post event, including one arriving in the same tick (decay of 0
+    ticks: the full A_minus), and not at all before any post event.
     """
 
     nearest = True
+
+    def _potentiation_terms(self, idx, k_pre, arrival):
+        # (an earlier post event since the last pre spike has taken the pairing)
+        first = self._t_post[idx] <= self._t_last[idx]
+        return (np.where(first, k_pre, 0.0),)
+
+    def _depress(self, idx, k_post):
+        coincident = self._coincident(idx)
+        if coincident is not None and coincident.any():
+            k_post = np.where(coincident, 1.0, k_post)
+        if not self._additive:
+            return STDP._depress(self, idx, k_post)
+        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
+        self.weight[idx] = w
+        return w
 
 
 class SpinnakerVogels(VogelsSprekeler):
     """sPyNNaker's Vogels2011Rule(alpha, tau, A_plus, A_minus) with AdditiveWeightDependence.
 
     :class:`VogelsSprekeler` with sPyNNaker's parameters mapped onto NEST's: eta
-    = A_plus (w_max - w_min) (sPyNNaker multiplies A_plus by w_max, w_min = 0
-    there) and alpha used as given (NEST's alpha = 2 rho tau, so rho = alpha /
-    (2e-3 tau)); A_minus is unused, as in sPyNNaker. Float64, not the board's
-    fixed point.
+    = A_plus, in weight units (sPyNNaker 7.4's additive weight dependence writes
+    ``A_plus * global_weight_scale``) and alpha used as given (NEST's alpha = 2
+    rho tau, so rho = alpha / (2e-3 tau)); A_minus is unused, as in sPyNNaker.
+    Timing as sPyNNaker's (``timing_vogels_2011_impl.h`` in the row update of
+    ``synapse_dynamics_stdp_mad_impl.c``): a pre spike moves the weight by
+    ``A_plus (o - alpha)`` in one step, and only once a post event has reached
+    the synapse (before any, nothing); a post event arriving in the tick of
+    the pre spike is in o. Float64, not the board's fixed point.
     """
 
     parameter_names = ("alpha", "tau", "A_plus", "A_minus", "w_min", "w_max")
 
+    def _depress(self, idx, k_post):
+        now = self._arrived_now
+        coincident = (np.isin(idx, now) if now is not None and now.size
+                      else np.zeros(idx.size, bool))
+        valid = (self._t_post[idx] > 0) | coincident
+        k = k_post + coincident
+        d, w_min, sign, span = self._distance(idx)
+        step = self._p("eta", idx) * (k - self._p("alpha", idx))
+        d_new = np.clip(d + step, 0.0, span)
+        d = np.where(valid, d_new, d)
+        self.weight[idx] = w = w_min + sign * d
+        return w
+
     def _p(self, name, idx):
         if name == "eta":
-            return self._p("A_plus", idx) * np.abs(self._p("w_max", idx) - self._p("w_min", idx))
+            return self._p("A_plus", idx)
         if name == "rho":
             return self._p("alpha", idx) / (2e-3 * self._p("tau", idx))
         return super()._p(name, idx)

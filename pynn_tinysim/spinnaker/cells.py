@@ -117,7 +117,21 @@ def _as_sequences(value):
 class SpiNNakerCellType(StandardCellType):
     """A cell type of the sPyNNaker flavour (see the module docstring)."""
 
-    def __init__(self, **parameters):
+    #: parameters sPyNNaker's constructor takes positionally (its spike sources:
+    #: ``SpikeSourceArray(times)``, ``SpikeSourcePoisson(rate, start, duration)``);
+    #: its neuron models take keywords only
+    positional = ()
+
+    def __init__(self, *args, **parameters):
+        if len(args) > len(self.positional):
+            raise TypeError(
+                f"{type(self).__name__}() takes {len(self.positional)} positional "
+                f"argument{'' if len(self.positional) == 1 else 's'} "
+                f"({', '.join(self.positional) or 'keywords only'}) but {len(args)} were given")
+        for name, value in zip(self.positional, args):
+            if name in parameters:
+                raise TypeError(f"{type(self).__name__}() got multiple values for {name!r}")
+            parameters[name] = value
         initial = {name: parameters.pop(name) for name in list(parameters)
                    if name in self.default_initial_values and name not in self.default_parameters}
         for name in _SEQUENCE_PARAMETERS:
@@ -263,6 +277,9 @@ SpikeSourcePoissonVariable = _make(
     "(sPyNNaker extra_models.SpikeSourcePoissonVariable): ``rates`` and ``starts`` "
     "(ms), optionally ``durations`` (ms; default: until the next start).",
     recordable=("spikes",), injectable=False, base=_SpikeSource)
+SpikeSourceArray.positional = ("spike_times",)
+SpikeSourcePoisson.positional = ("rate", "start", "duration")
+SpikeSourcePoissonVariable.positional = ("rates", "starts", "durations")
 SpikeSourcePoissonVariable.default_parameters = {
     "rates": Sequence([]), "starts": Sequence([]), "durations": Sequence([])}
 SpikeSourcePoissonVariable.translations = build_translations(
