@@ -28,7 +28,7 @@ import numpy as np
 
 from .ring import RingLayout
 from .synapses import SynapseStore
-from .recorders import SignalRecorder, SpikeRecorder
+from .recorders import LeadingSignalRecorder, SignalRecorder, SpikeRecorder
 from .currents import CurrentInjection
 
 
@@ -119,7 +119,10 @@ class Network:
         recorder = signal_recorder(group, variable, interval_steps)
         if recorder is None:
             key = variable if variable not in group.recorders else (variable, interval_steps)
-            recorder = group.recorders[key] = SignalRecorder(group, variable, interval_steps)
+            # (a group may sample a variable a step late: see LeadingSignalRecorder)
+            cls = (LeadingSignalRecorder if variable in getattr(group, "leading_variables", ())
+                   else SignalRecorder)
+            recorder = group.recorders[key] = cls(group, variable, interval_steps)
         recorder.add_indices(local_indices)
         return recorder
 

@@ -76,6 +76,9 @@ class SpiNNakerNeuronGroup(NeuronGroup):
     input_type = "current"
     receptors = ("excitatory", "inhibitory")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
+    #: gsyn of tick t is the input step t computes: sampled after that step, labelled t
+    #: (sPyNNaker records it with v before the update, neuron_impl_standard.h)
+    leading_variables = ("gsyn_exc", "gsyn_inh")
     #: receptors whose input is subtracted (the C code's "inhibitory" inputs)
     inhibitory_receptors = ("inhibitory",)
     global_weight_scale = 1.0
