@@ -44,6 +44,8 @@ class Population(CorePopulation):
             size = int(size)            # sPyNNaker takes e.g. Population(n / 2, ...)
         extra = dict(additional_parameters or {}, **additional_kwargs)
         self._spinnaker_max_atoms_per_core = extra.pop("max_atoms_per_core", None)
+        # per receptor (synapse type), the ring-buffer bound instead of sPyNNaker's estimate
+        self._max_expected_summed_weight = extra.pop("max_expected_summed_weight", None)
         for key, value in extra.items():
             logger.debug("Population(%s=%r): sPyNNaker board setting, ignored", key, value)
         celltype = cellclass if isinstance(cellclass, type) else type(cellclass)
@@ -56,6 +58,16 @@ class Population(CorePopulation):
             # defaults); PyNN's Population would call cellclass(**None).
             cellclass = cellclass(**(cellparams or {}))
             cellparams = None
+        expected = self._max_expected_summed_weight
+        if expected is not None:
+            n_types = len(cellclass.receptor_types) if hasattr(cellclass, "receptor_types") \
+                else len(cellclass.get_receptor_types())
+            expected = [float(x) for x in np.atleast_1d(np.asarray(expected, dtype=float))]
+            if len(expected) != n_types:
+                raise ValueError(
+                    "The number of expected summed weights does not match the number of "
+                    f"synapses in the neuron model ({n_types})")
+            self._max_expected_summed_weight = expected
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
         flavour.populations.append(self)
         flavour.dirty = True
