@@ -10,6 +10,7 @@ arithmetic on int64 arrays holding the raw bits, so the flavour models can run
 operation                   how SpiNNaker does it (and so do we)
 ==========================  =========================================================
 parameter -> s16.15         round to nearest (sPyNNaker's ``DataType.S1615`` encoder)
+C literal -> s16.15         truncated toward zero (GCC, e.g. ``REAL_CONST(1.85)``)
 ``accum * accum``           exact 64-bit product shifted right 15: rounds toward -inf
                             (GCC's ARM back end expands it inline, arm-fixed.md
                             ``mulsa3``: ``smull`` and shifts; not libgcc's rounding
@@ -42,6 +43,15 @@ S1615_MIN = -(1 << 31)
 def to_s1615(x):
     """Raw s16.15 bits of ``x``, rounded to nearest (halves to even, as numpy.rint)."""
     return np.rint(np.asarray(x, dtype=float) * ONE).astype(np.int64)
+
+
+def literal_s1615(x):
+    """Raw s16.15 bits of a decimal ``accum`` literal in the C code (``REAL_CONST(1.85)``).
+
+    GCC converts such a literal by truncation toward zero (1.85 -> 60620 LSB),
+    unlike the host's parameter encoder, which rounds (-> 60621).
+    """
+    return np.trunc(np.asarray(x, dtype=float) * ONE).astype(np.int64)
 
 
 def from_s1615(bits):

@@ -156,8 +156,12 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             self._a, self._b = A.param(p["a"]), A.param(p["b"])
             self._c, self._d = A.param(p["c"]), A.param(p["d"])
             self._reset_h = A.const(dt)
-            self._post_spike_h = A.mul(A.const(dt), A.const(IZK_TQ_OFFSET)) if A.fixed \
-                else dt * IZK_TQ_OFFSET
+            # SIMPLE_TQ_OFFSET is the C literal REAL_CONST(1.85): GCC converts a decimal
+            # fixed-point literal by truncation (60620 LSB, not the nearest 60621);
+            # with it the board's Izhikevich spike times are reproduced exactly
+            # (test_spinnaker_board_recordings.py, set-between-runs test)
+            self._post_spike_h = A.mul(A.const(dt), fx.literal_s1615(IZK_TQ_OFFSET)) \
+                if A.fixed else dt * IZK_TQ_OFFSET
             self._izk_thresh = A.const(IZK_V_THRESH)
             self._magic = A.const(IZK_MAGIC_MULTIPLIER)
             self._c140, self._c5 = A.const(140.0), A.const(5.0)
