@@ -156,3 +156,149 @@ def test_max_expected_summed_weight():
     with pytest.raises(ValueError, match="expected summed weights"):
         p.setup(timestep=1.0)
         p.Population(2, p.IF_curr_exp(), max_expected_summed_weight=[2.0])
+
+
+# spynnaker_integration_tests/test_change_neuron_parameters_between_runs/test_set_toffset.py:
+# IF_curr_exp, i_offset 0 -> 1 -> 2 nA over three 100 ms runs; exact spike times.
+def test_lif_i_offset_set_between_runs():
+    p.setup(timestep=1.0, min_delay=1.0)
+    p.set_number_of_neurons_per_core(p.IF_curr_exp, 2)
+    pop = p.Population(6, p.IF_curr_exp, LIF_SYNFIRE, label="pop_1")
+    pop.record("spikes")
+    p.run(100)
+    pop.set(i_offset=1)
+    p.run(100)
+    pop.set(i_offset=2)
+    p.run(100)
+    trains = pop.get_data().segments[0].spiketrains
+    p.end()
+    expected = [104., 112., 120., 128., 136., 144., 152., 160., 168., 176., 184., 192., 200.,
+                205., 210., 215., 220., 225., 230., 235., 240., 245., 250., 255., 260., 265.,
+                270., 275., 280., 285., 290., 295.]
+    for train in trains:
+        assert np.array_equal(train.magnitude, expected), train.magnitude
+
+
+# spynnaker_integration_tests/test_change_neuron_parameters_between_runs/test_set_and_reset.py:
+# board v of an IF_curr_exp (defaults, i_offset 1 nA, tau_syn_E 1) over 5 ticks, from -65
+# and from -60 mV, through set/reset/initialize sequences; exact (==).
+FROM_65 = [-65.0, -64.024658203125, -63.09686279296875, -62.214324951171875,
+           -61.37481689453125]
+FROM_60 = [-60.0, -59.26849365234375, -58.5726318359375, -57.91070556640625,
+           -57.28106689453125]
+
+
+def _set_and_reset_pop(with_input=False, v_init=None):
+    p.setup(1.0)
+    pop = p.Population(1, p.IF_curr_exp, {}, label="pop")
+    inp = None
+    if with_input:
+        inp = p.Population(1, p.SpikeSourceArray(spike_times=[0]), label="input")
+        p.Projection(inp, pop, p.OneToOneConnector(), synapse_type=p.StaticSynapse(weight=5))
+    pop.set(i_offset=1.0)
+    pop.set(tau_syn_E=1)
+    if v_init is not None:
+        pop.initialize(v=v_init)
+    pop.record(["v"])
+    return pop, inp
+
+
+def _check(v, expected):
+    v = np.asarray(v)
+    for i in range(0, len(v), 5):
+        assert [float(x) for x in v[i:i + 5, 2]] == expected
+
+
+@pytest.mark.parametrize("sequence", ["nothing", "set_before_reset", "set_mid_run",
+                                      "set_mid_run_and_after_reset", "set_after_reset"])
+def test_set_and_reset_v_from_65(sequence):
+    pop, _ = _set_and_reset_pop()
+    if sequence in ("set_mid_run", "set_mid_run_and_after_reset"):
+        p.run(2)
+        pop.set(tau_syn_E=1)
+        p.run(3)
+    else:
+        p.run(5)
+    _check(pop.spinnaker_get_data("v"), FROM_65)
+    if sequence == "set_before_reset":
+        pop.set(tau_syn_E=1)
+    p.reset()
+    if sequence in ("set_after_reset", "set_mid_run_and_after_reset"):
+        pop.set(tau_syn_E=1)
+    p.run(5)
+    _check(pop.spinnaker_get_data("v"), FROM_65)
+    p.end()
+
+
+@pytest.mark.parametrize("v_init, initialize_after_reset, set_before_reset, expected", [
+    (None, False, False, FROM_65), (None, True, False, FROM_65),
+    (-60, False, False, FROM_60), (-60, False, True, FROM_60)])
+def test_set_and_reset_with_input_moved_away(v_init, initialize_after_reset,
+                                             set_before_reset, expected):
+    pop, inp = _set_and_reset_pop(with_input=True, v_init=v_init)
+    p.run(5)
+    if set_before_reset:
+        pop.set(tau_syn_E=1)
+    p.reset()
+    if initialize_after_reset:
+        pop.initialize(v=-65)
+    inp.set(spike_times=[100])
+    p.run(5)
+    _check(pop.spinnaker_get_data("v"), expected)
+    p.end()
+
+
+def test_set_and_reset_multi_core():
+    p.setup(1.0)
+    p.set_number_of_neurons_per_core(p.IF_curr_exp, 2)
+    pop = p.Population(6, p.IF_curr_exp(i_offset=1, tau_syn_E=1), label="pop")
+    pop.record("v")
+    p.run(3)
+    pop.set(tau_syn_E=1)
+    p.run(2)
+    v = pop.spinnaker_get_data("v")
+    p.end()
+    _check(v, FROM_65)
+
+
+# spynnaker_integration_tests/test_change_neuron_parameters_between_runs/test_initialize.py
+def test_initialize_and_set_state_between_runs():
+    runtime1 = runtime2 = 5
+    p.setup(timestep=1.0)
+    pop = p.Population(3, p.IF_curr_exp())
+    pop.record(["v"])
+    assert list(pop.initial_values["v"]) == [-65, -65, -65]
+    pop.initialize(v=-64)
+    assert list(pop.initial_values["v"]) == [-64, -64, -64]
+    p.run(runtime1)
+    assert list(pop.initial_values["v"]) == [-64, -64, -64]
+    pop.set_state(v=-62)
+    assert list(pop.current_values["v"]) == [-62, -62, -62]
+    p.run(runtime2)
+    assert list(pop.initial_values["v"]) == [-64, -64, -64]
+    pop[1].initialize(v=-60)
+    assert list(pop.initial_values["v"]) == [-64, -60, -64]
+    p.run(1)
+    p.reset()
+    assert list(pop.initial_values["v"]) == [-64, -60, -64]
+    assert list(pop.current_values["v"]) == [-64, -60, -64]
+    pop.initialize(isyn_exc=-0.1)
+    assert list(pop.initial_values["v"]) == [-64, -60, -64]
+    assert list(pop.current_values["v"]) == [-64, -60, -64]
+    p.run(runtime1)
+    assert list(pop.initial_values["v"]) == [-64, -60, -64]
+    pop[0:2].set_state(v=-63)
+    assert pop.current_values["v"][0] == -63 and pop.current_values["v"][1] == -63
+    assert pop.initial_values["v"][2] == -64
+    p.run(runtime2)
+    # get_data() with every variable: PyNN 0.13's filter_by_variables drops the signals
+    # of segments before a reset when asked for "v" (it compares names with Variable
+    # tuples), in pyNN.nest too
+    neo = pop.get_data()
+    p.end()
+    v0 = neo.segments[0].filter(name="v")[0]
+    assert list(v0[0].magnitude) == [-64, -64, -64]
+    assert list(v0[runtime1].magnitude) == [-62.0, -62, -62]
+    v1 = neo.segments[1].filter(name="v")[0]
+    assert list(v1[0].magnitude) == [-64.0, -60, -64]
+    assert v1[runtime1][0] == -63.0 and v1[runtime1][1] == -63.0

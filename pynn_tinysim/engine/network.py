@@ -28,7 +28,8 @@ import numpy as np
 
 from .ring import RingLayout
 from .synapses import SynapseStore
-from .recorders import LeadingSignalRecorder, SignalRecorder, SpikeRecorder
+from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
+                        TickStartSignalRecorder)
 from .currents import CurrentInjection
 
 
@@ -120,8 +121,12 @@ class Network:
         if recorder is None:
             key = variable if variable not in group.recorders else (variable, interval_steps)
             # (a group may sample a variable a step late: see LeadingSignalRecorder)
-            cls = (LeadingSignalRecorder if variable in getattr(group, "leading_variables", ())
-                   else SignalRecorder)
+            if variable in getattr(group, "leading_variables", ()):
+                cls = LeadingSignalRecorder
+            elif getattr(group, "records_at_tick_start", False):
+                cls = TickStartSignalRecorder
+            else:
+                cls = SignalRecorder
             recorder = group.recorders[key] = cls(group, variable, interval_steps)
         recorder.add_indices(local_indices)
         return recorder

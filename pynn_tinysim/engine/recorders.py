@@ -107,6 +107,28 @@ class LeadingSignalRecorder(SignalRecorder):
             self._row += 1
 
 
+class TickStartSignalRecorder(SignalRecorder):
+    """A SignalRecorder whose sample at the end of a run is taken at the start of the next.
+
+    For simulators that record a tick's state when the tick starts (sPyNNaker:
+    v of tick t before that tick's update): what a script changes between runs
+    (``set_state``, ``initialize``) is in the first sample of the next run, as
+    on the board. Within a run the samples are the same as SignalRecorder's.
+    """
+
+    def start_run(self, first_step, n_steps):
+        self._close_chunk()
+        iv = self.interval
+        first_sample = -(-first_step // iv)
+        last_sample = (first_step + n_steps - 1) // iv     # the end-of-run one: next run
+        n = max(last_sample - first_sample + 1, 0)
+        self._first_sample = first_sample
+        self._buffer = np.empty((n, self.indices.size))
+        self._row = 0
+        if n > 0 and first_sample * iv == first_step:
+            self.sample(first_step)
+
+
 class SpikeRecorder:
     """Keeps (stamp, local index) of every spike of the recorded neurons of one group."""
 

@@ -79,6 +79,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
     #: gsyn of tick t is the input step t computes: sampled after that step, labelled t
     #: (sPyNNaker records it with v before the update, neuron_impl_standard.h)
     leading_variables = ("gsyn_exc", "gsyn_inh")
+    #: v of tick t is recorded when tick t starts: state set between runs is in it
+    records_at_tick_start = True
     #: receptors whose input is subtracted (the C code's "inhibitory" inputs)
     inhibitory_receptors = ("inhibitory",)
     global_weight_scale = 1.0
