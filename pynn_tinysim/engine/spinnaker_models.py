@@ -85,8 +85,15 @@ class SpiNNakerNeuronGroup(NeuronGroup):
     inhibitory_receptors = ("inhibitory",)
     global_weight_scale = 1.0
 
+    #: IFTruncDelta: no leak, v clamped at v_reset (neuron_model_if_trunc.h)
+    truncated = False
+    #: "static", or "fixed_prob" (IFCurrDeltaFixedProb: p_thresh per tick above threshold)
+    threshold = "static"
+
     def __init__(self, network):
         super().__init__(network)
+        self._stream = network.new_stream_id()
+        self._rng = None
         self.state["gsyn_exc"] = np.zeros(0)
         self.state["gsyn_inh"] = np.zeros(0)
         self._saturation = np.full((len(self.receptors), 0), np.inf)
@@ -106,6 +113,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         self._q = np.concatenate([self._q, np.zeros((len(self.receptors), n))], axis=1)
 
     def _reset_internal_state(self):
+        self._rng = None          # a new random stream after reset (the reset count is in it)
         self._refract_timer[:] = 0
         self._this_h[:] = np.nan
         self._q[:] = 0.0
@@ -147,7 +155,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             self._e_rev_I = A.param(p["e_rev_I"])
         self._i_offset = A.param(p["i_offset"])
         if self.neuron == "lif":
-            self._v_rest = A.param(p["v_rest"])
+            # (IFTruncDelta has no v_rest: it does not leak)
+            self._v_rest = A.param(p["v_rest"]) if "v_rest" in p else A.param(p["v_reset"])
             self._v_reset = A.param(p["v_reset"])
             self._v_thresh = A.param(p["v_thresh"])
             cm, tau_m = A.param(p["cm"]), A.param(p["tau_m"])
@@ -325,11 +334,23 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         A = self.A
         active = self._refract_timer <= 0
         current = exc_total - inh_total + self._i_offset + self._injected()
-        alpha = A.mul(current, self._r_membrane) + self._v_rest
-        v_new = alpha - A.mul(self._exp_tc, alpha - v)
+        if self.truncated:
+            # neuron_model_if_trunc.h: v += I R, never below v_reset (no leak)
+            v_new = np.maximum(A.mul(current, self._r_membrane) + v, self._v_reset)
+        else:
+            alpha = A.mul(current, self._r_membrane) + self._v_rest
+            v_new = alpha - A.mul(self._exp_tc, alpha - v)
         np.copyto(v, v_new, where=active)
         self._refract_timer[~active] -= 1
-        spiked = np.flatnonzero(v >= self._v_thresh)
+        above = v >= self._v_thresh
+        if self.threshold == "fixed_prob" and above.any():
+            # threshold_type_fixed_prob.h: above threshold, a spike with probability
+            # p_thresh (numpy's generator here, not the board's mars_kiss64)
+            if self._rng is None:
+                self._rng = self.network.rng_for(self._stream)
+            draws = self._rng.random(int(above.sum()))
+            above[above] = draws < self.params["p_thresh"][above]
+        spiked = np.flatnonzero(above)
         if spiked.size:
             v[spiked] = self._v_reset[spiked]
             self._refract_timer[spiked] = self._t_refract[spiked]
@@ -391,6 +412,24 @@ class LIFCurrDelta(SpiNNakerNeuronGroup):
     synapse = "delta"
     input_type = "delta"
     parameter_names = _LIF_PARAMS
+    state_names = ("v", "isyn_exc", "isyn_inh")
+
+
+class IFTruncDelta(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IFTruncDelta: non-leaky, v never below v_reset, delta input."""
+    synapse = "delta"
+    input_type = "delta"
+    truncated = True
+    parameter_names = ("tau_m", "cm", "v_reset", "v_thresh", "tau_refrac", "i_offset")
+    state_names = ("v", "isyn_exc", "isyn_inh")
+
+
+class LIFCurrDeltaFixedProb(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta firing with p_thresh."""
+    synapse = "delta"
+    input_type = "delta"
+    threshold = "fixed_prob"
+    parameter_names = _LIF_PARAMS + ("p_thresh",)
     state_names = ("v", "isyn_exc", "isyn_inh")
 
 

@@ -46,6 +46,7 @@ from .synapses import (                                           # noqa: F401
     MultiplicativeWeightDependence, StructuralMechanismStatic, StructuralMechanismSTDP,
     LastNeuronSelection, RandomSelection, DistanceDependentFormation,
     RandomByWeightElimination)
+from .connectors import OneToOneConnector, ArrayConnector       # noqa: F401, F811
 from .populations import Population, PopulationView               # noqa: F401
 from .projections import Projection                               # noqa: F401
 from .control import (                                            # noqa: F401

@@ -57,9 +57,12 @@ _HAS_CORE_STDP = hasattr(core, "STDPMechanism")
 
 if _HAS_CORE_STDP:
     class STDPMechanism(core.STDPMechanism):
-        """sPyNNaker's STDPMechanism signature; runs on pyNN.tinysim's (NEST-rule) STDP engine."""
+        """sPyNNaker's STDPMechanism signature, on pyNN.tinysim's engine with sPyNNaker's rules."""
 
         parameter_checks = {}
+        #: sPyNNaker checks no sign: a negative A_minus (depression turned into
+        #: potentiation) is taken as given
+        unchecked_parameters = ("A_minus",)
         _get_minimum_delay = _minimum_delay
 
         def __init__(self, timing_dependence=None, weight_dependence=None,
