@@ -302,3 +302,130 @@ def test_initialize_and_set_state_between_runs():
     v1 = neo.segments[1].filter(name="v")[0]
     assert list(v1[0].magnitude) == [-64.0, -60, -64]
     assert v1[runtime1][0] == -63.0 and v1[runtime1][1] == -63.0
+
+
+# --- multi-run and reset scripts ---------------------------------------------------------
+# p8_integration_tests/quick_test/test_multi_call_examples/: 20 IF_curr_exp (defaults)
+# driven by one SpikeSourceArray every 10 ms (weight 5 nA, delay 1), recorded across
+# run/reset sequences. Upstream checks each neuron with scripts/checker.py: the expected
+# spike count, v = -65 for 2 ms after each spike, and v[t] between v[t-1] + gsyn[t-1] - 1
+# and v[t-1] + gsyn[t-1] (gsyn[t-1]: the input that drove tick t-1); and segments of
+# the same protocol equal each other.
+
+def _check_neuron_data(spikes, v, exc, expected_spikes, simtime):
+    """scripts/checker.py's check_neuron_data (its rules, our code)."""
+    assert len(spikes) == expected_spikes
+    spikes = [int(t) for t in spikes]
+    last_spike, upcoming = spikes[0] - 8, iter(spikes[1:] + [simtime])
+    next_spike = spikes[0]
+    for t in range(simtime):
+        if t > next_spike:
+            last_spike, next_spike = next_spike, next(upcoming)
+        if t - last_spike <= 2:
+            assert v[t] == -65, (t, v[t])
+        else:
+            target = v[t - 1] + exc[t - 1]
+            assert target - 1 <= v[t] <= target, (t, v[t], target)
+
+
+def _multi_call_network(simtime, input_spikes):
+    p.setup(timestep=1.0)
+    p.set_number_of_neurons_per_core(p.IF_curr_exp, 10)
+    source = p.Population(1, p.SpikeSourceArray(spike_times=input_spikes), label="input")
+    pop = p.Population(20, p.IF_curr_exp(), label="pop_1")
+    p.Projection(source, pop, p.AllToAllConnector(),
+                 synapse_type=p.StaticSynapse(weight=5, delay=1))
+    pop.record(["spikes", "v", "gsyn_exc"])
+    return source, pop
+
+
+def _check_segment(segment, expected_spikes, simtime):
+    v = segment.filter(name="v")[0].magnitude
+    exc = segment.filter(name="gsyn_exc")[0].magnitude
+    for i, train in enumerate(segment.spiketrains):
+        _check_neuron_data(train.magnitude, v[:, i], exc[:, i], expected_spikes, simtime)
+
+
+def _same_segments(a, b, same_length=True):
+    for name in ("v", "gsyn_exc"):
+        x, y = a.filter(name=name)[0].magnitude, b.filter(name=name)[0].magnitude
+        n = min(len(x), len(y))
+        assert (len(x) == len(y)) or not same_length
+        assert np.array_equal(x[:n], y[:n])
+    for s, t in zip(a.spiketrains, b.spiketrains):
+        limit = min(float(a.t_stop), float(b.t_stop))
+        assert np.array_equal(s.magnitude[s.magnitude < limit], t.magnitude[t.magnitude < limit])
+
+
+@pytest.mark.parametrize("runs, simtime", [
+    ([250, 250, 250, 250, 1000], 1000),     # test_multi_run.py (segment 0, first 1000 ms)
+    ([750, 250], 1000),                     # test_smaller_run.py
+    ([250, 750], 1000),                     # test_larger_run.py
+])
+def test_multi_run_scripts(runs, simtime):
+    _, pop = _multi_call_network(simtime, list(range(0, simtime - 100, 10)))
+    for t in runs:
+        p.run(t)
+    segment = pop.get_data("all").segments[0]
+    p.end()
+    _check_segment(segment, len(range(0, simtime - 100, 10)), simtime)
+
+
+@pytest.mark.parametrize("after_reset, same_length", [
+    ([200], True),                          # test_reset_run.py
+    ([100, 100], True),                     # test_reset_different.py
+    ([400], False),                         # test_reset_higher.py (checks segment 1)
+])
+def test_reset_scripts(after_reset, same_length):
+    simtime = 200
+    _, pop = _multi_call_network(simtime, list(range(0, simtime - 100, 10)))
+    p.run(simtime)
+    p.reset()
+    for t in after_reset:
+        p.run(t)
+    segments = pop.get_data("all").segments
+    p.end()
+    _check_segment(segments[1 if not same_length else 0], 10, simtime)
+    _same_segments(segments[0], segments[1], same_length)
+
+
+def test_reset_new_input():
+    # test_reset_new_input.py: input every 10 ms, then after reset every 11 ms
+    simtime = 200
+    source, pop = _multi_call_network(simtime, list(range(0, simtime - 50, 10)))
+    p.run(simtime)
+    p.reset()
+    source.set(spike_times=list(range(0, simtime - 50, 11)))
+    p.run(simtime)
+    segments = pop.get_data("all").segments
+    p.end()
+    _check_segment(segments[0], len(range(0, simtime - 50, 10)), simtime)
+    _check_segment(segments[1], len(range(0, simtime - 50, 11)), simtime)
+
+
+def test_reset_initialize():
+    # test_reset_initialize.py: initialize between resets sets the first sample of the
+    # next segment; initialize after a run (no reset) does not change the running cell
+    p.setup(1.0)
+    pop = p.Population(1, p.IF_curr_exp, {}, label="pop")
+    pop.set(i_offset=1.0)
+    pop.record(["v"])
+    runtime = 10
+    pop.initialize(v=-64.0)
+    p.run(runtime)
+    p.reset()
+    pop.initialize(v=-62.0)
+    p.run(runtime)
+    p.reset()
+    pop.initialize(v=-63.0)
+    pop.set(i_offset=2.0)
+    p.run(runtime)
+    pop.initialize(v=-61.0)
+    pop.set(i_offset=2.5)
+    p.run(runtime)
+    segments = pop.get_data().segments
+    p.end()
+    v = [s.filter(name="v")[0].magnitude[:, 0] for s in segments]
+    assert v[0][0] == -64.0 and v[1][0] == -62.0 and v[2][0] == -63.0
+    assert v[2][runtime] != -61.0
+    assert len(v[0]) == len(v[1]) == runtime and len(v[2]) == 2 * runtime

@@ -272,8 +272,26 @@ def _current_values(self):
             if name in self.celltype.default_initial_values}
 
 
+def _set_initial_value_array(self, variable, initial_values):
+    """As pyNN.tinysim's, but after a run (without reset) only the initial value changes.
+
+    sPyNNaker's ``set_initial_state_values`` writes the present state only while
+    the simulation has not run since setup or the last reset; afterwards
+    ``initialize`` sets what reset() returns to (``set_state`` sets the present).
+    """
+    group, index = self._group, self._group_indices
+    network = core_simulator.state.network
+    present = None
+    if network is not None and network.step_count > 0 and variable in group.state:
+        present = np.array(group.state[variable][index])
+    CorePopulation._set_initial_value_array(self, variable, initial_values)
+    if present is not None:
+        group.state[variable][index] = present
+
+
 class PopulationView(CorePopulationView):
     __doc__ = CorePopulationView.__doc__
+    _set_initial_value_array = _set_initial_value_array
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
@@ -297,4 +315,5 @@ def _population_get_view(self, selector, label=None):
 PopulationView.spinnaker_get_data = _view_spinnaker_get_data
 Population._get_view = _population_get_view
 Population.set_state = _set_state
+Population._set_initial_value_array = _set_initial_value_array
 Population.current_values = property(_current_values)
