@@ -574,8 +574,8 @@ class _PairTraceRule(PlasticSynapses):
             idx = self._by_post[_gather_rows(self._post_indptr, columns)]
             if idx.size == 0:
                 continue
-            k_pre = self._k_pre[idx] * np.exp(
-                (self._t_last[idx] - arrival) * (self.dt / self._p(self.pre_tau, idx)))
+            k_pre = self._fmul(self._k_pre[idx], self._decay(
+                arrival - self._t_last[idx], self.pre_tau, idx))
             # the weight changes only at the synapse's next presynaptic spike (NEST);
             # what that change needs from this instant is recorded now
             self._deferred.append(idx, self._potentiation_terms(idx, k_pre, arrival))
@@ -591,8 +591,8 @@ class _PairTraceRule(PlasticSynapses):
         if self.nearest:
             self._k_post[idx] = 1.0
         else:
-            self._k_post[idx] = self._k_post[idx] * np.exp(
-                (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx))) + 1.0
+            self._k_post[idx] = self._fmul(self._k_post[idx], self._decay(
+                stamp - self._t_post[idx], self.post_tau, idx)) + 1.0
         self._t_post[idx] = stamp
 
     def deliver(self, spiking_ids, k, ring_flat):
@@ -615,6 +615,15 @@ class _PairTraceRule(PlasticSynapses):
         """What a post event arriving at ``arrival`` contributes (applied at the next pre spike)."""
         return (k_pre,)
 
+    def _decay(self, steps, tau_name, idx):
+        """exp(-steps dt / tau): how much of a trace is left ``steps`` steps later."""
+        return np.exp(-steps * (self.dt / self._p(tau_name, idx)))
+
+    @staticmethod
+    def _fmul(a, b):
+        """Product of two trace values (exact; sPyNNaker's rules may round it)."""
+        return a * b
+
     def _apply_pending(self, idx):
         """Apply, in arrival order, the post events recorded for synapses ``idx``.
 
@@ -632,14 +641,14 @@ class _PairTraceRule(PlasticSynapses):
 
     def _on_pre(self, idx, stamp):
         self._apply_pending(idx)
-        k_post = self._k_post[idx] * np.exp(
-            (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx)))
+        k_post = self._fmul(self._k_post[idx], self._decay(
+            stamp - self._t_post[idx], self.post_tau, idx))
         w = self._depress(idx, k_post)
         if self.nearest:
             self._k_pre[idx] = 1.0
         else:
-            self._k_pre[idx] = self._k_pre[idx] * np.exp(
-                (self._t_last[idx] - stamp) * (self.dt / self._p(self.pre_tau, idx))) + 1.0
+            self._k_pre[idx] = self._fmul(self._k_pre[idx], self._decay(
+                stamp - self._t_last[idx], self.pre_tau, idx)) + 1.0
         self._t_last[idx] = stamp
         return idx, w
 
@@ -745,7 +754,47 @@ class VogelsSprekeler(_PairTraceRule):
 # --- sPyNNaker's rules (pyNN.tinysim.spinnaker), float64 ----------------------------
 
 
-class SpinnakerSTDP(STDP):
+#: sPyNNaker's STDP fixed point: traces and decays are 16-bit integers counting 2**-11
+STDP_FIXED_POINT_ONE = 2048
+
+
+class _BoardTraces:
+    """sPyNNaker's trace arithmetic, used when the flavour runs in fixed point.
+
+    Decays come from the look-up tables sPyNNaker writes (``get_exp_lut_array``:
+    ``floor(exp(-(i << shift) dt / tau) 2**11)`` for table index ``i = ticks >>
+    shift``, zero past the table's end; ``shift`` is 2 for the triplet rule's
+    tau_x and tau_y, else 0), and products of traces are ``(a b) >> 11``
+    (``STDP_FIXED_MUL_16X16``): traces stay multiples of 2**-11. In float mode
+    (``setup(fixed_point=False)``) the exact exponentials are used.
+    """
+
+    #: LUT time shift per time-constant name
+    lut_shift = {}
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._board = bool(getattr(self.network, "spinnaker_fixed_point", False))
+
+    def _decay(self, steps, tau_name, idx):
+        if not getattr(self, "_board", False):
+            return super()._decay(steps, tau_name, idx)
+        shift = self.lut_shift.get(tau_name, 0)
+        step_over_tau = self.dt / np.asarray(self._p(tau_name, idx), dtype=float)
+        size = np.log(STDP_FIXED_POINT_ONE) / step_over_tau / (1 << shift)
+        size = (np.floor(size / 2) + (np.mod(size, 2) > 0)) * 2      # rounded up to even
+        index = np.asarray(steps, dtype=np.int64) >> shift
+        value = np.floor(np.exp(-(index << shift) * step_over_tau) * STDP_FIXED_POINT_ONE)
+        return np.where(index < size, value, 0.0) / STDP_FIXED_POINT_ONE
+
+    def _fmul(self, a, b):
+        if not getattr(self, "_board", False):
+            return a * b
+        one = STDP_FIXED_POINT_ONE
+        return np.floor(np.rint(np.asarray(a) * one) * np.rint(np.asarray(b) * one) / one) / one
+
+
+class SpinnakerSTDP(_BoardTraces, STDP):
     """sPyNNaker 7.4's SpikePairRule with Additive- or MultiplicativeWeightDependence.
 
     Same deferred timing as :class:`STDP` (sPyNNaker processes a plastic row
@@ -765,8 +814,8 @@ class SpinnakerSTDP(STDP):
       depression unless the time since the last post event is > 0), where NEST
       depresses with the trace of the earlier post events.
 
-    Float64 with exact exponentials; the board reads them from 11-bit look-up
-    tables and keeps 16-bit weights (not modelled here).
+    Traces and decays as the board computes them in fixed point
+    (:class:`_BoardTraces`); weights in float64 (the board keeps 16-bit ones).
     """
 
     def start_run(self, dt):
@@ -827,7 +876,7 @@ class NearestSTDP(SpinnakerSTDP):
         return w
 
 
-class SpinnakerVogels(VogelsSprekeler):
+class SpinnakerVogels(_BoardTraces, VogelsSprekeler):
     """sPyNNaker's Vogels2011Rule(alpha, tau, A_plus, A_minus) with AdditiveWeightDependence.
 
     :class:`VogelsSprekeler` with sPyNNaker's parameters mapped onto NEST's: eta
@@ -864,7 +913,7 @@ class SpinnakerVogels(VogelsSprekeler):
         return super()._p(name, idx)
 
 
-class PfisterTriplet(_PairTraceRule):
+class PfisterTriplet(_BoardTraces, _PairTraceRule):
     """sPyNNaker's PfisterSpikeTriplet with WeightDependenceAdditiveTriplet, in float64.
 
     The minimal all-to-all triplet rule of Pfister & Gerstner (2006): presynaptic
@@ -879,6 +928,7 @@ class PfisterTriplet(_PairTraceRule):
 
     parameter_names = ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus",
                        "w_min", "w_max", "A3_plus", "A3_minus")
+    lut_shift = {"tau_x": 2, "tau_y": 2}     # timing_pfister_triplet_impl.h
     pre_tau, post_tau = "tau_plus", "tau_minus"
 
     def _grow(self, n):
@@ -894,13 +944,12 @@ class PfisterTriplet(_PairTraceRule):
             self._k_post2[:] = 0.0
 
     def _bump_post(self, idx, stamp):
-        self._k_post2[idx] = self._k_post2[idx] * np.exp(
-            (self._t_post[idx] - stamp) * (self.dt / self._p("tau_y", idx))) + 1.0
+        self._k_post2[idx] = self._fmul(self._k_post2[idx], self._decay(
+            stamp - self._t_post[idx], "tau_y", idx)) + 1.0
         super()._bump_post(idx, stamp)
 
     def _on_pre(self, idx, stamp):
-        r2 = self._k_pre2[idx] * np.exp(
-            (self._t_last[idx] - stamp) * (self.dt / self._p("tau_x", idx)))
+        r2 = self._fmul(self._k_pre2[idx], self._decay(stamp - self._t_last[idx], "tau_x", idx))
         self._r2_before = r2
         idx, w = super()._on_pre(idx, stamp)
         self._k_pre2[idx] = r2 + 1.0
@@ -912,20 +961,20 @@ class PfisterTriplet(_PairTraceRule):
         return (self.weight[idx] - w_min) / span, w_min, span
 
     def _potentiation_terms(self, idx, k_pre, arrival):
-        o2 = self._k_post2[idx] * np.exp(
-            (self._t_post[idx] - arrival) * (self.dt / self._p("tau_y", idx)))
+        o2 = self._fmul(self._k_post2[idx], self._decay(arrival - self._t_post[idx], "tau_y", idx))
         return (k_pre, o2)
 
     def _potentiate(self, idx, k_pre, o2):
         x, w_min, span = self._normalised(idx)
-        x += k_pre * (self._p("A_plus", idx) + self._p("A3_plus", idx) * o2)
+        x += self._p("A_plus", idx) * k_pre + self._p("A3_plus", idx) * self._fmul(k_pre, o2)
         np.clip(x, 0.0, 1.0, out=x)
         self.weight[idx] = w = w_min + x * span
         return w
 
     def _depress(self, idx, k_post):
         x, w_min, span = self._normalised(idx)
-        x -= k_post * (self._p("A_minus", idx) + self._p("A3_minus", idx) * self._r2_before)
+        x -= (self._p("A_minus", idx) * k_post
+              + self._p("A3_minus", idx) * self._fmul(k_post, self._r2_before))
         np.clip(x, 0.0, 1.0, out=x)
         self.weight[idx] = w = w_min + x * span
         return w
