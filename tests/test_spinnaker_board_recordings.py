@@ -429,3 +429,94 @@ def test_reset_initialize():
     assert v[0][0] == -64.0 and v[1][0] == -62.0 and v[2][0] == -63.0
     assert v[2][runtime] != -61.0
     assert len(v[0]) == len(v[1]) == runtime and len(v[2]) == 2 * runtime
+
+
+# p8_integration_tests/quick_test/test_views/test_views.py: parameters and initial
+# values set through views; the board's v of each cell over 5 ticks (upstream prints
+# them to 8 decimals and compares with numpy.allclose's defaults).
+def test_set_with_views():
+    p.setup(1.0)
+    pop = p.Population(5, p.IF_curr_exp, {}, label="pop")
+    pop.set(i_offset=1.0)
+    pop[2:4].set(i_offset=2.0)
+    pop[1, 3].initialize(v=-60)
+    pop.set(tau_syn_E=1)
+    pop.record(["v"])
+    p.run(5)
+    v = pop.spinnaker_get_data("v")
+    p.end()
+    expected = [
+        -65., -64.02465820, -63.09686279, -62.21432495, -61.37481689,
+        -60., -59.26849365, -58.57263184, -57.91070557, -57.28106689,
+        -65., -63.04931641, -61.19375610, -59.42868042, -57.74966431,
+        -60., -58.29315186, -56.66952515, -55.12509155, -53.65597534,
+        -65., -64.02465820, -63.09686279, -62.21432495, -61.37481689]
+    assert np.allclose(v[:, 2], expected)
+    assert np.all(np.abs(v[:, 2] - expected) < 5e-9)      # to the printed digits
+
+
+# p8_integration_tests/quick_test/test_array_connector/test_array_connector.py: two
+# 200-cell chains built with ArrayConnector (float arrays of 0/1), 263 spikes in 5 s.
+def test_array_connector_synfire():
+    n, weight, delay = 200, 2.0, 17
+    p.setup(timestep=1.0)
+    p.set_number_of_neurons_per_core(p.IF_curr_exp, n / 2)
+    pop = p.Population(n, p.IF_curr_exp(**LIF_SYNFIRE), label="pop_1")
+    pop2 = p.Population(n, p.IF_curr_exp(**LIF_SYNFIRE), label="pop_2")
+    loop = np.zeros((n, n))
+    loop[np.arange(n), (np.arange(n) + 1) % n] = True
+    loop2 = np.zeros((n, n))
+    for i in range(0, n, 2):
+        loop2[i, (i + 2) % n] = True
+    injection = np.zeros((1, n))
+    injection[0, 0] = True
+    inj = p.Population(1, p.SpikeSourceArray(spike_times=[[0]]), label="inputSpikes_1")
+    p.Projection(inj, pop, p.ArrayConnector(injection), p.StaticSynapse(weight=weight, delay=1))
+    p.Projection(inj, pop2, p.ArrayConnector(injection), p.StaticSynapse(weight=weight, delay=1))
+    p.Projection(pop, pop, p.ArrayConnector(loop), p.StaticSynapse(weight=weight, delay=delay))
+    p.Projection(pop2, pop2, p.ArrayConnector(loop2),
+                 p.StaticSynapse(weight=weight, delay=delay))
+    pop.record(["v", "spikes"])
+    pop2.record(["v", "spikes"])
+    p.run(5000)
+    spikes = _spike_pairs(pop.get_data("spikes").segments[0])
+    spikes2 = _spike_pairs(pop2.get_data("spikes").segments[0])
+    p.end()
+    assert len(spikes) == 263
+    assert set(spikes2[:, 0].astype(int).tolist()) <= set(range(0, n, 2))
+
+
+# p8_integration_tests/quick_test/test_various/test_alltoone_with_large_weight.py:
+# 700 x 50 nA into one cell: the weights read back sum to exactly 700 x 50.
+def test_all_to_one_with_large_weight():
+    p.setup(timestep=1.0, min_delay=1.0)
+    p1 = p.Population(700, p.IF_curr_exp, {}, label="pop1")
+    p2 = p.Population(1, p.IF_curr_exp, {}, label="pop2")
+    prj = p.Projection(p1, p2, p.AllToAllConnector(),
+                       synapse_type=p.StaticSynapse(weight=50.0, delay=1))
+    p.run(10)
+    weights = prj.get(["weight"], "list")
+    p.end()
+    assert sum(w[2] for w in weights) == 700 * 50.0
+
+
+# p8_integration_tests/quick_test/test_various/test_reset_clears_delayed_spike.py: a spike
+# still in flight (sent at 25 ms, delay 7) when the run ends is gone after reset().
+def test_reset_clears_delayed_spike():
+    p.setup(timestep=1, min_delay=1)
+    spiker = p.Population(1, p.SpikeSourceArray(spike_times=[[5, 25]]), label="inputSSA")
+    cell = p.Population(1, p.IF_cond_exp(), label="pop")
+    cell.record(["spikes", "v"])
+    p.Projection(spiker, cell, p.OneToOneConnector(),
+                 synapse_type=p.StaticSynapse(weight=5.0, delay=7),
+                 receptor_type="excitatory", source=None, space=None)
+    p.run(30)
+    p.reset()
+    p.run(30)
+    segments = cell.get_data().segments
+    p.end()
+    v1, v2 = (s.filter(name="v")[0].magnitude for s in segments)
+    assert np.array_equal(v1, v2)
+    assert np.array_equal(segments[0].spiketrains[0].magnitude,
+                          segments[1].spiketrains[0].magnitude)
+    assert segments[0].spiketrains[0].magnitude[0] == 12.0   # sent on tick 5, drives tick 12
