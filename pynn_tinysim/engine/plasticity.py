@@ -58,10 +58,12 @@ MultiplicativeDepression/Gutig weight dependence)
     (rho in Hz, tau in ms: alpha = 2e-3 rho tau), weights between w_min and w_max.
     Both traces decay with tau (NEST's post trace uses the target's tau_minus,
     which a NEST user must set equal to tau).
-``NearestSTDP``, ``SpinnakerVogels``, ``PfisterTriplet``
-    sPyNNaker's extra_models rules for pyNN.tinysim.spinnaker (SpikeNearestPairRule,
-    Vogels2011Rule, PfisterSpikeTriplet with WeightDependenceAdditiveTriplet), in
-    float64 with the timing below, not sPyNNaker's fixed point: see each class.
+``SpinnakerSTDP``, ``NearestSTDP``, ``SpinnakerVogels``, ``PfisterTriplet``
+    sPyNNaker 7.4's rules for pyNN.tinysim.spinnaker (SpikePairRule,
+    SpikeNearestPairRule, Vogels2011Rule, PfisterSpikeTriplet with
+    WeightDependenceAdditiveTriplet): the deferred timing below with the
+    differences of sPyNNaker's C sources (see each class), and in fixed-point
+    mode the board's trace arithmetic (:class:`_BoardTraces`); weights float64.
 
 Timing of the spike-timing rules (NEST's, i.e. PyNN's dendritic_delay_fraction =
 1): the synapse sees a presynaptic spike at its emission time t_pre and a
