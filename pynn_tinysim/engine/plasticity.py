@@ -515,6 +515,7 @@ class _PairTraceRule(PlasticSynapses):
         grow("_k_post", float)     # post trace just after the last post event
         grow("_t_post", np.int64)  # arrival stamp of that event
         grow("_n_pending", np.int64)  # post events not yet applied to the weight
+        grow("_pend_acc", float)      # their sum or product (see _pending_mode)
         if not hasattr(self, "_heap"):
             self._delays = np.zeros(0, np.int64)
             self._reset_internal()
@@ -524,6 +525,8 @@ class _PairTraceRule(PlasticSynapses):
         self._k_post[:] = 0.0
         self._t_post[:] = 0
         self._n_pending[:] = 0
+        self._pend_acc[:] = 0.0
+        self._pmode = None
         self._deferred = _PendingPotentiation()
         self._heap = []            # (arrival stamp, serial, delay index, post global ids)
         self._history = []         # (stamp, post global ids) of recent post spikes
@@ -580,8 +583,7 @@ class _PairTraceRule(PlasticSynapses):
                 arrival - self._t_last[idx], self.pre_tau, idx))
             # the weight changes only at the synapse's next presynaptic spike (NEST);
             # what that change needs from this instant is recorded now
-            self._deferred.append(idx, self._potentiation_terms(idx, k_pre, arrival))
-            self._n_pending[idx] += 1
+            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival))
             if arrival < upto:
                 self._bump_post(idx, arrival)
             else:
@@ -626,6 +628,47 @@ class _PairTraceRule(PlasticSynapses):
         """Product of two trace values (exact; sPyNNaker's rules may round it)."""
         return a * b
 
+    # How pending post events are kept until the next pre spike. Where the rule's
+    # potentiations compose (each adds an amount that does not depend on the weight,
+    # clipped at the top: "sum"; or scales the distance to the top: "product"), one
+    # number per synapse is kept and applied at once, which equals applying them one
+    # by one (up to rounding). Otherwise ("log") the events are kept and replayed in
+    # order.
+
+    def _pending_mode(self):
+        """"sum", "product" or "log" (see above); rules override."""
+        return "log"
+
+    def _increment(self, idx, *terms):
+        """"sum" mode: the amount one post event adds (>= 0)."""
+        raise NotImplementedError
+
+    def _apply_sum(self, idx, total):
+        raise NotImplementedError
+
+    def _factor(self, idx, *terms):
+        """"product" mode: the factor one post event scales the distance to the top by."""
+        raise NotImplementedError
+
+    def _apply_product(self, idx, product):
+        raise NotImplementedError
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        if self._pmode is None or not self._n_pending.any():
+            self._pmode = self._pending_mode()
+            self._pend_acc[:] = 1.0 if self._pmode == "product" else 0.0
+
+    def _record_pending(self, idx, terms):
+        mode = self._pmode
+        if mode == "sum":
+            self._pend_acc[idx] += self._increment(idx, *terms)
+        elif mode == "product":
+            self._pend_acc[idx] *= self._factor(idx, *terms)
+        else:
+            self._deferred.append(idx, terms)
+        self._n_pending[idx] += 1
+
     def _apply_pending(self, idx):
         """Apply, in arrival order, the post events recorded for synapses ``idx``.
 
@@ -637,8 +680,16 @@ class _PairTraceRule(PlasticSynapses):
         idx = idx[self._n_pending[idx] > 0]
         if idx.size == 0:
             return
-        for syn, terms in self._deferred.take(idx, self._n_pending.size):
-            self._potentiate(syn, *terms)
+        mode = self._pmode
+        if mode == "sum":
+            self._apply_sum(idx, self._pend_acc[idx])
+            self._pend_acc[idx] = 0.0
+        elif mode == "product":
+            self._apply_product(idx, self._pend_acc[idx])
+            self._pend_acc[idx] = 1.0
+        else:
+            for syn, terms in self._deferred.take(idx, self._n_pending.size):
+                self._potentiate(syn, *terms)
         self._n_pending[idx] = 0
 
     def _on_pre(self, idx, stamp):
@@ -712,6 +763,30 @@ class STDP(_PairTraceRule):
         self.weight[idx] = w = w_min + x * span
         return w
 
+    def _pending_mode(self):
+        mu = self._scalar.get("mu_plus")
+        if mu == 0.0:
+            return "sum"              # x += A_plus K, clipped at 1
+        if mu == 1.0:
+            return "product"          # 1 - x scaled by 1 - A_plus K (at least 0)
+        return "log"
+
+    def _increment(self, idx, k_pre):
+        return self._p("A_plus", idx) * k_pre
+
+    def _apply_sum(self, idx, total):
+        x, w_min, span = self._normalised(idx)
+        x = np.minimum(x + total, 1.0)
+        self.weight[idx] = w_min + x * span
+
+    def _factor(self, idx, k_pre):
+        return np.maximum(1.0 - self._p("A_plus", idx) * k_pre, 0.0)
+
+    def _apply_product(self, idx, product):
+        x, w_min, span = self._normalised(idx)
+        x = np.minimum(1.0 - np.maximum(1.0 - x, 0.0) * product, 1.0)
+        self.weight[idx] = w_min + x * span
+
     def _depress(self, idx, k_post):
         x, w_min, span = self._normalised(idx)
         x -= self._p("A_minus", idx) * self._power(np.maximum(x, 0.0), "mu_minus", idx) * k_post
@@ -742,6 +817,16 @@ class VogelsSprekeler(_PairTraceRule):
         d = np.minimum(d + self._p("eta", idx) * k_pre, span)
         self.weight[idx] = w = w_min + sign * d
         return w
+
+    def _pending_mode(self):
+        return "sum"                  # d += eta K, clipped at the span
+
+    def _increment(self, idx, k_pre):
+        return self._p("eta", idx) * k_pre
+
+    def _apply_sum(self, idx, total):
+        d, w_min, sign, span = self._distance(idx)
+        self.weight[idx] = w_min + sign * np.minimum(d + total, span)
 
     def _depress(self, idx, k_post):
         d, w_min, sign, span = self._distance(idx)
@@ -830,6 +915,16 @@ class SpinnakerSTDP(_BoardTraces, STDP):
         w = np.minimum(self.weight[idx] + self._p("A_plus", idx) * k_pre, self._p("w_max", idx))
         self.weight[idx] = w
         return w
+
+    def _pending_mode(self):
+        # (called by the base start_run, before self._additive is set)
+        additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+        return "sum" if additive else super()._pending_mode()
+
+    def _apply_sum(self, idx, total):
+        if not self._additive:
+            return super()._apply_sum(idx, total)
+        self.weight[idx] = np.minimum(self.weight[idx] + total, self._p("w_max", idx))
 
     def _coincident(self, idx):
         """Which of the synapses ``idx`` have a post event arriving in this very tick."""
@@ -965,6 +1060,16 @@ class PfisterTriplet(_BoardTraces, _PairTraceRule):
     def _potentiation_terms(self, idx, k_pre, arrival):
         o2 = self._fmul(self._k_post2[idx], self._decay(arrival - self._t_post[idx], "tau_y", idx))
         return (k_pre, o2)
+
+    def _pending_mode(self):
+        return "sum"                  # x += A_plus r1 + A3_plus r1 o2, clipped at 1
+
+    def _increment(self, idx, k_pre, o2):
+        return self._p("A_plus", idx) * k_pre + self._p("A3_plus", idx) * self._fmul(k_pre, o2)
+
+    def _apply_sum(self, idx, total):
+        x, w_min, span = self._normalised(idx)
+        self.weight[idx] = w_min + np.clip(x + total, 0.0, 1.0) * span
 
     def _potentiate(self, idx, k_pre, o2):
         x, w_min, span = self._normalised(idx)
