@@ -1,4 +1,4 @@
-"""sPyNNaker API that scripts use, as pyNN.tinysim.spinnaker provides it (sPyNNaker 7.4's behaviour).
+"""sPyNNaker API that scripts use, as pyNN.tinysim.spinnaker provides it (as sPyNNaker 7.4).
 
 Each test states what sPyNNaker does (its Python sources) and checks the flavour
 does the same.

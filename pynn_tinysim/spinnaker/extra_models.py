@@ -1,10 +1,11 @@
 """sPyNNaker's ``extra_models``, as far as pyNN.tinysim.spinnaker implements them.
 
 Simulated: ``IF_curr_dual_exp``, ``Izhikevich_cond``, ``IFCurDelta``,
-``IFCurrDeltaFixedProb``, ``IFTruncDelta``, ``SpikeSourcePoissonVariable``, and the plasticity rules ``Vogels2011Rule``,
-``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with
-``WeightDependenceAdditiveTriplet`` (float64 on pyNN.tinysim's plasticity
-engine, not sPyNNaker's fixed point; see :mod:`.synapses`), and the group
+``IFCurrDeltaFixedProb``, ``IFTruncDelta``, ``SpikeSourcePoissonVariable``, and
+the plasticity rules ``Vogels2011Rule``, ``SpikeNearestPairRule``,
+``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet`` (on
+pyNN.tinysim's plasticity engine with sPyNNaker's timing and trace arithmetic,
+weights in float64; see :mod:`.synapses`), and the group
 connectors ``AllButMeConnector`` and ``OneToOneOffsetConnector`` (:mod:`.connectors`).
 Every other name sPyNNaker 7.4 has here raises NotImplementedError naming it.
 """
