@@ -179,9 +179,11 @@ class _SpinnakerRule:
 
     Takes sPyNNaker's arguments (positional in sPyNNaker's order, or by name);
     its parameters are readable as attributes (``rule.alpha``), as in sPyNNaker.
-    The update equations are float64 (:mod:`pyNN.tinysim.engine.plasticity`),
-    not sPyNNaker's fixed-point look-up tables: the same rule, not the board's
-    exact numbers, as for SpikePairRule.
+    The rules follow sPyNNaker's C sources (:mod:`pyNN.tinysim.engine.plasticity`):
+    its timing, its parameter scaling and, in fixed-point mode, its look-up-table
+    decays and 11-bit traces; weights are float64 (the board's are 16-bit), so
+    final weights agree with the board to its tests' tolerances, as for
+    SpikePairRule, not bit for bit.
     """
 
     spinnaker_signature = ()
