@@ -41,6 +41,7 @@ from .control import (                                            # noqa: F401
     num_processes, rank,
 )
 from .procedural_api import create, connect, set, record, record_v, record_gsyn  # noqa: F401
+from .random import NativeRNG                                       # noqa: F401
 from .simulator import name as _simulator_name
 
 

@@ -13,10 +13,12 @@ when NEST is not importable.
 
 Postsynaptic spikes are imposed: each postsynaptic IF_curr_exp cell gets a
 "teacher" SpikeSourceArray through a strong, fast static synapse, so it fires
-at known times (the plastic synapses are too weak to move them). Every
-presynaptic source fires once more long after the protocol: NEST applies
-potentiation lazily, at the next presynaptic spike, so the weights it reports
-include all pairings only after such a spike (see engine/plasticity.py).
+at known times (the plastic synapses are too weak to move them). In the plain
+protocols every presynaptic source fires once more long after the protocol, so
+the weights include every pairing; the ``*_trailing`` variants leave that spike
+out and end with post spikes after the last pre spike, which NEST (and
+pyNN.tinysim) have not applied to the weights read back: a weight changes only
+when a presynaptic spike is processed (see engine/plasticity.py).
 """
 
 import json
@@ -74,8 +76,12 @@ def _grid(t):
     return round(round(t / DT) * DT, 6)
 
 
-def stdp_pairing(sim, backend):
-    """60 pre-post pairings at 10 Hz, one cell per interval, four weight dependences."""
+def stdp_pairing(sim, backend, flush=True):
+    """60 pre-post pairings at 10 Hz, one cell per interval, four weight dependences.
+
+    Without ``flush``, no presynaptic spike follows the last pairing: the post
+    spikes of the last causal pairings never reach the weights read back.
+    """
     sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
     pairings = FIRST_PAIRING + PAIRING_PERIOD * np.arange(N_PAIRINGS)
     end = pairings[-1] + FLUSH_AFTER
@@ -83,7 +89,7 @@ def stdp_pairing(sim, backend):
     for dt_eff in PAIRING_DT:
         t_pre = pairings + 50.0
         t_post = t_pre + dt_eff - PLASTIC_DELAY
-        pre_times.append([_grid(t) for t in t_pre] + [end])
+        pre_times.append([_grid(t) for t in t_pre] + ([end] if flush else []))
         teacher_times.append([_grid(t - TEACHER_LATENCY) for t in t_post])
     pre = sim.Population(len(PAIRING_DT), sim.SpikeSourceArray(spike_times=pre_times),
                          label="pre")
@@ -130,14 +136,19 @@ def _random_trains(rng, n, rate, t_stop, refractory=3.0):
     return trains
 
 
-def stdp_random(sim, backend):
-    """5 x 4 all-to-all STDP synapses, random spike trains, delays 0.5-3 ms (several distinct)."""
+def stdp_random(sim, backend, flush=True):
+    """5 x 4 all-to-all STDP synapses, random spike trains, delays 0.5-3 ms (several distinct).
+
+    Without ``flush``, the post trains run on 300 ms past the last presynaptic spike.
+    """
     sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
     rng = np.random.default_rng(20240612)
     t_stop = 2000.0
     n_pre, n_post = 5, 4
     pre_times = [t + [t_stop + FLUSH_AFTER] for t in _random_trains(rng, n_pre, 25.0, t_stop)]
     teacher_times = _random_trains(rng, n_post, 20.0, t_stop)
+    if not flush:
+        pre_times = [[t for t in train if t < t_stop - 300.0] for train in pre_times]
     pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=pre_times), label="pre")
     post = _teacher_cells(sim, teacher_times)
     delays = rng.choice([0.5, 1.0, 1.7, 3.0], size=(n_pre, n_post))
@@ -145,7 +156,7 @@ def stdp_random(sim, backend):
     conn = [(i, j, float(w0[i, j]), float(delays[i, j]))
             for i in range(n_pre) for j in range(n_post)]
     projections = {}
-    for name in ("AdditiveWeightDependence", "MultiplicativeWeightDependence"):
+    for name in WEIGHT_DEPENDENCES:
         wd = getattr(sim, name)(w_min=0.0, w_max=W_MAX)
         stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(**TIMING),
                                  weight_dependence=wd)
@@ -170,7 +181,7 @@ VOGELS = dict(tau=20.0, eta=0.0005, rho=10.0)   # eta in nA
 VOGELS_W0, VOGELS_WMAX = 0.02, 0.1
 
 
-def vogels(sim, backend):
+def vogels(sim, backend, flush=True):
     """Vogels2011Rule (NEST: vogels_sprekeler_synapse) with random pre and post trains."""
     sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
     rng = np.random.default_rng(7)
@@ -178,6 +189,8 @@ def vogels(sim, backend):
     n_pre, n_post = 4, 3
     pre_times = [t + [t_stop + FLUSH_AFTER] for t in _random_trains(rng, n_pre, 30.0, t_stop)]
     teacher_times = _random_trains(rng, n_post, 15.0, t_stop)
+    if not flush:
+        pre_times = [[t for t in train if t < t_stop - 300.0] for train in pre_times]
     pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=pre_times), label="pre")
     post = _teacher_cells(sim, teacher_times)
     if backend == "nest":
@@ -230,8 +243,18 @@ def tsodyks_markram(sim, backend):
     return {"v": np.asarray(v).T.tolist()}
 
 
+def _trailing(protocol):
+    def run(sim, backend):
+        return protocol(sim, backend, flush=False)
+    run.__doc__ = f"{protocol.__name__} with post spikes after the last presynaptic spike"
+    return run
+
+
 PROTOCOLS = {"stdp_pairing": stdp_pairing, "stdp_random": stdp_random, "vogels": vogels,
-             "tsodyks_markram": tsodyks_markram}
+             "tsodyks_markram": tsodyks_markram,
+             "stdp_pairing_trailing": _trailing(stdp_pairing),
+             "stdp_random_trailing": _trailing(stdp_random),
+             "vogels_trailing": _trailing(vogels)}
 
 
 def _setup_extra(backend):

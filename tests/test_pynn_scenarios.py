@@ -46,12 +46,14 @@ import logging
 import os
 import pathlib
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
 
 import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import _pynn_sdist  # noqa: E402
 
 pytestmark = pytest.mark.conformance
 
@@ -79,46 +81,9 @@ SCENARIOS_MEMBER = "test/system/scenarios/"
 
 # --- getting the scenarios ---------------------------------------------------------
 
-def _in_ci():
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def cache_dir():
-    override = os.environ.get("TINYSIM_SCENARIO_CACHE")
-    if override:
-        return pathlib.Path(override).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = pathlib.Path(xdg).expanduser() if xdg else pathlib.Path.home() / ".cache"
-    return base / "pynn-tinysim"
-
-
-def _find_sdist(directory, version):
-    for path in sorted(directory.glob("*.tar.gz")):
-        if path.name.lower() == f"pynn-{version}.tar.gz".lower():
-            return path
-    return None
-
-
-def download_sdist(directory, version):
-    """The sdist of PyNN ``version`` in ``directory``, downloaded with pip if not there."""
-    directory.mkdir(parents=True, exist_ok=True)
-    sdist = _find_sdist(directory, version)
-    if sdist is not None:
-        return sdist
-    with tempfile.TemporaryDirectory(dir=directory, prefix=".download-") as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps",
-                   "--no-binary", ":all:", "--disable-pip-version-check",
-                   "--timeout", "30", "--retries", "2", "--dest", tmp, f"pyNN=={version}"]
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                              stdin=subprocess.DEVNULL)
-        downloaded = _find_sdist(pathlib.Path(tmp), version)
-        if proc.returncode != 0 or downloaded is None:
-            raise RuntimeError(
-                f"could not download PyNN {version}'s sdist ({' '.join(command)} "
-                f"exited {proc.returncode}):\n{(proc.stdout + proc.stderr)[-2000:]}")
-        target = directory / downloaded.name
-        os.replace(downloaded, target)      # atomic: a half-written sdist is never cached
-    return target
+_in_ci = _pynn_sdist.in_ci
+cache_dir = _pynn_sdist.cache_dir
+download_sdist = _pynn_sdist.download_sdist
 
 
 def unpack_scenarios(sdist, destination):

@@ -5,8 +5,9 @@ WeightDependenceAdditiveTriplet) run on pyNN.tinysim's float64 plasticity
 engine. Each test drives a short pairing protocol (presynaptic spikes from a
 SpikeSourceArray, postsynaptic spikes forced by a strong teacher input, read
 back from the recording) and compares the learned weight with the closed form
-of the rule's definition. Timing is the engine's (NEST's): the synapse sees a
-presynaptic spike at t_pre and a postsynaptic one at t_post + delay.
+of sPyNNaker 7.4's rule (its C sources, cited per test). The synapse sees a
+presynaptic spike at t_pre and a postsynaptic one at t_post + delay; weights
+change when a presynaptic spike is processed.
 """
 
 import numpy as np
@@ -19,8 +20,12 @@ DELAY = 1.0
 
 
 def _protocol(mechanism, pre_times, teacher_times, n_post):
-    """Run one plastic synapse; return (final weight, post spike times as the synapse sees them)."""
-    sim.setup(timestep=1.0)
+    """Run one plastic synapse; return (final weight, post spike times as the synapse sees them).
+
+    In float64 (fixed_point=False): the closed forms use exact exponentials; the
+    board's look-up tables and 11-bit traces are checked in test_board_trace_arithmetic.
+    """
+    sim.setup(timestep=1.0, fixed_point=False)
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=pre_times))
     post = sim.Population(1, sim.IF_curr_exp(tau_refrac=2.0, tau_syn_E=1.0, v_thresh=-50.0,
                                              v_reset=-65.0, v_rest=-65.0))
@@ -48,13 +53,14 @@ def test_spike_nearest_pair_rule_pairs_only_nearest_spikes():
     t1, t2, t3 = 20.0, 30.0, 90.0
     w, (p1, p2) = _protocol(mech, [t1, t2, t3], [35.0, 60.0], 2)
     assert t2 < p1 < p2 < t3
-    # each post pairs with the latest pre (t2) only; the pre at t3 with the latest post only
-    expected = w0 + (w_max - w_min) * (
-        A_plus * (np.exp(-(p1 - t2) / tau_plus) + np.exp(-(p2 - t2) / tau_plus))
-        - A_minus * np.exp(-(t3 - p2) / tau_minus))
+    # sPyNNaker 7.4 (timing_nearest_pair_impl.h, weight_additive_one_term_impl.h): only the
+    # first post after the latest pre (t2) potentiates, with that pre; the pre at t3 is
+    # depressed by the latest post; A_plus/A_minus in weight units (no w_max factor)
+    expected = w0 + (A_plus * np.exp(-(p1 - t2) / tau_plus)
+                     - A_minus * np.exp(-(t3 - p2) / tau_minus))
     assert w == pytest.approx(expected, rel=1e-9)
     # all-to-all pairing (SpikePairRule) would differ
-    all_to_all = w0 + (w_max - w_min) * (
+    all_to_all = w0 + (
         A_plus * sum(np.exp(-(p - t) / tau_plus) for p in (p1, p2) for t in (t1, t2))
         - A_minus * (np.exp(-(t3 - p1) / tau_minus) + np.exp(-(t3 - p2) / tau_minus)))
     assert abs(w - all_to_all) > 1e-4
@@ -84,9 +90,11 @@ def test_vogels_2011_rule():
                              weight=w0, delay=DELAY)
     t1, t2 = 20.0, 50.0
     w, (p1,) = _protocol(mech, [t1, t2], [30.0], 1)
-    eta = A_plus * (w_max - w_min)     # sPyNNaker multiplies A_plus by w_max
-    # pre: eta (o - alpha), post: eta r; symmetric traces with time constant tau
-    expected = w0 + eta * (np.exp(-(p1 - t1) / tau) + np.exp(-(t2 - p1) / tau) - 2 * alpha)
+    eta = A_plus       # sPyNNaker 7.4: A_plus in weight units (no w_max factor)
+    # pre: eta (o - alpha), post: eta r; symmetric traces with time constant tau; the
+    # pre at t1 comes before any post: sPyNNaker applies nothing then
+    # (synapse_dynamics_stdp_mad_impl.c: the pre rule runs once a post event exists)
+    expected = w0 + eta * (np.exp(-(p1 - t1) / tau) + np.exp(-(t2 - p1) / tau) - alpha)
     assert w == pytest.approx(expected, rel=1e-9)
 
 
@@ -158,3 +166,49 @@ def test_rules_take_spynnakers_arguments():
         sim.extra_models.PfisterSpikeTriplet(16.8, 33.7)
     dep = sim.extra_models.WeightDependenceAdditiveTriplet()
     assert (dep.w_min, dep.w_max, dep.A3_plus, dep.A3_minus) == (0.0, 1.0, 0.01, 0.01)
+
+
+def test_board_trace_arithmetic():
+    """Fixed-point mode: decays from sPyNNaker's look-up tables, traces in steps of 2**-11.
+
+    One pairing (post 8 ms after pre, in arrival time) then a second pre spike:
+    potentiation A_plus LUT_plus[8], depression A_minus LUT_minus[t2 - arrival]
+    (LUT[i] = floor(exp(-i dt / tau) 2**11) / 2**11, spynnaker's get_exp_lut_array).
+    """
+    from pynn_tinysim.engine.plasticity import _BoardTraces
+
+    def lut(ticks, tau, shift=0):
+        size = np.log(2048) / (1.0 / tau) / (1 << shift)
+        size = (np.floor(size / 2) + (size % 2 > 0)) * 2
+        i = ticks >> shift
+        return 0.0 if i >= size else np.floor(np.exp(-(i << shift) / tau) * 2048) / 2048
+
+    A_plus, A_minus, tau_plus, tau_minus = 0.01, 0.012, 16.7, 33.7
+    for fixed_point in (True, False):
+        sim.setup(timestep=1.0, fixed_point=fixed_point)
+        pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[20.0, 90.0]))
+        post = sim.Population(1, sim.IF_curr_exp(tau_refrac=2.0, tau_syn_E=1.0, v_thresh=-50.0,
+                                                 v_reset=-65.0, v_rest=-65.0))
+        teacher = sim.Population(1, sim.SpikeSourceArray(spike_times=[26.0]))
+        sim.Projection(teacher, post, sim.OneToOneConnector(),
+                       sim.StaticSynapse(weight=60.0, delay=1.0), receptor_type="excitatory")
+        prj = sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,
+                                                A_plus=A_plus, A_minus=A_minus),
+            weight_dependence=sim.AdditiveWeightDependence(0.0, 2.0), weight=1.0, delay=DELAY))
+        post.record("spikes")
+        sim.run(120.0)
+        (t_post,) = post.get_data().segments[0].spiketrains[0].magnitude
+        w = float(prj.get("weight", format="array")[0, 0])
+        sim.end()
+        arrival = int(t_post + DELAY)
+        if fixed_point:
+            expected = 1.0 + A_plus * lut(arrival - 20, tau_plus) - A_minus * lut(90 - arrival,
+                                                                                 tau_minus)
+        else:
+            expected = 1.0 + A_plus * np.exp(-(arrival - 20) / tau_plus) \
+                - A_minus * np.exp(-(90 - arrival) / tau_minus)
+        assert w == pytest.approx(expected, rel=1e-12), fixed_point
+    # the triplet rule's tau_x/tau_y tables step every 4 ticks
+    assert _BoardTraces.lut_shift == {}
+    assert lut(7, 101.0, shift=2) == lut(4, 101.0, shift=2) != lut(8, 101.0, shift=2)

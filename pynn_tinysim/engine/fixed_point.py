@@ -10,8 +10,11 @@ arithmetic on int64 arrays holding the raw bits, so the flavour models can run
 operation                   how SpiNNaker does it (and so do we)
 ==========================  =========================================================
 parameter -> s16.15         round to nearest (sPyNNaker's ``DataType.S1615`` encoder)
-``accum * accum``           exact 64-bit product, add 2**14, shift right 15: round to
-                            nearest, halves up (GCC's libgcc ``__mulsa3``)
+C literal -> s16.15         truncated toward zero (GCC, e.g. ``REAL_CONST(1.85)``)
+``accum * accum``           exact 64-bit product shifted right 15: rounds toward -inf
+                            (GCC's ARM back end expands it inline, arm-fixed.md
+                            ``mulsa3``: ``smull`` and shifts; not libgcc's rounding
+                            ``__mulsa3``)
 ``accum / accum``           ``(a << 15) / b`` in integers, truncated toward zero
                             (spinn_common's ``kdivk``)
 ``decay_s1615(x, d)``       ``(x * d) >> 32`` with ``d`` in u0.32: rounds toward -inf
@@ -31,7 +34,6 @@ import numpy as np
 
 FRACTION_BITS = 15
 ONE = 1 << FRACTION_BITS                 # 1.0 in s16.15
-_HALF_LSB = 1 << (FRACTION_BITS - 1)
 U032_SCALE = float(1 << 32)
 U032_MAX = (1 << 32) - 1                 # the largest u0.32 value; GCC's "1.0ulr"
 S1615_MAX = (1 << 31) - 1
@@ -41,6 +43,15 @@ S1615_MIN = -(1 << 31)
 def to_s1615(x):
     """Raw s16.15 bits of ``x``, rounded to nearest (halves to even, as numpy.rint)."""
     return np.rint(np.asarray(x, dtype=float) * ONE).astype(np.int64)
+
+
+def literal_s1615(x):
+    """Raw s16.15 bits of a decimal ``accum`` literal in the C code (``REAL_CONST(1.85)``).
+
+    GCC converts such a literal by truncation toward zero (1.85 -> 60620 LSB),
+    unlike the host's parameter encoder, which rounds (-> 60621).
+    """
+    return np.trunc(np.asarray(x, dtype=float) * ONE).astype(np.int64)
 
 
 def from_s1615(bits):
@@ -59,8 +70,8 @@ def to_u032(x):
 
 
 def mul(a, b):
-    """accum * accum with round-to-nearest (libgcc): (a b + 2**14) >> 15."""
-    return (np.asarray(a, np.int64) * np.asarray(b, np.int64) + _HALF_LSB) >> FRACTION_BITS
+    """accum * accum as the ARM code does it: (a b) >> 15, rounding toward -inf."""
+    return (np.asarray(a, np.int64) * np.asarray(b, np.int64)) >> FRACTION_BITS
 
 
 def div(a, b):

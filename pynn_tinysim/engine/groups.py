@@ -66,6 +66,12 @@ class NeuronGroup:
     array_parameter_names = ()
     receptors = ()
     recordable = ()
+    #: variables whose value of step t is computed by step t and so sampled after it but
+    #: labelled t (sPyNNaker's gsyn: see recorders.LeadingSignalRecorder)
+    leading_variables = ()
+    #: True: the other variables are sampled when a tick starts (sPyNNaker's v), so
+    #: state set between runs shows in the next sample (recorders.TickStartSignalRecorder)
+    records_at_tick_start = False
     #: exact times (ms) of the spikes the last step() returned, for groups whose
     #: spikes are recorded off the grid (see :mod:`.sources`); None: the stamp's time
     emitted_times = None

@@ -29,7 +29,8 @@ import numpy as np
 
 from .ring import RingLayout
 from .synapses import SynapseStore
-from .recorders import SignalRecorder, SpikeRecorder
+from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
+                        TickStartSignalRecorder)
 from .currents import CurrentInjection
 
 
@@ -129,7 +130,14 @@ class Network:
         recorder = signal_recorder(group, variable, interval_steps)
         if recorder is None:
             key = variable if variable not in group.recorders else (variable, interval_steps)
-            recorder = group.recorders[key] = SignalRecorder(group, variable, interval_steps)
+            # (a group may sample a variable a step late: see LeadingSignalRecorder)
+            if variable in group.leading_variables:
+                cls = LeadingSignalRecorder
+            elif group.records_at_tick_start:
+                cls = TickStartSignalRecorder
+            else:
+                cls = SignalRecorder
+            recorder = group.recorders[key] = cls(group, variable, interval_steps)
         recorder.add_indices(local_indices)
         return recorder
 

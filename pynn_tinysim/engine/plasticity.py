@@ -35,16 +35,16 @@ PyNN's units, with PyNN's parameter names:
 ``MultiQuantal``
     NEST ``quantal_stp_synapse``: n sites, each recovering with probability
     1 - exp(-h/tau_rec) between spikes and releasing with probability u; the
-    transmitted amount is n_released * weight. Initial state: all n sites
-    available and u = 0 (NEST starts with a = 1 and u = 0.5 whatever n and U are,
-    an artefact of its defaults that we do not copy).
+    transmitted amount is n_released * weight. Initial state as pyNN.nest's:
+    a = 1 available site and u = 0.5 whatever n and U are (NEST's constructor
+    values, which pyNN.nest does not set), and no update at the first spike.
 ``SimpleStochastic``
     NEST ``bernoulli_synapse``: each spike transmitted with probability p.
 ``STDP`` (SpikePairRule with Additive/Multiplicative/AdditivePotentiation-
 MultiplicativeDepression/Gutig weight dependence)
     NEST ``stdp_synapse``: all-to-all pairs through traces, the normalised
     weight x = (w - w_min)/(w_max - w_min) moves by
-    ``+A_plus (1-x)^mu_plus K_pre`` at a postsynaptic spike and
+    ``+A_plus (1-x)^mu_plus K_pre`` for each postsynaptic spike and
     ``-A_minus x^mu_minus K_post`` at a presynaptic spike, clipped to [0, 1]
     (mu = 0/0, 1/1, 0/1, or the Gutig exponents). With w_min = 0 this is NEST's
     formula exactly (NEST has no w_min). w_max may be below w_min (negative
@@ -53,15 +53,17 @@ MultiplicativeDepression/Gutig weight dependence)
     refused (:meth:`_PairTraceRule.wrong_side`), as NEST refuses a weight whose
     sign differs from Wmax's.
 ``VogelsSprekeler`` (Vogels2011Rule with AdditiveWeightDependence)
-    NEST ``vogels_sprekeler_synapse``: ``+eta K_pre`` at a postsynaptic spike,
+    NEST ``vogels_sprekeler_synapse``: ``+eta K_pre`` for each postsynaptic spike,
     ``+eta K_post - alpha eta`` at a presynaptic spike, alpha = 2 rho tau
     (rho in Hz, tau in ms: alpha = 2e-3 rho tau), weights between w_min and w_max.
     Both traces decay with tau (NEST's post trace uses the target's tau_minus,
     which a NEST user must set equal to tau).
-``NearestSTDP``, ``SpinnakerVogels``, ``PfisterTriplet``
-    sPyNNaker's extra_models rules for pyNN.tinysim.spinnaker (SpikeNearestPairRule,
-    Vogels2011Rule, PfisterSpikeTriplet with WeightDependenceAdditiveTriplet), in
-    float64 with the timing below, not sPyNNaker's fixed point: see each class.
+``SpinnakerSTDP``, ``NearestSTDP``, ``SpinnakerVogels``, ``PfisterTriplet``
+    sPyNNaker 7.4's rules for pyNN.tinysim.spinnaker (SpikePairRule,
+    SpikeNearestPairRule, Vogels2011Rule, PfisterSpikeTriplet with
+    WeightDependenceAdditiveTriplet): the deferred timing below with the
+    differences of sPyNNaker's C sources (see each class), and in fixed-point
+    mode the board's trace arithmetic (:class:`_BoardTraces`); weights float64.
 
 Timing of the spike-timing rules (NEST's, i.e. PyNN's dendritic_delay_fraction =
 1): the synapse sees a presynaptic spike at its emission time t_pre and a
@@ -86,13 +88,13 @@ different delays).
 Post events need the spike history of the last max_delay steps: posts that
 spiked are queued (a heap keyed by arrival time, one entry per distinct delay
 of the projection) and processed lazily, in time order, at the next step the
-projection is called and at the end of each run. Between two calls no
-presynaptic spike of the projection occurs, so the lazy processing gives the
-same weights as event-by-event processing. One difference from NEST remains by
-design: NEST applies potentiation only at the next presynaptic spike, so the
-weights it reports after a run miss the post spikes since the last presynaptic
-spike; here weights read after a run include every pairing whose spikes reached
-the synapse by the end of the run.
+projection is called. Processing an arrival updates the post trace and records
+what the event will contribute (its K_pre, read at the arrival time); the
+weight itself changes only when the synapse's next presynaptic spike is
+processed, as in every NEST plastic synapse: the recorded potentiations are
+applied in arrival order, then the depression. Weights read at any time
+(``get``, between runs, after the last run) are therefore NEST's: post spikes
+since a synapse's last presynaptic spike have not reached its weight yet.
 
 Random numbers (stochastic synapses) come from a numpy Generator seeded by the
 network seed, the reset count and a stream id of the projection: the same seed
@@ -456,22 +458,37 @@ class StochasticTsodyksMarkram(PlasticSynapses):
 
 
 class MultiQuantal(PlasticSynapses):
-    """MultiQuantalSynapse as NEST's quantal_stp_synapse (n release sites)."""
+    """MultiQuantalSynapse as NEST's quantal_stp_synapse (n release sites).
+
+    Initial state as pyNN.nest leaves it: NEST's constructor values u = 0.5 and
+    a = 1 available site, whatever U and n are (pyNN.nest passes U and n, not u
+    and a). The first spike through a synapse releases from that state without
+    the facilitation and recovery update (NEST skips it while no spike has been
+    sent, quantal_stp_synapse.h, send()); from the second spike on, u jumps and
+    depleted sites recover over the interval since the previous spike.
+    """
 
     parameter_names = ("U", "n", "tau_rec", "tau_facil")
     state_names = ("u", "a")
+    #: NEST quantal_stp_synapse's constructor values (U_ = 0.5 -> u_, n_ = 1 -> a_)
+    INITIAL_U, INITIAL_A = 0.5, 1.0
 
     def _initial_state(self, n, params):
-        return {"u": np.zeros(n), "a": params["n"].copy()}
+        return {"u": np.full(n, self.INITIAL_U), "a": np.full(n, self.INITIAL_A)}
 
     def _on_pre(self, idx, stamp):
         p, s = self.params, self.state
-        h = (stamp - self._t_last[idx]) * self.dt
-        u = _facilitated_u(s["u"][idx], h, self._p("U", idx), self._p("tau_facil", idx))
-        n_sites = p["n"][idx].astype(np.int64)
+        u = s["u"][idx]
         available = s["a"][idx].astype(np.int64)
-        p_recover = -np.expm1(-h / self._p("tau_rec", idx))
-        available += self.rng.binomial(np.maximum(n_sites - available, 0), p_recover)
+        seen = self._t_last[idx] > 0              # a spike has passed this synapse before
+        if seen.any():
+            h = ((stamp - self._t_last[idx]) * self.dt)[seen]
+            u[seen] = _facilitated_u(u[seen], h, self._p_sel("U", idx, seen),
+                                     self._p_sel("tau_facil", idx, seen))
+            n_sites = p["n"][idx[seen]].astype(np.int64)
+            p_recover = -np.expm1(-h / self._p_sel("tau_rec", idx, seen))
+            available[seen] += self.rng.binomial(np.maximum(n_sites - available[seen], 0),
+                                                 p_recover)
         released = self.rng.binomial(available, u)
         s["u"][idx] = u
         s["a"][idx] = available - released
@@ -480,8 +497,64 @@ class MultiQuantal(PlasticSynapses):
         idx = idx[keep]
         return idx, released[keep] * self.weight[idx]
 
+    def _p_sel(self, name, idx, mask):
+        value = self._p(name, idx)
+        return value if np.ndim(value) == 0 else value[mask]
+
 
 # --- spike-timing-dependent plasticity ----------------------------------------------
+
+
+class _PendingPotentiation:
+    """Post events recorded for synapses whose weight has not taken them yet.
+
+    Chunks ``(synapses, terms)`` in arrival order, one per arrival instant (a
+    synapse appears at most once per chunk). :meth:`take` removes the entries
+    of given synapses and yields them in rounds: round r holds the r-th pending
+    event of every synapse that has one.
+    """
+
+    def __init__(self):
+        self.chunks = []
+
+    def append(self, idx, terms):
+        self.chunks.append((idx, terms))
+
+    def _flat(self):
+        if len(self.chunks) > 1:
+            syn = np.concatenate([c[0] for c in self.chunks])
+            terms = tuple(np.concatenate([np.broadcast_to(c[1][i], c[0].shape)
+                                          for c in self.chunks])
+                          for i in range(len(self.chunks[0][1])))
+            self.chunks = [(syn, terms)]
+        return self.chunks[0]
+
+    def take(self, idx, n_synapses):
+        if not self.chunks:
+            return []
+        syn, terms = self._flat()
+        wanted = np.zeros(n_synapses, bool)
+        wanted[idx] = True
+        hit = wanted[syn]
+        rows = np.flatnonzero(hit)
+        keep = ~hit
+        self.chunks = [(syn[keep], tuple(t[keep] for t in terms))] if keep.any() else []
+        if rows.size == 0:
+            return []
+        s = syn[rows]
+        order = np.argsort(s, kind="stable")      # by synapse, arrival order within one
+        s_sorted = s[order]
+        first = np.concatenate([[True], s_sorted[1:] != s_sorted[:-1]])
+        starts = np.flatnonzero(first)
+        rank_sorted = np.arange(s_sorted.size) - np.repeat(starts, np.diff(
+            np.append(starts, s_sorted.size)))
+        rank = np.empty_like(rank_sorted)
+        rank[order] = rank_sorted
+        out = []
+        for r in range(int(rank.max()) + 1):
+            at = rows[rank == r]
+            out.append((syn[at], tuple(t[at] for t in terms)))
+        return out
 
 
 class _PairTraceRule(PlasticSynapses):
@@ -503,6 +576,8 @@ class _PairTraceRule(PlasticSynapses):
         grow("_k_pre", float)      # pre trace just after the last pre spike (_t_last)
         grow("_k_post", float)     # post trace just after the last post event
         grow("_t_post", np.int64)  # arrival stamp of that event
+        grow("_n_pending", np.int64)  # post events not yet applied to the weight
+        grow("_pend_acc", float)      # their sum or product (see _pending_mode)
         if not hasattr(self, "_heap"):
             self._delays = np.zeros(0, np.int64)
             self._reset_internal()
@@ -511,10 +586,15 @@ class _PairTraceRule(PlasticSynapses):
         self._k_pre[:] = 0.0
         self._k_post[:] = 0.0
         self._t_post[:] = 0
+        self._n_pending[:] = 0
+        self._pend_acc[:] = 0.0
+        self._pmode = None
+        self._deferred = _PendingPotentiation()
         self._heap = []            # (arrival stamp, serial, delay index, post global ids)
         self._history = []         # (stamp, post global ids) of recent post spikes
         self._serial = 0
-        self._done_until = 0       # post events arriving up to here have been applied
+        self._done_until = 0       # post events arriving up to here have been processed
+        self._arrived_now = None
 
     def compile(self, n_ids, input_position, row_size, n_slots):
         super().compile(n_ids, input_position, row_size, n_slots)
@@ -561,10 +641,11 @@ class _PairTraceRule(PlasticSynapses):
             idx = self._by_post[_gather_rows(self._post_indptr, columns)]
             if idx.size == 0:
                 continue
-            k_pre = self._k_pre[idx] * np.exp(
-                (self._t_last[idx] - arrival) * (self.dt / self._p(self.pre_tau, idx)))
-            self._arrival = arrival
-            self._potentiate(idx, k_pre)
+            k_pre = self._fmul(self._k_pre[idx], self._decay(
+                arrival - self._t_last[idx], self.pre_tau, idx))
+            # the weight changes only at the synapse's next presynaptic spike (NEST);
+            # what that change needs from this instant is recorded now
+            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival))
             if arrival < upto:
                 self._bump_post(idx, arrival)
             else:
@@ -576,14 +657,16 @@ class _PairTraceRule(PlasticSynapses):
         if self.nearest:
             self._k_post[idx] = 1.0
         else:
-            self._k_post[idx] = self._k_post[idx] * np.exp(
-                (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx))) + 1.0
+            self._k_post[idx] = self._fmul(self._k_post[idx], self._decay(
+                stamp - self._t_post[idx], self.post_tau, idx)) + 1.0
         self._t_post[idx] = stamp
 
     def deliver(self, spiking_ids, k, ring_flat):
         stamp = k + 1
         at_now = self._apply_arrivals(stamp) if self._heap else None
+        self._arrived_now = at_now       # post events arriving with this step's pre spikes
         super().deliver(spiking_ids, k, ring_flat)
+        self._arrived_now = None
         if at_now is not None:
             self._bump_post(at_now, stamp)
         post_ids = spiking_ids[self._is_post[spiking_ids]]
@@ -594,23 +677,95 @@ class _PairTraceRule(PlasticSynapses):
                 self._history = [h for h in self._history
                                  if h[0] + self._history_span >= self._done_until]
 
+    def _potentiation_terms(self, idx, k_pre, arrival):
+        """What a post event arriving at ``arrival`` contributes (applied at the next pre spike)."""
+        return (k_pre,)
+
+    def _decay(self, steps, tau_name, idx):
+        """exp(-steps dt / tau): how much of a trace is left ``steps`` steps later."""
+        return np.exp(-steps * (self.dt / self._p(tau_name, idx)))
+
+    @staticmethod
+    def _fmul(a, b):
+        """Product of two trace values (exact; sPyNNaker's rules may round it)."""
+        return a * b
+
+    # How pending post events are kept until the next pre spike. Where the rule's
+    # potentiations compose (each adds an amount that does not depend on the weight,
+    # clipped at the top: "sum"; or scales the distance to the top: "product"), one
+    # number per synapse is kept and applied at once, which equals applying them one
+    # by one (up to rounding). Otherwise ("log") the events are kept and replayed in
+    # order.
+
+    def _pending_mode(self):
+        """"sum", "product" or "log" (see above); rules override."""
+        return "log"
+
+    def _increment(self, idx, *terms):
+        """"sum" mode: the amount one post event adds (>= 0)."""
+        raise NotImplementedError
+
+    def _apply_sum(self, idx, total):
+        raise NotImplementedError
+
+    def _factor(self, idx, *terms):
+        """"product" mode: the factor one post event scales the distance to the top by."""
+        raise NotImplementedError
+
+    def _apply_product(self, idx, product):
+        raise NotImplementedError
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        if self._pmode is None or not self._n_pending.any():
+            self._pmode = self._pending_mode()
+            self._pend_acc[:] = 1.0 if self._pmode == "product" else 0.0
+
+    def _record_pending(self, idx, terms):
+        mode = self._pmode
+        if mode == "sum":
+            self._pend_acc[idx] += self._increment(idx, *terms)
+        elif mode == "product":
+            self._pend_acc[idx] *= self._factor(idx, *terms)
+        else:
+            self._deferred.append(idx, terms)
+        self._n_pending[idx] += 1
+
+    def _apply_pending(self, idx):
+        """Apply, in arrival order, the post events recorded for synapses ``idx``.
+
+        A synapse's events are applied one after the other (the weight
+        dependence may make each step depend on the weight the previous one left);
+        the events of different synapses are independent, so each round applies
+        the r-th pending event of every synapse at once.
+        """
+        idx = idx[self._n_pending[idx] > 0]
+        if idx.size == 0:
+            return
+        mode = self._pmode
+        if mode == "sum":
+            self._apply_sum(idx, self._pend_acc[idx])
+            self._pend_acc[idx] = 0.0
+        elif mode == "product":
+            self._apply_product(idx, self._pend_acc[idx])
+            self._pend_acc[idx] = 1.0
+        else:
+            for syn, terms in self._deferred.take(idx, self._n_pending.size):
+                self._potentiate(syn, *terms)
+        self._n_pending[idx] = 0
+
     def _on_pre(self, idx, stamp):
-        k_post = self._k_post[idx] * np.exp(
-            (self._t_post[idx] - stamp) * (self.dt / self._p(self.post_tau, idx)))
+        self._apply_pending(idx)
+        k_post = self._fmul(self._k_post[idx], self._decay(
+            stamp - self._t_post[idx], self.post_tau, idx))
         w = self._depress(idx, k_post)
         if self.nearest:
             self._k_pre[idx] = 1.0
         else:
-            self._k_pre[idx] = self._k_pre[idx] * np.exp(
-                (self._t_last[idx] - stamp) * (self.dt / self._p(self.pre_tau, idx))) + 1.0
+            self._k_pre[idx] = self._fmul(self._k_pre[idx], self._decay(
+                stamp - self._t_last[idx], self.pre_tau, idx)) + 1.0
         self._t_last[idx] = stamp
         return idx, w
-
-    def end_run(self, last_stamp):
-        if self._heap and self._heap[0][0] <= last_stamp:
-            at_end = self._apply_arrivals(last_stamp)
-            if at_end is not None:
-                self._bump_post(at_end, last_stamp)
 
     def wrong_side(self):
         """(weight, w_min, w_max) of a synapse whose weight lies beyond w_min, away from w_max.
@@ -670,6 +825,30 @@ class STDP(_PairTraceRule):
         self.weight[idx] = w = w_min + x * span
         return w
 
+    def _pending_mode(self):
+        mu = self._scalar.get("mu_plus")
+        if mu == 0.0:
+            return "sum"              # x += A_plus K, clipped at 1
+        if mu == 1.0:
+            return "product"          # 1 - x scaled by 1 - A_plus K (at least 0)
+        return "log"
+
+    def _increment(self, idx, k_pre):
+        return self._p("A_plus", idx) * k_pre
+
+    def _apply_sum(self, idx, total):
+        x, w_min, span = self._normalised(idx)
+        x = np.minimum(x + total, 1.0)
+        self.weight[idx] = w_min + x * span
+
+    def _factor(self, idx, k_pre):
+        return np.maximum(1.0 - self._p("A_plus", idx) * k_pre, 0.0)
+
+    def _apply_product(self, idx, product):
+        x, w_min, span = self._normalised(idx)
+        x = np.minimum(1.0 - np.maximum(1.0 - x, 0.0) * product, 1.0)
+        self.weight[idx] = w_min + x * span
+
     def _depress(self, idx, k_post):
         x, w_min, span = self._normalised(idx)
         x -= self._p("A_minus", idx) * self._power(np.maximum(x, 0.0), "mu_minus", idx) * k_post
@@ -701,6 +880,16 @@ class VogelsSprekeler(_PairTraceRule):
         self.weight[idx] = w = w_min + sign * d
         return w
 
+    def _pending_mode(self):
+        return "sum"                  # d += eta K, clipped at the span
+
+    def _increment(self, idx, k_pre):
+        return self._p("eta", idx) * k_pre
+
+    def _apply_sum(self, idx, total):
+        d, w_min, sign, span = self._distance(idx)
+        self.weight[idx] = w_min + sign * np.minimum(d + total, span)
+
     def _depress(self, idx, k_post):
         d, w_min, sign, span = self._distance(idx)
         eta = self._p("eta", idx)
@@ -711,43 +900,179 @@ class VogelsSprekeler(_PairTraceRule):
         return w
 
 
-# --- sPyNNaker's extra_models rules (pyNN.tinysim.spinnaker), float64 ---------------
+# --- sPyNNaker's rules (pyNN.tinysim.spinnaker), float64 ----------------------------
 
 
-class NearestSTDP(STDP):
+#: sPyNNaker's STDP fixed point: traces and decays are 16-bit integers counting 2**-11
+STDP_FIXED_POINT_ONE = 2048
+
+
+class _BoardTraces:
+    """sPyNNaker's trace arithmetic, used when the flavour runs in fixed point.
+
+    Decays come from the look-up tables sPyNNaker writes (``get_exp_lut_array``:
+    ``floor(exp(-(i << shift) dt / tau) 2**11)`` for table index ``i = ticks >>
+    shift``, zero past the table's end; ``shift`` is 2 for the triplet rule's
+    tau_x and tau_y, else 0), and products of traces are ``(a b) >> 11``
+    (``STDP_FIXED_MUL_16X16``): traces stay multiples of 2**-11. In float mode
+    (``setup(fixed_point=False)``) the exact exponentials are used.
+    """
+
+    #: LUT time shift per time-constant name
+    lut_shift = {}
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._board = bool(getattr(self.network, "spinnaker_fixed_point", False))
+
+    def _decay(self, steps, tau_name, idx):
+        if not getattr(self, "_board", False):
+            return super()._decay(steps, tau_name, idx)
+        shift = self.lut_shift.get(tau_name, 0)
+        step_over_tau = self.dt / np.asarray(self._p(tau_name, idx), dtype=float)
+        size = np.log(STDP_FIXED_POINT_ONE) / step_over_tau / (1 << shift)
+        size = (np.floor(size / 2) + (np.mod(size, 2) > 0)) * 2      # rounded up to even
+        index = np.asarray(steps, dtype=np.int64) >> shift
+        value = np.floor(np.exp(-(index << shift) * step_over_tau) * STDP_FIXED_POINT_ONE)
+        return np.where(index < size, value, 0.0) / STDP_FIXED_POINT_ONE
+
+    def _fmul(self, a, b):
+        if not getattr(self, "_board", False):
+            return a * b
+        one = STDP_FIXED_POINT_ONE
+        return np.floor(np.rint(np.asarray(a) * one) * np.rint(np.asarray(b) * one) / one) / one
+
+
+class SpinnakerSTDP(_BoardTraces, STDP):
+    """sPyNNaker 7.4's SpikePairRule with Additive- or MultiplicativeWeightDependence.
+
+    Same deferred timing as :class:`STDP` (sPyNNaker processes a plastic row
+    only when a presynaptic spike arrives, ``synapse_dynamics_stdp_mad_impl.c``:
+    the post events since the row's last pre spike are applied in order, then
+    the depression), with sPyNNaker's differences from NEST:
+
+    - additive weight dependence: A_plus and A_minus are in weight units
+      (``weight_dependence_additive.py`` writes ``A_plus * global_weight_scale``,
+      no w_max factor): a post event adds ``A_plus K_pre``, clipped at w_max; a
+      pre spike subtracts ``A_minus K_post``, clipped at w_min
+      (``weight_additive_one_term_impl.h``). Multiplicative: ``(w_max - w) A_plus
+      K_pre`` and ``(w - w_min) A_minus K_post``, as NEST's;
+    - a post event arriving at the synapse in the very tick of a pre spike
+      potentiates (it is in the window (last pre, now]) but the depression of
+      that pre spike is skipped altogether (``timing_pair_impl.h``: no
+      depression unless the time since the last post event is > 0), where NEST
+      depresses with the trace of the earlier post events.
+
+    Traces and decays as the board computes them in fixed point
+    (:class:`_BoardTraces`); weights in float64 (the board keeps 16-bit ones).
+    """
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _potentiate(self, idx, k_pre):
+        if not self._additive:
+            return super()._potentiate(idx, k_pre)
+        w = np.minimum(self.weight[idx] + self._p("A_plus", idx) * k_pre, self._p("w_max", idx))
+        self.weight[idx] = w
+        return w
+
+    def _pending_mode(self):
+        # (called by the base start_run, before self._additive is set)
+        additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+        return "sum" if additive else super()._pending_mode()
+
+    def _apply_sum(self, idx, total):
+        if not self._additive:
+            return super()._apply_sum(idx, total)
+        self.weight[idx] = np.minimum(self.weight[idx] + total, self._p("w_max", idx))
+
+    def _coincident(self, idx):
+        """Which of the synapses ``idx`` have a post event arriving in this very tick."""
+        now = self._arrived_now
+        if now is None or now.size == 0:
+            return None
+        return np.isin(idx, now)
+
+    def _depress(self, idx, k_post):
+        coincident = self._coincident(idx)
+        if coincident is not None and coincident.any():
+            k_post = np.where(coincident, 0.0, k_post)
+        if not self._additive:
+            return super()._depress(idx, k_post)
+        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
+        self.weight[idx] = w
+        return w
+
+
+class NearestSTDP(SpinnakerSTDP):
     """sPyNNaker's SpikeNearestPairRule with a weight dependence, in float64.
 
-    :class:`STDP` with nearest-spike traces: a spike sets its trace to 1 instead
-    of adding 1, so a postsynaptic event pairs only with the most recent
-    presynaptic spike before it, and a presynaptic spike only with the most
-    recent postsynaptic event (symmetric nearest-neighbour pairing, the trace
-    formulation of sPyNNaker's rule; not its fixed-point look-up tables).
+    :class:`SpinnakerSTDP` with sPyNNaker's nearest-pair timing
+    (``timing_nearest_pair_impl.h``): a spike sets its trace to 1 instead of
+    adding 1; a post event potentiates with the last pre spike only if it is the
+    first post event since that pre spike; a pre spike is depressed by the most
+    recent post event, including one arriving in the same tick (decay of 0
+    ticks: the full A_minus), and not at all before any post event.
     """
 
     nearest = True
 
+    def _potentiation_terms(self, idx, k_pre, arrival):
+        # (an earlier post event since the last pre spike has taken the pairing)
+        first = self._t_post[idx] <= self._t_last[idx]
+        return (np.where(first, k_pre, 0.0),)
 
-class SpinnakerVogels(VogelsSprekeler):
+    def _depress(self, idx, k_post):
+        coincident = self._coincident(idx)
+        if coincident is not None and coincident.any():
+            k_post = np.where(coincident, 1.0, k_post)
+        if not self._additive:
+            return STDP._depress(self, idx, k_post)
+        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
+        self.weight[idx] = w
+        return w
+
+
+class SpinnakerVogels(_BoardTraces, VogelsSprekeler):
     """sPyNNaker's Vogels2011Rule(alpha, tau, A_plus, A_minus) with AdditiveWeightDependence.
 
     :class:`VogelsSprekeler` with sPyNNaker's parameters mapped onto NEST's: eta
-    = A_plus (w_max - w_min) (sPyNNaker multiplies A_plus by w_max, w_min = 0
-    there) and alpha used as given (NEST's alpha = 2 rho tau, so rho = alpha /
-    (2e-3 tau)); A_minus is unused, as in sPyNNaker. Float64, not the board's
-    fixed point.
+    = A_plus, in weight units (sPyNNaker 7.4's additive weight dependence writes
+    ``A_plus * global_weight_scale``) and alpha used as given (NEST's alpha = 2
+    rho tau, so rho = alpha / (2e-3 tau)); A_minus is unused, as in sPyNNaker.
+    Timing as sPyNNaker's (``timing_vogels_2011_impl.h`` in the row update of
+    ``synapse_dynamics_stdp_mad_impl.c``): a pre spike moves the weight by
+    ``A_plus (o - alpha)`` in one step, and only once a post event has reached
+    the synapse (before any, nothing); a post event arriving in the tick of
+    the pre spike is in o. Float64, not the board's fixed point.
     """
 
     parameter_names = ("alpha", "tau", "A_plus", "A_minus", "w_min", "w_max")
 
+    def _depress(self, idx, k_post):
+        now = self._arrived_now
+        coincident = (np.isin(idx, now) if now is not None and now.size
+                      else np.zeros(idx.size, bool))
+        valid = (self._t_post[idx] > 0) | coincident
+        k = k_post + coincident
+        d, w_min, sign, span = self._distance(idx)
+        step = self._p("eta", idx) * (k - self._p("alpha", idx))
+        d_new = np.clip(d + step, 0.0, span)
+        d = np.where(valid, d_new, d)
+        self.weight[idx] = w = w_min + sign * d
+        return w
+
     def _p(self, name, idx):
         if name == "eta":
-            return self._p("A_plus", idx) * np.abs(self._p("w_max", idx) - self._p("w_min", idx))
+            return self._p("A_plus", idx)
         if name == "rho":
             return self._p("alpha", idx) / (2e-3 * self._p("tau", idx))
         return super()._p(name, idx)
 
 
-class PfisterTriplet(_PairTraceRule):
+class PfisterTriplet(_BoardTraces, _PairTraceRule):
     """sPyNNaker's PfisterSpikeTriplet with WeightDependenceAdditiveTriplet, in float64.
 
     The minimal all-to-all triplet rule of Pfister & Gerstner (2006): presynaptic
@@ -762,6 +1087,7 @@ class PfisterTriplet(_PairTraceRule):
 
     parameter_names = ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus",
                        "w_min", "w_max", "A3_plus", "A3_minus")
+    lut_shift = {"tau_x": 2, "tau_y": 2}     # timing_pfister_triplet_impl.h
     pre_tau, post_tau = "tau_plus", "tau_minus"
 
     def _grow(self, n):
@@ -777,13 +1103,12 @@ class PfisterTriplet(_PairTraceRule):
             self._k_post2[:] = 0.0
 
     def _bump_post(self, idx, stamp):
-        self._k_post2[idx] = self._k_post2[idx] * np.exp(
-            (self._t_post[idx] - stamp) * (self.dt / self._p("tau_y", idx))) + 1.0
+        self._k_post2[idx] = self._fmul(self._k_post2[idx], self._decay(
+            stamp - self._t_post[idx], "tau_y", idx)) + 1.0
         super()._bump_post(idx, stamp)
 
     def _on_pre(self, idx, stamp):
-        r2 = self._k_pre2[idx] * np.exp(
-            (self._t_last[idx] - stamp) * (self.dt / self._p("tau_x", idx)))
+        r2 = self._fmul(self._k_pre2[idx], self._decay(stamp - self._t_last[idx], "tau_x", idx))
         self._r2_before = r2
         idx, w = super()._on_pre(idx, stamp)
         self._k_pre2[idx] = r2 + 1.0
@@ -794,18 +1119,31 @@ class PfisterTriplet(_PairTraceRule):
         span = self._p("w_max", idx) - w_min
         return (self.weight[idx] - w_min) / span, w_min, span
 
-    def _potentiate(self, idx, k_pre):
-        o2 = self._k_post2[idx] * np.exp(
-            (self._t_post[idx] - self._arrival) * (self.dt / self._p("tau_y", idx)))
+    def _potentiation_terms(self, idx, k_pre, arrival):
+        o2 = self._fmul(self._k_post2[idx], self._decay(arrival - self._t_post[idx], "tau_y", idx))
+        return (k_pre, o2)
+
+    def _pending_mode(self):
+        return "sum"                  # x += A_plus r1 + A3_plus r1 o2, clipped at 1
+
+    def _increment(self, idx, k_pre, o2):
+        return self._p("A_plus", idx) * k_pre + self._p("A3_plus", idx) * self._fmul(k_pre, o2)
+
+    def _apply_sum(self, idx, total):
         x, w_min, span = self._normalised(idx)
-        x += k_pre * (self._p("A_plus", idx) + self._p("A3_plus", idx) * o2)
+        self.weight[idx] = w_min + np.clip(x + total, 0.0, 1.0) * span
+
+    def _potentiate(self, idx, k_pre, o2):
+        x, w_min, span = self._normalised(idx)
+        x += self._p("A_plus", idx) * k_pre + self._p("A3_plus", idx) * self._fmul(k_pre, o2)
         np.clip(x, 0.0, 1.0, out=x)
         self.weight[idx] = w = w_min + x * span
         return w
 
     def _depress(self, idx, k_post):
         x, w_min, span = self._normalised(idx)
-        x -= k_post * (self._p("A_minus", idx) + self._p("A3_minus", idx) * self._r2_before)
+        x -= (self._p("A_minus", idx) * k_post
+              + self._p("A3_minus", idx) * self._fmul(k_post, self._r2_before))
         np.clip(x, 0.0, 1.0, out=x)
         self.weight[idx] = w = w_min + x * span
         return w

@@ -80,6 +80,55 @@ class SignalRecorder:
         self.chunks = []
 
 
+class LeadingSignalRecorder(SignalRecorder):
+    """A SignalRecorder whose sample for time ``j interval dt`` is taken one step later.
+
+    For values a step computes for the interval *starting* at its time: sPyNNaker
+    records at tick t the synaptic input that drives tick t (with v before that
+    tick's update, ``neuron_impl_standard.h``); the engine's step t computes that
+    input and finishes at time t + dt, so the sample labelled t is taken after
+    step t. A run up to time T has no sample labelled T (the step that computes
+    it has not run).
+    """
+
+    def start_run(self, first_step, n_steps):
+        self._close_chunk()
+        iv = self.interval
+        first_sample = -(-first_step // iv)          # labels j with j iv >= first_step ...
+        last_sample = (first_step + n_steps - 1) // iv   # ... and j iv + 1 <= last step
+        n = max(last_sample - first_sample + 1, 0)
+        self._first_sample = first_sample
+        self._buffer = np.empty((n, self.indices.size))
+        self._row = 0
+
+    def sample(self, step):
+        if (step - 1) % self.interval == 0 and self._row < self._buffer.shape[0]:
+            self._buffer[self._row] = self.group.state[self.variable][self.indices]
+            self._row += 1
+
+
+class TickStartSignalRecorder(SignalRecorder):
+    """A SignalRecorder whose sample at the end of a run is taken at the start of the next.
+
+    For simulators that record a tick's state when the tick starts (sPyNNaker:
+    v of tick t before that tick's update): what a script changes between runs
+    (``set_state``, ``initialize``) is in the first sample of the next run, as
+    on the board. Within a run the samples are the same as SignalRecorder's.
+    """
+
+    def start_run(self, first_step, n_steps):
+        self._close_chunk()
+        iv = self.interval
+        first_sample = -(-first_step // iv)
+        last_sample = (first_step + n_steps - 1) // iv     # the end-of-run one: next run
+        n = max(last_sample - first_sample + 1, 0)
+        self._first_sample = first_sample
+        self._buffer = np.empty((n, self.indices.size))
+        self._row = 0
+        if n > 0 and first_sample * iv == first_step:
+            self.sample(first_step)
+
+
 class SpikeRecorder:
     """Keeps (stamp, local index) of every spike of the recorded neurons of one group."""
 

@@ -76,6 +76,11 @@ class SpiNNakerNeuronGroup(NeuronGroup):
     input_type = "current"
     receptors = ("excitatory", "inhibitory")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
+    #: gsyn of tick t is the input step t computes: sampled after that step, labelled t
+    #: (sPyNNaker records it with v before the update, neuron_impl_standard.h)
+    leading_variables = ("gsyn_exc", "gsyn_inh")
+    #: v of tick t is recorded when tick t starts: state set between runs is in it
+    records_at_tick_start = True
     #: receptors whose input is subtracted (the C code's "inhibitory" inputs)
     inhibitory_receptors = ("inhibitory",)
     global_weight_scale = 1.0
@@ -88,6 +93,20 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         "_this_h": Internal(float, np.nan),
         "_q": Internal(float, 0.0, per_receptor=True),
     }
+
+    #: IFTruncDelta: no leak, v clamped at v_reset (neuron_model_if_trunc.h)
+    truncated = False
+    #: "static", or "fixed_prob" (IFCurrDeltaFixedProb: p_thresh per tick above threshold)
+    threshold = "static"
+
+    def __init__(self, network):
+        super().__init__(network)
+        self._stream = network.new_stream_id()
+        self._rng = None
+
+    def reset(self):
+        super().reset()
+        self._rng = None          # a new random stream after reset (the reset count is in it)
 
     # --- building ---------------------------------------------------------------
 
@@ -126,7 +145,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             self._e_rev_I = A.param(p["e_rev_I"])
         self._i_offset = A.param(p["i_offset"])
         if self.neuron == "lif":
-            self._v_rest = A.param(p["v_rest"])
+            # (IFTruncDelta has no v_rest: it does not leak)
+            self._v_rest = A.param(p["v_rest"]) if "v_rest" in p else A.param(p["v_reset"])
             self._v_reset = A.param(p["v_reset"])
             self._v_thresh = A.param(p["v_thresh"])
             cm, tau_m = A.param(p["cm"]), A.param(p["tau_m"])
@@ -137,8 +157,12 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             self._a, self._b = A.param(p["a"]), A.param(p["b"])
             self._c, self._d = A.param(p["c"]), A.param(p["d"])
             self._reset_h = A.const(dt)
-            self._post_spike_h = A.mul(A.const(dt), A.const(IZK_TQ_OFFSET)) if A.fixed \
-                else dt * IZK_TQ_OFFSET
+            # SIMPLE_TQ_OFFSET is the C literal REAL_CONST(1.85): GCC converts a decimal
+            # fixed-point literal by truncation (60620 LSB, not the nearest 60621);
+            # with it the board's Izhikevich spike times are reproduced exactly
+            # (test_spinnaker_board_recordings.py, set-between-runs test)
+            self._post_spike_h = A.mul(A.const(dt), fx.literal_s1615(IZK_TQ_OFFSET)) \
+                if A.fixed else dt * IZK_TQ_OFFSET
             self._izk_thresh = A.const(IZK_V_THRESH)
             self._magic = A.const(IZK_MAGIC_MULTIPLIER)
             self._c140, self._c5 = A.const(140.0), A.const(5.0)
@@ -300,11 +324,23 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         A = self.A
         active = self._refract_timer <= 0
         current = exc_total - inh_total + self._i_offset + self._injected()
-        alpha = A.mul(current, self._r_membrane) + self._v_rest
-        v_new = alpha - A.mul(self._exp_tc, alpha - v)
+        if self.truncated:
+            # neuron_model_if_trunc.h: v += I R, never below v_reset (no leak)
+            v_new = np.maximum(A.mul(current, self._r_membrane) + v, self._v_reset)
+        else:
+            alpha = A.mul(current, self._r_membrane) + self._v_rest
+            v_new = alpha - A.mul(self._exp_tc, alpha - v)
         np.copyto(v, v_new, where=active)
         self._refract_timer[~active] -= 1
-        spiked = np.flatnonzero(v >= self._v_thresh)
+        above = v >= self._v_thresh
+        if self.threshold == "fixed_prob" and above.any():
+            # threshold_type_fixed_prob.h: above threshold, a spike with probability
+            # p_thresh (numpy's generator here, not the board's mars_kiss64)
+            if self._rng is None:
+                self._rng = self.network.rng_for(self._stream)
+            draws = self._rng.random(int(above.sum()))
+            above[above] = draws < self.params["p_thresh"][above]
+        spiked = np.flatnonzero(above)
         if spiked.size:
             v[spiked] = self._v_reset[spiked]
             self._refract_timer[spiked] = self._t_refract[spiked]
@@ -366,6 +402,24 @@ class LIFCurrDelta(SpiNNakerNeuronGroup):
     synapse = "delta"
     input_type = "delta"
     parameter_names = _LIF_PARAMS
+    state_names = ("v", "isyn_exc", "isyn_inh")
+
+
+class IFTruncDelta(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IFTruncDelta: non-leaky, v never below v_reset, delta input."""
+    synapse = "delta"
+    input_type = "delta"
+    truncated = True
+    parameter_names = ("tau_m", "cm", "v_reset", "v_thresh", "tau_refrac", "i_offset")
+    state_names = ("v", "isyn_exc", "isyn_inh")
+
+
+class LIFCurrDeltaFixedProb(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta firing with p_thresh."""
+    synapse = "delta"
+    input_type = "delta"
+    threshold = "fixed_prob"
+    parameter_names = _LIF_PARAMS + ("p_thresh",)
     state_names = ("v", "isyn_exc", "isyn_inh")
 
 

@@ -37,7 +37,7 @@ from pyNN.recording import *                                      # noqa: F401, 
 from pyNN import common as _common
 
 from .. import simulator as _core_simulator
-from ..populations import PopulationView, Assembly                # noqa: F401
+from ..populations import Assembly                                # noqa: F401
 from .cells import (                                              # noqa: F401
     IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_curr_delta, Izhikevich,
     SpikeSourceArray, SpikeSourcePoisson, SpiNNakerCellType, STANDARD_CELL_TYPES)
@@ -46,7 +46,8 @@ from .synapses import (                                           # noqa: F401
     MultiplicativeWeightDependence, StructuralMechanismStatic, StructuralMechanismSTDP,
     LastNeuronSelection, RandomSelection, DistanceDependentFormation,
     RandomByWeightElimination)
-from .populations import Population                               # noqa: F401
+from .connectors import OneToOneConnector, ArrayConnector       # noqa: F401, F811
+from .populations import Population, PopulationView               # noqa: F401
 from .projections import Projection                               # noqa: F401
 from .control import (                                            # noqa: F401
     setup, end, run, run_until, run_for, reset, initialize,

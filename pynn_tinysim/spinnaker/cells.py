@@ -59,6 +59,11 @@ SPINNAKER_DEFAULTS = {
                         "tau_syn_E": 5.0, "tau_syn_I": 5.0, "e_rev_E": 0.0, "e_rev_I": -70.0},
     "IFCurDelta": {"tau_m": 20.0, "cm": 1.0, "v_rest": -65.0, "v_reset": -65.0,
                    "v_thresh": -50.0, "tau_refrac": 0.1, "i_offset": 0.0},
+    "IFCurrDeltaFixedProb": {"tau_m": 0.0001, "cm": 0.0001, "v_rest": 0.0, "v_reset": 0.0,
+                             "v_thresh": 1.0, "p_thresh": 1.0, "tau_refrac": 0.0,
+                             "i_offset": 0.0},
+    "IFTruncDelta": {"tau_m": 1.0, "cm": 1.0, "v_reset": 0.0, "v_thresh": 1.0,
+                     "tau_refrac": 1.0, "i_offset": 0.0},
     # rates and starts are required arguments of SpikeSourcePoissonVariable
     "SpikeSourcePoissonVariable": {"durations": None},
 }
@@ -74,6 +79,10 @@ SPINNAKER_INITIAL_VALUES = {
     "IF_curr_dual_exp": {"v": -65.0, "isyn_exc": 0.0, "isyn_inh": 0.0, "isyn_exc2": 0.0},
     "Izhikevich_cond": {"u": -14.0, "v": -70.0, "isyn_exc": 0.0, "isyn_inh": 0.0},
     "IFCurDelta": {"v": -65.0, "isyn_exc": 0.0, "isyn_inh": 0.0},
+    # (sPyNNaker also declares a "seed" initial value: the board's random seed, which
+    # has no meaning here; accepted and ignored, see SpiNNakerCellType)
+    "IFCurrDeltaFixedProb": {"v": 0.0, "isyn_exc": 0.0, "isyn_inh": 0.0},
+    "IFTruncDelta": {"v": 0.0, "isyn_exc": 0.0, "isyn_inh": 0.0},
 }
 
 _NEURON_UNITS = {"v": "mV", "gsyn_exc": "uS", "gsyn_inh": "uS"}
@@ -117,7 +126,26 @@ def _as_sequences(value):
 class SpiNNakerCellType(StandardCellType):
     """A cell type of the sPyNNaker flavour (see the module docstring)."""
 
-    def __init__(self, **parameters):
+    #: parameters sPyNNaker's constructor takes positionally (its spike sources:
+    #: ``SpikeSourceArray(times)``, ``SpikeSourcePoisson(rate, start, duration)``);
+    #: its neuron models take keywords only
+    positional = ()
+
+    def __init__(self, *args, **parameters):
+        if len(args) > len(self.positional):
+            raise TypeError(
+                f"{type(self).__name__}() takes {len(self.positional)} positional "
+                f"argument{'' if len(self.positional) == 1 else 's'} "
+                f"({', '.join(self.positional) or 'keywords only'}) but {len(args)} were given")
+        for name, value in zip(self.positional, args):
+            if name in parameters:
+                raise TypeError(f"{type(self).__name__}() got multiple values for {name!r}")
+            parameters[name] = value
+        if "seed" in parameters and "seed" not in self.default_parameters:
+            # IFCurrDeltaFixedProb(seed=...): the board's RNG seed; the flavour draws from
+            # the network's seeded generator (setup's rng_seed)
+            logger.debug("%s(seed=%r): board random seed, ignored", type(self).__name__,
+                         parameters.pop("seed"))
         initial = {name: parameters.pop(name) for name in list(parameters)
                    if name in self.default_initial_values and name not in self.default_parameters}
         for name in _SEQUENCE_PARAMETERS:
@@ -257,12 +285,24 @@ Izhikevich_cond = _make(
 IFCurDelta = _make(
     "IFCurDelta", sm.LIFCurrDelta,
     "sPyNNaker extra_models.IFCurDelta: the same model as IF_curr_delta.")
+IFCurrDeltaFixedProb = _make(
+    "IFCurrDeltaFixedProb", sm.LIFCurrDeltaFixedProb,
+    "sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta that, at or above "
+    "v_thresh, spikes with probability p_thresh each tick (threshold_type_fixed_prob.h; "
+    "numpy's seeded generator, not the board's).")
+IFTruncDelta = _make(
+    "IFTruncDelta", sm.IFTruncDelta,
+    "sPyNNaker extra_models.IFTruncDelta: non-leaky integrate-and-fire, delta input "
+    "(v += I R each tick), the membrane never below v_reset (neuron_model_if_trunc.h).")
 SpikeSourcePoissonVariable = _make(
     "SpikeSourcePoissonVariable", sm.SpiNNakerPoissonVariable,
     "Poisson source whose rate changes at given times "
     "(sPyNNaker extra_models.SpikeSourcePoissonVariable): ``rates`` and ``starts`` "
     "(ms), optionally ``durations`` (ms; default: until the next start).",
     recordable=("spikes",), injectable=False, base=_SpikeSource)
+SpikeSourceArray.positional = ("spike_times",)
+SpikeSourcePoisson.positional = ("rate", "start", "duration")
+SpikeSourcePoissonVariable.positional = ("rates", "starts", "durations")
 SpikeSourcePoissonVariable.default_parameters = {
     "rates": Sequence([]), "starts": Sequence([]), "durations": Sequence([])}
 SpikeSourcePoissonVariable.translations = build_translations(
@@ -270,4 +310,5 @@ SpikeSourcePoissonVariable.translations = build_translations(
 
 STANDARD_CELL_TYPES = (IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_curr_delta, Izhikevich,
                        SpikeSourceArray, SpikeSourcePoisson)
-EXTRA_CELL_TYPES = (IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable)
+EXTRA_CELL_TYPES = (IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable,
+                    IFCurrDeltaFixedProb, IFTruncDelta)

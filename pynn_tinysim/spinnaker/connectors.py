@@ -1,4 +1,6 @@
-"""sPyNNaker's own group connectors: ``AllButMeConnector`` and ``OneToOneOffsetConnector``.
+"""sPyNNaker's own group connectors (``AllButMeConnector``, ``OneToOneOffsetConnector``)
+and PyNN connectors whose meaning sPyNNaker changes (``OneToOneConnector`` between
+Populations of different sizes, ``ArrayConnector``'s entries equal to 1).
 
 Both come from sPyNNaker's ``extra_models`` and build their connections group by
 group: the pre- and postsynaptic Populations (same size) are cut into
@@ -22,7 +24,7 @@ delays in whole steps).
 
 import numpy as np
 
-from pyNN import errors
+from pyNN import connectors, errors
 from pyNN.connectors import Connector
 
 from ..connectors import connect_pairs
@@ -143,3 +145,36 @@ class OneToOneOffsetConnector(Connector):
     def connect(self, projection):
         pre, post = self.pairs(projection)
         connect_pairs(self, projection, pre, post)
+
+
+class OneToOneConnector(connectors.OneToOneConnector):
+    """PyNN's OneToOneConnector with sPyNNaker's rule for Populations of different sizes.
+
+    sPyNNaker connects cell i to cell i for i < min(n_pre, n_post)
+    (``one_to_one_connector.py`` keeps the atoms present in both); PyNN refuses
+    different sizes.
+    """
+
+    def connect(self, projection):
+        n = min(projection.pre.size, projection.post.size)
+        index = np.arange(n)
+        connect_pairs(self, projection, index, index)
+
+
+class ArrayConnector(connectors.ArrayConnector):
+    """PyNN's ArrayConnector with sPyNNaker's reading of the array.
+
+    An entry equal to 1 is a connection, whatever the array's dtype; any other
+    value (0, 2, 0.5, True is 1) is none (``array_connector.py``: ``array[i, j]
+    == 1``). PyNN connects every non-zero entry.
+    """
+
+    def connect(self, projection):
+        array = np.asarray(self.array)
+        if array.shape != (projection.pre.size, projection.post.size):
+            raise errors.InvalidDimensionsError(
+                f"ArrayConnector: the array is {array.shape}, the projection "
+                f"{projection.pre.size} x {projection.post.size}")
+        pre, post = np.nonzero(array == 1)
+        order = np.lexsort((pre, post))          # post by post, as the other connectors
+        connect_pairs(self, projection, pre[order], post[order])

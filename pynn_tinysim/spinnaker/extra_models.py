@@ -1,16 +1,18 @@
 """sPyNNaker's ``extra_models``, as far as pyNN.tinysim.spinnaker implements them.
 
 Simulated: ``IF_curr_dual_exp``, ``Izhikevich_cond``, ``IFCurDelta``,
-``SpikeSourcePoissonVariable``, and the plasticity rules ``Vogels2011Rule``,
-``SpikeNearestPairRule``, ``PfisterSpikeTriplet`` with
-``WeightDependenceAdditiveTriplet`` (float64 on pyNN.tinysim's plasticity
-engine, not sPyNNaker's fixed point; see :mod:`.synapses`), and the group
+``IFCurrDeltaFixedProb``, ``IFTruncDelta``, ``SpikeSourcePoissonVariable``, and
+the plasticity rules ``Vogels2011Rule``, ``SpikeNearestPairRule``,
+``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet`` (on
+pyNN.tinysim's plasticity engine with sPyNNaker's timing and trace arithmetic,
+weights in float64; see :mod:`.synapses`), and the group
 connectors ``AllButMeConnector`` and ``OneToOneOffsetConnector`` (:mod:`.connectors`).
 Every other name sPyNNaker 7.4 has here raises NotImplementedError naming it.
 """
 
 from .cells import (  # noqa: F401
-    IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable)
+    IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable,
+    IFCurrDeltaFixedProb, IFTruncDelta)
 from .synapses import (  # noqa: F401
     Vogels2011Rule, SpikeNearestPairRule, PfisterSpikeTriplet, WeightDependenceAdditiveTriplet)
 from .connectors import AllButMeConnector, OneToOneOffsetConnector  # noqa: F401
@@ -19,9 +21,10 @@ from .connectors import AllButMeConnector, OneToOneOffsetConnector  # noqa: F401
 NOT_IMPLEMENTED = (
     "IFCurrExpCa2Adaptive", "IFCondExpStoc", "IF_curr_exp_sEMD", "Izhikevich_cond_dual",
     "IFCurrDeltaCa2Adaptive", "Neuromodulation", "RecurrentRule", "StocExp", "StocExpStable",
-    "StocSigma", "IFCurrDeltaFixedProb", "IFTruncDelta", "WeightChangeable", "WeightChanger")
+    "StocSigma", "WeightChangeable", "WeightChanger")
 
 __all__ = ["IF_curr_dual_exp", "Izhikevich_cond", "IFCurDelta", "SpikeSourcePoissonVariable",
+           "IFCurrDeltaFixedProb", "IFTruncDelta",
            "Vogels2011Rule", "SpikeNearestPairRule", "PfisterSpikeTriplet",
            "WeightDependenceAdditiveTriplet", "AllButMeConnector", "OneToOneOffsetConnector"]
 

@@ -22,7 +22,8 @@ from pyNN import errors
 from pyNN.parameters import Sequence, simplify
 
 from .. import simulator as core_simulator
-from ..populations import Population as CorePopulation, sequence_values
+from ..populations import Population as CorePopulation, PopulationView as CorePopulationView, \
+    sequence_values
 from ..standardmodels.validation import check_values
 from .cells import SpiNNakerCellType
 from .recording import Recorder
@@ -31,6 +32,20 @@ from .simulator import settings
 logger = logging.getLogger("pyNN.tinysim.spinnaker")
 
 _SEQUENCE_PARAMETERS = ("spike_times", "rates", "starts", "durations")
+
+
+class ID(core_simulator.ID):
+    """A cell of the flavour: sPyNNaker's IDMixin also has ``initialize`` and ``set_state``."""
+
+    def _as_view(self):
+        index = self.parent.id_to_index(self)
+        return self.parent[index:index + 1]
+
+    def initialize(self, **initial_values):
+        self._as_view().initialize(**initial_values)
+
+    def set_state(self, **values):
+        self._as_view().set_state(**values)
 
 
 class Population(CorePopulation):
@@ -44,6 +59,8 @@ class Population(CorePopulation):
             size = int(size)            # sPyNNaker takes e.g. Population(n / 2, ...)
         extra = dict(additional_parameters or {}, **additional_kwargs)
         self._spinnaker_max_atoms_per_core = extra.pop("max_atoms_per_core", None)
+        # per receptor (synapse type), the ring-buffer bound instead of sPyNNaker's estimate
+        self._max_expected_summed_weight = extra.pop("max_expected_summed_weight", None)
         for key, value in extra.items():
             logger.debug("Population(%s=%r): sPyNNaker board setting, ignored", key, value)
         celltype = cellclass if isinstance(cellclass, type) else type(cellclass)
@@ -56,6 +73,16 @@ class Population(CorePopulation):
             # defaults); PyNN's Population would call cellclass(**None).
             cellclass = cellclass(**(cellparams or {}))
             cellparams = None
+        expected = self._max_expected_summed_weight
+        if expected is not None:
+            n_types = len(cellclass.receptor_types) if hasattr(cellclass, "receptor_types") \
+                else len(cellclass.get_receptor_types())
+            expected = [float(x) for x in np.atleast_1d(np.asarray(expected, dtype=float))]
+            if len(expected) != n_types:
+                raise ValueError(
+                    "The number of expected summed weights does not match the number of "
+                    f"synapses in the neuron model ({n_types})")
+            self._max_expected_summed_weight = expected
         super().__init__(size, cellclass, cellparams, structure, initial_values, label)
         flavour.populations.append(self)
         flavour.dirty = True
@@ -105,7 +132,7 @@ class Population(CorePopulation):
                 parameters[name] = value
         self._group, self._group_indices, ids = network.add_neurons(
             celltype.engine_model, self.size, parameters, {})
-        self.all_cells = np.array([core_simulator.ID(i) for i in ids], dtype=core_simulator.ID)
+        self.all_cells = np.array([ID(i) for i in ids], dtype=ID)
         for cell in self.all_cells:
             cell.parent = self
         self._mask_local = np.ones((self.size,), bool)
@@ -175,3 +202,118 @@ def _checked_times(celltype, name, values):
     if name == "spike_times":
         return np.sort(values)    # sPyNNaker puts them into ticks, in any order
     return values
+
+
+def _spinnaker_get_data(self, variable, as_matrix=False, view_indexes=None):
+    """sPyNNaker's ``spinnaker_get_data``: this segment's recording as a NumPy array.
+
+    Analog variables: rows ``(neuron index, time in ms, value)``, neuron by
+    neuron (PyNN 0.7's layout), or with ``as_matrix`` a (time, neuron) matrix;
+    spikes: rows ``(neuron index, time in ms)`` in time order. ``view_indexes``
+    keeps those neurons. Only the current segment (since the last reset), as
+    sPyNNaker's database returns it.
+    """
+    if not isinstance(variable, str):
+        variable = list(variable)
+        if len(variable) != 1:
+            from .simulator import SpinnakerException
+            raise SpinnakerException("Only one type of data at a time is supported")
+        variable = variable[0]
+    population = self.parent if hasattr(self, "parent") else self
+    segment = population.get_data(variable).segments[-1]
+    indexes = np.arange(population.size) if view_indexes is None \
+        else np.asarray(view_indexes, dtype=int)
+    if variable == "spikes":
+        rows = [(i, float(t)) for i, train in enumerate(segment.spiketrains)
+                if i in set(indexes.tolist()) for t in train.magnitude]
+        rows.sort(key=lambda r: (r[1], r[0]))
+        return np.array(rows, dtype=float).reshape(-1, 2)
+    signals = segment.filter(name=variable)
+    if not signals:
+        return np.empty((0, 0), dtype=float)
+    signal = signals[0]
+    channels = np.asarray(signal.array_annotations.get("channel_index",
+                                                        np.arange(signal.shape[1])))
+    keep = np.isin(channels, indexes)
+    data = np.asarray(signal.magnitude)[:, keep]
+    channels = channels[keep]
+    if as_matrix:
+        return data
+    n_steps = data.shape[0]
+    times = np.asarray(signal.times.rescale("ms").magnitude, dtype=float)
+    return np.column_stack((np.repeat(channels, n_steps), np.tile(times, len(channels)),
+                            data.T.reshape(-1)))
+
+
+Population.spinnaker_get_data = _spinnaker_get_data
+
+
+def _set_state(self, **values):
+    """sPyNNaker's ``set_state``: the *current* value of state variables, not the initial.
+
+    (``initialize`` sets the values reset() returns to.)
+    """
+    group, index = self._group, self._group_indices
+    for name, value in values.items():
+        if name not in group.state_names:
+            raise errors.NonExistentParameterError(
+                name, self.celltype, list(self.celltype.default_initial_values))
+        value = np.broadcast_to(np.asarray(value, dtype=float), (self.size,))
+        if not np.isfinite(value).all():
+            raise errors.InvalidParameterValueError(
+                f"{type(self.celltype).__name__}: set_state({name}=...) must be finite")
+        group.state[name][index] = value
+
+
+def _current_values(self):
+    """sPyNNaker's ``current_values``: the present state of each variable, per cell."""
+    group, index = self._group, self._group_indices
+    return {name: np.array(group.state[name][index]) for name in group.state_names
+            if name in self.celltype.default_initial_values}
+
+
+def _set_initial_value_array(self, variable, initial_values):
+    """As pyNN.tinysim's, but after a run (without reset) only the initial value changes.
+
+    sPyNNaker's ``set_initial_state_values`` writes the present state only while
+    the simulation has not run since setup or the last reset; afterwards
+    ``initialize`` sets what reset() returns to (``set_state`` sets the present).
+    """
+    group, index = self._group, self._group_indices
+    network = core_simulator.state.network
+    present = None
+    if network is not None and network.step_count > 0 and variable in group.state:
+        present = np.array(group.state[variable][index])
+    CorePopulation._set_initial_value_array(self, variable, initial_values)
+    if present is not None:
+        group.state[variable][index] = present
+
+
+class PopulationView(CorePopulationView):
+    __doc__ = CorePopulationView.__doc__
+    _set_initial_value_array = _set_initial_value_array
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    set_state = _set_state
+    current_values = property(_current_values)
+    spinnaker_get_data = None   # set below
+
+
+def _view_spinnaker_get_data(self, variable, as_matrix=False, view_indexes=None):
+    positions = self.index_in_grandparent(np.arange(self.size))
+    if view_indexes is not None:
+        positions = positions[np.asarray(view_indexes, dtype=int)]
+    return _spinnaker_get_data(self.grandparent, variable, as_matrix, positions)
+
+
+def _population_get_view(self, selector, label=None):
+    return PopulationView(self, selector, label)
+
+
+PopulationView.spinnaker_get_data = _view_spinnaker_get_data
+Population._get_view = _population_get_view
+Population.set_state = _set_state
+Population._set_initial_value_array = _set_initial_value_array
+Population.current_values = property(_current_values)

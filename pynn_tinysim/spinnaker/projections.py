@@ -122,6 +122,8 @@ class Projection(CoreProjection):
                  space=Space(), label=None, download_synapses=False, partition_id=None):
         flavour = settings()
         check_synapse_type(synapse_type)
+        if space is None:               # sPyNNaker's default; PyNN needs a Space
+            space = Space()
         if download_synapses or partition_id is not None:
             logger.debug("Projection(download_synapses=%r, partition_id=%r): ignored",
                          download_synapses, partition_id)

@@ -26,6 +26,9 @@ Population and receptor type (population_vertex.get_ring_buffer_shifts):
 3. each weight becomes ``rint(|w| s) & 0xFFFF`` (so reads back as that / s),
    and an entry saturates at ``65535 / s``.
 
+A Population given ``max_expected_summed_weight=[exc, inh, ...]`` uses those
+values (times the global weight scale) as the bounds instead, as sPyNNaker does.
+
 Where sPyNNaker uses the statistics of a weight or delay *distribution*, we use
 those of the values actually drawn (same mean, almost the same extremes).
 """
@@ -180,10 +183,16 @@ def prepare(state, settings):
             if mask.any():
                 incoming.append((projection, mask))
         local = population._group_indices
-        for receptor in group.receptors:
-            bound = _receptor_bound(
-                [(p, m) for p, m in incoming if p.receptor_type == receptor],
-                group.global_weight_scale, spikes_per_tick, steps_per_second)
+        expected = getattr(population, "_max_expected_summed_weight", None)
+        for r, receptor in enumerate(group.receptors):
+            if expected is not None:
+                # Population(..., max_expected_summed_weight=[...]): the bound itself,
+                # times the global weight scale (population_vertex.get_ring_buffer_shifts)
+                bound = expected[r] * group.global_weight_scale
+            else:
+                bound = _receptor_bound(
+                    [(p, m) for p, m in incoming if p.receptor_type == receptor],
+                    group.global_weight_scale, spikes_per_tick, steps_per_second)
             scale = weight_scale(weight_shift(bound), group.global_weight_scale)
             group.set_saturation(receptor, local, RING_ENTRY_MAX / scale)
             for projection, mask in incoming:

@@ -8,15 +8,16 @@ signs (sPyNNaker: "Weights must be either all positive or all negative").
 The default delay is the minimum delay, as in sPyNNaker.
 
 Plasticity: ``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDependence``
-or ``MultiplicativeWeightDependence`` runs on pyNN.tinysim's plasticity engine,
-whose update equations are NEST's ``stdp_synapse`` (all-to-all pairs, float64),
-not sPyNNaker's fixed-point, look-up-table STDP: the learning follows the same
-rule shape, not the board's exact numbers. sPyNNaker's extra_models rules run
-on the same engine, with the same float semantics and sPyNNaker's arguments:
-``Vogels2011Rule`` (with ``AdditiveWeightDependence``; NEST's
-vogels_sprekeler_synapse with eta = A_plus (w_max - w_min)),
+or ``MultiplicativeWeightDependence`` runs on pyNN.tinysim's plasticity engine
+with sPyNNaker 7.4's semantics (engine ``SpinnakerSTDP``): weights change when
+a presynaptic spike is processed, additive A_plus/A_minus are in weight units,
+no depression by a post event of the same tick; float64 with exact
+exponentials, not the board's 11-bit look-up tables and 16-bit weights.
+sPyNNaker's extra_models rules run on the same engine, with sPyNNaker's
+arguments: ``Vogels2011Rule`` (with ``AdditiveWeightDependence``; NEST's
+vogels_sprekeler_synapse with eta = A_plus, in weight units),
 ``SpikeNearestPairRule`` (with Additive- or MultiplicativeWeightDependence;
-nearest-spike traces) and ``PfisterSpikeTriplet`` with
+sPyNNaker's nearest-pair timing) and ``PfisterSpikeTriplet`` with
 ``WeightDependenceAdditiveTriplet`` (Pfister & Gerstner 2006 minimal triplet
 rule). Other combinations raise NotImplementedError when a Projection uses them.
 """
@@ -56,9 +57,12 @@ _HAS_CORE_STDP = hasattr(core, "STDPMechanism")
 
 if _HAS_CORE_STDP:
     class STDPMechanism(core.STDPMechanism):
-        """sPyNNaker's STDPMechanism signature; runs on pyNN.tinysim's (NEST-rule) STDP engine."""
+        """sPyNNaker's STDPMechanism signature, on pyNN.tinysim's engine with sPyNNaker's rules."""
 
         parameter_checks = {}
+        #: sPyNNaker checks no sign: a negative A_minus (depression turned into
+        #: potentiation) is taken as given
+        unchecked_parameters = ("A_minus",)
         _get_minimum_delay = _minimum_delay
 
         def __init__(self, timing_dependence=None, weight_dependence=None,
@@ -88,7 +92,11 @@ if _HAS_CORE_STDP:
             except errors.NoModelAvailableError:
                 return None      # a combination of rules that does not exist
             engine = getattr(self.timing_dependence, "spinnaker_engine_model", None)
-            return engine or core.STDPMechanism.engine_model.fget(self)
+            if engine:
+                return engine
+            engine = core.STDPMechanism.engine_model.fget(self)
+            # SpikePairRule: sPyNNaker's parameter scaling and coincidence rule
+            return _ENGINE.SpinnakerSTDP if engine is _ENGINE.STDP else engine
 
         @engine_model.setter
         def engine_model(self, value):
@@ -171,9 +179,11 @@ class _SpinnakerRule:
 
     Takes sPyNNaker's arguments (positional in sPyNNaker's order, or by name);
     its parameters are readable as attributes (``rule.alpha``), as in sPyNNaker.
-    The update equations are float64 (:mod:`pyNN.tinysim.engine.plasticity`),
-    not sPyNNaker's fixed-point look-up tables: the same rule, not the board's
-    exact numbers, as for SpikePairRule.
+    The rules follow sPyNNaker's C sources (:mod:`pyNN.tinysim.engine.plasticity`):
+    its timing, its parameter scaling and, in fixed-point mode, its look-up-table
+    decays and 11-bit traces; weights are float64 (the board's are 16-bit), so
+    final weights agree with the board to its tests' tolerances, as for
+    SpikePairRule, not bit for bit.
     """
 
     spinnaker_signature = ()
@@ -229,7 +239,7 @@ Vogels2011Rule = _spinnaker_rule(
 
     Inhibitory plasticity of Vogels et al. (2011), with AdditiveWeightDependence
     only: runs as NEST's vogels_sprekeler_synapse (float64) with eta = A_plus
-    (w_max - w_min) (sPyNNaker pre-multiplies A_plus by w_max) and alpha as
+    in weight units (sPyNNaker 7.4's additive weight dependence) and alpha as
     given (a presynaptic spike moves the weight by eta (o - alpha), a
     postsynaptic one by eta r; traces with time constant tau). A_minus is
     unused, as in sPyNNaker.
@@ -241,10 +251,10 @@ SpikeNearestPairRule = _spinnaker_rule(
     _ENGINE and _ENGINE.NearestSTDP,
     """sPyNNaker extra_models.SpikeNearestPairRule (nearest-neighbour spike pairs).
 
-    As SpikePairRule (same weight dependences, float64, NEST's timing), but
-    only the most recent presynaptic spike before a postsynaptic spike, and
-    the most recent postsynaptic spike before a presynaptic one, are paired:
-    traces are set to 1 at each spike instead of incremented.
+    As SpikePairRule (same weight dependences, float64), with sPyNNaker's
+    nearest-pair timing: only the first postsynaptic spike after a presynaptic
+    one potentiates (with that presynaptic spike), and each presynaptic spike
+    is depressed by the most recent postsynaptic spike.
     """)
 
 PfisterSpikeTriplet = _spinnaker_rule(

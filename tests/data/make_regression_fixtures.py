@@ -12,6 +12,12 @@ The fixtures were generated from main at commit 8b1ed90 (before the refactor)::
 
     PYTHONPATH=$PWD python tests/data/make_regression_fixtures.py
 
+``regression_plastic.npz`` and ``regression_spinnaker_seed004.npz`` were regenerated
+from the fidelity branch (issue 12, before it was merged with the refactor): NEST's
+plasticity timing (a weight changes only when a presynaptic spike is processed) and
+the board's arithmetic (truncating accum multiply, gsyn/v tick alignment) change
+them on purpose; the merged tree reproduces them bit for bit.
+
 Regenerate them only for a change that is *meant* to alter results, and say so in
 the commit message. Each network is one ``.npz`` file in this folder with, per
 recorded Population, ``<label>_spike_index``/``<label>_spike_time`` (every spike,
