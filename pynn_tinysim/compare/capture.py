@@ -82,6 +82,7 @@ class Capture:
         self.timestep = None
         self.t_stop = None
         self.n_created = 0
+        self.created = []          # every Population made: key, celltype, size, i_offset
 
     # --- registry ---------------------------------------------------------------
     def register(self, population, label_given):
@@ -116,6 +117,7 @@ class Capture:
 
         os.makedirs(self.out_dir, exist_ok=True)
         for (population, index, label_given), key in zip(self.entries, self._keys()):
+            self.created.append(_describe(population, key))
             try:
                 block = population.get_data("all", gather=True, clear=False)
             except Exception as err:   # not recording, or the backend refuses
@@ -157,11 +159,29 @@ class Capture:
 
     def manifest(self):
         return {"populations": self.saved, "timestep_ms": self.timestep,
-                "t_stop_ms": self.t_stop, "capture_errors": self.errors}
+                "t_stop_ms": self.t_stop, "capture_errors": self.errors,
+                "created": self.created}
 
     def write_manifest(self, path):
         with open(path, "w") as f:
             json.dump(self.manifest(), f, indent=1)
+
+
+def _describe(population, key):
+    """What the verdict may need to explain a run that failed before recording: the cell type
+    and its largest |i_offset| (a sPyNNaker-style Izhikevich i_offset shows even when the run
+    stops at a weight-sign error)."""
+    out = {"key": key, "celltype": _celltype_name(population),
+           "size": int(getattr(population, "size", 0) or 0)}
+    try:
+        import numpy as np
+        names = population.celltype.get_parameter_names()
+        if "i_offset" in names:
+            value = population.get("i_offset")
+            out["i_offset_max_abs"] = float(np.max(np.abs(np.asarray(value, dtype=float))))
+    except Exception:
+        pass
+    return out
 
 
 def _is_not_recording_error(err):

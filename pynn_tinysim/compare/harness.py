@@ -127,6 +127,8 @@ def collect(plan, results):
         entry = {"status": "ok", "virtual": backend.virtual, "reps": [], "rep_ids": [],
                  "populations": {}, "errors": [], "results": mine,
                  "wall_s": sum(r.wall_s for r in mine)}
+        entry["created"] = next(((r.manifest or {}).get("created") for r in mine
+                                 if (r.manifest or {}).get("created")), [])
         for r in mine:
             if r.status == "failed":
                 entry["errors"].append({"rep": r.rep, **(r.error or {})})

@@ -197,7 +197,10 @@ def backend_lines(result):
             status = "virtual board (maps; no data)"
         elif status == "ok" and entry["errors"]:
             status = "ok (some seeds failed)"
-        rows.append((name, status, f"{n_ok}/{n}", f"{entry['wall_s']:.1f} s"))
+        skipped = sum(1 for r in entry["results"] if (r.error or {}).get("not_run"))
+        note = f"{entry['wall_s']:.1f} s" + (f" (seed 0 failed: {skipped} more not run)"
+                                             if skipped else "")
+        rows.append((name, status, f"{n_ok}/{n}", note))
     for name, why in result.plan.skipped.items():
         rows.append((name, "skipped", "-", why))
     return rows

@@ -216,13 +216,26 @@ def run_all(specs, jobs=1, progress=None):
     size (that run's data times the number of runs)."""
     results = [None] * len(specs)
     estimated = []
+    failed_first = {}         # backend -> RunResult of its repetition 0, when that failed
 
     def one(i):
         spec = specs[i]
+        first = failed_first.get(spec.backend.name)
+        if first is not None:
+            # the same script failing on repetition 0 fails the same way on the others
+            # (a wrong weight sign, a missing API): do not spend minutes proving it
+            results[i] = RunResult(spec.backend.name, spec.rep, "failed",
+                                   error=dict(first.error or {}, not_run=True),
+                                   run_dir=None)
+            if progress:
+                progress(f"  {spec.backend.name} seed {spec.rep}: not run (seed 0 failed)")
+            return results[i]
         if progress:
             progress(f"running {spec.backend.name} seed {spec.rep} ({i + 1}/{len(specs)}) ...")
         results[i] = run_one(spec, progress)
         r = results[i]
+        if r.status == "failed" and spec.rep == 0:
+            failed_first[spec.backend.name] = r
         if progress:
             what = r.status if r.status != "failed" else \
                 f"failed ({(r.error or {}).get('type', '?')})"
