@@ -153,7 +153,9 @@ def verdict_cell(result, comps, metric):
     """The verdict column for one population and metric, over every pair of backends."""
     if not comps:
         return "-"
-    prefix = "(info) " if metric in verdict_mod.INFORMATIONAL else ""
+    if metric in verdict_mod.INFORMATIONAL:
+        return "(info)"           # reported, not judged: its tests are in the report only
+    prefix = ""
     statuses = [c.status for c in comps]
     if verdict_mod.DIFFER in statuses:
         pairs = [(c.reference, c.backend) for c in comps if c.status == verdict_mod.DIFFER]

@@ -615,13 +615,12 @@ def decide(runs, order, k=None, standard=None, margins=None, min_seeds=MIN_SEEDS
     standout = {}
     for pop in populations:
         info, symptoms, present = pop_info[pop]
-        pairs = []
+        pair_lines = []
         for ref, other in itertools.combinations(present, 2):
             failing = [c for c in comparisons if c.population == pop and c.reference == ref
                        and c.backend == other and c.differs]
             if not failing:
                 continue
-            pairs.append((ref, other))
             for c in failing:
                 c.explanation = explain_metric(c, info.get(ref), info.get(other), symptoms,
                                                standard)
@@ -631,16 +630,27 @@ def decide(runs, order, k=None, standard=None, margins=None, min_seeds=MIN_SEEDS
             line = f"{pop} ({other} vs {ref}): {head.explanation}"
             if rest:
                 line += "; also different: " + ", ".join(_short(c) for c in rest)
+            pair_lines.append((ref, other, line))
+        apart = standouts(present, [(a, b) for a, b, _ in pair_lines])
+        if not apart:
+            disagreements += [line for _, _, line in pair_lines]
+            continue
+        standout[pop] = apart
+        rest = [b for b in present if b not in apart]
+        metrics = sorted({c.metric for c in comparisons if c.population == pop and c.differs},
+                         key=list(MARGINS).index)
+        disagreements.append(
+            f"{pop}: {' and '.join(apart)} {'stands' if len(apart) == 1 else 'stand'} apart "
+            f"({', '.join(metrics)}): {', '.join(rest)} do not differ from each other")
+        for b in apart:
+            mine = [(x, y, line) for x, y, line in pair_lines if b in (x, y)]
+            if not mine:
+                continue
+            line = mine[0][2]
+            others = [y if x == b else x for x, y, _ in mine[1:]]
+            if others:
+                line += f" (likewise against {', '.join(others)})"
             disagreements.append(line)
-        apart = standouts(present, pairs)
-        if apart:
-            standout[pop] = apart
-            rest = [b for b in present if b not in apart]
-            metrics = sorted({c.metric for c in comparisons if c.population == pop and c.differs},
-                             key=list(MARGINS).index)
-            disagreements.insert(0, (
-                f"{pop}: {' and '.join(apart)} {'stands' if len(apart) == 1 else 'stand'} apart "
-                f"({', '.join(metrics)}): {', '.join(rest)} do not differ from each other"))
 
     judged = [c for c in comparisons if c.judged]
     counts = {s: sum(1 for c in judged if c.status == s)
