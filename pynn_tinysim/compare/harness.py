@@ -174,6 +174,10 @@ def compare(script, backends=DEFAULT_BACKENDS, seeds=DEFAULT_SEEDS, out_dir=None
     prepare_out_dir(out_dir)
 
     plan = backends_mod.expand(list(backends))
+    if seeds < min_seeds:
+        plan.notes.append(f"{seeds} seed(s) per backend: at least {min_seeds} are needed to judge "
+                          f"a metric, so the verdict can only be 'too few seeds' (exit 3) or "
+                          f"a failure")
     specs = []
     for backend in plan.run:
         n = 1 if backend.virtual else seeds     # a virtual board maps; once is enough

@@ -209,7 +209,9 @@ def backend_lines(result):
 
 
 def terminal_table(result):
-    lines = [f"tinysim compare {os.path.relpath(result.script)}: {result.seeds} seed(s) per "
+    shown = os.path.relpath(result.script)
+    shown = result.script if shown.startswith("..") else shown
+    lines = [f"tinysim compare {shown}: {result.seeds} seed(s) per "
              f"backend; statistics: {result.engine}"]
     lines += _text_table(("backend", "status", "runs", "wall / note"), backend_lines(result))
     lines.append("")
@@ -233,7 +235,7 @@ def terminal_table(result):
             continue
         lines.append(f"DIFFER: {line}")
     lines.append(f"verdict: {result.verdict.summary} (exit {result.verdict.exit_code})")
-    lines.append(f"report: {result.out_dir}")
+    lines.append(f"report: {result.report_files.get('html') or result.out_dir}")
     return "\n".join(lines)
 
 
