@@ -36,7 +36,7 @@ def _resolve(script):
     here = os.path.dirname(os.path.abspath(__file__))
     for frame in inspect.stack()[1:]:
         filename = os.path.abspath(frame.filename)
-        if os.path.dirname(filename) not in (here, os.path.dirname(here) + os.sep + "compare"):
+        if os.path.dirname(filename) != here:
             candidate = os.path.join(os.path.dirname(filename), script)
             if os.path.exists(candidate):
                 return candidate
