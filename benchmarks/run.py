@@ -10,9 +10,11 @@ from ``os.wait4``). Then::
 * a table is printed, with the ratios tinysim / peer for the same network and size;
 * the table (plus date, machine and the exact command) replaces the section between
   the ``<!-- run.py results begin -->`` and ``<!-- run.py results end -->`` markers
-  of benchmarks/RESULTS.md (appended the first time; ``--no-write`` skips it);
+  of benchmarks/RESULTS.md (appended the first time), only when asked:
+  ``--write-results`` (or ``--results-md FILE`` naming another file), so that a plain
+  run never rewrites the tracked RESULTS.md;
 * a PNG of wall time and peak RSS against number of cells is written if matplotlib
-  is installed (``--plot``).
+  is installed, with ``--write-results`` (benchmarks/run_results.png) or ``--plot FILE``.
 
 Example (the defaults: small sizes that finish in a few minutes on 2 cores)::
 
@@ -76,12 +78,26 @@ def parse_args(argv=None):
                         "default brian2=1000)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     p.add_argument("--python", default=sys.executable, help="interpreter for the runs")
-    p.add_argument("--results-md", default=os.path.join(HERE, "RESULTS.md"))
-    p.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
-    p.add_argument("--plot", default=os.path.join(HERE, "run_results.png"),
-                   help="PNG to write ('' for none)")
+    p.add_argument("--write-results", action="store_true",
+                   help="write the table into benchmarks/RESULTS.md and the plot into "
+                        "benchmarks/run_results.png (the tracked files; off by default)")
+    p.add_argument("--results-md", default=None,
+                   help="write the table into this file (implies writing; default with "
+                        "--write-results: benchmarks/RESULTS.md)")
+    p.add_argument("--no-write", action="store_true",
+                   help="never write the table (the default unless --write-results)")
+    p.add_argument("--plot", default=None,
+                   help="PNG to write ('' for none; default with --write-results: "
+                        "benchmarks/run_results.png, else none)")
     p.add_argument("--json", metavar="FILE", help="write all run records to FILE")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    # the tracked files change only when asked for
+    args.write_table = (args.write_results or args.results_md is not None) and not args.no_write
+    if args.results_md is None:
+        args.results_md = os.path.join(HERE, "RESULTS.md")
+    if args.plot is None:
+        args.plot = os.path.join(HERE, "run_results.png") if args.write_results else ""
+    return args
 
 
 def _floats(text):
@@ -337,9 +353,11 @@ def main(argv=None):
          if args.plot else []))
     if args.plot and plot(records, args.plot):
         print(f"plot written to {args.plot}")
-    if not args.no_write:
+    if args.write_table:
         write_results_md(args.results_md, section)
         print(f"table written to {args.results_md}")
+    else:
+        print("RESULTS.md not touched (--write-results writes the table there)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"command": cmd, "date": now, "records": records}, f, indent=2)

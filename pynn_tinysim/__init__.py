@@ -56,3 +56,24 @@ def list_standard_models():
     return [obj.__name__ for obj in globals().values()
             if isinstance(obj, type) and issubclass(obj, StandardCellType)
             and obj is not StandardCellType]
+
+
+# sPyNNaker-only API a script written for SpiNNaker calls: say where it lives instead of a
+# bare AttributeError (PEP 562 module __getattr__; only reached for names not defined here)
+_SPINNAKER_ONLY = frozenset((
+    "set_number_of_neurons_per_core", "set_number_of_synapse_cores",
+    "set_allow_delay_extensions", "get_machine", "extra_models", "external_devices",
+    "SpiNNakerProjection", "NativeRNG", "ConvolutionConnector", "PoolDenseConnector",
+    "KernelConnector", "RandomByWeightElimination", "StructuralMechanismSTDP",
+    "StructuralMechanismStatic"))
+
+
+def __getattr__(attr):
+    if attr in _SPINNAKER_ONLY:
+        raise AttributeError(
+            f"module 'pyNN.tinysim' has no attribute {attr!r}: {attr} is sPyNNaker-only API "
+            "(pyNN.spiNNaker), not PyNN standard. The script looks written for SpiNNaker: "
+            "use pyNN.tinysim.spinnaker, which has it and follows sPyNNaker's semantics, or "
+            f"remove the call for PyNN-standard backends (e.g. guard it with "
+            f"hasattr(sim, {attr!r})).", name=attr, obj=None)
+    raise AttributeError(f"module 'pyNN.tinysim' has no attribute {attr!r}", name=attr, obj=None)

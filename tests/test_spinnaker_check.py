@@ -101,3 +101,49 @@ def test_virtual_board_refuses_a_delay_too_long(tmp_path, capsys):
     assert status == 1
     out = capsys.readouterr().out
     assert "DOES NOT MAP" in out and "max delay supported is 288" in out
+
+
+NEST_SCRIPT = """
+import pyNN.nest as sim
+sim.setup(timestep=1.0)
+cells = sim.Population(10, sim.IF_curr_exp(), label="cells")
+cells.record("spikes")
+sim.run(10)
+sim.end()
+"""
+
+
+def test_driver_redirects_every_other_backend_name():
+    source = check.driver_source()
+    for name in ("pyNN.nest", "pyNN.brian2", "pyNN.tinysim", "pyNN.tinysim.spinnaker",
+                 "spynnaker8"):
+        assert repr(name) in source
+    assert "'pyNN.spiNNaker'" not in source.split("_ALIASES = ")[1].splitlines()[0]
+    compile(source, "driver", "exec")
+
+
+def test_report_says_what_was_redirected_and_when_nothing_ran():
+    result = check.CheckResult(script="s.py", python="py", redirected=["pyNN.nest"])
+    text = check.format_report(result)
+    assert "the script imports pyNN.nest; checked as pyNN.spiNNaker" in text
+    assert "NOTHING TO MAP: the script ended without calling run()" in text
+    assert result.exit_status() == 1
+
+
+def test_virtual_board_checks_a_nest_script_as_spinnaker(tmp_path):
+    result = check.check_script(_script(tmp_path, NEST_SCRIPT), python=_spynnaker_python())
+    assert result.ok, result.error_traceback or result.output_tail
+    assert result.redirected == ["pyNN.nest"]
+
+
+def test_virtual_board_checks_a_notebook(tmp_path):
+    import json
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": ["%matplotlib inline\n", line]} for line in NEST_SCRIPT.strip().splitlines()[:1]]
+    cells.append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                  "source": "\n".join(NEST_SCRIPT.strip().splitlines()[1:])})
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}))
+    result = check.check_script(str(path), python=_spynnaker_python())
+    assert result.ok, result.error_traceback or result.output_tail

@@ -54,6 +54,9 @@ class Backend:
     # random numbers, and sPyNNaker rejects a connector rng that has a seed, so
     # giving unseeded NumpyRNGs a seed would make it fail where the script does not.
     harness_seeds: bool = True
+    # steps to add to recorded spike times to get NEST's stamping (end of the step in which
+    # the threshold was crossed): Brian2 stamps the step's start (0..999 ms, not 1..1000)
+    spike_stamp_steps: int = 0
 
     def missing(self):
         """Names of the required modules that cannot be found (empty if available)."""
@@ -80,7 +83,7 @@ BACKENDS = {
     "nest": Backend("nest", "pyNN.nest", ("nest",), _EXTRA.format("nest"), "nest",
                     accepts_rng_seed=True),
     "brian2": Backend("brian2", "pyNN.brian2", ("brian2",), _EXTRA.format("brian2"), "brian2",
-                      accepts_rng_seed=False),
+                      accepts_rng_seed=False, spike_stamp_steps=1),
     "neuron": Backend("neuron", "pyNN.neuron", ("neuron",), "pip install neuron", "neuron",
                       accepts_rng_seed=False),
     "spinnaker": Backend("spinnaker", "pyNN.spiNNaker", ("spynnaker",),

@@ -9,6 +9,12 @@ end of the child (a script that never calls end() or get_data()), and after an
 exception (what was recorded before it is kept). If the script itself called
 ``get_data(clear=True)``, the blocks it got are kept and saved with the rest.
 
+Compact by default: spikes are saved as recorded, but analog signals are not (an 800-cell
+network recording v at 0.1 ms is hundreds of MB per run). For ``v`` the statistics and
+figures need only each cell's time mean and standard deviation and the population-mean
+trace; those go to ``<key>.signals.npz`` (``membrane_summary``) and every analog signal is
+dropped from the pickle. ``keep_signals=True`` (``--keep-signals``) keeps them all.
+
 Population keys: the label the script gave (made unique with ``#<n>`` when two
 Populations share it), otherwise ``population<n>`` with n the creation index, so
 the same script gives the same keys on every backend (sPyNNaker and PyNN name
@@ -28,9 +34,46 @@ def safe_filename(key):
     return _SAFE.sub("_", key).strip("._") or "population"
 
 
+MAX_TRACE_POINTS = 2000     # points of the population-mean v trace kept for the figure
+
+
+def membrane_summary(block):
+    """{"v_cell_mean", "v_cell_std" (per cell, averaged over segments), "v_trace_t",
+    "v_trace_mean" (population-mean v of the first segment with v, at most
+    MAX_TRACE_POINTS points)} or None when v was not recorded."""
+    import numpy as np
+    means, stds, trace = [], [], None
+    for seg in block.segments:
+        for sig in seg.analogsignals:
+            if str(sig.name) != "v":
+                continue
+            data = np.asarray(sig.rescale("mV").magnitude, dtype=float)
+            if data.size == 0:
+                continue
+            means.append(data.mean(axis=0))
+            stds.append(data.std(axis=0))
+            if trace is None:
+                step = max(1, data.shape[0] // MAX_TRACE_POINTS)
+                t = np.asarray(sig.times.rescale("ms").magnitude, dtype=float)
+                trace = (t[::step], data.mean(axis=1)[::step])
+    if not means:
+        return None
+    return {"v_cell_mean": np.mean(np.vstack(means), axis=0),
+            "v_cell_std": np.mean(np.vstack(stds), axis=0),
+            "v_trace_t": trace[0], "v_trace_mean": trace[1]}
+
+
+def _drop_signals(block):
+    for seg in block.segments:
+        seg.analogsignals = []
+        if hasattr(seg, "irregularlysampledsignals"):
+            seg.irregularlysampledsignals = []
+
+
 class Capture:
-    def __init__(self, out_dir):
+    def __init__(self, out_dir, keep_signals=False):
         self.out_dir = out_dir
+        self.keep_signals = keep_signals
         self.entries = []          # [population, index, label_given] in creation order
         self.cleared = {}          # id(pop) -> [Block] the script cleared
         self.saved = []            # manifest entries
@@ -39,6 +82,7 @@ class Capture:
         self.timestep = None
         self.t_stop = None
         self.n_created = 0
+        self.created = []          # every Population made: key, celltype, size, i_offset
 
     # --- registry ---------------------------------------------------------------
     def register(self, population, label_given):
@@ -73,6 +117,7 @@ class Capture:
 
         os.makedirs(self.out_dir, exist_ok=True)
         for (population, index, label_given), key in zip(self.entries, self._keys()):
+            self.created.append(_describe(population, key))
             try:
                 block = population.get_data("all", gather=True, clear=False)
             except Exception as err:   # not recording, or the backend refuses
@@ -84,6 +129,15 @@ class Capture:
             if block is None or not _has_recordings(block):
                 continue
             filename = safe_filename(key) + ".pkl"
+            variables = _variables(block)
+            signals_file = None
+            if not self.keep_signals and any(seg.analogsignals for seg in block.segments):
+                summary = membrane_summary(block)
+                if summary is not None:
+                    import numpy as np
+                    signals_file = safe_filename(key) + ".signals.npz"
+                    np.savez_compressed(os.path.join(self.out_dir, signals_file), **summary)
+                _drop_signals(block)
             try:
                 PickleIO(os.path.join(self.out_dir, filename)).write_block(block)
             except Exception as err:
@@ -96,18 +150,38 @@ class Capture:
                 "size": int(getattr(population, "size", 0) or 0),
                 "celltype": _celltype_name(population),
                 "file": filename,
-                "variables": _variables(block),
+                "variables": variables,
+                "signals_file": signals_file,
+                "signals_kept": bool(self.keep_signals),
                 "segments": len(block.segments),
             })
         self.entries = []
 
     def manifest(self):
         return {"populations": self.saved, "timestep_ms": self.timestep,
-                "t_stop_ms": self.t_stop, "capture_errors": self.errors}
+                "t_stop_ms": self.t_stop, "capture_errors": self.errors,
+                "created": self.created}
 
     def write_manifest(self, path):
         with open(path, "w") as f:
             json.dump(self.manifest(), f, indent=1)
+
+
+def _describe(population, key):
+    """What the verdict may need to explain a run that failed before recording: the cell type
+    and its largest |i_offset| (a sPyNNaker-style Izhikevich i_offset shows even when the run
+    stops at a weight-sign error)."""
+    out = {"key": key, "celltype": _celltype_name(population),
+           "size": int(getattr(population, "size", 0) or 0)}
+    try:
+        import numpy as np
+        names = population.celltype.get_parameter_names()
+        if "i_offset" in names:
+            value = population.get("i_offset")
+            out["i_offset_max_abs"] = float(np.max(np.abs(np.asarray(value, dtype=float))))
+    except Exception:
+        pass
+    return out
 
 
 def _is_not_recording_error(err):

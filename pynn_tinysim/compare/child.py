@@ -9,7 +9,12 @@ virtual-board run), ``script``, ``script_args``, ``seed`` (``{"base", "rep",
 "keep_script_seeds", "rep0_as_written"}``, see seeds.SeedPolicy, or null for no
 seed patching), ``capture_dir`` (null: no
 capture), ``status_file`` (null: none written), ``brian2_target`` (Brian2's
-``prefs.codegen.target``, e.g. ``"numpy"``; null: Brian2's default).
+``prefs.codegen.target``, e.g. ``"numpy"``; null: Brian2's default), ``phase_file``
+(progress.py; null: none), ``keep_signals`` (keep every analog signal in the saved data;
+default: only the compact membrane summary the statistics and figures need).
+
+A script ending in ``.ipynb`` is a Jupyter notebook: its code cells run in order
+(notebook.py), with the same redirection, seeds and capture.
 
 In order: import redirection (redirect.py), seeds (seeds.py), capture (capture.py),
 then the script runs as ``__main__`` with ``sys.argv = [script, *script_args]``,
@@ -38,8 +43,10 @@ def _error_record(stage, exc):
 
 
 def run(config):
-    from . import backends, capture as capture_mod, redirect, seeds
+    from . import backends, capture as capture_mod, notebook, progress, redirect, seeds
 
+    phase_file = config.get("phase_file")
+    progress.write(phase_file, "starting")
     backend = backends.get(config["backend"])
     status = {"backend": backend.name, "virtual": bool(config.get("virtual")),
               "script": config["script"], "script_args": list(config.get("script_args", [])),
@@ -67,14 +74,19 @@ def run(config):
         seeds.install(policy, module, backend_accepts_rng_seed=backend.accepts_rng_seed,
                       brian2_backend=backend.name == "brian2")
     if config.get("capture_dir"):
-        capture = capture_mod.Capture(config["capture_dir"])
+        capture = capture_mod.Capture(config["capture_dir"],
+                                      keep_signals=bool(config.get("keep_signals")))
         capture_mod.install(capture, module)
+    progress.install(module, phase_file, brian2=backend.name == "brian2")
 
     script = os.path.abspath(config["script"])
     sys.argv[:] = [script] + list(config.get("script_args", []))
     sys.path[0] = os.path.dirname(script)
     try:
-        runpy.run_path(script, run_name="__main__")
+        if notebook.is_notebook(script):
+            notebook.run(script)
+        else:
+            runpy.run_path(script, run_name="__main__")
     except SystemExit as exc:
         code = exc.code
         if code not in (None, 0):
@@ -86,6 +98,7 @@ def run(config):
         status.update(status="error", error=_error_record("script", exc), exit_code=1)
         traceback.print_exc()
     finally:
+        progress.write(phase_file, "collecting")
         if capture is not None:
             try:
                 capture.flush(module if capture.entries else None)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from . import backends as backends_mod
+from . import backends as backends_mod, progress as progress_mod
 
 DEFAULT_TIMEOUT_S = 600.0
 
@@ -34,6 +34,7 @@ class RunSpec:
     keep_script_seeds: bool = False
     brian2_target: str = "numpy"
     timeout: float = DEFAULT_TIMEOUT_S
+    keep_signals: bool = False
 
     @property
     def run_dir(self):
@@ -70,6 +71,8 @@ def child_config(spec):
         "capture_dir": run_dir,
         "status_file": os.path.join(run_dir, "status.json") if run_dir else None,
         "brian2_target": spec.brian2_target,
+        "phase_file": os.path.join(run_dir, "phase.txt") if run_dir else None,
+        "keep_signals": spec.keep_signals,
     }
 
 
@@ -107,13 +110,39 @@ def _kill_group(proc):
         proc.kill()
 
 
-def run_one(spec):
+def _wait(proc, spec, progress, t0):
+    """Wait for the child (or its time limit), reporting its phase; True when timed out."""
+    phase_file = os.path.join(spec.run_dir, "phase.txt") if spec.run_dir else None
+    last_phase, last_report = None, t0
+    while True:
+        elapsed = time.perf_counter() - t0
+        remaining = spec.timeout - elapsed if spec.timeout else None
+        if remaining is not None and remaining <= 0:
+            return True
+        try:
+            proc.wait(timeout=min(1.0, remaining) if remaining is not None else 1.0)
+            return False
+        except subprocess.TimeoutExpired:
+            pass
+        if progress is None or phase_file is None:
+            continue
+        phase = progress_mod.read(phase_file)
+        now = time.perf_counter()
+        if phase and (phase != last_phase or now - last_report >= progress_mod.HEARTBEAT_S):
+            what = phase
+            if phase == "compiling":
+                what = "compiling (Brian2 generates and builds code before its first run)"
+            progress(f"  {spec.backend.name} seed {spec.rep}: {what} ({now - t0:.0f} s)")
+            last_phase, last_report = phase, now
+
+
+def run_one(spec, progress=None):
     """Run one child to the end (or its time limit) and read what it left."""
     run_dir = spec.run_dir
     if run_dir:
         os.makedirs(run_dir, exist_ok=True)
         for name in os.listdir(run_dir):              # a rerun into the same DIR
-            if name.endswith(".pkl") or name == "status.json":
+            if name.endswith((".pkl", ".npz")) or name in ("status.json", "phase.txt"):
                 os.remove(os.path.join(run_dir, name))
     env = child_env(spec)
     t0 = time.perf_counter()
@@ -122,13 +151,11 @@ def run_one(spec):
     try:
         proc = subprocess.Popen(child_command(spec), env=env, stdout=stdout, stderr=stderr,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
-        try:
-            returncode = proc.wait(timeout=spec.timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
+        timed_out = _wait(proc, spec, progress, t0)
+        if timed_out:
             _kill_group(proc)
             proc.wait()
-            returncode, timed_out = proc.returncode, True
+        returncode = proc.returncode
     finally:
         for f in (stdout, stderr):
             if f is not None:
@@ -167,21 +194,60 @@ def _tail(run_dir, n=5):
         return ""
 
 
+def dir_size(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total
+
+
+def _mb(n):
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
+
+
 def run_all(specs, jobs=1, progress=None):
-    """Run ``specs`` (``jobs`` at a time) and return their RunResults in the same order."""
+    """Run ``specs`` (``jobs`` at a time) and return their RunResults in the same order.
+
+    After the first run that saved data, ``progress`` gets an estimate of the report's
+    size (that run's data times the number of runs)."""
     results = [None] * len(specs)
+    estimated = []
+    failed_first = {}         # backend -> RunResult of its repetition 0, when that failed
 
     def one(i):
         spec = specs[i]
+        first = failed_first.get(spec.backend.name)
+        if first is not None:
+            # the same script failing on repetition 0 fails the same way on the others
+            # (a wrong weight sign, a missing API): do not spend minutes proving it
+            results[i] = RunResult(spec.backend.name, spec.rep, "failed",
+                                   error=dict(first.error or {}, not_run=True),
+                                   run_dir=None)
+            if progress:
+                progress(f"  {spec.backend.name} seed {spec.rep}: not run (seed 0 failed)")
+            return results[i]
         if progress:
-            progress(f"running {spec.backend.name} seed {spec.rep} ...")
-        results[i] = run_one(spec)
+            progress(f"running {spec.backend.name} seed {spec.rep} ({i + 1}/{len(specs)}) ...")
+        results[i] = run_one(spec, progress)
+        r = results[i]
+        if r.status == "failed" and spec.rep == 0:
+            failed_first[spec.backend.name] = r
         if progress:
-            r = results[i]
             what = r.status if r.status != "failed" else \
                 f"failed ({(r.error or {}).get('type', '?')})"
             progress(f"  {spec.backend.name} seed {spec.rep}: {what} in {r.wall_s:.1f} s")
-        return results[i]
+            if not estimated and r.run_dir and r.status == "ok":
+                size = dir_size(r.run_dir)
+                estimated.append(size)
+                progress(f"  captured {_mb(size)} in this run: the report will hold about "
+                         f"{_mb(size * len(specs))} for {len(specs)} run(s)"
+                         + ("" if spec.keep_signals else
+                            " (analog signals summarised; --keep-signals keeps them)"))
+        return r
 
     if jobs <= 1:
         for i in range(len(specs)):

@@ -58,13 +58,26 @@ def _nan():
     return float("nan")
 
 
-def _trains_by_segment(block):
+def _shifted(train, shift_ms):
+    """``train`` with its spikes ``shift_ms`` later (t_start/t_stop kept; spikes beyond
+    t_stop dropped)."""
+    import neo
+    t_stop = float(train.t_stop.rescale("ms").magnitude)
+    times = np.asarray(train.rescale("ms").magnitude, dtype=float) + shift_ms
+    return neo.SpikeTrain(times[times <= t_stop], t_start=train.t_start.rescale("ms"),
+                          t_stop=train.t_stop.rescale("ms"), units="ms",
+                          **dict(train.annotations))
+
+
+def _trains_by_segment(block, shift_ms=0.0):
     """[(t_start_ms, t_stop_ms, [spike times ms arrays])] per segment with spike trains."""
     out = []
     for seg in block.segments:
         if not seg.spiketrains:
             continue
         trains = sorted(seg.spiketrains, key=lambda st: st.annotations.get("source_index", 0))
+        if shift_ms:
+            trains = [_shifted(st, shift_ms) for st in trains]
         t_start = float(trains[0].t_start.rescale("ms").magnitude)
         t_stop = float(trains[0].t_stop.rescale("ms").magnitude)
         times = [np.sort(np.asarray(st.rescale("ms").magnitude, dtype=float)) for st in trains]
@@ -253,15 +266,23 @@ def has_data(block):
     return False
 
 
-def population_statistics(block, engine=None):
-    """Metrics of one population (see the module doc); ``engine``: 'elephant' or 'numpy'."""
+def population_statistics(block, engine=None, spike_shift_ms=0.0, signals=None):
+    """Metrics of one population (see the module doc); ``engine``: 'elephant' or 'numpy'.
+
+    ``spike_shift_ms``: added to every spike time first. Brian2 stamps a spike with the
+    start of the step in which the threshold was crossed (0..999 ms for 1000 steps of 1 ms),
+    NEST and tinysim with its end (1..1000 ms); the harness shifts Brian2's spikes by one
+    step so that binned measures (correlation, synchrony) see the same grid on both.
+    ``signals``: the compact membrane summary (capture.py) when the block's analog signals
+    were not kept.
+    """
     with warnings.catch_warnings():
         # elephant 1.2 on quantities 0.16 warns about an argument it passes itself
         warnings.simplefilter("ignore", DeprecationWarning)
-        return _population_statistics(block, engine)
+        return _population_statistics(block, engine, spike_shift_ms, signals)
 
 
-def _population_statistics(block, engine):
+def _population_statistics(block, engine, spike_shift_ms=0.0, signals=None):
     if engine is None:
         engine = "elephant" if HAVE_ELEPHANT else "numpy"
     if engine == "elephant" and not HAVE_ELEPHANT:
@@ -270,7 +291,7 @@ def _population_statistics(block, engine):
     out.update(n_cells=0, n_spikes=0, duration_ms=0.0, osc_peak_power=_nan(),
                has_spikes=False, has_v=False)
     per_cell = {}
-    segments = _trains_by_segment(block)
+    segments = _trains_by_segment(block, spike_shift_ms)
     if segments:
         rates, duration = _rates(segments, engine)
         n_spikes = int(sum(t.size for seg in segments for t in seg[2]))
@@ -288,6 +309,8 @@ def _population_statistics(block, engine):
         per_cell["rate_hz"] = rates
         per_cell["cv_isi"] = cvs[np.isfinite(cvs)]
     v_mean, v_std = _membrane(block)
+    if v_mean is None and signals is not None and "v_cell_mean" in signals:
+        v_mean, v_std = np.asarray(signals["v_cell_mean"]), np.asarray(signals["v_cell_std"])
     if v_mean is not None:
         out.update(v_mean=float(v_mean.mean()), v_std=float(v_std.mean()), has_v=True)
         out["n_cells"] = out["n_cells"] or int(v_mean.size)

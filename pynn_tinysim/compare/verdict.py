@@ -1,49 +1,62 @@
 """Do the backends agree? Per population and metric, a decision and a reason in words.
 
 The inputs are, per backend, a list of repetitions (seeds), each a dict
-population -> metrics (statistics.population_statistics). The first backend with
-data is the reference; every other one is compared with it.
+population -> metrics (statistics.population_statistics). Every pair of backends that
+produced data is compared on every metric of every population they share.
 
-A metric agrees when
+Each comparison is a statistical test over seeds (equivalence.py): Welch's t-test,
+Holm-adjusted across all comparisons of the run, for a difference; two one-sided Welch
+tests (TOST) against a practical margin for equivalence. Its outcome is one of
 
-    |mean_other - mean_ref| <= max(K * spread, abs_floor, rel_floor * |mean_ref|)
+``equivalent``     the 90 % Welch interval of the difference lies inside +-margin;
+``differ``         Holm-adjusted p < ALPHA and the difference is larger than the margin;
+``inconclusive``   neither (more seeds would decide);
+``too few seeds``  fewer than MIN_SEEDS finite values on a backend;
+``undefined``      the metric has no value on a backend (NaN: no CV for a silent population,
+                   no correlation when every bin holds the same count); never a difference by
+                   itself (a silent backend is caught by its rate, which is always defined).
 
-with ``spread = sqrt(sd_ref**2 + sd_other**2)``, the seed-to-seed standard deviations
-of that metric on each backend (0 with one seed, where the floors alone decide).
-So two backends disagree only when they differ by more than different seeds of one
-backend do. Floors (``TOLERANCES``) keep a metric that is nearly deterministic
-(the same network and seed on an exact integrator) from demanding bit-identical
-results.
+Margins (``MARGINS``: metric -> (absolute, relative to the two means' mean)) are
+documented defaults, overridable per metric (``margins=`` / ``--margin``).
 
-For per-cell metrics (rate, CV, mean v) a two-sample Kolmogorov-Smirnov test
-(scipy.stats.ks_2samp; a NumPy version without scipy) on the values pooled over
-seeds must also pass: it fails when p < KS_ALPHA *and* the KS distance exceeds
-KS_MIN_D. The p-value alone is not enough: the cells of one run share their input,
-so they are not independent samples and p comes out too small, and with thousands
-of cells it flags differences nobody cares about (checked: tinysim vs NEST on
-tests/networks/tiny_net.py reached D = 0.25 with two seeds and agrees with four).
+With three or more backends, the backends that stand apart are named: the smallest set
+of backends that takes part in every differing pair, when the others do not differ among
+themselves (``standouts``).
+
+A per-cell two-sample Kolmogorov-Smirnov test (rates, CVs, mean v pooled over seeds) is
+reported but does not decide: the cells of one run share their input, so they are not
+independent samples and its p-value comes out too small.
 
 Disagreements and failed runs are explained from ``KNOWN_CAUSES``: symptoms
 (an error message, rates pinned at 1/dt, a silent backend) mapped to causes that
 are known to differ between backends.
 
-Exit codes: 0 all agree, 1 something disagrees or failed on some backend,
-2 the script failed on every backend that ran (or no requested backend could run).
+Exit codes: 0 no metric differs and every one could be judged; 1 something differs or
+failed on some backend; 2 the script failed on every backend that ran (or no requested
+backend could run); 3 nothing differs but some metrics had too few seeds to judge (or,
+with ``strict``, stayed inconclusive).
 """
 
 import dataclasses
+import itertools
 import math
 import re
 
 import numpy as np
 
-K_SPREAD = 3.0
-KS_ALPHA = 1e-3
-KS_MIN_D = 0.3
+from . import equivalence as eq
+from .equivalence import DIFFER, EQUIVALENT, INCONCLUSIVE, TOO_FEW, UNDEFINED  # noqa: F401
+
+ALPHA = 0.05
+#: the default number of seeds per backend (compare, tinysim compare, assert_backends_agree)
+DEFAULT_SEEDS = 5
+#: below this many finite per-seed values on either backend a metric is not judged
+MIN_SEEDS = 3
 KS_MIN_N = 10
 
-#: metric -> (absolute floor, relative floor)
-TOLERANCES = {
+#: metric -> (absolute margin, relative margin): the practical equivalence margin is the
+#: larger of the two (relative to the mean of the two backends' means)
+MARGINS = {
     "rate_hz": (0.5, 0.10),
     "cv_isi": (0.05, 0.10),
     "fano_factor": (0.1, 0.25),
@@ -52,35 +65,59 @@ TOLERANCES = {
     "v_mean": (1.0, 0.0),
     "v_std": (0.5, 0.15),
 }
+TOLERANCES = MARGINS          # the name earlier versions used
 #: metrics reported but not judged (too sensitive to be a verdict on their own)
 INFORMATIONAL = ("osc_peak_hz",)
+INFORMATIONAL_MARGINS = {"osc_peak_hz": (2.0, 0.10)}
 UNITS = {"rate_hz": "Hz", "v_mean": "mV", "v_std": "mV", "osc_peak_hz": "Hz"}
+PER_CELL = ("rate_hz", "cv_isi", "v_mean")
 
-EXIT_AGREE, EXIT_DISAGREE, EXIT_FAILED_EVERYWHERE = 0, 1, 2
+EXIT_AGREE, EXIT_DISAGREE, EXIT_FAILED_EVERYWHERE, EXIT_UNDECIDED = 0, 1, 2, 3
 
 
 @dataclasses.dataclass
 class Comparison:
     population: str
     metric: str
-    reference: str
+    reference: str             # the first backend of the pair, in the order asked for
     backend: str
-    ref_values: list
+    ref_values: list           # finite per-seed values
     values: list
     ref_mean: float
     mean: float
-    diff: float
-    tolerance: float
-    agree: bool
-    ks: dict = None           # {"D", "p", "agree", "n_ref", "n"} or None
+    diff: float                # |mean - ref_mean|
+    tolerance: float           # the practical margin
+    status: str = INCONCLUSIVE
+    test: dict = None          # equivalence.welch() output
+    p_adjusted: float = math.nan
+    ks: dict = None            # {"D", "p", "n_ref", "n"}: reported, not decisive
     explanation: str = ""
+    reason: str = ""           # why undefined / too few seeds
+    undefined_on: list = dataclasses.field(default_factory=list)
+
+    @property
+    def margin(self):
+        return self.tolerance
 
     @property
     def judged(self):
+        """Does this comparison take part in the verdict (not an informational metric)?"""
         return self.metric not in INFORMATIONAL
 
+    @property
+    def tested(self):
+        return self.test is not None
 
-# --- distribution test ---------------------------------------------------------------------
+    @property
+    def agree(self):
+        return self.status != DIFFER
+
+    @property
+    def differs(self):
+        return self.status == DIFFER and self.judged
+
+
+# --- per-cell distribution (reported only) ----------------------------------------------------
 
 def _kolmogorov_sf(x):
     """Survival function of the Kolmogorov distribution (asymptotic two-sample p)."""
@@ -100,8 +137,11 @@ def ks_2samp(a, b):
     a = np.sort(np.asarray(a, dtype=float))
     b = np.sort(np.asarray(b, dtype=float))
     try:
+        import warnings
         from scipy.stats import ks_2samp as scipy_ks
-        result = scipy_ks(a, b)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # exact -> asymptotic switch
+            result = scipy_ks(a, b)
         return float(result.statistic), float(result.pvalue)
     except ImportError:
         pass
@@ -114,46 +154,96 @@ def ks_2samp(a, b):
 
 # --- per metric --------------------------------------------------------------------------
 
+
+# --- per metric --------------------------------------------------------------------------
+
 def _finite(values):
     return [float(v) for v in values if v is not None and np.isfinite(v)]
 
 
-def _sd(values):
-    return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+def margin(metric, ref_values, values, margins=None):
+    """The practical margin of ``metric`` for these per-seed values (see MARGINS)."""
+    table = dict(MARGINS, **INFORMATIONAL_MARGINS, **(margins or {}))
+    abs_m, rel_m = table.get(metric, (0.0, 0.10))
+    ref_mean = float(np.mean(ref_values)) if len(ref_values) else 0.0
+    mean = float(np.mean(values)) if len(values) else ref_mean
+    return eq.margin_for(abs_m, rel_m, ref_mean, mean)
 
 
-def tolerance(metric, ref_values, values, k=K_SPREAD):
-    abs_floor, rel_floor = TOLERANCES.get(metric, (0.0, 0.10))
-    spread = math.hypot(_sd(ref_values), _sd(values))
-    ref_mean = float(np.mean(ref_values)) if ref_values else 0.0
-    return max(k * spread, abs_floor, rel_floor * abs(ref_mean))
+def tolerance(metric, ref_values, values, margins=None):
+    """The margin (name kept from earlier versions)."""
+    return margin(metric, ref_values, values, margins)
+
+
+def _undefined_reason(backend, n_all, n_finite):
+    if n_all == 0:
+        return f"not recorded on {backend}"
+    return f"undefined on {backend} in {n_all - n_finite} of {n_all} seed(s)"
 
 
 def compare_metric(population, metric, reference, backend, ref_values, values,
-                   ref_cells=None, cells=None, k=K_SPREAD):
-    """One Comparison; None when neither backend has a finite value (nothing to judge)."""
+                   ref_cells=None, cells=None, margins=None, min_seeds=MIN_SEEDS, alpha=ALPHA):
+    """One Comparison (status ``undefined`` / ``too few seeds`` / tested, pending Holm);
+    None when neither backend has a finite value and neither ran it (nothing to say)."""
     ref_f, f = _finite(ref_values), _finite(values)
-    if not ref_f and not f:
-        return None
-    if not ref_f or not f:
-        # a value on one side only (e.g. CV where one backend has no cell with 3 spikes)
-        return Comparison(population, metric, reference, backend, ref_f, f,
-                          float(np.mean(ref_f)) if ref_f else math.nan,
-                          float(np.mean(f)) if f else math.nan, math.inf, 0.0, False,
-                          explanation="defined on one backend only")
-    ref_mean, mean = float(np.mean(ref_f)), float(np.mean(f))
-    tol = tolerance(metric, ref_f, f, k)
-    diff = abs(mean - ref_mean)
-    agree = diff <= tol
-    ks = None
+    n_ref_all = sum(1 for v in ref_values if v is not None)
+    n_all = sum(1 for v in values if v is not None)
+    if not ref_f and not f and (not (n_ref_all or n_all) or metric in ("v_mean", "v_std")):
+        return None           # nothing recorded (v of a population that records spikes only)
+    ref_mean = float(np.mean(ref_f)) if ref_f else math.nan
+    mean = float(np.mean(f)) if f else math.nan
+    m = margin(metric, ref_f, f, margins)
+    comp = Comparison(population, metric, reference, backend, ref_f, f, ref_mean, mean,
+                      abs(mean - ref_mean) if ref_f and f else math.nan, m)
     if ref_cells is not None and cells is not None:
         a, b = _finite(ref_cells), _finite(cells)
         if len(a) >= KS_MIN_N and len(b) >= KS_MIN_N:
             d, p = ks_2samp(a, b)
-            ks = {"D": d, "p": p, "agree": not (p < KS_ALPHA and d > KS_MIN_D),
-                  "n_ref": len(a), "n": len(b)}
-    return Comparison(population, metric, reference, backend, ref_f, f, ref_mean, mean,
-                      diff, tol, agree, ks)
+            comp.ks = {"D": d, "p": p, "n_ref": len(a), "n": len(b)}
+    if not ref_f or not f:
+        why = [_undefined_reason(b, n, len(v)) for b, n, v in
+               ((reference, n_ref_all, ref_f), (backend, n_all, f)) if not v]
+        comp.status, comp.reason = UNDEFINED, "; ".join(why)
+        comp.undefined_on = [b for b, v in ((reference, ref_f), (backend, f)) if not v]
+        return comp
+    if min(len(ref_f), len(f)) < min_seeds:
+        comp.status = TOO_FEW
+        comp.reason = (f"{len(ref_f)} seed(s) with a value on {reference}, {len(f)} on "
+                       f"{backend}; at least {min_seeds} per backend are needed")
+        return comp
+    comp.test = eq.welch(ref_f, f, m, alpha)
+    return comp
+
+
+def apply_holm(comparisons, alpha=ALPHA):
+    """Holm-adjust the difference p-values of the judged, tested comparisons (one family: the
+    whole run) and set every tested comparison's status. Informational metrics get their
+    unadjusted outcome, for the report only."""
+    family = [c for c in comparisons if c.tested and c.judged]
+    adjusted = eq.holm([c.test["p_diff"] for c in family])
+    for c, p in zip(family, adjusted):
+        c.p_adjusted = float(p)
+        c.status = eq.outcome(c.test, p, alpha)
+    for c in comparisons:
+        if c.tested and not c.judged:
+            c.p_adjusted = c.test["p_diff"]
+            c.status = eq.outcome(c.test, c.p_adjusted, alpha)
+
+
+def standouts(backends, differing_pairs):
+    """The backends that stand apart: the unique smallest set of backends meeting every
+    differing pair, leaving at least two backends that do not differ from each other.
+    [] when there is none (no difference, two backends only, or no clear odd one out)."""
+    backends = list(backends)
+    pairs = {frozenset(p) for p in differing_pairs}
+    if len(backends) < 3 or not pairs:
+        return []
+    for size in range(1, len(backends) - 1):
+        covers = [set(s) for s in itertools.combinations(backends, size)
+                  if all(p & set(s) for p in pairs)]
+        if covers:
+            return sorted(covers[0], key=backends.index) if len(covers) == 1 else []
+    return []
 
 
 # --- known causes ------------------------------------------------------------------------
@@ -182,7 +272,11 @@ KNOWN_CAUSES = {
     "spinnaker-only-api": KnownCause(
         "spinnaker-only-api",
         "AttributeError for set_number_of_neurons_per_core, extra_models, external_devices",
-        "the script calls sPyNNaker-only API, which PyNN-standard backends do not have"),
+        "the script calls sPyNNaker-only API (set_number_of_neurons_per_core, extra_models, "
+        "external_devices...), which PyNN-standard backends do not have. The script is "
+        "written for SpiNNaker: pyNN.tinysim.spinnaker (backend spinnaker-emu) has these "
+        "calls; for PyNN-standard backends, remove them or guard them with "
+        "hasattr(sim, 'set_number_of_neurons_per_core')"),
     "izhikevich-i-offset": KnownCause(
         "izhikevich-i-offset",
         "Izhikevich cells fire at ~1/dt (1000 Hz at dt = 1 ms) on some backend",
@@ -292,6 +386,37 @@ def failure_cause(error):
     return None
 
 
+#: |i_offset| (nA) above which a PyNN-standard Izhikevich cell is driven to fire every step
+#: (I = 1000 * i_offset into 1 pF: 0.1 nA is I = 100, ten times what makes it fire tonically)
+IZHIKEVICH_I_OFFSET_SUSPECT_NA = 0.1
+
+
+def izhikevich_i_offset_hints(runs, order, standard):
+    """Warnings for PyNN-standard backends whose Izhikevich populations were given an i_offset
+    that reads as sPyNNaker's (I itself) rather than nA: seen from the populations the script
+    created, so the warning appears even when the run stopped earlier (e.g. at a weight-sign
+    error)."""
+    out = []
+    if not standard:
+        return out
+    flagged = {}
+    for b in order:
+        if b not in standard:
+            continue
+        for pop in runs[b].get("created") or []:
+            value = pop.get("i_offset_max_abs")
+            if "izhikevich" in str(pop.get("celltype", "")).lower() and value is not None \
+                    and value > IZHIKEVICH_I_OFFSET_SUSPECT_NA:
+                flagged.setdefault((pop["key"], value), []).append(b)
+    grouped = {}
+    for (key, value), backends in flagged.items():
+        grouped.setdefault((value, tuple(backends)), []).append(key)
+    for (value, backends), keys in grouped.items():
+        out.append(f"{', '.join(keys)}: Izhikevich i_offset = {value:g} on {', '.join(backends)}; "
+                   f"{KNOWN_CAUSES['izhikevich-i-offset'].explanation}")
+    return out
+
+
 def _max_rate(dt_ms):
     return 1000.0 / dt_ms if dt_ms else math.inf
 
@@ -324,49 +449,55 @@ def _hz(x):
     return f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
-def explain_metric(comp, info_ref, info_other, symptoms, standard=None):
-    """Plain words for a disagreeing Comparison."""
+def _num(x, unit=""):
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    text = f"{x:.0f}" if abs(x) >= 100 else f"{x:.3g}"
+    return text + (f" {unit}" if unit else "")
+
+
+def test_words(comp):
+    """The numbers behind an outcome, e.g. ``difference +2.3 Hz, 90% CI [1.4, 3.2], margin
+    +-1.1; Welch p = 0.001 (Holm 0.02), df 7.4; 5 vs 5 seeds``."""
+    t = comp.test
+    if t is None:
+        return comp.reason
     unit = UNITS.get(comp.metric, "")
     unit_s = f" {unit}" if unit else ""
-    if comp.agree and comp.ks is not None and not comp.ks["agree"]:
-        text = (f"{comp.metric} per-cell distributions differ (KS D = {comp.ks['D']:.2f}, "
-                f"p = {comp.ks['p']:.1e}) although the means agree "
-                f"({comp.ref_mean:.3g} on {comp.reference}, {comp.mean:.3g}{unit_s} on "
-                f"{comp.backend})")
-        cause = next((symptoms[b] for b in (comp.backend, comp.reference) if b in symptoms), None)
-        cause = cause or semantic_cause(comp, info_ref, info_other, standard)
-        if cause:
-            text += f"; {KNOWN_CAUSES[cause].explanation}"
-        return text
+    n = f"{t['n_a']} vs {t['n_b']} seeds"
+    if t["exact"]:
+        return (f"difference {t['diff']:+.3g}{unit_s} on every seed (no seed-to-seed spread), "
+                f"margin ±{comp.tolerance:.2g}; {n}")
+    lo, hi = t["ci"]
+    conf = int(round(100 * (1 - 2 * ALPHA)))
+    holm = f" (Holm {comp.p_adjusted:.2g})" if comp.judged and np.isfinite(comp.p_adjusted) else ""
+    return (f"difference {t['diff']:+.3g}{unit_s}, {conf}% CI [{lo:.3g}, {hi:.3g}], margin "
+            f"±{comp.tolerance:.2g}; Welch p = {t['p_diff']:.2g}{holm}, df {t['df']:.1f}; {n}")
+
+
+def explain_metric(comp, info_ref, info_other, symptoms, standard=None):
+    """Plain words for a differing Comparison."""
+    unit = UNITS.get(comp.metric, "")
+    cause = None
     if comp.metric == "rate_hz":
         lo, hi = sorted([comp.ref_mean, comp.mean])
         if lo <= 0.05 and hi > 1.0:
             silent = comp.backend if comp.mean < comp.ref_mean else comp.reference
             active = comp.reference if silent == comp.backend else comp.backend
-            text = (f"{silent} is silent where {active} fires at {_hz(hi)} Hz")
+            text = f"{silent} is silent where {active} fires at {_hz(hi)} Hz"
             cause = "silent"
         else:
             ratio = hi / lo if lo > 0 else math.inf
-            text = (f"rates differ {ratio:.3g}x ({_hz(comp.ref_mean)} Hz on {comp.reference}, "
-                    f"{_hz(comp.mean)} Hz on {comp.backend}; tolerance from the seed-to-seed "
-                    f"spread {_hz(comp.tolerance)} Hz)") if ratio >= 1.5 else (
-                    f"rates differ by {_hz(comp.diff)} Hz ({_hz(comp.ref_mean)} on "
-                    f"{comp.reference}, {_hz(comp.mean)} on {comp.backend}), more than the "
-                    f"tolerance {_hz(comp.tolerance)} Hz from the seed-to-seed spread")
-            cause = None
-        for b in (comp.backend, comp.reference):
-            if b in symptoms:
-                cause = symptoms[b]
-                break
-        cause = cause or semantic_cause(comp, info_ref, info_other, standard)
-        if cause:
-            text += f"; {KNOWN_CAUSES[cause].explanation}"
-        return text
-    if comp.explanation:
-        return f"{comp.metric} {comp.explanation}"
-    text = (f"{comp.metric} differs: {comp.ref_mean:.3g}{unit_s} on {comp.reference}, "
-            f"{comp.mean:.3g}{unit_s} on {comp.backend} (tolerance {comp.tolerance:.2g})")
-    cause = next((symptoms[b] for b in (comp.backend, comp.reference) if b in symptoms), None)
+            what = f"rates differ {ratio:.3g}x" if ratio >= 1.5 else "rates differ"
+            text = (f"{what} ({_hz(comp.ref_mean)} Hz on {comp.reference}, {_hz(comp.mean)} Hz "
+                    f"on {comp.backend}; {test_words(comp)})")
+    else:
+        text = (f"{comp.metric} differs: {_num(comp.ref_mean, unit)} on {comp.reference}, "
+                f"{_num(comp.mean, unit)} on {comp.backend} ({test_words(comp)})")
+    for b in (comp.backend, comp.reference):
+        if b in symptoms:
+            cause = symptoms[b]
+            break
     cause = cause or semantic_cause(comp, info_ref, info_other, standard)
     if cause:
         text += f"; {KNOWN_CAUSES[cause].explanation}"
@@ -374,10 +505,8 @@ def explain_metric(comp, info_ref, info_other, symptoms, standard=None):
 
 
 def _short(comp):
-    if comp.agree and comp.ks is not None and not comp.ks["agree"]:
-        return f"{comp.metric} distribution (KS D = {comp.ks['D']:.2f})"
     unit = UNITS.get(comp.metric, "")
-    return f"{comp.metric} {comp.ref_mean:.3g} vs {comp.mean:.3g}{(' ' + unit) if unit else ''}"
+    return f"{comp.metric} {_num(comp.ref_mean)} vs {_num(comp.mean, unit)}"
 
 
 # --- whole verdict ---------------------------------------------------------------------------
@@ -391,17 +520,32 @@ class Verdict:
     failures: dict             # backend -> line
     warnings: list
     summary: str
+    standouts: dict = dataclasses.field(default_factory=dict)   # population -> [backends]
+    counts: dict = dataclasses.field(default_factory=dict)      # outcome -> number (judged)
+    alpha: float = ALPHA
+    min_seeds: int = MIN_SEEDS
+    margins: dict = dataclasses.field(default_factory=dict)
 
 
-def decide(runs, order, k=K_SPREAD, standard=None):
+def _per_cell(reps, metric):
+    if metric not in PER_CELL:
+        return None
+    return np.concatenate([np.asarray(r.get("per_cell", {}).get(metric, []), dtype=float)
+                           for r in reps] or [np.array([])])
+
+
+def decide(runs, order, k=None, standard=None, margins=None, min_seeds=MIN_SEEDS,
+           alpha=ALPHA, strict=False):
     """Compare backends.
 
     ``runs``: backend -> {"status": "ok" | "failed" | "virtual",
     "error": {...} (failed), "reps": [ {population: metrics} ] (ok),
     "populations": {population: {"celltype", "dt_ms"}}}.
-    ``order``: backends in the order asked for (the first with data is the reference).
+    ``order``: backends in the order asked for (the first of each pair is its reference).
     ``standard``: the backends with PyNN-standard semantics (None: not known; then no
-    semantic cause is suggested).
+    semantic cause is suggested). ``margins``: {metric: (absolute, relative)} overriding
+    MARGINS. ``strict``: inconclusive metrics make the exit status 3. (``k`` is accepted
+    and ignored: the spread rule it set is gone.)
     """
     failures, warnings, disagreements, comparisons = {}, [], [], []
     attempted = [b for b in order if b in runs]
@@ -419,11 +563,12 @@ def decide(runs, order, k=K_SPREAD, standard=None):
     with_data = [b for b in attempted
                  if runs[b]["status"] == "ok" and any(runs[b].get("reps") or [])]
     reference = with_data[0] if with_data else None
+    warnings += izhikevich_i_offset_hints(runs, attempted, standard)
 
     if attempted and all(runs[b]["status"] == "failed" for b in attempted):
         summary = "the script failed on every backend"
         return Verdict(EXIT_FAILED_EVERYWHERE, reference, [], list(failures.values()),
-                       failures, warnings, summary)
+                       failures, warnings, summary, margins=dict(MARGINS, **(margins or {})))
 
     populations = []
     for b in with_data:
@@ -432,6 +577,7 @@ def decide(runs, order, k=K_SPREAD, standard=None):
                 if pop not in populations:
                     populations.append(pop)
 
+    pop_info = {}
     for pop in populations:
         info = {}
         for b in with_data:
@@ -442,6 +588,7 @@ def decide(runs, order, k=K_SPREAD, standard=None):
                        "celltype": meta.get("celltype"), "dt_ms": meta.get("dt_ms")}
         symptoms = rate_symptoms(pop, info)
         present = [b for b in with_data if any(pop in rep for rep in runs[b]["reps"])]
+        pop_info[pop] = (info, symptoms, present)
         missing = [b for b in with_data if b not in present]
         if missing and present:
             disagreements.append(f"{pop}: recorded on {', '.join(present)} but not on "
@@ -451,58 +598,101 @@ def decide(runs, order, k=K_SPREAD, standard=None):
             b0 = present[0]
             warnings.append(f"{pop}: fires at ~{info[b0]['rate_hz']:.0f} Hz, every time step, "
                             f"on every backend; {KNOWN_CAUSES[symptoms[b0]].explanation}")
-        if len(present) < 2:
-            continue
-        ref = present[0]
-        for other in present[1:]:
-            failing = []
-            for metric in list(TOLERANCES) + list(INFORMATIONAL):
-                ref_reps = [rep[pop] for rep in runs[ref]["reps"] if pop in rep]
-                reps = [rep[pop] for rep in runs[other]["reps"] if pop in rep]
-                ref_cells = cells = None
-                if metric in ("rate_hz", "cv_isi", "v_mean"):
-                    ref_cells = np.concatenate([np.asarray(r.get("per_cell", {}).get(metric, []))
-                                                for r in ref_reps] or [np.array([])])
-                    cells = np.concatenate([np.asarray(r.get("per_cell", {}).get(metric, []))
-                                            for r in reps] or [np.array([])])
+        for ref, other in itertools.combinations(present, 2):
+            ref_reps = [rep[pop] for rep in runs[ref]["reps"] if pop in rep]
+            reps = [rep[pop] for rep in runs[other]["reps"] if pop in rep]
+            for metric in list(MARGINS) + list(INFORMATIONAL):
                 comp = compare_metric(pop, metric, ref, other,
                                       [r.get(metric) for r in ref_reps],
-                                      [r.get(metric) for r in reps], ref_cells, cells, k)
-                if comp is None:
-                    continue
-                comparisons.append(comp)
-                if not comp.judged:
-                    continue
-                ok = comp.agree and (comp.ks is None or comp.ks["agree"])
-                if not ok:
-                    comp.explanation = explain_metric(comp, info.get(ref), info.get(other),
-                                                      symptoms, standard)
-                    failing.append(comp)
-            if failing:
-                # one line per population and pair: the first failing metric (the rate when
-                # it fails) in full, the others briefly
-                head, rest = failing[0], failing[1:]
-                line = f"{pop} ({other} vs {ref}): {head.explanation}"
-                if rest:
-                    line += "; also different: " + ", ".join(_short(c) for c in rest)
-                disagreements.append(line)
+                                      [r.get(metric) for r in reps],
+                                      _per_cell(ref_reps, metric), _per_cell(reps, metric),
+                                      margins, min_seeds, alpha)
+                if comp is not None:
+                    comparisons.append(comp)
 
+    apply_holm(comparisons, alpha)
+
+    standout = {}
+    for pop in populations:
+        info, symptoms, present = pop_info[pop]
+        pair_lines = []
+        for ref, other in itertools.combinations(present, 2):
+            failing = [c for c in comparisons if c.population == pop and c.reference == ref
+                       and c.backend == other and c.differs]
+            if not failing:
+                continue
+            for c in failing:
+                c.explanation = explain_metric(c, info.get(ref), info.get(other), symptoms,
+                                               standard)
+            # one line per population and pair: the first differing metric (the rate when it
+            # differs) in full, the others briefly
+            head, rest = failing[0], failing[1:]
+            line = f"{pop} ({other} vs {ref}): {head.explanation}"
+            if rest:
+                line += "; also different: " + ", ".join(_short(c) for c in rest)
+            pair_lines.append((ref, other, line))
+        apart = standouts(present, [(a, b) for a, b, _ in pair_lines])
+        if not apart:
+            disagreements += [line for _, _, line in pair_lines]
+            continue
+        standout[pop] = apart
+        rest = [b for b in present if b not in apart]
+        metrics = sorted({c.metric for c in comparisons if c.population == pop and c.differs},
+                         key=list(MARGINS).index)
+        disagreements.append(
+            f"{pop}: {' and '.join(apart)} {'stands' if len(apart) == 1 else 'stand'} apart "
+            f"({', '.join(metrics)}): {', '.join(rest)} do not differ from each other")
+        for b in apart:
+            mine = [(x, y, line) for x, y, line in pair_lines if b in (x, y)]
+            if not mine:
+                continue
+            line = mine[0][2]
+            others = [y if x == b else x for x, y, _ in mine[1:]]
+            if others:
+                line += f" (likewise against {', '.join(others)})"
+            disagreements.append(line)
+
+    judged = [c for c in comparisons if c.judged]
+    counts = {s: sum(1 for c in judged if c.status == s)
+              for s in (EQUIVALENT, DIFFER, INCONCLUSIVE, TOO_FEW, UNDEFINED)}
+    for c in judged:
+        if c.status == UNDEFINED:
+            warnings.append(f"{c.population} {c.metric} ({c.backend} vs {c.reference}): "
+                            f"undefined ({c.reason}); not compared")
     n_ok = len(with_data)
+    parts_ok = [f"{counts[s]} {s}" for s in (EQUIVALENT, INCONCLUSIVE, TOO_FEW, UNDEFINED)
+                if counts[s]]
     if failures or disagreements:
         code = EXIT_DISAGREE
         parts = []
         if failures:
             parts.append(f"failed on {', '.join(failures)}")
-        n_dis = sum(1 for c in comparisons if c.judged and not (c.agree and (c.ks is None or c.ks["agree"])))
-        if n_dis:
-            parts.append(f"{n_dis} metric comparison(s) disagree")
+        if counts[DIFFER]:
+            parts.append(f"{counts[DIFFER]} metric comparison(s) differ")
+        if standout:
+            names = sorted({b for v in standout.values() for b in v}, key=with_data.index)
+            parts.append(f"{', '.join(names)} stand{'s' if len(names) == 1 else ''} apart")
         summary = "; ".join(parts) or "disagree"
+    elif n_ok < 2:
+        code = EXIT_AGREE
+        summary = "nothing to compare: fewer than two backends produced data"
+        warnings.append(summary)
+    elif counts[TOO_FEW] or (strict and counts[INCONCLUSIVE]):
+        code = EXIT_UNDECIDED
+        why = (f"{counts[TOO_FEW]} metric comparison(s) had too few seeds to judge (at least "
+               f"{min_seeds} per backend needed)" if counts[TOO_FEW] else
+               f"{counts[INCONCLUSIVE]} metric comparison(s) inconclusive (strict)")
+        summary = f"no difference found, but {why}: " + ", ".join(parts_ok)
+    elif counts[EQUIVALENT] + counts[INCONCLUSIVE] == 0:
+        code = EXIT_UNDECIDED
+        summary = "nothing could be judged: " + (", ".join(parts_ok) or "no metrics")
     else:
         code = EXIT_AGREE
-        if n_ok < 2:
-            summary = "nothing to compare: fewer than two backends produced data"
-            warnings.append(summary)
-        else:
-            n = sum(1 for c in comparisons if c.judged)
-            summary = f"all {n} metric comparison(s) agree ({', '.join(with_data)})"
-    return Verdict(code, reference, comparisons, disagreements, failures, warnings, summary)
+        summary = (f"no difference in {counts[EQUIVALENT] + counts[INCONCLUSIVE]} metric "
+                   f"comparison(s) ({', '.join(parts_ok)}; {', '.join(with_data)})")
+        if counts[INCONCLUSIVE]:
+            warnings.append(f"{counts[INCONCLUSIVE]} metric comparison(s) inconclusive: no "
+                            "difference beyond the margin, but not shown to be within it "
+                            "either; more seeds would decide")
+    return Verdict(code, reference, comparisons, disagreements, failures, warnings, summary,
+                   standout, counts, alpha, min_seeds, dict(MARGINS, **(margins or {})))

@@ -8,8 +8,12 @@ test of what would fail or change on the machine: unsupported models or
 parameters, delays it rounds or cannot reach, networks that do not fit, the
 warnings sPyNNaker logs.
 
-A script written for ``pyNN.tinysim.spinnaker`` is checked unchanged: in the
-checking process that module name is an alias of ``pyNN.spiNNaker``.
+A script is checked unchanged whatever backend it imports: in the checking process every
+PyNN backend module name (``pyNN.nest``, ``pyNN.brian2``, ``pyNN.tinysim``,
+``pyNN.tinysim.spinnaker``, ``spynnaker8``..., as ``tinysim compare`` redirects them) is an
+alias of ``pyNN.spiNNaker``, and ``pyNN.utility.get_simulator`` is handed ``spiNNaker``; the
+report says which imports were redirected. A Jupyter notebook (``.ipynb``) is checked
+through its code cells (compare/notebook.py).
 
 sPyNNaker is not a dependency of pyNN.tinysim, and its pinned requirements may
 not fit the same environment, so the check runs in a separate Python process:
@@ -70,6 +74,7 @@ class CheckResult:
     seconds: float = 0.0
     returncode: int = 0
     output_tail: str = ""
+    redirected: list = field(default_factory=list)  # backend modules run as pyNN.spiNNaker
 
     @property
     def ok(self):
@@ -83,6 +88,7 @@ class CheckResult:
 _DRIVER = r'''
 import importlib, importlib.abc, importlib.util, json, logging, os, runpy, sys, traceback
 script, result_path = sys.argv[1], sys.argv[2]
+script_dir = sys.argv[3] if len(sys.argv) > 3 else os.path.dirname(os.path.abspath(script))
 result = {"mapped": False, "runs": 0, "error": "", "traceback": "", "warnings": [],
           "notes": [], "version": ""}
 
@@ -96,26 +102,36 @@ class _Capture(logging.Handler):
 
 logging.getLogger().addHandler(_Capture(level=logging.WARNING))
 
-_ALIAS = "pyNN.tinysim.spinnaker"
+_ALIASES = tuple(sorted(__ALIASES__, key=len, reverse=True))
+_TARGET = "pyNN.spiNNaker"
+result["redirected"] = []
 
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """pyNN.tinysim.spinnaker[.X] -> pyNN.spiNNaker[.X] in this process."""
-    def find_spec(self, name, path=None, target=None):
-        if name == "pyNN.tinysim" or name == _ALIAS or name.startswith(_ALIAS + "."):
-            return importlib.util.spec_from_loader(name, self, is_package=True)
+    """Every other PyNN backend name (and its submodules) -> pyNN.spiNNaker[.X] here."""
+    def _map(self, name):
+        for alias in _ALIASES:
+            if name == alias or name.startswith(alias + "."):
+                return alias, _TARGET + name[len(alias):]
         return None
-    def create_module(self, spec):
-        if spec.name == "pyNN.tinysim":
+    def find_spec(self, name, path=None, target=None):
+        if self._map(name) is None:
             return None
-        real = "pyNN.spiNNaker" + spec.name[len(_ALIAS):]
+        return importlib.util.spec_from_loader(name, self, is_package=True)
+    def create_module(self, spec):
+        alias, real = self._map(spec.name)
+        if spec.name == alias and alias not in result["redirected"]:
+            result["redirected"].append(alias)
         try:
-            return importlib.import_module(real)
+            module = importlib.import_module(real)
         except ImportError:
             parent, _, attr = real.rpartition(".")
-            return getattr(importlib.import_module(parent), attr)
+            module = getattr(importlib.import_module(parent), attr)
+        self._real_spec = getattr(module, "__spec__", None)
+        return module
     def exec_module(self, module):
-        if module.__name__ == "pyNN.tinysim":
-            module.__path__ = []
+        # the import system gave the module the alias's spec; put its own back
+        if getattr(self, "_real_spec", None) is not None:
+            module.__spec__ = self._real_spec
 
 sys.meta_path.insert(0, _Alias())
 
@@ -150,7 +166,21 @@ try:
     except Exception:
         pass
 
-    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
+    try:
+        import pyNN.utility as _utility
+        _get_simulator = _utility.get_simulator
+        def _spinnaker_get_simulator(*args, **kwargs):
+            saved = list(sys.argv)
+            sys.argv[:] = saved[:1] + ["spiNNaker"] + saved[1:]
+            try:
+                return _get_simulator(*args, **kwargs)
+            finally:
+                sys.argv[:] = saved
+        _utility.get_simulator = _spinnaker_get_simulator
+    except Exception:
+        pass
+
+    sys.path.insert(0, script_dir)
     sys.argv = [script]
     try:
         runpy.run_path(script, run_name="__main__")
@@ -190,6 +220,13 @@ except BaseException as exc:
 finally:
     _write()
 '''
+
+
+def driver_source():
+    """The checking program, with the backend module names to redirect filled in."""
+    from ..compare.backends import BACKEND_MODULE_NAMES
+    aliases = [name for name in BACKEND_MODULE_NAMES if name != "pyNN.spiNNaker"]
+    return _DRIVER.replace("__ALIASES__", repr(aliases))
 
 
 def _has_spynnaker(python, timeout=300):
@@ -237,7 +274,16 @@ def check_script(script, python=None, timeout=900):
             f.write(VIRTUAL_BOARD_CFG)
         driver = os.path.join(workdir, "tinysim_check_driver.py")
         with open(driver, "w") as f:
-            f.write(_DRIVER)
+            f.write(driver_source())
+        script_dir = os.path.dirname(script)
+        if script.lower().endswith(".ipynb"):
+            from ..compare import notebook
+            converted = os.path.join(workdir, os.path.basename(script)[:-6] + "_notebook.py")
+            with open(converted, "w") as f:
+                f.write(notebook.to_script(script))
+            run_script = converted
+        else:
+            run_script = script
         result_path = os.path.join(workdir, "result.json")
         run_dir = os.path.join(workdir, "run")
         os.makedirs(run_dir)
@@ -245,7 +291,8 @@ def check_script(script, python=None, timeout=900):
                    MPLBACKEND="Agg", PYTHONUNBUFFERED="1")
         start = time.monotonic()
         try:
-            done = subprocess.run([python, driver, script, result_path], cwd=run_dir, env=env,
+            done = subprocess.run([python, driver, run_script, result_path, script_dir],
+                                  cwd=run_dir, env=env,
                                   capture_output=True, text=True, timeout=timeout)
             returncode, output = done.returncode, done.stdout + done.stderr
         except subprocess.TimeoutExpired as exc:
@@ -264,6 +311,7 @@ def check_script(script, python=None, timeout=900):
             result.error_traceback = found.get("traceback", "")
             result.warnings = _summarise(found.get("warnings", []))
             result.notes = list(found.get("notes", []))
+            result.redirected = list(found.get("redirected", []))
         else:
             result.error = (f"the checking process ended (status {returncode}) without a "
                             "result; see its output")
@@ -288,14 +336,20 @@ def format_report(result):
     lines = [f"sPyNNaker portability check of {result.script}",
              f"  sPyNNaker {result.spynnaker_version or '(version unknown)'} on a virtual "
              f"SpiNN-5 board, Python {result.python} ({result.seconds:.1f} s)"]
+    for name in result.redirected:
+        lines.append(f"  note: the script imports {name}; checked as pyNN.spiNNaker (every "
+                     "PyNN backend import is redirected to sPyNNaker, as tinysim compare does)")
     if result.ok:
         lines.append(f"  MAPS: the script ran to the end; run() was mapped "
                      f"{result.runs} time(s) (recordings on a virtual board are empty)")
     elif result.mapped:
         lines.append(f"  MAPS, BUT THE SCRIPT FAILED after {result.runs} run(s): {result.error}")
+    elif result.error:
+        lines.append(f"  DOES NOT MAP (the script failed before run()): {result.error}")
     else:
-        lines.append(f"  DOES NOT MAP (or the script failed before run()): "
-                     f"{result.error or 'run() was never called'}")
+        lines.append("  NOTHING TO MAP: the script ended without calling run() or "
+                     "run_until(), so sPyNNaker never built the network (does it run only "
+                     "with command-line arguments, or under a condition?)")
     if result.warnings:
         lines.append(f"  sPyNNaker warned ({len(result.warnings)} distinct):")
         for n, logger, message in result.warnings:
