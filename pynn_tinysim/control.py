@@ -7,6 +7,7 @@ from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN
 from pyNN.recording import get_io
 
 from . import simulator
+from .engine.kernels import ENGINES
 
 logger = logging.getLogger("PyNN")
 
@@ -46,6 +47,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         ``True`` (default): a long run shows a progress bar when stdout is a
         terminal (never otherwise); ``False``: never.
 
+    `engine`:
+        ``"numba"`` (default where Numba can be imported): the models and the
+        synapse delivery that have compiled kernels run them (same results, bit for
+        bit, as the reference); ``"numpy"``: the NumPy reference engine only. Where
+        Numba cannot be imported, ``"numba"`` falls back to ``"numpy"`` with one
+        warning. ``simulator.state.network.engine`` says which one runs.
+
     Other keyword arguments that other backends accept (``threads``,
     ``verbosity``...) are accepted and ignored, so scripts written for them run
     unchanged.
@@ -70,15 +78,21 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if spike_precision not in ("off_grid", "on_grid"):
         raise errors.InvalidParameterValueError(
             f"setup(): spike_precision must be 'on_grid' or 'off_grid', not {spike_precision!r}")
+    engine = extra_params.get("engine")
+    if engine is not None and engine not in ENGINES:
+        raise errors.InvalidParameterValueError(
+            f"setup(): engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
     common.setup(timestep, min_delay, **extra_params)
     rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed", DEFAULT_RNG_SEED))
     if rng_seed is not None:
         rng_seed = _check_seed(rng_seed)
     for name in extra_params:
-        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision", "progress"):
+        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision", "progress",
+                        "engine"):
             logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
     simulator.state.configure(timestep, min_delay, max_delay, rng_seed,
-                              min_delay_auto=min_delay_auto, spike_precision=spike_precision)
+                              min_delay_auto=min_delay_auto, spike_precision=spike_precision,
+                              engine=engine)
     simulator.state.progress = bool(extra_params.get("progress", True))
     return rank()
 

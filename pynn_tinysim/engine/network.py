@@ -27,6 +27,7 @@ synapses or Populations.
 
 import numpy as np
 
+from . import kernels as compiled_kernels
 from .ring import RingLayout
 from .synapses import SynapseStore
 from .recorders import SignalRecorder, SpikeRecorder
@@ -38,8 +39,17 @@ class Network:
 
     FIRST_ID = 1  # global neuron ids start at 1, as NEST's node ids do
 
-    def __init__(self, dt=0.1, seed=None):
+    def __init__(self, dt=0.1, seed=None, engine=None):
         self.dt = float(dt)
+        # "numba": compiled kernels where a model has them (the NumPy code elsewhere);
+        # "numpy": the reference code only; None: "numba" where Numba can be imported
+        if engine is None:
+            engine = compiled_kernels.default_engine()
+        if engine not in compiled_kernels.ENGINES:
+            raise ValueError(f"engine must be one of {compiled_kernels.ENGINES}, not {engine!r}")
+        #: the compiled kernels (see :mod:`.kernels`), None for the NumPy engine
+        self.kernels = compiled_kernels.load() if engine == "numba" else None
+        self.engine = "numpy" if self.kernels is None else engine
         self.step_count = 0             # steps done since the last reset
         self.groups = {}                # model class -> group
         self.static = SynapseStore(self.layout)  # every static synapse
@@ -198,7 +208,6 @@ class Network:
             for rec in g.recorders.values():
                 rec.start_run(k0, n_steps)
         signal_recorders = [rec for g in groups for rec in g.recorders.values()]
-        spiking = [(g, g.ids, g.spike_recorder, self._input_views[g]) for g in groups]
         ring = self._ring
         ring_flat = ring.reshape(-1)
         n_slots = ring.shape[0]
@@ -209,14 +218,20 @@ class Network:
         has_synapses = bool(deliveries)
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
+        kernels = self.kernels
+        # each group's step and each delivery: compiled where a kernel exists
+        spiking = [(g, (kernels is not None and g.compiled_step(kernels)) or g.step, g.ids,
+                    g.spike_recorder, self._input_views[g]) for g in groups]
+        deliveries = [(kernels is not None and d.compiled_deliver(kernels)) or d.deliver
+                      for d in deliveries]
 
         for k in range(k0, k0 + n_steps):
             if currents is not None and k >= currents.next_step:
                 currents.advance(k)
             slot = (k + 1) % n_slots
             fired = []
-            for g, ids, spike_rec, inputs in spiking:
-                spiked = g.step(k, inputs[slot])
+            for g, step, ids, spike_rec, inputs in spiking:
+                spiked = step(k, inputs[slot])
                 if spiked.size:
                     if spike_rec is not None:
                         spike_rec.record(k + 1, spiked, g.emitted_times)
@@ -225,8 +240,8 @@ class Network:
             ring[slot] = 0.0
             if fired:
                 fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
-                for delivery in deliveries:
-                    delivery.deliver(fired_ids, k, ring_flat)
+                for deliver in deliveries:
+                    deliver(fired_ids, k, ring_flat)
             for rec in signal_recorders:
                 rec.sample(k + 1)
         self.step_count = k0 + n_steps

@@ -1,0 +1,90 @@
+"""Compiled (Numba) versions of the engine's hot loops, and the choice of engine.
+
+The NumPy code of each model family and of the synapse store is the reference
+implementation. The functions in this package's modules do the same arithmetic,
+operation for operation and in the same order, one neuron or synapse at a time,
+so that compiled by Numba they give bit-identical results (the equivalence tests,
+``tests/test_kernels.py``, run both engines side by side). The modules are plain
+Python and import nothing of Numba: :func:`load` compiles them.
+
+- :mod:`.neurons`: the step of the current-based LIF families (exact propagators)
+  and of Izhikevich;
+- :mod:`.delivery`: static spike delivery from the CSR into the ring buffer.
+
+A neuron group offers a compiled step through ``NeuronGroup.compiled_step(kernels)``
+and a delivery through ``Delivery.compiled_deliver(kernels)``; both return None
+where no kernel exists, and the step loop then calls the NumPy code.
+
+Compilation is cached on disk (``cache=True``, in ``__pycache__`` next to the
+modules, or Numba's per-user cache directory where that is not writable), so a user
+pays it once per installation; the kernels are generic over sizes and parameters
+(one compilation per argument type, never per network). Where no cache directory
+is writable the kernels are compiled in every process instead (logged once).
+"""
+
+import logging
+import types
+import warnings
+
+logger = logging.getLogger("pynn_tinysim")
+
+#: the engines a Network accepts
+ENGINES = ("numpy", "numba")
+
+_kernels = None          # the compiled namespace, once loaded
+_import_error = None     # why Numba could not be imported, once tried
+_warned = False          # the fallback warning is given once per process
+
+
+def numba_available():
+    """True where Numba can be imported."""
+    global _import_error
+    if _import_error is None and _kernels is None:
+        try:
+            import numba  # noqa: F401
+        except ImportError as error:        # e.g. a Python that Numba does not support yet
+            _import_error = error
+    return _import_error is None
+
+
+def default_engine():
+    """'numba' where Numba can be imported, else 'numpy'."""
+    return "numba" if numba_available() else "numpy"
+
+
+def jit(function):
+    """``function`` compiled by Numba in nopython mode, cached on disk where possible."""
+    import numba
+    try:
+        return numba.njit(cache=True)(function)
+    except RuntimeError as error:
+        # Numba finds no writable cache directory (nor a source file): compile per process
+        logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
+        return numba.njit(function)
+
+
+def load():
+    """The compiled kernels (a namespace of functions), or None where Numba is missing.
+
+    The first call where Numba cannot be imported warns once, then the NumPy engine
+    runs everything.
+    """
+    global _kernels, _warned
+    if _kernels is not None:
+        return _kernels
+    if not numba_available():
+        if not _warned:
+            _warned = True
+            warnings.warn(f"pyNN.tinysim: Numba cannot be imported ({_import_error}); "
+                          "using the NumPy engine (same results, slower)", RuntimeWarning,
+                          stacklevel=2)
+        return None
+    from . import delivery, neurons
+    _kernels = types.SimpleNamespace(
+        lif_curr_exp=jit(neurons.lif_curr_exp),
+        lif_curr_alpha=jit(neurons.lif_curr_alpha),
+        lif_curr_delta=jit(neurons.lif_curr_delta),
+        izhikevich=jit(neurons.izhikevich),
+        deliver_static=jit(delivery.deliver_static),
+    )
+    return _kernels
