@@ -1,0 +1,219 @@
+"""The compiled engine (Numba kernels) against the NumPy reference engine, bit for bit.
+
+Every model with a kernel runs the same small network twice, once with
+``engine="numpy"`` and once with ``engine="numba"``: the spike trains, every
+recorded sample of every recordable variable and the final state must be equal
+exactly (the kernels do the reference's operations in the reference's order, see
+``pynn_tinysim/engine/kernels``). The networks hold the awkward cases: refractory
+periods, input arriving during refractoriness, step/AC/noisy current sources on
+some cells only, recurrent and Poisson input on both receptors, a run split in
+two, a reset, and delivery volumes on both sides of the synapse store's bincount
+threshold. The benchmark networks (VA CUBA, seed-004...) are compared with the
+NumPy engine's stored output by ``tests/test_bit_identity.py``, which runs on the
+default engine (compiled where Numba is installed: see ``test_default_engine``).
+"""
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from pyNN import errors
+from pyNN.random import NumpyRNG
+
+import pyNN.tinysim as sim
+from pynn_tinysim import simulator
+from pynn_tinysim.engine import kernels
+
+pytest.importorskip("numba")
+
+MODELS = {
+    "IF_curr_exp": (sim.IF_curr_exp, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.25,
+                                          tau_syn_E=2.0, tau_syn_I=4.0), 0.5, -1.0),
+    "IF_curr_alpha": (sim.IF_curr_alpha, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.25,
+                                              tau_syn_E=12.0, tau_syn_I=4.0), 0.4, -0.8),
+    "IF_curr_delta": (sim.IF_curr_delta, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.25),
+                      2.0, -3.0),
+    "Izhikevich": (sim.Izhikevich, dict(a=0.02, b=0.2, c=-65.0, d=6.0, i_offset=0.008),
+                   4.0, -6.0),
+}
+
+
+def _network(model, engine, split=False, reset=False, dt=0.1):
+    """Run a small recurrent network of ``model``; return every recorded array."""
+    celltype, params, w_exc, w_inh = MODELS[model]
+    sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
+    assert simulator.state.network.engine == engine
+    cells = sim.Population(80, celltype(**params), label="cells")
+    if model == "Izhikevich":
+        cells.initialize(v=-65.0, u=-13.0)
+    else:
+        cells.initialize(v=np.linspace(-70.0, -52.0, 80))
+    noise = sim.Population(40, sim.SpikeSourcePoisson(rate=80.0), label="noise")
+    rng = NumpyRNG(seed=3)
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.3, rng=rng),
+                   sim.StaticSynapse(weight=w_exc, delay=0.5), receptor_type="excitatory")
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
+                   sim.StaticSynapse(weight=w_inh, delay=1.3), receptor_type="inhibitory")
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
+                   sim.StaticSynapse(weight=w_exc * 0.5, delay=dt), receptor_type="excitatory")
+    # current sources on parts of the population only: i_inj present, and not everywhere
+    sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
+    sim.ACSource(start=10.0, stop=90.0, amplitude=0.2, frequency=40.0).inject_into(cells[20:50])
+    sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=1.0).inject_into(cells[60:])
+    cells.record(cells.celltype.recordable)
+    noise.record("spikes")
+    if split:
+        sim.run(37.3)
+        sim.run(62.7)
+    else:
+        sim.run(100.0)
+    if reset:
+        sim.reset()
+        sim.run(50.0)
+    out = {}
+    for pop in (cells, noise):
+        segment = pop.get_data().segments[-1]
+        for i, train in enumerate(segment.spiketrains):
+            out[f"{pop.label} spikes {i}"] = np.asarray(train.magnitude)
+        for signal in segment.analogsignals:
+            out[f"{pop.label} {signal.name}"] = np.asarray(signal.magnitude)
+    group = cells.celltype.engine_model
+    net_group = simulator.state.network.groups[group]
+    for name, values in net_group.state.items():
+        out[f"final {name}"] = values.copy()
+    n_spikes = sum(v.size for k, v in out.items() if k.startswith("cells spikes"))
+    sim.end()
+    return out, n_spikes
+
+
+def _assert_identical(a, b):
+    assert sorted(a) == sorted(b)
+    for key in a:
+        assert a[key].shape == b[key].shape, key
+        differ = np.flatnonzero(~((a[key] == b[key]) | (np.isnan(a[key]) & np.isnan(b[key]))))
+        assert differ.size == 0, f"{key}: {differ.size} values differ"
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_model_identical_on_both_engines(model):
+    reference, n_spikes = _network(model, "numpy")
+    assert n_spikes > 100, "an inactive network would prove little"
+    compiled, _ = _network(model, "numba")
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich"])
+def test_split_run_and_reset_identical(model):
+    reference, _ = _network(model, "numpy", split=True, reset=True)
+    compiled, _ = _network(model, "numba", split=True, reset=True)
+    _assert_identical(reference, compiled)
+
+
+def test_coarse_time_step_identical():
+    reference, _ = _network("IF_curr_alpha", "numpy", dt=1.0)
+    compiled, _ = _network("IF_curr_alpha", "numba", dt=1.0)
+    _assert_identical(reference, compiled)
+
+
+def test_kernels_run_where_they_exist():
+    """The compiled engine really calls the kernels (or the tests above compare NumPy twice)."""
+    net = _run_small_network("numba")
+    loaded = kernels.load()
+    for group in net.groups.values():
+        group.prepare(net.dt)
+        has_kernel = type(group).__name__ in ("LIFCurrExp", "Izhikevich")
+        assert (group.compiled_step(loaded) is not None) == has_kernel
+    assert net.static.compiled_deliver(loaded) is not None
+    numpy_net = _run_small_network("numpy")
+    assert numpy_net.kernels is None
+
+
+def _run_small_network(engine):
+    sim.setup(timestep=0.1, engine=engine)
+    a = sim.Population(5, sim.IF_curr_exp())
+    b = sim.Population(5, sim.Izhikevich())
+    s = sim.Population(5, sim.SpikeSourcePoisson(rate=10.0))
+    sim.Projection(s, a, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    sim.run(5.0)
+    return simulator.state.network
+
+
+def test_dense_delivery_path_identical():
+    """Spike volumes above the store's bincount threshold (sum first, then add) match too.
+
+    All-to-all among 30 cells, excitatory and inhibitory: one spike's 60 events exceed
+    a quarter of the ring (30 cells x 2 receptors x 3 rows = 180 entries), so the NumPy
+    engine sums every step's weights by bincount before adding them to the ring.
+    """
+    results = []
+    for engine in ("numpy", "numba"):
+        sim.setup(timestep=0.1, min_delay=0.1, max_delay=0.2, engine=engine, rng_seed=5)
+        cells = sim.Population(30, sim.IF_curr_exp(i_offset=2.0, tau_refrac=1.0, tau_syn_E=1.0))
+        cells.initialize(v=np.linspace(-70.0, -51.0, 30))
+        sim.Projection(cells, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=0.013, delay=0.2))
+        sim.Projection(cells, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=-0.011, delay=0.1), receptor_type="inhibitory")
+        cells.record(["spikes", "v"])
+        store = simulator.state.network.static
+        sim.run(60.0)
+        assert 60 > store._BINCOUNT_FRACTION * store.ring_size   # the dense path
+        segment = cells.get_data().segments[0]
+        results.append((np.concatenate([np.asarray(t) for t in segment.spiketrains]),
+                        np.asarray(segment.analogsignals[0].magnitude)))
+        sim.end()
+    assert results[0][0].size > 100
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
+
+
+def test_default_engine():
+    """Where Numba is installed the default engine is the compiled one (so
+    test_bit_identity.py checks the kernels against the NumPy engine's fixtures)."""
+    sim.setup(timestep=0.1)
+    assert simulator.state.network.engine == "numba"
+    sim.end()
+
+
+def test_bad_engine_is_a_pynn_error():
+    with pytest.raises(errors.InvalidParameterValueError, match="engine.*'fortran'"):
+        sim.setup(timestep=0.1, engine="fortran")
+
+
+def test_fallback_without_numba_warns_once():
+    """Where Numba cannot be imported, the NumPy engine runs, with one warning."""
+    code = textwrap.dedent("""
+        import sys, warnings
+        sys.modules["numba"] = None          # import numba -> ImportError
+        import pyNN.tinysim as sim
+        from pynn_tinysim import simulator
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sim.setup(timestep=0.1)
+            cells = sim.Population(3, sim.IF_curr_exp(i_offset=1.0))
+            cells.record("spikes")
+            sim.run(50.0)
+            n = sum(len(t) for t in cells.get_data().segments[0].spiketrains)
+            sim.setup(timestep=0.1, engine="numba")
+        print(simulator.state.network.engine, n,
+              sum("Numba cannot be imported" in str(w.message) for w in caught))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == "numpy"
+    assert int(out[1]) > 0
+    assert out[2] == "1"
+
+
+def test_kernel_without_cache_directory_still_compiles():
+    """A function Numba cannot cache (here: no source file) is compiled uncached."""
+    namespace = {}
+    exec("def twice(x):\n    return 2.0 * x\n", namespace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = kernels.jit(namespace["twice"])
+    assert compiled(1.5) == 3.0
