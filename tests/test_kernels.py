@@ -25,7 +25,9 @@ from pyNN.random import NumpyRNG
 
 import pyNN.tinysim as sim
 from pynn_tinysim import simulator
-from pynn_tinysim.engine import kernels
+from pynn_tinysim.engine import kernels, sources
+from pynn_tinysim.engine import stretch as stretch_module
+from pynn_tinysim.engine.stretch import CompiledStretch
 
 pytest.importorskip("numba")
 
@@ -41,8 +43,12 @@ MODELS = {
 }
 
 
-def _network(model, engine, split=False, reset=False, dt=0.1):
-    """Run a small recurrent network of ``model``; return every recorded array."""
+def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
+    """Run a small recurrent network of ``model``; return every recorded array.
+
+    ``stretch``: without current sources and recording spikes only, so that the
+    compiled engine runs whole stretches of steps (engine/stretch.py).
+    """
     celltype, params, w_exc, w_inh = MODELS[model]
     sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
     assert simulator.state.network.engine == engine
@@ -52,19 +58,39 @@ def _network(model, engine, split=False, reset=False, dt=0.1):
     else:
         cells.initialize(v=np.linspace(-70.0, -52.0, 80))
     noise = sim.Population(40, sim.SpikeSourcePoisson(rate=80.0), label="noise")
+    # weights that are not short binary fractions, and noise and recurrent input to the
+    # same receptor with the same delay: sums whose order matters
     rng = NumpyRNG(seed=3)
     sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.3, rng=rng),
-                   sim.StaticSynapse(weight=w_exc, delay=0.5), receptor_type="excitatory")
+                   sim.StaticSynapse(weight=w_exc * 1.03, delay=0.5), receptor_type="excitatory")
     sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
                    sim.StaticSynapse(weight=w_inh, delay=1.3), receptor_type="inhibitory")
     sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
-                   sim.StaticSynapse(weight=w_exc * 0.5, delay=dt), receptor_type="excitatory")
-    # current sources on parts of the population only: i_inj present, and not everywhere
-    sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
-    sim.ACSource(start=10.0, stop=90.0, amplitude=0.2, frequency=40.0).inject_into(cells[20:50])
-    sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=1.0).inject_into(cells[60:])
-    cells.record(cells.celltype.recordable)
+                   sim.StaticSynapse(weight=w_exc * 0.37, delay=max(dt, 0.5)),
+                   receptor_type="excitatory")
+    array = sim.Population(3, sim.SpikeSourceArray(spike_times=[[5.0, 5.05, 71.3], [], [40.0]]))
+    sim.Projection(array, cells, sim.AllToAllConnector(),
+                   sim.StaticSynapse(weight=w_exc, delay=2.0))
+    if stretch:
+        # a busy drive sharing the recurrent input's receptor and delay: several terms per
+        # ring entry and step, from both groups, so the order of delivery shows in the bits
+        busy = sim.Population(20, sim.SpikeSourcePoisson(rate=2000.0))
+        sim.Projection(busy, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=w_exc * 0.011, delay=max(dt, 0.5)))
+        cells[5:70].record("spikes")        # some cells only: the recorders' masks
+    else:
+        # current sources on parts of the population only: i_inj present, not everywhere
+        sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
+        sim.ACSource(start=10.0, stop=90.0, amplitude=0.2, frequency=40.0).inject_into(
+            cells[20:50])
+        sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=1.0).inject_into(cells[60:])
+        cells.record(cells.celltype.recordable)
     noise.record("spikes")
+    stretches = []
+    if engine == "numba":       # note whether the run goes through compiled stretches
+        original = CompiledStretch.run
+        CompiledStretch.run = lambda self, k, k_end: stretches.append(k) or original(
+            self, k, k_end)
     if split:
         sim.run(37.3)
         sim.run(62.7)
@@ -73,6 +99,9 @@ def _network(model, engine, split=False, reset=False, dt=0.1):
     if reset:
         sim.reset()
         sim.run(50.0)
+    if engine == "numba":
+        CompiledStretch.run = original
+        assert bool(stretches) == stretch
     out = {}
     for pop in (cells, noise):
         segment = pop.get_data().segments[-1]
@@ -112,6 +141,18 @@ def test_split_run_and_reset_identical(model):
     _assert_identical(reference, compiled)
 
 
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_compiled_stretches_identical(model, monkeypatch):
+    """Whole stretches of steps in one compiled call give the step loop's bits; small
+    Poisson windows and record buffers make stretches end at windows and flushes."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    reference, n_spikes = _network(model, "numpy", stretch=True, split=True, reset=True)
+    assert n_spikes > 50        # after the reset: 50 ms, 65 cells recorded
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True)
+    _assert_identical(reference, compiled)
+
+
 def test_coarse_time_step_identical():
     reference, _ = _network("IF_curr_alpha", "numpy", dt=1.0)
     compiled, _ = _network("IF_curr_alpha", "numba", dt=1.0)
@@ -122,10 +163,11 @@ def test_kernels_run_where_they_exist():
     """The compiled engine really calls the kernels (or the tests above compare NumPy twice)."""
     net = _run_small_network("numba")
     loaded = kernels.load()
+    assert loaded is not None
     for group in net.groups.values():
         group.prepare(net.dt)
         has_kernel = type(group).__name__ in ("LIFCurrExp", "Izhikevich")
-        assert (group.compiled_step(loaded) is not None) == has_kernel
+        assert (group.compiled_kernel() is not None) == has_kernel
     assert net.static.compiled_deliver(loaded) is not None
     numpy_net = _run_small_network("numpy")
     assert numpy_net.kernels is None

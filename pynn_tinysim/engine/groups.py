@@ -182,12 +182,13 @@ class NeuronGroup:
     def start_run(self, first_step, n_steps, dt):
         """Called once before a run of ``n_steps`` steps starting at step ``first_step``."""
 
-    def compiled_step(self, kernels):
-        """A callable ``step(k, inputs)`` doing :meth:`step` with compiled kernels, or None.
+    def compiled_kernel(self):
+        """``(name, args)``: :meth:`step` is ``kernels.<name>(k, inputs, *args)``, or None.
 
-        ``kernels``: the namespace of :func:`.kernels.load`. Asked once per run, after
-        :meth:`prepare`, :meth:`start_run` and the current sources' start (so it may bind
-        the arrays of this run); None (the default): the step loop calls :meth:`step`.
+        ``name`` names a function of :mod:`.kernels.neurons` (compiled by
+        :func:`.kernels.load`), ``args`` are this run's arrays. Asked once per run,
+        after :meth:`prepare`, :meth:`start_run` and the current sources' start; None
+        (the default): the step loop calls :meth:`step`.
         """
         return None
 

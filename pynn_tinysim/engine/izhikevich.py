@@ -45,12 +45,11 @@ class Izhikevich(NeuronGroup):
             u[spiked] += p["d"][spiked]
         return spiked
 
-    def compiled_step(self, kernels):
+    def compiled_kernel(self):
         if type(self).step is not Izhikevich.step:
             return None         # a subclass with its own step has no kernel
         p = self.params
         inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
         args = (self.state["v"], self.state["u"], float(self._dt), self._I, *inj, self._h_a,
                 p["b"], p["c"], p["d"], V_PEAK, np.empty(self.size, np.int64))
-        kernel = kernels.izhikevich
-        return lambda k, inputs: kernel(inputs, *args)
+        return "izhikevich", args

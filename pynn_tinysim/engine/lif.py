@@ -95,15 +95,14 @@ class LIFCurrExp(LIFBase):
         ii += inputs[1]
         return self._spike_and_reset(k, v)
 
-    def compiled_step(self, kernels):
+    def compiled_kernel(self):
         if type(self).step is not LIFCurrExp.step:
             return None         # a subclass with its own step has no kernel
         s = self.state
         args = (s["v"], s["isyn_exc"], s["isyn_inh"], self._P22, self._P21e, self._P21i,
                 self._drive, self._P20, *self._injection(), self._P11e, self._P11i,
                 *self._threshold_arrays())
-        kernel = kernels.lif_curr_exp
-        return lambda k, inputs: kernel(k, inputs, *args)
+        return "lif_curr_exp", args
 
 
 class LIFCurrAlpha(LIFBase):
@@ -152,7 +151,7 @@ class LIFCurrAlpha(LIFBase):
         dii += inputs[1] * self._scale_i
         return self._spike_and_reset(k, v)
 
-    def compiled_step(self, kernels):
+    def compiled_kernel(self):
         if type(self).step is not LIFCurrAlpha.step:
             return None
         s = self.state
@@ -160,8 +159,7 @@ class LIFCurrAlpha(LIFBase):
                 self._P22, self._P21e, self._P21i, self._P31e, self._P31i, self._drive,
                 self._P20, *self._injection(), self._P11e, self._P11i, self._scale_e,
                 self._scale_i, float(self._dt), *self._threshold_arrays())
-        kernel = kernels.lif_curr_alpha
-        return lambda k, inputs: kernel(k, inputs, *args)
+        return "lif_curr_alpha", args
 
 
 class LIFCurrDelta(LIFBase):
@@ -193,13 +191,12 @@ class LIFCurrDelta(LIFBase):
         np.copyto(v, v_new, where=self._active_mask(k))
         return self._spike_and_reset(k, v)
 
-    def compiled_step(self, kernels):
+    def compiled_kernel(self):
         if type(self).step is not LIFCurrDelta.step:
             return None
         args = (self.state["v"], self._P22, self._drive, self._P20, *self._injection(),
                 *self._threshold_arrays())
-        kernel = kernels.lif_curr_delta
-        return lambda k, inputs: kernel(k, inputs, *args)
+        return "lif_curr_delta", args
 
 
 class _LIFCondBase(LIFBase):

@@ -29,6 +29,7 @@ import numpy as np
 
 from . import kernels as compiled_kernels
 from .ring import RingLayout
+from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import SignalRecorder, SpikeRecorder
 from .currents import CurrentInjection
@@ -219,13 +220,22 @@ class Network:
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
         kernels = self.kernels
-        # each group's step and each delivery: compiled where a kernel exists
-        spiking = [(g, (kernels is not None and g.compiled_step(kernels)) or g.step, g.ids,
+        # whole stretches of steps in compiled code where the network allows it
+        stretch = None
+        if kernels is not None and currents is None and not signal_recorders:
+            stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring)
+        # else each group's step and each delivery: compiled where a kernel exists
+        spiking = [(g, _compiled_step(g, kernels) or g.step, g.ids,
                     g.spike_recorder, self._input_views[g]) for g in groups]
         deliveries = [(kernels is not None and d.compiled_deliver(kernels)) or d.deliver
                       for d in deliveries]
 
-        for k in range(k0, k0 + n_steps):
+        k, k_end = k0, k0 + n_steps
+        while k < k_end:
+            if stretch is not None:
+                k = stretch.run(k, k_end)
+                if k >= k_end:
+                    break
             if currents is not None and k >= currents.next_step:
                 currents.advance(k)
             slot = (k + 1) % n_slots
@@ -244,6 +254,7 @@ class Network:
                     deliver(fired_ids, k, ring_flat)
             for rec in signal_recorders:
                 rec.sample(k + 1)
+            k += 1
         self.step_count = k0 + n_steps
         for delivery in self.deliveries:
             delivery.end_run(self.step_count)
@@ -267,6 +278,15 @@ class Network:
                 rec.clear()
             if g.spike_recorder is not None:
                 g.spike_recorder.clear()
+
+
+def _compiled_step(group, kernels):
+    """The group's step as a call of its compiled kernel, or None."""
+    kernel = None if kernels is None else group.compiled_kernel()
+    if kernel is None:
+        return None
+    function, args = getattr(kernels, kernel[0]), kernel[1]
+    return lambda k, inputs: function(k, inputs, *args)
 
 
 def signal_recorder(group, variable, interval_steps):

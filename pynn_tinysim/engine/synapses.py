@@ -526,13 +526,17 @@ class SynapseStore(Delivery):
         else:
             np.add.at(ring_flat, flat, weights)
 
+    def kernel_arrays(self):
+        """(indptr, keys, weights, bincount limit, scratch): what the compiled delivery
+        (:func:`.kernels.delivery.deliver_static`) reads, for the present ring."""
+        return (self.indptr, self.keys, self.weights,
+                self._BINCOUNT_FRACTION * self.ring_size, np.zeros(self.ring_size))
+
     def compiled_deliver(self, kernels):
         # the same sums in the same order, bincount path included (kernels/delivery.py)
         kernel = kernels.deliver_static
-        indptr, keys, weights = self.indptr, self.keys, self.weights
+        indptr, keys, weights, limit, scratch = self.kernel_arrays()
         n_slots, row_size = self.n_slots, self.row_size
-        limit = self._BINCOUNT_FRACTION * self.ring_size
-        scratch = np.zeros(self.ring_size)
 
         def deliver(spiking_ids, k, ring_flat):
             kernel(spiking_ids, ((k + 1) % n_slots) * row_size, indptr, keys, weights,

@@ -9,7 +9,16 @@ Python and import nothing of Numba: :func:`load` compiles them.
 
 - :mod:`.neurons`: the step of the current-based LIF families (exact propagators)
   and of Izhikevich;
-- :mod:`.delivery`: static spike delivery from the CSR into the ring buffer.
+- :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
+- :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
+  of one neuron family with a kernel, spike sources and static synapses; see
+  :mod:`..stretch`).
+
+:func:`load` replaces each module's functions by their compiled versions, so that a
+kernel calling another (a stretch calls the neuron step and the delivery) calls the
+compiled one. Numba's cache does not follow such calls across files: after editing
+``neurons.py`` or ``delivery.py`` in a source tree, touch ``stretch.py`` too (an
+installation writes every file anew, so installed caches are always consistent).
 
 A neuron group offers a compiled step through ``NeuronGroup.compiled_step(kernels)``
 and a delivery through ``Delivery.compiled_deliver(kernels)``; both return None
@@ -79,12 +88,20 @@ def load():
                           "using the NumPy engine (same results, slower)", RuntimeWarning,
                           stacklevel=2)
         return None
-    from . import delivery, neurons
-    _kernels = types.SimpleNamespace(
-        lif_curr_exp=jit(neurons.lif_curr_exp),
-        lif_curr_alpha=jit(neurons.lif_curr_alpha),
-        lif_curr_delta=jit(neurons.lif_curr_delta),
-        izhikevich=jit(neurons.izhikevich),
-        deliver_static=jit(delivery.deliver_static),
+    from . import delivery, neurons, stretch
+    table = (
+        (neurons, ("lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
+        (delivery, ("deliver_static",)),
+        (stretch, ("_inputs", "_after_step", "_room", "stretch_lif_curr_exp",
+                   "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich")),
     )
+    compiled = {}
+    # callees first: a kernel calling another sees the compiled one through its module
+    for module, names in table:
+        for name in names:
+            function = getattr(module, name)
+            if not hasattr(function, "py_func"):
+                setattr(module, name, jit(function))
+            compiled[name] = getattr(module, name)
+    _kernels = types.SimpleNamespace(**compiled)
     return _kernels

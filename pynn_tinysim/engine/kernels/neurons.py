@@ -88,7 +88,7 @@ def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
     return scratch[:count].copy()
 
 
-def izhikevich(inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch):
+def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch):
     count = 0
     for j in range(v.size):
         current = I[j] + 1000.0 * i_inj[j] if has_inj else I[j]
