@@ -48,11 +48,13 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         terminal (never otherwise); ``False``: never.
 
     `engine`:
-        ``"numba"`` (default where Numba can be imported): the models and the
-        synapse delivery that have compiled kernels run them (same results, bit for
-        bit, as the reference); ``"numpy"``: the NumPy reference engine only. Where
-        Numba cannot be imported, ``"numba"`` falls back to ``"numpy"`` with one
-        warning. ``simulator.state.network.engine`` says which one runs.
+        ``"auto"`` (default), ``"numba"`` or ``"numpy"``. The NumPy engine is the
+        reference; with ``"numba"`` the models and synapses that have compiled
+        kernels run them, and networks made only of such parts run whole stretches
+        of steps in compiled code: the same results, bit for bit, faster.
+        ``"auto"`` starts with NumPy and switches to the kernels once the runs are
+        long enough to repay loading Numba (about a second, once per process).
+        Where Numba cannot be imported, the NumPy engine runs, with one warning.
 
     Other keyword arguments that other backends accept (``threads``,
     ``verbosity``...) are accepted and ignored, so scripts written for them run

@@ -8,9 +8,9 @@ exactly (the kernels do the reference's operations in the reference's order, see
 periods, input arriving during refractoriness, step/AC/noisy current sources on
 some cells only, recurrent and Poisson input on both receptors, a run split in
 two, a reset, and delivery volumes on both sides of the synapse store's bincount
-threshold. The benchmark networks (VA CUBA, seed-004...) are compared with the
-NumPy engine's stored output by ``tests/test_bit_identity.py``, which runs on the
-default engine (compiled where Numba is installed: see ``test_default_engine``).
+threshold. The benchmark networks (VA CUBA, seed-004, the plastic and the
+spinnaker-flavour networks of ``tests/test_bit_identity.py``) are run on the
+compiled engine and compared with the NumPy engine's stored output.
 """
 
 import subprocess
@@ -170,7 +170,7 @@ def test_kernels_run_where_they_exist():
         assert (group.compiled_kernel() is not None) == has_kernel
     assert net.static.compiled_deliver(loaded) is not None
     numpy_net = _run_small_network("numpy")
-    assert numpy_net.kernels is None
+    assert numpy_net.kernels_for_run(10**9) is None
 
 
 def _run_small_network(engine):
@@ -213,11 +213,45 @@ def test_dense_delivery_path_identical():
     assert np.array_equal(results[0][1], results[1][1])
 
 
-def test_default_engine():
-    """Where Numba is installed the default engine is the compiled one (so
-    test_bit_identity.py checks the kernels against the NumPy engine's fixtures)."""
+def _fixtures():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent / "data" / "make_regression_fixtures.py"
+    spec = importlib.util.spec_from_file_location("make_regression_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path.parent
+
+
+@pytest.mark.parametrize("name", ["va_cuba", "seed004", "plastic", "spinnaker_seed004"])
+def test_benchmark_networks_identical_on_compiled_engine(name, monkeypatch):
+    """The stored NumPy-engine output of test_bit_identity's networks, on engine="numba"."""
+    from pynn_tinysim.engine import network
+    original = network.Network.__init__
+    monkeypatch.setattr(network.Network, "__init__",
+                        lambda self, dt=0.1, seed=None, engine=None:
+                        original(self, dt, seed, "numba"))
+    fixtures, data = _fixtures()
+    expected = dict(np.load(data / f"regression_{name}.npz"))
+    got = fixtures.run_network(name)
+    assert sorted(got) == sorted(expected)
+    for key, want in expected.items():
+        assert np.array_equal(np.asarray(got[key]), want), f"{name}: {key} differs"
+
+
+def test_auto_engine_loads_kernels_when_worth_it():
+    """"auto" (the default) runs short simulations on NumPy (Numba's start-up would
+    cost more than it saves) and switches once the runs add up."""
     sim.setup(timestep=0.1)
-    assert simulator.state.network.engine == "numba"
+    net = simulator.state.network
+    assert net.engine == "auto"
+    sim.Population(10, sim.IF_curr_exp())
+    assert kernels.worth_loading(10**7, 10)
+    assert not kernels.worth_loading(10, 10)
+    # (the kernels may be loaded already by an earlier test: then "auto" uses them)
+    expected = kernels.loaded()
+    assert net.kernels_for_run(10) is expected
+    assert net.kernels_for_run(10**7) is kernels.load()
     sim.end()
 
 
@@ -241,6 +275,7 @@ def test_fallback_without_numba_warns_once():
             sim.run(50.0)
             n = sum(len(t) for t in cells.get_data().segments[0].spiketrains)
             sim.setup(timestep=0.1, engine="numba")
+            sim.run(10000.0)
         print(simulator.state.network.engine, n,
               sum("Numba cannot be imported" in str(w.message) for w in caught))
     """)

@@ -43,14 +43,16 @@ class Network:
     def __init__(self, dt=0.1, seed=None, engine=None):
         self.dt = float(dt)
         # "numba": compiled kernels where a model has them (the NumPy code elsewhere);
-        # "numpy": the reference code only; None: "numba" where Numba can be imported
-        if engine is None:
-            engine = compiled_kernels.default_engine()
+        # "numpy": the reference code only; "auto" (None): "numba" once the runs are long
+        # enough to repay loading Numba (results are the same bits either way)
+        engine = "auto" if engine is None else engine
         if engine not in compiled_kernels.ENGINES:
             raise ValueError(f"engine must be one of {compiled_kernels.ENGINES}, not {engine!r}")
-        #: the compiled kernels (see :mod:`.kernels`), None for the NumPy engine
-        self.kernels = compiled_kernels.load() if engine == "numba" else None
-        self.engine = "numpy" if self.kernels is None else engine
+        if engine != "numpy" and not compiled_kernels.numba_installed():
+            compiled_kernels.warn_missing()
+            engine = "numpy"
+        self.engine = engine
+        self._steps_without_kernels = 0  # neuron-weighted steps "auto" ran in NumPy
         self.step_count = 0             # steps done since the last reset
         self.groups = {}                # model class -> group
         self.static = SynapseStore(self.layout)  # every static synapse
@@ -219,7 +221,7 @@ class Network:
         has_synapses = bool(deliveries)
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
-        kernels = self.kernels
+        kernels = self.kernels_for_run(n_steps)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
         if kernels is not None and currents is None and not signal_recorders:
@@ -258,6 +260,26 @@ class Network:
         self.step_count = k0 + n_steps
         for delivery in self.deliveries:
             delivery.end_run(self.step_count)
+
+    def kernels_for_run(self, n_steps):
+        """The compiled kernels for a run of ``n_steps`` steps, or None (NumPy engine).
+
+        "auto" loads them once this network's runs (this one included) would have
+        saved more time with them than loading Numba costs (kernels.worth_loading).
+        """
+        if self.engine == "numpy":
+            return None
+        kernels = compiled_kernels.loaded()
+        if kernels is None and self.engine == "auto":
+            n_neurons = self.next_id - self.FIRST_ID
+            self._steps_without_kernels += n_steps
+            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons):
+                return None
+        if kernels is None:
+            kernels = compiled_kernels.load()
+            if kernels is None:         # Numba found but not importable (warned once)
+                self.engine = "numpy"
+        return kernels
 
     @property
     def t(self):

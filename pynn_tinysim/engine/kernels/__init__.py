@@ -31,34 +31,60 @@ pays it once per installation; the kernels are generic over sizes and parameters
 is writable the kernels are compiled in every process instead (logged once).
 """
 
+import importlib.util
 import logging
 import types
 import warnings
 
 logger = logging.getLogger("pynn_tinysim")
 
-#: the engines a Network accepts
-ENGINES = ("numpy", "numba")
+#: the engines a Network accepts: "auto" (the default) loads the compiled kernels once
+#: the network's runs are long enough to repay Numba's start-up (see :func:`worth_loading`)
+ENGINES = ("auto", "numba", "numpy")
+
+#: seconds Numba costs a process before the first kernel runs: importing Numba,
+#: initialising its compiler target, loading the cached kernels (0.6 s to 1.6 s
+#: measured on a 2-core machine, idle to busy)
+START_COST_S = 1.0
+#: seconds the compiled engine saves per step (the step loop's Python) and per neuron
+#: and step (NumPy's temporaries), measured on VA CUBA (4000 cells) and small networks
+SAVED_PER_STEP_S = 20e-6
+SAVED_PER_NEURON_STEP_S = 10e-9
 
 _kernels = None          # the compiled namespace, once loaded
 _import_error = None     # why Numba could not be imported, once tried
 _warned = False          # the fallback warning is given once per process
 
 
-def numba_available():
-    """True where Numba can be imported."""
-    global _import_error
-    if _import_error is None and _kernels is None:
-        try:
-            import numba  # noqa: F401
-        except ImportError as error:        # e.g. a Python that Numba does not support yet
-            _import_error = error
-    return _import_error is None
+def numba_installed():
+    """True where Numba is installed (found without importing it: importing costs ~0.5 s)."""
+    if _import_error is not None:
+        return False
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):
+        return False
 
 
-def default_engine():
-    """'numba' where Numba can be imported, else 'numpy'."""
-    return "numba" if numba_available() else "numpy"
+def loaded():
+    """The compiled kernels if they are loaded in this process, else None."""
+    return _kernels
+
+
+def worth_loading(n_steps, n_neurons):
+    """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels."""
+    saved = n_steps * (SAVED_PER_STEP_S + SAVED_PER_NEURON_STEP_S * n_neurons)
+    return saved > START_COST_S
+
+
+def warn_missing():
+    """Warn (once per process) that the NumPy engine runs because Numba is missing."""
+    global _warned
+    if not _warned:
+        _warned = True
+        reason = f" ({_import_error})" if _import_error is not None else ""
+        warnings.warn(f"pyNN.tinysim: Numba cannot be imported{reason}; using the NumPy "
+                      "engine (same results, slower)", RuntimeWarning, stacklevel=3)
 
 
 def jit(function):
@@ -78,15 +104,16 @@ def load():
     The first call where Numba cannot be imported warns once, then the NumPy engine
     runs everything.
     """
-    global _kernels, _warned
+    global _kernels, _import_error
     if _kernels is not None:
         return _kernels
-    if not numba_available():
-        if not _warned:
-            _warned = True
-            warnings.warn(f"pyNN.tinysim: Numba cannot be imported ({_import_error}); "
-                          "using the NumPy engine (same results, slower)", RuntimeWarning,
-                          stacklevel=2)
+    if _import_error is None:
+        try:
+            import numba  # noqa: F401
+        except ImportError as error:        # e.g. a Python that Numba does not support yet
+            _import_error = error
+    if _import_error is not None:
+        warn_missing()
         return None
     from . import delivery, neurons, stretch
     table = (
