@@ -117,7 +117,7 @@ def load():
         return None
     from . import delivery, neurons, stretch
     table = (
-        (neurons, ("lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
+        (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
         (delivery, ("deliver_static",)),
         (stretch, ("_inputs", "_after_step", "_room", "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich")),

@@ -18,9 +18,25 @@ refractory steps.
 import numpy as np
 
 
+def _spikes(k, spiking, active_from, refractory, scratch):
+    """The neurons flagged in ``spiking``, ascending; they are refractory until
+    k + 1 + their refractory steps."""
+    count = 0
+    for j in range(spiking.size):
+        if spiking[j]:
+            active_from[j] = k + 1 + refractory[j]
+            scratch[count] = j
+            count += 1
+    return scratch[:count].copy()
+
+
+# In the loops below every neuron's update is branch-free (selects, not jumps), so
+# the compiler can vectorize them; the spiking neurons are collected afterwards.
+
 def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_inj,
                  P11e, P11i, active_from, refractory, v_thresh, v_reset, scratch):
-    count = 0
+    spiking = np.empty(v.size, np.bool_)
+    in_e, in_i = inputs[0], inputs[1]
     for j in range(v.size):
         v_new = v[j] * P22[j]
         v_new += ie[j] * P21e[j]
@@ -28,22 +44,20 @@ def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_i
         v_new += drive[j]
         if has_inj:
             v_new += i_inj[j] * P20[j]
-        if active_from[j] <= k:
-            v[j] = v_new
-        ie[j] = ie[j] * P11e[j] + inputs[0, j]
-        ii[j] = ii[j] * P11i[j] + inputs[1, j]
-        if v[j] >= v_thresh[j]:
-            v[j] = v_reset[j]
-            active_from[j] = k + 1 + refractory[j]
-            scratch[count] = j
-            count += 1
-    return scratch[:count].copy()
+        vj = v_new if active_from[j] <= k else v[j]
+        ie[j] = ie[j] * P11e[j] + in_e[j]
+        ii[j] = ii[j] * P11i[j] + in_i[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        v[j] = v_reset[j] if spike else vj
+    return _spikes(k, spiking, active_from, refractory, scratch)
 
 
 def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, drive,
                    P20, i_inj, has_inj, P11e, P11i, scale_e, scale_i, dt,
                    active_from, refractory, v_thresh, v_reset, scratch):
-    count = 0
+    spiking = np.empty(v.size, np.bool_)
+    in_e, in_i = inputs[0], inputs[1]
     for j in range(v.size):
         v_new = v[j] * P22[j]
         v_new += ie[j] * P21e[j]
@@ -53,58 +67,57 @@ def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, 
         v_new += drive[j]
         if has_inj:
             v_new += i_inj[j] * P20[j]
-        if active_from[j] <= k:
-            v[j] = v_new
+        vj = v_new if active_from[j] <= k else v[j]
         ie[j] = (ie[j] + dt * die[j]) * P11e[j]
-        die[j] = die[j] * P11e[j] + inputs[0, j] * scale_e[j]
+        die[j] = die[j] * P11e[j] + in_e[j] * scale_e[j]
         ii[j] = (ii[j] + dt * dii[j]) * P11i[j]
-        dii[j] = dii[j] * P11i[j] + inputs[1, j] * scale_i[j]
-        if v[j] >= v_thresh[j]:
-            v[j] = v_reset[j]
-            active_from[j] = k + 1 + refractory[j]
-            scratch[count] = j
-            count += 1
-    return scratch[:count].copy()
+        dii[j] = dii[j] * P11i[j] + in_i[j] * scale_i[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        v[j] = v_reset[j] if spike else vj
+    return _spikes(k, spiking, active_from, refractory, scratch)
 
 
 def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
                    active_from, refractory, v_thresh, v_reset, scratch):
-    count = 0
+    spiking = np.empty(v.size, np.bool_)
+    in_e, in_i = inputs[0], inputs[1]
     for j in range(v.size):
         v_new = v[j] * P22[j]
         v_new += drive[j]
         if has_inj:
             v_new += i_inj[j] * P20[j]
-        v_new += inputs[0, j]
-        v_new += inputs[1, j]
+        v_new += in_e[j]
+        v_new += in_i[j]
         # input arriving while refractory is discarded (as NEST's iaf_psc_delta)
-        if active_from[j] <= k:
-            v[j] = v_new
-        if v[j] >= v_thresh[j]:
-            v[j] = v_reset[j]
-            active_from[j] = k + 1 + refractory[j]
-            scratch[count] = j
-            count += 1
-    return scratch[:count].copy()
+        vj = v_new if active_from[j] <= k else v[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        v[j] = v_reset[j] if spike else vj
+    return _spikes(k, spiking, active_from, refractory, scratch)
 
 
 def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch):
-    count = 0
+    spiking = np.empty(v.size, np.bool_)
+    in_e, in_i = inputs[0], inputs[1]
     for j in range(v.size):
         current = I[j] + 1000.0 * i_inj[j] if has_inj else I[j]
         vj = v[j]
         uj = u[j]
         dv = h * (0.04 * vj * vj + 5.0 * vj + 140.0 - uj + current)
-        u[j] = uj + h_a[j] * (b[j] * vj - uj)
+        uj = uj + h_a[j] * (b[j] * vj - uj)
         vj = vj + dv
-        vj += inputs[0, j]
-        vj += inputs[1, j]
-        if vj >= v_peak:
-            vj = c[j]
-            u[j] += d[j]
+        vj += in_e[j]
+        vj += in_i[j]
+        spike = vj >= v_peak
+        spiking[j] = spike
+        v[j] = c[j] if spike else vj
+        u[j] = uj + d[j] if spike else uj
+    count = 0
+    for j in range(v.size):
+        if spiking[j]:
             scratch[count] = j
             count += 1
-        v[j] = vj
     return scratch[:count].copy()
 
 
