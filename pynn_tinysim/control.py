@@ -1,6 +1,7 @@
 """Simulation control: setup, end, run, run_until, run_for, reset and state queries."""
 
 import logging
+import os
 
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DELAY
@@ -13,6 +14,9 @@ logger = logging.getLogger("PyNN")
 
 #: max_delay when the user gives min_delay but not max_delay (as pyNN.nest)
 AUTO_MAX_DELAY = 10.0
+
+#: the environment variable that chooses the engine when setup() is given none
+ENGINE_VARIABLE = "PYNN_TINYSIM_ENGINE"
 
 #: rng_seed when setup() is given none: pyNN.nest's default, so that a script without
 #: a seed gives the same spikes on every run, as it does on pyNN.nest
@@ -55,6 +59,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         ``"auto"`` starts with NumPy and switches to the kernels once the runs are
         long enough to repay loading Numba (about a second, once per process).
         Where Numba cannot be imported, the NumPy engine runs, with one warning.
+        Default: the environment variable ``PYNN_TINYSIM_ENGINE`` if set (to run
+        unmodified scripts on one engine), else ``"auto"``.
 
     Other keyword arguments that other backends accept (``threads``,
     ``verbosity``...) are accepted and ignored, so scripts written for them run
@@ -84,6 +90,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if engine is not None and engine not in ENGINES:
         raise errors.InvalidParameterValueError(
             f"setup(): engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
+    if engine is None and os.environ.get(ENGINE_VARIABLE):
+        engine = os.environ[ENGINE_VARIABLE]
+        if engine not in ENGINES:
+            raise errors.InvalidParameterValueError(
+                f"setup(): the environment variable {ENGINE_VARIABLE} must be one of "
+                f"{', '.join(map(repr, ENGINES))}, not {engine!r}")
     common.setup(timestep, min_delay, **extra_params)
     rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed", DEFAULT_RNG_SEED))
     if rng_seed is not None:
