@@ -22,7 +22,10 @@ One step, from t = k dt to t + dt (NEST's order):
    is set, see :mod:`.sources`).
 
 The Python loop runs over steps and over model families, never over neurons,
-synapses or Populations.
+synapses or Populations. With the compiled engine (:mod:`.kernels`), a group or
+delivery with a kernel runs it in place of its NumPy code, and a network made only
+of such parts runs whole stretches of steps in one compiled call (:mod:`.stretch`);
+results are the same bits either way.
 """
 
 import numpy as np
