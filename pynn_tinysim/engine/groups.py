@@ -192,6 +192,11 @@ class NeuronGroup:
         """
         return None
 
+    def compiled_events(self):
+        """What a compiled stretch of steps needs to emit this group's spikes itself
+        (event sources, see :mod:`.sources`); None (the default): it cannot."""
+        return None
+
     def step(self, k, inputs):
         """Advance from t = k dt to (k+1) dt; return the local indices of neurons that spiked.
 

@@ -36,7 +36,7 @@ class CompiledStretch:
             kernel = g.compiled_kernel()
             if kernel is not None and neuron is None:
                 neuron = (g, kernel)
-            elif getattr(g, "compiled_events", None) is not None and g.compiled_events():
+            elif g.compiled_events() is not None:
                 sources.append(g)
             else:
                 return None

@@ -20,9 +20,9 @@ compiled one. Numba's cache does not follow such calls across files: after editi
 ``neurons.py`` or ``delivery.py`` in a source tree, touch ``stretch.py`` too (an
 installation writes every file anew, so installed caches are always consistent).
 
-A neuron group offers a compiled step through ``NeuronGroup.compiled_step(kernels)``
-and a delivery through ``Delivery.compiled_deliver(kernels)``; both return None
-where no kernel exists, and the step loop then calls the NumPy code.
+A neuron group offers its kernel through ``NeuronGroup.compiled_kernel()`` (a name
+here and its arguments) and a delivery through ``Delivery.compiled_deliver(kernels)``;
+both return None where no kernel exists, and the step loop then calls the NumPy code.
 
 Compilation is cached on disk (``cache=True``, in ``__pycache__`` next to the
 modules, or Numba's per-user cache directory where that is not writable), so a user
