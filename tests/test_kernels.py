@@ -239,9 +239,10 @@ def test_benchmark_networks_identical_on_compiled_engine(name, monkeypatch):
         assert np.array_equal(np.asarray(got[key]), want), f"{name}: {key} differs"
 
 
-def test_auto_engine_loads_kernels_when_worth_it():
+def test_auto_engine_loads_kernels_when_worth_it(monkeypatch):
     """"auto" (the default) runs short simulations on NumPy (Numba's start-up would
     cost more than it saves) and switches once the runs add up."""
+    monkeypatch.delenv("PYNN_TINYSIM_ENGINE", raising=False)
     sim.setup(timestep=0.1)
     net = simulator.state.network
     assert net.engine == "auto"
@@ -294,3 +295,19 @@ def test_kernel_without_cache_directory_still_compiles():
         warnings.simplefilter("error")
         compiled = kernels.jit(namespace["twice"])
     assert compiled(1.5) == 3.0
+
+
+def test_engine_from_environment(monkeypatch):
+    """PYNN_TINYSIM_ENGINE chooses the engine of a setup() that names none."""
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", "numpy")
+    sim.setup(timestep=0.1)
+    assert simulator.state.network.engine == "numpy"
+    sim.setup(timestep=0.1, engine="numba")          # setup()'s own argument wins
+    assert simulator.state.network.engine == "numba"
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", "gpu")
+    with pytest.raises(errors.InvalidParameterValueError, match="PYNN_TINYSIM_ENGINE.*'gpu'"):
+        sim.setup(timestep=0.1)
+    monkeypatch.delenv("PYNN_TINYSIM_ENGINE")
+    sim.setup(timestep=0.1)
+    assert simulator.state.network.engine == "auto"
+    sim.end()
