@@ -30,7 +30,16 @@ simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 400
 ``--max-cells nest.microcircuit=8000`` does so for one network only.
 A run that exceeds ``--timeout`` seconds is killed and reported as such.
 
-Besides PyNN backends, ``--simulators`` takes ``brian2-native``: the VA networks
+``--long va_cuba=4000`` adds runs of those networks and sizes for ``--long-duration``
+ms (default 10 000: 10 s of biology, where the simulation itself, not the start-up,
+takes the time); none by default. Issue 13's table::
+
+    python benchmarks/run.py --long va_cuba=4000 \
+        --simulators tinysim,tinysim-numpy,nest,brian2-native
+
+Besides PyNN backends, ``--simulators`` takes ``tinysim-numpy``: pyNN.tinysim on its
+NumPy reference engine (``PYNN_TINYSIM_ENGINE=numpy``), beside ``tinysim``'s default
+engine (compiled kernels once a run is long enough), and ``brian2-native``: the VA networks
 written directly in Brian2 with its cpp_standalone target (brian2_native_va.py:
 generated C++, compiled and run as one program), i.e. Brian2 at its fastest, without
 PyNN. It needs brian2 and a C++ compiler; other networks have no native version and
@@ -58,6 +67,8 @@ CELLS_AT_SCALE_1 = {"brunel": 12500, "microcircuit": 77169}
 #: simulators that are not PyNN backends: network -> the script that replaces the PyNN one
 NATIVE_SCRIPTS = {"brian2-native": {"va_cuba": "brian2_native_va.py",
                                     "va_coba": "brian2_native_va.py"}}
+#: pyNN.tinysim with an engine chosen: simulator name -> environment of the run
+TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"}}
 
 
 def parse_args(argv=None):
@@ -73,6 +84,10 @@ def parse_args(argv=None):
     p.add_argument("--brunel-scales", help="scales for brunel only (default: --scales)")
     p.add_argument("--microcircuit-scales", help="scales for microcircuit only (default: --scales)")
     p.add_argument("--duration", type=float, default=1000.0, help="simulated ms (default 1000)")
+    p.add_argument("--long", default="", metavar="NETWORK=CELLS,...",
+                   help="VA networks also run for --long-duration, e.g. va_cuba=4000")
+    p.add_argument("--long-duration", type=float, default=10000.0,
+                   help="simulated ms of the --long runs (default 10000)")
     p.add_argument("--max-cells", action="append", default=None, metavar="SIM[.NETWORK]=N",
                    help="skip SIM (on NETWORK only, if given) above N cells (repeatable; "
                         "default brian2=1000)")
@@ -124,11 +139,18 @@ def plan(args):
             for s in _floats(own if own else args.scales):
                 n = int(round(CELLS_AT_SCALE_1[net] * s))
                 runs.append((net, f"scale={s:g}", n, [f"{net}.py", "--scale", f"{s:g}"] + dur))
+    for item in [x.strip() for x in (args.long or "").split(",") if x.strip()]:
+        net, _, n = item.partition("=")
+        if net not in ("va_cuba", "va_coba") or not n.isdigit():
+            raise SystemExit(f"--long: {item!r} is not va_cuba=CELLS or va_coba=CELLS")
+        runs.append((net, f"n={n}, {args.long_duration / 1000:g} s", int(n),
+                     ["va_benchmark.py", net[3:].upper(), "--n", n,
+                      "--duration", f"{args.long_duration:g}"]))
     return runs
 
 
 def available(python, sim):
-    module = f"pyNN.{sim}"
+    module = "pyNN.tinysim" if sim in TINYSIM_ENGINES else f"pyNN.{sim}"
     if sim in NATIVE_SCRIPTS:
         module = sim.split("-")[0]
         if sim == "brian2-native" and not (shutil.which("g++") or shutil.which("c++")):
@@ -148,13 +170,15 @@ def run_one(python, argv, sim, timeout):
     """Run one benchmark process; return a record with its JSON, wall time, peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.json")
-        chosen = [] if sim in NATIVE_SCRIPTS else ["--simulator", sim]
+        chosen = ([] if sim in NATIVE_SCRIPTS else
+                  ["--simulator", "tinysim" if sim in TINYSIM_ENGINES else sim])
+        env = dict(os.environ, **TINYSIM_ENGINES.get(sim, {}))
         cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + chosen + ["--json", out]
         log = os.path.join(tmp, "log.txt")
         t0 = time.perf_counter()
         with open(log, "wb") as logf:
             proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+                                    start_new_session=True, env=env)
             status, usage, timed_out = None, None, False
             while True:
                 pid, status, usage = os.wait4(proc.pid, os.WNOHANG)

@@ -1,17 +1,22 @@
 """Simulation control: setup, end, run, run_until, run_for, reset and state queries."""
 
 import logging
+import os
 
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DELAY
 from pyNN.recording import get_io
 
 from . import simulator
+from .engine.kernels import ENGINES
 
 logger = logging.getLogger("PyNN")
 
 #: max_delay when the user gives min_delay but not max_delay (as pyNN.nest)
 AUTO_MAX_DELAY = 10.0
+
+#: the environment variable that chooses the engine when setup() is given none
+ENGINE_VARIABLE = "PYNN_TINYSIM_ENGINE"
 
 #: rng_seed when setup() is given none: pyNN.nest's default, so that a script without
 #: a seed gives the same spikes on every run, as it does on pyNN.nest
@@ -46,6 +51,17 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
         ``True`` (default): a long run shows a progress bar when stdout is a
         terminal (never otherwise); ``False``: never.
 
+    `engine`:
+        ``"auto"`` (default), ``"numba"`` or ``"numpy"``. The NumPy engine is the
+        reference; with ``"numba"`` the models and synapses that have compiled
+        kernels run them, and networks made only of such parts run whole stretches
+        of steps in compiled code: the same results, bit for bit, faster.
+        ``"auto"`` starts with NumPy and switches to the kernels once the runs are
+        long enough to repay loading Numba (about a second, once per process).
+        Where Numba cannot be imported, the NumPy engine runs, with one warning.
+        Default: the environment variable ``PYNN_TINYSIM_ENGINE`` if set (to run
+        unmodified scripts on one engine), else ``"auto"``.
+
     Other keyword arguments that other backends accept (``threads``,
     ``verbosity``...) are accepted and ignored, so scripts written for them run
     unchanged.
@@ -70,15 +86,27 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if spike_precision not in ("off_grid", "on_grid"):
         raise errors.InvalidParameterValueError(
             f"setup(): spike_precision must be 'on_grid' or 'off_grid', not {spike_precision!r}")
+    engine = extra_params.get("engine")
+    if engine is not None and engine not in ENGINES:
+        raise errors.InvalidParameterValueError(
+            f"setup(): engine must be one of {', '.join(map(repr, ENGINES))}, not {engine!r}")
+    if engine is None and os.environ.get(ENGINE_VARIABLE):
+        engine = os.environ[ENGINE_VARIABLE]
+        if engine not in ENGINES:
+            raise errors.InvalidParameterValueError(
+                f"setup(): the environment variable {ENGINE_VARIABLE} must be one of "
+                f"{', '.join(map(repr, ENGINES))}, not {engine!r}")
     common.setup(timestep, min_delay, **extra_params)
     rng_seed = extra_params.get("rng_seed", extra_params.get("grng_seed", DEFAULT_RNG_SEED))
     if rng_seed is not None:
         rng_seed = _check_seed(rng_seed)
     for name in extra_params:
-        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision", "progress"):
+        if name not in ("max_delay", "rng_seed", "grng_seed", "spike_precision", "progress",
+                        "engine"):
             logger.debug("pyNN.tinysim: setup() argument %r ignored", name)
     simulator.state.configure(timestep, min_delay, max_delay, rng_seed,
-                              min_delay_auto=min_delay_auto, spike_precision=spike_precision)
+                              min_delay_auto=min_delay_auto, spike_precision=spike_precision,
+                              engine=engine)
     simulator.state.progress = bool(extra_params.get("progress", True))
     return rank()
 

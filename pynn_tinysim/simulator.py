@@ -44,12 +44,14 @@ class State(common.control.BaseState):
         self.segment_counter = -1
         self.recorders = set()
         self.progress = True            # setup(progress=False): never show a progress bar
+        self.engine = None              # setup(engine=...); None: the default
 
     # --- set-up ---------------------------------------------------------------
 
     def configure(self, dt, min_delay, max_delay, rng_seed, min_delay_auto=False,
-                  spike_precision="off_grid"):
+                  spike_precision="off_grid", engine=None):
         self.dt = float(dt)
+        self.engine = engine    # None: the default (see engine/kernels)
         self.spike_precision = spike_precision
         self.min_delay = float(min_delay)
         self.min_delay_auto = bool(min_delay_auto)
@@ -59,7 +61,7 @@ class State(common.control.BaseState):
 
     def clear(self):
         """Destroy the network; start afresh with the present settings."""
-        self.network = Network(dt=self.dt, seed=self.rng_seed)
+        self.network = Network(dt=self.dt, seed=self.rng_seed, engine=self.engine)
         self.network.exact_source_times = self.spike_precision == "off_grid"
         self.rng_seed = self.network.seed
         self.recorders = set()

@@ -27,7 +27,11 @@ The pieces:
   the synapse keys that point into it;
 - :mod:`.plasticity`: synapses whose weights or transmission change (STDP,
   short-term plasticity, stochastic release), one object per projection;
-- :mod:`.recorders`: preallocated recording of state variables and spikes.
+- :mod:`.recorders`: preallocated recording of state variables and spikes;
+- :mod:`.kernels`: the compiled engine: Numba versions of the hot loops (neuron steps,
+  delivery), bit-identical to the NumPy code, and the choice of engine;
+- :mod:`.stretch`: whole stretches of steps in one compiled call, for networks made
+  only of parts with kernels.
 """
 
 from .network import Network  # noqa: F401

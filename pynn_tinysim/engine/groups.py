@@ -188,6 +188,21 @@ class NeuronGroup:
     def start_run(self, first_step, n_steps, dt):
         """Called once before a run of ``n_steps`` steps starting at step ``first_step``."""
 
+    def compiled_kernel(self):
+        """``(name, args)``: :meth:`step` is ``kernels.<name>(k, inputs, *args)``, or None.
+
+        ``name`` names a function of :mod:`.kernels.neurons` (compiled by
+        :func:`.kernels.load`), ``args`` are this run's arrays. Asked once per run,
+        after :meth:`prepare`, :meth:`start_run` and the current sources' start; None
+        (the default): the step loop calls :meth:`step`.
+        """
+        return None
+
+    def compiled_events(self):
+        """What a compiled stretch of steps needs to emit this group's spikes itself
+        (event sources, see :mod:`.sources`); None (the default): it cannot."""
+        return None
+
     def step(self, k, inputs):
         """Advance from t = k dt to (k+1) dt; return the local indices of neurons that spiked.
 

@@ -11,6 +11,7 @@ from (v, u) at t, input added, then v >= 30 mV -> spike, v = c, u += d.
 import numpy as np
 
 from .groups import NeuronGroup
+from .kernels.neurons import NO_INJECTION
 
 V_PEAK = 30.0  # mV; NEST's V_th for izhikevich
 
@@ -43,3 +44,12 @@ class Izhikevich(NeuronGroup):
             v[spiked] = p["c"][spiked]
             u[spiked] += p["d"][spiked]
         return spiked
+
+    def compiled_kernel(self):
+        if type(self).step is not Izhikevich.step:
+            return None         # a subclass with its own step has no kernel
+        p = self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (self.state["v"], self.state["u"], float(self._dt), self._I, *inj, self._h_a,
+                p["b"], p["c"], p["d"], V_PEAK, np.empty(self.size, np.int64))
+        return "izhikevich", args

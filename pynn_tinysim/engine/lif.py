@@ -19,6 +19,7 @@ import numpy as np
 
 from .groups import Internal, NeuronGroup
 from . import propagators as prop
+from .kernels.neurons import NO_INJECTION
 
 _E = np.e
 
@@ -40,6 +41,14 @@ class LIFBase(NeuronGroup):
 
     def _active_mask(self, k):
         return self._active_from <= k
+
+    def _threshold_arrays(self):
+        """What the compiled steps need for threshold, reset and refractoriness."""
+        return (self._active_from, self._refractory_steps, self.params["v_thresh"],
+                self.params["v_reset"], np.empty(self.size, np.int64))
+
+    def _injection(self):
+        return (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
 
     def _spike_and_reset(self, k, v):
         spiked = np.flatnonzero(v >= self.params["v_thresh"])
@@ -85,6 +94,15 @@ class LIFCurrExp(LIFBase):
         ii *= self._P11i
         ii += inputs[1]
         return self._spike_and_reset(k, v)
+
+    def compiled_kernel(self):
+        if type(self).step is not LIFCurrExp.step:
+            return None         # a subclass with its own step has no kernel
+        s = self.state
+        args = (s["v"], s["isyn_exc"], s["isyn_inh"], self._P22, self._P21e, self._P21i,
+                self._drive, self._P20, *self._injection(), self._P11e, self._P11i,
+                *self._threshold_arrays())
+        return "lif_curr_exp", args
 
 
 class LIFCurrAlpha(LIFBase):
@@ -133,6 +151,16 @@ class LIFCurrAlpha(LIFBase):
         dii += inputs[1] * self._scale_i
         return self._spike_and_reset(k, v)
 
+    def compiled_kernel(self):
+        if type(self).step is not LIFCurrAlpha.step:
+            return None
+        s = self.state
+        args = (s["v"], s["isyn_exc"], s["isyn_inh"], s["disyn_exc"], s["disyn_inh"],
+                self._P22, self._P21e, self._P21i, self._P31e, self._P31i, self._drive,
+                self._P20, *self._injection(), self._P11e, self._P11i, self._scale_e,
+                self._scale_i, float(self._dt), *self._threshold_arrays())
+        return "lif_curr_alpha", args
+
 
 class LIFCurrDelta(LIFBase):
     """IF_curr_delta: each input makes v jump by its weight in mV (NEST iaf_psc_delta).
@@ -162,6 +190,13 @@ class LIFCurrDelta(LIFBase):
         v_new += inputs[1]
         np.copyto(v, v_new, where=self._active_mask(k))
         return self._spike_and_reset(k, v)
+
+    def compiled_kernel(self):
+        if type(self).step is not LIFCurrDelta.step:
+            return None
+        args = (self.state["v"], self._P22, self._drive, self._P20, *self._injection(),
+                *self._threshold_arrays())
+        return "lif_curr_delta", args
 
 
 class _LIFCondBase(LIFBase):

@@ -22,12 +22,17 @@ One step, from t = k dt to t + dt (NEST's order):
    is set, see :mod:`.sources`).
 
 The Python loop runs over steps and over model families, never over neurons,
-synapses or Populations.
+synapses or Populations. With the compiled engine (:mod:`.kernels`), a group or
+delivery with a kernel runs it in place of its NumPy code, and a network made only
+of such parts runs whole stretches of steps in one compiled call (:mod:`.stretch`);
+results are the same bits either way.
 """
 
 import numpy as np
 
+from . import kernels as compiled_kernels
 from .ring import RingLayout
+from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
                         TickStartSignalRecorder)
@@ -39,8 +44,19 @@ class Network:
 
     FIRST_ID = 1  # global neuron ids start at 1, as NEST's node ids do
 
-    def __init__(self, dt=0.1, seed=None):
+    def __init__(self, dt=0.1, seed=None, engine=None):
         self.dt = float(dt)
+        # "numba": compiled kernels where a model has them (the NumPy code elsewhere);
+        # "numpy": the reference code only; "auto" (None): "numba" once the runs are long
+        # enough to repay loading Numba (results are the same bits either way)
+        engine = "auto" if engine is None else engine
+        if engine not in compiled_kernels.ENGINES:
+            raise ValueError(f"engine must be one of {compiled_kernels.ENGINES}, not {engine!r}")
+        if engine != "numpy" and not compiled_kernels.numba_installed():
+            compiled_kernels.warn_missing()
+            engine = "numpy"
+        self.engine = engine
+        self._steps_without_kernels = 0  # neuron-weighted steps "auto" ran in NumPy
         self.step_count = 0             # steps done since the last reset
         self.groups = {}                # model class -> group
         self.static = SynapseStore(self.layout)  # every static synapse
@@ -206,7 +222,6 @@ class Network:
             for rec in g.recorders.values():
                 rec.start_run(k0, n_steps)
         signal_recorders = [rec for g in groups for rec in g.recorders.values()]
-        spiking = [(g, g.ids, g.spike_recorder, self._input_views[g]) for g in groups]
         ring = self._ring
         ring_flat = ring.reshape(-1)
         n_slots = ring.shape[0]
@@ -217,14 +232,29 @@ class Network:
         has_synapses = bool(deliveries)
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
+        kernels = self.kernels_for_run(n_steps)
+        # whole stretches of steps in compiled code where the network allows it
+        stretch = None
+        if kernels is not None and currents is None and not signal_recorders:
+            stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring)
+        # else each group's step and each delivery: compiled where a kernel exists
+        spiking = [(g, _compiled_step(g, kernels) or g.step, g.ids,
+                    g.spike_recorder, self._input_views[g]) for g in groups]
+        deliveries = [(kernels is not None and d.compiled_deliver(kernels)) or d.deliver
+                      for d in deliveries]
 
-        for k in range(k0, k0 + n_steps):
+        k, k_end = k0, k0 + n_steps
+        while k < k_end:
+            if stretch is not None:
+                k = stretch.run(k, k_end)
+                if k >= k_end:
+                    break
             if currents is not None and k >= currents.next_step:
                 currents.advance(k)
             slot = (k + 1) % n_slots
             fired = []
-            for g, ids, spike_rec, inputs in spiking:
-                spiked = g.step(k, inputs[slot])
+            for g, step, ids, spike_rec, inputs in spiking:
+                spiked = step(k, inputs[slot])
                 if spiked.size:
                     if spike_rec is not None:
                         spike_rec.record(k + 1, spiked, g.emitted_times)
@@ -233,13 +263,34 @@ class Network:
             ring[slot] = 0.0
             if fired:
                 fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
-                for delivery in deliveries:
-                    delivery.deliver(fired_ids, k, ring_flat)
+                for deliver in deliveries:
+                    deliver(fired_ids, k, ring_flat)
             for rec in signal_recorders:
                 rec.sample(k + 1)
+            k += 1
         self.step_count = k0 + n_steps
         for delivery in self.deliveries:
             delivery.end_run(self.step_count)
+
+    def kernels_for_run(self, n_steps):
+        """The compiled kernels for a run of ``n_steps`` steps, or None (NumPy engine).
+
+        "auto" loads them once this network's runs (this one included) would have
+        saved more time with them than loading Numba costs (kernels.worth_loading).
+        """
+        if self.engine == "numpy":
+            return None
+        kernels = compiled_kernels.loaded()
+        if kernels is None and self.engine == "auto":
+            n_neurons = self.next_id - self.FIRST_ID
+            self._steps_without_kernels += n_steps
+            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons):
+                return None
+        if kernels is None:
+            kernels = compiled_kernels.load()
+            if kernels is None:         # Numba found but not importable (warned once)
+                self.engine = "numpy"
+        return kernels
 
     @property
     def t(self):
@@ -260,6 +311,15 @@ class Network:
                 rec.clear()
             if g.spike_recorder is not None:
                 g.spike_recorder.clear()
+
+
+def _compiled_step(group, kernels):
+    """The group's step as a call of its compiled kernel, or None."""
+    kernel = None if kernels is None else group.compiled_kernel()
+    if kernel is None:
+        return None
+    function, args = getattr(kernels, kernel[0]), kernel[1]
+    return lambda k, inputs: function(k, inputs, *args)
 
 
 def signal_recorder(group, variable, interval_steps):

@@ -160,6 +160,14 @@ class SpikeRecorder:
         self._times.append(np.full(spiked.size, np.nan) if times is None
                            else np.asarray(times, float))
 
+    def record_chunk(self, stamps, neurons):
+        """Keep spikes of recorded neurons already selected, stamps ascending (a
+        compiled stretch of steps records this way)."""
+        if stamps.size:
+            self._stamps.append(stamps)
+            self._neurons.append(neurons)
+            self._times.append(np.full(stamps.size, np.nan))
+
     def get(self):
         """All recorded spikes as (stamps, local indices), in time order."""
         if len(self._stamps) > 1:

@@ -47,6 +47,26 @@ class _EventSource(NeuronGroup):
         self._event_times = None if times is None else times[order]
         self._cursor = int(np.searchsorted(self._event_steps, from_step))
 
+    def compiled_events(self):
+        """(event steps, local neurons, cursor, until) for a compiled stretch of steps.
+
+        The stretch emits this source's events itself up to step ``until`` (excluded)
+        and hands the cursor back through :meth:`set_cursor`. None: the source must
+        run its own :meth:`step` (a subclass's own step, or exact times to record).
+        """
+        if type(self).step not in (_EventSource.step, WindowedSource.step):
+            return None
+        if self._event_times is not None and self.spike_recorder is not None:
+            return None
+        return self._event_steps, self._event_neurons, self._cursor, self._events_until()
+
+    def _events_until(self):
+        return np.iinfo(np.int64).max       # every event is known
+
+    def set_cursor(self, cursor):
+        """Where the next step's events start (after a compiled stretch)."""
+        self._cursor = int(cursor)
+
     def step(self, k, inputs):
         steps = self._event_steps
         lo = self._cursor
@@ -145,6 +165,9 @@ class WindowedSource(_EventSource):
                            or first_step != self._window[1])
         else:
             self._cursor = int(np.searchsorted(self._event_steps, first_step))
+
+    def _events_until(self):
+        return self._window[1]              # the next window is drawn by step()
 
     def step(self, k, inputs):
         if k >= self._window[1]:

@@ -171,6 +171,12 @@ class Delivery:
         """Put what the spikes of ``spiking_ids`` (stamped k+1) transmit into the ring."""
         raise NotImplementedError
 
+    def compiled_deliver(self, kernels):
+        """A callable like :meth:`deliver` running compiled kernels, or None (the default:
+        the step loop calls :meth:`deliver`). Asked once per run, after :meth:`start_run`;
+        ``kernels``: the namespace of :func:`.kernels.load`."""
+        return None
+
     def end_run(self, last_stamp):
         """Called after each run; ``last_stamp`` is the step count at the end."""
 
@@ -519,6 +525,23 @@ class SynapseStore(Delivery):
             ring_flat += np.bincount(flat, weights, minlength=self.ring_size)
         else:
             np.add.at(ring_flat, flat, weights)
+
+    def kernel_arrays(self):
+        """(indptr, keys, weights, bincount limit, scratch): what the compiled delivery
+        (:func:`.kernels.delivery.deliver_static`) reads, for the present ring."""
+        return (self.indptr, self.keys, self.weights,
+                self._BINCOUNT_FRACTION * self.ring_size, np.zeros(self.ring_size))
+
+    def compiled_deliver(self, kernels):
+        # the same sums in the same order, bincount path included (kernels/delivery.py)
+        kernel = kernels.deliver_static
+        indptr, keys, weights, limit, scratch = self.kernel_arrays()
+        n_slots, row_size = self.n_slots, self.row_size
+
+        def deliver(spiking_ids, k, ring_flat):
+            kernel(spiking_ids, ((k + 1) % n_slots) * row_size, indptr, keys, weights,
+                   ring_flat, limit, scratch)
+        return deliver
 
 
 def _place(pre, keys, weights, fill, out_keys, out_weights):

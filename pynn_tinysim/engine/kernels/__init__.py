@@ -1,0 +1,134 @@
+"""Compiled (Numba) versions of the engine's hot loops, and the choice of engine.
+
+The NumPy code of each model family and of the synapse store is the reference
+implementation. The functions in this package's modules do the same arithmetic,
+operation for operation and in the same order, one neuron or synapse at a time,
+so that compiled by Numba they give bit-identical results (the equivalence tests,
+``tests/test_kernels.py``, run both engines side by side). The modules are plain
+Python and import nothing of Numba: :func:`load` compiles them.
+
+- :mod:`.neurons`: the step of the current-based LIF families (exact propagators)
+  and of Izhikevich;
+- :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
+- :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
+  of one neuron family with a kernel, spike sources and static synapses; see
+  :mod:`..stretch`).
+
+:func:`load` replaces each module's functions by their compiled versions, so that a
+kernel calling another (a stretch calls the neuron step and the delivery) calls the
+compiled one. Numba's cache does not follow such calls across files: after editing
+``neurons.py`` or ``delivery.py`` in a source tree, touch ``stretch.py`` too (an
+installation writes every file anew, so installed caches are always consistent).
+
+A neuron group offers its kernel through ``NeuronGroup.compiled_kernel()`` (a name
+here and its arguments) and a delivery through ``Delivery.compiled_deliver(kernels)``;
+both return None where no kernel exists, and the step loop then calls the NumPy code.
+
+Compilation is cached on disk (``cache=True``, in ``__pycache__`` next to the
+modules, or Numba's per-user cache directory where that is not writable), so a user
+pays it once per installation; the kernels are generic over sizes and parameters
+(one compilation per argument type, never per network). Where no cache directory
+is writable the kernels are compiled in every process instead (logged once).
+"""
+
+import importlib.util
+import logging
+import types
+import warnings
+
+logger = logging.getLogger("pynn_tinysim")
+
+#: the engines a Network accepts: "auto" (the default) loads the compiled kernels once
+#: the network's runs are long enough to repay Numba's start-up (see :func:`worth_loading`)
+ENGINES = ("auto", "numba", "numpy")
+
+#: seconds Numba costs a process before the first kernel runs: importing Numba,
+#: initialising its compiler target, loading the cached kernels (0.6 s to 1.6 s
+#: measured on a 2-core machine, idle to busy)
+START_COST_S = 1.0
+#: seconds the compiled engine saves per step (the step loop's Python) and per neuron
+#: and step (NumPy's temporaries), measured on VA CUBA (4000 cells) and small networks
+SAVED_PER_STEP_S = 20e-6
+SAVED_PER_NEURON_STEP_S = 10e-9
+
+_kernels = None          # the compiled namespace, once loaded
+_import_error = None     # why Numba could not be imported, once tried
+_warned = False          # the fallback warning is given once per process
+
+
+def numba_installed():
+    """True where Numba is installed (found without importing it: importing costs ~0.5 s)."""
+    if _import_error is not None:
+        return False
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def loaded():
+    """The compiled kernels if they are loaded in this process, else None."""
+    return _kernels
+
+
+def worth_loading(n_steps, n_neurons):
+    """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels."""
+    saved = n_steps * (SAVED_PER_STEP_S + SAVED_PER_NEURON_STEP_S * n_neurons)
+    return saved > START_COST_S
+
+
+def warn_missing():
+    """Warn (once per process) that the NumPy engine runs because Numba is missing."""
+    global _warned
+    if not _warned:
+        _warned = True
+        reason = f" ({_import_error})" if _import_error is not None else ""
+        warnings.warn(f"pyNN.tinysim: Numba cannot be imported{reason}; using the NumPy "
+                      "engine (same results, slower)", RuntimeWarning, stacklevel=3)
+
+
+def jit(function):
+    """``function`` compiled by Numba in nopython mode, cached on disk where possible."""
+    import numba
+    try:
+        return numba.njit(cache=True)(function)
+    except RuntimeError as error:
+        # Numba finds no writable cache directory (nor a source file): compile per process
+        logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
+        return numba.njit(function)
+
+
+def load():
+    """The compiled kernels (a namespace of functions), or None where Numba is missing.
+
+    The first call where Numba cannot be imported warns once, then the NumPy engine
+    runs everything.
+    """
+    global _kernels, _import_error
+    if _kernels is not None:
+        return _kernels
+    if _import_error is None:
+        try:
+            import numba  # noqa: F401
+        except ImportError as error:        # e.g. a Python that Numba does not support yet
+            _import_error = error
+    if _import_error is not None:
+        warn_missing()
+        return None
+    from . import delivery, neurons, stretch
+    table = (
+        (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
+        (delivery, ("deliver_static",)),
+        (stretch, ("_inputs", "_after_step", "_room", "stretch_lif_curr_exp",
+                   "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich")),
+    )
+    compiled = {}
+    # callees first: a kernel calling another sees the compiled one through its module
+    for module, names in table:
+        for name in names:
+            function = getattr(module, name)
+            if not hasattr(function, "py_func"):
+                setattr(module, name, jit(function))
+            compiled[name] = getattr(module, name)
+    _kernels = types.SimpleNamespace(**compiled)
+    return _kernels

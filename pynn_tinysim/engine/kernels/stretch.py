@@ -1,0 +1,107 @@
+"""Stretches of whole steps in one compiled loop, for Numba (see :mod:`.`).
+
+For a network of one neuron group with a kernel, event sources (Poisson,
+spike arrays...) and static synapses only, without current sources or sampled
+signals, :mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
+per step, exactly what the Python step loop does, in its order (NEST's):
+
+1. each group in the network's order emits its spikes: the neuron group by its
+   kernel (:mod:`.neurons`), a source by its precomputed events; the spikes of
+   recorded neurons are written to the record buffers, the global ids of all of
+   them appended to the step's ``fired`` list;
+2. the ring-buffer row just read is cleared;
+3. ``fired`` is delivered by :func:`.delivery.deliver_static`.
+
+``net`` is the tuple built by ``engine/stretch.py`` (its ``_pack`` names the
+fields). A stretch stops early when the record buffers could overflow on the
+next step and returns the step it reached.
+"""
+
+from . import delivery, neurons
+
+
+def _inputs(ring, slot, offset, n_receptors, size):
+    return ring[slot, offset:offset + n_receptors * size].reshape((n_receptors, size))
+
+
+def _after_step(k, spiked, net):
+    (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
+     ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
+     has_synapses, fired, rec_stamp, rec_group, rec_local, counter) = net
+    slot = (k + 1) % n_slots
+    n_fired = 0
+    c = counter[0]
+    for position in range(order.size):
+        source = order[position]
+        base = ids_ptr[position]
+        if source < 0:
+            lo, hi = 0, spiked.size
+        else:
+            lo = hi = cursor[source]
+            while hi < ev_end[source] and ev_steps[hi] == k:
+                hi += 1
+            cursor[source] = hi
+        for e in range(lo, hi):
+            j = spiked[e] if source < 0 else ev_neurons[e]
+            if rec_mask[base + j]:
+                rec_stamp[c] = k + 1
+                rec_group[c] = position
+                rec_local[c] = j
+                c += 1
+            if has_synapses:
+                fired[n_fired] = group_ids[base + j]
+                n_fired += 1
+    counter[0] = c
+    ring[slot, :] = 0.0
+    if n_fired:
+        delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
+                                ring_flat, limit, scratch)
+
+
+def _room(net):
+    # one more step records at most every neuron of the network
+    return net[22][0] + net[6][-1] <= net[19].size
+
+
+def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.lif_curr_exp(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
+    return k1
+
+
+def stretch_lif_curr_alpha(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.lif_curr_alpha(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
+    return k1
+
+
+def stretch_lif_curr_delta(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.lif_curr_delta(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
+    return k1
+
+
+def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.izhikevich(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
+    return k1

@@ -1,0 +1,114 @@
+"""Compiled stretches of steps: whole steps of a network inside one Numba call.
+
+The step loop (:mod:`.network`) costs some microseconds of Python per step and per
+model family, which dominates small networks and long runs. When a network is made
+only of parts with compiled kernels, :class:`CompiledStretch` runs many steps in one
+call of a kernel of :mod:`.kernels.stretch`, with the same operations in the same
+order as the step loop (so the same bits). It applies when, for this run:
+
+- the engine is "numba";
+- exactly one neuron group has a kernel (``compiled_kernel()``), and every other
+  group is an event source whose events the stretch can emit (``compiled_events()``);
+- the only synapses are static ones (the network's SynapseStore);
+- no current source exists and no state variable is sampled (spikes may be recorded).
+
+Otherwise the step loop runs as before. A stretch ends at the end of the run, where a
+source draws its next window of events (that step runs in Python), or where its
+record buffers are full (they are emptied into the spike recorders, and it goes on).
+"""
+
+import numpy as np
+
+#: spikes the record buffers hold before a stretch hands them to the recorders
+RECORD_BUFFER = 1 << 18
+
+
+class CompiledStretch:
+    """Runs steps k .. k_end - 1 of one run in compiled code (see the module docstring)."""
+
+    @classmethod
+    def for_run(cls, kernels, groups, deliveries, store, ring):
+        """A CompiledStretch for this run, or None where the network does not qualify."""
+        if kernels is None or any(d is not store for d in deliveries):
+            return None
+        neuron, sources = None, []
+        for g in groups:
+            kernel = g.compiled_kernel()
+            if kernel is not None and neuron is None:
+                neuron = (g, kernel)
+            elif g.compiled_events() is not None:
+                sources.append(g)
+            else:
+                return None
+        if neuron is None:
+            return None
+        return cls(kernels, groups, neuron, sources, store if deliveries else None, ring)
+
+    def __init__(self, kernels, groups, neuron, sources, store, ring):
+        group, (name, self._args) = neuron
+        self._kernel = getattr(kernels, "stretch_" + name)
+        self._group = group
+        self._shape = (group.input_offset, len(group.receptors), group.size)
+        self._sources = sources
+        self._groups = groups
+        self._order = np.array([-1 if g is group else sources.index(g) for g in groups], np.int64)
+        sizes = np.array([g.size for g in groups], np.int64)
+        self._ids_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._ids = np.concatenate([g.ids for g in groups]).astype(np.int64)
+        self._rec_mask = np.concatenate(
+            [g.spike_recorder.mask[:g.size] if g.spike_recorder is not None
+             else np.zeros(g.size, bool) for g in groups])
+        total = int(self._ids_ptr[-1])
+        capacity = max(RECORD_BUFFER, 4 * total)
+        self._rec = (np.empty(capacity, np.int64), np.empty(capacity, np.int64),
+                     np.empty(capacity, np.int64))
+        self._ring = ring
+        if store is not None and store.size:
+            self._synapses = (*store.kernel_arrays(), True)
+        else:
+            empty_keys = np.zeros(0, np.int32)
+            self._synapses = (np.zeros(1, np.int64), empty_keys, np.zeros(0), 0.0,
+                              np.zeros(0), False)
+        self._fired = np.empty(total, np.int64)
+
+    def run(self, k, k_end):
+        """Run steps k .. k_end - 1 or up to the first one a source must draw; return
+        the step reached."""
+        events = [s.compiled_events() for s in self._sources]
+        until = min([e[3] for e in events], default=k_end)
+        k_stop = min(k_end, until)
+        if k_stop <= k:
+            return k
+        lengths = np.array([e[0].size for e in events], np.int64)
+        ev_start = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+        ev_end = ev_start + lengths
+        ev_steps = (np.concatenate([e[0] for e in events]) if events
+                    else np.zeros(0, np.int64)).astype(np.int64)
+        ev_neurons = (np.concatenate([e[1] for e in events]) if events
+                      else np.zeros(0, np.int64)).astype(np.int64)
+        cursor = ev_start + np.array([e[2] for e in events], np.int64)
+        ring = self._ring
+        n_slots, row_size = ring.shape
+        indptr, keys, weights, limit, scratch, has_synapses = self._synapses
+        counter = np.zeros(1, np.int64)
+        net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
+               self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
+               indptr, keys, weights, limit, scratch, has_synapses, self._fired,
+               *self._rec, counter)
+        while k < k_stop:
+            k = self._kernel(k, k_stop, net, *self._shape, self._args)
+            self._flush(int(counter[0]))
+            counter[0] = 0
+        for source, start, c in zip(self._sources, ev_start, cursor):
+            source.set_cursor(c - start)
+        return k
+
+    def _flush(self, n):
+        """Hand the spikes in the record buffers to each group's recorder."""
+        if n == 0:
+            return
+        stamps, positions, local = (a[:n] for a in self._rec)
+        for position, g in enumerate(self._groups):
+            if g.spike_recorder is not None:
+                mine = positions == position
+                g.spike_recorder.record_chunk(stamps[mine], local[mine])

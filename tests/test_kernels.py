@@ -1,0 +1,313 @@
+"""The compiled engine (Numba kernels) against the NumPy reference engine, bit for bit.
+
+Every model with a kernel runs the same small network twice, once with
+``engine="numpy"`` and once with ``engine="numba"``: the spike trains, every
+recorded sample of every recordable variable and the final state must be equal
+exactly (the kernels do the reference's operations in the reference's order, see
+``pynn_tinysim/engine/kernels``). The networks hold the awkward cases: refractory
+periods, input arriving during refractoriness, step/AC/noisy current sources on
+some cells only, recurrent and Poisson input on both receptors, a run split in
+two, a reset, and delivery volumes on both sides of the synapse store's bincount
+threshold. The benchmark networks (VA CUBA, seed-004, the plastic and the
+spinnaker-flavour networks of ``tests/test_bit_identity.py``) are run on the
+compiled engine and compared with the NumPy engine's stored output.
+"""
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from pyNN import errors
+from pyNN.random import NumpyRNG
+
+import pyNN.tinysim as sim
+from pynn_tinysim import simulator
+from pynn_tinysim.engine import kernels, sources
+from pynn_tinysim.engine import stretch as stretch_module
+from pynn_tinysim.engine.stretch import CompiledStretch
+
+pytest.importorskip("numba")
+
+MODELS = {
+    "IF_curr_exp": (sim.IF_curr_exp, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.25,
+                                          tau_syn_E=2.0, tau_syn_I=4.0), 0.5, -1.0),
+    "IF_curr_alpha": (sim.IF_curr_alpha, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.25,
+                                              tau_syn_E=12.0, tau_syn_I=4.0), 0.4, -0.8),
+    "IF_curr_delta": (sim.IF_curr_delta, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.25),
+                      2.0, -3.0),
+    "Izhikevich": (sim.Izhikevich, dict(a=0.02, b=0.2, c=-65.0, d=6.0, i_offset=0.008),
+                   4.0, -6.0),
+}
+
+
+def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
+    """Run a small recurrent network of ``model``; return every recorded array.
+
+    ``stretch``: without current sources and recording spikes only, so that the
+    compiled engine runs whole stretches of steps (engine/stretch.py).
+    """
+    celltype, params, w_exc, w_inh = MODELS[model]
+    sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
+    assert simulator.state.network.engine == engine
+    cells = sim.Population(80, celltype(**params), label="cells")
+    if model == "Izhikevich":
+        cells.initialize(v=-65.0, u=-13.0)
+    else:
+        cells.initialize(v=np.linspace(-70.0, -52.0, 80))
+    noise = sim.Population(40, sim.SpikeSourcePoisson(rate=80.0), label="noise")
+    # weights that are not short binary fractions, and noise and recurrent input to the
+    # same receptor with the same delay: sums whose order matters
+    rng = NumpyRNG(seed=3)
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.3, rng=rng),
+                   sim.StaticSynapse(weight=w_exc * 1.03, delay=0.5), receptor_type="excitatory")
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
+                   sim.StaticSynapse(weight=w_inh, delay=1.3), receptor_type="inhibitory")
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
+                   sim.StaticSynapse(weight=w_exc * 0.37, delay=max(dt, 0.5)),
+                   receptor_type="excitatory")
+    array = sim.Population(3, sim.SpikeSourceArray(spike_times=[[5.0, 5.05, 71.3], [], [40.0]]))
+    sim.Projection(array, cells, sim.AllToAllConnector(),
+                   sim.StaticSynapse(weight=w_exc, delay=2.0))
+    if stretch:
+        # a busy drive sharing the recurrent input's receptor and delay: several terms per
+        # ring entry and step, from both groups, so the order of delivery shows in the bits
+        busy = sim.Population(20, sim.SpikeSourcePoisson(rate=2000.0))
+        sim.Projection(busy, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=w_exc * 0.011, delay=max(dt, 0.5)))
+        cells[5:70].record("spikes")        # some cells only: the recorders' masks
+    else:
+        # current sources on parts of the population only: i_inj present, not everywhere
+        sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
+        sim.ACSource(start=10.0, stop=90.0, amplitude=0.2, frequency=40.0).inject_into(
+            cells[20:50])
+        sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=1.0).inject_into(cells[60:])
+        cells.record(cells.celltype.recordable)
+    noise.record("spikes")
+    stretches = []
+    if engine == "numba":       # note whether the run goes through compiled stretches
+        original = CompiledStretch.run
+        CompiledStretch.run = lambda self, k, k_end: stretches.append(k) or original(
+            self, k, k_end)
+    if split:
+        sim.run(37.3)
+        sim.run(62.7)
+    else:
+        sim.run(100.0)
+    if reset:
+        sim.reset()
+        sim.run(50.0)
+    if engine == "numba":
+        CompiledStretch.run = original
+        assert bool(stretches) == stretch
+    out = {}
+    for pop in (cells, noise):
+        segment = pop.get_data().segments[-1]
+        for i, train in enumerate(segment.spiketrains):
+            out[f"{pop.label} spikes {i}"] = np.asarray(train.magnitude)
+        for signal in segment.analogsignals:
+            out[f"{pop.label} {signal.name}"] = np.asarray(signal.magnitude)
+    group = cells.celltype.engine_model
+    net_group = simulator.state.network.groups[group]
+    for name, values in net_group.state.items():
+        out[f"final {name}"] = values.copy()
+    n_spikes = sum(v.size for k, v in out.items() if k.startswith("cells spikes"))
+    sim.end()
+    return out, n_spikes
+
+
+def _assert_identical(a, b):
+    assert sorted(a) == sorted(b)
+    for key in a:
+        assert a[key].shape == b[key].shape, key
+        differ = np.flatnonzero(~((a[key] == b[key]) | (np.isnan(a[key]) & np.isnan(b[key]))))
+        assert differ.size == 0, f"{key}: {differ.size} values differ"
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_model_identical_on_both_engines(model):
+    reference, n_spikes = _network(model, "numpy")
+    assert n_spikes > 100, "an inactive network would prove little"
+    compiled, _ = _network(model, "numba")
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich"])
+def test_split_run_and_reset_identical(model):
+    reference, _ = _network(model, "numpy", split=True, reset=True)
+    compiled, _ = _network(model, "numba", split=True, reset=True)
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_compiled_stretches_identical(model, monkeypatch):
+    """Whole stretches of steps in one compiled call give the step loop's bits; small
+    Poisson windows and record buffers make stretches end at windows and flushes."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    reference, n_spikes = _network(model, "numpy", stretch=True, split=True, reset=True)
+    assert n_spikes > 50        # after the reset: 50 ms, 65 cells recorded
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True)
+    _assert_identical(reference, compiled)
+
+
+def test_coarse_time_step_identical():
+    reference, _ = _network("IF_curr_alpha", "numpy", dt=1.0)
+    compiled, _ = _network("IF_curr_alpha", "numba", dt=1.0)
+    _assert_identical(reference, compiled)
+
+
+def test_kernels_run_where_they_exist():
+    """The compiled engine really calls the kernels (or the tests above compare NumPy twice)."""
+    net = _run_small_network("numba")
+    loaded = kernels.load()
+    assert loaded is not None
+    for group in net.groups.values():
+        group.prepare(net.dt)
+        has_kernel = type(group).__name__ in ("LIFCurrExp", "Izhikevich")
+        assert (group.compiled_kernel() is not None) == has_kernel
+    assert net.static.compiled_deliver(loaded) is not None
+    numpy_net = _run_small_network("numpy")
+    assert numpy_net.kernels_for_run(10**9) is None
+
+
+def _run_small_network(engine):
+    sim.setup(timestep=0.1, engine=engine)
+    a = sim.Population(5, sim.IF_curr_exp())
+    b = sim.Population(5, sim.Izhikevich())
+    s = sim.Population(5, sim.SpikeSourcePoisson(rate=10.0))
+    sim.Projection(s, a, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    sim.Projection(a, b, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.1))
+    sim.run(5.0)
+    return simulator.state.network
+
+
+def test_dense_delivery_path_identical():
+    """Spike volumes above the store's bincount threshold (sum first, then add) match too.
+
+    All-to-all among 30 cells, excitatory and inhibitory: one spike's 60 events exceed
+    a quarter of the ring (30 cells x 2 receptors x 3 rows = 180 entries), so the NumPy
+    engine sums every step's weights by bincount before adding them to the ring.
+    """
+    results = []
+    for engine in ("numpy", "numba"):
+        sim.setup(timestep=0.1, min_delay=0.1, max_delay=0.2, engine=engine, rng_seed=5)
+        cells = sim.Population(30, sim.IF_curr_exp(i_offset=2.0, tau_refrac=1.0, tau_syn_E=1.0))
+        cells.initialize(v=np.linspace(-70.0, -51.0, 30))
+        sim.Projection(cells, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=0.013, delay=0.2))
+        sim.Projection(cells, cells, sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=-0.011, delay=0.1), receptor_type="inhibitory")
+        cells.record(["spikes", "v"])
+        store = simulator.state.network.static
+        sim.run(60.0)
+        assert 60 > store._BINCOUNT_FRACTION * store.ring_size   # the dense path
+        segment = cells.get_data().segments[0]
+        results.append((np.concatenate([np.asarray(t) for t in segment.spiketrains]),
+                        np.asarray(segment.analogsignals[0].magnitude)))
+        sim.end()
+    assert results[0][0].size > 100
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
+
+
+def _fixtures():
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parent / "data" / "make_regression_fixtures.py"
+    spec = importlib.util.spec_from_file_location("make_regression_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, path.parent
+
+
+@pytest.mark.parametrize("name", ["va_cuba", "seed004", "plastic", "spinnaker_seed004"])
+def test_benchmark_networks_identical_on_compiled_engine(name, monkeypatch):
+    """The stored NumPy-engine output of test_bit_identity's networks, on engine="numba"."""
+    from pynn_tinysim.engine import network
+    original = network.Network.__init__
+    monkeypatch.setattr(network.Network, "__init__",
+                        lambda self, dt=0.1, seed=None, engine=None:
+                        original(self, dt, seed, "numba"))
+    fixtures, data = _fixtures()
+    expected = dict(np.load(data / f"regression_{name}.npz"))
+    got = fixtures.run_network(name)
+    assert sorted(got) == sorted(expected)
+    for key, want in expected.items():
+        assert np.array_equal(np.asarray(got[key]), want), f"{name}: {key} differs"
+
+
+def test_auto_engine_loads_kernels_when_worth_it(monkeypatch):
+    """"auto" (the default) runs short simulations on NumPy (Numba's start-up would
+    cost more than it saves) and switches once the runs add up."""
+    monkeypatch.delenv("PYNN_TINYSIM_ENGINE", raising=False)
+    sim.setup(timestep=0.1)
+    net = simulator.state.network
+    assert net.engine == "auto"
+    sim.Population(10, sim.IF_curr_exp())
+    assert kernels.worth_loading(10**7, 10)
+    assert not kernels.worth_loading(10, 10)
+    # (the kernels may be loaded already by an earlier test: then "auto" uses them)
+    expected = kernels.loaded()
+    assert net.kernels_for_run(10) is expected
+    assert net.kernels_for_run(10**7) is kernels.load()
+    sim.end()
+
+
+def test_bad_engine_is_a_pynn_error():
+    with pytest.raises(errors.InvalidParameterValueError, match="engine.*'fortran'"):
+        sim.setup(timestep=0.1, engine="fortran")
+
+
+def test_fallback_without_numba_warns_once():
+    """Where Numba cannot be imported, the NumPy engine runs, with one warning."""
+    code = textwrap.dedent("""
+        import sys, warnings
+        sys.modules["numba"] = None          # import numba -> ImportError
+        import pyNN.tinysim as sim
+        from pynn_tinysim import simulator
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sim.setup(timestep=0.1)
+            cells = sim.Population(3, sim.IF_curr_exp(i_offset=1.0))
+            cells.record("spikes")
+            sim.run(50.0)
+            n = sum(len(t) for t in cells.get_data().segments[0].spiketrains)
+            sim.setup(timestep=0.1, engine="numba")
+            sim.run(10000.0)
+        print(simulator.state.network.engine, n,
+              sum("Numba cannot be imported" in str(w.message) for w in caught))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[0] == "numpy"
+    assert int(out[1]) > 0
+    assert out[2] == "1"
+
+
+def test_kernel_without_cache_directory_still_compiles():
+    """A function Numba cannot cache (here: no source file) is compiled uncached."""
+    namespace = {}
+    exec("def twice(x):\n    return 2.0 * x\n", namespace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled = kernels.jit(namespace["twice"])
+    assert compiled(1.5) == 3.0
+
+
+def test_engine_from_environment(monkeypatch):
+    """PYNN_TINYSIM_ENGINE chooses the engine of a setup() that names none."""
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", "numpy")
+    sim.setup(timestep=0.1)
+    assert simulator.state.network.engine == "numpy"
+    sim.setup(timestep=0.1, engine="numba")          # setup()'s own argument wins
+    assert simulator.state.network.engine == "numba"
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", "gpu")
+    with pytest.raises(errors.InvalidParameterValueError, match="PYNN_TINYSIM_ENGINE.*'gpu'"):
+        sim.setup(timestep=0.1)
+    monkeypatch.delenv("PYNN_TINYSIM_ENGINE")
+    sim.setup(timestep=0.1)
+    assert simulator.state.network.engine == "auto"
+    sim.end()
