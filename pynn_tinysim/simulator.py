@@ -13,6 +13,7 @@ from pyNN import common, errors
 from pyNN.utility import ProgressBar
 
 from .engine import Network
+from .engine.interrupts import deferred_keyboard_interrupt
 
 name = "tinysim"
 
@@ -122,17 +123,24 @@ class State(common.control.BaseState):
         if not self._wants_progress_bar(n_steps):
             network.run(n_steps, max_delay_steps=max_delay_steps)
             return
-        # the engine gives the same results for a run split into pieces
+        # the engine gives the same results for a run split into pieces. Ctrl-C is
+        # deferred to a step boundary for the whole loop, bar drawing included (see
+        # engine.interrupts); the engine raises KeyboardInterrupt at that boundary
         bar = ProgressBar(width=60)
         chunk = -(-n_steps // self.PROGRESS_CHUNKS)
         done = 0
-        while done < n_steps:
-            k = min(chunk, n_steps - done)
-            network.run(k, max_delay_steps=max_delay_steps)
-            done += k
-            bar(done / n_steps)
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        try:
+            with deferred_keyboard_interrupt() as interrupt:
+                while done < n_steps:
+                    k = min(chunk, n_steps - done)
+                    network.run(k, max_delay_steps=max_delay_steps)
+                    done += k
+                    bar(done / n_steps)
+                    if interrupt.take():
+                        raise KeyboardInterrupt
+        finally:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
 
     def reset(self):
         """Back to t = 0 with a new Segment; network structure and parameters kept."""

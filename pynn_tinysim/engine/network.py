@@ -30,6 +30,7 @@ from .ring import RingLayout
 from .synapses import SynapseStore
 from .recorders import SignalRecorder, SpikeRecorder
 from .currents import CurrentInjection
+from .interrupts import deferred_keyboard_interrupt
 
 
 class Network:
@@ -55,6 +56,8 @@ class Network:
         # record a SpikeArraySource's spikes at their exact requested times rather than
         # at their (grid) emission times; delivery is on the grid either way
         self.exact_source_times = False
+        # (step, exception) when a run stopped inside a step (see run()); None otherwise
+        self.broken = None
 
     # --- building -------------------------------------------------------------
 
@@ -180,6 +183,12 @@ class Network:
 
     def run(self, n_steps, max_delay_steps=1):
         """Advance the simulation by ``n_steps`` time steps."""
+        if self.broken is not None:
+            step, error = self.broken
+            raise RuntimeError(
+                f"the previous run stopped inside time step {step} ({type(error).__name__}: "
+                f"{error}); the network is not at a step boundary and cannot continue: "
+                "call reset() (recorded data up to that step is kept until then)")
         if n_steps <= 0:
             return
         if self._compiled is None:
@@ -207,29 +216,58 @@ class Network:
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
 
-        for k in range(k0, k0 + n_steps):
-            if currents is not None and k >= currents.next_step:
-                currents.advance(k)
-            slot = (k + 1) % n_slots
-            fired = []
-            for g, ids, spike_rec, inputs in spiking:
-                spiked = g.step(k, inputs[slot])
-                if spiked.size:
-                    if spike_rec is not None:
-                        spike_rec.record(k + 1, spiked, g.emitted_times)
-                    if has_synapses:
-                        fired.append(ids[spiked])
-            ring[slot] = 0.0
-            if fired:
-                fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
-                synapses.deliver(fired_ids, k, ring_flat)
+        # Interrupt safety (issue 14): Ctrl-C is noted and acted on after a whole step
+        # (see .interrupts), and whatever stops the loop, the clock, the recordings and
+        # the plastic blocks are closed at the last whole step (the finally clause), so
+        # that data up to it is kept and a following run() continues as if unbroken.
+        done = k0           # steps completed; k0 + n_steps when the loop runs out
+        with deferred_keyboard_interrupt() as interrupt:
+            try:
+                for k in range(k0, k0 + n_steps):
+                    if currents is not None and k >= currents.next_step:
+                        currents.advance(k)
+                    slot = (k + 1) % n_slots
+                    fired = []
+                    for g, ids, spike_rec, inputs in spiking:
+                        spiked = g.step(k, inputs[slot])
+                        if spiked.size:
+                            if spike_rec is not None:
+                                spike_rec.record(k + 1, spiked, g.emitted_times)
+                            if has_synapses:
+                                fired.append(ids[spiked])
+                    ring[slot] = 0.0
+                    if fired:
+                        fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
+                        synapses.deliver(fired_ids, k, ring_flat)
+                        for block in plastic:
+                            block.deliver(fired_ids, k, ring_flat)
+                    for rec in signal_recorders:
+                        rec.sample(k + 1)
+                    done = k + 1
+                    if interrupt.requested:     # Ctrl-C: stop here, at a step boundary
+                        break
+            except BaseException as error:
+                # raised inside step `done`: part of the state has advanced, part not.
+                # Keep the data of the whole steps, and refuse to continue from here.
+                self._drop_data_after(done, groups)
+                self.broken = (done, error)
+                raise
+            finally:
+                self.step_count = done
+                if currents is not None:
+                    currents.end_run(done)
                 for block in plastic:
-                    block.deliver(fired_ids, k, ring_flat)
-            for rec in signal_recorders:
-                rec.sample(k + 1)
-        self.step_count = k0 + n_steps
-        for block in plastic:
-            block.end_run(self.step_count)
+                    block.end_run(done)
+            if interrupt.take():
+                raise KeyboardInterrupt
+
+    def _drop_data_after(self, step, groups):
+        """Forget what recorders took after ``step`` (a step stopped half-way)."""
+        for g in groups:
+            if g.spike_recorder is not None:
+                g.spike_recorder.truncate(step)
+            for rec in g.recorders.values():
+                rec.truncate(step)
 
     @property
     def t(self):
@@ -238,6 +276,7 @@ class Network:
     def reset(self):
         """Back to t = 0: state variables to initial values, no input in flight, no data."""
         self.step_count = 0
+        self.broken = None
         self._reset_count += 1
         self.currents.reset()
         if self._ring is not None:

@@ -79,6 +79,12 @@ class SignalRecorder:
         self._close_chunk()
         self.chunks = []
 
+    def truncate(self, step):
+        """Drop the samples taken after ``step`` (a run stopped inside a step)."""
+        if self._buffer is not None:
+            last = step // self.interval             # last sample number to keep
+            self._row = max(0, min(self._row, last - self._first_sample + 1))
+
 
 class SpikeRecorder:
     """Keeps (stamp, local index) of every spike of the recorded neurons of one group."""
@@ -133,3 +139,14 @@ class SpikeRecorder:
         self._stamps = []
         self._neurons = []
         self._times = []
+
+    def truncate(self, step):
+        """Drop the spikes stamped after ``step`` (a run stopped inside a step)."""
+        while self._stamps and self._stamps[-1].size and self._stamps[-1][-1] > step:
+            keep = self._stamps[-1] <= step
+            if keep.any():
+                self._stamps[-1] = self._stamps[-1][keep]
+                self._neurons[-1] = self._neurons[-1][keep]
+                self._times[-1] = self._times[-1][keep]
+                break
+            del self._stamps[-1], self._neurons[-1], self._times[-1]
