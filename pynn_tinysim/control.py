@@ -4,7 +4,6 @@ import logging
 
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DELAY
-from pyNN.recording import get_io
 
 from . import simulator
 
@@ -108,8 +107,8 @@ def _check_seed(value):
 def end(compatible_output=True):
     """Write data requested with record(..., to_file=...) and finish."""
     for (population, variables, filename) in simulator.state.write_on_end:
-        io = get_io(filename)
-        population.write_data(io, variables)
+        # a file name is handed on as it is: write_data replaces it atomically
+        population.write_data(filename, variables)
     simulator.state.write_on_end = []
 
 

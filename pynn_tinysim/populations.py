@@ -13,12 +13,17 @@ from pyNN.standardmodels import StandardCellType
 
 from . import simulator
 from .recording import Recorder
+from .files import write_block
 from .standardmodels.validation import check_values, check_spike_times
 
 
 class Assembly(common.Assembly):
     __doc__ = common.Assembly.__doc__
     _simulator = simulator
+
+    def write_data(self, io, variables='all', gather=True, clear=False, annotations=None):
+        """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
+        write_block(io, self.get_data(variables, gather, clear, annotations))
 
 
 class _EngineCellsMixin:

@@ -14,6 +14,7 @@ from neo.core.spiketrainlist import SpikeTrainList
 
 from . import simulator
 from .engine.network import signal_recorder
+from .files import write_block
 
 
 class Recorder(recording.Recorder):
@@ -62,6 +63,13 @@ class Recorder(recording.Recorder):
         # engine data is shared with other Populations of the same model family, so it
         # is not deleted here; data before _recording_start_time is filtered out instead
         pass
+
+    def write(self, variables, file=None, gather=False, filter_ids=None,
+              clear=False, annotations=None, locations=None):
+        """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
+        data = self.get(variables, gather, filter_ids, clear, annotations=annotations,
+                        locations=locations)
+        write_block(file or self.file, data)
 
     # --- what was recorded ------------------------------------------------------
 
