@@ -209,6 +209,19 @@ class Population(_EngineCellsMixin, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
+    # every access to the engine goes through _group: it refuses a Population whose
+    # network was destroyed by a later setup() (issue 14 item 5)
+    @property
+    def _group(self):
+        group = self.__dict__.get("_engine_group")
+        if group is not None:
+            simulator.check_current(self, group.network)
+        return group
+
+    @_group.setter
+    def _group(self, group):
+        self._engine_group = group
+
     def _create_cells(self):
         network = simulator.state.require_setup()
         celltype = self.celltype

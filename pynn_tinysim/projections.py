@@ -92,6 +92,13 @@ class Connection(common.Connection):
         return tuple(getattr(self, name) for name in attribute_names)
 
 
+def _check_current_cells(cells):
+    """StaleObjectError for a Population, view or Assembly made before the last setup()."""
+    for population in getattr(cells, "populations", [cells]):
+        population = getattr(population, "grandparent", None) or population
+        getattr(population, "_group", None)     # the check is in Population._group
+
+
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
@@ -101,6 +108,8 @@ class Projection(common.Projection):
                  synapse_type=None, source=None, receptor_type=None,
                  space=Space(), label=None):
         network = simulator.state.require_setup()
+        for cells in (presynaptic_population, postsynaptic_population):
+            _check_current_cells(cells)
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type,
                                    space, label)
@@ -121,6 +130,20 @@ class Projection(common.Projection):
             connector.connect(self)
         self._block.consolidate()
         self._check_weight_bounds()
+
+    # every access to the synapses goes through _block: it refuses a Projection whose
+    # network was destroyed by a later setup() (issue 14 item 5)
+    @property
+    def _block(self):
+        block = self.__dict__.get("_engine_block")
+        if block is not None:
+            simulator.check_current(self, self._network)
+        return block
+
+    @_block.setter
+    def _block(self, block):
+        self._engine_block = block
+        self._network = simulator.state.network
 
     # --- building ---------------------------------------------------------------
 

@@ -64,6 +64,10 @@ class Recorder(recording.Recorder):
         # is not deleted here; data before _recording_start_time is filtered out instead
         pass
 
+    def get(self, variables, *args, **kwargs):
+        self.population._group       # StaleObjectError for a Population of an old setup()
+        return super().get(variables, *args, **kwargs)
+
     def write(self, variables, file=None, gather=False, filter_ids=None,
               clear=False, annotations=None, locations=None):
         """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""

@@ -26,6 +26,26 @@ class ID(int, common.IDMixin):
         common.IDMixin.__init__(self)
 
 
+class StaleObjectError(errors.InvalidModelError):
+    """An object made before the last setup() was used: its network no longer exists."""
+
+
+def check_current(obj, network):
+    """Raise StaleObjectError if ``network`` (where ``obj`` was made) is not the present one.
+
+    setup() replaces the whole network; a Population or Projection of the old one
+    would otherwise read and write arrays the simulation no longer uses (NaN v,
+    no spikes) or connect cells of the new network by their old ids. NEST refuses
+    such objects too.
+    """
+    if network is not state.network:
+        label = getattr(obj, "label", None)
+        name = type(obj).__name__ + (f" {label!r}" if label else "")
+        raise StaleObjectError(
+            f"{name} was created before the last call of setup(), which destroyed the "
+            "network it belonged to; create it again after setup()")
+
+
 class State(common.control.BaseState):
     """The simulation as PyNN sees it; the work is done by ``self.network``."""
 
