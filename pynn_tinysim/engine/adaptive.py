@@ -118,6 +118,18 @@ class GIFCondExp(ExpConductances, _LIFBase):
     def get_array_parameter(self, name, positions):
         return [row.copy() for row in self.array_params[name][positions]]
 
+    @staticmethod
+    def check_arrays(tau_eta, tau_gamma, a_eta, a_gamma):
+        """One amplitude per time constant (NEST gif_cond_exp: "'tau_stc' and 'q_stc'
+        need to have the same dimensions", and likewise for the threshold kernel)."""
+        for tau, a, tau_name, a_name in ((tau_eta, a_eta, "tau_eta", "a_eta"),
+                                         (tau_gamma, a_gamma, "tau_gamma", "a_gamma")):
+            if np.size(tau) != np.size(a):
+                raise ValueError(
+                    f"{tau_name} and {a_name} must have the same length, got "
+                    f"{tau_name}={np.atleast_1d(tau).tolist()!r} ({np.size(tau)} values) and "
+                    f"{a_name}={np.atleast_1d(a).tolist()!r} ({np.size(a)} values)")
+
     def set_array_parameter(self, positions, name, rows):
         array = list(self.array_params[name])
         for i, row in zip(positions, rows):

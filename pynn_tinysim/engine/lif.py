@@ -23,8 +23,25 @@ from . import propagators as prop
 _E = np.e
 
 
+def first_violation(bad, *arrays):
+    """The values of ``arrays`` at the first True of ``bad`` (broadcast), as floats."""
+    i = int(np.flatnonzero(np.broadcast_to(bad, np.broadcast(*arrays).shape))[0])
+    return [float(np.broadcast_to(a, bad.shape).flat[i]) for a in arrays]
+
+
 class _LIFBase(NeuronGroup):
     """Threshold, reset and refractory bookkeeping common to every LIF family."""
+
+    @staticmethod
+    def check_parameters(p):
+        """NEST's model-consistency check of every iaf_* model: V_reset < V_th."""
+        if "v_thresh" in p and "v_reset" in p:
+            bad = np.asarray(p["v_reset"] >= p["v_thresh"])
+            if bad.any():
+                reset, thresh = first_violation(bad, p["v_reset"], p["v_thresh"])
+                raise ValueError(
+                    "Reset potential must be smaller than threshold: "
+                    f"v_reset={reset!r} mV >= v_thresh={thresh!r} mV")
 
     def _grow_internal_state(self, n):
         # step index from which a neuron integrates again (refractory until then)
