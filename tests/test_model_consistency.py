@@ -56,12 +56,20 @@ def test_adex_reset_must_be_below_spike_cutoff(name):
 
 
 def test_gif_kernels_need_one_amplitude_per_time_constant():
-    with pytest.raises(errors.InvalidParameterValueError, match="tau_eta and a_eta"):
-        sim.Population(2, sim.GIF_cond_exp(tau_eta=ArrayParameter([1.0, 2.0]),
-                                           a_eta=ArrayParameter([1.0])))
-    cells = sim.Population(2, sim.GIF_cond_exp())
-    with pytest.raises(errors.InvalidParameterValueError, match="tau_gamma and a_gamma"):
-        cells.set(a_gamma=ArrayParameter([1.0, 2.0]))
+    """Checked when the run starts (set(tau_eta=...) then set(a_eta=...) must work)."""
+    cells = sim.Population(2, sim.GIF_cond_exp(tau_eta=ArrayParameter([1.0, 2.0]),
+                                               a_eta=ArrayParameter([1.0])))
+    with pytest.raises(ValueError, match=r"tau_eta and a_eta .*cell 0 has "
+                                         r"tau_eta=\[1.0, 2.0\] and a_eta=\[1.0\]"):
+        sim.run(1.0)
+    assert sim.get_current_time() == 0.0
+    cells.set(a_eta=ArrayParameter([1.0, 0.5]))
+    cells[1:2].set(a_gamma=ArrayParameter([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"tau_gamma and a_gamma .*cell 1"):
+        sim.run(1.0)
+    cells[1:2].set(tau_gamma=ArrayParameter([5.0, 20.0]))
+    sim.run(1.0)
+    assert sim.get_current_time() == pytest.approx(1.0)
 
 
 def test_valid_models_still_fire_normally():
