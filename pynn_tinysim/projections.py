@@ -26,8 +26,8 @@ from pyNN.standardmodels import StandardSynapseType
 from . import simulator
 from .connectors import fast_connect
 from .memory import check_projection_fits
-from .standardmodels.synapses import (StaticSynapse, check_weights_with_hint,
-                                      check_synapse_values)
+from .standardmodels.synapses import StaticSynapse, check_weights_with_hint
+from .standardmodels.validation import check_values
 
 
 class Connection(common.Connection):
@@ -189,7 +189,7 @@ class Projection(common.Projection):
         if self._plastic:
             for name in self._block.parameter_names:
                 value = parameters[name] if name in parameters else self._default_of(name)
-                check_synapse_values(self.synapse_type, name, value)
+                check_values(self.synapse_type, name, np.asarray(value, float))
                 extra[name] = value
         self._block.add(self._pre_ids[pre_indices], self._post_ids[post_indices],
                         weights, self._delay_steps(delays), **extra)
@@ -321,7 +321,7 @@ class Projection(common.Projection):
                     name, self.synapse_type, self.synapse_type.get_parameter_names())
             updates[name] = _evaluate_per_connection(lazy_value, pre, post)
             if name in dynamics:
-                check_synapse_values(self.synapse_type, name, updates[name])
+                check_values(self.synapse_type, name, np.asarray(updates[name], float))
         if "weight" in updates:
             weights = updates["weight"]
             check_weights_with_hint(weights, self)

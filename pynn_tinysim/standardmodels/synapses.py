@@ -55,41 +55,6 @@ def _minimum_delay(self):
     return simulator.state.min_delay
 
 
-#: parameter -> (test, requirement), checked on every value given to a plastic synapse
-CONSTRAINTS = {
-    "U": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
-    "p": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
-    "n": (lambda x: (x >= 1) & (x == np.round(x)), "a whole number >= 1"),
-    "tau_rec": (lambda x: x > 0, "> 0 ms"),
-    "tau_facil": (lambda x: x >= 0, ">= 0 ms"),
-    "tau_plus": (lambda x: x > 0, "> 0 ms"),
-    "tau_minus": (lambda x: x > 0, "> 0 ms"),
-    "tau": (lambda x: x > 0, "> 0 ms"),
-    "A_plus": (lambda x: x >= 0, ">= 0"),
-    "A_minus": (lambda x: x >= 0, ">= 0"),
-    "eta": (lambda x: x >= 0, ">= 0"),
-    "rho": (lambda x: x >= 0, ">= 0 Hz"),
-    "mu_plus": (lambda x: x >= 0, ">= 0"),
-    "mu_minus": (lambda x: x >= 0, ">= 0"),
-}
-
-
-def check_synapse_values(synapse_type, name, values):
-    """InvalidParameterValueError naming the parameter and value if ``values`` are bad."""
-    array = np.asarray(values, dtype=float)
-    bad = ~np.isfinite(array)
-    rule = CONSTRAINTS.get(name)
-    if rule is not None:
-        with np.errstate(invalid="ignore"):
-            bad |= ~rule[0](array)
-    if bad.any():
-        requirement = rule[1] if rule else "finite"
-        raise errors.InvalidParameterValueError(
-            f"{type(synapse_type).__name__}: invalid value {name}="
-            f"{float(array.flat[int(np.flatnonzero(bad.ravel())[0])])!r} "
-            f"(must be {requirement})")
-
-
 class _DynamicSynapseMixin:
     """What every non-static synapse type shares."""
 

@@ -1,4 +1,5 @@
-"""Checks on parameter values: a PyNN error naming the parameter and the bad value.
+"""Checks on parameter values of cell and synapse types: a PyNN error naming the
+parameter and the bad value (one table, one checker).
 
 Without them a negative time constant would surface as NaNs or a NumPy
 warning deep inside a run; a user deserves to be told at the line that set it.
@@ -41,11 +42,31 @@ CONSTRAINTS = {
     "g_leak": (_non_negative, ">= 0 uS"),
     "alpha": (_positive, "> 0"),
     "beta": (_non_negative, ">= 0 Hz"),
+    # synapse types (short-term plasticity, stochastic release, STDP rules)
+    "U": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
+    "p": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
+    "n": (lambda x: (x >= 1) & (x == np.round(x)), "a whole number >= 1"),
+    "tau_rec": (lambda x: x > 0, "> 0 ms"),
+    "tau_facil": (lambda x: x >= 0, ">= 0 ms"),
+    "tau_plus": (lambda x: x > 0, "> 0 ms"),
+    "tau_minus": (lambda x: x > 0, "> 0 ms"),
+    "tau": (lambda x: x > 0, "> 0 ms"),
+    "A_plus": (lambda x: x >= 0, ">= 0"),
+    "A_minus": (lambda x: x >= 0, ">= 0"),
+    "eta": (lambda x: x >= 0, ">= 0"),
+    "rho": (lambda x: x >= 0, ">= 0 Hz"),
+    "mu_plus": (lambda x: x >= 0, ">= 0"),
+    "mu_minus": (lambda x: x >= 0, ">= 0"),
 }
 
 
-def check_values(celltype_name, name, values):
-    """Raise InvalidParameterValueError if ``values`` are not finite or break a constraint."""
+def check_values(owner, name, values):
+    """Raise InvalidParameterValueError if ``values`` are not finite or break a constraint.
+
+    ``owner``: the cell or synapse type (or its name), named in the message. The one
+    checker of parameter values, for cell types, synapse types and the flavours.
+    """
+    celltype_name = owner if isinstance(owner, str) else type(owner).__name__
     array = np.asarray(values)
     if array.dtype == object or array.dtype.kind not in "biuf":
         return
