@@ -74,9 +74,39 @@ _PAIRS_PER_CHUNK = 1 << 21  # connections generated and added at once: bounds me
 _INTEGER_DISTRIBUTIONS = ("binomial", "poisson", "uniform_int")
 
 
+def check_connection_list(connector, projection):
+    """Indices of a FromListConnector (or FromFileConnector): whole numbers in range.
+
+    PyNN's connect() would let -1 wrap round to the last cell, truncate 1.5 to 1 and
+    drop out-of-range targets without a word; NEST refuses all of them.
+    """
+    conn_list = np.asarray(connector.conn_list)
+    if conn_list.size == 0:
+        return
+    name = type(connector).__name__
+    for column, side, cells in ((0, "source", projection.pre), (1, "target", projection.post)):
+        try:
+            index = np.asarray(conn_list[:, column], dtype=float)
+        except (TypeError, ValueError, IndexError):
+            raise errors.ConnectionError(
+                f"{name}: the connection list must have numeric {side} indices in column "
+                f"{column}") from None
+        bad = ~np.isfinite(index) | (index != np.round(index)) | (index < 0) | \
+            (index >= cells.size)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise errors.ConnectionError(
+                f"{name}: {side} index {float(index[i]):g} (connection {i}) is not a valid index "
+                f"into {cells.label!r}, which has {cells.size} cells (0 .. {cells.size - 1})")
+
+
 def fast_connect(connector, projection):
     """Connect ``projection`` with a vectorized implementation; False if there is none."""
     kind = type(connector)
+    if isinstance(connector, connectors.FromListConnector):
+        if hasattr(connector, "conn_list"):     # (FromFileConnector reads it in connect())
+            check_connection_list(connector, projection)
+        return False                            # then PyNN's own connect()
     if getattr(connector, "location_selector", None) is not None:
         return False
     if kind is connectors.AllToAllConnector and isinstance(connector.allow_self_connections,

@@ -1,6 +1,9 @@
 """Simulation control: setup, end, run, run_until, run_for, reset and state queries."""
 
+import functools
 import logging
+
+import numpy as np
 
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DELAY
@@ -84,7 +87,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
 def _check_time_argument(name, value):
     try:
-        ok = float(value) > 0
+        ok = 0 < float(value) < float("inf")
     except (TypeError, ValueError):
         ok = False
     if not ok:
@@ -112,7 +115,35 @@ def end(compatible_output=True):
     simulator.state.write_on_end = []
 
 
-run, run_until = common.build_run(simulator)
+_run, _run_until = common.build_run(simulator)
+
+
+def _check_run_time(function, name, value):
+    """A finite number of ms (PyNN's own code would fail on it with a bare TypeError)."""
+    try:
+        ok = np.isfinite(float(value))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise errors.InvalidParameterValueError(
+            f"{function}(): {name} must be a finite number of ms, not {value!r}")
+
+
+@functools.wraps(_run)
+def run(simtime, callbacks=None):
+    _check_run_time("run", "simtime", simtime)
+    if simtime < 0:
+        raise errors.InvalidParameterValueError(
+            f"run(): simtime must be >= 0 ms, not {simtime!r}")
+    return _run(simtime, callbacks)
+
+
+@functools.wraps(_run_until)
+def run_until(time_point, callbacks=None):
+    _check_run_time("run_until", "time_point", time_point)
+    return _run_until(time_point, callbacks)
+
+
 run_for = run
 
 reset = common.build_reset(simulator)

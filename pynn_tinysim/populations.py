@@ -14,6 +14,7 @@ from pyNN.standardmodels import StandardCellType
 from . import simulator
 from .recording import Recorder
 from .files import write_block
+from .memory_estimates import check_population_fits
 from .standardmodels.validation import check_values, check_spike_times
 
 
@@ -35,6 +36,14 @@ class _EngineCellsMixin:
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
+
+    def set(self, **parameters):
+        _check_not_none(self.celltype, parameters, "")
+        super().set(**parameters)
+
+    def initialize(self, **initial_values):
+        _check_not_none(self.celltype, initial_values, "initial value of ")
+        super().initialize(**initial_values)
 
     def _get_parameters(self, *names):
         """A ParameterSpace of the PyNN parameters ``names`` (identity translation)."""
@@ -109,6 +118,15 @@ class _EngineCellsMixin:
                 f"{self.celltype.__class__.__name__}: initial value of {variable} must be "
                 f"finite, got {values[~np.isfinite(values)][0]!r}")
         group.set_initial_value(self._group_indices, variable, values)
+
+
+def _check_not_none(celltype, values, what):
+    """None (or a string) where a number is due: PyNN's lazy arrays fail on it deep down."""
+    for name, value in values.items():
+        if value is None or isinstance(value, (str, bytes)):
+            raise errors.InvalidParameterValueError(
+                f"{celltype.__class__.__name__}: {what}{name} must be a number, an array or a "
+                f"RandomDistribution, not {value!r}")
 
 
 def _check_combination(celltype, group, index, updates):
@@ -193,6 +211,7 @@ class PopulationView(_EngineCellsMixin, common.PopulationView):
 
     def initialize(self, **initial_values):
         """Set initial values of state variables for the cells of this view (see Population)."""
+        _check_not_none(self.celltype, initial_values, "initial value of ")
         grandparent = self.grandparent
         positions = self.index_in_grandparent(np.arange(self.size))
         for variable, value in initial_values.items():
@@ -208,6 +227,11 @@ class Population(_EngineCellsMixin, common.Population):
     _simulator = simulator
     _recorder_class = Recorder
     _assembly_class = Assembly
+
+    def __init__(self, size, cellclass, cellparams=None, structure=None,
+                 initial_values={}, label=None):
+        _check_size(size)
+        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
 
     # every access to the engine goes through _group: it refuses a Population whose
     # network was destroyed by a later setup() (issue 14 item 5)
@@ -225,6 +249,7 @@ class Population(_EngineCellsMixin, common.Population):
     def _create_cells(self):
         network = simulator.state.require_setup()
         celltype = self.celltype
+        check_population_fits(self)   # before any per-cell array is allocated
         engine_model = getattr(celltype, "engine_model", None)
         if not isinstance(celltype, StandardCellType) or engine_model is None:
             raise errors.NoModelAvailableError(
@@ -272,6 +297,16 @@ class Population(_EngineCellsMixin, common.Population):
         if ids.size and (index.min() < 0 or index.max() >= self.size):
             raise IndexError(f"some IDs are not in Population {self.label!r}")
         return index
+
+
+def _check_size(size):
+    """Population sizes: positive whole numbers (NEST refuses 0 and negatives too)."""
+    dims = size if isinstance(size, tuple) else (size,)
+    for n in dims:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise errors.InvalidParameterValueError(
+                f"Population size must be a positive whole number (or a tuple of them), "
+                f"not {size!r}")
 
 
 def _available_models():

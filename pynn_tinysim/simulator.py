@@ -110,11 +110,18 @@ class State(common.control.BaseState):
         return 0.0 if self.network is None else self.network.t
 
     def steps_for(self, duration, what="duration"):
-        """Number of whole time steps in ``duration`` ms (within floating-point error)."""
+        """Number of whole time steps in ``duration`` ms (within floating-point error).
+
+        A duration that is not a whole number of steps is refused, as NEST refuses
+        it ("The simulation time must be a multiple of the simulation resolution."),
+        rather than silently rounded up.
+        """
         n = duration / self.dt
         n_round = int(np.rint(n))
         if abs(n - n_round) > 1e-6 * max(1.0, abs(n)):
-            n_round = int(np.ceil(n))
+            raise errors.InvalidParameterValueError(
+                f"the simulation time must be a multiple of the time step: {what} "
+                f"{duration!r} ms is {n:.6g} steps of {self.dt} ms")
         return n_round
 
     def run(self, simtime):
@@ -137,9 +144,11 @@ class State(common.control.BaseState):
 
     def run_until(self, tstop):
         network = self.require_setup()
-        n_steps = self.steps_for(tstop - self.t)
+        n_steps = self.steps_for(tstop - self.t, f"run_until({tstop!r}) from t={self.t!r}:")
         self.running = True
-        max_delay_steps = self.steps_for(self.max_delay)
+        n = self.max_delay / self.dt        # need not be whole: rounded up
+        max_delay_steps = int(np.rint(n)) if abs(n - np.rint(n)) <= 1e-6 * max(1.0, n) \
+            else int(np.ceil(n))
         if not self._wants_progress_bar(n_steps):
             network.run(n_steps, max_delay_steps=max_delay_steps)
             return

@@ -98,6 +98,9 @@ class GIF_cond_exp(cells.GIF_cond_exp):
 
 class SpikeSourceGamma(cells.SpikeSourceGamma):
     __doc__ = cells.SpikeSourceGamma.__doc__
+    # PyNN's default alpha is the int 2, which makes alpha an integer parameter: a
+    # float array (valid shapes such as [2.5, 3.0]) then fails inside lazyarray
+    default_parameters = dict(cells.SpikeSourceGamma.default_parameters, alpha=2.0)
     translations = _identity_translations(cells.SpikeSourceGamma)
     engine_model = renewal_sources.GammaSource
 

@@ -9,6 +9,8 @@ import numpy as np
 
 from pyNN import errors
 
+from ..engine.sources import MAX_RATE_HZ
+
 
 def _positive(x):
     return x > 0
@@ -25,7 +27,7 @@ CONSTRAINTS = {
     "tau_syn_E": (_positive, "> 0 ms"),
     "tau_syn_I": (_positive, "> 0 ms"),
     "tau_refrac": (_non_negative, ">= 0 ms"),
-    "rate": (_non_negative, ">= 0 Hz"),
+    "rate": (lambda x: (x >= 0) & (x <= MAX_RATE_HZ), f">= 0 Hz and <= {MAX_RATE_HZ:g} Hz"),
     "duration": (_non_negative, ">= 0 ms"),
     "start": (_non_negative, ">= 0 ms"),
     # adaptive, HH and stochastic models
