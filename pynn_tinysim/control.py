@@ -15,6 +15,9 @@ logger = logging.getLogger("PyNN")
 #: max_delay when the user gives min_delay but not max_delay (as pyNN.nest)
 AUTO_MAX_DELAY = 10.0
 
+#: the most time steps of delay setup() accepts: the ring buffer has a row per step
+MAX_DELAY_STEPS = 1_000_000
+
 #: rng_seed when setup() is given none: pyNN.nest's default, so that a script without
 #: a seed gives the same spikes on every run, as it does on pyNN.nest
 DEFAULT_RNG_SEED = 42
@@ -65,6 +68,11 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if max_delay == "auto":
         max_delay = max(AUTO_MAX_DELAY, min_delay)
     _check_time_argument("max_delay", max_delay)
+    if float(max_delay) / float(timestep) > MAX_DELAY_STEPS:
+        raise errors.InvalidParameterValueError(
+            f"setup(): max_delay={max_delay} ms is {float(max_delay) / float(timestep):.3g} "
+            f"time steps of {timestep} ms; at most {MAX_DELAY_STEPS:,} are supported (the "
+            "ring buffer of future input holds one row per step of delay)")
     if max_delay < min_delay:
         raise errors.InvalidParameterValueError(
             f"setup(): max_delay={max_delay} ms must not be smaller than min_delay={min_delay} ms")

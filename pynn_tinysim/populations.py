@@ -15,7 +15,7 @@ from . import simulator
 from .recording import Recorder
 from .files import write_block
 from .memory_estimates import check_population_fits
-from .standardmodels.validation import check_values, check_spike_times
+from .standardmodels.validation import check_values, check_spike_times, normalized_values
 
 
 class Assembly(common.Assembly):
@@ -38,12 +38,13 @@ class _EngineCellsMixin:
         return PopulationView(self, selector, label)
 
     def set(self, **parameters):
-        _check_not_none(self.celltype, parameters, "")
-        super().set(**parameters)
+        super().set(**normalized_values(self.celltype, parameters,
+                                        self.celltype.default_parameters))
 
     def initialize(self, **initial_values):
-        _check_not_none(self.celltype, initial_values, "initial value of ")
-        super().initialize(**initial_values)
+        super().initialize(**normalized_values(self.celltype, initial_values,
+                                               self.celltype.default_initial_values,
+                                               "initial value of "))
 
     def _get_parameters(self, *names):
         """A ParameterSpace of the PyNN parameters ``names`` (identity translation)."""
@@ -117,16 +118,9 @@ class _EngineCellsMixin:
             raise errors.InvalidParameterValueError(
                 f"{self.celltype.__class__.__name__}: initial value of {variable} must be "
                 f"finite, got {values[~np.isfinite(values)][0]!r}")
+        if variable in ("gsyn_exc", "gsyn_inh"):    # conductances: >= 0 (validation table)
+            check_values(self.celltype, variable, values)
         group.set_initial_value(self._group_indices, variable, values)
-
-
-def _check_not_none(celltype, values, what):
-    """None (or a string) where a number is due: PyNN's lazy arrays fail on it deep down."""
-    for name, value in values.items():
-        if value is None or isinstance(value, (str, bytes)):
-            raise errors.InvalidParameterValueError(
-                f"{celltype.__class__.__name__}: {what}{name} must be a number, an array or a "
-                f"RandomDistribution, not {value!r}")
 
 
 def _check_combination(celltype, group, index, updates):
@@ -211,7 +205,9 @@ class PopulationView(_EngineCellsMixin, common.PopulationView):
 
     def initialize(self, **initial_values):
         """Set initial values of state variables for the cells of this view (see Population)."""
-        _check_not_none(self.celltype, initial_values, "initial value of ")
+        initial_values = normalized_values(self.celltype, initial_values,
+                                           self.celltype.default_initial_values,
+                                           "initial value of ")
         grandparent = self.grandparent
         positions = self.index_in_grandparent(np.arange(self.size))
         for variable, value in initial_values.items():

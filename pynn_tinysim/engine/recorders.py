@@ -9,6 +9,40 @@ number of Populations.
 
 import numpy as np
 
+from .resources import AllocationTooLargeError, available_memory, gib
+
+
+class NumericalInstabilityError(ValueError):
+    """A state variable became NaN: the parameters make the model unstable.
+
+    NEST stops with a NumericalInstability exception in that case too.
+    """
+
+    @classmethod
+    def at(cls, group, variable, local_indices, step):
+        i = int(local_indices[0])
+        values = ", ".join(f"{name}={float(group.params[name][i])!r}"
+                           for name in group.parameter_names)
+        return cls(
+            f"numerical instability: {variable} of {len(local_indices)} "
+            f"{type(group).__name__} cell(s) became NaN at t={step * group.network.dt:g} ms "
+            f"(the first: global id {int(group.ids[i])}, with {values}); check those "
+            "parameter values. The data of the steps before is kept; call reset() to "
+            "run again")
+
+
+def check_recording_fits(recorder, n_samples):
+    """AllocationTooLargeError before a run whose samples of ``recorder`` cannot fit."""
+    needed = 8 * n_samples * recorder.indices.size
+    available = available_memory()
+    if available is not None and needed > available:
+        raise AllocationTooLargeError(
+            f"recording {recorder.variable!r} of {recorder.indices.size} "
+            f"{type(recorder.group).__name__} cell(s) for {n_samples:,} samples needs "
+            f"{gib(needed)}, but {gib(available)} of memory is available; record fewer "
+            "cells, use a larger sampling_interval, or run in shorter pieces with "
+            "get_data(clear=True) or write_data() in between")
+
 
 class SignalRecorder:
     """Samples ``group.state[variable]`` at steps that are multiples of ``interval``."""
@@ -37,6 +71,7 @@ class SignalRecorder:
         if first_step > 0 and first_sample * iv == first_step:
             first_sample += 1                        # taken at the end of the previous run
         n = max(last_sample - first_sample + 1, 0)
+        check_recording_fits(self, n)
         self._first_sample = first_sample
         self._buffer = np.empty((n, self.indices.size))
         self._row = 0
@@ -44,9 +79,17 @@ class SignalRecorder:
             self.sample(0)
 
     def sample(self, step):
-        """Take a sample if ``step`` (time = step * dt) is on this recorder's grid."""
+        """Take a sample if ``step`` (time = step * dt) is on this recorder's grid.
+
+        A NaN is never recorded: it raises NumericalInstabilityError instead (the run
+        then keeps the data of the steps before, see Network.run).
+        """
         if step % self.interval == 0 and self._row < self._buffer.shape[0]:
-            self._buffer[self._row] = self.group.state[self.variable][self.indices]
+            row = self._buffer[self._row]
+            np.take(self.group.state[self.variable], self.indices, out=row)
+            if np.isnan(row.sum()):
+                raise NumericalInstabilityError.at(self.group, self.variable,
+                                                   self.indices[np.isnan(row)], step)
             self._row += 1
 
     def _close_chunk(self):

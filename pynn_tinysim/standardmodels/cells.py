@@ -6,6 +6,8 @@ from pyNN import errors
 from pyNN.parameters import ParameterSpace
 from pyNN.standardmodels import cells, receptors, build_translations
 
+from .validation import normalized_values
+
 from ..engine import (lif, izhikevich, sources, adex, hh, adaptive, renewal_sources,
                       multisynapse)
 
@@ -254,3 +256,21 @@ class PointNeuron(cells.PointNeuron):
 
     def computed_parameters_include(self, parameter_names):
         return False
+
+
+def _check_constructor_values(cls):
+    """Wrap ``cls.__init__``: values of the wrong type name their parameter (see
+    :func:`.validation.normalized_values`) instead of failing inside PyNN's lazy arrays."""
+    base_init = cls.__init__
+
+    def __init__(self, **parameters):
+        base_init(self, **normalized_values(type(self), parameters, self.default_parameters))
+
+    __init__.__doc__ = base_init.__doc__
+    cls.__init__ = __init__
+
+
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and "engine_model" in vars(_cls):
+        _check_constructor_values(_cls)
+del _cls

@@ -20,6 +20,7 @@ from pyNN import errors
 from pyNN.standardmodels import synapses, build_translations, check_weights
 
 from .. import simulator
+from .validation import normalized_values
 from ..engine import plasticity
 
 SPINNAKER_HINT = (
@@ -164,3 +165,26 @@ class Vogels2011Rule(synapses.Vogels2011Rule):
 
 
 _STDP_ENGINE_MODELS = {"stdp": plasticity.STDP, "vogels": plasticity.VogelsSprekeler}
+
+
+def _check_constructor_values(cls):
+    """Wrap ``cls.__init__``: weights, delays and parameters of the wrong type name
+    their parameter (see :func:`.validation.normalized_values`) instead of failing
+    inside PyNN's lazy arrays."""
+    base_init = cls.__init__
+    defaults = getattr(cls, "default_parameters", None)
+    if not isinstance(defaults, dict):      # (STDPMechanism: built from its components)
+        defaults = {}
+    defaults = dict(defaults, weight=0.0, delay=0.0)    # (PyNN's default delay is None)
+
+    def __init__(self, *args, **parameters):
+        base_init(self, *args, **normalized_values(type(self), parameters, defaults))
+
+    __init__.__doc__ = base_init.__doc__
+    cls.__init__ = __init__
+
+
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and "engine_model" in vars(_cls) or _cls is StaticSynapse:
+        _check_constructor_values(_cls)
+del _cls

@@ -8,6 +8,8 @@ warning deep inside a run; a user deserves to be told at the line that set it.
 import numpy as np
 
 from pyNN import errors
+from pyNN.parameters import LazyArray
+from pyNN.random import RandomDistribution
 
 from ..engine.sources import MAX_RATE_HZ
 
@@ -44,6 +46,9 @@ CONSTRAINTS = {
     "g_leak": (_non_negative, ">= 0 uS"),
     "alpha": (_positive, "> 0"),
     "beta": (_non_negative, ">= 0 Hz"),
+    # initial values of conductances (a negative one makes the membrane run away)
+    "gsyn_exc": (_non_negative, ">= 0 uS"),
+    "gsyn_inh": (_non_negative, ">= 0 uS"),
     # synapse types (short-term plasticity, stochastic release, STDP rules)
     "U": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
     "p": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
@@ -102,3 +107,48 @@ def check_spike_times(times):
             "Spike times given to SpikeSourceArray must be in increasing order "
             f"({float(times[i])!r} ms is followed by {float(times[i + 1])!r} ms)")
     return times
+
+
+def normalized_values(owner, values, defaults, what=""):
+    """Values given for numeric parameters, checked for type before PyNN sees them.
+
+    PyNN's lazy arrays fail on None, strings, complex numbers or object arrays with
+    an assertion or a bare "invalid base value for array" that names nothing; here
+    such a value is an InvalidParameterValueError naming the parameter. Object
+    arrays of numbers are converted to float arrays (valid values: accepted).
+    ``defaults``: the type's default values; only parameters whose default is a
+    number are checked (sequences and arrays per cell have their own checks).
+    """
+    owner_name = (owner if isinstance(owner, str) else
+                  owner.__name__ if isinstance(owner, type) else type(owner).__name__)
+    out = dict(values)
+    for name, value in values.items():
+        default = defaults.get(name)
+        if not isinstance(default, (int, float, np.integer, np.floating)):
+            continue
+        if isinstance(value, (RandomDistribution, LazyArray)) or callable(value):
+            continue
+        ok = True
+        if isinstance(value, (int, float, np.integer, np.floating)):
+            try:
+                float(value)
+            except OverflowError:
+                ok = False
+        elif isinstance(value, (list, tuple, np.ndarray)):
+            try:
+                array = np.asarray(value)
+                ok = (not np.iscomplexobj(array) and array.dtype.kind in "biufO"
+                      and array.size > 0)
+                if ok:
+                    converted = array.astype(float)
+                    if array.dtype == object:
+                        out[name] = converted
+            except (TypeError, ValueError, OverflowError):
+                ok = False
+        else:
+            ok = False
+        if not ok:
+            raise errors.InvalidParameterValueError(
+                f"{owner_name}: {what}{name} must be a number, an array of numbers or a "
+                f"RandomDistribution, not {value!r}")
+    return out
