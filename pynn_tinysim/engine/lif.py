@@ -271,8 +271,13 @@ class _LIFCondBase(_LIFBase):
         drive = np.broadcast_to(drive, v.shape)[candidates]
         v_inf = (drive + ge * p["e_rev_E"][candidates] + gi * p["e_rev_I"][candidates]) \
             / (self._g_leak[candidates] + ge + gi)
+        # the distance to the equilibrium: at the start, or, as the conductances change
+        # during the step (alpha: from 0 to their peak), at most that to a reversal potential
+        vc = v[candidates]
+        distance = np.maximum(np.abs(vc - v_inf), np.maximum(
+            np.abs(vc - p["e_rev_E"][candidates]), np.abs(vc - p["e_rev_I"][candidates])))
         with np.errstate(over="ignore", invalid="ignore"):
-            error = z[candidates] ** 5 / 120.0 * np.abs(v[candidates] - v_inf)
+            error = z[candidates] ** 5 / 120.0 * distance
         stiff = candidates[(error > self.TOLERANCE) & self._active_mask(k)[candidates]]
         return stiff if stiff.size else None
 
