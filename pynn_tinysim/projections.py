@@ -25,7 +25,7 @@ from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
 from .connectors import fast_connect
-from .memory import check_projection_fits
+from .memory_estimates import check_projection_fits
 from .standardmodels.synapses import StaticSynapse, check_weights_with_hint
 from .standardmodels.validation import check_values
 
