@@ -96,7 +96,7 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 def _check_time_argument(name, value):
     try:
         ok = 0 < float(value) < float("inf")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
         raise errors.InvalidParameterValueError(
@@ -107,7 +107,7 @@ def _check_seed(value):
     try:
         seed = int(value)
         ok = seed == value and seed >= 0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
         raise errors.InvalidParameterValueError(
@@ -130,7 +130,7 @@ def _check_run_time(function, name, value):
     """A finite number of ms (PyNN's own code would fail on it with a bare TypeError)."""
     try:
         ok = np.isfinite(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
         raise errors.InvalidParameterValueError(

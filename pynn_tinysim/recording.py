@@ -46,7 +46,7 @@ class Recorder(recording.Recorder):
         if sampling_interval is not None:
             try:
                 ok = np.isfinite(float(sampling_interval)) and float(sampling_interval) > 0
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 ok = False
             if not ok:      # 0 would otherwise mean "dt", NaN fail in int()
                 raise errors.InvalidParameterValueError(
@@ -76,7 +76,7 @@ class Recorder(recording.Recorder):
             return
         interval = sampling_interval or self.sampling_interval or state.dt
         steps = interval / state.dt
-        if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6:
+        if not 1 - 1e-9 <= steps < 2.0 ** 62 or abs(steps - round(steps)) > 1e-6:
             raise errors.InvalidParameterValueError(
                 f"sampling_interval={interval} ms must be a whole multiple of the time step "
                 f"({state.dt} ms)")

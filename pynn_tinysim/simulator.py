@@ -117,6 +117,9 @@ class State(common.control.BaseState):
         rather than silently rounded up.
         """
         n = duration / self.dt
+        if not abs(n) < 2.0 ** 62:
+            raise errors.InvalidParameterValueError(
+                f"{what} {duration!r} ms is more time steps of {self.dt} ms than can be counted")
         n_round = int(np.rint(n))
         if abs(n - n_round) > 1e-6 * max(1.0, abs(n)):
             raise errors.InvalidParameterValueError(

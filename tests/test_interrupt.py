@@ -23,6 +23,15 @@ DT = 0.1
 N_STEPS = 1500
 
 
+@pytest.fixture(autouse=True)
+def default_sigint_handler():
+    """Python's own SIGINT handler during each test: importing brian2 (other tests do, in
+    the same process) installs its own, which tinysim rightly leaves alone."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 class FakeTTY(io.StringIO):
     def isatty(self):
         return True

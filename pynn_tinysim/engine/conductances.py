@@ -158,7 +158,7 @@ _DP_B4 = (5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 210
 _DP_E = tuple(b5 - b4 for b5, b4 in zip(_DP_B5, _DP_B4))
 
 #: the most attempted sub-steps per neuron and time step before giving up
-DOPRI5_MAX_ITERATIONS = 100000
+DOPRI5_MAX_ITERATIONS = 10000
 
 
 class IntegrationError(ArithmeticError):

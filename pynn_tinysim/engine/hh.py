@@ -34,7 +34,8 @@ has no such parameter).
 
 import numpy as np
 
-from .conductances import dopri5, rk4
+from .recorders import NumericalInstabilityError
+from .conductances import IntegrationError, dopri5, rk4
 from .groups import NeuronGroup
 
 T_REF = 2.0  # ms; NEST hh_cond_exp_traub's default t_ref
@@ -203,7 +204,11 @@ class HodgkinHuxley(NeuronGroup):
             (y,) = rk4([y0], derivatives, conductances, self._dt, n_sub)
             stiff = self._stiff_neurons(y0, ge0 + gi0, n_sub)
             if stiff is not None:
-                y[:, stiff] = self._adaptive(stiff, y0[:, stiff], drive)
+                try:
+                    y[:, stiff] = self._adaptive(stiff, y0[:, stiff], drive)
+                except IntegrationError:
+                    # too stiff even for the adaptive integrator (conductances of 1e12 uS...)
+                    raise NumericalInstabilityError.at(self, "v", stiff, k + 1) from None
         v[:], s["m"][:], s["h"][:], s["n"][:] = y
         ge0 *= decay_e[-1]
         ge0 += inputs[0]

@@ -19,7 +19,8 @@ import numpy as np
 
 from .groups import NeuronGroup
 from . import propagators as prop
-from .conductances import AlphaConductances, ExpConductances, dopri5, rk4
+from .recorders import NumericalInstabilityError
+from .conductances import IntegrationError, AlphaConductances, ExpConductances, dopri5, rk4
 
 _E = np.e
 
@@ -249,7 +250,11 @@ class _LIFCondBase(_LIFBase):
         (v_new,) = rk4([v], derivatives, self._conductances, self._dt)
         stiff = self._stiff_neurons(k, v, drive)
         if stiff is not None:
-            v_new[stiff] = self._adaptive(stiff, v[stiff], drive)
+            try:
+                v_new[stiff] = self._adaptive(stiff, v[stiff], drive)
+            except IntegrationError:
+                # too stiff even for the adaptive integrator (conductances of 1e12 uS...)
+                raise NumericalInstabilityError.at(self, "v", stiff, k + 1) from None
         np.copyto(v, v_new, where=self._active_mask(k))
         self._conductance_update(inputs)
         return self._spike_and_reset(k, v)

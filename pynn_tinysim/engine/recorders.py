@@ -23,12 +23,14 @@ class NumericalInstabilityError(ValueError):
         i = int(local_indices[0])
         values = ", ".join(f"{name}={float(group.params[name][i])!r}"
                            for name in group.parameter_names)
+        initial = ", ".join(f"{name}={float(group.initial[name][i])!r}"
+                            for name in group.state_names)
         return cls(
             f"numerical instability: {variable} of {len(local_indices)} "
             f"{type(group).__name__} cell(s) became NaN at t={step * group.network.dt:g} ms "
-            f"(the first: global id {int(group.ids[i])}, with {values}); check those "
-            "parameter values. The data of the steps before is kept; call reset() to "
-            "run again")
+            f"(the first: global id {int(group.ids[i])}, with {values}; initial values "
+            f"{initial}); check those values. The data of the steps before is kept; call "
+            "reset() to run again")
 
 
 def check_recording_fits(recorder, n_samples):

@@ -178,7 +178,11 @@ def _check_constructor_values(cls):
     defaults = dict(defaults, weight=0.0, delay=0.0)    # (PyNN's default delay is None)
 
     def __init__(self, *args, **parameters):
-        base_init(self, *args, **normalized_values(type(self), parameters, defaults))
+        # delay=None is PyNN's "the minimum delay", a string a distance expression
+        checked = {k: v for k, v in parameters.items()
+                   if not (k == "delay" and v is None) and not isinstance(v, str)}
+        parameters.update(normalized_values(type(self), checked, defaults))
+        base_init(self, *args, **parameters)
 
     __init__.__doc__ = base_init.__doc__
     cls.__init__ = __init__
