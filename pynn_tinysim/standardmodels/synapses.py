@@ -14,8 +14,6 @@ AdditiveWeightDependence. Delays count as dendritic (dendritic_delay_fraction
 = 1, as pyNN.nest): other fractions raise an error.
 """
 
-import numpy as np
-
 from pyNN import errors
 from pyNN.standardmodels import synapses, build_translations, check_weights
 
