@@ -129,6 +129,15 @@ def rk4(y, derivatives, conductances, dt, substeps=1):
     Returns the new list of arrays (``y`` is not modified).
     """
     h = dt / substeps
+    if len(y) == 1 and substeps == 1:
+        # one variable, one step (the LIF families): the same arithmetic without the
+        # list comprehensions, whose overhead is a few percent of a 4000-cell step
+        (a,), g0, gh, g1 = y, conductances(0), conductances(1), conductances(2)
+        (k1,) = derivatives([a], *g0)
+        (k2,) = derivatives([a + (0.5 * h) * k1], *gh)
+        (k3,) = derivatives([a + (0.5 * h) * k2], *gh)
+        (k4,) = derivatives([a + h * k3], *g1)
+        return [a + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)]
     for j in range(substeps):
         g0 = conductances(2 * j)
         gh = conductances(2 * j + 1)

@@ -232,7 +232,6 @@ class _LIFCondBase(_LIFBase):
         self._refractory_counts(dt)
         self._conductance_propagators(dt)
         self._h_inv_cm_max = dt * float(np.max(self._inv_cm, initial=0.0))
-        self._g_leak_max = float(np.max(self._g_leak, initial=0.0))
 
     def _drive(self):
         return self._leak_drive if self.i_inj is None else self._leak_drive + self.i_inj
@@ -244,11 +243,17 @@ class _LIFCondBase(_LIFBase):
         gl, inv_cm = self._g_leak, self._inv_cm
         drive = self._drive()
 
+        totals = []     # g_L + g_e + g_i at the start of the step, for _stiff_neurons
+
         def derivatives(y, g_e, g_i):
-            return [(drive + g_e * Ee + g_i * Ei - (gl + g_e + g_i) * y[0]) * inv_cm]
+            total = gl + g_e
+            total += g_i
+            if not totals:
+                totals.append(total)
+            return [(drive + g_e * Ee + g_i * Ei - total * y[0]) * inv_cm]
 
         (v_new,) = rk4([v], derivatives, self._conductances, self._dt)
-        stiff = self._stiff_neurons(k, v, drive)
+        stiff = self._stiff_neurons(k, v, drive, totals[0])
         if stiff is not None:
             try:
                 v_new[stiff] = self._adaptive(stiff, v[stiff], drive)
@@ -259,13 +264,14 @@ class _LIFCondBase(_LIFBase):
         self._conductance_update(inputs)
         return self._spike_and_reset(k, v)
 
-    def _stiff_neurons(self, k, v, drive):
-        """Neurons whose RK4 step is off by more than TOLERANCE (None: none, the usual case)."""
-        g_max = self._max_conductance()
-        if (float(g_max.max(initial=0.0)) + self._g_leak_max) * self._h_inv_cm_max \
-                <= self.Z_RK4:
+    def _stiff_neurons(self, k, v, drive, total_start):
+        """Neurons whose RK4 step is off by more than TOLERANCE (None: none, the usual case).
+
+        ``total_start``: g_L + g_e + g_i at the start of the step (the first RK4 stage's).
+        """
+        g_max = self._max_conductance(total_start)
+        if float(g_max.max(initial=0.0)) * self._h_inv_cm_max <= self.Z_RK4:
             return None                                     # no neuron is stiff
-        g_max += self._g_leak
         z = g_max * self._inv_cm
         z *= self._dt
         candidates = np.flatnonzero(z > self.Z_RK4)         # usually few
@@ -286,10 +292,10 @@ class _LIFCondBase(_LIFBase):
         stiff = candidates[(error > self.TOLERANCE) & self._active_mask(k)[candidates]]
         return stiff if stiff.size else None
 
-    def _max_conductance(self):
-        """An upper bound of g_e + g_i over the step, per neuron."""
-        ge, gi = self._conductances(0)
-        return ge + gi
+    def _max_conductance(self, total_start):
+        """An upper bound of g_L + g_e + g_i over the step, per neuron (exponential
+        conductances only decay: their value at the start)."""
+        return total_start
 
     def _adaptive(self, idx, v0, drive):
         """v at the end of the step for neurons ``idx``, by the error-controlled dopri5."""
@@ -319,8 +325,8 @@ class LIFCondAlpha(AlphaConductances, _LIFCondBase):
     state_names = ("v", "gsyn_exc", "gsyn_inh", "dgsyn_exc", "dgsyn_inh")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
 
-    def _max_conductance(self):
+    def _max_conductance(self, total_start):
         # (g + t dg) e^(-t/tau) <= g + dg * t for t in [0, dt]
         s = self.state
-        return s["gsyn_exc"] + s["gsyn_inh"] + self._dt * (np.maximum(s["dgsyn_exc"], 0.0)
-                                                           + np.maximum(s["dgsyn_inh"], 0.0))
+        return total_start + self._dt * (np.maximum(s["dgsyn_exc"], 0.0)
+                                         + np.maximum(s["dgsyn_inh"], 0.0))
