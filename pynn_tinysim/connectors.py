@@ -90,30 +90,78 @@ class VectorizedConnector:
     ``supported(connector)`` says whether this connector instance (its options, its
     RNG) can be built exactly that way, else PyNN's generic per-cell code is used;
     ``expected(connector, n_pre, n_post)`` is the (expected) number of connections
-    it makes, or None when unknown, for the memory estimate (:mod:`.memory`).
+    it makes, or None when unknown, for the memory estimate (:mod:`.memory`), which
+    also reads ``peak_bytes`` (bytes per connection while building: pair indices,
+    weights, delays and their sorting, before the 12-byte store; measured) and
+    ``pair_bytes`` (bytes per (pre, post) cell pair, for builders that make dense
+    pair arrays first).
     """
 
-    def __init__(self, build, supported=None, expected=None):
+    def __init__(self, build, supported=None, expected=None, peak_bytes=56, pair_bytes=0):
         self.build = build
         self.supported = supported or (lambda connector: True)
         self.expected = expected or (lambda connector, n_pre, n_post: None)
+        self.peak_bytes = peak_bytes
+        self.pair_bytes = pair_bytes
 
 
 #: connector class (exactly: a subclass may mean something else) -> VectorizedConnector
 REGISTRY = {}
 
 
-def register(connector_class, build, supported=None, expected=None):
+def register(connector_class, build, supported=None, expected=None, peak_bytes=56,
+             pair_bytes=0):
     """Declare a vectorized builder for ``connector_class`` (see :class:`VectorizedConnector`).
 
     A connector class of tinysim's own (such as the spinnaker flavour's) does not need
     this: it overrides ``connect(projection)`` and calls :func:`connect_pairs`.
     """
-    REGISTRY[connector_class] = VectorizedConnector(build, supported, expected)
+    REGISTRY[connector_class] = VectorizedConnector(build, supported, expected, peak_bytes,
+                                                    pair_bytes)
+
+
+def mean_number(n):
+    """The mean of a connector's ``n``: the number, or a RandomDistribution's mean
+    estimated from a copy with its own RNG (the user's stream is untouched)."""
+    if isinstance(n, RandomDistribution):
+        sample = deepcopy(n)
+        sample.rng = NumpyRNG(seed=12345)
+        return float(np.mean(sample.next(1000)))
+    return float(n)
+
+
+def check_connection_list(connector, projection):
+    """Indices of a FromListConnector (or FromFileConnector): whole numbers in range.
+
+    PyNN's connect() would let -1 wrap round to the last cell, truncate 1.5 to 1 and
+    drop out-of-range targets without a word; NEST refuses all of them.
+    """
+    conn_list = np.asarray(connector.conn_list)
+    if conn_list.size == 0:
+        return
+    name = type(connector).__name__
+    for column, side, cells in ((0, "source", projection.pre), (1, "target", projection.post)):
+        try:
+            index = np.asarray(conn_list[:, column], dtype=float)
+        except (TypeError, ValueError, IndexError):
+            raise errors.ConnectionError(
+                f"{name}: the connection list must have numeric {side} indices in column "
+                f"{column}") from None
+        bad = ~np.isfinite(index) | (index != np.round(index)) | (index < 0) | \
+            (index >= cells.size)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise errors.ConnectionError(
+                f"{name}: {side} index {float(index[i]):g} (connection {i}) is not a valid index "
+                f"into {cells.label!r}, which has {cells.size} cells (0 .. {cells.size - 1})")
 
 
 def fast_connect(connector, projection):
     """Connect ``projection`` with a vectorized implementation; False if there is none."""
+    if isinstance(connector, connectors.FromListConnector):
+        if hasattr(connector, "conn_list"):     # (FromFileConnector reads it in connect())
+            check_connection_list(connector, projection)
+        return False                            # then PyNN's own connect()
     entry = REGISTRY.get(type(connector))
     if entry is None or getattr(connector, "location_selector", None) is not None \
             or not entry.supported(connector):
@@ -616,8 +664,9 @@ register(connectors.AllToAllConnector,
          _from_pairs(lambda c, p: _all_pairs(p.pre.size, p.post.size)),
          supported=_self_option_is_bool,
          expected=lambda c, n_pre, n_post: n_pre * n_post)
+# (index arrays of the whole populations besides the synapses)
 register(connectors.OneToOneConnector, _from_pairs(_one_to_one_pairs),
-         expected=lambda c, n_pre, n_post: min(n_pre, n_post))
+         expected=lambda c, n_pre, n_post: min(n_pre, n_post), peak_bytes=125)
 register(connectors.FixedProbabilityConnector,
          _from_pairs(lambda c, p: _bernoulli_pairs(c.rng, p.pre.size, p.post.size,
                                                    c.p_connect)),
@@ -625,12 +674,17 @@ register(connectors.FixedProbabilityConnector,
          expected=lambda c, n_pre, n_post: c.p_connect * n_pre * n_post)
 register(connectors.FixedTotalNumberConnector, _fixed_total_number,
          supported=lambda c: isinstance(c.rng, NumpyRNG) and isinstance(c.n, int),
-         expected=lambda c, n_pre, n_post: c.n)
+         expected=lambda c, n_pre, n_post: c.n, peak_bytes=90)
 register(connectors.FixedNumberPreConnector, _fixed_number_pre,
          supported=_fixed_number_supported,
-         expected=lambda c, n_pre, n_post: c.n * n_post if isinstance(c.n, int) else None)
+         expected=lambda c, n_pre, n_post: mean_number(c.n) * n_post)
 register(connectors.FixedNumberPostConnector, _fixed_number_post,
          supported=_fixed_number_supported,
-         expected=lambda c, n_pre, n_post: c.n * n_pre if isinstance(c.n, int) else None)
+         expected=lambda c, n_pre, n_post: mean_number(c.n) * n_pre)
+# dense (pre x post) distance arrays first; with n_connections None the count comes
+# from its distance expression (memory.distance_probability needs the projection)
 register(connectors.SmallWorldConnector, _from_pairs(_small_world_pairs),
-         supported=_self_option_is_bool)
+         supported=_self_option_is_bool,
+         expected=lambda c, n_pre, n_post: (None if c.n_connections is None
+                                            else float(c.n_connections) * n_pre),
+         pair_bytes=52)

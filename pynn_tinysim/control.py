@@ -1,11 +1,13 @@
 """Simulation control: setup, end, run, run_until, run_for, reset and state queries."""
 
+import functools
 import logging
 import os
 
+import numpy as np
+
 from pyNN import common, errors
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_TIMESTEP, DEFAULT_MIN_DELAY
-from pyNN.recording import get_io
 
 from . import simulator
 from .engine.kernels import ENGINES
@@ -17,6 +19,9 @@ AUTO_MAX_DELAY = 10.0
 
 #: the environment variable that chooses the engine when setup() is given none
 ENGINE_VARIABLE = "PYNN_TINYSIM_ENGINE"
+
+#: the most time steps of delay setup() accepts: the ring buffer has a row per step
+MAX_DELAY_STEPS = 1_000_000
 
 #: rng_seed when setup() is given none: pyNN.nest's default, so that a script without
 #: a seed gives the same spikes on every run, as it does on pyNN.nest
@@ -79,6 +84,11 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
     if max_delay == "auto":
         max_delay = max(AUTO_MAX_DELAY, min_delay)
     _check_time_argument("max_delay", max_delay)
+    if float(max_delay) / float(timestep) > MAX_DELAY_STEPS:
+        raise errors.InvalidParameterValueError(
+            f"setup(): max_delay={max_delay} ms is {float(max_delay) / float(timestep):.3g} "
+            f"time steps of {timestep} ms; at most {MAX_DELAY_STEPS:,} are supported (the "
+            "ring buffer of future input holds one row per step of delay)")
     if max_delay < min_delay:
         raise errors.InvalidParameterValueError(
             f"setup(): max_delay={max_delay} ms must not be smaller than min_delay={min_delay} ms")
@@ -113,8 +123,8 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
 def _check_time_argument(name, value):
     try:
-        ok = float(value) > 0
-    except (TypeError, ValueError):
+        ok = 0 < float(value) < float("inf")
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
         raise errors.InvalidParameterValueError(
@@ -125,7 +135,7 @@ def _check_seed(value):
     try:
         seed = int(value)
         ok = seed == value and seed >= 0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         ok = False
     if not ok:
         raise errors.InvalidParameterValueError(
@@ -136,12 +146,40 @@ def _check_seed(value):
 def end(compatible_output=True):
     """Write data requested with record(..., to_file=...) and finish."""
     for (population, variables, filename) in simulator.state.write_on_end:
-        io = get_io(filename)
-        population.write_data(io, variables)
+        # a file name is handed on as it is: write_data replaces it atomically
+        population.write_data(filename, variables)
     simulator.state.write_on_end = []
 
 
-run, run_until = common.build_run(simulator)
+_run, _run_until = common.build_run(simulator)
+
+
+def _check_run_time(function, name, value):
+    """A finite number of ms (PyNN's own code would fail on it with a bare TypeError)."""
+    try:
+        ok = np.isfinite(float(value))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise errors.InvalidParameterValueError(
+            f"{function}(): {name} must be a finite number of ms, not {value!r}")
+
+
+@functools.wraps(_run)
+def run(simtime, callbacks=None):
+    _check_run_time("run", "simtime", simtime)
+    if simtime < 0:
+        raise errors.InvalidParameterValueError(
+            f"run(): simtime must be >= 0 ms, not {simtime!r}")
+    return _run(simtime, callbacks)
+
+
+@functools.wraps(_run_until)
+def run_until(time_point, callbacks=None):
+    _check_run_time("run_until", "time_point", time_point)
+    return _run_until(time_point, callbacks)
+
+
 run_for = run
 
 reset = common.build_reset(simulator)

@@ -1,61 +1,146 @@
-"""A memory estimate before a Projection is built, and a clear error when it won't fit.
+"""Memory estimates before anything large is allocated, and a clear error when it won't fit.
 
-Building a projection that needs more memory than the machine has makes the
-system swap for minutes before anything fails. Before connecting, the number of
-connections the connector will make is estimated (exactly for the connectors
-that fix it, as an expectation for FixedProbability: the registry of
-:mod:`.connectors` gives it), multiplied by what tinysim stores per synapse, and
-compared with the memory the operating system says is available (Linux:
-MemAvailable in /proc/meminfo; elsewhere no check).
+Building a Population or a Projection that needs more memory than the machine has
+makes the system swap for minutes before anything fails. So before creating cells
+or connecting, the peak memory of that step is estimated and compared with the
+memory the operating system says is available (Linux: MemAvailable in /proc/meminfo;
+elsewhere no check). Recording buffers are checked by the engine when a run starts
+(engine/recorders.py), against the same figure (engine/resources.py).
+
+The costs are measured peaks during building, not guesses (tests/test_memory_estimates.py
+measures them with tracemalloc and checks every estimate within 25 %):
+
+* a cell: every float parameter, state variable and initial value of the engine
+  group (8 bytes each, parameters twice at the peak) and one Python ``ID`` object
+  per cell (PyNN's ``all_cells``: ~260 bytes with its attribute dict and the arrays);
+* a connection: what the connector's entry in the registry of :mod:`.connectors`
+  says (``expected`` connections, ``peak_bytes`` each while they are built,
+  ``pair_bytes`` per (pre, post) cell pair for connectors that build dense
+  distance arrays first); PyNN's generic per-column code, for the one connector
+  whose count it can estimate without building (DistanceDependentProbability),
+  costs BYTES_GENERIC per connection.
+
+The number of connections is exact where the connector fixes it, an expectation
+otherwise: p x pairs for FixedProbability, the mean of the distribution for a
+FixedNumberPre/Post with a RandomDistribution n, and for distance-dependent
+connectors their probability expression averaged over random cell pairs.
 """
 
-from pyNN import errors
+import numpy as np
+from pyNN import connectors as pynn_connectors, errors
 
-from .connectors import expected_connections  # noqa: F401 (the registry's estimate)
+from .connectors import REGISTRY, expected_connections  # noqa: F401 (the registry's count)
+from .engine.resources import available_memory
 
 #: bytes per static synapse while it is queued (presynaptic id 4, key 4, weight 8; see
-#: engine/synapses.py), the most a synapse costs; 12 once merged into the store
+#: engine/synapses.py), the most a built static synapse costs; 12 once merged
 BYTES_PER_SYNAPSE = 16
 #: a plastic synapse: pre, post, weight, delay, key (5 x 8), plus 8 per parameter or
 #: state variable of its rule (engine/plasticity.py)
 BYTES_PER_PLASTIC_SYNAPSE = 40
-
-
-def bytes_per_synapse(projection):
-    """What one connection of ``projection`` costs tinysim, at most."""
-    if not getattr(projection, "_plastic", False):
-        return BYTES_PER_SYNAPSE
-    names = projection.synapse_type.get_parameter_names()
-    return BYTES_PER_PLASTIC_SYNAPSE + 8 * len(names)
+#: bytes per connection PyNN's generic per-column code needs while it builds
+BYTES_GENERIC = 18
+#: bytes per cell besides the group's float arrays: the ID object and its dict, the
+#: object array of IDs, the int64 id arrays, masks and counters (measured, rounded up)
+BYTES_PER_CELL_OVERHEAD = 260
+#: cell pairs drawn to estimate a distance-dependent connection probability
+DISTANCE_SAMPLES = 2000
 
 
 class InsufficientMemoryError(errors.ConnectionError, MemoryError):
     """A Projection would need more memory than is available."""
 
 
-def available_memory():
-    """Bytes the OS says can be allocated without swapping, or None when unknown."""
+class PopulationTooLargeError(InsufficientMemoryError, errors.InvalidParameterValueError):
+    """A Population would need more memory than is available."""
+
+
+# --------------------------------------------------------------- Populations
+
+def population_bytes(celltype, size):
+    """Estimated peak bytes of creating a Population of ``size`` cells of ``celltype``."""
+    model = getattr(celltype, "engine_model", None)     # None: another backend's type
+    n_params = len(getattr(model, "parameter_names", ())) or 8
+    n_state = len(getattr(model, "state_names", ()))
+    # parameters are built as arrays, then concatenated into the group's (x2 at the peak)
+    return size * (8 * (2 * n_params + 3 * n_state) + BYTES_PER_CELL_OVERHEAD)
+
+
+def check_population_fits(population):
+    """PopulationTooLargeError if ``population`` would not fit in the available memory."""
+    available = available_memory()
+    if available is None:
+        return
+    needed = population_bytes(population.celltype, population.size)
+    if needed > available:
+        raise PopulationTooLargeError(
+            f"Population {population.label!r} of {population.size:,} "
+            f"{type(population.celltype).__name__} cells would need ~{needed / 2**30:.1f} GiB, "
+            f"but only {available / 2**30:.1f} GiB of memory is available")
+
+
+# --------------------------------------------------------------- Projections
+
+def bytes_per_synapse(projection):
+    """What one connection of ``projection`` costs tinysim once built, at most."""
+    if not getattr(projection, "_plastic", False):
+        return BYTES_PER_SYNAPSE
+    names = projection.synapse_type.get_parameter_names()
+    return BYTES_PER_PLASTIC_SYNAPSE + 8 * len(names)
+
+
+def distance_probability(d_expression, projection):
+    """Mean of a distance expression's connection probability over random cell pairs."""
+    rng = np.random.default_rng(0)
+    k = int(np.sqrt(DISTANCE_SAMPLES * 20))
+    i = rng.integers(0, projection.pre.size, k)
+    j = rng.integers(0, projection.post.size, k)
+    d = projection.space.distances(projection.pre.positions.T[i],
+                                   projection.post.positions.T[j])
+    namespace = {name: getattr(np, name) for name in dir(np) if not name.startswith("_")}
+    with np.errstate(all="ignore"):
+        p = eval(d_expression, {"__builtins__": {}}, dict(namespace, d=d))
+    p = np.clip(np.nan_to_num(np.broadcast_to(np.asarray(p, float), d.shape)), 0.0, 1.0)
+    return float(p.mean())
+
+
+def projection_bytes(connector, projection):
+    """(expected connections, estimated peak bytes of building them), or None when unknown."""
+    n_pre, n_post = projection.pre.size, projection.post.size
     try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        entry = REGISTRY.get(type(connector))
+        if entry is not None:
+            n = entry.expected(connector, n_pre, n_post)
+            if n is None and getattr(connector, "d_expression", None) is not None:
+                n = distance_probability(connector.d_expression, projection) * n_pre * n_post
+            if entry.supported(connector):
+                per_connection, fixed = entry.peak_bytes, entry.pair_bytes * n_pre * n_post
+            else:                   # an instance the vectorized builder can't take
+                per_connection, fixed = BYTES_GENERIC, 16 * n_pre
+        elif type(connector) is pynn_connectors.DistanceDependentProbabilityConnector:
+            n = distance_probability(connector.d_expression, projection) * n_pre * n_post
+            per_connection, fixed = BYTES_GENERIC, 16 * n_pre
+        else:
+            return None
+    except Exception:       # noqa: BLE001 -- an estimate must never break building
+        return None
+    if n is None:
+        return None
+    per_connection = max(per_connection, bytes_per_synapse(projection))
+    return n, n * per_connection + fixed
 
 
 def check_projection_fits(connector, projection):
-    """Raise InsufficientMemoryError if building ``projection`` would not fit in memory."""
-    n = expected_connections(connector, projection.pre.size, projection.post.size)
+    """InsufficientMemoryError if building ``projection`` would not fit in memory."""
     available = available_memory()
-    if n is None or available is None:
+    estimate = projection_bytes(connector, projection)
+    if estimate is None or available is None:
         return
-    needed = n * bytes_per_synapse(projection)
+    n, needed = estimate
     if needed > available:
         raise InsufficientMemoryError(
             f"Projection {projection.label!r} ({type(connector).__name__}, "
             f"{projection.pre.size} x {projection.post.size} cells) would make about "
-            f"{n:,.0f} connections, needing ~{needed / 2**30:.1f} GiB, but only "
-            f"{available / 2**30:.1f} GiB of memory is available; use fewer cells or "
-            "connections (e.g. a scale factor)")
+            f"{n:,.0f} connections, needing ~{needed / 2**30:.1f} GiB while it is built, "
+            f"but only {available / 2**30:.1f} GiB of memory is available; use fewer "
+            "cells or connections (e.g. a scale factor)")

@@ -13,12 +13,18 @@ from pyNN.standardmodels import StandardCellType
 
 from . import simulator
 from .recording import Recorder
-from .standardmodels.validation import check_values, check_spike_times
+from .files import write_block
+from .memory import check_population_fits
+from .standardmodels.validation import check_values, check_spike_times, normalized_values
 
 
 class Assembly(common.Assembly):
     __doc__ = common.Assembly.__doc__
     _simulator = simulator
+
+    def write_data(self, io, variables='all', gather=True, clear=False, annotations=None):
+        """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
+        write_block(io, self.get_data(variables, gather, clear, annotations))
 
 
 class _EngineCellsMixin:
@@ -30,6 +36,15 @@ class _EngineCellsMixin:
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
+
+    def set(self, **parameters):
+        super().set(**normalized_values(self.celltype, parameters,
+                                        self.celltype.default_parameters))
+
+    def initialize(self, **initial_values):
+        super().initialize(**normalized_values(self.celltype, initial_values,
+                                               self.celltype.default_initial_values,
+                                               "initial value of "))
 
     def _get_parameters(self, *names):
         """A ParameterSpace of the PyNN parameters ``names`` (identity translation)."""
@@ -96,6 +111,8 @@ class _EngineCellsMixin:
             raise errors.InvalidParameterValueError(
                 f"{self.celltype.__class__.__name__}: initial value of {variable} must be "
                 f"finite, got {values[~np.isfinite(values)][0]!r}")
+        if variable in ("gsyn_exc", "gsyn_inh"):    # conductances: >= 0 (validation table)
+            check_values(self.celltype, variable, values)
         group.set_initial_value(self._group_indices, variable, values)
 
 
@@ -185,6 +202,9 @@ class PopulationView(_EngineCellsMixin, common.PopulationView):
 
     def initialize(self, **initial_values):
         """Set initial values of state variables for the cells of this view (see Population)."""
+        initial_values = normalized_values(self.celltype, initial_values,
+                                           self.celltype.default_initial_values,
+                                           "initial value of ")
         grandparent = self.grandparent
         positions = self.index_in_grandparent(np.arange(self.size))
         for variable, value in initial_values.items():
@@ -201,9 +221,28 @@ class Population(_EngineCellsMixin, common.Population):
     _recorder_class = Recorder
     _assembly_class = Assembly
 
+    def __init__(self, size, cellclass, cellparams=None, structure=None,
+                 initial_values={}, label=None):
+        _check_size(size)
+        super().__init__(size, cellclass, cellparams, structure, initial_values, label)
+
+    # every access to the engine goes through _group: it refuses a Population whose
+    # network was destroyed by a later setup() (issue 14 item 5)
+    @property
+    def _group(self):
+        group = self.__dict__.get("_engine_group")
+        if group is not None:
+            simulator.check_current(self, group.network)
+        return group
+
+    @_group.setter
+    def _group(self, group):
+        self._engine_group = group
+
     def _create_cells(self):
         network = simulator.state.require_setup()
         celltype = self.celltype
+        check_population_fits(self)   # before any per-cell array is allocated
         # every tinysim cell type declares its engine model; one from another backend has none
         engine_model = getattr(celltype, "engine_model", None)
         if not isinstance(celltype, StandardCellType) or engine_model is None:
@@ -250,6 +289,16 @@ class Population(_EngineCellsMixin, common.Population):
         if ids.size and (index.min() < 0 or index.max() >= self.size):
             raise IndexError(f"some IDs are not in Population {self.label!r}")
         return index
+
+
+def _check_size(size):
+    """Population sizes: positive whole numbers (NEST refuses 0 and negatives too)."""
+    dims = size if isinstance(size, tuple) else (size,)
+    for n in dims:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise errors.InvalidParameterValueError(
+                f"Population size must be a positive whole number (or a tuple of them), "
+                f"not {size!r}")
 
 
 def _available_models():

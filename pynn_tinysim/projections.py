@@ -28,8 +28,8 @@ from . import simulator
 from .connectors import fast_connect, evaluate_per_connection
 from .engine.synapses import WeightSideError
 from .memory import check_projection_fits
-from .standardmodels.synapses import (StaticSynapse, check_weights_with_hint,
-                                      check_synapse_values)
+from .standardmodels.synapses import StaticSynapse, check_weights_with_hint
+from .standardmodels.validation import check_values
 
 
 class Connection(common.Connection):
@@ -79,6 +79,13 @@ class Connection(common.Connection):
         return tuple(getattr(self, name) for name in attribute_names)
 
 
+def _check_current_cells(cells):
+    """StaleObjectError for a Population, view or Assembly made before the last setup()."""
+    for population in getattr(cells, "populations", [cells]):
+        population = getattr(population, "grandparent", None) or population
+        getattr(population, "_group", None)     # the check is in Population._group
+
+
 class Projection(common.Projection):
     __doc__ = common.Projection.__doc__
     _simulator = simulator
@@ -88,6 +95,8 @@ class Projection(common.Projection):
                  synapse_type=None, source=None, receptor_type=None,
                  space=Space(), label=None):
         network = simulator.state.require_setup()
+        for cells in (presynaptic_population, postsynaptic_population):
+            _check_current_cells(cells)
         common.Projection.__init__(self, presynaptic_population, postsynaptic_population,
                                    connector, synapse_type, source, receptor_type,
                                    space, label)
@@ -109,6 +118,20 @@ class Projection(common.Projection):
             connector.connect(self)
         self._block.consolidate()
         self._check_weight_bounds()
+
+    # every access to the synapses goes through _block: it refuses a Projection whose
+    # network was destroyed by a later setup() (issue 14 item 5)
+    @property
+    def _block(self):
+        block = self.__dict__.get("_engine_block")
+        if block is not None:
+            simulator.check_current(self, self._network)
+        return block
+
+    @_block.setter
+    def _block(self, block):
+        self._engine_block = block
+        self._network = simulator.state.network
 
     # --- building ---------------------------------------------------------------
 
@@ -153,7 +176,7 @@ class Projection(common.Projection):
         extra = {}
         for name in self._block.parameter_names:   # the rule's (none for static synapses)
             value = parameters[name] if name in parameters else self._default_of(name)
-            check_synapse_values(self.synapse_type, name, value)
+            check_values(self.synapse_type, name, np.asarray(value, float))
             extra[name] = value
         self._block.add(self._pre_ids[pre_indices], self._post_ids[post_indices],
                         weights, self._delay_steps(delays), **extra)
@@ -287,7 +310,7 @@ class Projection(common.Projection):
                     name, self.synapse_type, self.synapse_type.get_parameter_names())
             updates[name] = evaluate_per_connection(lazy_value, pre, post)
             if name in dynamics:
-                check_synapse_values(self.synapse_type, name, updates[name])
+                check_values(self.synapse_type, name, np.asarray(updates[name], float))
         if "weight" in updates:
             weights = updates["weight"]
             check_weights_with_hint(weights, self)

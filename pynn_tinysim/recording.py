@@ -14,6 +14,18 @@ from neo.core.spiketrainlist import SpikeTrainList
 
 from . import simulator
 from .engine.network import signal_recorder
+from .files import write_block
+
+
+class RecordingAfterRunError(errors.RecordingError):
+    """record() of a signal for new cells after the present segment has started."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.message = message
+
+    def __str__(self):
+        return self.message
 
 
 class Recorder(recording.Recorder):
@@ -30,6 +42,30 @@ class Recorder(recording.Recorder):
         return population._group_indices.start + population.id_to_index(
             np.fromiter(ids, dtype=np.int64, count=len(ids)))
 
+    def record(self, variables, ids, sampling_interval=None, locations=None):
+        if sampling_interval is not None:
+            try:
+                ok = np.isfinite(float(sampling_interval)) and float(sampling_interval) > 0
+            except (TypeError, ValueError, OverflowError):
+                ok = False
+            if not ok:      # 0 would otherwise mean "dt", NaN fail in int()
+                raise errors.InvalidParameterValueError(
+                    f"sampling_interval={sampling_interval!r} ms: the sampling interval must "
+                    "be a whole multiple of the time step "
+                    f"({self._simulator.state.dt} ms)")
+        # PyNN adds the cells to self.recorded before _record() checks them: a refused
+        # record() must leave the recorded sets as they were
+        before = {variable: set(cells) for variable, cells in self.recorded.items()}
+        try:
+            super().record(variables, ids, sampling_interval, locations)
+        except Exception:
+            for variable in list(self.recorded):
+                if variable in before:
+                    self.recorded[variable] = before[variable]
+                else:
+                    del self.recorded[variable]
+            raise
+
     def _record(self, variable, new_ids, sampling_interval=None):
         state = self._simulator.state
         network = state.require_setup()
@@ -40,10 +76,18 @@ class Recorder(recording.Recorder):
             return
         interval = sampling_interval or self.sampling_interval or state.dt
         steps = interval / state.dt
-        if steps < 1 - 1e-9 or abs(steps - round(steps)) > 1e-6:
+        if not 1 - 1e-9 <= steps < 2.0 ** 62 or abs(steps - round(steps)) > 1e-6:
             raise errors.InvalidParameterValueError(
                 f"sampling_interval={interval} ms must be a whole multiple of the time step "
                 f"({state.dt} ms)")
+        if network.step_count > self._start_step() and len(new_ids):
+            # the engine keeps no past values: these cells' samples since the start of
+            # the segment would be NaN rows. NEST cannot do it either.
+            raise RecordingAfterRunError(
+                f"cannot start recording {variable.name!r} of {len(new_ids)} cell(s) of "
+                f"{self.population.label!r} at t={state.t} ms: signals are recorded from "
+                f"the start of a segment (t={self._start_step() * state.dt} ms); call "
+                "record() before run(), or after reset()")
         self.sampling_interval = interval
         self._interval_steps = int(round(steps))
         if variable.name not in group.recordable:
@@ -62,6 +106,17 @@ class Recorder(recording.Recorder):
         # engine data is shared with other Populations of the same model family, so it
         # is not deleted here; data before _recording_start_time is filtered out instead
         pass
+
+    def get(self, variables, *args, **kwargs):
+        self.population._group       # StaleObjectError for a Population of an old setup()
+        return super().get(variables, *args, **kwargs)
+
+    def write(self, variables, file=None, gather=False, filter_ids=None,
+              clear=False, annotations=None, locations=None):
+        """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
+        data = self.get(variables, gather, filter_ids, clear, annotations=annotations,
+                        locations=locations)
+        write_block(file or self.file, data)
 
     # --- what was recorded ------------------------------------------------------
 
@@ -102,6 +157,8 @@ class Recorder(recording.Recorder):
         first_sample = -(-self._start_step() // step)
         last_sample = state.network.step_count // step
         n_samples = max(last_sample - first_sample + 1, 0)
+        if state.network.step_count == 0:
+            n_samples = 0       # nothing has run (run(0) included): no sample, not a NaN row
         if recorder is None or len(ids) == 0:
             return np.zeros((n_samples, 0)), None
         values = recorder.get(self._local_indices(ids), first_sample, n_samples)

@@ -13,6 +13,7 @@ from pyNN import common, errors
 from pyNN.utility import ProgressBar
 
 from .engine import Network
+from .engine.interrupts import deferred_keyboard_interrupt
 
 name = "tinysim"
 
@@ -23,6 +24,26 @@ class ID(int, common.IDMixin):
     def __init__(self, n):
         int.__init__(n)
         common.IDMixin.__init__(self)
+
+
+class StaleObjectError(errors.InvalidModelError):
+    """An object made before the last setup() was used: its network no longer exists."""
+
+
+def check_current(obj, network):
+    """Raise StaleObjectError if ``network`` (where ``obj`` was made) is not the present one.
+
+    setup() replaces the whole network; a Population or Projection of the old one
+    would otherwise read and write arrays the simulation no longer uses (NaN v,
+    no spikes) or connect cells of the new network by their old ids. NEST refuses
+    such objects too.
+    """
+    if network is not state.network:
+        label = getattr(obj, "label", None)
+        name = type(obj).__name__ + (f" {label!r}" if label else "")
+        raise StaleObjectError(
+            f"{name} was created before the last call of setup(), which destroyed the "
+            "network it belonged to; create it again after setup()")
 
 
 class State(common.control.BaseState):
@@ -91,11 +112,21 @@ class State(common.control.BaseState):
         return 0.0 if self.network is None else self.network.t
 
     def steps_for(self, duration, what="duration"):
-        """Number of whole time steps in ``duration`` ms (within floating-point error)."""
+        """Number of whole time steps in ``duration`` ms (within floating-point error).
+
+        A duration that is not a whole number of steps is refused, as NEST refuses
+        it ("The simulation time must be a multiple of the simulation resolution."),
+        rather than silently rounded up.
+        """
         n = duration / self.dt
+        if not abs(n) < 2.0 ** 62:
+            raise errors.InvalidParameterValueError(
+                f"{what} {duration!r} ms is more time steps of {self.dt} ms than can be counted")
         n_round = int(np.rint(n))
         if abs(n - n_round) > 1e-6 * max(1.0, abs(n)):
-            n_round = int(np.ceil(n))
+            raise errors.InvalidParameterValueError(
+                f"the simulation time must be a multiple of the time step: {what} "
+                f"{duration!r} ms is {n:.6g} steps of {self.dt} ms")
         return n_round
 
     def run(self, simtime):
@@ -118,23 +149,32 @@ class State(common.control.BaseState):
 
     def run_until(self, tstop):
         network = self.require_setup()
-        n_steps = self.steps_for(tstop - self.t)
+        n_steps = self.steps_for(tstop - self.t, f"run_until({tstop!r}) from t={self.t!r}:")
         self.running = True
-        max_delay_steps = self.steps_for(self.max_delay)
+        n = self.max_delay / self.dt        # need not be whole: rounded up
+        max_delay_steps = int(np.rint(n)) if abs(n - np.rint(n)) <= 1e-6 * max(1.0, n) \
+            else int(np.ceil(n))
         if not self._wants_progress_bar(n_steps):
             network.run(n_steps, max_delay_steps=max_delay_steps)
             return
-        # the engine gives the same results for a run split into pieces
+        # the engine gives the same results for a run split into pieces. Ctrl-C is
+        # deferred to a step boundary for the whole loop, bar drawing included (see
+        # engine.interrupts); the engine raises KeyboardInterrupt at that boundary
         bar = ProgressBar(width=60)
         chunk = -(-n_steps // self.PROGRESS_CHUNKS)
         done = 0
-        while done < n_steps:
-            k = min(chunk, n_steps - done)
-            network.run(k, max_delay_steps=max_delay_steps)
-            done += k
-            bar(done / n_steps)
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        try:
+            with deferred_keyboard_interrupt() as interrupt:
+                while done < n_steps:
+                    k = min(chunk, n_steps - done)
+                    network.run(k, max_delay_steps=max_delay_steps)
+                    done += k
+                    bar(done / n_steps)
+                    if interrupt.take():
+                        raise KeyboardInterrupt
+        finally:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
 
     def reset(self):
         """Back to t = 0 with a new Segment; network structure and parameters kept."""

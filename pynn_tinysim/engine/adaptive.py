@@ -105,6 +105,7 @@ class GIFCondExp(ExpConductances, LIFBase):
         self.array_params = {name: np.zeros((0, 0)) for name in self.array_parameter_names}
         self._serial = network.new_stream_id()
         self._draws = None
+        self._sizes = {}                 # array parameter -> components given per cell
         self._eta = np.zeros((0, 0))     # kernel state, one row per neuron
         self._gamma = np.zeros((0, 0))
 
@@ -114,7 +115,9 @@ class GIFCondExp(ExpConductances, LIFBase):
         for name in self.array_parameter_names:
             rows = [np.atleast_1d(np.asarray(r, float)) for r in _per_cell(parameters[name], n)]
             pad = 1.0 if name.startswith("tau") else 0.0   # inert components: amplitude 0
+            start = self.array_params[name].shape[0]
             self.array_params[name] = _stack_padded([*self.array_params[name], *rows], pad)
+            self._record_sizes(np.arange(start, start + n), name, rows)
         index = super().add_neurons(ids, scalars, initial_values)
         # the kernels' state has one column per kernel component: its width follows
         # the array parameters, so it is sized here rather than declared
@@ -132,7 +135,33 @@ class GIFCondExp(ExpConductances, LIFBase):
         for i, row in zip(positions, rows):
             array[i] = np.atleast_1d(np.asarray(row, float))
         self.array_params[name] = _stack_padded(array, pad=1.0 if name.startswith("tau") else 0.0)
+        self._record_sizes(np.asarray(positions), name, rows)
         self.invalidate()
+
+    def _record_sizes(self, positions, name, rows):
+        """Remember how many components each cell was given (padding hides it)."""
+        sizes = self._sizes
+        old = sizes.get(name, np.zeros(0, np.int64))
+        new = np.zeros(self.array_params[name].shape[0], np.int64)
+        new[:old.size] = old[:new.size]
+        new[positions] = [np.size(r) for r in rows]
+        sizes[name] = new
+
+    def start_run(self, first_step, n_steps, dt):
+        # checked here rather than at set(): set(tau_eta=...) and set(a_eta=...) may
+        # come one after the other. NEST gif_cond_exp refuses the mismatch as well
+        # ("'tau_stc' and 'q_stc' need to have the same dimensions")
+        sizes = self._sizes
+        for tau, a in (("tau_eta", "a_eta"), ("tau_gamma", "a_gamma")):
+            if tau in sizes and a in sizes:
+                bad = np.flatnonzero(sizes[tau] != sizes[a])
+                if bad.size:
+                    i = int(bad[0])
+                    raise ValueError(
+                        f"GIF_cond_exp: {tau} and {a} must have the same length; cell {i} "
+                        f"has {tau}={self.array_params[tau][i, :sizes[tau][i]].tolist()!r} "
+                        f"and {a}={self.array_params[a][i, :sizes[a][i]].tolist()!r}")
+        super().start_run(first_step, n_steps, dt)
 
     def reset(self):
         super().reset()

@@ -34,7 +34,7 @@ NEST's after a few dozen spikes under strong drive.
 import numpy as np
 
 from .conductances import AlphaConductances, ExpConductances, rk4
-from .lif import LIFBase
+from .lif import LIFBase, first_violation
 
 
 class AdExBase(LIFBase):
@@ -51,6 +51,11 @@ class AdExBase(LIFBase):
         """Cross-parameter checks (NEST's): raise ValueError naming the values."""
         if np.any(p["v_spike"] < p["v_thresh"]):
             raise ValueError("v_spike must be >= v_thresh")
+        bad = np.asarray(p["v_reset"] >= p["v_spike"])
+        if bad.any():   # NEST aeif_*: "Ensure that: V_reset < V_peak ."
+            reset, peak = first_violation(bad, p["v_reset"], p["v_spike"])
+            raise ValueError(f"Ensure that v_reset < v_spike (NEST: V_reset < V_peak): "
+                             f"v_reset={reset!r} mV >= v_spike={peak!r} mV")
         if np.any(p["delta_T"] < 0):
             raise ValueError("delta_T must be >= 0 mV")
         if np.any(p["tau_w"] <= 0):

@@ -258,6 +258,11 @@ class CurrentInjection:
             self._build_window(first_step)
         return self
 
+    def end_run(self, last_step):
+        """The run stopped at ``last_step`` (early if interrupted): the next run that
+        starts there continues this one's window."""
+        self._run_end = last_step
+
     def advance(self, k):
         """Apply what changes at step ``k`` (called when k >= next_step)."""
         if k >= self._window_end:

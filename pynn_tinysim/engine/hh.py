@@ -19,6 +19,13 @@ away from NEST's within a few hundred ms; with 4 / 2 the protocol of
 tests/test_cell_types.py gives NEST's spike times (46 of 53 identical, all
 within one step). The cost is 8-16 right-hand-side evaluations per step.
 
+Stiff steps: where the membrane's rate (total conductance / cm) times the RK4
+sub-step exceeds Z_RK4 = 2 (RK4 diverges beyond 2.78: large synaptic
+conductances, 10 uS and more at dt = 0.1 ms), the neuron's step is integrated
+again, from the same start, by the adaptive, error-controlled
+:func:`.conductances.dopri5` (absolute tolerance 1e-3 mV on v, as NEST's
+gsl_error_tol; 1e-5 on the gates).
+
 Spikes as NEST: there is no reset; a spike is emitted at the end of a step in
 which v >= v_offset + 30 mV and v fell (the step after the peak), after which
 spike detection pauses for the NEST default t_ref = 2 ms (PyNN's HH_cond_exp
@@ -27,7 +34,8 @@ has no such parameter).
 
 import numpy as np
 
-from .conductances import rk4
+from .recorders import NumericalInstabilityError
+from .conductances import IntegrationError, dopri5, rk4
 from .groups import Internal, NeuronGroup
 
 T_REF = 2.0  # ms; NEST hh_cond_exp_traub's default t_ref
@@ -94,6 +102,55 @@ class HodgkinHuxley(NeuronGroup):
     #: step index from which spikes are detected again (NEST's refractory counter)
     internal_state = {"_detect_from": Internal(np.int64, 0)}
 
+    #: lambda*h (membrane conductance / cm times the RK4 sub-step) above which a neuron's
+    #: step is integrated adaptively instead: RK4 is unstable beyond 2.78; ordinary spikes
+    #: (sodium conductance up to ~12 uS, lambda*h ~1.5 at 4 sub-steps of 0.025 ms) stay
+    #: below, large synaptic conductances (10 uS and more) go above
+    Z_RK4 = 2.0
+    #: absolute tolerances of the adaptive integrator: v (mV; NEST's gsl_error_tol 1e-3),
+    #: m, h, n (tighter than NEST's 1e-3: the gates are in [0, 1])
+    TOLERANCES = (1e-3, 1e-5, 1e-5, 1e-5)
+
+    def _stiff_neurons(self, y, g_syn, n_sub):
+        """Neurons whose membrane rate times the sub-step exceeds Z_RK4 (None: none)."""
+        vm, m, h, n = y
+        n2 = n * n
+        g = self.params["gbar_Na"] * (m * m * m * h) + self.params["gbar_K"] * (n2 * n2)
+        g += self.params["g_leak"]
+        g += g_syn
+        z = g * self._inv_cm
+        z *= self._dt / n_sub
+        stiff = np.flatnonzero(z > self.Z_RK4)
+        return stiff if stiff.size else None
+
+    def _adaptive(self, idx, y0, drive):
+        """(v, m, h, n) at the end of the step for neurons ``idx``, by dopri5."""
+        p = self.params
+        sel = {name: p[name][idx] for name in ("gbar_Na", "gbar_K", "g_leak", "e_rev_Na",
+                                                "e_rev_K", "e_rev_leak", "e_rev_E", "e_rev_I",
+                                                "tau_syn_E", "tau_syn_I", "v_offset")}
+        inv_cm = self._inv_cm[idx]
+        drive = np.broadcast_to(drive, p["cm"].shape)[idx]
+        ge0, gi0 = self.state["gsyn_exc"][idx], self.state["gsyn_inh"][idx]
+
+        def rhs(t, y, cols):
+            q = {name: value[cols] for name, value in sel.items()}
+            g_e = ge0[cols] * np.exp(-t / q["tau_syn_E"])
+            g_i = gi0[cols] * np.exp(-t / q["tau_syn_I"])
+            vm, m, h, n = y
+            n2 = n * n
+            g_na = q["gbar_Na"] * (m * m * m * h)
+            g_k = q["gbar_K"] * (n2 * n2)
+            dy = np.empty_like(y)
+            dy[0] = (drive[cols] + q["g_leak"] * q["e_rev_leak"] + g_na * q["e_rev_Na"]
+                     + g_k * q["e_rev_K"] + g_e * q["e_rev_E"] + g_i * q["e_rev_I"]
+                     - (g_na + g_k + q["g_leak"] + g_e + g_i) * vm) * inv_cm[cols]
+            alpha, beta = _batched_rates(vm - q["v_offset"])
+            dy[1:] = alpha - (alpha + beta) * y[1:]
+            return dy
+
+        return dopri5(y0, rhs, self._dt, self.TOLERANCES, h0=self._dt / 16)
+
     def _compute_propagators(self, dt):
         p = self.params
         self._dt = dt
@@ -137,9 +194,16 @@ class HodgkinHuxley(NeuronGroup):
             return [dy]
 
         v_old = v.copy()
-        y = np.stack([v, s["m"], s["h"], s["n"]])
+        y0 = np.stack([v, s["m"], s["h"], s["n"]])
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            (y,) = rk4([y], derivatives, conductances, self._dt, n_sub)
+            (y,) = rk4([y0], derivatives, conductances, self._dt, n_sub)
+            stiff = self._stiff_neurons(y0, ge0 + gi0, n_sub)
+            if stiff is not None:
+                try:
+                    y[:, stiff] = self._adaptive(stiff, y0[:, stiff], drive)
+                except IntegrationError:
+                    # too stiff even for the adaptive integrator (conductances of 1e12 uS...)
+                    raise NumericalInstabilityError.at(self, "v", stiff, k + 1) from None
         v[:], s["m"][:], s["h"][:], s["n"][:] = y
         ge0 *= decay_e[-1]
         ge0 += inputs[0]

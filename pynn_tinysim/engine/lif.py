@@ -20,8 +20,16 @@ import numpy as np
 from .groups import Internal, NeuronGroup
 from . import propagators as prop
 from .kernels.neurons import NO_INJECTION
+from .recorders import NumericalInstabilityError
+from .conductances import IntegrationError, AlphaConductances, ExpConductances, dopri5, rk4
 
 _E = np.e
+
+
+def first_violation(bad, *arrays):
+    """The values of ``arrays`` at the first True of ``bad`` (broadcast), as floats."""
+    i = int(np.flatnonzero(np.broadcast_to(bad, np.broadcast(*arrays).shape))[0])
+    return [float(np.broadcast_to(a, bad.shape).flat[i]) for a in arrays]
 
 
 class LIFBase(NeuronGroup):
@@ -31,13 +39,26 @@ class LIFBase(NeuronGroup):
     internal_state = {"_active_from": Internal(np.int64, 0)}
     _refractory_steps = np.zeros(0, np.int64)   # per neuron, set by _refractory_counts
 
+    @staticmethod
+    def check_parameters(p):
+        """NEST's model-consistency check of every iaf_* model: V_reset < V_th."""
+        if "v_thresh" in p and "v_reset" in p:
+            bad = np.asarray(p["v_reset"] >= p["v_thresh"])
+            if bad.any():
+                reset, thresh = first_violation(bad, p["v_reset"], p["v_thresh"])
+                raise ValueError(
+                    "Reset potential must be smaller than threshold: "
+                    f"v_reset={reset!r} mV >= v_thresh={thresh!r} mV")
+
     def start_run(self, first_step, n_steps, dt):
         # refractory periods in flight are kept in steps relative to the absolute step index
         pass
 
     def _refractory_counts(self, dt):
-        # NEST: Time(ms(t_ref)).get_steps(), i.e. the period rounded to the grid
-        self._refractory_steps = np.rint(self.params["tau_refrac"] / dt).astype(np.int64)
+        # NEST: Time(ms(t_ref)).get_steps(), which rounds *up* to the grid (pyNN.nest
+        # IF_cond_exp: t_ref 0.21 ms at dt 0.1 -> 3 steps, 0.1 ms at dt 1.0 -> 1 step);
+        # the 1e-6 keeps periods that are whole multiples of dt (5.0 / 0.1) exact
+        self._refractory_steps = np.ceil(self.params["tau_refrac"] / dt - 1e-6).astype(np.int64)
 
     def _active_mask(self, k):
         return self._active_from <= k
@@ -200,107 +221,142 @@ class LIFCurrDelta(LIFBase):
 
 
 class _LIFCondBase(LIFBase):
-    """Conductance-based LIF: v integrated by classical RK4, conductances exactly.
+    """Conductance-based LIF: v integrated by RK4, conductances exactly; stiff steps adaptively.
 
     dv/dt = (g_L (v_rest - v) + g_e (e_rev_E - v) + g_i (e_rev_I - v) + i_offset) / cm
     with g_L = cm / tau_m. The conductances do not depend on v, so they are known
-    in closed form at every RK4 stage (t, t + dt/2, t + dt); only v is
-    approximated, with a local error O(dt^5): at dt = 0.1 ms, below 1e-9 mV per
-    step for small conductances, up to ~1e-5 mV per step for conductances of
-    ~0.2 uS (measured against a DOP853 reference at 1e-12 tolerance; NEST uses
-    adaptive RKF45 with a tolerance of 1e-3). Fed the same input spikes, the VA
-    COBA network's 1000 cells spike identically to NEST's iaf_cond_exp for 1 s.
+    in closed form at every stage (:mod:`.conductances`); only v is approximated.
+
+    Ordinary steps: one classical RK4 step (:func:`.conductances.rk4`), local error
+    O(dt^5): at dt = 0.1 ms below 1e-9 mV per step for small conductances, ~1e-5 mV
+    for ~0.2 uS (measured against a DOP853 reference at 1e-12 tolerance). Fed the same
+    input spikes, the VA COBA network's 1000 cells spike identically to NEST's
+    iaf_cond_exp for 1 s.
+
+    Stiff steps: the equation is linear in v, so RK4's local error is known: about
+    (lambda h)^5 / 120 |v - v_inf|, lambda = (g_L + g_e + g_i) / cm (maximum
+    conductance over the step). Where lambda h > Z_RK4 = 0.5, a neuron whose estimate
+    exceeds TOLERANCE (1e-3 mV, NEST's gsl_error_tol) is integrated over the step
+    again by the adaptive :func:`.conductances.dopri5` to that tolerance, from the
+    same start. This happens at large conductances and coarse steps (2 uS into
+    cm = 0.25 nF at dt = 1 ms: lambda h = 8, where RK4 diverges). One bound on
+    lambda h for the whole group (a sum and a max) skips all this in ordinary steps.
     """
 
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
                        "e_rev_E", "e_rev_I", "v_thresh", "v_reset", "i_offset")
     receptors = ("excitatory", "inhibitory")
+    #: mV: the local error per step allowed before a neuron's step is redone adaptively
+    TOLERANCE = 1e-3
+    #: lambda*h up to which RK4 alone is used: its local error is then at most
+    #: 0.5^5/120 = 2.6e-4 of |v - v_inf| (~1e-4 in the VA COBA network, whose
+    #: lambda*h stays below 0.4). Beyond it, the error estimate decides.
+    Z_RK4 = 0.5
 
-    def _compute_common(self, dt):
+    def _compute_propagators(self, dt):
         p = self.params
         self._inv_cm = 1.0 / p["cm"]
         self._g_leak = p["cm"] / p["tau_m"]
         self._leak_drive = self._g_leak * p["v_rest"] + p["i_offset"]
         self._dt = dt
         self._refractory_counts(dt)
+        self._conductance_propagators(dt)
+        self._h_inv_cm_max = dt * float(np.max(self._inv_cm, initial=0.0))
 
-    def _rk4(self, k, v, ge, gi):
-        """Advance v by RK4 given the conductances at the stages (tuples: t, t+h/2, t+h)."""
+    def _drive(self):
+        return self._leak_drive if self.i_inj is None else self._leak_drive + self.i_inj
+
+    def step(self, k, inputs):
         p = self.params
-        h = self._dt
+        v = self.state["v"]
         Ee, Ei = p["e_rev_E"], p["e_rev_I"]
-        gl, drive, inv_cm = self._g_leak, self._leak_drive, self._inv_cm
-        if self.i_inj is not None:
-            drive = drive + self.i_inj
+        gl, inv_cm = self._g_leak, self._inv_cm
+        drive = self._drive()
 
-        def slope(vs, g_e, g_i):
-            return (drive + g_e * Ee + g_i * Ei - (gl + g_e + g_i) * vs) * inv_cm
+        totals = []     # g_L + g_e + g_i at the start of the step, for _stiff_neurons
 
-        k1 = slope(v, ge[0], gi[0])
-        k2 = slope(v + 0.5 * h * k1, ge[1], gi[1])
-        k3 = slope(v + 0.5 * h * k2, ge[1], gi[1])
-        k4 = slope(v + h * k3, ge[2], gi[2])
-        v_new = v + (h / 6.0) * (k1 + 2.0 * (k2 + k3) + k4)
+        def derivatives(y, g_e, g_i):
+            total = gl + g_e
+            total += g_i
+            if not totals:
+                totals.append(total)
+            return [(drive + g_e * Ee + g_i * Ei - total * y[0]) * inv_cm]
+
+        (v_new,) = rk4([v], derivatives, self._conductances, self._dt)
+        stiff = self._stiff_neurons(k, v, drive, totals[0])
+        if stiff is not None:
+            try:
+                v_new[stiff] = self._adaptive(stiff, v[stiff], drive)
+            except IntegrationError:
+                # too stiff even for the adaptive integrator (conductances of 1e12 uS...)
+                raise NumericalInstabilityError.at(self, "v", stiff, k + 1) from None
         np.copyto(v, v_new, where=self._active_mask(k))
+        self._conductance_update(inputs)
+        return self._spike_and_reset(k, v)
+
+    def _stiff_neurons(self, k, v, drive, total_start):
+        """Neurons whose RK4 step is off by more than TOLERANCE (None: none, the usual case).
+
+        ``total_start``: g_L + g_e + g_i at the start of the step (the first RK4 stage's).
+        """
+        g_max = self._max_conductance(total_start)
+        if float(g_max.max(initial=0.0)) * self._h_inv_cm_max <= self.Z_RK4:
+            return None                                     # no neuron is stiff
+        z = g_max * self._inv_cm
+        z *= self._dt
+        candidates = np.flatnonzero(z > self.Z_RK4)         # usually few
+        if candidates.size == 0:
+            return None
+        p = self.params
+        ge, gi = (g[candidates] for g in self._conductances(0))
+        drive = np.broadcast_to(drive, v.shape)[candidates]
+        v_inf = (drive + ge * p["e_rev_E"][candidates] + gi * p["e_rev_I"][candidates]) \
+            / (self._g_leak[candidates] + ge + gi)
+        # the distance to the equilibrium: at the start, or, as the conductances change
+        # during the step (alpha: from 0 to their peak), at most that to a reversal potential
+        vc = v[candidates]
+        distance = np.maximum(np.abs(vc - v_inf), np.maximum(
+            np.abs(vc - p["e_rev_E"][candidates]), np.abs(vc - p["e_rev_I"][candidates])))
+        with np.errstate(over="ignore", invalid="ignore"):
+            error = z[candidates] ** 5 / 120.0 * distance
+        stiff = candidates[(error > self.TOLERANCE) & self._active_mask(k)[candidates]]
+        return stiff if stiff.size else None
+
+    def _max_conductance(self, total_start):
+        """An upper bound of g_L + g_e + g_i over the step, per neuron (exponential
+        conductances only decay: their value at the start)."""
+        return total_start
+
+    def _adaptive(self, idx, v0, drive):
+        """v at the end of the step for neurons ``idx``, by the error-controlled dopri5."""
+        p = self.params
+        Ee, Ei = p["e_rev_E"][idx], p["e_rev_I"][idx]
+        gl, inv_cm = self._g_leak[idx], self._inv_cm[idx]
+        drive = np.broadcast_to(drive, self.params["cm"].shape)[idx]
+
+        def rhs(t, y, cols):
+            g_e, g_i = self._conductances_at(t, idx[cols])
+            return ((drive[cols] + g_e * Ee[cols] + g_i * Ei[cols]
+                     - (gl[cols] + g_e + g_i) * y[0]) * inv_cm[cols])[None, :]
+
+        return dopri5(v0[None, :], rhs, self._dt, self.TOLERANCE)[0]
 
 
-class LIFCondExp(_LIFCondBase):
+class LIFCondExp(ExpConductances, _LIFCondBase):
     """IF_cond_exp: exponentially decaying conductances (NEST iaf_cond_exp)."""
 
     state_names = ("v", "gsyn_exc", "gsyn_inh")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
 
-    def _compute_propagators(self, dt):
-        p = self.params
-        self._compute_common(dt)
-        self._half_e = np.exp(-0.5 * dt / p["tau_syn_E"])
-        self._half_i = np.exp(-0.5 * dt / p["tau_syn_I"])
-        self._full_e = self._half_e * self._half_e
-        self._full_i = self._half_i * self._half_i
 
-    def step(self, k, inputs):
-        s = self.state
-        v, ge, gi = s["v"], s["gsyn_exc"], s["gsyn_inh"]
-        ge_half, gi_half = ge * self._half_e, gi * self._half_i
-        ge_full, gi_full = ge * self._full_e, gi * self._full_i
-        self._rk4(k, v, (ge, ge_half, ge_full), (gi, gi_half, gi_full))
-        ge[:] = ge_full
-        ge += inputs[0]
-        gi[:] = gi_full
-        gi += inputs[1]
-        return self._spike_and_reset(k, v)
-
-
-class LIFCondAlpha(_LIFCondBase):
+class LIFCondAlpha(AlphaConductances, _LIFCondBase):
     """IF_cond_alpha: alpha-shaped conductances, peak = weight (NEST iaf_cond_alpha)."""
 
     state_names = ("v", "gsyn_exc", "gsyn_inh", "dgsyn_exc", "dgsyn_inh")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
 
-    def _compute_propagators(self, dt):
-        p = self.params
-        self._compute_common(dt)
-        self._half_e = np.exp(-0.5 * dt / p["tau_syn_E"])
-        self._half_i = np.exp(-0.5 * dt / p["tau_syn_I"])
-        self._full_e = self._half_e * self._half_e
-        self._full_i = self._half_i * self._half_i
-        self._scale_e = _E / p["tau_syn_E"]
-        self._scale_i = _E / p["tau_syn_I"]
-
-    def step(self, k, inputs):
+    def _max_conductance(self, total_start):
+        # (g + t dg) e^(-t/tau) <= g + dg * t for t in [0, dt]
         s = self.state
-        v, ge, gi, dge, dgi = s["v"], s["gsyn_exc"], s["gsyn_inh"], s["dgsyn_exc"], s["dgsyn_inh"]
-        h = self._dt
-        # g(t) = (g0 + dg0 t) e^(-t/tau)
-        ge_half = (ge + 0.5 * h * dge) * self._half_e
-        gi_half = (gi + 0.5 * h * dgi) * self._half_i
-        ge_full = (ge + h * dge) * self._full_e
-        gi_full = (gi + h * dgi) * self._full_i
-        self._rk4(k, v, (ge, ge_half, ge_full), (gi, gi_half, gi_full))
-        ge[:] = ge_full
-        gi[:] = gi_full
-        dge *= self._full_e
-        dge += inputs[0] * self._scale_e
-        dgi *= self._full_i
-        dgi += inputs[1] * self._scale_i
-        return self._spike_and_reset(k, v)
+        return total_start + self._dt * (np.maximum(s["dgsyn_exc"], 0.0)
+                                         + np.maximum(s["dgsyn_inh"], 0.0))

@@ -37,6 +37,7 @@ from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
                         TickStartSignalRecorder)
 from .currents import CurrentInjection
+from .interrupts import deferred_keyboard_interrupt
 
 
 class Network:
@@ -74,6 +75,8 @@ class Network:
         # record a SpikeArraySource's spikes at their exact requested times rather than
         # at their (grid) emission times; delivery is on the grid either way
         self.exact_source_times = False
+        # (step, exception) when a run stopped inside a step (see run()); None otherwise
+        self.broken = None
 
     # --- building -------------------------------------------------------------
 
@@ -207,6 +210,12 @@ class Network:
 
     def run(self, n_steps, max_delay_steps=1):
         """Advance the simulation by ``n_steps`` time steps."""
+        if self.broken is not None:
+            step, error = self.broken
+            raise RuntimeError(
+                f"the previous run stopped inside time step {step} ({type(error).__name__}: "
+                f"{error}); the network is not at a step boundary and cannot continue: "
+                "call reset() (recorded data up to that step is kept until then)")
         if n_steps <= 0:
             return
         if not self._compiled:
@@ -243,34 +252,63 @@ class Network:
         deliveries = [(kernels is not None and d.compiled_deliver(kernels)) or d.deliver
                       for d in deliveries]
 
+        # Interrupt safety (issue 14): Ctrl-C is noted and acted on after a whole step
+        # or a whole compiled stretch (see .interrupts), and whatever stops the loop, the
+        # clock, the recordings and the synapse blocks are closed at the last whole step
+        # (the finally clause), so that data up to it is kept and a following run()
+        # continues as if unbroken.
         k, k_end = k0, k0 + n_steps
-        while k < k_end:
-            if stretch is not None:
-                k = stretch.run(k, k_end)
-                if k >= k_end:
-                    break
-            if currents is not None and k >= currents.next_step:
-                currents.advance(k)
-            slot = (k + 1) % n_slots
-            fired = []
-            for g, step, ids, spike_rec, inputs in spiking:
-                spiked = step(k, inputs[slot])
-                if spiked.size:
-                    if spike_rec is not None:
-                        spike_rec.record(k + 1, spiked, g.emitted_times)
-                    if has_synapses:
-                        fired.append(ids[spiked])
-            ring[slot] = 0.0
-            if fired:
-                fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
-                for deliver in deliveries:
-                    deliver(fired_ids, k, ring_flat)
-            for rec in signal_recorders:
-                rec.sample(k + 1)
-            k += 1
-        self.step_count = k0 + n_steps
-        for delivery in self.deliveries:
-            delivery.end_run(self.step_count)
+        done = k0           # steps completed; k_end when the loop runs out
+        with deferred_keyboard_interrupt() as interrupt:
+            try:
+                while k < k_end:
+                    if stretch is not None:
+                        k = done = stretch.run(k, k_end)
+                        if k >= k_end or interrupt.requested:
+                            break
+                    if currents is not None and k >= currents.next_step:
+                        currents.advance(k)
+                    slot = (k + 1) % n_slots
+                    fired = []
+                    for g, step, ids, spike_rec, inputs in spiking:
+                        spiked = step(k, inputs[slot])
+                        if spiked.size:
+                            if spike_rec is not None:
+                                spike_rec.record(k + 1, spiked, g.emitted_times)
+                            if has_synapses:
+                                fired.append(ids[spiked])
+                    ring[slot] = 0.0
+                    if fired:
+                        fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
+                        for deliver in deliveries:
+                            deliver(fired_ids, k, ring_flat)
+                    for rec in signal_recorders:
+                        rec.sample(k + 1)
+                    k = done = k + 1
+                    if interrupt.requested:     # Ctrl-C: stop here, at a step boundary
+                        break
+            except BaseException as error:
+                # raised inside step `done`: part of the state has advanced, part not.
+                # Keep the data of the whole steps, and refuse to continue from here.
+                self._drop_data_after(done, groups)
+                self.broken = (done, error)
+                raise
+            finally:
+                self.step_count = done
+                if currents is not None:
+                    currents.end_run(done)
+                for delivery in self.deliveries:
+                    delivery.end_run(done)
+            if interrupt.take():
+                raise KeyboardInterrupt
+
+    def _drop_data_after(self, step, groups):
+        """Forget what recorders took after ``step`` (a step stopped half-way)."""
+        for g in groups:
+            if g.spike_recorder is not None:
+                g.spike_recorder.truncate(step)
+            for rec in g.recorders.values():
+                rec.truncate(step)
 
     def kernels_for_run(self, n_steps):
         """The compiled kernels for a run of ``n_steps`` steps, or None (NumPy engine).
@@ -299,6 +337,7 @@ class Network:
     def reset(self):
         """Back to t = 0: state variables to initial values, no input in flight, no data."""
         self.step_count = 0
+        self.broken = None
         self._reset_count += 1
         self.currents.reset()
         if self._ring is not None:
@@ -314,8 +353,14 @@ class Network:
 
 
 def _compiled_step(group, kernels):
-    """The group's step as a call of its compiled kernel, or None."""
-    kernel = None if kernels is None else group.compiled_kernel()
+    """The group's step as a call of its compiled kernel, or None.
+
+    A step replaced on the instance (a test's hook, a user's wrapper) is what must
+    run, so such a group keeps it.
+    """
+    if kernels is None or "step" in vars(group):
+        return None
+    kernel = group.compiled_kernel()
     if kernel is None:
         return None
     function, args = getattr(kernels, kernel[0]), kernel[1]

@@ -9,6 +9,42 @@ number of Populations.
 
 import numpy as np
 
+from .resources import AllocationTooLargeError, available_memory, gib
+
+
+class NumericalInstabilityError(ValueError):
+    """A state variable became NaN: the parameters make the model unstable.
+
+    NEST stops with a NumericalInstability exception in that case too.
+    """
+
+    @classmethod
+    def at(cls, group, variable, local_indices, step):
+        i = int(local_indices[0])
+        values = ", ".join(f"{name}={float(group.params[name][i])!r}"
+                           for name in group.parameter_names)
+        initial = ", ".join(f"{name}={float(group.initial[name][i])!r}"
+                            for name in group.state_names)
+        return cls(
+            f"numerical instability: {variable} of {len(local_indices)} "
+            f"{type(group).__name__} cell(s) became NaN at t={step * group.network.dt:g} ms "
+            f"(the first: global id {int(group.ids[i])}, with {values}; initial values "
+            f"{initial}); check those values. The data of the steps before is kept; call "
+            "reset() to run again")
+
+
+def check_recording_fits(recorder, n_samples):
+    """AllocationTooLargeError before a run whose samples of ``recorder`` cannot fit."""
+    needed = 8 * n_samples * recorder.indices.size
+    available = available_memory()
+    if available is not None and needed > available:
+        raise AllocationTooLargeError(
+            f"recording {recorder.variable!r} of {recorder.indices.size} "
+            f"{type(recorder.group).__name__} cell(s) for {n_samples:,} samples needs "
+            f"{gib(needed)}, but {gib(available)} of memory is available; record fewer "
+            "cells, use a larger sampling_interval, or run in shorter pieces with "
+            "get_data(clear=True) or write_data() in between")
+
 
 class SignalRecorder:
     """Samples ``group.state[variable]`` at steps that are multiples of ``interval``."""
@@ -37,6 +73,7 @@ class SignalRecorder:
         if first_step > 0 and first_sample * iv == first_step:
             first_sample += 1                        # taken at the end of the previous run
         n = max(last_sample - first_sample + 1, 0)
+        check_recording_fits(self, n)
         self._first_sample = first_sample
         self._buffer = np.empty((n, self.indices.size))
         self._row = 0
@@ -44,9 +81,17 @@ class SignalRecorder:
             self.sample(0)
 
     def sample(self, step):
-        """Take a sample if ``step`` (time = step * dt) is on this recorder's grid."""
+        """Take a sample if ``step`` (time = step * dt) is on this recorder's grid.
+
+        A NaN is never recorded: it raises NumericalInstabilityError instead (the run
+        then keeps the data of the steps before, see Network.run).
+        """
         if step % self.interval == 0 and self._row < self._buffer.shape[0]:
-            self._buffer[self._row] = self.group.state[self.variable][self.indices]
+            row = self._buffer[self._row]
+            np.take(self.group.state[self.variable], self.indices, out=row)
+            if np.isnan(row.sum()):
+                raise NumericalInstabilityError.at(self.group, self.variable,
+                                                   self.indices[np.isnan(row)], step)
             self._row += 1
 
     def _close_chunk(self):
@@ -78,6 +123,12 @@ class SignalRecorder:
     def clear(self):
         self._close_chunk()
         self.chunks = []
+
+    def truncate(self, step):
+        """Drop the samples taken after ``step`` (a run stopped inside a step)."""
+        if self._buffer is not None:
+            last = step // self.interval             # last sample number to keep
+            self._row = max(0, min(self._row, last - self._first_sample + 1))
 
 
 class LeadingSignalRecorder(SignalRecorder):
@@ -130,15 +181,22 @@ class TickStartSignalRecorder(SignalRecorder):
 
 
 class SpikeRecorder:
-    """Keeps (stamp, local index) of every spike of the recorded neurons of one group."""
+    """Keeps (stamp, local index) of every spike of the recorded neurons of one group.
+
+    Compact, as the spike data itself (neo keeps 8 bytes a spike): the local index
+    of each spike as int32 (4 bytes), the stamps once per step that has spikes
+    (step and count, 16 bytes a step), in buffers that grow by half when full; exact
+    times (SpikeSourceArray off the grid) add 8 bytes a spike, only once a group
+    reports them. Less than 16 bytes a spike in all as soon as steps have a spike or
+    more on average (the VA network: ~7 bytes), rather than three small arrays per
+    step (~240 bytes a spike).
+    """
 
     def __init__(self, group):
         self.group = group
         self.mask = np.zeros(group.size, bool)
         self.all_recorded = False
-        self._stamps = []
-        self._neurons = []
-        self._times = []   # exact times (ms) per record() call, NaN where only the stamp is known
+        self.clear()
 
     def add_indices(self, local_indices):
         if self.mask.size < self.group.size:
@@ -146,47 +204,88 @@ class SpikeRecorder:
         self.mask[local_indices] = True
         self.all_recorded = bool(self.mask.all())
 
+    @staticmethod
+    def _room(buffer, used, needed, fill=None):
+        """``buffer`` with room for ``needed`` entries (grown by half, at least)."""
+        if needed <= buffer.size:
+            return buffer
+        grown = np.empty(max(needed, buffer.size + buffer.size // 2, 64), buffer.dtype)
+        grown[:used] = buffer[:used]
+        if fill is not None:
+            grown[used:] = fill
+        return grown
+
     def record(self, stamp, spiked, times=None):
         """Keep the spikes of ``spiked`` stamped ``stamp``; ``times``: their exact times, if any."""
         if not self.all_recorded:
             recorded = self.mask[spiked]
             spiked = spiked[recorded]
-            if spiked.size == 0:
-                return
             if times is not None:
                 times = times[recorded]
-        self._stamps.append(np.full(spiked.size, stamp, np.int64))
-        self._neurons.append(spiked)
-        self._times.append(np.full(spiked.size, np.nan) if times is None
-                           else np.asarray(times, float))
+        m = spiked.size
+        if m == 0:
+            return
+        n, k = self._n, self._n_steps
+        self._neurons = self._room(self._neurons, n, n + m)
+        self._neurons[n:n + m] = spiked
+        if times is not None and self._times is None:
+            self._times = np.full(self._neurons.size, np.nan)
+        if self._times is not None:
+            self._times = self._room(self._times, n, self._neurons.size, np.nan)
+            self._times[n:n + m] = np.nan if times is None else times
+        self._steps = self._room(self._steps, k, k + 1)
+        self._counts = self._room(self._counts, k, k + 1)
+        self._steps[k] = stamp
+        self._counts[k] = m
+        self._n, self._n_steps = n + m, k + 1
+
+    def nbytes(self):
+        """Bytes held by the spike buffers."""
+        return sum(b.nbytes for b in (self._neurons, self._steps, self._counts)) + \
+            (0 if self._times is None else self._times.nbytes)
 
     def record_chunk(self, stamps, neurons):
         """Keep spikes of recorded neurons already selected, stamps ascending (a
         compiled stretch of steps records this way)."""
-        if stamps.size:
-            self._stamps.append(stamps)
-            self._neurons.append(neurons)
-            self._times.append(np.full(stamps.size, np.nan))
+        m = stamps.size
+        if m == 0:
+            return
+        steps, counts = np.unique(stamps, return_counts=True)   # ascending, as given
+        n, k = self._n, self._n_steps
+        self._neurons = self._room(self._neurons, n, n + m)
+        self._neurons[n:n + m] = neurons
+        if self._times is not None:
+            self._times = self._room(self._times, n, self._neurons.size, np.nan)
+            self._times[n:n + m] = np.nan
+        self._steps = self._room(self._steps, k, k + steps.size)
+        self._counts = self._room(self._counts, k, k + steps.size)
+        self._steps[k:k + steps.size] = steps
+        self._counts[k:k + steps.size] = counts
+        self._n, self._n_steps = n + m, k + steps.size
 
     def get(self):
         """All recorded spikes as (stamps, local indices), in time order."""
-        if len(self._stamps) > 1:
-            self._stamps = [np.concatenate(self._stamps)]
-            self._neurons = [np.concatenate(self._neurons)]
-        if not self._stamps:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return self._stamps[0], self._neurons[0]
+        k = self._n_steps
+        stamps = np.repeat(self._steps[:k], self._counts[:k])
+        return stamps, self._neurons[:self._n].astype(np.int64)
 
     def get_times(self, dt):
         """The spike times (ms) in the order of :meth:`get`: exact where known, else stamp * dt."""
         stamps, _ = self.get()
-        if len(self._times) > 1:
-            self._times = [np.concatenate(self._times)]
-        if not self._times:
-            return np.zeros(0)
-        return np.where(np.isnan(self._times[0]), stamps * dt, self._times[0])
+        if self._times is None:
+            return stamps * dt
+        return np.where(np.isnan(self._times[:self._n]), stamps * dt, self._times[:self._n])
 
     def clear(self):
-        self._stamps = []
-        self._neurons = []
-        self._times = []
+        self._neurons = np.empty(0, np.int32)
+        self._steps = np.empty(0, np.int64)
+        self._counts = np.empty(0, np.int64)
+        self._times = None
+        self._n = 0
+        self._n_steps = 0
+
+    def truncate(self, step):
+        """Drop the spikes stamped after ``step`` (a run stopped inside a step)."""
+        k = int(np.searchsorted(self._steps[:self._n_steps], step, side="right"))
+        self._n = int(self._counts[:k].sum())
+        self._n_steps = k

@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from .groups import Internal
-from .sources import WindowedSource
+from .sources import MAX_RATE_HZ, WindowedSource
 
 _BATCH = 16   # renewal intervals drawn per cell at a time
 
@@ -44,8 +44,25 @@ class _RenewalSource(WindowedSource):
         super().__init__(network)
         self._next = np.zeros(0)       # next spike time per cell (ms); nan: not started
 
-    def _generate(self, from_step, restart):
+    def _window_steps(self):
+        """WINDOW_STEPS, or a power-of-two fraction of it for very fast sources, so that
+        a window holds about MAX_WINDOW_EVENTS events at most (as PoissonSource)."""
+        expected = float(np.sum(self._mean_rates())) * self._dt / 1000.0 * self.WINDOW_STEPS
         W = self.WINDOW_STEPS
+        while W > 16 and expected > self.MAX_WINDOW_EVENTS:
+            W //= 2
+            expected /= 2
+        return W
+
+    #: see PoissonSource.MAX_WINDOW_EVENTS
+    MAX_WINDOW_EVENTS = 1 << 20
+
+    def _mean_rates(self):
+        """Mean rate (Hz) of each cell."""
+        raise NotImplementedError
+
+    def _generate(self, from_step, restart):
+        W = self._window_steps()
         w = from_step // W
         lo_step, hi_step = max(w * W, from_step), (w + 1) * W
         dt = self._dt
@@ -72,18 +89,25 @@ class _RenewalSource(WindowedSource):
         """Emit every carried spike time <= t_hi, drawing intervals; carry the next ones."""
         times, cells = [], []
         pending = np.flatnonzero(self._next <= t_hi)
+        batch, rounds = _BATCH, 0
         while pending.size:
-            isi = self._intervals(rng, pending, _BATCH)
-            cand = np.empty((pending.size, _BATCH + 1))
+            # fast cells need many intervals per window: after 64 rounds of _BATCH the
+            # batch doubles (up to 65536), so that no rate makes this loop crawl; the
+            # draws of ordinary rates (< ~1000 spikes a window) are unchanged
+            rounds += 1
+            if rounds > 64 and batch < 65536:
+                batch *= 2
+            isi = self._intervals(rng, pending, batch)
+            cand = np.empty((pending.size, batch + 1))
             cand[:, 0] = self._next[pending]
             np.cumsum(isi, axis=1, out=cand[:, 1:])
             cand[:, 1:] += cand[:, :1]
-            emit = cand[:, :_BATCH] <= t_hi
+            emit = cand[:, :batch] <= t_hi
             count = emit.sum(axis=1)
-            times.append(cand[:, :_BATCH][emit])
+            times.append(cand[:, :batch][emit])
             cells.append(np.repeat(pending, count))
             self._next[pending] = cand[np.arange(pending.size), count]
-            pending = pending[count == _BATCH]
+            pending = pending[count == batch]
         if not times:
             return np.zeros(0), np.zeros(0, np.int64)
         return np.concatenate(times), np.concatenate(cells)
@@ -99,6 +123,20 @@ class GammaSource(_RenewalSource):
     """SpikeSourceGamma: intervals ~ Gamma(shape alpha, rate beta); mean alpha / beta."""
 
     parameter_names = ("alpha", "beta", "start", "duration")
+
+    @staticmethod
+    def check_parameters(p):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = p["beta"] / p["alpha"]
+        if np.any(rate > MAX_RATE_HZ):
+            i = int(np.flatnonzero(rate > MAX_RATE_HZ)[0])
+            raise ValueError(
+                f"the mean rate beta/alpha must be <= {MAX_RATE_HZ:g} Hz, got "
+                f"beta={float(np.broadcast_to(p['beta'], rate.shape)[i])!r}, "
+                f"alpha={float(np.broadcast_to(p['alpha'], rate.shape)[i])!r}")
+
+    def _mean_rates(self):
+        return self.params["beta"] / self.params["alpha"]
 
     def _intervals(self, rng, cells, n):
         p = self.params
@@ -125,6 +163,9 @@ class PoissonRefractorySource(_RenewalSource):
         if np.any(p["rate"] * p["tau_refrac"] >= 1000.0):
             raise ValueError("rate * tau_refrac must be < 1000 (the mean interval "
                              "1000/rate ms must exceed the dead time tau_refrac)")
+
+    def _mean_rates(self):
+        return self.params["rate"]
 
     def _free_mean(self, cells):
         p = self.params
@@ -174,6 +215,9 @@ class InhGammaSource(WindowedSource):
                              f"got {a.min()!r}")
         if a.size and np.any(b <= 0):
             raise ValueError(f"b must be > 0 s, got {b.min()!r}")
+        if a.size and np.any(1.0 / (a * b) > MAX_RATE_HZ):
+            raise ValueError(f"the rate 1/(a b) must be <= {MAX_RATE_HZ:g} Hz, got "
+                             f"{float(np.max(1.0 / (a * b)))!r} Hz")
         if tbins.size > 1 and np.any(np.diff(tbins) <= 0):
             raise ValueError("tbins must be strictly increasing")
 

@@ -83,6 +83,12 @@ class _EventSource(NeuronGroup):
 #: by every event source, never written to
 NO_SPIKES = np.zeros(0, np.int64)
 
+#: the highest mean rate (Hz) a spike source accepts: 10 000 spikes per ms per cell.
+#: Beyond it the event arrays of one step would not fit in memory (and NumPy's Poisson
+#: sampler refuses means above ~1e19 with "lam value too large"), so absurd rates are
+#: refused when set rather than failing or hanging in run()
+MAX_RATE_HZ = 1e7
+
 
 class SpikeArraySource(_EventSource):
     """SpikeSourceArray: each neuron emits the spikes in its own list of times (ms)."""

@@ -33,6 +33,8 @@ class CompiledStretch:
             return None
         neuron, sources = None, []
         for g in groups:
+            if "step" in vars(g):       # replaced on the instance: it must run (see network)
+                return None
             kernel = g.compiled_kernel()
             if kernel is not None and neuron is None:
                 neuron = (g, kernel)

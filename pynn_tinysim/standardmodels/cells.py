@@ -8,6 +8,8 @@ from pyNN.standardmodels import cells, receptors
 
 from . import identity_translations
 
+from .validation import normalized_values
+
 from ..engine import (lif, izhikevich, sources, adex, hh, adaptive, renewal_sources,
                       multisynapse)
 
@@ -96,7 +98,10 @@ class GIF_cond_exp(cells.GIF_cond_exp):
 
 class SpikeSourceGamma(cells.SpikeSourceGamma):
     __doc__ = cells.SpikeSourceGamma.__doc__
-    translations = identity_translations(*cells.SpikeSourceGamma.default_parameters)
+    # PyNN's default alpha is the int 2, which makes alpha an integer parameter: a
+    # float array (valid shapes such as [2.5, 3.0]) then fails inside lazyarray
+    default_parameters = dict(cells.SpikeSourceGamma.default_parameters, alpha=2.0)
+    translations = identity_translations(*default_parameters)
     engine_model = renewal_sources.GammaSource
 
 
@@ -249,3 +254,21 @@ class PointNeuron(cells.PointNeuron):
 
     def computed_parameters_include(self, parameter_names):
         return False
+
+
+def _check_constructor_values(cls):
+    """Wrap ``cls.__init__``: values of the wrong type name their parameter (see
+    :func:`.validation.normalized_values`) instead of failing inside PyNN's lazy arrays."""
+    base_init = cls.__init__
+
+    def __init__(self, **parameters):
+        base_init(self, **normalized_values(type(self), parameters, self.default_parameters))
+
+    __init__.__doc__ = base_init.__doc__
+    cls.__init__ = __init__
+
+
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and "engine_model" in vars(_cls):
+        _check_constructor_values(_cls)
+del _cls

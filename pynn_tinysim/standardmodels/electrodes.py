@@ -100,6 +100,11 @@ class _TinysimCurrentSource(StandardCurrentSource):
                 raise errors.InvalidParameterValueError(
                     f"{name}: invalid value {key}={number!r} (must be >= 0)")
             out[key] = number
+        if "start" in out and "stop" in out and out["stop"] < out["start"]:
+            # NEST refuses it too ("stop >= start required."); it would inject nothing
+            raise errors.InvalidParameterValueError(
+                f"{name}: stop={out['stop']!r} ms is before start={out['start']!r} ms "
+                "(stop >= start required)")
         self._check_more(out)
         return out
 

@@ -14,13 +14,12 @@ AdditiveWeightDependence. Delays count as dendritic (dendritic_delay_fraction
 = 1, as pyNN.nest): other fractions raise an error.
 """
 
-import numpy as np
-
 from pyNN import errors
 from pyNN.standardmodels import synapses, check_weights
 
 from .. import simulator
 from . import identity_translations
+from .validation import normalized_values
 from ..engine import plasticity
 
 SPINNAKER_HINT = (
@@ -52,43 +51,6 @@ class StaticSynapse(synapses.StaticSynapse):
 
 def _minimum_delay(self):
     return simulator.state.min_delay
-
-
-#: parameter -> (test, requirement), checked on every value given to a plastic synapse
-CONSTRAINTS = {
-    "U": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
-    "p": (lambda x: (x >= 0) & (x <= 1), "in [0, 1]"),
-    "n": (lambda x: (x >= 1) & (x == np.round(x)), "a whole number >= 1"),
-    "tau_rec": (lambda x: x > 0, "> 0 ms"),
-    "tau_facil": (lambda x: x >= 0, ">= 0 ms"),
-    "tau_plus": (lambda x: x > 0, "> 0 ms"),
-    "tau_minus": (lambda x: x > 0, "> 0 ms"),
-    "tau": (lambda x: x > 0, "> 0 ms"),
-    "A_plus": (lambda x: x >= 0, ">= 0"),
-    "A_minus": (lambda x: x >= 0, ">= 0"),
-    "eta": (lambda x: x >= 0, ">= 0"),
-    "rho": (lambda x: x >= 0, ">= 0 Hz"),
-    "mu_plus": (lambda x: x >= 0, ">= 0"),
-    "mu_minus": (lambda x: x >= 0, ">= 0"),
-}
-
-
-def check_synapse_values(synapse_type, name, values):
-    """InvalidParameterValueError naming the parameter and value if ``values`` are bad."""
-    array = np.asarray(values, dtype=float)
-    bad = ~np.isfinite(array)
-    # (a flavour may accept more: sPyNNaker takes a negative A_minus)
-    rule = None if name in getattr(synapse_type, "unchecked_parameters", ()) \
-        else CONSTRAINTS.get(name)
-    if rule is not None:
-        with np.errstate(invalid="ignore"):
-            bad |= ~rule[0](array)
-    if bad.any():
-        requirement = rule[1] if rule else "finite"
-        raise errors.InvalidParameterValueError(
-            f"{type(synapse_type).__name__}: invalid value {name}="
-            f"{float(array.flat[int(np.flatnonzero(bad.ravel())[0])])!r} "
-            f"(must be {requirement})")
 
 
 class _DynamicSynapseMixin:
@@ -200,3 +162,30 @@ class Vogels2011Rule(synapses.Vogels2011Rule):
 
 
 _STDP_ENGINE_MODELS = {"stdp": plasticity.STDP, "vogels": plasticity.VogelsSprekeler}
+
+
+def _check_constructor_values(cls):
+    """Wrap ``cls.__init__``: weights, delays and parameters of the wrong type name
+    their parameter (see :func:`.validation.normalized_values`) instead of failing
+    inside PyNN's lazy arrays."""
+    base_init = cls.__init__
+    defaults = getattr(cls, "default_parameters", None)
+    if not isinstance(defaults, dict):      # (STDPMechanism: built from its components)
+        defaults = {}
+    defaults = dict(defaults, weight=0.0, delay=0.0)    # (PyNN's default delay is None)
+
+    def __init__(self, *args, **parameters):
+        # delay=None is PyNN's "the minimum delay", a string a distance expression
+        checked = {k: v for k, v in parameters.items()
+                   if not (k == "delay" and v is None) and not isinstance(v, str)}
+        parameters.update(normalized_values(type(self), checked, defaults))
+        base_init(self, *args, **parameters)
+
+    __init__.__doc__ = base_init.__doc__
+    cls.__init__ = __init__
+
+
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and "engine_model" in vars(_cls) or _cls is StaticSynapse:
+        _check_constructor_values(_cls)
+del _cls

@@ -1,0 +1,131 @@
+"""Memory estimates (issue 14, item 4): every connector, Population sizes and
+recordings are estimated within 25 % of the measured peak (tracemalloc), and what
+cannot fit is refused with a PyNN error naming the size and the memory available,
+before any large allocation."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from pyNN import errors
+from pyNN.random import NumpyRNG, RandomDistribution
+from pyNN.space import Grid2D
+
+import pyNN.tinysim as sim
+from pynn_tinysim import memory
+from pynn_tinysim.engine import recorders
+from pynn_tinysim.memory import population_bytes, projection_bytes
+
+N = 1600    # a 40 x 40 grid
+
+CONNECTORS = {
+    "AllToAll": lambda: sim.AllToAllConnector(),
+    "FixedProbability": lambda: sim.FixedProbabilityConnector(0.3, rng=NumpyRNG(1)),
+    "DistanceDependentProbability": lambda: sim.DistanceDependentProbabilityConnector(
+        "exp(-d/10)", rng=NumpyRNG(1)),
+    "SmallWorld": lambda: sim.SmallWorldConnector(degree=8.0, rewiring=0.1, rng=NumpyRNG(1)),
+    "FixedNumberPre": lambda: sim.FixedNumberPreConnector(300, rng=NumpyRNG(1)),
+    "FixedNumberPre_random_n": lambda: sim.FixedNumberPreConnector(
+        RandomDistribution("binomial", (600, 0.5), rng=NumpyRNG(2)), rng=NumpyRNG(1)),
+    "FixedNumberPost": lambda: sim.FixedNumberPostConnector(300, rng=NumpyRNG(1)),
+    "FixedTotalNumber": lambda: sim.FixedTotalNumberConnector(400000, rng=NumpyRNG(1)),
+    "OneToOne": lambda: sim.OneToOneConnector(),
+}
+
+
+def _populations():
+    sim.setup(timestep=0.1)
+    space = Grid2D(aspect_ratio=1.0, dx=1.0, dy=1.0)
+    return (sim.Population(N, sim.IF_curr_exp(), structure=space),
+            sim.Population(N, sim.IF_curr_exp(), structure=space))
+
+
+@pytest.mark.parametrize("name", sorted(CONNECTORS))
+def test_projection_estimate_within_25_percent_of_measured_peak(name):
+    pre, post = _populations()
+    connector = CONNECTORS[name]()
+    tracemalloc.start()
+    prj = sim.Projection(pre, post, connector, sim.StaticSynapse(weight=0.1, delay=1.0))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n, estimate = projection_bytes(connector, prj)
+    print(f"\n{name}: {len(prj)} connections (estimated {n:.0f}); peak {peak / 2**20:.1f} MiB,"
+          f" estimate {estimate / 2**20:.1f} MiB")
+    assert n == pytest.approx(len(prj), rel=0.1)
+    assert 0.75 <= estimate / peak <= 1.25
+    sim.end()
+
+
+@pytest.mark.parametrize("name", ["DistanceDependentProbability", "SmallWorld",
+                                  "FixedNumberPre_random_n", "FixedTotalNumber"])
+def test_projection_refused_before_building(monkeypatch, name):
+    pre, post = _populations()
+    monkeypatch.setattr(memory, "available_memory", lambda: 1_000_000)
+    with pytest.raises(memory.InsufficientMemoryError,
+                       match=r"connections, needing ~.* GiB .* but only 0.0 GiB"):
+        sim.Projection(pre, post, CONNECTORS[name](), sim.StaticSynapse(weight=0.1))
+    assert len(sim.simulator.state.network.blocks) == 0
+    sim.end()
+
+
+@pytest.mark.parametrize("celltype", ["IF_curr_exp", "IF_cond_exp", "HH_cond_exp",
+                                      "SpikeSourcePoisson", "EIF_cond_exp_isfa_ista"])
+def test_population_estimate_within_25_percent(celltype):
+    sim.setup(timestep=0.1)
+    model = getattr(sim, celltype)()
+    tracemalloc.start()
+    sim.Population(100_000, model)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert 0.75 <= population_bytes(model, 100_000) / peak <= 1.25
+    sim.end()
+
+
+def test_population_refused_naming_size_and_memory(monkeypatch):
+    sim.setup(timestep=0.1)
+    monkeypatch.setattr(memory, "available_memory", lambda: 10 * 2**20)
+    with pytest.raises(errors.InvalidParameterValueError,
+                       match=r"of 1,000,000 IF_curr_exp cells would need ~0.4 GiB, but only "
+                             r"0.0 GiB"):
+        sim.Population(1_000_000, sim.IF_curr_exp())
+    sim.Population(1000, sim.IF_curr_exp())
+    sim.end()
+
+
+def test_recording_refused_at_run_before_allocation(monkeypatch):
+    sim.setup(timestep=0.1)
+    cells = sim.Population(1000, sim.IF_curr_exp(i_offset=1.0))
+    cells.record(["v", "spikes"])
+    sim.run(10.0)
+    monkeypatch.setattr(recorders, "available_memory", lambda: 50 * 2**20)
+    with pytest.raises(MemoryError, match=r"recording 'v' of 1000 .* for 100,000 samples "
+                                          r"needs 0.745 GiB, but 0.0488 GiB"):
+        sim.run(10_000.0)
+    assert sim.get_current_time() == pytest.approx(10.0)     # nothing ran, nothing lost
+    v = np.asarray(cells.get_data().segments[0].filter(name="v")[0])
+    assert v.shape == (101, 1000)
+    sim.run(10.0)      # a run that fits still goes on
+    sim.end()
+
+
+def test_spike_recording_costs_at_most_twice_the_spike_data():
+    """neo keeps 8 bytes a spike; the recorder at most 16 (measured with tracemalloc)."""
+    sim.setup(timestep=0.1)
+    rng = NumpyRNG(seed=3)
+    cells = sim.Population(2000, sim.IF_curr_exp(
+        i_offset=RandomDistribution("uniform", (0.6, 1.5), rng=rng)))
+    cells.record("spikes")
+    sim.run(1.0)
+    tracemalloc.start()
+    before, _ = tracemalloc.get_traced_memory()
+    sim.run(500.0)
+    after, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n_spikes = sum(len(st) for st in cells.get_data().segments[0].spiketrains)
+    recorder = cells._group.spike_recorder
+    print(f"\n{n_spikes} spikes: {recorder.nbytes() / n_spikes:.1f} B a spike in the buffers, "
+          f"{(after - before) / n_spikes:.1f} B a spike retained by the run")
+    assert n_spikes > 30_000
+    assert recorder.nbytes() <= 16 * n_spikes
+    assert after - before <= 16 * n_spikes
+    sim.end()
