@@ -37,7 +37,7 @@ No PyNN import here: parameters are plain arrays in PyNN's units.
 
 import numpy as np
 
-from . import fixed_point as fx
+from .spinnaker import fixed_point as fx
 from .groups import Internal, NeuronGroup
 from .sources import SpikeArraySource, WindowedSource, NO_SPIKES
 
