@@ -28,6 +28,8 @@ The pieces:
 - :mod:`.plasticity`: synapses whose weights or transmission change (STDP,
   short-term plasticity, stochastic release), one object per projection;
 - :mod:`.recorders`: preallocated recording of state variables and spikes.
+- :mod:`.spinnaker`: sPyNNaker's models, sources, plasticity rules and fixed-point
+  arithmetic, for the ``pyNN.tinysim.spinnaker`` flavour.
 """
 
 from .network import Network  # noqa: F401

@@ -26,7 +26,7 @@ from pyNN import common, errors
 
 from .. import control as core_control
 from .. import simulator as core_simulator
-from ..engine import spinnaker_models
+from ..engine.spinnaker import groups as spinnaker_groups
 from . import ring_buffers
 from .projections import check_delay_extensions
 from .cells import SpiNNakerCellType
@@ -81,7 +81,7 @@ def setup(timestep=SPYNNAKER_AUTO_TIMESTEP, min_delay="auto", max_delay=None,
     network = core_simulator.state.network
     network.spinnaker_settings = SpiNNakerSettings(fixed_point=fixed_point)
     SpiNNakerCellType.reset_all()       # as sPyNNaker's setup() does
-    spinnaker_models.configure(network, fixed_point=fixed_point)
+    spinnaker_groups.configure(network, fixed_point=fixed_point)
     return 0
 
 
