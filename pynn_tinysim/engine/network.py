@@ -58,6 +58,9 @@ class Network:
         # record a SpikeArraySource's spikes at their exact requested times rather than
         # at their (grid) emission times; delivery is on the grid either way
         self.exact_source_times = False
+        # the sPyNNaker flavour's settings (engine.spinnaker.settings.FlavourSettings, or
+        # the flavour front's subclass of it); None: a network the flavour did not set up
+        self.spinnaker = None
 
     # --- building -------------------------------------------------------------
 

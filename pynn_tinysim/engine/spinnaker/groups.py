@@ -22,7 +22,7 @@ other group, and the flavour's recorder subtracts the step when it reports.
 Inhibitory input arrives as a magnitude (sPyNNaker's weights are unsigned);
 the neuron model subtracts it, as the C code does (``total_exc - total_inh``).
 
-In fixed point (the default; see :mod:`.settings`) every step runs in s16.15
+In fixed point (the default; ``Network.spinnaker``, :mod:`.settings`) every step runs in s16.15
 with the board's rounding (:mod:`.fixed_point`), each ring-buffer entry is
 clipped at the saturation level the front end sets per neuron and receptor
 (65535 ring units: :meth:`SpiNNakerNeuronGroup.set_saturation`), and state
@@ -37,23 +37,12 @@ import numpy as np
 
 from ..groups import Internal, NeuronGroup
 from . import fixed_point as fx
+from .settings import neurons_in_fixed_point
 from .input_types import ConductanceInput, CurrentInput, DeltaInput
 from .neuron_models import Izhikevich, LeakyIntegrateAndFire, TruncatedIntegrateAndFire
 from .synapse_types import (AlphaSynapses, DeltaSynapses, DualExponentialSynapses,
                             ExponentialSynapses)
 from .thresholds import FixedProbabilityThreshold, IzhikevichThreshold, StaticThreshold
-
-
-def configure(network, fixed_point=True):
-    """Select the arithmetic of every sPyNNaker-flavour group in ``network``."""
-    network.spinnaker_fixed_point = bool(fixed_point)
-    for group in network.groups.values():
-        if isinstance(group, SpiNNakerNeuronGroup):
-            group.invalidate()
-
-
-def uses_fixed_point(network):
-    return bool(getattr(network, "spinnaker_fixed_point", True))
 
 
 class SpiNNakerNeuronGroup(NeuronGroup):
@@ -138,7 +127,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
 
     @property
     def fixed_point(self):
-        return uses_fixed_point(self.network)
+        return neurons_in_fixed_point(self.network)
 
     # --- parameters -------------------------------------------------------------
 

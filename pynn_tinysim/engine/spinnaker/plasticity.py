@@ -18,6 +18,7 @@ A new sPyNNaker rule is a subclass here of :class:`~..plasticity.PairTraceRule`
 import numpy as np
 
 from ..plasticity import STDP, PairTraceRule, VogelsSprekeler
+from .settings import traces_in_fixed_point
 
 
 #: sPyNNaker's STDP fixed point: traces and decays are 16-bit integers counting 2**-11
@@ -40,7 +41,7 @@ class BoardTraces:
 
     def start_run(self, dt):
         super().start_run(dt)
-        self._board = bool(getattr(self.network, "spinnaker_fixed_point", False))
+        self._board = traces_in_fixed_point(self.network)
 
     def _decay(self, steps, tau_name, idx):
         if not getattr(self, "_board", False):
