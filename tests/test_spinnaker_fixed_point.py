@@ -1,7 +1,7 @@
 """pyNN.tinysim.spinnaker: s16.15 arithmetic, 16-bit weights and ring-buffer saturation.
 
 Expected values are worked out here by hand, in integers, from the operations
-SpiNNaker performs (see pynn_tinysim/engine/fixed_point.py for the table).
+SpiNNaker performs (see pynn_tinysim/engine/spinnaker/fixed_point.py for the table).
 """
 
 import math
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import pyNN.tinysim.spinnaker as sim
-from pynn_tinysim.engine import fixed_point as fx
+from pynn_tinysim.engine.spinnaker import fixed_point as fx
 from pynn_tinysim.spinnaker import ring_buffers as rb
 
 LSB = 2.0 ** -15

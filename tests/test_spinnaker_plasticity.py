@@ -175,7 +175,7 @@ def test_board_trace_arithmetic():
     potentiation A_plus LUT_plus[8], depression A_minus LUT_minus[t2 - arrival]
     (LUT[i] = floor(exp(-i dt / tau) 2**11) / 2**11, spynnaker's get_exp_lut_array).
     """
-    from pynn_tinysim.engine.plasticity import _BoardTraces
+    from pynn_tinysim.engine.spinnaker.plasticity import BoardTraces
 
     def lut(ticks, tau, shift=0):
         size = np.log(2048) / (1.0 / tau) / (1 << shift)
@@ -210,5 +210,5 @@ def test_board_trace_arithmetic():
                 - A_minus * np.exp(-(90 - arrival) / tau_minus)
         assert w == pytest.approx(expected, rel=1e-12), fixed_point
     # the triplet rule's tau_x/tau_y tables step every 4 ticks
-    assert _BoardTraces.lut_shift == {}
+    assert BoardTraces.lut_shift == {}
     assert lut(7, 101.0, shift=2) == lut(4, 101.0, shift=2) != lut(8, 101.0, shift=2)

@@ -32,6 +32,8 @@ The pieces:
   delivery), bit-identical to the NumPy code, and the choice of engine;
 - :mod:`.stretch`: whole stretches of steps in one compiled call, for networks made
   only of parts with kernels.
+- :mod:`.spinnaker`: sPyNNaker's models, sources, plasticity rules and fixed-point
+  arithmetic, for the ``pyNN.tinysim.spinnaker`` flavour.
 """
 
 from .network import Network  # noqa: F401

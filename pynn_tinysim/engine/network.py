@@ -77,6 +77,9 @@ class Network:
         self.exact_source_times = False
         # (step, exception) when a run stopped inside a step (see run()); None otherwise
         self.broken = None
+        # the sPyNNaker flavour's settings (engine.spinnaker.settings.FlavourSettings, or
+        # the flavour front's subclass of it); None: a network the flavour did not set up
+        self.spinnaker = None
 
     # --- building -------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 Each class declares what ``pyNN.spiNNaker`` (sPyNNaker 7.4) declares for the
 model of the same name, and points at the engine group with sPyNNaker's update
-rules (:mod:`pynn_tinysim.engine.spinnaker_models`). The differences from PyNN's
+rules (:mod:`pynn_tinysim.engine.spinnaker.groups`). The differences from PyNN's
 standard models that change results:
 
 - ``Izhikevich`` has ``tau_syn_E``/``tau_syn_I`` (exponential current synapses,
@@ -28,7 +28,7 @@ import numpy as np
 from pyNN.parameters import Sequence
 from pyNN.standardmodels import StandardCellType, build_translations
 
-from ..engine import spinnaker_models as sm
+from ..engine.spinnaker import groups, sources
 
 logger = logging.getLogger("pyNN.tinysim.spinnaker")
 
@@ -237,21 +237,21 @@ def _make(name, engine_model, doc, conductance_based=False, receptor_types=None,
 
 
 IF_curr_exp = _make(
-    "IF_curr_exp", sm.LIFCurrExp,
+    "IF_curr_exp", groups.LIFCurrExp,
     "Leaky integrate-and-fire with exponential current synapses (sPyNNaker's IF_curr_exp).")
 IF_cond_exp = _make(
-    "IF_cond_exp", sm.LIFCondExp,
+    "IF_cond_exp", groups.LIFCondExp,
     "Leaky integrate-and-fire with exponential conductance synapses (sPyNNaker's "
     "IF_cond_exp).", conductance_based=True)
 IF_curr_alpha = _make(
-    "IF_curr_alpha", sm.LIFCurrAlpha,
+    "IF_curr_alpha", groups.LIFCurrAlpha,
     "Leaky integrate-and-fire with alpha-shaped current synapses (sPyNNaker's IF_curr_alpha).")
 IF_curr_delta = _make(
-    "IF_curr_delta", sm.LIFCurrDelta,
+    "IF_curr_delta", groups.LIFCurrDelta,
     "Leaky integrate-and-fire with delta current synapses (sPyNNaker's IF_curr_delta): "
     "each input is a current of weight/dt nA for one tick.")
 Izhikevich = _make(
-    "Izhikevich", sm.IzhikevichCurrExp,
+    "Izhikevich", groups.IzhikevichCurrExp,
     "Izhikevich neuron with exponential current synapses (sPyNNaker's Izhikevich): "
     "i_offset is the current I of the model, tau_syn_E/I shape the synaptic current.")
 
@@ -263,39 +263,39 @@ class _SpikeSource(SpiNNakerCellType):
 
 
 SpikeSourceArray = _make(
-    "SpikeSourceArray", sm.SpiNNakerSpikeArray,
+    "SpikeSourceArray", sources.SpiNNakerSpikeArray,
     "Spikes at given times, each sent on tick ceil(floor(t us) / timestep) as sPyNNaker does.",
     recordable=("spikes",), injectable=False, base=_SpikeSource)
 SpikeSourcePoisson = _make(
-    "SpikeSourcePoisson", sm.SpiNNakerPoissonSource,
+    "SpikeSourcePoisson", sources.SpiNNakerPoissonSource,
     "Poisson spike source generated tick by tick as sPyNNaker's spike_source_poisson.c does.",
     recordable=("spikes",), injectable=False, base=_SpikeSource)
 
 # --- extra_models ---------------------------------------------------------------------
 
 IF_curr_dual_exp = _make(
-    "IF_curr_dual_exp", sm.LIFCurrDualExp,
+    "IF_curr_dual_exp", groups.LIFCurrDualExp,
     "LIF with two excitatory exponential current synapses (receptor types 'excitatory' "
     "and 'excitatory2') and one inhibitory (sPyNNaker extra_models.IF_curr_dual_exp).",
     receptor_types=("excitatory", "excitatory2", "inhibitory"))
 Izhikevich_cond = _make(
-    "Izhikevich_cond", sm.IzhikevichCondExp,
+    "Izhikevich_cond", groups.IzhikevichCondExp,
     "Izhikevich neuron with exponential conductance synapses "
     "(sPyNNaker extra_models.Izhikevich_cond).", conductance_based=True)
 IFCurDelta = _make(
-    "IFCurDelta", sm.LIFCurrDelta,
+    "IFCurDelta", groups.LIFCurrDelta,
     "sPyNNaker extra_models.IFCurDelta: the same model as IF_curr_delta.")
 IFCurrDeltaFixedProb = _make(
-    "IFCurrDeltaFixedProb", sm.LIFCurrDeltaFixedProb,
+    "IFCurrDeltaFixedProb", groups.LIFCurrDeltaFixedProb,
     "sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta that, at or above "
     "v_thresh, spikes with probability p_thresh each tick (threshold_type_fixed_prob.h; "
     "numpy's seeded generator, not the board's).")
 IFTruncDelta = _make(
-    "IFTruncDelta", sm.IFTruncDelta,
+    "IFTruncDelta", groups.IFTruncDelta,
     "sPyNNaker extra_models.IFTruncDelta: non-leaky integrate-and-fire, delta input "
     "(v += I R each tick), the membrane never below v_reset (neuron_model_if_trunc.h).")
 SpikeSourcePoissonVariable = _make(
-    "SpikeSourcePoissonVariable", sm.SpiNNakerPoissonVariable,
+    "SpikeSourcePoissonVariable", sources.SpiNNakerPoissonVariable,
     "Poisson source whose rate changes at given times "
     "(sPyNNaker extra_models.SpikeSourcePoissonVariable): ``rates`` and ``starts`` "
     "(ms), optionally ``durations`` (ms; default: until the next start).",

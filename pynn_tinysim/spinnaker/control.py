@@ -26,7 +26,7 @@ from pyNN import common, errors
 
 from .. import control as core_control
 from .. import simulator as core_simulator
-from ..engine import spinnaker_models
+from ..engine.spinnaker import settings as engine_settings
 from . import ring_buffers
 from .projections import check_delay_extensions
 from .cells import SpiNNakerCellType
@@ -79,9 +79,8 @@ def setup(timestep=SPYNNAKER_AUTO_TIMESTEP, min_delay="auto", max_delay=None,
         core_args["rng_seed"] = rng_seed
     core_control.setup(timestep, min_delay, **core_args)
     network = core_simulator.state.network
-    network.spinnaker_settings = SpiNNakerSettings(fixed_point=fixed_point)
+    engine_settings.configure(network, SpiNNakerSettings(fixed_point=bool(fixed_point)))
     SpiNNakerCellType.reset_all()       # as sPyNNaker's setup() does
-    spinnaker_models.configure(network, fixed_point=fixed_point)
     return 0
 
 

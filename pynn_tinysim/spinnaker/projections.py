@@ -206,6 +206,6 @@ class Projection(CoreProjection):
     def _changed(self):
         super()._changed()
         network = core_simulator.state.network
-        flavour = getattr(network, "spinnaker_settings", None)
+        flavour = network.spinnaker if network is not None else None
         if flavour is not None:
             flavour.dirty = True

@@ -39,7 +39,7 @@ import numpy as np
 
 from pyNN import connectors
 
-from ..engine.spinnaker_models import SpiNNakerNeuronGroup
+from ..engine.spinnaker.groups import SpiNNakerNeuronGroup
 from .simulator import RING_BUFFER_SIGMA, SPIKES_PER_SECOND
 
 RING_ENTRY_MAX = 0xFFFF

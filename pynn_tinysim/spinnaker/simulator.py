@@ -3,13 +3,16 @@
 The flavour shares pyNN.tinysim's one simulator state and engine network
 (``pynn_tinysim.simulator.state``): a script uses one flavour at a time, and
 sharing keeps every PyNN mechanism (IDs, recorders, get_data) working unchanged.
-Its own settings live on the network (``network.spinnaker_settings``), so a new
+Its own settings live on the network (its declared field ``network.spinnaker``), so a new
 ``setup()`` of either flavour starts afresh.
 """
+
+from dataclasses import dataclass, field
 
 from pyNN import errors
 
 from .. import simulator as core_simulator
+from ..engine.spinnaker.settings import FlavourSettings
 
 name = "tinysim.spinnaker"
 
@@ -25,15 +28,19 @@ class SpinnakerException(Exception):
     """What sPyNNaker raises as SpynnakerException (e.g. a board setting made too late)."""
 
 
-class SpiNNakerSettings:
-    """The flavour's per-setup state."""
+@dataclass(eq=False)
+class SpiNNakerSettings(FlavourSettings):
+    """The flavour's per-setup state: the engine's settings (``fixed_point``) and the
+    front's bookkeeping, kept in the network's declared field ``Network.spinnaker``."""
 
-    def __init__(self, fixed_point=True):
-        self.fixed_point = bool(fixed_point)
-        self.projections = []       # every flavour Projection, in creation order
-        self.populations = []       # every flavour Population, in creation order
-        self.dirty = True           # weights must be (re)scaled before the next run
-        self.warnings = []          # what sPyNNaker would have warned about (strings)
+    #: every flavour Projection, in creation order
+    projections: list = field(default_factory=list)
+    #: every flavour Population, in creation order
+    populations: list = field(default_factory=list)
+    #: weights must be (re)scaled before the next run
+    dirty: bool = True
+    #: what sPyNNaker would have warned about (strings)
+    warnings: list = field(default_factory=list)
 
     def warn(self, logger, message, *args):
         text = message % args if args else message
@@ -45,7 +52,7 @@ def settings():
     """The flavour settings of the present network; an error if the flavour is not set up."""
     state = core_simulator.state
     network = state.network
-    found = getattr(network, "spinnaker_settings", None) if network is not None else None
+    found = network.spinnaker if network is not None else None
     if found is None:
         raise errors.InvalidModelError(
             "pyNN.tinysim.spinnaker: call pyNN.tinysim.spinnaker.setup() before building a "

@@ -29,6 +29,8 @@ from pyNN.standardmodels import synapses as pynn_synapses
 from pyNN.standardmodels import build_translations, STDPTimingDependence, STDPWeightDependence
 
 from .. import simulator
+from ..engine import plasticity as engine_rules
+from ..engine.spinnaker import plasticity as spinnaker_rules
 from ..standardmodels import synapses as core
 
 logger = logging.getLogger("pyNN.tinysim.spinnaker")
@@ -96,7 +98,7 @@ if _HAS_CORE_STDP:
                 return engine
             engine = core.STDPMechanism.engine_model.fget(self)
             # SpikePairRule: sPyNNaker's parameter scaling and coincidence rule
-            return _ENGINE.SpinnakerSTDP if engine is _ENGINE.STDP else engine
+            return spinnaker_rules.SpinnakerSTDP if engine is engine_rules.STDP else engine
 
         @engine_model.setter
         def engine_model(self, value):
@@ -179,7 +181,7 @@ class _SpinnakerRule:
 
     Takes sPyNNaker's arguments (positional in sPyNNaker's order, or by name);
     its parameters are readable as attributes (``rule.alpha``), as in sPyNNaker.
-    The rules follow sPyNNaker's C sources (:mod:`pyNN.tinysim.engine.plasticity`):
+    The rules follow sPyNNaker's C sources (:mod:`pynn_tinysim.engine.spinnaker.plasticity`):
     its timing, its parameter scaling and, in fixed-point mode, its look-up-table
     decays and 11-bit traces; weights are float64 (the board's are 16-bit), so
     final weights agree with the board to its tests' tolerances, as for
@@ -229,12 +231,10 @@ def _spinnaker_rule(name, base, signature, defaults, models, engine, doc):
         "possible_models": set(models), "spinnaker_engine_model": engine})
 
 
-_ENGINE = getattr(core, "plasticity", None)
-
 Vogels2011Rule = _spinnaker_rule(
     "Vogels2011Rule", STDPTimingDependence, ("alpha", "tau", "A_plus", "A_minus"),
     {"tau": 20.0, "A_plus": 0.01, "A_minus": 0.01}, {"vogels"},
-    _ENGINE and _ENGINE.SpinnakerVogels,
+    spinnaker_rules.SpinnakerVogels,
     """sPyNNaker extra_models.Vogels2011Rule(alpha, tau=20.0, A_plus=0.01, A_minus=0.01).
 
     Inhibitory plasticity of Vogels et al. (2011), with AdditiveWeightDependence
@@ -248,7 +248,7 @@ Vogels2011Rule = _spinnaker_rule(
 SpikeNearestPairRule = _spinnaker_rule(
     "SpikeNearestPairRule", STDPTimingDependence, ("tau_plus", "tau_minus", "A_plus", "A_minus"),
     {"tau_plus": 20.0, "tau_minus": 20.0, "A_plus": 0.01, "A_minus": 0.01}, {"stdp"},
-    _ENGINE and _ENGINE.NearestSTDP,
+    spinnaker_rules.NearestSTDP,
     """sPyNNaker extra_models.SpikeNearestPairRule (nearest-neighbour spike pairs).
 
     As SpikePairRule (same weight dependences, float64), with sPyNNaker's
@@ -260,7 +260,7 @@ SpikeNearestPairRule = _spinnaker_rule(
 PfisterSpikeTriplet = _spinnaker_rule(
     "PfisterSpikeTriplet", STDPTimingDependence,
     ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus"), {}, {"triplet"},
-    _ENGINE and _ENGINE.PfisterTriplet,
+    spinnaker_rules.PfisterTriplet,
     """sPyNNaker extra_models.PfisterSpikeTriplet(tau_plus, tau_minus, tau_x, tau_y, A_plus, A_minus).
 
     Pfister & Gerstner (2006) minimal all-to-all triplet rule, with

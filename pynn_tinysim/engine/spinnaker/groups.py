@@ -1,0 +1,255 @@
+"""sPyNNaker-flavour neuron groups, each composed of four components as sPyNNaker composes them.
+
+A group class names its neuron model (:mod:`.neuron_models`), synapse type
+(:mod:`.synapse_types`), input type (:mod:`.input_types`) and threshold type
+(:mod:`.thresholds`); its parameters, state variables, internal arrays and
+receptors are what those declare. One tick, for every neuron (neural_modelling's
+``neuron_transfer`` then ``neuron_impl_do_timestep_update``):
+
+1. the ring-buffer entry due now is added to the synaptic state (synapse type);
+2. the synaptic state is turned into input values and currents (input type;
+   conductance: ``g (E - v)`` with the ``v`` at the start of the tick);
+3. the neuron advances one tick with that input held constant (neuron model);
+   the threshold type says who spiked, the neuron model resets them;
+4. the synaptic state decays (synapse type).
+
+Engine step ``k`` is sPyNNaker's tick ``k``: the input it receives (ring slot
+``k + 1``) is the input sPyNNaker transfers at tick ``k``, and ``v`` sampled
+after it equals what sPyNNaker records at tick ``k + 1``. sPyNNaker labels a
+spike of tick ``k`` with ``k dt``; the engine stamps it ``k + 1`` like every
+other group, and the flavour's recorder subtracts the step when it reports.
+
+Inhibitory input arrives as a magnitude (sPyNNaker's weights are unsigned);
+the neuron model subtracts it, as the C code does (``total_exc - total_inh``).
+
+In fixed point (the default; ``Network.spinnaker``, :mod:`.settings`) every step runs in s16.15
+with the board's rounding (:mod:`.fixed_point`), each ring-buffer entry is
+clipped at the saturation level the front end sets per neuron and receptor
+(65535 ring units: :meth:`SpiNNakerNeuronGroup.set_saturation`), and state
+stays on the s16.15 grid. Without it, the same rules run in float64.
+
+A new sPyNNaker model is a class here naming its four components (new
+components go in their own module). No PyNN import: parameters are plain
+arrays in PyNN's units.
+"""
+
+import numpy as np
+
+from ..groups import Internal, NeuronGroup
+from . import fixed_point as fx
+from .settings import neurons_in_fixed_point
+from .input_types import ConductanceInput, CurrentInput, DeltaInput
+from .neuron_models import Izhikevich, LeakyIntegrateAndFire, TruncatedIntegrateAndFire
+from .synapse_types import (AlphaSynapses, DeltaSynapses, DualExponentialSynapses,
+                            ExponentialSynapses)
+from .thresholds import FixedProbabilityThreshold, IzhikevichThreshold, StaticThreshold
+
+
+class SpiNNakerNeuronGroup(NeuronGroup):
+    """A neuron model, a synapse type, an input type and a threshold type, ticked together.
+
+    Subclasses set the four component classes; ``parameter_names``,
+    ``state_names``, ``receptors`` (the synapse type's), the components'
+    ``internal_state`` and ``global_weight_scale`` (the input type's) follow
+    from them. Each group holds one object of each (``neuron``, ``synapses``,
+    ``input``, ``threshold``).
+    """
+
+    neuron_model = None
+    synapse_type = ExponentialSynapses
+    input_type = CurrentInput
+    threshold_type = StaticThreshold
+
+    receptors = ("excitatory", "inhibitory")
+    recordable = ("v", "gsyn_exc", "gsyn_inh")
+    #: gsyn of tick t is the input step t computes: sampled after that step, labelled t
+    #: (sPyNNaker records it with v before the update, neuron_impl_standard.h)
+    leading_variables = ("gsyn_exc", "gsyn_inh")
+    #: v of tick t is recorded when tick t starts: state set between runs is in it
+    records_at_tick_start = True
+    #: receptors whose input is subtracted (the C code's "inhibitory" inputs)
+    inhibitory_receptors = ("inhibitory",)
+    global_weight_scale = 1.0
+    internal_state = {
+        "gsyn_exc": Internal(recorded=True),
+        "gsyn_inh": Internal(recorded=True),
+        # ring-buffer saturation level per receptor, set before each run (ring_buffers)
+        "_saturation": Internal(float, np.inf, per_receptor=True, reset=False),
+    }
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.neuron_model is None:
+            return
+        parts = (cls.neuron_model, cls.threshold_type, cls.synapse_type, cls.input_type)
+        cls.receptors = cls.synapse_type.receptors
+        cls.parameter_names = tuple(dict.fromkeys(n for c in parts for n in c.parameter_names))
+        cls.state_names = cls.neuron_model.state_names + cls.synapse_type.state_names
+        cls.internal_state = dict(SpiNNakerNeuronGroup.internal_state)
+        for part in parts:
+            cls.internal_state.update(part.internal_state)
+        cls.global_weight_scale = cls.input_type.weight_scale
+
+    def __init__(self, network):
+        super().__init__(network)
+        # every flavour group takes a stream id, used or not, so the ids of other
+        # random streams do not depend on which models a network has
+        self._stream = network.new_stream_id()
+        self._rng = None
+        self.neuron = self.neuron_model(self)
+        self.synapses = self.synapse_type(self)
+        self.input = self.input_type(self)
+        self.threshold = self.threshold_type(self)
+        self._excitatory = [r for r, name in enumerate(self.receptors)
+                            if name not in self.inhibitory_receptors]
+        self._inhibitory = [r for r, name in enumerate(self.receptors)
+                            if name in self.inhibitory_receptors]
+
+    def reset(self):
+        super().reset()
+        self._rng = None          # a new random stream after reset (the reset count is in it)
+
+    def random(self):
+        """This group's random generator (seeded by the network seed, reset count, stream)."""
+        if self._rng is None:
+            self._rng = self.network.rng_for(self._stream)
+        return self._rng
+
+    # --- building ---------------------------------------------------------------
+
+    def set_saturation(self, receptor, local_indices, level):
+        """Largest summed input one ring-buffer entry can hold (sPyNNaker: 0xFFFF units).
+
+        With weights scaled by ``s`` into 16-bit integers the level is ``65535 / s``
+        in PyNN units; it only acts in fixed-point mode.
+        """
+        self._saturation[self.receptors.index(receptor), local_indices] = level
+
+    @property
+    def fixed_point(self):
+        return neurons_in_fixed_point(self.network)
+
+    # --- parameters -------------------------------------------------------------
+
+    def _compute_propagators(self, dt):
+        A = self.A = fx.arith(self.fixed_point)
+        for part in (self.synapses, self.input, self.neuron, self.threshold):
+            part.prepare(A, dt)
+
+    def start_run(self, first_step, n_steps, dt):
+        if self.fixed_point:
+            # initial values and anything set between runs land on the s16.15 grid
+            scale = self.input.weight_scale
+            scales = {**{name: 1.0 for name in self.neuron.state_names},
+                      **{name: scale for name in self.synapses.state_names}}
+            for name, s in scales.items():
+                x = self.state[name]
+                x[...] = fx.from_s1615(fx.to_s1615(x * s)) / s
+        self.neuron.start_run(dt)
+
+    # --- one tick -----------------------------------------------------------------
+
+    def step(self, k, inputs):
+        A = self.A
+        if A.fixed:
+            inputs = np.minimum(inputs, self._saturation)
+        scale = self.input.weight_scale
+        arrivals = [A.input(inputs[r], scale) for r in range(len(self.receptors))]
+        synapses = self.synapses
+        syn = synapses.load(scale)
+        synapses.add_inputs(syn, arrivals)
+        values = self.input.values(synapses.values(syn))       # per receptor
+        v = A.load(self.state["v"])
+        exc, inh = self.input.currents([values[r] for r in self._excitatory],
+                                       [values[r] for r in self._inhibitory], v)
+        exc_total, inh_total = sum(exc[1:], exc[0]), sum(inh[1:], inh[0])
+        spiked = self.neuron.advance(v, exc_total - inh_total, self.injected(), self.threshold)
+        self._record_inputs(values)
+        synapses.shape(syn)
+        synapses.store(syn, scale)
+        return spiked
+
+    def _record_inputs(self, values):
+        A = self.A
+        exc = [values[r] for r in self._excitatory]
+        inh = [values[r] for r in self._inhibitory]
+        self.state["gsyn_exc"][...] = A.value(sum(exc[1:], exc[0]))
+        self.state["gsyn_inh"][...] = A.value(sum(inh[1:], inh[0]))
+
+    def injected(self):
+        """Current from current sources this tick (the C code's ``current_offset``), or 0."""
+        if self.i_inj is None:
+            return 0
+        return self.A.param(self.i_inj)
+
+
+class LIFCurrExp(SpiNNakerNeuronGroup):
+    """sPyNNaker IF_curr_exp."""
+    neuron_model = LeakyIntegrateAndFire
+    synapse_type = ExponentialSynapses
+    input_type = CurrentInput
+    threshold_type = StaticThreshold
+
+
+class LIFCondExp(SpiNNakerNeuronGroup):
+    """sPyNNaker IF_cond_exp: conductances scaled by 1024, ``g >> 10`` into ``g (E - v)``."""
+    neuron_model = LeakyIntegrateAndFire
+    synapse_type = ExponentialSynapses
+    input_type = ConductanceInput
+    threshold_type = StaticThreshold
+
+
+class LIFCurrAlpha(SpiNNakerNeuronGroup):
+    """sPyNNaker IF_curr_alpha (synapse_types_alpha_impl.h)."""
+    neuron_model = LeakyIntegrateAndFire
+    synapse_type = AlphaSynapses
+    input_type = CurrentInput
+    threshold_type = StaticThreshold
+
+
+class LIFCurrDelta(SpiNNakerNeuronGroup):
+    """sPyNNaker IF_curr_delta: the input, times 1/dt, is a current for one tick."""
+    neuron_model = LeakyIntegrateAndFire
+    synapse_type = DeltaSynapses
+    input_type = DeltaInput
+    threshold_type = StaticThreshold
+
+
+class IFTruncDelta(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IFTruncDelta: non-leaky, v never below v_reset, delta input."""
+    neuron_model = TruncatedIntegrateAndFire
+    synapse_type = DeltaSynapses
+    input_type = DeltaInput
+    threshold_type = StaticThreshold
+
+
+class LIFCurrDeltaFixedProb(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta firing with p_thresh."""
+    neuron_model = LeakyIntegrateAndFire
+    synapse_type = DeltaSynapses
+    input_type = DeltaInput
+    threshold_type = FixedProbabilityThreshold
+
+
+class LIFCurrDualExp(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.IF_curr_dual_exp: two excitatory exponential synapses."""
+    neuron_model = LeakyIntegrateAndFire
+    synapse_type = DualExponentialSynapses
+    input_type = CurrentInput
+    threshold_type = StaticThreshold
+
+
+class IzhikevichCurrExp(SpiNNakerNeuronGroup):
+    """sPyNNaker Izhikevich: exponential current synapses, i_offset is I itself."""
+    neuron_model = Izhikevich
+    synapse_type = ExponentialSynapses
+    input_type = CurrentInput
+    threshold_type = IzhikevichThreshold
+
+
+class IzhikevichCondExp(SpiNNakerNeuronGroup):
+    """sPyNNaker extra_models.Izhikevich_cond."""
+    neuron_model = Izhikevich
+    synapse_type = ExponentialSynapses
+    input_type = ConductanceInput
+    threshold_type = IzhikevichThreshold
