@@ -43,11 +43,13 @@ MODELS = {
 }
 
 
-def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
+def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
+             expect_stretch=True):
     """Run a small recurrent network of ``model``; return every recorded array.
 
-    ``stretch``: without current sources and recording spikes only, so that the
-    compiled engine runs whole stretches of steps (engine/stretch.py).
+    ``stretch``: without current sources, so that the compiled engine runs whole
+    stretches of steps (engine/stretch.py); ``sampling`` (ms): there, every recordable
+    variable of some cells is also sampled at this interval (the stretch samples them).
     """
     celltype, params, w_exc, w_inh = MODELS[model]
     sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
@@ -78,6 +80,8 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
         sim.Projection(busy, cells, sim.AllToAllConnector(),
                        sim.StaticSynapse(weight=w_exc * 0.011, delay=max(dt, 0.5)))
         cells[5:70].record("spikes")        # some cells only: the recorders' masks
+        if sampling is not None:
+            cells[10:40].record(cells.celltype.recordable, sampling_interval=sampling)
     else:
         # current sources on parts of the population only: i_inj present, not everywhere
         sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
@@ -101,7 +105,7 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
         sim.run(50.0)
     if engine == "numba":
         CompiledStretch.run = original
-        assert bool(stretches) == stretch
+        assert bool(stretches) == (stretch and expect_stretch)
     out = {}
     for pop in (cells, noise):
         segment = pop.get_data().segments[-1]
@@ -150,6 +154,46 @@ def test_compiled_stretches_identical(model, monkeypatch):
     reference, n_spikes = _network(model, "numpy", stretch=True, split=True, reset=True)
     assert n_spikes > 50        # after the reset: 50 ms, 65 cells recorded
     compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True)
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("sampling", [0.1, 0.7])
+def test_compiled_stretches_sample_signals_identically(model, sampling, monkeypatch):
+    """Signals sampled inside compiled stretches (every step, and at an interval that
+    neither the run lengths nor the Poisson windows are multiples of) equal the step
+    loop's samples, across a split run, stretch ends and a reset."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    reference, _ = _network(model, "numpy", stretch=True, split=True, reset=True,
+                            sampling=sampling)
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True,
+                           sampling=sampling)
+    signals = [key for key in reference if key.startswith("cells ") and "spikes" not in key]
+    assert sorted(signals) == sorted(f"cells {v}" for v in MODELS[model][0].recordable
+                                     if v != "spikes")
+    # 50 ms after the reset, samples at 0 .. 50 ms: the end of the run is sampled too
+    n_samples = int(round(50.0 / sampling)) + 1
+    assert reference["cells v"].shape == (n_samples, 30)
+    assert np.isfinite(reference["cells v"]).all()
+    _assert_identical(reference, compiled)
+
+
+def test_stretch_samples_at_coarse_time_step():
+    reference, _ = _network("IF_curr_alpha", "numpy", dt=1.0, stretch=True, split=True,
+                            sampling=3.0)
+    compiled, _ = _network("IF_curr_alpha", "numba", dt=1.0, stretch=True, split=True,
+                           sampling=3.0)
+    assert reference["cells v"].shape[0] == 34      # 0, 3, ..., 99 ms
+    _assert_identical(reference, compiled)
+
+
+def test_stretch_leaves_more_recorders_than_it_carries_to_the_step_loop(monkeypatch):
+    """More sampled signals than a stretch carries: the step loop runs, same bits."""
+    reference, _ = _network("IF_curr_exp", "numpy", stretch=True, sampling=0.5)
+    monkeypatch.setattr(stretch_module, "MAX_SIGNALS", 0)
+    compiled, _ = _network("IF_curr_exp", "numba", stretch=True, sampling=0.5,
+                           expect_stretch=False)
     _assert_identical(reference, compiled)
 
 

@@ -235,8 +235,9 @@ class Network:
         kernels = self.kernels_for_run(n_steps)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
-        if kernels is not None and currents is None and not signal_recorders:
-            stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring)
+        if kernels is not None and currents is None:
+            stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
+                                              signal_recorders)
         # else each group's step and each delivery: compiled where a kernel exists
         spiking = [(g, _compiled_step(g, kernels) or g.step, g.ids,
                     g.spike_recorder, self._input_views[g]) for g in groups]

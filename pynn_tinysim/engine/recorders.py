@@ -49,6 +49,15 @@ class SignalRecorder:
             self._buffer[self._row] = self.group.state[self.variable][self.indices]
             self._row += 1
 
+    def compiled_view(self):
+        """(sampled array, indices, buffer, next row) for a compiled stretch, which
+        samples as :meth:`sample` does and then hands back the row by :meth:`set_row`."""
+        return self.group.state[self.variable], self.indices, self._buffer, self._row
+
+    def set_row(self, row):
+        """The buffer's rows before ``row`` hold samples (taken by a compiled stretch)."""
+        self._row = int(row)
+
     def _close_chunk(self):
         if self._buffer is not None and self._row > 0:
             self.chunks.append((self._first_sample, self.indices, self._buffer[:self._row]))
