@@ -44,12 +44,14 @@ MODELS = {
 
 
 def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
-             expect_stretch=True):
+             expect_stretch=True, dc_step=False):
     """Run a small recurrent network of ``model``; return every recorded array.
 
     ``stretch``: without current sources, so that the compiled engine runs whole
     stretches of steps (engine/stretch.py); ``sampling`` (ms): there, every recordable
-    variable of some cells is also sampled at this interval (the stretch samples them).
+    variable of some cells is also sampled at this interval (the stretch samples them);
+    ``dc_step``: there, DC and step current sources on some cells (stretches run
+    between the steps where their currents change).
     """
     celltype, params, w_exc, w_inh = MODELS[model]
     sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
@@ -82,6 +84,14 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
         cells[5:70].record("spikes")        # some cells only: the recorders' masks
         if sampling is not None:
             cells[10:40].record(cells.celltype.recordable, sampling_interval=sampling)
+        if dc_step:
+            # windows opening and closing inside runs, one across the split at 37.3 ms
+            # and one starting at t = 0; overlapping targets; a current recorded
+            sim.DCSource(start=20.0, stop=60.0, amplitude=0.35).inject_into(cells[:30])
+            sim.DCSource(amplitude=-0.1).inject_into(cells[70:])
+            step = sim.StepCurrentSource(times=[10.0, 45.0, 80.05], amplitudes=[0.3, -0.25, 0.1])
+            step.inject_into(cells[25:50])
+            step.record()
     else:
         # current sources on parts of the population only: i_inj present, not everywhere
         sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
@@ -177,6 +187,21 @@ def test_compiled_stretches_sample_signals_identically(model, sampling, monkeypa
     assert reference["cells v"].shape == (n_samples, 30)
     assert np.isfinite(reference["cells v"]).all()
     _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_compiled_stretches_with_dc_and_step_currents_identical(model, monkeypatch):
+    """DC and step currents: stretches run between the steps where a current changes,
+    with the same bits as the step loop (split run, reset, sampled signals)."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    reference, _ = _network(model, "numpy", stretch=True, split=True, reset=True,
+                            sampling=0.1, dc_step=True)
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True,
+                           sampling=0.1, dc_step=True)
+    _assert_identical(reference, compiled)
+    # the currents act: v of a cell under the DC window differs from the run without
+    plain, _ = _network(model, "numba", stretch=True, split=True, reset=True, sampling=0.1)
+    assert not np.array_equal(plain["cells v"], compiled["cells v"])
 
 
 def test_stretch_samples_at_coarse_time_step():

@@ -10,11 +10,15 @@ order as the step loop (so the same bits). It applies when, for this run:
 - exactly one neuron group has a kernel (``compiled_kernel()``), and every other
   group is an event source whose events the stretch can emit (``compiled_events()``);
 - the only synapses are static ones (the network's SynapseStore);
-- no current source exists; state variables may be sampled only of the neuron group
-  with the kernel, by plain :class:`~.recorders.SignalRecorder` objects (at most
-  ``MAX_SIGNALS``), whose sampling the compiled loop does itself.
+- current sources, if any, are DC or step sources (``CurrentInjection.piecewise_constant``):
+  the step loop applies each change of current between stretches, and a stretch runs
+  up to the next change with the group's ``i_inj`` fixed;
+- state variables are sampled only of the neuron group with the kernel, by plain
+  :class:`~.recorders.SignalRecorder` objects (at most ``MAX_SIGNALS``), whose
+  sampling the compiled loop does itself.
 
-Otherwise the step loop runs as before. A stretch ends at the end of the run, where a
+Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
+an injected current changes: the caller passes that step as its end), where a
 source draws its next window of events (that step runs in Python), or where its
 record buffers are full (they are emptied into the spike recorders, and it goes on).
 """

@@ -1,8 +1,8 @@
 """Stretches of whole steps in one compiled loop, for Numba (see :mod:`.`).
 
 For a network of one neuron group with a kernel, event sources (Poisson,
-spike arrays...) and static synapses only, without current sources,
-:mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
+spike arrays...) and static synapses only, with at most DC and step current
+sources (the injected current is constant within a stretch), :mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
 per step, exactly what the Python step loop does, in its order (NEST's):
 
 1. each group in the network's order emits its spikes: the neuron group by its
