@@ -204,6 +204,14 @@ def main(argv=None):
     seconds = args.duration / 1000.0
     rate = {name: counts[name] / (pops[name].size * seconds) for name in counts}
     n_recurrent = sum(v for k, v in sizes.items() if not k.startswith("ext"))
+    # synaptic events (spikes transmitted through one synapse each) of the recurrent
+    # projections: each projection's presynaptic spikes times its mean out-degree
+    # (connections / presynaptic cells); with FixedProbabilityConnector this is the
+    # exact count's expectation (a cell's rate does not depend on its out-degree). The
+    # COBA stimulus is left out (its spikes are not recorded).
+    pop_of = {"e": "exc", "i": "inh"}
+    synaptic_events = sum(counts[pop_of[k[0]]] * v / pops[pop_of[k[0]]].size
+                          for k, v in sizes.items() if not k.startswith("ext"))
     result = {
         "benchmark": args.benchmark,
         "simulator": args.simulator,
@@ -225,6 +233,7 @@ def main(argv=None):
         "spikes_inh": counts["inh"],
         "connections": n_recurrent,
         "connections_by_projection": sizes,
+        "synaptic_events": synaptic_events,
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
