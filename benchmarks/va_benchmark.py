@@ -97,6 +97,9 @@ def parse_args(argv=None):
     p.add_argument("--setup-extra", action="append", default=[], metavar="KEY=VALUE",
                    help="backend-specific extra keyword for setup(), e.g. "
                         "spike_precision=on_grid for pyNN.nest; repeatable")
+    p.add_argument("--record-v", type=int, default=0, metavar="N",
+                   help="also record v of the first N excitatory cells (every step), as "
+                        "most scripts do (default 0)")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     return p.parse_args(argv)
 
@@ -185,6 +188,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     sim.setup(timestep=DT, min_delay=DELAY, max_delay=MAX_DELAY, **extra)
     pops, prjs = build(sim, NumpyRNG, RandomDistribution, args.benchmark, args.n, args.seed)
+    if args.record_v:
+        pops["exc"][:args.record_v].record("v")
     t_build = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -221,6 +226,7 @@ def main(argv=None):
         "duration_ms": args.duration,
         "dt_ms": DT,
         "seed": args.seed,
+        "record_v": args.record_v,
         "setup_extra": extra,
         "import_s": t_import,
         "build_s": t_build,

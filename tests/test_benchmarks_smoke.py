@@ -17,6 +17,8 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = {
     "va_cuba": ["va_benchmark.py", "CUBA", "--n", "200", "--duration", "100"],
     "va_coba": ["va_benchmark.py", "COBA", "--n", "200", "--duration", "100"],
+    "va_cuba_record_v": ["va_benchmark.py", "CUBA", "--n", "200", "--duration", "100",
+                         "--record-v", "3"],
     "seed004": ["seed004_izhikevich.py", "--n", "200", "--duration", "100"],
     "brunel": ["brunel.py", "--scale", "0.01", "--duration", "50"],
     "microcircuit": ["microcircuit.py", "--scale", "0.005", "--duration", "100",
@@ -43,6 +45,8 @@ def test_benchmark_script_runs(name, tmp_path):
     assert result["build_s"] >= 0 and result["run_s"] >= 0
     if name == "microcircuit":
         assert len(rates) == 8
+    if name == "va_cuba_record_v":
+        assert result["record_v"] == 3
 
 
 def test_run_py_writes_table_and_markers(tmp_path):
