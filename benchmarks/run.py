@@ -5,7 +5,8 @@ Each run is ``python benchmarks/<script>.py ... --simulator SIM --json FILE`` in
 own subprocess (so imports, memory and state never leak between runs). For every
 run we record the script's own build and run times (from its JSON), the wall time
 of the whole process, and its peak resident set size (``ru_maxrss`` of that child,
-from ``os.wait4``). Then::
+from ``os.wait4``), and the run phase's synaptic events and neuron updates per
+second (:func:`throughput`). Then::
 
 * a table is printed, with the ratios tinysim / peer for the same network and size;
 * the table (plus date, machine and the exact command) replaces the section between
@@ -215,25 +216,59 @@ def _rates(result):
     return " ".join(f"{name} {v:.2f}" for name, v in items)
 
 
+def throughput(result):
+    """(synaptic events per second, neuron updates per second) of the run phase, or Nones.
+
+    Neuron updates: every cell of the network advances once per step, so
+    n x duration / dt of them in ``run_s`` (sources are not counted). Synaptic events
+    (one spike through one synapse): the script's ``synaptic_events`` where it reports
+    one (va_benchmark.py: each recurrent projection's presynaptic spikes times its mean
+    out-degree), else the recorded spikes of the network's cells (``spikes_<pop>``)
+    times their mean recurrent out-degree (``connections`` / ``n``), which is exact in
+    expectation where every population has the same mean out-degree (VA, Brunel);
+    external inputs whose spikes are not recorded are left out. None where the
+    figures are missing (e.g. the microcircuit reports no spike counts).
+    """
+    run_s = (result or {}).get("run_s")
+    if not run_s or run_s <= 0:
+        return None, None
+    updates = None
+    if all(k in result for k in ("n", "duration_ms", "dt_ms")):
+        updates = result["n"] * round(result["duration_ms"] / result["dt_ms"]) / run_s
+    events = result.get("synaptic_events")
+    if events is None:
+        spikes = [v for k, v in result.items()
+                  if k.startswith("spikes_") and k != "spikes_thalamus"]
+        if spikes and result.get("connections") is not None and result.get("n"):
+            events = sum(spikes) * result["connections"] / result["n"]
+    return (None if events is None else events / run_s), updates
+
+
+def _sci(x):
+    return "" if x is None else f"{x:.3g}"
+
+
 def table(records, reference):
     lines = ["| network | size | cells | simulator | build (s) | run (s) | wall (s) | "
-             "peak RSS (MiB) | wall tinysim/peer | RSS tinysim/peer | rates (Hz) |",
-             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|"]
+             "peak RSS (MiB) | wall tinysim/peer | RSS tinysim/peer | syn. events/s | "
+             "neuron updates/s | rates (Hz) |",
+             "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     ref = {(r["network"], r["size"]): r for r in records
            if r["simulator"] == reference and r.get("result")}
     for r in records:
         res = r.get("result")
         if r.get("skipped"):
             lines.append(f"| {r['network']} | {r['size']} | {r['cells']} | {r['simulator']} | "
-                         f"| | | | | | skipped: {r['skipped']} |")
+                         f"| | | | | | | | skipped: {r['skipped']} |")
             continue
         if not res:
             why = "timed out" if r["timed_out"] else f"failed (exit {r['returncode']})"
             lines.append(f"| {r['network']} | {r['size']} | {r['cells']} | {r['simulator']} | "
-                         f"| | {_fmt(r['wall_s'], 1)} | {_fmt(r['peak_rss_mb'], 0)} | | | "
+                         f"| | {_fmt(r['wall_s'], 1)} | {_fmt(r['peak_rss_mb'], 0)} | | | | | "
                          f"{why} |")
             continue
         ratio_w = ratio_m = ""
+        events, updates = throughput(res)
         base = ref.get((r["network"], r["size"]))
         if base and r["simulator"] != reference:
             ratio_w = f"{base['wall_s'] / r['wall_s']:.2f}"
@@ -241,7 +276,8 @@ def table(records, reference):
         lines.append(
             f"| {r['network']} | {r['size']} | {r['cells']} | {r['simulator']} | "
             f"{_fmt(res.get('build_s'))} | {_fmt(res.get('run_s'))} | {_fmt(r['wall_s'])} | "
-            f"{_fmt(r['peak_rss_mb'], 0)} | {ratio_w} | {ratio_m} | {_rates(res)} |")
+            f"{_fmt(r['peak_rss_mb'], 0)} | {ratio_w} | {ratio_m} | {_sci(events)} | "
+            f"{_sci(updates)} | {_rates(res)} |")
     return "\n".join(lines)
 
 
@@ -332,6 +368,7 @@ def main(argv=None):
                 continue
             print(f"running {net} {size} on {sim} ...", flush=True)
             rec = dict(base, **run_one(args.python, run_argv, sim, args.timeout))
+            rec["synaptic_events_per_s"], rec["neuron_updates_per_s"] = throughput(rec["result"])
             records.append(rec)
             state = "ok" if rec["result"] else ("TIMEOUT" if rec["timed_out"] else "FAILED")
             print(f"  {state}: wall {rec['wall_s']:.1f} s, peak RSS {rec['peak_rss_mb']:.0f} MiB",
@@ -367,7 +404,9 @@ def main(argv=None):
         "One process per run. *build* and *run* are the script's own timings; *wall* is "
         "the whole process (interpreter start, imports, build, run, data); *peak RSS* is "
         "the process's ru_maxrss. Ratio columns: tinysim / that simulator (< 1: tinysim "
-        "faster / smaller). Single runs on a shared machine: timings are noisy.",
+        "faster / smaller). *syn. events/s* and *neuron updates/s*: of the run phase "
+        "(see `throughput()` in run.py: events from spike counts x mean out-degree). "
+        "Single runs on a shared machine: timings are noisy.",
         "",
         *(f"* {n}" for n in notes),
         "" if notes else "",

@@ -97,6 +97,9 @@ def parse_args(argv=None):
     p.add_argument("--setup-extra", action="append", default=[], metavar="KEY=VALUE",
                    help="backend-specific extra keyword for setup(), e.g. "
                         "spike_precision=on_grid for pyNN.nest; repeatable")
+    p.add_argument("--record-v", type=int, default=0, metavar="N",
+                   help="also record v of the first N excitatory cells (every step), as "
+                        "most scripts do (default 0)")
     p.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     return p.parse_args(argv)
 
@@ -185,6 +188,8 @@ def main(argv=None):
     t0 = time.perf_counter()
     sim.setup(timestep=DT, min_delay=DELAY, max_delay=MAX_DELAY, **extra)
     pops, prjs = build(sim, NumpyRNG, RandomDistribution, args.benchmark, args.n, args.seed)
+    if args.record_v:
+        pops["exc"][:args.record_v].record("v")
     t_build = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -204,6 +209,14 @@ def main(argv=None):
     seconds = args.duration / 1000.0
     rate = {name: counts[name] / (pops[name].size * seconds) for name in counts}
     n_recurrent = sum(v for k, v in sizes.items() if not k.startswith("ext"))
+    # synaptic events (spikes transmitted through one synapse each) of the recurrent
+    # projections: each projection's presynaptic spikes times its mean out-degree
+    # (connections / presynaptic cells); with FixedProbabilityConnector this is the
+    # exact count's expectation (a cell's rate does not depend on its out-degree). The
+    # COBA stimulus is left out (its spikes are not recorded).
+    pop_of = {"e": "exc", "i": "inh"}
+    synaptic_events = sum(counts[pop_of[k[0]]] * v / pops[pop_of[k[0]]].size
+                          for k, v in sizes.items() if not k.startswith("ext"))
     result = {
         "benchmark": args.benchmark,
         "simulator": args.simulator,
@@ -213,6 +226,7 @@ def main(argv=None):
         "duration_ms": args.duration,
         "dt_ms": DT,
         "seed": args.seed,
+        "record_v": args.record_v,
         "setup_extra": extra,
         "import_s": t_import,
         "build_s": t_build,
@@ -225,6 +239,7 @@ def main(argv=None):
         "spikes_inh": counts["inh"],
         "connections": n_recurrent,
         "connections_by_projection": sizes,
+        "synaptic_events": synaptic_events,
         "python": platform.python_version(),
         "platform": platform.platform(),
     }

@@ -17,6 +17,8 @@ BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES = {
     "va_cuba": ["va_benchmark.py", "CUBA", "--n", "200", "--duration", "100"],
     "va_coba": ["va_benchmark.py", "COBA", "--n", "200", "--duration", "100"],
+    "va_cuba_record_v": ["va_benchmark.py", "CUBA", "--n", "200", "--duration", "100",
+                         "--record-v", "3"],
     "seed004": ["seed004_izhikevich.py", "--n", "200", "--duration", "100"],
     "brunel": ["brunel.py", "--scale", "0.01", "--duration", "50"],
     "microcircuit": ["microcircuit.py", "--scale", "0.005", "--duration", "100",
@@ -43,6 +45,8 @@ def test_benchmark_script_runs(name, tmp_path):
     assert result["build_s"] >= 0 and result["run_s"] >= 0
     if name == "microcircuit":
         assert len(rates) == 8
+    if name == "va_cuba_record_v":
+        assert result["record_v"] == 3
 
 
 def test_run_py_writes_table_and_markers(tmp_path):
@@ -62,6 +66,34 @@ def test_run_py_writes_table_and_markers(tmp_path):
     records = json.loads(out.read_text())["records"]
     assert len(records) == 1 and records[0]["result"]["rate_exc_hz"] >= 0
     assert records[0]["peak_rss_mb"] > 0
+    assert "| syn. events/s | neuron updates/s |" in text
+    # 100 cells, 50 ms at dt 0.1: 50 000 neuron updates in the run phase
+    result = records[0]["result"]
+    assert records[0]["neuron_updates_per_s"] == pytest.approx(50000 / result["run_s"])
+    assert records[0]["synaptic_events_per_s"] > 0
+
+
+def _run_py():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("bench_run", os.path.join(BENCH, "run.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_run_py_throughput_from_spike_counts_and_out_degree():
+    throughput = _run_py().throughput
+    # the script's own count wins; updates: 1000 cells x 10 000 steps in 2 s
+    result = {"run_s": 2.0, "n": 1000, "duration_ms": 1000.0, "dt_ms": 0.1,
+              "synaptic_events": 6e6, "spikes_exc": 1, "connections": 5}
+    assert throughput(result) == (3e6, 5e6)
+    # else recorded spikes of the network's cells x mean recurrent out-degree (20 000
+    # connections / 1000 cells); the seed004 thalamus (a source) is not a network cell
+    del result["synaptic_events"]
+    result.update(spikes_exc=300, spikes_inh=100, spikes_thalamus=999, connections=20000)
+    assert throughput(result) == (400 * 20.0 / 2.0, 5e6)
+    assert throughput({"run_s": 1.0}) == (None, None)
+    assert throughput(None) == (None, None)
 
 
 def test_brian2_native_va_runs(tmp_path):

@@ -43,11 +43,15 @@ MODELS = {
 }
 
 
-def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
+def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
+             expect_stretch=True, dc_step=False):
     """Run a small recurrent network of ``model``; return every recorded array.
 
-    ``stretch``: without current sources and recording spikes only, so that the
-    compiled engine runs whole stretches of steps (engine/stretch.py).
+    ``stretch``: without current sources, so that the compiled engine runs whole
+    stretches of steps (engine/stretch.py); ``sampling`` (ms): there, every recordable
+    variable of some cells is also sampled at this interval (the stretch samples them);
+    ``dc_step``: there, DC and step current sources on some cells (stretches run
+    between the steps where their currents change).
     """
     celltype, params, w_exc, w_inh = MODELS[model]
     sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
@@ -78,6 +82,16 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
         sim.Projection(busy, cells, sim.AllToAllConnector(),
                        sim.StaticSynapse(weight=w_exc * 0.011, delay=max(dt, 0.5)))
         cells[5:70].record("spikes")        # some cells only: the recorders' masks
+        if sampling is not None:
+            cells[10:40].record(cells.celltype.recordable, sampling_interval=sampling)
+        if dc_step:
+            # windows opening and closing inside runs, one across the split at 37.3 ms
+            # and one starting at t = 0; overlapping targets; a current recorded
+            sim.DCSource(start=20.0, stop=60.0, amplitude=0.35).inject_into(cells[:30])
+            sim.DCSource(amplitude=-0.1).inject_into(cells[70:])
+            step = sim.StepCurrentSource(times=[10.0, 45.0, 80.05], amplitudes=[0.3, -0.25, 0.1])
+            step.inject_into(cells[25:50])
+            step.record()
     else:
         # current sources on parts of the population only: i_inj present, not everywhere
         sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
@@ -92,8 +106,9 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
         CompiledStretch.run = lambda self, k, k_end: stretches.append(k) or original(
             self, k, k_end)
     if split:
-        sim.run(37.3)
-        sim.run(62.7)
+        first = 37.3 if dt < 1.0 else 37.0     # durations are whole steps (NEST's rule)
+        sim.run(first)
+        sim.run(100.0 - first)
     else:
         sim.run(100.0)
     if reset:
@@ -101,7 +116,7 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False):
         sim.run(50.0)
     if engine == "numba":
         CompiledStretch.run = original
-        assert bool(stretches) == stretch
+        assert bool(stretches) == (stretch and expect_stretch)
     out = {}
     for pop in (cells, noise):
         segment = pop.get_data().segments[-1]
@@ -150,6 +165,61 @@ def test_compiled_stretches_identical(model, monkeypatch):
     reference, n_spikes = _network(model, "numpy", stretch=True, split=True, reset=True)
     assert n_spikes > 50        # after the reset: 50 ms, 65 cells recorded
     compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True)
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("sampling", [0.1, 0.7])
+def test_compiled_stretches_sample_signals_identically(model, sampling, monkeypatch):
+    """Signals sampled inside compiled stretches (every step, and at an interval that
+    neither the run lengths nor the Poisson windows are multiples of) equal the step
+    loop's samples, across a split run, stretch ends and a reset."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    reference, _ = _network(model, "numpy", stretch=True, split=True, reset=True,
+                            sampling=sampling)
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True,
+                           sampling=sampling)
+    signals = [key for key in reference if key.startswith("cells ") and "spikes" not in key]
+    assert sorted(signals) == sorted(f"cells {v}" for v in MODELS[model][0].recordable
+                                     if v != "spikes")
+    # 50 ms after the reset, samples at 0 .. 50 ms: the end of the run is sampled too
+    n_samples = int(round(50.0 / sampling)) + 1
+    assert reference["cells v"].shape == (n_samples, 30)
+    assert np.isfinite(reference["cells v"]).all()
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_compiled_stretches_with_dc_and_step_currents_identical(model, monkeypatch):
+    """DC and step currents: stretches run between the steps where a current changes,
+    with the same bits as the step loop (split run, reset, sampled signals)."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    reference, _ = _network(model, "numpy", stretch=True, split=True, reset=True,
+                            sampling=0.1, dc_step=True)
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True,
+                           sampling=0.1, dc_step=True)
+    _assert_identical(reference, compiled)
+    # the currents act: v of a cell under the DC window differs from the run without
+    plain, _ = _network(model, "numba", stretch=True, split=True, reset=True, sampling=0.1)
+    assert not np.array_equal(plain["cells v"], compiled["cells v"])
+
+
+def test_stretch_samples_at_coarse_time_step():
+    reference, _ = _network("IF_curr_alpha", "numpy", dt=1.0, stretch=True, split=True,
+                            sampling=3.0)
+    compiled, _ = _network("IF_curr_alpha", "numba", dt=1.0, stretch=True, split=True,
+                           sampling=3.0)
+    assert reference["cells v"].shape[0] == 34      # 0, 3, ..., 99 ms
+    _assert_identical(reference, compiled)
+
+
+def test_stretch_leaves_more_recorders_than_it_carries_to_the_step_loop(monkeypatch):
+    """More sampled signals than a stretch carries: the step loop runs, same bits."""
+    reference, _ = _network("IF_curr_exp", "numpy", stretch=True, sampling=0.5)
+    monkeypatch.setattr(stretch_module, "MAX_SIGNALS", 0)
+    compiled, _ = _network("IF_curr_exp", "numba", stretch=True, sampling=0.5,
+                           expect_stretch=False)
     _assert_identical(reference, compiled)
 
 

@@ -53,6 +53,9 @@ class CurrentSource:
     """
 
     parameter_names = ()
+    #: the current changes at a few steps only (DC, step): a compiled stretch of steps
+    #: may run between its changes (see CurrentInjection.piecewise_constant)
+    piecewise_constant = False
 
     def __init__(self, network, params):
         self.network = network
@@ -118,6 +121,8 @@ class CurrentSource:
 class DCCurrent(CurrentSource):
     """``amplitude`` on the steps starting in [start, stop)."""
 
+    piecewise_constant = True
+
     def values(self, k_lo, k_hi, dt):
         k = np.arange(k_lo, k_hi)
         return np.where(self._on(k, dt), float(self.params["amplitude"]), 0.0)[:, None]
@@ -141,6 +146,8 @@ class ACCurrent(CurrentSource):
 
 class StepCurrent(CurrentSource):
     """amplitudes[i] from times[i] on (times rounded to the grid; the last one wins a tie)."""
+
+    piecewise_constant = True
 
     def values(self, k_lo, k_hi, dt):
         times = np.asarray(self.params["times"], float)
@@ -197,6 +204,11 @@ class CurrentInjection:
     def add(self, source):
         self.sources.append(source)
         self.changed(layout=True)
+
+    def piecewise_constant(self):
+        """True when every source changes at a few steps only (DC, step sources): the
+        compiled engine then runs stretches of steps between :attr:`next_step`s."""
+        return all(s.piecewise_constant for s in self.sources)
 
     def changed(self, layout=False):
         """Parameters (or, with ``layout``, sources or targets) changed: the next run

@@ -247,8 +247,10 @@ class Network:
         kernels = self.kernels_for_run(n_steps)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
-        if kernels is not None and currents is None and not signal_recorders:
-            stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring)
+        # (with DC/step sources only: stretches run between the steps where currents change)
+        if kernels is not None and (currents is None or currents.piecewise_constant()):
+            stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
+                                              signal_recorders)
         # else each group's step and each delivery: compiled where a kernel exists
         spiking = [(g, _compiled_step(g, kernels) or g.step, g.ids,
                     g.spike_recorder, self._input_views[g]) for g in groups]
@@ -265,12 +267,15 @@ class Network:
         with deferred_keyboard_interrupt() as interrupt:
             try:
                 while k < k_end:
-                    if stretch is not None:
-                        k = done = stretch.run(k, k_end)
-                        if k >= k_end or interrupt.requested:
-                            break
                     if currents is not None and k >= currents.next_step:
                         currents.advance(k)
+                    if stretch is not None:
+                        k = done = stretch.run(
+                            k, k_end if currents is None else min(k_end, currents.next_step))
+                        if k >= k_end or interrupt.requested:
+                            break
+                        if currents is not None and k >= currents.next_step:
+                            continue    # a current changes at k: apply it, then go on
                     slot = (k + 1) % n_slots
                     fired = []
                     for g, step, ids, spike_rec, inputs in spiking:

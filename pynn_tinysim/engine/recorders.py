@@ -94,6 +94,25 @@ class SignalRecorder:
                                                    self.indices[np.isnan(row)], step)
             self._row += 1
 
+    def compiled_view(self):
+        """(sampled array, indices, buffer, next row) for a compiled stretch, which
+        samples as :meth:`sample` does and then hands back the row by :meth:`set_row`."""
+        return self.group.state[self.variable], self.indices, self._buffer, self._row
+
+    def set_row(self, row):
+        """The buffer's rows before ``row`` hold samples (taken by a compiled stretch).
+
+        As in :meth:`sample`, a NaN is not kept: NumericalInstabilityError instead.
+        """
+        new = self._buffer[self._row:int(row)]
+        if np.isnan(new.sum()):
+            bad_row = int(np.flatnonzero(np.isnan(new).any(axis=1))[0])
+            self._row += bad_row
+            step = (self._first_sample + self._row) * self.interval
+            raise NumericalInstabilityError.at(self.group, self.variable,
+                                               self.indices[np.isnan(new[bad_row])], step)
+        self._row = int(row)
+
     def _close_chunk(self):
         if self._buffer is not None and self._row > 0:
             self.chunks.append((self._first_sample, self.indices, self._buffer[:self._row]))

@@ -10,26 +10,39 @@ order as the step loop (so the same bits). It applies when, for this run:
 - exactly one neuron group has a kernel (``compiled_kernel()``), and every other
   group is an event source whose events the stretch can emit (``compiled_events()``);
 - the only synapses are static ones (the network's SynapseStore);
-- no current source exists and no state variable is sampled (spikes may be recorded).
+- current sources, if any, are DC or step sources (``CurrentInjection.piecewise_constant``):
+  the step loop applies each change of current between stretches, and a stretch runs
+  up to the next change with the group's ``i_inj`` fixed;
+- state variables are sampled only of the neuron group with the kernel, by plain
+  :class:`~.recorders.SignalRecorder` objects (at most ``MAX_SIGNALS``), whose
+  sampling the compiled loop does itself.
 
-Otherwise the step loop runs as before. A stretch ends at the end of the run, where a
+Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
+an injected current changes: the caller passes that step as its end), where a
 source draws its next window of events (that step runs in Python), or where its
 record buffers are full (they are emptied into the spike recorders, and it goes on).
 """
 
 import numpy as np
 
+from .recorders import SignalRecorder
+
 #: spikes the record buffers hold before a stretch hands them to the recorders
 RECORD_BUFFER = 1 << 18
+#: signal recorders a stretch samples: their arrays travel as tuples of this fixed
+#: length (padded), so that the kernels are compiled once, not per number of recorders
+MAX_SIGNALS = 8
 
 
 class CompiledStretch:
     """Runs steps k .. k_end - 1 of one run in compiled code (see the module docstring)."""
 
     @classmethod
-    def for_run(cls, kernels, groups, deliveries, store, ring):
+    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=()):
         """A CompiledStretch for this run, or None where the network does not qualify."""
         if kernels is None or any(d is not store for d in deliveries):
+            return None
+        if len(signal_recorders) > MAX_SIGNALS:
             return None
         neuron, sources = None, []
         for g in groups:
@@ -44,9 +57,17 @@ class CompiledStretch:
                 return None
         if neuron is None:
             return None
-        return cls(kernels, groups, neuron, sources, store if deliveries else None, ring)
+        for rec in signal_recorders:
+            # the subclasses sample at other steps (sPyNNaker's timing): the step loop
+            if type(rec) is not SignalRecorder or rec.group is not neuron[0]:
+                return None
+            array = rec.compiled_view()[0]
+            if array.dtype != np.float64 or not array.flags.c_contiguous:
+                return None
+        return cls(kernels, groups, neuron, sources, store if deliveries else None, ring,
+                   signal_recorders)
 
-    def __init__(self, kernels, groups, neuron, sources, store, ring):
+    def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=()):
         group, (name, self._args) = neuron
         self._kernel = getattr(kernels, "stretch_" + name)
         self._group = group
@@ -72,6 +93,15 @@ class CompiledStretch:
             self._synapses = (np.zeros(1, np.int64), empty_keys, np.zeros(0), 0.0,
                               np.zeros(0), False)
         self._fired = np.empty(total, np.int64)
+        self._signals = list(signal_recorders)
+        views = [rec.compiled_view() for rec in self._signals]
+        padding = MAX_SIGNALS - len(views)
+        self._sig = (
+            tuple([v[0] for v in views] + [np.zeros(0)] * padding),
+            tuple([np.ascontiguousarray(v[1], np.int64) for v in views]
+                  + [np.zeros(0, np.int64)] * padding),
+            tuple([v[2] for v in views] + [np.zeros((0, 0))] * padding),
+            np.array([rec.interval for rec in self._signals] + [1] * padding, np.int64))
 
     def run(self, k, k_end):
         """Run steps k .. k_end - 1 or up to the first one a source must draw; return
@@ -93,14 +123,20 @@ class CompiledStretch:
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
         counter = np.zeros(1, np.int64)
+        # the recorders' next rows (the step loop may have sampled since the last stretch)
+        rows = np.zeros(MAX_SIGNALS, np.int64)
+        for r, rec in enumerate(self._signals):
+            rows[r] = rec.compiled_view()[3]
         net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
                self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
-               *self._rec, counter)
+               *self._rec, counter, *self._sig, rows, len(self._signals))
         while k < k_stop:
             k = self._kernel(k, k_stop, net, *self._shape, self._args)
             self._flush(int(counter[0]))
             counter[0] = 0
+        for r, rec in enumerate(self._signals):
+            rec.set_row(rows[r])
         for source, start, c in zip(self._sources, ev_start, cursor):
             source.set_cursor(c - start)
         return k

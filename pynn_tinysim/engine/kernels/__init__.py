@@ -119,7 +119,7 @@ def load():
     table = (
         (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
         (delivery, ("deliver_static",)),
-        (stretch, ("_inputs", "_after_step", "_room", "stretch_lif_curr_exp",
+        (stretch, ("_inputs", "_sample", "_after_step", "_room", "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich")),
     )
     compiled = {}

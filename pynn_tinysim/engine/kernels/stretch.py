@@ -1,8 +1,8 @@
 """Stretches of whole steps in one compiled loop, for Numba (see :mod:`.`).
 
 For a network of one neuron group with a kernel, event sources (Poisson,
-spike arrays...) and static synapses only, without current sources or sampled
-signals, :mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
+spike arrays...) and static synapses only, with at most DC and step current
+sources (the injected current is constant within a stretch), :mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
 per step, exactly what the Python step loop does, in its order (NEST's):
 
 1. each group in the network's order emits its spikes: the neuron group by its
@@ -10,7 +10,10 @@ per step, exactly what the Python step loop does, in its order (NEST's):
    recorded neurons are written to the record buffers, the global ids of all of
    them appended to the step's ``fired`` list;
 2. the ring-buffer row just read is cleared;
-3. ``fired`` is delivered by :func:`.delivery.deliver_static`.
+3. ``fired`` is delivered by :func:`.delivery.deliver_static`;
+4. the sampled state variables of the neuron group whose sampling step this is
+   (a multiple of their interval) are copied into their recorders' buffers
+   (:func:`_sample`, as ``SignalRecorder.sample``).
 
 ``net`` is the tuple built by ``engine/stretch.py`` (its ``_pack`` names the
 fields). A stretch stops early when the record buffers could overflow on the
@@ -27,7 +30,8 @@ def _inputs(ring, slot, offset, n_receptors, size):
 def _after_step(k, spiked, net):
     (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
-     has_synapses, fired, rec_stamp, rec_group, rec_local, counter) = net
+     has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
+     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig) = net
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
@@ -56,6 +60,22 @@ def _after_step(k, spiked, net):
     if n_fired:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch)
+    if n_sig:
+        _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
+
+
+def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
+    """Recorder r (of ``n_sig``) copies ``sig_src[r][sig_idx[r]]`` into row
+    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room."""
+    for r in range(n_sig):
+        buffer = sig_buf[r]
+        row = sig_row[r]
+        if step % sig_interval[r] == 0 and row < buffer.shape[0]:
+            source = sig_src[r]
+            indices = sig_idx[r]
+            for c in range(indices.size):
+                buffer[row, c] = source[indices[c]]
+            sig_row[r] = row + 1
 
 
 def _room(net):
