@@ -40,6 +40,7 @@ vanish silently.
 import ast
 import contextlib
 import importlib
+import itertools
 import importlib.metadata
 import importlib.util
 import logging
@@ -51,6 +52,7 @@ import tarfile
 import tempfile
 
 import pytest
+from pyNN.random import NumpyRNG
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import _pynn_sdist  # noqa: E402
@@ -239,9 +241,32 @@ def _params():
     return params
 
 
+#: first seed given to the NumpyRNGs a scenario creates without one (see below)
+UNSEEDED_RNG_BASE_SEED = 20261130
+
+
+def _seed_unseeded_rngs(monkeypatch):
+    """Give every NumpyRNG a scenario makes without a seed a fixed one (base, base + 1, ...).
+
+    Some scenarios draw from ``NumpyRNG()`` (seeded from the OS), directly or through a
+    RandomDistribution without ``rng=``, and then test statistics: test_scenario3's
+    t-test of STDP weights fails about once in 40 unseeded runs (p 0.027 > 0.01, seen on
+    this backend). A suite that passes or fails at random is no regression check, so
+    each scenario gets the same draws every time; what it asserts is unchanged.
+    """
+    original = NumpyRNG.__init__
+    seeds = itertools.count(UNSEEDED_RNG_BASE_SEED)
+
+    def seeded_init(self, seed=None, parallel_safe=True):
+        original(self, seed=next(seeds) if seed is None else seed, parallel_safe=parallel_safe)
+
+    monkeypatch.setattr(NumpyRNG, "__init__", seeded_init)
+
+
 @pytest.mark.parametrize("module, name", _params())
 def test_scenario(module, name, sim, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)         # some scenarios write files (Results/...) to the cwd
+    _seed_unseeded_rngs(monkeypatch)
     _import_package()
     scenario = getattr(importlib.import_module(f"{PACKAGE}.{module}"), name)
     with _logging_restored():
