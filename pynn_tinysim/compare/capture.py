@@ -23,7 +23,6 @@ unlabelled Populations differently).
 
 import functools
 import inspect
-import json
 import os
 import re
 
@@ -42,25 +41,15 @@ def membrane_summary(block):
     "v_trace_mean" (population-mean v of the first segment with v, at most
     MAX_TRACE_POINTS points)} or None when v was not recorded."""
     import numpy as np
-    means, stds, trace = [], [], None
-    for seg in block.segments:
-        for sig in seg.analogsignals:
-            if str(sig.name) != "v":
-                continue
-            data = np.asarray(sig.rescale("mV").magnitude, dtype=float)
-            if data.size == 0:
-                continue
-            means.append(data.mean(axis=0))
-            stds.append(data.std(axis=0))
-            if trace is None:
-                step = max(1, data.shape[0] // MAX_TRACE_POINTS)
-                t = np.asarray(sig.times.rescale("ms").magnitude, dtype=float)
-                trace = (t[::step], data.mean(axis=1)[::step])
-    if not means:
+    from .statistics import membrane_per_segment
+    per_segment = membrane_per_segment(block)
+    if not per_segment:
         return None
-    return {"v_cell_mean": np.mean(np.vstack(means), axis=0),
-            "v_cell_std": np.mean(np.vstack(stds), axis=0),
-            "v_trace_t": trace[0], "v_trace_mean": trace[1]}
+    _, _, times, trace = per_segment[0]
+    step = max(1, times.size // MAX_TRACE_POINTS)
+    return {"v_cell_mean": np.mean(np.vstack([seg[0] for seg in per_segment]), axis=0),
+            "v_cell_std": np.mean(np.vstack([seg[1] for seg in per_segment]), axis=0),
+            "v_trace_t": times[::step], "v_trace_mean": trace[::step]}
 
 
 def _drop_signals(block):
@@ -161,10 +150,6 @@ class Capture:
         return {"populations": self.saved, "timestep_ms": self.timestep,
                 "t_stop_ms": self.t_stop, "capture_errors": self.errors,
                 "created": self.created}
-
-    def write_manifest(self, path):
-        with open(path, "w") as f:
-            json.dump(self.manifest(), f, indent=1)
 
 
 def _describe(population, key):

@@ -50,8 +50,6 @@ MIN_SPIKES_CV = 3
 #: population-level metrics, in the order reports list them
 METRICS = ("rate_hz", "cv_isi", "fano_factor", "corr_coef", "sync_ratio",
            "osc_peak_hz", "v_mean", "v_std")
-#: per-cell metrics (distribution tests)
-PER_CELL = ("rate_hz", "cv_isi", "v_mean")
 
 
 def _nan():
@@ -86,10 +84,6 @@ def _trains_by_segment(block, shift_ms=0.0):
 
 
 # --- NumPy fallback (also the reference definitions) -----------------------------------
-
-def np_rate_hz(times, t_start, t_stop):
-    return times.size / ((t_stop - t_start) / 1000.0)
-
 
 def np_cv(isi):
     return float(np.std(isi) / np.mean(isi))
@@ -239,8 +233,11 @@ def _oscillation(segments):
     return _nan(), _nan()
 
 
-def _membrane(block):
-    means, stds = [], []
+def membrane_per_segment(block):
+    """Per segment with a non-empty ``v`` signal: (per-cell time mean, per-cell standard
+    deviation, times in ms, population-mean trace), all in mV. The one loop over a Block's
+    membrane signals, shared by these statistics and the harness's compact capture."""
+    out = []
     for seg in block.segments:
         for sig in seg.analogsignals:
             if str(sig.name) != "v":
@@ -248,22 +245,18 @@ def _membrane(block):
             data = np.asarray(sig.rescale("mV").magnitude, dtype=float)
             if data.size == 0:
                 continue
-            means.append(data.mean(axis=0))
-            stds.append(data.std(axis=0))
-    if not means:
+            times = np.asarray(sig.times.rescale("ms").magnitude, dtype=float)
+            out.append((data.mean(axis=0), data.std(axis=0), times, data.mean(axis=1)))
+    return out
+
+
+def _membrane(block):
+    per_segment = membrane_per_segment(block)
+    if not per_segment:
         return None, None
     # cells are columns; segments are averaged
-    return np.mean(np.vstack(means), axis=0), np.mean(np.vstack(stds), axis=0)
-
-
-def has_data(block):
-    """Did anything get recorded (spikes in any train or a non-empty signal)?"""
-    for seg in block.segments:
-        if any(len(st) for st in seg.spiketrains):
-            return True
-        if any(sig.size for sig in seg.analogsignals):
-            return True
-    return False
+    return (np.mean(np.vstack([seg[0] for seg in per_segment]), axis=0),
+            np.mean(np.vstack([seg[1] for seg in per_segment]), axis=0))
 
 
 def population_statistics(block, engine=None, spike_shift_ms=0.0, signals=None):
