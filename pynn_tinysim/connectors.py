@@ -156,11 +156,31 @@ def check_connection_list(connector, projection):
                 f"into {cells.label!r}, which has {cells.size} cells (0 .. {cells.size - 1})")
 
 
+def read_connection_file(connector, projection):
+    """FromFileConnector: read its file into ``conn_list`` as PyNN's connect() does.
+
+    PyNN reads the file inside connect(), after which nothing checks the indices;
+    tinysim reads it first (once per Projection) so that they are checked as
+    FromListConnector's are. A file of one connection is kept two-dimensional.
+    """
+    if connector.distributed:
+        # one file per MPI rank, named <file>.<rank> (PyNN's convention)
+        connector.file.rename(f"{connector.file.name}.{projection._simulator.state.mpi_rank}")
+    columns = list(connector.file.get_metadata().get("columns", ("weight", "delay")))
+    connector.column_names = [name for name in columns if name not in ("i", "j")]
+    conn_list = np.asarray(connector.file.read())
+    connector.conn_list = np.atleast_2d(conn_list) if conn_list.size else conn_list
+
+
 def fast_connect(connector, projection):
     """Connect ``projection`` with a vectorized implementation; False if there is none."""
+    if isinstance(connector, connectors.FromFileConnector):
+        read_connection_file(connector, projection)
+        check_connection_list(connector, projection)
+        connectors.FromListConnector.connect(connector, projection)   # what PyNN does next
+        return True
     if isinstance(connector, connectors.FromListConnector):
-        if hasattr(connector, "conn_list"):     # (FromFileConnector reads it in connect())
-            check_connection_list(connector, projection)
+        check_connection_list(connector, projection)
         return False                            # then PyNN's own connect()
     entry = REGISTRY.get(type(connector))
     if entry is None or getattr(connector, "location_selector", None) is not None \
