@@ -16,14 +16,21 @@ measures them with tracemalloc and checks every estimate within 25 %):
 * a connection: what the connector's entry in the registry of :mod:`.connectors`
   says (``expected`` connections, ``peak_bytes`` each while they are built,
   ``pair_bytes`` per (pre, post) cell pair for connectors that build dense
-  distance arrays first); PyNN's generic per-column code, for the one connector
-  whose count it can estimate without building (DistanceDependentProbability),
-  costs BYTES_GENERIC per connection.
+  distance arrays first, ``post_bytes`` per postsynaptic cell); PyNN's generic
+  per-column code, for the one connector whose count it can estimate without
+  building (DistanceDependentProbability), costs BYTES_GENERIC per connection.
+  Connectors PyNN builds itself (IndexBased/DisplacementDependentProbability,
+  Array, FromList, FromFile, CSA) are in the registry for their estimate alone,
+  with the measured peaks of PyNN's code (see the end of :mod:`.connectors`).
 
-The number of connections is exact where the connector fixes it, an expectation
-otherwise: p x pairs for FixedProbability, the mean of the distribution for a
-FixedNumberPre/Post with a RandomDistribution n, and for distance-dependent
-connectors their probability expression averaged over random cell pairs.
+The number of connections is exact where the connector fixes it (FromList: its
+length; FromFile: the file's lines, counted without loading it; Array: its
+non-zero entries), an expectation otherwise: p x pairs for FixedProbability, the
+mean of the distribution for a FixedNumberPre/Post with a RandomDistribution n,
+for distance-dependent connectors their probability expression averaged over
+random cell pairs, for index- or displacement-based ones their expression over
+evenly spread columns, for CSA the connection set counted in evenly spread
+blocks of columns.
 """
 
 import numpy as np
@@ -110,11 +117,12 @@ def projection_bytes(connector, projection):
     try:
         entry = REGISTRY.get(type(connector))
         if entry is not None:
-            n = entry.expected(connector, n_pre, n_post)
+            n = entry.expected_in(connector, projection)
             if n is None and getattr(connector, "d_expression", None) is not None:
                 n = distance_probability(connector.d_expression, projection) * n_pre * n_post
             if entry.supported(connector):
-                per_connection, fixed = entry.peak_bytes, entry.pair_bytes * n_pre * n_post
+                per_connection = entry.peak_bytes_of(connector)
+                fixed = entry.pair_bytes * n_pre * n_post + entry.post_bytes * n_post
             else:                   # an instance the vectorized builder can't take
                 per_connection, fixed = BYTES_GENERIC, 16 * n_pre
         elif type(connector) is pynn_connectors.DistanceDependentProbabilityConnector:

@@ -3,11 +3,15 @@ recordings are estimated within 25 % of the measured peak (tracemalloc), and wha
 cannot fit is refused with a PyNN error naming the size and the memory available,
 before any large allocation."""
 
+import tempfile
 import tracemalloc
+from pathlib import Path
 
+import csa
 import numpy as np
 import pytest
 from pyNN import errors
+from pyNN.connectors import IndexBasedExpression
 from pyNN.random import NumpyRNG, RandomDistribution
 from pyNN.space import Grid2D
 
@@ -17,6 +21,27 @@ from pynn_tinysim.engine import recorders
 from pynn_tinysim.memory import population_bytes, projection_bytes
 
 N = 1600    # a 40 x 40 grid
+
+
+class Band(IndexBasedExpression):
+    """p = 0.5 within 60 indices of the diagonal (an index-based expression)."""
+
+    def __call__(self, i, j):
+        return np.where(np.abs(i - j) < 60, 0.5, 0.0)
+
+
+def _connection_list():
+    rng = np.random.default_rng(0)
+    n = 200_000
+    return np.column_stack([rng.integers(0, N, n), rng.integers(0, N, n),
+                            np.full(n, 0.1), np.full(n, 1.0)]).astype(float)
+
+
+def _connection_file():
+    path = Path(tempfile.mkdtemp()) / "connections.txt"
+    np.savetxt(path, _connection_list())
+    return sim.FromFileConnector(str(path))
+
 
 CONNECTORS = {
     "AllToAll": lambda: sim.AllToAllConnector(),
@@ -30,6 +55,14 @@ CONNECTORS = {
     "FixedNumberPost": lambda: sim.FixedNumberPostConnector(300, rng=NumpyRNG(1)),
     "FixedTotalNumber": lambda: sim.FixedTotalNumberConnector(400000, rng=NumpyRNG(1)),
     "OneToOne": lambda: sim.OneToOneConnector(),
+    # built by PyNN's own code (estimate-only entries of the registry)
+    "IndexBasedProbability": lambda: sim.IndexBasedProbabilityConnector(Band(), rng=NumpyRNG(1)),
+    "DisplacementDependentProbability": lambda: sim.DisplacementDependentProbabilityConnector(
+        lambda d: np.exp(-np.hypot(d[0], d[1]) / 10.0), rng=NumpyRNG(1)),
+    "Array": lambda: sim.ArrayConnector(np.random.default_rng(1).random((N, N)) < 0.1),
+    "FromList": lambda: sim.FromListConnector(_connection_list()),
+    "FromFile": _connection_file,
+    "CSA": lambda: sim.CSAConnector(csa.random(0.1)),
 }
 
 
@@ -57,7 +90,9 @@ def test_projection_estimate_within_25_percent_of_measured_peak(name):
 
 
 @pytest.mark.parametrize("name", ["DistanceDependentProbability", "SmallWorld",
-                                  "FixedNumberPre_random_n", "FixedTotalNumber"])
+                                  "FixedNumberPre_random_n", "FixedTotalNumber",
+                                  "IndexBasedProbability", "DisplacementDependentProbability",
+                                  "Array", "FromList", "FromFile", "CSA"])
 def test_projection_refused_before_building(monkeypatch, name):
     pre, post = _populations()
     monkeypatch.setattr(memory, "available_memory", lambda: 1_000_000)
