@@ -745,7 +745,7 @@ register(connectors.SmallWorldConnector, _from_pairs(_small_world_pairs),
 # list (8 bytes a column a row, plus 24) and copies the synapse parameters once per
 # target cell (~600 bytes each); reading a file (np.loadtxt) adds ~2 bytes a column
 # a row at the peak; CSA masks are first turned into a dense boolean map (one byte
-# a cell pair).
+# a cell pair); CloneConnector reads the reference's weights as a dense array.
 
 def pynn_builds(connector, projection):
     """The builder of an estimate-only entry: PyNN's own ``connect()``."""
@@ -857,6 +857,9 @@ register(connectors.FromListConnector, pynn_builds,
 register(connectors.FromFileConnector, pynn_builds,
          expected_in=lambda c, prj: (_file_lines(c) or (None,))[0],
          peak_bytes=lambda c: 24 + 10 * (_file_lines(c) or (0, 4))[1], post_bytes=600)
+# the reference's weights as a dense float array and its NaN map first (9 bytes a pair)
+register(connectors.CloneConnector, pynn_builds, peak_bytes=45, pair_bytes=9,
+         expected_in=lambda c, prj: float(len(c.reference_projection)))
 if connectors.haveCSA:
     register(connectors.CSAConnector, pynn_builds, expected_in=_csa_connections, peak_bytes=20,
              pair_bytes=1)

@@ -20,11 +20,11 @@ measures them with tracemalloc and checks every estimate within 25 %):
   per-column code, for the one connector whose count it can estimate without
   building (DistanceDependentProbability), costs BYTES_GENERIC per connection.
   Connectors PyNN builds itself (IndexBased/DisplacementDependentProbability,
-  Array, FromList, FromFile, CSA) are in the registry for their estimate alone,
+  Array, FromList, FromFile, CSA, Clone) are in the registry for their estimate alone,
   with the measured peaks of PyNN's code (see the end of :mod:`.connectors`).
 
 The number of connections is exact where the connector fixes it (FromList: its
-length; FromFile: the file's lines, counted without loading it; Array: its
+length; Clone: the reference's; FromFile: the file's lines, counted without loading it; Array: its
 non-zero entries), an expectation otherwise: p x pairs for FixedProbability, the
 mean of the distribution for a FixedNumberPre/Post with a RandomDistribution n,
 for distance-dependent connectors their probability expression averaged over

@@ -90,6 +90,27 @@ def test_projection_estimate_within_25_percent_of_measured_peak(name):
     sim.end()
 
 
+@pytest.mark.parametrize("p", [0.01, 0.3])
+def test_clone_connector_estimate_within_25_percent(monkeypatch, p):
+    pre, post = _populations()
+    reference = sim.Projection(pre, post, sim.FixedProbabilityConnector(p, rng=NumpyRNG(1)),
+                               sim.StaticSynapse(weight=0.1, delay=1.0))
+    connector = sim.CloneConnector(reference)
+    tracemalloc.start()
+    prj = sim.Projection(pre, post, connector, sim.StaticSynapse(weight=0.2, delay=1.0))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n, estimate = projection_bytes(connector, prj)
+    print(f"\nClone of p={p}: {len(prj)} connections; peak {peak / 2**20:.1f} MiB, "
+          f"estimate {estimate / 2**20:.1f} MiB")
+    assert n == len(prj) == len(reference)
+    assert 0.75 <= estimate / peak <= 1.25
+    monkeypatch.setattr(memory, "available_memory", lambda: 1_000_000)
+    with pytest.raises(memory.InsufficientMemoryError, match=r"CloneConnector, 1600 x 1600"):
+        sim.Projection(pre, post, connector, sim.StaticSynapse(weight=0.1))
+    sim.end()
+
+
 @pytest.mark.parametrize("name", ["DistanceDependentProbability", "SmallWorld",
                                   "FixedNumberPre_random_n", "FixedTotalNumber",
                                   "IndexBasedProbability", "DisplacementDependentProbability",
