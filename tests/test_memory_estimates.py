@@ -90,6 +90,43 @@ def test_projection_estimate_within_25_percent_of_measured_peak(name):
     sim.end()
 
 
+PLASTIC = {
+    "STDP": lambda: sim.STDPMechanism(timing_dependence=sim.SpikePairRule(),
+                                      weight_dependence=sim.AdditiveWeightDependence(),
+                                      weight=0.01, delay=1.0),
+    "TsodyksMarkram": lambda: sim.TsodyksMarkramSynapse(weight=0.01, delay=1.0),
+    "SimpleStochastic": lambda: sim.SimpleStochasticSynapse(weight=0.01, delay=1.0),
+    "StochasticTsodyksMarkram": lambda: sim.StochasticTsodyksMarkramSynapse(weight=0.01,
+                                                                           delay=1.0),
+    "MultiQuantal": lambda: sim.MultiQuantalSynapse(weight=0.01, delay=1.0),
+}
+
+
+@pytest.mark.parametrize("synapse,connector", [(name, "FixedProbability") for name in
+                                               sorted(PLASTIC)] + [("STDP", "FromList")])
+def test_plastic_projection_estimate_within_25_percent(synapse, connector):
+    """A plastic synapse keeps its rule's parameters and state per synapse (3-5 times a
+    static one's bytes), twice that while it is built."""
+    sim.setup(timestep=0.1)
+    pre, post = sim.Population(800, sim.IF_curr_exp()), sim.Population(800, sim.IF_curr_exp())
+    if connector == "FromList":
+        rng = np.random.default_rng(0)
+        c = sim.FromListConnector(np.column_stack([rng.integers(0, 800, 100_000),
+                                                   rng.integers(0, 800, 100_000)]).astype(float))
+    else:
+        c = sim.FixedProbabilityConnector(0.2, rng=NumpyRNG(1))
+    synapse_type = PLASTIC[synapse]()
+    tracemalloc.start()
+    prj = sim.Projection(pre, post, c, synapse_type)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n, estimate = projection_bytes(c, prj)
+    print(f"\n{synapse}, {connector}: {len(prj)} connections, {peak / len(prj):.0f} B each "
+          f"at the peak, estimated {estimate / len(prj):.0f}")
+    assert 0.75 <= estimate / peak <= 1.25
+    sim.end()
+
+
 @pytest.mark.parametrize("p", [0.01, 0.3])
 def test_clone_connector_estimate_within_25_percent(monkeypatch, p):
     pre, post = _populations()
