@@ -22,7 +22,10 @@ Two integrators, one module (the only Runge-Kutta code of the engine):
     few neurons whose step is stiff (a large conductance at a coarse dt), where
     RK4 would be inaccurate or unstable (v to -1e7 mV, or NaN).
 
-Each model says when a neuron's step goes to :func:`dopri5` (see lif.py, hh.py).
+Each model says when a neuron's step goes to :func:`dopri5` (see lif.py, hh.py,
+adex.py); the families whose membrane is linear in v between spikes
+(IF_cond_exp_gsfa_grr, GIF_cond_exp, PointNeuron LIF with conductance receptors)
+share :class:`StiffMembrane` for it.
 """
 
 import numpy as np
