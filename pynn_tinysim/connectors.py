@@ -69,7 +69,7 @@ so a connector is described in one place. To add one, write its builder here and
 :func:`register` it.
 """
 
-from copy import deepcopy
+from copy import copy, deepcopy
 
 import numpy as np
 
@@ -94,15 +94,40 @@ class VectorizedConnector:
     also reads ``peak_bytes`` (bytes per connection while building: pair indices,
     weights, delays and their sorting, before the 12-byte store; measured) and
     ``pair_bytes`` (bytes per (pre, post) cell pair, for builders that make dense
-    pair arrays first).
+    pair arrays first) and ``post_bytes`` (per postsynaptic cell).
+
+    A connector PyNN's own code builds may be registered for its estimate alone,
+    with ``build`` :func:`pynn_builds` and the peak of PyNN's code measured (see the
+    end of this module).
     """
 
-    def __init__(self, build, supported=None, expected=None, peak_bytes=56, pair_bytes=0):
+    def __init__(self, build, supported=None, expected=None, peak_bytes=56, pair_bytes=0,
+                 expected_in=None, post_bytes=0):
         self.build = build
         self.supported = supported or (lambda connector: True)
         self.expected = expected or (lambda connector, n_pre, n_post: None)
-        self.peak_bytes = peak_bytes
+        self._peak_bytes = peak_bytes
         self.pair_bytes = pair_bytes
+        self._expected_in = expected_in
+        self.post_bytes = post_bytes
+
+    def peak_bytes_of(self, connector):
+        """Bytes per connection while ``connector`` builds (a number, or a function of it)."""
+        return self._peak_bytes(connector) if callable(self._peak_bytes) else self._peak_bytes
+
+    @property
+    def peak_bytes(self):
+        return self._peak_bytes
+
+    def expected_in(self, connector, projection):
+        """Expected connections of ``connector`` in ``projection`` (None: unknown).
+
+        ``expected_in`` (given at registration) may look at the projection itself
+        (cell positions, a file); by default the count depends on the sizes only.
+        """
+        if self._expected_in is not None:
+            return self._expected_in(connector, projection)
+        return self.expected(connector, projection.pre.size, projection.post.size)
 
 
 #: connector class (exactly: a subclass may mean something else) -> VectorizedConnector
@@ -110,14 +135,14 @@ REGISTRY = {}
 
 
 def register(connector_class, build, supported=None, expected=None, peak_bytes=56,
-             pair_bytes=0):
+             pair_bytes=0, expected_in=None, post_bytes=0):
     """Declare a vectorized builder for ``connector_class`` (see :class:`VectorizedConnector`).
 
     A connector class of tinysim's own (such as the spinnaker flavour's) does not need
     this: it overrides ``connect(projection)`` and calls :func:`connect_pairs`.
     """
     REGISTRY[connector_class] = VectorizedConnector(build, supported, expected, peak_bytes,
-                                                    pair_bytes)
+                                                    pair_bytes, expected_in, post_bytes)
 
 
 def mean_number(n):
@@ -156,11 +181,31 @@ def check_connection_list(connector, projection):
                 f"into {cells.label!r}, which has {cells.size} cells (0 .. {cells.size - 1})")
 
 
+def read_connection_file(connector, projection):
+    """FromFileConnector: read its file into ``conn_list`` as PyNN's connect() does.
+
+    PyNN reads the file inside connect(), after which nothing checks the indices;
+    tinysim reads it first (once per Projection) so that they are checked as
+    FromListConnector's are. A file of one connection is kept two-dimensional.
+    """
+    if connector.distributed:
+        # one file per MPI rank, named <file>.<rank> (PyNN's convention)
+        connector.file.rename(f"{connector.file.name}.{projection._simulator.state.mpi_rank}")
+    columns = list(connector.file.get_metadata().get("columns", ("weight", "delay")))
+    connector.column_names = [name for name in columns if name not in ("i", "j")]
+    conn_list = np.asarray(connector.file.read())
+    connector.conn_list = np.atleast_2d(conn_list) if conn_list.size else conn_list
+
+
 def fast_connect(connector, projection):
     """Connect ``projection`` with a vectorized implementation; False if there is none."""
+    if isinstance(connector, connectors.FromFileConnector):
+        read_connection_file(connector, projection)
+        check_connection_list(connector, projection)
+        connectors.FromListConnector.connect(connector, projection)   # what PyNN does next
+        return True
     if isinstance(connector, connectors.FromListConnector):
-        if hasattr(connector, "conn_list"):     # (FromFileConnector reads it in connect())
-            check_connection_list(connector, projection)
+        check_connection_list(connector, projection)
         return False                            # then PyNN's own connect()
     entry = REGISTRY.get(type(connector))
     if entry is None or getattr(connector, "location_selector", None) is not None \
@@ -688,3 +733,133 @@ register(connectors.SmallWorldConnector, _from_pairs(_small_world_pairs),
          expected=lambda c, n_pre, n_post: (None if c.n_connections is None
                                             else float(c.n_connections) * n_pre),
          pair_bytes=52)
+
+
+# --------------------------------------------------------------- estimates only
+#
+# Connectors PyNN's generic code builds (MapConnector's column-by-column map, or
+# FromListConnector's target-by-target lists): registered for the memory estimate
+# alone. Their peaks were measured with tracemalloc (tests/test_memory_estimates.py,
+# 900 to 2500 cells a side): PyNN's per-column code keeps ~18-28 bytes a connection
+# (the queued synapse and the column's index arrays); FromList copies and sorts the
+# list (8 bytes a column a row, plus 24) and copies the synapse parameters once per
+# target cell (~600 bytes each); reading a file (np.loadtxt) adds ~2 bytes a column
+# a row at the peak; CSA masks are first turned into a dense boolean map (one byte
+# a cell pair); CloneConnector reads the reference's weights as a dense array.
+
+def pynn_builds(connector, projection):
+    """The builder of an estimate-only entry: PyNN's own ``connect()``."""
+    connector.connect(projection)
+
+
+#: cell pairs on which an index or displacement expression is evaluated for the estimate
+EXPRESSION_SAMPLES = 40_000
+#: cell pairs of a CSA connection set iterated for the estimate
+CSA_SAMPLES = 100_000
+
+
+def _sample_columns(n_pre, n_post, budget):
+    """Evenly spread postsynaptic indices, about ``budget`` cell pairs in all."""
+    k = int(min(n_post, max(1, budget // max(n_pre, 1))))
+    return np.unique(np.linspace(0, n_post - 1, k).astype(int))
+
+
+def _expression_connections(connector, projection):
+    """IndexBased / DisplacementDependent: mean of the expression's probability over
+    evenly spread columns (as PyNN evaluates it: all presynaptic indices, one column)."""
+    n_pre, n_post = projection.pre.size, projection.post.size
+    if n_pre == 0 or n_post == 0:
+        return 0.0
+    expression = copy(connector.index_expression)
+    expression.projection = projection
+    i = np.arange(n_pre)
+    total = 0.0
+    columns = _sample_columns(n_pre, n_post, EXPRESSION_SAMPLES)
+    with np.errstate(all="ignore"):
+        for j in columns:
+            p = np.broadcast_to(np.asarray(expression(i, int(j)), float), (n_pre,))
+            total += float(np.clip(np.nan_to_num(p), 0.0, 1.0).sum())
+    return total / columns.size * n_post
+
+
+def _array_connections(connector, projection):
+    return float(np.count_nonzero(np.asarray(connector.array)))
+
+
+def _list_columns(connector):
+    conn_list = np.asarray(connector.conn_list)
+    return conn_list.shape[1] if conn_list.ndim == 2 else 2 + len(connector.column_names)
+
+
+def _file_lines(connector):
+    """(connections, columns) of a FromFileConnector's file, counted without loading it;
+    None when the file is not a plain text file on disk."""
+    name = getattr(connector.file, "name", None)
+    if connector.distributed or not isinstance(name, str) or \
+            type(connector.file).__name__ != "StandardTextFile":
+        return None
+    header, first, lines = 0, None, 0
+    with open(name, "rb") as f:
+        for line in f:
+            if line.startswith(b"#"):
+                header += 1
+                continue
+            first = line
+            break
+        f.seek(0)
+        while True:
+            block = f.read(1 << 20)
+            if not block:
+                break
+            lines += block.count(b"\n")
+            last = block
+        if lines and not last.endswith(b"\n"):
+            lines += 1
+    if first is None:
+        return 0, 2
+    return lines - header, len(first.split())
+
+
+def _csa_connections(connector, projection):
+    """Connections of a CSA set in evenly spread blocks of columns, scaled up.
+
+    Iterating a random CSA mask moves the global ``random`` and ``numpy.random``
+    states; they are put back so that building gives what it gives without estimate.
+    """
+    import random
+
+    import csa
+    n_pre, n_post = projection.pre.size, projection.post.size
+    if n_pre == 0 or n_post == 0:
+        return 0.0
+    width = int(min(n_post, max(1, CSA_SAMPLES // 8 // max(n_pre, 1))))
+    starts = np.unique(np.linspace(0, n_post - width, min(8, n_post)).astype(int))
+    states = random.getstate(), np.random.get_state()
+    count = 0
+    try:
+        for j0 in starts:
+            block = csa.cross((0, n_pre - 1), (int(j0), int(j0) + width - 1)) * connector.cset
+            count += sum(1 for _ in block)
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+    return count / (starts.size * width) * n_post
+
+
+register(connectors.IndexBasedProbabilityConnector, pynn_builds,
+         expected_in=_expression_connections, peak_bytes=26)
+register(connectors.DisplacementDependentProbabilityConnector, pynn_builds,
+         expected_in=_expression_connections, peak_bytes=18)
+register(connectors.ArrayConnector, pynn_builds, expected_in=_array_connections, peak_bytes=20)
+register(connectors.FromListConnector, pynn_builds,
+         expected_in=lambda c, prj: float(len(np.asarray(c.conn_list))),
+         peak_bytes=lambda c: 24 + 8 * _list_columns(c), post_bytes=600)
+register(connectors.FromFileConnector, pynn_builds,
+         expected_in=lambda c, prj: (_file_lines(c) or (None,))[0],
+         peak_bytes=lambda c: 24 + 10 * (_file_lines(c) or (0, 4))[1], post_bytes=600)
+# the reference's weights as a dense float array and its NaN map first (9 bytes a pair)
+register(connectors.CloneConnector, pynn_builds, peak_bytes=45, pair_bytes=9,
+         expected_in=lambda c, prj: float(len(c.reference_projection)))
+if connectors.haveCSA:
+    register(connectors.CSAConnector, pynn_builds, expected_in=_csa_connections, peak_bytes=20,
+             pair_bytes=1)

@@ -16,28 +16,41 @@ measures them with tracemalloc and checks every estimate within 25 %):
 * a connection: what the connector's entry in the registry of :mod:`.connectors`
   says (``expected`` connections, ``peak_bytes`` each while they are built,
   ``pair_bytes`` per (pre, post) cell pair for connectors that build dense
-  distance arrays first); PyNN's generic per-column code, for the one connector
-  whose count it can estimate without building (DistanceDependentProbability),
-  costs BYTES_GENERIC per connection.
+  distance arrays first, ``post_bytes`` per postsynaptic cell); PyNN's generic
+  per-column code, for the one connector whose count it can estimate without
+  building (DistanceDependentProbability), costs BYTES_GENERIC per connection.
+  Connectors PyNN builds itself (IndexBased/DisplacementDependentProbability,
+  Array, FromList, FromFile, CSA, Clone) are in the registry for their estimate alone,
+  with the measured peaks of PyNN's code (see the end of :mod:`.connectors`).
 
-The number of connections is exact where the connector fixes it, an expectation
-otherwise: p x pairs for FixedProbability, the mean of the distribution for a
-FixedNumberPre/Post with a RandomDistribution n, and for distance-dependent
-connectors their probability expression averaged over random cell pairs.
+The number of connections is exact where the connector fixes it (FromList: its
+length; Clone: the reference's; FromFile: the file's lines, counted without loading it; Array: its
+non-zero entries), an expectation otherwise: p x pairs for FixedProbability, the
+mean of the distribution for a FixedNumberPre/Post with a RandomDistribution n,
+for distance-dependent connectors their probability expression averaged over
+random cell pairs, for index- or displacement-based ones their expression over
+evenly spread columns, for CSA the connection set counted in evenly spread
+blocks of columns.
 """
 
 import numpy as np
 from pyNN import connectors as pynn_connectors, errors
 
 from .connectors import REGISTRY, expected_connections  # noqa: F401 (the registry's count)
+from .engine.plasticity import PairTraceRule
 from .engine.resources import available_memory
 
 #: bytes per static synapse while it is queued (presynaptic id 4, key 4, weight 8; see
 #: engine/synapses.py), the most a built static synapse costs; 12 once merged
 BYTES_PER_SYNAPSE = 16
-#: a plastic synapse: pre, post, weight, delay, key (5 x 8), plus 8 per parameter or
-#: state variable of its rule (engine/plasticity.py)
-BYTES_PER_PLASTIC_SYNAPSE = 40
+#: a plastic synapse, once built: pre, post, delay, weight, initial weight and the
+#: last-spike step (6 x 8), plus 8 per parameter and 16 per state variable (value and
+#: initial value) of its rule (engine/plasticity.py); pair rules keep five more
+#: per-synapse arrays (traces and pending post events, PairTraceRule._grow). While
+#: they are built, the queued arrays and their concatenation are alive together:
+#: twice that at the peak (measured for the five plastic synapse types within 10 %)
+BYTES_PER_PLASTIC_SYNAPSE = 48
+BYTES_PER_PAIR_RULE_SYNAPSE = 40
 #: bytes per connection PyNN's generic per-column code needs while it builds
 BYTES_GENERIC = 18
 #: bytes per cell besides the group's float arrays: the ID object and its dict, the
@@ -82,11 +95,15 @@ def check_population_fits(population):
 # --------------------------------------------------------------- Projections
 
 def bytes_per_synapse(projection):
-    """What one connection of ``projection`` costs tinysim once built, at most."""
-    if not getattr(projection, "_plastic", False):
+    """What one connection of ``projection`` costs tinysim at most while it is built."""
+    model = getattr(projection.synapse_type, "engine_model", None)
+    if not getattr(projection, "_plastic", False) or model is None:
         return BYTES_PER_SYNAPSE
-    names = projection.synapse_type.get_parameter_names()
-    return BYTES_PER_PLASTIC_SYNAPSE + 8 * len(names)
+    kept = BYTES_PER_PLASTIC_SYNAPSE + 8 * len(model.parameter_names) \
+        + 16 * len(model.state_names)
+    if issubclass(model, PairTraceRule):
+        kept += BYTES_PER_PAIR_RULE_SYNAPSE
+    return 2 * kept
 
 
 def distance_probability(d_expression, projection):
@@ -110,11 +127,12 @@ def projection_bytes(connector, projection):
     try:
         entry = REGISTRY.get(type(connector))
         if entry is not None:
-            n = entry.expected(connector, n_pre, n_post)
+            n = entry.expected_in(connector, projection)
             if n is None and getattr(connector, "d_expression", None) is not None:
                 n = distance_probability(connector.d_expression, projection) * n_pre * n_post
             if entry.supported(connector):
-                per_connection, fixed = entry.peak_bytes, entry.pair_bytes * n_pre * n_post
+                per_connection = entry.peak_bytes_of(connector)
+                fixed = entry.pair_bytes * n_pre * n_post + entry.post_bytes * n_post
             else:                   # an instance the vectorized builder can't take
                 per_connection, fixed = BYTES_GENERIC, 16 * n_pre
         elif type(connector) is pynn_connectors.DistanceDependentProbabilityConnector:

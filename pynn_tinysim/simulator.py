@@ -170,8 +170,7 @@ class State(common.control.BaseState):
                     network.run(k, max_delay_steps=max_delay_steps)
                     done += k
                     bar(done / n_steps)
-                    if interrupt.take():
-                        raise KeyboardInterrupt
+                    interrupt.deliver()     # at this boundary (see engine.interrupts)
         finally:
             sys.stdout.write("\n")
             sys.stdout.flush()

@@ -114,6 +114,34 @@ def test_from_list_indices(net, row, side, shown):
         sim.Projection(pre, post, sim.FromListConnector([(row[0], row[1], 0.1, 1.0)]))
 
 
+@pytest.mark.parametrize("row,side,shown", [
+    ((-1, 0), "source", "-1"), ((0, 7), "target", "7"), ((np.nan, 0), "source", "nan"),
+    ((1.5, 0), "source", "1.5"), ((2, 0), "source", "2"), ((0, -3), "target", "-3")])
+def test_from_file_indices(net, tmp_path, row, side, shown):
+    """FromFileConnector's file is checked as FromListConnector's list: the bad row is
+    the second of the file (a first, valid one must not hide it)."""
+    pre = sim.Population(2, sim.IF_curr_exp(), label="pre")
+    post = sim.Population(3, sim.IF_curr_exp(), label="post")
+    path = tmp_path / "connections.txt"
+    np.savetxt(path, [(0, 0, 0.1, 1.0), (row[0], row[1], 0.1, 1.0)])
+    size = 2 if side == "source" else 3
+    label = "pre" if side == "source" else "post"
+    with pytest.raises(errors.ConnectionError,
+                       match=rf"FromFileConnector: {side} index {shown} \(connection 1\) is "
+                             rf"not a valid index into '{label}', which has {size} cells"):
+        sim.Projection(pre, post, sim.FromFileConnector(str(path)))
+
+
+def test_from_file_single_connection(net, tmp_path):
+    """A file of one line (numpy reads it as 1-d) still connects, as a list of one."""
+    pre = sim.Population(2, sim.IF_curr_exp())
+    post = sim.Population(3, sim.IF_curr_exp())
+    path = tmp_path / "one.txt"
+    np.savetxt(path, [(1, 2, 0.25, 1.5)])
+    prj = sim.Projection(pre, post, sim.FromFileConnector(str(path)))
+    assert prj.get(["weight", "delay"], format="list") == [(1, 2, 0.25, 1.5)]
+
+
 # --- current sources ----------------------------------------------------------------
 
 

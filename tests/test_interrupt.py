@@ -192,3 +192,95 @@ def test_user_signal_handler_is_left_alone():
     finally:
         signal.signal(signal.SIGINT, previous)
     sim.end()
+
+
+def _count_steps(*groups):
+    """Count the steps each group makes; returns a function giving the counts."""
+    counts = {}
+    for g in groups:
+        original = g.step
+        counts[id(g)] = 0
+
+        def counted(k, inputs, g=g, original=original):
+            counts[id(g)] += 1
+            return original(k, inputs)
+        g.step = counted
+    return lambda: sorted(set(counts.values()))
+
+
+class ForeignHandler:
+    """A SIGINT handler installed by another library before the run, as brian2's is
+    (brian2/__init__.py: it stops a *Brian* run, else calls the handler it replaced,
+    i.e. Python's, which raises KeyboardInterrupt). It notes the steps every neuron
+    group has made when it is called: one number, at a step boundary."""
+
+    def __init__(self, previous):
+        self.previous = previous
+        self.calls = []
+        self.steps = None
+
+    def __call__(self, signum, frame):
+        self.calls.append(self.steps())
+        self.previous(signum, frame)
+
+
+@pytest.mark.parametrize("bar", [False, True], ids=["plain", "progress_bar"])
+def test_ctrl_c_with_a_foreign_handler_installed_stops_at_a_step_boundary(monkeypatch, bar):
+    """Issue 14: a notebook that imported brian2 has brian2's SIGINT handler; Ctrl-C
+    during a tinysim run must still stop at a step boundary with consistent state."""
+    reference = _uninterrupted(plastic=True)
+    if bar:
+        monkeypatch.setattr(simulator.State, "PROGRESS_MIN_STEPS", 100)
+        monkeypatch.setattr(sys, "stdout", FakeTTY())
+    foreign = ForeignHandler(signal.default_int_handler)
+    signal.signal(signal.SIGINT, foreign)
+    stop = 437
+    cells, other, projections = _build(plastic=True)
+    _ctrl_c_at(other._group, stop)
+    foreign.steps = _count_steps(cells._group, other._group)
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(N_STEPS * DT)
+    # the foreign handler got the request once, after step `stop` was completed
+    assert foreign.calls == [[stop + 1]]
+    assert signal.getsignal(signal.SIGINT) is foreign
+    assert sim.get_current_time() == pytest.approx((stop + 1) * DT, abs=1e-12)
+    spikes, v, _ = _results(cells, other, projections)
+    np.testing.assert_array_equal(v, reference[1][:stop + 2])
+    for g in (cells._group, other._group):
+        g.step = type(g).step.__get__(g)
+    sim.run(N_STEPS * DT - sim.get_current_time())
+    _same(_results(cells, other, projections), reference)
+    sim.end()
+
+
+def test_ctrl_c_with_brian2_imported():
+    """The same with brian2's own handler (the real one, as importing brian2 leaves it)."""
+    brian2 = pytest.importorskip("brian2")
+    handler = brian2._int_handler
+    handler.previous_handler = signal.default_int_handler
+    reference = _uninterrupted(plastic=False)
+    signal.signal(signal.SIGINT, handler)
+    cells, other, projections = _build(plastic=False)
+    _ctrl_c_at(other._group, 200)
+    with pytest.raises(KeyboardInterrupt):
+        sim.run(N_STEPS * DT)
+    assert signal.getsignal(signal.SIGINT) is handler
+    assert sim.get_current_time() == pytest.approx(201 * DT, abs=1e-12)
+    other._group.step = type(other._group).step.__get__(other._group)
+    sim.run(N_STEPS * DT - sim.get_current_time())
+    _same(_results(cells, other, projections), reference)
+    sim.end()
+
+
+def test_a_foreign_handler_that_returns_is_called_at_a_boundary_and_the_run_goes_on():
+    reference = _uninterrupted(plastic=False)
+    calls = []
+    cells, other, projections = _build(plastic=False)
+    _ctrl_c_at(other._group, 300)
+    steps = _count_steps(cells._group, other._group)
+    signal.signal(signal.SIGINT, lambda *a: calls.append(steps()))
+    sim.run(N_STEPS * DT)
+    assert calls == [[301]]
+    assert sim.get_current_time() == pytest.approx(N_STEPS * DT)
+    _same(_results(cells, other, projections), reference)
+    sim.end()

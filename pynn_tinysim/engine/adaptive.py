@@ -4,7 +4,9 @@ iaf_cond_exp_sfa_rr) and GIF_cond_exp (NEST gif_cond_exp).
 Both: v by classical RK4 (one step per time step) with every conductance
 exact at each stage -- the synaptic ones and, for gsfa_grr, the adaptation and
 relative-refractory conductances, which also just decay between spikes (see
-:mod:`.conductances`). Units: mV, ms, nF, uS; g_s, g_r, q_sfa, q_rr in nS and
+:mod:`.conductances`); a step made stiff by a large conductance at a coarse dt
+is redone by the adaptive, error-controlled Dormand-Prince integrator to 1e-3 mV
+(NEST's tolerance for these models; :class:`.conductances.StiffMembrane`). Units: mV, ms, nF, uS; g_s, g_r, q_sfa, q_rr in nS and
 i_eta, a_eta in nA, as PyNN declares them.
 
 IF_cond_exp_gsfa_grr (Muller et al. 2007):
@@ -28,11 +30,11 @@ round(tau_refrac / dt) following steps (NEST's gif_cond_exp does exactly this).
 
 import numpy as np
 
-from .conductances import ExpConductances, rk4
+from .conductances import ExpConductances, StiffMembrane, rk4
 from .lif import LIFBase
 
 
-class LIFCondExpSfaRr(ExpConductances, LIFBase):
+class LIFCondExpSfaRr(StiffMembrane, ExpConductances, LIFBase):
     """IF_cond_exp_gsfa_grr: spike-frequency adaptation and relative refractoriness."""
 
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
@@ -52,6 +54,19 @@ class LIFCondExpSfaRr(ExpConductances, LIFBase):
         self._decay_r = np.exp(-offsets / p["tau_rr"])
         self._conductance_propagators(dt)
         self._refractory_counts(dt)
+        self._membrane_leak = self._g_L
+        self._membrane_cap = p["v_thresh"]
+
+    def _conductance_bound(self):
+        s = self.state
+        return ExpConductances._conductance_bound(self) + (s["g_s"] + s["g_r"]) * 1e-3
+
+    def _membrane_conductances(self, t, idx):
+        s, p = self.state, self.params
+        g_e, g_i = self._conductances_at(t, idx)
+        return [(g_e, p["e_rev_E"][idx]), (g_i, p["e_rev_I"][idx]),
+                (s["g_s"][idx] * 1e-3 * np.exp(-t / p["tau_sfa"][idx]), p["e_rev_sfa"][idx]),
+                (s["g_r"][idx] * 1e-3 * np.exp(-t / p["tau_rr"][idx]), p["e_rev_rr"][idx])]
 
     def step(self, k, inputs):
         s, p = self.state, self.params
@@ -73,6 +88,7 @@ class LIFCondExpSfaRr(ExpConductances, LIFBase):
                      - (g_L + g_e + g_i + g_sfa + g_rr) * V) * inv_cm]
 
         (v_new,) = rk4([v], derivatives, conductances, self._dt)
+        self._redo_stiff_steps(k, v, v_new, drive)
         np.copyto(v, v_new, where=self._active_mask(k))
         g_s *= self._decay_s[2]
         g_r *= self._decay_r[2]
@@ -84,7 +100,7 @@ class LIFCondExpSfaRr(ExpConductances, LIFBase):
         return spiked
 
 
-class GIFCondExp(ExpConductances, LIFBase):
+class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
     """GIF_cond_exp: escape-noise spiking, spike-triggered current and moving threshold."""
 
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
@@ -183,6 +199,12 @@ class GIFCondExp(ExpConductances, LIFBase):
         self._rate = p["lambda0"] * 1e-3 * dt           # Hz -> per step
         self._conductance_propagators(dt)
         self._refractory_counts(dt)
+        self._membrane_leak = self._g_L
+
+    def _membrane_conductances(self, t, idx):
+        p = self.params
+        g_e, g_i = self._conductances_at(t, idx)
+        return [(g_e, p["e_rev_E"][idx]), (g_i, p["e_rev_I"][idx])]
 
     def _uniforms(self, k):
         """Uniform [0, 1) draws for step k, one per neuron, from (seed, group, block) streams."""
@@ -211,6 +233,7 @@ class GIFCondExp(ExpConductances, LIFBase):
             return [(drive + g_e * E_e + g_i * E_i - (g_L + g_e + g_i) * V) * inv_cm]
 
         (v_new,) = rk4([v], derivatives, self._conductances, self._dt)
+        self._redo_stiff_steps(k, v, v_new, drive)
         np.copyto(v, v_new, where=active)
         self._conductance_update(inputs)
         s["i_eta"][:] = i_eta

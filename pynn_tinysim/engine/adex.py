@@ -29,12 +29,27 @@ own V_peak = 0 mV), where a step ending above v_stiff (the potential at which
 the exponential rate reaches 2/dt) is redone. Resetting at the end of the step
 instead costs w ~1e-4 nA per spike, enough to put spike times a step off
 NEST's after a few dozen spikes under strong drive.
+
+Stiff steps (a large synaptic conductance at a coarse dt: 2 uS into the default
+cm = 0.281 nF at dt = 1 ms makes the membrane's rate times the step ~7, where RK4
+diverges) are redone, for the neurons concerned, by the adaptive, error-controlled
+Dormand-Prince integrator of :mod:`.conductances`, with NEST's aeif tolerance
+(gsl_error_tol 1e-6: mV on v, and 1e-6 pA = 1e-9 nA on w) and NEST's spike
+handling: v >= v_spike at the end of one of its sub-steps is the spike; there w
+jumps by b and v is reset, then held at v_reset for the rest of the step (w
+relaxing exactly) or, without refractoriness, integrated on from v_reset (one
+spike per step is recorded). A neuron is stiff when its RK4 error estimate for
+the membrane, linear apart from the exponential term (which the sub-step paths
+above handle), exceeds 1e-3 mV with lambda*h > Z_RK4 = 0.5 (as for IF_cond_*);
+ordinary steps pay one bound and are unchanged, to the bit.
 """
 
 import numpy as np
 
-from .conductances import AlphaConductances, ExpConductances, rk4
+from .conductances import (AlphaConductances, ExpConductances, IntegrationError, dopri5,
+                           rk4, stiff_membrane)
 from .lif import LIFBase, first_violation
+from .recorders import NumericalInstabilityError
 
 
 class AdExBase(LIFBase):
@@ -45,6 +60,13 @@ class AdExBase(LIFBase):
     recordable = ("v", "w", "gsyn_exc", "gsyn_inh")
     substeps = 1           # RK4 sub-steps per time step
     PRECISE_SUBSTEPS = 16  # sub-steps for re-integrating a spike step (see _reintegrate)
+    #: lambda*h and RK4 error estimate (mV) beyond which a step is redone adaptively
+    Z_RK4 = 0.5
+    TOLERANCE = 1e-3
+    #: absolute tolerances of the adaptive integrator on (v, w): NEST's aeif gsl_error_tol
+    ADAPTIVE_TOLERANCES = (1e-6, 1e-9)
+    #: resets within one step, at most, for a cell without refractoriness (stiff path)
+    MAX_RESETS_PER_STEP = 100
 
     @staticmethod
     def check_parameters(p):
@@ -124,7 +146,16 @@ class AdExBase(LIFBase):
         drive = p["i_offset"] if self.i_inj is None else p["i_offset"] + self.i_inj
         derivatives = self._rhs(None, ~self._active_mask(k), drive)
         v1, w1 = rk4([v, w], derivatives, self._conductances, h, self.substeps)
-        crossed = np.flatnonzero(v1 >= self._v_check)
+        stiff = self._stiff_neurons(k, v, w, drive)
+        if stiff is None:
+            crossed = np.flatnonzero(v1 >= self._v_check)
+        else:
+            spiked_stiff = self._adaptive(k, stiff, v, w, v1, w1, drive)
+            above = v1 >= self._v_check
+            above[stiff] = False
+            crossed = np.flatnonzero(above)
+            if spiked_stiff.size:
+                self._active_from[spiked_stiff] = k + 1 + self._refractory_steps[spiked_stiff]
         if crossed.size:
             precise = self._precise[crossed]
             spiked = crossed[~precise]
@@ -136,10 +167,89 @@ class AdExBase(LIFBase):
             self._active_from[spiked] = k + 1 + self._refractory_steps[spiked]
         else:
             spiked = crossed
+        if stiff is not None and spiked_stiff.size:
+            spiked = np.union1d(spiked, spiked_stiff)
         v[:] = v1
         w[:] = w1
         self._conductance_update(inputs)
         return spiked
+
+    def _stiff_neurons(self, k, v, w, drive):
+        """Integrating neurons whose RK4 step is off by more than TOLERANCE (None: none).
+
+        The membrane without the exponential term is linear in v, with rate lambda =
+        (g_L + conductances) / cm; the RK4 error estimate is that of IF_cond_*
+        (:func:`.conductances.stiff_membrane`).
+        """
+        g_max = self._conductance_bound()
+        bound = float(g_max.max(initial=0.0)) + float(self._g_L.max(initial=0.0))
+        if bound * float(self._inv_cm.max(initial=0.0)) * self._dt <= self.Z_RK4:
+            return None
+        z = (g_max + self._g_L) * self._inv_cm * self._dt
+        c = np.flatnonzero((z > self.Z_RK4) & self._active_mask(k))
+        if c.size == 0:
+            return None
+        p = self.params
+        g_now = [g[c] for g in self._conductances_at(0.0, c)]
+        E_syn = [E[c] for E in self._reversal_potentials()]
+        drive_c = np.broadcast_to(drive, v.shape)[c]
+        v_inf = (drive_c - w[c] + self._g_L[c] * p["v_rest"][c]
+                 + sum(g * E for g, E in zip(g_now, E_syn))) / (self._g_L[c] + sum(g_now))
+        stiff = c[stiff_membrane(z[c], np.minimum(v[c], self._v_peak[c]),
+                                 E_syn + [p["v_rest"][c]], v_inf, self.TOLERANCE)]
+        return stiff if stiff.size else None
+
+    def _adaptive(self, k, idx, v0, w0, v1, w1, drive):
+        """Redo the step of neurons ``idx`` with dopri5 and NEST's spike handling.
+
+        Writes v1, w1 of ``idx``; returns the neurons that spiked (at most once per step
+        is recorded).
+        """
+        p, dt = self.params, self._dt
+
+        def rhs(t, y, cols):
+            i = idx[cols]
+            dv, dw = self._rhs(i, None, drive)([y[0], y[1]], *self._conductances_at(t, i))
+            return np.stack([dv, dw])
+
+        def crossed(y, cols):
+            return y[0] >= self._v_peak[idx[cols]]
+
+        y = np.stack([v0[idx], w0[idx]])
+        t0 = np.zeros(idx.size)
+        todo = np.arange(idx.size)        # columns still to integrate to the end of the step
+        spiked = np.zeros(idx.size, bool)
+        try:
+            for _ in range(self.MAX_RESETS_PER_STEP):
+                sub = y[:, todo]
+                sub, t_event = dopri5(sub, lambda t, yy, cols: rhs(t, yy, todo[cols]), dt,
+                                      self.ADAPTIVE_TOLERANCES, h0=dt / 16, t0=t0[todo],
+                                      event=lambda yy, cols: crossed(yy, todo[cols]))
+                y[:, todo] = sub
+                hit = np.isfinite(t_event)
+                if not hit.any():
+                    break
+                c = todo[hit]
+                i = idx[c]
+                spiked[c] = True
+                y[0, c] = p["v_reset"][i]
+                y[1, c] += p["b"][i]
+                held = self._refractory_steps[i] > 0
+                # refractory: v stays at v_reset for the rest of the step, w relaxes to
+                # a (v_reset - v_rest), exactly
+                ch, ih = c[held], i[held]
+                w_inf = self._a[ih] * (p["v_reset"][ih] - p["v_rest"][ih])
+                y[1, ch] = w_inf + (y[1, ch] - w_inf) * np.exp(
+                    -(dt - t_event[hit][held]) * self._inv_tau_w[ih])
+                # no refractoriness: integrate on from v_reset (as NEST)
+                t0[c[~held]] = t_event[hit][~held]
+                todo = c[~held]
+                if todo.size == 0:
+                    break
+        except IntegrationError:
+            raise NumericalInstabilityError.at(self, "v", idx, k + 1) from None
+        v1[idx], w1[idx] = y
+        return idx[spiked]
 
     def _theta(self, i, v1, w1, g_end, drive, h):
         """Where in a (sub-)step of length h that ended at v1 >= v_spike v crossed v_spike.

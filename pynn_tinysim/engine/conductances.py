@@ -22,10 +22,15 @@ Two integrators, one module (the only Runge-Kutta code of the engine):
     few neurons whose step is stiff (a large conductance at a coarse dt), where
     RK4 would be inaccurate or unstable (v to -1e7 mV, or NaN).
 
-Each model says when a neuron's step goes to :func:`dopri5` (see lif.py, hh.py).
+Each model says when a neuron's step goes to :func:`dopri5` (see lif.py, hh.py,
+adex.py); the families whose membrane is linear in v between spikes
+(IF_cond_exp_gsfa_grr, GIF_cond_exp, PointNeuron LIF with conductance receptors)
+share :class:`StiffMembrane` for it.
 """
 
 import numpy as np
+
+from .recorders import NumericalInstabilityError
 
 _E = np.e
 
@@ -70,6 +75,10 @@ class ExpConductances:
         return (s["gsyn_exc"][idx] * np.exp(-t / p["tau_syn_E"][idx]),
                 s["gsyn_inh"][idx] * np.exp(-t / p["tau_syn_I"][idx]))
 
+    def _conductance_bound(self):
+        """g_exc + g_inh at most over the step, per neuron (exponentials only decay)."""
+        return self.state["gsyn_exc"] + self.state["gsyn_inh"]
+
     def _conductance_update(self, inputs):
         s = self.state
         ge, gi = s["gsyn_exc"], s["gsyn_inh"]
@@ -108,6 +117,12 @@ class AlphaConductances:
         s, p = self.state, self.params
         return ((s["gsyn_exc"][idx] + t * s["dgsyn_exc"][idx]) * np.exp(-t / p["tau_syn_E"][idx]),
                 (s["gsyn_inh"][idx] + t * s["dgsyn_inh"][idx]) * np.exp(-t / p["tau_syn_I"][idx]))
+
+    def _conductance_bound(self):
+        """g_exc + g_inh at most over the step, per neuron: (g + t dg) e^(-t/tau) <= g + dt dg+."""
+        s, h = self.state, self._offsets[-1]
+        return (s["gsyn_exc"] + s["gsyn_inh"] + h * np.maximum(s["dgsyn_exc"], 0.0)
+                + h * np.maximum(s["dgsyn_inh"], 0.0))
 
     def _conductance_update(self, inputs):
         s = self.state
@@ -151,6 +166,81 @@ def rk4(y, derivatives, conductances, dt, substeps=1):
     return y
 
 
+class StiffMembrane:
+    """Mixin: the stiff steps of a one-variable conductance membrane, redone by dopri5.
+
+    For the families whose membrane is linear in v between spikes,
+
+        cm dv/dt = drive + sum_j g_j(t) E_j - (g_L + sum_j g_j(t)) V,   V = min(v, cap),
+
+    (IF_cond_exp_gsfa_grr, GIF_cond_exp, PointNeuron LIF with conductance
+    receptors), exactly as the IF_cond_* families (see lif.py): after the ordinary
+    RK4 step, the neurons whose RK4 error estimate (:func:`stiff_membrane`) exceeds
+    TOLERANCE are integrated over the step again, from the same start, by
+    :func:`dopri5` to that tolerance. Ordinary steps pay one bound (a sum of the
+    conductances and a max) and are otherwise unchanged, to the bit.
+
+    The family provides ``_dt``, ``_inv_cm``, ``_membrane_leak`` (g_L, uS),
+    ``_conductance_bound()`` (the sum of the time-dependent conductances at most,
+    over the step), ``_membrane_conductances(t, idx)`` (a list of (g, E): each
+    time-dependent conductance of neurons ``idx`` at times ``t`` into the step and
+    its reversal potential) and ``_membrane_cap`` (None, or the cap of V).
+    """
+
+    #: mV: the local error per step allowed before a neuron's step is redone adaptively
+    #: (NEST's gsl_error_tol of iaf_cond_exp, iaf_cond_exp_sfa_rr and gif_cond_exp)
+    TOLERANCE = 1e-3
+    #: lambda*h up to which RK4 alone is used (its error is then <= 2.6e-4 of the
+    #: distance to the equilibrium); beyond it, the error estimate decides
+    Z_RK4 = 0.5
+    _membrane_cap = None
+
+    def _redo_stiff_steps(self, k, v, v_new, drive):
+        """Overwrite ``v_new`` of the neurons whose RK4 step (from ``v``) was stiff.
+
+        ``drive``: the constant part of cm dv/dt (g_L v_rest + currents), nA.
+        """
+        g_max = self._conductance_bound()
+        bound = float(g_max.max(initial=0.0)) + float(self._membrane_leak.max(initial=0.0))
+        if bound * float(self._inv_cm.max(initial=0.0)) * self._dt <= self.Z_RK4:
+            return                                          # no neuron is stiff
+        z = (g_max + self._membrane_leak) * self._inv_cm * self._dt
+        candidates = np.flatnonzero((z > self.Z_RK4) & self._active_mask(k))
+        if candidates.size == 0:
+            return
+        drive = np.broadcast_to(drive, v.shape)
+        terms = self._membrane_conductances(0.0, candidates)
+        g_total = self._membrane_leak[candidates] + sum(g for g, _ in terms)
+        v_inf = (drive[candidates] + sum(g * E for g, E in terms)) / g_total
+        v0 = v[candidates]
+        if self._membrane_cap is not None:
+            v0 = np.minimum(v0, self._membrane_cap[candidates])
+        stiff = candidates[stiff_membrane(z[candidates], v0, [E for _, E in terms], v_inf,
+                                          self.TOLERANCE)]
+        if stiff.size == 0:
+            return
+        leak, inv_cm = self._membrane_leak[stiff], self._inv_cm[stiff]
+        cap = None if self._membrane_cap is None else self._membrane_cap[stiff]
+        drive_s = drive[stiff]
+
+        def rhs(t, y, cols):
+            V = y[0] if cap is None else np.minimum(y[0], cap[cols])
+            current = drive_s[cols] - leak[cols] * V
+            for g, E in self._membrane_conductances(t, stiff[cols]):
+                current = current + g * (E - V)
+            return (current * inv_cm[cols])[None, :]
+
+        try:
+            v_new[stiff] = dopri5(v[stiff][None, :], rhs, self._dt, self.TOLERANCE)[0]
+        except IntegrationError:
+            # too stiff even for the adaptive integrator (conductances of 1e12 uS...)
+            raise _instability(self, stiff, k) from None
+
+
+def _instability(group, idx, k):
+    return NumericalInstabilityError.at(group, "v", idx, k + 1)
+
+
 # --- the adaptive, error-controlled integrator ---------------------------------------
 #
 # Dormand-Prince 5(4) coefficients (Dormand & Prince, J. Comp. Appl. Math. 6, 1980).
@@ -174,8 +264,8 @@ class IntegrationError(ArithmeticError):
     """The adaptive integrator could not reach the end of the step (NaN, or too stiff)."""
 
 
-def dopri5(y, rhs, dt, atol, h0=None):
-    """Integrate ``y`` (array: one row per state variable, one column per neuron) over dt.
+def dopri5(y, rhs, dt, atol, h0=None, t0=None, event=None):
+    """Integrate ``y`` (array: one row per state variable, one column per neuron) up to dt.
 
     ``rhs(t, y, cols)``: the time derivatives (same shape as ``y[:, cols]``) of the
     neurons ``cols`` (indices into the columns of ``y``) at their times ``t`` (ms
@@ -183,17 +273,25 @@ def dopri5(y, rhs, dt, atol, h0=None):
     (a column, broadcast over neurons): a sub-step is accepted when the RMS over the
     variables of (error estimate / atol) is <= 1. Each neuron has its own sub-step
     size, starting at ``h0`` (default dt/8), shrinking and growing with its error.
+    ``t0``: the time (ms into the step) each neuron starts from (default 0).
     Returns the new array; ``y`` is not modified.
+
+    ``event(y, cols)`` (optional): a boolean per neuron ``cols``, checked after each
+    accepted sub-step; a neuron for which it is True stops there (NEST's aeif models
+    detect a spike the same way, at the end of a sub-step of their adaptive
+    solver). With ``event``, returns ``(y, t_event)``: ``t_event`` is the time at which
+    each neuron stopped (NaN for a neuron that reached dt without an event).
     """
     y = np.array(y, dtype=float)
     n = y.shape[1]
     atol = np.asarray(atol, float).reshape(-1, 1)
-    t = np.zeros(n)
+    t = np.zeros(n) if t0 is None else np.array(np.broadcast_to(t0, n), float)
     h = np.full(n, dt / 8.0 if h0 is None else h0)
-    active = np.arange(n)
+    t_event = np.full(n, np.nan)
+    active = np.flatnonzero(t < dt * (1 - 1e-12))
     for _ in range(DOPRI5_MAX_ITERATIONS):
         if active.size == 0:
-            return y
+            return y if event is None else (y, t_event)
         ya, ta = y[:, active], t[active]
         ha = np.minimum(h[active], dt - ta)
         k = [rhs(ta, ya, active)]
@@ -220,6 +318,30 @@ def dopri5(y, rhs, dt, atol, h0=None):
         h[active] = ha * factor
         if (h[active] < dt * 1e-12).any():
             raise IntegrationError("the adaptive integrator's step size fell below 1e-12 dt")
-        active = active[t[active] < dt * (1 - 1e-12)]
+        running = t[active] < dt * (1 - 1e-12)
+        if event is not None and accepted.size:
+            hit = np.zeros(active.size, bool)
+            hit[ok] = event(y[:, accepted], accepted)
+            t_event[active[hit]] = t[active[hit]]
+            running &= ~hit
+        active = active[running]
     raise IntegrationError(f"the adaptive integrator did not finish the step in "
                            f"{DOPRI5_MAX_ITERATIONS} sub-steps")
+
+
+def stiff_membrane(z, v, reversal_potentials, v_inf, tolerance):
+    """Which neurons' RK4 step is off by more than ``tolerance`` (indices into ``z``).
+
+    For a membrane linear in v, dv/dt = lambda (v_inf - v) with lambda = total
+    conductance / cm, one classical RK4 step of length h has a local error of about
+    (lambda h)^5 / 120 of the distance to the equilibrium. ``z``: an upper bound of
+    lambda h over the step, per candidate neuron; the distance is bounded by the
+    largest of |v - v_inf| (at the start) and |v - E| for every reversal potential
+    E (where v_inf moves as the conductances change within the step).
+    """
+    distance = np.abs(v - v_inf)
+    for E in reversal_potentials:
+        np.maximum(distance, np.abs(v - E), out=distance)
+    with np.errstate(over="ignore", invalid="ignore"):
+        error = z ** 5 / 120.0 * distance
+    return np.flatnonzero(~(error <= tolerance))

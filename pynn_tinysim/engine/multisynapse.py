@@ -21,9 +21,11 @@ Integration, with NEST's step order (as the fixed-receptor families):
 * LIF with current receptors: exact (propagators as :class:`.lif.LIFCurrExp`,
   one exponential-current term per receptor; NEST iaf_psc_exp_multisynapse);
 * LIF with conductance receptors: RK4 for v with the conductances exact at every
-  stage (as :class:`.lif._LIFCondBase`);
-* AdExp with conductance receptors: :mod:`.adex`'s integrator (NEST
-  aeif_cond_alpha_multisynapse for alpha receptors).
+  stage (as :class:`.lif._LIFCondBase`), stiff steps (a large conductance at a
+  coarse dt) redone by the adaptive Dormand-Prince integrator to 1e-3 mV
+  (:class:`.conductances.StiffMembrane`);
+* AdExp with conductance receptors: :mod:`.adex`'s integrator, stiff steps
+  included (NEST aeif_cond_alpha_multisynapse for alpha receptors).
 
 Parameters and state variables are named as PyNN names them: the neuron's own
 (``v``, ``tau_m``...) and ``<receptor>.<name>`` for the receptors'. Network.groups
@@ -38,7 +40,7 @@ import numpy as np
 
 from . import propagators as prop
 from .adex import AdExBase
-from .conductances import rk4
+from .conductances import StiffMembrane, rk4
 from .lif import LIFBase
 
 _E = np.e
@@ -101,6 +103,20 @@ class _MultiConductances(_Receptors):
             g.append(g0 * decay)
         return tuple(g)
 
+    def _conductance_bound(self):
+        """The sum of the receptors' conductances at most over the step, per neuron."""
+        h = self._offsets[-1]
+        total = 0.0
+        for name, kind in self._receptor_kinds:
+            total = total + self._s(name, "gsyn")
+            if kind == "cond_alpha":      # (g + t dg) e^(-t/tau) <= g + dt dg+
+                total = total + h * np.maximum(self._s(name, "dgsyn"), 0.0)
+        return total
+
+    def _membrane_conductances(self, t, idx):
+        return list(zip(self._conductances_at(t, idx),
+                        (E[idx] for E in self._reversal_potentials())))
+
     def _conductance_update(self, inputs):
         end = len(self._offsets) - 1
         new = self._conductances(end)
@@ -143,8 +159,9 @@ class _LIFCurrMulti(_Receptors, LIFBase):
         return self._spike_and_reset(k, v)
 
 
-class _LIFCondMulti(_MultiConductances, LIFBase):
-    """LIF with conductance receptors: RK4 for v, conductances exact (as _LIFCondBase)."""
+class _LIFCondMulti(StiffMembrane, _MultiConductances, LIFBase):
+    """LIF with conductance receptors: RK4 for v, conductances exact (as _LIFCondBase),
+    stiff steps redone adaptively (:class:`.conductances.StiffMembrane`)."""
 
     def _compute_propagators(self, dt):
         p = self.params
@@ -154,6 +171,7 @@ class _LIFCondMulti(_MultiConductances, LIFBase):
         self._dt = dt
         self._conductance_propagators(dt)
         self._refractory_counts(dt)
+        self._membrane_leak = self._g_leak
 
     def step(self, k, inputs):
         v = self.state["v"]
@@ -168,6 +186,7 @@ class _LIFCondMulti(_MultiConductances, LIFBase):
             return [i_total * inv_cm]
 
         v_new, = rk4([v], derivatives, self._conductances, self._dt)
+        self._redo_stiff_steps(k, v, v_new, drive)
         np.copyto(v, v_new, where=self._active_mask(k))
         self._conductance_update(inputs)
         return self._spike_and_reset(k, v)

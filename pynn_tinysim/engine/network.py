@@ -264,6 +264,7 @@ class Network:
         # continues as if unbroken.
         k, k_end = k0, k0 + n_steps
         done = k0           # steps completed; k_end when the loop runs out
+        at_boundary = False     # True while a Ctrl-C is handed over between two steps
         with deferred_keyboard_interrupt() as interrupt:
             try:
                 while k < k_end:
@@ -272,7 +273,11 @@ class Network:
                     if stretch is not None:
                         k = done = stretch.run(
                             k, k_end if currents is None else min(k_end, currents.next_step))
-                        if k >= k_end or interrupt.requested:
+                        if interrupt.requested:     # Ctrl-C: handed over at this boundary
+                            at_boundary = True
+                            interrupt.deliver()     # raises, or returns: then go on
+                            at_boundary = False
+                        if k >= k_end:
                             break
                         if currents is not None and k >= currents.next_step:
                             continue    # a current changes at k: apply it, then go on
@@ -293,13 +298,16 @@ class Network:
                     for rec in signal_recorders:
                         rec.sample(k + 1)
                     k = done = k + 1
-                    if interrupt.requested:     # Ctrl-C: stop here, at a step boundary
-                        break
+                    if interrupt.requested:     # Ctrl-C: handed over at this step boundary
+                        at_boundary = True      # (Python's handler raises KeyboardInterrupt;
+                        interrupt.deliver()     # another handler may return: then go on)
+                        at_boundary = False
             except BaseException as error:
-                # raised inside step `done`: part of the state has advanced, part not.
-                # Keep the data of the whole steps, and refuse to continue from here.
-                self._drop_data_after(done, groups)
-                self.broken = (done, error)
+                if not at_boundary:
+                    # raised inside step `done`: part of the state has advanced, part
+                    # not. Keep the data of the whole steps, and refuse to continue.
+                    self._drop_data_after(done, groups)
+                    self.broken = (done, error)
                 raise
             finally:
                 self.step_count = done
@@ -307,8 +315,7 @@ class Network:
                     currents.end_run(done)
                 for delivery in self.deliveries:
                     delivery.end_run(done)
-            if interrupt.take():
-                raise KeyboardInterrupt
+            interrupt.deliver()
 
     def _drop_data_after(self, step, groups):
         """Forget what recorders took after ``step`` (a step stopped half-way)."""

@@ -204,11 +204,13 @@ class SpikeRecorder:
 
     Compact, as the spike data itself (neo keeps 8 bytes a spike): the local index
     of each spike as int32 (4 bytes), the stamps once per step that has spikes
-    (step and count, 16 bytes a step), in buffers that grow by half when full; exact
-    times (SpikeSourceArray off the grid) add 8 bytes a spike, only once a group
-    reports them. Less than 16 bytes a spike in all as soon as steps have a spike or
-    more on average (the VA network: ~7 bytes), rather than three small arrays per
-    step (~240 bytes a spike).
+    (step int64 and count int32, 12 bytes a step), in buffers that grow by half when
+    full; exact times (SpikeSourceArray off the grid) add 8 bytes a spike, only once
+    a group reports them. Less than 16 bytes a spike in all as soon as steps have a
+    spike or more on average (the VA network: ~7 bytes), rather than three small
+    arrays per step (~240 bytes a spike); with exact times, less than 24 bytes a
+    spike (twice an int32 id and a float64 time) as soon as steps have 1.2 spikes or
+    more on average (tests/test_memory_estimates.py measures both).
     """
 
     def __init__(self, group):
@@ -298,7 +300,7 @@ class SpikeRecorder:
     def clear(self):
         self._neurons = np.empty(0, np.int32)
         self._steps = np.empty(0, np.int64)
-        self._counts = np.empty(0, np.int64)
+        self._counts = np.empty(0, np.int32)     # spikes of one step: at most the group size
         self._times = None
         self._n = 0
         self._n_steps = 0
