@@ -455,6 +455,19 @@ PYNN_EXAMPLES = [
     "learning/stdp.py",
 ]
 
+#: issue 17: structural plasticity (the two neuromodulated structural scripts,
+#: examples/structural_plasticity_with_stdp_neuromodulated_separate_pops.py and
+#: examples/split_examples/structural_plasticity_with_stdp_neuromodulated.py,
+#: also need extra_models.Neuromodulation)
+PYNN_EXAMPLES += [
+    "examples/structural_plasticity_with_stdp_2d.py",
+    "examples/structural_plasticity_without_stdp_2d.py",
+    "learning/split/struct_pl_split.py",
+    "learning/split/struct_pl_stdp_split.py",
+    "learning/struct_pl.py",
+    "learning/struct_pl_stdp.py",
+]
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example", PYNN_EXAMPLES)
