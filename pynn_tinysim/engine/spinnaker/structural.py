@@ -287,6 +287,7 @@ class Rewiring:
         self.next_step = 0         # first step not rewired yet
         self.since_last = 0        # slow rewiring: steps since the last attempt
         self.last_spikes = (-1, [])   # (stamp, [(member, local pre indices)]) of the last spikes
+        self.n_attempts = 0
         self.n_formed = 0
         self.n_eliminated = 0
         for m in self.members:
@@ -327,6 +328,7 @@ class Rewiring:
     def attempt(self, step):
         """One rewiring attempt at ``step``; True if a synapse was formed or removed."""
         words = self.words
+        self.n_attempts += 1
         post = rand_int(self.n_post, words.next())
         col = rand_int(self.s_max, words.next())
         slot = post * self.s_max + col
@@ -549,16 +551,28 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         if inner is not None:
             inner.structural_formed(slot, int(self._row_t[pre]), float(self._row_k[pre]),
                                     delay_changed=old_delay != delay)
+        self._active_dirty = self._rows_dirty = True
 
     def remove(self, slot):
         pre = self._local_of([self._slot_pre[slot]])[0]
         self.row_count[pre] -= 1
         self._slot_pre[slot] = EMPTY
+        self._active_dirty = self._rows_dirty = True
 
     def slots_changed(self):
-        self._active = np.flatnonzero(self._slot_pre >= 0)
+        """Sources of slots changed: the occupied slots and the rule's index follow."""
+        self._active_dirty = True
+        self._rows_dirty = False
         if self.inner is not None:
             self.inner.structural_rows_changed()
+
+    @property
+    def _active(self):
+        """The occupied slots, in slot order."""
+        if self._active_dirty:
+            self._active_cache = np.flatnonzero(self._slot_pre >= 0)
+            self._active_dirty = False
+        return self._active_cache
 
     # --- what the Projection reads ----------------------------------------------------
 
@@ -721,6 +735,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         rewiring = self.rewiring
         if rewiring.next_step <= k:
             rewiring.catch_up(k)
+        if self._rows_dirty:
+            self.slots_changed()
         if rewiring.members[0] is self:
             rewiring.note_spikes(k + 1, spiking_ids)
         if self.inner is not None:
