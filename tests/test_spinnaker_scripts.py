@@ -466,6 +466,10 @@ PYNN_EXAMPLES += [
     "learning/split/struct_pl_stdp_split.py",
     "learning/struct_pl.py",
     "learning/struct_pl_stdp.py",
+    # issue 17: extra_models neuron models
+    "examples/extra_models_examples/IF_cond_exp_stoc.py",
+    "examples/extra_models_examples/IF_curr_exp_ca2_adaptive.py",
+    "examples/extra_models_examples/IF_curr_exp_sEMD.py",
 ]
 
 
