@@ -470,6 +470,9 @@ PYNN_EXAMPLES += [
     "examples/extra_models_examples/IF_cond_exp_stoc.py",
     "examples/extra_models_examples/IF_curr_exp_ca2_adaptive.py",
     "examples/extra_models_examples/IF_curr_exp_sEMD.py",
+    # issue 17: extra_models.RecurrentRule
+    "examples/extra_models_examples/stdp_associative_memory.py",
+    "examples/extra_models_examples/stdp_mad_recurrent_pre_stochastic_multiplicative.py",
 ]
 
 

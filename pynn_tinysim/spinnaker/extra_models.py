@@ -42,3 +42,9 @@ from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD  # noqa
 _SIMULATED_17 = ("IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD")
 NOT_IMPLEMENTED = tuple(n for n in NOT_IMPLEMENTED if n not in _SIMULATED_17)
 __all__ = __all__ + list(_SIMULATED_17)
+
+# --- issue 17: RecurrentRule, simulated -------------------------------------------------
+from .synapses import RecurrentRule  # noqa: F401, E402
+
+NOT_IMPLEMENTED = tuple(n for n in NOT_IMPLEMENTED if n != "RecurrentRule")
+__all__ = __all__ + ["RecurrentRule"]
