@@ -374,3 +374,55 @@ def test_bad_arguments_are_named():
         sim.DistanceDependentFormation(grid=[0, 3])
     with pytest.raises(ValueError, match="initial_delay"):
         _mechanism(initial_delay=(5.0, 2.0))
+
+
+def test_lateral_table_for_a_population_onto_itself():
+    # p_form_forward = 0 (an empty table: nothing forms feed-forward), p_form_lateral = 1:
+    # a Population projecting onto itself uses the lateral table (sPyNNaker's sp_control)
+    def formed(self_connected):
+        sim.setup(timestep=1.0)
+        cells = sim.Population(4, sim.IF_curr_exp())
+        other = sim.Population(4, sim.IF_curr_exp())
+        mechanism = sim.StructuralMechanismStatic(
+            sim.RandomSelection(),
+            sim.DistanceDependentFormation(grid=[2, 2], p_form_forward=0.0,
+                                           p_form_lateral=1.0),
+            sim.RandomByWeightElimination(threshold=0.5, prob_elim_depressed=0.0,
+                                          prob_elim_potentiated=0.0),
+            initial_delay=1.0, seed=6)
+        projection = sim.Projection(other if not self_connected else cells, cells,
+                                    sim.FixedProbabilityConnector(0.0),
+                                    synapse_type=mechanism)
+        sim.run(50.0)
+        n = len(projection)
+        sim.end()
+        return n
+
+    assert engine.distance_probability_table([2, 2], 0.0, 2.5).size == 0
+    assert formed(False) == 0
+    assert formed(True) > 0
+
+
+def test_initial_delay_range_draws_in_low_high():
+    # initial_delay=(2, 6): delay_lo + rand_int(delay_hi - delay_lo): 2 .. 5 ms
+    _, _, projection = _network(25, 25, _mechanism(grid=(5, 5), p_form=1.0, sigma=2.0,
+                                                   seed=12, initial_delay=(2.0, 6.0)))
+    sim.run(300.0)
+    delays = np.array(projection.get("delay", format="list"))[:, 2]
+    assert delays.size > 20
+    assert set(delays.tolist()) == {2.0, 3.0, 4.0, 5.0}
+    sim.end()
+
+
+def test_stdp_structural_with_a_delay_range():
+    # new synapses of several delays: the plastic rule's index is rebuilt for them
+    _, _, projection = _network(16, 16, _mechanism(stdp=True, grid=(4, 4), p_form=1.0,
+                                                   sigma=2.0, seed=3, initial_weight=0.3,
+                                                   initial_delay=(1.0, 4.0), p_dep=0.0,
+                                                   p_pot=0.0), rate=40.0)
+    sim.run(300.0)
+    result = np.array(projection.get(["weight", "delay"], format="list"))
+    assert result.shape[0] > 10
+    assert set(result[:, 3].tolist()) == {1.0, 2.0, 3.0}
+    assert np.any(result[:, 2] != 0.3)
+    sim.end()
