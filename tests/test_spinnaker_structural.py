@@ -426,3 +426,18 @@ def test_stdp_structural_with_a_delay_range():
     assert set(result[:, 3].tolist()) == {1.0, 2.0, 3.0}
     assert np.any(result[:, 2] != 0.3)
     sim.end()
+
+
+@pytest.mark.parametrize("stdp", [False, True])
+def test_a_run_split_in_two_rewires_as_one(stdp):
+    results = []
+    for pieces in ((300.0,), (120.0, 180.0)):
+        _, _, projection = _network(
+            25, 25, _mechanism(stdp=stdp, grid=(5, 5), p_form=1.0, sigma=2.0, seed=21,
+                               initial_weight=0.3, initial_delay=2.0, s_max=8), rate=50.0)
+        for t in pieces:
+            sim.run(t)
+        results.append(projection.get(["weight", "delay"], format="list"))
+        sim.end()
+    assert len(results[0]) > 0
+    assert results[0] == results[1]
