@@ -441,3 +441,19 @@ def test_a_run_split_in_two_rewires_as_one(stdp):
         sim.end()
     assert len(results[0]) > 0
     assert results[0] == results[1]
+
+
+def test_reset_with_a_delay_range_restores_and_runs_again():
+    # after reset the slots' delays are the initial ones again and the rule's index is
+    # rebuilt for them; the second run (a new random stream, as after any reset) rewires
+    _, _, projection = _network(16, 16, _mechanism(stdp=True, grid=(4, 4), p_form=1.0,
+                                                   sigma=2.0, seed=3, initial_weight=0.3,
+                                                   initial_delay=(1.0, 4.0)), rate=40.0)
+    sim.run(200.0)
+    assert len(projection) > 0
+    sim.reset()
+    assert len(projection) == 0
+    sim.run(200.0)
+    delays = {c[2] for c in projection.get("delay", format="list")}
+    assert len(projection) > 0 and delays <= {1.0, 2.0, 3.0} and len(delays) > 1
+    sim.end()

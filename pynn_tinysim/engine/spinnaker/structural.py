@@ -492,6 +492,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         pre, weight, delay = self._initial_slots
         if self.inner is not None:
             self.inner.reset()
+            if not np.array_equal(self.inner.delay_steps, delay):
+                self.inner.structural_delays_changed()
             self.inner.pre[:] = pre
             self.inner.weight[:] = weight
             self.inner.delay_steps[:] = delay
@@ -819,6 +821,10 @@ class SlotRule:
         self._indptr[:] = 0
         np.cumsum(np.bincount(pre, minlength=n + 1), out=self._indptr[1:])
 
+    def structural_delays_changed(self):
+        """Delays of slots changed: the next index rebuild is a whole compile."""
+        self._delays_changed = True
+
     def structural_formed(self, slot, row_t, row_k, delay_changed=False):
         """A synapse formed in ``slot``: the row's pre trace, no post events pending."""
         self._t_last[slot] = row_t
@@ -829,7 +835,7 @@ class SlotRule:
             self._n_pending[slot] = 0
             self._pend_acc[slot] = 1.0 if self._pmode == "product" else 0.0
         if delay_changed:
-            self._delays_changed = True       # keys and columns rebuilt (compile)
+            self.structural_delays_changed()  # keys and columns rebuilt (compile)
 
 
 _MODELS = {}
