@@ -13,7 +13,9 @@ it is emulated here:
   ``f_rew`` faster than one per step (``1/f_rew < dt``), ``int(dt_us /
   (1e6/f_rew))`` attempts every step; else one every ``int((1e6/f_rew) /
   dt_us)`` steps. They happen at the start of the step, before the neurons
-  are updated and that step's spikes are delivered.
+  are updated and that step's spikes are delivered. The count is per target
+  Population, not per core: every core of a Population draws the same neuron
+  from a seed they share, and only the core holding it goes on.
 - An attempt draws a postsynaptic neuron (``rand_int(n_post)``) and one of its
   slots (``rand_int(s_max)``). An occupied slot is a candidate for
   *elimination* (``RandomByWeightElimination``: a raw 32-bit draw ``r``; the
