@@ -455,6 +455,26 @@ PYNN_EXAMPLES = [
     "learning/stdp.py",
 ]
 
+#: issue 17: structural plasticity (the two neuromodulated structural scripts,
+#: examples/structural_plasticity_with_stdp_neuromodulated_separate_pops.py and
+#: examples/split_examples/structural_plasticity_with_stdp_neuromodulated.py,
+#: also need extra_models.Neuromodulation)
+PYNN_EXAMPLES += [
+    "examples/structural_plasticity_with_stdp_2d.py",
+    "examples/structural_plasticity_without_stdp_2d.py",
+    "learning/split/struct_pl_split.py",
+    "learning/split/struct_pl_stdp_split.py",
+    "learning/struct_pl.py",
+    "learning/struct_pl_stdp.py",
+    # issue 17: extra_models neuron models
+    "examples/extra_models_examples/IF_cond_exp_stoc.py",
+    "examples/extra_models_examples/IF_curr_exp_ca2_adaptive.py",
+    "examples/extra_models_examples/IF_curr_exp_sEMD.py",
+    # issue 17: extra_models.RecurrentRule
+    "examples/extra_models_examples/stdp_associative_memory.py",
+    "examples/extra_models_examples/stdp_mad_recurrent_pre_stochastic_multiplicative.py",
+]
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("example", PYNN_EXAMPLES)

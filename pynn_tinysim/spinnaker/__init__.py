@@ -105,3 +105,8 @@ ConvolutionConnector = _unsupported("ConvolutionConnector")
 PoolDenseConnector = _unsupported("PoolDenseConnector")
 Convolution = _unsupported("Convolution")
 PoolDense = _unsupported("PoolDense")
+
+# structural plasticity, simulated (issue 17): these replace the placeholders of .synapses
+from .structural import (                                          # noqa: F401, F811, E402
+    StructuralMechanismStatic, StructuralMechanismSTDP, LastNeuronSelection, RandomSelection,
+    DistanceDependentFormation, RandomByWeightElimination)

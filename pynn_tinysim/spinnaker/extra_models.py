@@ -35,3 +35,16 @@ def __getattr__(name):
             f"pyNN.tinysim.spinnaker does not implement sPyNNaker's extra_models.{name}; "
             f"implemented: {', '.join(__all__)}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# --- issue 17: the stochastic, Ca2+-adaptive and sEMD neuron models, simulated ----------
+from .cells import IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD  # noqa: F401, E402
+
+_SIMULATED_17 = ("IFCondExpStoc", "IFCurrExpCa2Adaptive", "IF_curr_exp_sEMD")
+NOT_IMPLEMENTED = tuple(n for n in NOT_IMPLEMENTED if n not in _SIMULATED_17)
+__all__ = __all__ + list(_SIMULATED_17)
+
+# --- issue 17: RecurrentRule, simulated -------------------------------------------------
+from .synapses import RecurrentRule  # noqa: F401, E402
+
+NOT_IMPLEMENTED = tuple(n for n in NOT_IMPLEMENTED if n != "RecurrentRule")
+__all__ = __all__ + ["RecurrentRule"]

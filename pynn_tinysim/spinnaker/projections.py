@@ -34,6 +34,7 @@ from .. import simulator as core_simulator
 from ..connectors import evaluate_per_connection
 from ..projections import Projection as CoreProjection
 from .synapses import StaticSynapse, check_synapse_type, check_not_mixed_signs
+from .structural import is_structural, configure_projection
 from .simulator import settings
 
 logger = logging.getLogger("pyNN.tinysim.spinnaker")
@@ -135,6 +136,8 @@ class Projection(CoreProjection):
             max_delay_steps(p) for p in _parent_populations(postsynaptic_population))
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type or "excitatory", space, label)
+        if is_structural(self.synapse_type):      # its block needs its rules and targets
+            configure_projection(self)
         flavour.projections.append(self)
         flavour.dirty = True
         if self._spinnaker_rounded is not None:

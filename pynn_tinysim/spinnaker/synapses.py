@@ -320,3 +320,26 @@ def check_not_mixed_signs(projection, weights):
             "Weights must be either all positive or all negative in projection "
             f"{projection.pre.label}->{projection.post.label} (sPyNNaker takes magnitudes: "
             "the receptor type gives the sign)")
+
+
+# --- issue 17: extra_models.RecurrentRule -----------------------------------------------
+
+from ..engine.spinnaker import recurrent as _recurrent_rules   # noqa: E402
+
+RecurrentRule = _spinnaker_rule(
+    "RecurrentRule", STDPTimingDependence,
+    ("accumulator_depression", "accumulator_potentiation", "mean_pre_window",
+     "mean_post_window", "dual_fsm", "A_plus", "A_minus"),
+    {"accumulator_depression": -6, "accumulator_potentiation": 6, "mean_pre_window": 35.0,
+     "mean_post_window": 35.0, "dual_fsm": True, "A_plus": 0.01, "A_minus": 0.01}, {"stdp"},
+    _recurrent_rules.RecurrentSTDP,
+    """sPyNNaker extra_models.RecurrentRule(accumulator_depression=-6, accumulator_potentiation=6,
+    mean_pre_window=35.0, mean_post_window=35.0, dual_fsm=True, A_plus=0.01, A_minus=0.01).
+
+    Potentiation or depression once an accumulator, stepped by post events inside
+    a presynaptic window and pre spikes inside a postsynaptic window (exponentially
+    distributed lengths, means in ms), reaches accumulator_potentiation or
+    accumulator_depression; dual_fsm=False is sPyNNaker's "pre_stochastic" state
+    machine. With Multiplicative- or AdditiveWeightDependence (float64 weights);
+    see :mod:`pynn_tinysim.engine.spinnaker.recurrent`.
+    """)
