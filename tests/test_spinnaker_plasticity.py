@@ -173,7 +173,8 @@ def test_board_trace_arithmetic():
 
     One pairing (post 8 ms after pre, in arrival time) then a second pre spike:
     potentiation A_plus LUT_plus[8], depression A_minus LUT_minus[t2 - arrival]
-    (LUT[i] = floor(exp(-i dt / tau) 2**11) / 2**11, spynnaker's get_exp_lut_array).
+    (LUT[i] = floor(exp(-i dt / tau) 2**11) / 2**11, spynnaker's get_exp_lut_array),
+    on the board's 16-bit weight in fixed point, exactly in float mode.
     """
     from pynn_tinysim.engine.spinnaker.plasticity import BoardTraces
 
@@ -203,8 +204,12 @@ def test_board_trace_arithmetic():
         sim.end()
         arrival = int(t_post + DELAY)
         if fixed_point:
-            expected = 1.0 + A_plus * lut(arrival - 20, tau_plus) - A_minus * lut(90 - arrival,
-                                                                                 tau_minus)
+            # the board's 16-bit weight (ring-buffer bound 60 + w_max 2: left shift 6, so
+            # W = w 2**9), moved in s16.15 by mul_accum_fixed(A, trace) = (A_bits trace) >> 11
+            # with A_bits = round(A 2**15) (328, 393) and LUT traces in 2**-11 units
+            acc = (512 << 6) + ((328 * int(lut(arrival - 20, tau_plus) * 2048)) >> 11)
+            acc -= (393 * int(lut(90 - arrival, tau_minus) * 2048)) >> 11
+            expected = (acc >> 6) / 512
         else:
             expected = 1.0 + A_plus * np.exp(-(arrival - 20) / tau_plus) \
                 - A_minus * np.exp(-(90 - arrival) / tau_minus)
