@@ -642,7 +642,7 @@ class PairTraceRule(PlasticSynapses):
                 arrival - self._t_last[idx], self.pre_tau, idx))
             # the weight changes only at the synapse's next presynaptic spike (NEST);
             # what that change needs from this instant is recorded now
-            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival))
+            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival), arrival)
             if arrival < upto:
                 self._bump_post(idx, arrival)
             else:
@@ -718,7 +718,8 @@ class PairTraceRule(PlasticSynapses):
             self._pmode = self._pending_mode()
             self._pend_acc[:] = 1.0 if self._pmode == "product" else 0.0
 
-    def _record_pending(self, idx, terms):
+    def _record_pending(self, idx, terms, arrival=None):
+        """Keep what the post events arriving at ``arrival`` will add, for synapses ``idx``."""
         mode = self._pmode
         if mode == "sum":
             self._pend_acc[idx] += self._increment(idx, *terms)

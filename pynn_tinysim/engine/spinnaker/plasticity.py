@@ -31,6 +31,9 @@ STDP_FIXED_POINT_ONE = 1 << STDP_FIXED_POINT
 S1615_TO_STDP_RIGHT_SHIFT = 4
 #: a plastic synaptic word's weight is an unsigned 16-bit integer
 WEIGHT_MASK = 0xFFFF
+#: post_events.h: MAX_POST_SYNAPTIC_EVENTS = 16 entries per neuron, the first a
+#: placeholder at time 0, so the 15 most recent post spikes are kept
+POST_EVENTS_KEPT = 15
 
 
 def s1615_parameter(values):
@@ -88,6 +91,14 @@ class BoardTraces:
     leaves as ``accum >> shift`` (``weight_get_final``, truncating). Rules
     implement the moves on ``self._w_acc`` (see :class:`SpinnakerSTDP`).
 
+    The post-synaptic history is sPyNNaker's too: each neuron keeps its 15 most
+    recent spikes (``post_events.h``; a post spike of a tick is added before the
+    presynaptic spikes of that tick are processed), so at a row update a post
+    event that more than 14 later spikes of its neuron have pushed out potentiates
+    no more, and the depression is skipped when the last post event before the
+    pre spike has been pushed out (``prev_time_valid`` false). With board
+    weights the pending post events are therefore kept one by one ("log" mode).
+
     In float mode (``setup(fixed_point=False)``) exact exponentials and float64
     weights are used.
     """
@@ -137,12 +148,81 @@ class BoardTraces:
         """{name: per-synapse value} of the s16.15 parameters the host writes (rules override)."""
         return {}
 
+    # --- the 15-event post history (post_events.h) -----------------------------------
+
+    def _pending_mode(self):
+        # board weights: every event kept apart (it may drop out of the post history)
+        return "log" if self._board_w else super()._pending_mode()
+
+    def _reset_internal(self):
+        super()._reset_internal()
+        self._recent = None
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        super().compile(n_ids, input_position, row_size, n_slots)
+        recent = getattr(self, "_recent", None)
+        if recent is None or recent.shape[0] != self._n_post:
+            self._recent = None
+
+    def _post_history(self):
+        """Stamps of the last 15 spikes of each post neuron (-1: none), oldest anywhere."""
+        if getattr(self, "_recent", None) is None:
+            self._recent = np.full((self._n_post, POST_EVENTS_KEPT), -1, np.int64)
+            self._recent_next = np.zeros(self._n_post, np.int64)
+        return self._recent
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        if self._board_w:
+            post_ids = spiking_ids[self._is_post[spiking_ids]]
+            if post_ids.size:
+                # (before this tick's presynaptic spikes, as the neuron update comes first)
+                local = self._post_lookup[post_ids]
+                recent = self._post_history()
+                recent[local, self._recent_next[local]] = k + 1
+                self._recent_next[local] = (self._recent_next[local] + 1) % POST_EVENTS_KEPT
+        super().deliver(spiking_ids, k, ring_flat)
+
+    def _kept(self, syn, post_stamp):
+        """Whether the post spikes stamped ``post_stamp`` of synapses ``syn`` are still kept."""
+        recent = self._post_history()[self._post_lookup[self.post[syn]]]
+        return post_stamp >= recent.min(axis=1)
+
+    def _record_pending(self, idx, terms, arrival=None):
+        if self._board_w and self._pmode == "log":
+            # the post spike's own stamp, to know later whether it is still in the history
+            terms = tuple(terms) + (arrival - self.delay_steps[idx],)
+        super()._record_pending(idx, terms, arrival)
+
+    def _apply_pending(self, idx):
+        if not (self._board_w and self._pmode == "log"):
+            return super()._apply_pending(idx)
+        idx = idx[self._n_pending[idx] > 0]
+        if idx.size == 0:
+            return
+        for syn, terms in self._deferred.take(idx, self._n_pending.size):
+            *terms, post_stamp = terms
+            keep = self._kept(syn, post_stamp)
+            if keep.all():
+                self._potentiate(syn, *terms)
+            elif keep.any():
+                self._potentiate(syn[keep], *(np.asarray(t)[keep] for t in terms))
+        self._n_pending[idx] = 0
+
+    def _depression_valid(self, idx, coincident):
+        """A post event has reached the synapses ``idx`` and the last one is still kept."""
+        valid = (self._t_post[idx] > 0) | coincident
+        if self._board_w and valid.any():
+            last = np.where(coincident, self._stamp_now, self._t_post[idx])
+            valid &= self._kept(idx, last - self.delay_steps[idx])
+        return valid
+
     def _bc(self, name, idx):
         return self._bconst[name][idx]
 
     def _on_pre(self, idx, stamp):
         if not self._board_w:
             return super()._on_pre(idx, stamp)
+        self._stamp_now = stamp
         # weight_get_initial: the 16-bit weight shifted into an s16.15 accum
         counts = np.rint(self.weight[idx] * self._w_scale[idx]).astype(np.int64)
         self._w_acc[idx] = counts << self._board_shift[idx]
@@ -240,10 +320,9 @@ class SpinnakerSTDP(BoardTraces, STDP):
 
     def _pending_mode(self):
         # (called by the base start_run, before self._additive is set)
-        if self._is_additive():
-            return "sum"
-        # board weights: each step rounds, so the events are replayed one by one
-        return "log" if self._board_w else super()._pending_mode()
+        if self._board_w:
+            return BoardTraces._pending_mode(self)
+        return "sum" if self._is_additive() else super()._pending_mode()
 
     def _increment(self, idx, k_pre):
         if self._board_w:
@@ -282,7 +361,7 @@ class SpinnakerSTDP(BoardTraces, STDP):
         elif coincident.any():
             k_post = self._post_trace_now(idx, k_post, coincident)
         # (without any post event so far, no depression: prev_time_valid)
-        valid = (self._t_post[idx] > 0) | coincident
+        valid = self._depression_valid(idx, coincident)
         if self._board_w:
             acc = self._w_acc[idx]
             o1 = stdp_fixed(k_post)
@@ -364,11 +443,19 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
             return
         super()._apply_sum(idx, total)
 
+    def _potentiate(self, idx, k_pre):
+        if self._board_w:
+            self._w_acc[idx] = np.minimum(
+                self._w_acc[idx] + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)),
+                self._bc("w_max", idx))
+            return None
+        return super()._potentiate(idx, k_pre)
+
     def _depress(self, idx, k_post):
         now = self._arrived_now
         coincident = (np.isin(idx, now) if now is not None and now.size
                       else np.zeros(idx.size, bool))
-        valid = (self._t_post[idx] > 0) | coincident
+        valid = self._depression_valid(idx, coincident)
         k = k_post + coincident
         if self._board_w:
             # timing_vogels_2011_impl.h: (o - alpha) in STDP fixed point (alpha written by
@@ -467,6 +554,8 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         return (k_pre, o2)
 
     def _pending_mode(self):
+        if self._board_w:
+            return BoardTraces._pending_mode(self)
         return "sum"                  # x += A_plus r1 + A3_plus r1 o2, clipped at 1
 
     def _board_increment(self, idx, k_pre, o2):
@@ -504,7 +593,7 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
                       else np.zeros(idx.size, bool))
         # a post event of this very tick: its own o1 (the earlier ones decayed, plus 1)
         k_post = k_post + coincident
-        valid = (self._t_post[idx] > 0) | coincident
+        valid = self._depression_valid(idx, coincident)
         if self._board_w:
             acc = self._w_acc[idx]
             o1 = stdp_fixed(k_post)
