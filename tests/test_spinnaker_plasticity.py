@@ -374,3 +374,19 @@ def test_plastic_weights_back_to_their_initial_values_after_reset():
     sim.run(60.0)
     assert prj.get("weight", format="list")[0][2] == first != np.rint(0.3 * 2048) / 2048
     sim.end()
+
+
+def test_board_nearest_pair_after_the_history_overflows():
+    """SpikeNearestPairRule pairs a post event with the last pre spike if the previous post
+    event in the history is older than that pre spike; once 5 of 20 post events have been
+    pushed out, the oldest one left follows the history's placeholder (time 0) and pairs."""
+    rule = sim.extra_models.SpikeNearestPairRule(tau_plus=100.0, tau_minus=33.7,
+                                                 A_plus=0.01, A_minus=0.012)
+    mech = sim.STDPMechanism(timing_dependence=rule,
+                             weight_dependence=sim.AdditiveWeightDependence(0.0, 2.0),
+                             weight=1.0, delay=DELAY)
+    w, arrivals = _board_run(mech, [10.0, 150.0], [30.0 + 4 * i for i in range(20)])
+    assert len(arrivals) == 20
+    acc = (SCALE << SHIFT) + _maf(328, _lut(arrivals[5] - 10, 100.0)) \
+        - _maf(393, _lut(150 - arrivals[-1], 33.7))
+    assert w == (acc >> SHIFT) / SCALE

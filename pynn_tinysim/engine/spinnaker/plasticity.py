@@ -199,14 +199,25 @@ class BoardTraces:
         idx = idx[self._n_pending[idx] > 0]
         if idx.size == 0:
             return
+        dropped = np.zeros(self._n_pending.size, bool)   # all events so far pushed out
         for syn, terms in self._deferred.take(idx, self._n_pending.size):
             *terms, post_stamp = terms
             keep = self._kept(syn, post_stamp)
+            terms = self._after_dropped(syn, terms, dropped[syn])
+            dropped[syn] = ~keep
             if keep.all():
                 self._potentiate(syn, *terms)
             elif keep.any():
                 self._potentiate(syn[keep], *(np.asarray(t)[keep] for t in terms))
         self._n_pending[idx] = 0
+
+    def _after_dropped(self, syn, terms, after_dropped):
+        """The terms of post events whose earlier events (this update) were all pushed out.
+
+        Such an event follows the history's placeholder (time 0) on the board. Rules
+        whose step depends on the previous post event override this.
+        """
+        return terms
 
     def _depression_valid(self, idx, coincident):
         """A post event has reached the synapses ``idx`` and the last one is still kept."""
@@ -399,7 +410,20 @@ class NearestSTDP(SpinnakerSTDP):
     def _potentiation_terms(self, idx, k_pre, arrival):
         # (an earlier post event since the last pre spike has taken the pairing)
         first = self._t_post[idx] <= self._t_last[idx]
+        if self._board_w:
+            return (k_pre, first)       # (the pairing decided when the event is applied)
         return (np.where(first, k_pre, 0.0),)
+
+    def _after_dropped(self, syn, terms, after_dropped):
+        # timing_nearest_pair_impl.h compares with the previous event in the history: after
+        # pushed-out events that is the placeholder at time 0, so this event pairs
+        k_pre, first = terms
+        return [k_pre, np.asarray(first) | after_dropped]
+
+    def _potentiate(self, idx, k_pre, first=None):
+        if first is not None:
+            k_pre = np.where(first, k_pre, 0.0)
+        return super()._potentiate(idx, k_pre)
 
     def _post_trace_now(self, idx, k_post, coincident):
         return np.where(coincident, 1.0, k_post)
