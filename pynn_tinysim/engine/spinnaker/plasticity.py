@@ -8,7 +8,9 @@ deferred timing: a weight changes when a presynaptic spike is processed, as
 sPyNNaker's ``synapse_dynamics_stdp_mad_impl.c`` processes a plastic row) with
 the differences of sPyNNaker's C sources (see each class) and, when the flavour
 runs in fixed point, the board's trace arithmetic (:class:`BoardTraces`).
-Weights are float64 (the board keeps 16-bit ones).
+In fixed point the weights are the board's 16-bit integers, updated in s16.15
+as the board does it (:class:`BoardTraces`), once the flavour's front has given
+each rule the ring-buffer scale of its targets (``set_board_weights``).
 
 A new sPyNNaker rule is a subclass here of :class:`~..plasticity.PairTraceRule`
 (or of the NEST rule it differs from), plus its PyNN-facing class in
