@@ -526,6 +526,21 @@ class _PendingPotentiation:
             self.chunks = [(syn, terms)]
         return self.chunks[0]
 
+    def take_flat(self, idx, n_synapses):
+        """Remove the entries of synapses ``idx``; return them as ``(synapses, terms)``.
+
+        In arrival order (a synapse's entries in the order its events came).
+        """
+        if not self.chunks:
+            return np.zeros(0, np.int64), ()
+        syn, terms = self._flat()
+        wanted = np.zeros(n_synapses, bool)
+        wanted[idx] = True
+        hit = wanted[syn]
+        keep = ~hit
+        self.chunks = [(syn[keep], tuple(t[keep] for t in terms))] if keep.any() else []
+        return syn[hit], tuple(t[hit] for t in terms)
+
     def take(self, idx, n_synapses):
         if not self.chunks:
             return []

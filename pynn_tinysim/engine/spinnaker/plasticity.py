@@ -201,6 +201,17 @@ class BoardTraces:
         idx = idx[self._n_pending[idx] > 0]
         if idx.size == 0:
             return
+        if self._sum_composable():
+            # each kept event adds an amount of its own, clipped at the top only: their
+            # sum, clipped once, is the same (and one pass instead of one per event)
+            syn, terms = self._deferred.take_flat(idx, self._n_pending.size)
+            *terms, post_stamp = terms
+            keep = self._kept(syn, post_stamp)
+            total = np.zeros(self._n_pending.size)
+            np.add.at(total, syn[keep], self._increment(syn[keep], *(t[keep] for t in terms)))
+            self._apply_sum(idx, total[idx])
+            self._n_pending[idx] = 0
+            return
         dropped = np.zeros(self._n_pending.size, bool)   # all events so far pushed out
         for syn, terms in self._deferred.take(idx, self._n_pending.size):
             *terms, post_stamp = terms
@@ -212,6 +223,11 @@ class BoardTraces:
             elif keep.any():
                 self._potentiate(syn[keep], *(np.asarray(t)[keep] for t in terms))
         self._n_pending[idx] = 0
+
+    def _sum_composable(self):
+        """Whether the rule's post events add amounts that do not depend on the weight
+        (>= 0, clipped at w_max), so that :meth:`_increment`/:meth:`_apply_sum` apply them."""
+        return False
 
     def _after_dropped(self, syn, terms, after_dropped):
         """The terms of post events whose earlier events (this update) were all pushed out.
@@ -313,6 +329,9 @@ class SpinnakerSTDP(BoardTraces, STDP):
 
     def _is_additive(self):
         return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _sum_composable(self):
+        return self._additive and not self.nearest
 
     def _potentiate(self, idx, k_pre):
         if self._board_w:
@@ -457,6 +476,9 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
         return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
                 "A_plus": p["A_plus"] * gws}
 
+    def _sum_composable(self):
+        return True
+
     def _increment(self, idx, k_pre):
         if self._board_w:
             return mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)).astype(float)
@@ -583,6 +605,9 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         if self._board_w:
             return BoardTraces._pending_mode(self)
         return "sum"                  # x += A_plus r1 + A3_plus r1 o2, clipped at 1
+
+    def _sum_composable(self):
+        return True
 
     def _board_increment(self, idx, k_pre, o2):
         r1 = stdp_fixed(k_pre)
