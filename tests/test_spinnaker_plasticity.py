@@ -390,3 +390,21 @@ def test_board_nearest_pair_after_the_history_overflows():
     acc = (SCALE << SHIFT) + _maf(328, _lut(arrivals[5] - 10, 100.0)) \
         - _maf(393, _lut(150 - arrivals[-1], 33.7))
     assert w == (acc >> SHIFT) / SCALE
+
+
+def test_board_post_spike_in_the_tick_of_a_pre_spike_waits_for_the_next_one():
+    """A post spike in the very tick of a pre spike: the neuron update (which records the
+    post event) comes first in the tick, but the event reaches the synapse only a delay
+    later, after the window of that pre spike (post_events_get_window_delayed takes
+    (last pre - d, now - d]); so that pre spike is not depressed by it (nor at all: no post
+    event yet, prev_time_valid), and the next pre spike applies its potentiation, paired
+    with the pre spike of its own tick, 1 tick (the delay) earlier."""
+    _, (a,) = _board_run(_pair(sim.AdditiveWeightDependence), [20.0, 150.0], [26.0])
+    t_post = a - 1
+    w, (a2,) = _board_run(_pair(sim.AdditiveWeightDependence), [20.0, float(t_post), 150.0],
+                          [26.0])
+    assert a2 == a
+    r1 = ((2048 * _lut(t_post - 20, 16.7)) >> 11) + 2048      # pre trace after t_post
+    acc = (SCALE << SHIFT) + _maf(328, (r1 * _lut(1, 16.7)) >> 11) \
+        - _maf(393, _lut(150 - a, 33.7))
+    assert w == (acc >> SHIFT) / SCALE
