@@ -134,7 +134,8 @@ class BoardTraces:
         shift = self._board_shift
         # (set before the base start_run, which asks _pending_mode)
         self._board_w = bool(self._board and shift is not None and shift.size == self.weight.size
-                             and shift.size > 0 and (shift >= 0).all())
+                             and shift.size > 0 and (shift >= 0).all()
+                             and self._board_supported())
         super().start_run(dt)
         if self._board_w:
             self._w_scale = 2.0 ** (15 - shift) * self._board_gws
@@ -149,6 +150,10 @@ class BoardTraces:
     def _board_parameters(self):
         """{name: per-synapse value} of the s16.15 parameters the host writes (rules override)."""
         return {}
+
+    def _board_supported(self):
+        """Whether the board's weight arithmetic exists for these parameters (else float64)."""
+        return True
 
     # --- the 15-event post history (post_events.h) -----------------------------------
 
@@ -329,6 +334,11 @@ class SpinnakerSTDP(BoardTraces, STDP):
 
     def _is_additive(self):
         return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _board_supported(self):
+        # sPyNNaker has the additive (mu 0/0) and multiplicative (1/1) dependences only
+        mu = np.stack([self.params["mu_plus"], self.params["mu_minus"]])
+        return bool((mu == 0.0).all() or (mu == 1.0).all())
 
     def _sum_composable(self):
         return self._additive and not self.nearest
