@@ -526,6 +526,21 @@ class _PendingPotentiation:
             self.chunks = [(syn, terms)]
         return self.chunks[0]
 
+    def take_flat(self, idx, n_synapses):
+        """Remove the entries of synapses ``idx``; return them as ``(synapses, terms)``.
+
+        In arrival order (a synapse's entries in the order its events came).
+        """
+        if not self.chunks:
+            return np.zeros(0, np.int64), ()
+        syn, terms = self._flat()
+        wanted = np.zeros(n_synapses, bool)
+        wanted[idx] = True
+        hit = wanted[syn]
+        keep = ~hit
+        self.chunks = [(syn[keep], tuple(t[keep] for t in terms))] if keep.any() else []
+        return syn[hit], tuple(t[hit] for t in terms)
+
     def take(self, idx, n_synapses):
         if not self.chunks:
             return []
@@ -642,7 +657,7 @@ class PairTraceRule(PlasticSynapses):
                 arrival - self._t_last[idx], self.pre_tau, idx))
             # the weight changes only at the synapse's next presynaptic spike (NEST);
             # what that change needs from this instant is recorded now
-            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival))
+            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival), arrival)
             if arrival < upto:
                 self._bump_post(idx, arrival)
             else:
@@ -718,7 +733,8 @@ class PairTraceRule(PlasticSynapses):
             self._pmode = self._pending_mode()
             self._pend_acc[:] = 1.0 if self._pmode == "product" else 0.0
 
-    def _record_pending(self, idx, terms):
+    def _record_pending(self, idx, terms, arrival=None):
+        """Keep what the post events arriving at ``arrival`` will add, for synapses ``idx``."""
         mode = self._pmode
         if mode == "sum":
             self._pend_acc[idx] += self._increment(idx, *terms)

@@ -4,8 +4,8 @@ Simulated: ``IF_curr_dual_exp``, ``Izhikevich_cond``, ``IFCurDelta``,
 ``IFCurrDeltaFixedProb``, ``IFTruncDelta``, ``SpikeSourcePoissonVariable``, and
 the plasticity rules ``Vogels2011Rule``, ``SpikeNearestPairRule``,
 ``PfisterSpikeTriplet`` with ``WeightDependenceAdditiveTriplet`` (on
-pyNN.tinysim's plasticity engine with sPyNNaker's timing and trace arithmetic,
-weights in float64; see :mod:`.synapses`), and the group
+pyNN.tinysim's plasticity engine with sPyNNaker's timing, trace arithmetic and
+16-bit weights; see :mod:`.synapses`), and the group
 connectors ``AllButMeConnector`` and ``OneToOneOffsetConnector`` (:mod:`.connectors`).
 Every other name sPyNNaker 7.4 has here raises NotImplementedError naming it.
 """
