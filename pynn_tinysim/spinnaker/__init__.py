@@ -105,3 +105,11 @@ ConvolutionConnector = _unsupported("ConvolutionConnector")
 PoolDenseConnector = _unsupported("PoolDenseConnector")
 Convolution = _unsupported("Convolution")
 PoolDense = _unsupported("PoolDense")
+
+
+# --- sPyNNaker's helper modules, live I/O and the virtual machine (issue 17) -------------
+# Scripts import sPyNNaker's own helper modules (neo_convertor, spynnaker_plotting,
+# external_devices, spike_injector, splitters): served only where sPyNNaker itself is
+# not installed (see .compat), never in its place.
+from .compat import install as _install_compat                    # noqa: E402
+_install_compat()

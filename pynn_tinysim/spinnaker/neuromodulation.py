@@ -1,0 +1,5 @@
+"""placeholder"""
+
+
+def prepare(flavour):
+    pass
