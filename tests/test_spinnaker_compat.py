@@ -133,3 +133,16 @@ def test_real_spynnaker_modules_are_used_where_installed(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     rows, cols = eval(done.stdout.strip().splitlines()[-1])
     assert rows > 1 and cols == 2
+
+
+def test_probes_still_find_no_spynnaker():
+    """Serving helper modules must not make sPyNNaker look installed."""
+    import importlib.util
+    if "spynnaker" not in compat.SERVED:
+        pytest.skip("sPyNNaker is installed here")
+    with pytest.raises(ValueError):
+        importlib.util.find_spec("spynnaker")
+    with pytest.raises(ImportError, match="not installed"):
+        import pyNN.spiNNaker                                            # noqa: F401
+    from pynn_tinysim.compare.backends import BACKENDS
+    assert "spynnaker" in BACKENDS["spinnaker"].missing()

@@ -12,6 +12,16 @@ nothing here is used (:data:`SERVED` says which packages this process serves).
 A served module is a module of its own name, filled from ours (see
 :data:`MODULES`); a name outside the table is not found (ImportError, as
 without sPyNNaker).
+
+Code that asks whether sPyNNaker is installed must still hear "no":
+
+- the served top-level packages are put in ``sys.modules`` with no
+  ``__spec__``, so ``importlib.util.find_spec("spynnaker")`` raises
+  ValueError (which the compare harness, like most probes, reads as absent)
+  rather than finding our stand-in;
+- ``spynnaker.pyNN`` raises ModuleNotFoundError for anything but the served
+  submodules, so PyNN's own ``pyNN/spiNNaker.py`` (``from spynnaker.pyNN
+  import *``) still fails to import, as without sPyNNaker.
 """
 
 import importlib
@@ -19,6 +29,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+import types
 
 _HERE = __name__                        # pynn_tinysim.spinnaker.compat
 _FLAVOUR = __name__.rsplit(".", 1)[0]   # pynn_tinysim.spinnaker
@@ -55,9 +66,8 @@ class _Loader(importlib.abc.Loader):
         return None                     # a new, empty module of the served name
 
     def exec_module(self, module):
-        module.__doc__ = (f"{module.__name__}: served by pyNN.tinysim.spinnaker "
-                          "(sPyNNaker is not installed)")
         if self.target is None:
+            _make_stub(module)
             return
         source = importlib.import_module(self.target)
         module.__doc__ = source.__doc__
@@ -66,6 +76,25 @@ class _Loader(importlib.abc.Loader):
         fallback = getattr(source, "__getattr__", None)
         if fallback is not None:        # the source's own "not implemented" errors
             module.__getattr__ = fallback
+
+
+def _make_stub(module):
+    """An empty served package: its served submodules import, any other name is absent."""
+    name = module.__name__
+    module.__doc__ = f"{name}: served by pyNN.tinysim.spinnaker (sPyNNaker is not installed)"
+    children = {child[len(name) + 1:].split(".", 1)[0] for child in MODULES
+                if child.startswith(name + ".")}
+
+    def __getattr__(attr):
+        if attr in children or attr.startswith("__"):
+            raise AttributeError(attr)      # (the import system then imports the child)
+        raise ModuleNotFoundError(
+            f"{name}.{attr}: sPyNNaker is not installed (pyNN.tinysim.spinnaker serves only "
+            f"some of its helper modules: {', '.join(sorted(MODULES))})", name=name)
+    module.__getattr__ = __getattr__
+    if name == "spynnaker.pyNN":
+        module.__all__ = ["setup"]         # "from spynnaker.pyNN import *" fails, as it should
+    return module
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -94,5 +123,11 @@ def install():
             found = top in sys.modules
         if not found:
             SERVED.add(top)
+            # in sys.modules without a spec: importable as a parent of the served modules,
+            # but importlib.util.find_spec(top) raises ValueError (see the docstring)
+            stub = types.ModuleType(top)
+            stub.__path__ = []
+            stub.__spec__ = None
+            sys.modules.setdefault(top, _make_stub(stub))
     if SERVED and _FINDER not in sys.meta_path:
         sys.meta_path.append(_FINDER)   # last: anything installed later still wins
