@@ -234,7 +234,7 @@ def test_extra_models_implemented_and_not():
                  "AllButMeConnector", "OneToOneOffsetConnector"):
         assert getattr(sim.extra_models, name) is not None
     for name in ("IFCondExpStoc", "IF_curr_exp_sEMD", "Izhikevich_cond_dual", "StocExp",
-                 "Neuromodulation", "RecurrentRule", "WeightChanger"):
+                 "RecurrentRule", "WeightChanger"):
         with pytest.raises(NotImplementedError, match=name):
             getattr(sim.extra_models, name)
     with pytest.raises(NotImplementedError, match="external_devices.PushBotLifEthernet"):

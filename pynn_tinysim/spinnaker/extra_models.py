@@ -35,3 +35,10 @@ def __getattr__(name):
             f"pyNN.tinysim.spinnaker does not implement sPyNNaker's extra_models.{name}; "
             f"implemented: {', '.join(__all__)}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --- neuromodulation (issue 17): extra_models.Neuromodulation is simulated ----------------
+from .neuromodulation import Neuromodulation  # noqa: E402, F401
+
+NOT_IMPLEMENTED = tuple(name for name in NOT_IMPLEMENTED if name != "Neuromodulation")
+__all__.append("Neuromodulation")
