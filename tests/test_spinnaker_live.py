@@ -171,3 +171,49 @@ def test_run_forever_stops_at_request_stop():
 def test_unimplemented_devices_name_themselves():
     with pytest.raises(NotImplementedError, match="PushBotEthernetMotorDevice"):
         sim.external_devices.PushBotEthernetMotorDevice
+
+
+def test_live_output_without_a_connection_changes_nothing():
+    def chain_spikes(live_output):
+        sim.setup(timestep=1.0, rng_seed=5)
+        sim.set_number_of_neurons_per_core(sim.external_devices.SpikeInjector, (118, 118))
+        src = sim.Population(20, sim.SpikeSourcePoisson(rate=50.0), label="src")
+        pop = sim.Population(10, sim.IF_curr_exp(), label="pop")
+        sim.Projection(src, pop, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5))
+        pop.record("spikes")
+        if live_output:
+            sim.external_devices.activate_live_output_for(pop)
+            sim.external_devices.activate_live_output_for(src)
+        sim.run(200)
+        trains = [list(t) for t in _trains(pop)]
+        sim.end()
+        return trains
+    assert not live.active()
+    with_output = chain_spikes(True)
+    assert with_output == chain_spikes(False) and sum(map(len, with_output)) > 0
+
+
+def test_the_live_loop_computes_what_an_ordinary_run_computes():
+    """Chunks of one step with callbacks in between give the same spikes as one run."""
+    def network_spikes():
+        sim.setup(timestep=1.0, rng_seed=11)
+        src = sim.Population(30, sim.SpikeSourcePoisson(rate=40.0), label="src")
+        pop = sim.Population(20, sim.IF_curr_exp(tau_refrac=2.0), label="pop")
+        sim.Projection(src, pop, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(1)),
+                       sim.StaticSynapse(weight=0.8, delay=2))
+        sim.Projection(pop, pop, sim.FixedProbabilityConnector(0.1, rng=sim.NumpyRNG(2)),
+                       sim.StaticSynapse(weight=0.3, delay=3))
+        pop.record("spikes")
+        sim.external_devices.activate_live_output_for(pop)
+        sim.run(150)
+        trains = [list(t) for t in _trains(pop)]
+        sim.end()
+        return trains
+    plain = network_spikes()
+    got = []
+    conn = sim.external_devices.SpynnakerLiveSpikesConnection(receive_labels=["pop"],
+                                                              local_port=None)
+    conn.add_receive_callback("pop", lambda label, t, ids: got.extend(ids))
+    assert live.active()
+    assert network_spikes() == plain
+    assert len(got) == sum(map(len, plain)) > 0

@@ -66,6 +66,9 @@ class SpikeInjector(SpiNNakerCellType):
     injectable = False
     receptor_types = ()
     spinnaker_name = "SpikeInjector"
+    #: a reverse-IP-tag source: not bounded by a neuron core's 256 (scripts give it
+    #: (width, height) per core)
+    absolute_max_atoms_per_core = 2 ** 31 - 1
 
     def __init__(self, notify=True, database_notify_host=None, database_notify_port_num=None,
                  database_ack_port_num=None):

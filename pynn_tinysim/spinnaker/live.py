@@ -25,9 +25,8 @@ moment they arrive. Here the same calls happen, in simulated time:
   as on the board. Once they have finished the run goes as fast as it can.
 - ``run_forever()`` runs, paced, until ``request_stop()``.
 
-The flavour's ``run()`` takes this path (:func:`active`) once a live
-connection exists or a Population of the network is a SpikeInjector, a live
-output or a rate-controlled Poisson source; otherwise nothing changes.
+The flavour's ``run()`` takes this path (:func:`active`) while a live
+connection is open; otherwise nothing changes.
 """
 
 import logging
@@ -60,7 +59,6 @@ class Session:
             max(1.0, float(math.ceil(1.0 / dt - 1e-9)))
         self.live_outputs = []          # Populations whose spikes go to receive callbacks
         self.poisson_controls = {}      # control label -> Poisson Population
-        self.injectors = []             # SpikeInjector Populations
         self.stop_requested = False
         self.running = False
         self._rates_lock = threading.Lock()
@@ -106,13 +104,11 @@ def unregister(connection):
 
 
 def active():
-    """Whether the next run needs the live loop."""
-    network = core_simulator.state.network
-    if network is None:
-        return False
-    here = _SESSIONS.get(network)
-    lives = here is not None and (here.live_outputs or here.poisson_controls or here.injectors)
-    return bool(CONNECTIONS or lives)
+    """Whether the next run needs the live loop: only connections send, receive or set
+    rates, so without an open one a run is an ordinary run (live outputs, injectors and
+    rate-controlled sources then simply run)."""
+    with _CONNECTIONS_LOCK:
+        return bool(CONNECTIONS)
 
 
 def local_indices(population):
