@@ -145,7 +145,8 @@ class LiveEventConnection:
         ids = np.asarray(list(atom_ids), np.int64)
         if ids.size and (ids.min() < 0 or ids.max() >= population.size):
             raise errors.InvalidParameterValueError(
-                f"send_events({label!r}): neuron ids {ids.tolist()} outside 0..{population.size - 1}")
+                f"send_events({label!r}): neuron ids {ids.tolist()} outside "
+                f"0..{population.size - 1}")
         group.inject(live.local_indices(population)[ids])
 
     def send_event_with_payload(self, label, atom_id, payload):

@@ -134,8 +134,9 @@ def prepare(flavour):
         if not hit:
             continue
         if not _is_pair_stdp(block):
+            rule = type(projection.synapse_type.timing_dependence).__name__
             raise NotImplementedError(
-                f"pyNN.tinysim.spinnaker: {type(projection.synapse_type.timing_dependence).__name__}"
+                f"pyNN.tinysim.spinnaker: {rule}"
                 f" onto the neuromodulated Population {hit[0][0].label!r}: only SpikePairRule "
                 "with Additive- or MultiplicativeWeightDependence is neuromodulated here")
         _swap(projection, block, network)
