@@ -88,7 +88,11 @@ class LiveEventConnection:
         self._init_callbacks[label].append(init_callback)
 
     def add_receive_callback(self, label, live_event_callback, translate_key=True):
-        """``live_event_callback(label, tick, [neuron indices])`` for each tick with spikes."""
+        """``live_event_callback(label, tick, [neuron indices])`` for each tick with spikes.
+
+        (There are no routing keys here: the callback gets neuron indices whatever
+        ``translate_key`` says.)
+        """
         self._receive_label_check(label)
         self._time_callbacks.setdefault(label, []).append((live_event_callback, translate_key))
 

@@ -177,9 +177,9 @@ def run(simtime, core_run, forever=False):
     for connection in connections:
         connection.bind(here)
     _call_init_callbacks(connections, None if forever else simtime, dt)
-    outputs = [_Output(p) for p in here.live_outputs]
     receivers = [c for c in connections if c.receives()]
-    listened = [o for o in outputs if any(c.listens_to(o.population.label) for c in receivers)]
+    listened = [_Output(p) for p in here.live_outputs
+                if any(c.listens_to(p.label) for c in receivers)]
     steps_total = None if forever else state.steps_for(simtime, f"run({simtime!r})")
     chunk = 1 if listened else max(1, int(round(1.0 / dt)))
     threads = []
