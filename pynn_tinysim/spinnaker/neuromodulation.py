@@ -92,9 +92,10 @@ def receptor_for(synapse_type, receptor_type, post, flavour):
             f"Neuromodulation synapses need receptor_type 'reward' or 'punishment', not "
             f"{receptor_type!r}")
     targets = set(map(id, _populations(post)))
+    # (any STDP synapse dynamics merge a neuromodulation in sPyNNaker, structural ones
+    # included; which of them can be neuromodulated here is decided in prepare())
     plastic = [p for p in flavour.projections
-               if isinstance(p._block, (spinnaker_rules.SpinnakerSTDP,
-                                        engine.NeuromodulatedSTDP))
+               if getattr(p.synapse_type, "timing_dependence", None) is not None
                and targets & set(map(id, _populations(p.post)))]
     if not plastic:
         raise errors.ConnectionError(
@@ -134,11 +135,13 @@ def prepare(flavour):
         if not hit:
             continue
         if not _is_pair_stdp(block):
-            rule = type(projection.synapse_type.timing_dependence).__name__
+            rule = type(getattr(projection.synapse_type, "timing_dependence", None)
+                        or projection.synapse_type).__name__
             raise NotImplementedError(
-                f"pyNN.tinysim.spinnaker: {rule}"
-                f" onto the neuromodulated Population {hit[0][0].label!r}: only SpikePairRule "
-                "with Additive- or MultiplicativeWeightDependence is neuromodulated here")
+                f"pyNN.tinysim.spinnaker: {rule} ({type(projection.synapse_type).__name__})"
+                f" onto the neuromodulated Population {hit[0][0].label!r}: only "
+                "STDPMechanism(SpikePairRule, Additive- or MultiplicativeWeightDependence) "
+                "is neuromodulated here (not other rules, nor structural plasticity)")
         _swap(projection, block, network)
 
 
