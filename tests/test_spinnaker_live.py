@@ -153,6 +153,11 @@ def test_poisson_rate_set_while_running_takes_effect_from_the_next_chunk():
     assert times.min() > 100 and times.size > 0.5 * 10 * 500 * 0.2   # ~1000 expected
     with pytest.raises(sim.errors.InvalidParameterValueError, match="rates"):
         control.set_rate("noise", 0, -1.0)
+    other = sim.external_devices.SpynnakerPoissonControlConnection(poisson_labels=["quiet"])
+    sim.Population(2, sim.SpikeSourcePoisson(rate=1.0), label="quiet")
+    with pytest.raises(sim.external_devices.ConfigurationException,
+                       match="add_poisson_live_rate_control"):
+        other.set_rate("quiet", 0, 5.0)
     sim.end()
 
 

@@ -318,6 +318,11 @@ class SpynnakerPoissonControlConnection(LiveEventConnection):
             logger.debug("set_rates(%r): no such Population in the present network; dropped",
                          label)
             return
+        if control not in live.session().poisson_controls:
+            raise ConfigurationException(
+                f"set_rates({label!r}): the Poisson Population has no live rate control; "
+                "call external_devices.add_poisson_live_rate_control(population) first "
+                "(as sPyNNaker requires)")
         pairs = list(neuron_id_rates)
         ids = np.asarray([int(i) for i, _ in pairs], np.int64)
         rates = np.asarray([float(r) for _, r in pairs], float)
