@@ -91,6 +91,8 @@ def test_init_start_and_stop_callbacks_and_thread_sent_spikes():
 
     def sender(label, connection):
         assert connection is conn
+        if sent.is_set():               # (started again by the second run: nothing to do)
+            return
         for i in range(3):
             connection.send_spike(label, i)
         sent.set()
@@ -101,14 +103,17 @@ def test_init_start_and_stop_callbacks_and_thread_sent_spikes():
     inj.record("spikes")
     sim.run(200)             # paced (about 0.2 s of wall time) while the thread lives
     assert sent.wait(5.0)
-    assert inits == [("inj", 3, 200, 1.0)]
+    # a thread is not simulated time: on a loaded machine it may send after the run has
+    # ended, and then its spikes come at the first step of the next run
+    sim.run(10)
+    assert inits == [("inj", 3, 200, 1.0), ("inj", 3, 10, 1.0)]
     trains = _trains(inj)
-    assert all(len(t) == 1 and 0 <= t[0] < 200 for t in trains)
-    for _ in range(100):
-        if stops:
+    assert all(len(t) == 1 and 0 <= t[0] <= 200 for t in trains)
+    for _ in range(500):
+        if len(stops) == 2:
             break
         threading.Event().wait(0.01)
-    assert stops == ["inj"]
+    assert stops == ["inj", "inj"]
     sim.end()
 
 
