@@ -310,3 +310,21 @@ class SpikeRecorder:
         k = int(np.searchsorted(self._steps[:self._n_steps], step, side="right"))
         self._n = int(self._counts[:k].sum())
         self._n_steps = k
+
+    def mark(self):
+        """Where the recording stands now: pass it to :meth:`since` later."""
+        return (self._n_steps, self._n)
+
+    def since(self, mark):
+        """Spikes recorded after ``mark`` (from :meth:`mark`): (stamps, local indices).
+
+        Costs only what was recorded since (live output reads the new spikes of
+        each stretch of steps this way); a mark from before a :meth:`clear` or
+        :meth:`truncate` reads from the start.
+        """
+        k0, n0 = mark
+        if k0 > self._n_steps or n0 > self._n:
+            k0 = n0 = 0
+        k = self._n_steps
+        stamps = np.repeat(self._steps[k0:k], self._counts[k0:k])
+        return stamps, self._neurons[n0:self._n].astype(np.int64)

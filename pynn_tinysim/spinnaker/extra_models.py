@@ -48,3 +48,9 @@ from .synapses import RecurrentRule  # noqa: F401, E402
 
 NOT_IMPLEMENTED = tuple(n for n in NOT_IMPLEMENTED if n != "RecurrentRule")
 __all__ = __all__ + ["RecurrentRule"]
+
+# --- neuromodulation (issue 17): extra_models.Neuromodulation is simulated ----------------
+from .neuromodulation import Neuromodulation  # noqa: E402, F401
+
+NOT_IMPLEMENTED = tuple(name for name in NOT_IMPLEMENTED if name != "Neuromodulation")
+__all__.append("Neuromodulation")
