@@ -24,7 +24,12 @@ class Assembly(common.Assembly):
 
     def write_data(self, io, variables='all', gather=True, clear=False, annotations=None):
         """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
-        write_block(io, self.get_data(variables, gather, clear, annotations))
+        data = self.get_data(variables, gather, clear, annotations)
+        state = simulator.state
+        if not gather and state.num_processes > 1:     # as Population.write_data
+            write_block(io, data, suffix=f".{state.mpi_rank}")
+        elif state.mpi_rank == 0:
+            write_block(io, data)
 
 
 class _EngineCellsMixin:
@@ -56,7 +61,7 @@ class _EngineCellsMixin:
         return celltype.reverse_translate(self._get_native_parameters(*native_names))
 
     def _get_native_parameters(self, *names):
-        group, index = self._group, self._group_indices
+        group, index = self._group, self._local_group_indices()
         parameter_dict = {}
         for name in names:
             if name in group.array_parameter_names:
@@ -72,7 +77,20 @@ class _EngineCellsMixin:
                     raise errors.NonExistentParameterError(
                         name, self.celltype, self.celltype.get_parameter_names()) from None
                 parameter_dict[name] = simplify(values.copy())
-        return ParameterSpace(parameter_dict, shape=(self.size,))
+        return ParameterSpace(parameter_dict, shape=(self.local_size,))
+
+    def _local_group_indices(self):
+        """Indices in the group of this object's cells on this MPI rank (all in one process).
+
+        Values are read for these cells only (PyNN gathers them with gather=True);
+        they are written for every cell, as every rank holds every cell
+        (see engine/exchange.py).
+        """
+        index = self._group_indices
+        mask = self._mask_local
+        if mask.all():
+            return index
+        return np.arange(self._group.size)[index][mask]
 
     def _set_parameters(self, parameter_space):
         """``parameter_space`` holds native (= PyNN) names and values."""
@@ -274,7 +292,7 @@ class Population(_EngineCellsMixin, common.Population):
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
         for cell in self.all_cells:
             cell.parent = self
-        self._mask_local = np.ones((self.size,), bool)
+        self._mask_local = local_mask(network, ids)
         simulator.state.id_counter = network.next_id
 
     def id_to_index(self, id):
@@ -289,6 +307,16 @@ class Population(_EngineCellsMixin, common.Population):
         if ids.size and (index.min() < 0 or index.max() >= self.size):
             raise IndexError(f"some IDs are not in Population {self.label!r}")
         return index
+
+
+def local_mask(network, ids):
+    """Which of the cells ``ids`` are this MPI rank's (all of them in one process).
+
+    Public: the spinnaker flavour's Population uses it too.
+    """
+    if network.owned is None:
+        return np.ones(len(ids), bool)
+    return network.owned[ids].copy()
 
 
 def _check_size(size):

@@ -116,7 +116,13 @@ class Recorder(recording.Recorder):
         """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
         data = self.get(variables, gather, filter_ids, clear, annotations=annotations,
                         locations=locations)
-        write_block(file or self.file, data)
+        state = self._simulator.state
+        # as PyNN: under MPI, gathered data is written by rank 0; otherwise each rank
+        # writes its own cells' data to the file name with ".<rank>" appended
+        if not gather and state.num_processes > 1:
+            write_block(file or self.file, data, suffix=f".{state.mpi_rank}")
+        elif state.mpi_rank == 0:
+            write_block(file or self.file, data)
 
     # --- what was recorded ------------------------------------------------------
 

@@ -26,12 +26,20 @@ synapses or Populations. With the compiled engine (:mod:`.kernels`), a group or
 delivery with a kernel runs it in place of its NumPy code, and a network made only
 of such parts runs whole stretches of steps in one compiled call (:mod:`.stretch`);
 results are the same bits either way.
+
+Under MPI (:mod:`.exchange`) every rank holds every neuron but only the synapses
+onto the cells it owns; the spikes of step 3 are then not delivered at once but
+collected, and delivered in the same order, for every rank's cells, at the end
+of each window of the shortest delay (one hook: ``exchange.collect`` in the
+step, ``exchange.flush`` at the window's end). Compiled stretches are not used
+then (a stretch delivers inside itself).
 """
 
 import numpy as np
 
 from . import kernels as compiled_kernels
 from .ring import RingLayout
+from .exchange import block_range
 from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
@@ -80,6 +88,17 @@ class Network:
         # the sPyNNaker flavour's settings (engine.spinnaker.settings.FlavourSettings, or
         # the flavour front's subclass of it); None: a network the flavour did not set up
         self.spinnaker = None
+        # MPI (engine.exchange.SpikeExchange): None in one process. ``owned``: per global
+        # id, whether this rank owns the cell (receives its synapses, its spikes are true)
+        self.exchange = None
+        self.owned = None
+
+    def distribute(self, exchange):
+        """Split this (still empty) network over the ranks of ``exchange`` (see .exchange)."""
+        if self.next_id != self.FIRST_ID:
+            raise RuntimeError("a network is distributed before any neuron is created")
+        self.exchange = exchange
+        self.owned = np.zeros(self.FIRST_ID, bool)
 
     # --- building -------------------------------------------------------------
 
@@ -91,6 +110,11 @@ class Network:
         ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
         index = group.add_neurons(ids, parameters, initial_values)
+        if self.exchange is not None:
+            first, stop = block_range(n, self.exchange.rank, self.exchange.size)
+            owned = np.zeros(n, bool)
+            owned[first:stop] = True
+            self.owned = np.concatenate([self.owned, owned])
         self._compiled = False
         self._current_layout = None
         return group, index, ids
@@ -177,6 +201,8 @@ class Network:
         for delivery in self.deliveries:
             delivery.merge(layout)
         max_delay = max(delivery.max_delay_steps for delivery in self.deliveries)
+        if self.exchange is not None:       # the same ring depth as in one process
+            max_delay = self.exchange.max_over_ranks(max_delay)
         n_slots = max(max_delay + 1, n_slots_needed, 2)
         self._rebuild_ring(groups, layout, n_slots)
         for delivery in self.deliveries:
@@ -223,6 +249,7 @@ class Network:
             return
         if not self._compiled:
             self._compile(max_delay_steps + 1)
+        exchange = self.exchange
         dt = self.dt
         k0 = self.step_count
         groups = list(self.groups.values())
@@ -242,13 +269,16 @@ class Network:
         # an empty delivery has nothing to do (the store before any static projection)
         deliveries = [d for d in self.deliveries if d.size]
         has_synapses = bool(deliveries)
+        if exchange is not None:    # every rank delivers every spike (its own synapses)
+            exchange.prepare(self, self.deliveries, [bool(g.receptors) for g in groups])
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
         kernels = self.kernels_for_run(n_steps)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
         # (with DC/step sources only: stretches run between the steps where currents change)
-        if kernels is not None and (currents is None or currents.piecewise_constant()):
+        if kernels is not None and exchange is None and (
+                currents is None or currents.piecewise_constant()):
             stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
                                               signal_recorders)
         # else each group's step and each delivery: compiled where a kernel exists
@@ -264,6 +294,10 @@ class Network:
         # continues as if unbroken.
         k, k_end = k0, k0 + n_steps
         done = k0           # steps completed; k_end when the loop runs out
+        if exchange is not None:
+            self._run_distributed(k0, k_end, spiking, deliveries, currents, signal_recorders,
+                                  ring, n_slots)
+            return
         with deferred_keyboard_interrupt() as interrupt:
             try:
                 while k < k_end:
@@ -310,6 +344,41 @@ class Network:
             if interrupt.take():
                 raise KeyboardInterrupt
 
+    def _run_distributed(self, k, k_end, spiking, deliveries, currents, signal_recorders,
+                         ring, n_slots):
+        """The step loop under MPI: spikes collected, delivered at each window's end.
+
+        (Ctrl-C is left to mpiexec: one rank stopping alone would leave the others
+        waiting in the next exchange.)
+        """
+        exchange, owned = self.exchange, self.owned
+        ring_flat = ring.reshape(-1)
+        spiking = list(enumerate(spiking))
+        try:
+            while k < k_end:
+                window_end = exchange.open(k, k_end)
+                while k < window_end:
+                    if currents is not None and k >= currents.next_step:
+                        currents.advance(k)
+                    slot = (k + 1) % n_slots
+                    for position, (g, step, ids, spike_rec, inputs) in spiking:
+                        spiked = step(k, inputs[slot])
+                        if spiked.size:
+                            if spike_rec is not None:
+                                spike_rec.record(k + 1, spiked, g.emitted_times)
+                            exchange.collect(k, position, ids[spiked], owned)
+                    ring[slot] = 0.0
+                    for rec in signal_recorders:
+                        rec.sample(k + 1)
+                    k += 1
+                exchange.flush(deliveries, ring_flat)
+        finally:
+            self.step_count = k
+            if currents is not None:
+                currents.end_run(k)
+            for delivery in self.deliveries:
+                delivery.end_run(k)
+
     def _drop_data_after(self, step, groups):
         """Forget what recorders took after ``step`` (a step stopped half-way)."""
         for g in groups:
@@ -348,6 +417,8 @@ class Network:
         self.broken = None
         self._reset_count += 1
         self.currents.reset()
+        if self.exchange is not None:
+            self.exchange.reset()
         if self._ring is not None:
             self._ring[:] = 0.0
         for delivery in self.deliveries:

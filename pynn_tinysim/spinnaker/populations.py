@@ -22,6 +22,7 @@ from pyNN import errors
 from pyNN.parameters import Sequence, simplify
 
 from .. import simulator as core_simulator
+from ..populations import local_mask
 from ..populations import Population as CorePopulation, PopulationView as CorePopulationView, \
     sequence_values
 from ..standardmodels.validation import check_values
@@ -135,7 +136,7 @@ class Population(CorePopulation):
         self.all_cells = np.array([ID(i) for i in ids], dtype=ID)
         for cell in self.all_cells:
             cell.parent = self
-        self._mask_local = np.ones((self.size,), bool)
+        self._mask_local = local_mask(network, ids)
         core_simulator.state.id_counter = network.next_id
 
     def _set_parameters(self, parameter_space):
@@ -180,15 +181,16 @@ class Population(CorePopulation):
         if not any(n in ("rates", "starts", "durations") for n in names):
             return super()._get_native_parameters(*names)
         from pyNN.parameters import ParameterSpace
-        positions = np.arange(group.size)[self._group_indices]
+        local = self._local_group_indices()     # this MPI rank's cells
+        positions = np.arange(group.size)[local]
         column = {"rates": 0, "starts": 1, "durations": 2}
         result = {}
         for name in names:
             if name in column:
                 result[name] = [Sequence(group.schedules[i][column[name]]) for i in positions]
             else:
-                result[name] = simplify(group.params[name][self._group_indices].copy())
-        return ParameterSpace(result, shape=(self.size,))
+                result[name] = simplify(group.params[name][local].copy())
+        return ParameterSpace(result, shape=(self.local_size,))
 
 
 def _checked_times(celltype, name, values):
