@@ -35,8 +35,12 @@ class Assembly(common.Assembly):
 class _EngineCellsMixin:
     """Parameter and state access shared by Population and PopulationView.
 
-    Subclasses provide ``_group`` (the engine group) and ``_group_indices``
-    (indices of their cells in that group: a slice or an integer array).
+    Subclasses provide ``_group`` (the engine group), ``_group_indices``
+    (indices in that group of their cells it holds: a slice or an integer array),
+    ``_held()`` and ``_to_group(positions)``. Under MPI a rank's group holds only
+    the cells the rank owns (spike sources: all of them; see engine/exchange.py):
+    values are evaluated for every cell, as in one process (the same random
+    draws), checked, then those of the held cells are written.
     """
 
     def _get_view(self, selector, label=None):
@@ -82,15 +86,23 @@ class _EngineCellsMixin:
     def _local_group_indices(self):
         """Indices in the group of this object's cells on this MPI rank (all in one process).
 
-        Values are read for these cells only (PyNN gathers them with gather=True);
-        they are written for every cell, as every rank holds every cell
-        (see engine/exchange.py).
+        Values are read for these cells only (PyNN gathers them with gather=True).
         """
-        index = self._group_indices
         mask = self._mask_local
         if mask.all():
-            return index
-        return np.arange(self._group.size)[index][mask]
+            return self._group_indices
+        return self._to_group(np.flatnonzero(mask))
+
+    def _held_values(self, value):
+        """Per-cell ``value`` (length self.size) cut to the held cells; others as they are."""
+        held = self._held()
+        if held is None:
+            return value
+        if isinstance(value, list) and len(value) == self.size:
+            return [value[i] for i in held]
+        if np.ndim(value) and np.shape(value)[0] == self.size:
+            return np.asarray(value)[held]
+        return value
 
     def _set_parameters(self, parameter_space):
         """``parameter_space`` holds native (= PyNN) names and values."""
@@ -109,6 +121,7 @@ class _EngineCellsMixin:
                         f"{celltype_name}: {name} must be numeric, not {value!r}") from None
                 check_values(celltype_name, name, value)
                 updates[name] = value
+        updates = {name: self._held_values(value) for name, value in updates.items()}
         _check_combination(self.celltype, group, index, updates)
         # all values checked before any is written: a bad one leaves the network as it was
         for name, value in updates.items():
@@ -131,7 +144,7 @@ class _EngineCellsMixin:
                 f"finite, got {values[~np.isfinite(values)][0]!r}")
         if variable in ("gsyn_exc", "gsyn_inh"):    # conductances: >= 0 (validation table)
             check_values(self.celltype, variable, values)
-        group.set_initial_value(self._group_indices, variable, values)
+        group.set_initial_value(self._group_indices, variable, self._held_values(values))
 
 
 def _check_combination(celltype, group, index, updates):
@@ -208,8 +221,20 @@ class PopulationView(_EngineCellsMixin, common.PopulationView):
 
     @property
     def _group_indices(self):
-        grandparent = self.grandparent
-        return grandparent._group_indices.start + self.index_in_grandparent(np.arange(self.size))
+        held = self._held()
+        return self._to_group(np.arange(self.size) if held is None else held)
+
+    def _held(self):
+        """Positions in this view of the cells this rank's group holds; None: all."""
+        first, stop = self.grandparent._held_range
+        if (first, stop) == (0, self.grandparent.size):
+            return None
+        in_grandparent = self.index_in_grandparent(np.arange(self.size))
+        return np.flatnonzero((in_grandparent >= first) & (in_grandparent < stop))
+
+    def _to_group(self, positions):
+        """Group indices of the (held) cells at ``positions`` in this view."""
+        return self.grandparent._to_group(self.index_in_grandparent(np.asarray(positions)))
 
     @property
     def initial_values(self):
@@ -287,6 +312,8 @@ class Population(_EngineCellsMixin, common.Population):
             for rows in zip(*(parameters[name] for name in names)):
                 _run_check(celltype, lambda r: engine_model.check_arrays(**r),
                            dict(zip(names, rows)))
+        # (under MPI the group holds this rank's cells only: engine/exchange.py)
+        self._held_range = network.held_range(engine_model, self.size)
         self._group, self._group_indices, ids = network.add_neurons(
             engine_model, self.size, parameters, {})
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
@@ -294,6 +321,15 @@ class Population(_EngineCellsMixin, common.Population):
             cell.parent = self
         self._mask_local = local_mask(network, ids)
         simulator.state.id_counter = network.next_id
+
+    def _held(self):
+        """Positions of the cells this rank's group holds; None: all (one process)."""
+        first, stop = self._held_range
+        return None if (first, stop) == (0, self.size) else np.arange(first, stop)
+
+    def _to_group(self, positions):
+        """Group indices of the (held) cells at ``positions`` in this Population."""
+        return self._group_indices.start + (np.asarray(positions) - self._held_range[0])
 
     def id_to_index(self, id):
         """Index (or indices) in this Population of the cell(s) with the given ID(s)."""

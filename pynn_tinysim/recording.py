@@ -39,8 +39,8 @@ class Recorder(recording.Recorder):
 
     def _local_indices(self, ids):
         population = self.population
-        return population._group_indices.start + population.id_to_index(
-            np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        return population._to_group(population.id_to_index(
+            np.fromiter(ids, dtype=np.int64, count=len(ids))))
 
     def record(self, variables, ids, sampling_interval=None, locations=None):
         if sampling_interval is not None:

@@ -7,14 +7,15 @@ engine imports no MPI: the front hands :class:`SpikeExchange` a communicator
 
 Distribution (block, per Population): the ``n`` cells of one ``add_neurons`` call
 (one Population) are split into ``size`` consecutive blocks; rank ``r`` *owns*
-cells ``[n r // size, n (r+1) // size)`` (:func:`block_range`). Every rank keeps
-every cell in its neuron-group arrays (the group arrays stay whole and
-contiguous, the front's indexing is unchanged) and advances all of them, but it
-holds only the synapses onto the cells it owns, so only those cells receive
-input and only their spikes are true. Spike sources (groups without receptors:
-no input) are true on every rank, as their random streams depend only on the
-network seed, never on the rank split. What is split is the synapses, their
-delivery and plasticity, and recording; the neuron dynamics are repeated.
+cells ``[n r // size, n (r+1) // size)`` (:func:`block_range`). A rank's neuron
+group holds only the cells it owns, appended Population after Population, so
+the group's arrays stay contiguous and its step is the one-process step on
+fewer cells (a neuron's arithmetic does not depend on its neighbours: the same
+bits). It holds only the synapses onto those cells. Spike sources (no
+receptors, no input) and models that draw random numbers for all their cells
+at once are held whole on every rank (:func:`splits`): their random streams
+depend only on the network seed, so every rank computes the same spikes, and
+only the owner's count (``Network.owned``).
 
 Exchange: a spike emitted at step k with delay d >= W (W: the shortest delay of
 any synapse on any rank, in steps) lands in the ring-buffer row of step
@@ -43,6 +44,17 @@ INITIAL_CAPACITY = 1024
 def block_range(n, rank, size):
     """(first, stop) of the cells of a group of ``n`` that rank ``rank`` of ``size`` owns."""
     return n * rank // size, n * (rank + 1) // size
+
+
+def splits(model_class):
+    """Whether a rank holds only its own cells of ``model_class`` (else all of them).
+
+    Neuron models are split. Spike sources (no receptors: no input) are held whole
+    on every rank, as are models that draw random numbers for all their cells at
+    once (``random_per_cell``: the draws would depend on how many cells a rank
+    holds): their cells are computed everywhere, only the owner's spikes count.
+    """
+    return bool(model_class.receptors) and not getattr(model_class, "random_per_cell", False)
 
 
 class SpikeExchange:

@@ -27,8 +27,8 @@ delivery with a kernel runs it in place of its NumPy code, and a network made on
 of such parts runs whole stretches of steps in one compiled call (:mod:`.stretch`);
 results are the same bits either way.
 
-Under MPI (:mod:`.exchange`) every rank holds every neuron but only the synapses
-onto the cells it owns; the spikes of step 3 are then not delivered at once but
+Under MPI (:mod:`.exchange`) a rank holds only the neurons it owns (sources: all)
+and the synapses onto them; the spikes of step 3 are then not delivered at once but
 collected, and delivered in the same order, for every rank's cells, at the end
 of each window of the shortest delay (one hook: ``exchange.collect`` in the
 step, ``exchange.flush`` at the window's end). Compiled stretches are not used
@@ -39,7 +39,7 @@ import numpy as np
 
 from . import kernels as compiled_kernels
 from .ring import RingLayout
-from .exchange import block_range
+from .exchange import block_range, splits
 from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
@@ -103,21 +103,36 @@ class Network:
     # --- building -------------------------------------------------------------
 
     def add_neurons(self, model_class, n, parameters, initial_values):
-        """Create ``n`` neurons of ``model_class``; return (group, slice in group, ids)."""
+        """Create ``n`` neurons of ``model_class``; return (group, slice in group, ids).
+
+        Under MPI the group gets only the cells ``held_range`` names (the slice is
+        theirs); ``ids`` are those of all ``n``.
+        """
         group = self.groups.get(model_class)
         if group is None:
             group = self.groups[model_class] = model_class(self)
-        ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        ids = all_ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
-        index = group.add_neurons(ids, parameters, initial_values)
         if self.exchange is not None:
             first, stop = block_range(n, self.exchange.rank, self.exchange.size)
             owned = np.zeros(n, bool)
             owned[first:stop] = True
             self.owned = np.concatenate([self.owned, owned])
+            held = self.held_range(model_class, n)
+            if held != (0, n):      # this rank's cells only (see .exchange)
+                ids = ids[first:stop]
+                parameters = _rows(parameters, n, first, stop)
+                initial_values = _rows(initial_values, n, first, stop)
+        index = group.add_neurons(ids, parameters, initial_values)
         self._compiled = False
         self._current_layout = None
-        return group, index, ids
+        return group, index, all_ids
+
+    def held_range(self, model_class, n):
+        """(first, stop): the cells of a new Population of ``n`` this rank's group holds."""
+        if self.exchange is None or not splits(model_class):
+            return 0, n
+        return block_range(n, self.exchange.rank, self.exchange.size)
 
     def layout(self):
         """The ring-buffer layout of the neurons that exist now (see :mod:`.ring`)."""
@@ -444,6 +459,19 @@ def _compiled_step(group, kernels):
         return None
     function, args = getattr(kernels, kernel[0]), kernel[1]
     return lambda k, inputs: function(k, inputs, *args)
+
+
+def _rows(values, n, first, stop):
+    """Per-cell values (arrays or lists of length ``n``) cut to cells first..stop-1."""
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, list) and len(value) == n:
+            out[name] = value[first:stop]
+        elif np.ndim(value) and np.shape(value)[0] == n:
+            out[name] = np.asarray(value)[first:stop]
+        else:
+            out[name] = value           # one value for every cell
+    return out
 
 
 def signal_recorder(group, variable, interval_steps):

@@ -131,6 +131,7 @@ class Population(CorePopulation):
                              np.where(np.isposinf(value), 0.0, value) if name == "duration"
                              else value)
                 parameters[name] = value
+        self._held_range = network.held_range(celltype.engine_model, self.size)   # MPI
         self._group, self._group_indices, ids = network.add_neurons(
             celltype.engine_model, self.size, parameters, {})
         self.all_cells = np.array([ID(i) for i in ids], dtype=ID)
@@ -150,7 +151,8 @@ class Population(CorePopulation):
             if rest:
                 from pyNN.parameters import ParameterSpace
                 self._set_parameters(ParameterSpace(rest, shape=parameter_space.shape))
-            self._group.set_parameter(self._group_indices, "duration", duration)
+            self._group.set_parameter(self._group_indices, "duration",
+                                      self._held_values(duration))
             return None
         sequences = {name: value for name, value in parameter_space.items()
                      if name in _SEQUENCE_PARAMETERS}
@@ -264,12 +266,12 @@ def _set_state(self, **values):
         if not np.isfinite(value).all():
             raise errors.InvalidParameterValueError(
                 f"{type(self.celltype).__name__}: set_state({name}=...) must be finite")
-        group.state[name][index] = value
+        group.state[name][index] = self._held_values(value)     # (MPI: this rank's cells)
 
 
 def _current_values(self):
     """sPyNNaker's ``current_values``: the present state of each variable, per cell."""
-    group, index = self._group, self._group_indices
+    group, index = self._group, self._local_group_indices()     # (MPI: this rank's cells)
     return {name: np.array(group.state[name][index]) for name in group.state_names
             if name in self.celltype.default_initial_values}
 

@@ -140,8 +140,12 @@ class _TinysimCurrentSource(StandardCurrentSource):
             if ids is None:
                 local = np.arange(group.size)[cells_part._group_indices]
             else:
-                local = cells_part._group_indices.start + np.asarray(
-                    cells_part.id_to_index(np.asarray(ids, np.int64)), np.int64)
+                positions = np.atleast_1d(np.asarray(
+                    cells_part.id_to_index(np.asarray(ids, np.int64)), np.int64))
+                held = cells_part._held()     # under MPI: the cells this rank holds
+                if held is not None:
+                    positions = positions[np.isin(positions, held)]
+                local = cells_part._to_group(positions)
             self._engine.add_targets(group, np.atleast_1d(local))
 
     # --- recording ----------------------------------------------------------------

@@ -25,6 +25,8 @@ expected_mask[first:stop] = True
 assert (pop._mask_local == expected_mask).all(), pop._mask_local
 assert pop.local_size == stop - first
 assert [int(c) for c in pop.local_cells] == [int(pop[i]) for i in range(first, stop)]
+# the rank's neuron group holds its own cells only; a source group holds all of them
+assert pop._group.size == stop - first and src._group.size == 4
 view = pop[::2]
 assert (view._mask_local == expected_mask[::2]).all()
 assert all(c.local == expected_mask[i] for i, c in enumerate(pop.all_cells))
