@@ -32,6 +32,12 @@ if flavour != "spinnaker":
                                    delay=RandomDistribution("uniform", (1.0, 3.0), rng=rng))
     sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2, rng=rng), tm,
                    receptor_type="excitatory")
+# static weights spread over a range: the flavour scales them by statistics of all
+# ranks' synapses (spinnaker/ring_buffers.py)
+sim.Projection(inputs, cells, sim.FixedProbabilityConnector(0.2, rng=rng),
+               sim.StaticSynapse(weight=RandomDistribution("uniform", (0.05, 0.6), rng=rng),
+                                 delay=RandomDistribution("uniform", (1.0, 4.0), rng=rng)),
+               receptor_type="excitatory")
 sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.1, rng=rng),
                sim.StaticSynapse(weight=-0.5, delay=2.0), receptor_type="inhibitory")
 sim.StepCurrentSource(times=[10.0, 60.0], amplitudes=[0.4, 0.1]).inject_into(cells[::3])

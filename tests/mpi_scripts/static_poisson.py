@@ -34,6 +34,10 @@ sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.5, rng=rng),
 sim.Projection(stim, exc[[2, 31, 59]], sim.OneToOneConnector(),
                sim.StaticSynapse(weight=3.0, delay=0.5), receptor_type="excitatory")
 sim.DCSource(amplitude=0.3, start=20.0, stop=60.0).inject_into(exc[10:30])
+# one draw per target and time step: the draws must not depend on the rank split
+sim.NoisyCurrentSource(mean=0.2, stdev=0.3, dt=1.0, start=5.0, stop=70.0).inject_into(
+    inh[[1, 4, 5, 9, 16]])
+sim.NoisyCurrentSource(mean=0.1, stdev=0.2, dt=0.5).inject_into(exc[::7])
 exc.record(["spikes", "v"])
 inh.record(["spikes", "gsyn_exc"])
 noise.record("spikes")
