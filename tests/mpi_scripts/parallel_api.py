@@ -60,8 +60,22 @@ data = pop.get_data(gather=False)
 seg = data.segments[0]
 assert sorted(st.annotations["source_index"] for st in seg.spiketrains) == \
     list(range(first, stop)), [st.annotations["source_index"] for st in seg.spiketrains]
+# gather=True: every rank gets every cell's data (one collective of arrays)
+everyone = pop.get_data(gather=True).segments[0]
+assert sorted(st.annotations["source_index"] for st in everyone.spiketrains) == list(range(10))
+assert everyone.analogsignals[0].shape == (201, 10)
+assert list(everyone.analogsignals[0].array_annotations["channel_index"]) == list(range(10))
 pop.write_data(os.path.join(workdir, "gathered.pkl"), gather=True)
 pop.write_data(os.path.join(workdir, "own.pkl"), gather=False)
+# after reset(): earlier segments are gathered too (PyNN's gather, on rank 0)
+sim.reset()
+sim.run(5.0)
+two = pop.get_data(gather=True)
+if rank == 0:
+    assert len(two.segments) == 2
+    for seg in two.segments:
+        assert sorted(st.annotations["source_index"] for st in seg.spiketrains) == \
+            list(range(10))
 sim.end()
 if rank == 0:
     print("OK", n)
