@@ -33,6 +33,11 @@ sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.5, rng=rng),
                sim.StaticSynapse(weight=-0.8, delay=0.7), receptor_type="inhibitory")
 sim.Projection(stim, exc[[2, 31, 59]], sim.OneToOneConnector(),
                sim.StaticSynapse(weight=3.0, delay=0.5), receptor_type="excitatory")
+# PyNN's own per-cell connector code (no vectorized builder): parallel_safe draws
+sim.Projection(inh, inh, sim.DistanceDependentProbabilityConnector("0.9*exp(-d/4)", rng=rng),
+               sim.StaticSynapse(weight=0.001, delay=d), receptor_type="inhibitory")
+sim.Projection(noise, inh, sim.FixedNumberPostConnector(3, rng=rng),
+               sim.StaticSynapse(weight=0.004, delay=0.6), receptor_type="excitatory")
 sim.DCSource(amplitude=0.3, start=20.0, stop=60.0).inject_into(exc[10:30])
 # one draw per target and time step: the draws must not depend on the rank split
 sim.NoisyCurrentSource(mean=0.2, stdev=0.3, dt=1.0, start=5.0, stop=70.0).inject_into(
