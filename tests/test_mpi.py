@@ -188,3 +188,9 @@ def test_block_distribution_covers_every_cell_once():
             assert blocks[0][0] == 0 and blocks[-1][1] == n
             assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
             assert max(b - a for a, b in blocks) - min(b - a for a, b in blocks) <= 1
+
+
+def test_a_rank_without_new_connections_still_runs_with_the_others(tmp_path):
+    one = _results("late_projection", 1, tmp_path)
+    assert one["spikes"].size >= 1      # the late connections act
+    _assert_identical(one, _results("late_projection", 2, tmp_path), 2)

@@ -73,6 +73,10 @@ class SpikeExchange:
 
     # --- agreement before a run ----------------------------------------------------
 
+    def any_rank(self, flag):
+        """True on every rank when ``flag`` is true on any."""
+        return any(self.comm.allgather(bool(flag)))
+
     def max_over_ranks(self, value):
         """The largest of ``value`` over the ranks (ring-buffer depth: same on every rank)."""
         return max(self.comm.allgather(int(value)))

@@ -262,9 +262,13 @@ class Network:
                 "call reset() (recorded data up to that step is kept until then)")
         if n_steps <= 0:
             return
+        exchange = self.exchange
+        if exchange is not None and exchange.any_rank(not self._compiled):
+            # a rank that made no connection since the last run has nothing to
+            # recompile, but the compile agrees on the ring depth with all: all do it
+            self._compiled = False
         if not self._compiled:
             self._compile(max_delay_steps + 1)
-        exchange = self.exchange
         dt = self.dt
         k0 = self.step_count
         groups = list(self.groups.values())
