@@ -13,9 +13,10 @@ the user chose a number: ranks are meant to be one per core.
 import os
 
 #: environment variables that MPI launchers set in the processes they start
-#: (MPICH/Hydra and Intel MPI: PMI_*; Open MPI: OMPI_*; PMIx launchers, Slurm's srun)
+#: (MPICH/Hydra and Intel MPI: PMI_*; Open MPI: OMPI_*; PMIx launchers and Slurm's srun:
+#: PMI_* or PMIX_*)
 LAUNCHER_VARIABLES = ("PMI_SIZE", "PMI_RANK", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK",
-                      "MPI_LOCALNRANKS", "MV2_COMM_WORLD_SIZE", "SLURM_STEP_NUM_TASKS")
+                      "MPI_LOCALNRANKS", "MV2_COMM_WORLD_SIZE")
 
 _comm = False       # not looked up yet; None: not distributed
 
