@@ -114,6 +114,8 @@ class SpikeExchange:
 
     def collect(self, k, position, ids, owned):
         """Spikes of group ``position`` at step ``k``: ``ids`` (global), ``owned`` mask by id."""
+        if self.window is None:     # no synapse on any rank: nothing to deliver
+            return
         if self.exchanged[position]:
             ids = ids[owned[ids]]
             if ids.size:
@@ -125,7 +127,8 @@ class SpikeExchange:
     def flush(self, deliveries, ring_flat):
         """Gather the window's spikes from every rank and deliver them step by step."""
         first = self._first_step
-        if first is None:
+        if first is None or self.window is None:
+            self._first_step = None
             return
         keys = np.concatenate(self._pending) if self._pending else np.zeros(0, np.int64)
         gathered = np.sort(self._allgather(keys))

@@ -29,7 +29,7 @@ results are the same bits either way.
 
 Under MPI (:mod:`.exchange`) a rank holds only the neurons it owns (sources: all)
 and the synapses onto them; the spikes of step 3 are then not delivered at once but
-collected, and delivered in the same order, for every rank's cells, at the end
+collected and delivered in the same order, for every rank's cells, at the end
 of each window of the shortest delay (one hook: ``exchange.collect`` in the
 step, ``exchange.flush`` at the window's end). Compiled stretches are not used
 then (a stretch delivers inside itself).
@@ -391,6 +391,11 @@ class Network:
                         rec.sample(k + 1)
                     k += 1
                 exchange.flush(deliveries, ring_flat)
+        except BaseException as error:
+            # as in run(): keep the data of the whole steps, refuse to continue
+            self._drop_data_after(k, [g for _, (g, *_) in spiking])
+            self.broken = (k, error)
+            raise
         finally:
             self.step_count = k
             if currents is not None:
