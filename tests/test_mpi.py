@@ -53,7 +53,7 @@ def _env():
         "PYTHONPATH", "").split(os.pathsep) if p])
     env["MPLBACKEND"] = "Agg"
     for name in list(env):      # this process's own launcher variables, if any
-        if name.startswith(("PMI_", "PMIX_", "OMPI_")):
+        if name.startswith(("PMI_", "PMIX_", "OMPI_", "MV2_", "MPI_LOCALNRANKS")):
             del env[name]
     return env
 
