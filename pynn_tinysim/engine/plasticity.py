@@ -406,6 +406,10 @@ class TsodyksMarkram(PlasticSynapses):
 class SimpleStochastic(PlasticSynapses):
     """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
 
+    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
+    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
+    random_per_synapse = True
+
     parameter_names = ("p",)
 
     def _on_pre(self, idx, stamp):
@@ -424,6 +428,10 @@ def _facilitated_u(u, h, U, tau_fac):
 
 class StochasticTsodyksMarkram(PlasticSynapses):
     """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
+
+    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
+    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
+    random_per_synapse = True
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "R", "t_surv")
@@ -464,6 +472,10 @@ class MultiQuantal(PlasticSynapses):
     sent, quantal_stp_synapse.h, send()); from the second spike on, u jumps and
     depleted sites recover over the interval since the previous spike.
     """
+
+    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
+    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
+    random_per_synapse = True
 
     parameter_names = ("U", "n", "tau_rec", "tau_facil")
     state_names = ("u", "a")

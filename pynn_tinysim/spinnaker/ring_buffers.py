@@ -184,11 +184,13 @@ def prepare(state, settings):
             continue
         first, last = int(population.first_id), int(population.last_id)
         incoming = []
+        exchange = network.exchange     # MPI: each rank holds the synapses onto its cells
         for projection in settings.projections:
             post = projection._block.post
             mask = (post >= first) & (post <= last)
-            if mask.any():
-                incoming.append((projection, mask))
+            stats = _incoming(projection, mask, exchange)
+            if stats is not None:
+                incoming.append((projection, mask, stats))
         local = population._group_indices
         expected = getattr(population, "_max_expected_summed_weight", None)
         for r, receptor in enumerate(group.receptors):
@@ -198,16 +200,18 @@ def prepare(state, settings):
                 bound = expected[r] * group.global_weight_scale
             else:
                 bound = _receptor_bound(
-                    [(p, m) for p, m in incoming if p.receptor_type == receptor],
+                    [stats for p, m, stats in incoming if p.receptor_type == receptor],
                     group.global_weight_scale, spikes_per_tick, steps_per_second)
             scale = weight_scale(weight_shift(bound), group.global_weight_scale)
             group.set_saturation(receptor, local, RING_ENTRY_MAX / scale)
-            for projection, mask in incoming:
-                if projection.receptor_type == receptor and projection._plastic:
+            for projection, mask, _ in incoming:
+                if projection.receptor_type != receptor or not mask.any():
+                    continue
+                if projection._plastic:
                     # the plastic rule keeps its weights as 16-bit integers of this scale
                     _board_weights(projection._block, mask, weight_shift(bound),
                                    group.global_weight_scale)
-                elif projection.receptor_type == receptor:
+                else:
                     block = projection._block
                     quantized = block.weight.copy()
                     quantized[mask] = quantize_weights(
@@ -216,8 +220,37 @@ def prepare(state, settings):
     network.synapses_changed()
 
 
+def _incoming(projection, mask, exchange):
+    """(weights, delays, max connections to one target, the largest weight its plastic
+    rule may reach or None for a static projection) of a projection onto the cells
+    ``mask`` selects, or None when it has none there.
+
+    Under MPI (``exchange`` not None) a rank holds only the synapses onto its own
+    cells: the figures are those of all ranks (weights and delays gathered in rank
+    order, so their mean and variance may differ from one process's in the last
+    bit; the maximum exactly), the same on every rank.
+    """
+    w = projection._spinnaker_float_weights[mask]
+    d = projection._block.delay_steps[mask].astype(float)
+    n = max_connections_to_one(projection, mask)
+    reach = plastic_weight_maximum(projection._block, mask) if projection._plastic else None
+    if exchange is not None:
+        parts = exchange.comm.allgather((w, d, n, reach))
+        w = np.concatenate([p[0] for p in parts])
+        d = np.concatenate([p[1] for p in parts])
+        n = max(p[2] for p in parts)
+        if reach is not None:
+            reach = max(p[3] for p in parts)
+    if w.size == 0:
+        return None
+    return w, d, n, reach
+
+
 def _receptor_bound(incoming, global_scale, spikes_per_tick, steps_per_second):
-    """sPyNNaker's largest expected ring-buffer entry for one receptor of one Population."""
+    """sPyNNaker's largest expected ring-buffer entry for one receptor of one Population.
+
+    ``incoming``: ``_incoming``'s figures, one tuple per projection.
+    """
     if not incoming:
         return 0.0
     weights = _RunningStats()
@@ -225,15 +258,12 @@ def _receptor_bound(incoming, global_scale, spikes_per_tick, steps_per_second):
     rates = _RunningStats()
     biggest = 0.0
     total = 0.0
-    for projection, mask in incoming:
-        w = projection._spinnaker_float_weights[mask]
-        d = projection._block.delay_steps[mask].astype(float)
-        n = max_connections_to_one(projection, mask)
+    for w, d, n, reach in incoming:
         w_max = float(w.max()) if w.size else 0.0
-        if projection._plastic:
+        if reach is not None:
             # synapse_dynamics_stdp.py: a plastic weight may reach the weight
             # dependence's w_max, so mean and maximum are both that bound, variance 0
-            w_max = max(w_max, plastic_weight_maximum(projection._block, mask))
+            w_max = max(w_max, reach)
             weights.add(w_max * global_scale, 0.0, n)
         else:
             weights.add(float(w.mean()) * global_scale, float(w.var()) * global_scale ** 2, n)
