@@ -8,7 +8,8 @@ exactly (the kernels do the reference's operations in the reference's order, see
 periods, input arriving during refractoriness, step/AC/noisy current sources on
 some cells only, recurrent and Poisson input on both receptors, a run split in
 two, a reset, and delivery volumes on both sides of the synapse store's bincount
-threshold. The benchmark networks (VA CUBA, seed-004, the plastic and the
+threshold; for the conductance-based models, stiff steps at a coarse time step
+(declined by the kernel to the NumPy step). The benchmark networks (VA CUBA/COBA, seed-004, the plastic and the
 spinnaker-flavour networks of ``tests/test_bit_identity.py``) are run on the
 compiled engine and compared with the NumPy engine's stored output.
 """
@@ -40,6 +41,11 @@ MODELS = {
                       2.0, -3.0),
     "Izhikevich": (sim.Izhikevich, dict(a=0.02, b=0.2, c=-65.0, d=6.0, i_offset=0.008),
                    4.0, -6.0),
+    # conductances in uS (both weights positive); tau_refrac off the grid (rounded up)
+    "IF_cond_exp": (sim.IF_cond_exp, dict(tau_m=12.0, tau_refrac=2.05, i_offset=1.5,
+                                          tau_syn_E=2.0, tau_syn_I=4.0), 0.05, 0.08),
+    "IF_cond_alpha": (sim.IF_cond_alpha, dict(tau_m=12.0, tau_refrac=2.0, i_offset=1.5,
+                                              tau_syn_E=3.0, tau_syn_I=2.0), 0.03, 0.05),
 }
 
 
@@ -293,7 +299,8 @@ def _fixtures():
     return module, path.parent
 
 
-@pytest.mark.parametrize("name", ["va_cuba", "seed004", "plastic", "spinnaker_seed004"])
+@pytest.mark.parametrize("name", ["va_cuba", "va_coba", "seed004", "plastic",
+                                  "spinnaker_seed004"])
 def test_benchmark_networks_identical_on_compiled_engine(name, monkeypatch):
     """The stored NumPy-engine output of test_bit_identity's networks, on engine="numba"."""
     from pynn_tinysim.engine import network
@@ -380,4 +387,95 @@ def test_engine_from_environment(monkeypatch):
     monkeypatch.delenv("PYNN_TINYSIM_ENGINE")
     sim.setup(timestep=0.1)
     assert simulator.state.network.engine == "auto"
+    sim.end()
+
+
+@pytest.mark.parametrize("model", ["IF_cond_exp", "IF_cond_alpha"])
+def test_stiff_steps_declined_to_the_numpy_step(model, monkeypatch):
+    """Conductance models at a coarse step with huge conductances on some cells: the
+    kernel declines the steps the NumPy code integrates adaptively (dopri5), the step
+    loop runs those in NumPy, compiled stretches run the others: the same bits."""
+    from pynn_tinysim.engine import lif
+    calls = []
+    original = lif.dopri5
+    monkeypatch.setattr(lif, "dopri5", lambda *a, **kw: calls.append(1) or original(*a, **kw))
+    stretches = []
+    run = CompiledStretch.run
+    monkeypatch.setattr(CompiledStretch, "run", lambda self, k, k_end: stretches.append(k)
+                        or run(self, k, k_end))
+    results = []
+    for engine in ("numpy", "numba"):
+        calls.clear()
+        stretches.clear()
+        celltype = MODELS[model][0]
+        sim.setup(timestep=1.0, min_delay=1.0, max_delay=3.0, rng_seed=7, engine=engine)
+        cells = sim.Population(20, celltype(cm=0.25, tau_m=10.0, tau_refrac=2.0, i_offset=0.3,
+                                            tau_syn_E=5.0, tau_syn_I=8.0))
+        cells.initialize(v=np.linspace(-70.0, -52.0, 20))
+        kicks = sim.Population(1, sim.SpikeSourceArray(spike_times=[10.0, 11.0, 40.0, 77.0]))
+        noise = sim.Population(10, sim.SpikeSourcePoisson(rate=50.0))
+        # 2 uS into 0.25 nF at dt = 1 ms: lambda h ~ 8, where RK4 alone diverges
+        sim.Projection(kicks, cells[:4], sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=2.0, delay=1.0))
+        sim.Projection(kicks, cells[4:6], sim.AllToAllConnector(),
+                       sim.StaticSynapse(weight=3.0, delay=2.0), receptor_type="inhibitory")
+        sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.3, rng=NumpyRNG(seed=2)),
+                       sim.StaticSynapse(weight=0.01, delay=1.0))
+        cells.record(["spikes", "v", "gsyn_exc", "gsyn_inh"])
+        sim.run(100.0)
+        segment = cells.get_data().segments[0]
+        out = {f"spikes {i}": np.asarray(t.magnitude) for i, t in enumerate(segment.spiketrains)}
+        out.update({s.name: np.asarray(s.magnitude) for s in segment.analogsignals})
+        assert np.isfinite(out["v"]).all() and out["v"].min() > -100.0
+        results.append((out, len(calls), len(stretches)))
+        sim.end()
+    (reference, n_adaptive, _), (compiled, n_adaptive_compiled, n_stretches) = results
+    assert n_adaptive > 0, "no stiff step: the test would prove nothing"
+    assert n_adaptive_compiled == n_adaptive
+    assert n_stretches > 1      # stretches ran, and resumed after the declined steps
+    _assert_identical(reference, compiled)
+
+
+@pytest.mark.parametrize("model", ["IF_cond_exp", "IF_cond_alpha"])
+def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(model):
+    """The kernel's look for stiff neurons is a superset of the NumPy step's, also at
+    the edge: lambda h within a few ulps of Z_RK4, refractory or not; a declined step
+    leaves the state alone."""
+    from pynn_tinysim.engine.kernels import neurons
+    loaded = kernels.load()
+    sim.setup(timestep=1.0, engine="numba")
+    cells = sim.Population(1, MODELS[model][0](cm=0.25, tau_m=10.0, tau_refrac=3.0))
+    sim.run(1.0)
+    group = simulator.state.network.groups[cells.celltype.engine_model]
+    s = group.state
+    k = simulator.state.network.step_count
+    rng = np.random.default_rng(1)
+    inputs = np.zeros((2, 1))
+    # g_L + g_e + g_i = Z_RK4 cm / dt: lambda h on the edge
+    edge = group.Z_RK4 * 0.25 / 1.0 - group._g_leak[0]
+    outcomes = set()
+    for trial in range(400):
+        s["v"][:] = rng.uniform(-80.0, -45.0)
+        g_e = edge * rng.uniform(0.0, 1.0)
+        s["gsyn_exc"][:] = g_e
+        s["gsyn_inh"][:] = np.nextafter(edge - g_e, np.inf if trial % 2 else -np.inf)
+        for _ in range(int(rng.integers(0, 4))):
+            s["gsyn_inh"][:] = np.nextafter(s["gsyn_inh"], 1.0)
+        if "dgsyn_exc" in s:
+            s["dgsyn_exc"][:] = rng.choice([0.0, -1e-3, 1e-15])
+            s["dgsyn_inh"][:] = 0.0
+        group._active_from[:] = k + int(rng.integers(-1, 2))
+        total = group._g_leak + s["gsyn_exc"]
+        total += s["gsyn_inh"]
+        stiff = group._stiff_neurons(k, s["v"], group._drive(), total) is not None
+        name, args = group.compiled_kernel()
+        saved = {key: value.copy() for key, value in s.items()}
+        spiked = getattr(loaded, name)(k, inputs, *args)
+        is_declined = neurons.declined(spiked)
+        if is_declined:
+            for key in s:
+                assert np.array_equal(s[key], saved[key])
+        assert is_declined or not stiff
+        outcomes.add((stiff, is_declined))
+    assert (True, True) in outcomes and (False, False) in outcomes
     sim.end()

@@ -372,7 +372,15 @@ def _compiled_step(group, kernels):
     if kernel is None:
         return None
     function, args = getattr(kernels, kernel[0]), kernel[1]
-    return lambda k, inputs: function(k, inputs, *args)
+
+    def step(k, inputs):
+        spiked = function(k, inputs, *args)
+        if spiked.size == 1 and spiked[0] < 0:
+            # the kernel declined this step (kernels.neurons.DECLINED: a conductance
+            # model's possibly stiff neuron): the NumPy step, adaptive integration included
+            return group.step(k, inputs)
+        return spiked
+    return step
 
 
 def signal_recorder(group, variable, interval_steps):

@@ -19,8 +19,11 @@ order as the step loop (so the same bits). It applies when, for this run:
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
 an injected current changes: the caller passes that step as its end), where a
-source draws its next window of events (that step runs in Python), or where its
-record buffers are full (they are emptied into the spike recorders, and it goes on).
+source draws its next window of events (that step runs in Python), where its neuron
+kernel declines a step (a conductance-based model with a possibly stiff neuron: the
+step loop runs that step with the NumPy code, adaptive integration included), or
+where its record buffers are full (they are emptied into the spike recorders, and
+it goes on).
 """
 
 import numpy as np
@@ -123,6 +126,7 @@ class CompiledStretch:
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
         counter = np.zeros(1, np.int64)
+        halt = np.zeros(1, np.int64)
         # the recorders' next rows (the step loop may have sampled since the last stretch)
         rows = np.zeros(MAX_SIGNALS, np.int64)
         for r, rec in enumerate(self._signals):
@@ -130,11 +134,13 @@ class CompiledStretch:
         net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
                self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
-               *self._rec, counter, *self._sig, rows, len(self._signals))
+               *self._rec, counter, *self._sig, rows, len(self._signals), halt)
         while k < k_stop:
             k = self._kernel(k, k_stop, net, *self._shape, self._args)
             self._flush(int(counter[0]))
             counter[0] = 0
+            if halt[0]:
+                break           # the neuron kernel declined step k: the step loop runs it
         for r, rec in enumerate(self._signals):
             rec.set_row(rows[r])
         for source, start, c in zip(self._sources, ev_start, cursor):

@@ -7,8 +7,8 @@ so that compiled by Numba they give bit-identical results (the equivalence tests
 ``tests/test_kernels.py``, run both engines side by side). The modules are plain
 Python and import nothing of Numba: :func:`load` compiles them.
 
-- :mod:`.neurons`: the step of the current-based LIF families (exact propagators)
-  and of Izhikevich;
+- :mod:`.neurons`: the step of the LIF families (current-based: exact propagators;
+  conductance-based: RK4, declining stiff steps to the NumPy code) and of Izhikevich;
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
@@ -117,10 +117,12 @@ def load():
         return None
     from . import delivery, neurons, stretch
     table = (
-        (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
+        (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich",
+                   "_cond_stiff", "_cond_derivative", "lif_cond_exp", "lif_cond_alpha")),
         (delivery, ("deliver_static",)),
-        (stretch, ("_inputs", "_sample", "_after_step", "_room", "stretch_lif_curr_exp",
-                   "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich")),
+        (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined", "stretch_lif_curr_exp",
+                   "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
+                   "stretch_lif_cond_exp", "stretch_lif_cond_alpha")),
     )
     compiled = {}
     # callees first: a kernel calling another sees the compiled one through its module

@@ -123,3 +123,119 @@ def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scra
 
 #: the injected current of a group no current source targets (never read)
 NO_INJECTION = np.zeros(0)
+
+
+# --- conductance-based LIF (lif.py's _LIFCondBase: one RK4 step, exact conductances) ---
+#
+# The NumPy step redoes a stiff neuron's step with the adaptive dopri5 (np.exp at
+# run time, vectorized over the stiff neurons): that is not reproduced here. Before
+# touching any state, the kernels look for neurons the NumPy step could find stiff
+# and, if there is one, *decline* the step (return DECLINED): the caller then runs
+# the NumPy step (same bits by construction). The look is a superset of the NumPy
+# test: no shortcut by the group-wide bound, and the error estimate compared with
+# DECLINE_MARGIN * TOLERANCE, so that the last bits of ``z ** 5`` (libm's pow here,
+# NumPy's own there) cannot make the two disagree.
+
+#: returned by a kernel that declines a step (a local index is never negative)
+DECLINED = np.full(1, -1, np.int64)
+#: the fraction of the NumPy step's stiffness tolerance at which a kernel declines
+DECLINE_MARGIN = 0.99
+
+
+def declined(spiked):
+    """Whether a kernel's result is DECLINED (the caller must run the NumPy step)."""
+    return spiked.size == 1 and spiked[0] < 0
+
+
+def _cond_stiff(k, v, ge, gi, dge, dgi, alpha, leak_drive, g_leak, inv_cm, e_rev_E,
+                e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
+    """Whether some active neuron's step may be stiff for _LIFCondBase._stiff_neurons."""
+    for j in range(v.size):
+        total = g_leak[j] + ge[j]
+        total += gi[j]
+        if alpha:
+            # (g + t dg) e^(-t/tau) <= g + dg * t: LIFCondAlpha._max_conductance
+            total = total + dt * (max(dge[j], 0.0) + max(dgi[j], 0.0))
+        z = total * inv_cm[j]
+        z *= dt
+        if not z > z_rk4 or active_from[j] > k:
+            continue
+        drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
+        v_inf = (drive + ge[j] * e_rev_E[j] + gi[j] * e_rev_I[j]) / (g_leak[j] + ge[j] + gi[j])
+        vj = v[j]
+        distance = max(abs(vj - v_inf), max(abs(vj - e_rev_E[j]), abs(vj - e_rev_I[j])))
+        error = z ** 5.0 / 120.0 * distance
+        if error > DECLINE_MARGIN * tolerance:
+            return True
+    return False
+
+
+def _cond_derivative(drive, g_e, Ee, g_i, Ei, gl, inv_cm, vj):
+    # lif.py's derivatives(): total = gl + g_e; total += g_i; the sum in its order
+    total = gl + g_e
+    total += g_i
+    return (drive + g_e * Ee + g_i * Ei - total * vj) * inv_cm
+
+
+def lif_cond_exp(k, inputs, v, ge, gi, de1, de2, di1, di2, leak_drive, g_leak, inv_cm,
+                 e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance,
+                 active_from, refractory, v_thresh, v_reset, scratch):
+    if _cond_stiff(k, v, ge, gi, ge, gi, False, leak_drive, g_leak, inv_cm, e_rev_E,
+                   e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
+        return DECLINED.copy()
+    spiking = np.empty(v.size, np.bool_)
+    in_e, in_i = inputs[0], inputs[1]
+    half_h, h, h6 = 0.5 * dt, dt, dt / 6.0     # conductances.rk4's, substeps = 1
+    for j in range(v.size):
+        drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
+        gl, icm, Ee, Ei = g_leak[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
+        g0e, g0i = ge[j], gi[j]
+        ghe, ghi = g0e * de1[j], g0i * di1[j]
+        g1e, g1i = g0e * de2[j], g0i * di2[j]
+        a = v[j]
+        k1 = _cond_derivative(drive, g0e, Ee, g0i, Ei, gl, icm, a)
+        k2 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k1)
+        k3 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k2)
+        k4 = _cond_derivative(drive, g1e, Ee, g1i, Ei, gl, icm, a + h * k3)
+        v_new = a + h6 * (k1 + 2.0 * (k2 + k3) + k4)
+        vj = v_new if active_from[j] <= k else a
+        ge[j] = g1e + in_e[j]
+        gi[j] = g1i + in_i[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        v[j] = v_reset[j] if spike else vj
+    return _spikes(k, spiking, active_from, refractory, scratch)
+
+
+def lif_cond_alpha(k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e, scale_i,
+                   leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt,
+                   z_rk4, tolerance, active_from, refractory, v_thresh, v_reset, scratch):
+    if _cond_stiff(k, v, ge, gi, dge, dgi, True, leak_drive, g_leak, inv_cm, e_rev_E,
+                   e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
+        return DECLINED.copy()
+    spiking = np.empty(v.size, np.bool_)
+    in_e, in_i = inputs[0], inputs[1]
+    half_h, h, h6 = 0.5 * dt, dt, dt / 6.0
+    # AlphaConductances' offsets j * (0.5 dt / substeps), j = 1, 2
+    t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)
+    for j in range(v.size):
+        drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
+        gl, icm, Ee, Ei = g_leak[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
+        g0e, g0i, d0e, d0i = ge[j], gi[j], dge[j], dgi[j]
+        ghe, ghi = (g0e + t1 * d0e) * de1[j], (g0i + t1 * d0i) * di1[j]
+        g1e, g1i = (g0e + t2 * d0e) * de2[j], (g0i + t2 * d0i) * di2[j]
+        a = v[j]
+        k1 = _cond_derivative(drive, g0e, Ee, g0i, Ei, gl, icm, a)
+        k2 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k1)
+        k3 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k2)
+        k4 = _cond_derivative(drive, g1e, Ee, g1i, Ei, gl, icm, a + h * k3)
+        v_new = a + h6 * (k1 + 2.0 * (k2 + k3) + k4)
+        vj = v_new if active_from[j] <= k else a
+        ge[j] = g1e
+        gi[j] = g1i
+        dge[j] = d0e * de2[j] + in_e[j] * scale_e[j]
+        dgi[j] = d0i * di2[j] + in_i[j] * scale_i[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        v[j] = v_reset[j] if spike else vj
+    return _spikes(k, spiking, active_from, refractory, scratch)
