@@ -50,7 +50,7 @@ MODELS = {
 
 
 def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
-             expect_stretch=True, dc_step=False):
+             expect_stretch=True, dc_step=False, threads=None):
     """Run a small recurrent network of ``model``; return every recorded array.
 
     ``stretch``: without current sources, so that the compiled engine runs whole
@@ -60,7 +60,8 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
     between the steps where their currents change).
     """
     celltype, params, w_exc, w_inh = MODELS[model]
-    sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine)
+    extra = {} if threads is None else {"threads": threads}
+    sim.setup(timestep=dt, min_delay=dt, max_delay=2.0, rng_seed=11, engine=engine, **extra)
     assert simulator.state.network.engine == engine
     cells = sim.Population(80, celltype(**params), label="cells")
     if model == "Izhikevich":
@@ -306,8 +307,8 @@ def test_benchmark_networks_identical_on_compiled_engine(name, monkeypatch):
     from pynn_tinysim.engine import network
     original = network.Network.__init__
     monkeypatch.setattr(network.Network, "__init__",
-                        lambda self, dt=0.1, seed=None, engine=None:
-                        original(self, dt, seed, "numba"))
+                        lambda self, dt=0.1, seed=None, engine=None, **kw:
+                        original(self, dt, seed, "numba", **kw))
     fixtures, data = _fixtures()
     expected = dict(np.load(data / f"regression_{name}.npz"))
     got = fixtures.run_network(name)
@@ -479,3 +480,122 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(model):
         outcomes.add((stiff, is_declined))
     assert (True, True) in outcomes and (False, False) in outcomes
     sim.end()
+
+
+# --- threads ---------------------------------------------------------------------------
+
+def _force_threads(monkeypatch):
+    """Parallel chunks and parallel delivery even for the small test networks."""
+    from pynn_tinysim.engine.kernels import delivery
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_NEURONS", 1)
+    monkeypatch.setattr(delivery, "PARALLEL_MIN_EVENTS", 1)
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_threads_give_the_same_bits(model, monkeypatch):
+    """Neuron updates in parallel chunks and delivery split by ring column: the NumPy
+    engine's bits, in stretches (delivery too) and in the step loop (AC/noisy currents)."""
+    _force_threads(monkeypatch)
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    reference, _ = _network(model, "numpy", stretch=True, split=True, sampling=0.1)
+    compiled, _ = _network(model, "numba", stretch=True, split=True, sampling=0.1, threads=2)
+    _assert_identical(reference, compiled)
+    reference, _ = _network(model, "numpy")
+    compiled, _ = _network(model, "numba", threads=2)
+    _assert_identical(reference, compiled)
+
+
+_THREADS_SCRIPT = textwrap.dedent("""
+    import hashlib, sys
+    import numpy as np
+    import numba
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine import kernels
+    from pynn_tinysim.engine.kernels import delivery
+    kernels.PARALLEL_MIN_NEURONS = 1
+    delivery.PARALLEL_MIN_EVENTS = 1
+    model = getattr(sim, sys.argv[1])
+    sim.setup(timestep=0.1, min_delay=0.1, rng_seed=3, engine="numba")
+    cells = sim.Population(301, model())
+    cells.initialize(v=np.linspace(-70.0, -50.5, 301))
+    noise = sim.Population(50, sim.SpikeSourcePoisson(rate=400.0))
+    w = 0.01 if "cond" in sys.argv[1] else 0.4
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5), sim.StaticSynapse(weight=w))
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                   sim.StaticSynapse(weight=w * 0.3, delay=0.3))
+    cells.record(["spikes", "v"])
+    sim.run(150.0)
+    segment = cells.get_data().segments[0]
+    digest = hashlib.sha1()
+    for train in segment.spiketrains:
+        digest.update(np.asarray(train.magnitude).tobytes())
+    digest.update(np.asarray(segment.analogsignals[0].magnitude).tobytes())
+    n = sum(t.size for t in segment.spiketrains)
+    print(numba.get_num_threads(), n, digest.hexdigest())
+""")
+
+
+@pytest.mark.parametrize("model", ["IF_curr_exp", "IF_cond_exp"])
+def test_numba_num_threads_does_not_change_the_bits(model):
+    """NUMBA_NUM_THREADS=1, 2 and 3 (one chunk per thread; 3 splits 301 cells and the
+    ring's columns unevenly) give the same spikes and v, bit for bit."""
+    import os
+    results = []
+    for n in (1, 2, 3):
+        env = dict(os.environ, NUMBA_NUM_THREADS=str(n))
+        out = subprocess.run([sys.executable, "-c", _THREADS_SCRIPT, model], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out[0] == str(n)
+        results.append(out[1:])
+    assert int(results[0][0]) > 500
+    assert results[0] == results[1] == results[2]
+
+
+def test_threads_setup_option(monkeypatch):
+    """setup(threads=N) sets the kernels' thread count (at most NUMBA_NUM_THREADS);
+    bad values are PyNN errors."""
+    import numba
+    kernels.load()
+    sim.setup(timestep=0.1, engine="numba", threads=1)
+    cells = sim.Population(10, sim.IF_curr_exp(i_offset=1.0))
+    sim.run(10.0)
+    assert numba.get_num_threads() == 1
+    assert simulator.state.network.threads == 1
+    sim.setup(timestep=0.1, engine="numba", threads=10**6)
+    sim.Population(10, sim.IF_curr_exp(i_offset=1.0))
+    sim.run(10.0)
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+    for bad in (0, -2, 1.5, "two", True):
+        with pytest.raises(errors.InvalidParameterValueError, match="threads"):
+            sim.setup(timestep=0.1, threads=bad)
+    sim.end()
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+
+
+def test_kernel_caches_flushed_when_any_kernel_source_changes(tmp_path):
+    """Numba keys a cached kernel by its own file only: a stretch (stretch.py) cached
+    with an older neurons.py would keep the older neuron code. load() flushes every
+    kernel's cache where the stamp of all the kernel sources differs."""
+    import types as pytypes
+    flushed = []
+
+    class FakeCache:
+        cache_path = str(tmp_path)
+
+        def flush(self):
+            flushed.append(1)
+
+    dispatchers = [pytypes.SimpleNamespace(_cache=FakeCache()) for _ in range(3)]
+    source = tmp_path / "kernel_source.py"
+    source.write_text("x = 1\n")
+    module = pytypes.SimpleNamespace(__file__=str(source))
+    kernels._fresh_caches(dispatchers, [module], "0.68")       # no stamp yet: flushed
+    assert len(flushed) == 3
+    kernels._fresh_caches(dispatchers, [module], "0.68")       # same sources: kept
+    assert len(flushed) == 3
+    source.write_text("x = 2\n")
+    kernels._fresh_caches(dispatchers, [module], "0.68")       # a source changed
+    assert len(flushed) == 6
+    kernels._fresh_caches(dispatchers, [module], "0.69")       # another Numba
+    assert len(flushed) == 9
+    assert (tmp_path / kernels.STAMP_FILE).read_text().strip()

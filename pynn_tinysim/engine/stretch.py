@@ -28,6 +28,8 @@ it goes on).
 
 import numpy as np
 
+from . import kernels as kernels_module
+from .kernels import delivery as delivery_kernels
 from .recorders import SignalRecorder
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
@@ -41,7 +43,7 @@ class CompiledStretch:
     """Runs steps k .. k_end - 1 of one run in compiled code (see the module docstring)."""
 
     @classmethod
-    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=()):
+    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=(), threads=1):
         """A CompiledStretch for this run, or None where the network does not qualify."""
         if kernels is None or any(d is not store for d in deliveries):
             return None
@@ -68,10 +70,14 @@ class CompiledStretch:
             if array.dtype != np.float64 or not array.flags.c_contiguous:
                 return None
         return cls(kernels, groups, neuron, sources, store if deliveries else None, ring,
-                   signal_recorders)
+                   signal_recorders, threads)
 
-    def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=()):
-        group, (name, self._args) = neuron
+    def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=(),
+                 threads=1):
+        group, (name, args) = neuron
+        # the neuron kernel's chunks (threads; kernels.chunks), and the delivery's
+        self._args = (*args, kernels_module.chunks(group.size, threads))
+        self._threads = threads
         self._kernel = getattr(kernels, "stretch_" + name)
         self._group = group
         self._shape = (group.input_offset, len(group.receptors), group.size)
@@ -134,7 +140,8 @@ class CompiledStretch:
         net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
                self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
-               *self._rec, counter, *self._sig, rows, len(self._signals), halt)
+               *self._rec, counter, *self._sig, rows, len(self._signals), halt,
+               self._threads, delivery_kernels.PARALLEL_MIN_EVENTS)
         while k < k_stop:
             k = self._kernel(k, k_stop, net, *self._shape, self._args)
             self._flush(int(counter[0]))

@@ -16,9 +16,12 @@ Python and import nothing of Numba: :func:`load` compiles them.
 
 :func:`load` replaces each module's functions by their compiled versions, so that a
 kernel calling another (a stretch calls the neuron step and the delivery) calls the
-compiled one. Numba's cache does not follow such calls across files: after editing
-``neurons.py`` or ``delivery.py`` in a source tree, touch ``stretch.py`` too (an
-installation writes every file anew, so installed caches are always consistent).
+compiled one. Numba's cache keys a compiled function by the content of its own
+file only, though the callee's code from another file is compiled into it: a
+stretch cached with an older ``neurons.py`` would run the older neuron code. So
+:func:`load` keeps one stamp (a hash of every kernel source and Numba's version)
+beside the cache files and, where it differs, flushes every kernel's cache first
+(:func:`_fresh_caches`): editing a kernel, or upgrading, recompiles them all.
 
 A neuron group offers its kernel through ``NeuronGroup.compiled_kernel()`` (a name
 here and its arguments) and a delivery through ``Delivery.compiled_deliver(kernels)``;
@@ -87,15 +90,42 @@ def warn_missing():
                       "engine (same results, slower)", RuntimeWarning, stacklevel=3)
 
 
-def jit(function):
-    """``function`` compiled by Numba in nopython mode, cached on disk where possible."""
+def jit(function, parallel=False):
+    """``function`` compiled by Numba in nopython mode, cached on disk where possible;
+    ``parallel``: its ``prange`` loops run on several threads."""
     import numba
     try:
-        return numba.njit(cache=True)(function)
+        return numba.njit(cache=True, parallel=parallel)(function)
     except RuntimeError as error:
         # Numba finds no writable cache directory (nor a source file): compile per process
         logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
-        return numba.njit(function)
+        return numba.njit(parallel=parallel)(function)
+
+
+#: neurons in a group below which its step runs on one thread (a parallel region
+#: costs a few microseconds: about what 1000-2000 neuron updates take)
+PARALLEL_MIN_NEURONS = 4000
+
+
+def threads(requested=None):
+    """The threads the kernels use for this run (sets Numba's count; needs load()).
+
+    ``requested``: ``setup(threads=N)``'s N, or None: Numba's own count, which is the
+    environment variable NUMBA_NUM_THREADS where set (read when Numba is imported),
+    else the number of cores, or what ``numba.set_num_threads`` set since. Never
+    more than NUMBA_NUM_THREADS (Numba's limit). Results do not depend on it.
+    """
+    import numba
+    if requested is None:
+        return numba.get_num_threads()
+    count = max(1, min(int(requested), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(count)
+    return count
+
+
+def chunks(size, n_threads):
+    """How many chunks (threads) a group of ``size`` neurons is updated in."""
+    return n_threads if n_threads > 1 and size >= PARALLEL_MIN_NEURONS else 1
 
 
 def load():
@@ -109,16 +139,23 @@ def load():
         return _kernels
     if _import_error is None:
         try:
-            import numba  # noqa: F401
+            import numba
         except ImportError as error:        # e.g. a Python that Numba does not support yet
             _import_error = error
     if _import_error is not None:
         warn_missing()
         return None
     from . import delivery, neurons, stretch
+    # the chunk loops of these run on several threads (numba.prange)
+    neurons.prange = delivery.prange = numba.prange
+    parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
+                "deliver_static"}
     table = (
-        (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich",
-                   "_cond_stiff", "_cond_derivative", "lif_cond_exp", "lif_cond_alpha")),
+        (neurons, ("_spikes", "_flagged", "_chunk", "_lif_curr_exp_range", "lif_curr_exp",
+                   "_lif_curr_alpha_range", "lif_curr_alpha", "_lif_curr_delta_range",
+                   "lif_curr_delta", "_izhikevich_range", "izhikevich", "_cond_stiff",
+                   "_cond_derivative", "_lif_cond_range", "_lif_cond", "lif_cond_exp",
+                   "lif_cond_alpha")),
         (delivery, ("deliver_static",)),
         (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined", "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
@@ -130,7 +167,51 @@ def load():
         for name in names:
             function = getattr(module, name)
             if not hasattr(function, "py_func"):
-                setattr(module, name, jit(function))
+                setattr(module, name, jit(function, parallel=name in parallel))
             compiled[name] = getattr(module, name)
+    _fresh_caches(compiled.values(), [m for m, _ in table], numba.__version__)
     _kernels = types.SimpleNamespace(**compiled)
     return _kernels
+
+
+#: the file, beside the cached kernels, holding the stamp of the sources they came from
+STAMP_FILE = "pynn_tinysim_kernels.stamp"
+
+
+def _fresh_caches(dispatchers, modules, numba_version):
+    """Flush the disk caches of ``dispatchers`` unless they were compiled from these
+    sources (see the module docstring). Before any kernel is compiled or loaded."""
+    import hashlib
+    import os
+    digest = hashlib.sha256(numba_version.encode())
+    for module in modules:
+        with open(module.__file__, "rb") as source:
+            digest.update(source.read())
+    stamp = digest.hexdigest()
+    try:
+        caches = [d._cache for d in dispatchers]    # Numba's (undocumented) cache object
+        paths = {c.cache_path for c in caches if c.cache_path}
+    except AttributeError:      # another Numba: its caches stay as they are
+        logger.info("pyNN.tinysim: cannot check the compiled kernels' cache")
+        return
+    stale = False
+    for path in paths:
+        try:
+            with open(os.path.join(path, STAMP_FILE)) as f:
+                stale = stale or f.read().strip() != stamp
+        except OSError:
+            stale = True
+    if not stale:
+        return
+    for cache in caches:
+        try:
+            cache.flush()
+        except OSError:     # nothing cached there yet, or not writable: nothing stale
+            pass
+    for path in paths:
+        try:
+            os.makedirs(path, exist_ok=True)
+            with open(os.path.join(path, STAMP_FILE), "w") as f:
+                f.write(stamp + "\n")
+        except OSError:
+            pass

@@ -13,9 +13,20 @@ The LIF steps also do threshold, reset and refractoriness as ``LIFBase`` does:
 a neuron is integrated only from step ``active_from``; one that reaches
 ``v_thresh`` is set to ``v_reset`` and ``active_from`` becomes k + 1 + its
 refractory steps.
+
+Threads: each step's last argument ``n_chunks`` (default 1: one thread) splits the
+neurons into that many contiguous chunks updated in parallel (``prange``, one
+chunk per thread). Every neuron's arithmetic is independent of the others' and of
+the chunking, and the spiking neurons are collected afterwards in one pass, so the
+bits do not depend on the number of threads. The body of each step is a
+``_<name>_range(lo, hi, ...)`` function updating neurons lo .. hi - 1.
 """
 
 import numpy as np
+
+#: replaced by numba.prange when the kernels are compiled (kernels.load): the chunk
+#: loops below run in parallel then, and as plain loops in Python
+prange = range
 
 
 def _spikes(k, spiking, active_from, refractory, scratch):
@@ -30,14 +41,29 @@ def _spikes(k, spiking, active_from, refractory, scratch):
     return scratch[:count].copy()
 
 
+def _flagged(spiking, scratch):
+    """The neurons flagged in ``spiking``, ascending."""
+    count = 0
+    for j in range(spiking.size):
+        if spiking[j]:
+            scratch[count] = j
+            count += 1
+    return scratch[:count].copy()
+
+
+def _chunk(c, size, n_chunks):
+    """Neurons lo .. hi - 1 of chunk c (of n_chunks)."""
+    return c * size // n_chunks, (c + 1) * size // n_chunks
+
+
 # In the loops below every neuron's update is branch-free (selects, not jumps), so
 # the compiler can vectorize them; the spiking neurons are collected afterwards.
+# Each step: the body on every chunk (in parallel where n_chunks > 1), then _spikes.
 
-def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_inj,
-                 P11e, P11i, active_from, refractory, v_thresh, v_reset, scratch):
-    spiking = np.empty(v.size, np.bool_)
+def _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20,
+                        i_inj, has_inj, P11e, P11i, active_from, v_thresh, v_reset):
     in_e, in_i = inputs[0], inputs[1]
-    for j in range(v.size):
+    for j in range(lo, hi):
         v_new = v[j] * P22[j]
         v_new += ie[j] * P21e[j]
         v_new += ii[j] * P21i[j]
@@ -50,15 +76,28 @@ def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_i
         spike = vj >= v_thresh[j]
         spiking[j] = spike
         v[j] = v_reset[j] if spike else vj
+
+
+def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_inj,
+                 P11e, P11i, active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
+    spiking = np.empty(v.size, np.bool_)
+    if n_chunks == 1:
+        _lif_curr_exp_range(0, v.size, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive,
+                            P20, i_inj, has_inj, P11e, P11i, active_from, v_thresh, v_reset)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = _chunk(c, v.size, n_chunks)
+            _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive,
+                                P20, i_inj, has_inj, P11e, P11i, active_from, v_thresh,
+                                v_reset)
     return _spikes(k, spiking, active_from, refractory, scratch)
 
 
-def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, drive,
-                   P20, i_inj, has_inj, P11e, P11i, scale_e, scale_i, dt,
-                   active_from, refractory, v_thresh, v_reset, scratch):
-    spiking = np.empty(v.size, np.bool_)
+def _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e, P21i,
+                          P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i, scale_e,
+                          scale_i, dt, active_from, v_thresh, v_reset):
     in_e, in_i = inputs[0], inputs[1]
-    for j in range(v.size):
+    for j in range(lo, hi):
         v_new = v[j] * P22[j]
         v_new += ie[j] * P21e[j]
         v_new += die[j] * P31e[j]
@@ -75,14 +114,29 @@ def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, 
         spike = vj >= v_thresh[j]
         spiking[j] = spike
         v[j] = v_reset[j] if spike else vj
+
+
+def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, drive,
+                   P20, i_inj, has_inj, P11e, P11i, scale_e, scale_i, dt,
+                   active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
+    spiking = np.empty(v.size, np.bool_)
+    if n_chunks == 1:
+        _lif_curr_alpha_range(0, v.size, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e,
+                              P21i, P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i,
+                              scale_e, scale_i, dt, active_from, v_thresh, v_reset)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = _chunk(c, v.size, n_chunks)
+            _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e,
+                                  P21i, P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i,
+                                  scale_e, scale_i, dt, active_from, v_thresh, v_reset)
     return _spikes(k, spiking, active_from, refractory, scratch)
 
 
-def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
-                   active_from, refractory, v_thresh, v_reset, scratch):
-    spiking = np.empty(v.size, np.bool_)
+def _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj, has_inj,
+                          active_from, v_thresh, v_reset):
     in_e, in_i = inputs[0], inputs[1]
-    for j in range(v.size):
+    for j in range(lo, hi):
         v_new = v[j] * P22[j]
         v_new += drive[j]
         if has_inj:
@@ -94,13 +148,26 @@ def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
         spike = vj >= v_thresh[j]
         spiking[j] = spike
         v[j] = v_reset[j] if spike else vj
+
+
+def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
+                   active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
+    spiking = np.empty(v.size, np.bool_)
+    if n_chunks == 1:
+        _lif_curr_delta_range(0, v.size, spiking, k, inputs, v, P22, drive, P20, i_inj,
+                              has_inj, active_from, v_thresh, v_reset)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = _chunk(c, v.size, n_chunks)
+            _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj,
+                                  has_inj, active_from, v_thresh, v_reset)
     return _spikes(k, spiking, active_from, refractory, scratch)
 
 
-def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch):
-    spiking = np.empty(v.size, np.bool_)
+def _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d,
+                      v_peak):
     in_e, in_i = inputs[0], inputs[1]
-    for j in range(v.size):
+    for j in range(lo, hi):
         current = I[j] + 1000.0 * i_inj[j] if has_inj else I[j]
         vj = v[j]
         uj = u[j]
@@ -113,12 +180,20 @@ def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scra
         spiking[j] = spike
         v[j] = c[j] if spike else vj
         u[j] = uj + d[j] if spike else uj
-    count = 0
-    for j in range(v.size):
-        if spiking[j]:
-            scratch[count] = j
-            count += 1
-    return scratch[:count].copy()
+
+
+def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch,
+               n_chunks=1):
+    spiking = np.empty(v.size, np.bool_)
+    if n_chunks == 1:
+        _izhikevich_range(0, v.size, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b,
+                          c, d, v_peak)
+    else:
+        for chunk in prange(n_chunks):
+            lo, hi = _chunk(chunk, v.size, n_chunks)
+            _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b,
+                              c, d, v_peak)
+    return _flagged(spiking, scratch)
 
 
 #: the injected current of a group no current source targets (never read)
@@ -177,21 +252,26 @@ def _cond_derivative(drive, g_e, Ee, g_i, Ei, gl, inv_cm, vj):
     return (drive + g_e * Ee + g_i * Ei - total * vj) * inv_cm
 
 
-def lif_cond_exp(k, inputs, v, ge, gi, de1, de2, di1, di2, leak_drive, g_leak, inv_cm,
-                 e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance,
-                 active_from, refractory, v_thresh, v_reset, scratch):
-    if _cond_stiff(k, v, ge, gi, ge, gi, False, leak_drive, g_leak, inv_cm, e_rev_E,
-                   e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
-        return DECLINED.copy()
-    spiking = np.empty(v.size, np.bool_)
+def _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2, di1,
+                    di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I,
+                    i_inj, has_inj, dt, active_from, v_thresh, v_reset):
+    """One RK4 step (conductances.rk4, substeps = 1) of neurons lo .. hi - 1; ``alpha``:
+    alpha-shaped conductances (AlphaConductances) rather than exponential ones."""
     in_e, in_i = inputs[0], inputs[1]
     half_h, h, h6 = 0.5 * dt, dt, dt / 6.0     # conductances.rk4's, substeps = 1
-    for j in range(v.size):
+    # AlphaConductances' offsets j * (0.5 dt / substeps), j = 1, 2
+    t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)
+    for j in range(lo, hi):
         drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
         gl, icm, Ee, Ei = g_leak[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
         g0e, g0i = ge[j], gi[j]
-        ghe, ghi = g0e * de1[j], g0i * di1[j]
-        g1e, g1i = g0e * de2[j], g0i * di2[j]
+        if alpha:
+            d0e, d0i = dge[j], dgi[j]
+            ghe, ghi = (g0e + t1 * d0e) * de1[j], (g0i + t1 * d0i) * di1[j]
+            g1e, g1i = (g0e + t2 * d0e) * de2[j], (g0i + t2 * d0i) * di2[j]
+        else:
+            ghe, ghi = g0e * de1[j], g0i * di1[j]
+            g1e, g1i = g0e * de2[j], g0i * di2[j]
         a = v[j]
         k1 = _cond_derivative(drive, g0e, Ee, g0i, Ei, gl, icm, a)
         k2 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k1)
@@ -199,43 +279,54 @@ def lif_cond_exp(k, inputs, v, ge, gi, de1, de2, di1, di2, leak_drive, g_leak, i
         k4 = _cond_derivative(drive, g1e, Ee, g1i, Ei, gl, icm, a + h * k3)
         v_new = a + h6 * (k1 + 2.0 * (k2 + k3) + k4)
         vj = v_new if active_from[j] <= k else a
-        ge[j] = g1e + in_e[j]
-        gi[j] = g1i + in_i[j]
+        if alpha:
+            ge[j] = g1e
+            gi[j] = g1i
+            dge[j] = d0e * de2[j] + in_e[j] * scale_e[j]
+            dgi[j] = d0i * di2[j] + in_i[j] * scale_i[j]
+        else:
+            ge[j] = g1e + in_e[j]
+            gi[j] = g1i + in_i[j]
         spike = vj >= v_thresh[j]
         spiking[j] = spike
         v[j] = v_reset[j] if spike else vj
+
+
+def _lif_cond(alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e, scale_i,
+              leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4,
+              tolerance, active_from, refractory, v_thresh, v_reset, scratch, n_chunks):
+    if _cond_stiff(k, v, ge, gi, dge, dgi, alpha, leak_drive, g_leak, inv_cm, e_rev_E,
+                   e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
+        return DECLINED.copy()
+    spiking = np.empty(v.size, np.bool_)
+    if n_chunks == 1:
+        _lif_cond_range(0, v.size, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2,
+                        di1, di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E,
+                        e_rev_I, i_inj, has_inj, dt, active_from, v_thresh, v_reset)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = _chunk(c, v.size, n_chunks)
+            _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2,
+                            di1, di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E,
+                            e_rev_I, i_inj, has_inj, dt, active_from, v_thresh, v_reset)
     return _spikes(k, spiking, active_from, refractory, scratch)
+
+
+def lif_cond_exp(k, inputs, v, ge, gi, de1, de2, di1, di2, leak_drive, g_leak, inv_cm,
+                 e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance,
+                 active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
+    # (ge, gi stand in for the alpha model's dge, dgi, and de1, di1 for its scales:
+    # never read with alpha False)
+    return _lif_cond(False, k, inputs, v, ge, gi, ge, gi, de1, de2, di1, di2, de1, di1,
+                     leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4,
+                     tolerance, active_from, refractory, v_thresh, v_reset, scratch, n_chunks)
 
 
 def lif_cond_alpha(k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e, scale_i,
                    leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt,
-                   z_rk4, tolerance, active_from, refractory, v_thresh, v_reset, scratch):
-    if _cond_stiff(k, v, ge, gi, dge, dgi, True, leak_drive, g_leak, inv_cm, e_rev_E,
-                   e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
-        return DECLINED.copy()
-    spiking = np.empty(v.size, np.bool_)
-    in_e, in_i = inputs[0], inputs[1]
-    half_h, h, h6 = 0.5 * dt, dt, dt / 6.0
-    # AlphaConductances' offsets j * (0.5 dt / substeps), j = 1, 2
-    t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)
-    for j in range(v.size):
-        drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
-        gl, icm, Ee, Ei = g_leak[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
-        g0e, g0i, d0e, d0i = ge[j], gi[j], dge[j], dgi[j]
-        ghe, ghi = (g0e + t1 * d0e) * de1[j], (g0i + t1 * d0i) * di1[j]
-        g1e, g1i = (g0e + t2 * d0e) * de2[j], (g0i + t2 * d0i) * di2[j]
-        a = v[j]
-        k1 = _cond_derivative(drive, g0e, Ee, g0i, Ei, gl, icm, a)
-        k2 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k1)
-        k3 = _cond_derivative(drive, ghe, Ee, ghi, Ei, gl, icm, a + half_h * k2)
-        k4 = _cond_derivative(drive, g1e, Ee, g1i, Ei, gl, icm, a + h * k3)
-        v_new = a + h6 * (k1 + 2.0 * (k2 + k3) + k4)
-        vj = v_new if active_from[j] <= k else a
-        ge[j] = g1e
-        gi[j] = g1i
-        dge[j] = d0e * de2[j] + in_e[j] * scale_e[j]
-        dgi[j] = d0i * di2[j] + in_i[j] * scale_i[j]
-        spike = vj >= v_thresh[j]
-        spiking[j] = spike
-        v[j] = v_reset[j] if spike else vj
-    return _spikes(k, spiking, active_from, refractory, scratch)
+                   z_rk4, tolerance, active_from, refractory, v_thresh, v_reset, scratch,
+                   n_chunks=1):
+    return _lif_cond(True, k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e,
+                     scale_i, leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt,
+                     z_rk4, tolerance, active_from, refractory, v_thresh, v_reset, scratch,
+                     n_chunks)

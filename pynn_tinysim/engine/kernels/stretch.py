@@ -32,7 +32,8 @@ def _after_step(k, spiked, net):
     (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
-     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, halt) = net
+     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, halt, n_chunks,
+     min_events) = net
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
@@ -60,7 +61,7 @@ def _after_step(k, spiked, net):
     ring[slot, :] = 0.0
     if n_fired:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
-                                ring_flat, limit, scratch)
+                                ring_flat, limit, scratch, n_chunks, row_size, min_events)
     if n_sig:
         _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
 
@@ -134,7 +135,7 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
 
 def _declined(spiked, net):
     if spiked.size == 1 and spiked[0] < 0:
-        net[-1][0] = 1
+        net[-3][0] = 1
         return True
     return False
 
