@@ -70,10 +70,12 @@ def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params
 
     `threads`:
         threads of the compiled engine (as pyNN.nest's ``threads``, per process).
-        Default: Numba's count, i.e. the environment variable ``NUMBA_NUM_THREADS``
-        where set, else the number of cores; never more than ``NUMBA_NUM_THREADS``.
-        Groups of 4000 neurons and more are updated on that many threads, and large
-        spike volumes delivered so; results are the same bits whatever the count.
+        Default: 1, or the environment variable ``NUMBA_NUM_THREADS`` where set;
+        never more than ``NUMBA_NUM_THREADS`` (Numba's limit, the number of cores
+        where unset). Groups of 4000 neurons and more are updated on that many
+        threads, and large spike volumes delivered so; results are the same bits
+        whatever the count. More threads pay on idle cores only (the threads meet
+        at every time step).
 
     Other keyword arguments that other backends accept (``verbosity``...) are
     accepted and ignored, so scripts written for them run unchanged.

@@ -36,6 +36,7 @@ is writable the kernels are compiled in every process instead (logged once).
 
 import importlib.util
 import logging
+import os
 import types
 import warnings
 
@@ -110,14 +111,22 @@ PARALLEL_MIN_NEURONS = 4000
 def threads(requested=None):
     """The threads the kernels use for this run (sets Numba's count; needs load()).
 
-    ``requested``: ``setup(threads=N)``'s N, or None: Numba's own count, which is the
-    environment variable NUMBA_NUM_THREADS where set (read when Numba is imported),
-    else the number of cores, or what ``numba.set_num_threads`` set since. Never
-    more than NUMBA_NUM_THREADS (Numba's limit). Results do not depend on it.
+    ``requested``: ``setup(threads=N)``'s N, or None: one thread, unless the
+    environment variable NUMBA_NUM_THREADS is set, which then gives the count (and
+    ``numba.set_num_threads`` below it). Never more than NUMBA_NUM_THREADS (Numba's
+    limit: the number of cores where unset). Results do not depend on it.
+
+    One thread by default (as NEST's ``threads``): the threads meet at every time
+    step, which pays on idle cores (up to 2x on 2) but costs heavily where other
+    processes hold the cores (a descheduled thread stalls every step: VA CUBA 10 s
+    took 41 s instead of 3 s on 2 threads of a 2-core machine at load 5).
     """
     import numba
     if requested is None:
-        return numba.get_num_threads()
+        if "NUMBA_NUM_THREADS" not in os.environ:
+            requested = 1
+        else:
+            return numba.get_num_threads()
     count = max(1, min(int(requested), numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(count)
     return count
@@ -182,7 +191,6 @@ def _fresh_caches(dispatchers, modules, numba_version):
     """Flush the disk caches of ``dispatchers`` unless they were compiled from these
     sources (see the module docstring). Before any kernel is compiled or loaded."""
     import hashlib
-    import os
     digest = hashlib.sha256(numba_version.encode())
     for module in modules:
         with open(module.__file__, "rb") as source:
