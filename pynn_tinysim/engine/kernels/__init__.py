@@ -8,7 +8,9 @@ so that compiled by Numba they give bit-identical results (the equivalence tests
 Python and import nothing of Numba: :func:`load` compiles them.
 
 - :mod:`.neurons`: the step of the LIF families (current-based: exact propagators;
-  conductance-based: RK4, declining stiff steps to the NumPy code) and of Izhikevich;
+  conductance-based: RK4, declining stiff steps to the NumPy code), of Izhikevich
+  and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
+  library's expm1 rather than NumPy's);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
@@ -158,17 +160,19 @@ def load():
     # the chunk loops of these run on several threads (numba.prange)
     neurons.prange = delivery.prange = numba.prange
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
-                "deliver_static"}
+                "hodgkin_huxley", "deliver_static"}
     table = (
         (neurons, ("_spikes", "_flagged", "_chunk", "_lif_curr_exp_range", "lif_curr_exp",
                    "_lif_curr_alpha_range", "lif_curr_alpha", "_lif_curr_delta_range",
                    "lif_curr_delta", "_izhikevich_range", "izhikevich", "_cond_stiff",
                    "_cond_derivative", "_lif_cond_range", "_lif_cond", "lif_cond_exp",
-                   "lif_cond_alpha")),
+                   "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
+                   "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
         (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined", "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
-                   "stretch_lif_cond_exp", "stretch_lif_cond_alpha")),
+                   "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
+                   "stretch_hodgkin_huxley")),
     )
     compiled = {}
     # callees first: a kernel calling another sees the compiled one through its module

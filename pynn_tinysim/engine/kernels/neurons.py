@@ -330,3 +330,135 @@ def lif_cond_alpha(k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e, 
                      scale_i, leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt,
                      z_rk4, tolerance, active_from, refractory, v_thresh, v_reset, scratch,
                      n_chunks)
+
+
+# --- Hodgkin-Huxley (hh.py's HodgkinHuxley: RK4 in 2 or 4 sub-steps) ----------------
+#
+# Not bit for bit: the NumPy step's expm1 is NumPy's own (SIMD) implementation, the
+# kernel's is the C library's; they may differ in the last bit, and the difference
+# grows along a trajectory (tests/test_kernels.py states the tolerance). Everything
+# else is the NumPy step's arithmetic in its order. A stiff step (hh.py's
+# _stiff_neurons) is declined to the NumPy step, as for the conductance-based LIF.
+
+def _x_over_expm1(x, e):
+    """x / expm1(x) given e = expm1(x), continuous at 0 (hh.py's _x_over_expm1)."""
+    q = x / e
+    if np.isfinite(q):
+        return q
+    if abs(x) < 1e-6:
+        return 1.0 - 0.5 * x
+    return x / e
+
+
+def _hh_derivatives(vm, m, h, n, g_e, g_i, leak_drive, gNa, gK, gL, ENa, EK, Ee, Ei, inv_cm,
+                    VT):
+    """(dv, dm, dh, dn) of hh.py's derivatives(), with its _batched_rates."""
+    n2 = n * n
+    g_na = gNa * (m * m * m * h)
+    g_k = gK * (n2 * n2)
+    dv = (leak_drive + g_na * ENa + g_k * EK + g_e * Ee + g_i * Ei
+          - (g_na + g_k + gL + g_e + g_i) * vm) * inv_cm
+    V = vm - VT
+    x0 = 13.0 / 4.0 + (-1.0 / 4.0) * V
+    x1 = 15.0 / 5.0 + (-1.0 / 5.0) * V
+    x2 = -40.0 / 5.0 + (1.0 / 5.0) * V
+    x3 = 17.0 / 18.0 + (-1.0 / 18.0) * V
+    x4 = 10.0 / 40.0 + (-1.0 / 40.0) * V
+    x5 = 40.0 / 5.0 + (-1.0 / 5.0) * V
+    alpha_m = _x_over_expm1(x0, np.expm1(x0)) * 1.28
+    alpha_n = _x_over_expm1(x1, np.expm1(x1)) * 0.16
+    beta_m = _x_over_expm1(x2, np.expm1(x2)) * 1.4
+    alpha_h = (np.expm1(x3) + 1.0) * 0.128
+    beta_n = (np.expm1(x4) + 1.0) * 0.5
+    beta_h = (1.0 / (np.expm1(x5) + 2.0)) * 4.0
+    dm = alpha_m - (alpha_m + beta_m) * m
+    dh = alpha_h - (alpha_h + beta_h) * h
+    dn = alpha_n - (alpha_n + beta_n) * n
+    return dv, dm, dh, dn
+
+
+def _hh_range(lo, hi, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e, decay_i,
+              i_offset, i_inj, has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei, inv_cm, VT, dt,
+              detect_from):
+    in_e, in_i = inputs[0], inputs[1]
+    step = dt / n_sub
+    half = 0.5 * step
+    sixth = step / 6.0
+    last = 2 * n_sub
+    for j in range(lo, hi):
+        drive = i_offset[j] + i_inj[j] if has_inj else i_offset[j]
+        leak_drive = drive + gL[j] * ELeak[j]
+        ge0, gi0 = ge[j], gi[j]
+        v_old = v[j]
+        y0, y1, y2, y3 = v[j], m[j], h[j], n[j]
+        for s in range(n_sub):
+            g0e, g0i = ge0 * decay_e[2 * s, j], gi0 * decay_i[2 * s, j]
+            ghe, ghi = ge0 * decay_e[2 * s + 1, j], gi0 * decay_i[2 * s + 1, j]
+            g1e, g1i = ge0 * decay_e[2 * s + 2, j], gi0 * decay_i[2 * s + 2, j]
+            a0, a1, a2, a3 = _hh_derivatives(y0, y1, y2, y3, g0e, g0i, leak_drive, gNa[j],
+                                             gK[j], gL[j], ENa[j], EK[j], Ee[j], Ei[j],
+                                             inv_cm[j], VT[j])
+            b0, b1, b2, b3 = _hh_derivatives(y0 + half * a0, y1 + half * a1, y2 + half * a2,
+                                             y3 + half * a3, ghe, ghi, leak_drive, gNa[j],
+                                             gK[j], gL[j], ENa[j], EK[j], Ee[j], Ei[j],
+                                             inv_cm[j], VT[j])
+            c0, c1, c2, c3 = _hh_derivatives(y0 + half * b0, y1 + half * b1, y2 + half * b2,
+                                             y3 + half * b3, ghe, ghi, leak_drive, gNa[j],
+                                             gK[j], gL[j], ENa[j], EK[j], Ee[j], Ei[j],
+                                             inv_cm[j], VT[j])
+            d0, d1, d2, d3 = _hh_derivatives(y0 + step * c0, y1 + step * c1, y2 + step * c2,
+                                             y3 + step * c3, g1e, g1i, leak_drive, gNa[j],
+                                             gK[j], gL[j], ENa[j], EK[j], Ee[j], Ei[j],
+                                             inv_cm[j], VT[j])
+            y0 = y0 + sixth * (a0 + 2.0 * (b0 + c0) + d0)
+            y1 = y1 + sixth * (a1 + 2.0 * (b1 + c1) + d1)
+            y2 = y2 + sixth * (a2 + 2.0 * (b2 + c2) + d2)
+            y3 = y3 + sixth * (a3 + 2.0 * (b3 + c3) + d3)
+        v[j], m[j], h[j], n[j] = y0, y1, y2, y3
+        ge[j] = ge0 * decay_e[last, j] + in_e[j]
+        gi[j] = gi0 * decay_i[last, j] + in_i[j]
+        spiking[j] = (y0 >= VT[j] + 30.0) and (v_old > y0) and (detect_from[j] <= k)
+
+
+def hodgkin_huxley(k, inputs, v, m, h, n, ge, gi, decay_busy_e, decay_busy_i, decay_quiet_e,
+                   decay_quiet_i, busy_sub, quiet_sub, quiet_below, z_rk4, i_offset, i_inj,
+                   has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei, inv_cm, VT, dt, detect_from,
+                   refractory_steps, scratch, n_chunks=1):
+    # the group's sub-steps: QUIET_SUBSTEPS while every cell is below v_offset + QUIET_BELOW
+    quiet = quiet_sub != busy_sub
+    if quiet:
+        for j in range(v.size):
+            if not v[j] < VT[j] + quiet_below:
+                quiet = False
+                break
+    n_sub = quiet_sub if quiet else busy_sub
+    # a stiff neuron (hh.py's _stiff_neurons): the NumPy step integrates it adaptively
+    for j in range(v.size):
+        n2 = n[j] * n[j]
+        g = gNa[j] * (m[j] * m[j] * m[j] * h[j]) + gK[j] * (n2 * n2)
+        g += gL[j]
+        g += ge[j] + gi[j]
+        z = g * inv_cm[j]
+        z *= dt / n_sub
+        if z > z_rk4:
+            return DECLINED.copy()
+    decay_e = decay_quiet_e if quiet else decay_busy_e
+    decay_i = decay_quiet_i if quiet else decay_busy_i
+    spiking = np.empty(v.size, np.bool_)
+    if n_chunks == 1:
+        _hh_range(0, v.size, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e, decay_i,
+                  i_offset, i_inj, has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei, inv_cm, VT,
+                  dt, detect_from)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = _chunk(c, v.size, n_chunks)
+            _hh_range(lo, hi, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e,
+                      decay_i, i_offset, i_inj, has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei,
+                      inv_cm, VT, dt, detect_from)
+    count = 0
+    for j in range(v.size):
+        if spiking[j]:
+            detect_from[j] = k + 1 + refractory_steps
+            scratch[count] = j
+            count += 1
+    return scratch[:count].copy()

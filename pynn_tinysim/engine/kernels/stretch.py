@@ -164,3 +164,16 @@ def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         _after_step(k, spiked, net)
     return k1
+
+
+def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.hodgkin_huxley(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net)
+    return k1
