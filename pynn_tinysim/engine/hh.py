@@ -100,6 +100,10 @@ class HodgkinHuxley(NeuronGroup):
     QUIET_SUBSTEPS = 2     # ... while every cell is below v_offset + QUIET_BELOW
     QUIET_BELOW = 0.0      # mV (v_offset is about 13 mV below the spike threshold)
 
+    #: seconds a NumPy step costs beyond an ordinary group's, whatever the size (the
+    #: sub-stepped RK4's array operations): "auto" loads the kernels sooner for it
+    numpy_step_cost_s = 150e-6
+
     #: step index from which spikes are detected again (NEST's refractory counter)
     internal_state = {"_detect_from": Internal(np.int64, 0)}
 

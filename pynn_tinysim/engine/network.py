@@ -337,7 +337,9 @@ class Network:
         if kernels is None and self.engine == "auto":
             n_neurons = self.next_id - self.FIRST_ID
             self._steps_without_kernels += n_steps
-            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons):
+            extra = sum(getattr(g, "numpy_step_cost_s", 0.0) for g in self.groups.values())
+            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons,
+                                                  extra):
                 return None
         if kernels is None:
             kernels = compiled_kernels.load()

@@ -77,9 +77,12 @@ def loaded():
     return _kernels
 
 
-def worth_loading(n_steps, n_neurons):
-    """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels."""
-    saved = n_steps * (SAVED_PER_STEP_S + SAVED_PER_NEURON_STEP_S * n_neurons)
+def worth_loading(n_steps, n_neurons, extra_per_step_s=0.0):
+    """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels;
+    ``extra_per_step_s``: what the groups' NumPy steps cost beyond the usual (their
+    ``numpy_step_cost_s``, e.g. HH's sub-stepped RK4: ~0.2 ms a step for one cell)."""
+    saved = n_steps * (SAVED_PER_STEP_S + extra_per_step_s
+                       + SAVED_PER_NEURON_STEP_S * n_neurons)
     return saved > START_COST_S
 
 
