@@ -15,8 +15,9 @@ per step, exactly what the Python step loop does, in its order (NEST's):
    (a multiple of their interval) are copied into their recorders' buffers
    (:func:`_sample`, as ``SignalRecorder.sample``).
 
-``net`` is the tuple built by ``engine/stretch.py`` (its ``_pack`` names the
-fields). A stretch stops early when the record buffers could overflow on the
+``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
+the fields; the last three: ``halt``, the delivery's ``n_chunks`` and its
+``min_events``, see :mod:`.delivery`). A stretch stops early when the record buffers could overflow on the
 next step, or before a step its neuron kernel declines (``halt`` set, see
 :data:`.neurons.DECLINED`), and returns the step it reached.
 """
