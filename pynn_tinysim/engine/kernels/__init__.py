@@ -129,9 +129,8 @@ def threads(requested=None):
     import numba
     if requested is None:
         if "NUMBA_NUM_THREADS" not in os.environ:
-            requested = 1
-        else:
-            return numba.get_num_threads()
+            return 1            # (Numba's own count, for the user's code, is left alone)
+        return numba.get_num_threads()
     count = max(1, min(int(requested), numba.config.NUMBA_NUM_THREADS))
     numba.set_num_threads(count)
     return count
@@ -199,9 +198,13 @@ def _fresh_caches(dispatchers, modules, numba_version):
     sources (see the module docstring). Before any kernel is compiled or loaded."""
     import hashlib
     digest = hashlib.sha256(numba_version.encode())
-    for module in modules:
-        with open(module.__file__, "rb") as source:
-            digest.update(source.read())
+    try:
+        for module in modules:
+            with open(module.__file__, "rb") as source:
+                digest.update(source.read())
+    except (OSError, TypeError):    # no source file (a frozen or zipped installation)
+        logger.info("pyNN.tinysim: cannot check the compiled kernels' cache")
+        return
     stamp = digest.hexdigest()
     try:
         caches = [d._cache for d in dispatchers]    # Numba's (undocumented) cache object
