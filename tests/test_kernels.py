@@ -9,9 +9,11 @@ periods, input arriving during refractoriness, step/AC/noisy current sources on
 some cells only, recurrent and Poisson input on both receptors, a run split in
 two, a reset, and delivery volumes on both sides of the synapse store's bincount
 threshold; for the conductance-based models, stiff steps at a coarse time step
-(declined by the kernel to the NumPy step). The benchmark networks (VA CUBA/COBA, seed-004, the plastic and the
-spinnaker-flavour networks of ``tests/test_bit_identity.py``) are run on the
-compiled engine and compared with the NumPy engine's stored output.
+(declined by the kernel to the NumPy step). The benchmark networks (VA CUBA/COBA,
+seed-004, the plastic and the spinnaker-flavour networks of
+``tests/test_bit_identity.py``) are run on the compiled engine and compared with the
+NumPy engine's stored output. HH_cond_exp: bit for bit too, or within TOLERANCE
+where NumPy's expm1 differs from the C library's; several threads: the same bits.
 """
 
 import math

@@ -62,8 +62,13 @@ def _chunk(c, size, n_chunks):
 
 def _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20,
                         i_inj, has_inj, P11e, P11i, active_from, v_thresh, v_reset):
-    in_e, in_i = inputs[0], inputs[1]
-    for j in range(lo, hi):
+    # views of the chunk, indexed from 0: a loop over range(lo, hi) is not vectorized
+    in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
+    v, ie, ii, P22 = v[lo:hi], ie[lo:hi], ii[lo:hi], P22[lo:hi]
+    P21e, P21i, drive, P20 = P21e[lo:hi], P21i[lo:hi], drive[lo:hi], P20[lo:hi]
+    i_inj, P11e, P11i = i_inj[lo:hi], P11e[lo:hi], P11i[lo:hi]
+    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
+    for j in range(v.size):
         v_new = v[j] * P22[j]
         v_new += ie[j] * P21e[j]
         v_new += ii[j] * P21i[j]
@@ -96,8 +101,14 @@ def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_i
 def _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e, P21i,
                           P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i, scale_e,
                           scale_i, dt, active_from, v_thresh, v_reset):
-    in_e, in_i = inputs[0], inputs[1]
-    for j in range(lo, hi):
+    in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
+    v, ie, ii, die, dii = v[lo:hi], ie[lo:hi], ii[lo:hi], die[lo:hi], dii[lo:hi]
+    P22, P21e, P21i, P31e, P31i = P22[lo:hi], P21e[lo:hi], P21i[lo:hi], P31e[lo:hi], P31i[lo:hi]
+    drive, P20, i_inj = drive[lo:hi], P20[lo:hi], i_inj[lo:hi]
+    P11e, P11i = P11e[lo:hi], P11i[lo:hi]
+    scale_e, scale_i = scale_e[lo:hi], scale_i[lo:hi]
+    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
+    for j in range(v.size):
         v_new = v[j] * P22[j]
         v_new += ie[j] * P21e[j]
         v_new += die[j] * P31e[j]
@@ -135,8 +146,10 @@ def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, 
 
 def _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj, has_inj,
                           active_from, v_thresh, v_reset):
-    in_e, in_i = inputs[0], inputs[1]
-    for j in range(lo, hi):
+    in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
+    v, P22, drive, P20, i_inj = v[lo:hi], P22[lo:hi], drive[lo:hi], P20[lo:hi], i_inj[lo:hi]
+    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
+    for j in range(v.size):
         v_new = v[j] * P22[j]
         v_new += drive[j]
         if has_inj:
@@ -166,8 +179,10 @@ def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
 
 def _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d,
                       v_peak):
-    in_e, in_i = inputs[0], inputs[1]
-    for j in range(lo, hi):
+    in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
+    v, u, I, i_inj, h_a = v[lo:hi], u[lo:hi], I[lo:hi], i_inj[lo:hi], h_a[lo:hi]
+    b, c, d = b[lo:hi], c[lo:hi], d[lo:hi]
+    for j in range(v.size):
         current = I[j] + 1000.0 * i_inj[j] if has_inj else I[j]
         vj = v[j]
         uj = u[j]
@@ -257,11 +272,17 @@ def _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1,
                     i_inj, has_inj, dt, active_from, v_thresh, v_reset):
     """One RK4 step (conductances.rk4, substeps = 1) of neurons lo .. hi - 1; ``alpha``:
     alpha-shaped conductances (AlphaConductances) rather than exponential ones."""
-    in_e, in_i = inputs[0], inputs[1]
+    in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
+    v, ge, gi, dge, dgi = v[lo:hi], ge[lo:hi], gi[lo:hi], dge[lo:hi], dgi[lo:hi]
+    de1, de2, di1, di2 = de1[lo:hi], de2[lo:hi], di1[lo:hi], di2[lo:hi]
+    scale_e, scale_i = scale_e[lo:hi], scale_i[lo:hi]
+    leak_drive, g_leak = leak_drive[lo:hi], g_leak[lo:hi]
+    inv_cm, e_rev_E, e_rev_I, i_inj = inv_cm[lo:hi], e_rev_E[lo:hi], e_rev_I[lo:hi], i_inj[lo:hi]
+    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
     half_h, h, h6 = 0.5 * dt, dt, dt / 6.0     # conductances.rk4's, substeps = 1
     # AlphaConductances' offsets j * (0.5 dt / substeps), j = 1, 2
     t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)
-    for j in range(lo, hi):
+    for j in range(v.size):
         drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
         gl, icm, Ee, Ei = g_leak[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
         g0e, g0i = ge[j], gi[j]

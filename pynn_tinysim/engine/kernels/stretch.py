@@ -2,8 +2,8 @@
 
 For a network of one neuron group with a kernel, event sources (Poisson,
 spike arrays...) and static synapses only, with at most DC and step current
-sources (the injected current is constant within a stretch), :mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
-per step, exactly what the Python step loop does, in its order (NEST's):
+sources (the injected current is constant within a stretch), :mod:`..stretch`
+runs many steps in one call of ``stretch_<kernel>``: per step, exactly what the Python step loop does, in its order (NEST's):
 
 1. each group in the network's order emits its spikes: the neuron group by its
    kernel (:mod:`.neurons`), a source by its precomputed events; the spikes of
@@ -17,9 +17,10 @@ per step, exactly what the Python step loop does, in its order (NEST's):
 
 ``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
 the fields; the last three: ``halt``, the delivery's ``n_chunks`` and its
-``min_events``, see :mod:`.delivery`). A stretch stops early when the record buffers could overflow on the
-next step, or before a step its neuron kernel declines (``halt`` set, see
-:data:`.neurons.DECLINED`), and returns the step it reached.
+``min_events``, see :mod:`.delivery`). A stretch stops early when the record
+buffers could overflow on the next step, or before a step its neuron kernel
+declines (``halt`` set, see :data:`.neurons.DECLINED`), and returns the step it
+reached.
 """
 
 from . import delivery, neurons
