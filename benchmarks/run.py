@@ -25,7 +25,8 @@ Example (the defaults: small sizes that finish in a few minutes on 2 cores)::
 
 Networks: ``va_cuba``, ``va_coba`` (va_benchmark.py CUBA/COBA, ``--sizes`` cells),
 ``seed004`` (seed004_izhikevich.py, ``--sizes`` cells), ``brunel`` and
-``microcircuit`` (``--scales``). Simulators whose ``pyNN.<name>`` cannot be imported
+``microcircuit`` (``--scales``), ``hh_cond_exp2`` (hh_single.py: the single HH cell
+of PyNN's example at dt 0.001 ms, 20 ms; issue 13's single-cell fine-dt case). Simulators whose ``pyNN.<name>`` cannot be imported
 are skipped with a note. ``--max-cells brian2=1000`` (the default) skips runs of a
 simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 4000);
 ``--max-cells nest.microcircuit=8000`` does so for one network only.
@@ -40,7 +41,9 @@ takes the time); none by default. Issue 13's table::
 
 Besides PyNN backends, ``--simulators`` takes ``tinysim-numpy``: pyNN.tinysim on its
 NumPy reference engine (``PYNN_TINYSIM_ENGINE=numpy``), beside ``tinysim``'s default
-engine (compiled kernels once a run is long enough), and ``brian2-native``: the VA networks
+engine (compiled kernels once a run is long enough), ``tinysim-2threads``: the default
+engine with ``NUMBA_NUM_THREADS=2`` (the compiled engine on 2 threads; it pays only on
+idle cores), and ``brian2-native``: the VA networks
 written directly in Brian2 with its cpp_standalone target (brian2_native_va.py:
 generated C++, compiled and run as one program), i.e. Brian2 at its fastest, without
 PyNN. It needs brian2 and a C++ compiler; other networks have no native version and
@@ -63,13 +66,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN = "<!-- run.py results begin -->"
 END = "<!-- run.py results end -->"
-NETWORKS = ["va_cuba", "va_coba", "brunel", "microcircuit", "seed004"]
+NETWORKS = ["va_cuba", "va_coba", "brunel", "microcircuit", "seed004", "hh_cond_exp2"]
 CELLS_AT_SCALE_1 = {"brunel": 12500, "microcircuit": 77169}
 #: simulators that are not PyNN backends: network -> the script that replaces the PyNN one
 NATIVE_SCRIPTS = {"brian2-native": {"va_cuba": "brian2_native_va.py",
                                     "va_coba": "brian2_native_va.py"}}
 #: pyNN.tinysim with an engine chosen: simulator name -> environment of the run
-TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"}}
+TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"},
+                   "tinysim-2threads": {"NUMBA_NUM_THREADS": "2"}}
 
 
 def parse_args(argv=None):
@@ -140,6 +144,9 @@ def plan(args):
         elif net == "seed004":
             for n in sizes:
                 runs.append((net, f"n={n}", n, ["seed004_izhikevich.py", "--n", str(n)] + dur))
+        elif net == "hh_cond_exp2":
+            # one cell, dt 0.001 ms, 20 ms (PyNN's example; --duration does not apply)
+            runs.append((net, "1 cell, dt 0.001 ms, 20 ms", 1, ["hh_single.py"]))
         else:
             own = getattr(args, f"{net}_scales")
             for s in _floats(own if own else args.scales):

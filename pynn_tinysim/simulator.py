@@ -67,13 +67,15 @@ class State(common.control.BaseState):
         self.recorders = set()
         self.progress = True            # setup(progress=False): never show a progress bar
         self.engine = None              # setup(engine=...); None: the default
+        self.threads = None             # setup(threads=...); None: Numba's count
 
     # --- set-up ---------------------------------------------------------------
 
     def configure(self, dt, min_delay, max_delay, rng_seed, min_delay_auto=False,
-                  spike_precision="off_grid", engine=None):
+                  spike_precision="off_grid", engine=None, threads=None):
         self.dt = float(dt)
         self.engine = engine    # None: the default (see engine/kernels)
+        self.threads = threads  # None: Numba's count (see engine/kernels.threads)
         self.spike_precision = spike_precision
         self.min_delay = float(min_delay)
         self.min_delay_auto = bool(min_delay_auto)
@@ -87,7 +89,8 @@ class State(common.control.BaseState):
 
     def clear(self):
         """Destroy the network; start afresh with the present settings."""
-        self.network = Network(dt=self.dt, seed=self.rng_seed, engine=self.engine)
+        self.network = Network(dt=self.dt, seed=self.rng_seed, engine=self.engine,
+                               threads=self.threads)
         exchange = parallel.new_exchange()     # None in one process
         if exchange is not None:
             self.network.distribute(exchange)

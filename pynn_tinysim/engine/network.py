@@ -53,8 +53,14 @@ class Network:
 
     FIRST_ID = 1  # global neuron ids start at 1, as NEST's node ids do
 
-    def __init__(self, dt=0.1, seed=None, engine=None):
+    def __init__(self, dt=0.1, seed=None, engine=None, threads=None):
         self.dt = float(dt)
+        # threads of the compiled kernels (None: Numba's count, see kernels.threads);
+        # results are the same bits whatever the count
+        if threads is not None and (isinstance(threads, bool) or int(threads) != threads
+                                    or threads < 1):
+            raise ValueError(f"threads must be a positive integer, not {threads!r}")
+        self.threads = None if threads is None else int(threads)
         # "numba": compiled kernels where a model has them (the NumPy code elsewhere);
         # "numpy": the reference code only; "auto" (None): "numba" once the runs are long
         # enough to repay loading Numba (results are the same bits either way)
@@ -293,15 +299,16 @@ class Network:
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
         kernels = self.kernels_for_run(n_steps)
+        n_threads = 1 if kernels is None else compiled_kernels.threads(self.threads)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
         # (with DC/step sources only: stretches run between the steps where currents change)
         if kernels is not None and exchange is None and (
                 currents is None or currents.piecewise_constant()):
             stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
-                                              signal_recorders)
+                                              signal_recorders, n_threads)
         # else each group's step and each delivery: compiled where a kernel exists
-        spiking = [(g, _compiled_step(g, kernels) or g.step, g.ids,
+        spiking = [(g, _compiled_step(g, kernels, n_threads) or g.step, g.ids,
                     g.spike_recorder, self._input_views[g]) for g in groups]
         deliveries = [(kernels is not None and d.compiled_deliver(kernels)) or d.deliver
                       for d in deliveries]
@@ -430,7 +437,9 @@ class Network:
         if kernels is None and self.engine == "auto":
             n_neurons = self.next_id - self.FIRST_ID
             self._steps_without_kernels += n_steps
-            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons):
+            extra = sum(getattr(g, "numpy_step_cost_s", 0.0) for g in self.groups.values())
+            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons,
+                                                  extra):
                 return None
         if kernels is None:
             kernels = compiled_kernels.load()
@@ -462,8 +471,9 @@ class Network:
                 g.spike_recorder.clear()
 
 
-def _compiled_step(group, kernels):
-    """The group's step as a call of its compiled kernel, or None.
+def _compiled_step(group, kernels, n_threads=1):
+    """The group's step as a call of its compiled kernel (on ``n_threads`` threads where
+    the group is large enough, see kernels.chunks), or None.
 
     A step replaced on the instance (a test's hook, a user's wrapper) is what must
     run, so such a group keeps it.
@@ -473,8 +483,17 @@ def _compiled_step(group, kernels):
     kernel = group.compiled_kernel()
     if kernel is None:
         return None
-    function, args = getattr(kernels, kernel[0]), kernel[1]
-    return lambda k, inputs: function(k, inputs, *args)
+    function = getattr(kernels, kernel[0])
+    args = (*kernel[1], compiled_kernels.chunks(group.size, n_threads))
+
+    def step(k, inputs):
+        spiked = function(k, inputs, *args)
+        if spiked.size == 1 and spiked[0] < 0:
+            # the kernel declined this step (kernels.neurons.DECLINED: a conductance
+            # model's possibly stiff neuron): the NumPy step, adaptive integration included
+            return group.step(k, inputs)
+        return spiked
+    return step
 
 
 def _rows(values, n, first, stop):
