@@ -169,3 +169,83 @@ def test_neuromodulation_errors_are_spynnakers():
     with pytest.raises(NotImplementedError, match="SpikeNearestPairRule"):
         sim.run(10)
     sim.end()
+
+
+# --- StructuralMechanismSTDP onto a neuromodulated Population (sPyNNaker merges them) ------
+
+
+def _structural_stdp(w_max=20.0, initial_weight=0.0, p_form=0.0):
+    # no rewiring unless p_form > 0: formation table all zero, elimination probabilities 0
+    return sim.StructuralMechanismSTDP(
+        sim.RandomSelection(),
+        sim.DistanceDependentFormation(grid=[1, 1], p_form_forward=p_form),
+        sim.RandomByWeightElimination(threshold=0.5, prob_elim_depressed=0.0,
+                                      prob_elim_potentiated=0.0),
+        timing_dependence=sim.SpikePairRule(tau_plus=10, tau_minus=12, A_plus=1, A_minus=1),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0, w_max=w_max),
+        initial_weight=initial_weight, s_max=4, f_rew=1000.0)
+
+
+@pytest.mark.parametrize("fixed_point", [False, True])
+def test_structural_stdp_onto_a_neuromodulated_population_is_neuromodulated(fixed_point):
+    """The integration test's network with the STDP as a StructuralMechanismSTDP (no
+    rewiring): the same weight as the plain neuromodulated STDP, not the pair rule's."""
+    plain, _ = _izhikevich_2007(fixed_point=fixed_point)
+    sim.setup(timestep=1.0, fixed_point=fixed_point)
+    pre = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1500, 2400]})
+    reward = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1600]})
+    stim = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1502]})
+    post = sim.Population(1, sim.IF_curr_exp, CELL, label="post1")
+    sim.Projection(stim, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=6))
+    plastic = sim.Projection(pre, post, sim.AllToAllConnector(), _structural_stdp())
+    sim.Projection(reward, post, sim.AllToAllConnector(),
+                   sim.extra_models.Neuromodulation(weight=0.1, tau_c=1000, tau_d=200,
+                                                    w_max=20.0), receptor_type="reward")
+    sim.run(3000)
+    block = plastic._block
+    assert isinstance(block.inner, nm.NeuromodulatedSTDP)
+    assert isinstance(block.inner, nm.NeuromodulatedSlots)
+    w = plastic.get("weight", "list", with_address=False)
+    sim.end()
+    assert list(w) == [plain]
+    if not fixed_point:
+        assert plain == pytest.approx(10.0552710, abs=1e-7)
+
+
+def test_formed_neuromodulated_synapse_starts_with_no_eligibility():
+    """synapse_dynamics_add_neuron (neuromodulated): the formation's weight, eligibility 0,
+    the row's presynaptic trace."""
+    sim.setup(timestep=1.0, fixed_point=False)
+    pre = sim.Population(2, sim.SpikeSourceArray, {"spike_times": [5.0]})
+    reward = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1.0]})
+    post = sim.Population(1, sim.IF_curr_exp, CELL)
+    plastic = sim.Projection(pre, post, sim.FromListConnector([(0, 0, 1.0, 1.0)]),
+                             _structural_stdp(initial_weight=0.25))
+    sim.Projection(reward, post, sim.AllToAllConnector(),
+                   sim.extra_models.Neuromodulation(weight=0.1), receptor_type="reward")
+    sim.run(10.0)
+    block = plastic._block
+    inner = block.inner
+    empty = int(np.flatnonzero(inner.pre < 0)[0])
+    inner.eligibility[empty] = 0.7                      # (left from an eliminated synapse)
+    block.form(empty, 1, 1)
+    assert inner.eligibility[empty] == 0.0
+    assert inner.weight[empty] == 0.25 and inner.pre[empty] == int(pre[1])
+    # the row of pre[1] spiked once, at 5 ms (stamp 6): its trace, decayed since then, +1 next
+    assert inner._t_last[empty] == block._row_t[1] and inner._k_pre[empty] == 1.0
+    sim.end()
+
+
+def test_structural_stdp_elsewhere_keeps_the_pair_rule():
+    sim.setup(timestep=1.0)
+    src = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1.0]})
+    modulated = sim.Population(1, sim.IF_curr_exp, CELL)
+    plain = sim.Population(1, sim.IF_curr_exp, CELL)
+    a = sim.Projection(src, modulated, sim.AllToAllConnector(), _structural_stdp())
+    b = sim.Projection(src, plain, sim.AllToAllConnector(), _structural_stdp())
+    sim.Projection(src, modulated, sim.AllToAllConnector(),
+                   sim.extra_models.Neuromodulation(weight=0.1), receptor_type="reward")
+    sim.run(5.0)
+    assert isinstance(a._block.inner, nm.NeuromodulatedSTDP)
+    assert not isinstance(b._block.inner, nm.NeuromodulatedSTDP)
+    sim.end()

@@ -54,6 +54,7 @@ import numpy as np
 
 from ..plasticity import PlasticSynapses
 from .settings import traces_in_fixed_point
+from .structural import SlotRule, structural_model
 
 STDP_FIXED_POINT_ONE = 2048
 #: post_events_with_da.h's MAX_POST_SYNAPTIC_EVENTS (the placeholder included)
@@ -384,3 +385,32 @@ class NeuromodulatedSTDP(PlasticSynapses):
 
     def wrong_side(self):
         return None
+
+
+class NeuromodulatedSlots(SlotRule):
+    """Mixin making :class:`NeuromodulatedSTDP`'s synapses the slots of a structural projection.
+
+    sPyNNaker merges a neuromodulation into a ``StructuralMechanismSTDP``'s
+    dynamics as into a plain STDP one (the structural block's rule becomes the
+    neuromodulated one). A synapse formed by rewiring starts with the
+    formation's weight and an eligibility trace of 0
+    (``synapse_dynamics_stdp_izhikevich_neuromodulation.c``,
+    ``synapse_dynamics_add_neuron``) and takes its row's presynaptic trace.
+    """
+
+    def structural_row_trace(self, k_row, ticks):
+        tau_plus = self._p("tau_plus", np.zeros(k_row.size, np.int64))
+        return trace_mul(k_row, self._decay(ticks, tau_plus, 0), self._board) + 1.0
+
+    def structural_formed(self, slot, row_t, row_k, delay_changed=False):
+        self._t_last[slot] = row_t
+        self._k_pre[slot] = row_k
+        self.eligibility[slot] = 0.0
+        if delay_changed:
+            self.structural_delays_changed()
+
+
+def structural_neuromodulated_model():
+    """The block class of a StructuralMechanismSTDP projection onto a neuromodulated
+    Population (its slots follow :class:`NeuromodulatedSTDP`)."""
+    return structural_model(NeuromodulatedSTDP, NeuromodulatedSlots)

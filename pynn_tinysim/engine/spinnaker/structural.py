@@ -538,6 +538,27 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         hit = np.isin(spiking_ids, self.pre_ids)
         return self._local_of(spiking_ids[hit])
 
+    def replace_rule(self, model):
+        """Make this block one of ``model`` (a :func:`structural_model` class): its slots
+        follow ``model``'s plastic rule from now on, their sources, weights, delays and
+        rule parameters carried over (sPyNNaker merges a neuromodulation into the
+        structural STDP dynamics so, when it maps the network)."""
+        old = self.inner
+        self.__class__ = model
+        self.inner = model.inner_class(self.receptor, self.network)
+        self.parameter_names = model.inner_class.parameter_names
+        self.state_names = model.inner_class.state_names
+        self.fixed_attributes = model.inner_class.fixed_attributes
+        if self._slots_built:
+            old.consolidate()
+            pre = old.pre.copy()
+            self.inner.add(np.maximum(pre, 0), self.slot_post, old.weight.copy(),
+                           old.delay_steps.copy(),
+                           **{name: old.params[name] for name in self.parameter_names})
+            self.inner.consolidate()
+            self.inner.pre[:] = pre
+            self.inner.initial_weight[:] = old.initial_weight
+
     def slot_weight(self, slot):
         return float(self._slot_w[slot])
 
@@ -759,13 +780,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def _bump_rows(self, local, stamp):
         """The rows' presynaptic traces after a spike (what a newly formed synapse takes)."""
-        inner = self.inner
-        zeros = np.zeros(local.size, np.int64)
-        if inner.nearest:
-            self._row_k[local] = 1.0
-        else:
-            self._row_k[local] = inner._fmul(self._row_k[local], inner._decay(
-                stamp - self._row_t[local], inner.pre_tau, zeros)) + 1.0
+        self._row_k[local] = self.inner.structural_row_trace(
+            self._row_k[local], stamp - self._row_t[local])
         self._row_t[local] = stamp
 
     def end_run(self, last_stamp):
@@ -827,6 +843,13 @@ class SlotRule:
         """Delays of slots changed: the next index rebuild is a whole compile."""
         self._delays_changed = True
 
+    def structural_row_trace(self, k_row, ticks):
+        """A row's presynaptic trace ``k_row`` after ``ticks`` more steps and a spike."""
+        if self.nearest:
+            return np.ones_like(k_row)
+        zeros = np.zeros(k_row.size, np.int64)
+        return self._fmul(k_row, self._decay(ticks, self.pre_tau, zeros)) + 1.0
+
     def structural_formed(self, slot, row_t, row_k, delay_changed=False):
         """A synapse formed in ``slot``: the row's pre trace, no post events pending."""
         self._t_last[slot] = row_t
@@ -843,15 +866,16 @@ class SlotRule:
 _MODELS = {}
 
 
-def structural_model(inner_class=None):
+def structural_model(inner_class=None, slot_mixin=SlotRule):
     """The block class of a structural projection whose slots follow ``inner_class``
-    (a PairTraceRule subclass; None: static weights)."""
-    model = _MODELS.get(inner_class)
+    (a PairTraceRule subclass with :class:`SlotRule`, or another plastic rule with a
+    ``slot_mixin`` of its own, as the neuromodulated one; None: static weights)."""
+    model = _MODELS.get((inner_class, slot_mixin))
     if model is None:
         attrs = {"__doc__": StructuralSynapses.__doc__, "__module__": __name__}
         if inner_class is not None:
-            attrs["inner_class"] = type("Slot" + inner_class.__name__, (SlotRule, inner_class),
+            attrs["inner_class"] = type("Slot" + inner_class.__name__, (slot_mixin, inner_class),
                                         {"__module__": __name__})
         name = "Structural" + (inner_class.__name__ if inner_class else "Static")
-        model = _MODELS[inner_class] = type(name, (StructuralSynapses,), attrs)
+        model = _MODELS[(inner_class, slot_mixin)] = type(name, (StructuralSynapses,), attrs)
     return model
