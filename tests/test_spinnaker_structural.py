@@ -457,3 +457,45 @@ def test_reset_with_a_delay_range_restores_and_runs_again():
     delays = {c[2] for c in projection.get("delay", format="list")}
     assert len(projection) > 0 and delays <= {1.0, 2.0, 3.0} and len(delays) > 1
     sim.end()
+
+
+def _stdp_weights(structural, fixed_point=True):
+    sim.setup(timestep=1.0, fixed_point=fixed_point, rng_seed=17)
+    pre = sim.Population(12, sim.SpikeSourcePoisson(rate=40.0), label="pre")
+    post = sim.Population(3, sim.IF_curr_exp(), label="post")
+    drive = sim.Population(3, sim.SpikeSourcePoisson(rate=30.0))
+    sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=3.0))
+    timing = sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.05, A_minus=0.03)
+    weights = sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0)
+    if structural:
+        synapse = sim.StructuralMechanismSTDP(
+            sim.RandomSelection(),
+            sim.DistanceDependentFormation(grid=[1, 1], p_form_forward=0.0),
+            sim.RandomByWeightElimination(threshold=0.5, prob_elim_depressed=0.0,
+                                          prob_elim_potentiated=0.0),
+            timing_dependence=timing, weight_dependence=weights, weight=0.5, s_max=12)
+    else:
+        synapse = sim.STDPMechanism(timing_dependence=timing, weight_dependence=weights,
+                                    weight=0.5)
+    projection = sim.Projection(pre, post, sim.AllToAllConnector(), synapse)
+    sim.run(500.0)
+    found = sorted(projection.get("weight", "list"))
+    inner = getattr(projection._block, "inner", projection._block)
+    board = bool(getattr(inner, "_board_w", False))
+    sim.end()
+    return found, board
+
+
+@pytest.mark.parametrize("fixed_point", [True, False])
+def test_structural_stdp_weights_are_the_boards_16_bit_ones(fixed_point):
+    """Without rewiring, StructuralMechanismSTDP learns as STDPMechanism does: in fixed
+    point with the same 16-bit weights (multiples of the ring buffer's weight step)."""
+    plain, plain_board = _stdp_weights(False, fixed_point)
+    slots, slots_board = _stdp_weights(True, fixed_point)
+    assert plain_board is slots_board is fixed_point
+    assert slots == plain
+    w = np.array([c[2] for c in slots])
+    assert np.ptp(w) > 0.05                         # (it learned)
+    if fixed_point:
+        steps = w * 2.0 ** 11                        # this target: left shift 4
+        assert np.allclose(steps, np.rint(steps), rtol=0, atol=1e-9)

@@ -396,7 +396,14 @@ class NeuromodulatedSlots(SlotRule):
     formation's weight and an eligibility trace of 0
     (``synapse_dynamics_stdp_izhikevich_neuromodulation.c``,
     ``synapse_dynamics_add_neuron``) and takes its row's presynaptic trace.
+    Elimination compares the *eligibility* with its threshold, as the C code's
+    ``synapse_dynamics_find_neuron`` returns it.
     """
+
+    def structural_find_weight(self, slot):
+        # synapse_dynamics_find_neuron gives elimination the eligibility's weight, not the
+        # transmitted one (a quirk of the neuromodulated C code, kept)
+        return self.eligibility[slot]
 
     def structural_row_trace(self, k_row, ticks):
         tau_plus = self._p("tau_plus", np.zeros(k_row.size, np.int64))

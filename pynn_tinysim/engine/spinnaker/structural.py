@@ -560,7 +560,22 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
             self.inner.initial_weight[:] = old.initial_weight
 
     def slot_weight(self, slot):
+        """The weight elimination compares with its threshold (``synapse_dynamics_find_neuron``)."""
+        if self.inner is not None:
+            return float(self.inner.structural_find_weight(slot))
         return float(self._slot_w[slot])
+
+    #: the 16-bit weight format the front gave (ring-buffer shift, global weight scale)
+    _board_format = None
+
+    def set_board_weights(self, mask, shift=None, global_scale=1.0):
+        """The front's 16-bit weight format for these synapses (see BoardTraces): the
+        slots all target one Population's receptor, so every slot gets it, at each
+        run's start (slots are laid out at the first run)."""
+        if mask is None:
+            self._board_format = None
+        elif np.any(mask):
+            self._board_format = (int(shift), float(global_scale))
 
     def connected(self, pre, post, s_max):
         pre_id = self.pre_ids[pre]
@@ -754,6 +769,11 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
     def start_run(self, dt):
         self.dt = dt
         if self.inner is not None:
+            setter = getattr(self.inner, "set_board_weights", None)
+            if setter is not None:
+                fmt = self._board_format
+                setter(None if fmt is None else np.ones(self.inner.weight.size, bool),
+                       *(fmt or ()))
             self.inner.start_run(dt)
 
     def deliver(self, spiking_ids, k, ring_flat):
@@ -842,6 +862,9 @@ class SlotRule:
     def structural_delays_changed(self):
         """Delays of slots changed: the next index rebuild is a whole compile."""
         self._delays_changed = True
+
+    def structural_find_weight(self, slot):
+        return self.weight[slot]
 
     def structural_row_trace(self, k_row, ticks):
         """A row's presynaptic trace ``k_row`` after ``ticks`` more steps and a spike."""
