@@ -67,18 +67,28 @@ def test_spynnaker_integration_test_float():
 
 
 def test_spynnaker_integration_test_board_arithmetic():
-    """The board's LUTs and 11-bit traces, by hand: within sPyNNaker's own 0.02 of exact."""
+    """The board's integers by hand (``synapse_dynamics_stdp_izhikevich_neuromodulation.c``):
+    LUT decays and traces in 11-bit fixed point, weight and eligibility as s16.15 accums
+    entering and leaving as the 16-bit ``bits >> shift``; within sPyNNaker's own 0.02
+    of exact. (Its docstring's board value, 10.0087890625, was recorded in 2017 by an
+    older C code; sPyNNaker 7.4's arithmetic, followed here, gives 10.0654296875.)"""
     w, _ = _izhikevich_2007(fixed_point=True)
-    one = 2048.0
 
-    def lut(ticks, tau, shift):
-        return math.floor(math.exp(-((ticks >> shift) << shift) / tau) * one) / one
-    pot = lut(4, 10, 0)                                   # k_pre = 1 decayed over 4 ticks
-    el = pot * lut(97, 1000, 4)                           # tau_c table, 16-tick steps
-    dopamine = round(0.1 * one) / one                     # 205 / 2048
-    both = math.floor(lut(799, 1000, 4) * one * lut(799, 200, 2) * one / one) / one - 1.0
-    expected = el * dopamine * both * (1.0 / -(1.0 / 1000 + 1.0 / 200))
-    assert w == pytest.approx(expected, rel=1e-9)
+    def lut(ticks, tau, shift):                           # get_exp_lut_array's entry
+        return math.floor(math.exp(-((ticks >> shift) << shift) / tau) * 2048)
+
+    def mul_accum_fixed(accum, stdp):                     # accum * (stdp << 4), >> 15
+        return (accum * (stdp << 4)) >> 15
+    r = (2048 * lut(4, 10, 0)) >> 11                      # k_pre = 1 decayed over 4 ticks
+    c = mul_accum_fixed(1 << 15, r)                       # A_plus = 1.0 (s16.15) times r
+    c = mul_accum_fixed(c, lut(97, 1000, 4))              # eligibility decay, tau_c table
+    dopamine = round(0.1 * 2048)                          # 205
+    both = ((lut(799, 1000, 4) * lut(799, 200, 2)) >> 11) - 2048
+    constant = round(1.0 / -(1.0 / 1000 + 1.0 / 200) * 2 ** 15)
+    accum = (mul_accum_fixed(mul_accum_fixed(c, dopamine), both) * constant) >> 15
+    assert (r, c, both, accum) == (1372, 19936, -2031, 329833)
+    shift = 5                                             # this target's ring-buffer shift
+    assert w == (accum >> shift) / 2.0 ** (15 - shift) == 10.0654296875
     assert abs(w - 10.0552710) < 0.02
 
 
