@@ -499,3 +499,44 @@ def test_structural_stdp_weights_are_the_boards_16_bit_ones(fixed_point):
     if fixed_point:
         steps = w * 2.0 ** 11                        # this target: left shift 4
         assert np.allclose(steps, np.rint(steps), rtol=0, atol=1e-9)
+
+
+def test_structural_stdp_without_initial_connections_has_board_weights():
+    """sPyNNaker counts a structural projection's max(w_max, initial_weight) in its
+    target's ring-buffer shift even before any synapse exists; formed synapses then
+    keep 16-bit weights (the structural-plasticity scripts start with none)."""
+    sim.setup(timestep=1.0, rng_seed=3)
+    pre = sim.Population(10, sim.SpikeSourcePoisson(rate=50.0), label="pre")
+    post = sim.Population(4, sim.IF_curr_exp(), label="post")
+    drive = sim.Population(4, sim.SpikeSourcePoisson(rate=40.0))
+    sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.5))
+    projection = sim.Projection(pre, post, sim.FixedProbabilityConnector(0.0),
+                                _mechanism(stdp=True, p_form=1.0, initial_weight=0.3, s_max=10))
+    sim.run(200.0)
+    inner = projection._block.inner
+    assert inner._board_w
+    shift = int(inner._board_shift[0])
+    # the bound: w_max 1.0 (structural) against 0.5 (static): 2**shift >= 1.0
+    assert shift == 1
+    w = np.array([c[2] for c in projection.get("weight", "list")])
+    assert w.size > 0 and np.ptp(w) > 0
+    steps = w * 2.0 ** (15 - shift)
+    assert np.array_equal(steps, np.rint(steps))
+    sim.end()
+
+
+def test_static_structural_weights_are_the_boards_16_bit_ones():
+    """Initial and formed static synapses hold round(w * scale) / scale, as the host
+    writes the connector's weights and the formation's initial_weight."""
+    sim.setup(timestep=1.0, rng_seed=5)
+    pre = sim.Population(10, sim.SpikeSourcePoisson(rate=50.0))
+    post = sim.Population(4, sim.IF_curr_exp())
+    projection = sim.Projection(pre, post, sim.FixedProbabilityConnector(0.3),
+                                _mechanism(stdp=False, p_form=1.0, weight=0.3,
+                                           initial_weight=0.3, s_max=10))
+    sim.run(100.0)
+    shift, scale = projection._block._board_format
+    step = 2.0 ** (15 - shift) * scale
+    assert projection._block.rewiring.n_formed > 0
+    assert {c[2] for c in projection.get("weight", "list")} == {round(0.3 * step) / step}
+    sim.end()

@@ -572,10 +572,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         """The front's 16-bit weight format for these synapses (see BoardTraces): the
         slots all target one Population's receptor, so every slot gets it, at each
         run's start (slots are laid out at the first run)."""
-        if mask is None:
-            self._board_format = None
-        elif np.any(mask):
-            self._board_format = (int(shift), float(global_scale))
+        # (the front calls it for the Population the slots target, occupied or not)
+        self._board_format = None if mask is None else (int(shift), float(global_scale))
 
     def connected(self, pre, post, s_max):
         pre_id = self.pre_ids[pre]
@@ -583,7 +581,12 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def form(self, slot, pre, delay):
         self._slot_pre[slot] = self.pre_ids[pre]
-        self._slot_w[slot] = self.rules.initial_weight
+        weight = self.rules.initial_weight
+        if self.inner is not None:
+            weight = self.inner.structural_initial_weight(slot, weight)
+        elif getattr(self, "_static_scale", None) is not None:
+            weight = float(np.rint(abs(weight) * self._static_scale)) / self._static_scale
+        self._slot_w[slot] = weight
         old_delay = int(self._slot_d[slot])
         self._slot_d[slot] = delay
         self.row_count[pre] += 1
@@ -768,6 +771,12 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def start_run(self, dt):
         self.dt = dt
+        self._static_scale = None
+        if self.inner is None and self._board_format is not None and self._slots_built:
+            # static slots: the board's 16-bit weights, round(|w| scale) & 0xFFFF
+            shift, global_scale = self._board_format
+            self._static_scale = scale = 2.0 ** (15 - shift) * global_scale
+            self._w[:] = (np.rint(np.abs(self._w) * scale).astype(np.int64) & 0xFFFF) / scale
         if self.inner is not None:
             setter = getattr(self.inner, "set_board_weights", None)
             if setter is not None:
@@ -865,6 +874,14 @@ class SlotRule:
 
     def structural_find_weight(self, slot):
         return self.weight[slot]
+
+    def structural_initial_weight(self, slot, weight):
+        """A formed synapse's weight: with the board's 16-bit weights, the one the host
+        writes, ``round(initial_weight * weight scale)``."""
+        if not getattr(self, "_board_w", False):
+            return weight
+        scale = self._w_scale[slot]
+        return float(np.rint(abs(weight) * scale)) / scale
 
     def structural_row_trace(self, k_row, ticks):
         """A row's presynaptic trace ``k_row`` after ``ticks`` more steps and a spike."""
