@@ -67,18 +67,28 @@ def test_spynnaker_integration_test_float():
 
 
 def test_spynnaker_integration_test_board_arithmetic():
-    """The board's LUTs and 11-bit traces, by hand: within sPyNNaker's own 0.02 of exact."""
+    """The board's integers by hand (``synapse_dynamics_stdp_izhikevich_neuromodulation.c``):
+    LUT decays and traces in 11-bit fixed point, weight and eligibility as s16.15 accums
+    entering and leaving as the 16-bit ``bits >> shift``; within sPyNNaker's own 0.02
+    of exact. (Its docstring's board value, 10.0087890625, was recorded in 2017 by an
+    older C code; sPyNNaker 7.4's arithmetic, followed here, gives 10.0654296875.)"""
     w, _ = _izhikevich_2007(fixed_point=True)
-    one = 2048.0
 
-    def lut(ticks, tau, shift):
-        return math.floor(math.exp(-((ticks >> shift) << shift) / tau) * one) / one
-    pot = lut(4, 10, 0)                                   # k_pre = 1 decayed over 4 ticks
-    el = pot * lut(97, 1000, 4)                           # tau_c table, 16-tick steps
-    dopamine = round(0.1 * one) / one                     # 205 / 2048
-    both = math.floor(lut(799, 1000, 4) * one * lut(799, 200, 2) * one / one) / one - 1.0
-    expected = el * dopamine * both * (1.0 / -(1.0 / 1000 + 1.0 / 200))
-    assert w == pytest.approx(expected, rel=1e-9)
+    def lut(ticks, tau, shift):                           # get_exp_lut_array's entry
+        return math.floor(math.exp(-((ticks >> shift) << shift) / tau) * 2048)
+
+    def mul_accum_fixed(accum, stdp):                     # accum * (stdp << 4), >> 15
+        return (accum * (stdp << 4)) >> 15
+    r = (2048 * lut(4, 10, 0)) >> 11                      # k_pre = 1 decayed over 4 ticks
+    c = mul_accum_fixed(1 << 15, r)                       # A_plus = 1.0 (s16.15) times r
+    c = mul_accum_fixed(c, lut(97, 1000, 4))              # eligibility decay, tau_c table
+    dopamine = round(0.1 * 2048)                          # 205
+    both = ((lut(799, 1000, 4) * lut(799, 200, 2)) >> 11) - 2048
+    constant = round(1.0 / -(1.0 / 1000 + 1.0 / 200) * 2 ** 15)
+    accum = (mul_accum_fixed(mul_accum_fixed(c, dopamine), both) * constant) >> 15
+    assert (r, c, both, accum) == (1372, 19936, -2031, 329833)
+    shift = 5                                             # this target's ring-buffer shift
+    assert w == (accum >> shift) / 2.0 ** (15 - shift) == 10.0654296875
     assert abs(w - 10.0552710) < 0.02
 
 
@@ -168,4 +178,84 @@ def test_neuromodulation_errors_are_spynnakers():
         weight_dependence=sim.AdditiveWeightDependence()))
     with pytest.raises(NotImplementedError, match="SpikeNearestPairRule"):
         sim.run(10)
+    sim.end()
+
+
+# --- StructuralMechanismSTDP onto a neuromodulated Population (sPyNNaker merges them) ------
+
+
+def _structural_stdp(w_max=20.0, initial_weight=0.0, p_form=0.0):
+    # no rewiring unless p_form > 0: formation table all zero, elimination probabilities 0
+    return sim.StructuralMechanismSTDP(
+        sim.RandomSelection(),
+        sim.DistanceDependentFormation(grid=[1, 1], p_form_forward=p_form),
+        sim.RandomByWeightElimination(threshold=0.5, prob_elim_depressed=0.0,
+                                      prob_elim_potentiated=0.0),
+        timing_dependence=sim.SpikePairRule(tau_plus=10, tau_minus=12, A_plus=1, A_minus=1),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0, w_max=w_max),
+        initial_weight=initial_weight, s_max=4, f_rew=1000.0)
+
+
+@pytest.mark.parametrize("fixed_point", [False, True])
+def test_structural_stdp_onto_a_neuromodulated_population_is_neuromodulated(fixed_point):
+    """The integration test's network with the STDP as a StructuralMechanismSTDP (no
+    rewiring): the same weight as the plain neuromodulated STDP, not the pair rule's."""
+    plain, _ = _izhikevich_2007(fixed_point=fixed_point)
+    sim.setup(timestep=1.0, fixed_point=fixed_point)
+    pre = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1500, 2400]})
+    reward = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1600]})
+    stim = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1502]})
+    post = sim.Population(1, sim.IF_curr_exp, CELL, label="post1")
+    sim.Projection(stim, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=6))
+    plastic = sim.Projection(pre, post, sim.AllToAllConnector(), _structural_stdp())
+    sim.Projection(reward, post, sim.AllToAllConnector(),
+                   sim.extra_models.Neuromodulation(weight=0.1, tau_c=1000, tau_d=200,
+                                                    w_max=20.0), receptor_type="reward")
+    sim.run(3000)
+    block = plastic._block
+    assert isinstance(block.inner, nm.NeuromodulatedSTDP)
+    assert isinstance(block.inner, nm.NeuromodulatedSlots)
+    w = plastic.get("weight", "list", with_address=False)
+    sim.end()
+    assert list(w) == [plain]
+    if not fixed_point:
+        assert plain == pytest.approx(10.0552710, abs=1e-7)
+
+
+def test_formed_neuromodulated_synapse_starts_with_no_eligibility():
+    """synapse_dynamics_add_neuron (neuromodulated): the formation's weight, eligibility 0,
+    the row's presynaptic trace."""
+    sim.setup(timestep=1.0, fixed_point=False)
+    pre = sim.Population(2, sim.SpikeSourceArray, {"spike_times": [5.0]})
+    reward = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1.0]})
+    post = sim.Population(1, sim.IF_curr_exp, CELL)
+    plastic = sim.Projection(pre, post, sim.FromListConnector([(0, 0, 1.0, 1.0)]),
+                             _structural_stdp(initial_weight=0.25))
+    sim.Projection(reward, post, sim.AllToAllConnector(),
+                   sim.extra_models.Neuromodulation(weight=0.1), receptor_type="reward")
+    sim.run(10.0)
+    block = plastic._block
+    inner = block.inner
+    empty = int(np.flatnonzero(inner.pre < 0)[0])
+    inner.eligibility[empty] = 0.7                      # (left from an eliminated synapse)
+    block.form(empty, 1, 1)
+    assert inner.eligibility[empty] == 0.0
+    assert inner.weight[empty] == 0.25 and inner.pre[empty] == int(pre[1])
+    # the row of pre[1] spiked once, at 5 ms (stamp 6): its trace, decayed since then, +1 next
+    assert inner._t_last[empty] == block._row_t[1] and inner._k_pre[empty] == 1.0
+    sim.end()
+
+
+def test_structural_stdp_elsewhere_keeps_the_pair_rule():
+    sim.setup(timestep=1.0)
+    src = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [1.0]})
+    modulated = sim.Population(1, sim.IF_curr_exp, CELL)
+    plain = sim.Population(1, sim.IF_curr_exp, CELL)
+    a = sim.Projection(src, modulated, sim.AllToAllConnector(), _structural_stdp())
+    b = sim.Projection(src, plain, sim.AllToAllConnector(), _structural_stdp())
+    sim.Projection(src, modulated, sim.AllToAllConnector(),
+                   sim.extra_models.Neuromodulation(weight=0.1), receptor_type="reward")
+    sim.run(5.0)
+    assert isinstance(a._block.inner, nm.NeuromodulatedSTDP)
+    assert not isinstance(b._block.inner, nm.NeuromodulatedSTDP)
     sim.end()

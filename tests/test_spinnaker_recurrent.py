@@ -39,8 +39,9 @@ def test_defaults_and_names():
     assert "RecurrentRule" not in sim.extra_models.NOT_IMPLEMENTED
 
 
-def _one_synapse(dual_fsm, weight=2.0, draws=1024):
-    sim.setup(timestep=1.0)
+def _one_synapse(dual_fsm, weight=2.0, draws=1024, fixed_point=False):
+    # (the state machines by hand in float64 weights; the board's 16-bit ones below)
+    sim.setup(timestep=1.0, fixed_point=fixed_point)
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[]))
     post = sim.Population(1, sim.IF_curr_exp())
     rule = sim.STDPMechanism(
@@ -133,11 +134,43 @@ def test_dual_fsm_steps_by_hand():
     sim.end()
 
 
-def test_dual_fsm_network_potentiates_every_third_pairing():
+def _board_potentiation(counts, shift, w_max=16.0, a_plus=0.2):
+    """Multiplicative potentiation on the board: W << shift as s16.15, ``scale = (w_max -
+    w) A_plus`` (accum product), ``w += mul_accum_fixed(scale, 2048)``, stored >> shift."""
+    acc = counts << shift
+    scale = ((round(w_max * 2 ** 15) - acc) * round(a_plus * 2 ** 15)) >> 15
+    return (acc + ((scale * (2048 << 4)) >> 15)) >> shift
+
+
+def test_board_weights_step_in_s1615_by_hand():
+    projection, block = _one_synapse(True, fixed_point=True)
+    assert block._board_w
+    shift = int(block._board_shift[0])
+    step = 2.0 ** (15 - shift)
+    counts = round(2.0 * step)
+    assert block.weight[0] * step == counts
+    idx = np.array([0])
+    block._w_acc[0] = counts << shift
+    block._on_pre_events(idx, 10)                   # the row's pre window (6)
+    for _ in range(3):
+        block._potentiate(idx, np.array([13]), np.array([6]), np.array([0]))
+    assert block._w_acc[0] >> shift == _board_potentiation(counts, shift)
+    # depression: scale = (w - w_min) A_minus, w -= mul_accum_fixed(scale, 2048)
+    acc = int(block._w_acc[0])
+    block._post_arrival[0] = 20
+    block._post_window[0] = 6
+    for _ in range(3):
+        block._on_pre_events(idx, 22)
+    assert block._w_acc[0] == acc - ((acc * round(0.1 * 2 ** 15)) >> 15)
+    sim.end()
+
+
+@pytest.mark.parametrize("fixed_point", [False, True])
+def test_dual_fsm_network_potentiates_every_third_pairing(fixed_point):
     # pre spikes every 20 ms, a teacher makes the target fire ~2 ms after each: with every
     # window 6 ticks, each post event inside the pre window steps the accumulator, every
     # third potentiates; pre spikes come 17+ ms after the post events (no depression)
-    sim.setup(timestep=1.0)
+    sim.setup(timestep=1.0, fixed_point=fixed_point)
     pre_times = [10.0 + 20.0 * j for j in range(12)]
     pre = sim.Population(1, sim.SpikeSourceArray(spike_times=pre_times))
     teacher = sim.Population(1, sim.SpikeSourceArray(spike_times=[t + 1.0 for t in pre_times]))
@@ -166,5 +199,15 @@ def test_dual_fsm_network_potentiates_every_third_pairing():
     assert count >= 9
     n = count // 3
     expected = 16.0 - (16.0 - 0.5) * (1 - 0.2) ** n
-    assert projection.get("weight", format="list")[0][2] == pytest.approx(expected)
+    w = projection.get("weight", format="list")[0][2]
+    if fixed_point:
+        # the same potentiations in the board's integers, one per row update
+        shift = int(projection._block._board_shift[0])
+        counts = round(0.5 * 2 ** (15 - shift))
+        for _ in range(n):
+            counts = _board_potentiation(counts, shift)
+        assert w == counts / 2.0 ** (15 - shift)
+        assert w == pytest.approx(expected, abs=n * 2.0 ** (shift - 15))
+    else:
+        assert w == pytest.approx(expected)
     sim.end()

@@ -467,10 +467,7 @@ PYNN_EXAMPLES = [
     "synfire/synfire_collab.py",
 ]
 
-#: issue 17: structural plasticity (the two neuromodulated structural scripts,
-#: examples/structural_plasticity_with_stdp_neuromodulated_separate_pops.py and
-#: examples/split_examples/structural_plasticity_with_stdp_neuromodulated.py,
-#: also need extra_models.Neuromodulation)
+#: issue 17: structural plasticity (the last two: joined with extra_models.Neuromodulation)
 PYNN_EXAMPLES += [
     "examples/structural_plasticity_with_stdp_2d.py",
     "examples/structural_plasticity_without_stdp_2d.py",
@@ -478,6 +475,8 @@ PYNN_EXAMPLES += [
     "learning/split/struct_pl_stdp_split.py",
     "learning/struct_pl.py",
     "learning/struct_pl_stdp.py",
+    "examples/structural_plasticity_with_stdp_neuromodulated_separate_pops.py",
+    "examples/split_examples/structural_plasticity_with_stdp_neuromodulated.py",
     # issue 17: extra_models neuron models
     "examples/extra_models_examples/IF_cond_exp_stoc.py",
     "examples/extra_models_examples/IF_curr_exp_ca2_adaptive.py",

@@ -457,3 +457,86 @@ def test_reset_with_a_delay_range_restores_and_runs_again():
     delays = {c[2] for c in projection.get("delay", format="list")}
     assert len(projection) > 0 and delays <= {1.0, 2.0, 3.0} and len(delays) > 1
     sim.end()
+
+
+def _stdp_weights(structural, fixed_point=True):
+    sim.setup(timestep=1.0, fixed_point=fixed_point, rng_seed=17)
+    pre = sim.Population(12, sim.SpikeSourcePoisson(rate=40.0), label="pre")
+    post = sim.Population(3, sim.IF_curr_exp(), label="post")
+    drive = sim.Population(3, sim.SpikeSourcePoisson(rate=30.0))
+    sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=3.0))
+    timing = sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.05, A_minus=0.03)
+    weights = sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0)
+    if structural:
+        synapse = sim.StructuralMechanismSTDP(
+            sim.RandomSelection(),
+            sim.DistanceDependentFormation(grid=[1, 1], p_form_forward=0.0),
+            sim.RandomByWeightElimination(threshold=0.5, prob_elim_depressed=0.0,
+                                          prob_elim_potentiated=0.0),
+            timing_dependence=timing, weight_dependence=weights, weight=0.5, s_max=12)
+    else:
+        synapse = sim.STDPMechanism(timing_dependence=timing, weight_dependence=weights,
+                                    weight=0.5)
+    projection = sim.Projection(pre, post, sim.AllToAllConnector(), synapse)
+    sim.run(500.0)
+    found = sorted(projection.get("weight", "list"))
+    inner = getattr(projection._block, "inner", projection._block)
+    board = bool(getattr(inner, "_board_w", False))
+    sim.end()
+    return found, board
+
+
+@pytest.mark.parametrize("fixed_point", [True, False])
+def test_structural_stdp_weights_are_the_boards_16_bit_ones(fixed_point):
+    """Without rewiring, StructuralMechanismSTDP learns as STDPMechanism does: in fixed
+    point with the same 16-bit weights (multiples of the ring buffer's weight step)."""
+    plain, plain_board = _stdp_weights(False, fixed_point)
+    slots, slots_board = _stdp_weights(True, fixed_point)
+    assert plain_board is slots_board is fixed_point
+    assert slots == plain
+    w = np.array([c[2] for c in slots])
+    assert np.ptp(w) > 0.05                         # (it learned)
+    if fixed_point:
+        steps = w * 2.0 ** 11                        # this target: left shift 4
+        assert np.allclose(steps, np.rint(steps), rtol=0, atol=1e-9)
+
+
+def test_structural_stdp_without_initial_connections_has_board_weights():
+    """sPyNNaker counts a structural projection's max(w_max, initial_weight) in its
+    target's ring-buffer shift even before any synapse exists; formed synapses then
+    keep 16-bit weights (the structural-plasticity scripts start with none)."""
+    sim.setup(timestep=1.0, rng_seed=3)
+    pre = sim.Population(10, sim.SpikeSourcePoisson(rate=50.0), label="pre")
+    post = sim.Population(4, sim.IF_curr_exp(), label="post")
+    drive = sim.Population(4, sim.SpikeSourcePoisson(rate=40.0))
+    sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.5))
+    projection = sim.Projection(pre, post, sim.FixedProbabilityConnector(0.0),
+                                _mechanism(stdp=True, p_form=1.0, initial_weight=0.3, s_max=10))
+    sim.run(200.0)
+    inner = projection._block.inner
+    assert inner._board_w
+    shift = int(inner._board_shift[0])
+    # the bound: w_max 1.0 (structural) against 0.5 (static): 2**shift >= 1.0
+    assert shift == 1
+    w = np.array([c[2] for c in projection.get("weight", "list")])
+    assert w.size > 0 and np.ptp(w) > 0
+    steps = w * 2.0 ** (15 - shift)
+    assert np.array_equal(steps, np.rint(steps))
+    sim.end()
+
+
+def test_static_structural_weights_are_the_boards_16_bit_ones():
+    """Initial and formed static synapses hold round(w * scale) / scale, as the host
+    writes the connector's weights and the formation's initial_weight."""
+    sim.setup(timestep=1.0, rng_seed=5)
+    pre = sim.Population(10, sim.SpikeSourcePoisson(rate=50.0))
+    post = sim.Population(4, sim.IF_curr_exp())
+    projection = sim.Projection(pre, post, sim.FixedProbabilityConnector(0.3),
+                                _mechanism(stdp=False, p_form=1.0, weight=0.3,
+                                           initial_weight=0.3, s_max=10))
+    sim.run(100.0)
+    shift, scale = projection._block._board_format
+    step = 2.0 ** (15 - shift) * scale
+    assert projection._block.rewiring.n_formed > 0
+    assert {c[2] for c in projection.get("weight", "list")} == {round(0.3 * step) / step}
+    sim.end()

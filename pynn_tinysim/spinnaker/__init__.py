@@ -43,9 +43,10 @@ from .cells import (                                              # noqa: F401
     SpikeSourceArray, SpikeSourcePoisson, SpiNNakerCellType, STANDARD_CELL_TYPES)
 from .synapses import (                                           # noqa: F401
     StaticSynapse, STDPMechanism, SpikePairRule, AdditiveWeightDependence,
-    MultiplicativeWeightDependence, StructuralMechanismStatic, StructuralMechanismSTDP,
-    LastNeuronSelection, RandomSelection, DistanceDependentFormation,
-    RandomByWeightElimination)
+    MultiplicativeWeightDependence)
+from .structural import (                                         # noqa: F401
+    StructuralMechanismStatic, StructuralMechanismSTDP, LastNeuronSelection, RandomSelection,
+    DistanceDependentFormation, RandomByWeightElimination)
 from .connectors import OneToOneConnector, ArrayConnector       # noqa: F401, F811
 from .populations import Population, PopulationView               # noqa: F401
 from .projections import Projection                               # noqa: F401
@@ -105,11 +106,6 @@ ConvolutionConnector = _unsupported("ConvolutionConnector")
 PoolDenseConnector = _unsupported("PoolDenseConnector")
 Convolution = _unsupported("Convolution")
 PoolDense = _unsupported("PoolDense")
-
-# structural plasticity, simulated (issue 17): these replace the placeholders of .synapses
-from .structural import (                                          # noqa: F401, F811, E402
-    StructuralMechanismStatic, StructuralMechanismSTDP, LastNeuronSelection, RandomSelection,
-    DistanceDependentFormation, RandomByWeightElimination)
 
 # --- sPyNNaker's helper modules, live I/O and the virtual machine (issue 17) -------------
 # Scripts import sPyNNaker's own helper modules (neo_convertor, spynnaker_plotting,

@@ -145,6 +145,13 @@ def request_stop():
     live.request_stop()
 
 
+__all__ = ["LiveEventConnection", "SpynnakerLiveSpikesConnection",
+           "SpynnakerPoissonControlConnection", "ConfigurationException", "NOTIFY_PORT",
+           "EIEIOType", "SpikeInjector", "ExternalDeviceSpikeInjector",
+           "activate_live_output_for", "activate_live_output_to",
+           "add_poisson_live_rate_control", "register_database_notification_request",
+           "run_forever", "request_stop"]
+
 #: the rest of sPyNNaker 7.4's external_devices.__all__: hardware devices
 NOT_IMPLEMENTED = (
     "ExternalFPGARetinaDevice", "MunichRetinaDevice", "MunichMotorDevice", "ArbitraryFPGADevice",

@@ -28,6 +28,7 @@ from pyNN.standardmodels import StandardSynapseType
 from .. import simulator as core_simulator
 from ..engine.spinnaker import neuromodulation as engine
 from ..engine.spinnaker import plasticity as spinnaker_rules
+from ..engine.spinnaker import structural as structural_engine
 from ..standardmodels import identity_translations
 
 TARGETS = tuple(engine.TARGETS)
@@ -75,6 +76,13 @@ def _populations(cells):
 
 def _is_pair_stdp(block):
     return type(block) is spinnaker_rules.SpinnakerSTDP
+
+
+def _is_structural_pair_stdp(block):
+    """A StructuralMechanismSTDP block whose slots follow SpikePairRule (not yet modulated)."""
+    inner = getattr(block, "inner", None)
+    return isinstance(block, structural_engine.StructuralSynapses) and inner is not None \
+        and type(inner).__bases__[-1] is spinnaker_rules.SpinnakerSTDP
 
 
 def receptor_for(synapse_type, receptor_type, post, flavour):
@@ -129,10 +137,15 @@ def prepare(flavour):
     for projection in flavour.projections:
         block = projection._block
         if isinstance(block, (engine.NeuromodulationSynapses, engine.NeuromodulatedSTDP)) \
+                or isinstance(getattr(block, "inner", None), engine.NeuromodulatedSTDP) \
                 or not projection._plastic:
             continue
         hit = [modulated[id(p)] for p in _populations(projection.post) if id(p) in modulated]
         if not hit:
+            continue
+        if _is_structural_pair_stdp(block):
+            block.replace_rule(engine.structural_neuromodulated_model())
+            network.synapses_changed()
             continue
         if not _is_pair_stdp(block):
             rule = type(getattr(projection.synapse_type, "timing_dependence", None)
@@ -140,8 +153,8 @@ def prepare(flavour):
             raise NotImplementedError(
                 f"pyNN.tinysim.spinnaker: {rule} ({type(projection.synapse_type).__name__})"
                 f" onto the neuromodulated Population {hit[0][0].label!r}: only "
-                "STDPMechanism(SpikePairRule, Additive- or MultiplicativeWeightDependence) "
-                "is neuromodulated here (not other rules, nor structural plasticity)")
+                "STDPMechanism or StructuralMechanismSTDP with SpikePairRule and Additive- "
+                "or MultiplicativeWeightDependence is neuromodulated here (not other rules)")
         _swap(projection, block, network)
 
 

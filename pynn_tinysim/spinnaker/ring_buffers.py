@@ -188,7 +188,8 @@ def prepare(state, settings):
         for projection in settings.projections:
             post = projection._block.post
             mask = (post >= first) & (post <= last)
-            stats = _incoming(projection, mask, exchange)
+            stats = _incoming(projection, mask, exchange,
+                              structural_reach(projection, first, last))
             if stats is not None:
                 incoming.append((projection, mask, stats))
         local = population._group_indices
@@ -205,7 +206,8 @@ def prepare(state, settings):
             scale = weight_scale(weight_shift(bound), group.global_weight_scale)
             group.set_saturation(receptor, local, RING_ENTRY_MAX / scale)
             for projection, mask, _ in incoming:
-                if projection.receptor_type != receptor or not mask.any():
+                if projection.receptor_type != receptor or not (
+                        mask.any() or structural_reach(projection, first, last)):
                     continue
                 if projection._plastic:
                     # the plastic rule keeps its weights as 16-bit integers of this scale
@@ -220,10 +222,25 @@ def prepare(state, settings):
     network.synapses_changed()
 
 
-def _incoming(projection, mask, exchange):
+def structural_reach(projection, first, last):
+    """For a StructuralMechanismSTDP projection that may form synapses onto the cells
+    ``first..last``: the largest weight they may have, max(w_max, initial_weight)
+    (``synapse_dynamics_structural_stdp.get_weight_maximum``), even before any
+    synapse exists; else None."""
+    block = projection._block
+    targets = getattr(block, "post_ids", None)
+    if getattr(block, "inner", None) is None or targets is None or block.rules is None \
+            or not ((targets >= first) & (targets <= last)).any():
+        return None
+    return max(abs(float(block.rule_params.get("w_max", 0.0))),
+               abs(float(block.rules.initial_weight)))
+
+
+def _incoming(projection, mask, exchange, structural=None):
     """(weights, delays, max connections to one target, the largest weight its plastic
     rule may reach or None for a static projection) of a projection onto the cells
-    ``mask`` selects, or None when it has none there.
+    ``mask`` selects, or None when it has none there (a structural projection that may
+    form synapses there counts with none yet: ``structural``, its reach).
 
     Under MPI (``exchange`` not None) a rank holds only the synapses onto its own
     cells: the figures are those of all ranks (weights and delays gathered in rank
@@ -241,7 +258,9 @@ def _incoming(projection, mask, exchange):
         n = max(p[2] for p in parts)
         if reach is not None:
             reach = max(p[3] for p in parts)
-    if w.size == 0:
+    if structural is not None:
+        reach = max(reach or 0.0, structural)
+    elif w.size == 0:
         return None
     return w, d, n, reach
 
@@ -268,7 +287,7 @@ def _receptor_bound(incoming, global_scale, spikes_per_tick, steps_per_second):
         else:
             weights.add(float(w.mean()) * global_scale, float(w.var()) * global_scale ** 2, n)
         biggest = max(biggest, w_max * global_scale)
-        delays.add(0.0, float(d.var()), n)
+        delays.add(0.0, float(d.var()) if d.size else 0.0, n)
         rates.add(SPIKES_PER_SECOND, 0.0, n)
         total += spikes_per_tick * w_max * n
     if delays.variance == 0.0:

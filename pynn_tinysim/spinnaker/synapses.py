@@ -77,13 +77,6 @@ if _HAS_CORE_STDP:
                              pad_to_length, backprop_delay)
             self.timing_dependence = timing_dependence
             self.weight_dependence = weight_dependence
-            if any(isinstance(c, _NotSimulatedRule)
-                   for c in (timing_dependence, weight_dependence)):
-                # kept as an object; a Projection using it raises NotImplementedError
-                # (structural-plasticity objects)
-                self.engine_model = None
-                self.weight, self.delay = weight, delay
-                return
             super().__init__(timing_dependence, weight_dependence, voltage_dependence,
                              dendritic_delay_fraction, weight, delay)
 
@@ -130,52 +123,6 @@ def is_simulated(synapse_type):
     if isinstance(synapse_type, core.StaticSynapse):
         return True
     return _HAS_CORE_STDP and getattr(synapse_type, "engine_model", None) is not None
-
-
-class _NotSimulatedRule:
-    """An sPyNNaker plasticity component the flavour can build but not simulate."""
-
-    spinnaker_signature = ()
-
-    def __init__(self, *args, **kwargs):
-        names = self.spinnaker_signature
-        if len(args) > len(names):
-            raise TypeError(f"{type(self).__name__}() takes at most {len(names)} arguments")
-        params = dict(self.spinnaker_defaults)
-        params.update(zip(names, args))
-        unknown = set(kwargs) - set(names)
-        if unknown:
-            raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(unknown)}")
-        params.update(kwargs)
-        missing = [n for n in names if n not in params]
-        if missing:
-            raise TypeError(f"{type(self).__name__}() missing arguments {missing}")
-        self.parameters = params
-        for name, value in params.items():
-            setattr(self, name, value)
-
-    def not_simulated_message(self):
-        return (f"pyNN.tinysim.spinnaker: sPyNNaker's {type(self).__name__} is accepted but "
-                "not simulated (pyNN.tinysim has no structural plasticity); use STDPMechanism "
-                "without it, or run this script on sPyNNaker")
-
-    def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in self.parameters.items())
-        return f"{type(self).__name__}({args})"
-
-
-class _NotSimulatedAnything(_NotSimulatedRule):
-    """sPyNNaker structural-plasticity objects: any arguments, never simulated."""
-
-    def __init__(self, *args, **kwargs):
-        self.parameters = dict(kwargs)
-        self.args = args
-
-
-for _name in ("StructuralMechanismStatic", "StructuralMechanismSTDP", "LastNeuronSelection",
-              "RandomSelection", "DistanceDependentFormation", "RandomByWeightElimination"):
-    globals()[_name] = type(_name, (_NotSimulatedAnything,), {
-        "__doc__": f"sPyNNaker's {_name}: accepted, not simulated (structural plasticity)."})
 
 
 class _SpinnakerRule:
@@ -288,10 +235,6 @@ def check_synapse_type(synapse_type):
     """NotImplementedError naming the rule if a Projection cannot simulate ``synapse_type``."""
     if synapse_type is None or is_simulated(synapse_type):
         return
-    for component in (getattr(synapse_type, "timing_dependence", None),
-                      getattr(synapse_type, "weight_dependence", None), synapse_type):
-        if isinstance(component, _NotSimulatedRule):
-            raise NotImplementedError(component.not_simulated_message())
     td = getattr(synapse_type, "timing_dependence", None)
     wd = getattr(synapse_type, "weight_dependence", None)
     if td is not None and wd is not None:

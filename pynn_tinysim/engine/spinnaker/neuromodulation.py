@@ -36,11 +36,14 @@ SpiNNaker), for a Population that receives both an STDP projection
   Neuromodulation's [w_min, w_max] and transmitted.
 
 As the other rules of this flavour: times are engine stamps for every event
-(pre, post, dopamine), weights float64 (the board keeps 16-bit ones), and in
-fixed point (``setup(fixed_point=True)``, the default) the board's trace
-arithmetic: decays from sPyNNaker's look-up tables (tau_c with a time shift of
-4, tau_d of 2, tau_plus/tau_minus of 0), traces and concentrations in
-multiples of 2**-11, products of traces ``(a b) >> 11``. The C code's quirks
+(pre, post, dopamine), and in fixed point (``setup(fixed_point=True)``, the
+default) the board's arithmetic: decays from sPyNNaker's look-up tables (tau_c
+with a time shift of 4, tau_d of 2, tau_plus/tau_minus of 0), traces and
+concentrations in multiples of 2**-11, products of traces ``(a b) >> 11``;
+once the front has given the ring-buffer format (``set_board_weights``, as
+for :class:`~.plasticity.BoardTraces`), the weight and the eligibility are the
+board's 16-bit integers, updated in s16.15 in the C code's order
+(:meth:`NeuromodulatedSTDP._on_pre_board`). In float mode, float64 weights. The C code's quirks
 are kept: the dopamine trace before the window decays over (t_last_pre -
 t_prev), without the delay; sPyNNaker misaligns its dopamine markers when
 post events lie beyond a window's end, which cannot happen here (the windows
@@ -53,7 +56,11 @@ import weakref
 import numpy as np
 
 from ..plasticity import PlasticSynapses
+from . import fixed_point
+from .plasticity import (BoardTraces, WEIGHT_MASK, mul_accum_fixed, s1615_parameter,
+                         stdp_fixed, stdp_mul)
 from .settings import traces_in_fixed_point
+from .structural import SlotRule, structural_model
 
 STDP_FIXED_POINT_ONE = 2048
 #: post_events_with_da.h's MAX_POST_SYNAPTIC_EVENTS (the placeholder included)
@@ -275,6 +282,12 @@ class NeuromodulatedSTDP(PlasticSynapses):
         self._is_post = np.zeros(n_ids, bool)
         self._is_post[self.post] = True
 
+    # the board's 16-bit weights: the front gives the format as to the other rules
+    _board_shift = None
+    _board_gws = None
+    _board_w = False
+    set_board_weights = BoardTraces.set_board_weights
+
     def start_run(self, dt):
         super().start_run(dt)
         self._board = traces_in_fixed_point(self.network)
@@ -282,6 +295,23 @@ class NeuromodulatedSTDP(PlasticSynapses):
         self._rows = self._history.rows(self.post)
         self._history.set_params(self._rows, tau_minus=self.params["tau_minus"])
         self._multiplicative = self._scalar.get("mu_plus") == 1.0
+        shift = self._board_shift
+        mu = np.concatenate([self.params["mu_plus"], self.params["mu_minus"]])
+        self._board_w = bool(self._board and shift is not None and shift.size > 0
+                             and shift.size == self.weight.size and (shift >= 0).all()
+                             and ((mu == 0.0).all() or (mu == 1.0).all()))
+        if self._board_w:
+            self._w_scale = 2.0 ** (15 - shift) * self._board_gws
+            for values in (self.weight, self.eligibility):
+                # rint(|w| s) & 0xFFFF as the host writes them (after a run: unchanged)
+                counts = np.rint(np.abs(values) * self._w_scale).astype(np.int64) & WEIGHT_MASK
+                values[:] = counts / self._w_scale
+            p, gws = self.params, self._board_gws
+            scaled = 1.0 if self._multiplicative else gws     # (as SpinnakerSTDP's host)
+            self._bconst = {"w_min": s1615_parameter(p["w_min"] * gws),
+                            "w_max": s1615_parameter(p["w_max"] * gws),
+                            "A_plus": s1615_parameter(p["A_plus"] * scaled),
+                            "A_minus": s1615_parameter(p["A_minus"] * scaled)}
 
     def deliver(self, spiking_ids, k, ring_flat):
         posts = spiking_ids[self._is_post[spiking_ids]] if self._is_post.size else spiking_ids[:0]
@@ -317,6 +347,8 @@ class NeuromodulatedSTDP(PlasticSynapses):
         return w, c * decay_c
 
     def _on_pre(self, idx, stamp):
+        if self._board_w:
+            return self._on_pre_board(idx, stamp)
         h = self._history
         rows = self._rows[idx]
         board = self._board
@@ -384,3 +416,135 @@ class NeuromodulatedSTDP(PlasticSynapses):
 
     def wrong_side(self):
         return None
+
+    # --- the board's 16-bit weights, in s16.15 ---------------------------------------
+
+    def _ilut(self, ticks, tau, shift):
+        """A look-up-table decay as the board's 11-bit integer."""
+        return stdp_fixed(lut_decay(np.maximum(ticks, 0), tau, self.dt, shift, True))
+
+    def _potentiate_board(self, c, idx, r):
+        b = self._bconst
+        if self._multiplicative:
+            return c + mul_accum_fixed(fixed_point.mul(b["w_max"][idx] - c, b["A_plus"][idx]), r)
+        return np.minimum(c + mul_accum_fixed(b["A_plus"][idx], r), b["w_max"][idx])
+
+    def _depress_board(self, c, idx, o):
+        b = self._bconst
+        if self._multiplicative:
+            return c - mul_accum_fixed(fixed_point.mul(c - b["w_min"][idx], b["A_minus"][idx]), o)
+        return np.maximum(c - mul_accum_fixed(b["A_minus"][idx], o), b["w_min"][idx])
+
+    def _on_pre_board(self, idx, stamp):
+        """:meth:`_on_pre` as ``synapse_dynamics_stdp_izhikevich_neuromodulation.c`` computes
+        it: the weight and the eligibility enter as s16.15 accums (``W << shift``), the
+        dopamine step is ``mul_accum_fixed(mul_accum_fixed(c, D), (dc dd >> 11) - 1) *
+        constant`` (accum products toward -inf), the pair rule moves the eligibility as
+        the weight dependence does, and both leave as ``bits >> shift`` (16 bits)."""
+        h = self._history
+        rows = self._rows[idx]
+        d = self.delay_steps[idx]
+        t_last = self._t_last[idx]
+        k_pre = stdp_fixed(self._k_pre[idx])
+        shift = self._board_shift[idx]
+        scale = self._w_scale[idx]
+        w = np.rint(self.weight[idx] * scale).astype(np.int64) << shift
+        c = np.rint(self.eligibility[idx] * scale).astype(np.int64) << shift
+        tau_c, tau_d = h.params["tau_c"][rows], h.params["tau_d"][rows]
+        missing = np.isnan(tau_c)
+        if missing.any():            # (no Neuromodulation reached this neuron: w stays)
+            tau_c = np.where(missing, 1.0, tau_c)
+            tau_d = np.where(missing, 1.0, tau_d)
+        constant = s1615_parameter(1.0 / -(1.0 / tau_c + 1.0 / tau_d))
+        tau_plus, tau_minus = self._p("tau_plus", idx), self._p("tau_minus", idx)
+        one = STDP_FIXED_POINT_ONE
+
+        def dopamine_step(w, c, D, span):
+            dc = self._ilut(span, tau_c, LOOKUP_TAU_C_SHIFT)
+            both = stdp_mul(dc, self._ilut(span, tau_d, LOOKUP_TAU_D_SHIFT)) - one
+            gain = fixed_point.mul(mul_accum_fixed(mul_accum_fixed(c, D), both), constant)
+            return np.where(D != 0, w + gain, w), mul_accum_fixed(c, dc)
+
+        times, count = h.times[rows], h.count[rows]
+        dopamine, post = stdp_fixed(h.dopamine[rows]), stdp_fixed(h.post[rows])
+        n = np.arange(idx.size)
+        begin = np.maximum(t_last - d, 0)
+        end = np.maximum(stamp - d, 0)
+        j = np.arange(MAX_POST_SYNAPTIC_EVENTS)
+        valid = (j[None, :] >= 1) & (j[None, :] < count[:, None])
+        prev = np.sum(valid & (times <= begin[:, None]), axis=1)     # 0: the placeholder
+        prev_valid = prev > 0
+        prev_time = times[n, prev]
+        prev_post = post[n, prev]
+        D = np.where(prev_valid, stdp_mul(dopamine[n, prev], self._ilut(
+            t_last - prev_time, tau_d, LOOKUP_TAU_D_SHIFT)), 0)
+        t_c = t_last.copy()
+        for e in range(1, MAX_POST_SYNAPTIC_EVENTS):
+            active = valid[:, e] & (e > prev) & (times[:, e] <= end)
+            if not active.any():
+                continue
+            t_post = times[:, e] + d
+            w_new, c_new = dopamine_step(w, c, D, t_post - t_c)
+            since_pre = t_post - t_last
+            r = stdp_mul(k_pre, self._ilut(since_pre, tau_plus, 0))
+            spike = active & ~h.is_dopamine[rows, e] & (since_pre > 0)
+            c_new = np.where(spike, self._potentiate_board(c_new, idx, r), c_new)
+            w = np.where(active, w_new, w)
+            c = np.where(active, c_new, c)
+            D = np.where(active, dopamine[:, e], D)
+            t_c = np.where(active, t_post, t_c)
+            prev_time = np.where(active, times[:, e], prev_time)
+            prev_post = np.where(active, post[:, e], prev_post)
+            prev_valid |= active
+        w_new, c_new = dopamine_step(w, c, D, stamp - t_c)
+        since_post = stamp - (prev_time + d)
+        o = stdp_mul(prev_post, self._ilut(since_post, tau_minus, 0))
+        c_new = np.where(since_post > 0, self._depress_board(c_new, idx, o), c_new)
+        w = np.where(prev_valid, w_new, w)
+        c = np.where(prev_valid, c_new, c)
+        gws = self._board_gws[idx]
+        w_min = s1615_parameter(np.where(missing, 0.0, h.params["w_min"][rows]) * gws)
+        w_max = s1615_parameter(np.where(missing, 0.0, h.params["w_max"][rows]) * gws)
+        w = np.where(missing, w, np.minimum(np.maximum(w, w_min), w_max))
+        self.weight[idx] = weight = ((w >> shift) & WEIGHT_MASK) / scale
+        self.eligibility[idx] = ((c >> shift) & WEIGHT_MASK) / scale
+        self._k_pre[idx] = trace_mul(self._k_pre[idx], self._decay(stamp - t_last, tau_plus, 0),
+                                     True) + 1.0
+        self._t_last[idx] = stamp
+        return idx, weight
+
+
+class NeuromodulatedSlots(SlotRule):
+    """Mixin making :class:`NeuromodulatedSTDP`'s synapses the slots of a structural projection.
+
+    sPyNNaker merges a neuromodulation into a ``StructuralMechanismSTDP``'s
+    dynamics as into a plain STDP one (the structural block's rule becomes the
+    neuromodulated one). A synapse formed by rewiring starts with the
+    formation's weight and an eligibility trace of 0
+    (``synapse_dynamics_stdp_izhikevich_neuromodulation.c``,
+    ``synapse_dynamics_add_neuron``) and takes its row's presynaptic trace.
+    Elimination compares the *eligibility* with its threshold, as the C code's
+    ``synapse_dynamics_find_neuron`` returns it.
+    """
+
+    def structural_find_weight(self, slot):
+        # synapse_dynamics_find_neuron gives elimination the eligibility's weight, not the
+        # transmitted one (a quirk of the neuromodulated C code, kept)
+        return self.eligibility[slot]
+
+    def structural_row_trace(self, k_row, ticks):
+        tau_plus = self._p("tau_plus", np.zeros(k_row.size, np.int64))
+        return trace_mul(k_row, self._decay(ticks, tau_plus, 0), self._board) + 1.0
+
+    def structural_formed(self, slot, row_t, row_k, delay_changed=False):
+        self._t_last[slot] = row_t
+        self._k_pre[slot] = row_k
+        self.eligibility[slot] = 0.0
+        if delay_changed:
+            self.structural_delays_changed()
+
+
+def structural_neuromodulated_model():
+    """The block class of a StructuralMechanismSTDP projection onto a neuromodulated
+    Population (its slots follow :class:`NeuromodulatedSTDP`)."""
+    return structural_model(NeuromodulatedSTDP, NeuromodulatedSlots)

@@ -27,9 +27,15 @@ a post event within the pre window of the row's last pre spike (not at the
 same tick) steps the accumulator up (potentiation at the limit), a pre spike
 within the post window of the last post event steps it down (depression).
 
-Weights (float64): Multiplicative ``w += A_plus (w_max - w)`` / ``w -= A_minus
+Weights: Multiplicative ``w += A_plus (w_max - w)`` / ``w -= A_minus
 (w - w_min)``, Additive ``w += A_plus`` / ``w -= A_minus`` clipped to [w_min,
-w_max]. Event order as the board's row update (``synapse_dynamics_stdp_mad_impl.c``):
+w_max] (``weight_one_term_apply_potentiation(state, STDP_FIXED_POINT_ONE)``).
+In fixed point, once the front has given the ring-buffer format
+(``set_board_weights``, as for :class:`~.plasticity.BoardTraces`), they are the
+board's 16-bit integers: a row update takes ``W << shift`` as an s16.15 accum,
+moves it with the parameters as the host writes them (additive: times the
+global weight scale) and ``mul_accum_fixed`` products, and stores ``accum >>
+shift``; in float mode, float64. Event order as the board's row update (``synapse_dynamics_stdp_mad_impl.c``):
 at a presynaptic spike, the post events that arrived since the row's last one
 (up to and including this tick), in order, then the pre spike. Random numbers
 from the network's seeded generator.
@@ -38,6 +44,10 @@ from the network's seeded generator.
 import numpy as np
 
 from ..plasticity import PairTraceRule
+from . import fixed_point
+from .plasticity import (BoardTraces, STDP_FIXED_POINT_ONE, WEIGHT_MASK, mul_accum_fixed,
+                         s1615_parameter)
+from .settings import traces_in_fixed_point
 
 #: STDP_FIXED_POINT_ONE: the look-up tables have this many entries
 LUT_SIZE = 2048
@@ -88,6 +98,33 @@ class RecurrentSTDP(PairTraceRule):
         self._pre_lut = exponential_window_table(p("mean_pre_window") * steps_per_ms)
         self._post_lut = exponential_window_table(p("mean_post_window") * steps_per_ms)
         self._multiplicative = p("mu_plus") == 1.0
+        self._start_board_weights()
+
+    # --- the board's 16-bit weights ----------------------------------------------------
+
+    _board_shift = None
+    _board_gws = None
+    _board_w = False
+    set_board_weights = BoardTraces.set_board_weights
+
+    def _start_board_weights(self):
+        shift = self._board_shift
+        mu = np.concatenate([self.params["mu_plus"], self.params["mu_minus"]])
+        self._board_w = bool(traces_in_fixed_point(self.network) and shift is not None
+                             and shift.size > 0 and shift.size == self.weight.size
+                             and (shift >= 0).all() and ((mu == 0.0).all() or (mu == 1.0).all()))
+        if not self._board_w:
+            return
+        self._w_scale = 2.0 ** (15 - shift) * self._board_gws
+        counts = np.rint(np.abs(self.weight) * self._w_scale).astype(np.int64) & WEIGHT_MASK
+        self.weight[:] = counts / self._w_scale
+        self._w_acc = np.zeros(self.weight.size, np.int64)
+        p, gws = self.params, self._board_gws
+        scaled = 1.0 if self._multiplicative else gws     # (weight_dependence_*.py)
+        self._bconst = {"w_min": s1615_parameter(p["w_min"] * gws),
+                        "w_max": s1615_parameter(p["w_max"] * gws),
+                        "A_plus": s1615_parameter(p["A_plus"] * scaled),
+                        "A_minus": s1615_parameter(p["A_minus"] * scaled)}
 
     # --- trace machinery of PairTraceRule, unused -------------------------------------
 
@@ -162,6 +199,18 @@ class RecurrentSTDP(PairTraceRule):
         return self.weight[idx]
 
     def _on_pre(self, idx, stamp):
+        if not self._board_w:
+            return self._on_pre_events(idx, stamp)
+        # weight_get_initial: the 16-bit weight as an s16.15 accum; weight_get_final: >> shift
+        shift = self._board_shift[idx]
+        counts = np.rint(self.weight[idx] * self._w_scale[idx]).astype(np.int64)
+        self._w_acc[idx] = counts << shift
+        self._on_pre_events(idx, stamp)
+        counts = (self._w_acc[idx] >> shift) & WEIGHT_MASK
+        self.weight[idx] = w = counts / self._w_scale[idx]
+        return idx, w
+
+    def _on_pre_events(self, idx, stamp):
         self._apply_pending(idx)
         if self._dual:
             since_post = stamp - self._post_arrival[idx]
@@ -206,7 +255,16 @@ class RecurrentSTDP(PairTraceRule):
         self._accumulator[idx[below]] += 1
         fire = idx[~below]
         self._accumulator[fire] = 0
-        if fire.size:
+        if fire.size and self._board_w:
+            acc, b = self._w_acc[fire], self._bconst
+            if self._multiplicative:
+                scale = fixed_point.mul(b["w_max"][fire] - acc, b["A_plus"][fire])
+                self._w_acc[fire] = acc + mul_accum_fixed(scale, STDP_FIXED_POINT_ONE)
+            else:
+                self._w_acc[fire] = np.minimum(
+                    acc + mul_accum_fixed(b["A_plus"][fire], STDP_FIXED_POINT_ONE),
+                    b["w_max"][fire])
+        elif fire.size:
             w, w_max = self.weight[fire], self._p("w_max", fire)
             step = self._p("A_plus", fire)
             self.weight[fire] = (w + step * (w_max - w) if self._multiplicative
@@ -219,7 +277,16 @@ class RecurrentSTDP(PairTraceRule):
         self._accumulator[idx[above]] -= 1
         fire = idx[~above]
         self._accumulator[fire] = 0
-        if fire.size:
+        if fire.size and self._board_w:
+            acc, b = self._w_acc[fire], self._bconst
+            if self._multiplicative:
+                scale = fixed_point.mul(acc - b["w_min"][fire], b["A_minus"][fire])
+                self._w_acc[fire] = acc - mul_accum_fixed(scale, STDP_FIXED_POINT_ONE)
+            else:
+                self._w_acc[fire] = np.maximum(
+                    acc - mul_accum_fixed(b["A_minus"][fire], STDP_FIXED_POINT_ONE),
+                    b["w_min"][fire])
+        elif fire.size:
             w, w_min = self.weight[fire], self._p("w_min", fire)
             step = self._p("A_minus", fire)
             self.weight[fire] = (w - step * (w - w_min) if self._multiplicative

@@ -538,8 +538,42 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         hit = np.isin(spiking_ids, self.pre_ids)
         return self._local_of(spiking_ids[hit])
 
+    def replace_rule(self, model):
+        """Make this block one of ``model`` (a :func:`structural_model` class): its slots
+        follow ``model``'s plastic rule from now on, their sources, weights, delays and
+        rule parameters carried over (sPyNNaker merges a neuromodulation into the
+        structural STDP dynamics so, when it maps the network)."""
+        old = self.inner
+        self.__class__ = model
+        self.inner = model.inner_class(self.receptor, self.network)
+        self.parameter_names = model.inner_class.parameter_names
+        self.state_names = model.inner_class.state_names
+        self.fixed_attributes = model.inner_class.fixed_attributes
+        if self._slots_built:
+            old.consolidate()
+            pre = old.pre.copy()
+            self.inner.add(np.maximum(pre, 0), self.slot_post, old.weight.copy(),
+                           old.delay_steps.copy(),
+                           **{name: old.params[name] for name in self.parameter_names})
+            self.inner.consolidate()
+            self.inner.pre[:] = pre
+            self.inner.initial_weight[:] = old.initial_weight
+
     def slot_weight(self, slot):
+        """The weight elimination compares with its threshold (``synapse_dynamics_find_neuron``)."""
+        if self.inner is not None:
+            return float(self.inner.structural_find_weight(slot))
         return float(self._slot_w[slot])
+
+    #: the 16-bit weight format the front gave (ring-buffer shift, global weight scale)
+    _board_format = None
+
+    def set_board_weights(self, mask, shift=None, global_scale=1.0):
+        """The front's 16-bit weight format for these synapses (see BoardTraces): the
+        slots all target one Population's receptor, so every slot gets it, at each
+        run's start (slots are laid out at the first run)."""
+        # (the front calls it for the Population the slots target, occupied or not)
+        self._board_format = None if mask is None else (int(shift), float(global_scale))
 
     def connected(self, pre, post, s_max):
         pre_id = self.pre_ids[pre]
@@ -547,7 +581,12 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def form(self, slot, pre, delay):
         self._slot_pre[slot] = self.pre_ids[pre]
-        self._slot_w[slot] = self.rules.initial_weight
+        weight = self.rules.initial_weight
+        if self.inner is not None:
+            weight = self.inner.structural_initial_weight(slot, weight)
+        elif getattr(self, "_static_scale", None) is not None:
+            weight = float(np.rint(abs(weight) * self._static_scale)) / self._static_scale
+        self._slot_w[slot] = weight
         old_delay = int(self._slot_d[slot])
         self._slot_d[slot] = delay
         self.row_count[pre] += 1
@@ -732,7 +771,18 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def start_run(self, dt):
         self.dt = dt
+        self._static_scale = None
+        if self.inner is None and self._board_format is not None and self._slots_built:
+            # static slots: the board's 16-bit weights, round(|w| scale) & 0xFFFF
+            shift, global_scale = self._board_format
+            self._static_scale = scale = 2.0 ** (15 - shift) * global_scale
+            self._w[:] = (np.rint(np.abs(self._w) * scale).astype(np.int64) & 0xFFFF) / scale
         if self.inner is not None:
+            setter = getattr(self.inner, "set_board_weights", None)
+            if setter is not None:
+                fmt = self._board_format
+                setter(None if fmt is None else np.ones(self.inner.weight.size, bool),
+                       *(fmt or ()))
             self.inner.start_run(dt)
 
     def deliver(self, spiking_ids, k, ring_flat):
@@ -759,13 +809,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def _bump_rows(self, local, stamp):
         """The rows' presynaptic traces after a spike (what a newly formed synapse takes)."""
-        inner = self.inner
-        zeros = np.zeros(local.size, np.int64)
-        if inner.nearest:
-            self._row_k[local] = 1.0
-        else:
-            self._row_k[local] = inner._fmul(self._row_k[local], inner._decay(
-                stamp - self._row_t[local], inner.pre_tau, zeros)) + 1.0
+        self._row_k[local] = self.inner.structural_row_trace(
+            self._row_k[local], stamp - self._row_t[local])
         self._row_t[local] = stamp
 
     def end_run(self, last_stamp):
@@ -827,6 +872,24 @@ class SlotRule:
         """Delays of slots changed: the next index rebuild is a whole compile."""
         self._delays_changed = True
 
+    def structural_find_weight(self, slot):
+        return self.weight[slot]
+
+    def structural_initial_weight(self, slot, weight):
+        """A formed synapse's weight: with the board's 16-bit weights, the one the host
+        writes, ``round(initial_weight * weight scale)``."""
+        if not getattr(self, "_board_w", False):
+            return weight
+        scale = self._w_scale[slot]
+        return float(np.rint(abs(weight) * scale)) / scale
+
+    def structural_row_trace(self, k_row, ticks):
+        """A row's presynaptic trace ``k_row`` after ``ticks`` more steps and a spike."""
+        if self.nearest:
+            return np.ones_like(k_row)
+        zeros = np.zeros(k_row.size, np.int64)
+        return self._fmul(k_row, self._decay(ticks, self.pre_tau, zeros)) + 1.0
+
     def structural_formed(self, slot, row_t, row_k, delay_changed=False):
         """A synapse formed in ``slot``: the row's pre trace, no post events pending."""
         self._t_last[slot] = row_t
@@ -843,15 +906,16 @@ class SlotRule:
 _MODELS = {}
 
 
-def structural_model(inner_class=None):
+def structural_model(inner_class=None, slot_mixin=SlotRule):
     """The block class of a structural projection whose slots follow ``inner_class``
-    (a PairTraceRule subclass; None: static weights)."""
-    model = _MODELS.get(inner_class)
+    (a PairTraceRule subclass with :class:`SlotRule`, or another plastic rule with a
+    ``slot_mixin`` of its own, as the neuromodulated one; None: static weights)."""
+    model = _MODELS.get((inner_class, slot_mixin))
     if model is None:
         attrs = {"__doc__": StructuralSynapses.__doc__, "__module__": __name__}
         if inner_class is not None:
-            attrs["inner_class"] = type("Slot" + inner_class.__name__, (SlotRule, inner_class),
+            attrs["inner_class"] = type("Slot" + inner_class.__name__, (slot_mixin, inner_class),
                                         {"__module__": __name__})
         name = "Structural" + (inner_class.__name__ if inner_class else "Static")
-        model = _MODELS[inner_class] = type(name, (StructuralSynapses,), attrs)
+        model = _MODELS[(inner_class, slot_mixin)] = type(name, (StructuralSynapses,), attrs)
     return model
