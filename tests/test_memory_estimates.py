@@ -337,3 +337,75 @@ def test_spike_recorder_buffers_never_exceed_one_and_a_half_times_their_use():
     rec.truncate(stamp - 1)
     kept = [e for e in expected if e[0] <= stamp - 1]
     assert rec.get()[0].tolist() == [e[0] for e in kept]
+
+
+def _spinnaker_connectors():
+    import pyNN.tinysim.spinnaker as spin
+    from pyNN.tinysim.spinnaker import extra_models
+    dense = np.random.default_rng(1).random((N, N))
+    return spin, {
+        # (connector, n_pre, n_post)
+        "AllButMe": (lambda: extra_models.AllButMeConnector(n_neurons_per_group=400), N, N),
+        "AllButMe_weights": (lambda: extra_models.AllButMeConnector(
+            n_neurons_per_group=400, weights=np.full(400 * 399, 0.5)), N, N),
+        "OneToOneOffset": (lambda: extra_models.OneToOneOffsetConnector(
+            offset=3, wrap=False, n_neurons_per_group=40), 100_000, 100_000),
+        "OneToOneOffset_wrap": (lambda: extra_models.OneToOneOffsetConnector(
+            offset=-5, wrap=True), 100_000, 100_000),
+        "OneToOne": (lambda: spin.OneToOneConnector(), 100_000, 80_000),
+        "Array": (lambda: spin.ArrayConnector((dense < 0.1).astype(int)), N, N),
+        "Array_sparse": (lambda: spin.ArrayConnector((dense < 0.01).astype(int)), N, N),
+    }
+
+
+SPINNAKER_CONNECTORS = sorted(_spinnaker_connectors()[1])
+
+
+@pytest.mark.parametrize("name", SPINNAKER_CONNECTORS)
+def test_spinnaker_connector_estimate_within_25_percent_of_measured_peak(name):
+    """The sPyNNaker flavour's own connectors (AllButMe, OneToOneOffset) and its
+    OneToOne/Array (sPyNNaker's meaning of them) are estimated as PyNN's are."""
+    spin, cases = _spinnaker_connectors()
+    make, n_pre, n_post = cases[name]
+    spin.setup(timestep=1.0)
+    pre, post = spin.Population(n_pre, spin.IF_curr_exp()), spin.Population(n_post,
+                                                                           spin.IF_curr_exp())
+    connector = make()
+    tracemalloc.start()
+    prj = spin.Projection(pre, post, connector, spin.StaticSynapse(weight=0.1, delay=1.0))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    n, estimate = projection_bytes(connector, prj)
+    print(f"\n{name}: {len(prj)} connections (estimated {n:.0f}); peak {peak / 2**20:.1f} "
+          f"MiB, estimate {estimate / 2**20:.1f} MiB")
+    assert n == len(prj)            # these counts are exact
+    assert 0.75 <= estimate / peak <= 1.25
+    spin.end()
+
+
+@pytest.mark.parametrize("name", SPINNAKER_CONNECTORS)
+def test_spinnaker_connector_refused_before_building(monkeypatch, name):
+    spin, cases = _spinnaker_connectors()
+    make, n_pre, n_post = cases[name]
+    spin.setup(timestep=1.0)
+    pre, post = spin.Population(n_pre, spin.IF_curr_exp()), spin.Population(n_post,
+                                                                           spin.IF_curr_exp())
+    monkeypatch.setattr(memory, "available_memory", lambda: 1_000_000)
+    with pytest.raises(memory.InsufficientMemoryError,
+                       match=rf"\({type(make()).__name__}, {n_pre} x {n_post} cells\) would "
+                             r"make about .* connections, needing ~.* GiB .* but only 0.0 GiB"):
+        spin.Projection(pre, post, make(), spin.StaticSynapse(weight=0.1, delay=1.0))
+    assert len(sim.simulator.state.network.blocks) == 0   # (the one shared state)
+    spin.end()
+
+
+def test_spinnaker_connector_with_a_bad_group_is_refused_by_the_connector_not_the_estimate():
+    """An invalid n_neurons_per_group gives no estimate; the connector names the value."""
+    import pyNN.tinysim.spinnaker as spin
+    from pyNN.tinysim.spinnaker import extra_models
+    spin.setup(timestep=1.0)
+    pre, post = spin.Population(10, spin.IF_curr_exp()), spin.Population(10, spin.IF_curr_exp())
+    with pytest.raises(errors.InvalidParameterValueError, match="n_neurons_per_group must be a positive integer, not 0"):
+        spin.Projection(pre, post, extra_models.AllButMeConnector(n_neurons_per_group=0),
+                        spin.StaticSynapse(weight=0.1))
+    spin.end()
