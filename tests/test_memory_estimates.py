@@ -203,6 +203,26 @@ def test_recording_refused_at_run_before_allocation(monkeypatch):
     sim.end()
 
 
+def test_several_recordings_refused_together_when_each_alone_would_fit(monkeypatch):
+    """Buffers are allocated one by one and filled during the run: the available
+    memory at each allocation does not show the others, so their sum is checked."""
+    sim.setup(timestep=0.1)
+    cells = sim.Population(1000, sim.IF_cond_exp(i_offset=1.0))
+    cells.record(["v", "gsyn_exc", "gsyn_inh"])
+    sim.run(1.0)
+    # one variable for 10 s: 100 001 samples x 1000 cells x 8 B = 0.75 GiB; three: 2.2
+    monkeypatch.setattr(recorders, "available_memory", lambda: 2**30)
+    with pytest.raises(MemoryError, match=r"recording 3 signals for 100,000 steps "
+                                          r"\('v' of 1000 .*'gsyn_inh' .*\) needs 2.24 GiB in all, "
+                                          r"but 1 GiB"):
+        sim.run(10_000.0)
+    assert sim.get_current_time() == pytest.approx(1.0)
+    sim.run(10.0)           # a shorter piece fits: the run goes on
+    v = cells.get_data().segments[0].filter(name="v")[0]
+    assert v.shape == (111, 1000)
+    sim.end()
+
+
 def test_spike_recording_costs_at_most_twice_the_spike_data():
     """neo keeps 8 bytes a spike; the recorder at most 16 (measured with tracemalloc)."""
     sim.setup(timestep=0.1)

@@ -35,7 +35,7 @@ from .ring import RingLayout
 from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
-                        TickStartSignalRecorder)
+                        TickStartSignalRecorder, check_recordings_fit)
 from .currents import CurrentInjection
 from .interrupts import deferred_keyboard_interrupt
 
@@ -226,6 +226,8 @@ class Network:
         dt = self.dt
         k0 = self.step_count
         groups = list(self.groups.values())
+        # every recording buffer of the run must fit, together, before any is allocated
+        check_recordings_fit([rec for g in groups for rec in g.recorders.values()], n_steps)
         for g in groups:
             g.prepare(dt)
             g.start_run(k0, n_steps, dt)

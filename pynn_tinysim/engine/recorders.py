@@ -46,6 +46,30 @@ def check_recording_fits(recorder, n_samples):
             "get_data(clear=True) or write_data() in between")
 
 
+def check_recordings_fit(recorders, n_steps):
+    """AllocationTooLargeError before a run of ``n_steps`` whose signal recorders'
+    samples together cannot fit (each is also checked alone, with its exact count,
+    when it starts: :func:`check_recording_fits`). The buffers are allocated one by
+    one and filled as the run goes, so the memory available when each is allocated
+    does not yet show the others: the sum is checked first, from at most
+    ``n_steps // interval + 2`` samples each."""
+    recorders = [rec for rec in recorders if rec.indices.size]
+    if len(recorders) < 2:
+        return
+    sizes = [8 * (n_steps // rec.interval + 2) * rec.indices.size for rec in recorders]
+    needed = sum(sizes)
+    available = available_memory()
+    if available is not None and needed > available:
+        parts = ", ".join(f"{rec.variable!r} of {rec.indices.size} "
+                          f"{type(rec.group).__name__} cell(s) ({gib(size)})"
+                          for rec, size in zip(recorders, sizes))
+        raise AllocationTooLargeError(
+            f"recording {len(recorders)} signals for {n_steps:,} steps ({parts}) needs "
+            f"{gib(needed)} in all, but {gib(available)} of memory is available; record "
+            "fewer cells or variables, use a larger sampling_interval, or run in shorter "
+            "pieces with get_data(clear=True) or write_data() in between")
+
+
 class SignalRecorder:
     """Samples ``group.state[variable]`` at steps that are multiples of ``interval``."""
 
