@@ -125,6 +125,23 @@ def test_every_spike_of_a_step_is_transmitted(name, nest_results, tinysim_result
     assert mine[-1] == pytest.approx(nest[-1], rel=0.01)
 
 
+def test_point_neuron_adexp_repeats_spikes_as_eif_cond_alpha(tinysim_results):
+    """PointNeuron(AdExp, alpha conductance receptors) is integrated by the same code
+    (NEST: aeif_cond_alpha_multisynapse): the same repeated spikes as the standard type."""
+    import pyNN.tinysim as sim
+    sim.setup(timestep=1.0, min_delay=1.0)
+    cells = sim.Population(len(DRIVES), sim.PointNeuron(
+        sim.AdExp(tau_refrac=0.0, i_offset=DRIVES, b=0.01),
+        AMPA=sim.AlphaPSR(tau_syn=0.3, e_syn=0.0)))
+    cells.record("spikes")
+    sim.run(200.0)
+    trains = [np.asarray(st.magnitude).tolist()
+              for st in cells.get_data().segments[0].spiketrains]
+    sim.end()
+    assert trains == tinysim_results["EIF_cond_alpha_isfa_ista"]["spikes"][:len(DRIVES)]
+    assert _repeated_steps(trains[3])[0] > 50
+
+
 def test_spike_layers_give_each_cell_once_per_part_in_order():
     from pynn_tinysim.engine.network import spike_layers
     parts = spike_layers(np.array([3, 1, 3, 2, 3, 1]))
