@@ -169,6 +169,25 @@ def test_point_neuron_adexp_repeats_spikes_as_eif_cond_alpha(tinysim_results):
     assert _repeated_steps(trains[3])[0] > 50
 
 
+def test_endless_firing_within_a_step_is_a_clear_error(monkeypatch):
+    """A cell still firing after MAX_RESETS_PER_STEP resets in one step is refused
+    (naming it), not left half-integrated."""
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine.adex import AdExBase
+    from pynn_tinysim.engine.recorders import NumericalInstabilityError
+    monkeypatch.setattr(AdExBase, "MAX_RESETS_PER_STEP", 3)
+    sim.setup(timestep=1.0, min_delay=1.0)
+    src = sim.Population(1, sim.SpikeSourceArray(spike_times=[5.0]))
+    cells = sim.Population(2, sim.EIF_cond_exp_isfa_ista(tau_refrac=0.0, b=0.01))
+    sim.Projection(src, cells, sim.AllToAllConnector(),
+                   sim.StaticSynapse(weight=2.0, delay=1.0), receptor_type="excitatory")
+    with pytest.raises(NumericalInstabilityError,
+                       match=r"2 AdExCondExp cell\(s\) \(the first: global id \d+\) reached "
+                             r"v_spike more than 3 times in the time step ending at t=7 ms"):
+        sim.run(20.0)
+    sim.end()
+
+
 def test_spike_layers_give_each_cell_once_per_part_in_order():
     from pynn_tinysim.engine.network import spike_layers
     parts = spike_layers(np.array([3, 1, 3, 2, 3, 1]))

@@ -41,7 +41,8 @@ Dormand-Prince integrator of :mod:`.conductances`, with NEST's aeif tolerance
 handling: v >= v_spike at the end of one of its sub-steps is the spike; there w
 jumps by b and v is reset, then held at v_reset for the rest of the step (w
 relaxing exactly) or, without refractoriness, integrated on from v_reset (each
-reset is a spike, up to MAX_RESETS_PER_STEP). A neuron is stiff when its RK4 error estimate for
+reset is a spike; a cell still firing after MAX_RESETS_PER_STEP resets raises
+NumericalInstabilityError). A neuron is stiff when its RK4 error estimate for
 the membrane, linear apart from the exponential term (which the sub-step paths
 above handle), exceeds 1e-3 mV with lambda*h > Z_RK4 = 0.5 (as for IF_cond_*);
 ordinary steps pay one bound and are unchanged, to the bit.
@@ -252,6 +253,14 @@ class AdExBase(LIFBase):
                 todo = c[~held]
                 if todo.size == 0:
                     break
+            else:       # still firing: the rest of the step was not integrated
+                first = int(self.ids[idx[todo[0]]])
+                raise NumericalInstabilityError(
+                    f"{todo.size} {type(self).__name__} cell(s) (the first: global id "
+                    f"{first}) reached v_spike more than {self.MAX_RESETS_PER_STEP} times "
+                    f"in the time step ending at t={(k + 1) * dt:g} ms (tau_refrac = 0): "
+                    "the input is too strong for the model; use a refractory period, a "
+                    "weaker input or a smaller time step")
         except IntegrationError:
             raise NumericalInstabilityError.at(self, "v", idx, k + 1) from None
         v1[idx], w1[idx] = y
