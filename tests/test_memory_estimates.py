@@ -326,6 +326,31 @@ def test_on_grid_sparse_spike_recording_costs_at_most_twice_the_spike_data(case)
     assert retained - baseline <= 16 * n_spikes
 
 
+def test_spike_buffers_that_cannot_grow_give_a_clear_error(monkeypatch):
+    """Spikes are not known before the run: a buffer that cannot grow says so."""
+    from pynn_tinysim.engine.recorders import SpikeRecorder
+
+    class Group:
+        size = 5
+
+    rec = SpikeRecorder(Group())
+    rec.add_indices(np.arange(5))
+    rec.record(1, np.arange(5))
+    real_empty = np.empty
+
+    def no_memory(shape, dtype=float):
+        if np.prod(shape) >= 7:
+            raise MemoryError("Unable to allocate")
+        return real_empty(shape, dtype)
+    monkeypatch.setattr(recorders.np, "empty", no_memory)
+    with pytest.raises(MemoryError, match=r"recording the spikes of Group cells: 5 spikes "
+                                          r"are kept and room for 10 \(.* GiB\) cannot be "
+                                          r"allocated; record fewer cells"):
+        rec.record(2, np.arange(5))
+    monkeypatch.undo()
+    assert rec.get()[0].tolist() == [1] * 5          # what was kept is still there
+
+
 def test_spike_recorder_buffers_never_exceed_one_and_a_half_times_their_use():
     """The bound holds at every moment, not only at the end of a run: after each
     record, the buffers hold at most 1.5 times the spikes kept (plus nothing per step),

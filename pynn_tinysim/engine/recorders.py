@@ -266,9 +266,22 @@ class SpikeRecorder:
         for name in ("_neurons", "_stamps", "_times"):
             old = getattr(self, name)
             if old is not None:
-                grown = np.empty(size, old.dtype)
+                try:
+                    grown = np.empty(size, old.dtype)
+                except MemoryError:
+                    raise AllocationTooLargeError(
+                        f"recording the spikes of {type(self.group).__name__} cells: "
+                        f"{n:,} spikes are kept and room for {size:,} "
+                        f"({gib(size * self.bytes_per_spike())}) cannot be allocated; "
+                        "record fewer cells, or run in shorter pieces with "
+                        "get_data(clear=True) or write_data() in between") from None
                 grown[:n] = old[:n]
                 setattr(self, name, grown)
+
+    def bytes_per_spike(self):
+        """Bytes one kept spike takes in the buffers."""
+        return sum(b.itemsize for b in (self._neurons, self._stamps, self._times)
+                   if b is not None)
 
     def record(self, stamp, spiked, times=None):
         """Keep the spikes of ``spiked`` stamped ``stamp``; ``times``: their exact times, if any."""
