@@ -48,7 +48,9 @@ recurrent connections, and wall-clock times (time.perf_counter) for import, buil
 import argparse
 import importlib
 import json
+import os
 import platform
+import sys
 import time
 
 import numpy as np
@@ -146,8 +148,10 @@ def main(argv=None):
     pops, prjs, ce, ci = build(sim, NumpyRNG, args.scale, args.seed, args.scale_indegree)
     t_build = time.perf_counter() - t0
 
+    _barrier(sim)       # under MPI: the run phase starts together on every rank
     t0 = time.perf_counter()
     sim.run(args.duration)
+    _barrier(sim)
     t_run = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -191,6 +195,8 @@ def main(argv=None):
         result[f"cv_isi_{name}"] = cv
         result[f"spikes_{name}"] = n_spikes
 
+    if sim.rank() != 0:
+        sys.stdout = open(os.devnull, "w")     # under MPI: rank 0 reports
     print(f"--- Brunel (2000) delta-LIF network on pyNN.{args.simulator}, scale {args.scale:g} ---")
     print(f"cells {result['n']} ({result['n_exc']} E / {result['n_inh']} I), CE {ce}, CI {ci}, "
           f"{n_recurrent} recurrent connections, external {external_rate():g} Hz per cell")
@@ -198,10 +204,16 @@ def main(argv=None):
           f"data {t_data:.3f} s  total {result['total_s']:.3f} s")
     for name, (n_spikes, rate, cv) in stats.items():
         print(f"{name}: {n_spikes} spikes, rate {rate:.3f} Hz, CV(ISI) {cv:.3f}")
-    if args.json:
+    if args.json and sim.rank() == 0:     # under MPI: rank 0 reports
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def _barrier(sim):
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Barrier()
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ import argparse
 import importlib
 import json
 import math
+import os
 import platform
 import resource
+import sys
 import time
 
 import numpy as np
@@ -223,8 +225,10 @@ def main(argv=None):
     rss_after = rss_now_mb()
     peak_after = peak_rss_mb()
 
+    _barrier(sim)       # under MPI: the run phase starts together on every rank
     t0 = time.perf_counter()
     sim.run(args.duration)
+    _barrier(sim)
     t_run = time.perf_counter() - t0
     rss_run = rss_now_mb()          # connections in their run-time form (tinysim: merged)
     store = getattr(getattr(getattr(sim, "simulator", None), "state", None), "network", None)
@@ -277,6 +281,8 @@ def main(argv=None):
     for name in POPS:
         result[f"rate_{name}_hz"] = rates[name]
 
+    if sim.rank() != 0:
+        sys.stdout = open(os.devnull, "w")     # under MPI: rank 0 reports
     print(f"--- Potjans-Diesmann microcircuit on pyNN.{args.simulator}, scale {args.scale:g}, "
           f"{args.background} background ---")
     print(f"cells {result['n']}, {n_syn} recurrent synapses")
@@ -294,10 +300,16 @@ def main(argv=None):
     print("population  rate (Hz)  published full scale (Hz)")
     for i, name in enumerate(POPS):
         print(f"{name:>10}  {rates[name]:9.3f}  {FULL_RATES[i]:9.1f}")
-    if args.json:
+    if args.json and sim.rank() == 0:     # under MPI: rank 0 reports
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def _barrier(sim):
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Barrier()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ Example (the defaults: small sizes that finish in a few minutes on 2 cores)::
 
 Networks: ``va_cuba``, ``va_coba`` (va_benchmark.py CUBA/COBA, ``--sizes`` cells),
 ``seed004`` (seed004_izhikevich.py, ``--sizes`` cells), ``brunel`` and
-``microcircuit`` (``--scales``). Simulators whose ``pyNN.<name>`` cannot be imported
+``microcircuit`` (``--scales``), ``hh_cond_exp2`` (hh_single.py: the single HH cell
+of PyNN's example at dt 0.001 ms, 20 ms; issue 13's single-cell fine-dt case). Simulators whose ``pyNN.<name>`` cannot be imported
 are skipped with a note. ``--max-cells brian2=1000`` (the default) skips runs of a
 simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 4000);
 ``--max-cells nest.microcircuit=8000`` does so for one network only.
@@ -40,7 +41,9 @@ takes the time); none by default. Issue 13's table::
 
 Besides PyNN backends, ``--simulators`` takes ``tinysim-numpy``: pyNN.tinysim on its
 NumPy reference engine (``PYNN_TINYSIM_ENGINE=numpy``), beside ``tinysim``'s default
-engine (compiled kernels once a run is long enough), and ``brian2-native``: the VA networks
+engine (compiled kernels once a run is long enough), ``tinysim-2threads``: the default
+engine with ``NUMBA_NUM_THREADS=2`` (the compiled engine on 2 threads; it pays only on
+idle cores), and ``brian2-native``: the VA networks
 written directly in Brian2 with its cpp_standalone target (brian2_native_va.py:
 generated C++, compiled and run as one program), i.e. Brian2 at its fastest, without
 PyNN. It needs brian2 and a C++ compiler; other networks have no native version and
@@ -63,13 +66,14 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 BEGIN = "<!-- run.py results begin -->"
 END = "<!-- run.py results end -->"
-NETWORKS = ["va_cuba", "va_coba", "brunel", "microcircuit", "seed004"]
+NETWORKS = ["va_cuba", "va_coba", "brunel", "microcircuit", "seed004", "hh_cond_exp2"]
 CELLS_AT_SCALE_1 = {"brunel": 12500, "microcircuit": 77169}
 #: simulators that are not PyNN backends: network -> the script that replaces the PyNN one
 NATIVE_SCRIPTS = {"brian2-native": {"va_cuba": "brian2_native_va.py",
                                     "va_coba": "brian2_native_va.py"}}
 #: pyNN.tinysim with an engine chosen: simulator name -> environment of the run
-TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"}}
+TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"},
+                   "tinysim-2threads": {"NUMBA_NUM_THREADS": "2"}}
 
 
 def parse_args(argv=None):
@@ -92,6 +96,11 @@ def parse_args(argv=None):
     p.add_argument("--max-cells", action="append", default=None, metavar="SIM[.NETWORK]=N",
                    help="skip SIM (on NETWORK only, if given) above N cells (repeatable; "
                         "default brian2=1000)")
+    p.add_argument("--ranks", default="1", metavar="N[,N...]",
+                   help="run pyNN.tinysim under mpiexec -n N (one thread per rank) for each "
+                        "N given; 1: one process without mpiexec (default 1). Other "
+                        "simulators always run in one process; the VA networks' script "
+                        "is MPI-aware (rank 0 reports)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     p.add_argument("--python", default=sys.executable, help="interpreter for the runs")
     p.add_argument("--write-results", action="store_true",
@@ -135,6 +144,9 @@ def plan(args):
         elif net == "seed004":
             for n in sizes:
                 runs.append((net, f"n={n}", n, ["seed004_izhikevich.py", "--n", str(n)] + dur))
+        elif net == "hh_cond_exp2":
+            # one cell, dt 0.001 ms, 20 ms (PyNN's example; --duration does not apply)
+            runs.append((net, "1 cell, dt 0.001 ms, 20 ms", 1, ["hh_single.py"]))
         else:
             own = getattr(args, f"{net}_scales")
             for s in _floats(own if own else args.scales):
@@ -167,14 +179,30 @@ def available(python, sim):
     return True, ""
 
 
-def run_one(python, argv, sim, timeout):
-    """Run one benchmark process; return a record with its JSON, wall time, peak RSS."""
+def mpiexec_for(python):
+    """The mpiexec beside ``python`` (the mpich wheel's), else the one on PATH."""
+    beside = os.path.join(os.path.dirname(python), "mpiexec")
+    return beside if os.path.exists(beside) else shutil.which("mpiexec")
+
+
+def run_one(python, argv, sim, timeout, ranks=1):
+    """Run one benchmark process; return a record with its JSON, wall time, peak RSS.
+
+    ``ranks`` > 1: under ``mpiexec -n ranks`` (rank 0 writes the JSON; the peak RSS
+    is that of the largest process of the job).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.json")
         chosen = ([] if sim in NATIVE_SCRIPTS else
                   ["--simulator", "tinysim" if sim in TINYSIM_ENGINES else sim])
         env = dict(os.environ, **TINYSIM_ENGINES.get(sim, {}))
         cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + chosen + ["--json", out]
+        if ranks > 1:
+            launcher = mpiexec_for(python)
+            if launcher is None:
+                raise SystemExit("--ranks: no mpiexec (pip install 'pynn-tinysim[mpi]')")
+            cmd = [launcher, "-n", str(ranks)] + cmd
+            env.setdefault("NUMBA_NUM_THREADS", "1")
         log = os.path.join(tmp, "log.txt")
         t0 = time.perf_counter()
         with open(log, "wb") as logf:
@@ -193,7 +221,8 @@ def run_one(python, argv, sim, timeout):
                 time.sleep(0.05)
             proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
-        rec = {"simulator": sim, "command": " ".join(shlex.quote(c) for c in cmd[1:-2]),
+        shown = cmd[:-2] if ranks > 1 else cmd[1:-2]
+        rec = {"simulator": sim, "command": " ".join(shlex.quote(c) for c in shown),
                "wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024.0,  # Linux: KiB
                "returncode": proc.returncode, "timed_out": timed_out, "result": None}
         if proc.returncode == 0 and os.path.exists(out):
@@ -349,9 +378,19 @@ def main(argv=None):
             notes.append(f"{sim if sim in NATIVE_SCRIPTS else 'pyNN.' + sim} not available "
                          f"({why}): skipped")
             print(notes[-1])
+    ranks = [int(x) for x in _floats(args.ranks)]
+    if any(r < 1 for r in ranks):
+        raise SystemExit(f"--ranks: numbers of processes must be >= 1, not {args.ranks!r}")
+    # tinysim under mpiexec: one more column per rank count, named tinysim@N
+    runs = [(sim, r) for sim in sims for r in (ranks if sim == "tinysim" or sim in
+                                                TINYSIM_ENGINES else [1])]
+    for sim, r in runs:
+        if r > 1:
+            ok[f"{sim}@{r}"] = ok[sim]
     records = []
     for net, size, cells, argv in plan(args):
-        for sim in sims:
+        for sim, n_ranks in runs:
+            label = sim if n_ranks == 1 else f"{sim}@{n_ranks}"
             base = {"network": net, "size": size, "cells": cells, "simulator": sim}
             if not ok[sim]:
                 continue
@@ -366,8 +405,9 @@ def main(argv=None):
             if limit is not None and cells > limit:
                 records.append(dict(base, skipped=f"> {limit} cells (--max-cells)"))
                 continue
-            print(f"running {net} {size} on {sim} ...", flush=True)
-            rec = dict(base, **run_one(args.python, run_argv, sim, args.timeout))
+            print(f"running {net} {size} on {label} ...", flush=True)
+            rec = dict(base, **run_one(args.python, run_argv, sim, args.timeout, n_ranks))
+            rec["simulator"], rec["ranks"] = label, n_ranks
             rec["synaptic_events_per_s"], rec["neuron_updates_per_s"] = throughput(rec["result"])
             records.append(rec)
             state = "ok" if rec["result"] else ("TIMEOUT" if rec["timed_out"] else "FAILED")

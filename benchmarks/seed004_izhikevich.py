@@ -60,7 +60,9 @@ record), run and data retrieval. ``--json FILE`` writes them as one flat dict.
 import argparse
 import importlib
 import json
+import os
 import platform
+import sys
 import time
 
 import numpy as np
@@ -161,8 +163,10 @@ def main(argv=None):
     pops, prjs = build(sim, NumpyRNG, RandomDistribution, args.n, args.seed, args.weight_scale)
     t_build = time.perf_counter() - t0
 
+    _barrier(sim)       # under MPI: the run phase starts together on every rank
     t0 = time.perf_counter()
     sim.run(args.duration)
+    _barrier(sim)
     t_run = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -194,6 +198,8 @@ def main(argv=None):
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+    if sim.rank() != 0:
+        sys.stdout = open(os.devnull, "w")     # under MPI: rank 0 reports
     print(f"--- seed 004 Izhikevich network on pyNN.{args.simulator} (seed {args.seed}) ---")
     for name in ("exc", "inh", "thalamus"):
         sts = trains[name]
@@ -208,10 +214,16 @@ def main(argv=None):
     print(f"time: import {t_import:.3f} s  build {t_build:.3f} s  run {t_run:.3f} s  "
           f"data {t_data:.3f} s  total {result['total_s']:.3f} s")
 
-    if args.json:
+    if args.json and sim.rank() == 0:     # under MPI: rank 0 reports
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def _barrier(sim):
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Barrier()
 
 
 if __name__ == "__main__":

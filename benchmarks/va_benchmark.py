@@ -192,8 +192,10 @@ def main(argv=None):
         pops["exc"][:args.record_v].record("v")
     t_build = time.perf_counter() - t0
 
+    _barrier(sim)       # under MPI: the run phase starts together on every rank
     t0 = time.perf_counter()
     sim.run(args.duration)
+    _barrier(sim)
     t_run = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -227,6 +229,7 @@ def main(argv=None):
         "dt_ms": DT,
         "seed": args.seed,
         "record_v": args.record_v,
+        "ranks": sim.num_processes(),
         "setup_extra": extra,
         "import_s": t_import,
         "build_s": t_build,
@@ -244,6 +247,8 @@ def main(argv=None):
         "platform": platform.platform(),
     }
 
+    if sim.rank() != 0:
+        return result
     print(f"--- Vogels-Abbott {args.benchmark} on pyNN.{args.simulator} ---")
     print(f"cells           : {args.n} ({result['n_exc']} exc / {result['n_inh']} inh)")
     print(f"connections     : {n_recurrent} recurrent  "
@@ -256,10 +261,16 @@ def main(argv=None):
     print(f"mean rate exc   : {rate['exc']:8.3f} Hz")
     print(f"mean rate inh   : {rate['inh']:8.3f} Hz")
 
-    if args.json:
+    if args.json and sim.rank() == 0:     # under MPI rank 0 has the gathered counts
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
     return result
+
+
+def _barrier(sim):
+    if sim.num_processes() > 1:
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Barrier()
 
 
 if __name__ == "__main__":

@@ -80,11 +80,18 @@ def _write_new(path, kind, block):
             close()
 
 
-def write_block(file, block):
-    """Write the neo ``block`` to ``file`` (a file name or a neo IO), atomically where possible."""
+def write_block(file, block, suffix=""):
+    """Write the neo ``block`` to ``file`` (a file name or a neo IO), atomically where possible.
+
+    ``suffix``: appended to the file name after the format is chosen from its
+    extension (PyNN's per-rank files under MPI: ``data.pkl.1``).
+    """
+    if suffix and not isinstance(file, (str, os.PathLike)):
+        file.filename += suffix
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
         ext = os.path.splitext(path)[1]
+        path += suffix
         kind = _FORMATS.get(ext)
         if kind is None:
             recording.get_io(path)      # PyNN's own error for an unsupported extension

@@ -24,14 +24,23 @@ class Assembly(common.Assembly):
 
     def write_data(self, io, variables='all', gather=True, clear=False, annotations=None):
         """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
-        write_block(io, self.get_data(variables, gather, clear, annotations))
+        data = self.get_data(variables, gather, clear, annotations)
+        state = simulator.state
+        if not gather and state.num_processes > 1:     # as Population.write_data
+            write_block(io, data, suffix=f".{state.mpi_rank}")
+        elif state.mpi_rank == 0:
+            write_block(io, data)
 
 
 class _EngineCellsMixin:
     """Parameter and state access shared by Population and PopulationView.
 
-    Subclasses provide ``_group`` (the engine group) and ``_group_indices``
-    (indices of their cells in that group: a slice or an integer array).
+    Subclasses provide ``_group`` (the engine group), ``_group_indices``
+    (indices in that group of their cells it holds: a slice or an integer array),
+    ``_held()`` and ``_to_group(positions)``. Under MPI a rank's group holds only
+    the cells the rank owns (spike sources: all of them; see engine/exchange.py):
+    values are evaluated for every cell, as in one process (the same random
+    draws), checked, then those of the held cells are written.
     """
 
     def _get_view(self, selector, label=None):
@@ -56,7 +65,7 @@ class _EngineCellsMixin:
         return celltype.reverse_translate(self._get_native_parameters(*native_names))
 
     def _get_native_parameters(self, *names):
-        group, index = self._group, self._group_indices
+        group, index = self._group, self._local_group_indices()
         parameter_dict = {}
         for name in names:
             if name in group.array_parameter_names:
@@ -72,7 +81,28 @@ class _EngineCellsMixin:
                     raise errors.NonExistentParameterError(
                         name, self.celltype, self.celltype.get_parameter_names()) from None
                 parameter_dict[name] = simplify(values.copy())
-        return ParameterSpace(parameter_dict, shape=(self.size,))
+        return ParameterSpace(parameter_dict, shape=(self.local_size,))
+
+    def _local_group_indices(self):
+        """Indices in the group of this object's cells on this MPI rank (all in one process).
+
+        Values are read for these cells only (PyNN gathers them with gather=True).
+        """
+        mask = self._mask_local
+        if mask.all():
+            return self._group_indices
+        return self._to_group(np.flatnonzero(mask))
+
+    def _held_values(self, value):
+        """Per-cell ``value`` (length self.size) cut to the held cells; others as they are."""
+        held = self._held()
+        if held is None:
+            return value
+        if isinstance(value, list) and len(value) == self.size:
+            return [value[i] for i in held]
+        if np.ndim(value) and np.shape(value)[0] == self.size:
+            return np.asarray(value)[held]
+        return value
 
     def _set_parameters(self, parameter_space):
         """``parameter_space`` holds native (= PyNN) names and values."""
@@ -91,6 +121,7 @@ class _EngineCellsMixin:
                         f"{celltype_name}: {name} must be numeric, not {value!r}") from None
                 check_values(celltype_name, name, value)
                 updates[name] = value
+        updates = {name: self._held_values(value) for name, value in updates.items()}
         _check_combination(self.celltype, group, index, updates)
         # all values checked before any is written: a bad one leaves the network as it was
         for name, value in updates.items():
@@ -113,7 +144,7 @@ class _EngineCellsMixin:
                 f"finite, got {values[~np.isfinite(values)][0]!r}")
         if variable in ("gsyn_exc", "gsyn_inh"):    # conductances: >= 0 (validation table)
             check_values(self.celltype, variable, values)
-        group.set_initial_value(self._group_indices, variable, values)
+        group.set_initial_value(self._group_indices, variable, self._held_values(values))
 
 
 def _check_combination(celltype, group, index, updates):
@@ -190,8 +221,20 @@ class PopulationView(_EngineCellsMixin, common.PopulationView):
 
     @property
     def _group_indices(self):
-        grandparent = self.grandparent
-        return grandparent._group_indices.start + self.index_in_grandparent(np.arange(self.size))
+        held = self._held()
+        return self._to_group(np.arange(self.size) if held is None else held)
+
+    def _held(self):
+        """Positions in this view of the cells this rank's group holds; None: all."""
+        first, stop = self.grandparent._held_range
+        if (first, stop) == (0, self.grandparent.size):
+            return None
+        in_grandparent = self.index_in_grandparent(np.arange(self.size))
+        return np.flatnonzero((in_grandparent >= first) & (in_grandparent < stop))
+
+    def _to_group(self, positions):
+        """Group indices of the (held) cells at ``positions`` in this view."""
+        return self.grandparent._to_group(self.index_in_grandparent(np.asarray(positions)))
 
     @property
     def initial_values(self):
@@ -269,13 +312,24 @@ class Population(_EngineCellsMixin, common.Population):
             for rows in zip(*(parameters[name] for name in names)):
                 _run_check(celltype, lambda r: engine_model.check_arrays(**r),
                            dict(zip(names, rows)))
+        # (under MPI the group holds this rank's cells only: engine/exchange.py)
+        self._held_range = network.held_range(engine_model, self.size)
         self._group, self._group_indices, ids = network.add_neurons(
             engine_model, self.size, parameters, {})
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
         for cell in self.all_cells:
             cell.parent = self
-        self._mask_local = np.ones((self.size,), bool)
+        self._mask_local = local_mask(network, ids)
         simulator.state.id_counter = network.next_id
+
+    def _held(self):
+        """Positions of the cells this rank's group holds; None: all (one process)."""
+        first, stop = self._held_range
+        return None if (first, stop) == (0, self.size) else np.arange(first, stop)
+
+    def _to_group(self, positions):
+        """Group indices of the (held) cells at ``positions`` in this Population."""
+        return self._group_indices.start + (np.asarray(positions) - self._held_range[0])
 
     def id_to_index(self, id):
         """Index (or indices) in this Population of the cell(s) with the given ID(s)."""
@@ -289,6 +343,16 @@ class Population(_EngineCellsMixin, common.Population):
         if ids.size and (index.min() < 0 or index.max() >= self.size):
             raise IndexError(f"some IDs are not in Population {self.label!r}")
         return index
+
+
+def local_mask(network, ids):
+    """Which of the cells ``ids`` are this MPI rank's (all of them in one process).
+
+    Public: the spinnaker flavour's Population uses it too.
+    """
+    if network.owned is None:
+        return np.ones(len(ids), bool)
+    return network.owned[ids].copy()
 
 
 def _check_size(size):

@@ -16,6 +16,8 @@ write. reset() returns a plastic projection's weights to their initial values
 (those given at connection time or by the latest set()), as PyNN specifies.
 """
 
+import warnings
+
 import numpy as np
 
 from pyNN import common, errors
@@ -113,6 +115,12 @@ class Projection(common.Projection):
         self._pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)
         self._post_ids = np.asarray(self.post.all_cells, dtype=np.int64)
         check_projection_fits(connector, self)  # before anything is added to the network
+        if network.exchange is not None and getattr(engine_model, "random_per_synapse", False):
+            warnings.warn(
+                f"pyNN.tinysim under MPI: {type(self.synapse_type).__name__} draws random "
+                "numbers per synapse, and each rank holds part of them: its releases "
+                "depend on the number of processes (every other result is the same for "
+                "any number)", stacklevel=2)
         self._block = network.new_synapse_block(self.receptor_type, engine_model)
         if not fast_connect(connector, self):
             connector.connect(self)
@@ -178,8 +186,15 @@ class Projection(common.Projection):
             value = parameters[name] if name in parameters else self._default_of(name)
             check_values(self.synapse_type, name, np.asarray(value, float))
             extra[name] = value
-        self._block.add(self._pre_ids[pre_indices], self._post_ids[post_indices],
-                        weights, self._delay_steps(delays), **extra)
+        pre_ids, post_ids = self._pre_ids[pre_indices], self._post_ids[post_indices]
+        delay_steps = self._delay_steps(delays)
+        owned = simulator.state.network.owned
+        if owned is not None:
+            # MPI: every rank evaluated every connection (the same random draws as one
+            # process); it keeps those onto the cells it owns (engine/exchange.py)
+            pre_ids, post_ids, weights, delay_steps, extra = _onto_owned(
+                owned, pre_ids, post_ids, weights, delay_steps, extra)
+        self._block.add(pre_ids, post_ids, weights, delay_steps, **extra)
         self._changed()
 
     def _check_weight_bounds(self):
@@ -354,6 +369,21 @@ class Projection(common.Projection):
             raise errors.InvalidParameterValueError(
                 f"pyNN.tinysim: initial value of {variable} must be finite")
         block.set_initial_value(slice(None), variable, values)
+
+
+def _onto_owned(owned, pre_ids, post_ids, weights, delay_steps, extra):
+    """The connections (and their per-connection values) whose target this rank owns."""
+    pre_ids, post_ids = np.broadcast_arrays(np.asarray(pre_ids), np.asarray(post_ids))
+    keep = owned[post_ids]
+    if keep.all():
+        return pre_ids, post_ids, weights, delay_steps, extra
+    n = keep.size
+
+    def select(value):
+        value = np.asarray(value)
+        return value[keep] if value.ndim and value.size == n else value
+    return (pre_ids[keep], post_ids[keep], select(weights), select(delay_steps),
+            {name: select(value) for name, value in extra.items()})
 
 
 def _indices_of(ids, all_ids):

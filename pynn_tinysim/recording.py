@@ -39,8 +39,8 @@ class Recorder(recording.Recorder):
 
     def _local_indices(self, ids):
         population = self.population
-        return population._group_indices.start + population.id_to_index(
-            np.fromiter(ids, dtype=np.int64, count=len(ids)))
+        return population._to_group(population.id_to_index(
+            np.fromiter(ids, dtype=np.int64, count=len(ids))))
 
     def record(self, variables, ids, sampling_interval=None, locations=None):
         if sampling_interval is not None:
@@ -107,16 +107,71 @@ class Recorder(recording.Recorder):
         # is not deleted here; data before _recording_start_time is filtered out instead
         pass
 
-    def get(self, variables, *args, **kwargs):
+    def get(self, variables, gather=False, filter_ids=None, clear=False, annotations=None,
+            locations=None):
         self.population._group       # StaleObjectError for a Population of an old setup()
-        return super().get(variables, *args, **kwargs)
+        state = self._simulator.state
+        if gather and state.num_processes > 1 and next(iter(self.cache), None) is None:
+            # every rank's arrays in one collective, then one Block built on every rank
+            # ("gathered to all"), instead of PyNN's pickled Blocks merged on rank 0
+            self._gathered = self._gather_arrays()
+            try:
+                return super().get(variables, False, filter_ids, clear, annotations,
+                                   locations)
+            finally:
+                self._gathered = None
+        return super().get(variables, gather, filter_ids, clear, annotations, locations)
+
+    _gathered = None    # while a gathered get() runs: variable -> all ranks' data
+
+    def _gather_arrays(self):
+        """{variable: (ids, spike ids, spike times, signals)} of every rank, merged.
+
+        One allgather, whatever variables are asked for (the ranks' sets of
+        variables are iterated in different orders, so one collective per variable
+        could pair different variables).
+        """
+        local = {}
+        for variable, cells in self.recorded.items():
+            ids = np.array(sorted(int(i) for i in cells), np.int64)
+            if variable.name == "spikes":
+                local[tuple(variable)] = (ids,) + self._spikes(ids) + (None,)
+            else:
+                values, _ = self._get_all_signals(variable, ids)
+                local[tuple(variable)] = (ids, None, None, values)
+        merged = {}
+        for part in self._simulator.state.network.exchange.comm.allgather(local):
+            for key, item in part.items():
+                merged.setdefault(key, []).append(item)
+        result = {}
+        for key, items in merged.items():
+            ids = np.concatenate([it[0] for it in items])
+            if items[0][3] is None:
+                result[key] = (ids, np.concatenate([it[1] for it in items]),
+                               np.concatenate([it[2] for it in items]), None)
+            else:
+                result[key] = (ids, None, None, np.hstack([it[3] for it in items]))
+        return result
+
+    def filter_recorded(self, variable, filter_ids):
+        if self._gathered is None:
+            return super().filter_recorded(variable, filter_ids)
+        item = self._gathered.get(tuple(variable))
+        ids = set() if item is None else set(item[0].tolist())
+        return ids if filter_ids is None else ids.intersection(int(i) for i in filter_ids)
 
     def write(self, variables, file=None, gather=False, filter_ids=None,
               clear=False, annotations=None, locations=None):
         """Write recorded data to a file name or a neo IO, atomically (see :mod:`.files`)."""
         data = self.get(variables, gather, filter_ids, clear, annotations=annotations,
                         locations=locations)
-        write_block(file or self.file, data)
+        state = self._simulator.state
+        # as PyNN: under MPI, gathered data is written by rank 0; otherwise each rank
+        # writes its own cells' data to the file name with ".<rank>" appended
+        if not gather and state.num_processes > 1:
+            write_block(file or self.file, data, suffix=f".{state.mpi_rank}")
+        elif state.mpi_rank == 0:
+            write_block(file or self.file, data)
 
     # --- what was recorded ------------------------------------------------------
 
@@ -147,9 +202,18 @@ class Recorder(recording.Recorder):
         return group.ids[local[keep]], times[keep]
 
     def _get_spiketimes(self, ids, clear=False):
+        if self._gathered is not None:
+            _, spike_ids, times, _ = self._gathered[("spikes", None, None)]
+            keep = np.isin(spike_ids, np.asarray(ids, np.int64))
+            return spike_ids[keep], times[keep]
         return self._spikes(ids)
 
     def _get_all_signals(self, variable, ids, clear=False):
+        if self._gathered is not None:
+            all_ids, _, _, values = self._gathered[tuple(variable)]
+            order = np.argsort(all_ids, kind="stable")
+            columns = order[np.searchsorted(all_ids[order], np.asarray(ids, np.int64))]
+            return values[:, columns], None
         state = self._simulator.state
         group = self.population._group
         step = self._interval_steps

@@ -12,6 +12,7 @@ import numpy as np
 from pyNN import common, errors
 from pyNN.utility import ProgressBar
 
+from . import parallel
 from .engine import Network
 from .engine.interrupts import deferred_keyboard_interrupt
 
@@ -66,23 +67,33 @@ class State(common.control.BaseState):
         self.recorders = set()
         self.progress = True            # setup(progress=False): never show a progress bar
         self.engine = None              # setup(engine=...); None: the default
+        self.threads = None             # setup(threads=...); None: Numba's count
 
     # --- set-up ---------------------------------------------------------------
 
     def configure(self, dt, min_delay, max_delay, rng_seed, min_delay_auto=False,
-                  spike_precision="off_grid", engine=None):
+                  spike_precision="off_grid", engine=None, threads=None):
         self.dt = float(dt)
         self.engine = engine    # None: the default (see engine/kernels)
+        self.threads = threads  # None: Numba's count (see engine/kernels.threads)
         self.spike_precision = spike_precision
         self.min_delay = float(min_delay)
         self.min_delay_auto = bool(min_delay_auto)
         self.max_delay = float(max_delay)
+        self.mpi_rank, self.num_processes = parallel.rank_and_size()
+        if rng_seed is None and self.num_processes > 1:
+            # a fresh seed, but rank 0's on every rank: sources must draw the same spikes
+            rng_seed = parallel.broadcast(int(np.random.SeedSequence().entropy))
         self.rng_seed = rng_seed
         self.clear()
 
     def clear(self):
         """Destroy the network; start afresh with the present settings."""
-        self.network = Network(dt=self.dt, seed=self.rng_seed, engine=self.engine)
+        self.network = Network(dt=self.dt, seed=self.rng_seed, engine=self.engine,
+                               threads=self.threads)
+        exchange = parallel.new_exchange()     # None in one process
+        if exchange is not None:
+            self.network.distribute(exchange)
         self.network.exact_source_times = self.spike_precision == "off_grid"
         self.rng_seed = self.network.seed
         self.recorders = set()
@@ -139,6 +150,14 @@ class State(common.control.BaseState):
     PROGRESS_CHUNKS = 50
 
     def _wants_progress_bar(self, n_steps):
+        if self.num_processes > 1:
+            # drawn by rank 0 only, but every rank must split the run the same way
+            # (each piece of a run has its own exchanges)
+            return parallel.broadcast(self._terminal_wants_bar(n_steps)
+                                      if self.mpi_rank == 0 else None)
+        return self._terminal_wants_bar(n_steps)
+
+    def _terminal_wants_bar(self, n_steps):
         if not self.progress or n_steps < self.PROGRESS_CHUNKS:
             return False
         isatty = getattr(sys.stdout, "isatty", None)
@@ -169,11 +188,13 @@ class State(common.control.BaseState):
                     k = min(chunk, n_steps - done)
                     network.run(k, max_delay_steps=max_delay_steps)
                     done += k
-                    bar(done / n_steps)
+                    if self.mpi_rank == 0:
+                        bar(done / n_steps)
                     interrupt.deliver()     # at this boundary (see engine.interrupts)
         finally:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
+            if self.mpi_rank == 0:
+                sys.stdout.write("\n")
+                sys.stdout.flush()
 
     def reset(self):
         """Back to t = 0 with a new Segment; network structure and parameters kept."""

@@ -23,6 +23,7 @@ CASES = {
     "brunel": ["brunel.py", "--scale", "0.01", "--duration", "50"],
     "microcircuit": ["microcircuit.py", "--scale", "0.005", "--duration", "100",
                      "--transient", "20"],
+    "hh_cond_exp2": ["hh_single.py", "--duration", "5"],
 }
 
 
@@ -47,6 +48,9 @@ def test_benchmark_script_runs(name, tmp_path):
         assert len(rates) == 8
     if name == "va_cuba_record_v":
         assert result["record_v"] == 3
+    if name == "hh_cond_exp2":
+        # PyNN's example cell first spikes at 2.63 ms (tests/test_kernels.py, NEST agrees)
+        assert result["spikes_hh"] == 1 and result["v_samples"] == 5001
 
 
 def test_run_py_writes_table_and_markers(tmp_path):

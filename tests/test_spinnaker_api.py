@@ -108,7 +108,11 @@ def test_negative_a_minus_is_accepted_and_potentiates():
     # the board's look-up table value, floor(exp(-ticks/tau) 2**11) / 2**11)
     ticks = 40 - (t_post + 1)
     decay = np.floor(np.exp(-ticks / 20.0) * 2048) / 2048
-    assert w == pytest.approx(0.5 + 0.1 * decay, rel=1e-12)
+    assert w == pytest.approx(0.5 + 0.1 * decay, abs=2 ** -11)
+    # exactly, the board's 16-bit weight (ring-buffer bound 10 + w_max 1: left shift 4, so
+    # W = w 2**11) moved in s16.15: w -= mul_accum_fixed(round(-0.1 2**15), o) = (-3277 o) >> 11
+    acc = (1024 << 4) - ((-3277 * int(decay * 2048)) >> 11)
+    assert w == (acc >> 4) / 2048
 
 
 def test_if_trunc_delta():

@@ -422,18 +422,25 @@ PYNN_EXAMPLES = [
     "balanced_random/balanced_random.py",
     "balanced_random/split/balanced_random_split.py",
     "examples/current_injection_example.py",
+    "examples/external_devices_examples/live_examples/balanced_random_live_rate.py",
+    "examples/external_devices_examples/live_examples/spike_io.py",
+    "examples/external_devices_examples/live_examples/synfire_if_curr_exp_live.py",
     "examples/extra_models_examples/IF_curr_delta.py",
     "examples/extra_models_examples/LGN_Izhikevich.py",
     "examples/extra_models_examples/stdp_example_izk_cond.py",
     "examples/extra_models_examples/stdp_triplet.py",
     "examples/extra_models_examples/synfire_if_curr_dual_exp.py",
+    "examples/extra_models_examples/vogels_2011.py",
+    "examples/extra_models_examples/vogels_2011_live.py",
     "examples/hbp_neuroguidebook_example.py",
     "examples/if_curr_alpha.py",
     "examples/if_curr_delta.py",
+    "examples/partitioner_examples/splitter_usage.py",
     "examples/pynnBrunnel.py",
     "examples/simple_STDP.py",
     "examples/spike_time_compare.py",
     "examples/split_examples/pynnBrunnelSplit.py",
+    "examples/split_examples/stdp_neuromodulated_example_split.py",
     "examples/split_examples/va_benchmark_split.py",
     "examples/stdp_curve.py",
     "examples/stdp_curve_cond.py",
@@ -441,6 +448,8 @@ PYNN_EXAMPLES = [
     "examples/stdp_example_cond.py",
     "examples/stdp_example_get_plastic_params.py",
     "examples/stdp_example_izk.py",
+    "examples/stdp_neuromodulated_example.py",
+    "examples/stdp_neuromodulation_test.py",
     "examples/stdp_pairing.py",
     "examples/synfire_if_cond_exp.py",
     "examples/synfire_if_curr_exp.py",
@@ -451,8 +460,31 @@ PYNN_EXAMPLES = [
     "examples/va_benchmark.py",
     "examples/wta_example.py",
     "learning/random_dist.py",
+    "learning/simple.py",
     "learning/split/stdp_split.py",
     "learning/stdp.py",
+    "synfire/synfire.py",
+    "synfire/synfire_collab.py",
+]
+
+#: issue 17: structural plasticity (the two neuromodulated structural scripts,
+#: examples/structural_plasticity_with_stdp_neuromodulated_separate_pops.py and
+#: examples/split_examples/structural_plasticity_with_stdp_neuromodulated.py,
+#: also need extra_models.Neuromodulation)
+PYNN_EXAMPLES += [
+    "examples/structural_plasticity_with_stdp_2d.py",
+    "examples/structural_plasticity_without_stdp_2d.py",
+    "learning/split/struct_pl_split.py",
+    "learning/split/struct_pl_stdp_split.py",
+    "learning/struct_pl.py",
+    "learning/struct_pl_stdp.py",
+    # issue 17: extra_models neuron models
+    "examples/extra_models_examples/IF_cond_exp_stoc.py",
+    "examples/extra_models_examples/IF_curr_exp_ca2_adaptive.py",
+    "examples/extra_models_examples/IF_curr_exp_sEMD.py",
+    # issue 17: extra_models.RecurrentRule
+    "examples/extra_models_examples/stdp_associative_memory.py",
+    "examples/extra_models_examples/stdp_mad_recurrent_pre_stochastic_multiplicative.py",
 ]
 
 

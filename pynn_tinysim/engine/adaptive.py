@@ -103,6 +103,10 @@ class LIFCondExpSfaRr(StiffMembrane, ExpConductances, LIFBase):
 class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
     """GIF_cond_exp: escape-noise spiking, spike-triggered current and moving threshold."""
 
+    #: its escape-noise draws cover the whole group at once: under MPI every rank holds
+    #: all its cells (engine/exchange.py), so the draws do not depend on the rank split
+    random_per_cell = True
+
     parameter_names = ("v_rest", "cm", "tau_m", "tau_refrac", "tau_syn_E", "tau_syn_I",
                        "e_rev_E", "e_rev_I", "v_reset", "i_offset", "delta_v", "v_t_star",
                        "lambda0")

@@ -62,6 +62,11 @@ class CurrentSource:
         self.serial = network.new_stream_id()
         self.params = dict(params)
         self.targets = []            # (group, local indices)
+        # under MPI (see .exchange) a rank holds some of the targets: how many there
+        # are on all ranks, and the place of each held one among them, so that draws
+        # per target are those of one process
+        self.n_all_targets = 0
+        self.held_columns = []
         self.recording = False
         self._chunks = []            # (first step, mean value per step)
         network.currents.add(self)
@@ -72,8 +77,15 @@ class CurrentSource:
         self.params.update(params)
         self.network.currents.changed()
 
-    def add_targets(self, group, local_indices):
-        self.targets.append((group, np.asarray(local_indices, np.int64)))
+    def add_targets(self, group, local_indices, n_all=None, held=None):
+        """Add targets; under MPI ``n_all`` targets were given on all ranks, of which
+        this rank holds those at positions ``held`` (the ``local_indices``)."""
+        local_indices = np.asarray(local_indices, np.int64)
+        if n_all is None:
+            n_all, held = local_indices.size, np.arange(local_indices.size)
+        self.targets.append((group, local_indices))
+        self.held_columns.append(self.n_all_targets + np.asarray(held, np.int64))
+        self.n_all_targets += int(n_all)
         self.network.currents.changed(layout=True)
 
     @property
@@ -168,12 +180,15 @@ class NoisyCurrent(CurrentSource):
 
     def values(self, k_lo, k_hi, dt):
         p = self.params
-        n_cols = self.columns()
+        n_cols = max(self.n_all_targets, 1)     # drawn for every target on every rank
         k = np.arange(k_lo, k_hi)
         on = self._on(k, dt)
         out = np.zeros((k.size, n_cols))
+        held = np.concatenate(self.held_columns) if self.held_columns else None
+        if held is not None and held.size == n_cols:
+            held = None                         # one process: all of them
         if not on.any():
-            return out
+            return out if held is None else out[:, held]
         per_block = max(int(np.rint(p["dt"] / dt)), 1)
         block = (k[on] - grid_step(p["start"], dt)) // per_block
         rows_per_draw = max(_NOISE_BLOCK_ENTRIES // n_cols, 1)
@@ -185,7 +200,7 @@ class NoisyCurrent(CurrentSource):
             sel = draw == d
             z[sel] = normals[block[sel] % rows_per_draw]
         out[on] = p["mean"] + p["stdev"] * z
-        return out
+        return out if held is None else out[:, held]
 
 
 class CurrentInjection:

@@ -37,6 +37,7 @@ import numpy as np
 from .recorders import NumericalInstabilityError
 from .conductances import IntegrationError, dopri5, rk4
 from .groups import Internal, NeuronGroup
+from .kernels.neurons import NO_INJECTION
 
 T_REF = 2.0  # ms; NEST hh_cond_exp_traub's default t_ref
 
@@ -99,6 +100,10 @@ class HodgkinHuxley(NeuronGroup):
     QUIET_SUBSTEPS = 2     # ... while every cell is below v_offset + QUIET_BELOW
     QUIET_BELOW = 0.0      # mV (v_offset is about 13 mV below the spike threshold)
 
+    #: seconds a NumPy step costs beyond an ordinary group's, whatever the size (the
+    #: sub-stepped RK4's array operations): "auto" loads the kernels sooner for it
+    numpy_step_cost_s = 150e-6
+
     #: step index from which spikes are detected again (NEST's refractory counter)
     internal_state = {"_detect_from": Internal(np.int64, 0)}
 
@@ -150,6 +155,24 @@ class HodgkinHuxley(NeuronGroup):
             return dy
 
         return dopri5(y0, rhs, self._dt, self.TOLERANCES, h0=self._dt / 16)
+
+    def compiled_kernel(self):
+        """The kernel (kernels/neurons.py ``hodgkin_huxley``: the same arithmetic but
+        the C library's expm1, so equal within a tolerance, not bit for bit)."""
+        cls = HodgkinHuxley
+        if any(getattr(type(self), name) is not getattr(cls, name)
+               for name in ("step", "_stiff_neurons", "_adaptive", "_compute_propagators")):
+            return None
+        s, p = self.state, self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        busy, quiet = self._decay[self.SUBSTEPS], self._decay[self.QUIET_SUBSTEPS]
+        args = (s["v"], s["m"], s["h"], s["n"], s["gsyn_exc"], s["gsyn_inh"], *busy, *quiet,
+                int(self.SUBSTEPS), int(self.QUIET_SUBSTEPS), float(self.QUIET_BELOW),
+                float(self.Z_RK4), p["i_offset"], *inj, p["gbar_Na"], p["gbar_K"],
+                p["g_leak"], p["e_rev_Na"], p["e_rev_K"], p["e_rev_leak"], p["e_rev_E"],
+                p["e_rev_I"], self._inv_cm, p["v_offset"], float(self._dt), self._detect_from,
+                int(self._refractory_steps), np.empty(self.size, np.int64))
+        return "hodgkin_huxley", args
 
     def _compute_propagators(self, dt):
         p = self.params

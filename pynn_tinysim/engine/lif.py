@@ -327,6 +327,21 @@ class _LIFCondBase(LIFBase):
         conductances only decay: their value at the start)."""
         return total_start
 
+    #: what the compiled kernels reproduce: a subclass overriding one of them has none
+    _KERNEL_METHODS = ("step", "_drive", "_stiff_neurons", "_max_conductance", "_adaptive",
+                       "_conductances", "_conductance_update", "_conductance_propagators")
+
+    def _kernel_reproduces(self, cls):
+        return all(getattr(type(self), name) is getattr(cls, name)
+                   for name in self._KERNEL_METHODS)
+
+    def _cond_kernel_tail(self):
+        """The arguments every conductance kernel ends with (see kernels/neurons.py)."""
+        p = self.params
+        return (self._leak_drive, self._g_leak, self._inv_cm, p["e_rev_E"], p["e_rev_I"],
+                *self._injection(), float(self._dt), float(self.Z_RK4), float(self.TOLERANCE),
+                *self._threshold_arrays())
+
     def _adaptive(self, idx, v0, drive):
         """v at the end of the step for neurons ``idx``, by the error-controlled dopri5."""
         p = self.params
@@ -348,12 +363,29 @@ class LIFCondExp(ExpConductances, _LIFCondBase):
     state_names = ("v", "gsyn_exc", "gsyn_inh")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
 
+    def compiled_kernel(self):
+        if not self._kernel_reproduces(LIFCondExp):
+            return None
+        s = self.state
+        args = (s["v"], s["gsyn_exc"], s["gsyn_inh"], self._decay_e[1], self._decay_e[2],
+                self._decay_i[1], self._decay_i[2], *self._cond_kernel_tail())
+        return "lif_cond_exp", args
+
 
 class LIFCondAlpha(AlphaConductances, _LIFCondBase):
     """IF_cond_alpha: alpha-shaped conductances, peak = weight (NEST iaf_cond_alpha)."""
 
     state_names = ("v", "gsyn_exc", "gsyn_inh", "dgsyn_exc", "dgsyn_inh")
     recordable = ("v", "gsyn_exc", "gsyn_inh")
+
+    def compiled_kernel(self):
+        if not self._kernel_reproduces(LIFCondAlpha):
+            return None
+        s = self.state
+        args = (s["v"], s["gsyn_exc"], s["gsyn_inh"], s["dgsyn_exc"], s["dgsyn_inh"],
+                self._decay_e[1], self._decay_e[2], self._decay_i[1], self._decay_i[2],
+                self._scale_e, self._scale_i, *self._cond_kernel_tail())
+        return "lif_cond_alpha", args
 
     def _max_conductance(self, total_start):
         # (g + t dg) e^(-t/tau) <= g + dg * t for t in [0, dt]

@@ -26,12 +26,20 @@ synapses or Populations. With the compiled engine (:mod:`.kernels`), a group or
 delivery with a kernel runs it in place of its NumPy code, and a network made only
 of such parts runs whole stretches of steps in one compiled call (:mod:`.stretch`);
 results are the same bits either way.
+
+Under MPI (:mod:`.exchange`) a rank holds only the neurons it owns (sources: all)
+and the synapses onto them; the spikes of step 3 are then not delivered at once but
+collected and delivered in the same order, for every rank's cells, at the end
+of each window of the shortest delay (one hook: ``exchange.collect`` in the
+step, ``exchange.flush`` at the window's end). Compiled stretches are not used
+then (a stretch delivers inside itself).
 """
 
 import numpy as np
 
 from . import kernels as compiled_kernels
 from .ring import RingLayout
+from .exchange import block_range, splits
 from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
@@ -45,8 +53,14 @@ class Network:
 
     FIRST_ID = 1  # global neuron ids start at 1, as NEST's node ids do
 
-    def __init__(self, dt=0.1, seed=None, engine=None):
+    def __init__(self, dt=0.1, seed=None, engine=None, threads=None):
         self.dt = float(dt)
+        # threads of the compiled kernels (None: Numba's count, see kernels.threads);
+        # results are the same bits whatever the count
+        if threads is not None and (isinstance(threads, bool) or int(threads) != threads
+                                    or threads < 1):
+            raise ValueError(f"threads must be a positive integer, not {threads!r}")
+        self.threads = None if threads is None else int(threads)
         # "numba": compiled kernels where a model has them (the NumPy code elsewhere);
         # "numpy": the reference code only; "auto" (None): "numba" once the runs are long
         # enough to repay loading Numba (results are the same bits either way)
@@ -80,20 +94,51 @@ class Network:
         # the sPyNNaker flavour's settings (engine.spinnaker.settings.FlavourSettings, or
         # the flavour front's subclass of it); None: a network the flavour did not set up
         self.spinnaker = None
+        # MPI (engine.exchange.SpikeExchange): None in one process. ``owned``: per global
+        # id, whether this rank owns the cell (receives its synapses, its spikes are true)
+        self.exchange = None
+        self.owned = None
+
+    def distribute(self, exchange):
+        """Split this (still empty) network over the ranks of ``exchange`` (see .exchange)."""
+        if self.next_id != self.FIRST_ID:
+            raise RuntimeError("a network is distributed before any neuron is created")
+        self.exchange = exchange
+        self.owned = np.zeros(self.FIRST_ID, bool)
 
     # --- building -------------------------------------------------------------
 
     def add_neurons(self, model_class, n, parameters, initial_values):
-        """Create ``n`` neurons of ``model_class``; return (group, slice in group, ids)."""
+        """Create ``n`` neurons of ``model_class``; return (group, slice in group, ids).
+
+        Under MPI the group gets only the cells ``held_range`` names (the slice is
+        theirs); ``ids`` are those of all ``n``.
+        """
         group = self.groups.get(model_class)
         if group is None:
             group = self.groups[model_class] = model_class(self)
-        ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
+        ids = all_ids = np.arange(self.next_id, self.next_id + n, dtype=np.int64)
         self.next_id += n
+        if self.exchange is not None:
+            first, stop = block_range(n, self.exchange.rank, self.exchange.size)
+            owned = np.zeros(n, bool)
+            owned[first:stop] = True
+            self.owned = np.concatenate([self.owned, owned])
+            held = self.held_range(model_class, n)
+            if held != (0, n):      # this rank's cells only (see .exchange)
+                ids = ids[first:stop]
+                parameters = _rows(parameters, n, first, stop)
+                initial_values = _rows(initial_values, n, first, stop)
         index = group.add_neurons(ids, parameters, initial_values)
         self._compiled = False
         self._current_layout = None
-        return group, index, ids
+        return group, index, all_ids
+
+    def held_range(self, model_class, n):
+        """(first, stop): the cells of a new Population of ``n`` this rank's group holds."""
+        if self.exchange is None or not splits(model_class):
+            return 0, n
+        return block_range(n, self.exchange.rank, self.exchange.size)
 
     def layout(self):
         """The ring-buffer layout of the neurons that exist now (see :mod:`.ring`)."""
@@ -177,6 +222,8 @@ class Network:
         for delivery in self.deliveries:
             delivery.merge(layout)
         max_delay = max(delivery.max_delay_steps for delivery in self.deliveries)
+        if self.exchange is not None:       # the same ring depth as in one process
+            max_delay = self.exchange.max_over_ranks(max_delay)
         n_slots = max(max_delay + 1, n_slots_needed, 2)
         self._rebuild_ring(groups, layout, n_slots)
         for delivery in self.deliveries:
@@ -221,6 +268,11 @@ class Network:
                 "call reset() (recorded data up to that step is kept until then)")
         if n_steps <= 0:
             return
+        exchange = self.exchange
+        if exchange is not None and exchange.any_rank(not self._compiled):
+            # a rank that made no connection since the last run has nothing to
+            # recompile, but the compile agrees on the ring depth with all: all do it
+            self._compiled = False
         if not self._compiled:
             self._compile(max_delay_steps + 1)
         dt = self.dt
@@ -244,17 +296,21 @@ class Network:
         # an empty delivery has nothing to do (the store before any static projection)
         deliveries = [d for d in self.deliveries if d.size]
         has_synapses = bool(deliveries)
+        if exchange is not None:    # every rank delivers every spike (its own synapses)
+            exchange.prepare(self, self.deliveries, [bool(g.receptors) for g in groups])
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
         kernels = self.kernels_for_run(n_steps)
+        n_threads = 1 if kernels is None else compiled_kernels.threads(self.threads)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
         # (with DC/step sources only: stretches run between the steps where currents change)
-        if kernels is not None and (currents is None or currents.piecewise_constant()):
+        if kernels is not None and exchange is None and (
+                currents is None or currents.piecewise_constant()):
             stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
-                                              signal_recorders)
+                                              signal_recorders, n_threads)
         # else each group's step and each delivery: compiled where a kernel exists
-        spiking = [(g, _compiled_step(g, kernels) or g.step, g.ids,
+        spiking = [(g, _compiled_step(g, kernels, n_threads) or g.step, g.ids,
                     g.spike_recorder, self._input_views[g]) for g in groups]
         deliveries = [(kernels is not None and d.compiled_deliver(kernels)) or d.deliver
                       for d in deliveries]
@@ -268,6 +324,10 @@ class Network:
         k, k_end = k0, k0 + n_steps
         done = k0           # steps completed; k_end when the loop runs out
         at_boundary = False     # True while a Ctrl-C is handed over between two steps
+        if exchange is not None:
+            self._run_distributed(k0, k_end, spiking, deliveries, currents, signal_recorders,
+                                  ring, n_slots)
+            return
         with deferred_keyboard_interrupt() as interrupt:
             try:
                 while k < k_end:
@@ -327,6 +387,46 @@ class Network:
                     delivery.end_run(done)
             interrupt.deliver()
 
+    def _run_distributed(self, k, k_end, spiking, deliveries, currents, signal_recorders,
+                         ring, n_slots):
+        """The step loop under MPI: spikes collected, delivered at each window's end.
+
+        (Ctrl-C is left to mpiexec: one rank stopping alone would leave the others
+        waiting in the next exchange.)
+        """
+        exchange, owned = self.exchange, self.owned
+        ring_flat = ring.reshape(-1)
+        spiking = list(enumerate(spiking))
+        try:
+            while k < k_end:
+                window_end = exchange.open(k, k_end)
+                while k < window_end:
+                    if currents is not None and k >= currents.next_step:
+                        currents.advance(k)
+                    slot = (k + 1) % n_slots
+                    for position, (g, step, ids, spike_rec, inputs) in spiking:
+                        spiked = step(k, inputs[slot])
+                        if spiked.size:
+                            if spike_rec is not None:
+                                spike_rec.record(k + 1, spiked, g.emitted_times)
+                            exchange.collect(k, position, ids[spiked], owned)
+                    ring[slot] = 0.0
+                    for rec in signal_recorders:
+                        rec.sample(k + 1)
+                    k += 1
+                exchange.flush(deliveries, ring_flat)
+        except BaseException as error:
+            # as in run(): keep the data of the whole steps, refuse to continue
+            self._drop_data_after(k, [g for _, (g, *_) in spiking])
+            self.broken = (k, error)
+            raise
+        finally:
+            self.step_count = k
+            if currents is not None:
+                currents.end_run(k)
+            for delivery in self.deliveries:
+                delivery.end_run(k)
+
     def _drop_data_after(self, step, groups):
         """Forget what recorders took after ``step`` (a step stopped half-way)."""
         for g in groups:
@@ -347,7 +447,9 @@ class Network:
         if kernels is None and self.engine == "auto":
             n_neurons = self.next_id - self.FIRST_ID
             self._steps_without_kernels += n_steps
-            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons):
+            extra = sum(getattr(g, "numpy_step_cost_s", 0.0) for g in self.groups.values())
+            if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons,
+                                                  extra):
                 return None
         if kernels is None:
             kernels = compiled_kernels.load()
@@ -365,6 +467,8 @@ class Network:
         self.broken = None
         self._reset_count += 1
         self.currents.reset()
+        if self.exchange is not None:
+            self.exchange.reset()
         if self._ring is not None:
             self._ring[:] = 0.0
         for delivery in self.deliveries:
@@ -377,8 +481,9 @@ class Network:
                 g.spike_recorder.clear()
 
 
-def _compiled_step(group, kernels):
-    """The group's step as a call of its compiled kernel, or None.
+def _compiled_step(group, kernels, n_threads=1):
+    """The group's step as a call of its compiled kernel (on ``n_threads`` threads where
+    the group is large enough, see kernels.chunks), or None.
 
     A step replaced on the instance (a test's hook, a user's wrapper) is what must
     run, so such a group keeps it.
@@ -388,8 +493,30 @@ def _compiled_step(group, kernels):
     kernel = group.compiled_kernel()
     if kernel is None:
         return None
-    function, args = getattr(kernels, kernel[0]), kernel[1]
-    return lambda k, inputs: function(k, inputs, *args)
+    function = getattr(kernels, kernel[0])
+    args = (*kernel[1], compiled_kernels.chunks(group.size, n_threads))
+
+    def step(k, inputs):
+        spiked = function(k, inputs, *args)
+        if spiked.size == 1 and spiked[0] < 0:
+            # the kernel declined this step (kernels.neurons.DECLINED: a conductance
+            # model's possibly stiff neuron): the NumPy step, adaptive integration included
+            return group.step(k, inputs)
+        return spiked
+    return step
+
+
+def _rows(values, n, first, stop):
+    """Per-cell values (arrays or lists of length ``n``) cut to cells first..stop-1."""
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, list) and len(value) == n:
+            out[name] = value[first:stop]
+        elif np.ndim(value) and np.shape(value)[0] == n:
+            out[name] = np.asarray(value)[first:stop]
+        else:
+            out[name] = value           # one value for every cell
+    return out
 
 
 def signal_recorder(group, variable, interval_steps):

@@ -406,6 +406,10 @@ class TsodyksMarkram(PlasticSynapses):
 class SimpleStochastic(PlasticSynapses):
     """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
 
+    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
+    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
+    random_per_synapse = True
+
     parameter_names = ("p",)
 
     def _on_pre(self, idx, stamp):
@@ -424,6 +428,10 @@ def _facilitated_u(u, h, U, tau_fac):
 
 class StochasticTsodyksMarkram(PlasticSynapses):
     """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
+
+    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
+    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
+    random_per_synapse = True
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "R", "t_surv")
@@ -464,6 +472,10 @@ class MultiQuantal(PlasticSynapses):
     sent, quantal_stp_synapse.h, send()); from the second spike on, u jumps and
     depleted sites recover over the interval since the previous spike.
     """
+
+    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
+    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
+    random_per_synapse = True
 
     parameter_names = ("U", "n", "tau_rec", "tau_facil")
     state_names = ("u", "a")
@@ -525,6 +537,21 @@ class _PendingPotentiation:
                           for i in range(len(self.chunks[0][1])))
             self.chunks = [(syn, terms)]
         return self.chunks[0]
+
+    def take_flat(self, idx, n_synapses):
+        """Remove the entries of synapses ``idx``; return them as ``(synapses, terms)``.
+
+        In arrival order (a synapse's entries in the order its events came).
+        """
+        if not self.chunks:
+            return np.zeros(0, np.int64), ()
+        syn, terms = self._flat()
+        wanted = np.zeros(n_synapses, bool)
+        wanted[idx] = True
+        hit = wanted[syn]
+        keep = ~hit
+        self.chunks = [(syn[keep], tuple(t[keep] for t in terms))] if keep.any() else []
+        return syn[hit], tuple(t[hit] for t in terms)
 
     def take(self, idx, n_synapses):
         if not self.chunks:
@@ -642,7 +669,7 @@ class PairTraceRule(PlasticSynapses):
                 arrival - self._t_last[idx], self.pre_tau, idx))
             # the weight changes only at the synapse's next presynaptic spike (NEST);
             # what that change needs from this instant is recorded now
-            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival))
+            self._record_pending(idx, self._potentiation_terms(idx, k_pre, arrival), arrival)
             if arrival < upto:
                 self._bump_post(idx, arrival)
             else:
@@ -718,7 +745,8 @@ class PairTraceRule(PlasticSynapses):
             self._pmode = self._pending_mode()
             self._pend_acc[:] = 1.0 if self._pmode == "product" else 0.0
 
-    def _record_pending(self, idx, terms):
+    def _record_pending(self, idx, terms, arrival=None):
+        """Keep what the post events arriving at ``arrival`` will add, for synapses ``idx``."""
         mode = self._pmode
         if mode == "sum":
             self._pend_acc[idx] += self._increment(idx, *terms)

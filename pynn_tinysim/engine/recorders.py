@@ -343,3 +343,18 @@ class SpikeRecorder:
     def truncate(self, step):
         """Drop the spikes stamped after ``step`` (a run stopped inside a step)."""
         self._n = int(np.searchsorted(self._stamps[:self._n], step, side="right"))
+
+    def mark(self):
+        """Where the recording stands now: pass it to :meth:`since` later."""
+        return self._n
+
+    def since(self, mark):
+        """Spikes recorded after ``mark`` (from :meth:`mark`): (stamps, local indices).
+
+        Costs only what was recorded since (live output reads the new spikes of
+        each stretch of steps this way); a mark from before a :meth:`clear` or
+        :meth:`truncate` reads from the start.
+        """
+        n0 = mark if mark <= self._n else 0
+        return (self._stamps[n0:self._n].astype(np.int64),
+                self._neurons[n0:self._n].astype(np.int64))

@@ -41,7 +41,13 @@ class _EventSource(NeuronGroup):
         pass
 
     def _set_events(self, steps, neurons, from_step, times=None):
-        order = np.argsort(steps, kind="stable")
+        low = int(steps.min()) if steps.size else 0
+        if steps.size and int(steps.max()) - low < 1 << 16:
+            # a window's steps span < 65536: NumPy's stable sort of 16-bit integers is a
+            # radix sort, ~5x faster than int64's timsort, and (stable) the same order
+            order = np.argsort((steps - low).astype(np.uint16), kind="stable")
+        else:
+            order = np.argsort(steps, kind="stable")
         self._event_steps = steps[order]
         self._event_neurons = neurons[order]
         self._event_times = None if times is None else times[order]

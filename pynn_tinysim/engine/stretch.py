@@ -19,12 +19,17 @@ order as the step loop (so the same bits). It applies when, for this run:
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
 an injected current changes: the caller passes that step as its end), where a
-source draws its next window of events (that step runs in Python), or where its
-record buffers are full (they are emptied into the spike recorders, and it goes on).
+source draws its next window of events (that step runs in Python), where its neuron
+kernel declines a step (a conductance-based model with a possibly stiff neuron: the
+step loop runs that step with the NumPy code, adaptive integration included), or
+where its record buffers are full (they are emptied into the spike recorders, and
+it goes on).
 """
 
 import numpy as np
 
+from . import kernels as kernels_module
+from .kernels import delivery as delivery_kernels
 from .recorders import SignalRecorder
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
@@ -38,7 +43,7 @@ class CompiledStretch:
     """Runs steps k .. k_end - 1 of one run in compiled code (see the module docstring)."""
 
     @classmethod
-    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=()):
+    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=(), threads=1):
         """A CompiledStretch for this run, or None where the network does not qualify."""
         if kernels is None or any(d is not store for d in deliveries):
             return None
@@ -65,10 +70,14 @@ class CompiledStretch:
             if array.dtype != np.float64 or not array.flags.c_contiguous:
                 return None
         return cls(kernels, groups, neuron, sources, store if deliveries else None, ring,
-                   signal_recorders)
+                   signal_recorders, threads)
 
-    def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=()):
-        group, (name, self._args) = neuron
+    def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=(),
+                 threads=1):
+        group, (name, args) = neuron
+        # the neuron kernel's chunks (threads; kernels.chunks), and the delivery's
+        self._args = (*args, kernels_module.chunks(group.size, threads))
+        self._threads = threads
         self._kernel = getattr(kernels, "stretch_" + name)
         self._group = group
         self._shape = (group.input_offset, len(group.receptors), group.size)
@@ -123,6 +132,7 @@ class CompiledStretch:
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
         counter = np.zeros(1, np.int64)
+        halt = np.zeros(1, np.int64)
         # the recorders' next rows (the step loop may have sampled since the last stretch)
         rows = np.zeros(MAX_SIGNALS, np.int64)
         for r, rec in enumerate(self._signals):
@@ -130,11 +140,14 @@ class CompiledStretch:
         net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
                self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
-               *self._rec, counter, *self._sig, rows, len(self._signals))
+               *self._rec, counter, *self._sig, rows, len(self._signals), halt,
+               self._threads, delivery_kernels.PARALLEL_MIN_EVENTS)
         while k < k_stop:
             k = self._kernel(k, k_stop, net, *self._shape, self._args)
             self._flush(int(counter[0]))
             counter[0] = 0
+            if halt[0]:
+                break           # the neuron kernel declined step k: the step loop runs it
         for r, rec in enumerate(self._signals):
             rec.set_row(rows[r])
         for source, start, c in zip(self._sources, ev_start, cursor):

@@ -374,6 +374,9 @@ class SynapseStore(Delivery):
         self._pending = False
         self.n_slots = self.row_size = self.ring_size = 0
         self._widen = False
+        # under MPI (see .exchange): per presynaptic id, its synapses on all ranks, so
+        # that the summation choice below is the one-process one; None in one process
+        self.global_counts = None
 
     def new_block(self, receptor):
         block = StaticSynapseBlock(self, receptor)
@@ -521,7 +524,9 @@ class SynapseStore(Delivery):
             keys = keys.astype(np.int64)
         flat = keys + ((k + 1) % self.n_slots) * self.row_size
         flat[flat >= self.ring_size] -= self.ring_size
-        if keys.size > self._BINCOUNT_FRACTION * self.ring_size:
+        events = keys.size if self.global_counts is None else \
+            int(self.global_counts[spiking_ids].sum())
+        if events > self._BINCOUNT_FRACTION * self.ring_size:
             ring_flat += np.bincount(flat, weights, minlength=self.ring_size)
         else:
             np.add.at(ring_flat, flat, weights)
@@ -537,6 +542,14 @@ class SynapseStore(Delivery):
         kernel = kernels.deliver_static
         indptr, keys, weights, limit, scratch = self.kernel_arrays()
         n_slots, row_size = self.n_slots, self.row_size
+        global_counts = self.global_counts
+        if global_counts is not None:
+            # under MPI: the choice made on all ranks' events (see deliver())
+            def deliver(spiking_ids, k, ring_flat):
+                dense = int(global_counts[spiking_ids].sum()) > limit
+                kernel(spiking_ids, ((k + 1) % n_slots) * row_size, indptr, keys, weights,
+                       ring_flat, -1.0 if dense else np.inf, scratch)
+            return deliver
 
         def deliver(spiking_ids, k, ring_flat):
             kernel(spiking_ids, ((k + 1) % n_slots) * row_size, indptr, keys, weights,

@@ -105,3 +105,15 @@ ConvolutionConnector = _unsupported("ConvolutionConnector")
 PoolDenseConnector = _unsupported("PoolDenseConnector")
 Convolution = _unsupported("Convolution")
 PoolDense = _unsupported("PoolDense")
+
+# structural plasticity, simulated (issue 17): these replace the placeholders of .synapses
+from .structural import (                                          # noqa: F401, F811, E402
+    StructuralMechanismStatic, StructuralMechanismSTDP, LastNeuronSelection, RandomSelection,
+    DistanceDependentFormation, RandomByWeightElimination)
+
+# --- sPyNNaker's helper modules, live I/O and the virtual machine (issue 17) -------------
+# Scripts import sPyNNaker's own helper modules (neo_convertor, spynnaker_plotting,
+# external_devices, spike_injector, splitters): served only where sPyNNaker itself is
+# not installed (see .compat), never in its place.
+from .compat import install as _install_compat                    # noqa: E402
+_install_compat()

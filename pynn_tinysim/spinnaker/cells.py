@@ -312,3 +312,47 @@ STANDARD_CELL_TYPES = (IF_curr_exp, IF_cond_exp, IF_curr_alpha, IF_curr_delta, I
                        SpikeSourceArray, SpikeSourcePoisson)
 EXTRA_CELL_TYPES = (IF_curr_dual_exp, Izhikevich_cond, IFCurDelta, SpikeSourcePoissonVariable,
                     IFCurrDeltaFixedProb, IFTruncDelta)
+
+# --- extra_models: stochastic threshold, Ca2+ adaptation, sEMD (issue 17) ---------------
+
+from ..engine.spinnaker import extra_neurons as _extra_neurons   # noqa: E402
+
+SPINNAKER_DEFAULTS.update({
+    "IFCondExpStoc": {"tau_m": 20.0, "cm": 1.0, "v_rest": -65.0, "v_reset": -65.0,
+                      "v_thresh": -50.0, "tau_syn_E": 5.0, "tau_syn_I": 5.0,
+                      "tau_refrac": 0.1, "i_offset": 0.0, "e_rev_E": 0.0, "e_rev_I": -70.0,
+                      "du_th": 0.5, "tau_th": 20.0},
+    "IFCurrExpCa2Adaptive": {"tau_m": 20.0, "cm": 1.0, "v_rest": -65.0, "v_reset": -65.0,
+                             "v_thresh": -50.0, "tau_syn_E": 5.0, "tau_syn_I": 5.0,
+                             "tau_refrac": 0.1, "i_offset": 0.0, "tau_ca2": 50.0,
+                             "i_alpha": 0.1},
+    "IF_curr_exp_sEMD": {"tau_m": 20.0, "cm": 1.0, "v_rest": -65.0, "v_reset": -65.0,
+                         "v_thresh": -50.0, "tau_syn_E": 5.0, "tau_syn_E2": 5.0,
+                         "tau_syn_I": 5.0, "tau_refrac": 0.1, "i_offset": 0.0,
+                         "scaling_factor": 1.0},
+})
+SPINNAKER_INITIAL_VALUES.update({
+    "IFCondExpStoc": {"v": -65.0, "isyn_exc": 0.0, "isyn_inh": 0.0},
+    "IFCurrExpCa2Adaptive": {"v": -65.0, "isyn_exc": 0.0, "isyn_inh": 0.0, "i_ca2": 0.0},
+    "IF_curr_exp_sEMD": {"v": -65.0, "isyn_exc": 0.0, "isyn_exc2": 0.0, "isyn_inh": 0.0,
+                         "exc2_old": 0.0, "multiplicator": 0.0},
+})
+
+IFCondExpStoc = _make(
+    "IFCondExpStoc", _extra_neurons.LIFCondExpStoc,
+    "sPyNNaker extra_models.IFCondExpStoc: IF_cond_exp with the stochastic threshold of "
+    "Habenschuss, Jonke & Maass (2013), du_th (mV) and tau_th (ms), as the board computes "
+    "it (threshold_type_maass_stochastic.h; see engine.spinnaker.extra_neurons).",
+    conductance_based=True)
+IFCurrExpCa2Adaptive = _make(
+    "IFCurrExpCa2Adaptive", _extra_neurons.LIFCurrExpCa2Adaptive,
+    "sPyNNaker extra_models.IFCurrExpCa2Adaptive: IF_curr_exp with the Ca2+-activated "
+    "adaptation current of Liu & Wang (2001): i_ca2 decays with tau_ca2 (ms), is "
+    "subtracted from the input, and grows by i_alpha (nA) at each spike.")
+IF_curr_exp_sEMD = _make(
+    "IF_curr_exp_sEMD", _extra_neurons.LIFCurrExpSEMD,
+    "sPyNNaker extra_models.IF_curr_exp_sEMD: spiking elementary motion detector; the "
+    "'excitatory2' input, times the 'excitatory' current at its onset, times "
+    "scaling_factor, drives the LIF membrane.",
+    receptor_types=("excitatory", "excitatory2", "inhibitory"))
+EXTRA_CELL_TYPES = EXTRA_CELL_TYPES + (IFCondExpStoc, IFCurrExpCa2Adaptive, IF_curr_exp_sEMD)

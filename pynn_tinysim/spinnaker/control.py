@@ -27,7 +27,7 @@ from pyNN import common, errors
 from .. import control as core_control
 from .. import simulator as core_simulator
 from ..engine.spinnaker import settings as engine_settings
-from . import ring_buffers
+from . import live, neuromodulation, ring_buffers, virtual_machine
 from .projections import check_delay_extensions
 from .cells import SpiNNakerCellType
 from .simulator import SPYNNAKER_AUTO_TIMESTEP, SpiNNakerSettings, settings
@@ -68,6 +68,7 @@ def setup(timestep=SPYNNAKER_AUTO_TIMESTEP, min_delay="auto", max_delay=None,
     if max_delay:
         logger.warning("max_delay is not supported by sPyNNaker so will be ignored")
     rng_seed = extra_params.pop("rng_seed", extra_params.pop("grng_seed", None))
+    time_scale_factor = extra_params.get("time_scale_factor")   # paces live runs (.live)
     for name in _BOARD_SETUP_ARGUMENTS:
         if name in extra_params:
             logger.debug("setup(%s=%r): board setting, ignored", name, extra_params.pop(name))
@@ -80,6 +81,7 @@ def setup(timestep=SPYNNAKER_AUTO_TIMESTEP, min_delay="auto", max_delay=None,
     core_control.setup(timestep, min_delay, **core_args)
     network = core_simulator.state.network
     engine_settings.configure(network, SpiNNakerSettings(fixed_point=bool(fixed_point)))
+    live.configure(network, time_scale_factor)
     SpiNNakerCellType.reset_all()       # as sPyNNaker's setup() does
     return 0
 
@@ -88,6 +90,7 @@ def _prepare():
     """Scale weights into the board's 16-bit form if the network changed since the last run."""
     flavour = settings()
     if flavour.dirty:
+        neuromodulation.prepare(flavour)
         check_delay_extensions(flavour)
         ring_buffers.prepare(core_simulator.state, flavour)
         flavour.dirty = False
@@ -97,15 +100,36 @@ _core_run, _core_run_until = common.build_run(core_simulator)
 
 
 def run(simtime, callbacks=None):
-    """Run the simulation for ``simtime`` ms."""
+    """Run the simulation for ``simtime`` ms (with live I/O: in chunks, see :mod:`.live`)."""
     _prepare()
+    if live.active():
+        _no_callbacks_with_live_io(callbacks)
+        return live.run(simtime, _core_run)
     return _core_run(simtime, callbacks)
 
 
 def run_until(tstop, callbacks=None):
     """Run the simulation until ``tstop`` ms."""
     _prepare()
+    if live.active():
+        _no_callbacks_with_live_io(callbacks)
+        return live.run(tstop - core_simulator.state.t, _core_run)
     return _core_run_until(tstop, callbacks)
+
+
+def run_forever(sync_time=0.0):
+    """sPyNNaker's external_devices.run_forever: run until request_stop()."""
+    if sync_time:
+        logger.debug("run_forever(sync_time=%r): no host synchronisation here", sync_time)
+    _prepare()
+    return live.run_forever(_core_run)
+
+
+def _no_callbacks_with_live_io(callbacks):
+    if callbacks:
+        raise NotImplementedError(
+            "pyNN.tinysim.spinnaker: run(callbacks=...) cannot be combined with live I/O "
+            "(the live loop runs the network in chunks of its own)")
 
 
 run_for = run
@@ -162,10 +186,8 @@ def set_allow_delay_extensions(neuron_type, allow_delay_extensions):
 
 
 def get_machine():
-    """There is no machine: pyNN.tinysim.spinnaker emulates sPyNNaker on the host."""
-    raise NotImplementedError(
-        "pyNN.tinysim.spinnaker emulates sPyNNaker on this computer: there is no SpiNNaker "
-        "machine to get")
+    """A described, virtual SpiNN-5 board (:mod:`.virtual_machine`); there is no hardware."""
+    return virtual_machine.get_machine()
 
 
 def NativeRNG(seed_value):

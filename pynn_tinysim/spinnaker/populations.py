@@ -22,6 +22,7 @@ from pyNN import errors
 from pyNN.parameters import Sequence, simplify
 
 from .. import simulator as core_simulator
+from ..populations import local_mask
 from ..populations import Population as CorePopulation, PopulationView as CorePopulationView, \
     sequence_values
 from ..standardmodels.validation import check_values
@@ -130,12 +131,13 @@ class Population(CorePopulation):
                              np.where(np.isposinf(value), 0.0, value) if name == "duration"
                              else value)
                 parameters[name] = value
+        self._held_range = network.held_range(celltype.engine_model, self.size)   # MPI
         self._group, self._group_indices, ids = network.add_neurons(
             celltype.engine_model, self.size, parameters, {})
         self.all_cells = np.array([ID(i) for i in ids], dtype=ID)
         for cell in self.all_cells:
             cell.parent = self
-        self._mask_local = np.ones((self.size,), bool)
+        self._mask_local = local_mask(network, ids)
         core_simulator.state.id_counter = network.next_id
 
     def _set_parameters(self, parameter_space):
@@ -149,7 +151,8 @@ class Population(CorePopulation):
             if rest:
                 from pyNN.parameters import ParameterSpace
                 self._set_parameters(ParameterSpace(rest, shape=parameter_space.shape))
-            self._group.set_parameter(self._group_indices, "duration", duration)
+            self._group.set_parameter(self._group_indices, "duration",
+                                      self._held_values(duration))
             return None
         sequences = {name: value for name, value in parameter_space.items()
                      if name in _SEQUENCE_PARAMETERS}
@@ -180,15 +183,16 @@ class Population(CorePopulation):
         if not any(n in ("rates", "starts", "durations") for n in names):
             return super()._get_native_parameters(*names)
         from pyNN.parameters import ParameterSpace
-        positions = np.arange(group.size)[self._group_indices]
+        local = self._local_group_indices()     # this MPI rank's cells
+        positions = np.arange(group.size)[local]
         column = {"rates": 0, "starts": 1, "durations": 2}
         result = {}
         for name in names:
             if name in column:
                 result[name] = [Sequence(group.schedules[i][column[name]]) for i in positions]
             else:
-                result[name] = simplify(group.params[name][self._group_indices].copy())
-        return ParameterSpace(result, shape=(self.size,))
+                result[name] = simplify(group.params[name][local].copy())
+        return ParameterSpace(result, shape=(self.local_size,))
 
 
 def _checked_times(celltype, name, values):
@@ -262,12 +266,12 @@ def _set_state(self, **values):
         if not np.isfinite(value).all():
             raise errors.InvalidParameterValueError(
                 f"{type(self.celltype).__name__}: set_state({name}=...) must be finite")
-        group.state[name][index] = value
+        group.state[name][index] = self._held_values(value)     # (MPI: this rank's cells)
 
 
 def _current_values(self):
     """sPyNNaker's ``current_values``: the present state of each variable, per cell."""
-    group, index = self._group, self._group_indices
+    group, index = self._group, self._local_group_indices()     # (MPI: this rank's cells)
     return {name: np.array(group.state[name][index]) for name in group.state_names
             if name in self.celltype.default_initial_values}
 

@@ -33,7 +33,9 @@ from pyNN.space import Space
 from .. import simulator as core_simulator
 from ..connectors import evaluate_per_connection
 from ..projections import Projection as CoreProjection
+from . import neuromodulation
 from .synapses import StaticSynapse, check_synapse_type, check_not_mixed_signs
+from .structural import is_structural, configure_projection
 from .simulator import settings
 
 logger = logging.getLogger("pyNN.tinysim.spinnaker")
@@ -124,6 +126,10 @@ class Projection(CoreProjection):
         check_synapse_type(synapse_type)
         if space is None:               # sPyNNaker's default; PyNN needs a Space
             space = Space()
+        # extra_models.Neuromodulation: receptor types "reward"/"punishment" (.neuromodulation)
+        modulation = receptor_type
+        receptor_type = neuromodulation.receptor_for(synapse_type, receptor_type,
+                                                     postsynaptic_population, flavour)
         if download_synapses or partition_id is not None:
             logger.debug("Projection(download_synapses=%r, partition_id=%r): ignored",
                          download_synapses, partition_id)
@@ -135,6 +141,10 @@ class Projection(CoreProjection):
             max_delay_steps(p) for p in _parent_populations(postsynaptic_population))
         super().__init__(presynaptic_population, postsynaptic_population, connector,
                          synapse_type, source, receptor_type or "excitatory", space, label)
+        if is_structural(self.synapse_type):      # its block needs its rules and targets
+            configure_projection(self)
+        if receptor_type != modulation:
+            neuromodulation.attach(self, modulation)
         flavour.projections.append(self)
         flavour.dirty = True
         if self._spinnaker_rounded is not None:

@@ -50,6 +50,8 @@ class Recorder(core_recording.Recorder):
         self._use_interval_of(variable.name)
         values, other = super()._get_all_signals(variable, ids, clear)
         network = self._simulator.state.network
-        if values.shape[0] and network.step_count % self._interval_steps == 0:
+        # (values gathered from MPI ranks, see ..recording.Recorder.get, were cut there)
+        if self._gathered is None and values.shape[0] and \
+                network.step_count % self._interval_steps == 0:
             values = values[:-1]     # the sample at the present time, not yet "recorded"
         return values, other

@@ -26,6 +26,12 @@ Population and receptor type (population_vertex.get_ring_buffer_shifts):
 3. each weight becomes ``rint(|w| s) & 0xFFFF`` (so reads back as that / s),
    and an entry saturates at ``65535 / s``.
 
+Plastic projections count too, as sPyNNaker counts them (synapse_dynamics_stdp.py):
+their weights may grow to the weight dependence's w_max, so mean and maximum are
+``max(largest initial weight, w_max)`` and the variance 0. Their weights are not
+quantized here: the plastic rule is told the scale (``set_board_weights``) and
+keeps its weights as those 16-bit integers itself (:mod:`..engine.spinnaker.plasticity`).
+
 A Population given ``max_expected_summed_weight=[exc, inh, ...]`` uses those
 values (times the global weight scale) as the bounds instead, as sPyNNaker does.
 
@@ -164,6 +170,9 @@ def prepare(state, settings):
         if projection._spinnaker_float_weights is None \
                 or projection._spinnaker_float_weights.size != block.weight.size:
             projection._spinnaker_float_weights = np.abs(block.weight).astype(float)
+    for projection in settings.projections:
+        if projection._plastic:
+            _board_weights(projection._block, None)
     if not settings.fixed_point:
         for projection in settings.projections:
             if not projection._plastic:
@@ -175,13 +184,13 @@ def prepare(state, settings):
             continue
         first, last = int(population.first_id), int(population.last_id)
         incoming = []
+        exchange = network.exchange     # MPI: each rank holds the synapses onto its cells
         for projection in settings.projections:
-            if projection._plastic:
-                continue
             post = projection._block.post
             mask = (post >= first) & (post <= last)
-            if mask.any():
-                incoming.append((projection, mask))
+            stats = _incoming(projection, mask, exchange)
+            if stats is not None:
+                incoming.append((projection, mask, stats))
         local = population._group_indices
         expected = getattr(population, "_max_expected_summed_weight", None)
         for r, receptor in enumerate(group.receptors):
@@ -191,12 +200,18 @@ def prepare(state, settings):
                 bound = expected[r] * group.global_weight_scale
             else:
                 bound = _receptor_bound(
-                    [(p, m) for p, m in incoming if p.receptor_type == receptor],
+                    [stats for p, m, stats in incoming if p.receptor_type == receptor],
                     group.global_weight_scale, spikes_per_tick, steps_per_second)
             scale = weight_scale(weight_shift(bound), group.global_weight_scale)
             group.set_saturation(receptor, local, RING_ENTRY_MAX / scale)
-            for projection, mask in incoming:
-                if projection.receptor_type == receptor:
+            for projection, mask, _ in incoming:
+                if projection.receptor_type != receptor or not mask.any():
+                    continue
+                if projection._plastic:
+                    # the plastic rule keeps its weights as 16-bit integers of this scale
+                    _board_weights(projection._block, mask, weight_shift(bound),
+                                   group.global_weight_scale)
+                else:
                     block = projection._block
                     quantized = block.weight.copy()
                     quantized[mask] = quantize_weights(
@@ -205,8 +220,37 @@ def prepare(state, settings):
     network.synapses_changed()
 
 
+def _incoming(projection, mask, exchange):
+    """(weights, delays, max connections to one target, the largest weight its plastic
+    rule may reach or None for a static projection) of a projection onto the cells
+    ``mask`` selects, or None when it has none there.
+
+    Under MPI (``exchange`` not None) a rank holds only the synapses onto its own
+    cells: the figures are those of all ranks (weights and delays gathered in rank
+    order, so their mean and variance may differ from one process's in the last
+    bit; the maximum exactly), the same on every rank.
+    """
+    w = projection._spinnaker_float_weights[mask]
+    d = projection._block.delay_steps[mask].astype(float)
+    n = max_connections_to_one(projection, mask)
+    reach = plastic_weight_maximum(projection._block, mask) if projection._plastic else None
+    if exchange is not None:
+        parts = exchange.comm.allgather((w, d, n, reach))
+        w = np.concatenate([p[0] for p in parts])
+        d = np.concatenate([p[1] for p in parts])
+        n = max(p[2] for p in parts)
+        if reach is not None:
+            reach = max(p[3] for p in parts)
+    if w.size == 0:
+        return None
+    return w, d, n, reach
+
+
 def _receptor_bound(incoming, global_scale, spikes_per_tick, steps_per_second):
-    """sPyNNaker's largest expected ring-buffer entry for one receptor of one Population."""
+    """sPyNNaker's largest expected ring-buffer entry for one receptor of one Population.
+
+    ``incoming``: ``_incoming``'s figures, one tuple per projection.
+    """
     if not incoming:
         return 0.0
     weights = _RunningStats()
@@ -214,12 +258,15 @@ def _receptor_bound(incoming, global_scale, spikes_per_tick, steps_per_second):
     rates = _RunningStats()
     biggest = 0.0
     total = 0.0
-    for projection, mask in incoming:
-        w = projection._spinnaker_float_weights[mask]
-        d = projection._block.delay_steps[mask].astype(float)
-        n = max_connections_to_one(projection, mask)
+    for w, d, n, reach in incoming:
         w_max = float(w.max()) if w.size else 0.0
-        weights.add(float(w.mean()) * global_scale, float(w.var()) * global_scale ** 2, n)
+        if reach is not None:
+            # synapse_dynamics_stdp.py: a plastic weight may reach the weight
+            # dependence's w_max, so mean and maximum are both that bound, variance 0
+            w_max = max(w_max, reach)
+            weights.add(w_max * global_scale, 0.0, n)
+        else:
+            weights.add(float(w.mean()) * global_scale, float(w.var()) * global_scale ** 2, n)
         biggest = max(biggest, w_max * global_scale)
         delays.add(0.0, float(d.var()), n)
         rates.add(SPIKES_PER_SECOND, 0.0, n)
@@ -229,3 +276,22 @@ def _receptor_bound(incoming, global_scale, spikes_per_tick, steps_per_second):
     bound = expected_upper_bound(weights.mean, math.sqrt(weights.variance), rates.mean,
                                  weights.n, RING_BUFFER_SIGMA, steps_per_second)
     return max(min(bound, total), biggest)
+
+
+def plastic_weight_maximum(block, mask):
+    """The largest weight a plastic rule may give the synapses ``mask``: its w_max.
+
+    (sPyNNaker's ``weight_dependence.weight_maximum``; magnitudes, as the flavour
+    stores weights.)
+    """
+    w_max = block.params.get("w_max") if hasattr(block, "params") else None
+    if w_max is None or not mask.any():
+        return 0.0
+    return float(np.abs(w_max[mask]).max())
+
+
+def _board_weights(block, mask, shift=None, global_scale=1.0):
+    """Tell a plastic block the 16-bit weight format of the synapses ``mask`` (None: float)."""
+    setter = getattr(block, "set_board_weights", None)
+    if setter is not None:
+        setter(mask, shift, global_scale)

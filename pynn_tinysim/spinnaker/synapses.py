@@ -11,8 +11,10 @@ Plasticity: ``STDPMechanism`` with ``SpikePairRule`` and ``AdditiveWeightDepende
 or ``MultiplicativeWeightDependence`` runs on pyNN.tinysim's plasticity engine
 with sPyNNaker 7.4's semantics (engine ``SpinnakerSTDP``): weights change when
 a presynaptic spike is processed, additive A_plus/A_minus are in weight units,
-no depression by a post event of the same tick; float64 with exact
-exponentials, not the board's 11-bit look-up tables and 16-bit weights.
+a post event of the tick of a pre spike in that spike's depression; in
+fixed point (the default) the board's 11-bit look-up tables, 16-bit weights in
+the target's ring-buffer scale and s16.15 updates, in float mode float64 with
+exact exponentials.
 sPyNNaker's extra_models rules run on the same engine, with sPyNNaker's
 arguments: ``Vogels2011Rule`` (with ``AdditiveWeightDependence``; NEST's
 vogels_sprekeler_synapse with eta = A_plus, in weight units),
@@ -183,9 +185,8 @@ class _SpinnakerRule:
     its parameters are readable as attributes (``rule.alpha``), as in sPyNNaker.
     The rules follow sPyNNaker's C sources (:mod:`pynn_tinysim.engine.spinnaker.plasticity`):
     its timing, its parameter scaling and, in fixed-point mode, its look-up-table
-    decays and 11-bit traces; weights are float64 (the board's are 16-bit), so
-    final weights agree with the board to its tests' tolerances, as for
-    SpikePairRule, not bit for bit.
+    decays, 11-bit traces and 16-bit weights updated in s16.15, as for
+    SpikePairRule.
     """
 
     spinnaker_signature = ()
@@ -238,7 +239,7 @@ Vogels2011Rule = _spinnaker_rule(
     """sPyNNaker extra_models.Vogels2011Rule(alpha, tau=20.0, A_plus=0.01, A_minus=0.01).
 
     Inhibitory plasticity of Vogels et al. (2011), with AdditiveWeightDependence
-    only: runs as NEST's vogels_sprekeler_synapse (float64) with eta = A_plus
+    only: runs as NEST's vogels_sprekeler_synapse with eta = A_plus
     in weight units (sPyNNaker 7.4's additive weight dependence) and alpha as
     given (a presynaptic spike moves the weight by eta (o - alpha), a
     postsynaptic one by eta r; traces with time constant tau). A_minus is
@@ -251,7 +252,7 @@ SpikeNearestPairRule = _spinnaker_rule(
     spinnaker_rules.NearestSTDP,
     """sPyNNaker extra_models.SpikeNearestPairRule (nearest-neighbour spike pairs).
 
-    As SpikePairRule (same weight dependences, float64), with sPyNNaker's
+    As SpikePairRule (same weight dependences and arithmetic), with sPyNNaker's
     nearest-pair timing: only the first postsynaptic spike after a presynaptic
     one potentiates (with that presynaptic spike), and each presynaptic spike
     is depressed by the most recent postsynaptic spike.
@@ -264,7 +265,7 @@ PfisterSpikeTriplet = _spinnaker_rule(
     """sPyNNaker extra_models.PfisterSpikeTriplet(tau_plus, tau_minus, tau_x, tau_y, A_plus, A_minus).
 
     Pfister & Gerstner (2006) minimal all-to-all triplet rule, with
-    WeightDependenceAdditiveTriplet only (float64): traces r1 (tau_plus), r2
+    WeightDependenceAdditiveTriplet only: traces r1 (tau_plus), r2
     (tau_x) of the presynaptic spikes, o1 (tau_minus), o2 (tau_y) of the
     postsynaptic ones; a presynaptic spike moves the weight by
     ``-(w_max - w_min) o1 (A_minus + A3_minus r2)``, a postsynaptic one by
@@ -320,3 +321,26 @@ def check_not_mixed_signs(projection, weights):
             "Weights must be either all positive or all negative in projection "
             f"{projection.pre.label}->{projection.post.label} (sPyNNaker takes magnitudes: "
             "the receptor type gives the sign)")
+
+
+# --- issue 17: extra_models.RecurrentRule -----------------------------------------------
+
+from ..engine.spinnaker import recurrent as _recurrent_rules   # noqa: E402
+
+RecurrentRule = _spinnaker_rule(
+    "RecurrentRule", STDPTimingDependence,
+    ("accumulator_depression", "accumulator_potentiation", "mean_pre_window",
+     "mean_post_window", "dual_fsm", "A_plus", "A_minus"),
+    {"accumulator_depression": -6, "accumulator_potentiation": 6, "mean_pre_window": 35.0,
+     "mean_post_window": 35.0, "dual_fsm": True, "A_plus": 0.01, "A_minus": 0.01}, {"stdp"},
+    _recurrent_rules.RecurrentSTDP,
+    """sPyNNaker extra_models.RecurrentRule(accumulator_depression=-6, accumulator_potentiation=6,
+    mean_pre_window=35.0, mean_post_window=35.0, dual_fsm=True, A_plus=0.01, A_minus=0.01).
+
+    Potentiation or depression once an accumulator, stepped by post events inside
+    a presynaptic window and pre spikes inside a postsynaptic window (exponentially
+    distributed lengths, means in ms), reaches accumulator_potentiation or
+    accumulator_depression; dual_fsm=False is sPyNNaker's "pre_stochastic" state
+    machine. With Multiplicative- or AdditiveWeightDependence (float64 weights);
+    see :mod:`pynn_tinysim.engine.spinnaker.recurrent`.
+    """)

@@ -138,11 +138,17 @@ class _TinysimCurrentSource(StandardCurrentSource):
         for cells_part, ids in parts:
             group = cells_part._group
             if ids is None:
-                local = np.arange(group.size)[cells_part._group_indices]
+                positions = np.arange(cells_part.size)
             else:
-                local = cells_part._group_indices.start + np.asarray(
-                    cells_part.id_to_index(np.asarray(ids, np.int64)), np.int64)
-            self._engine.add_targets(group, np.atleast_1d(local))
+                positions = np.atleast_1d(np.asarray(
+                    cells_part.id_to_index(np.asarray(ids, np.int64)), np.int64))
+            # under MPI this rank's group holds some of the cells only: those get the
+            # current (a noise source still draws for all, see engine/currents.py)
+            held = cells_part._held()
+            which = np.arange(positions.size) if held is None else \
+                np.flatnonzero(np.isin(positions, held))
+            local = cells_part._to_group(positions[which])
+            self._engine.add_targets(group, np.atleast_1d(local), positions.size, which)
 
     # --- recording ----------------------------------------------------------------
 

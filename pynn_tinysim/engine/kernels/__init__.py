@@ -7,8 +7,10 @@ so that compiled by Numba they give bit-identical results (the equivalence tests
 ``tests/test_kernels.py``, run both engines side by side). The modules are plain
 Python and import nothing of Numba: :func:`load` compiles them.
 
-- :mod:`.neurons`: the step of the current-based LIF families (exact propagators)
-  and of Izhikevich;
+- :mod:`.neurons`: the step of the LIF families (current-based: exact propagators;
+  conductance-based: RK4, declining stiff steps to the NumPy code), of Izhikevich
+  and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
+  library's expm1 rather than NumPy's);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
@@ -16,9 +18,12 @@ Python and import nothing of Numba: :func:`load` compiles them.
 
 :func:`load` replaces each module's functions by their compiled versions, so that a
 kernel calling another (a stretch calls the neuron step and the delivery) calls the
-compiled one. Numba's cache does not follow such calls across files: after editing
-``neurons.py`` or ``delivery.py`` in a source tree, touch ``stretch.py`` too (an
-installation writes every file anew, so installed caches are always consistent).
+compiled one. Numba's cache keys a compiled function by the content of its own
+file only, though the callee's code from another file is compiled into it: a
+stretch cached with an older ``neurons.py`` would run the older neuron code. So
+:func:`load` keeps one stamp (a hash of every kernel source and Numba's version)
+beside the cache files and, where it differs, flushes every kernel's cache first
+(:func:`_fresh_caches`): editing a kernel, or upgrading, recompiles them all.
 
 A neuron group offers its kernel through ``NeuronGroup.compiled_kernel()`` (a name
 here and its arguments) and a delivery through ``Delivery.compiled_deliver(kernels)``;
@@ -33,6 +38,7 @@ is writable the kernels are compiled in every process instead (logged once).
 
 import importlib.util
 import logging
+import os
 import types
 import warnings
 
@@ -71,9 +77,12 @@ def loaded():
     return _kernels
 
 
-def worth_loading(n_steps, n_neurons):
-    """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels."""
-    saved = n_steps * (SAVED_PER_STEP_S + SAVED_PER_NEURON_STEP_S * n_neurons)
+def worth_loading(n_steps, n_neurons, extra_per_step_s=0.0):
+    """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels;
+    ``extra_per_step_s``: what the groups' NumPy steps cost beyond the usual (their
+    ``numpy_step_cost_s``, e.g. HH's sub-stepped RK4: ~0.2 ms a step for one cell)."""
+    saved = n_steps * (SAVED_PER_STEP_S + extra_per_step_s
+                       + SAVED_PER_NEURON_STEP_S * n_neurons)
     return saved > START_COST_S
 
 
@@ -87,15 +96,49 @@ def warn_missing():
                       "engine (same results, slower)", RuntimeWarning, stacklevel=3)
 
 
-def jit(function):
-    """``function`` compiled by Numba in nopython mode, cached on disk where possible."""
+def jit(function, parallel=False):
+    """``function`` compiled by Numba in nopython mode, cached on disk where possible;
+    ``parallel``: its ``prange`` loops run on several threads."""
     import numba
     try:
-        return numba.njit(cache=True)(function)
+        return numba.njit(cache=True, parallel=parallel)(function)
     except RuntimeError as error:
         # Numba finds no writable cache directory (nor a source file): compile per process
         logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
-        return numba.njit(function)
+        return numba.njit(parallel=parallel)(function)
+
+
+#: neurons in a group below which its step runs on one thread (a parallel region
+#: costs a few microseconds: about what 1000-2000 neuron updates take)
+PARALLEL_MIN_NEURONS = 4000
+
+
+def threads(requested=None):
+    """The threads the kernels use for this run (sets Numba's count; needs load()).
+
+    ``requested``: ``setup(threads=N)``'s N, or None: one thread, unless the
+    environment variable NUMBA_NUM_THREADS is set, which then gives the count (and
+    ``numba.set_num_threads`` below it). Never more than NUMBA_NUM_THREADS (Numba's
+    limit: the number of cores where unset). Results do not depend on it.
+
+    One thread by default (as NEST's ``threads``): the threads meet at every time
+    step, which pays on idle cores (up to 2x on 2) but costs heavily where other
+    processes hold the cores (a descheduled thread stalls every step: VA CUBA 10 s
+    took 41 s instead of 3 s on 2 threads of a 2-core machine at load 5).
+    """
+    import numba
+    if requested is None:
+        if "NUMBA_NUM_THREADS" not in os.environ:
+            return 1            # (Numba's own count, for the user's code, is left alone)
+        return numba.get_num_threads()
+    count = max(1, min(int(requested), numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(count)
+    return count
+
+
+def chunks(size, n_threads):
+    """How many chunks (threads) a group of ``size`` neurons is updated in."""
+    return n_threads if n_threads > 1 and size >= PARALLEL_MIN_NEURONS else 1
 
 
 def load():
@@ -109,18 +152,30 @@ def load():
         return _kernels
     if _import_error is None:
         try:
-            import numba  # noqa: F401
+            import numba
         except ImportError as error:        # e.g. a Python that Numba does not support yet
             _import_error = error
     if _import_error is not None:
         warn_missing()
         return None
     from . import delivery, neurons, stretch
+    # the chunk loops of these run on several threads (numba.prange)
+    neurons.prange = delivery.prange = numba.prange
+    parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
+                "hodgkin_huxley", "deliver_static"}
     table = (
-        (neurons, ("_spikes", "lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich")),
+        (neurons, ("_spikes", "_flagged", "_chunk", "_lif_curr_exp_range", "lif_curr_exp",
+                   "_lif_curr_alpha_range", "lif_curr_alpha", "_lif_curr_delta_range",
+                   "lif_curr_delta", "_izhikevich_range", "izhikevich", "_cond_stiff",
+                   "_cond_derivative", "_lif_cond_range", "_lif_cond", "lif_cond_exp",
+                   "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
+                   "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
-        (stretch, ("_inputs", "_sample", "_after_step", "_room", "stretch_lif_curr_exp",
-                   "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich")),
+        (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined",
+                   "stretch_lif_curr_exp",
+                   "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
+                   "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
+                   "stretch_hodgkin_huxley")),
     )
     compiled = {}
     # callees first: a kernel calling another sees the compiled one through its module
@@ -128,7 +183,54 @@ def load():
         for name in names:
             function = getattr(module, name)
             if not hasattr(function, "py_func"):
-                setattr(module, name, jit(function))
+                setattr(module, name, jit(function, parallel=name in parallel))
             compiled[name] = getattr(module, name)
+    _fresh_caches(compiled.values(), [m for m, _ in table], numba.__version__)
     _kernels = types.SimpleNamespace(**compiled)
     return _kernels
+
+
+#: the file, beside the cached kernels, holding the stamp of the sources they came from
+STAMP_FILE = "pynn_tinysim_kernels.stamp"
+
+
+def _fresh_caches(dispatchers, modules, numba_version):
+    """Flush the disk caches of ``dispatchers`` unless they were compiled from these
+    sources (see the module docstring). Before any kernel is compiled or loaded."""
+    import hashlib
+    digest = hashlib.sha256(numba_version.encode())
+    try:
+        for module in modules:
+            with open(module.__file__, "rb") as source:
+                digest.update(source.read())
+    except (OSError, TypeError):    # no source file (a frozen or zipped installation)
+        logger.info("pyNN.tinysim: cannot check the compiled kernels' cache")
+        return
+    stamp = digest.hexdigest()
+    try:
+        caches = [d._cache for d in dispatchers]    # Numba's (undocumented) cache object
+        paths = {c.cache_path for c in caches if c.cache_path}
+    except AttributeError:      # another Numba: its caches stay as they are
+        logger.info("pyNN.tinysim: cannot check the compiled kernels' cache")
+        return
+    stale = False
+    for path in paths:
+        try:
+            with open(os.path.join(path, STAMP_FILE)) as f:
+                stale = stale or f.read().strip() != stamp
+        except OSError:
+            stale = True
+    if not stale:
+        return
+    for cache in caches:
+        try:
+            cache.flush()
+        except OSError:     # nothing cached there yet, or not writable: nothing stale
+            pass
+    for path in paths:
+        try:
+            os.makedirs(path, exist_ok=True)
+            with open(os.path.join(path, STAMP_FILE), "w") as f:
+                f.write(stamp + "\n")
+        except OSError:
+            pass

@@ -7,12 +7,29 @@ bincount threshold the NumPy code first sums the step's weights per position
 (from 0, in order) and then adds those sums to the ring: that path is reproduced
 too (``scratch``, one float per ring entry, zero between calls), so both engines
 give the same bits whatever the spike volume.
+
+Threads (``n_chunks`` > 1, and at least ``min_events`` events this step): the
+columns of the ring (the inputs: neuron and receptor) are split into ``n_chunks``
+contiguous ranges, one per thread; every thread walks all the step's synapses in
+the serial order and adds those whose column is its own. A ring position thus
+receives the same terms in the same order as in the serial loop, whatever the
+number of threads: the same bits. (Each thread reads every key; the random writes,
+the costly part, are shared out.)
 """
+
+#: replaced by numba.prange when the kernels are compiled (see .neurons)
+prange = range
+
+#: synaptic events per step below which one thread delivers (a parallel region
+#: costs a few microseconds)
+PARALLEL_MIN_EVENTS = 20000
 
 
 def deliver_static(spiking_ids, slot_offset, indptr, keys, weights, ring_flat,
-                   bincount_limit, scratch):
-    """Add what ``spiking_ids`` transmit; ``slot_offset``: the flat start of their stamp's row."""
+                   bincount_limit, scratch, n_chunks=1, row_size=1, min_events=0):
+    """Add what ``spiking_ids`` transmit; ``slot_offset``: the flat start of their stamp's
+    row; with ``n_chunks`` > 1 and at least ``min_events`` events (the caller passes
+    PARALLEL_MIN_EVENTS), on n_chunks threads (``row_size``: the ring's columns)."""
     ring_size = ring_flat.size
     total = 0
     for i in spiking_ids:
@@ -21,6 +38,31 @@ def deliver_static(spiking_ids, slot_offset, indptr, keys, weights, ring_flat,
         return
     dense = total > bincount_limit
     target = scratch if dense else ring_flat
+    if n_chunks > 1 and total >= min_events:
+        inverse = 1.0 / row_size
+        for c in prange(n_chunks):
+            lo = c * row_size // n_chunks
+            hi = (c + 1) * row_size // n_chunks
+            for i in spiking_ids:
+                for s in range(indptr[i], indptr[i + 1]):
+                    position = keys[s] + slot_offset
+                    if position >= ring_size:
+                        position -= ring_size
+                    # the column: position mod row_size, by a multiplication and a fix-up
+                    column = position - int(position * inverse) * row_size
+                    if column < 0:
+                        column += row_size
+                    elif column >= row_size:
+                        column -= row_size
+                    if lo <= column < hi:
+                        target[position] += weights[s]
+        if dense:
+            for c in prange(n_chunks):
+                for position in range(c * ring_size // n_chunks,
+                                      (c + 1) * ring_size // n_chunks):
+                    ring_flat[position] += scratch[position]
+                    scratch[position] = 0.0
+        return
     for i in spiking_ids:
         for s in range(indptr[i], indptr[i + 1]):
             position = keys[s] + slot_offset

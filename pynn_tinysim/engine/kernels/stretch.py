@@ -2,8 +2,8 @@
 
 For a network of one neuron group with a kernel, event sources (Poisson,
 spike arrays...) and static synapses only, with at most DC and step current
-sources (the injected current is constant within a stretch), :mod:`..stretch` runs many steps in one call of ``stretch_<kernel>``:
-per step, exactly what the Python step loop does, in its order (NEST's):
+sources (the injected current is constant within a stretch), :mod:`..stretch`
+runs many steps in one call of ``stretch_<kernel>``: per step, exactly what the Python step loop does, in its order (NEST's):
 
 1. each group in the network's order emits its spikes: the neuron group by its
    kernel (:mod:`.neurons`), a source by its precomputed events; the spikes of
@@ -15,9 +15,12 @@ per step, exactly what the Python step loop does, in its order (NEST's):
    (a multiple of their interval) are copied into their recorders' buffers
    (:func:`_sample`, as ``SignalRecorder.sample``).
 
-``net`` is the tuple built by ``engine/stretch.py`` (its ``_pack`` names the
-fields). A stretch stops early when the record buffers could overflow on the
-next step and returns the step it reached.
+``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
+the fields; the last three: ``halt``, the delivery's ``n_chunks`` and its
+``min_events``, see :mod:`.delivery`). A stretch stops early when the record
+buffers could overflow on the next step, or before a step its neuron kernel
+declines (``halt`` set, see :data:`.neurons.DECLINED`), and returns the step it
+reached.
 """
 
 from . import delivery, neurons
@@ -31,7 +34,8 @@ def _after_step(k, spiked, net):
     (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
-     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig) = net
+     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, halt, n_chunks,
+     min_events) = net
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
@@ -59,7 +63,7 @@ def _after_step(k, spiked, net):
     ring[slot, :] = 0.0
     if n_fired:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
-                                ring_flat, limit, scratch)
+                                ring_flat, limit, scratch, n_chunks, row_size, min_events)
     if n_sig:
         _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
 
@@ -123,5 +127,55 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.izhikevich(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
+    return k1
+
+
+# The conductance-based kernels may decline a step (a possibly stiff neuron: see
+# neurons.DECLINED): the stretch then stops before it, with halt[0] set, and the
+# step loop runs that step in NumPy.
+
+def _declined(spiked, net):
+    if spiked.size == 1 and spiked[0] < 0:
+        net[-3][0] = 1
+        return True
+    return False
+
+
+def stretch_lif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.lif_cond_exp(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net)
+    return k1
+
+
+def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.lif_cond_alpha(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net)
+    return k1
+
+
+def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = neurons.hodgkin_huxley(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
         _after_step(k, spiked, net)
     return k1

@@ -225,6 +225,7 @@ class IFTruncDelta(SpiNNakerNeuronGroup):
 
 class LIFCurrDeltaFixedProb(SpiNNakerNeuronGroup):
     """sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta firing with p_thresh."""
+    random_per_cell = True      # one draw per crossing cell: held whole under MPI (exchange.py)
     neuron_model = LeakyIntegrateAndFire
     synapse_type = DeltaSynapses
     input_type = DeltaInput

@@ -8,40 +8,263 @@ deferred timing: a weight changes when a presynaptic spike is processed, as
 sPyNNaker's ``synapse_dynamics_stdp_mad_impl.c`` processes a plastic row) with
 the differences of sPyNNaker's C sources (see each class) and, when the flavour
 runs in fixed point, the board's trace arithmetic (:class:`BoardTraces`).
-Weights are float64 (the board keeps 16-bit ones).
+In fixed point the weights are the board's 16-bit integers, updated in s16.15
+as the board does it (:class:`BoardTraces`), once the flavour's front has given
+each rule the ring-buffer scale of its targets (``set_board_weights``).
 
 A new sPyNNaker rule is a subclass here of :class:`~..plasticity.PairTraceRule`
 (or of the NEST rule it differs from), plus its PyNN-facing class in
 ``pynn_tinysim/spinnaker/synapses.py``.
 """
 
+from decimal import Decimal
+
 import numpy as np
 
 from ..plasticity import STDP, PairTraceRule, VogelsSprekeler
+from . import fixed_point
 from .settings import traces_in_fixed_point
 
 
 #: sPyNNaker's STDP fixed point: traces and decays are 16-bit integers counting 2**-11
-STDP_FIXED_POINT_ONE = 2048
+STDP_FIXED_POINT = 11
+STDP_FIXED_POINT_ONE = 1 << STDP_FIXED_POINT
+#: stdp_typedefs.h: a trace shifted left this much is an s16.15 accum
+S1615_TO_STDP_RIGHT_SHIFT = 4
+#: a plastic synaptic word's weight is an unsigned 16-bit integer
+WEIGHT_MASK = 0xFFFF
+#: post_events.h: MAX_POST_SYNAPTIC_EVENTS = 16 entries per neuron, the first a
+#: placeholder at time 0, so the 15 most recent post spikes are kept
+POST_EVENTS_KEPT = 15
+
+
+def s1615_parameter(values):
+    """Raw s16.15 bits of rule parameters as sPyNNaker's host writes them.
+
+    ``DataType.S1615.encode_as_int``: ``round(Decimal(str(x)) * 2**15)``, i.e. the
+    decimal the float prints as, rounded half to even. (It differs from
+    ``numpy.rint(x * 2**15)`` only where the float product is off a half.)
+    """
+    values = np.asarray(values, dtype=float)
+    unique, inverse = np.unique(values, return_inverse=True)
+    bits = np.array([int(round(Decimal(str(float(v))) * fixed_point.ONE)) for v in unique],
+                    dtype=np.int64)
+    return bits[inverse].reshape(values.shape)
+
+
+def stdp_fixed(trace):
+    """A trace (a multiple of 2**-11 in board mode) as sPyNNaker's 16-bit integer."""
+    return np.rint(np.asarray(trace, dtype=float) * STDP_FIXED_POINT_ONE).astype(np.int64)
+
+
+def stdp_mul(a, b):
+    """``STDP_FIXED_MUL_16X16``: (a b) >> 11 on STDP fixed-point integers (toward -inf)."""
+    return (np.asarray(a, np.int64) * np.asarray(b, np.int64)) >> STDP_FIXED_POINT
+
+
+def mul_accum_fixed(a, stdp):
+    """``mul_accum_fixed``: an s16.15 accum ``a`` times an STDP fixed-point ``stdp``.
+
+    The trace is shifted into s16.15 and the accum product taken as the ARM code
+    does (:func:`fixed_point.mul`: 64-bit product >> 15, toward -inf).
+    """
+    return fixed_point.mul(a, np.asarray(stdp, np.int64) << S1615_TO_STDP_RIGHT_SHIFT)
 
 
 class BoardTraces:
-    """sPyNNaker's trace arithmetic, used when the flavour runs in fixed point.
+    """sPyNNaker's trace and weight arithmetic, used when the flavour runs in fixed point.
 
-    Decays come from the look-up tables sPyNNaker writes (``get_exp_lut_array``:
-    ``floor(exp(-(i << shift) dt / tau) 2**11)`` for table index ``i = ticks >>
-    shift``, zero past the table's end; ``shift`` is 2 for the triplet rule's
-    tau_x and tau_y, else 0), and products of traces are ``(a b) >> 11``
-    (``STDP_FIXED_MUL_16X16``): traces stay multiples of 2**-11. In float mode
-    (``setup(fixed_point=False)``) the exact exponentials are used.
+    Traces: decays come from the look-up tables sPyNNaker writes
+    (``get_exp_lut_array``: ``floor(exp(-(i << shift) dt / tau) 2**11)`` for
+    table index ``i = ticks >> shift``, zero past the table's end; ``shift`` is 2
+    for the triplet rule's tau_x and tau_y, else 0), and products of traces are
+    ``(a b) >> 11`` (``STDP_FIXED_MUL_16X16``): traces stay multiples of 2**-11.
+
+    Weights, once the flavour's front has told the rule the ring-buffer format of
+    its target (:meth:`set_board_weights`: the left shift of the post
+    Population's receptor and the input type's global weight scale), are the
+    board's 16-bit unsigned integers W, read back as ``W / s`` with ``s =
+    2**(15 - shift) * global scale`` (so ``self.weight`` always holds such a
+    value). A presynaptic spike's row update runs as
+    ``synapse_dynamics_stdp_mad_impl.c`` does it: the weight enters as the s16.15
+    accum ``W << shift`` (``weight_get_initial``), the pending post events and
+    the depression move it in s16.15 with the rule's parameters as the host
+    writes them (:func:`s1615_parameter`) and ``mul_accum_fixed`` products, and it
+    leaves as ``accum >> shift`` (``weight_get_final``, truncating). Rules
+    implement the moves on ``self._w_acc`` (see :class:`SpinnakerSTDP`).
+
+    The post-synaptic history is sPyNNaker's too: each neuron keeps its 15 most
+    recent spikes (``post_events.h``; a post spike of a tick is added before the
+    presynaptic spikes of that tick are processed), so at a row update a post
+    event that more than 14 later spikes of its neuron have pushed out potentiates
+    no more, and the depression is skipped when the last post event before the
+    pre spike has been pushed out (``prev_time_valid`` false). With board
+    weights the pending post events are therefore kept one by one ("log" mode).
+
+    In float mode (``setup(fixed_point=False)``) exact exponentials and float64
+    weights are used.
     """
 
     #: LUT time shift per time-constant name
     lut_shift = {}
+    #: per-synapse left shift of the 16-bit weights (None: float64 weights)
+    _board_shift = None
+    _board_gws = None
+    _board_w = False
+
+    def set_board_weights(self, mask, shift=None, global_scale=1.0):
+        """The synapses ``mask`` keep 16-bit weights of ring-buffer left shift ``shift``.
+
+        ``mask`` None: every synapse back to float64 weights (called first by the
+        front before each run; then once per target Population and receptor).
+        """
+        self.consolidate()
+        n = self.weight.size
+        if mask is None:
+            self._board_shift = self._board_gws = None
+            return
+        if self._board_shift is None or self._board_shift.size != n:
+            self._board_shift = np.full(n, -1, np.int64)
+            self._board_gws = np.ones(n)
+        self._board_shift[mask] = int(shift)
+        self._board_gws[mask] = float(global_scale)
 
     def start_run(self, dt):
-        super().start_run(dt)
         self._board = traces_in_fixed_point(self.network)
+        shift = self._board_shift
+        # (set before the base start_run, which asks _pending_mode)
+        self._board_w = bool(self._board and shift is not None and shift.size == self.weight.size
+                             and shift.size > 0 and (shift >= 0).all()
+                             and self._board_supported())
+        super().start_run(dt)
+        if self._board_w:
+            self._w_scale = 2.0 ** (15 - shift) * self._board_gws
+            # weights as the host writes them into the synaptic words: rint(|w| s) & 0xFFFF
+            # (already such values after a run: unchanged)
+            counts = np.rint(np.abs(self.weight) * self._w_scale).astype(np.int64) & WEIGHT_MASK
+            self.weight[:] = counts / self._w_scale
+            self._w_acc = np.zeros(self.weight.size, np.int64)
+            self._bconst = {name: s1615_parameter(values)
+                            for name, values in self._board_parameters().items()}
+
+    def _board_parameters(self):
+        """{name: per-synapse value} of the s16.15 parameters the host writes (rules override)."""
+        return {}
+
+    def _board_supported(self):
+        """Whether the board's weight arithmetic exists for these parameters (else float64)."""
+        return True
+
+    # --- the 15-event post history (post_events.h) -----------------------------------
+
+    def _pending_mode(self):
+        # board weights: every event kept apart (it may drop out of the post history)
+        return "log" if self._board_w else super()._pending_mode()
+
+    def _reset_internal(self):
+        super()._reset_internal()
+        self._recent = None
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        super().compile(n_ids, input_position, row_size, n_slots)
+        recent = getattr(self, "_recent", None)
+        if recent is None or recent.shape[0] != self._n_post:
+            self._recent = None
+
+    def _post_history(self):
+        """Stamps of the last 15 spikes of each post neuron (-1: none), oldest anywhere."""
+        if getattr(self, "_recent", None) is None:
+            self._recent = np.full((self._n_post, POST_EVENTS_KEPT), -1, np.int64)
+            self._recent_next = np.zeros(self._n_post, np.int64)
+        return self._recent
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        if self._board_w:
+            post_ids = spiking_ids[self._is_post[spiking_ids]]
+            if post_ids.size:
+                # (before this tick's presynaptic spikes, as the neuron update comes first)
+                local = self._post_lookup[post_ids]
+                recent = self._post_history()
+                recent[local, self._recent_next[local]] = k + 1
+                self._recent_next[local] = (self._recent_next[local] + 1) % POST_EVENTS_KEPT
+        super().deliver(spiking_ids, k, ring_flat)
+
+    def _kept(self, syn, post_stamp):
+        """Whether the post spikes stamped ``post_stamp`` of synapses ``syn`` are still kept."""
+        recent = self._post_history()[self._post_lookup[self.post[syn]]]
+        return post_stamp >= recent.min(axis=1)
+
+    def _record_pending(self, idx, terms, arrival=None):
+        if self._board_w and self._pmode == "log":
+            # the post spike's own stamp, to know later whether it is still in the history
+            terms = tuple(terms) + (arrival - self.delay_steps[idx],)
+        super()._record_pending(idx, terms, arrival)
+
+    def _apply_pending(self, idx):
+        if not (self._board_w and self._pmode == "log"):
+            return super()._apply_pending(idx)
+        idx = idx[self._n_pending[idx] > 0]
+        if idx.size == 0:
+            return
+        if self._sum_composable():
+            # each kept event adds an amount of its own, clipped at the top only: their
+            # sum, clipped once, is the same (and one pass instead of one per event)
+            syn, terms = self._deferred.take_flat(idx, self._n_pending.size)
+            *terms, post_stamp = terms
+            keep = self._kept(syn, post_stamp)
+            total = np.zeros(self._n_pending.size)
+            np.add.at(total, syn[keep], self._increment(syn[keep], *(t[keep] for t in terms)))
+            self._apply_sum(idx, total[idx])
+            self._n_pending[idx] = 0
+            return
+        dropped = np.zeros(self._n_pending.size, bool)   # all events so far pushed out
+        for syn, terms in self._deferred.take(idx, self._n_pending.size):
+            *terms, post_stamp = terms
+            keep = self._kept(syn, post_stamp)
+            terms = self._after_dropped(syn, terms, dropped[syn])
+            dropped[syn] = ~keep
+            if keep.all():
+                self._potentiate(syn, *terms)
+            elif keep.any():
+                self._potentiate(syn[keep], *(np.asarray(t)[keep] for t in terms))
+        self._n_pending[idx] = 0
+
+    def _sum_composable(self):
+        """Whether the rule's post events add amounts that do not depend on the weight
+        (>= 0, clipped at w_max), so that :meth:`_increment`/:meth:`_apply_sum` apply them."""
+        return False
+
+    def _after_dropped(self, syn, terms, after_dropped):
+        """The terms of post events whose earlier events (this update) were all pushed out.
+
+        Such an event follows the history's placeholder (time 0) on the board. Rules
+        whose step depends on the previous post event override this.
+        """
+        return terms
+
+    def _depression_valid(self, idx, coincident):
+        """A post event has reached the synapses ``idx`` and the last one is still kept."""
+        valid = (self._t_post[idx] > 0) | coincident
+        if self._board_w and valid.any():
+            last = np.where(coincident, self._stamp_now, self._t_post[idx])
+            valid &= self._kept(idx, last - self.delay_steps[idx])
+        return valid
+
+    def _bc(self, name, idx):
+        return self._bconst[name][idx]
+
+    def _on_pre(self, idx, stamp):
+        if not self._board_w:
+            return super()._on_pre(idx, stamp)
+        self._stamp_now = stamp
+        # weight_get_initial: the 16-bit weight shifted into an s16.15 accum
+        counts = np.rint(self.weight[idx] * self._w_scale[idx]).astype(np.int64)
+        self._w_acc[idx] = counts << self._board_shift[idx]
+        idx, _ = super()._on_pre(idx, stamp)
+        # weight_get_final: (weight_t) (bits >> shift)
+        counts = (self._w_acc[idx] >> self._board_shift[idx]) & WEIGHT_MASK
+        self.weight[idx] = w = counts / self._w_scale[idx]
+        return idx, w
 
     def _decay(self, steps, tau_name, idx):
         if not getattr(self, "_board", False):
@@ -74,22 +297,63 @@ class SpinnakerSTDP(BoardTraces, STDP):
       no w_max factor): a post event adds ``A_plus K_pre``, clipped at w_max; a
       pre spike subtracts ``A_minus K_post``, clipped at w_min
       (``weight_additive_one_term_impl.h``). Multiplicative: ``(w_max - w) A_plus
-      K_pre`` and ``(w - w_min) A_minus K_post``, as NEST's;
-    - a post event arriving at the synapse in the very tick of a pre spike
-      potentiates (it is in the window (last pre, now]) but the depression of
-      that pre spike is skipped altogether (``timing_pair_impl.h``: no
-      depression unless the time since the last post event is > 0), where NEST
-      depresses with the trace of the earlier post events.
+      K_pre`` and ``(w - w_min) A_minus K_post``, as NEST's
+      (``weight_dependence_multiplicative.py`` writes A_plus, A_minus unscaled);
+    - a post event reaching the synapse in the very tick of a pre spike is in
+      that spike's window (``post_events_get_window_delayed`` takes the events in
+      (last pre, now]): it potentiates with the earlier pre spikes, and it is
+      the last post event when the depression is computed, ``now - t_post = 0``
+      ticks after it (``timing_pair_impl.h`` applies the depression without a
+      condition, with the look-up table's entry 0 = 1): the depression uses the
+      post trace including that event, where NEST depresses with the trace of
+      the earlier post events only;
+    - a pre spike before any post event has reached the synapse leaves the
+      weight alone (``prev_time_valid``).
 
-    Traces and decays as the board computes them in fixed point
-    (:class:`BoardTraces`); weights in float64 (the board keeps 16-bit ones).
+    In fixed point, traces and decays as the board computes them and, when the
+    front gave the weight format (:class:`BoardTraces`), the board's 16-bit
+    weights and s16.15 updates: additive ``w += mul_accum_fixed(A+, r)`` then
+    ``min(w, w_max)`` per post event, ``w -= mul_accum_fixed(A-, o)`` then
+    ``max(w, w_min)``; multiplicative ``w += mul_accum_fixed((w_max - w) A+, r)``
+    and ``w -= mul_accum_fixed((w - w_min) A-, o)`` (accum products toward -inf).
     """
 
     def start_run(self, dt):
         super().start_run(dt)
         self._additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
 
+    def _board_parameters(self):
+        p, gws = self.params, self._board_gws
+        if self._is_additive():
+            # weight_dependence_additive.py: w_min, w_max, A_plus, A_minus times the scale
+            return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
+                    "A_plus": p["A_plus"] * gws, "A_minus": p["A_minus"] * gws}
+        # weight_dependence_multiplicative.py: A_plus, A_minus as given
+        return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
+                "A_plus": p["A_plus"], "A_minus": p["A_minus"]}
+
+    def _is_additive(self):
+        return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _board_supported(self):
+        # sPyNNaker has the additive (mu 0/0) and multiplicative (1/1) dependences only
+        mu = np.stack([self.params["mu_plus"], self.params["mu_minus"]])
+        return bool((mu == 0.0).all() or (mu == 1.0).all())
+
+    def _sum_composable(self):
+        return self._additive and not self.nearest
+
     def _potentiate(self, idx, k_pre):
+        if self._board_w:
+            acc = self._w_acc[idx]
+            if self._additive:
+                acc = np.minimum(acc + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)),
+                                 self._bc("w_max", idx))
+            else:
+                scale = fixed_point.mul(self._bc("w_max", idx) - acc, self._bc("A_plus", idx))
+                acc = acc + mul_accum_fixed(scale, stdp_fixed(k_pre))
+            self._w_acc[idx] = acc
+            return None
         if not self._additive:
             return super()._potentiate(idx, k_pre)
         w = np.minimum(self.weight[idx] + self._p("A_plus", idx) * k_pre, self._p("w_max", idx))
@@ -98,10 +362,22 @@ class SpinnakerSTDP(BoardTraces, STDP):
 
     def _pending_mode(self):
         # (called by the base start_run, before self._additive is set)
-        additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
-        return "sum" if additive else super()._pending_mode()
+        if self._board_w:
+            return BoardTraces._pending_mode(self)
+        return "sum" if self._is_additive() else super()._pending_mode()
+
+    def _increment(self, idx, k_pre):
+        if self._board_w:
+            # exact integers (s16.15 LSBs), so their float64 sum is exact
+            return mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)).astype(float)
+        return super()._increment(idx, k_pre)
 
     def _apply_sum(self, idx, total):
+        if self._board_w:
+            # the increments are >= 0: clipping once equals clipping after each
+            self._w_acc[idx] = np.minimum(self._w_acc[idx] + total.astype(np.int64),
+                                          self._bc("w_max", idx))
+            return
         if not self._additive:
             return super()._apply_sum(idx, total)
         self.weight[idx] = np.minimum(self.weight[idx] + total, self._p("w_max", idx))
@@ -113,26 +389,51 @@ class SpinnakerSTDP(BoardTraces, STDP):
             return None
         return np.isin(idx, now)
 
+    def _post_trace_now(self, idx, k_post, coincident):
+        """The post trace the depression uses, given which synapses have a coincident event.
+
+        Pair rule: that event's own trace (the earlier ones decayed, plus 1).
+        """
+        return np.where(coincident, k_post + 1.0, k_post)
+
     def _depress(self, idx, k_post):
         coincident = self._coincident(idx)
-        if coincident is not None and coincident.any():
-            k_post = np.where(coincident, 0.0, k_post)
+        if coincident is None:
+            coincident = np.zeros(idx.size, bool)
+        elif coincident.any():
+            k_post = self._post_trace_now(idx, k_post, coincident)
+        # (without any post event so far, no depression: prev_time_valid)
+        valid = self._depression_valid(idx, coincident)
+        if self._board_w:
+            acc = self._w_acc[idx]
+            o1 = stdp_fixed(k_post)
+            if self._additive:
+                new = np.maximum(acc - mul_accum_fixed(self._bc("A_minus", idx), o1),
+                                 self._bc("w_min", idx))
+            else:
+                scale = fixed_point.mul(acc - self._bc("w_min", idx), self._bc("A_minus", idx))
+                new = acc - mul_accum_fixed(scale, o1)
+            self._w_acc[idx] = np.where(valid, new, acc)
+            return None
+        k_post = np.where(valid, k_post, 0.0)
         if not self._additive:
-            return super()._depress(idx, k_post)
+            return STDP._depress(self, idx, k_post)
         w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
+        w = np.where(valid, w, self.weight[idx])
         self.weight[idx] = w
         return w
 
 
 class NearestSTDP(SpinnakerSTDP):
-    """sPyNNaker's SpikeNearestPairRule with a weight dependence, in float64.
+    """sPyNNaker's SpikeNearestPairRule with a weight dependence.
 
     :class:`SpinnakerSTDP` with sPyNNaker's nearest-pair timing
     (``timing_nearest_pair_impl.h``): a spike sets its trace to 1 instead of
     adding 1; a post event potentiates with the last pre spike only if it is the
     first post event since that pre spike; a pre spike is depressed by the most
     recent post event, including one arriving in the same tick (decay of 0
-    ticks: the full A_minus), and not at all before any post event.
+    ticks: the full A_minus), and not at all before any post event. Board
+    weights as :class:`SpinnakerSTDP`'s.
     """
 
     nearest = True
@@ -140,17 +441,23 @@ class NearestSTDP(SpinnakerSTDP):
     def _potentiation_terms(self, idx, k_pre, arrival):
         # (an earlier post event since the last pre spike has taken the pairing)
         first = self._t_post[idx] <= self._t_last[idx]
+        if self._board_w:
+            return (k_pre, first)       # (the pairing decided when the event is applied)
         return (np.where(first, k_pre, 0.0),)
 
-    def _depress(self, idx, k_post):
-        coincident = self._coincident(idx)
-        if coincident is not None and coincident.any():
-            k_post = np.where(coincident, 1.0, k_post)
-        if not self._additive:
-            return STDP._depress(self, idx, k_post)
-        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
-        self.weight[idx] = w
-        return w
+    def _after_dropped(self, syn, terms, after_dropped):
+        # timing_nearest_pair_impl.h compares with the previous event in the history: after
+        # pushed-out events that is the placeholder at time 0, so this event pairs
+        k_pre, first = terms
+        return [k_pre, np.asarray(first) | after_dropped]
+
+    def _potentiate(self, idx, k_pre, first=None):
+        if first is not None:
+            k_pre = np.where(first, k_pre, 0.0)
+        return super()._potentiate(idx, k_pre)
+
+    def _post_trace_now(self, idx, k_post, coincident):
+        return np.where(coincident, 1.0, k_post)
 
 
 class SpinnakerVogels(BoardTraces, VogelsSprekeler):
@@ -164,17 +471,62 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
     ``synapse_dynamics_stdp_mad_impl.c``): a pre spike moves the weight by
     ``A_plus (o - alpha)`` in one step, and only once a post event has reached
     the synapse (before any, nothing); a post event arriving in the tick of
-    the pre spike is in o. Float64, not the board's fixed point.
+    the pre spike is in o. In fixed point, the board's traces and 16-bit weights
+    (:class:`BoardTraces`): a post event adds ``mul_accum_fixed(A+, r)`` (clipped at
+    w_max), a pre spike ``mul_accum_fixed(A+, o - alpha)``, clipped at w_max only,
+    as ``weight_one_term_apply_potentiation`` does (a weight driven below zero
+    would wrap around on the board; here too).
     """
 
     parameter_names = ("alpha", "tau", "A_plus", "A_minus", "w_min", "w_max")
+
+    def _board_parameters(self):
+        p, gws = self.params, self._board_gws
+        # weight_dependence_additive.py; alpha is written apart, in STDP fixed point
+        return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
+                "A_plus": p["A_plus"] * gws}
+
+    def _sum_composable(self):
+        return True
+
+    def _increment(self, idx, k_pre):
+        if self._board_w:
+            return mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)).astype(float)
+        return super()._increment(idx, k_pre)
+
+    def _apply_sum(self, idx, total):
+        if self._board_w:
+            self._w_acc[idx] = np.minimum(self._w_acc[idx] + total.astype(np.int64),
+                                          self._bc("w_max", idx))
+            return
+        super()._apply_sum(idx, total)
+
+    def _potentiate(self, idx, k_pre):
+        if self._board_w:
+            self._w_acc[idx] = np.minimum(
+                self._w_acc[idx] + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)),
+                self._bc("w_max", idx))
+            return None
+        return super()._potentiate(idx, k_pre)
 
     def _depress(self, idx, k_post):
         now = self._arrived_now
         coincident = (np.isin(idx, now) if now is not None and now.size
                       else np.zeros(idx.size, bool))
-        valid = (self._t_post[idx] > 0) | coincident
+        valid = self._depression_valid(idx, coincident)
         k = k_post + coincident
+        if self._board_w:
+            # timing_vogels_2011_impl.h: (o - alpha) in STDP fixed point (alpha written by
+            # float_to_fixed: round(alpha 2**11)) through the additive potentiation, which
+            # clips at w_max only
+            alpha = np.array([int(round(float(a) * STDP_FIXED_POINT_ONE))
+                              for a in np.broadcast_to(self._p("alpha", idx), idx.shape)],
+                             dtype=np.int64)
+            acc = self._w_acc[idx]
+            new = np.minimum(acc + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k) - alpha),
+                             self._bc("w_max", idx))
+            self._w_acc[idx] = np.where(valid, new, acc)
+            return None
         d, w_min, sign, span = self._distance(idx)
         step = self._p("eta", idx) * (k - self._p("alpha", idx))
         d_new = np.clip(d + step, 0.0, span)
@@ -191,7 +543,7 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
 
 
 class PfisterTriplet(BoardTraces, PairTraceRule):
-    """sPyNNaker's PfisterSpikeTriplet with WeightDependenceAdditiveTriplet, in float64.
+    """sPyNNaker's PfisterSpikeTriplet with WeightDependenceAdditiveTriplet.
 
     The minimal all-to-all triplet rule of Pfister & Gerstner (2006): presynaptic
     traces r1 (tau_plus) and r2 (tau_x), postsynaptic traces o1 (tau_minus) and
@@ -200,7 +552,18 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
     at a presynaptic spike ``x -= o1 (A_minus + A3_minus r2)``, at a
     postsynaptic event ``x += r1 (A_plus + A3_plus o2)``, r2 and o2 read just
     before the spike's own increment. (sPyNNaker multiplies the amplitudes by
-    w_max, the same with w_min = 0.) Timing as :class:`PairTraceRule`.
+    w_max, the same with w_min = 0.) Timing as :class:`SpinnakerSTDP`'s
+    (``timing_pfister_triplet_impl.h``): a post event reaching the synapse in
+    the tick of a pre spike potentiates and is in the o1 of that spike's
+    depression.
+
+    Board weights (:class:`BoardTraces`): the host writes w_min, w_max and
+    ``A * w_max`` (times the global weight scale) in s16.15
+    (``weight_dependence_additive_triplet.py``); a post event does ``w +=
+    mul_accum_fixed(A2+, r1) + mul_accum_fixed(A3+, r1 o2 >> 11)``, then
+    ``min(w, w_max)``; a pre spike ``w -= mul_accum_fixed(A2-, o1) +
+    mul_accum_fixed(A3-, o1 r2 >> 11)``, then ``max(w, w_min)``
+    (``weight_additive_two_term_impl.h``).
     """
 
     parameter_names = ("tau_plus", "tau_minus", "tau_x", "tau_y", "A_plus", "A_minus",
@@ -219,6 +582,13 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         if hasattr(self, "_k_pre2"):
             self._k_pre2[:] = 0.0
             self._k_post2[:] = 0.0
+
+    def _board_parameters(self):
+        p, gws = self.params, self._board_gws
+        w_max = p["w_max"]
+        return {"w_min": p["w_min"] * gws, "w_max": w_max * gws,
+                "A_plus": p["A_plus"] * w_max * gws, "A_minus": p["A_minus"] * w_max * gws,
+                "A3_plus": p["A3_plus"] * w_max * gws, "A3_minus": p["A3_minus"] * w_max * gws}
 
     def _bump_post(self, idx, stamp):
         self._k_post2[idx] = self._fmul(self._k_post2[idx], self._decay(
@@ -242,16 +612,36 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         return (k_pre, o2)
 
     def _pending_mode(self):
+        if self._board_w:
+            return BoardTraces._pending_mode(self)
         return "sum"                  # x += A_plus r1 + A3_plus r1 o2, clipped at 1
 
+    def _sum_composable(self):
+        return True
+
+    def _board_increment(self, idx, k_pre, o2):
+        r1 = stdp_fixed(k_pre)
+        return (mul_accum_fixed(self._bc("A_plus", idx), r1)
+                + mul_accum_fixed(self._bc("A3_plus", idx), stdp_mul(r1, stdp_fixed(o2))))
+
     def _increment(self, idx, k_pre, o2):
+        if self._board_w:
+            return self._board_increment(idx, k_pre, o2).astype(float)
         return self._p("A_plus", idx) * k_pre + self._p("A3_plus", idx) * self._fmul(k_pre, o2)
 
     def _apply_sum(self, idx, total):
+        if self._board_w:
+            self._w_acc[idx] = np.minimum(self._w_acc[idx] + total.astype(np.int64),
+                                          self._bc("w_max", idx))
+            return
         x, w_min, span = self._normalised(idx)
         self.weight[idx] = w_min + np.clip(x + total, 0.0, 1.0) * span
 
     def _potentiate(self, idx, k_pre, o2):
+        if self._board_w:
+            self._w_acc[idx] = np.minimum(self._w_acc[idx] + self._board_increment(idx, k_pre, o2),
+                                          self._bc("w_max", idx))
+            return None
         x, w_min, span = self._normalised(idx)
         x += self._p("A_plus", idx) * k_pre + self._p("A3_plus", idx) * self._fmul(k_pre, o2)
         np.clip(x, 0.0, 1.0, out=x)
@@ -259,9 +649,24 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         return w
 
     def _depress(self, idx, k_post):
+        now = self._arrived_now
+        coincident = (np.isin(idx, now) if now is not None and now.size
+                      else np.zeros(idx.size, bool))
+        # a post event of this very tick: its own o1 (the earlier ones decayed, plus 1)
+        k_post = k_post + coincident
+        valid = self._depression_valid(idx, coincident)
+        if self._board_w:
+            acc = self._w_acc[idx]
+            o1 = stdp_fixed(k_post)
+            new = acc - mul_accum_fixed(self._bc("A_minus", idx), o1)
+            new = new - mul_accum_fixed(self._bc("A3_minus", idx),
+                                        stdp_mul(o1, stdp_fixed(self._r2_before)))
+            new = np.maximum(new, self._bc("w_min", idx))
+            self._w_acc[idx] = np.where(valid, new, acc)
+            return None
         x, w_min, span = self._normalised(idx)
-        x -= (self._p("A_minus", idx) * k_post
-              + self._p("A3_minus", idx) * self._fmul(k_post, self._r2_before))
-        np.clip(x, 0.0, 1.0, out=x)
+        x_new = x - (self._p("A_minus", idx) * k_post
+                     + self._p("A3_minus", idx) * self._fmul(k_post, self._r2_before))
+        x = np.where(valid, np.clip(x_new, 0.0, 1.0), x)
         self.weight[idx] = w = w_min + x * span
         return w

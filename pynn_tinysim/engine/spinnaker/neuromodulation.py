@@ -1,0 +1,386 @@
+"""sPyNNaker 7.4's neuromodulated STDP: dopamine traces, eligibility traces, reward and punishment.
+
+The rule of ``synapse_dynamics_stdp_izhikevich_neuromodulation.c`` (Izhikevich
+2007, "Solving the distal reward problem", as Mantas Mikaitis put it on
+SpiNNaker), for a Population that receives both an STDP projection
+(SpikePairRule, Additive- or MultiplicativeWeightDependence) and
+``extra_models.Neuromodulation`` projections on the receptor types
+``"reward"`` or ``"punishment"``:
+
+- each postsynaptic neuron keeps one event history (:class:`PostHistory`,
+  ``post_events_with_da.h``): at most 16 entries after a placeholder at time
+  0, each (time, post trace, dopamine trace, is-dopamine). A post spike adds
+  an entry with post trace ``o decay_minus + 1`` and the dopamine trace
+  decayed (``decay_d``); a spike of a Neuromodulation synapse adds an entry
+  with the post trace decayed (no increment) and the dopamine trace decayed
+  plus the synapse's concentration (its weight; negative for punishment). A
+  full history drops its oldest entry after the placeholder.
+- each plastic synapse has a real weight ``w`` (transmitted) and an eligibility
+  trace ``c`` (the STDP "weight", moved by the pair rule's potentiation and
+  depression and clipped to the weight dependence's [w_min, w_max], starting
+  at 0). When its presynaptic spike at time t is processed, the history's
+  entries in (t_last_pre - d, t - d] (d: the synapse's delay, all dendritic)
+  are walked in order from ``t_c = t_last_pre`` with ``D`` the dopamine trace of
+  the last entry before the window decayed to t_last_pre (0 without one);
+  at each entry (time t_j + d):
+
+      w += c D (exp(-(t_j + d - t_c)/tau_c) exp(-(t_j + d - t_c)/tau_d) - 1) k
+      c *= exp(-(t_j + d - t_c)/tau_c)
+      a post spike entry then potentiates c (pair rule, with the pre trace)
+      D = the entry's dopamine trace, t_c = t_j + d
+
+  with ``k = 1 / -(1/tau_c + 1/tau_d)`` (ms), i.e. w gains the integral of c D
+  over the interval. Then, if the history has any entry, the same step once
+  more up to t, followed by the pair rule's depression of c at t (with the
+  post trace of the last entry, skipped if it is at t); w is clipped to the
+  Neuromodulation's [w_min, w_max] and transmitted.
+
+As the other rules of this flavour: times are engine stamps for every event
+(pre, post, dopamine), weights float64 (the board keeps 16-bit ones), and in
+fixed point (``setup(fixed_point=True)``, the default) the board's trace
+arithmetic: decays from sPyNNaker's look-up tables (tau_c with a time shift of
+4, tau_d of 2, tau_plus/tau_minus of 0), traces and concentrations in
+multiples of 2**-11, products of traces ``(a b) >> 11``. The C code's quirks
+are kept: the dopamine trace before the window decays over (t_last_pre -
+t_prev), without the delay; sPyNNaker misaligns its dopamine markers when
+post events lie beyond a window's end, which cannot happen here (the windows
+always end at the newest event or later) — with ``backprop_delay=True`` and
+delays over one step it can on the board: a known difference.
+"""
+
+import weakref
+
+import numpy as np
+
+from ..plasticity import PlasticSynapses
+from .settings import traces_in_fixed_point
+
+STDP_FIXED_POINT_ONE = 2048
+#: post_events_with_da.h's MAX_POST_SYNAPTIC_EVENTS (the placeholder included)
+MAX_POST_SYNAPTIC_EVENTS = 16
+#: time shifts of the tau_c and tau_d look-up tables (synapse_dynamics_neuromodulation.py)
+LOOKUP_TAU_C_SHIFT = 4
+LOOKUP_TAU_D_SHIFT = 2
+#: receptor types of the Neuromodulation synapses (NEUROMODULATION_TARGETS)
+TARGETS = {"reward": 1.0, "punishment": -1.0}
+
+
+def lut_decay(ticks, tau, dt, shift, board):
+    """exp(-ticks dt / tau); on the board, the look-up table sPyNNaker writes.
+
+    ``get_exp_lut_array``: entry i = floor(exp(-(i << shift) dt / tau) 2**11),
+    looked up at i = ticks >> shift, zero past the table's end (its size is
+    ln(2048) tau / (dt 2**shift) rounded up to an even number).
+    """
+    ticks = np.asarray(ticks, dtype=np.int64)
+    step_over_tau = dt / np.asarray(tau, dtype=float)
+    if not board:
+        return np.exp(-ticks * step_over_tau)
+    size = np.log(STDP_FIXED_POINT_ONE) / step_over_tau / (1 << shift)
+    size = (np.floor(size / 2) + (np.mod(size, 2) > 0)) * 2
+    index = ticks >> shift
+    value = np.floor(np.exp(-(index << shift) * step_over_tau) * STDP_FIXED_POINT_ONE)
+    return np.where(index < size, value, 0.0) / STDP_FIXED_POINT_ONE
+
+
+def trace_mul(a, b, board):
+    """Product of two traces: exact, or the board's ``(a b) >> 11`` on 11-bit fractions."""
+    if not board:
+        return a * b
+    one = STDP_FIXED_POINT_ONE
+    return np.floor(np.rint(np.asarray(a) * one) * np.rint(np.asarray(b) * one) / one) / one
+
+
+def to_trace(value, board):
+    """A value as a 16-bit STDP fixed-point trace (on the board) or as given."""
+    if not board:
+        return np.asarray(value, dtype=float)
+    return np.rint(np.asarray(value, dtype=float) * STDP_FIXED_POINT_ONE) / STDP_FIXED_POINT_ONE
+
+
+class PostHistory:
+    """The post-synaptic event histories of one network's neuromodulated neurons.
+
+    One row per neuron (by global id) that a neuromodulated projection
+    targets, with that neuron's parameters: tau_minus (of its STDP rule), and
+    tau_c, tau_d, w_min, w_max (of its Neuromodulation).
+    """
+
+    def __init__(self, network):
+        self.network = network
+        self.row_of = {}
+        n = 0
+        self.times = np.zeros((n, MAX_POST_SYNAPTIC_EVENTS), np.int64)
+        self.post = np.zeros((n, MAX_POST_SYNAPTIC_EVENTS))
+        self.dopamine = np.zeros((n, MAX_POST_SYNAPTIC_EVENTS))
+        self.is_dopamine = np.zeros((n, MAX_POST_SYNAPTIC_EVENTS), bool)
+        self.count = np.zeros(n, np.int64)          # entries, the placeholder included
+        self.last_post = np.zeros(n, np.int64)      # stamp of the last post spike added
+        self.params = {name: np.full(n, np.nan) for name in
+                       ("tau_minus", "tau_c", "tau_d", "w_min", "w_max")}
+
+    def rows(self, ids):
+        """Row of each global id, new rows made as needed."""
+        ids = np.asarray(ids, np.int64)
+        new = [i for i in np.unique(ids).tolist() if i not in self.row_of]
+        if new:
+            start = len(self.row_of)
+            for offset, i in enumerate(new):
+                self.row_of[i] = start + offset
+            grow = len(new)
+            self.times = np.concatenate([self.times, np.zeros((grow, MAX_POST_SYNAPTIC_EVENTS),
+                                                              np.int64)])
+            for name in ("post", "dopamine"):
+                setattr(self, name, np.concatenate(
+                    [getattr(self, name), np.zeros((grow, MAX_POST_SYNAPTIC_EVENTS))]))
+            self.is_dopamine = np.concatenate(
+                [self.is_dopamine, np.zeros((grow, MAX_POST_SYNAPTIC_EVENTS), bool)])
+            self.count = np.concatenate([self.count, np.ones(grow, np.int64)])
+            self.last_post = np.concatenate([self.last_post, np.full(grow, -1, np.int64)])
+            for name, values in self.params.items():
+                self.params[name] = np.concatenate([values, np.full(grow, np.nan)])
+        lookup = self.row_of
+        return np.fromiter((lookup[i] for i in ids.tolist()), np.int64, ids.size)
+
+    def set_params(self, rows, **values):
+        """Give rows their parameters (where not given yet: the first projection's win)."""
+        for name, value in values.items():
+            column = self.params[name]
+            unset = np.isnan(column[rows])
+            column[rows[unset]] = np.broadcast_to(np.asarray(value, float), rows.shape)[unset]
+
+    def reset(self):
+        self.times[:] = 0
+        self.post[:] = 0.0
+        self.dopamine[:] = 0.0
+        self.is_dopamine[:] = False
+        self.count[:] = 1
+        self.last_post[:] = -1
+
+    def _last(self, rows):
+        last = self.count[rows] - 1
+        return self.times[rows, last], self.post[rows, last], self.dopamine[rows, last]
+
+    def _append(self, rows, stamp, post, dopamine, is_dopamine):
+        """Add one entry to each of ``rows`` (distinct)."""
+        full = self.count[rows] >= MAX_POST_SYNAPTIC_EVENTS
+        if full.any():
+            f = rows[full]
+            for table in (self.times, self.post, self.dopamine, self.is_dopamine):
+                table[f, 1:-1] = table[f, 2:]
+            self.count[f] -= 1
+        at = self.count[rows]
+        self.times[rows, at] = stamp
+        self.post[rows, at] = post
+        self.dopamine[rows, at] = dopamine
+        self.is_dopamine[rows, at] = is_dopamine
+        self.count[rows] += 1
+
+    def add_post_spikes(self, rows, stamp, dt, board):
+        """Post spikes of ``rows`` at ``stamp`` (a row already given this stamp is skipped)."""
+        rows = np.unique(rows)
+        rows = rows[self.last_post[rows] != stamp]
+        if rows.size == 0:
+            return
+        self.last_post[rows] = stamp
+        t, o, da = self._last(rows)
+        p = self.params
+        o_new = trace_mul(o, lut_decay(stamp - t, p["tau_minus"][rows], dt, 0, board),
+                          board) + 1.0
+        da_new = trace_mul(da, lut_decay(stamp - t, p["tau_d"][rows], dt,
+                                         LOOKUP_TAU_D_SHIFT, board), board)
+        self._append(rows, stamp, o_new, da_new, False)
+
+    def add_dopamine(self, rows, stamp, concentrations, dt, board):
+        """Neuromodulation spikes: one entry per (row, concentration), in order."""
+        rows = np.asarray(rows, np.int64)
+        concentrations = np.asarray(concentrations, float)
+        while rows.size:
+            first, where = np.unique(rows, return_index=True)
+            conc = concentrations[where]
+            t, o, da = self._last(first)
+            p = self.params
+            tau_minus = np.where(np.isnan(p["tau_minus"][first]), 1.0, p["tau_minus"][first])
+            o_new = trace_mul(o, lut_decay(stamp - t, tau_minus, dt, 0, board), board)
+            da_new = trace_mul(da, lut_decay(stamp - t, p["tau_d"][first], dt,
+                                             LOOKUP_TAU_D_SHIFT, board), board) + conc
+            self._append(first, stamp, o_new, da_new, True)
+            rest = np.ones(rows.size, bool)
+            rest[where] = False
+            rows, concentrations = rows[rest], concentrations[rest]
+
+
+_HISTORIES = weakref.WeakKeyDictionary()
+
+
+def history_of(network):
+    """The network's :class:`PostHistory` (one, shared by all its neuromodulated projections)."""
+    found = _HISTORIES.get(network)
+    if found is None:
+        found = _HISTORIES[network] = PostHistory(network)
+    return found
+
+
+class NeuromodulationSynapses(PlasticSynapses):
+    """``extra_models.Neuromodulation`` synapses: their spikes add dopamine, transmit nothing.
+
+    The weight is the concentration added to the target's dopamine trace (as
+    ``rint(|w| 2**11)`` 11-bit fixed point on the board); ``sign`` is +1 for
+    the receptor type "reward", -1 for "punishment". tau_c, tau_d, w_min and
+    w_max are the target Population's neuromodulation parameters.
+    """
+
+    parameter_names = ("tau_c", "tau_d", "w_min", "w_max")
+    sign = 1.0
+
+    def bind(self, layout, n_slots):
+        # no receptor of the target receives these synapses: nothing goes to the ring
+        self.compile(self.network.next_id, lambda block: np.zeros(block.post.size, np.int64),
+                     layout.row_size, n_slots)
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._board = traces_in_fixed_point(self.network)
+        self._history = history_of(self.network)
+        self._rows = self._history.rows(self.post)
+        self._history.set_params(self._rows, **{n: self.params[n] for n in self.parameter_names})
+
+    def _on_pre(self, idx, stamp):
+        concentration = self.sign * to_trace(np.abs(self.weight[idx]), self._board)
+        self._history.add_dopamine(self._rows[idx], stamp, concentration, self.dt, self._board)
+        return idx[:0], np.zeros(0)
+
+    def _reset_internal(self):
+        history_of(self.network).reset()
+
+
+class NeuromodulatedSTDP(PlasticSynapses):
+    """SpikePairRule STDP whose weight follows eligibility times dopamine (see the module)."""
+
+    parameter_names = ("tau_plus", "tau_minus", "A_plus", "A_minus", "w_min", "w_max",
+                       "mu_plus", "mu_minus")
+
+    def _grow(self, n):
+        self.eligibility = np.concatenate([getattr(self, "eligibility", np.zeros(0)),
+                                           np.zeros(n)])
+        self._k_pre = np.concatenate([getattr(self, "_k_pre", np.zeros(0)), np.zeros(n)])
+
+    def _reset_internal(self):
+        self.eligibility[:] = 0.0
+        self._k_pre[:] = 0.0
+        history_of(self.network).reset()
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        super().compile(n_ids, input_position, row_size, n_slots)
+        self._is_post = np.zeros(n_ids, bool)
+        self._is_post[self.post] = True
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._board = traces_in_fixed_point(self.network)
+        self._history = history_of(self.network)
+        self._rows = self._history.rows(self.post)
+        self._history.set_params(self._rows, tau_minus=self.params["tau_minus"])
+        self._multiplicative = self._scalar.get("mu_plus") == 1.0
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        posts = spiking_ids[self._is_post[spiking_ids]] if self._is_post.size else spiking_ids[:0]
+        if posts.size:
+            self._history.add_post_spikes(self._history.rows(posts), k + 1, self.dt, self._board)
+        super().deliver(spiking_ids, k, ring_flat)
+
+    # --- the rule -----------------------------------------------------------------------
+
+    def _decay(self, ticks, tau, shift):
+        return lut_decay(ticks, tau, self.dt, shift, self._board)
+
+    def _potentiate(self, c, idx, decayed_pre):
+        a_plus, w_max = self._p("A_plus", idx), self._p("w_max", idx)
+        if self._multiplicative:
+            return c + (w_max - c) * a_plus * decayed_pre
+        return np.minimum(c + a_plus * decayed_pre, w_max)
+
+    def _depress(self, c, idx, decayed_post):
+        a_minus, w_min = self._p("A_minus", idx), self._p("w_min", idx)
+        if self._multiplicative:
+            return c - (c - w_min) * a_minus * decayed_post
+        return np.maximum(c - a_minus * decayed_post, w_min)
+
+    def _dopamine_step(self, w, c, D, span, tau_c, tau_d, constant):
+        """Weight gained over ``span`` ticks with eligibility c and dopamine D; c decayed."""
+        decay_c = self._decay(span, tau_c, LOOKUP_TAU_C_SHIFT)
+        has_d = D != 0
+        if has_d.any():
+            decay_d = self._decay(span, tau_d, LOOKUP_TAU_D_SHIFT)
+            both = trace_mul(decay_c, decay_d, self._board) - 1.0
+            w = np.where(has_d, w + c * D * both * constant, w)
+        return w, c * decay_c
+
+    def _on_pre(self, idx, stamp):
+        h = self._history
+        rows = self._rows[idx]
+        board = self._board
+        d = self.delay_steps[idx]
+        t_last = self._t_last[idx]
+        k_pre = self._k_pre[idx]
+        tau_c, tau_d = h.params["tau_c"][rows], h.params["tau_d"][rows]
+        missing = np.isnan(tau_c)
+        if missing.any():            # (no Neuromodulation reached this neuron: w stays)
+            tau_c = np.where(missing, 1.0, tau_c)
+            tau_d = np.where(missing, 1.0, tau_d)
+        constant = 1.0 / -(1.0 / tau_c + 1.0 / tau_d)
+        tau_plus, tau_minus = self._p("tau_plus", idx), self._p("tau_minus", idx)
+        w = self.weight[idx].copy()
+        c = self.eligibility[idx].copy()
+
+        times, count = h.times[rows], h.count[rows]
+        begin = np.maximum(t_last - d, 0)
+        end = np.maximum(stamp - d, 0)
+        j = np.arange(MAX_POST_SYNAPTIC_EVENTS)
+        valid = (j[None, :] >= 1) & (j[None, :] < count[:, None])
+        prev = np.sum(valid & (times <= begin[:, None]), axis=1)     # 0: the placeholder
+        prev_valid = prev > 0
+        prev_time = times[np.arange(idx.size), prev]
+        prev_post = h.post[rows, prev]
+        D = np.where(prev_valid, trace_mul(
+            h.dopamine[rows, prev], self._decay(t_last - prev_time, tau_d, LOOKUP_TAU_D_SHIFT),
+            board), 0.0)
+        t_c = t_last.copy()
+        for e in range(1, MAX_POST_SYNAPTIC_EVENTS):
+            active = valid[:, e] & (e > prev) & (times[:, e] <= end)
+            if not active.any():
+                continue
+            t_post = times[:, e] + d
+            w_new, c_new = self._dopamine_step(w, c, D, t_post - t_c, tau_c, tau_d, constant)
+            spike = active & ~h.is_dopamine[rows, e]
+            since_pre = t_post - t_last
+            decayed_pre = trace_mul(k_pre, self._decay(np.maximum(since_pre, 0), tau_plus, 0),
+                                    board)
+            potentiated = self._potentiate(c_new, idx, decayed_pre)
+            c_new = np.where(spike & (since_pre > 0), potentiated, c_new)
+            w = np.where(active, w_new, w)
+            c = np.where(active, c_new, c)
+            D = np.where(active, h.dopamine[rows, e], D)
+            t_c = np.where(active, t_post, t_c)
+            prev_time = np.where(active, times[:, e], prev_time)
+            prev_post = np.where(active, h.post[rows, e], prev_post)
+            prev_valid |= active
+        # the presynaptic spike itself, once any post or dopamine event has been seen
+        w_new, c_new = self._dopamine_step(w, c, D, stamp - t_c, tau_c, tau_d, constant)
+        since_post = stamp - (prev_time + d)
+        decayed_post = trace_mul(prev_post, self._decay(np.maximum(since_post, 0), tau_minus, 0),
+                                 board)
+        c_new = np.where(since_post > 0, self._depress(c_new, idx, decayed_post), c_new)
+        w = np.where(prev_valid, w_new, w)
+        c = np.where(prev_valid, c_new, c)
+        w = np.clip(w, np.where(missing, -np.inf, h.params["w_min"][rows]),
+                    np.where(missing, np.inf, h.params["w_max"][rows]))
+        self.weight[idx] = w
+        self.eligibility[idx] = c
+        # the row's pre trace (timing_add_pre_spike), then its time
+        self._k_pre[idx] = trace_mul(k_pre, self._decay(stamp - t_last, tau_plus, 0), board) + 1.0
+        self._t_last[idx] = stamp
+        return idx, w
+
+    def wrong_side(self):
+        return None
