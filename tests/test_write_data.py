@@ -22,7 +22,7 @@ def _network(rate=100.0):
 
 
 def _read(path):
-    if path.endswith(".nix"):
+    if path.endswith((".nix", ".h5")):
         io = neo.io.NixIO(path, mode="ro")
         try:
             return io.read_all_blocks()
@@ -64,13 +64,17 @@ def test_user_opened_nix_io_is_appended_to(tmp_path):
     sim.end()
 
 
-@pytest.mark.parametrize("ext", [".pkl", ".nix"])
+#: the neo IO of each extension write_data takes (.nwb needs pynwb, not installed here)
+IO_CLASS = {".pkl": "PickleIO", ".nix": "NixIO", ".h5": "NixIO", ".mat": "NeoMatlabIO"}
+
+
+@pytest.mark.parametrize("ext", sorted(IO_CLASS))
 def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch, ext):
     path = str(tmp_path / f"data{ext}")
     cells = _network()
     cells.write_data(path)
     before = open(path, "rb").read()
-    cls = neo.io.PickleIO if ext == ".pkl" else neo.io.NixIO
+    cls = getattr(neo.io, IO_CLASS[ext])
 
     def broken_write(self, block):
         with open(self.filename, "ab") as f:
@@ -87,7 +91,7 @@ def test_failed_write_leaves_previous_file_intact(tmp_path, monkeypatch, ext):
     sim.end()
 
 
-@pytest.mark.parametrize("ext", [".pkl", ".nix"])
+@pytest.mark.parametrize("ext", sorted(IO_CLASS))
 def test_killed_write_leaves_previous_file_intact(tmp_path, ext):
     """A process killed (no clean-up at all) half-way through a write."""
     path = str(tmp_path / f"data{ext}")
@@ -101,7 +105,7 @@ def test_killed_write_leaves_previous_file_intact(tmp_path, ext):
         sim.run(100.0)
         cells.write_data({path!r})
         print(os.path.getsize({path!r}), flush=True)
-        cls = neo.io.PickleIO if {ext!r} == ".pkl" else neo.io.NixIO
+        cls = getattr(neo.io, {IO_CLASS[ext]!r})
         def dying_write(self, block):
             with open(self.filename, "ab") as f:
                 f.write(b"x" * 100000)

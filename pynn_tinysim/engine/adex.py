@@ -22,7 +22,10 @@ is stamped at the end of the step in which v reached v_spike; at the crossing
 (located from the capped dynamics, see ``_theta``) w jumps by b and v is reset;
 for the rest of that step and round(tau_refrac / dt) further steps v is held at
 v_reset while w relaxes (exactly) with V = v_reset. With tau_refrac = 0, v
-integrates on from v_reset within the spike step, as in NEST. Two cases are
+integrates on from v_reset within the spike step, as in NEST, and may reach
+v_spike again: each time is a spike (w += b, reset), all stamped with the step's
+end, as NEST's aeif update sends one spike event per reset; ``step`` then returns
+the cell once per spike (``repeats_spikes``). Two cases are
 re-integrated in PRECISE_SUBSTEPS sub-steps (only for the cells concerned):
 tau_refrac = 0, and stiff parameters (v_spike far above v_thresh, e.g. NEST's
 own V_peak = 0 mV), where a step ending above v_stiff (the potential at which
@@ -37,8 +40,9 @@ Dormand-Prince integrator of :mod:`.conductances`, with NEST's aeif tolerance
 (gsl_error_tol 1e-6: mV on v, and 1e-6 pA = 1e-9 nA on w) and NEST's spike
 handling: v >= v_spike at the end of one of its sub-steps is the spike; there w
 jumps by b and v is reset, then held at v_reset for the rest of the step (w
-relaxing exactly) or, without refractoriness, integrated on from v_reset (one
-spike per step is recorded). A neuron is stiff when its RK4 error estimate for
+relaxing exactly) or, without refractoriness, integrated on from v_reset (each
+reset is a spike; a cell still firing after MAX_RESETS_PER_STEP resets raises
+NumericalInstabilityError). A neuron is stiff when its RK4 error estimate for
 the membrane, linear apart from the exponential term (which the sub-step paths
 above handle), exceeds 1e-3 mV with lambda*h > Z_RK4 = 0.5 (as for IF_cond_*);
 ordinary steps pay one bound and are unchanged, to the bit.
@@ -105,6 +109,8 @@ class AdExBase(LIFBase):
         stiff = self._has_exp & (v_stiff < self._v_peak)
         self._refractory_counts(dt)
         self._precise = (self._refractory_steps == 0) | stiff
+        # without refractoriness a cell can reach v_spike more than once in a step
+        self.repeats_spikes = bool((self._refractory_steps == 0).any())
         self._v_check = np.where(stiff, v_stiff, self._v_peak)  # re-examine steps ending above
         self._conductance_propagators(dt, self.substeps)
         self._refractory_counts(dt)
@@ -167,8 +173,8 @@ class AdExBase(LIFBase):
             self._active_from[spiked] = k + 1 + self._refractory_steps[spiked]
         else:
             spiked = crossed
-        if stiff is not None and spiked_stiff.size:
-            spiked = np.union1d(spiked, spiked_stiff)
+        if stiff is not None and spiked_stiff.size:      # (stiff cells are not in crossed)
+            spiked = np.sort(np.concatenate([spiked, spiked_stiff]))
         v[:] = v1
         w[:] = w1
         self._conductance_update(inputs)
@@ -190,7 +196,7 @@ class AdExBase(LIFBase):
         if c.size == 0:
             return None
         p = self.params
-        g_now = [g[c] for g in self._conductances_at(0.0, c)]
+        g_now = list(self._conductances_at(0.0, c))     # (already those of cells c)
         E_syn = [E[c] for E in self._reversal_potentials()]
         drive_c = np.broadcast_to(drive, v.shape)[c]
         v_inf = (drive_c - w[c] + self._g_L[c] * p["v_rest"][c]
@@ -202,8 +208,9 @@ class AdExBase(LIFBase):
     def _adaptive(self, k, idx, v0, w0, v1, w1, drive):
         """Redo the step of neurons ``idx`` with dopri5 and NEST's spike handling.
 
-        Writes v1, w1 of ``idx``; returns the neurons that spiked (at most once per step
-        is recorded).
+        Writes v1, w1 of ``idx``; returns the neurons that spiked, a neuron without
+        refractoriness once for each time it reached v_spike in the step (as NEST sends
+        one spike event per reset, all stamped with the step's end).
         """
         p, dt = self.params, self._dt
 
@@ -218,7 +225,7 @@ class AdExBase(LIFBase):
         y = np.stack([v0[idx], w0[idx]])
         t0 = np.zeros(idx.size)
         todo = np.arange(idx.size)        # columns still to integrate to the end of the step
-        spiked = np.zeros(idx.size, bool)
+        spiked = np.zeros(idx.size, np.int64)    # resets of each column in this step
         try:
             for _ in range(self.MAX_RESETS_PER_STEP):
                 sub = y[:, todo]
@@ -231,7 +238,7 @@ class AdExBase(LIFBase):
                     break
                 c = todo[hit]
                 i = idx[c]
-                spiked[c] = True
+                spiked[c] += 1
                 y[0, c] = p["v_reset"][i]
                 y[1, c] += p["b"][i]
                 held = self._refractory_steps[i] > 0
@@ -246,10 +253,18 @@ class AdExBase(LIFBase):
                 todo = c[~held]
                 if todo.size == 0:
                     break
+            else:       # still firing: the rest of the step was not integrated
+                first = int(self.ids[idx[todo[0]]])
+                raise NumericalInstabilityError(
+                    f"{todo.size} {type(self).__name__} cell(s) (the first: global id "
+                    f"{first}) reached v_spike more than {self.MAX_RESETS_PER_STEP} times "
+                    f"in the time step ending at t={(k + 1) * dt:g} ms (tau_refrac = 0): "
+                    "the input is too strong for the model; use a refractory period, a "
+                    "weaker input or a smaller time step")
         except IntegrationError:
             raise NumericalInstabilityError.at(self, "v", idx, k + 1) from None
         v1[idx], w1[idx] = y
-        return idx[spiked]
+        return np.repeat(idx, spiked)
 
     def _theta(self, i, v1, w1, g_end, drive, h):
         """Where in a (sub-)step of length h that ended at v1 >= v_spike v crossed v_spike.
@@ -286,22 +301,26 @@ class AdExBase(LIFBase):
         step, as in NEST) and for stiff parameters (exp((v_spike - v_thresh) /
         delta_T) dt / tau_m > 2: one RK4 step over the upswing is unreliable, so
         every step that ends above v_stiff is redone). Returns the cells that did
-        spike; at most one spike per cell and step.
+        spike, sorted; a cell without refractoriness once per reset, as NEST's aeif
+        models send one spike event (stamped with the step's end) each time v reaches
+        V_peak at the end of one of their integration steps, then integrate on from
+        V_reset with w += b within the same step.
         """
         p, h = self.params, self._dt
         M = self.PRECISE_SUBSTEPS
         hs = h / M
         v, w = v0[i].copy(), w0[i].copy()
-        done = np.zeros(i.size, bool)
+        count = np.zeros(i.size, np.int64)      # resets of each cell in this step
         clamp = self._refractory_steps[i] > 0
         for j in range(M):
-            held = done & clamp
+            held = (count > 0) & clamp
             rhs = self._rhs(i, held, drive)
 
             def g_at(m, j=j):
                 return self._conductances_at(np.full(i.size, (j + 0.5 * m) * hs), i)
             v_new, w_new = rk4([v, w], rhs, g_at, hs)
-            cross = ~done & (v_new >= self._v_peak[i])
+            # a held cell stays at v_reset; one without refractoriness may fire again
+            cross = ~held & (v_new >= self._v_peak[i])
             if cross.any():
                 c = np.flatnonzero(cross)
                 ic = i[c]
@@ -323,10 +342,17 @@ class AdExBase(LIFBase):
                     y = rk4([v_new[free], w_new[free]], self._rhs(i[free], None, drive),
                             lambda m: self._conductances_at(t0 + 0.5 * m * L, i[free]), L)
                     v_new[free], w_new[free] = y
-                done |= cross
+                    # at v_peak again by the sub-step's end (very strong drive): a
+                    # further spike there, as NEST finds it at its integration step's end
+                    again = free[v_new[free] >= self._v_peak[i[free]]]
+                    if again.size:
+                        v_new[again] = p["v_reset"][i[again]]
+                        w_new[again] += p["b"][i[again]]
+                        count[again] += 1
+                count += cross
             v, w = v_new, w_new
         v1[i], w1[i] = v, w
-        return i[done]
+        return np.repeat(i, count)
 
 class AdExCondExp(ExpConductances, AdExBase):
     """EIF_cond_exp_isfa_ista: exponentially decaying conductances (NEST aeif_cond_exp)."""

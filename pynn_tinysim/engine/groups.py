@@ -75,6 +75,10 @@ class NeuronGroup:
     #: exact times (ms) of the spikes the last step() returned, for groups whose
     #: spikes are recorded off the grid (see :mod:`.sources`); None: the stamp's time
     emitted_times = None
+    #: True: step() may return a cell more than once, one entry per spike of the step
+    #: (AdEx without refractoriness, as NEST's aeif models); the step loop then hands
+    #: the spikes to the synapses one at a time per cell (see Network.run)
+    repeats_spikes = False
 
     def __init__(self, network):
         self.network = network

@@ -43,7 +43,7 @@ from .exchange import block_range, splits
 from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
-                        TickStartSignalRecorder)
+                        TickStartSignalRecorder, check_recordings_fit)
 from .currents import CurrentInjection
 from .interrupts import deferred_keyboard_interrupt
 
@@ -278,6 +278,8 @@ class Network:
         dt = self.dt
         k0 = self.step_count
         groups = list(self.groups.values())
+        # every recording buffer of the run must fit, together, before any is allocated
+        check_recordings_fit([rec for g in groups for rec in g.recorders.values()], n_steps)
         for g in groups:
             g.prepare(dt)
             g.start_run(k0, n_steps, dt)
@@ -318,6 +320,7 @@ class Network:
         # clock, the recordings and the synapse blocks are closed at the last whole step
         # (the finally clause), so that data up to it is kept and a following run()
         # continues as if unbroken.
+        repeats = any(g.repeats_spikes for g in groups)
         k, k_end = k0, k0 + n_steps
         done = k0           # steps completed; k_end when the loop runs out
         at_boundary = False     # True while a Ctrl-C is handed over between two steps
@@ -353,8 +356,15 @@ class Network:
                     ring[slot] = 0.0
                     if fired:
                         fired_ids = fired[0] if len(fired) == 1 else np.concatenate(fired)
-                        for deliver in deliveries:
-                            deliver(fired_ids, k, ring_flat)
+                        if repeats:
+                            # a cell's second spike of the step reaches the synapses
+                            # after its first (a plastic rule sees them in turn)
+                            for layer in spike_layers(fired_ids):
+                                for deliver in deliveries:
+                                    deliver(layer, k, ring_flat)
+                        else:
+                            for deliver in deliveries:
+                                deliver(fired_ids, k, ring_flat)
                     for rec in signal_recorders:
                         rec.sample(k + 1)
                     k = done = k + 1
@@ -515,3 +525,19 @@ def signal_recorder(group, variable, interval_steps):
     if recorder is None or recorder.interval == interval_steps:
         return recorder
     return group.recorders.get((variable, interval_steps))
+
+
+def spike_layers(ids):
+    """``ids`` split into parts in which no id repeats: each id's first occurrence (in
+    the order given), then each id's second, and so on (a step's spikes of cells that
+    fired more than once in it, see ``NeuronGroup.repeats_spikes``)."""
+    order = np.argsort(ids, kind="stable")
+    ranked = ids[order]
+    first = np.ones(ids.size, bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    positions = np.arange(ids.size)
+    rank = np.empty(ids.size, np.int64)
+    rank[order] = positions - np.maximum.accumulate(np.where(first, positions, 0))
+    if ids.size == 0 or rank.max() == 0:
+        return [ids]
+    return [ids[rank == r] for r in range(int(rank.max()) + 1)]

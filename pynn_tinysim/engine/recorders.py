@@ -46,6 +46,30 @@ def check_recording_fits(recorder, n_samples):
             "get_data(clear=True) or write_data() in between")
 
 
+def check_recordings_fit(recorders, n_steps):
+    """AllocationTooLargeError before a run of ``n_steps`` whose signal recorders'
+    samples together cannot fit (each is also checked alone, with its exact count,
+    when it starts: :func:`check_recording_fits`). The buffers are allocated one by
+    one and filled as the run goes, so the memory available when each is allocated
+    does not yet show the others: the sum is checked first, from at most
+    ``n_steps // interval + 2`` samples each."""
+    recorders = [rec for rec in recorders if rec.indices.size]
+    if len(recorders) < 2:
+        return
+    sizes = [8 * (n_steps // rec.interval + 2) * rec.indices.size for rec in recorders]
+    needed = sum(sizes)
+    available = available_memory()
+    if available is not None and needed > available:
+        parts = ", ".join(f"{rec.variable!r} of {rec.indices.size} "
+                          f"{type(rec.group).__name__} cell(s) ({gib(size)})"
+                          for rec, size in zip(recorders, sizes))
+        raise AllocationTooLargeError(
+            f"recording {len(recorders)} signals for {n_steps:,} steps ({parts}) needs "
+            f"{gib(needed)} in all, but {gib(available)} of memory is available; record "
+            "fewer cells or variables, use a larger sampling_interval, or run in shorter "
+            "pieces with get_data(clear=True) or write_data() in between")
+
+
 class SignalRecorder:
     """Samples ``group.state[variable]`` at steps that are multiples of ``interval``."""
 
@@ -202,16 +226,19 @@ class TickStartSignalRecorder(SignalRecorder):
 class SpikeRecorder:
     """Keeps (stamp, local index) of every spike of the recorded neurons of one group.
 
-    Compact, as the spike data itself (neo keeps 8 bytes a spike): the local index
-    of each spike as int32 (4 bytes), the stamps once per step that has spikes
-    (step int64 and count int32, 12 bytes a step), in buffers that grow by half when
-    full; exact times (SpikeSourceArray off the grid) add 8 bytes a spike, only once
-    a group reports them. Less than 16 bytes a spike in all as soon as steps have a
-    spike or more on average (the VA network: ~7 bytes), rather than three small
-    arrays per step (~240 bytes a spike); with exact times, less than 24 bytes a
-    spike (twice an int32 id and a float64 time) as soon as steps have 1.2 spikes or
-    more on average (tests/test_memory_estimates.py measures both).
+    Per spike, in buffers shared by all its steps: the local index (int32) and the
+    stamp (int32; int64 from the first stamp beyond 2**31 - 1 steps), 8 bytes; exact
+    times (SpikeSourceArray off the grid) add a float64, 8 bytes more, only once the
+    group reports them. Nothing is kept per step, so a sparse recording costs what a
+    dense one does. The buffers grow by half when full (copies amortised over the
+    spikes), so they hold at most 1.5 times what is used: at most 12 bytes a spike on
+    the grid and 24 with exact times, i.e. at most twice the spike data (an int32 id
+    and a float64 time, 12 bytes) in every case (tests/test_memory_estimates.py
+    measures dense and sparse recordings), rather than three small arrays per step
+    (~240 bytes a spike).
     """
+
+    _INT32_MAX = np.iinfo(np.int32).max
 
     def __init__(self, group):
         self.group = group
@@ -225,16 +252,36 @@ class SpikeRecorder:
         self.mask[local_indices] = True
         self.all_recorded = bool(self.mask.all())
 
-    @staticmethod
-    def _room(buffer, used, needed, fill=None):
-        """``buffer`` with room for ``needed`` entries (grown by half, at least)."""
-        if needed <= buffer.size:
-            return buffer
-        grown = np.empty(max(needed, buffer.size + buffer.size // 2, 64), buffer.dtype)
-        grown[:used] = buffer[:used]
-        if fill is not None:
-            grown[used:] = fill
-        return grown
+    def _make_room(self, m, last_stamp):
+        """Room for ``m`` more spikes, the last stamped ``last_stamp``: every per-spike
+        buffer grows together, by half at least (never to more than 1.5 times what
+        is used, nor less than needed)."""
+        n = self._n
+        needed = n + m
+        if last_stamp > self._INT32_MAX and self._stamps.dtype != np.int64:
+            self._stamps = self._stamps.astype(np.int64)
+        if needed <= self._neurons.size:
+            return
+        size = max(needed, self._neurons.size + self._neurons.size // 2)
+        for name in ("_neurons", "_stamps", "_times"):
+            old = getattr(self, name)
+            if old is not None:
+                try:
+                    grown = np.empty(size, old.dtype)
+                except MemoryError:
+                    raise AllocationTooLargeError(
+                        f"recording the spikes of {type(self.group).__name__} cells: "
+                        f"{n:,} spikes are kept and room for {size:,} "
+                        f"({gib(size * self.bytes_per_spike())}) cannot be allocated; "
+                        "record fewer cells, or run in shorter pieces with "
+                        "get_data(clear=True) or write_data() in between") from None
+                grown[:n] = old[:n]
+                setattr(self, name, grown)
+
+    def bytes_per_spike(self):
+        """Bytes one kept spike takes in the buffers."""
+        return sum(b.itemsize for b in (self._neurons, self._stamps, self._times)
+                   if b is not None)
 
     def record(self, stamp, spiked, times=None):
         """Keep the spikes of ``spiked`` stamped ``stamp``; ``times``: their exact times, if any."""
@@ -246,24 +293,15 @@ class SpikeRecorder:
         m = spiked.size
         if m == 0:
             return
-        n, k = self._n, self._n_steps
-        self._neurons = self._room(self._neurons, n, n + m)
-        self._neurons[n:n + m] = spiked
+        self._make_room(m, stamp)
+        n = self._n
         if times is not None and self._times is None:
-            self._times = np.full(self._neurons.size, np.nan)
+            self._times = np.full(self._neurons.size, np.nan)     # the spikes so far: stamps
+        self._neurons[n:n + m] = spiked
+        self._stamps[n:n + m] = stamp
         if self._times is not None:
-            self._times = self._room(self._times, n, self._neurons.size, np.nan)
             self._times[n:n + m] = np.nan if times is None else times
-        self._steps = self._room(self._steps, k, k + 1)
-        self._counts = self._room(self._counts, k, k + 1)
-        self._steps[k] = stamp
-        self._counts[k] = m
-        self._n, self._n_steps = n + m, k + 1
-
-    def nbytes(self):
-        """Bytes held by the spike buffers."""
-        return sum(b.nbytes for b in (self._neurons, self._steps, self._counts)) + \
-            (0 if self._times is None else self._times.nbytes)
+        self._n = n + m
 
     def record_chunk(self, stamps, neurons):
         """Keep spikes of recorded neurons already selected, stamps ascending (a
@@ -271,49 +309,44 @@ class SpikeRecorder:
         m = stamps.size
         if m == 0:
             return
-        steps, counts = np.unique(stamps, return_counts=True)   # ascending, as given
-        n, k = self._n, self._n_steps
-        self._neurons = self._room(self._neurons, n, n + m)
+        self._make_room(m, int(stamps[-1]))
+        n = self._n
         self._neurons[n:n + m] = neurons
+        self._stamps[n:n + m] = stamps
         if self._times is not None:
-            self._times = self._room(self._times, n, self._neurons.size, np.nan)
             self._times[n:n + m] = np.nan
-        self._steps = self._room(self._steps, k, k + steps.size)
-        self._counts = self._room(self._counts, k, k + steps.size)
-        self._steps[k:k + steps.size] = steps
-        self._counts[k:k + steps.size] = counts
-        self._n, self._n_steps = n + m, k + steps.size
+        self._n = n + m
+
+    def nbytes(self):
+        """Bytes held by the spike buffers."""
+        return self._neurons.nbytes + self._stamps.nbytes + \
+            (0 if self._times is None else self._times.nbytes)
 
     def get(self):
         """All recorded spikes as (stamps, local indices), in time order."""
-        k = self._n_steps
-        stamps = np.repeat(self._steps[:k], self._counts[:k])
-        return stamps, self._neurons[:self._n].astype(np.int64)
+        n = self._n
+        return self._stamps[:n].astype(np.int64), self._neurons[:n].astype(np.int64)
 
     def get_times(self, dt):
         """The spike times (ms) in the order of :meth:`get`: exact where known, else stamp * dt."""
-        stamps, _ = self.get()
+        stamps = self._stamps[:self._n].astype(np.int64)
         if self._times is None:
             return stamps * dt
         return np.where(np.isnan(self._times[:self._n]), stamps * dt, self._times[:self._n])
 
     def clear(self):
         self._neurons = np.empty(0, np.int32)
-        self._steps = np.empty(0, np.int64)
-        self._counts = np.empty(0, np.int32)     # spikes of one step: at most the group size
+        self._stamps = np.empty(0, np.int32)
         self._times = None
         self._n = 0
-        self._n_steps = 0
 
     def truncate(self, step):
         """Drop the spikes stamped after ``step`` (a run stopped inside a step)."""
-        k = int(np.searchsorted(self._steps[:self._n_steps], step, side="right"))
-        self._n = int(self._counts[:k].sum())
-        self._n_steps = k
+        self._n = int(np.searchsorted(self._stamps[:self._n], step, side="right"))
 
     def mark(self):
         """Where the recording stands now: pass it to :meth:`since` later."""
-        return (self._n_steps, self._n)
+        return self._n
 
     def since(self, mark):
         """Spikes recorded after ``mark`` (from :meth:`mark`): (stamps, local indices).
@@ -322,9 +355,6 @@ class SpikeRecorder:
         each stretch of steps this way); a mark from before a :meth:`clear` or
         :meth:`truncate` reads from the start.
         """
-        k0, n0 = mark
-        if k0 > self._n_steps or n0 > self._n:
-            k0 = n0 = 0
-        k = self._n_steps
-        stamps = np.repeat(self._steps[k0:k], self._counts[k0:k])
-        return stamps, self._neurons[n0:self._n].astype(np.int64)
+        n0 = mark if mark <= self._n else 0
+        return (self._stamps[n0:self._n].astype(np.int64),
+                self._neurons[n0:self._n].astype(np.int64))
