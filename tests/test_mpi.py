@@ -133,6 +133,24 @@ def test_spinnaker_flavour_is_the_same_on_1_and_2_ranks(tmp_path):
     _assert_identical(one, _results("plastic", 2, tmp_path, "numpy", "spinnaker"), 2)
 
 
+def test_stochastic_synapses_are_the_same_on_1_2_and_3_ranks(tmp_path):
+    # SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal: draws keyed per synapse
+    # and step (engine/keyed.py), so a rank holding part of a row draws what one process does
+    one = _results("stochastic", 1, tmp_path, "nest")
+    assert one["cells_spikes"].size > 25 * 2 + 100
+    _assert_identical(one, _results("stochastic", 2, tmp_path, "nest"), 2)
+    _assert_identical(one, _results("stochastic", 3, tmp_path, "nest"), 3)
+
+
+def test_spinnaker_stochastic_thresholds_are_the_same_on_1_and_2_ranks(tmp_path):
+    # IFCurrDeltaFixedProb (a draw keyed per cell and tick) and IFCondExpStoc (held
+    # whole: one draw per cell and tick for the whole group)
+    one = _results("stochastic", 1, tmp_path, "spinnaker")
+    assert one["fixed_prob_spikes"].size > 23 * 2 + 100
+    assert one["stoc_spikes"].size > 17 * 2 + 100
+    _assert_identical(one, _results("stochastic", 2, tmp_path, "spinnaker"), 2)
+
+
 @pytest.mark.parametrize("ranks", [1, 2])
 def test_parallel_api(tmp_path, ranks):
     out = _run([SCRIPTS / "parallel_api.py", tmp_path, ranks], ranks, tmp_path)
