@@ -77,6 +77,11 @@ class SpikeExchange:
         """True on every rank when ``flag`` is true on any."""
         return any(self.comm.allgather(bool(flag)))
 
+    def min_over_ranks(self, value):
+        """The smallest of ``value`` (a number or None: nothing) over the ranks, or None."""
+        values = [v for v in self.comm.allgather(value) if v is not None]
+        return min(values) if values else None
+
     def max_over_ranks(self, value):
         """The largest of ``value`` over the ranks (ring-buffer depth: same on every rank)."""
         return max(self.comm.allgather(int(value)))
@@ -91,7 +96,7 @@ class SpikeExchange:
         self.n_ids = n_ids
         self.exchanged = list(exchanged)
         self.n_groups = len(self.exchanged)
-        delays = [_min_delay(d) for d in deliveries]
+        delays = [min_delay_of(d) for d in deliveries]
         delays = [d for d in delays if d is not None]
         from_all = [d for d in self.comm.allgather(min(delays) if delays else None)
                     if d is not None]
@@ -185,7 +190,7 @@ class SpikeExchange:
         self._pending, self._local, self._first_step = [], [], None
 
 
-def _min_delay(delivery):
+def min_delay_of(delivery):
     """The shortest delay (steps) of a delivery's synapses, None when it has none."""
     if hasattr(delivery, "min_delay_steps"):       # the static store
         return delivery.min_delay_steps()
