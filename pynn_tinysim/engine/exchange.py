@@ -35,10 +35,15 @@ events of all ranks (``global_counts``), so every rank makes the one-process
 choice.
 """
 
+import os
+
 import numpy as np
 
 #: initial capacity (keys per rank) of the exchange buffers
 INITIAL_CAPACITY = 1024
+#: tests of a pending exchange before a waiting rank starts yielding its core
+SPIN_TESTS = 200
+_yield = getattr(os, "sched_yield", lambda: None)
 
 
 def block_range(n, rank, size):
@@ -176,7 +181,7 @@ class SpikeExchange:
             if need <= cap:
                 send[1:need + 1] = keys
             recv = np.empty(size * (cap + 1), np.int64)
-            self.comm.Allgather(send, recv)
+            self._gather_yielding(send, recv)
             self.n_collectives += 1
             recv = recv.reshape(size, cap + 1)
             counts = recv[:, 0]
@@ -185,6 +190,27 @@ class SpikeExchange:
                 return np.concatenate([recv[r, 1:1 + int(counts[r])] for r in range(size)])
             # some rank had more: all grow to the largest count and send again
             self.capacity = max(2 * cap, most)
+
+    def _gather_yielding(self, send, recv):
+        """``Allgather(send, recv)``, a waiting rank giving its core away.
+
+        MPI implementations busy-poll inside a blocking collective: on a machine
+        with more runnable processes than cores (other jobs, or more ranks than
+        cores), the rank that arrives first spins on the core the one it waits for
+        could use. So: the non-blocking collective, polled for SPIN_TESTS tests,
+        then with ``sched_yield`` between tests (no sleep: an idle machine keeps
+        the blocking call's latency).
+        """
+        start = getattr(self.comm, "Iallgather", None)
+        if start is None:           # a communicator without non-blocking collectives
+            self.comm.Allgather(send, recv)
+            return
+        request = start(send, recv)
+        for _ in range(SPIN_TESTS):
+            if request.Test():
+                return
+        while not request.Test():
+            _yield()
 
     def reset(self):
         self._pending, self._local, self._first_step = [], [], None
