@@ -444,7 +444,6 @@ class _KeyedDraws(PlasticSynapses):
 class SimpleStochastic(_KeyedDraws):
     """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
 
-
     parameter_names = ("p",)
 
     def _on_pre(self, idx, stamp):
@@ -463,7 +462,6 @@ def _facilitated_u(u, h, U, tau_fac):
 
 class StochasticTsodyksMarkram(_KeyedDraws):
     """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
-
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "R", "t_surv")
@@ -504,7 +502,6 @@ class MultiQuantal(_KeyedDraws):
     sent, quantal_stp_synapse.h, send()); from the second spike on, u jumps and
     depleted sites recover over the interval since the previous spike.
     """
-
 
     parameter_names = ("U", "n", "tau_rec", "tau_facil")
     state_names = ("u", "a")
