@@ -59,6 +59,7 @@ if sim.rank() == 0:
             [[-1.0, float(st.annotations["source_index"])] + list(st.magnitude)
              for st in sorted(seg.spiketrains, key=lambda s: s.annotations["source_index"])])
         sig = seg.filter(name="v")[0]
-        result[pop.label + "_v"] = sig.magnitude[:, np.argsort(sig.array_annotations["channel_index"])]
+        order = np.argsort(sig.array_annotations["channel_index"])
+        result[pop.label + "_v"] = sig.magnitude[:, order]
     np.savez(out, **result)
 sim.end()
