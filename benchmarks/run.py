@@ -88,6 +88,10 @@ def parse_args(argv=None):
                    help="scales for brunel and microcircuit (default 0.05,0.1)")
     p.add_argument("--brunel-scales", help="scales for brunel only (default: --scales)")
     p.add_argument("--microcircuit-scales", help="scales for microcircuit only (default: --scales)")
+    p.add_argument("--microcircuit-background", choices=["poisson", "dc"], default="poisson",
+                   help="the microcircuit's background input (microcircuit.py --background): "
+                        "poisson (default; Poisson sources are computed whole on every MPI "
+                        "rank) or dc (a constant current instead)")
     p.add_argument("--duration", type=float, default=1000.0, help="simulated ms (default 1000)")
     p.add_argument("--long", default="", metavar="NETWORK=CELLS,...",
                    help="VA networks also run for --long-duration, e.g. va_cuba=4000")
@@ -151,7 +155,11 @@ def plan(args):
             own = getattr(args, f"{net}_scales")
             for s in _floats(own if own else args.scales):
                 n = int(round(CELLS_AT_SCALE_1[net] * s))
-                runs.append((net, f"scale={s:g}", n, [f"{net}.py", "--scale", f"{s:g}"] + dur))
+                label, extra = f"scale={s:g}", []
+                if net == "microcircuit" and args.microcircuit_background != "poisson":
+                    label += f", {args.microcircuit_background} background"
+                    extra = ["--background", args.microcircuit_background]
+                runs.append((net, label, n, [f"{net}.py", "--scale", f"{s:g}"] + extra + dur))
     for item in [x.strip() for x in (args.long or "").split(",") if x.strip()]:
         net, _, n = item.partition("=")
         if net not in ("va_cuba", "va_coba") or not n.isdigit():

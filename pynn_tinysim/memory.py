@@ -70,13 +70,30 @@ class PopulationTooLargeError(InsufficientMemoryError, errors.InvalidParameterVa
 
 # --------------------------------------------------------------- Populations
 
-def population_bytes(celltype, size):
-    """Estimated peak bytes of creating a Population of ``size`` cells of ``celltype``."""
+def population_bytes(celltype, size, held=None):
+    """Estimated peak bytes of creating a Population of ``size`` cells of ``celltype``.
+
+    ``held``: how many of them this MPI rank's group holds (None: all, one process);
+    every rank has every cell's ID object (PyNN's ``all_cells``), only the held
+    cells' arrays.
+    """
     model = getattr(celltype, "engine_model", None)     # None: another backend's type
     n_params = len(getattr(model, "parameter_names", ())) or 8
     n_state = len(getattr(model, "state_names", ()))
+    held = size if held is None else held
     # parameters are built as arrays, then concatenated into the group's (x2 at the peak)
-    return size * (8 * (2 * n_params + 3 * n_state) + BYTES_PER_CELL_OVERHEAD)
+    return held * 8 * (2 * n_params + 3 * n_state) + size * BYTES_PER_CELL_OVERHEAD
+
+
+def _held_cells(population):
+    """Cells of ``population`` this rank's group will hold (None in one process)."""
+    simulator = getattr(population, "_simulator", None)
+    network = None if simulator is None else simulator.state.network
+    model = getattr(population.celltype, "engine_model", None)
+    if network is None or network.exchange is None or model is None:
+        return None
+    first, stop = network.held_range(model, population.size)
+    return stop - first
 
 
 def check_population_fits(population):
@@ -84,7 +101,7 @@ def check_population_fits(population):
     available = available_memory()
     if available is None:
         return
-    needed = population_bytes(population.celltype, population.size)
+    needed = population_bytes(population.celltype, population.size, _held_cells(population))
     if needed > available:
         raise PopulationTooLargeError(
             f"Population {population.label!r} of {population.size:,} "
@@ -144,8 +161,23 @@ def projection_bytes(connector, projection):
         return None
     if n is None:
         return None
-    per_connection = max(per_connection, bytes_per_synapse(projection))
-    return n, n * per_connection + fixed
+    kept = bytes_per_synapse(projection)
+    per_connection = max(per_connection, kept)
+    owned = _owned(projection)
+    if owned is None:
+        return n, n * per_connection + fixed
+    # MPI: every rank evaluates every connection (the same draws as one process), in
+    # the builder's arrays, and keeps those onto the cells it owns (projections.py)
+    post_ids = np.asarray(projection.post.all_cells, dtype=np.int64)
+    n_local = n * float(owned[post_ids].mean()) if n_post else 0.0
+    return n_local, n_local * kept + n * (per_connection - kept) + fixed
+
+
+def _owned(projection):
+    """Per global id, whether this rank owns the cell (None in one process)."""
+    simulator = getattr(projection, "_simulator", None)
+    network = None if simulator is None else simulator.state.network
+    return None if network is None else network.owned
 
 
 def check_projection_fits(connector, projection):

@@ -16,7 +16,6 @@ write. reset() returns a plastic projection's weights to their initial values
 (those given at connection time or by the latest set()), as PyNN specifies.
 """
 
-import warnings
 
 import numpy as np
 
@@ -115,12 +114,6 @@ class Projection(common.Projection):
         self._pre_ids = np.asarray(self.pre.all_cells, dtype=np.int64)
         self._post_ids = np.asarray(self.post.all_cells, dtype=np.int64)
         check_projection_fits(connector, self)  # before anything is added to the network
-        if network.exchange is not None and getattr(engine_model, "random_per_synapse", False):
-            warnings.warn(
-                f"pyNN.tinysim under MPI: {type(self.synapse_type).__name__} draws random "
-                "numbers per synapse, and each rank holds part of them: its releases "
-                "depend on the number of processes (every other result is the same for "
-                "any number)", stacklevel=2)
         self._block = network.new_synapse_block(self.receptor_type, engine_model)
         if not fast_connect(connector, self):
             connector.connect(self)

@@ -113,7 +113,7 @@ class State(common.control.BaseState):
         """The smallest delay (ms) of any connection in the network, or None if there are none."""
         if self.network is None:
             return None
-        steps = self.network.static.min_delay_steps()
+        steps = self.network.shortest_delay_steps()
         return None if steps is None else steps * self.dt
 
     # --- time -----------------------------------------------------------------

@@ -160,3 +160,23 @@ def test_fast_poisson_sources_hold_a_bounded_number_of_events():
     (stamps2, neurons2), _ = spikes([1234, 1766])
     np.testing.assert_array_equal(stamps, stamps2)
     np.testing.assert_array_equal(neurons, neurons2)
+
+
+def test_keyed_draws_are_uniform_and_a_function_of_their_coordinates():
+    from scipy import stats
+    from pynn_tinysim.engine import keyed
+    key = keyed.new_key(np.random.default_rng(1))
+    pre, step = np.arange(20000) % 97, np.arange(20000) // 97
+    u = keyed.uniform(key, pre, step)
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    # neighbouring coordinates are not correlated
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.03
+    # the same coordinates give the same number whatever else is drawn with them
+    some = np.array([5, 17, 1234, 19999])
+    assert np.array_equal(keyed.uniform(key, pre[some], step[some]), u[some])
+    assert not np.array_equal(keyed.uniform(key + np.uint64(1), pre, step), u)
+    # binomial trials: mean n p and variance n p (1 - p)
+    b = keyed.binomial(key, np.full(20000, 5), 0.3, np.arange(20000), 7)
+    assert abs(b.mean() - 1.5) < 0.05 and abs(b.var() - 1.05) < 0.06
+    assert keyed.binomial(key, np.zeros(3, np.int64), 0.5, np.arange(3)).tolist() == [0, 0, 0]

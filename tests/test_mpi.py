@@ -133,6 +133,48 @@ def test_spinnaker_flavour_is_the_same_on_1_and_2_ranks(tmp_path):
     _assert_identical(one, _results("plastic", 2, tmp_path, "numpy", "spinnaker"), 2)
 
 
+def test_stochastic_synapses_are_the_same_on_1_2_and_3_ranks(tmp_path):
+    # SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal: draws keyed per synapse
+    # and step (engine/keyed.py), so a rank holding part of a row draws what one process does
+    one = _results("stochastic", 1, tmp_path, "nest")
+    assert one["cells_spikes"].size > 25 * 2 + 100
+    _assert_identical(one, _results("stochastic", 2, tmp_path, "nest"), 2)
+    _assert_identical(one, _results("stochastic", 3, tmp_path, "nest"), 3)
+
+
+def test_spinnaker_stochastic_thresholds_are_the_same_on_1_and_2_ranks(tmp_path):
+    # IFCurrDeltaFixedProb (a draw keyed per cell and tick) and IFCondExpStoc (held
+    # whole: one draw per cell and tick for the whole group)
+    one = _results("stochastic", 1, tmp_path, "spinnaker")
+    assert one["fixed_prob_spikes"].size > 23 * 2 + 100
+    assert one["stoc_spikes"].size > 17 * 2 + 100
+    _assert_identical(one, _results("stochastic", 2, tmp_path, "spinnaker"), 2)
+
+
+def test_auto_min_delay_is_global_and_memory_estimates_count_the_rank_share(tmp_path):
+    def results(ranks):
+        _run([SCRIPTS / "min_delay.py"], ranks, tmp_path)
+        rows = {}
+        for r in range(ranks):
+            words = (tmp_path / f"min_delay.{r}.txt").read_text().split()
+            rows[r] = dict(zip(words[4::2], map(float, words[5::2])))
+        return rows
+    one = results(1)[0]
+    two = results(2)
+    # the 0.3 ms plastic synapse is onto rank 1's cell: rank 0 reports it too (NEST's
+    # min_delay is agreed over the ranks)
+    assert one["min_delay"] == 0.3 and [two[r]["min_delay"] for r in (0, 1)] == [0.3, 0.3]
+    assert one["held"] == 1000 and [two[r]["held"] for r in (0, 1)] == [500, 500]
+    for r in (0, 1):
+        # a rank's share: its cells' arrays (every rank has every ID object) and the
+        # synapses onto its cells (every connection is evaluated while building)
+        assert one["pop_bytes"] / 2 < two[r]["pop_bytes"] < one["pop_bytes"]
+        assert two[r]["n_local"] == one["n_local"] / 2
+        assert one["prj_bytes"] / 2 < two[r]["prj_bytes"] < one["prj_bytes"]
+        assert abs(two[r]["connections"] - two[r]["n_local"]) < 5 * np.sqrt(two[r]["n_local"])
+    assert two[0]["connections"] + two[1]["connections"] == one["connections"]
+
+
 @pytest.mark.parametrize("ranks", [1, 2])
 def test_parallel_api(tmp_path, ranks):
     out = _run([SCRIPTS / "parallel_api.py", tmp_path, ranks], ranks, tmp_path)

@@ -35,10 +35,15 @@ events of all ranks (``global_counts``), so every rank makes the one-process
 choice.
 """
 
+import os
+
 import numpy as np
 
 #: initial capacity (keys per rank) of the exchange buffers
 INITIAL_CAPACITY = 1024
+#: tests of a pending exchange before a waiting rank starts yielding its core
+SPIN_TESTS = 200
+_yield = getattr(os, "sched_yield", lambda: None)
 
 
 def block_range(n, rank, size):
@@ -77,6 +82,11 @@ class SpikeExchange:
         """True on every rank when ``flag`` is true on any."""
         return any(self.comm.allgather(bool(flag)))
 
+    def min_over_ranks(self, value):
+        """The smallest of ``value`` (a number or None: nothing) over the ranks, or None."""
+        values = [v for v in self.comm.allgather(value) if v is not None]
+        return min(values) if values else None
+
     def max_over_ranks(self, value):
         """The largest of ``value`` over the ranks (ring-buffer depth: same on every rank)."""
         return max(self.comm.allgather(int(value)))
@@ -91,7 +101,7 @@ class SpikeExchange:
         self.n_ids = n_ids
         self.exchanged = list(exchanged)
         self.n_groups = len(self.exchanged)
-        delays = [_min_delay(d) for d in deliveries]
+        delays = [min_delay_of(d) for d in deliveries]
         delays = [d for d in delays if d is not None]
         from_all = [d for d in self.comm.allgather(min(delays) if delays else None)
                     if d is not None]
@@ -171,7 +181,7 @@ class SpikeExchange:
             if need <= cap:
                 send[1:need + 1] = keys
             recv = np.empty(size * (cap + 1), np.int64)
-            self.comm.Allgather(send, recv)
+            self._gather_yielding(send, recv)
             self.n_collectives += 1
             recv = recv.reshape(size, cap + 1)
             counts = recv[:, 0]
@@ -181,11 +191,32 @@ class SpikeExchange:
             # some rank had more: all grow to the largest count and send again
             self.capacity = max(2 * cap, most)
 
+    def _gather_yielding(self, send, recv):
+        """``Allgather(send, recv)``, a waiting rank giving its core away.
+
+        MPI implementations busy-poll inside a blocking collective: on a machine
+        with more runnable processes than cores (other jobs, or more ranks than
+        cores), the rank that arrives first spins on the core the one it waits for
+        could use. So: the non-blocking collective, polled for SPIN_TESTS tests,
+        then with ``sched_yield`` between tests (no sleep: an idle machine keeps
+        the blocking call's latency).
+        """
+        start = getattr(self.comm, "Iallgather", None)
+        if start is None:           # a communicator without non-blocking collectives
+            self.comm.Allgather(send, recv)
+            return
+        request = start(send, recv)
+        for _ in range(SPIN_TESTS):
+            if request.Test():
+                return
+        while not request.Test():
+            _yield()
+
     def reset(self):
         self._pending, self._local, self._first_step = [], [], None
 
 
-def _min_delay(delivery):
+def min_delay_of(delivery):
     """The shortest delay (steps) of a delivery's synapses, None when it has none."""
     if hasattr(delivery, "min_delay_steps"):       # the static store
         return delivery.min_delay_steps()

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import kernels as compiled_kernels
 from .ring import RingLayout
-from .exchange import block_range, splits
+from .exchange import block_range, min_delay_of, splits
 from .stretch import CompiledStretch
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
@@ -170,6 +170,18 @@ class Network:
             self.deliveries.append(block)
         self._compiled = False
         return block
+
+    def shortest_delay_steps(self):
+        """The shortest delay (steps) of any synapse, static or plastic, or None if none.
+
+        Under MPI, of every rank's synapses: a collective (as NEST's min_delay, which
+        GetKernelStatus agrees over the ranks), so every rank must ask.
+        """
+        local = [d for d in map(min_delay_of, self.deliveries) if d is not None]
+        shortest = min(local) if local else None
+        if self.exchange is not None:
+            shortest = self.exchange.min_over_ranks(shortest)
+        return shortest
 
     def synapses_changed(self):
         """Tell the network that weights, delays or connections changed."""

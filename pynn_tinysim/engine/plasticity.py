@@ -103,6 +103,7 @@ import heapq
 
 import numpy as np
 
+from . import keyed
 from .synapses import Delivery, SynapseBlock, WeightSideError
 
 
@@ -403,17 +404,50 @@ class TsodyksMarkram(PlasticSynapses):
         return idx, release * self.weight[idx]
 
 
-class SimpleStochastic(PlasticSynapses):
-    """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
+class _KeyedDraws(PlasticSynapses):
+    """Stochastic release whose draws are keyed per synapse and step (:mod:`.keyed`).
 
-    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
-    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
-    random_per_synapse = True
+    A draw's coordinates are (presynaptic id, postsynaptic id, the connection's
+    rank among those of the same pair in this projection, step, which draw), so a
+    synapse draws the same numbers whichever other synapses spike with it and
+    whichever rank holds it: the same releases for any number of MPI ranks.
+    """
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        super().compile(n_ids, input_position, row_size, n_slots)
+        # the connection's rank among the connections of its (pre, post) pair, in
+        # connection order (a rank keeps the order of the connections it holds)
+        order = np.lexsort((np.arange(self.pre.size), self.post, self.pre))
+        pre, post = self.pre[order], self.post[order]
+        new_pair = np.ones(order.size, bool)
+        new_pair[1:] = (pre[1:] != pre[:-1]) | (post[1:] != post[:-1])
+        starts = np.flatnonzero(new_pair)
+        rank_in_pair = np.arange(order.size) - np.repeat(starts, np.diff(
+            np.append(starts, order.size)))
+        self._pair_rank = np.empty(order.size, np.int64)
+        self._pair_rank[order] = rank_in_pair
+
+    def start_run(self, dt):
+        fresh = self.rng is None
+        super().start_run(dt)
+        if fresh:       # a new stream (first run, or after reset()): a new key
+            self._key = keyed.new_key(self.rng)
+
+    def _coordinates(self, idx, stamp):
+        return self.pre[idx], self.post[idx], self._pair_rank[idx], stamp
+
+    def _uniform(self, idx, stamp, which):
+        """One number in [0, 1) per synapse ``idx`` for draw ``which`` of step ``stamp``."""
+        return keyed.uniform(self._key, *self._coordinates(idx, stamp), which)
+
+
+class SimpleStochastic(_KeyedDraws):
+    """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
 
     parameter_names = ("p",)
 
     def _on_pre(self, idx, stamp):
-        keep = self.rng.random(idx.size) < self._p("p", idx)
+        keep = self._uniform(idx, stamp, 0) < self._p("p", idx)
         idx = idx[keep]
         return idx, self.weight[idx]
 
@@ -426,12 +460,8 @@ def _facilitated_u(u, h, U, tau_fac):
     return U + u * decay * (1.0 - U)
 
 
-class StochasticTsodyksMarkram(PlasticSynapses):
+class StochasticTsodyksMarkram(_KeyedDraws):
     """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
-
-    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
-    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
-    random_per_synapse = True
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "R", "t_surv")
@@ -446,7 +476,7 @@ class StochasticTsodyksMarkram(PlasticSynapses):
         u = _facilitated_u(s["u"][idx], h, self._p("U", idx), self._p("tau_facil", idx))
         R = s["R"][idx]
         t_surv = s["t_surv"][idx]
-        draws = self.rng.random((2, idx.size))
+        draws = (self._uniform(idx, stamp, 0), self._uniform(idx, stamp, 1))
         depleted = R == 0.0
         # an unrecovered site recovers with probability 1 - exp(-(t - t_surv)/tau_rec)
         survive = np.exp(-(t - t_surv) / self._p("tau_rec", idx))
@@ -462,7 +492,7 @@ class StochasticTsodyksMarkram(PlasticSynapses):
         return idx, self.weight[idx]
 
 
-class MultiQuantal(PlasticSynapses):
+class MultiQuantal(_KeyedDraws):
     """MultiQuantalSynapse as NEST's quantal_stp_synapse (n release sites).
 
     Initial state as pyNN.nest leaves it: NEST's constructor values u = 0.5 and
@@ -472,10 +502,6 @@ class MultiQuantal(PlasticSynapses):
     sent, quantal_stp_synapse.h, send()); from the second spike on, u jumps and
     depleted sites recover over the interval since the previous spike.
     """
-
-    #: draws random numbers per synapse of the spiking rows: under MPI (a rank holds
-    #: some of each row) the draws depend on the rank split (see engine/exchange.py)
-    random_per_synapse = True
 
     parameter_names = ("U", "n", "tau_rec", "tau_facil")
     state_names = ("u", "a")
@@ -496,9 +522,13 @@ class MultiQuantal(PlasticSynapses):
                                      self._p_sel("tau_facil", idx, seen))
             n_sites = p["n"][idx[seen]].astype(np.int64)
             p_recover = -np.expm1(-h / self._p_sel("tau_rec", idx, seen))
-            available[seen] += self.rng.binomial(np.maximum(n_sites - available[seen], 0),
-                                                 p_recover)
-        released = self.rng.binomial(available, u)
+            pre, post, pair, _ = self._coordinates(idx[seen], stamp)
+            # trial j of the recovery draws: coordinates (..., stamp, 0, j)
+            available[seen] += keyed.binomial(
+                self._key, np.maximum(n_sites - available[seen], 0), p_recover,
+                pre, post, pair, stamp, 0)
+        # trial j of the release draws: (..., stamp, 1, j)
+        released = keyed.binomial(self._key, available, u, *self._coordinates(idx, stamp), 1)
         s["u"][idx] = u
         s["a"][idx] = available - released
         self._t_last[idx] = stamp

@@ -156,6 +156,9 @@ class SEMDSynapses(ExponentialSynapses):
 
 class LIFCondExpStoc(SpiNNakerNeuronGroup):
     """sPyNNaker extra_models.IFCondExpStoc: IF_cond_exp with the Maass stochastic threshold."""
+    #: one draw per cell per tick for the whole group: under MPI every rank holds all
+    #: its cells (engine/exchange.py), so the draws do not depend on the rank split
+    random_per_cell = True
     neuron_model = LeakyIntegrateAndFire
     synapse_type = ExponentialSynapses
     input_type = ConductanceInput

@@ -36,6 +36,7 @@ arrays in PyNN's units.
 import numpy as np
 
 from ..groups import Internal, NeuronGroup
+from .. import keyed
 from . import fixed_point as fx
 from .settings import neurons_in_fixed_point
 from .input_types import ConductanceInput, CurrentInput, DeltaInput
@@ -96,6 +97,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         # random streams do not depend on which models a network has
         self._stream = network.new_stream_id()
         self._rng = None
+        self._draw_key = None     # (generator it came from, key) of keyed_uniform
+        self._tick = 0            # the step being computed (keyed_uniform's coordinate)
         self.neuron = self.neuron_model(self)
         self.synapses = self.synapse_type(self)
         self.input = self.input_type(self)
@@ -114,6 +117,14 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         if self._rng is None:
             self._rng = self.network.rng_for(self._stream)
         return self._rng
+
+    def keyed_uniform(self, cells):
+        """One number in [0, 1) per cell of the mask or index ``cells`` for this tick,
+        keyed on the cell's id and the tick (:mod:`..keyed`): the same draw whichever
+        other cells draw and whichever MPI rank holds the cell."""
+        if self._draw_key is None or self._draw_key[0] is not self._rng:
+            self._draw_key = (self.random(), keyed.new_key(self.random()))
+        return keyed.uniform(self._draw_key[1], self.ids[cells], self._tick)
 
     # --- building ---------------------------------------------------------------
 
@@ -150,6 +161,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
     # --- one tick -----------------------------------------------------------------
 
     def step(self, k, inputs):
+        self._tick = k
         A = self.A
         if A.fixed:
             inputs = np.minimum(inputs, self._saturation)
@@ -225,7 +237,6 @@ class IFTruncDelta(SpiNNakerNeuronGroup):
 
 class LIFCurrDeltaFixedProb(SpiNNakerNeuronGroup):
     """sPyNNaker extra_models.IFCurrDeltaFixedProb: IF_curr_delta firing with p_thresh."""
-    random_per_cell = True      # one draw per crossing cell: held whole under MPI (exchange.py)
     neuron_model = LeakyIntegrateAndFire
     synapse_type = DeltaSynapses
     input_type = DeltaInput

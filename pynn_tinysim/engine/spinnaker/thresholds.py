@@ -4,8 +4,9 @@
 - :class:`IzhikevichThreshold`: the same at sPyNNaker's fixed 30 mV (its
   Izhikevich model has no ``v_thresh`` parameter);
 - :class:`FixedProbabilityThreshold` (``threshold_type_fixed_prob.h``): at or
-  above ``v_thresh``, a spike with probability ``p_thresh`` each tick (drawn
-  from the network's seeded generator, not the board's mars_kiss64).
+  above ``v_thresh``, a spike with probability ``p_thresh`` each tick (a draw
+  keyed on the cell and tick from the network's seed, :mod:`..keyed`, not the
+  board's mars_kiss64).
 """
 
 from .component import Component
@@ -46,6 +47,9 @@ class FixedProbabilityThreshold(StaticThreshold):
     def crossed(self, v):
         above = super().crossed(v)
         if above.any():
-            draws = self.group.random().random(int(above.sum()))
+            # keyed per cell and tick, not the next numbers of a stream: the number of
+            # crossing cells would otherwise decide which cell gets which draw, and
+            # under MPI a rank sees only its own cells' crossings (engine/exchange.py)
+            draws = self.group.keyed_uniform(above)
             above[above] = draws < self.group.params["p_thresh"][above]
         return above
