@@ -18,15 +18,14 @@ and one behind a Tsodyks-Markram synapse, which sees a step's spikes in turn
 (measured: NEST's v to 4 digits; handing them over at once gives twice as much).
 """
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-HERE = Path(__file__).resolve()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _nest_reference import nest_results_of, write_nest_results  # noqa: E402
 DRIVES = [2.0, 5.0, 10.0, 20.0]        # nA: 0, 0, ~8 % and ~55 % of steps with repeats
 CELLTYPES = ["EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista"]
 
@@ -77,13 +76,7 @@ def protocol(sim):
 
 @pytest.fixture(scope="module")
 def nest_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nest_adex_repeats") / "nest.json"
-    proc = subprocess.run([sys.executable, str(HERE), str(out)], capture_output=True,
-                          text=True, timeout=300)
-    if proc.returncode == 3:
-        pytest.skip("pyNN.nest is not importable")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(out.read_text())
+    return nest_results_of(__file__, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -196,8 +189,4 @@ def test_spike_layers_give_each_cell_once_per_part_in_order():
 
 
 if __name__ == "__main__":
-    try:
-        import pyNN.nest as nest_sim
-    except Exception:       # noqa: BLE001 -- any failure to import NEST: skip
-        sys.exit(3)
-    Path(sys.argv[1]).write_text(json.dumps(protocol(nest_sim)))
+    write_nest_results(protocol)

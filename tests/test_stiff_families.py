@@ -18,15 +18,14 @@ recorded v within 0.1 mV (measured: at most 0.05 mV, most cases below 0.015).
   one fails with KeyError 'g_r'): the runner adds them (NEST's g_rr, g_sfa).
 """
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-HERE = Path(__file__).resolve()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _nest_reference import nest_results_of, write_nest_results  # noqa: E402
 
 
 def _cases(sim):
@@ -92,13 +91,7 @@ def protocol(sim, names=None):
 
 @pytest.fixture(scope="module")
 def nest_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nest_stiff_families") / "nest.json"
-    proc = subprocess.run([sys.executable, str(HERE), str(out)], capture_output=True,
-                          text=True, timeout=300)
-    if proc.returncode == 3:
-        pytest.skip("pyNN.nest is not importable")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(out.read_text())
+    return nest_results_of(__file__, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +148,4 @@ def test_too_stiff_even_for_the_adaptive_integrator_is_a_clear_error(celltype, r
 
 
 if __name__ == "__main__":
-    try:
-        import pyNN.nest as nest_sim
-    except Exception:       # noqa: BLE001 -- any failure to import NEST: skip
-        sys.exit(3)
-    Path(sys.argv[1]).write_text(json.dumps(protocol(nest_sim)))
+    write_nest_results(protocol)

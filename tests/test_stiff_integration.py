@@ -11,8 +11,6 @@ controlled Dormand-Prince integrator of engine/conductances.py. Checked against:
   the issue: the same spike times, v within 0.1 mV.
 """
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,7 +20,8 @@ from scipy.integrate import solve_ivp
 
 from pynn_tinysim.engine.conductances import dopri5
 
-HERE = Path(__file__).resolve()
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _nest_reference import nest_results_of, write_nest_results  # noqa: E402
 
 
 # --- the integrator alone ----------------------------------------------------------------
@@ -133,13 +132,7 @@ def protocol(sim):
 
 @pytest.fixture(scope="module")
 def nest_results(tmp_path_factory):
-    out = tmp_path_factory.mktemp("nest_stiff") / "nest.json"
-    proc = subprocess.run([sys.executable, str(HERE), str(out)], capture_output=True,
-                          text=True, timeout=300)
-    if proc.returncode == 3:
-        pytest.skip("pyNN.nest is not importable")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(out.read_text())
+    return nest_results_of(__file__, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +161,4 @@ def test_issue_case_spike_count(nest_results, tinysim_results):
 
 
 if __name__ == "__main__":
-    try:
-        import pyNN.nest as nest_sim
-    except Exception:       # noqa: BLE001 -- any failure to import NEST: skip
-        sys.exit(3)
-    Path(sys.argv[1]).write_text(json.dumps(protocol(nest_sim)))
+    write_nest_results(protocol)
