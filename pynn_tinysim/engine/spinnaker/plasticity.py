@@ -253,6 +253,17 @@ class BoardTraces:
     def _bc(self, name, idx):
         return self._bconst[name][idx]
 
+    def _board_increment(self, idx, k_pre):
+        """A_plus times the pre trace, in s16.15 LSBs (exact integers, so the float64
+        sum of a post spike's increments is exact)."""
+        return mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)).astype(float)
+
+    def _board_add_clipped(self, idx, total):
+        """Add the summed (non-negative) increments; clipping once at w_max equals
+        clipping after each, as the board does."""
+        self._w_acc[idx] = np.minimum(self._w_acc[idx] + total.astype(np.int64),
+                                      self._bc("w_max", idx))
+
     def _on_pre(self, idx, stamp):
         if not self._board_w:
             return super()._on_pre(idx, stamp)
@@ -368,16 +379,12 @@ class SpinnakerSTDP(BoardTraces, STDP):
 
     def _increment(self, idx, k_pre):
         if self._board_w:
-            # exact integers (s16.15 LSBs), so their float64 sum is exact
-            return mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)).astype(float)
+            return self._board_increment(idx, k_pre)
         return super()._increment(idx, k_pre)
 
     def _apply_sum(self, idx, total):
         if self._board_w:
-            # the increments are >= 0: clipping once equals clipping after each
-            self._w_acc[idx] = np.minimum(self._w_acc[idx] + total.astype(np.int64),
-                                          self._bc("w_max", idx))
-            return
+            return self._board_add_clipped(idx, total)
         if not self._additive:
             return super()._apply_sum(idx, total)
         self.weight[idx] = np.minimum(self.weight[idx] + total, self._p("w_max", idx))
@@ -491,14 +498,12 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
 
     def _increment(self, idx, k_pre):
         if self._board_w:
-            return mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)).astype(float)
+            return self._board_increment(idx, k_pre)
         return super()._increment(idx, k_pre)
 
     def _apply_sum(self, idx, total):
         if self._board_w:
-            self._w_acc[idx] = np.minimum(self._w_acc[idx] + total.astype(np.int64),
-                                          self._bc("w_max", idx))
-            return
+            return self._board_add_clipped(idx, total)
         super()._apply_sum(idx, total)
 
     def _potentiate(self, idx, k_pre):
