@@ -74,6 +74,19 @@ NATIVE_SCRIPTS = {"brian2-native": {"va_cuba": "brian2_native_va.py",
 #: pyNN.tinysim with an engine chosen: simulator name -> environment of the run
 TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"},
                    "tinysim-2threads": {"NUMBA_NUM_THREADS": "2"}}
+#: the checkout these benchmarks belong to: its pynn_tinysim is the one measured, even
+#: where an older version is installed in the environment (the children are started as
+#: ``python benchmarks/<script>.py``, which would otherwise import the installed one)
+SOURCE_ROOT = os.path.dirname(HERE)
+
+
+def child_environment(extra=()):
+    """os.environ plus ``extra``, with this checkout first on PYTHONPATH."""
+    env = dict(os.environ, **dict(extra))
+    if os.path.isdir(os.path.join(SOURCE_ROOT, "pynn_tinysim")):
+        env["PYTHONPATH"] = os.pathsep.join(
+            [SOURCE_ROOT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    return env
 
 
 def parse_args(argv=None):
@@ -178,7 +191,7 @@ def available(python, sim):
             return False, "no C++ compiler for Brian2's cpp_standalone target"
     try:
         res = subprocess.run([python, "-c", f"import {module}"], capture_output=True,
-                             timeout=120)
+                             timeout=120, env=child_environment())
     except subprocess.TimeoutExpired:
         return False, "import timed out"
     if res.returncode != 0:
@@ -203,7 +216,7 @@ def run_one(python, argv, sim, timeout, ranks=1):
         out = os.path.join(tmp, "result.json")
         chosen = ([] if sim in NATIVE_SCRIPTS else
                   ["--simulator", "tinysim" if sim in TINYSIM_ENGINES else sim])
-        env = dict(os.environ, **TINYSIM_ENGINES.get(sim, {}))
+        env = child_environment(TINYSIM_ENGINES.get(sim, {}))
         cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + chosen + ["--json", out]
         if ranks > 1:
             launcher = mpiexec_for(python)
