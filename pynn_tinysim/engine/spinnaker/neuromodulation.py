@@ -365,14 +365,7 @@ class NeuromodulatedSTDP(PlasticSynapses):
         w = self.weight[idx].copy()
         c = self.eligibility[idx].copy()
 
-        times, count = h.times[rows], h.count[rows]
-        begin = np.maximum(t_last - d, 0)
-        end = np.maximum(stamp - d, 0)
-        j = np.arange(MAX_POST_SYNAPTIC_EVENTS)
-        valid = (j[None, :] >= 1) & (j[None, :] < count[:, None])
-        prev = np.sum(valid & (times <= begin[:, None]), axis=1)     # 0: the placeholder
-        prev_valid = prev > 0
-        prev_time = times[np.arange(idx.size), prev]
+        times, end, valid, prev, prev_valid, prev_time = _post_window(h, rows, t_last, stamp, d)
         prev_post = h.post[rows, prev]
         D = np.where(prev_valid, trace_mul(
             h.dopamine[rows, prev], self._decay(t_last - prev_time, tau_d, LOOKUP_TAU_D_SHIFT),
@@ -465,16 +458,9 @@ class NeuromodulatedSTDP(PlasticSynapses):
             gain = fixed_point.mul(mul_accum_fixed(mul_accum_fixed(c, D), both), constant)
             return np.where(D != 0, w + gain, w), mul_accum_fixed(c, dc)
 
-        times, count = h.times[rows], h.count[rows]
+        times, end, valid, prev, prev_valid, prev_time = _post_window(h, rows, t_last, stamp, d)
         dopamine, post = stdp_fixed(h.dopamine[rows]), stdp_fixed(h.post[rows])
         n = np.arange(idx.size)
-        begin = np.maximum(t_last - d, 0)
-        end = np.maximum(stamp - d, 0)
-        j = np.arange(MAX_POST_SYNAPTIC_EVENTS)
-        valid = (j[None, :] >= 1) & (j[None, :] < count[:, None])
-        prev = np.sum(valid & (times <= begin[:, None]), axis=1)     # 0: the placeholder
-        prev_valid = prev > 0
-        prev_time = times[n, prev]
         prev_post = post[n, prev]
         D = np.where(prev_valid, stdp_mul(dopamine[n, prev], self._ilut(
             t_last - prev_time, tau_d, LOOKUP_TAU_D_SHIFT)), 0)
@@ -548,3 +534,20 @@ def structural_neuromodulated_model():
     """The block class of a StructuralMechanismSTDP projection onto a neuromodulated
     Population (its slots follow :class:`NeuromodulatedSTDP`)."""
     return structural_model(NeuromodulatedSTDP, NeuromodulatedSlots)
+
+
+def _post_window(history, rows, t_last, stamp, delay):
+    """The post events a presynaptic spike at ``stamp`` (last one at ``t_last``) pairs
+    with, per synapse: (event times, window end, which history entries are real events,
+    the index of the last event at or before the window's start (0: the placeholder),
+    whether there is one, its time). The window is (t_last - delay, stamp - delay], the
+    whole delay dendritic, as in the float and the board paths alike."""
+    times, count = history.times[rows], history.count[rows]
+    begin = np.maximum(t_last - delay, 0)
+    end = np.maximum(stamp - delay, 0)
+    j = np.arange(MAX_POST_SYNAPTIC_EVENTS)
+    valid = (j[None, :] >= 1) & (j[None, :] < count[:, None])
+    prev = np.sum(valid & (times <= begin[:, None]), axis=1)
+    prev_valid = prev > 0
+    prev_time = times[np.arange(rows.size), prev]
+    return times, end, valid, prev, prev_valid, prev_time
