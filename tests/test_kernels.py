@@ -69,14 +69,17 @@ TOLERANCE = {"HH_cond_exp": None if _same_expm1() else 1e-6}
 
 
 def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
-             expect_stretch=True, dc_step=False, threads=None, duration=100.0):
+             expect_stretch=True, dc_step=False, threads=None, duration=100.0,
+             heterogeneous=False):
     """Run a small recurrent network of ``model``; return every recorded array.
 
     ``stretch``: without current sources, so that the compiled engine runs whole
     stretches of steps (engine/stretch.py); ``sampling`` (ms): there, every recordable
     variable of some cells is also sampled at this interval (the stretch samples them);
     ``dc_step``: there, DC and step current sources on some cells (stretches run
-    between the steps where their currents change).
+    between the steps where their currents change); ``heterogeneous``: the cells'
+    time constants and threshold differ (the kernels' per-neuron parameter arrays,
+    not the scalars of kernels.uniform_parameters).
     """
     celltype, params, w_exc, w_inh = MODELS[model]
     extra = {} if threads is None else {"threads": threads}
@@ -87,6 +90,8 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
         cells.initialize(v=-65.0, u=-13.0)
     else:
         cells.initialize(v=np.linspace(-70.0, -52.0, 80))
+    if heterogeneous:
+        cells.set(tau_m=np.linspace(10.0, 14.0, 80), v_thresh=np.linspace(-51.0, -49.0, 80))
     noise = sim.Population(40, sim.SpikeSourcePoisson(rate=80.0), label="noise")
     # weights that are not short binary fractions, and noise and recurrent input to the
     # same receptor with the same delay: sums whose order matters
@@ -177,6 +182,31 @@ def test_model_identical_on_both_engines(model):
     assert n_spikes > 100, "an inactive network would prove little"
     compiled, _ = _network(model, "numba")
     _assert_identical(reference, compiled, TOLERANCE.get(model))
+
+
+@pytest.mark.parametrize("stretch", [False, True])
+def test_heterogeneous_parameters_identical(stretch, monkeypatch):
+    """Cells whose parameters differ take the kernel's per-neuron arrays, in the step
+    loop and in stretches; the uniform networks above take its scalars."""
+    calls = []
+    original = kernels.uniform_parameters
+    monkeypatch.setattr(kernels, "uniform_parameters",
+                        lambda *a: calls.append(original(*a)) or calls[-1])
+    reference, n_spikes = _network("IF_curr_exp", "numpy", stretch=stretch,
+                                   heterogeneous=True)
+    assert n_spikes > 100
+    compiled, _ = _network("IF_curr_exp", "numba", stretch=stretch, heterogeneous=True)
+    _assert_identical(reference, compiled)
+    assert calls and all(a[0].size == 80 for a in calls)
+
+
+def test_uniform_parameters_bit_for_bit():
+    """Cut to one element only where every element of every array has the same bits."""
+    same = (np.full(5, 0.25), np.full(5, -3.0))
+    assert [a.size for a in kernels.uniform_parameters(*same)] == [1, 1]
+    mixed = (np.full(5, 0.25), np.array([0.0, 0.0, -0.0, 0.0, 0.0]))
+    assert [a.size for a in kernels.uniform_parameters(*mixed)] == [5, 5]
+    assert [a.size for a in kernels.uniform_parameters(np.zeros(0))] == [0]
 
 
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich"])

@@ -19,6 +19,7 @@ import numpy as np
 
 from .groups import Internal, NeuronGroup
 from . import propagators as prop
+from . import kernels
 from .kernels.neurons import NO_INJECTION
 from .recorders import NumericalInstabilityError
 from .conductances import IntegrationError, AlphaConductances, ExpConductances, dopri5, rk4
@@ -120,9 +121,13 @@ class LIFCurrExp(LIFBase):
         if type(self).step is not LIFCurrExp.step:
             return None         # a subclass with its own step has no kernel
         s = self.state
-        args = (s["v"], s["isyn_exc"], s["isyn_inh"], self._P22, self._P21e, self._P21i,
-                self._drive, self._P20, *self._injection(), self._P11e, self._P11i,
-                *self._threshold_arrays())
+        active_from, refractory, v_thresh, v_reset, scratch = self._threshold_arrays()
+        P22, P21e, P21i, drive, P20, P11e, P11i, v_thresh, v_reset = kernels.uniform_parameters(
+            self._P22, self._P21e, self._P21i, self._drive, self._P20, self._P11e, self._P11i,
+            v_thresh, v_reset)
+        args = (s["v"], s["isyn_exc"], s["isyn_inh"], P22, P21e, P21i, drive, P20,
+                *self._injection(), P11e, P11i, active_from, refractory, v_thresh, v_reset,
+                scratch)
         return "lif_curr_exp", args
 
 

@@ -3,8 +3,14 @@
 Each function is the step of one model family's NumPy code (:mod:`..lif`,
 :mod:`..izhikevich`) written as a loop over neurons: the same floating-point
 operations in the same order for every neuron, so compiled they give the same
-bits. Propagators and parameters come in as arrays, one entry per neuron;
-``inputs`` is the group's (receptors, size) block of the ring-buffer row due now;
+bits. Propagators and parameters come in as arrays, one entry per neuron, or one
+entry for all where they are uniform (:func:`..kernels.uniform_parameters`; so far
+for IF_curr_exp);
+``inputs`` is the group's (receptors, size) block of the ring-buffer row due now,
+which the step *consumes*: it zeroes each entry once read (the step loop clears the
+row after the groups' steps anyway; a compiled stretch whose one neuron group fills
+the row thus need not clear it in a second pass: ~10 % of VA CUBA's step). A step
+that declines (below) leaves its inputs untouched.
 ``i_inj`` is the injected current (read only when ``has_inj``). Every step
 returns the local indices of the neurons that spiked, in increasing order, as a
 new array (recorders keep it); ``scratch`` is an int64 work array of the group's size.
@@ -29,26 +35,34 @@ import numpy as np
 prange = range
 
 
-def _spikes(k, spiking, active_from, refractory, scratch):
-    """The neurons flagged in ``spiking``, ascending; they are refractory until
-    k + 1 + their refractory steps."""
-    count = 0
-    for j in range(spiking.size):
-        if spiking[j]:
-            active_from[j] = k + 1 + refractory[j]
-            scratch[count] = j
-            count += 1
-    return scratch[:count].copy()
+def _flags(size):
+    """One zeroed spike flag per neuron, padded to whole 8-byte words (:func:`_flagged`
+    scans them a word at a time)."""
+    return np.zeros((size + 7) // 8 * 8, np.bool_)
 
 
 def _flagged(spiking, scratch):
-    """The neurons flagged in ``spiking``, ascending."""
+    """The neurons flagged in ``spiking`` (from :func:`_flags`), ascending."""
     count = 0
-    for j in range(spiking.size):
-        if spiking[j]:
-            scratch[count] = j
-            count += 1
+    # eight flags at a time: few neurons spike in a step, and a word of zeros is one
+    # test (a flag at a time cost ~1 us a step for 4000 neurons)
+    words = spiking.view(np.uint64)
+    for w in range(words.size):
+        if words[w] != 0:
+            for j in range(8 * w, 8 * w + 8):
+                if spiking[j]:
+                    scratch[count] = j
+                    count += 1
     return scratch[:count].copy()
+
+
+def _spikes(k, spiking, active_from, refractory, scratch):
+    """The neurons flagged in ``spiking``, ascending; they are refractory until
+    k + 1 + their refractory steps."""
+    spiked = _flagged(spiking, scratch)
+    for j in spiked:
+        active_from[j] = k + 1 + refractory[j]
+    return spiked
 
 
 def _chunk(c, size, n_chunks):
@@ -60,32 +74,52 @@ def _chunk(c, size, n_chunks):
 # the compiler can vectorize them; the spiking neurons are collected afterwards.
 # Each step: the body on every chunk (in parallel where n_chunks > 1), then _spikes.
 
+def _lif_curr_exp_neuron(v, ie, ii, in_e, in_i, active, inj, has_inj, P22, P21e, P21i,
+                         drive, P20, P11e, P11i, v_thresh, v_reset):
+    """One neuron's step: its (v, isyn_exc, isyn_inh, spiked) after it (LIFCurrExp.step)."""
+    v_new = v * P22
+    v_new += ie * P21e
+    v_new += ii * P21i
+    v_new += drive
+    if has_inj:
+        v_new += inj * P20
+    vj = v_new if active else v
+    spike = vj >= v_thresh
+    return (v_reset if spike else vj), ie * P11e + in_e, ii * P11i + in_i, spike
+
+
 def _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20,
                         i_inj, has_inj, P11e, P11i, active_from, v_thresh, v_reset):
     # views of the chunk, indexed from 0: a loop over range(lo, hi) is not vectorized
     in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
-    v, ie, ii, P22 = v[lo:hi], ie[lo:hi], ii[lo:hi], P22[lo:hi]
-    P21e, P21i, drive, P20 = P21e[lo:hi], P21i[lo:hi], drive[lo:hi], P20[lo:hi]
-    i_inj, P11e, P11i = i_inj[lo:hi], P11e[lo:hi], P11i[lo:hi]
-    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
+    v, ie, ii, i_inj, active_from = v[lo:hi], ie[lo:hi], ii[lo:hi], i_inj[lo:hi], active_from[lo:hi]
+    if P22.size == 1:
+        # uniform parameters (see kernels.uniform_parameters): scalars, so that the loop
+        # loads only the state (2.5x faster for 4000 cells than nine more arrays)
+        P22, P21e, P21i, drive, P20 = P22[0], P21e[0], P21i[0], drive[0], P20[0]
+        P11e, P11i, v_thresh, v_reset = P11e[0], P11i[0], v_thresh[0], v_reset[0]
+        for j in range(v.size):
+            v[j], ie[j], ii[j], spiking[j] = _lif_curr_exp_neuron(
+                v[j], ie[j], ii[j], in_e[j], in_i[j], active_from[j] <= k,
+                i_inj[j] if has_inj else 0.0, has_inj, P22, P21e, P21i, drive, P20, P11e,
+                P11i, v_thresh, v_reset)
+            in_e[j] = 0.0
+            in_i[j] = 0.0
+        return
+    P22, P21e, P21i, drive, P20 = P22[lo:hi], P21e[lo:hi], P21i[lo:hi], drive[lo:hi], P20[lo:hi]
+    P11e, P11i, v_thresh, v_reset = P11e[lo:hi], P11i[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
     for j in range(v.size):
-        v_new = v[j] * P22[j]
-        v_new += ie[j] * P21e[j]
-        v_new += ii[j] * P21i[j]
-        v_new += drive[j]
-        if has_inj:
-            v_new += i_inj[j] * P20[j]
-        vj = v_new if active_from[j] <= k else v[j]
-        ie[j] = ie[j] * P11e[j] + in_e[j]
-        ii[j] = ii[j] * P11i[j] + in_i[j]
-        spike = vj >= v_thresh[j]
-        spiking[j] = spike
-        v[j] = v_reset[j] if spike else vj
+        v[j], ie[j], ii[j], spiking[j] = _lif_curr_exp_neuron(
+            v[j], ie[j], ii[j], in_e[j], in_i[j], active_from[j] <= k,
+            i_inj[j] if has_inj else 0.0, has_inj, P22[j], P21e[j], P21i[j], drive[j],
+            P20[j], P11e[j], P11i[j], v_thresh[j], v_reset[j])
+        in_e[j] = 0.0
+        in_i[j] = 0.0
 
 
 def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_inj,
                  P11e, P11i, active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
-    spiking = np.empty(v.size, np.bool_)
+    spiking = _flags(v.size)
     if n_chunks == 1:
         _lif_curr_exp_range(0, v.size, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive,
                             P20, i_inj, has_inj, P11e, P11i, active_from, v_thresh, v_reset)
@@ -122,6 +156,8 @@ def _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, 
         die[j] = die[j] * P11e[j] + in_e[j] * scale_e[j]
         ii[j] = (ii[j] + dt * dii[j]) * P11i[j]
         dii[j] = dii[j] * P11i[j] + in_i[j] * scale_i[j]
+        in_e[j] = 0.0
+        in_i[j] = 0.0
         spike = vj >= v_thresh[j]
         spiking[j] = spike
         v[j] = v_reset[j] if spike else vj
@@ -130,7 +166,7 @@ def _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, 
 def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, drive,
                    P20, i_inj, has_inj, P11e, P11i, scale_e, scale_i, dt,
                    active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
-    spiking = np.empty(v.size, np.bool_)
+    spiking = _flags(v.size)
     if n_chunks == 1:
         _lif_curr_alpha_range(0, v.size, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e,
                               P21i, P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i,
@@ -156,6 +192,8 @@ def _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj,
             v_new += i_inj[j] * P20[j]
         v_new += in_e[j]
         v_new += in_i[j]
+        in_e[j] = 0.0
+        in_i[j] = 0.0
         # input arriving while refractory is discarded (as NEST's iaf_psc_delta)
         vj = v_new if active_from[j] <= k else v[j]
         spike = vj >= v_thresh[j]
@@ -165,7 +203,7 @@ def _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj,
 
 def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
                    active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
-    spiking = np.empty(v.size, np.bool_)
+    spiking = _flags(v.size)
     if n_chunks == 1:
         _lif_curr_delta_range(0, v.size, spiking, k, inputs, v, P22, drive, P20, i_inj,
                               has_inj, active_from, v_thresh, v_reset)
@@ -191,6 +229,8 @@ def _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_
         vj = vj + dv
         vj += in_e[j]
         vj += in_i[j]
+        in_e[j] = 0.0
+        in_i[j] = 0.0
         spike = vj >= v_peak
         spiking[j] = spike
         v[j] = c[j] if spike else vj
@@ -199,7 +239,7 @@ def _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_
 
 def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch,
                n_chunks=1):
-    spiking = np.empty(v.size, np.bool_)
+    spiking = _flags(v.size)
     if n_chunks == 1:
         _izhikevich_range(0, v.size, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b,
                           c, d, v_peak)
@@ -305,9 +345,13 @@ def _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1,
             gi[j] = g1i
             dge[j] = d0e * de2[j] + in_e[j] * scale_e[j]
             dgi[j] = d0i * di2[j] + in_i[j] * scale_i[j]
+            in_e[j] = 0.0
+            in_i[j] = 0.0
         else:
             ge[j] = g1e + in_e[j]
             gi[j] = g1i + in_i[j]
+            in_e[j] = 0.0
+            in_i[j] = 0.0
         spike = vj >= v_thresh[j]
         spiking[j] = spike
         v[j] = v_reset[j] if spike else vj
@@ -319,7 +363,7 @@ def _lif_cond(alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e
     if _cond_stiff(k, v, ge, gi, dge, dgi, alpha, leak_drive, g_leak, inv_cm, e_rev_E,
                    e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
         return DECLINED.copy()
-    spiking = np.empty(v.size, np.bool_)
+    spiking = _flags(v.size)
     if n_chunks == 1:
         _lif_cond_range(0, v.size, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2,
                         di1, di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E,
@@ -438,6 +482,8 @@ def _hh_range(lo, hi, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e, de
         v[j], m[j], h[j], n[j] = y0, y1, y2, y3
         ge[j] = ge0 * decay_e[last, j] + in_e[j]
         gi[j] = gi0 * decay_i[last, j] + in_i[j]
+        in_e[j] = 0.0
+        in_i[j] = 0.0
         spiking[j] = (y0 >= VT[j] + 30.0) and (v_old > y0) and (detect_from[j] <= k)
 
 
@@ -465,7 +511,7 @@ def hodgkin_huxley(k, inputs, v, m, h, n, ge, gi, decay_busy_e, decay_busy_i, de
             return DECLINED.copy()
     decay_e = decay_quiet_e if quiet else decay_busy_e
     decay_i = decay_quiet_i if quiet else decay_busy_i
-    spiking = np.empty(v.size, np.bool_)
+    spiking = _flags(v.size)
     if n_chunks == 1:
         _hh_range(0, v.size, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e, decay_i,
                   i_offset, i_inj, has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei, inv_cm, VT,

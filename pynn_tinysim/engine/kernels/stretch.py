@@ -9,7 +9,8 @@ runs many steps in one call of ``stretch_<kernel>``: per step, exactly what the 
    kernel (:mod:`.neurons`), a source by its precomputed events; the spikes of
    recorded neurons are written to the record buffers, the global ids of all of
    them appended to the step's ``fired`` list;
-2. the ring-buffer row just read is cleared;
+2. the ring-buffer row just read is cleared (the neuron kernels zero their inputs
+   as they read them, so this is skipped where the group's inputs are the whole row);
 3. ``fired`` is delivered by :func:`.delivery.deliver_static`;
 4. the sampled state variables of the neuron group whose sampling step this is
    (a multiple of their interval) are copied into their recorders' buffers
@@ -30,7 +31,7 @@ def _inputs(ring, slot, offset, n_receptors, size):
     return ring[slot, offset:offset + n_receptors * size].reshape((n_receptors, size))
 
 
-def _after_step(k, spiked, net):
+def _after_step(k, spiked, net, consumed=False):
     (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
@@ -60,7 +61,8 @@ def _after_step(k, spiked, net):
                 fired[n_fired] = group_ids[base + j]
                 n_fired += 1
     counter[0] = c
-    ring[slot, :] = 0.0
+    if not consumed:
+        ring[slot, :] = 0.0
     if n_fired:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
@@ -82,6 +84,12 @@ def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
             sig_row[r] = row + 1
 
 
+def _consumed(offset, n_receptors, size, net):
+    """Whether the neuron kernel, which zeroes its inputs once read (see .neurons),
+    leaves the ring row clear: where its group's inputs are the whole row."""
+    return offset == 0 and n_receptors * size == net[3]
+
+
 def _room(net):
     # one more step records at most every neuron of the network
     return net[22][0] + net[6][-1] <= net[19].size
@@ -94,7 +102,7 @@ def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
 
 
@@ -105,7 +113,7 @@ def stretch_lif_curr_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
 
 
@@ -116,7 +124,7 @@ def stretch_lif_curr_delta(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_delta(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
 
 
@@ -127,7 +135,7 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.izhikevich(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
 
 
@@ -151,7 +159,7 @@ def stretch_lif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
 
 
@@ -164,7 +172,7 @@ def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
 
 
@@ -177,5 +185,5 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k
-        _after_step(k, spiked, net)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
     return k1
