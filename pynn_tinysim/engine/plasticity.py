@@ -823,9 +823,13 @@ class PairTraceRule(PlasticSynapses):
         if post_ids.size:
             self._history.append((stamp, post_ids))
             self._queue(stamp, post_ids)
-            if self._history[0][0] + self._history_span < self._done_until:
-                self._history = [h for h in self._history
-                                 if h[0] + self._history_span >= self._done_until]
+            # forget the spikes whose events have all arrived: a prefix (stamps ascend)
+            history, oldest = self._history, self._done_until - self._history_span
+            if history[0][0] < oldest:
+                drop = 1
+                while drop < len(history) and history[drop][0] < oldest:
+                    drop += 1
+                del history[:drop]
 
     def _potentiation_terms(self, idx, k_pre, arrival):
         """What a post event arriving at ``arrival`` contributes (applied at the next pre spike)."""
