@@ -1,8 +1,8 @@
 """The compiled plastic delivery (kernels/plasticity.py) against the NumPy rules, bit for bit.
 
 Each rule with a kernel (STDP's pair rule with additive, multiplicative and
-additive-potentiation/multiplicative-depression weight dependence; the
-Tsodyks-Markram synapse) runs the same network on ``engine="numpy"`` and on
+additive-potentiation/multiplicative-depression weight dependence; Vogels2011Rule;
+the Tsodyks-Markram synapse) runs the same network on ``engine="numpy"`` and on
 ``engine="numba"``: spike trains, final weights and every per-synapse state
 array (traces, event stamps, pending potentiations, u/x/y, the queue of post
 events) must be equal exactly. The network holds the awkward cases: plastic
@@ -112,7 +112,7 @@ def _same(a, b):
 def _kernel_used(monkeypatch):
     """Count the calls of the compiled deliveries (they must run, not only exist)."""
     calls = []
-    for cls in (plasticity.STDP, plasticity.TsodyksMarkram):
+    for cls in (plasticity.STDP, plasticity.VogelsSprekeler, plasticity.TsodyksMarkram):
         original = cls.compiled_deliver
 
         def counting(self, kernels, original=original):
@@ -175,6 +175,32 @@ def test_stdp_on_inhibitory_current_synapses_negative_w_max():
         weight=-0.4, delay=1.0)
     _same(_run("numpy", synapse, receptor="inhibitory", recurrent=False),
           _run("numba", synapse, receptor="inhibitory", recurrent=False))
+
+
+@pytest.mark.parametrize("w_max, weight, receptor", [(1.0, 0.4, "excitatory"),
+                                                     (-1.0, -0.4, "inhibitory")])
+def test_vogels_sprekeler_identical_on_both_engines(w_max, weight, receptor, monkeypatch):
+    """Vogels2011Rule (potentiation by coincidence, depression by alpha at each pre spike),
+    both signs of w_max (a negative one on current-based inhibitory synapses)."""
+    calls = _kernel_used(monkeypatch)
+    synapse = lambda: sim.STDPMechanism(                 # noqa: E731
+        timing_dependence=sim.Vogels2011Rule(tau=15.0, eta=0.2, rho=8.0),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=w_max),
+        weight=weight, delay=sim.RandomDistribution("uniform_int", low=1, high=3,
+                                                    rng=sim.NumpyRNG(6)))
+    for dt, rate in ((0.1, 40.0), (1.0, 400.0)):
+        numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True, receptor=receptor)
+        numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True, receptor=receptor)
+        _same(numpy_out, numba_out)
+    assert "VogelsSprekeler" in calls
+    weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
+    assert np.all(weights * np.sign(w_max) >= 0.0)
+    if w_max > 0:
+        # weights clipped at w_max by potentiation, then depressed by alpha eta at a pre spike
+        alpha = 2e-3 * 8.0 * 15.0
+        assert np.count_nonzero(weights == 1.0 - alpha * 0.2) > 10
+    else:
+        assert np.unique(weights).size > 100
 
 
 @pytest.mark.parametrize("case", ["facilitating", "no_facilitation", "tau_rec_is_tau_psc",

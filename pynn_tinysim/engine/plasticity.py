@@ -104,6 +104,7 @@ import heapq
 import numpy as np
 
 from . import keyed
+from .kernels import plasticity as rules
 from .synapses import Delivery, SynapseBlock, WeightSideError
 
 
@@ -922,6 +923,85 @@ class PairTraceRule(PlasticSynapses):
         self._t_last[idx] = stamp
         return idx, w
 
+    def kernel_rule(self):
+        """(rule code of :mod:`.kernels.plasticity`, mu_minus is 1, pre trace's tau, post
+        trace's tau (None where they differ between synapses), the four per-synapse
+        parameter arrays :func:`~.kernels.plasticity.pair_deliver` reads), or None where
+        this rule has no compiled version (the default)."""
+        return None
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.pair_deliver` where the rule has a compiled version
+        (:meth:`kernel_rule`; else None: NumPy). The queue of post events stays this
+        object's (popped here, handed over as arrays)."""
+        rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
+        if rule is None:
+            return None
+        code, mu_minus_one, pre_tau, post_tau, rule_params = rule
+        if (pre_tau is None or post_tau is None
+                or self._pmode != ("product" if code == rules.STDP_PRODUCT else "sum")):
+            return None
+        dt = self.dt
+        pre = self._pair_table(dt, pre_tau)
+        post = self._pair_table(dt, post_tau)
+        kernel = kernels.pair_deliver
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post)
+        arrays = (self.weight, *rule_params, code, mu_minus_one, self._k_pre, self._k_post,
+                  self._t_last, self._t_post, self._n_pending, self._pend_acc)
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                   np.empty(self.size, np.int64))
+        no_events = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
+        n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+        n_post, lookup = self._n_post, self._post_lookup
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped = []
+            if heap:
+                while heap and heap[0][0] <= stamp:
+                    popped.append(heapq.heappop(heap))
+            if popped:
+                arrivals, bounds, columns = [], [0], []
+                for arrival, _, u, post_ids in popped:
+                    if not arrivals or arrivals[-1] != arrival:
+                        arrivals.append(arrival)
+                        bounds.append(bounds[-1])
+                    columns.append(u * n_post + lookup[post_ids])
+                    bounds[-1] += columns[-1].size
+                events = (np.array(arrivals, np.int64), np.array(bounds, np.int64),
+                          columns[0] if len(columns) == 1 else np.concatenate(columns))
+            else:
+                events = no_events
+            offset = ((k + 1) % n_slots) * row_size
+            while True:
+                need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
+                              *arrays, pre.values[0], pre.saturated, post.values[0],
+                              post.saturated, *scratch)
+                if need == 0:
+                    break
+                if not (pre.grow(need) and post.grow(need)):
+                    # an interval beyond the tables: this step in NumPy, queue as it was
+                    for entry in popped:
+                        heapq.heappush(heap, entry)
+                    numpy_deliver(spiking_ids, k, ring_flat)
+                    return
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def _pair_table(self, dt, tau):
+        """The decay table of a trace with time constant ``tau`` (PairTraceRule._decay's
+        expression), kept while dt and tau stay."""
+        tables = self.__dict__.setdefault("_decay_tables", {})
+        key = (dt, tau)
+        if key not in tables:
+            c = dt / tau
+            tables[key] = DecayTables((lambda d: -d * c,), (c,))
+        return tables[key]
+
     def wrong_side(self):
         """(weight, w_min, w_max) of a synapse whose weight lies beyond w_min, away from w_max.
 
@@ -1012,83 +1092,21 @@ class STDP(PairTraceRule):
         return w
 
 
-    def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.stdp_deliver` for the weight dependences whose pending
-        potentiations compose (mu_plus 0 or 1) with mu_minus 0 or 1 (additive,
-        multiplicative, additive potentiation with multiplicative depression), and
-        tau_plus, tau_minus the same for every synapse (else None: NumPy). The queue of
-        post events stays this object's (popped here, handed over as arrays)."""
-        if type(self) is not STDP or "deliver" in vars(self) or not self.size:
+    def kernel_rule(self):
+        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) for the weight
+        dependences whose pending potentiations compose (mu_plus 0 or 1) with mu_minus 0
+        or 1 (additive, multiplicative, additive potentiation with multiplicative
+        depression), and tau_plus, tau_minus the same for every synapse; else None."""
+        if type(self) is not STDP:
             return None
         sc = self._scalar
-        tau_plus, tau_minus = sc["tau_plus"], sc["tau_minus"]
         mu_plus, mu_minus = sc["mu_plus"], sc["mu_minus"]
-        if (tau_plus is None or tau_minus is None or mu_plus not in (0.0, 1.0)
-                or mu_minus not in (0.0, 1.0)
-                or self._pmode != ("sum" if mu_plus == 0.0 else "product")):
+        if mu_plus not in (0.0, 1.0) or mu_minus not in (0.0, 1.0):
             return None
-        dt = self.dt
-        pre = self._pair_table(dt, tau_plus)
-        post = self._pair_table(dt, tau_minus)
-        kernel = kernels.stdp_deliver
         p = self.params
-        fixed = (self._indptr, self._by_pre, self._keys)
-        index = (self._post_indptr, self._by_post)
-        arrays = (self.weight, p["w_min"], p["w_max"], p["A_plus"], p["A_minus"],
-                  mu_minus == 1.0, mu_plus == 1.0, self._k_pre, self._k_post, self._t_last,
-                  self._t_post, self._n_pending, self._pend_acc)
-        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
-                   np.empty(self.size, np.int64))
-        no_events = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
-        n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
-        n_post, lookup = self._n_post, self._post_lookup
-
-        def deliver(spiking_ids, k, ring_flat):
-            stamp = k + 1
-            heap = self._heap
-            popped = []
-            if heap:
-                while heap and heap[0][0] <= stamp:
-                    popped.append(heapq.heappop(heap))
-            if popped:
-                arrivals, bounds, columns = [], [0], []
-                for arrival, _, u, post_ids in popped:
-                    if not arrivals or arrivals[-1] != arrival:
-                        arrivals.append(arrival)
-                        bounds.append(bounds[-1])
-                    columns.append(u * n_post + lookup[post_ids])
-                    bounds[-1] += columns[-1].size
-                events = (np.array(arrivals, np.int64), np.array(bounds, np.int64),
-                          columns[0] if len(columns) == 1 else np.concatenate(columns))
-            else:
-                events = no_events
-            offset = ((k + 1) % n_slots) * row_size
-            while True:
-                need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
-                              *arrays, pre.values[0], pre.saturated, post.values[0],
-                              post.saturated, *scratch)
-                if need == 0:
-                    break
-                if not (pre.grow(need) and post.grow(need)):
-                    # an interval beyond the tables: this step in NumPy, queue as it was
-                    for entry in popped:
-                        heapq.heappush(heap, entry)
-                    numpy_deliver(spiking_ids, k, ring_flat)
-                    return
-            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
-                self._done_until = max(self._done_until, stamp)
-            self._remember_posts(spiking_ids, stamp)
-        return deliver
-
-    def _pair_table(self, dt, tau):
-        """The decay table of a trace with time constant ``tau`` (PairTraceRule._decay's
-        expression), kept while dt and tau stay."""
-        tables = self.__dict__.setdefault("_decay_tables", {})
-        key = (dt, tau)
-        if key not in tables:
-            c = dt / tau
-            tables[key] = DecayTables((lambda d: -d * c,), (c,))
-        return tables[key]
+        rule = rules.STDP_SUM if mu_plus == 0.0 else rules.STDP_PRODUCT
+        return (rule, mu_minus == 1.0, sc["tau_plus"], sc["tau_minus"],
+                (p["w_min"], p["w_max"], p["A_plus"], p["A_minus"]))
 
 
 class VogelsSprekeler(PairTraceRule):
@@ -1132,3 +1150,13 @@ class VogelsSprekeler(PairTraceRule):
         d = np.maximum(d - alpha * eta, 0.0)
         self.weight[idx] = w = w_min + sign * d
         return w
+
+    def kernel_rule(self):
+        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) where tau is the
+        same for every synapse."""
+        if type(self) is not VogelsSprekeler:
+            return None
+        p, tau = self.params, self._scalar["tau"]
+        alpha = 2e-3 * self._p("rho", slice(None)) * self._p("tau", slice(None))
+        alpha = np.array(np.broadcast_to(alpha, p["eta"].shape))
+        return (rules.VOGELS, False, tau, tau, (p["w_min"], p["w_max"], p["eta"], alpha))

@@ -1,4 +1,4 @@
-"""Plastic spike delivery (STDP, Tsodyks-Markram) for Numba (see :mod:`.`).
+"""Plastic spike delivery (STDP, Vogels-Sprekeler, Tsodyks-Markram) for Numba (see :mod:`.`).
 
 The reference is :mod:`..plasticity`'s NumPy code; these loops do its
 floating-point operations in its order, one synapse at a time. Every
@@ -55,13 +55,64 @@ def _ring_add(ring_flat, position, ring_size, amount):
     ring_flat[position] += amount
 
 
-def stdp_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+def _stdp_pre(s, weight, lo, hi, a_minus, product_mode, mu_minus_one, n_pending, pend_acc,
+              kq):
+    """STDP at a pre spike: the pending potentiation (``_apply_sum``/``_apply_product``),
+    then the depression by the post trace ``kq`` (``_depress``); the new weight."""
+    span = hi - lo
+    if n_pending[s] > 0:
+        x = (weight[s] - lo) / span
+        if product_mode:
+            x = _np_min(1.0 - _np_max(1.0 - x, 0.0) * pend_acc[s], 1.0)
+            pend_acc[s] = 1.0
+        else:
+            x = _np_min(x + pend_acc[s], 1.0)
+            pend_acc[s] = 0.0
+        weight[s] = lo + x * span
+        n_pending[s] = 0
+    x = (weight[s] - lo) / span
+    if mu_minus_one:
+        x -= a_minus * _np_max(x, 0.0) * kq
+    else:
+        x -= a_minus * 1.0 * kq
+    x = _np_max(x, 0.0)
+    w = lo + x * span
+    weight[s] = w
+    return w
+
+
+def _vogels_pre(s, weight, lo, hi, eta, alpha, n_pending, pend_acc, kq):
+    """VogelsSprekeler at a pre spike (``_apply_sum``, then ``_depress``), on the distance
+    from w_min towards w_max; the new weight."""
+    span = hi - lo
+    sign = -1.0 if span < 0 else 1.0
+    size = abs(span)
+    if n_pending[s] > 0:
+        weight[s] = lo + sign * _np_min(sign * (weight[s] - lo) + pend_acc[s], size)
+        pend_acc[s] = 0.0
+        n_pending[s] = 0
+    d = sign * (weight[s] - lo)
+    d = _np_min(d + eta * kq, size)
+    d = _np_max(d - alpha * eta, 0.0)
+    w = lo + sign * d
+    weight[s] = w
+    return w
+
+
+#: the pair rules :func:`pair_deliver` knows (``rule``)
+STDP_SUM, STDP_PRODUCT, VOGELS = 0, 1, 2
+
+
+def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                  arrivals, bounds, columns, post_indptr, by_post,
-                 weight, w_min, w_max, a_plus, a_minus, mu_minus_one, product_mode,
+                 weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
                  k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                  pre_decay, pre_saturated, post_decay, post_saturated,
                  mark, epoch, at_now):
-    """One call of ``STDP.deliver`` (sum or product pending mode, mu_minus 0 or 1).
+    """One call of ``PairTraceRule.deliver`` for ``rule``: STDP_SUM (STDP with mu_plus 0:
+    additive potentiation; ``amp_plus``/``amp_minus`` are A_plus/A_minus, depression
+    multiplicative where ``mu_minus_one``), STDP_PRODUCT (mu_plus 1) or VOGELS
+    (VogelsSprekeler: ``amp_plus`` eta, ``amp_minus`` alpha = 2e-3 rho tau).
 
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's
     queue, arrival stamps in time order, the columns (delay, post neuron) of
@@ -105,10 +156,10 @@ def stdp_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                     continue
                 mark[s] = e
                 kp = k_pre[s] * _lookup(pre_decay, pre_saturated, arrival - t_last[s])
-                if product_mode:
-                    pend_acc[s] *= _np_max(1.0 - a_plus[s] * kp, 0.0)
+                if rule == STDP_PRODUCT:
+                    pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
                 else:
-                    pend_acc[s] += a_plus[s] * kp
+                    pend_acc[s] += amp_plus[s] * kp
                 n_pending[s] += 1
                 if arrival < stamp:
                     k_post[s] = k_post[s] * _lookup(post_decay, post_saturated,
@@ -128,27 +179,13 @@ def stdp_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
                 continue
             mark[s] = e
-            lo = w_min[s]
-            span = w_max[s] - lo
-            if n_pending[s] > 0:
-                x = (weight[s] - lo) / span
-                if product_mode:
-                    x = _np_min(1.0 - _np_max(1.0 - x, 0.0) * pend_acc[s], 1.0)
-                    pend_acc[s] = 1.0
-                else:
-                    x = _np_min(x + pend_acc[s], 1.0)
-                    pend_acc[s] = 0.0
-                weight[s] = lo + x * span
-                n_pending[s] = 0
             kq = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s])
-            x = (weight[s] - lo) / span
-            if mu_minus_one:
-                x -= a_minus[s] * _np_max(x, 0.0) * kq
+            if rule == VOGELS:
+                w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
+                                n_pending, pend_acc, kq)
             else:
-                x -= a_minus[s] * 1.0 * kq
-            x = _np_max(x, 0.0)
-            w = lo + x * span
-            weight[s] = w
+                w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_minus[s],
+                              rule == STDP_PRODUCT, mu_minus_one, n_pending, pend_acc, kq)
             k_pre[s] = k_pre[s] * _lookup(pre_decay, pre_saturated, stamp - t_last[s]) + 1.0
             t_last[s] = stamp
             _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
