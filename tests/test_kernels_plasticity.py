@@ -45,7 +45,7 @@ def _stdp(dependence, A_plus=0.05, A_minus=0.06, w_max=1.2, tau_plus=16.0, tau_m
 
 
 def _run(engine, synapse, dt=0.1, protocol=(60.0, 60.0, 80.0), reset=False, recurrent=True,
-         receptor="excitatory", rate=40.0, tau_syn_E=3.0):
+         receptor="excitatory", rate=40.0, tau_syn_E=3.0, between=None):
     """Run the test network; return spikes, weights and the plastic blocks' state."""
     sim.setup(timestep=dt, min_delay=dt, max_delay=4.0, rng_seed=21, engine=engine)
     poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=rate))
@@ -68,7 +68,9 @@ def _run(engine, synapse, dt=0.1, protocol=(60.0, 60.0, 80.0), reset=False, recu
             receptor_type=receptor))
     cells.record("spikes")
     out = []
-    for T in protocol:
+    for i, T in enumerate(protocol):
+        if i and between is not None:
+            between(cells, projections)
         sim.run(T)
     if reset:
         out.append(_snapshot(cells, projections))
@@ -309,3 +311,18 @@ def test_decay_tables_hold_numpy_exponentials():
     assert table.values[0][-1] == 0.0 and table.values[0].size < 150000
     slow = plasticity.DecayTables((lambda d: -d * 1e-7,), (1e-7,))
     assert not slow.grow(plasticity.DecayTables.CAP + 1)    # past the cap: NumPy's job
+
+
+def test_network_grown_between_runs_identical():
+    """A population and a plastic projection added after a run: the network is laid out
+    again and the rules' queued post events are queued again for the new layout."""
+    def run(engine):
+        def before_second_run(cells, projections):
+            extra = sim.Population(5, sim.IF_curr_exp(i_offset=1.0))
+            projections.append(sim.Projection(cells, extra, sim.AllToAllConnector(),
+                                              _stdp("additive")))
+            projections.append(sim.Projection(extra, cells, sim.AllToAllConnector(),
+                                              sim.TsodyksMarkramSynapse(weight=0.5, delay=1.0)))
+        return _run(engine, lambda: _stdp("multiplicative"), protocol=(50.0, 60.0),
+                    between=before_second_run)
+    _same(run("numpy"), run("numba"))
