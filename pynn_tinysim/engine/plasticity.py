@@ -104,6 +104,7 @@ import heapq
 import numpy as np
 
 from . import keyed
+from .kernels import plasticity as rules
 from .synapses import Delivery, SynapseBlock, WeightSideError
 
 
@@ -133,6 +134,55 @@ def neuron_parameter(network, ids, name, default):
         hit = group.ids[pos] == ids
         out[hit] = values[pos[hit]]
     return out
+
+
+
+class DecayTables:
+    """Decays by interval in steps, computed by NumPy for the compiled kernels.
+
+    The kernels (:mod:`.kernels.plasticity`) cannot call ``exp`` and give the
+    reference's bits (NumPy's exp may be its own SIMD code), so they read
+    ``values[i][d]`` = ``np.exp(exponents[i](d))`` for d = 0, 1, ... steps, where
+    each exponent function is the very expression the NumPy rule evaluates.
+    ``rates[i]``: -exponent per step (to know where the decay is 0 for good:
+    past exp(-746) every later entry is 0.0, the table is *saturated* and the
+    kernels read its last entry for any longer interval). Grown on demand up to
+    ``CAP`` entries; an interval beyond that is left to the NumPy code.
+    """
+
+    #: entries per table at most (8 MB of float64)
+    CAP = 1 << 20
+    _UNDERFLOW = 746.0      # exp(-x) is 0.0 for x above ~745.2
+
+    def __init__(self, exponents, rates):
+        self._exponents = exponents
+        ends = []
+        for rate in rates:
+            if not rate > 0.0:              # no decay (or NaN): never saturates
+                ends.append(None)
+            elif np.isinf(rate):
+                ends.append(2)
+            else:
+                ends.append(int(np.ceil(self._UNDERFLOW / rate)) + 1)
+        self._end = None if None in ends else max(ends)
+        self.values = ()
+        self.saturated = False
+        self.grow(1024)
+
+    def grow(self, needed):
+        """Cover intervals below ``needed`` steps; False where that would pass ``CAP``."""
+        if self.saturated or (self.values and self.values[0].size >= needed):
+            return True
+        size = 1 << max(int(needed - 1).bit_length(), 10)
+        if self._end is not None and size >= self._end:
+            size = self._end
+        elif needed > self.CAP:
+            return False
+        size = min(size, max(self.CAP, needed))
+        steps = np.arange(size, dtype=np.int64)
+        self.values = tuple(np.exp(exponent(steps)) for exponent in self._exponents)
+        self.saturated = size == self._end and all(v[-1] == 0.0 for v in self.values)
+        return True
 
 
 class PlasticSynapses(SynapseBlock, Delivery):
@@ -402,6 +452,49 @@ class TsodyksMarkram(PlasticSynapses):
         s["u"][idx], s["x"][idx], s["y"][idx] = u, x, y
         self._t_last[idx] = stamp
         return idx, release * self.weight[idx]
+
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
+        the targets' tau_psc are the same for every synapse (else None: NumPy)."""
+        if type(self) is not TsodyksMarkram or "deliver" in vars(self) or not self.size:
+            return None
+        tau_rec, tau_fac = self._scalar["tau_rec"], self._scalar["tau_facil"]
+        tau_psc = self._tau_psc
+        if tau_rec is None or tau_fac is None or not np.all(tau_psc == tau_psc[0]):
+            return None
+        dt, rate = self.dt, float(self._rate_psc[0])
+        key = ("tm", dt, tau_rec, tau_fac, rate)
+        tables = getattr(self, "_decay_tables", None)
+        if tables is None or tables[0] != key:
+            h = lambda d: d * dt                                    # noqa: E731
+            tables = (key, DecayTables(
+                (lambda d: np.zeros(d.size) - np.inf if tau_fac == 0.0 else -h(d) / tau_fac,
+                 lambda d: -h(d) * rate, lambda d: -h(d) / tau_rec),
+                (np.inf if tau_fac == 0.0 else dt / tau_fac, dt * rate, dt / tau_rec)))
+            self._decay_tables = tables
+        table = tables[1]
+        kernel = kernels.tsodyks_markram_deliver
+        s = self.state
+        fixed = (self._indptr, self._by_pre, self._keys)
+        arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last, dt,
+                  tau_rec, float(tau_psc[0]), float(self._inv_diff[0]), bool(self._same[0]))
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                   np.zeros(self.size))
+        n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+
+        def deliver(spiking_ids, k, ring_flat):
+            offset = ((k + 1) % n_slots) * row_size
+            while True:
+                puu, pyy, pzz = table.values
+                need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
+                              puu, pyy, pzz, table.saturated, *scratch)
+                if need == 0:
+                    return
+                if not table.grow(need):     # an interval beyond the tables: NumPy
+                    numpy_deliver(spiking_ids, k, ring_flat)
+                    return
+        return deliver
 
 
 class _KeyedDraws(PlasticSynapses):
@@ -723,13 +816,21 @@ class PairTraceRule(PlasticSynapses):
         self._arrived_now = None
         if at_now is not None:
             self._bump_post(at_now, stamp)
+        self._remember_posts(spiking_ids, stamp)
+
+    def _remember_posts(self, spiking_ids, stamp):
+        """Queue the post events of the targets among ``spiking_ids`` (spikes of ``stamp``)."""
         post_ids = spiking_ids[self._is_post[spiking_ids]]
         if post_ids.size:
             self._history.append((stamp, post_ids))
             self._queue(stamp, post_ids)
-            if self._history[0][0] + self._history_span < self._done_until:
-                self._history = [h for h in self._history
-                                 if h[0] + self._history_span >= self._done_until]
+            # forget the spikes whose events have all arrived: a prefix (stamps ascend)
+            history, oldest = self._history, self._done_until - self._history_span
+            if history[0][0] < oldest:
+                drop = 1
+                while drop < len(history) and history[drop][0] < oldest:
+                    drop += 1
+                del history[:drop]
 
     def _potentiation_terms(self, idx, k_pre, arrival):
         """What a post event arriving at ``arrival`` contributes (applied at the next pre spike)."""
@@ -822,6 +923,85 @@ class PairTraceRule(PlasticSynapses):
         self._t_last[idx] = stamp
         return idx, w
 
+    def kernel_rule(self):
+        """(rule code of :mod:`.kernels.plasticity`, mu_minus is 1, pre trace's tau, post
+        trace's tau (None where they differ between synapses), the four per-synapse
+        parameter arrays :func:`~.kernels.plasticity.pair_deliver` reads), or None where
+        this rule has no compiled version (the default)."""
+        return None
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.pair_deliver` where the rule has a compiled version
+        (:meth:`kernel_rule`; else None: NumPy). The queue of post events stays this
+        object's (popped here, handed over as arrays)."""
+        rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
+        if rule is None:
+            return None
+        code, mu_minus_one, pre_tau, post_tau, rule_params = rule
+        if (pre_tau is None or post_tau is None
+                or self._pmode != ("product" if code == rules.STDP_PRODUCT else "sum")):
+            return None
+        dt = self.dt
+        pre = self._pair_table(dt, pre_tau)
+        post = self._pair_table(dt, post_tau)
+        kernel = kernels.pair_deliver
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post)
+        arrays = (self.weight, *rule_params, code, mu_minus_one, self._k_pre, self._k_post,
+                  self._t_last, self._t_post, self._n_pending, self._pend_acc)
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                   np.empty(self.size, np.int64))
+        no_events = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
+        n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+        n_post, lookup = self._n_post, self._post_lookup
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped = []
+            if heap:
+                while heap and heap[0][0] <= stamp:
+                    popped.append(heapq.heappop(heap))
+            if popped:
+                arrivals, bounds, columns = [], [0], []
+                for arrival, _, u, post_ids in popped:
+                    if not arrivals or arrivals[-1] != arrival:
+                        arrivals.append(arrival)
+                        bounds.append(bounds[-1])
+                    columns.append(u * n_post + lookup[post_ids])
+                    bounds[-1] += columns[-1].size
+                events = (np.array(arrivals, np.int64), np.array(bounds, np.int64),
+                          columns[0] if len(columns) == 1 else np.concatenate(columns))
+            else:
+                events = no_events
+            offset = ((k + 1) % n_slots) * row_size
+            while True:
+                need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
+                              *arrays, pre.values[0], pre.saturated, post.values[0],
+                              post.saturated, *scratch)
+                if need == 0:
+                    break
+                if not (pre.grow(need) and post.grow(need)):
+                    # an interval beyond the tables: this step in NumPy, queue as it was
+                    for entry in popped:
+                        heapq.heappush(heap, entry)
+                    numpy_deliver(spiking_ids, k, ring_flat)
+                    return
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def _pair_table(self, dt, tau):
+        """The decay table of a trace with time constant ``tau`` (PairTraceRule._decay's
+        expression), kept while dt and tau stay."""
+        tables = self.__dict__.setdefault("_decay_tables", {})
+        key = (dt, tau)
+        if key not in tables:
+            c = dt / tau
+            tables[key] = DecayTables((lambda d: -d * c,), (c,))
+        return tables[key]
+
     def wrong_side(self):
         """(weight, w_min, w_max) of a synapse whose weight lies beyond w_min, away from w_max.
 
@@ -912,6 +1092,23 @@ class STDP(PairTraceRule):
         return w
 
 
+    def kernel_rule(self):
+        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) for the weight
+        dependences whose pending potentiations compose (mu_plus 0 or 1) with mu_minus 0
+        or 1 (additive, multiplicative, additive potentiation with multiplicative
+        depression), and tau_plus, tau_minus the same for every synapse; else None."""
+        if type(self) is not STDP:
+            return None
+        sc = self._scalar
+        mu_plus, mu_minus = sc["mu_plus"], sc["mu_minus"]
+        if mu_plus not in (0.0, 1.0) or mu_minus not in (0.0, 1.0):
+            return None
+        p = self.params
+        rule = rules.STDP_SUM if mu_plus == 0.0 else rules.STDP_PRODUCT
+        return (rule, mu_minus == 1.0, sc["tau_plus"], sc["tau_minus"],
+                (p["w_min"], p["w_max"], p["A_plus"], p["A_minus"]))
+
+
 class VogelsSprekeler(PairTraceRule):
     """STDPMechanism(Vogels2011Rule, AdditiveWeightDependence) as NEST's vogels_sprekeler_synapse.
 
@@ -953,3 +1150,13 @@ class VogelsSprekeler(PairTraceRule):
         d = np.maximum(d - alpha * eta, 0.0)
         self.weight[idx] = w = w_min + sign * d
         return w
+
+    def kernel_rule(self):
+        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) where tau is the
+        same for every synapse."""
+        if type(self) is not VogelsSprekeler:
+            return None
+        p, tau = self.params, self._scalar["tau"]
+        alpha = 2e-3 * self._p("rho", slice(None)) * self._p("tau", slice(None))
+        alpha = np.array(np.broadcast_to(alpha, p["eta"].shape))
+        return (rules.VOGELS, False, tau, tau, (p["w_min"], p["w_max"], p["eta"], alpha))

@@ -12,6 +12,9 @@ Python and import nothing of Numba: :func:`load` compiles them.
   and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
   library's expm1 rather than NumPy's);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
+- :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
+  Tsodyks-Markram) with the
+  rules' trace and weight updates;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
   :mod:`..stretch`).
@@ -177,7 +180,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, stretch
+    from . import delivery, neurons, plasticity, stretch
     # the chunk loops of these run on several threads (numba.prange)
     neurons.prange = delivery.prange = numba.prange
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -191,6 +194,8 @@ def load():
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
+        (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
+                      "_vogels_pre", "pair_deliver", "tsodyks_markram_deliver")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",

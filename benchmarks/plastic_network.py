@@ -1,0 +1,66 @@
+"""A plastic network for timing the plastic delivery: 1000 Poisson inputs (10 Hz) onto
+200 IF_curr_exp cells, FixedProbabilityConnector(0.2) (~40,000 plastic synapses).
+
+    python benchmarks/plastic_network.py RULE ENGINE SECONDS [--profile]
+
+RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)) or ``tm``
+(TsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba``. Prints the run phase's wall
+time (kernels loaded beforehand, so it holds no compilation or loading), the spike
+counts and a checksum of the final weights (equal on both engines). ``--profile``:
+cProfile of the run phase, the 12 costliest functions by own time.
+"""
+
+import sys
+import time
+
+import numpy as np
+
+import pyNN.tinysim as sim
+
+
+def build(rule, engine):
+    sim.setup(timestep=0.1, min_delay=0.1, engine=engine, rng_seed=1)
+    inputs = sim.Population(1000, sim.SpikeSourcePoisson(rate=10.0))
+    cells = sim.Population(200, sim.IF_curr_exp(tau_m=20.0))
+    if rule == "tm":
+        synapse = sim.TsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
+                                            weight=0.3, delay=1.0)
+    else:
+        dependence = {"additive": sim.AdditiveWeightDependence,
+                      "multiplicative": sim.MultiplicativeWeightDependence}[rule]
+        synapse = sim.STDPMechanism(
+            timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0,
+                                                A_plus=0.01, A_minus=0.012),
+            weight_dependence=dependence(w_min=0.0, w_max=0.3), weight=0.12, delay=1.0)
+    projection = sim.Projection(inputs, cells,
+                                sim.FixedProbabilityConnector(0.2, rng=sim.NumpyRNG(1)),
+                                synapse, receptor_type="excitatory")
+    inputs.record("spikes")
+    cells.record("spikes")
+    return inputs, cells, projection
+
+
+def main(argv):
+    rule, engine, seconds = argv[1], argv[2], float(argv[3])
+    inputs, cells, projection = build(rule, engine)
+    sim.run(0.1)                        # loads the kernels (numba) outside the timing
+    start = time.perf_counter()
+    if "--profile" in argv:
+        import cProfile
+        import pstats
+        profile = cProfile.Profile()
+        profile.runcall(sim.run, seconds * 1000.0)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(12)
+    else:
+        sim.run(seconds * 1000.0)
+    wall = time.perf_counter() - start
+    n_in = sum(len(s) for s in inputs.get_data().segments[0].spiketrains)
+    n_out = sum(len(s) for s in cells.get_data().segments[0].spiketrains)
+    weights = np.asarray(projection.get("weight", format="list", with_address=False))
+    print(f"{rule} {engine} {seconds:g} s: run {wall:.2f} s, input spikes {n_in}, "
+          f"output spikes {n_out}, synapses {len(projection)}, "
+          f"weight sum {float(weights.sum())!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

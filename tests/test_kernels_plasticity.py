@@ -1,0 +1,328 @@
+"""The compiled plastic delivery (kernels/plasticity.py) against the NumPy rules, bit for bit.
+
+Each rule with a kernel (STDP's pair rule with additive, multiplicative and
+additive-potentiation/multiplicative-depression weight dependence; Vogels2011Rule;
+the Tsodyks-Markram synapse) runs the same network on ``engine="numpy"`` and on
+``engine="numba"``: spike trains, final weights and every per-synapse state
+array (traces, event stamps, pending potentiations, u/x/y, the queue of post
+events) must be equal exactly. The network holds the awkward cases: plastic
+recurrent synapses (a cell's spike is a pre and a post event of the same step),
+several delays (post events queued per delay, arriving at the same instant as
+pre spikes), Poisson input at a rate that fires an id twice in one step at the
+coarse time step, input that stops before the end (post events after the last
+pre spike), a run split in three, reset() and a second run, weights driven to
+w_min and w_max, and decay tables too short for an interval (the step is left to
+the NumPy rule). The sPyNNaker flavour's rules keep their own (fixed-point) path.
+"""
+
+import numpy as np
+import pytest
+
+import pyNN.tinysim as sim
+from pynn_tinysim.engine import plasticity
+
+pytest.importorskip("numba")
+
+STDP_RULES = {
+    "additive": (sim.AdditiveWeightDependence, {}),
+    "multiplicative": (sim.MultiplicativeWeightDependence, {}),
+    "add_pot_mult_dep": (sim.AdditivePotentiationMultiplicativeDepression, {}),
+}
+
+#: per-synapse arrays the rules keep besides ``weight`` and ``state``
+INTERNAL = ("_t_last", "_k_pre", "_k_post", "_t_post", "_n_pending", "_pend_acc")
+
+
+def _stdp(dependence, A_plus=0.05, A_minus=0.06, w_max=1.2, tau_plus=16.0, tau_minus=22.0,
+          weight=0.6, delay=None):
+    cls, extra = STDP_RULES[dependence]
+    return sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,
+                                            A_plus=A_plus, A_minus=A_minus),
+        weight_dependence=cls(w_min=0.0, w_max=w_max, **extra),
+        weight=weight, delay=delay if delay is not None else sim.RandomDistribution(
+            "uniform_int", low=1, high=3, rng=sim.NumpyRNG(4)))
+
+
+def _run(engine, synapse, dt=0.1, protocol=(60.0, 60.0, 80.0), reset=False, recurrent=True,
+         receptor="excitatory", rate=40.0, tau_syn_E=3.0, between=None):
+    """Run the test network; return spikes, weights and the plastic blocks' state."""
+    sim.setup(timestep=dt, min_delay=dt, max_delay=4.0, rng_seed=21, engine=engine)
+    poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=rate))
+    # a source that stops early: post events keep arriving after its last spike
+    times = [sorted(np.random.default_rng(i).uniform(1.0, 90.0, 12).round(1)) for i in range(10)]
+    array = sim.Population(10, sim.SpikeSourceArray(spike_times=times))
+    cells = sim.Population(16, sim.IF_curr_exp(tau_refrac=1.0, tau_m=10.0, i_offset=0.4,
+                                               tau_syn_E=tau_syn_E))
+    sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(2)),
+                   sim.StaticSynapse(weight=0.5, delay=dt))
+    rng = sim.NumpyRNG(3)
+    projections = [
+        sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.5, rng=rng), synapse(),
+                       receptor_type=receptor),
+        sim.Projection(array, cells, sim.AllToAllConnector(), synapse(),
+                       receptor_type=receptor)]
+    if recurrent:
+        projections.append(sim.Projection(
+            cells, cells, sim.FixedProbabilityConnector(0.4, rng=rng), synapse(),
+            receptor_type=receptor))
+    cells.record("spikes")
+    out = []
+    for i, T in enumerate(protocol):
+        if i and between is not None:
+            between(cells, projections)
+        sim.run(T)
+    if reset:
+        out.append(_snapshot(cells, projections))
+        sim.reset()
+        sim.run(protocol[0])
+    out.append(_snapshot(cells, projections))
+    return out
+
+
+def _snapshot(cells, projections):
+    spikes = [np.asarray(st.magnitude) for seg in cells.get_data().segments
+              for st in seg.spiketrains]
+    blocks = []
+    for prj in projections:
+        b = prj._engine_block
+        arrays = {"weight": b.weight.copy(),
+                  **{f"state.{n}": a.copy() for n, a in b.state.items()},
+                  **{n: getattr(b, n).copy() for n in INTERNAL if hasattr(b, n)}}
+        if hasattr(b, "_heap"):
+            arrays["queue"] = [(e[0], e[1], e[2], list(e[3])) for e in sorted(b._heap,
+                                                                               key=lambda e: e[:2])]
+            arrays["done_until"] = b._done_until
+        blocks.append(arrays)
+    return spikes, blocks
+
+
+def _same(a, b):
+    for (spikes_a, blocks_a), (spikes_b, blocks_b) in zip(a, b):
+        assert len(spikes_a) == len(spikes_b)
+        for x, y in zip(spikes_a, spikes_b):
+            np.testing.assert_array_equal(x, y)
+        for block_a, block_b in zip(blocks_a, blocks_b):
+            assert block_a.keys() == block_b.keys()
+            for name in block_a:
+                if isinstance(block_a[name], np.ndarray):
+                    np.testing.assert_array_equal(block_a[name], block_b[name], err_msg=name)
+                else:
+                    assert block_a[name] == block_b[name], name
+
+
+def _kernel_used(monkeypatch):
+    """Count the calls of the compiled deliveries (they must run, not only exist)."""
+    calls = []
+    for cls in (plasticity.STDP, plasticity.VogelsSprekeler, plasticity.TsodyksMarkram):
+        original = cls.compiled_deliver
+
+        def counting(self, kernels, original=original):
+            deliver = original(self, kernels)
+            if deliver is None:
+                return None
+
+            def wrapped(*args):
+                calls.append(type(self).__name__)
+                return deliver(*args)
+            return wrapped
+        monkeypatch.setattr(cls, "compiled_deliver", counting)
+    return calls
+
+
+@pytest.mark.parametrize("dependence", sorted(STDP_RULES))
+def test_stdp_identical_on_both_engines(dependence, monkeypatch):
+    calls = _kernel_used(monkeypatch)
+    synapse = lambda: _stdp(dependence)          # noqa: E731
+    numpy_out = _run("numpy", synapse, reset=True)
+    assert not calls
+    numba_out = _run("numba", synapse, reset=True)
+    assert calls
+    _same(numpy_out, numba_out)
+    weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
+    assert np.unique(weights).size > 100        # the rule did something
+
+
+@pytest.mark.parametrize("dependence", sorted(STDP_RULES))
+def test_stdp_weights_reaching_w_min_and_w_max(dependence):
+    """Potentiation alone drives weights to w_max (clipped: exactly w_max), depression
+    alone to w_min (exactly 0), on both engines alike."""
+    for A_plus, A_minus, bound in ((0.8, 0.0, 1.2), (0.0, 0.8, 0.0)):
+        synapse = lambda: _stdp(dependence, A_plus=A_plus, A_minus=A_minus)  # noqa: E731
+        numpy_out = _run("numpy", synapse, protocol=(100.0,))
+        numba_out = _run("numba", synapse, protocol=(100.0,))
+        _same(numpy_out, numba_out)
+        weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
+        assert np.count_nonzero(weights == bound) > 10
+
+
+@pytest.mark.parametrize("dependence", ["additive", "multiplicative"])
+def test_stdp_coarse_time_step_and_repeated_source_spikes(dependence, monkeypatch):
+    """dt = 1 ms and 400 Hz Poisson input: ids spike twice in one step; the post events
+    of several delays arrive with pre spikes of the same step."""
+    calls = _kernel_used(monkeypatch)
+    synapse = lambda: _stdp(dependence, delay=sim.RandomDistribution(   # noqa: E731
+        "uniform_int", low=1, high=4, rng=sim.NumpyRNG(5)))
+    numpy_out = _run("numpy", synapse, dt=1.0, rate=400.0, protocol=(70.0, 130.0))
+    numba_out = _run("numba", synapse, dt=1.0, rate=400.0, protocol=(70.0, 130.0))
+    assert calls
+    _same(numpy_out, numba_out)
+
+
+def test_stdp_on_inhibitory_current_synapses_negative_w_max():
+    synapse = lambda: sim.STDPMechanism(                     # noqa: E731
+        timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0, A_plus=0.1,
+                                            A_minus=0.12),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=-1.0),
+        weight=-0.4, delay=1.0)
+    _same(_run("numpy", synapse, receptor="inhibitory", recurrent=False),
+          _run("numba", synapse, receptor="inhibitory", recurrent=False))
+
+
+@pytest.mark.parametrize("w_max, weight, receptor", [(1.0, 0.4, "excitatory"),
+                                                     (-1.0, -0.4, "inhibitory")])
+def test_vogels_sprekeler_identical_on_both_engines(w_max, weight, receptor, monkeypatch):
+    """Vogels2011Rule (potentiation by coincidence, depression by alpha at each pre spike),
+    both signs of w_max (a negative one on current-based inhibitory synapses)."""
+    calls = _kernel_used(monkeypatch)
+    synapse = lambda: sim.STDPMechanism(                 # noqa: E731
+        timing_dependence=sim.Vogels2011Rule(tau=15.0, eta=0.2, rho=8.0),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=w_max),
+        weight=weight, delay=sim.RandomDistribution("uniform_int", low=1, high=3,
+                                                    rng=sim.NumpyRNG(6)))
+    for dt, rate in ((0.1, 40.0), (1.0, 400.0)):
+        numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True, receptor=receptor)
+        numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True, receptor=receptor)
+        _same(numpy_out, numba_out)
+    assert "VogelsSprekeler" in calls
+    weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
+    assert np.all(weights * np.sign(w_max) >= 0.0)
+    if w_max > 0:
+        # weights clipped at w_max by potentiation, then depressed by alpha eta at a pre spike
+        alpha = 2e-3 * 8.0 * 15.0
+        assert np.count_nonzero(weights == 1.0 - alpha * 0.2) > 10
+    else:
+        assert np.unique(weights).size > 100
+
+
+@pytest.mark.parametrize("case", ["facilitating", "no_facilitation", "tau_rec_is_tau_psc",
+                                  "inhibitory"])
+def test_tsodyks_markram_identical_on_both_engines(case, monkeypatch):
+    calls = _kernel_used(monkeypatch)
+    params = {"facilitating": dict(U=0.2, tau_rec=120.0, tau_facil=400.0),
+              "no_facilitation": dict(U=0.6, tau_rec=80.0, tau_facil=0.0),
+              "tau_rec_is_tau_psc": dict(U=0.4, tau_rec=3.0, tau_facil=30.0),
+              "inhibitory": dict(U=0.5, tau_rec=50.0, tau_facil=10.0)}[case]
+    weight = -0.8 if case == "inhibitory" else 0.8
+    receptor = "inhibitory" if case == "inhibitory" else "excitatory"
+    synapse = lambda: sim.TsodyksMarkramSynapse(weight=weight, delay=1.0, **params)  # noqa
+    for dt, rate in ((0.1, 40.0), (1.0, 400.0)):
+        numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True, receptor=receptor)
+        numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True, receptor=receptor)
+        _same(numpy_out, numba_out)
+    assert calls
+
+
+def test_intervals_beyond_the_tables_left_to_numpy(monkeypatch):
+    """Tables capped at 1024 entries (the first spikes come later than that): those steps
+    run the NumPy rule on the same state, the others the kernel; the same bits."""
+    monkeypatch.setattr(plasticity.DecayTables, "CAP", 1024)
+    for cls, synapse in (
+            (plasticity.STDP, lambda: _stdp("additive", tau_plus=400.0, tau_minus=500.0)),
+            (plasticity.TsodyksMarkram, lambda: sim.TsodyksMarkramSynapse(
+                U=0.3, tau_rec=800.0, tau_facil=900.0, weight=0.8, delay=1.0))):
+        reference = _run("numpy", synapse, protocol=(300.0,))
+        numpy_steps, original = [], cls.deliver
+
+        def counting(self, *args, original=original):
+            numpy_steps.append(args[1])
+            return original(self, *args)
+        monkeypatch.setattr(cls, "deliver", counting)
+        calls = _kernel_used(monkeypatch)
+        _same(reference, _run("numba", synapse, protocol=(300.0,)))
+        assert numpy_steps and len(calls) > len(numpy_steps)
+        assert min(numpy_steps) >= 1023         # only where an interval passes the cap
+        monkeypatch.undo()
+        monkeypatch.setattr(plasticity.DecayTables, "CAP", 1024)
+
+
+def test_engine_switched_between_runs_continues_the_same(monkeypatch):
+    """The kernel takes over the NumPy rule's state (queued post events included) mid-way,
+    as engine="auto" does once the kernels are worth loading."""
+    synapse = lambda: _stdp("multiplicative")          # noqa: E731
+    reference = _run("numpy", synapse, protocol=(70.0, 70.0))
+    calls = _kernel_used(monkeypatch)
+    original = sim.run
+
+    def switching_run(T):
+        from pynn_tinysim import simulator
+        result = original(T)
+        simulator.state.network.engine = "numba"
+        return result
+    monkeypatch.setattr(sim, "run", switching_run)
+    _same(reference, _run("numpy", synapse, protocol=(70.0, 70.0)))
+    assert calls
+
+
+def test_no_kernel_where_the_rule_has_none(monkeypatch):
+    """Per-synapse time constants, Gutig's exponents, Vogels' rule and the sPyNNaker
+    flavour's STDP keep the NumPy (or fixed-point) code."""
+    from pynn_tinysim.engine import kernels
+    k = kernels.load()
+    sim.setup(timestep=0.1, engine="numba")
+    pre = sim.Population(3, sim.SpikeSourceArray(spike_times=[[1.0]] * 3))
+    post = sim.Population(2, sim.IF_curr_exp())
+    hetero = sim.Projection(pre, post, sim.AllToAllConnector(), _stdp(
+        "additive", tau_plus=sim.RandomDistribution("uniform", low=10.0, high=20.0,
+                                                    rng=sim.NumpyRNG(1))))
+    gutig = sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(), weight_dependence=sim.GutigWeightDependence(),
+        weight=0.1))
+    plain = sim.Projection(pre, post, sim.AllToAllConnector(), _stdp("additive", delay=1.0))
+    tm = sim.Projection(pre, post, sim.AllToAllConnector(),
+                        sim.TsodyksMarkramSynapse(weight=0.1, delay=1.0))
+    sim.run(2.0)
+    assert hetero._engine_block.compiled_deliver(k) is None
+    assert gutig._engine_block.compiled_deliver(k) is None
+    assert plain._engine_block.compiled_deliver(k) is not None
+    assert tm._engine_block.compiled_deliver(k) is not None
+
+    import pyNN.tinysim.spinnaker as ssim
+    ssim.setup(timestep=1.0)
+    pre = ssim.Population(3, ssim.SpikeSourceArray(spike_times=[[1.0]] * 3))
+    post = ssim.Population(2, ssim.IF_curr_exp())
+    prj = ssim.Projection(pre, post, ssim.AllToAllConnector(), ssim.STDPMechanism(
+        timing_dependence=ssim.SpikePairRule(), weight_dependence=ssim.AdditiveWeightDependence(),
+        weight=0.1))
+    ssim.run(2.0)
+    block = prj._engine_block
+    assert isinstance(block, plasticity.STDP) and type(block) is not plasticity.STDP
+    assert block.compiled_deliver(k) is None
+
+
+def test_decay_tables_hold_numpy_exponentials():
+    c = 0.1 / 17.0
+    table = plasticity.DecayTables((lambda d: -d * c,), (c,))
+    assert table.values[0].size == 1024 and not table.saturated
+    assert table.grow(5000) and table.values[0].size == 8192
+    d = np.random.default_rng(0).integers(0, 8192, 300)
+    np.testing.assert_array_equal(table.values[0][d], np.exp(-d * c))
+    assert table.grow(10**6) and table.saturated           # exp underflows to 0 first
+    assert table.values[0][-1] == 0.0 and table.values[0].size < 150000
+    slow = plasticity.DecayTables((lambda d: -d * 1e-7,), (1e-7,))
+    assert not slow.grow(plasticity.DecayTables.CAP + 1)    # past the cap: NumPy's job
+
+
+def test_network_grown_between_runs_identical():
+    """A population and a plastic projection added after a run: the network is laid out
+    again and the rules' queued post events are queued again for the new layout."""
+    def run(engine):
+        def before_second_run(cells, projections):
+            extra = sim.Population(5, sim.IF_curr_exp(i_offset=1.0))
+            projections.append(sim.Projection(cells, extra, sim.AllToAllConnector(),
+                                              _stdp("additive")))
+            projections.append(sim.Projection(extra, cells, sim.AllToAllConnector(),
+                                              sim.TsodyksMarkramSynapse(weight=0.5, delay=1.0)))
+        return _run(engine, lambda: _stdp("multiplicative"), protocol=(50.0, 60.0),
+                    between=before_second_run)
+    _same(run("numpy"), run("numba"))
