@@ -53,9 +53,16 @@ def phases(simulator):
 
     import numpy  # noqa: F401
     mark("numpy")
-    if simulator == "tinysim":      # what ``import pyNN.tinysim`` does before PyNN
-        from pynn_tinysim._deferred import defer_optional_imports
-        defer_optional_imports()
+    if simulator == "tinysim":
+        # what ``import pyNN.tinysim`` does before PyNN (the module run from its file:
+        # importing it as pynn_tinysim._deferred would import all of pyNN.tinysim first)
+        import importlib.util
+        package = importlib.util.find_spec("pynn_tinysim").submodule_search_locations[0]
+        spec = importlib.util.spec_from_file_location("_tinysim_deferred",
+                                                      os.path.join(package, "_deferred.py"))
+        deferred = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(deferred)
+        deferred.defer_optional_imports()
     import pyNN.common, pyNN.random, pyNN.network, pyNN.recording  # noqa: F401, E401
     mark("pyNN common")
     import importlib
