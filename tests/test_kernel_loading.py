@@ -171,3 +171,53 @@ def test_unwritable_cache_directory_compiles_uncached_with_the_same_results(tmp_
     reference = subprocess.run([sys.executable, "-c", code, "serial"], capture_output=True,
                                text=True, check=True)
     assert json.loads(reference.stdout.strip().splitlines()[-1])["serial"] == out["serial"]
+
+
+@pytest.mark.filterwarnings("ignore::numba.NumbaPerformanceWarning")   # b.work: no prange
+def test_threaded_variants_of_any_registered_module(tmp_path, monkeypatch):
+    """The table is open to new kernel modules: a module calling another's kernel by
+    its module, and two modules defining the same name, get the right variants."""
+    (tmp_path / "tinysim_probe_a.py").write_text(textwrap.dedent("""
+        prange = range
+
+        def work(n):
+            total = 0
+            for i in prange(n):
+                total += i
+            return total
+
+        def caller(n):
+            return work(n) + 1
+    """))
+    (tmp_path / "tinysim_probe_b.py").write_text(textwrap.dedent("""
+        import tinysim_probe_a as a
+
+        def work(n):
+            return -n
+
+        def other(n):
+            return a.caller(n) * 10 + work(n)
+
+        def plain(n):
+            return work(n)
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tinysim_probe_a as a
+    import tinysim_probe_b as b
+    table = [(a, ("work", "caller")), (b, ("work", "other", "plain"))]
+    for module, names in table:
+        for name in names:
+            setattr(module, name, kernels.jit(getattr(module, name)))
+    variants = kernels._threaded_variants(table, {"work"}, set(), numba.prange)
+    # every caller of a "work" is threaded (names, not modules, decide: b's too)
+    assert set(variants) == {"work", "caller", "other", "plain"}
+    caller_globals = variants["caller"].py_func.__globals__
+    assert caller_globals["prange"] is numba.prange and a.prange is range
+    other_globals = variants["other"].py_func.__globals__
+    assert other_globals["a"].caller.py_func.__globals__ is caller_globals
+    assert other_globals["work"].py_func.__code__ is b.work.py_func.__code__
+    assert variants["other"](4) == b.other(4) == (6 + 1) * 10 - 4
+    assert variants["plain"](3) == -3
+    for name in list(sys.modules):
+        if name.startswith("tinysim_probe_"):
+            monkeypatch.delitem(sys.modules, name)

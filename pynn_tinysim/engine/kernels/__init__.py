@@ -247,14 +247,16 @@ def _threaded_variants(table, parallel, internal, prange):
     names its code uses); the other kernels are shared with the serial set.
     ``internal``: the names compiled without a Python wrapper (see :func:`load`).
     """
-    functions = {name: getattr(module, name).py_func for module, names in table
-                 for name in names}
-    threaded = set(parallel) & set(functions)
-    uses = {name: _names_used(function.__code__) for name, function in functions.items()}
+    # (by name, as the namespaces are: a name two modules define is threaded in both
+    # where either needs it)
+    functions = [(name, getattr(module, name).py_func) for module, names in table
+                 for name in names]
+    threaded = set(parallel) & {name for name, _ in functions}
+    uses = [(name, _names_used(function.__code__)) for name, function in functions]
     grown = True
     while grown:        # callers of a threaded kernel, to a fixed point
         grown = False
-        for name, used in uses.items():
+        for name, used in uses:
             if name not in threaded and used & threaded:
                 threaded.add(name)
                 grown = True
@@ -276,7 +278,7 @@ def _threaded_variants(table, parallel, internal, prange):
         for name in names:
             if name not in threaded:
                 continue
-            serial = functions[name]
+            serial = getattr(module, name).py_func
             function = types.FunctionType(serial.__code__, vars(copy), serial.__name__,
                                           serial.__defaults__, serial.__closure__)
             function.__kwdefaults__ = serial.__kwdefaults__
