@@ -16,6 +16,10 @@ is done in :mod:`pynn_tinysim.engine`.
 #: the package's one version string (pyproject.toml reads it from here)
 __version__ = "0.1.0"
 
+# before PyNN: its optional csa import (matplotlib) waits for a CSAConnector
+from ._deferred import defer_optional_imports
+defer_optional_imports()
+
 from pyNN import errors, random, space                            # noqa: F401
 from pyNN.network import Network                                  # noqa: F401
 from pyNN.random import NumpyRNG, GSLRNG, RandomDistribution      # noqa: F401

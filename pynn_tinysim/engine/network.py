@@ -314,6 +314,8 @@ class Network:
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
         kernels = self.kernels_for_run(n_steps)
         n_threads = 1 if kernels is None else compiled_kernels.threads(self.threads)
+        # on several threads: the kernels' threaded variants (compiled only where used)
+        kernels = compiled_kernels.for_threads(kernels, n_threads)
         # whole stretches of steps in compiled code where the network allows it
         stretch = None
         # (with DC/step sources only: stretches run between the steps where currents change)

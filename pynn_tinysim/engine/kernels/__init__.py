@@ -37,6 +37,20 @@ modules, or Numba's per-user cache directory where that is not writable), so a u
 pays it once per installation; the kernels are generic over sizes and parameters
 (one compilation per argument type, never per network). Where no cache directory
 is writable the kernels are compiled in every process instead (logged once).
+
+What compiles, and when (the one-time cost, measured in benchmarks/RESULTS.md):
+
+- :func:`load` only makes Numba's dispatchers; each kernel is compiled, or loaded
+  from the cache, at its first call: a run pays for the kernels it uses (a HH
+  network compiles the HH stretch and its callees, not the LIF ones).
+- Two sets: the serial kernels (``load()``'s namespace), compiled without Numba's
+  parallel pass, their ``prange`` loops plain ``range`` loops; and, for runs on
+  several threads only, ``load().threaded`` (:func:`for_threads`): variants of the
+  kernels with ``prange`` loops and of their callers, compiled with
+  ``parallel=True`` (several times slower to compile), in copies of the modules
+  (:func:`_threaded_variants`). Both give the same bits whatever the thread count.
+- Helpers that only kernels call (``internal`` in :func:`load`) are compiled without
+  the Python wrapper a kernel called from Python needs.
 """
 
 import importlib.util
@@ -99,16 +113,20 @@ def warn_missing():
                       "engine (same results, slower)", RuntimeWarning, stacklevel=3)
 
 
-def jit(function, parallel=False):
+def jit(function, parallel=False, internal=False):
     """``function`` compiled by Numba in nopython mode, cached on disk where possible;
-    ``parallel``: its ``prange`` loops run on several threads."""
+    ``parallel``: its ``prange`` loops run on several threads; ``internal``: called
+    only by other kernels, never from Python (no Python wrapper is compiled for it)."""
     import numba
+    options = dict(parallel=parallel)
+    if internal:    # (calling it from Python would crash: there is nothing to call)
+        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
     try:
-        return numba.njit(cache=True, parallel=parallel)(function)
+        return numba.njit(cache=True, **options)(function)
     except RuntimeError as error:
         # Numba finds no writable cache directory (nor a source file): compile per process
         logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
-        return numba.njit(parallel=parallel)(function)
+        return numba.njit(**options)(function)
 
 
 #: neurons in a group below which its step runs on one thread (a parallel region
@@ -181,10 +199,17 @@ def load():
         warn_missing()
         return None
     from . import delivery, neurons, plasticity, stretch
-    # the chunk loops of these run on several threads (numba.prange)
-    neurons.prange = delivery.prange = numba.prange
+    # the chunk loops of these run on several threads (numba.prange) in the threaded
+    # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
                 "hodgkin_huxley", "deliver_static"}
+    # called only by other kernels, never from Python: compiled without a Python
+    # wrapper (a third less compilation; a call from Python would crash)
+    internal = {"_flags", "_spikes", "_flagged", "_chunk", "_lif_curr_exp_neuron",
+                "_lif_curr_exp_range", "_lif_curr_alpha_range",
+                "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
+                "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
+                "_inputs", "_sample", "_after_step", "_consumed", "_room", "_declined"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -202,17 +227,102 @@ def load():
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
                    "stretch_hodgkin_huxley")),
     )
+    # Only dispatchers are made here: Numba compiles (or loads from its cache) each
+    # kernel at its first call, so a run pays for the kernels it uses and no others.
     compiled = {}
-    # callees first: a kernel calling another sees the compiled one through its module
+    # the serial kernels: each module's functions replaced by their dispatchers, so that
+    # a kernel calling another (by its module's global) calls the compiled one
     for module, names in table:
         for name in names:
             function = getattr(module, name)
             if not hasattr(function, "py_func"):
-                setattr(module, name, jit(function, parallel=name in parallel))
+                setattr(module, name, jit(function, internal=name in internal))
             compiled[name] = getattr(module, name)
-    _fresh_caches(compiled.values(), [m for m, _ in table], numba.__version__)
+    threaded = _threaded_variants(table, parallel, internal, numba.prange)
+    _fresh_caches([*compiled.values(), *threaded.values()], [m for m, _ in table],
+                  numba.__version__)
     _kernels = types.SimpleNamespace(**compiled)
+    _kernels.threaded = types.SimpleNamespace(**{**compiled, **threaded})
     return _kernels
+
+
+def for_threads(kernels, n_threads):
+    """The kernels a run on ``n_threads`` threads calls: the serial ones (the namespace
+    of :func:`load`) on one thread, else their threaded variants (same bits)."""
+    if kernels is None or n_threads <= 1:
+        return kernels
+    return kernels.threaded
+
+
+#: what a threaded variant's qualified name adds (its own entry in Numba's cache: the
+#: cache keys a kernel by file, qualified name, signature and bytecode only, and a
+#: variant has the serial kernel's bytecode)
+THREADED_SUFFIX = "__threaded"
+
+
+def _threaded_variants(table, parallel, internal, prange):
+    """Dispatchers (by name) of the kernels whose threaded variant differs from the serial one.
+
+    The serial kernels run ``prange`` loops as ``range`` and are compiled without
+    Numba's parallel pass: that pass and the threading layer make a kernel several
+    times slower to compile, for a run on one thread (the default) that gains nothing.
+    A run on several threads calls these instead: for each module of ``table`` a copy
+    (its ``prange`` Numba's, its references to the table's modules to their copies),
+    holding a variant of each kernel named in ``parallel`` (compiled with
+    ``parallel=True``) and of each kernel calling one, directly or not (found by the
+    names its code uses); the other kernels are shared with the serial set.
+    ``internal``: the names compiled without a Python wrapper (see :func:`load`).
+    """
+    # (by name, as the namespaces are: a name two modules define is threaded in both
+    # where either needs it)
+    functions = [(name, getattr(module, name).py_func) for module, names in table
+                 for name in names]
+    threaded = set(parallel) & {name for name, _ in functions}
+    uses = [(name, _names_used(function.__code__)) for name, function in functions]
+    grown = True
+    while grown:        # callers of a threaded kernel, to a fixed point
+        grown = False
+        for name, used in uses:
+            if name not in threaded and used & threaded:
+                threaded.add(name)
+                grown = True
+    copies = {}
+    for module, _ in table:
+        if module.__name__ not in copies:
+            copy = types.ModuleType(module.__name__ + THREADED_SUFFIX)
+            copy.__dict__.update(vars(module))
+            copies[module.__name__] = copy
+    for copy in copies.values():
+        for key, value in list(vars(copy).items()):
+            if isinstance(value, types.ModuleType) and value.__name__ in copies:
+                setattr(copy, key, copies[value.__name__])
+        if "prange" in vars(copy):
+            copy.prange = prange
+    variants = {}
+    for module, names in table:
+        copy = copies[module.__name__]
+        for name in names:
+            if name not in threaded:
+                continue
+            serial = getattr(module, name).py_func
+            function = types.FunctionType(serial.__code__, vars(copy), serial.__name__,
+                                          serial.__defaults__, serial.__closure__)
+            function.__kwdefaults__ = serial.__kwdefaults__
+            function.__module__ = serial.__module__     # Numba finds the source by it
+            function.__qualname__ = serial.__qualname__ + THREADED_SUFFIX
+            function.__doc__ = serial.__doc__
+            variants[name] = jit(function, parallel=name in parallel, internal=name in internal)
+            setattr(copy, name, variants[name])
+    return variants
+
+
+def _names_used(code):
+    """The global and attribute names a function's code (nested code included) uses."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _names_used(constant)
+    return names
 
 
 #: the file, beside the cached kernels, holding the stamp of the sources they came from

@@ -1,0 +1,223 @@
+"""How kernels.load() prepares the compiled kernels: serial and threaded sets, what a
+run compiles, the cache stamp over both sets, and the uncached fallback.
+
+(test_kernels.py compares the engines' results; this file checks the loading
+mechanism that decides what is compiled: see pynn_tinysim/engine/kernels/__init__.py.)
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from pynn_tinysim.engine import kernels
+
+numba = pytest.importorskip("numba")
+
+
+def test_threaded_variants_only_where_threads_change_the_code():
+    """The serial kernels are compiled without the parallel pass, their prange loops
+    plain loops; load().threaded holds parallel variants of the prange kernels and of
+    their callers (with their own cache entries), and shares the other kernels."""
+    from pynn_tinysim.engine.kernels import delivery, neurons
+    k = kernels.load()
+    t = k.threaded
+    for name in ("lif_curr_exp", "lif_cond_exp", "hodgkin_huxley", "deliver_static",
+                 "stretch_lif_curr_exp", "stretch_hodgkin_huxley", "_after_step", "_lif_cond"):
+        assert getattr(t, name) is not getattr(k, name), name
+        assert not getattr(k, name).targetoptions.get("parallel"), name
+        assert getattr(t, name).py_func.__qualname__.endswith(kernels.THREADED_SUFFIX)
+        # the same source: one cache directory, one stamp for both sets
+        assert getattr(t, name)._cache.cache_path == getattr(k, name)._cache.cache_path
+    for name in ("lif_curr_exp", "hodgkin_huxley", "deliver_static", "_lif_cond"):
+        assert getattr(t, name).targetoptions["parallel"], name
+    # a caller's variant is not parallel itself; it calls the threaded callee
+    assert not t.stretch_lif_curr_exp.targetoptions.get("parallel")
+    assert t.stretch_lif_curr_exp.py_func.__globals__["neurons"].lif_curr_exp is t.lif_curr_exp
+    assert t._after_step.py_func.__globals__["delivery"].deliver_static is t.deliver_static
+    assert t.lif_cond_exp.py_func.__globals__["_lif_cond"] is t._lif_cond
+    assert t.lif_curr_exp.py_func.__globals__["prange"] is numba.prange
+    # the serial modules keep range; their kernels call the serial callees
+    assert neurons.prange is range and delivery.prange is range
+    assert k.stretch_lif_curr_exp.py_func.__globals__["neurons"].lif_curr_exp is k.lif_curr_exp
+    # kernels without prange and calling none are shared
+    for name in ("_spikes", "_chunk", "_hh_derivatives", "_x_over_expm1", "_room",
+                 "_inputs", "_sample", "_cond_derivative"):
+        assert getattr(t, name) is getattr(k, name), name
+    # helpers only kernels call have no Python wrapper; the kernels Python calls do
+    assert k._after_step.targetoptions["no_cpython_wrapper"]
+    assert not k.stretch_lif_curr_exp.targetoptions.get("no_cpython_wrapper", False)
+    assert not t.deliver_static.targetoptions.get("no_cpython_wrapper", False)
+    assert kernels.for_threads(k, 1) is k
+    assert kernels.for_threads(k, 2) is t
+    assert kernels.for_threads(None, 3) is None
+
+
+def test_load_stamps_and_flushes_both_sets(monkeypatch):
+    """load() hands every dispatcher, serial and threaded, to the stamp check, so a
+    stale threaded variant is flushed as a stale serial kernel is."""
+    kernels.load()
+    seen = []
+    monkeypatch.setattr(kernels, "_kernels", None)
+    monkeypatch.setattr(kernels, "_fresh_caches",
+                        lambda dispatchers, modules, version: seen.extend(dispatchers))
+    k = kernels.load()
+    assert seen, "load() did not check the caches"
+    ids = {id(d) for d in seen}
+    for namespace in (k, k.threaded):
+        for name, dispatcher in vars(namespace).items():
+            if hasattr(dispatcher, "py_func"):
+                assert id(dispatcher) in ids, name
+
+
+def test_variants_found_through_the_callers_names():
+    """_names_used sees global and attribute names, nested code included."""
+    def outer(x):
+        def inner(y):
+            return module.kernel(y)
+        return helper(inner(x))
+    names = kernels._names_used(outer.__code__)
+    assert {"module", "kernel", "helper"} <= names
+
+
+_RUN = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine import kernels
+
+    def run(**extra):
+        sim.setup(timestep=0.1, min_delay=0.1, rng_seed=3, engine="numba", **extra)
+        cells = sim.Population(60, sim.IF_curr_exp(i_offset=0.5))
+        cells.initialize(v=np.linspace(-70.0, -50.5, 60))
+        noise = sim.Population(10, sim.SpikeSourcePoisson(rate=200.0))
+        sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5),
+                       sim.StaticSynapse(weight=0.3))
+        sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                       sim.StaticSynapse(weight=0.1, delay=0.3))
+        cells.record("spikes")
+        sim.run(30.0)
+        trains = cells.get_data().segments[0].spiketrains
+        sim.end()
+        return [t.magnitude.tolist() for t in trains]
+
+    def used(namespace):
+        return sorted(n for n, d in vars(namespace).items()
+                      if hasattr(d, "signatures") and d.signatures)
+
+    out = {}
+    out["serial"] = run(threads=1)
+    k = kernels.loaded()
+    out["serial_used"] = used(k)
+    out["threaded_used_after_serial"] = sorted(
+        n for n, d in vars(k.threaded).items()
+        if d is not getattr(k, n) and hasattr(d, "signatures") and d.signatures)
+    if sys.argv[1] == "threads":
+        kernels.PARALLEL_MIN_NEURONS = 1
+        out["threaded"] = run(threads=2)
+        out["threaded_used"] = used(k.threaded)
+    print(json.dumps(out))
+""")
+
+
+def _run(mode, env_extra=None, prelude=""):
+    import os
+    env = dict(os.environ, NUMBA_NUM_THREADS="2", **(env_extra or {}))
+    result = subprocess.run([sys.executable, "-c", prelude + _RUN, mode], env=env,
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+@pytest.mark.slow       # one process compiling (or loading) the LIF stretch both ways
+def test_a_run_compiles_the_kernels_it_uses_and_threads_give_the_same_bits():
+    """One thread: the serial LIF stretch, no threaded kernel and no other model's
+    kernel; then two threads: the threaded variants, and the same spikes."""
+    out, _ = _run("threads")
+    assert "stretch_lif_curr_exp" in out["serial_used"]
+    assert not any(n.startswith("stretch_") and n != "stretch_lif_curr_exp"
+                   for n in out["serial_used"])
+    assert "hodgkin_huxley" not in out["serial_used"]
+    assert out["threaded_used_after_serial"] == []
+    assert "stretch_lif_curr_exp" in out["threaded_used"]
+    assert sum(len(t) for t in out["serial"]) > 50
+    assert out["threaded"] == out["serial"]
+
+
+@pytest.mark.slow       # compiles the LIF stretch uncached, in a process of its own
+def test_unwritable_cache_directory_compiles_uncached_with_the_same_results(tmp_path):
+    """Where Numba's cache directory cannot be made (NUMBA_CACHE_DIR names a file, and
+    Numba may look nowhere else), load() compiles the kernels uncached, logged once
+    per kernel, and the run is the NumPy engine's, bit for bit."""
+    blocker = tmp_path / "not_a_directory"
+    blocker.write_text("")
+    prelude = textwrap.dedent("""
+        import logging
+        logging.basicConfig(level=logging.INFO)
+        from numba.core import caching
+        impl = getattr(caching, "CacheImpl", None) or caching._CacheImpl
+        locator = (getattr(caching, "UserProvidedCacheLocator", None)
+                   or caching._UserProvidedCacheLocator)
+        impl._locator_classes = [locator]       # NUMBA_CACHE_DIR only
+    """)
+    out, log = _run("serial", env_extra={"NUMBA_CACHE_DIR": str(blocker / "cache")},
+                    prelude=prelude)
+    assert "compiled kernels are not cached" in log
+    assert "stretch_lif_curr_exp" in out["serial_used"]
+    assert not any(p.name != blocker.name for p in tmp_path.iterdir())     # nothing written
+    code = _RUN.replace('engine="numba"', 'engine="numpy"').replace(
+        "k = kernels.loaded()", "k = kernels.load()")
+    reference = subprocess.run([sys.executable, "-c", code, "serial"], capture_output=True,
+                               text=True, check=True)
+    assert json.loads(reference.stdout.strip().splitlines()[-1])["serial"] == out["serial"]
+
+
+@pytest.mark.filterwarnings("ignore::numba.NumbaPerformanceWarning")   # b.work: no prange
+def test_threaded_variants_of_any_registered_module(tmp_path, monkeypatch):
+    """The table is open to new kernel modules: a module calling another's kernel by
+    its module, and two modules defining the same name, get the right variants."""
+    (tmp_path / "tinysim_probe_a.py").write_text(textwrap.dedent("""
+        prange = range
+
+        def work(n):
+            total = 0
+            for i in prange(n):
+                total += i
+            return total
+
+        def caller(n):
+            return work(n) + 1
+    """))
+    (tmp_path / "tinysim_probe_b.py").write_text(textwrap.dedent("""
+        import tinysim_probe_a as a
+
+        def work(n):
+            return -n
+
+        def other(n):
+            return a.caller(n) * 10 + work(n)
+
+        def plain(n):
+            return work(n)
+    """))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import tinysim_probe_a as a
+    import tinysim_probe_b as b
+    table = [(a, ("work", "caller")), (b, ("work", "other", "plain"))]
+    for module, names in table:
+        for name in names:
+            setattr(module, name, kernels.jit(getattr(module, name)))
+    variants = kernels._threaded_variants(table, {"work"}, set(), numba.prange)
+    # every caller of a "work" is threaded (names, not modules, decide: b's too)
+    assert set(variants) == {"work", "caller", "other", "plain"}
+    caller_globals = variants["caller"].py_func.__globals__
+    assert caller_globals["prange"] is numba.prange and a.prange is range
+    other_globals = variants["other"].py_func.__globals__
+    assert other_globals["a"].caller.py_func.__globals__ is caller_globals
+    assert other_globals["work"].py_func.__code__ is b.work.py_func.__code__
+    assert variants["other"](4) == b.other(4) == (6 + 1) * 10 - 4
+    assert variants["plain"](3) == -3
+    for name in list(sys.modules):
+        if name.startswith("tinysim_probe_"):
+            monkeypatch.delitem(sys.modules, name)
