@@ -13,9 +13,10 @@ order as the step loop (so the same bits). It applies when, for this run:
 - current sources, if any, are DC or step sources (``CurrentInjection.piecewise_constant``):
   the step loop applies each change of current between stretches, and a stretch runs
   up to the next change with the group's ``i_inj`` fixed;
-- state variables are sampled only of the neuron group with the kernel, by plain
-  :class:`~.recorders.SignalRecorder` objects (at most ``MAX_SIGNALS``), whose
-  sampling the compiled loop does itself.
+- state variables are sampled only of the neuron group with the kernel, by
+  recorders that sample as a plain :class:`~.recorders.SignalRecorder` does within
+  a run (:func:`samples_as_plain`; at most ``MAX_SIGNALS``), whose sampling the
+  compiled loop does itself.
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
 an injected current changes: the caller passes that step as its end), where a
@@ -30,13 +31,25 @@ import numpy as np
 
 from . import kernels as kernels_module
 from .kernels import delivery as delivery_kernels
-from .recorders import SignalRecorder
+from .recorders import LeadingSignalRecorder, SignalRecorder, TickStartSignalRecorder
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
 RECORD_BUFFER = 1 << 18
 #: signal recorders a stretch samples: their arrays travel as tuples of this fixed
 #: length (padded), so that the kernels are compiled once, not per number of recorders
 MAX_SIGNALS = 8
+
+
+def samples_as_plain(recorder):
+    """Whether ``recorder`` samples within a run at the steps a plain SignalRecorder
+    does (the stretch's ``_sample``): SignalRecorder itself; TickStartSignalRecorder
+    (sPyNNaker's v: it differs only at a run's start, in start_run, outside stretches);
+    LeadingSignalRecorder at an interval of one step (sPyNNaker's gsyn: it samples
+    after every step then, as the plain one; at longer intervals it samples a step
+    later than the grid, which the stretch does not do: the step loop runs)."""
+    kind = type(recorder)
+    return (kind in (SignalRecorder, TickStartSignalRecorder)
+            or (kind is LeadingSignalRecorder and recorder.interval == 1))
 
 
 class CompiledStretch:
@@ -63,8 +76,7 @@ class CompiledStretch:
         if neuron is None:
             return None
         for rec in signal_recorders:
-            # the subclasses sample at other steps (sPyNNaker's timing): the step loop
-            if type(rec) is not SignalRecorder or rec.group is not neuron[0]:
+            if not samples_as_plain(rec) or rec.group is not neuron[0]:
                 return None
             array = rec.compiled_view()[0]
             if array.dtype != np.float64 or not array.flags.c_contiguous:

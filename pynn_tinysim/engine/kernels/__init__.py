@@ -158,11 +158,11 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, stretch
+    from . import delivery, neurons, spinnaker, stretch
     # the chunk loops of these run on several threads (numba.prange)
     neurons.prange = delivery.prange = numba.prange
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
-                "hodgkin_huxley", "deliver_static"}
+                "hodgkin_huxley", "deliver_static", "spinnaker_fixed", "spinnaker_float"}
     table = (
         (neurons, ("_spikes", "_flagged", "_chunk", "_lif_curr_exp_range", "lif_curr_exp",
                    "_lif_curr_alpha_range", "lif_curr_alpha", "_lif_curr_delta_range",
@@ -171,11 +171,14 @@ def load():
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
+        (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_range", "_float_range",
+                     "spinnaker_fixed", "spinnaker_float")),
         (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
-                   "stretch_hodgkin_huxley")),
+                   "stretch_hodgkin_huxley", "stretch_spinnaker_fixed",
+                   "stretch_spinnaker_float")),
     )
     compiled = {}
     # callees first: a kernel calling another sees the compiled one through its module
