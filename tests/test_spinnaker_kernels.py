@@ -224,3 +224,45 @@ def test_kernels_cover_the_models_and_decline_the_others():
                 assert kernel[0] == ("spinnaker_fixed" if fixed else "spinnaker_float")
             else:
                 assert kernel is None, cls.__name__
+
+
+def _crowded(engine):
+    """A Poisson source at 20 spikes per tick for 30 ms (several events per cell and
+    tick), then a slow one: compiled stretches must not take the crowded ticks."""
+    sim.setup(timestep=1.0, rng_seed=5, engine=engine)
+    fast = sim.Population(2, sim.SpikeSourcePoisson(rate=20000.0, duration=30.0), label="fast")
+    slow = sim.Population(3, sim.SpikeSourcePoisson(rate=200.0), label="slow")
+    cells = sim.Population(4, sim.IF_curr_exp(v_thresh=-60.0, tau_refrac=3.0), label="cells")
+    sim.Projection(fast, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.05))
+    sim.Projection(slow, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.4))
+    for pop in (fast, slow, cells):
+        pop.record("spikes")
+    cells.record(["v", "gsyn_exc"])
+    stretches = []
+    original = CompiledStretch.run
+
+    def noting(self, k, k_end):
+        stretches.append((k, original(self, k, k_end)))
+        return stretches[-1][1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CompiledStretch, "run", noting)
+        sim.run(80.0)
+    out = {}
+    for pop in (fast, slow, cells):
+        segment = pop.get_data().segments[0]
+        for i, train in enumerate(segment.spiketrains):
+            out[f"{pop.label} spikes {i}"] = np.asarray(train.magnitude)
+        for signal in segment.analogsignals:
+            out[f"{signal.name}"] = np.asarray(signal.magnitude)
+    sim.end()
+    return out, stretches
+
+
+def test_several_events_per_cell_and_tick_leave_the_stretch():
+    reference, _ = _crowded("numpy")
+    compiled, stretches = _crowded("numba")
+    _assert_identical(reference, compiled)
+    assert sum(v.size for k, v in reference.items() if k.startswith("cells")) > 20
+    # the crowded ticks (0 .. 29) ran in the step loop, the rest in stretches
+    assert all(start == end for start, end in stretches if start < 29)
+    assert any(end - start > 10 for start, end in stretches)

@@ -140,6 +140,9 @@ class CompiledStretch:
         ev_neurons = (np.concatenate([e[1] for e in events]) if events
                       else np.zeros(0, np.int64)).astype(np.int64)
         cursor = ev_start + np.array([e[2] for e in events], np.int64)
+        k_stop = self._before_crowded_step(ev_steps, k, k_stop)
+        if k_stop <= k:
+            return k
         ring = self._ring
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
@@ -165,6 +168,19 @@ class CompiledStretch:
         for source, start, c in zip(self._sources, ev_start, cursor):
             source.set_cursor(c - start)
         return k
+
+    def _before_crowded_step(self, ev_steps, k, k_stop):
+        """``k_stop``, or the first step before it whose events outnumber the sources'
+        cells. A source may emit several events for one cell in a step (sPyNNaker's
+        Poisson sources above one spike per tick); the stretch's buffers hold one spike
+        per cell and step, so such a step runs in the step loop."""
+        steps = ev_steps[(ev_steps >= k) & (ev_steps < k_stop)]
+        if steps.size:
+            n_source_cells = sum(s.size for s in self._sources)
+            crowded = np.flatnonzero(np.bincount(steps - k) > n_source_cells)
+            if crowded.size:
+                return k + int(crowded[0])
+        return k_stop
 
     def _flush(self, n):
         """Hand the spikes in the record buffers to each group's recorder."""
