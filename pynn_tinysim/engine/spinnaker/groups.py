@@ -196,6 +196,20 @@ class SpiNNakerNeuronGroup(NeuronGroup):
 
     # --- the compiled tick (kernels/spinnaker.py) -----------------------------------
 
+    @property
+    def numpy_step_cost_s(self):
+        """Seconds the NumPy tick costs beyond the usual (``kernels.worth_loading``:
+        "auto" loads the kernels when they repay it): some 25 array operations of the
+        fixed-point helpers, ~0.1 ms a tick plus ~0.1 us a neuron (measured: 0.42 ms
+        for VA CUBA's 4000 IF_curr_exp cells, 0.46 ms for seed 004's 1500 Izhikevich
+        cells); 0 where no kernel would run."""
+        cls = type(self)
+        if (cls.neuron_model not in _KERNEL_NEURONS or cls.synapse_type not in _KERNEL_SYNAPSES
+                or cls.input_type not in _KERNEL_INPUTS
+                or cls.threshold_type not in (StaticThreshold, IzhikevichThreshold)):
+            return 0.0
+        return 100e-6 + 0.1e-6 * self.size
+
     def compiled_kernel(self):
         """``("spinnaker_fixed" or "spinnaker_float", args)`` where every component is
         one the kernels know (by exact type: a subclass may change the rule) and the
@@ -210,7 +224,9 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         input_kind = _KERNEL_INPUTS.get(type(self.input))
         if (neuron is None or synapse is None or input_kind is None
                 or type(self.threshold) not in (StaticThreshold, IzhikevichThreshold)
-                or len(self.receptors) > 3):
+                or len(self.receptors) > 3
+                or np.frexp(self.input.weight_scale)[0] != 0.5):
+            # (the kernel multiplies by 1 / weight_scale: exact for a power of two)
             return None
         A, n = self.A, self.size
         dtype = np.int64 if A.fixed else np.float64
@@ -255,7 +271,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
                 float(self.input.weight_scale), dec, init, synapse, input_kind,
                 e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
                 self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
-                np.empty(n, np.int64))
+                np.empty(n, np.int64), np.empty((6, n), dtype))
         return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
 
 
