@@ -9,8 +9,16 @@ refractoriness (whole ticks, input arriving during it), a run split in two, a
 reset, state set between runs, ring-buffer entries clipped at the saturation level
 (weights far above what 16 bits hold), inputs and offsets that push the membrane
 out of the s16.15 range, current sources on some cells, and recording at every
-tick (sampled inside compiled stretches) and at a longer interval (the step loop).
+tick (sampled inside compiled stretches) and at a longer interval (the step loop);
+a Poisson source sending several spikes per cell and tick (which compiled stretches
+leave to the step loop). The board-recorded values of
+tests/test_spinnaker_board_recordings.py are checked on the compiled engine too.
 """
+
+import os
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -266,3 +274,44 @@ def test_several_events_per_cell_and_tick_leave_the_stretch():
     # the crowded ticks (0 .. 29) ran in the step loop, the rest in stretches
     assert all(start == end for start, end in stretches if start < 29)
     assert any(end - start > 10 for start, end in stretches)
+
+
+@pytest.mark.slow
+def test_board_recordings_on_the_compiled_engine():
+    """The board's recorded values (tests/test_spinnaker_board_recordings.py, which
+    runs on the default engine) reproduced by the compiled kernels too."""
+    path = pathlib.Path(__file__).resolve().parent / "test_spinnaker_board_recordings.py"
+    env = dict(os.environ, PYNN_TINYSIM_ENGINE="numba")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             str(path)], env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "skipped" not in result.stdout
+
+
+def _threaded(threads, fixed_point):
+    """4000 cells (kernels.PARALLEL_MIN_NEURONS): updated in chunks on ``threads`` threads."""
+    sim.setup(timestep=1.0, rng_seed=3, engine="numba", threads=threads,
+              fixed_point=fixed_point)
+    noise = sim.Population(50, sim.SpikeSourcePoisson(rate=50.0))
+    cells = sim.Population(4000, sim.IF_curr_exp(i_offset=0.7, tau_refrac=2.0,
+                                                 v_thresh=-55.0))
+    cells.initialize(v=np.linspace(-70.0, -56.0, 4000))
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.1, rng=sim.NumpyRNG(1)),
+                   sim.StaticSynapse(weight=1.5, delay=1.0))
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.002, rng=sim.NumpyRNG(2)),
+                   sim.StaticSynapse(weight=0.4, delay=2.0), receptor_type="inhibitory")
+    cells.record(["spikes", "v"])
+    sim.run(60.0)
+    segment = cells.get_data().segments[0]
+    out = (np.concatenate([np.asarray(t.magnitude) for t in segment.spiketrains]),
+           np.asarray(segment.filter(name="v")[0].magnitude))
+    sim.end()
+    return out
+
+
+@pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
+def test_threads_give_the_same_bits(fixed_point):
+    one = _threaded(1, fixed_point)
+    two = _threaded(2, fixed_point)
+    assert one[0].size > 100
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
