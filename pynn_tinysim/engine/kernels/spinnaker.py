@@ -1,4 +1,4 @@
-"""The sPyNNaker flavour's neuron tick, one neuron at a time, for Numba (see :mod:`.`).
+"""The sPyNNaker flavour's neuron tick, in loops over the neurons, for Numba (see :mod:`.`).
 
 :class:`..spinnaker.groups.SpiNNakerNeuronGroup` composes a tick from four
 components (neuron model, synapse type, input type, threshold type) and runs it
@@ -15,7 +15,7 @@ models are made of, chosen per group by integer codes:
 (the threshold is the static one, ``v >= v_thresh``; Izhikevich's fixed 30 mV comes
 in as an array). :func:`spinnaker_fixed` does the fixed-point operations of the
 NumPy code on int64 (the same integer products, shifts and roundings, so the same
-bits; int64 wrap-around behaves the same in both), :func:`spinnaker_float` the
+bits), :func:`spinnaker_float` the
 float64 ones in the same order (``fixed_point=False``). The group's state stays
 what the NumPy code keeps: float64 values on the s16.15 grid (scaled by the input
 type's weight scale for the synaptic state), loaded and stored per neuron as the
@@ -27,7 +27,8 @@ Arguments (both kernels; the group's ``compiled_kernel`` builds them):
 subtracted; ``sat``: the ring-buffer saturation level (receptors, size), fixed
 point only; ``par``: a tuple of six parameter arrays whose meaning depends on
 ``neuron`` (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel`
-lists them); ``con``: five constants of the Izhikevich model. The tick returns
+lists them); ``con``: five constants of the Izhikevich model; ``scratch`` (int64,
+size) and ``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
 
