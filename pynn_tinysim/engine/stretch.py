@@ -20,7 +20,9 @@ order as the step loop (so the same bits). It applies when, for this run:
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
 an injected current changes: the caller passes that step as its end), where a
-source draws its next window of events (that step runs in Python), where its neuron
+source draws its next window of events (that step runs in Python), before a step
+whose source events outnumber the source cells (several spikes of one cell in a
+step: the step loop runs it, see ``_before_crowded_step``), where its neuron
 kernel declines a step (a conductance-based model with a possibly stiff neuron: the
 step loop runs that step with the NumPy code, adaptive integration included), or
 where its record buffers are full (they are emptied into the spike recorders, and
