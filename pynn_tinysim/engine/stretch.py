@@ -13,13 +13,16 @@ order as the step loop (so the same bits). It applies when, for this run:
 - current sources, if any, are DC or step sources (``CurrentInjection.piecewise_constant``):
   the step loop applies each change of current between stretches, and a stretch runs
   up to the next change with the group's ``i_inj`` fixed;
-- state variables are sampled only of the neuron group with the kernel, by plain
-  :class:`~.recorders.SignalRecorder` objects (at most ``MAX_SIGNALS``), whose
-  sampling the compiled loop does itself.
+- state variables are sampled only of the neuron group with the kernel, by
+  recorders that sample as a plain :class:`~.recorders.SignalRecorder` does within
+  a run (:func:`samples_as_plain`; at most ``MAX_SIGNALS``), whose sampling the
+  compiled loop does itself.
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
 an injected current changes: the caller passes that step as its end), where a
-source draws its next window of events (that step runs in Python), where its neuron
+source draws its next window of events (that step runs in Python), before a step
+whose source events outnumber the source cells (several spikes of one cell in a
+step: the step loop runs it, see ``_before_crowded_step``), where its neuron
 kernel declines a step (a conductance-based model with a possibly stiff neuron: the
 step loop runs that step with the NumPy code, adaptive integration included), or
 where its record buffers are full (they are emptied into the spike recorders, and
@@ -30,13 +33,25 @@ import numpy as np
 
 from . import kernels as kernels_module
 from .kernels import delivery as delivery_kernels
-from .recorders import SignalRecorder
+from .recorders import LeadingSignalRecorder, SignalRecorder, TickStartSignalRecorder
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
 RECORD_BUFFER = 1 << 18
 #: signal recorders a stretch samples: their arrays travel as tuples of this fixed
 #: length (padded), so that the kernels are compiled once, not per number of recorders
 MAX_SIGNALS = 8
+
+
+def samples_as_plain(recorder):
+    """Whether ``recorder`` samples within a run at the steps a plain SignalRecorder
+    does (the stretch's ``_sample``): SignalRecorder itself; TickStartSignalRecorder
+    (sPyNNaker's v: it differs only at a run's start, in start_run, outside stretches);
+    LeadingSignalRecorder at an interval of one step (sPyNNaker's gsyn: it samples
+    after every step then, as the plain one; at longer intervals it samples a step
+    later than the grid, which the stretch does not do: the step loop runs)."""
+    kind = type(recorder)
+    return (kind in (SignalRecorder, TickStartSignalRecorder)
+            or (kind is LeadingSignalRecorder and recorder.interval == 1))
 
 
 class CompiledStretch:
@@ -63,8 +78,7 @@ class CompiledStretch:
         if neuron is None:
             return None
         for rec in signal_recorders:
-            # the subclasses sample at other steps (sPyNNaker's timing): the step loop
-            if type(rec) is not SignalRecorder or rec.group is not neuron[0]:
+            if not samples_as_plain(rec) or rec.group is not neuron[0]:
                 return None
             array = rec.compiled_view()[0]
             if array.dtype != np.float64 or not array.flags.c_contiguous:
@@ -128,6 +142,9 @@ class CompiledStretch:
         ev_neurons = (np.concatenate([e[1] for e in events]) if events
                       else np.zeros(0, np.int64)).astype(np.int64)
         cursor = ev_start + np.array([e[2] for e in events], np.int64)
+        k_stop = self._before_crowded_step(ev_steps, k, k_stop)
+        if k_stop <= k:
+            return k
         ring = self._ring
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
@@ -153,6 +170,19 @@ class CompiledStretch:
         for source, start, c in zip(self._sources, ev_start, cursor):
             source.set_cursor(c - start)
         return k
+
+    def _before_crowded_step(self, ev_steps, k, k_stop):
+        """``k_stop``, or the first step before it whose events outnumber the sources'
+        cells. A source may emit several events for one cell in a step (sPyNNaker's
+        Poisson sources above one spike per tick); the stretch's buffers hold one spike
+        per cell and step, so such a step runs in the step loop."""
+        steps = ev_steps[(ev_steps >= k) & (ev_steps < k_stop)]
+        if steps.size:
+            n_source_cells = sum(s.size for s in self._sources)
+            crowded = np.flatnonzero(np.bincount(steps - k) > n_source_cells)
+            if crowded.size:
+                return k + int(crowded[0])
+        return k_stop
 
     def _flush(self, n):
         """Hand the spikes in the record buffers to each group's recorder."""

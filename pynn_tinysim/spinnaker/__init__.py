@@ -5,8 +5,9 @@ Change one line of a script written for SpiNNaker::
     import pyNN.spiNNaker as sim          # before
     import pyNN.tinysim.spinnaker as sim  # after
 
-and it runs on pyNN.tinysim's NumPy engine with sPyNNaker 7.4's semantics
-rather than PyNN-standard ones (those are ``pyNN.tinysim``):
+and it runs on pyNN.tinysim's engine (NumPy, or compiled kernels for the common
+models, ``setup(engine=...)``) with sPyNNaker 7.4's semantics rather than
+PyNN-standard ones (those are ``pyNN.tinysim``):
 
 - sPyNNaker's cell types, parameters and defaults (e.g. ``Izhikevich`` with
   exponential current synapses and ``i_offset`` used as I itself);

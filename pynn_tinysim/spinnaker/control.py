@@ -72,10 +72,13 @@ def setup(timestep=SPYNNAKER_AUTO_TIMESTEP, min_delay="auto", max_delay=None,
     for name in _BOARD_SETUP_ARGUMENTS:
         if name in extra_params:
             logger.debug("setup(%s=%r): board setting, ignored", name, extra_params.pop(name))
+    # the engine's own options (NumPy or compiled engine, its threads): as pyNN.tinysim's
+    engine_args = {name: extra_params.pop(name) for name in ("engine", "threads")
+                   if name in extra_params}
     if extra_params:
         logger.warning("Extra params %s have been applied to the setup command which we do "
                        "not consider", extra_params)
-    core_args = {"max_delay": min_delay}
+    core_args = {"max_delay": min_delay, **engine_args}
     if rng_seed is not None:
         core_args["rng_seed"] = rng_seed
     core_control.setup(timestep, min_delay, **core_args)

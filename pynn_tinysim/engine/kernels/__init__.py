@@ -198,11 +198,11 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, plasticity, stretch
+    from . import delivery, neurons, plasticity, spinnaker, stretch
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
-                "hodgkin_huxley", "deliver_static"}
+                "hodgkin_huxley", "deliver_static", "spinnaker_fixed", "spinnaker_float"}
     # called only by other kernels, never from Python: compiled without a Python
     # wrapper (a third less compilation; a call from Python would crash)
     internal = {"_flags", "_spikes", "_flagged", "_chunk", "_lif_curr_exp_neuron",
@@ -221,11 +221,15 @@ def load():
         (delivery, ("deliver_static",)),
         (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
                       "_vogels_pre", "pair_deliver", "tsodyks_markram_deliver")),
+        (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
+                     "_fixed_range", "_float_range",
+                     "spinnaker_fixed", "spinnaker_float")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
-                   "stretch_hodgkin_huxley")),
+                   "stretch_hodgkin_huxley", "stretch_spinnaker_fixed",
+                   "stretch_spinnaker_float")),
     )
     # Only dispatchers are made here: Numba compiles (or loads from its cache) each
     # kernel at its first call, so a run pays for the kernels it uses and no others.

@@ -24,7 +24,7 @@ declines (``halt`` set, see :data:`.neurons.DECLINED`), and returns the step it
 reached.
 """
 
-from . import delivery, neurons
+from . import delivery, neurons, spinnaker
 
 
 def _inputs(ring, slot, offset, n_receptors, size):
@@ -186,4 +186,28 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
         if _declined(spiked, net):
             return k
         _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+# The sPyNNaker flavour's tick (kernels/spinnaker.py), in fixed point and in float64.
+
+def stretch_spinnaker_fixed(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = spinnaker.spinnaker_fixed(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
+    return k1
+
+
+def stretch_spinnaker_float(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(net):
+            return k
+        spiked = spinnaker.spinnaker_float(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net)
     return k1

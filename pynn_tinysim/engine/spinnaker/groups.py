@@ -194,6 +194,93 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             return 0
         return self.A.param(self.i_inj)
 
+    # --- the compiled tick (kernels/spinnaker.py) -----------------------------------
+
+    @property
+    def numpy_step_cost_s(self):
+        """Seconds the NumPy tick costs beyond the usual (``kernels.worth_loading``:
+        "auto" loads the kernels when they repay it): some 25 array operations of the
+        fixed-point helpers, ~0.1 ms a tick plus ~0.1 us a neuron (measured: 0.42 ms
+        for VA CUBA's 4000 IF_curr_exp cells, 0.46 ms for seed 004's 1500 Izhikevich
+        cells); 0 where no kernel would run."""
+        cls = type(self)
+        if (cls.neuron_model not in _KERNEL_NEURONS or cls.synapse_type not in _KERNEL_SYNAPSES
+                or cls.input_type not in _KERNEL_INPUTS
+                or cls.threshold_type not in (StaticThreshold, IzhikevichThreshold)):
+            return 0.0
+        return 100e-6 + 0.1e-6 * self.size
+
+    def compiled_kernel(self):
+        """``("spinnaker_fixed" or "spinnaker_float", args)`` where every component is
+        one the kernels know (by exact type: a subclass may change the rule) and the
+        tick is this class's; else None (the NumPy step)."""
+        cls = type(self)
+        if (cls.step is not SpiNNakerNeuronGroup.step
+                or cls._record_inputs is not SpiNNakerNeuronGroup._record_inputs
+                or cls.injected is not SpiNNakerNeuronGroup.injected):
+            return None
+        neuron = _KERNEL_NEURONS.get(type(self.neuron))
+        synapse = _KERNEL_SYNAPSES.get(type(self.synapses))
+        input_kind = _KERNEL_INPUTS.get(type(self.input))
+        if (neuron is None or synapse is None or input_kind is None
+                or type(self.threshold) not in (StaticThreshold, IzhikevichThreshold)
+                or len(self.receptors) > 3
+                or np.frexp(self.input.weight_scale)[0] != 0.5):
+            # (the kernel multiplies by 1 / weight_scale: exact for a power of two)
+            return None
+        A, n = self.A, self.size
+        dtype = np.int64 if A.fixed else np.float64
+        none = np.zeros(0, dtype)
+
+        def column(x):
+            return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype), (n,)))
+
+        def three(arrays, fill):
+            arrays = [np.ascontiguousarray(a) for a in arrays]
+            return tuple(arrays + [fill] * (3 - len(arrays)))
+
+        m, syn = self.neuron, self.synapses
+        v_thresh = column(self.threshold.v_thresh)
+        if neuron == 2:
+            par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh)
+            con = tuple(dtype(x) for x in (m.reset_h, m.post_spike_h, m.magic, m.c140, m.c5))
+            u, this_h = self.state["u"], self.this_h
+            timer, t_refract = np.zeros(0, np.int64), np.zeros(0, np.int64)
+        else:
+            v_rest = none if m.v_rest is None else m.v_rest
+            par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh)
+            con = tuple(dtype(0) for _ in range(5))
+            u = this_h = np.zeros(0)
+            timer, t_refract = self.refract_timer, np.asarray(m.t_refract, np.int64)
+        par = tuple(np.ascontiguousarray(np.asarray(p, dtype)) for p in par)
+        if synapse == 0:
+            dec, init = three(syn.decay, none), three(syn.init, none)
+        else:
+            dec = init = (none, none, none)
+        if input_kind == 1:
+            e_rev_e, e_rev_i = self.input.e_rev_E, self.input.e_rev_I
+        else:
+            e_rev_e = e_rev_i = none
+        delta_scale = dtype(self.input.scale) if input_kind == 2 else dtype(0)
+        inhibitory = np.array([name in self.inhibitory_receptors for name in self.receptors]
+                              + [False] * (3 - len(self.receptors)))
+        i_inj, has_inj = (_NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (self.state["v"], u, this_h, timer,
+                three([self.state[name] for name in syn.state_names], np.zeros(0)),
+                len(self.receptors), inhibitory, self._saturation,
+                float(self.input.weight_scale), dec, init, synapse, input_kind,
+                e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
+                self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
+                np.empty(n, np.int64), np.empty((6, n), dtype))
+        return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
+
+
+#: the components kernels/spinnaker.py computes, and their codes there
+_KERNEL_NEURONS = {LeakyIntegrateAndFire: 0, TruncatedIntegrateAndFire: 1, Izhikevich: 2}
+_KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1}
+_KERNEL_INPUTS = {CurrentInput: 0, ConductanceInput: 1, DeltaInput: 2}
+_NO_INJECTION = np.zeros(0)
+
 
 class LIFCurrExp(SpiNNakerNeuronGroup):
     """sPyNNaker IF_curr_exp."""

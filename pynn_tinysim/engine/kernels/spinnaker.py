@@ -1,0 +1,307 @@
+"""The sPyNNaker flavour's neuron tick, in loops over the neurons, for Numba (see :mod:`.`).
+
+:class:`..spinnaker.groups.SpiNNakerNeuronGroup` composes a tick from four
+components (neuron model, synapse type, input type, threshold type) and runs it
+on NumPy arrays, in the board's s16.15 fixed point (:mod:`..spinnaker.fixed_point`)
+or in float64. The two kernels here run the same tick for the components most
+models are made of, chosen per group by integer codes:
+
+==============  ==============================================================
+``neuron``      0: LeakyIntegrateAndFire, 1: TruncatedIntegrateAndFire, 2: Izhikevich
+``synapse``     0: Exponential (two or three receptors: also dual exponential), 1: Delta
+``input_kind``  0: CurrentInput, 1: ConductanceInput, 2: DeltaInput
+==============  ==============================================================
+
+(the threshold is the static one, ``v >= v_thresh``; Izhikevich's fixed 30 mV comes
+in as an array). :func:`spinnaker_fixed` does the fixed-point operations of the
+NumPy code on int64 (the same integer products, shifts and roundings, so the same
+bits), :func:`spinnaker_float` the
+float64 ones in the same order (``fixed_point=False``). The group's state stays
+what the NumPy code keeps: float64 values on the s16.15 grid (scaled by the input
+type's weight scale for the synaptic state), loaded and stored per neuron as the
+NumPy code loads and stores whole arrays.
+
+Arguments (both kernels; the group's ``compiled_kernel`` builds them):
+``syn``, ``dec``, ``init``: tuples of three arrays, one per receptor (padded:
+``n_rec`` receptors are used); ``inhibitory[r]``: receptor r's input is
+subtracted; ``sat``: the ring-buffer saturation level (receptors, size), fixed
+point only; ``par``: a tuple of six parameter arrays whose meaning depends on
+``neuron`` (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel`
+lists them); ``con``: five constants of the Izhikevich model; ``scratch`` (int64,
+size) and ``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
+the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
+"""
+
+import numpy as np
+
+from . import neurons
+
+ONE = 32768.0       # 1.0 in s16.15 (fixed_point.ONE), as the float the NumPy code multiplies by
+INV_ONE = 1.0 / ONE     # bits * 2**-15 is bits / 32768 exactly (a power of two)
+
+
+# --- the board's arithmetic on one value (fixed_point.py's array operations) -------
+
+def _to_fix(x):
+    """to_s1615: round to nearest, halves to even (numpy.rint)."""
+    return np.int64(np.rint(x * ONE))
+
+
+def _mul(a, b):
+    """accum * accum: (a b) >> 15."""
+    return (a * b) >> 15
+
+
+def _decay(x, d):
+    """decay_s1615 in two halves, as fixed_point.decay."""
+    return (x * (d >> 16) + ((x * (d & 0xFFFF)) >> 16)) >> 16
+
+
+# The tick of neurons lo .. hi - 1 runs in passes over views of the chunk (indexed
+# from 0: a loop over range(lo, hi) is not vectorized), one receptor at a time, each
+# loop without branches on data or on the kinds (those are chosen outside the loops,
+# so that the loops vectorize: AVX-512 has the int64 products, shifts and conversions).
+
+def _fixed_arrivals(x, state, arriving, level, gain, decay, scale, exponential):
+    """x: the synaptic state after the arrivals (in s16.15); state: decayed, stored."""
+    inv_scale = 1.0 / scale             # a power of two (compiled_kernel): exact
+    if exponential:
+        for j in range(x.size):
+            w = min(arriving[j], level[j])      # np.minimum(inputs, saturation)
+            xj = _to_fix(state[j] * scale) + _decay(_to_fix(w * scale), gain[j])
+            x[j] = xj
+            state[j] = (_decay(xj, decay[j]) * INV_ONE) * inv_scale
+    else:
+        for j in range(x.size):
+            w = min(arriving[j], level[j])
+            x[j] = _to_fix(state[j] * scale) + _to_fix(w * scale)
+            state[j] = 0.0
+
+
+def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_scale, first):
+    """The receptor's value and current (input type) added to the totals."""
+    if input_kind == 1:
+        sign = -1 if is_inh else 1          # g (E - v), or -g (E - v) for inhibition
+        for j in range(x.size):
+            value = x[j] >> 10
+            current = _mul(sign * value, e_rev[j] - v_fix[j])
+            total[j] = current if first else total[j] + current
+            values[j] = value if first else values[j] + value
+    elif input_kind == 2:
+        for j in range(x.size):
+            value = x[j]
+            current = _mul(value, delta_scale)
+            total[j] = current if first else total[j] + current
+            values[j] = value if first else values[j] + value
+    else:
+        for j in range(x.size):
+            value = x[j]
+            total[j] = value if first else total[j] + value
+            values[j] = value if first else values[j] + value
+
+
+def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
+                 sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
+                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
+    # work rows: v in s16.15, the excitatory and inhibitory current totals, their
+    # values (gsyn), one receptor's state after the arrivals
+    v_fix, exc, inh = work[0][lo:hi], work[1][lo:hi], work[2][lo:hi]
+    g_exc, g_inh, x = work[3][lo:hi], work[4][lo:hi], work[5][lo:hi]
+    v, spiking = v[lo:hi], spiking[lo:hi]
+    m = hi - lo
+    for j in range(m):
+        v_fix[j] = _to_fix(v[j])
+    n_exc = 0
+    n_inh = 0
+    for r in range(n_rec):
+        is_inh = inhibitory[r]
+        _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
+                        init[r][lo:hi] if synapse == 0 else init[r],
+                        dec[r][lo:hi] if synapse == 0 else dec[r], scale, synapse == 0)
+        e_rev = e_rev_i if is_inh else e_rev_e
+        if input_kind == 1:
+            e_rev = e_rev[lo:hi]
+        if is_inh:
+            _fixed_currents(x, v_fix, inh, g_inh, input_kind, True, e_rev, delta_scale,
+                            n_inh == 0)
+            n_inh += 1
+        else:
+            _fixed_currents(x, v_fix, exc, g_exc, input_kind, False, e_rev, delta_scale,
+                            n_exc == 0)
+            n_exc += 1
+    gsyn_e, gsyn_i, i_offset = gsyn_e[lo:hi], gsyn_i[lo:hi], par[0][lo:hi]
+    current = exc       # (the totals are not needed again: the current replaces them)
+    for j in range(m):
+        gsyn_e[j] = g_exc[j] * INV_ONE
+        gsyn_i[j] = g_inh[j] * INV_ONE
+        current[j] = exc[j] - inh[j] + i_offset[j]          # synaptic + i_offset ...
+    if has_inj:
+        i_inj = i_inj[lo:hi]
+        for j in range(m):
+            current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
+    v_thresh = par[5][lo:hi]
+    if neuron == 2:
+        # Izhikevich: par = (i_offset, a, b, c, d, v_thresh); con = (reset_h,
+        # post_spike_h, magic, 140, 5)
+        a_, b_, c_, d_ = par[1][lo:hi], par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
+        u, this_h = u[lo:hi], this_h[lo:hi]
+        reset_h, post_spike_h, magic, c140, c5 = con
+        for j in range(m):
+            vj = v_fix[j]
+            uj = _to_fix(u[j])
+            h = _to_fix(this_h[j])
+            a = a_[j]
+            b = b_[j]
+            pre_alpha = c140 + current[j] - uj
+            alpha = pre_alpha + _mul(c5 + _mul(magic, vj), vj)
+            eta = vj + (_mul(h, alpha) >> 1)
+            beta = _mul(_mul(h, _mul(b, vj) - uj), a) >> 1
+            v_new = vj + _mul(h, pre_alpha - beta + _mul(c5 + _mul(magic, eta), eta))
+            u_new = uj + _mul(_mul(a, h), -uj - beta + _mul(b, eta))
+            spike = v_new >= v_thresh[j]
+            v[j] = (c_[j] if spike else v_new) * INV_ONE
+            u[j] = (u_new + d_[j] if spike else u_new) * INV_ONE
+            this_h[j] = (post_spike_h if spike else reset_h) * INV_ONE
+            spiking[j] = spike
+        return
+    # LIF: par = (i_offset, v_rest, v_reset, r_membrane, exp_tc, v_thresh); the
+    # truncated one (neuron 1): v + I R, never below v_reset; membrane into row 3
+    v_reset, r_membrane, exp_tc = par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
+    membrane = g_exc
+    if neuron == 0:
+        v_rest = par[1][lo:hi]
+        for j in range(m):
+            alpha = _mul(current[j], r_membrane[j]) + v_rest[j]
+            membrane[j] = alpha - _mul(exp_tc[j], alpha - v_fix[j])
+    else:
+        for j in range(m):
+            membrane[j] = max(_mul(current[j], r_membrane[j]) + v_fix[j], v_reset[j])
+    timer, t_refract = timer[lo:hi], t_refract[lo:hi]
+    for j in range(m):
+        active = timer[j] <= 0
+        vj = membrane[j] if active else v_fix[j]
+        left = timer[j] if active else timer[j] - 1
+        spike = vj >= v_thresh[j]
+        v[j] = (v_reset[j] if spike else vj) * INV_ONE
+        timer[j] = t_refract[j] if spike else left
+        spiking[j] = spike
+
+
+def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
+                 sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
+                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
+    # as _fixed_range, in float64 (work row 0 unused)
+    exc, inh, g_exc, g_inh = work[1], work[2], work[3], work[4]
+    n_exc = 0
+    n_inh = 0
+    for r in range(n_rec):
+        state, decay, gain, arriving = syn[r], dec[r], init[r], inputs[r]
+        is_inh = inhibitory[r]
+        first = n_inh == 0 if is_inh else n_exc == 0
+        total, values = (inh, g_inh) if is_inh else (exc, g_exc)
+        e_rev = e_rev_i if is_inh else e_rev_e
+        for j in range(lo, hi):
+            w = arriving[j] * scale
+            x = state[j] * scale + (w * gain[j] if synapse == 0 else w)
+            value = x / 1024.0 if input_kind == 1 else x
+            state[j] = (x * decay[j] if synapse == 0 else 0.0) / scale
+            if input_kind == 1:
+                current = (-value if is_inh else value) * (e_rev[j] - v[j])
+            elif input_kind == 2:
+                current = value * delta_scale
+            else:
+                current = value
+            total[j] = current if first else total[j] + current
+            values[j] = value if first else values[j] + value
+        if is_inh:
+            n_inh += 1
+        else:
+            n_exc += 1
+    for j in range(lo, hi):
+        gsyn_e[j] = g_exc[j]
+        gsyn_i[j] = g_inh[j]
+    i_offset, v_thresh = par[0], par[5]
+    if neuron == 2:
+        a_, b_, c_, d_ = par[1], par[2], par[3], par[4]
+        reset_h, post_spike_h, magic, c140, c5 = con
+        for j in range(lo, hi):
+            current = exc[j] - inh[j] + i_offset[j]
+            if has_inj:
+                current = current + i_inj[j]
+            vj = v[j]
+            uj = u[j]
+            h = this_h[j]
+            a = a_[j]
+            b = b_[j]
+            pre_alpha = c140 + current - uj
+            alpha = pre_alpha + (c5 + magic * vj) * vj
+            eta = vj + (h * alpha) * 0.5
+            beta = ((h * (b * vj - uj)) * a) * 0.5
+            v_new = vj + h * (pre_alpha - beta + (c5 + magic * eta) * eta)
+            u_new = uj + (a * h) * (-uj - beta + b * eta)
+            spike = v_new >= v_thresh[j]
+            v[j] = c_[j] if spike else v_new
+            u[j] = u_new + d_[j] if spike else u_new
+            this_h[j] = post_spike_h if spike else reset_h
+            spiking[j] = spike
+    else:
+        v_rest, v_reset, r_membrane, exp_tc = par[1], par[2], par[3], par[4]
+        for j in range(lo, hi):
+            current = exc[j] - inh[j] + i_offset[j]
+            if has_inj:
+                current = current + i_inj[j]
+            vj = v[j]
+            if neuron == 0:
+                alpha = current * r_membrane[j] + v_rest[j]
+                membrane = alpha - exp_tc[j] * (alpha - vj)
+            else:
+                membrane = np.maximum(current * r_membrane[j] + vj, v_reset[j])
+            active = timer[j] <= 0
+            vj = membrane if active else vj
+            left = timer[j] if active else timer[j] - 1
+            spike = vj >= v_thresh[j]
+            v[j] = v_reset[j] if spike else vj
+            timer[j] = t_refract[j] if spike else left
+            spiking[j] = spike
+
+
+def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
+                    init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
+                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
+    """One tick of a flavour group in s16.15 (see the module docstring)."""
+    spiking = neurons._flags(v.size)
+    if n_chunks == 1:
+        lo, hi = neurons._chunk(0, v.size, 1)  # typed as in the chunk loop: one compilation
+        _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
+                     inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i,
+                     delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj,
+                     work)
+    else:
+        for c in neurons.prange(n_chunks):
+            lo, hi = neurons._chunk(c, v.size, n_chunks)
+            _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
+                         inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e,
+                         e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
+                         i_inj, has_inj, work)
+    return neurons._flagged(spiking, scratch)
+
+
+def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
+                    init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
+                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
+    """One tick of a flavour group in float64 (``fixed_point=False``)."""
+    spiking = neurons._flags(v.size)
+    if n_chunks == 1:
+        lo, hi = neurons._chunk(0, v.size, 1)  # typed as in the chunk loop: one compilation
+        _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
+                     inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i,
+                     delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj,
+                     work)
+    else:
+        for c in neurons.prange(n_chunks):
+            lo, hi = neurons._chunk(c, v.size, n_chunks)
+            _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
+                         inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e,
+                         e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
+                         i_inj, has_inj, work)
+    return neurons._flagged(spiking, scratch)
