@@ -14,7 +14,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
-  :mod:`..stretch`).
+  :mod:`..stretch`); :mod:`.window`: what such a loop takes from the current
+  sources and, under MPI, hands to the spike exchange.
 
 :func:`load` replaces each module's functions by their compiled versions, so that a
 kernel calling another (a stretch calls the neuron step and the delivery) calls the
@@ -158,7 +159,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, stretch
+    from . import delivery, neurons, stretch, window
     # the chunk loops of these run on several threads (numba.prange)
     neurons.prange = delivery.prange = numba.prange
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -171,6 +172,7 @@ def load():
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
+        (window, ("inject", "exchange_room")),
         (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
