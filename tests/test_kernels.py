@@ -70,7 +70,7 @@ TOLERANCE = {"HH_cond_exp": None if _same_expm1() else 1e-6}
 
 def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
              expect_stretch=True, dc_step=False, threads=None, duration=100.0,
-             ac_noise=False):
+             ac_noise=False, renewal=False):
     """Run a small recurrent network of ``model``; return every recorded array.
 
     ``stretch``: the compiled engine runs whole stretches of steps (engine/stretch.py;
@@ -78,7 +78,9 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
     ``sampling`` (ms): there, every recordable variable of some cells is also sampled
     at this interval (the stretch samples them); ``dc_step``: there, DC and step
     current sources on some cells; ``ac_noise``: there, AC and noise sources too (the
-    stretch applies every change of current itself).
+    stretch applies every change of current itself); ``renewal``: gamma, Poisson with
+    dead time and inhomogeneous gamma sources too (their events emitted by the
+    stretch, their windows drawn between stretches).
     """
     celltype, params, w_exc, w_inh = MODELS[model]
     extra = {} if threads is None else {"threads": threads}
@@ -140,6 +142,23 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
             cells[20:50])
         sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=1.0).inject_into(cells[60:])
         cells.record(cells.celltype.recordable)
+    renewal_pops = []
+    if renewal:
+        # starting and stopping inside runs and stretches, one across the split; fast
+        # enough that every Poisson-size window holds events of each
+        renewal_pops = [
+            sim.Population(6, sim.SpikeSourceGamma(alpha=4.0, beta=600.0, start=3.35,
+                                                   duration=70.0), label="gamma"),
+            sim.Population(5, sim.SpikeSourcePoissonRefractory(rate=120.0, tau_refrac=2.5,
+                                                               start=21.0), label="dead"),
+            sim.Population(4, sim.SpikeSourceInhGamma(
+                a=[np.array([2.0, 4.0, 1.5])] * 4, b=[np.array([0.004, 0.002, 0.006])] * 4,
+                tbins=[np.array([0.0, 30.0, 64.3])] * 4, start=1.0, duration=88.0),
+                label="inhgamma")]
+        for pop, weight in zip(renewal_pops, (1.1, 0.9, 1.4)):
+            sim.Projection(pop, cells, sim.FixedProbabilityConnector(0.4, rng=rng),
+                           sim.StaticSynapse(weight=w_exc * weight, delay=max(dt, 0.6)))
+            pop.record("spikes")
     noise.record("spikes")
     stretches = []
     original, original_for_run = CompiledStretch.run, CompiledStretch.__dict__["for_run"]
@@ -164,7 +183,7 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
     if engine == "numba":
         assert bool(stretches) == (stretch and expect_stretch)
     out = {}
-    for pop in (cells, noise):
+    for pop in (cells, noise, *renewal_pops):
         segment = pop.get_data().segments[-1]
         for i, train in enumerate(segment.spiketrains):
             out[f"{pop.label} spikes {i}"] = np.asarray(train.magnitude)
@@ -285,6 +304,27 @@ def test_compiled_stretches_with_ac_and_noise_currents_identical(model, monkeypa
     plain, _ = _network(model, "numba", stretch=True, split=True, reset=True, sampling=0.1,
                         dc_step=True)
     assert not np.array_equal(plain["cells v"], compiled["cells v"])
+
+
+@pytest.mark.parametrize("model", ["IF_curr_exp", "IF_cond_alpha"])
+@pytest.mark.parametrize("dt", [0.1, 1.0])
+def test_compiled_stretches_with_renewal_sources_identical(model, dt, monkeypatch):
+    """Gamma, Poisson-with-dead-time and inhomogeneous gamma sources in compiled
+    stretches: the same spikes and state as the step loop, across their window draws,
+    starts and stops inside stretches, a split run, a reset and a coarse time step."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    reference, _ = _network(model, "numpy", dt=dt, stretch=True, split=True, reset=True,
+                            sampling=3.0 if dt == 1.0 else 0.1, renewal=True)
+    for label, n in (("gamma", 6), ("dead", 5), ("inhgamma", 4)):
+        trains = [reference[f"{label} spikes {i}"] for i in range(n)]
+        # (after the reset: 50 ms) every source fires, and only while it is on
+        assert all(t.size >= 2 for t in trains), label
+        first = {"gamma": 3.35, "dead": 21.0, "inhgamma": 1.0}[label]
+        assert min(t.min() for t in trains) > first
+    compiled, _ = _network(model, "numba", dt=dt, stretch=True, split=True, reset=True,
+                           sampling=3.0 if dt == 1.0 else 0.1, renewal=True)
+    _assert_identical(reference, compiled, TOLERANCE.get(model))
 
 
 def test_stretch_samples_at_coarse_time_step():
