@@ -32,7 +32,9 @@ and the synapses onto them; the spikes of step 3 are then not delivered at once 
 collected and delivered in the same order, for every rank's cells, at the end
 of each window of the shortest delay (one hook: ``exchange.collect`` in the
 step, ``exchange.flush`` at the window's end); a compiled stretch then runs up
-to the window's end and hands its spikes to the exchange instead of delivering.
+to the window's end and hands its spikes to the exchange instead of delivering
+(where windows are long enough to repay a stretch's call, see
+:data:`.stretch_io.MIN_EXCHANGE_WINDOW`).
 """
 
 import numpy as np
@@ -41,7 +43,7 @@ from . import kernels as compiled_kernels
 from .ring import RingLayout
 from .exchange import block_range, min_delay_of, splits
 from .stretch import CompiledStretch
-from .stretch_io import StretchIO
+from .stretch_io import MIN_EXCHANGE_WINDOW, StretchIO
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
                         TickStartSignalRecorder, check_recordings_fit)
@@ -318,7 +320,8 @@ class Network:
         # whole stretches of steps in compiled code where the network allows it (they
         # apply the current sources' changes, and under MPI hand spikes to the exchange)
         stretch = None
-        if kernels is not None:
+        if kernels is not None and (exchange is None or exchange.window is None
+                                    or exchange.window >= MIN_EXCHANGE_WINDOW):
             stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
                                               signal_recorders, n_threads,
                                               StretchIO(currents, exchange, self.owned))

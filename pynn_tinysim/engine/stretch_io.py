@@ -11,7 +11,8 @@ currents in, and, under MPI, the spikes out to the exchange.
   stretch stops at the window's end (:meth:`StretchIO.stop`), where the step loop
   evaluates the next window; afterwards the injection's cursor is moved past the
   changes the stretch applied (:meth:`StretchIO.finish`).
-* Exchange (:mod:`.exchange`): under MPI a stretch delivers nothing itself; it runs
+* Exchange (:mod:`.exchange`): under MPI (with exchange windows of at least
+  :data:`MIN_EXCHANGE_WINDOW` steps) a stretch delivers nothing itself; it runs
   up to the end of the exchange window, writing every spike (step, group position,
   global id) to buffers that :meth:`StretchIO.hand_over` gives to
   ``SpikeExchange.collect_many`` after each compiled call. The exchange then
@@ -19,6 +20,13 @@ currents in, and, under MPI, the spikes out to the exchange.
 """
 
 import numpy as np
+
+#: exchange windows (steps) from which a stretch runs under MPI. A stretch call costs
+#: ~45 us beyond its steps (building its arguments: ~30 us; Numba's dispatch of them:
+#: ~12 us), a step of the step loop with compiled kernels ~13 us of Python (VA CUBA,
+#: 2000 cells a rank, measured on the 2-core machine): a stretch pays from ~4 steps.
+#: Shorter windows run the step loop with the groups' kernels (the same bits).
+MIN_EXCHANGE_WINDOW = 4
 
 _NO_INT = np.zeros(0, np.int64)
 _NO_FLOAT = np.zeros(0)

@@ -26,7 +26,8 @@ stretches = []
 _run = CompiledStretch.run
 CompiledStretch.run = lambda self, k, k_end: stretches.append(k) or _run(self, k, k_end)
 
-sim.setup(timestep=0.1, min_delay=0.3, max_delay=5.0, engine=engine, rng_seed=5)
+# exchange windows of 4 steps (the shortest delay): long enough for stretches
+sim.setup(timestep=0.1, min_delay=0.4, max_delay=5.0, engine=engine, rng_seed=5)
 rng = NumpyRNG(seed=77)
 if model == "IF_cond_exp":
     celltype, w_e, w_i = sim.IF_cond_exp(tau_refrac=2.0, i_offset=0.2), 0.004, 0.03
@@ -40,17 +41,17 @@ noise = sim.Population(20, sim.SpikeSourcePoisson(rate=60.0), label="noise")
 gamma = sim.Population(8, sim.SpikeSourceGamma(alpha=3.0, beta=240.0, start=7.0), label="gamma")
 stim = sim.Population(2, sim.SpikeSourceArray(spike_times=[[3.0, 3.05, 44.0], [20.0]]),
                       label="stim")
-d = RandomDistribution("uniform", (0.3, 2.5), rng=rng)
+d = RandomDistribution("uniform", (0.4, 2.5), rng=rng)
 sim.Projection(noise, exc, sim.FixedProbabilityConnector(0.3, rng=rng),
                sim.StaticSynapse(weight=w_e * 2, delay=d), receptor_type="excitatory")
 sim.Projection(gamma, inh, sim.FixedProbabilityConnector(0.5, rng=rng),
-               sim.StaticSynapse(weight=w_e * 3, delay=0.3), receptor_type="excitatory")
+               sim.StaticSynapse(weight=w_e * 3, delay=0.4), receptor_type="excitatory")
 sim.Projection(stim, exc, sim.AllToAllConnector(),
-               sim.StaticSynapse(weight=w_e * 8, delay=0.3), receptor_type="excitatory")
+               sim.StaticSynapse(weight=w_e * 8, delay=0.4), receptor_type="excitatory")
 sim.Projection(exc, exc, sim.FixedProbabilityConnector(0.15, rng=rng),
                sim.StaticSynapse(weight=w_e, delay=d), receptor_type="excitatory")
 sim.Projection(exc, inh, sim.FixedProbabilityConnector(0.4, rng=rng),
-               sim.StaticSynapse(weight=w_e, delay=0.3), receptor_type="excitatory")
+               sim.StaticSynapse(weight=w_e, delay=0.4), receptor_type="excitatory")
 sim.Projection(inh, exc, sim.FixedProbabilityConnector(0.5, rng=rng),
                sim.StaticSynapse(weight=w_i, delay=0.7), receptor_type="inhibitory")
 sim.ACSource(amplitude=0.3, offset=0.1, frequency=30.0, phase=10.0, start=4.05,
