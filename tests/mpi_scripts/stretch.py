@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pyNN.tinysim as sim
 from pyNN.random import NumpyRNG, RandomDistribution
+from pynn_tinysim.engine import network as network_module
 from pynn_tinysim.engine import sources
 from pynn_tinysim.engine import stretch as stretch_module
 from pynn_tinysim.engine.stretch import CompiledStretch
@@ -26,7 +27,9 @@ stretches = []
 _run = CompiledStretch.run
 CompiledStretch.run = lambda self, k, k_end: stretches.append(k) or _run(self, k, k_end)
 
-# exchange windows of 4 steps (the shortest delay): long enough for stretches
+# exchange windows of 4 steps (the shortest delay), shorter than those a stretch pays
+# for (stretch_io.MIN_EXCHANGE_WINDOW): stretches all the same, to test them often
+network_module.MIN_EXCHANGE_WINDOW = 1
 sim.setup(timestep=0.1, min_delay=0.4, max_delay=5.0, engine=engine, rng_seed=5)
 rng = NumpyRNG(seed=77)
 if model == "IF_cond_exp":
