@@ -2,9 +2,9 @@
 tests/test_mpi.py): Poisson, gamma and array sources, AC, noise and step currents,
 recurrent static synapses with delays of several exchange windows.
 
-Usage: python stretch.py OUT.npz [engine [IF_curr_exp|IF_cond_exp]]; under mpiexec every rank runs it,
-rank 0 writes the gathered results, and every rank writes how many compiled
-stretches it ran (OUT.npz.<rank>.stretches).
+Usage: python stretch.py OUT.npz [engine [IF_curr_exp|IF_cond_exp]]; under mpiexec
+every rank runs it, rank 0 writes the gathered results, and every rank writes how
+many compiled stretches it ran (OUT.npz.<rank>.stretches).
 """
 import sys
 
