@@ -24,6 +24,7 @@ CASES = {
     "microcircuit": ["microcircuit.py", "--scale", "0.005", "--duration", "100",
                      "--transient", "20"],
     "hh_cond_exp2": ["hh_single.py", "--duration", "5"],
+    "va_mpi_profile": ["va_mpi_profile.py", "--delay", "1.0", "--n", "200", "--duration", "50"],
 }
 
 

@@ -294,10 +294,19 @@ def test_step_current_rounding_and_last_value_wins(setup):
     assert recorded[n] == 0.25
 
 
-def test_ac_source_sinusoid_and_exact_linear_response(setup):
+@pytest.mark.parametrize("engine", ["numpy", "numba"] if SIM == "tinysim" else [None])
+def test_ac_source_sinusoid_and_exact_linear_response(setup, engine, monkeypatch):
     """I(t) = offset + amplitude sin(2 pi f (t - start) + phase) on [start, stop), constant
-    over each step; v is the exact response to that step-wise current."""
-    setup()
+    over each step; v is the exact response to that step-wise current (also on the
+    compiled engine, whose stretches of steps apply the current themselves)."""
+    stretches = []
+    if engine == "numba":
+        pytest.importorskip("numba")
+        from pynn_tinysim.engine.stretch import CompiledStretch
+        run = CompiledStretch.run
+        monkeypatch.setattr(CompiledStretch, "run", lambda self, k, k_end: stretches.append(k)
+                            or run(self, k, k_end))
+    setup(**({} if engine is None else {"engine": engine}))
     cell = sim.Population(1, sim.IF_curr_exp(**LIF))
     ac = sim.ACSource(amplitude=0.6, offset=0.2, frequency=25.0, phase=45.0,
                       start=12.0, stop=92.0)
@@ -305,6 +314,7 @@ def test_ac_source_sinusoid_and_exact_linear_response(setup):
     ac.record()
     cell.record("v")
     sim.run(100.0)
+    assert bool(stretches) == (engine == "numba")
     n = 1000
     t = np.arange(n) * DT
     cur = np.where((t >= 12.0 - 1e-9) & (t < 92.0 - 1e-9),

@@ -70,14 +70,17 @@ TOLERANCE = {"HH_cond_exp": None if _same_expm1() else 1e-6}
 
 def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sampling=None,
              expect_stretch=True, dc_step=False, threads=None, duration=100.0,
-             heterogeneous=False):
+             heterogeneous=False, ac_noise=False, renewal=False):
     """Run a small recurrent network of ``model``; return every recorded array.
 
-    ``stretch``: without current sources, so that the compiled engine runs whole
-    stretches of steps (engine/stretch.py); ``sampling`` (ms): there, every recordable
-    variable of some cells is also sampled at this interval (the stretch samples them);
-    ``dc_step``: there, DC and step current sources on some cells (stretches run
-    between the steps where their currents change); ``heterogeneous``: the cells'
+    ``stretch``: the compiled engine runs whole stretches of steps (engine/stretch.py;
+    without it, the compiled engine runs the step loop with each group's kernel);
+    ``sampling`` (ms): there, every recordable variable of some cells is also sampled
+    at this interval (the stretch samples them); ``dc_step``: there, DC and step
+    current sources on some cells; ``ac_noise``: there, AC and noise sources too (the
+    stretch applies every change of current itself); ``renewal``: gamma, Poisson with
+    dead time and inhomogeneous gamma sources too (their events emitted by the
+    stretch, their windows drawn between stretches); ``heterogeneous``: the cells'
     time constants and threshold differ (the kernels' per-neuron parameter arrays,
     not the scalars of kernels.uniform_parameters).
     """
@@ -123,6 +126,19 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
             step = sim.StepCurrentSource(times=[10.0, 45.0, 80.05], amplitudes=[0.3, -0.25, 0.1])
             step.inject_into(cells[25:50])
             step.record()
+        if ac_noise:
+            # switched on and off inside stretches and runs; a noise source redrawn every
+            # 0.3 ms (not a multiple of the Poisson windows), targets overlapping the
+            # DC/step ones and each other; both recorded
+            ac = sim.ACSource(start=12.35, stop=83.0, amplitude=0.25, offset=0.05,
+                              frequency=35.0, phase=30.0)
+            ac.inject_into(cells[15:45])
+            ac.record()
+            noisy = sim.NoisyCurrentSource(mean=0.04, stdev=0.3, dt=0.3, start=3.0,
+                                           stop=91.7)
+            noisy.inject_into(cells[40:75])
+            noisy.record()
+            sim.NoisyCurrentSource(mean=-0.02, stdev=0.1, dt=dt).inject_into(cells[::9])
     else:
         # current sources on parts of the population only: i_inj present, not everywhere
         sim.StepCurrentSource(times=[20.0, 60.0], amplitudes=[0.4, -0.2]).inject_into(cells[:30])
@@ -130,26 +146,48 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
             cells[20:50])
         sim.NoisyCurrentSource(mean=0.05, stdev=0.2, dt=1.0).inject_into(cells[60:])
         cells.record(cells.celltype.recordable)
+    renewal_pops = []
+    if renewal:
+        # starting and stopping inside runs and stretches, one across the split; fast
+        # enough that every Poisson-size window holds events of each
+        renewal_pops = [
+            sim.Population(6, sim.SpikeSourceGamma(alpha=4.0, beta=600.0, start=3.35,
+                                                   duration=70.0), label="gamma"),
+            sim.Population(5, sim.SpikeSourcePoissonRefractory(rate=120.0, tau_refrac=2.5,
+                                                               start=21.0), label="dead"),
+            sim.Population(4, sim.SpikeSourceInhGamma(
+                a=[np.array([2.0, 4.0, 1.5])] * 4, b=[np.array([0.004, 0.002, 0.006])] * 4,
+                tbins=[np.array([0.0, 30.0, 64.3])] * 4, start=1.0, duration=88.0),
+                label="inhgamma")]
+        for pop, weight in zip(renewal_pops, (1.1, 0.9, 1.4)):
+            sim.Projection(pop, cells, sim.FixedProbabilityConnector(0.4, rng=rng),
+                           sim.StaticSynapse(weight=w_exc * weight, delay=max(dt, 0.6)))
+            pop.record("spikes")
     noise.record("spikes")
     stretches = []
+    original, original_for_run = CompiledStretch.run, CompiledStretch.__dict__["for_run"]
     if engine == "numba":       # note whether the run goes through compiled stretches
-        original = CompiledStretch.run
         CompiledStretch.run = lambda self, k, k_end: stretches.append(k) or original(
             self, k, k_end)
-    if split:
-        first = 37.3 if dt < 1.0 else 37.0     # durations are whole steps (NEST's rule)
-        sim.run(first)
-        sim.run(100.0 - first)
-    else:
-        sim.run(duration)
-    if reset:
-        sim.reset()
-        sim.run(50.0)
-    if engine == "numba":
+        if not stretch:         # the step loop with the groups' kernels
+            CompiledStretch.for_run = classmethod(lambda cls, *args, **kw: None)
+    try:
+        if split:
+            first = 37.3 if dt < 1.0 else 37.0     # durations are whole steps (NEST's rule)
+            sim.run(first)
+            sim.run(100.0 - first)
+        else:
+            sim.run(duration)
+        if reset:
+            sim.reset()
+            sim.run(50.0)
+    finally:
         CompiledStretch.run = original
+        CompiledStretch.for_run = original_for_run
+    if engine == "numba":
         assert bool(stretches) == (stretch and expect_stretch)
     out = {}
-    for pop in (cells, noise):
+    for pop in (cells, noise, *renewal_pops):
         segment = pop.get_data().segments[-1]
         for i, train in enumerate(segment.spiketrains):
             out[f"{pop.label} spikes {i}"] = np.asarray(train.magnitude)
@@ -159,6 +197,11 @@ def _network(model, engine, split=False, reset=False, dt=0.1, stretch=False, sam
     net_group = simulator.state.network.groups[group]
     for name, values in net_group.state.items():
         out[f"final {name}"] = values.copy()
+    # the recorded injected currents (their means over the targets at every step)
+    for i, source in enumerate(simulator.state.network.currents.sources):
+        if source.recording:
+            out[f"current {i}"] = source.recorded(simulator.state.network.step_count,
+                                                  simulator.state.dt)
     n_spikes = sum(v.size for k, v in out.items() if k.startswith("cells spikes"))
     sim.end()
     return out, n_spikes
@@ -263,6 +306,54 @@ def test_compiled_stretches_with_dc_and_step_currents_identical(model, monkeypat
     # the currents act: v of a cell under the DC window differs from the run without
     plain, _ = _network(model, "numba", stretch=True, split=True, reset=True, sampling=0.1)
     assert not np.array_equal(plain["cells v"], compiled["cells v"])
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_compiled_stretches_with_ac_and_noise_currents_identical(model, monkeypatch):
+    """Every kind of current source inside compiled stretches (AC, noise, DC, step:
+    starting and stopping mid-stretch, overlapping targets) gives the step loop's
+    bits, across a split run, stretch ends at Poisson windows and record flushes,
+    current windows of a few steps (many targets changing every step), and a reset;
+    the recorded currents are equal too."""
+    from pynn_tinysim.engine import currents as currents_module
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    # current windows of ~45 steps (the change events of one window bounded): stretches
+    # end there and the next window is evaluated between them
+    monkeypatch.setattr(currents_module, "_MAX_WINDOW_ENTRIES", 4000)
+    reference, n_spikes = _network(model, "numpy", stretch=True, split=True, reset=True,
+                                   sampling=0.1, dc_step=True, ac_noise=True)
+    assert n_spikes > 50
+    compiled, _ = _network(model, "numba", stretch=True, split=True, reset=True,
+                           sampling=0.1, dc_step=True, ac_noise=True)
+    assert sorted(k for k in reference if k.startswith("current")) == [
+        "current 2", "current 3", "current 4"]
+    _assert_identical(reference, compiled, TOLERANCE.get(model))
+    # the AC and noise currents act: v differs from the run with DC and step only
+    plain, _ = _network(model, "numba", stretch=True, split=True, reset=True, sampling=0.1,
+                        dc_step=True)
+    assert not np.array_equal(plain["cells v"], compiled["cells v"])
+
+
+@pytest.mark.parametrize("model", ["IF_curr_exp", "IF_cond_alpha"])
+@pytest.mark.parametrize("dt", [0.1, 1.0])
+def test_compiled_stretches_with_renewal_sources_identical(model, dt, monkeypatch):
+    """Gamma, Poisson-with-dead-time and inhomogeneous gamma sources in compiled
+    stretches: the same spikes and state as the step loop, across their window draws,
+    starts and stops inside stretches, a split run, a reset and a coarse time step."""
+    monkeypatch.setattr(sources.WindowedSource, "WINDOW_STEPS", 170)
+    monkeypatch.setattr(stretch_module, "RECORD_BUFFER", 0)
+    reference, _ = _network(model, "numpy", dt=dt, stretch=True, split=True, reset=True,
+                            sampling=3.0 if dt == 1.0 else 0.1, renewal=True)
+    for label, n in (("gamma", 6), ("dead", 5), ("inhgamma", 4)):
+        trains = [reference[f"{label} spikes {i}"] for i in range(n)]
+        # (after the reset: 50 ms) every source fires, and only while it is on
+        assert all(t.size >= 2 for t in trains), label
+        first = {"gamma": 3.35, "dead": 21.0, "inhgamma": 1.0}[label]
+        assert min(t.min() for t in trains) > first
+    compiled, _ = _network(model, "numba", dt=dt, stretch=True, split=True, reset=True,
+                           sampling=3.0 if dt == 1.0 else 0.1, renewal=True)
+    _assert_identical(reference, compiled, TOLERANCE.get(model))
 
 
 def test_stretch_samples_at_coarse_time_step():

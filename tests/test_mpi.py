@@ -109,6 +109,27 @@ def test_static_network_compiled_engine_under_mpi_is_the_numpy_one_process_resul
     _assert_identical(one, _results("static_poisson", 2, tmp_path, "numba"), 2)
 
 
+def _stretches(tmp_path, ranks, *args):
+    """How many compiled stretches each rank ran in the last ``stretch`` script run."""
+    out = tmp_path / f"stretch-{ranks}-{'-'.join(args)}.npz"
+    return [int((tmp_path / f"{out.name}.{r}.stretches").read_text()) for r in range(ranks)]
+
+
+@pytest.mark.parametrize("model, rank_counts", [("IF_curr_exp", (1, 2, 3)),
+                                                ("IF_cond_exp", (2,))])
+def test_compiled_stretches_under_mpi_give_the_one_process_bits(tmp_path, model, rank_counts):
+    # one neuron family, Poisson/gamma/array sources, AC/noise/step currents: the
+    # compiled engine runs stretches between the exchanges on every rank
+    one = _results("stretch", 1, tmp_path, "numpy", model)
+    assert _stretches(tmp_path, 1, "numpy", model) == [0]
+    assert one["exc_spikes"].size > 47 * 2 + 60 and one["inh_spikes"].size > 13 * 2 + 40
+    assert one["gamma_spikes"].size > 8 * 2 + 30
+    for ranks in rank_counts:
+        _assert_identical(one, _results("stretch", ranks, tmp_path, "numba", model), ranks)
+        # (800 steps, exchange windows of 4 steps: at least one stretch per window)
+        assert min(_stretches(tmp_path, ranks, "numba", model)) >= (1 if ranks == 1 else 200)
+
+
 def test_plastic_network_is_the_same_on_1_and_2_ranks(tmp_path):
     one = _results("plastic", 1, tmp_path, "numpy", "nest")
     assert one["spikes"].size > 40 * 2 + 50

@@ -31,7 +31,8 @@ The pieces:
 - :mod:`.kernels`: the compiled engine: Numba versions of the hot loops (neuron steps,
   delivery), bit-identical to the NumPy code, and the choice of engine;
 - :mod:`.stretch`: whole stretches of steps in one compiled call, for networks made
-  only of parts with kernels.
+  only of parts with kernels; :mod:`.stretch_io`: the current sources' changes they
+  apply and, under MPI, the spikes they hand to the exchange.
 - :mod:`.spinnaker`: sPyNNaker's models, sources, plasticity rules and fixed-point
   arithmetic, for the ``pyNN.tinysim.spinnaker`` flavour.
 """

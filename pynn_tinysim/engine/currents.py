@@ -24,6 +24,9 @@ comparison, plus at most two indexed additions when some current changes then
 every window boundary and when parameters change, so a parameter changed between
 runs acts from the current step and rounding does not accumulate; windows do not
 depend on how a simulation is split into runs, so split runs give the same result.
+A compiled stretch of steps (:mod:`.stretch`) applies the same change events
+itself, in the same order (:meth:`CurrentInjection.change_events`), up to the
+window's end: every kind of source runs inside stretches, with the same bits.
 
 Noise: NoisyCurrentSource draws a new Gaussian value every ``dt`` ms (its own
 parameter, a multiple of the time step), independently for each target (as
@@ -53,9 +56,6 @@ class CurrentSource:
     """
 
     parameter_names = ()
-    #: the current changes at a few steps only (DC, step): a compiled stretch of steps
-    #: may run between its changes (see CurrentInjection.piecewise_constant)
-    piecewise_constant = False
 
     def __init__(self, network, params):
         self.network = network
@@ -133,8 +133,6 @@ class CurrentSource:
 class DCCurrent(CurrentSource):
     """``amplitude`` on the steps starting in [start, stop)."""
 
-    piecewise_constant = True
-
     def values(self, k_lo, k_hi, dt):
         k = np.arange(k_lo, k_hi)
         return np.where(self._on(k, dt), float(self.params["amplitude"]), 0.0)[:, None]
@@ -158,8 +156,6 @@ class ACCurrent(CurrentSource):
 
 class StepCurrent(CurrentSource):
     """amplitudes[i] from times[i] on (times rounded to the grid; the last one wins a tie)."""
-
-    piecewise_constant = True
 
     def values(self, k_lo, k_hi, dt):
         times = np.asarray(self.params["times"], float)
@@ -215,15 +211,11 @@ class CurrentInjection:
         self._positions = {}       # source -> flat positions of its targets
         self._window_end = 0
         self._run_end = 0
+        self._merged = None         # the window's streams as one (see change_events)
 
     def add(self, source):
         self.sources.append(source)
         self.changed(layout=True)
-
-    def piecewise_constant(self):
-        """True when every source changes at a few steps only (DC, step sources): the
-        compiled engine then runs stretches of steps between :attr:`next_step`s."""
-        return all(s.piecewise_constant for s in self.sources)
 
     def changed(self, layout=False):
         """Parameters (or, with ``layout``, sources or targets) changed: the next run
@@ -306,6 +298,61 @@ class CurrentInjection:
         self.next_step = (self._event_steps[i] if i < self._event_steps.size
                           else self._window_end)
 
+    # --- compiled stretches (see ..stretch) ----------------------------------------
+
+    @property
+    def window_end(self):
+        """The step at which :meth:`advance` evaluates the next window: a compiled
+        stretch stops there (the change events it applies are this window's)."""
+        return self._window_end
+
+    def change_events(self):
+        """This window's change events for a compiled stretch, which applies them itself:
+        ``(flat, event_steps, ptr, positions, deltas, cursor, window_start)``.
+
+        ``flat``: the injected currents (every group's ``i_inj`` is a view into it);
+        ``event_steps``: the steps with a change, from index ``cursor`` on not applied
+        yet; the changes of step ``window_start + j`` are ``flat[positions[e]] +=
+        deltas[e]`` for e in ``ptr[j] .. ptr[j + 1] - 1``, in this order, which is
+        :meth:`advance`'s (each stream in turn, a stream's events in order; np.add.at
+        adds one after the other), so the stretch's currents are the same bits. The
+        values were computed here, in NumPy (the sine of an AC source, the draws of a
+        noise source): the compiled code only adds. Hand the cursor back with
+        :meth:`seek`.
+        """
+        if self._merged is None:
+            n = self._window_end - self._window_start
+            if not self._streams:
+                ptr = np.zeros(n + 1, np.int64)
+                pos, delta = np.zeros(0, np.int64), np.zeros(0)
+            elif len(self._streams) == 1:
+                ptr, pos, delta = self._streams[0]
+            else:
+                # one step's events: each stream's in turn (advance's order)
+                counts = [p[1:] - p[:-1] for p, _, _ in self._streams]
+                total = np.sum(counts, axis=0)
+                ptr = np.zeros(n + 1, np.int64)
+                np.cumsum(total, out=ptr[1:])
+                size = int(ptr[-1])
+                pos, delta = np.empty(size, np.int64), np.empty(size)
+                before = np.zeros(n, np.int64)      # earlier streams' events of the step
+                for (p, q, d), c in zip(self._streams, counts):
+                    step = np.repeat(np.arange(n), c)
+                    where = ptr[step] + before[step] + (np.arange(q.size) - p[step])
+                    pos[where], delta[where] = q, d
+                    before += c
+            self._merged = (np.ascontiguousarray(ptr, np.int64),
+                            np.ascontiguousarray(pos, np.int64),
+                            np.ascontiguousarray(delta, np.float64))
+        return (self._flat, self._event_steps, *self._merged, self._cursor,
+                self._window_start)
+
+    def seek(self, cursor):
+        """A compiled stretch applied this window's changes before event ``cursor``."""
+        self._cursor = int(cursor)
+        self.next_step = (int(self._event_steps[cursor]) if cursor < self._event_steps.size
+                          else self._window_end)
+
     def _build_window(self, k_lo):
         """Evaluate all sources over the next window of steps and lay out its change events.
 
@@ -366,6 +413,7 @@ class CurrentInjection:
                 jumps = per_target[steps + 1, col] - per_target[steps, col]
                 streams.append((ptr, self._per_target_pos[col], jumps))
         self._streams = streams
+        self._merged = None             # change_events() merges the streams when asked
         changing = np.zeros(n, bool)
         for ptr, _, _ in streams:
             changing |= ptr[1:] > ptr[:-1]

@@ -134,6 +134,29 @@ class SpikeExchange:
         else:
             self._local.append((k, position, ids))
 
+    def collect_many(self, steps, positions, ids, owned):
+        """The spikes of several steps and groups at once, as a compiled stretch emits
+        them (step by step, groups in order, each group's spikes in its order): the
+        same as :meth:`collect` called for each (step, group) in turn."""
+        if self.window is None or steps.size == 0:
+            return
+        exchanged = np.asarray(self.exchanged, bool)[positions]
+        mine = exchanged & owned[ids]
+        if mine.any():
+            self._pending.append(
+                ((steps[mine] - self._first_step) * self.n_groups + positions[mine])
+                * self.n_ids + ids[mine])
+        sources = np.flatnonzero(~exchanged)
+        if sources.size:
+            # a (step, source group)'s spikes are contiguous: one entry per run of them
+            slot = steps[sources] * self.n_groups + positions[sources]
+            starts = np.flatnonzero(np.r_[True, slot[1:] != slot[:-1]])
+            ends = np.r_[starts[1:], slot.size]
+            for lo, hi in zip(starts.tolist(), ends.tolist()):
+                first = sources[lo]
+                self._local.append((int(steps[first]), int(positions[first]),
+                                    ids[sources[lo:hi]]))
+
     def flush(self, deliveries, ring_flat):
         """Gather the window's spikes from every rank and deliver them step by step."""
         first = self._first_step

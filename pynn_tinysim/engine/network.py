@@ -31,8 +31,10 @@ Under MPI (:mod:`.exchange`) a rank holds only the neurons it owns (sources: all
 and the synapses onto them; the spikes of step 3 are then not delivered at once but
 collected and delivered in the same order, for every rank's cells, at the end
 of each window of the shortest delay (one hook: ``exchange.collect`` in the
-step, ``exchange.flush`` at the window's end). Compiled stretches are not used
-then (a stretch delivers inside itself).
+step, ``exchange.flush`` at the window's end); a compiled stretch then runs up
+to the window's end and hands its spikes to the exchange instead of delivering
+(where windows are long enough to repay a stretch's call, see
+:data:`.stretch_io.MIN_EXCHANGE_WINDOW`).
 """
 
 import numpy as np
@@ -41,6 +43,7 @@ from . import kernels as compiled_kernels
 from .ring import RingLayout
 from .exchange import block_range, min_delay_of, splits
 from .stretch import CompiledStretch
+from .stretch_io import MIN_EXCHANGE_WINDOW, StretchIO
 from .synapses import SynapseStore
 from .recorders import (LeadingSignalRecorder, SignalRecorder, SpikeRecorder,
                         TickStartSignalRecorder, check_recordings_fit)
@@ -316,13 +319,14 @@ class Network:
         n_threads = 1 if kernels is None else compiled_kernels.threads(self.threads)
         # on several threads: the kernels' threaded variants (compiled only where used)
         kernels = compiled_kernels.for_threads(kernels, n_threads)
-        # whole stretches of steps in compiled code where the network allows it
+        # whole stretches of steps in compiled code where the network allows it (they
+        # apply the current sources' changes, and under MPI hand spikes to the exchange)
         stretch = None
-        # (with DC/step sources only: stretches run between the steps where currents change)
-        if kernels is not None and exchange is None and (
-                currents is None or currents.piecewise_constant()):
+        if kernels is not None and (exchange is None or exchange.window is None
+                                    or exchange.window >= MIN_EXCHANGE_WINDOW):
             stretch = CompiledStretch.for_run(kernels, groups, deliveries, self.static, ring,
-                                              signal_recorders, n_threads)
+                                              signal_recorders, n_threads,
+                                              StretchIO(currents, exchange, self.owned))
         # else each group's step and each delivery: compiled where a kernel exists
         spiking = [(g, _compiled_step(g, kernels, n_threads) or g.step, g.ids,
                     g.spike_recorder, self._input_views[g]) for g in groups]
@@ -340,7 +344,7 @@ class Network:
         at_boundary = False     # True while a Ctrl-C is handed over between two steps
         if exchange is not None:
             self._run_distributed(k0, k_end, spiking, deliveries, currents, signal_recorders,
-                                  ring, n_slots)
+                                  ring, n_slots, stretch)
             return
         with deferred_keyboard_interrupt() as interrupt:
             try:
@@ -348,8 +352,7 @@ class Network:
                     if currents is not None and k >= currents.next_step:
                         currents.advance(k)
                     if stretch is not None:
-                        k = done = stretch.run(
-                            k, k_end if currents is None else min(k_end, currents.next_step))
+                        k = done = stretch.run(k, k_end)
                         if interrupt.requested:     # Ctrl-C: handed over at this boundary
                             at_boundary = True
                             interrupt.deliver()     # raises, or returns: then go on
@@ -357,7 +360,7 @@ class Network:
                         if k >= k_end:
                             break
                         if currents is not None and k >= currents.next_step:
-                            continue    # a current changes at k: apply it, then go on
+                            continue    # the currents' next window: evaluate it, go on
                     slot = (k + 1) % n_slots
                     fired = []
                     for g, step, ids, spike_rec, inputs in spiking:
@@ -402,8 +405,10 @@ class Network:
             interrupt.deliver()
 
     def _run_distributed(self, k, k_end, spiking, deliveries, currents, signal_recorders,
-                         ring, n_slots):
-        """The step loop under MPI: spikes collected, delivered at each window's end.
+                         ring, n_slots, stretch=None):
+        """The step loop under MPI: spikes collected, delivered at each window's end;
+        a compiled ``stretch`` runs the steps of a window where it can (it collects its
+        spikes itself, :mod:`.stretch_io`), the steps it leaves run here.
 
         (Ctrl-C is left to mpiexec: one rank stopping alone would leave the others
         waiting in the next exchange.)
@@ -417,6 +422,12 @@ class Network:
                 while k < window_end:
                     if currents is not None and k >= currents.next_step:
                         currents.advance(k)
+                    if stretch is not None:
+                        k = stretch.run(k, window_end)
+                        if k >= window_end:
+                            break
+                        if currents is not None and k >= currents.next_step:
+                            continue    # the currents' next window: evaluate it, go on
                     slot = (k + 1) % n_slots
                     for position, (g, step, ids, spike_rec, inputs) in spiking:
                         spiked = step(k, inputs[slot])

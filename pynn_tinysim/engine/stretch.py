@@ -10,16 +10,19 @@ order as the step loop (so the same bits). It applies when, for this run:
 - exactly one neuron group has a kernel (``compiled_kernel()``), and every other
   group is an event source whose events the stretch can emit (``compiled_events()``);
 - the only synapses are static ones (the network's SynapseStore);
-- current sources, if any, are DC or step sources (``CurrentInjection.piecewise_constant``):
-  the step loop applies each change of current between stretches, and a stretch runs
-  up to the next change with the group's ``i_inj`` fixed;
+- current sources of every kind may inject: a stretch applies their change events
+  itself, in the step loop's order (:mod:`.stretch_io`), up to the end of the
+  injection's window;
 - state variables are sampled only of the neuron group with the kernel, by
   recorders that sample as a plain :class:`~.recorders.SignalRecorder` does within
   a run (:func:`samples_as_plain`; at most ``MAX_SIGNALS``), whose sampling the
   compiled loop does itself.
 
-Otherwise the step loop runs as before. A stretch ends at the end of the run (or where
-an injected current changes: the caller passes that step as its end), where a
+Under MPI a stretch runs up to the end of each exchange window (the caller passes
+it as the end) and hands its spikes to the exchange (:mod:`.stretch_io`).
+
+Otherwise the step loop runs as before. A stretch ends at the end of the run (or of
+the current sources' or the exchange's window), where a
 source draws its next window of events (that step runs in Python), before a step
 whose source events outnumber the source cells (several spikes of one cell in a
 step: the step loop runs it, see ``_before_crowded_step``), where its neuron
@@ -34,6 +37,7 @@ import numpy as np
 from . import kernels as kernels_module
 from .kernels import delivery as delivery_kernels
 from .recorders import LeadingSignalRecorder, SignalRecorder, TickStartSignalRecorder
+from .stretch_io import StretchIO
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
 RECORD_BUFFER = 1 << 18
@@ -58,8 +62,10 @@ class CompiledStretch:
     """Runs steps k .. k_end - 1 of one run in compiled code (see the module docstring)."""
 
     @classmethod
-    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=(), threads=1):
-        """A CompiledStretch for this run, or None where the network does not qualify."""
+    def for_run(cls, kernels, groups, deliveries, store, ring, signal_recorders=(), threads=1,
+                io=None):
+        """A CompiledStretch for this run, or None where the network does not qualify;
+        ``io``: the run's currents and exchange (a :class:`.stretch_io.StretchIO`)."""
         if kernels is None or any(d is not store for d in deliveries):
             return None
         if len(signal_recorders) > MAX_SIGNALS:
@@ -84,10 +90,11 @@ class CompiledStretch:
             if array.dtype != np.float64 or not array.flags.c_contiguous:
                 return None
         return cls(kernels, groups, neuron, sources, store if deliveries else None, ring,
-                   signal_recorders, threads)
+                   signal_recorders, threads, io)
 
     def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=(),
-                 threads=1):
+                 threads=1, io=None):
+        self._io = StretchIO() if io is None else io
         group, (name, args) = neuron
         # the neuron kernel's chunks (threads; kernels.chunks), and the delivery's
         self._args = (*args, kernels_module.chunks(group.size, threads))
@@ -131,7 +138,7 @@ class CompiledStretch:
         the step reached."""
         events = [s.compiled_events() for s in self._sources]
         until = min([e[3] for e in events], default=k_end)
-        k_stop = min(k_end, until)
+        k_stop = self._io.stop(min(k_end, until))
         if k_stop <= k:
             return k
         lengths = np.array([e[0].size for e in events], np.int64)
@@ -157,14 +164,17 @@ class CompiledStretch:
         net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
                self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
-               *self._rec, counter, *self._sig, rows, len(self._signals), halt,
+               *self._rec, counter, *self._sig, rows, len(self._signals),
+               self._io.arrays(k_stop, self._rec[0].size), halt,
                self._threads, delivery_kernels.PARALLEL_MIN_EVENTS)
         while k < k_stop:
             k = self._kernel(k, k_stop, net, *self._shape, self._args)
             self._flush(int(counter[0]))
             counter[0] = 0
+            self._io.hand_over()
             if halt[0]:
                 break           # the neuron kernel declined step k: the step loop runs it
+        self._io.finish()
         for r, rec in enumerate(self._signals):
             rec.set_row(rows[r])
         for source, start, c in zip(self._sources, ev_start, cursor):

@@ -17,7 +17,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
   rules' trace and weight updates;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
-  :mod:`..stretch`).
+  :mod:`..stretch`); :mod:`.window`: what such a loop takes from the current
+  sources and, under MPI, hands to the spike exchange.
 
 :func:`load` replaces each module's functions by their compiled versions, so that a
 kernel calling another (a stretch calls the neuron step and the delivery) calls the
@@ -198,7 +199,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, plasticity, spinnaker, stretch
+    from . import delivery, neurons, plasticity, spinnaker, stretch, window
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -224,6 +225,7 @@ def load():
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
+        (window, ("inject", "exchange_room")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",

@@ -1,30 +1,34 @@
 """Stretches of whole steps in one compiled loop, for Numba (see :mod:`.`).
 
 For a network of one neuron group with a kernel, event sources (Poisson,
-spike arrays...) and static synapses only, with at most DC and step current
-sources (the injected current is constant within a stretch), :mod:`..stretch`
-runs many steps in one call of ``stretch_<kernel>``: per step, exactly what the Python step loop does, in its order (NEST's):
+spike arrays, gamma...) and static synapses only, :mod:`..stretch` runs many
+steps in one call of ``stretch_<kernel>``: per step, exactly what the Python step
+loop does, in its order (NEST's):
 
+0. the injected currents that change at this step are changed
+   (:func:`.window.inject`, at the end of the step before);
 1. each group in the network's order emits its spikes: the neuron group by its
    kernel (:mod:`.neurons`), a source by its precomputed events; the spikes of
    recorded neurons are written to the record buffers, the global ids of all of
-   them appended to the step's ``fired`` list;
+   them appended to the step's ``fired`` list (under MPI: to the exchange's
+   buffers, see :mod:`.window`);
 2. the ring-buffer row just read is cleared (the neuron kernels zero their inputs
    as they read them, so this is skipped where the group's inputs are the whole row);
-3. ``fired`` is delivered by :func:`.delivery.deliver_static`;
+3. ``fired`` is delivered by :func:`.delivery.deliver_static` (under MPI the
+   exchange delivers, at the window's end, in Python);
 4. the sampled state variables of the neuron group whose sampling step this is
    (a multiple of their interval) are copied into their recorders' buffers
    (:func:`_sample`, as ``SignalRecorder.sample``).
 
 ``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
-the fields; the last three: ``halt``, the delivery's ``n_chunks`` and its
-``min_events``, see :mod:`.delivery`). A stretch stops early when the record
-buffers could overflow on the next step, or before a step its neuron kernel
-declines (``halt`` set, see :data:`.neurons.DECLINED`), and returns the step it
-reached.
+the fields; the last four: ``io`` (currents and exchange, :mod:`.window`),
+``halt``, the delivery's ``n_chunks`` and its ``min_events``, see
+:mod:`.delivery`). A stretch stops early when the record or exchange buffers could
+overflow on the next step, or before a step its neuron kernel declines (``halt``
+set, see :data:`.neurons.DECLINED`), and returns the step it reached.
 """
 
-from . import delivery, neurons, spinnaker
+from . import delivery, neurons, spinnaker, window
 
 
 def _inputs(ring, slot, offset, n_receptors, size):
@@ -35,11 +39,15 @@ def _after_step(k, spiked, net, consumed=False):
     (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
-     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, halt, n_chunks,
+     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, io, halt, n_chunks,
      min_events) = net
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
+    # under MPI the spikes go to the exchange, which delivers them (see .window)
+    x_step, x_position, x_id, x_state = io[6], io[7], io[8], io[9]
+    exchanging = x_state[1] != 0
+    x = x_state[0]
     for position in range(order.size):
         source = order[position]
         base = ids_ptr[position]
@@ -57,10 +65,16 @@ def _after_step(k, spiked, net, consumed=False):
                 rec_group[c] = position
                 rec_local[c] = j
                 c += 1
-            if has_synapses:
+            if exchanging:
+                x_step[x] = k
+                x_position[x] = position
+                x_id[x] = group_ids[base + j]
+                x += 1
+            elif has_synapses:
                 fired[n_fired] = group_ids[base + j]
                 n_fired += 1
     counter[0] = c
+    x_state[0] = x
     if not consumed:
         ring[slot, :] = 0.0
     if n_fired:
@@ -68,6 +82,8 @@ def _after_step(k, spiked, net, consumed=False):
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
     if n_sig:
         _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
+    # the next step's injected currents (step 0 of the step loop, see .window)
+    window.inject(k + 1, io)
 
 
 def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
@@ -91,8 +107,9 @@ def _consumed(offset, n_receptors, size, net):
 
 
 def _room(net):
-    # one more step records at most every neuron of the network
-    return net[22][0] + net[6][-1] <= net[19].size
+    # one more step records (and, under MPI, hands over) at most every neuron of the network
+    return (net[22][0] + net[6][-1] <= net[19].size
+            and window.exchange_room(net[29], net[6][-1]))
 
 
 def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):

@@ -1,0 +1,39 @@
+"""What a compiled stretch (:mod:`.stretch`) exchanges with the step loop's per-window
+machinery, for Numba: injected currents and, under MPI, the spikes for the exchange.
+
+``io`` is one tuple in the stretch's ``net`` (built by ``engine/stretch_io.py``)::
+
+    (flat, event_steps, ptr, positions, deltas, inj_state,
+     x_step, x_position, x_id, x_state)
+
+Currents: the change events of the current sources' present window, evaluated in
+NumPy by ``CurrentInjection.change_events`` (an AC source's sine, a noise source's
+draws): :func:`inject` only adds them, in the step loop's order, so the currents
+are the same bits. ``inj_state``: [index of the next event step not applied,
+the window's first step, the step the stretch stops at].
+
+Exchange (MPI, see ``engine/exchange.py``): while ``x_state[1]`` is set, the
+stretch delivers nothing; every spike of the step goes to the buffers
+``x_step/x_position/x_id`` (``x_state[0]`` of them filled), which the Python side
+hands to the exchange between calls; :func:`exchange_room` tells whether one more
+step fits.
+"""
+
+
+def inject(k, io):
+    """Apply the current changes of step ``k`` (when ``k`` is the next step with a
+    change and the stretch runs it), as ``CurrentInjection.advance`` does."""
+    flat, event_steps, ptr, positions, deltas, state = io[0], io[1], io[2], io[3], io[4], io[5]
+    i = state[0]
+    if k >= state[2] or i >= event_steps.size or event_steps[i] != k:
+        return
+    j = k - state[1]
+    for e in range(ptr[j], ptr[j + 1]):
+        flat[positions[e]] += deltas[e]
+    state[0] = i + 1
+
+
+def exchange_room(io, n_spikes_max):
+    """Whether the exchange buffers hold one more step's spikes (at most ``n_spikes_max``)."""
+    x_state = io[9]
+    return x_state[1] == 0 or x_state[0] + n_spikes_max <= io[6].size
