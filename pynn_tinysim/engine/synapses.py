@@ -374,6 +374,9 @@ class SynapseStore(Delivery):
         self._pending = False
         self.n_slots = self.row_size = self.ring_size = 0
         self._widen = False
+        #: the compiled kernels (:mod:`.kernels`) where this run uses them, else None:
+        #: then the merge places synapses with :func:`.kernels.csr.place` (same arrays)
+        self.kernels = None
         # under MPI (see .exchange): per presynaptic id, its synapses on all ranks, so
         # that the summation choice below is the one-process one; None in one process
         self.global_counts = None
@@ -391,6 +394,10 @@ class SynapseStore(Delivery):
     @property
     def size(self):
         return self.keys.size
+
+    def queued_count(self):
+        """How many synapses the next :meth:`compile` will merge."""
+        return sum(block._n_pending for block in self.blocks) if self._pending else 0
 
     def min_delay_steps(self):
         """The shortest delay (steps) of any static synapse, None when there are none."""
@@ -441,6 +448,7 @@ class SynapseStore(Delivery):
         keys = np.empty(int(indptr[-1]), dtype)
         weights = np.empty(int(indptr[-1]))
         fill = indptr[:-1].copy()           # next free place in each row
+        place = _place if self.kernels is None else self.kernels.place
         freed = 0
         for block, (rows, row_counts) in zip(self.blocks, plans):
             row_start = fill[rows] - indptr[rows]
@@ -455,7 +463,7 @@ class SynapseStore(Delivery):
                 pre, chunk_keys, chunk_weights, chunk_layout = block._pending.pop(0)
                 for lo in range(0, pre.size, _MERGE_CHUNK):
                     sl = slice(lo, lo + _MERGE_CHUNK)
-                    _place(pre[sl], self._keys_for(chunk_keys[sl], chunk_layout, layout),
+                    place(pre[sl], self._keys_for(chunk_keys[sl], chunk_layout, layout),
                            chunk_weights[sl], fill, keys, weights)
                 freed += pre.nbytes + chunk_keys.nbytes + chunk_weights.nbytes
                 del pre, chunk_keys, chunk_weights

@@ -12,6 +12,7 @@ Python and import nothing of Numba: :func:`load` compiles them.
   and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
   library's expm1 rather than NumPy's);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
+- :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
   :mod:`..stretch`).
@@ -56,6 +57,9 @@ START_COST_S = 1.0
 #: and step (NumPy's temporaries), measured on VA CUBA (4000 cells) and small networks
 SAVED_PER_STEP_S = 20e-6
 SAVED_PER_NEURON_STEP_S = 10e-9
+#: seconds the compiled merge saves per queued static synapse (SynapseStore.compile:
+#: 0.05 s rather than 0.25 s per million at the microcircuit's scale 0.25)
+SAVED_PER_MERGED_SYNAPSE_S = 40e-9
 
 _kernels = None          # the compiled namespace, once loaded
 _import_error = None     # why Numba could not be imported, once tried
@@ -77,12 +81,14 @@ def loaded():
     return _kernels
 
 
-def worth_loading(n_steps, n_neurons, extra_per_step_s=0.0):
+def worth_loading(n_steps, n_neurons, extra_per_step_s=0.0, n_merged=0):
     """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels;
     ``extra_per_step_s``: what the groups' NumPy steps cost beyond the usual (their
-    ``numpy_step_cost_s``, e.g. HH's sub-stepped RK4: ~0.2 ms a step for one cell)."""
+    ``numpy_step_cost_s``, e.g. HH's sub-stepped RK4: ~0.2 ms a step for one cell);
+    ``n_merged``: static synapses the run's start will merge into the store."""
     saved = n_steps * (SAVED_PER_STEP_S + extra_per_step_s
-                       + SAVED_PER_NEURON_STEP_S * n_neurons)
+                       + SAVED_PER_NEURON_STEP_S * n_neurons) \
+        + SAVED_PER_MERGED_SYNAPSE_S * n_merged
     return saved > START_COST_S
 
 
@@ -158,7 +164,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, stretch
+    from . import csr, delivery, neurons, stretch
     # the chunk loops of these run on several threads (numba.prange)
     neurons.prange = delivery.prange = numba.prange
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -171,6 +177,7 @@ def load():
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
+        (csr, ("place",)),
         (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
