@@ -12,6 +12,7 @@ Python and import nothing of Numba: :func:`load` compiles them.
   and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
   library's expm1 rather than NumPy's);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
+- :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
@@ -164,7 +165,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import csr, delivery, neurons, stretch
+    from . import csr, delivery, neurons, poisson, stretch
     # the chunk loops of these run on several threads (numba.prange)
     neurons.prange = delivery.prange = numba.prange
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -178,7 +179,8 @@ def load():
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
         (csr, ("place",)),
-        (stretch, ("_inputs", "_sample", "_after_step", "_room", "_declined",
+        (poisson, ("_mix", "uniform3", "invert", "poisson_counts")),
+        (stretch, ("_inputs", "_sample", "_after_step", "_draw", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
