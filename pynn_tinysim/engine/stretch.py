@@ -8,7 +8,8 @@ order as the step loop (so the same bits). It applies when, for this run:
 
 - the engine is "numba";
 - exactly one neuron group has a kernel (``compiled_kernel()``), and every other
-  group is an event source whose events the stretch can emit (``compiled_events()``);
+  group is an event source whose events the stretch can emit (``compiled_events()``)
+  or a Poisson source whose counts it draws (``compiled_poisson()``);
 - the only synapses are static ones (the network's SynapseStore);
 - current sources, if any, are DC or step sources (``CurrentInjection.piecewise_constant``):
   the step loop applies each change of current between stretches, and a stretch runs

@@ -20,7 +20,8 @@ and write its synapses (``Projection.get``/``set``) without a copy of them.
 Building: connections are queued in the block as they are made (chunks of
 presynaptic id, key and weight: 16 bytes a synapse) and merged into the store by
 a counting sort at the next :meth:`SynapseStore.compile` (before a run, or when
-a projection is read). Each chunk is freed as soon as it is placed, so the
+a projection is read; in compiled code, :func:`.kernels.csr.place`, where the run
+uses the compiled engine: the same arrays). Each chunk is freed as soon as it is placed, so the
 first merge needs little more memory than the store itself; connections added
 after that (a Projection made between runs) are merged into a new copy of the
 store, which for a moment takes twice its size.
