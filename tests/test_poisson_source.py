@@ -31,17 +31,20 @@ def test_inversion_is_the_poisson_quantile(lam):
 
 
 def test_keyed_uniform_of_the_kernel_is_keyed_uniform():
-    """kernels.poisson.uniform3, compiled and not, is keyed.uniform of 3 coordinates."""
+    """kernels.poisson.step_uniform, compiled and not, is keyed.uniform of (cell, step)
+    and, for the pieces after the first, of (cell, step, piece)."""
     pytest.importorskip("numba")
     from pynn_tinysim.engine import kernels
     key = keyed.new_key(np.random.default_rng(9))
     cells, steps = np.arange(50) * 7919, np.arange(50) * 104729 + 3
-    want = keyed.uniform(key, cells, steps, 2)
-    compiled = kernels.load().uniform3
-    for uniform3 in (compiled.py_func, compiled):
-        with np.errstate(over="ignore"):    # uint64 scalars wrap, as the hash needs
-            got = [uniform3(key, int(c), int(s), 2) for c, s in zip(cells, steps)]
-        np.testing.assert_array_equal(got, want)
+    hashes = keyed.chain(key, cells)
+    compiled = kernels.load().step_uniform
+    for piece in (0, 2):
+        want = keyed.uniform(key, cells, steps, *([piece] if piece else []))
+        for step_uniform in (compiled.py_func, compiled):
+            with np.errstate(over="ignore"):    # uint64 scalars wrap, as the hash needs
+                got = [step_uniform(h, int(s), piece) for h, s in zip(hashes, steps)]
+            np.testing.assert_array_equal(got, want)
 
 
 def _counts(rate, start, duration, n_cells, n_steps, seed=3):

@@ -225,14 +225,15 @@ class PoissonSource(NeuronGroup):
         super().__init__(network)
         self._serial = network.new_stream_id()
         self._schedule = None
-        self._key = None
+        self._cell_hash = None
 
     def _compute_propagators(self, dt):
         self._schedule = self._segments(dt)
 
     def _segments(self, dt):
-        """Each cell's (from, to, mean per piece, exp(-mean), pieces), shape (size, 3):
-        the step where start falls, the whole steps, the step where the end falls."""
+        """Each cell's (from, to, mean per piece, exp(-mean), pieces), shape (3, size):
+        the step where start falls, the whole steps, the step where the end falls
+        (segment-major: the compiled draw reads the whole steps' row in order)."""
         p = self.params
         n = self.size
         a = np.maximum(p["start"] / dt, 0.0)
@@ -242,22 +243,22 @@ class PoissonSource(NeuronGroup):
             edge[on_grid] = np.round(edge[on_grid])
         fa, fb = np.floor(a), np.floor(b)
         first_whole = np.where(fa < a, fa + 1, fa)
-        seg_from = np.zeros((n, 3), np.int64)
-        seg_to = np.zeros((n, 3), np.int64)
-        fraction = np.zeros((n, 3))
+        seg_from = np.zeros((3, n), np.int64)
+        seg_to = np.zeros((3, n), np.int64)
+        fraction = np.zeros((3, n))
         part = (fa < a) & (b > a)
-        seg_from[part, 0] = fa[part]
-        seg_to[part, 0] = fa[part] + 1
-        fraction[part, 0] = (np.minimum(fa + 1, b) - a)[part]
+        seg_from[0, part] = fa[part]
+        seg_to[0, part] = fa[part] + 1
+        fraction[0, part] = (np.minimum(fa + 1, b) - a)[part]
         whole = fb > first_whole
-        seg_from[whole, 1] = first_whole[whole]
-        seg_to[whole, 1] = fb[whole]
-        fraction[whole, 1] = 1.0
+        seg_from[1, whole] = first_whole[whole]
+        seg_to[1, whole] = fb[whole]
+        fraction[1, whole] = 1.0
         part = (fb < b) & (fb >= first_whole)
-        seg_from[part, 2] = fb[part]
-        seg_to[part, 2] = fb[part] + 1
-        fraction[part, 2] = (b - fb)[part]
-        mean = (p["rate"] * dt / 1000.0)[:, None] * fraction
+        seg_from[2, part] = fb[part]
+        seg_to[2, part] = fb[part] + 1
+        fraction[2, part] = (b - fb)[part]
+        mean = (p["rate"] * dt / 1000.0)[None, :] * fraction
         idle = ~(mean > 0)
         seg_from[idle] = seg_to[idle] = 0
         pieces = np.where(idle, 0, np.maximum(np.ceil(mean / self.MAX_PIECE_MEAN), 1))
@@ -266,13 +267,15 @@ class PoissonSource(NeuronGroup):
         return seg_from, seg_to, lam, np.exp(-lam), pieces
 
     def start_run(self, first_step, n_steps, dt):
-        # the stream's key: from the seed, the reset count and the stream alone
-        self._key = keyed.new_key(self.network.rng_for(self._serial))
+        # the stream's key: from the seed, the reset count and the stream alone; each
+        # cell's draws hash (key, cell) first: that part once per run
+        key = keyed.new_key(self.network.rng_for(self._serial))
+        self._cell_hash = keyed.chain(key, np.arange(self.size))
 
     def compiled_poisson(self):
-        """(key, from, to, mean, exp(-mean), pieces): what a compiled stretch needs to
+        """(cell hashes, from, to, mean, exp(-mean), pieces): what a compiled stretch needs to
         draw this source's counts itself (:func:`.kernels.poisson.poisson_counts`)."""
-        return (self._key, *self._schedule)
+        return (self._cell_hash, *self._schedule)
 
     def counts(self, k):
         """The spikes of each cell at step k (the same bits as kernels.poisson.poisson_counts,
@@ -280,19 +283,21 @@ class PoissonSource(NeuronGroup):
         kernels = None if self.network.engine == "numpy" else compiled_kernels.loaded()
         if kernels is not None:
             out = np.empty(self.size, np.int64)
-            kernels.poisson_counts(self._key, k, *self._schedule, out)
+            kernels.poisson_counts(self._cell_hash, k, *self._schedule, out,
+                                   np.empty(self.size, np.int64))
             return out
         seg_from, seg_to, lam, p0, pieces = self._schedule
         out = np.zeros(self.size, np.int64)
-        cells, segs = np.nonzero((seg_from <= k) & (k < seg_to))
+        segs, cells = np.nonzero((seg_from <= k) & (k < seg_to))
         if cells.size == 0:
             return out
-        lam, p0, pieces = lam[cells, segs], p0[cells, segs], pieces[cells, segs]
+        lam, p0, pieces = lam[segs, cells], p0[segs, cells], pieces[segs, cells]
         for piece in range(int(pieces.max())):
             if piece:
                 more = pieces > piece
                 cells, lam, p0, pieces = cells[more], lam[more], p0[more], pieces[more]
-            u = keyed.uniform(self._key, cells, k, piece)
+            h = keyed.chain(self._cell_hash[cells], k)
+            u = keyed.to_unit(h if piece == 0 else keyed.chain(h, piece))
             out[cells] += _invert(u, lam, p0)
         return out
 

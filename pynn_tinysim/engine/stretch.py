@@ -169,17 +169,18 @@ class CompiledStretch:
 
     def _poisson(self):
         """The Poisson sources' draws, concatenated (kernels/stretch.py's ``_draw``):
-        (cells pointer, keys, from, to, mean, exp(-mean), pieces, counts)."""
+        (cells pointer, cell hashes, from, to, mean, exp(-mean), pieces, counts, scratch)."""
         parts = [g.compiled_poisson() for g in self._drawn]
         sizes = [g.size for g in self._drawn]
         ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        keys = np.array([p[0] for p in parts], np.uint64)
         if parts:
-            tables = [np.concatenate([p[i] for p in parts]) for i in range(1, 6)]
+            tables = [np.concatenate([p[i] for p in parts], axis=-1) for i in range(6)]
         else:
-            tables = [np.zeros((0, 3), np.int64), np.zeros((0, 3), np.int64),
-                      np.zeros((0, 3)), np.zeros((0, 3)), np.zeros((0, 3), np.int64)]
-        return (ptr, keys, *tables, np.zeros(int(ptr[-1]), np.int64))
+            tables = [np.zeros(0, np.uint64), np.zeros((3, 0), np.int64),
+                      np.zeros((3, 0), np.int64), np.zeros((3, 0)), np.zeros((3, 0)),
+                      np.zeros((3, 0), np.int64)]
+        scratch = [np.zeros(int(ptr[-1]), np.int64) for _ in range(2)]
+        return (ptr, *tables, *scratch)
 
     def _flush(self, n):
         """Hand the spikes in the record buffers to each group's recorder."""

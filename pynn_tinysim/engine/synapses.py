@@ -48,7 +48,7 @@ _MERGE_CHUNK = 1 << 22
 
 
 #: after this many bytes of queued chunks are freed, hand free heap memory back to the OS
-_TRIM_BYTES = 1 << 28
+_TRIM_BYTES = 1 << 26
 
 
 def _load_malloc_trim():
@@ -439,7 +439,8 @@ class SynapseStore(Delivery):
             for pre, _, _, _ in block._pending:
                 counts += np.bincount(pre, minlength=n_ids)
             rows = np.flatnonzero(counts)
-            plans.append((rows, counts[rows]))
+            # where the block's run starts in each of its rows: after the earlier blocks'
+            plans.append((rows, total[rows], counts[rows]))
             total += counts
         del counts
         indptr = np.zeros(n_ids + 1, np.int64)
@@ -448,11 +449,21 @@ class SynapseStore(Delivery):
         dtype = key_dtype(self.max_delay_steps, layout.row_size)
         keys = np.empty(int(indptr[-1]), dtype)
         weights = np.empty(int(indptr[-1]))
-        fill = indptr[:-1].copy()           # next free place in each row
+        fill = np.empty(n_ids, np.int64)    # next free place in each row of the block
         place = _place if self.kernels is None else self.kernels.place
         freed = 0
-        for block, (rows, row_counts) in zip(self.blocks, plans):
-            row_start = fill[rows] - indptr[rows]
+        # Blocks in the order of their first presynaptic id (stable), not of creation:
+        # a projection writes only the rows of its source population, so those of one
+        # source run one after the other, and the store's pages are touched as the
+        # queue's chunks are freed; in creation order (often target by target) every
+        # page would be touched while most of the queue is held, a peak of queue +
+        # store. Each block's place in its rows is fixed (row_start), so the arrays
+        # are the same whatever the order.
+        order = sorted(range(len(self.blocks)),
+                       key=lambda b: int(plans[b][0][0]) if plans[b][0].size else -1)
+        for b in order:
+            block, (rows, row_start, row_counts) = self.blocks[b], plans[b]
+            fill[rows] = indptr[rows] + row_start
             if block.n_stored:              # synapses already stored: move them across
                 src = _ranges(self.indptr[block.row_ids] + block.row_start, block.row_count)
                 dst = _ranges(fill[block.row_ids], block.row_count)

@@ -179,7 +179,7 @@ def load():
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
         (csr, ("place",)),
-        (poisson, ("_mix", "uniform3", "invert", "poisson_counts")),
+        (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
         (stretch, ("_inputs", "_sample", "_after_step", "_draw", "_room", "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",

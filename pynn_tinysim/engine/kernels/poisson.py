@@ -4,20 +4,21 @@ SpikeSourcePoisson (engine/sources.py, ``PoissonSource``) emits, at each step an
 for each cell, a Poisson count of spikes (NEST's poisson_generator: spikes on the
 time grid, several in one step being that many spikes). The count of cell j at
 step k is drawn by inversion from keyed uniforms (:mod:`..keyed`: a function of
-the stream's key and (j, k, piece)), so it depends on nothing drawn before: the
-NumPy step (``PoissonSource.step``) and the compiled loop give the same counts
-bit for bit, a run split in several gives the same spikes, and under MPI every
-rank draws the same.
+the stream's key and (j, k), or (j, k, piece) for the pieces after the first),
+so it depends on nothing drawn before: the NumPy step (``PoissonSource.counts``)
+and the compiled loop give the same counts bit for bit, a run split in several
+gives the same spikes, and under MPI every rank draws the same.
 
-A cell's schedule is at most three *segments* of steps (``seg_from`` <= k <
-``seg_to``: the step where ``start`` falls, the whole steps, the step where
-``start + duration`` falls), each with its mean per piece ``seg_lam``, its
-``seg_exp`` = exp(-``seg_lam``) (computed once, in NumPy, so that no
-transcendental function is evaluated per draw: both engines then do only
-multiplications, divisions, additions and comparisons, in the same order) and
-its number of pieces ``seg_pieces`` (a mean above ``MAX_PIECE_MEAN`` is split in
-pieces, each counted from its own uniform, so that exp(-mean) never underflows).
-:func:`invert` is the inversion, :func:`poisson_counts` a whole source for one step.
+A cell's schedule is at most three *segments* of steps (arrays of shape
+(3, cells), ``seg_from`` <= k < ``seg_to``): the step where ``start`` falls, the
+whole steps, the step where ``start + duration`` falls; each with its mean per
+piece ``seg_lam``, its ``seg_exp`` = exp(-``seg_lam``) (computed once, in NumPy,
+so that no transcendental function is evaluated per draw: both engines then do
+only multiplications, divisions, additions and comparisons, in the same order)
+and its number of pieces ``seg_pieces`` (a mean above
+``PoissonSource.MAX_PIECE_MEAN`` is split in pieces, each counted from its own
+uniform, so that exp(-mean) never underflows). :func:`invert` is the inversion,
+:func:`poisson_counts` a whole source for one step.
 """
 
 import numpy as np
@@ -36,12 +37,12 @@ def _mix(z):
     return z ^ (z >> _S31)
 
 
-def uniform3(key, a, b, c):
-    """keyed.uniform(key, a, b, c) for one draw (non-negative integer coordinates)."""
-    h = key
-    h = _mix((h ^ np.uint64(a)) + _GOLDEN)
-    h = _mix((h ^ np.uint64(b)) + _GOLDEN)
-    h = _mix((h ^ np.uint64(c)) + _GOLDEN)
+def step_uniform(cell_hash, k, piece):
+    """keyed.uniform(key, cell, k) for piece 0, keyed.uniform(key, cell, k, piece) for
+    the others, from ``cell_hash`` = keyed.chain(key, cell) (one hash a draw, mostly)."""
+    h = _mix((cell_hash ^ np.uint64(k)) + _GOLDEN)
+    if piece > 0:
+        h = _mix((h ^ np.uint64(piece)) + _GOLDEN)
     return np.float64(h >> _S11) * _TO_UNIT
 
 
@@ -58,18 +59,35 @@ def invert(u, lam, p0):
     return count
 
 
-def poisson_counts(key, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces, out):
-    """``out[j]``: the spikes of cell j at step k (see the module docstring); returns
-    their sum."""
-    total = 0
+def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces, out,
+                   idx):
+    """``out[j]``: the spikes of cell j at step k (see the module docstring; ``cell_hash``:
+    keyed.chain(key, j) for each cell j); returns their sum. ``idx``: scratch, one
+    integer per cell.
+
+    Two passes, for speed alone (the second alone would give the same counts): the
+    first, without branches, lists the cells whose count may not be 0 (all but those
+    in their whole steps, in one piece, with a uniform below exp(-mean)); the second
+    counts those. (A third of the microcircuit's background cells spike at a step,
+    at random: one pass with the inversion's branches mispredicts for most cells.)
+    """
+    m = 0
     for j in range(out.size):
+        out[j] = 0
+        zero = (seg_from[1, j] <= k) & (k < seg_to[1, j]) & (seg_pieces[1, j] == 1) \
+            & (step_uniform(cell_hash[j], k, 0) < seg_exp[1, j])
+        idx[m] = j
+        m += 1 - np.int64(zero)
+    total = 0
+    for i in range(m):
+        j = idx[i]
         c = 0
-        for s in range(seg_from.shape[1]):
-            if seg_from[j, s] <= k < seg_to[j, s]:
-                lam = seg_lam[j, s]
-                p0 = seg_exp[j, s]
-                for piece in range(seg_pieces[j, s]):
-                    c += invert(uniform3(key, j, k, piece), lam, p0)
+        for s in range(3):
+            if seg_from[s, j] <= k < seg_to[s, j]:
+                lam = seg_lam[s, j]
+                p0 = seg_exp[s, j]
+                for piece in range(seg_pieces[s, j]):
+                    c += invert(step_uniform(cell_hash[j], k, piece), lam, p0)
                 break
         out[j] = c
         total += c

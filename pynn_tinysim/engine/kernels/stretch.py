@@ -103,13 +103,13 @@ def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
 def _draw(k, poisson):
     """Step k's counts of every Poisson source (kernels/poisson.py) into ``poisson[7]``;
     returns their sum."""
-    ptr, keys, seg_from, seg_to, lam, p0, pieces, drawn = poisson
+    ptr, hashes, seg_from, seg_to, lam, p0, pieces, drawn, scratch = poisson
     total = 0
-    for i in range(keys.size):
+    for i in range(ptr.size - 1):
         lo, hi = ptr[i], ptr[i + 1]
-        total += poisson_kernels.poisson_counts(keys[i], k, seg_from[lo:hi], seg_to[lo:hi],
-                                                lam[lo:hi], p0[lo:hi], pieces[lo:hi],
-                                                drawn[lo:hi])
+        total += poisson_kernels.poisson_counts(hashes[lo:hi], k, seg_from[:, lo:hi],
+                                                seg_to[:, lo:hi], lam[:, lo:hi], p0[:, lo:hi],
+                                                pieces[:, lo:hi], drawn[lo:hi], scratch[lo:hi])
     return total
 
 
