@@ -568,7 +568,9 @@ def test_compare_exit_1_when_backends_disagree(tmp_path):
                               out_dir=str(tmp_path / "rep"))
     message = str(info.value)
     assert "backends disagree on differs.py" in message
-    assert "src (nest vs tinysim): rates differ 4" in message
+    # 10 vs 40 Hz: about 4x (3 seeds of 50 Poisson cells: each mean within a few %)
+    ratio = re.search(r"src \(nest vs tinysim\): rates differ ([0-9.]+)x", message)
+    assert ratio and 3.5 < float(ratio.group(1)) < 4.5, message
     assert info.value.result.exit_code == 1
     # short: no helper source, the report's path at the end, the report kept with figures
     assert len(message.splitlines()) <= 6 and "def assert_backends_agree" not in message

@@ -208,3 +208,74 @@ def test_placing_queued_synapses_keeps_their_order_within_a_row(span):
         got = out_keys[indptr[row] + 2:indptr[row + 1]]
         np.testing.assert_array_equal(got, np.flatnonzero(pre == row))
         np.testing.assert_array_equal(out_weights[indptr[row] + 2:indptr[row + 1]], weights[got])
+
+
+@pytest.mark.parametrize("span,id_dtype,key_dtype", [(1_000, np.int32, np.int32),
+                                                     (200_000, np.int64, np.int64)])
+def test_compiled_placing_gives_the_numpy_arrays(span, id_dtype, key_dtype):
+    """kernels.csr.place (the compiled merge) puts every synapse where _place does."""
+    pytest.importorskip("numba")
+    from pynn_tinysim.engine import kernels
+    place = kernels.load().place
+    rng = np.random.default_rng(11)
+    n_ids, n = span + 1, 20_000
+    pre = (rng.integers(0, span, n) + 1).astype(id_dtype)
+    keys = rng.integers(0, 2**31 - 1, n).astype(key_dtype)
+    weights = rng.normal(size=n)
+    counts = np.bincount(pre, minlength=n_ids) + 3
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    out = []
+    for function in (synapses._place, place):
+        fill = indptr[:-1] + 3
+        out_keys = np.full(indptr[-1], -1, key_dtype)
+        out_weights = np.full(indptr[-1], np.nan)
+        function(pre, keys, weights, fill, out_keys, out_weights)
+        out.append((fill, out_keys, out_weights))
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)
+
+
+def _store_arrays(engine):
+    """The store's arrays after a network whose synapses are merged in two runs
+    (a Projection and cells added between them: stored synapses move, keys recode)."""
+    sim.setup(timestep=DT, min_delay=DT, max_delay=10.0, progress=False, engine=engine)
+    rng = NumpyRNG(seed=5)
+    a = sim.Population(200, sim.IF_curr_exp())
+    b = sim.Population(150, sim.IF_curr_exp())
+    sim.Projection(a, b, sim.FixedProbabilityConnector(0.2, rng=rng),
+                   sim.StaticSynapse(weight=sim.RandomDistribution("normal", (0.5, 0.1), rng=rng),
+                                     delay=RandomDistribution_delay(rng)))
+    sim.Projection(b, a, sim.FixedProbabilityConnector(0.1, rng=rng),
+                   sim.StaticSynapse(weight=-0.3, delay=0.5), receptor_type="inhibitory")
+    sim.run(1.0)
+    first = [x.copy() for x in (_store().indptr, _store().keys, _store().weights)]
+    c = sim.Population(50, sim.IF_curr_exp())
+    sim.Projection(c, a, sim.FixedProbabilityConnector(0.3, rng=rng),
+                   sim.StaticSynapse(weight=0.7, delay=1.2))
+    sim.Projection(a[:150], b, sim.OneToOneConnector(), sim.StaticSynapse(weight=0.2, delay=0.3))
+    sim.run(1.0)
+    second = [x.copy() for x in (_store().indptr, _store().keys, _store().weights)]
+    sim.end()
+    return first + second
+
+
+def test_compiled_merge_gives_the_numpy_store():
+    """engine="numba" merges with the compiled kernel: the same indptr, keys and
+    weights, bit for bit, as the NumPy merge, at the first merge and after more
+    synapses and cells are added."""
+    pytest.importorskip("numba")
+    from pynn_tinysim.engine import kernels
+    reference = _store_arrays("numpy")
+    calls = []
+    kernels.load()
+    original = kernels.csr.place
+    try:
+        kernels.csr.place = lambda *args: calls.append(1) or original(*args)
+        kernels._kernels.place = kernels.csr.place
+        compiled = _store_arrays("numba")
+    finally:
+        kernels.csr.place = kernels._kernels.place = original
+    assert calls        # the compiled merge ran
+    for x, y in zip(reference, compiled):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)

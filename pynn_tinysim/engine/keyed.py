@@ -39,10 +39,23 @@ def uniform(key, *coordinates):
 
     ``coordinates``: non-negative integers (scalars or arrays, broadcast together).
     """
-    arrays = np.broadcast_arrays(*(np.asarray(c) for c in coordinates))
-    h = np.full(arrays[0].shape, key, np.uint64)
-    for c in arrays:
+    return to_unit(chain(key, *coordinates))
+
+
+def chain(key, *coordinates):
+    """The 64-bit words behind :func:`uniform`: ``key`` (a word, or an array of words)
+    hashed with each coordinate in turn, so that ``chain(chain(key, a), b)`` is
+    ``chain(key, a, b)`` (a stream drawing for many steps of the same cells hashes
+    the cells once)."""
+    arrays = np.broadcast_arrays(np.asarray(key, np.uint64), *(np.asarray(c) for c in coordinates))
+    h = arrays[0].copy()
+    for c in arrays[1:]:
         h = _mix((h ^ c.astype(np.uint64)) + _GOLDEN)
+    return h
+
+
+def to_unit(h):
+    """Words of :func:`chain` as numbers in [0, 1) (their top 53 bits)."""
     return (h >> _S11) * _TO_UNIT
 
 

@@ -288,6 +288,9 @@ class Network:
             # a rank that made no connection since the last run has nothing to
             # recompile, but the compile agrees on the ring depth with all: all do it
             self._compiled = False
+        # the engine first: the store's merge (in _compile) uses the kernels where they run
+        kernels = self.kernels_for_run(n_steps)
+        self.static.kernels = kernels
         if not self._compiled:
             self._compile(max_delay_steps + 1)
         dt = self.dt
@@ -315,7 +318,6 @@ class Network:
             exchange.prepare(self, self.deliveries, [bool(g.receptors) for g in groups])
 
         currents = self.currents.start_run(k0, n_steps, dt)  # None: no current sources
-        kernels = self.kernels_for_run(n_steps)
         n_threads = 1 if kernels is None else compiled_kernels.threads(self.threads)
         # on several threads: the kernels' threaded variants (compiled only where used)
         kernels = compiled_kernels.for_threads(kernels, n_threads)
@@ -474,7 +476,7 @@ class Network:
             self._steps_without_kernels += n_steps
             extra = sum(getattr(g, "numpy_step_cost_s", 0.0) for g in self.groups.values())
             if not compiled_kernels.worth_loading(self._steps_without_kernels, n_neurons,
-                                                  extra):
+                                                  extra, self.static.queued_count()):
                 return None
         if kernels is None:
             kernels = compiled_kernels.load()

@@ -1,5 +1,8 @@
 """Spike sources: Poisson processes and explicit spike-time arrays.
 
+(The random renewal sources, drawn window by window like :class:`WindowedSource`,
+are in :mod:`.renewal_sources`; :class:`PoissonSource` draws step by step.)
+
 Sources have no input and no subthreshold state; each step they emit the
 spikes scheduled for it. Spikes are put on the same time grid as neuron spikes:
 a spike at time t is stamped ceil(t / dt) steps and is emitted by the step that
@@ -14,6 +17,8 @@ records a spike_generator's times unrounded (through parrot_neuron_ps).
 
 import numpy as np
 
+from . import kernels as compiled_kernels
+from . import keyed
 from .groups import NeuronGroup
 
 
@@ -190,47 +195,143 @@ class WindowedSource(_EventSource):
         raise NotImplementedError
 
 
-class PoissonSource(WindowedSource):
+class PoissonSource(NeuronGroup):
     """SpikeSourcePoisson: independent Poisson processes, active on (start, start + duration].
 
-    Spike times are drawn in continuous time, window by window (see WindowedSource).
+    As NEST's poisson_generator (what pyNN.nest runs with ``spike_precision='on_grid'``):
+    at each step, each cell emits a Poisson count of spikes, all stamped at the step's
+    end (several spikes in one step: that cell's id that many times, recorded and
+    delivered once each). A Poisson process binned into steps gives exactly these
+    independent counts, so nothing statistical differs from drawing spike times in
+    continuous time and stamping them on the grid, and the per-step count is all the
+    network ever sees (delivery is on the grid).
+
+    The count of cell j at step k is drawn by inversion from keyed uniforms
+    (:mod:`.kernels.poisson`, :mod:`.keyed`): a function of (seed, reset count,
+    stream, j, k), so the NumPy step and the compiled stretches give the same bits,
+    a run split in several gives the spikes of one run, a changed rate acts from the
+    next step on, and MPI ranks draw the same. The mean of a step is ``rate * dt``
+    times the part of the step inside (start, start + duration] (the steps where
+    ``start`` and ``start + duration`` fall off the grid get their share).
     """
 
     parameter_names = ("rate", "start", "duration")
+    recordable = ()
 
-    #: expected spikes per window at most: bounds the memory of fast sources
-    #: (12 500 sources at 20 kHz would otherwise hold 250 million events per window)
-    MAX_WINDOW_EVENTS = 1 << 20
+    #: a step's mean above this is drawn in equal pieces (see kernels/poisson.py)
+    MAX_PIECE_MEAN = 8.0
+    #: seconds a NumPy step costs per cell beyond the usual (Network.kernels_for_run
+    #: weighs it: ~0.1 us a cell measured; the compiled draw is ~10x faster)
+    NUMPY_STEP_COST_PER_CELL_S = 100e-9
 
-    def _window_steps(self):
-        """Steps per window: WINDOW_STEPS, fewer for fast sources (a power-of-two fraction).
+    @property
+    def numpy_step_cost_s(self):
+        return self.size * self.NUMPY_STEP_COST_PER_CELL_S
 
-        It depends on the parameters only, so windows stay aligned however a
-        simulation is split into runs (parameters changing starts a new epoch anyway).
-        """
-        expected = float(np.sum(self.params["rate"])) * self._dt / 1000.0 * self.WINDOW_STEPS
-        W = self.WINDOW_STEPS
-        while W > 16 and expected > self.MAX_WINDOW_EVENTS:
-            W //= 2
-            expected /= 2
-        return W
+    def __init__(self, network):
+        super().__init__(network)
+        self._serial = network.new_stream_id()
+        self._schedule = None
+        self._cell_hash = None
 
-    def _generate(self, from_step, restart=False):
-        """Draw the events of the window containing ``from_step`` (only those >= from_step)."""
-        W = self._window_steps()
-        w = from_step // W
-        lo_step, hi_step = max(w * W, from_step), (w + 1) * W
-        dt = self._dt
-        rng = self.network.rng_for(self._serial, w, self._epoch)
+    def _compute_propagators(self, dt):
+        self._schedule = self._segments(dt)
+
+    def _segments(self, dt):
+        """Each cell's (from, to, mean per piece, exp(-mean), pieces), shape (3, size):
+        the step where start falls, the whole steps, the step where the end falls
+        (segment-major: the compiled draw reads the whole steps' row in order)."""
         p = self.params
-        # emission step e carries spikes with times in (e dt, (e + 1) dt]
-        t_lo = np.maximum(lo_step * dt, p["start"])
-        t_hi = np.minimum(hi_step * dt, p["start"] + p["duration"])
-        length = np.clip(t_hi - t_lo, 0.0, None)
-        counts = rng.poisson(p["rate"] * length / 1000.0)
-        neurons = np.repeat(np.arange(self.size), counts)
-        times = t_hi[neurons] - rng.random(neurons.size) * length[neurons]  # in (t_lo, t_hi]
-        steps = np.ceil(times / dt).astype(np.int64) - 1
-        np.clip(steps, lo_step, hi_step - 1, out=steps)
-        self._set_events(steps, neurons, from_step)
-        self._window = (w * W, hi_step)
+        n = self.size
+        a = np.maximum(p["start"] / dt, 0.0)
+        b = np.minimum((p["start"] + p["duration"]) / dt, 2.0 ** 62)
+        for edge in (a, b):     # 0.3 / 0.1 = 2.9999999999999996: on the grid
+            on_grid = np.abs(edge - np.round(edge)) <= 1e-9 * np.maximum(1.0, np.abs(edge))
+            edge[on_grid] = np.round(edge[on_grid])
+        fa, fb = np.floor(a), np.floor(b)
+        first_whole = np.where(fa < a, fa + 1, fa)
+        seg_from = np.zeros((3, n), np.int64)
+        seg_to = np.zeros((3, n), np.int64)
+        fraction = np.zeros((3, n))
+        part = (fa < a) & (b > a)
+        seg_from[0, part] = fa[part]
+        seg_to[0, part] = fa[part] + 1
+        fraction[0, part] = (np.minimum(fa + 1, b) - a)[part]
+        whole = fb > first_whole
+        seg_from[1, whole] = first_whole[whole]
+        seg_to[1, whole] = fb[whole]
+        fraction[1, whole] = 1.0
+        part = (fb < b) & (fb >= first_whole)
+        seg_from[2, part] = fb[part]
+        seg_to[2, part] = fb[part] + 1
+        fraction[2, part] = (b - fb)[part]
+        mean = (p["rate"] * dt / 1000.0)[None, :] * fraction
+        idle = ~(mean > 0)
+        seg_from[idle] = seg_to[idle] = 0
+        pieces = np.where(idle, 0, np.maximum(np.ceil(mean / self.MAX_PIECE_MEAN), 1))
+        pieces = pieces.astype(np.int64)
+        lam = np.where(idle, 0.0, mean / np.maximum(pieces, 1))
+        return seg_from, seg_to, lam, np.exp(-lam), pieces
+
+    def start_run(self, first_step, n_steps, dt):
+        # the stream's key: from the seed, the reset count and the stream alone; each
+        # cell's draws hash (key, cell) first: that part once per run
+        key = keyed.new_key(self.network.rng_for(self._serial))
+        self._cell_hash = keyed.chain(key, np.arange(self.size))
+
+    def compiled_poisson(self):
+        """(cell hashes, from, to, mean, exp(-mean), pieces): what a compiled stretch needs to
+        draw this source's counts itself (:func:`.kernels.poisson.poisson_counts`)."""
+        return (self._cell_hash, *self._schedule)
+
+    def counts(self, k):
+        """The spikes of each cell at step k (the same bits as kernels.poisson.poisson_counts,
+        which runs it where the compiled engine is in use)."""
+        kernels = None if self.network.engine == "numpy" else compiled_kernels.loaded()
+        if kernels is not None:
+            out = np.empty(self.size, np.int64)
+            kernels.poisson_counts(self._cell_hash, k, *self._schedule, out,
+                                   np.empty(self.size, np.int64))
+            return out
+        seg_from, seg_to, lam, p0, pieces = self._schedule
+        out = np.zeros(self.size, np.int64)
+        # the usual case first: cells in their whole steps, drawn in one piece
+        u = keyed.to_unit(keyed.chain(self._cell_hash, k))
+        simple = (seg_from[1] <= k) & (k < seg_to[1]) & (pieces[1] == 1)
+        hit = np.flatnonzero(simple & (u >= p0[1]))
+        out[hit] = _invert(u[hit], lam[1, hit], p0[1, hit])
+        # then the others that are active: a step cut by start or end, several pieces
+        active = (seg_from <= k) & (k < seg_to)
+        active[1] &= ~simple
+        segs, cells = np.nonzero(active)
+        if cells.size == 0:
+            return out
+        lam, p0, pieces = lam[segs, cells], p0[segs, cells], pieces[segs, cells]
+        for piece in range(int(pieces.max())):
+            if piece:
+                more = pieces > piece
+                cells, lam, p0, pieces = cells[more], lam[more], p0[more], pieces[more]
+            h = keyed.chain(self._cell_hash[cells], k)
+            u = keyed.to_unit(h if piece == 0 else keyed.chain(h, piece))
+            out[cells] += _invert(u, lam, p0)
+        return out
+
+    def step(self, k, inputs):
+        counts = self.counts(k)
+        if not counts.any():
+            return NO_SPIKES
+        return np.repeat(np.arange(self.size), counts)
+
+
+def _invert(u, lam, p0):
+    """kernels.poisson.invert on arrays: the same operations, in the same order."""
+    count = np.zeros(u.size, np.int64)
+    term = p0.copy()
+    cumulative = p0.copy()
+    idx = np.flatnonzero((u >= cumulative) & (term > 0.0))
+    while idx.size:
+        count[idx] += 1
+        term[idx] = term[idx] * lam[idx] / count[idx]
+        cumulative[idx] = cumulative[idx] + term[idx]
+        idx = idx[(u[idx] >= cumulative[idx]) & (term[idx] > 0.0)]
+    return count

@@ -8,7 +8,8 @@ order as the step loop (so the same bits). It applies when, for this run:
 
 - the engine is "numba";
 - exactly one neuron group has a kernel (``compiled_kernel()``), and every other
-  group is an event source whose events the stretch can emit (``compiled_events()``);
+  group is an event source whose events the stretch can emit (``compiled_events()``)
+  or a Poisson source whose counts it draws (``compiled_poisson()``);
 - the only synapses are static ones (the network's SynapseStore);
 - current sources of every kind may inject: a stretch applies their change events
   itself, in the step loop's order (:mod:`.stretch_io`), up to the end of the
@@ -23,13 +24,15 @@ it as the end) and hands its spikes to the exchange (:mod:`.stretch_io`).
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or of
 the current sources' or the exchange's window), where a
-source draws its next window of events (that step runs in Python), before a step
-whose source events outnumber the source cells (several spikes of one cell in a
+source draws its next window of events (that step runs in Python; Poisson sources
+draw their counts inside the loop, step by step: :mod:`.kernels.poisson`), before a
+step whose source events outnumber the source cells (several spikes of one cell in a
 step: the step loop runs it, see ``_before_crowded_step``), where its neuron
 kernel declines a step (a conductance-based model with a possibly stiff neuron: the
 step loop runs that step with the NumPy code, adaptive integration included), or
 where its record buffers are full (they are emptied into the spike recorders, and
-it goes on).
+it goes on; a single step whose Poisson counts would not fit even empty buffers
+runs in the step loop).
 """
 
 import numpy as np
@@ -44,6 +47,9 @@ RECORD_BUFFER = 1 << 18
 #: signal recorders a stretch samples: their arrays travel as tuples of this fixed
 #: length (padded), so that the kernels are compiled once, not per number of recorders
 MAX_SIGNALS = 8
+#: the record and fired buffers hold this many times the Poisson sources' mean
+#: spikes per step beyond every cell once (a step that would not fit runs in Python)
+POISSON_MARGIN = 4
 
 
 def samples_as_plain(recorder):
@@ -70,7 +76,7 @@ class CompiledStretch:
             return None
         if len(signal_recorders) > MAX_SIGNALS:
             return None
-        neuron, sources = None, []
+        neuron, sources, drawn = None, [], []
         for g in groups:
             if "step" in vars(g):       # replaced on the instance: it must run (see network)
                 return None
@@ -79,6 +85,8 @@ class CompiledStretch:
                 neuron = (g, kernel)
             elif g.compiled_events() is not None:
                 sources.append(g)
+            elif getattr(g, "compiled_poisson", None) is not None:
+                drawn.append(g)     # a PoissonSource: the stretch draws its counts
             else:
                 return None
         if neuron is None:
@@ -90,10 +98,10 @@ class CompiledStretch:
             if array.dtype != np.float64 or not array.flags.c_contiguous:
                 return None
         return cls(kernels, groups, neuron, sources, store if deliveries else None, ring,
-                   signal_recorders, threads, io)
+                   signal_recorders, threads, io, drawn)
 
     def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=(),
-                 threads=1, io=None):
+                 threads=1, io=None, drawn=()):
         self._io = StretchIO() if io is None else io
         group, (name, args) = neuron
         # the neuron kernel's chunks (threads; kernels.chunks), and the delivery's
@@ -104,7 +112,10 @@ class CompiledStretch:
         self._shape = (group.input_offset, len(group.receptors), group.size)
         self._sources = sources
         self._groups = groups
-        self._order = np.array([-1 if g is group else sources.index(g) for g in groups], np.int64)
+        # each group's code: -1 the neuron group, i >= 0 event source i, -2 - i Poisson source i
+        self._order = np.array([-1 if g is group else sources.index(g) if g in sources
+                                else -2 - drawn.index(g) for g in groups], np.int64)
+        self._drawn = list(drawn)
         sizes = np.array([g.size for g in groups], np.int64)
         self._ids_ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         self._ids = np.concatenate([g.ids for g in groups]).astype(np.int64)
@@ -112,7 +123,9 @@ class CompiledStretch:
             [g.spike_recorder.mask[:g.size] if g.spike_recorder is not None
              else np.zeros(g.size, bool) for g in groups])
         total = int(self._ids_ptr[-1])
-        capacity = max(RECORD_BUFFER, 4 * total)
+        # (a step records at most every cell once plus the Poisson counts: see _room)
+        capacity = max(RECORD_BUFFER, 4 * total + POISSON_MARGIN * int(sum(
+            float(np.sum(g.compiled_poisson()[3] * g.compiled_poisson()[5])) for g in drawn)))
         self._rec = (np.empty(capacity, np.int64), np.empty(capacity, np.int64),
                      np.empty(capacity, np.int64))
         self._ring = ring
@@ -122,7 +135,7 @@ class CompiledStretch:
             empty_keys = np.zeros(0, np.int32)
             self._synapses = (np.zeros(1, np.int64), empty_keys, np.zeros(0), 0.0,
                               np.zeros(0), False)
-        self._fired = np.empty(total, np.int64)
+        self._fired = np.empty(capacity, np.int64)
         self._signals = list(signal_recorders)
         views = [rec.compiled_view() for rec in self._signals]
         padding = MAX_SIGNALS - len(views)
@@ -166,7 +179,7 @@ class CompiledStretch:
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
                *self._rec, counter, *self._sig, rows, len(self._signals),
                self._io.arrays(k_stop, self._rec[0].size), halt,
-               self._threads, delivery_kernels.PARALLEL_MIN_EVENTS)
+               self._threads, delivery_kernels.PARALLEL_MIN_EVENTS, self._poisson())
         while k < k_stop:
             k = self._kernel(k, k_stop, net, *self._shape, self._args)
             self._flush(int(counter[0]))
@@ -193,6 +206,21 @@ class CompiledStretch:
             if crowded.size:
                 return k + int(crowded[0])
         return k_stop
+
+    def _poisson(self):
+        """The Poisson sources' draws, concatenated (kernels/stretch.py's ``_draw``):
+        (cells pointer, cell hashes, from, to, mean, exp(-mean), pieces, counts, scratch)."""
+        parts = [g.compiled_poisson() for g in self._drawn]
+        sizes = [g.size for g in self._drawn]
+        ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        if parts:
+            tables = [np.concatenate([p[i] for p in parts], axis=-1) for i in range(6)]
+        else:
+            tables = [np.zeros(0, np.uint64), np.zeros((3, 0), np.int64),
+                      np.zeros((3, 0), np.int64), np.zeros((3, 0)), np.zeros((3, 0)),
+                      np.zeros((3, 0), np.int64)]
+        scratch = [np.zeros(int(ptr[-1]), np.int64) for _ in range(2)]
+        return (ptr, *tables, *scratch)
 
     def _flush(self, n):
         """Hand the spikes in the record buffers to each group's recorder."""

@@ -20,7 +20,8 @@ and write its synapses (``Projection.get``/``set``) without a copy of them.
 Building: connections are queued in the block as they are made (chunks of
 presynaptic id, key and weight: 16 bytes a synapse) and merged into the store by
 a counting sort at the next :meth:`SynapseStore.compile` (before a run, or when
-a projection is read). Each chunk is freed as soon as it is placed, so the
+a projection is read; in compiled code, :func:`.kernels.csr.place`, where the run
+uses the compiled engine: the same arrays). Each chunk is freed as soon as it is placed, so the
 first merge needs little more memory than the store itself; connections added
 after that (a Projection made between runs) are merged into a new copy of the
 store, which for a moment takes twice its size.
@@ -47,7 +48,7 @@ _MERGE_CHUNK = 1 << 22
 
 
 #: after this many bytes of queued chunks are freed, hand free heap memory back to the OS
-_TRIM_BYTES = 1 << 28
+_TRIM_BYTES = 1 << 26
 
 
 def _load_malloc_trim():
@@ -374,6 +375,9 @@ class SynapseStore(Delivery):
         self._pending = False
         self.n_slots = self.row_size = self.ring_size = 0
         self._widen = False
+        #: the compiled kernels (:mod:`.kernels`) where this run uses them, else None:
+        #: then the merge places synapses with :func:`.kernels.csr.place` (same arrays)
+        self.kernels = None
         # under MPI (see .exchange): per presynaptic id, its synapses on all ranks, so
         # that the summation choice below is the one-process one; None in one process
         self.global_counts = None
@@ -391,6 +395,10 @@ class SynapseStore(Delivery):
     @property
     def size(self):
         return self.keys.size
+
+    def queued_count(self):
+        """How many synapses the next :meth:`compile` will merge."""
+        return sum(block._n_pending for block in self.blocks) if self._pending else 0
 
     def min_delay_steps(self):
         """The shortest delay (steps) of any static synapse, None when there are none."""
@@ -431,7 +439,8 @@ class SynapseStore(Delivery):
             for pre, _, _, _ in block._pending:
                 counts += np.bincount(pre, minlength=n_ids)
             rows = np.flatnonzero(counts)
-            plans.append((rows, counts[rows]))
+            # where the block's run starts in each of its rows: after the earlier blocks'
+            plans.append((rows, total[rows], counts[rows]))
             total += counts
         del counts
         indptr = np.zeros(n_ids + 1, np.int64)
@@ -440,10 +449,21 @@ class SynapseStore(Delivery):
         dtype = key_dtype(self.max_delay_steps, layout.row_size)
         keys = np.empty(int(indptr[-1]), dtype)
         weights = np.empty(int(indptr[-1]))
-        fill = indptr[:-1].copy()           # next free place in each row
+        fill = np.empty(n_ids, np.int64)    # next free place in each row of the block
+        place = _place if self.kernels is None else self.kernels.place
         freed = 0
-        for block, (rows, row_counts) in zip(self.blocks, plans):
-            row_start = fill[rows] - indptr[rows]
+        # Blocks in the order of their first presynaptic id (stable), not of creation:
+        # a projection writes only the rows of its source population, so those of one
+        # source run one after the other, and the store's pages are touched as the
+        # queue's chunks are freed; in creation order (often target by target) every
+        # page would be touched while most of the queue is held, a peak of queue +
+        # store. Each block's place in its rows is fixed (row_start), so the arrays
+        # are the same whatever the order.
+        order = sorted(range(len(self.blocks)),
+                       key=lambda b: int(plans[b][0][0]) if plans[b][0].size else -1)
+        for b in order:
+            block, (rows, row_start, row_counts) = self.blocks[b], plans[b]
+            fill[rows] = indptr[rows] + row_start
             if block.n_stored:              # synapses already stored: move them across
                 src = _ranges(self.indptr[block.row_ids] + block.row_start, block.row_count)
                 dst = _ranges(fill[block.row_ids], block.row_count)
@@ -455,7 +475,7 @@ class SynapseStore(Delivery):
                 pre, chunk_keys, chunk_weights, chunk_layout = block._pending.pop(0)
                 for lo in range(0, pre.size, _MERGE_CHUNK):
                     sl = slice(lo, lo + _MERGE_CHUNK)
-                    _place(pre[sl], self._keys_for(chunk_keys[sl], chunk_layout, layout),
+                    place(pre[sl], self._keys_for(chunk_keys[sl], chunk_layout, layout),
                            chunk_weights[sl], fill, keys, weights)
                 freed += pre.nbytes + chunk_keys.nbytes + chunk_weights.nbytes
                 del pre, chunk_keys, chunk_weights

@@ -15,6 +15,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
   Tsodyks-Markram) with the
   rules' trace and weight updates;
+- :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
+- :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources and static synapses; see
   :mod:`..stretch`); :mod:`.window`: what such a loop takes from the current
@@ -74,6 +76,9 @@ START_COST_S = 1.0
 #: and step (NumPy's temporaries), measured on VA CUBA (4000 cells) and small networks
 SAVED_PER_STEP_S = 20e-6
 SAVED_PER_NEURON_STEP_S = 10e-9
+#: seconds the compiled merge saves per queued static synapse (SynapseStore.compile:
+#: 0.05 s rather than 0.25 s per million at the microcircuit's scale 0.25)
+SAVED_PER_MERGED_SYNAPSE_S = 40e-9
 
 _kernels = None          # the compiled namespace, once loaded
 _import_error = None     # why Numba could not be imported, once tried
@@ -95,12 +100,14 @@ def loaded():
     return _kernels
 
 
-def worth_loading(n_steps, n_neurons, extra_per_step_s=0.0):
+def worth_loading(n_steps, n_neurons, extra_per_step_s=0.0, n_merged=0):
     """Whether ``n_steps`` steps of ``n_neurons`` neurons repay loading the kernels;
     ``extra_per_step_s``: what the groups' NumPy steps cost beyond the usual (their
-    ``numpy_step_cost_s``, e.g. HH's sub-stepped RK4: ~0.2 ms a step for one cell)."""
+    ``numpy_step_cost_s``, e.g. HH's sub-stepped RK4: ~0.2 ms a step for one cell);
+    ``n_merged``: static synapses the run's start will merge into the store."""
     saved = n_steps * (SAVED_PER_STEP_S + extra_per_step_s
-                       + SAVED_PER_NEURON_STEP_S * n_neurons)
+                       + SAVED_PER_NEURON_STEP_S * n_neurons) \
+        + SAVED_PER_MERGED_SYNAPSE_S * n_merged
     return saved > START_COST_S
 
 
@@ -199,7 +206,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    from . import delivery, neurons, plasticity, spinnaker, stretch, window
+    from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -210,7 +217,7 @@ def load():
                 "_lif_curr_exp_range", "_lif_curr_alpha_range",
                 "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
-                "_inputs", "_sample", "_after_step", "_consumed", "_room", "_declined"}
+                "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -220,13 +227,16 @@ def load():
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
         (delivery, ("deliver_static",)),
+        (csr, ("place",)),
+        (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
         (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
                       "_vogels_pre", "pair_deliver", "tsodyks_markram_deliver")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
-        (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_room", "_declined",
+        (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
+                   "_declined",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",

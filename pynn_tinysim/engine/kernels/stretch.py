@@ -8,7 +8,8 @@ loop does, in its order (NEST's):
 0. the injected currents that change at this step are changed
    (:func:`.window.inject`, at the end of the step before);
 1. each group in the network's order emits its spikes: the neuron group by its
-   kernel (:mod:`.neurons`), a source by its precomputed events; the spikes of
+   kernel (:mod:`.neurons`), a source by its precomputed events, a Poisson source
+   by its counts (:mod:`.poisson`, drawn before the step by ``_room``); the spikes of
    recorded neurons are written to the record buffers, the global ids of all of
    them appended to the step's ``fired`` list (under MPI: to the exchange's
    buffers, see :mod:`.window`);
@@ -21,14 +22,16 @@ loop does, in its order (NEST's):
    (:func:`_sample`, as ``SignalRecorder.sample``).
 
 ``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
-the fields; the last four: ``io`` (currents and exchange, :mod:`.window`),
+the fields; the last five: ``io`` (currents and exchange, :mod:`.window`),
 ``halt``, the delivery's ``n_chunks`` and its ``min_events``, see
-:mod:`.delivery`). A stretch stops early when the record or exchange buffers could
-overflow on the next step, or before a step its neuron kernel declines (``halt``
-set, see :data:`.neurons.DECLINED`), and returns the step it reached.
+:mod:`.delivery`, and the Poisson sources' tables, ``CompiledStretch._poisson``).
+A stretch stops early when the record or exchange buffers could overflow on the
+next step, or before a step its neuron kernel declines (``halt`` set, see
+:data:`.neurons.DECLINED`), and returns the step it reached.
 """
 
 from . import delivery, neurons, spinnaker, window
+from . import poisson as poisson_kernels
 
 
 def _inputs(ring, slot, offset, n_receptors, size):
@@ -40,7 +43,8 @@ def _after_step(k, spiked, net, consumed=False):
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
      sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, io, halt, n_chunks,
-     min_events) = net
+     min_events, poisson) = net
+    drawn = poisson[7]          # this step's Poisson counts (drawn by _room)
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
@@ -51,6 +55,25 @@ def _after_step(k, spiked, net, consumed=False):
     for position in range(order.size):
         source = order[position]
         base = ids_ptr[position]
+        if source < -1:         # Poisson source -2 - i: its cells' counts, in order
+            lo = poisson[0][-2 - source]
+            for cell in range(lo, poisson[0][-1 - source]):
+                j = cell - lo
+                for _ in range(drawn[cell]):
+                    if rec_mask[base + j]:
+                        rec_stamp[c] = k + 1
+                        rec_group[c] = position
+                        rec_local[c] = j
+                        c += 1
+                    if exchanging:
+                        x_step[x] = k
+                        x_position[x] = position
+                        x_id[x] = group_ids[base + j]
+                        x += 1
+                    elif has_synapses:
+                        fired[n_fired] = group_ids[base + j]
+                        n_fired += 1
+            continue
         if source < 0:
             lo, hi = 0, spiked.size
         else:
@@ -106,16 +129,37 @@ def _consumed(offset, n_receptors, size, net):
     return offset == 0 and n_receptors * size == net[3]
 
 
-def _room(net):
-    # one more step records (and, under MPI, hands over) at most every neuron of the network
-    return (net[22][0] + net[6][-1] <= net[19].size
-            and window.exchange_room(net[29], net[6][-1]))
+def _draw(k, poisson):
+    """Step k's counts of every Poisson source (kernels/poisson.py) into ``poisson[7]``;
+    returns their sum."""
+    ptr, hashes, seg_from, seg_to, lam, p0, pieces, drawn, scratch = poisson
+    total = 0
+    for i in range(ptr.size - 1):
+        lo, hi = ptr[i], ptr[i + 1]
+        total += poisson_kernels.poisson_counts(hashes[lo:hi], k, seg_from[:, lo:hi],
+                                                seg_to[:, lo:hi], lam[:, lo:hi], p0[:, lo:hi],
+                                                pieces[:, lo:hi], drawn[lo:hi], scratch[lo:hi])
+    return total
+
+
+def _room(k, net):
+    """Whether step k's spikes fit the record and fired buffers (and, under MPI, the
+    exchange's): at most every cell once, plus its Poisson counts (drawn here, for
+    _after_step). A step that would not fit even empty buffers sets ``halt``: the step
+    loop runs it."""
+    need = net[6][-1] + _draw(k, net[33])
+    if (net[22][0] + need <= net[19].size and need <= net[18].size
+            and window.exchange_room(net[29], need)):
+        return True
+    if net[22][0] == 0 and net[29][9][0] == 0:
+        net[30][0] = 1
+    return False
 
 
 def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.lif_curr_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -126,7 +170,7 @@ def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):
 def stretch_lif_curr_alpha(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.lif_curr_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -137,7 +181,7 @@ def stretch_lif_curr_alpha(k0, k1, net, offset, n_receptors, size, args):
 def stretch_lif_curr_delta(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.lif_curr_delta(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -148,7 +192,7 @@ def stretch_lif_curr_delta(k0, k1, net, offset, n_receptors, size, args):
 def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.izhikevich(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -162,7 +206,7 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
 
 def _declined(spiked, net):
     if spiked.size == 1 and spiked[0] < 0:
-        net[-3][0] = 1
+        net[30][0] = 1
         return True
     return False
 
@@ -170,7 +214,7 @@ def _declined(spiked, net):
 def stretch_lif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.lif_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -183,7 +227,7 @@ def stretch_lif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
 def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.lif_cond_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -196,7 +240,7 @@ def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
 def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = neurons.hodgkin_huxley(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -211,7 +255,7 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
 def stretch_spinnaker_fixed(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = spinnaker.spinnaker_fixed(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
@@ -222,7 +266,7 @@ def stretch_spinnaker_fixed(k0, k1, net, offset, n_receptors, size, args):
 def stretch_spinnaker_float(k0, k1, net, offset, n_receptors, size, args):
     ring, n_slots = net[0], net[2]
     for k in range(k0, k1):
-        if not _room(net):
+        if not _room(k, net):
             return k
         spiked = spinnaker.spinnaker_float(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
