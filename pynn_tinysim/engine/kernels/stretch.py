@@ -55,47 +55,39 @@ def _after_step(k, spiked, net, consumed=False):
     for position in range(order.size):
         source = order[position]
         base = ids_ptr[position]
-        if source < -1:         # Poisson source -2 - i: its cells' counts, in order
+        # the group's spikes this step: (local index, times) for each of n items
+        if source < -1:         # Poisson source -2 - i: each cell, its count times
             lo = poisson[0][-2 - source]
-            for cell in range(lo, poisson[0][-1 - source]):
-                j = cell - lo
-                for _ in range(drawn[cell]):
-                    if rec_mask[base + j]:
-                        rec_stamp[c] = k + 1
-                        rec_group[c] = position
-                        rec_local[c] = j
-                        c += 1
-                    if exchanging:
-                        x_step[x] = k
-                        x_position[x] = position
-                        x_id[x] = group_ids[base + j]
-                        x += 1
-                    elif has_synapses:
-                        fired[n_fired] = group_ids[base + j]
-                        n_fired += 1
-            continue
-        if source < 0:
-            lo, hi = 0, spiked.size
-        else:
+            n = poisson[0][-1 - source] - lo
+        elif source < 0:        # the neuron group: its kernel's spikes
+            lo, n = 0, spiked.size
+        else:                   # event source i: its events stamped k
             lo = hi = cursor[source]
             while hi < ev_end[source] and ev_steps[hi] == k:
                 hi += 1
             cursor[source] = hi
-        for e in range(lo, hi):
-            j = spiked[e] if source < 0 else ev_neurons[e]
-            if rec_mask[base + j]:
-                rec_stamp[c] = k + 1
-                rec_group[c] = position
-                rec_local[c] = j
-                c += 1
-            if exchanging:
-                x_step[x] = k
-                x_position[x] = position
-                x_id[x] = group_ids[base + j]
-                x += 1
-            elif has_synapses:
-                fired[n_fired] = group_ids[base + j]
-                n_fired += 1
+            n = hi - lo
+        for e in range(n):
+            if source < -1:
+                j, times = e, drawn[lo + e]
+            elif source < 0:
+                j, times = spiked[e], 1
+            else:
+                j, times = ev_neurons[lo + e], 1
+            for _ in range(times):
+                if rec_mask[base + j]:
+                    rec_stamp[c] = k + 1
+                    rec_group[c] = position
+                    rec_local[c] = j
+                    c += 1
+                if exchanging:
+                    x_step[x] = k
+                    x_position[x] = position
+                    x_id[x] = group_ids[base + j]
+                    x += 1
+                elif has_synapses:
+                    fired[n_fired] = group_ids[base + j]
+                    n_fired += 1
     counter[0] = c
     x_state[0] = x
     if not consumed:
