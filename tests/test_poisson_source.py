@@ -139,3 +139,37 @@ def test_compiled_stretches_draw_the_numpy_counts(buffers, monkeypatch):
         np.testing.assert_array_equal(reference[key], compiled[key], err_msg=key)
     assert reference["src 0"].size > 10000 and reference["cells 0"].size > 20
     assert not np.array_equal(reference["src 0"][:100], reference["src 1"][:100])  # reset
+
+
+def test_no_draws_outside_the_active_steps(monkeypatch):
+    """A source active for 4 ms of a 100 ms run draws nothing outside them (the NumPy
+    step skips the steps where no cell can spike), and its spikes are those of a run
+    that draws every step."""
+    original_counts = sources.PoissonSource.counts
+    original_propagators = sources.PoissonSource._compute_propagators
+
+    def run(every_step):
+        drawn = []
+        monkeypatch.setattr(sources.PoissonSource, "counts",
+                            lambda self, k: drawn.append(k) or original_counts(self, k))
+
+        def propagators(self, dt):
+            original_propagators(self, dt)
+            if every_step:
+                self._live_steps = (0, 10 ** 9)
+        monkeypatch.setattr(sources.PoissonSource, "_compute_propagators", propagators)
+        sim.setup(timestep=DT, rng_seed=5, engine="numpy")
+        kick = sim.Population(30, sim.SpikeSourcePoisson(rate=400.0, start=1.0, duration=4.0))
+        kick.record("spikes")
+        sim.run(100.0)
+        trains = [np.asarray(t) for t in kick.get_data().segments[0].spiketrains]
+        sim.end()
+        return drawn, trains
+
+    drawn, trains = run(every_step=False)
+    assert drawn and min(drawn) >= 10 and max(drawn) < 50     # (1 ms, 5 ms]: steps 10-49
+    assert sum(t.size for t in trains) > 20
+    all_drawn, all_trains = run(every_step=True)
+    assert max(all_drawn) == 999
+    for a, b in zip(trains, all_trains):
+        np.testing.assert_array_equal(a, b)

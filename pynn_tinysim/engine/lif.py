@@ -253,6 +253,14 @@ class _LIFCondBase(LIFBase):
     receptors = ("excitatory", "inhibitory")
     #: mV: the local error per step allowed before a neuron's step is redone adaptively
     TOLERANCE = 1e-3
+    #: seconds a NumPy step costs per cell beyond a current-based LIF's (RK4's
+    #: temporaries), weighed by the 'auto' engine: VA COBA's NumPy step ~130 us for
+    #: 4000 cells against VA CUBA's ~40 us (measured), the compiled one ~15 us
+    NUMPY_STEP_COST_PER_CELL_S = 20e-9
+
+    @property
+    def numpy_step_cost_s(self):
+        return self.size * self.NUMPY_STEP_COST_PER_CELL_S
     #: lambda*h up to which RK4 alone is used: its local error is then at most
     #: 0.5^5/120 = 2.6e-4 of |v - v_inf| (~1e-4 in the VA COBA network, whose
     #: lambda*h stays below 0.4). Beyond it, the error estimate decides.

@@ -232,10 +232,17 @@ class PoissonSource(NeuronGroup):
         super().__init__(network)
         self._serial = network.new_stream_id()
         self._schedule = None
+        self._live_steps = (0, 0)
         self._cell_hash = None
 
     def _compute_propagators(self, dt):
         self._schedule = self._segments(dt)
+        # the steps where some cell may spike: outside them a step draws nothing (a
+        # source active for the first 50 ms of a long run costs nothing after them)
+        seg_from, seg_to = self._schedule[0], self._schedule[1]
+        live = seg_to > seg_from
+        self._live_steps = ((int(seg_from[live].min()), int(seg_to[live].max()))
+                            if live.any() else (0, 0))
 
     def _segments(self, dt):
         """Each cell's (from, to, mean per piece, exp(-mean), pieces), shape (3, size):
@@ -317,6 +324,8 @@ class PoissonSource(NeuronGroup):
         return out
 
     def step(self, k, inputs):
+        if not self._live_steps[0] <= k < self._live_steps[1]:
+            return NO_SPIKES
         counts = self.counts(k)
         if not counts.any():
             return NO_SPIKES
