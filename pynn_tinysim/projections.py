@@ -20,10 +20,8 @@ write. reset() returns a plastic projection's weights to their initial values
 import numpy as np
 
 from pyNN import common, errors
-from pyNN.core import is_listlike
 from pyNN.random import RandomDistribution
 from pyNN.space import Space
-from pyNN.standardmodels import StandardSynapseType
 
 from . import simulator
 from .connectors import fast_connect, evaluate_per_connection

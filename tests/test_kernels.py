@@ -709,7 +709,7 @@ def test_threads_setup_option(monkeypatch):
     monkeypatch.setenv("NUMBA_NUM_THREADS", "2")
     assert kernels.threads(None) == numba.get_num_threads()
     sim.setup(timestep=0.1, engine="numba", threads=1)
-    cells = sim.Population(10, sim.IF_curr_exp(i_offset=1.0))
+    sim.Population(10, sim.IF_curr_exp(i_offset=1.0))
     sim.run(10.0)
     assert numba.get_num_threads() == 1
     assert simulator.state.network.threads == 1

@@ -5,7 +5,6 @@ import io
 import sys
 
 import numpy as np
-import pytest
 
 import pyNN.tinysim as sim
 from pyNN.random import NumpyRNG, RandomDistribution

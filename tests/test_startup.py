@@ -22,7 +22,7 @@ def _package(tmp_path, name, body):
 
 def test_deferred_package_runs_at_its_first_attribute(tmp_path, monkeypatch):
     name = "tinysim_deferred_probe"
-    package = _package(tmp_path, name, f"""
+    package = _package(tmp_path, name, """
         import pathlib
         pathlib.Path(__file__).with_name("ran").write_text("1")
         VALUE = 42
