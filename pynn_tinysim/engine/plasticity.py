@@ -185,6 +185,26 @@ class DecayTables:
         return True
 
 
+def cover_intervals(tables, earliest, k_stop):
+    """Grow ``tables`` (:class:`DecayTables`) so that a compiled stretch up to ``k_stop``
+    finds every interval it reads there: up to ``k_stop - earliest`` steps, ``earliest``
+    the oldest stamp a synapse remembers (a last pre spike or post event). Returns
+    ``k_stop``, or the last step they cover where they cannot grow that far (``CAP``)."""
+    for table in tables:
+        if not table.grow(k_stop - earliest + 1):
+            table.grow(DecayTables.CAP)
+        if not table.saturated:
+            k_stop = min(k_stop, earliest + table.values[0].size - 1)
+    return k_stop
+
+
+def kernel_ready(*arrays):
+    """Whether ``arrays`` are what the stretch's tuples hold (the compiled code is typed
+    by them): one-dimensional, C-contiguous, writeable int64 or float64 arrays."""
+    return all(a.ndim == 1 and a.flags.c_contiguous and a.flags.writeable
+               and a.dtype in (np.int64, np.float64) for a in arrays)
+
+
 class PlasticSynapses(SynapseBlock, Delivery):
     """The synapses of one projection with synaptic dynamics (base class).
 
@@ -399,6 +419,7 @@ class TsodyksMarkram(PlasticSynapses):
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "x", "y")
+    stretch_kind = "tm"
 
     def _initial_state(self, n, params):
         return {"u": np.zeros(n), "x": np.ones(n), "y": np.zeros(n)}
@@ -454,16 +475,20 @@ class TsodyksMarkram(PlasticSynapses):
         return idx, release * self.weight[idx]
 
 
-    def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
-        the targets' tau_psc are the same for every synapse (else None: NumPy)."""
+    def _compiled_rule(self):
+        """Whether the kernels know this rule: tau_rec, tau_facil and the targets' tau_psc
+        the same for every synapse (and the class exactly this one)."""
         if type(self) is not TsodyksMarkram or "deliver" in vars(self) or not self.size:
-            return None
-        tau_rec, tau_fac = self._scalar["tau_rec"], self._scalar["tau_facil"]
+            return False
         tau_psc = self._tau_psc
-        if tau_rec is None or tau_fac is None or not np.all(tau_psc == tau_psc[0]):
-            return None
+        return (self._scalar["tau_rec"] is not None and self._scalar["tau_facil"] is not None
+                and bool(np.all(tau_psc == tau_psc[0])))
+
+    def _tm_table(self):
+        """The decay tables exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) (as
+        :meth:`_on_pre` evaluates them), kept while dt and the constants stay."""
         dt, rate = self.dt, float(self._rate_psc[0])
+        tau_rec, tau_fac = self._scalar["tau_rec"], self._scalar["tau_facil"]
         key = ("tm", dt, tau_rec, tau_fac, rate)
         tables = getattr(self, "_decay_tables", None)
         if tables is None or tables[0] != key:
@@ -473,7 +498,47 @@ class TsodyksMarkram(PlasticSynapses):
                  lambda d: -h(d) * rate, lambda d: -h(d) / tau_rec),
                 (np.inf if tau_fac == 0.0 else dt / tau_fac, dt * rate, dt / tau_rec)))
             self._decay_tables = tables
-        table = tables[1]
+        return tables[1]
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        s = self.state
+        return self._compiled_rule() and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["U"], s["u"],
+            s["x"], s["y"], self._t_last)
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (see
+        :mod:`.kernels.plasticity`; ``k_stop`` lowered where the decay tables cannot
+        cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
+        table = self._tm_table()
+        k_stop = cover_intervals((table,), int(self._t_last.min()), k_stop)
+        s = self.state
+        consts = np.zeros(6)
+        consts[rules.TM_DT] = self.dt
+        consts[rules.TM_TAU_REC] = self._scalar["tau_rec"]
+        consts[rules.TM_TAU_PSC] = self._tau_psc[0]
+        consts[rules.TM_INV_DIFF] = self._inv_diff[0]
+        consts[rules.TM_SAME] = self._same[0]
+        consts[rules.TM_SATURATED] = table.saturated
+        arrays = (self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
+                  s["u"], s["x"], s["y"], self._t_last, *table.values,
+                  np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                  np.zeros(self.size))
+        return arrays + (consts,), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back (the arrays were the projection's own); (0, False)."""
+        return 0, False
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
+        the targets' tau_psc are the same for every synapse (else None: NumPy)."""
+        if not self._compiled_rule():
+            return None
+        dt, tau_rec, tau_psc = self.dt, self._scalar["tau_rec"], self._tau_psc
+        table = self._tm_table()
         kernel = kernels.tsodyks_markram_deliver
         s = self.state
         fixed = (self._indptr, self._by_pre, self._keys)
@@ -715,6 +780,8 @@ class PairTraceRule(PlasticSynapses):
     pre_tau = post_tau = None
     #: nearest-spike pairing: a spike sets its trace to 1 instead of adding 1
     nearest = False
+    #: which tuple of a compiled stretch holds it (:mod:`.kernels.plasticity`)
+    stretch_kind = "pair"
 
     def _grow(self, n):
         def grow(name, dtype):
@@ -757,6 +824,7 @@ class PairTraceRule(PlasticSynapses):
         np.cumsum(np.bincount(column, minlength=delays.size * n_post),
                   out=self._post_indptr[1:])
         self._n_post = n_post
+        self._post_ids = posts
         self._history_span = n_slots  # > any delay
         # post spikes in flight are queued again for the (possibly new) delays and columns
         self._delays = delays
@@ -991,6 +1059,97 @@ class PairTraceRule(PlasticSynapses):
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
         return deliver
+
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes
+        (:func:`.kernels.plasticity.pair_deliver_queued`): the rule has a compiled version
+        (as :meth:`compiled_deliver`), every delay is a step at least (a spike's post
+        events arrive after it), and the history holds each stamp once."""
+        rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
+        if rule is None:
+            return False
+        code, _, pre_tau, post_tau, params = rule
+        stamps = np.array([stamp for stamp, _ in self._history], np.int64)
+        return (pre_tau is not None and post_tau is not None
+                and self._pmode == ("product" if code == rules.STDP_PRODUCT else "sum")
+                and self._delays.size > 0 and self._delays[0] >= 1
+                and bool(np.all(np.diff(stamps) > 0))
+                and kernel_ready(self._indptr, self._by_pre, self._keys, self._post_indptr,
+                                 self._by_post, self._post_lookup, self._delays, self.weight,
+                                 *params, self._k_pre, self._k_post, self._t_last,
+                                 self._t_post, self._n_pending, self._pend_acc))
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop): this projection as a compiled stretch up to ``k_stop`` takes
+        it (see :mod:`.kernels.plasticity`): its own arrays (updated in place), the queue
+        of post events as arrays (from the heap and the history; at least ``capacity``
+        spikes), and the decay tables grown to cover the stretch (``k_stop`` lowered where
+        they cannot, see :func:`cover_intervals`). After the stretch,
+        :meth:`stretch_finish` turns the queue back. Only where :meth:`stretch_ready`."""
+        code, mu_minus_one, pre_tau, post_tau, params = self.kernel_rule()
+        pre = self._pair_table(self.dt, pre_tau)
+        post = self._pair_table(self.dt, post_tau)
+        earliest = min(int(self._t_last.min()), int(self._t_post.min()))
+        k_stop = cover_intervals((pre, post), earliest, k_stop)
+        # the history's post spikes, flat, in time order; the heap's serials by stamp
+        n_post, delays = self._n_post, self._delays
+        stamps = np.array([stamp for stamp, ids in self._history for _ in range(ids.size)],
+                          np.int64)
+        columns = (self._post_lookup[np.concatenate([ids for _, ids in self._history])]
+                   if self._history else np.zeros(0, np.int64))
+        first_serial = {arrival - int(delays[u]): serial - u
+                        for arrival, serial, u, _ in self._heap}
+        serials = np.array([first_serial.get(int(stamp), -1) for stamp in stamps], np.int64)
+        n = stamps.size
+        size = max(capacity, 2 * (n + n_post), 1024)
+        queue = [np.zeros(size, np.int64) for _ in range(3)]
+        for array, values in zip(queue, (stamps, columns, serials)):
+            array[:n] = values
+        # per delay, the first spike whose event has not arrived (_queue's condition)
+        cursor = np.searchsorted(stamps, self._done_until - delays, side="right").astype(
+            np.int64)
+        qs = np.zeros(11, np.int64)
+        qs[rules.Q_TAIL] = n
+        qs[rules.Q_DONE] = self._done_until
+        qs[rules.Q_SERIAL] = self._serial
+        qs[rules.Q_SPAN] = self._history_span
+        qs[rules.Q_N_POST] = n_post
+        qs[rules.Q_RULE] = code
+        qs[rules.Q_MU_MINUS_ONE] = mu_minus_one
+        qs[rules.Q_PRE_SAT] = pre.saturated
+        qs[rules.Q_POST_SAT] = post.saturated
+        arrays = (self._indptr, self._by_pre, self._keys, self._post_indptr, self._by_post,
+                  self._post_lookup, delays, self.weight, *params, self._k_pre,
+                  self._k_post, self._t_last, self._t_post, self._n_pending, self._pend_acc,
+                  pre.values[0], post.values[0], np.full(self.size, -1, np.int64),
+                  np.zeros(1, np.int64), np.zeros(self.size, np.int64), *queue, cursor, qs)
+        return arrays, k_stop
+
+    def stretch_finish(self, arrays):
+        """The queue of a stretch's ``arrays`` back into the heap and the history (the same
+        entries, serials and order of arrival as the step loop's); the number of spikes it
+        held, and whether it was full (then :meth:`stretch_arrays` with a larger capacity)."""
+        q_stamp, q_post, q_serial, cursor, qs = arrays[23:28]
+        head, tail = int(qs[rules.Q_HEAD]), int(qs[rules.Q_TAIL])
+        at = np.arange(head, tail) % q_stamp.size
+        stamps, columns, serials = q_stamp[at], q_post[at], q_serial[at]
+        starts = np.flatnonzero(np.concatenate([[True], stamps[1:] != stamps[:-1]]))
+        ends = np.append(starts[1:], stamps.size)
+        self._history = [(int(stamps[a]), self._post_ids[columns[a:b]])
+                         for a, b in zip(starts, ends)]
+        heap = []
+        for u, d in enumerate(self._delays.tolist()):
+            first = int(cursor[u]) - head       # (whole stamps: one arrival per delay)
+            for (stamp, ids), a in zip(self._history, starts.tolist()):
+                if a >= first:
+                    heap.append((stamp + d, int(serials[a]) + u, u, ids))
+        heapq.heapify(heap)
+        self._heap = heap
+        self._done_until = int(qs[rules.Q_DONE])
+        self._serial = int(qs[rules.Q_SERIAL])
+        return tail - head, bool(qs[rules.Q_FULL])
 
     def _pair_table(self, dt, tau):
         """The decay table of a trace with time constant ``tau`` (PairTraceRule._decay's

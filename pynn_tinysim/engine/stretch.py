@@ -39,6 +39,7 @@ import numpy as np
 
 from . import kernels as kernels_module
 from .kernels import delivery as delivery_kernels
+from .kernels import plasticity as plastic_kernels
 from .recorders import LeadingSignalRecorder, SignalRecorder, TickStartSignalRecorder
 from .stretch_io import StretchIO
 
@@ -50,6 +51,45 @@ MAX_SIGNALS = 8
 #: the record and fired buffers hold this many times the Poisson sources' mean
 #: spikes per step beyond every cell once (a step that would not fit runs in Python)
 POISSON_MARGIN = 4
+
+
+#: plastic projections a stretch delivers to at most (more: the step loop runs)
+MAX_PLASTIC = 16
+
+
+def _no():
+    return False
+
+
+def _queue_full(plastic):
+    """Whether a pair rule's queue of post events stopped the stretch (its ``Q_FULL``)."""
+    if plastic is None:
+        return False
+    order, pairs, _ = plastic
+    return any(pairs[o][-1][plastic_kernels.Q_FULL] for o in order if o >= 0)
+
+
+def _padded(tuples, empty):
+    """``tuples`` padded with ``empty`` to a power of two (the compiled code is typed by
+    the count: few counts, few compilations), as one tuple."""
+    size = 1
+    while size < len(tuples):
+        size *= 2
+    return tuple(tuples) + (empty(),) * (size - len(tuples))
+
+
+def _EMPTY_PAIR():
+    """A pair rule's tuple for padding (never read: ``order`` names none of them)."""
+    ints, floats = np.zeros(0, np.int64), np.zeros(0)
+    return ((ints,) * 7 + (floats,) * 7 + (ints,) * 3 + (floats,) * 3 + (ints,) * 3
+            + (ints,) * 4 + (np.zeros(11, np.int64),))
+
+
+def _EMPTY_TM():
+    """A Tsodyks-Markram tuple for padding."""
+    ints, floats = np.zeros(0, np.int64), np.zeros(0)
+    return ((ints,) * 3 + (floats,) * 5 + (ints,) + (floats,) * 3 + (ints,) * 2
+            + (floats,) + (np.zeros(6),))
 
 
 def samples_as_plain(recorder):
@@ -72,7 +112,11 @@ class CompiledStretch:
                 io=None):
         """A CompiledStretch for this run, or None where the network does not qualify;
         ``io``: the run's currents and exchange (a :class:`.stretch_io.StretchIO`)."""
-        if kernels is None or any(d is not store for d in deliveries):
+        if kernels is None:
+            return None
+        plastic = [d for d in deliveries if d is not store]
+        if plastic and (len(plastic) > MAX_PLASTIC
+                        or not all(getattr(d, "stretch_ready", _no)() for d in plastic)):
             return None
         if len(signal_recorders) > MAX_SIGNALS:
             return None
@@ -97,12 +141,15 @@ class CompiledStretch:
             array = rec.compiled_view()[0]
             if array.dtype != np.float64 or not array.flags.c_contiguous:
                 return None
-        return cls(kernels, groups, neuron, sources, store if deliveries else None, ring,
-                   signal_recorders, threads, io, drawn)
+        return cls(kernels, groups, neuron, sources, store if store in deliveries else None,
+                   ring, signal_recorders, threads, io, drawn, plastic)
 
     def __init__(self, kernels, groups, neuron, sources, store, ring, signal_recorders=(),
-                 threads=1, io=None, drawn=()):
+                 threads=1, io=None, drawn=(), plastic=()):
         self._io = StretchIO() if io is None else io
+        # the plastic projections, in the delivery list's order (after the store)
+        self._plastic = list(plastic)
+        self._capacity = [0] * len(self._plastic)     # their queues' sizes (spikes)
         group, (name, args) = neuron
         # the neuron kernel's chunks (threads; kernels.chunks), and the delivery's
         self._args = (*args, kernels_module.chunks(group.size, threads))
@@ -132,9 +179,11 @@ class CompiledStretch:
         if store is not None and store.size:
             self._synapses = (*store.kernel_arrays(), True)
         else:
+            # no static synapse: an index of empty rows for every id (the spikes are
+            # collected for the plastic projections where there are any)
             empty_keys = np.zeros(0, np.int32)
-            self._synapses = (np.zeros(1, np.int64), empty_keys, np.zeros(0), 0.0,
-                              np.zeros(0), False)
+            self._synapses = (np.zeros(int(self._ids.max(initial=0)) + 2, np.int64),
+                              empty_keys, np.zeros(0), 0.0, np.zeros(0), bool(self._plastic))
         self._fired = np.empty(capacity, np.int64)
         self._signals = list(signal_recorders)
         views = [rec.compiled_view() for rec in self._signals]
@@ -165,6 +214,10 @@ class CompiledStretch:
         k_stop = self._before_crowded_step(ev_steps, k, k_stop)
         if k_stop <= k:
             return k
+        plastic, k_stop = self._plastic_arrays(k_stop)
+        if k_stop <= k:
+            self._plastic_finish(plastic)
+            return k
         ring = self._ring
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
@@ -179,20 +232,59 @@ class CompiledStretch:
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
                *self._rec, counter, *self._sig, rows, len(self._signals),
                self._io.arrays(k_stop, self._rec[0].size), halt,
-               self._threads, delivery_kernels.PARALLEL_MIN_EVENTS, self._poisson())
-        while k < k_stop:
-            k = self._kernel(k, k_stop, net, *self._shape, self._args)
-            self._flush(int(counter[0]))
-            counter[0] = 0
-            self._io.hand_over()
-            if halt[0]:
-                break           # the neuron kernel declined step k: the step loop runs it
+               self._threads, delivery_kernels.PARALLEL_MIN_EVENTS, self._poisson(), plastic)
+        try:
+            while k < k_stop:
+                k = self._kernel(k, k_stop, net, *self._shape, self._args)
+                self._flush(int(counter[0]))
+                counter[0] = 0
+                self._io.hand_over()
+                if halt[0]:
+                    break       # the neuron kernel declined step k: the step loop runs it
+                if k < k_stop and _queue_full(plastic):
+                    # a queue of post events was full: the same queue, larger, and on
+                    self._plastic_finish(plastic)
+                    plastic, _ = self._plastic_arrays(k_stop)
+                    net = net[:-1] + (plastic,)
+        finally:
+            self._plastic_finish(plastic)
         self._io.finish()
         for r, rec in enumerate(self._signals):
             rec.set_row(rows[r])
         for source, start, c in zip(self._sources, ev_start, cursor):
             source.set_cursor(c - start)
         return k
+
+    def _plastic_arrays(self, k_stop):
+        """The plastic projections' tuple of a stretch up to ``k_stop`` (None without
+        any; see :mod:`.kernels.plasticity`), and ``k_stop``, lowered where a rule's decay
+        tables cannot cover that far."""
+        if not self._plastic:
+            return None, k_stop
+        pairs, tms, order = [], [], []
+        self._taken = []
+        for i, delivery in enumerate(self._plastic):
+            arrays, k_stop = delivery.stretch_arrays(k_stop, self._capacity[i])
+            self._taken.append(arrays)
+            if delivery.stretch_kind == "pair":
+                order.append(len(pairs))
+                pairs.append(arrays)
+            else:
+                order.append(-1 - len(tms))
+                tms.append(arrays)
+        return (np.array(order, np.int64), _padded(pairs, _EMPTY_PAIR),
+                _padded(tms, _EMPTY_TM)), k_stop
+
+    def _plastic_finish(self, plastic):
+        """Hand each projection its arrays back (the queues of post events to the rules'
+        heaps); a queue that was full gets twice the room next time."""
+        if plastic is None or not self._taken:
+            return
+        for i, (delivery, arrays) in enumerate(zip(self._plastic, self._taken)):
+            held, was_full = delivery.stretch_finish(arrays)
+            if was_full:
+                self._capacity[i] = 2 * max(arrays[23].size, held)
+        self._taken = []
 
     def _before_crowded_step(self, ev_steps, k, k_stop):
         """``k_stop``, or the first step before it whose events outnumber the sources'

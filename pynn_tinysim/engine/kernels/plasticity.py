@@ -168,14 +168,31 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                 else:
                     at_now[n_now] = s
                     n_now += 1
-    # 3. the pre spikes (PairTraceRule._on_pre, STDP's weight dependence), then what
-    # they transmit into the ring (the weight after their own update)
+    # 3. the pre spikes, then 4. this stamp's post events reach the post trace
+    _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
+                     k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_saturated, post_decay, post_saturated, mark, epoch,
+                     at_now, n_now)
+    return 0
+
+
+def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
+                     k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_saturated, post_decay, post_saturated, mark, epoch,
+                     at_now, n_now):
+    """Steps 3 and 4 of :func:`pair_deliver` (and of :func:`pair_deliver_queued`): the
+    pre spikes of ``stamp`` (``PairTraceRule._on_pre``, the rule's weight dependence)
+    and what they transmit into the ring (the weight after their own update); then the
+    post events arriving at this very stamp (``at_now[:n_now]``) reach the post trace."""
+    ring_size = ring_flat.size
     epoch[0] += 1
     e = epoch[0]
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
-            if mark[s] == e:        # the id's second spike of the step (see the docstring)
+            if mark[s] == e:        # the id's second spike of the step (see pair_deliver)
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
                 continue
             mark[s] = e
@@ -189,12 +206,10 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
             k_pre[s] = k_pre[s] * _lookup(pre_decay, pre_saturated, stamp - t_last[s]) + 1.0
             t_last[s] = stamp
             _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
-    # 4. the post events of this stamp reach the post trace after the pre spikes
     for n in range(n_now):
         s = at_now[n]
         k_post[s] = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s]) + 1.0
         t_post[s] = stamp
-    return 0
 
 
 def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
@@ -246,3 +261,157 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
             amount[s] = release * weight[s]
             _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
     return 0
+
+
+# --- inside compiled stretches (kernels/stretch.py) ---------------------------------
+#
+# A stretch delivers its steps' spikes to the plastic projections itself, after the
+# static delivery and in the delivery list's order (the step loop's). It hands them
+# ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
+# which compiles a function once per type of its arguments), or
+# ``(order, pairs, tms)``: ``order[i]`` names the i-th plastic projection, a pair rule
+# ``pairs[o]`` for o >= 0, a Tsodyks-Markram one ``tms[-1 - o]`` else; ``pairs`` and
+# ``tms`` are tuples of one projection's arrays each (padded to a power of two with
+# empty ones, so that few shapes of the tuple compile), built by
+# ``PairTraceRule.stretch_arrays``/``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py)
+# with the decay tables grown beforehand to cover every interval the stretch can meet.
+#
+# A pair rule's queue of post events is its arrays there (the NumPy rule keeps a heap
+# and a history of post spikes, rebuilt from these after the stretch): post spikes in
+# time order (``q_stamp``, ``q_post``: the post neuron's column index, ``q_serial``: the
+# serial the heap gave its first delay's entry), kept from ``qs[HEAD]`` to ``qs[TAIL]``
+# (counters: position modulo the buffer's size) as ``_history`` keeps them, and per
+# delay u the first spike whose event has not reached the synapses yet (``cursor[u]``).
+
+#: fields of a pair rule's ``qs`` (int64): the queue's head and tail, the stamp up to
+#: which post events have arrived (``_done_until``), the heap's next serial, how long
+#: the history is kept (``_history_span``), post neurons (columns per delay), the rule,
+#: mu_minus is 1, the decay tables saturated (pre, post), and a flag the stretch sets
+#: where the buffer could overflow at the next step (the stretch stops, it is grown)
+(Q_HEAD, Q_TAIL, Q_DONE, Q_SERIAL, Q_SPAN, Q_N_POST, Q_RULE, Q_MU_MINUS_ONE, Q_PRE_SAT,
+ Q_POST_SAT, Q_FULL) = range(11)
+#: fields of a Tsodyks-Markram rule's ``consts`` (float64)
+TM_DT, TM_TAU_REC, TM_TAU_PSC, TM_INV_DIFF, TM_SAME, TM_SATURATED = range(6)
+
+
+def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
+    """:func:`pair_deliver` for a stretch: the post events come from the projection's
+    queue arrays ``p`` (see above), and this step's post spikes join them
+    (``PairTraceRule._remember_posts``). Every synapse's events are taken in time order
+    (per delay, in spike order): the synapses are independent of each other, so this
+    is the reference's arithmetic, whose heap takes all arrivals in time order."""
+    (indptr, by_pre, keys, post_indptr, by_post, post_lookup, delays, weight, w_min, w_max,
+     amp_plus, amp_minus, k_pre, k_post, t_last, t_post, n_pending, pend_acc, pre_decay,
+     post_decay, mark, epoch, at_now, q_stamp, q_post, q_serial, cursor, qs) = p
+    rule = qs[Q_RULE]
+    mu_minus_one = qs[Q_MU_MINUS_ONE] != 0
+    pre_saturated = qs[Q_PRE_SAT] != 0
+    post_saturated = qs[Q_POST_SAT] != 0
+    n_post = qs[Q_N_POST]
+    size = q_stamp.size
+    tail = qs[Q_TAIL]
+    # 2. post events up to this stamp (the reference processes its heap where it is
+    # not empty: some delay has an event not yet arrived)
+    queued = False
+    for u in range(delays.size):
+        if cursor[u] < tail:
+            queued = True
+    n_now = 0
+    if queued:
+        for u in range(delays.size):
+            d = delays[u]
+            c = cursor[u]
+            last = -1
+            while c < tail:
+                arrival = q_stamp[c % size] + d
+                if arrival > stamp:
+                    break
+                if arrival != last:     # one epoch per arrival (see pair_deliver)
+                    epoch[0] += 1
+                    last = arrival
+                e = epoch[0]
+                col = u * n_post + q_post[c % size]
+                for j in range(post_indptr[col], post_indptr[col + 1]):
+                    s = by_post[j]
+                    if mark[s] == e:
+                        continue
+                    mark[s] = e
+                    # (pair_deliver's step 2, for one synapse)
+                    kp = k_pre[s] * _lookup(pre_decay, pre_saturated, arrival - t_last[s])
+                    if rule == STDP_PRODUCT:
+                        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
+                    else:
+                        pend_acc[s] += amp_plus[s] * kp
+                    n_pending[s] += 1
+                    if arrival < stamp:
+                        k_post[s] = k_post[s] * _lookup(post_decay, post_saturated,
+                                                        arrival - t_post[s]) + 1.0
+                        t_post[s] = arrival
+                    else:
+                        at_now[n_now] = s
+                        n_now += 1
+                c += 1
+            cursor[u] = c
+        if qs[Q_DONE] < stamp:
+            qs[Q_DONE] = stamp
+    # 3. and 4.
+    _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
+                     k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_saturated, post_decay, post_saturated, mark, epoch,
+                     at_now, n_now)
+    # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
+    # and the history forgets the spikes whose events all arrived long ago
+    added = 0
+    for i in spiking_ids:
+        column = post_lookup[i]
+        if column >= 0:
+            q_stamp[tail % size] = stamp
+            q_post[tail % size] = column
+            q_serial[tail % size] = qs[Q_SERIAL]
+            tail += 1
+            added += 1
+    if added:
+        qs[Q_TAIL] = tail
+        qs[Q_SERIAL] += delays.size
+        oldest = qs[Q_DONE] - qs[Q_SPAN]
+        head = qs[Q_HEAD]
+        while head < tail and q_stamp[head % size] < oldest:
+            head += 1
+        qs[Q_HEAD] = head
+
+
+def stretch_deliver(spiking_ids, stamp, slot_offset, ring_flat, plastic):
+    """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
+    projection of ``plastic`` in turn (see above; nothing where it is None)."""
+    if plastic is None:
+        return
+    order, pairs, tms = plastic
+    for o in order:
+        if o >= 0:
+            pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, pairs[o])
+        else:
+            (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
+             amount, consts) = tms[-1 - o]
+            # (the tables cover every interval of the stretch: this returns 0)
+            tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                    ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
+                                    consts[TM_TAU_REC], consts[TM_TAU_PSC],
+                                    consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
+                                    pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+
+
+def stretch_room(plastic):
+    """Whether every pair rule's queue holds one more step's post spikes (each post
+    neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
+    if plastic is None:
+        return True
+    order, pairs, tms = plastic
+    for o in order:
+        if o >= 0:
+            p = pairs[o]
+            qs = p[27]
+            if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > p[23].size:
+                qs[Q_FULL] = 1
+                return False
+    return True

@@ -1,7 +1,8 @@
 """Stretches of whole steps in one compiled loop, for Numba (see :mod:`.`).
 
 For a network of one neuron group with a kernel, event sources (Poisson,
-spike arrays, gamma...) and static synapses only, :mod:`..stretch` runs many
+spike arrays, gamma...), static synapses and plastic ones with a kernel,
+:mod:`..stretch` runs many
 steps in one call of ``stretch_<kernel>``: per step, exactly what the Python step
 loop does, in its order (NEST's):
 
@@ -15,22 +16,25 @@ loop does, in its order (NEST's):
    buffers, see :mod:`.window`);
 2. the ring-buffer row just read is cleared (the neuron kernels zero their inputs
    as they read them, so this is skipped where the group's inputs are the whole row);
-3. ``fired`` is delivered by :func:`.delivery.deliver_static` (under MPI the
-   exchange delivers, at the window's end, in Python);
+3. ``fired`` is delivered by :func:`.delivery.deliver_static`, then to each plastic
+   projection in turn by :func:`.plasticity.stretch_deliver` (STDP's pair rules,
+   Vogels-Sprekeler, Tsodyks-Markram; under MPI the exchange delivers, at the
+   window's end, in Python);
 4. the sampled state variables of the neuron group whose sampling step this is
    (a multiple of their interval) are copied into their recorders' buffers
    (:func:`_sample`, as ``SignalRecorder.sample``).
 
 ``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
-the fields; the last five: ``io`` (currents and exchange, :mod:`.window`),
+the fields; the last six: ``io`` (currents and exchange, :mod:`.window`),
 ``halt``, the delivery's ``n_chunks`` and its ``min_events``, see
-:mod:`.delivery`, and the Poisson sources' tables, ``CompiledStretch._poisson``).
+:mod:`.delivery`, the Poisson sources' tables, ``CompiledStretch._poisson``, and the
+plastic projections, None where there are none, see :mod:`.plasticity`).
 A stretch stops early when the record or exchange buffers could overflow on the
 next step, or before a step its neuron kernel declines (``halt`` set, see
 :data:`.neurons.DECLINED`), and returns the step it reached.
 """
 
-from . import delivery, neurons, spinnaker, window
+from . import delivery, neurons, plasticity, spinnaker, window
 from . import poisson as poisson_kernels
 
 
@@ -43,7 +47,7 @@ def _after_step(k, spiked, net, consumed=False):
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
      sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, io, halt, n_chunks,
-     min_events, poisson) = net
+     min_events, poisson, plastic) = net
     drawn = poisson[7]          # this step's Poisson counts (drawn by _room)
     slot = (k + 1) % n_slots
     n_fired = 0
@@ -95,6 +99,9 @@ def _after_step(k, spiked, net, consumed=False):
     if n_fired:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
+        # then each plastic projection in turn (none: pruned where ``plastic`` is None)
+        plasticity.stretch_deliver(fired[:n_fired], k + 1, slot * row_size, ring_flat,
+                                   plastic)
     if n_sig:
         _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
     # the next step's injected currents (step 0 of the step loop, see .window)
@@ -138,7 +145,10 @@ def _room(k, net):
     """Whether step k's spikes fit the record and fired buffers (and, under MPI, the
     exchange's): at most every cell once, plus its Poisson counts (drawn here, for
     _after_step). A step that would not fit even empty buffers sets ``halt``: the step
-    loop runs it."""
+    loop runs it. A plastic projection's queue of post events too (without ``halt``:
+    the stretch grows it and goes on, see plasticity.stretch_room)."""
+    if not plasticity.stretch_room(net[34]):
+        return False
     need = net[6][-1] + _draw(k, net[33])
     if (net[22][0] + need <= net[19].size and need <= net[18].size
             and window.exchange_room(net[29], need)):
