@@ -185,6 +185,10 @@ class DecayTables:
         return True
 
 
+#: post spikes a compiled stretch's queue holds at least (it grows where it must)
+STRETCH_QUEUE_MIN = 1024
+
+
 def cover_intervals(tables, earliest, k_stop):
     """Grow ``tables`` (:class:`DecayTables`) so that a compiled stretch up to ``k_stop``
     finds every interval it reads there: up to ``k_stop - earliest`` steps, ``earliest``
@@ -1103,7 +1107,7 @@ class PairTraceRule(PlasticSynapses):
                         for arrival, serial, u, _ in self._heap}
         serials = np.array([first_serial.get(int(stamp), -1) for stamp in stamps], np.int64)
         n = stamps.size
-        size = max(capacity, 2 * (n + n_post), 1024)
+        size = max(capacity, 2 * (n + n_post), STRETCH_QUEUE_MIN)
         queue = [np.zeros(size, np.int64) for _ in range(3)]
         for array, values in zip(queue, (stamps, columns, serials)):
             array[:n] = values

@@ -10,7 +10,11 @@ order as the step loop (so the same bits). It applies when, for this run:
 - exactly one neuron group has a kernel (``compiled_kernel()``), and every other
   group is an event source whose events the stretch can emit (``compiled_events()``)
   or a Poisson source whose counts it draws (``compiled_poisson()``);
-- the only synapses are static ones (the network's SynapseStore);
+- the synapses are static ones (the network's SynapseStore) and plastic ones whose
+  rule has a kernel (``stretch_ready()``: STDP's pair rule with additive,
+  multiplicative or additive-potentiation/multiplicative-depression weight
+  dependence, Vogels2011Rule, Tsodyks-Markram; see :mod:`.stretch_plastic`), which
+  the stretch delivers to after the static ones, in the step loop's order;
 - current sources of every kind may inject: a stretch applies their change events
   itself, in the step loop's order (:mod:`.stretch_io`), up to the end of the
   injection's window;
@@ -39,9 +43,9 @@ import numpy as np
 
 from . import kernels as kernels_module
 from .kernels import delivery as delivery_kernels
-from .kernels import plasticity as plastic_kernels
 from .recorders import LeadingSignalRecorder, SignalRecorder, TickStartSignalRecorder
 from .stretch_io import StretchIO
+from .stretch_plastic import PlasticArenas
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
 RECORD_BUFFER = 1 << 18
@@ -53,43 +57,8 @@ MAX_SIGNALS = 8
 POISSON_MARGIN = 4
 
 
-#: plastic projections a stretch delivers to at most (more: the step loop runs)
-MAX_PLASTIC = 16
-
-
 def _no():
     return False
-
-
-def _queue_full(plastic):
-    """Whether a pair rule's queue of post events stopped the stretch (its ``Q_FULL``)."""
-    if plastic is None:
-        return False
-    order, pairs, _ = plastic
-    return any(pairs[o][-1][plastic_kernels.Q_FULL] for o in order if o >= 0)
-
-
-def _padded(tuples, empty):
-    """``tuples`` padded with ``empty`` to a power of two (the compiled code is typed by
-    the count: few counts, few compilations), as one tuple."""
-    size = 1
-    while size < len(tuples):
-        size *= 2
-    return tuple(tuples) + (empty(),) * (size - len(tuples))
-
-
-def _EMPTY_PAIR():
-    """A pair rule's tuple for padding (never read: ``order`` names none of them)."""
-    ints, floats = np.zeros(0, np.int64), np.zeros(0)
-    return ((ints,) * 7 + (floats,) * 7 + (ints,) * 3 + (floats,) * 3 + (ints,) * 3
-            + (ints,) * 4 + (np.zeros(11, np.int64),))
-
-
-def _EMPTY_TM():
-    """A Tsodyks-Markram tuple for padding."""
-    ints, floats = np.zeros(0, np.int64), np.zeros(0)
-    return ((ints,) * 3 + (floats,) * 5 + (ints,) + (floats,) * 3 + (ints,) * 2
-            + (floats,) + (np.zeros(6),))
 
 
 def samples_as_plain(recorder):
@@ -115,8 +84,7 @@ class CompiledStretch:
         if kernels is None:
             return None
         plastic = [d for d in deliveries if d is not store]
-        if plastic and (len(plastic) > MAX_PLASTIC
-                        or not all(getattr(d, "stretch_ready", _no)() for d in plastic)):
+        if not all(getattr(d, "stretch_ready", _no)() for d in plastic):
             return None
         if len(signal_recorders) > MAX_SIGNALS:
             return None
@@ -149,7 +117,7 @@ class CompiledStretch:
         self._io = StretchIO() if io is None else io
         # the plastic projections, in the delivery list's order (after the store)
         self._plastic = list(plastic)
-        self._capacity = [0] * len(self._plastic)     # their queues' sizes (spikes)
+        self._arenas = PlasticArenas(plastic) if plastic else None
         group, (name, args) = neuron
         # the neuron kernel's chunks (threads; kernels.chunks), and the delivery's
         self._args = (*args, kernels_module.chunks(group.size, threads))
@@ -214,10 +182,12 @@ class CompiledStretch:
         k_stop = self._before_crowded_step(ev_steps, k, k_stop)
         if k_stop <= k:
             return k
-        plastic, k_stop = self._plastic_arrays(k_stop)
-        if k_stop <= k:
-            self._plastic_finish(plastic)
-            return k
+        plastic = None
+        if self._arenas is not None:
+            plastic, k_stop = self._arenas.take(k_stop)
+            if k_stop <= k:
+                self._arenas.give_back()
+                return k
         ring = self._ring
         n_slots, row_size = ring.shape
         indptr, keys, weights, limit, scratch, has_synapses = self._synapses
@@ -241,50 +211,20 @@ class CompiledStretch:
                 self._io.hand_over()
                 if halt[0]:
                     break       # the neuron kernel declined step k: the step loop runs it
-                if k < k_stop and _queue_full(plastic):
+                if k < k_stop and plastic is not None and self._arenas.full():
                     # a queue of post events was full: the same queue, larger, and on
-                    self._plastic_finish(plastic)
-                    plastic, _ = self._plastic_arrays(k_stop)
+                    self._arenas.give_back()
+                    plastic, _ = self._arenas.take(k_stop)
                     net = net[:-1] + (plastic,)
         finally:
-            self._plastic_finish(plastic)
+            if self._arenas is not None:
+                self._arenas.give_back()
         self._io.finish()
         for r, rec in enumerate(self._signals):
             rec.set_row(rows[r])
         for source, start, c in zip(self._sources, ev_start, cursor):
             source.set_cursor(c - start)
         return k
-
-    def _plastic_arrays(self, k_stop):
-        """The plastic projections' tuple of a stretch up to ``k_stop`` (None without
-        any; see :mod:`.kernels.plasticity`), and ``k_stop``, lowered where a rule's decay
-        tables cannot cover that far."""
-        if not self._plastic:
-            return None, k_stop
-        pairs, tms, order = [], [], []
-        self._taken = []
-        for i, delivery in enumerate(self._plastic):
-            arrays, k_stop = delivery.stretch_arrays(k_stop, self._capacity[i])
-            self._taken.append(arrays)
-            if delivery.stretch_kind == "pair":
-                order.append(len(pairs))
-                pairs.append(arrays)
-            else:
-                order.append(-1 - len(tms))
-                tms.append(arrays)
-        return (np.array(order, np.int64), _padded(pairs, _EMPTY_PAIR),
-                _padded(tms, _EMPTY_TM)), k_stop
-
-    def _plastic_finish(self, plastic):
-        """Hand each projection its arrays back (the queues of post events to the rules'
-        heaps); a queue that was full gets twice the room next time."""
-        if plastic is None or not self._taken:
-            return
-        for i, (delivery, arrays) in enumerate(zip(self._plastic, self._taken)):
-            held, was_full = delivery.stretch_finish(arrays)
-            if was_full:
-                self._capacity[i] = 2 * max(arrays[23].size, held)
-        self._taken = []
 
     def _before_crowded_step(self, ev_steps, k, k_stop):
         """``k_stop``, or the first step before it whose events outnumber the sources'

@@ -269,19 +269,21 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pairs, tms)``: ``order[i]`` names the i-th plastic projection, a pair rule
-# ``pairs[o]`` for o >= 0, a Tsodyks-Markram one ``tms[-1 - o]`` else; ``pairs`` and
-# ``tms`` are tuples of one projection's arrays each (padded to a power of two with
-# empty ones, so that few shapes of the tuple compile), built by
-# ``PairTraceRule.stretch_arrays``/``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py)
-# with the decay tables grown beforehand to cover every interval the stretch can meet.
+# ``(order, pair_fields, pair_offsets, tm_fields, tm_offsets)``: ``order[i]`` names the
+# i-th plastic projection, a pair rule o >= 0 or a Tsodyks-Markram one -1 - o; the
+# projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
+# projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
+# ``_tm_view``), the tuples of ``PairTraceRule.stretch_arrays`` and
+# ``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py), whose decay tables cover
+# every interval the stretch can meet.
 #
 # A pair rule's queue of post events is its arrays there (the NumPy rule keeps a heap
 # and a history of post spikes, rebuilt from these after the stretch): post spikes in
 # time order (``q_stamp``, ``q_post``: the post neuron's column index, ``q_serial``: the
-# serial the heap gave its first delay's entry), kept from ``qs[HEAD]`` to ``qs[TAIL]``
-# (counters: position modulo the buffer's size) as ``_history`` keeps them, and per
-# delay u the first spike whose event has not reached the synapses yet (``cursor[u]``).
+# serial the heap gave its first delay's entry), kept from ``qs[Q_HEAD]`` to
+# ``qs[Q_TAIL]`` (counters: position modulo the buffer's size) as ``_history`` keeps
+# them, and per delay u the first spike whose event has not reached the synapses yet
+# (``cursor[u]``).
 
 #: fields of a pair rule's ``qs`` (int64): the queue's head and tail, the stamp up to
 #: which post events have arrived (``_done_until``), the heap's next serial, how long
@@ -381,18 +383,47 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
         qs[Q_HEAD] = head
 
 
+def _cut(field, offsets, f, i):
+    return field[offsets[f, i]:offsets[f, i + 1]]
+
+
+def _pair_view(f, o, i):
+    """Pair rule projection i of a stretch's arenas (see above): its tuple of views."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
+            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
+            _cut(f[18], o, 18, i), _cut(f[19], o, 19, i), _cut(f[20], o, 20, i),
+            _cut(f[21], o, 21, i), _cut(f[22], o, 22, i), _cut(f[23], o, 23, i),
+            _cut(f[24], o, 24, i), _cut(f[25], o, 25, i), _cut(f[26], o, 26, i),
+            _cut(f[27], o, 27, i))
+
+
+def _tm_view(f, o, i):
+    """Tsodyks-Markram projection i of a stretch's arenas (see above): its tuple of views."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
+            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
+            _cut(f[15], o, 15, i))
+
+
 def stretch_deliver(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pairs, tms = plastic
+    order, pair_fields, pair_offsets, tm_fields, tm_offsets = plastic
     for o in order:
         if o >= 0:
-            pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, pairs[o])
+            pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
+                                _pair_view(pair_fields, pair_offsets, o))
         else:
             (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
-             amount, consts) = tms[-1 - o]
+             amount, consts) = _tm_view(tm_fields, tm_offsets, -1 - o)
             # (the tables cover every interval of the stretch: this returns 0)
             tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                                     ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
@@ -406,12 +437,12 @@ def stretch_room(plastic):
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:
         return True
-    order, pairs, tms = plastic
+    order, pair_fields, pair_offsets, tm_fields, tm_offsets = plastic
     for o in order:
         if o >= 0:
-            p = pairs[o]
-            qs = p[27]
-            if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > p[23].size:
+            qs = _cut(pair_fields[27], pair_offsets, 27, o)
+            size = pair_offsets[23, o + 1] - pair_offsets[23, o]
+            if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
                 qs[Q_FULL] = 1
                 return False
     return True

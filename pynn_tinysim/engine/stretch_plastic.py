@@ -1,0 +1,120 @@
+"""What a compiled stretch takes from, and hands back to, the plastic projections.
+
+A stretch (:mod:`.stretch`) delivers to the plastic projections itself
+(:func:`.kernels.plasticity.stretch_deliver`). Each projection describes itself as a
+tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
+:mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
+``TM_FIELDS``). Handing the compiled code one such tuple per projection would type
+it by the number of projections (a tuple of n tuples: one compilation per count, and
+slow to compile: ~2 s more per projection measured). So the projections of a kind are
+laid end to end instead: field f of all of them is one array (an *arena*), projection
+i's part of it ``arena[f][offsets[f, i]:offsets[f, i + 1]]``; the compiled code cuts
+those views out (:func:`.kernels.plasticity.stretch_deliver`) and calls the rule's
+kernel as for one projection. One type for any number of projections of either kind.
+
+The arenas are copies: before a stretch the fields are gathered (the fields that
+do not change during a run, indices and parameters, once per run while their arrays
+stay the same objects); after it the fields the kernels change are written back into
+the projections' own arrays (weights, traces, u/x/y...) and a pair rule turns its
+queue of post events back into its heap (``stretch_finish``). Copying is
+O(synapses) per stretch, as building a run's delivery already is.
+"""
+
+import numpy as np
+
+from .kernels import plasticity as plastic_kernels
+
+#: fields of a pair rule's tuple (kernels/plasticity.py's pair_deliver_queued)
+PAIR_FIELDS = 28
+#: of them, those the kernel changes (written back after a stretch): weight, traces,
+#: stamps, pending potentiations, the queue of post events
+PAIR_CHANGED = (7, 12, 13, 14, 15, 16, 17, 23, 24, 25, 26, 27)
+#: a Tsodyks-Markram rule's (tsodyks_markram_deliver's arrays, then ``consts``)
+TM_FIELDS = 16
+TM_CHANGED = (5, 6, 7, 8)
+#: fields read only, but redone per stretch (decay tables grow, scratch, constants)
+PAIR_FRESH = (18, 19, 20, 21, 22)
+TM_FRESH = (9, 10, 11, 12, 13, 14, 15)
+
+
+class PlasticArenas:
+    """The plastic projections of one run, as a stretch's ``plastic`` tuple."""
+
+    def __init__(self, deliveries):
+        self.deliveries = list(deliveries)
+        self._capacity = [0] * len(self.deliveries)  # their queues' sizes (spikes)
+        self._kinds = [d.stretch_kind for d in self.deliveries]
+        self._taken = None
+        self._cache = {}
+
+    def take(self, k_stop):
+        """(plastic, k_stop): the tuple a stretch up to ``k_stop`` passes to the kernels,
+        and ``k_stop``, lowered where a rule's decay tables cannot cover that far."""
+        taken = []
+        for i, delivery in enumerate(self.deliveries):
+            arrays, k_stop = delivery.stretch_arrays(k_stop, self._capacity[i])
+            taken.append(arrays)
+        order, n_pair, n_tm = [], 0, 0
+        for kind in self._kinds:
+            if kind == "pair":
+                order.append(n_pair)
+                n_pair += 1
+            else:
+                order.append(-1 - n_tm)
+                n_tm += 1
+        pairs = [t for t, kind in zip(taken, self._kinds) if kind == "pair"]
+        tms = [t for t, kind in zip(taken, self._kinds) if kind != "pair"]
+        self._taken = taken
+        self._parts = (self._arena("pair", pairs, PAIR_FIELDS, PAIR_FRESH + PAIR_CHANGED),
+                       self._arena("tm", tms, TM_FIELDS, TM_FRESH + TM_CHANGED))
+        return (np.array(order, np.int64), *self._parts[0], *self._parts[1]), k_stop
+
+    def _arena(self, kind, tuples, n_fields, fresh):
+        """(fields, offsets) of the projections ``tuples`` of one kind laid end to end."""
+        fields, offsets = [], np.zeros((n_fields, len(tuples) + 1), np.int64)
+        for f in range(n_fields):
+            parts = [t[f] for t in tuples]
+            np.cumsum([p.size for p in parts], out=offsets[f, 1:])
+            cached = self._cache.get((kind, f))
+            if (f not in fresh and cached is not None and len(cached[0]) == len(parts)
+                    and all(a is b for a, b in zip(cached[0], parts))):
+                fields.append(cached[1])
+                continue
+            dtype = np.float64 if f in _FLOATS[kind] else np.int64
+            arena = np.concatenate(parts).astype(dtype, copy=False) if parts else \
+                np.zeros(0, dtype)
+            if f not in fresh:
+                self._cache[(kind, f)] = (parts, arena)
+            fields.append(arena)
+        return tuple(fields), offsets
+
+    def full(self):
+        """Whether a pair rule's queue of post events stopped the stretch (``Q_FULL``)."""
+        fields, offsets = self._parts[0]
+        qs = fields[27].reshape(-1, 11)
+        return bool(qs[:, plastic_kernels.Q_FULL].any())
+
+    def give_back(self):
+        """Write the changed fields back into each projection's arrays and hand the pair
+        rules their queues (into their heaps); a queue that was full gets twice the
+        room at the next :meth:`take`."""
+        if self._taken is None:
+            return
+        counters = {"pair": 0, "tm": 0}
+        for i, (delivery, arrays, kind) in enumerate(zip(self.deliveries, self._taken,
+                                                          self._kinds)):
+            j = counters[kind]
+            counters[kind] += 1
+            (fields, offsets), changed = ((self._parts[0], PAIR_CHANGED) if kind == "pair"
+                                          else (self._parts[1], TM_CHANGED))
+            for f in changed:
+                arrays[f][:] = fields[f][offsets[f, j]:offsets[f, j + 1]]
+            held, was_full = delivery.stretch_finish(arrays)
+            if was_full:
+                self._capacity[i] = 2 * max(arrays[23].size, held)
+        self._taken = None
+
+
+#: per kind, the fields of float64 (the others are int64)
+_FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19),
+           "tm": (3, 4, 5, 6, 7, 9, 10, 11, 14, 15)}
