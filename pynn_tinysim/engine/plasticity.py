@@ -1139,7 +1139,8 @@ class PairTraceRule(PlasticSynapses):
         head, tail = int(qs[rules.Q_HEAD]), int(qs[rules.Q_TAIL])
         at = np.arange(head, tail) % q_stamp.size
         stamps, columns, serials = q_stamp[at], q_post[at], q_serial[at]
-        starts = np.flatnonzero(np.concatenate([[True], stamps[1:] != stamps[:-1]]))
+        starts = np.flatnonzero(np.concatenate([[True], stamps[1:] != stamps[:-1]])
+                                [:stamps.size])
         ends = np.append(starts[1:], stamps.size)
         self._history = [(int(stamps[a]), self._post_ids[columns[a:b]])
                          for a, b in zip(starts, ends)]
