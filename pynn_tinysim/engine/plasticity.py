@@ -180,7 +180,9 @@ class DecayTables:
             return False
         size = min(size, max(self.CAP, needed))
         steps = np.arange(size, dtype=np.int64)
-        self.values = tuple(np.exp(exponent(steps)) for exponent in self._exponents)
+        # (interval 0 is never read: a zero times an infinite rate there may give NaN)
+        with np.errstate(invalid="ignore"):
+            self.values = tuple(np.exp(exponent(steps)) for exponent in self._exponents)
         self.saturated = size == self._end and all(v[-1] == 0.0 for v in self.values)
         return True
 

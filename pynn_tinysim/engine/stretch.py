@@ -24,7 +24,8 @@ order as the step loop (so the same bits). It applies when, for this run:
   compiled loop does itself.
 
 Under MPI a stretch runs up to the end of each exchange window (the caller passes
-it as the end) and hands its spikes to the exchange (:mod:`.stretch_io`).
+it as the end) and hands its spikes to the exchange (:mod:`.stretch_io`), which
+delivers them, to the plastic projections too.
 
 Otherwise the step loop runs as before. A stretch ends at the end of the run (or of
 the current sources' or the exchange's window), where a
@@ -109,6 +110,8 @@ class CompiledStretch:
             array = rec.compiled_view()[0]
             if array.dtype != np.float64 or not array.flags.c_contiguous:
                 return None
+        if io is not None and io.exchange is not None:
+            plastic = []    # under MPI the exchange delivers every spike (in Python)
         return cls(kernels, groups, neuron, sources, store if store in deliveries else None,
                    ring, signal_recorders, threads, io, drawn, plastic)
 

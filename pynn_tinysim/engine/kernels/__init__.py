@@ -18,7 +18,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
-  of one neuron family with a kernel, spike sources and static synapses; see
+  of one neuron family with a kernel, spike sources, static synapses and plastic
+  ones whose rule has a kernel; see
   :mod:`..stretch`); :mod:`.window`: what such a loop takes from the current
   sources and, under MPI, hands to the spike exchange.
 
