@@ -59,6 +59,7 @@ POISSON_MARGIN = 4
 
 
 def _no():
+    """``stretch_ready`` of a delivery that has none: it cannot join a stretch."""
     return False
 
 
