@@ -227,7 +227,8 @@ def load():
                 "_lif_curr_exp_range", "_lif_curr_alpha_range",
                 "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
-                "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined"}
+                "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
+                "_deferred"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -240,7 +241,7 @@ def load():
         (csr, ("place",)),
         (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
         (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
-                      "_vogels_pre", "pair_deliver", "tsodyks_markram_deliver")),
+                      "_vogels_pre", "_deferred", "pair_deliver", "tsodyks_markram_deliver")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
