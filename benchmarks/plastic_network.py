@@ -4,22 +4,27 @@
     python benchmarks/plastic_network.py RULE ENGINE SECONDS [--profile]
 
 RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)) or ``tm``
-(TsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba``. Prints the run phase's wall
-time (kernels loaded beforehand, so it holds no compilation or loading), the spike
-counts and a checksum of the final weights (equal on both engines). ``--profile``:
-cProfile of the run phase, the 12 costliest functions by own time.
+(TsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
+``nest`` (the same script on pyNN.nest, spike_precision "on_grid", for the ratio).
+Prints the run phase's wall time (kernels loaded beforehand, so it holds no
+compilation or loading), the spike counts and a checksum of the final weights (equal
+on both tinysim engines; NEST draws its own Poisson spikes). ``--profile``: cProfile
+of the run phase, the 12 costliest functions by own time.
 """
 
+import importlib
 import sys
 import time
 
 import numpy as np
 
-import pyNN.tinysim as sim
 
-
-def build(rule, engine):
-    sim.setup(timestep=0.1, min_delay=0.1, engine=engine, rng_seed=1)
+def build(sim, rule, engine):
+    if engine == "nest":
+        sim.setup(timestep=0.1, min_delay=0.1, spike_precision="on_grid", rng_seed=1,
+                  verbosity="error")
+    else:
+        sim.setup(timestep=0.1, min_delay=0.1, engine=engine, rng_seed=1)
     inputs = sim.Population(1000, sim.SpikeSourcePoisson(rate=10.0))
     cells = sim.Population(200, sim.IF_curr_exp(tau_m=20.0))
     if rule == "tm":
@@ -42,7 +47,8 @@ def build(rule, engine):
 
 def main(argv):
     rule, engine, seconds = argv[1], argv[2], float(argv[3])
-    inputs, cells, projection = build(rule, engine)
+    sim = importlib.import_module("pyNN.nest" if engine == "nest" else "pyNN.tinysim")
+    inputs, cells, projection = build(sim, rule, engine)
     sim.run(0.1)                        # loads the kernels (numba) outside the timing
     start = time.perf_counter()
     if "--profile" in argv:

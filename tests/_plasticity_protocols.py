@@ -243,6 +243,53 @@ def tsodyks_markram(sim, backend):
     return {"v": np.asarray(v).T.tolist()}
 
 
+# --- a presynaptic cell that spikes several times in one step ----------------------------
+
+#: two and three spikes at the same time (one event of multiplicity 2 and 3 in NEST: a
+#: SpikeSourceArray is a spike_generator feeding a parrot_neuron there), single ones around
+REPEATED_PRE = [20.0, 20.0, 45.0, 60.0, 60.0, 60.0, 90.0]
+REPEATED_TEACHER = [[30.0, 70.0, 95.0], [25.0, 62.0, 80.0]]
+
+
+def repeated_pre(sim, backend):
+    """One source whose spike times repeat (several spikes of one cell in one step) into
+    STDP (additive, multiplicative) and Tsodyks-Markram synapses: the weights after
+    pairings with imposed post spikes, and v of cells that the plastic synapses alone
+    drive (what each repeated spike transmits)."""
+    sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
+    source = sim.Population(1, sim.SpikeSourceArray(
+        spike_times=REPEATED_PRE + [REPEATED_PRE[-1] + FLUSH_AFTER]), label="source")
+    post = _teacher_cells(sim, REPEATED_TEACHER)
+    listeners = sim.Population(3, sim.IF_curr_exp(
+        tau_syn_E=3.0, tau_syn_I=7.0, tau_m=20.0, cm=0.25, v_thresh=0.0, tau_refrac=2.0),
+        label="listeners")
+    strong = dict(tau_plus=16.8, tau_minus=33.7, A_plus=0.01, A_minus=0.012)
+    projections = {}
+    for name, target in (("AdditiveWeightDependence", post[0:1]),
+                         ("MultiplicativeWeightDependence", post[1:2]),
+                         ("listener_additive", listeners[0:1])):
+        dependence = getattr(sim, name if name.endswith("Dependence")
+                             else "AdditiveWeightDependence")(w_min=0.0, w_max=W_MAX)
+        stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(**strong),
+                                 weight_dependence=dependence, weight=W0, delay=PLASTIC_DELAY)
+        projections[name] = sim.Projection(source, target, sim.AllToAllConnector(), stdp,
+                                           receptor_type="excitatory")
+    for i, case in ((1, "depressing"), (2, "facilitating")):
+        params, w, receptor = TM_CASES[case]
+        sim.Projection(source, listeners[i:i + 1], sim.AllToAllConnector(),
+                       sim.TsodyksMarkramSynapse(weight=w, delay=1.0, **params),
+                       receptor_type=receptor)
+    post.record("spikes")
+    listeners.record("v")
+    sim.run(REPEATED_PRE[-1] + FLUSH_AFTER + 5.0)
+    v = P.signal(listeners.get_data().segments[0], "v").rescale("mV").magnitude
+    result = {"post_spikes": _spikes(post), "v": np.asarray(v).T.tolist(),
+              "weights": {name: float(np.asarray(prj.get("weight", format="array")).ravel()[0])
+                          for name, prj in projections.items()}}
+    sim.end()
+    return result
+
+
 def _trailing(protocol):
     def run(sim, backend):
         return protocol(sim, backend, flush=False)
@@ -251,7 +298,7 @@ def _trailing(protocol):
 
 
 PROTOCOLS = {"stdp_pairing": stdp_pairing, "stdp_random": stdp_random, "vogels": vogels,
-             "tsodyks_markram": tsodyks_markram,
+             "tsodyks_markram": tsodyks_markram, "repeated_pre": repeated_pre,
              "stdp_pairing_trailing": _trailing(stdp_pairing),
              "stdp_random_trailing": _trailing(stdp_random),
              "vogels_trailing": _trailing(vogels)}

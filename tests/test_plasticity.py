@@ -179,6 +179,66 @@ def test_tsodyks_markram_psp_train_matches_nest(case, nest_results):
     assert np.abs(v - v_nest).max() / amplitude < NEST_RTOL
 
 
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_repeated_presynaptic_spikes_match_nest(engine, nest_results, monkeypatch):
+    """A source spiking two and three times at one instant (one step): NEST unrolls the
+    parrot's multiplicity, so each spike updates the plastic synapse in turn and
+    transmits what its own update left (STDP weights after pairings; the v of cells
+    driven only by STDP and Tsodyks-Markram synapses, the latter's amounts changing
+    from spike to spike). Both engines (the compiled rules run their rounds too)."""
+    if engine == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", engine)
+    ref = nest_results["repeated_pre"]
+    got = PP.repeated_pre(sim, "tinysim")
+    _same_spikes(ref["post_spikes"], got["post_spikes"])
+    for name, w_nest in ref["weights"].items():
+        change = abs(w_nest - PP.W0)
+        if name != "listener_additive":
+            assert change > 1e-4           # the pairings really move the weights
+        assert abs(got["weights"][name] - w_nest) <= NEST_RTOL * max(change, PP.W0), name
+    v_nest, v = np.asarray(ref["v"]), np.asarray(got["v"])
+    for i in range(v_nest.shape[0]):
+        amplitude = np.abs(v_nest[i] - v_nest[i][0]).max()
+        assert amplitude > 1.0
+        assert np.abs(v[i] - v_nest[i]).max() / amplitude < NEST_RTOL
+
+
+def test_spike_rounds_split_repeated_ids_in_order():
+    from pynn_tinysim.engine.plasticity import spike_rounds
+    ids = np.array([7, 3, 7, 9, 3, 7, 1])
+    rounds = spike_rounds(ids)
+    assert [r.tolist() for r in rounds] == [[7, 3, 9, 1], [7, 3], [7]]
+    ascending = np.array([1, 4, 9])
+    assert spike_rounds(ascending)[0] is ascending and len(spike_rounds(ascending)) == 1
+    assert [r.tolist() for r in spike_rounds(np.array([5, 2, 8]))] == [[5, 2, 8]]
+
+
+def test_stochastic_release_draws_afresh_for_a_repeated_spike():
+    """SimpleStochasticSynapse (p = 0.5) from a source spiking twice at every instant:
+    the second spike's draw is its own (NEST draws once per unrolled spike), so both
+    spikes transmit in about a quarter of the instants, not a half."""
+    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=5)
+    times = [float(t) for t in range(10, 2010, 10) for _ in range(2)]
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=times))
+    cell = sim.Population(1, sim.IF_curr_delta(v_thresh=1e9, tau_m=1e9, v_rest=0.0,
+                                               v_reset=0.0, tau_refrac=0.0))
+    cell.initialize(v=0.0)
+    sim.Projection(source, cell, sim.AllToAllConnector(),
+                   sim.SimpleStochasticSynapse(p=0.5, weight=1.0, delay=1.0))
+    cell.record("v")
+    sim.run(2015.0)
+    v = P.signal(cell.get_data().segments[0], "v").magnitude.ravel()
+    jumps = np.round(np.diff(v)).astype(int)
+    jumps = jumps[jumps != 0]
+    arrivals = len(times) // 2
+    both = np.count_nonzero(jumps == 2)
+    # Binomial(200, 1/4): 50 expected; a shared draw would give ~100
+    assert 25 <= both <= 75, both
+    assert np.sum(jumps) == pytest.approx(arrivals, rel=0.2)
+    sim.end()
+
+
 # --- closed forms and PyNN semantics -------------------------------------------------------
 
 FLUSH_PRE = 120.0    # a second presynaptic spike, 70 ms after the pair

@@ -74,6 +74,15 @@ spike that reached the synapse up to and including that instant, then the
 depression), and the weight transmitted by a presynaptic spike is the weight
 after its own update (as NEST's ``send``).
 
+A presynaptic cell that spikes several times in one step (a SpikeSourcePoisson's
+count above 1, repeated SpikeSourceArray times: its id repeated in the step's
+spikes) updates its synapses once per spike, each spike transmitting the amount
+its own update left, as NEST does (a parrot neuron sends such spikes as one event
+of multiplicity n, which NEST's event delivery unrolls into n spikes for plastic
+synapses; a static synapse transmits n times its weight either way) and as the
+board does (one packet per spike): :meth:`PlasticSynapses.deliver` processes the
+first spike of every id, then the second ones, and so on (:func:`spike_rounds`).
+
 Traces are kept per synapse, not per neuron (as NEST keeps K_pre in each
 stdp_synapse): a synapse's trace is only read or updated when the synapse
 itself is (its row at a pre spike, its column at a post event), so this costs
@@ -120,6 +129,25 @@ def _gather_rows(indptr, rows):
     idx = np.arange(n, dtype=np.int64)
     idx += np.repeat(starts - (np.cumsum(counts) - counts), counts)
     return idx
+
+
+def spike_rounds(ids):
+    """``ids`` (a step's spiking ids) as rounds of distinct ids: the first occurrence of
+    every id in their order, then the second occurrences, and so on; ``[ids]`` where
+    no id repeats (the usual case, checked without sorting where ``ids`` ascend)."""
+    if ids.size < 2 or bool(np.all(ids[1:] > ids[:-1])):
+        return [ids]
+    order = np.argsort(ids, kind="stable")
+    ranked = ids[order]
+    repeat = ranked[1:] == ranked[:-1]
+    if not repeat.any():
+        return [ids]
+    # each element's occurrence number: its place in its run of equal ids
+    starts = np.flatnonzero(np.concatenate([[True], ~repeat]))
+    run_start = np.repeat(starts, np.diff(np.append(starts, ids.size)))
+    occurrence = np.empty(ids.size, np.int64)
+    occurrence[order] = np.arange(ids.size) - run_start
+    return [ids[occurrence == r] for r in range(int(occurrence.max()) + 1)]
 
 
 def neuron_parameter(network, ids, name, default):
@@ -229,6 +257,9 @@ class PlasticSynapses(SynapseBlock, Delivery):
     parameter_names = ()
     state_names = ()
     plastic = True
+    #: which spike of its source, in this step, a synapse's update is for (0: the
+    #: first; see :meth:`deliver`)
+    _round = 0
     #: all of the delay is dendritic, as in pyNN.nest
     fixed_attributes = {"dendritic_delay_fraction": 1.0}
 
@@ -390,7 +421,16 @@ class PlasticSynapses(SynapseBlock, Delivery):
         """Called after each run; ``last_stamp`` is the step count at the end."""
 
     def deliver(self, spiking_ids, k, ring_flat):
-        """Apply the rule to the spikes stamped k+1 and put what they transmit in the ring."""
+        """Apply the rule to the spikes stamped k+1 and put what they transmit in the ring:
+        round after round where a source spiked several times (module docstring)."""
+        rounds = spike_rounds(spiking_ids)
+        for r, ids in enumerate(rounds):
+            self._round = r
+            self._deliver_round(ids, k, ring_flat)
+        self._round = 0
+
+    def _deliver_round(self, spiking_ids, k, ring_flat):
+        """:meth:`deliver` for distinct ids."""
         idx = self._by_pre[_gather_rows(self._indptr, spiking_ids)]
         if idx.size:
             idx, amounts = self._on_pre(idx, k + 1)
@@ -457,7 +497,7 @@ class TsodyksMarkram(PlasticSynapses):
         else:
             Puu = 0.0 if tau_fac == 0.0 else np.exp(-h / tau_fac)
         tau_psc = self._tau_psc[idx]
-        Pyy = np.exp(-h * self._rate_psc[idx])
+        Pyy = np.exp(_psc_exponent(h, self._rate_psc[idx]))
         Pzz = np.exp(-h / tau_rec)
         Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) * self._inv_diff[idx]
         if self._any_same:
@@ -501,7 +541,7 @@ class TsodyksMarkram(PlasticSynapses):
             h = lambda d: d * dt                                    # noqa: E731
             tables = (key, DecayTables(
                 (lambda d: np.zeros(d.size) - np.inf if tau_fac == 0.0 else -h(d) / tau_fac,
-                 lambda d: -h(d) * rate, lambda d: -h(d) / tau_rec),
+                 lambda d: _psc_exponent(h(d), rate), lambda d: -h(d) / tau_rec),
                 (np.inf if tau_fac == 0.0 else dt / tau_fac, dt * rate, dt / tau_rec)))
             self._decay_tables = tables
         return tables[1]
@@ -568,6 +608,13 @@ class TsodyksMarkram(PlasticSynapses):
         return deliver
 
 
+def _psc_exponent(h, rate):
+    """-h * rate, the exponent of the PSC's decay over h ms; 0 over no time (a source's
+    repeated spike in a step), also where tau_psc = 0 (rate infinite: 0 * inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(h == 0, 0.0, -h * rate)
+
+
 class _KeyedDraws(PlasticSynapses):
     """Stochastic release whose draws are keyed per synapse and step (:mod:`.keyed`).
 
@@ -598,7 +645,10 @@ class _KeyedDraws(PlasticSynapses):
             self._key = keyed.new_key(self.rng)
 
     def _coordinates(self, idx, stamp):
-        return self.pre[idx], self.post[idx], self._pair_rank[idx], stamp
+        coordinates = (self.pre[idx], self.post[idx], self._pair_rank[idx], stamp)
+        # a source's second, third... spike in the step draws afresh (deliver's rounds);
+        # the first keeps the coordinates it always had
+        return coordinates if self._round == 0 else coordinates + (self._round,)
 
     def _uniform(self, idx, stamp, which):
         """One number in [0, 1) per synapse ``idx`` for draw ``which`` of step ``stamp``."""
@@ -686,11 +736,10 @@ class MultiQuantal(_KeyedDraws):
                                      self._p_sel("tau_facil", idx, seen))
             n_sites = p["n"][idx[seen]].astype(np.int64)
             p_recover = -np.expm1(-h / self._p_sel("tau_rec", idx, seen))
-            pre, post, pair, _ = self._coordinates(idx[seen], stamp)
             # trial j of the recovery draws: coordinates (..., stamp, 0, j)
             available[seen] += keyed.binomial(
                 self._key, np.maximum(n_sites - available[seen], 0), p_recover,
-                pre, post, pair, stamp, 0)
+                *self._coordinates(idx[seen], stamp), 0)
         # trial j of the release draws: (..., stamp, 1, j)
         released = keyed.binomial(self._key, available, u, *self._coordinates(idx, stamp), 1)
         s["u"][idx] = u

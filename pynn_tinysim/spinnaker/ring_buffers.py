@@ -19,7 +19,11 @@ Population and receptor type (population_vertex.get_ring_buffer_shifts):
      at 30 spikes/s (spynnaker.cfg ``spikes_per_second``, ``ring_buffer_sigma``),
      capped by that sum and floored by the biggest weight. (The sum is not
      multiplied by the global weight scale: sPyNNaker 7.4 adds it unscaled, and
-     so do we.)
+     so do we.) The 30 spikes/s (and one spike per tick) hold for every source,
+     Poisson sources included: 7.4 asks a projection's pre-vertex for its maximum
+     rate only where that application vertex is an ``AbstractMaxSpikes``, and
+     only the Poisson *machine* vertex is one (SpikeSourcePoissonVertex is not:
+     sPyNNaker issue 1435), so the default always applies.
 
 2. ``shift = ceil(log2(bound))`` (one more if the bound is an exact power of
    two), weight scale ``s = 2**(15 - shift) * global scale``;

@@ -99,6 +99,19 @@ def _vogels_pre(s, weight, lo, hi, eta, alpha, n_pending, pend_acc, kq):
     return w
 
 
+def _deferred(i, indptr, by_pre, mark, e):
+    """Whether id ``i``'s synapses were already updated in round ``e`` (marked ``e``):
+    this is a later spike of the same source in the step, for the next round.
+
+    The reference (PlasticSynapses.deliver, plasticity.spike_rounds) updates the
+    synapses of the first spike of every id in the step, then those of the second
+    spikes, and so on; a kernel walks the step's ids once per round, doing the ids
+    not yet done this round and keeping the others (in their order) for the next.
+    """
+    lo = indptr[i]
+    return lo < indptr[i + 1] and mark[by_pre[lo]] == e
+
+
 #: the pair rules :func:`pair_deliver` knows (``rule``)
 STDP_SUM, STDP_PRODUCT, VOGELS = 0, 1, 2
 
@@ -118,10 +131,10 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
     queue, arrival stamps in time order, the columns (delay, post neuron) of
     arrival i in ``columns[bounds[i]:bounds[i + 1]]``. ``mark``/``epoch``: a
     synapse met twice in one arrival (a cell's repeated spikes of one step) is
-    taken once, as the reference's fancy-indexed updates take it; so is an id
-    twice in ``spiking_ids`` (a source's two spikes in one step): its synapses are
-    updated once and transmit their weight twice, as in the reference. ``at_now``:
-    scratch (one slot per synapse). Returns 0, or the table length needed.
+    taken once, as the reference's fancy-indexed updates take it. An id repeated
+    in ``spiking_ids`` (a source's several spikes in one step) updates its synapses
+    and transmits once per spike, in the reference's rounds (see :func:`_deferred`).
+    ``at_now``: scratch (one slot per synapse). Returns 0, or the table length needed.
     """
     ring_size = ring_flat.size
     # 1. are the tables long enough for every interval read below? (the largest
@@ -187,25 +200,34 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
     and what they transmit into the ring (the weight after their own update); then the
     post events arriving at this very stamp (``at_now[:n_now]``) reach the post trace."""
     ring_size = ring_flat.size
-    epoch[0] += 1
-    e = epoch[0]
-    for i in spiking_ids:
-        for j in range(indptr[i], indptr[i + 1]):
-            s = by_pre[j]
-            if mark[s] == e:        # the id's second spike of the step (see pair_deliver)
-                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
+    # round by round where an id repeats (see pair_deliver)
+    pending = spiking_ids.copy()
+    n = pending.size
+    while n > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
                 continue
-            mark[s] = e
-            kq = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s])
-            if rule == VOGELS:
-                w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
-                                n_pending, pend_acc, kq)
-            else:
-                w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_minus[s],
-                              rule == STDP_PRODUCT, mu_minus_one, n_pending, pend_acc, kq)
-            k_pre[s] = k_pre[s] * _lookup(pre_decay, pre_saturated, stamp - t_last[s]) + 1.0
-            t_last[s] = stamp
-            _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                kq = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s])
+                if rule == VOGELS:
+                    w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
+                                    amp_minus[s], n_pending, pend_acc, kq)
+                else:
+                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_minus[s],
+                                  rule == STDP_PRODUCT, mu_minus_one, n_pending, pend_acc, kq)
+                k_pre[s] = k_pre[s] * _lookup(pre_decay, pre_saturated,
+                                              stamp - t_last[s]) + 1.0
+                t_last[s] = stamp
+                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+        n = m
     for n in range(n_now):
         s = at_now[n]
         k_post[s] = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s]) + 1.0
@@ -218,9 +240,11 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     """One call of ``TsodyksMarkram.deliver`` (tau_rec, tau_facil and the targets'
     tau_psc the same for every synapse: ``puu``/``pyy``/``pzz`` are the decays
     exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d steps).
-    ``mark``/``epoch``/``amount``: an id twice in ``spiking_ids`` (a source's two spikes
-    in one step) updates its synapses once and transmits the same amount twice, as the
-    reference's fancy-indexed updates do. Returns 0, or the table length needed."""
+    ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a source's several spikes in
+    one step) updates its synapses and transmits once per spike, in the reference's
+    rounds (:func:`_deferred`; the repeats are 0 steps after the first: h = 0).
+    ``amount``: scratch, each synapse's last transmitted amount. Returns 0, or the
+    table length needed."""
     ring_size = ring_flat.size
     n = pzz.size
     for i in spiking_ids:
@@ -228,38 +252,45 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
             d = stamp - t_last[by_pre[j]]
             if d >= n and not saturated:
                 return d + 1
-    epoch[0] += 1
-    e = epoch[0]
-    for i in spiking_ids:
-        for j in range(indptr[i], indptr[i + 1]):
-            s = by_pre[j]
-            if mark[s] == e:
-                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
                 continue
-            mark[s] = e
-            d = stamp - t_last[s]
-            h = d * dt
-            Puu = _lookup(puu, saturated, d)
-            Pyy = _lookup(pyy, saturated, d)
-            Pzz = _lookup(pzz, saturated, d)
-            Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) * inv_diff
-            if same:
-                r = h / tau_rec
-                Pxy = 1.0 - Pzz * (1.0 + r)
-            Pxz = 1.0 - Pzz
-            us, xs, ys = u[s], x[s], y[s]
-            z = 1.0 - xs - ys
-            us *= Puu
-            xs += Pxy * ys + Pxz * z
-            ys *= Pyy
-            us += U[s] * (1.0 - us)
-            release = us * xs
-            xs -= release
-            ys += release
-            u[s], x[s], y[s] = us, xs, ys
-            t_last[s] = stamp
-            amount[s] = release * weight[s]
-            _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                d = stamp - t_last[s]
+                h = d * dt
+                Puu = _lookup(puu, saturated, d)
+                Pyy = _lookup(pyy, saturated, d)
+                Pzz = _lookup(pzz, saturated, d)
+                Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) * inv_diff
+                if same:
+                    r = h / tau_rec
+                    Pxy = 1.0 - Pzz * (1.0 + r)
+                Pxz = 1.0 - Pzz
+                us, xs, ys = u[s], x[s], y[s]
+                z = 1.0 - xs - ys
+                us *= Puu
+                xs += Pxy * ys + Pxz * z
+                ys *= Pyy
+                us += U[s] * (1.0 - us)
+                release = us * xs
+                xs -= release
+                ys += release
+                u[s], x[s], y[s] = us, xs, ys
+                t_last[s] = stamp
+                amount[s] = release * weight[s]
+                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
+        n_pending = m
     return 0
 
 
