@@ -97,13 +97,14 @@ CELLS = {
 }
 
 
-def _network(engine, rule, cells_model="IF_curr_exp", dt=0.1, split=True, reset=True):
+def _network(engine, rule, cells_model="IF_curr_exp", dt=0.1, split=True, reset=True,
+             rate=40.0):
     """Run Poisson and array sources onto one population through the rule's plastic
     projections (and a recurrent one), besides static synapses onto the same cells
     with the same delay; return spikes, v, weights and state of every segment's end."""
     celltype, params, scale = CELLS[cells_model]
     sim.setup(timestep=dt, min_delay=dt, max_delay=4.0, rng_seed=21, engine=engine)
-    poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=40.0))
+    poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=rate))
     times = [sorted(np.random.default_rng(i).uniform(1.0, 90.0, 12).round(1))
              for i in range(10)]
     array = sim.Population(10, sim.SpikeSourceArray(spike_times=times))
@@ -197,6 +198,17 @@ def test_coarse_time_step_in_stretches_identical(rule, stretched):
     """dt = 1 ms: delays of 1 and 2 steps, post events arriving with pre spikes."""
     reference = _network("numpy", rule, dt=1.0)
     compiled = _network("numba", rule, dt=1.0)
+    _assert_stretched(stretched, 150)
+    _assert_same(reference, compiled)
+
+
+@pytest.mark.parametrize("rule", ["additive", "mixed"])
+def test_repeated_source_spikes_in_stretches_identical(rule, stretched):
+    """dt = 1 ms and 400 Hz Poisson input: a Poisson count of 2 or more in ~6 % of the
+    cells' steps (~280 repeats over the run), each a plastic update of its own, in the
+    reference's rounds (plasticity.spike_rounds; the kernels' _deferred)."""
+    reference = _network("numpy", rule, dt=1.0, rate=400.0)
+    compiled = _network("numba", rule, dt=1.0, rate=400.0)
     _assert_stretched(stretched, 150)
     _assert_same(reference, compiled)
 

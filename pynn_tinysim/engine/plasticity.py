@@ -208,9 +208,9 @@ class DecayTables:
             return False
         size = min(size, max(self.CAP, needed))
         steps = np.arange(size, dtype=np.int64)
-        # (interval 0 is never read: a zero times an infinite rate there may give NaN)
-        with np.errstate(invalid="ignore"):
-            self.values = tuple(np.exp(exponent(steps)) for exponent in self._exponents)
+        # (interval 0 is read at a source's repeated spike in a step: the exponents are
+        # finite there, Tsodyks-Markram's PSC decay included, see _psc_exponent)
+        self.values = tuple(np.exp(exponent(steps)) for exponent in self._exponents)
         self.saturated = size == self._end and all(v[-1] == 0.0 for v in self.values)
         return True
 
