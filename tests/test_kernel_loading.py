@@ -55,21 +55,20 @@ def test_threaded_variants_only_where_threads_change_the_code():
     assert kernels.for_threads(None, 3) is None
 
 
-def test_load_stamps_and_flushes_both_sets(monkeypatch):
-    """load() hands every dispatcher, serial and threaded, to the stamp check, so a
-    stale threaded variant is flushed as a stale serial kernel is."""
-    kernels.load()
-    seen = []
-    monkeypatch.setattr(kernels, "_kernels", None)
-    monkeypatch.setattr(kernels, "_fresh_caches",
-                        lambda dispatchers, modules, version: seen.extend(dispatchers))
+def test_every_kernel_cached_under_its_sources_stamp():
+    """Every dispatcher, serial and threaded, keeps its cache in the directory of the
+    kernel sources' stamp, so kernels of other sources (a stale threaded variant as
+    much as a serial kernel) are never loaded."""
+    import os
     k = kernels.load()
-    assert seen, "load() did not check the caches"
-    ids = {id(d) for d in seen}
+    stamp = k.stamp
+    assert stamp
     for namespace in (k, k.threaded):
         for name, dispatcher in vars(namespace).items():
             if hasattr(dispatcher, "py_func"):
-                assert id(dispatcher) in ids, name
+                path = dispatcher._cache.cache_path
+                assert os.path.basename(path) == kernels.STAMP_PREFIX + stamp, name
+                assert os.path.isdir(path), name
 
 
 def test_variants_found_through_the_callers_names():
@@ -221,3 +220,71 @@ def test_threaded_variants_of_any_registered_module(tmp_path, monkeypatch):
     for name in list(sys.modules):
         if name.startswith("tinysim_probe_"):
             monkeypatch.delitem(sys.modules, name)
+
+
+
+_EDITED_RUN = textwrap.dedent("""
+    import os, sys, time
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine import kernels
+
+    kernels.load()              # this process's kernel sources: read now
+    if sys.argv[1] == "load":
+        sys.exit(0)
+    if sys.argv[1] == "wait":   # another process changes the sources meanwhile
+        open(sys.argv[2], "w").close()
+        deadline = time.monotonic() + 120
+        while not os.path.exists(sys.argv[3]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    sim.setup(timestep=0.1, min_delay=0.1, engine="numba")
+    cells = sim.Population(5, sim.IF_curr_delta(i_offset=0.0, tau_refrac=0.5))
+    cells.record("spikes")
+    sim.run(5.0)
+    print(sum(len(t) for t in cells.get_data().segments[0].spiketrains))
+""")
+
+
+@pytest.mark.slow       # compiles one small stretch twice (two processes, two sources)
+def test_an_older_process_cannot_leave_stale_kernels_for_newer_sources(tmp_path):
+    """Numba compiles lazily and keys a cached kernel by its own file: a process that
+    loaded the kernels before their sources changed, and compiles after a newer
+    process has loaded the kernels of the new sources, must not leave its (older)
+    code where the next process loads it. Here the older process compiles the
+    IF_curr_delta stretch with the older neurons.py; the edited one adds 100 mV a
+    step, so the next process must see spikes where the older code gave none."""
+    import os
+    import shutil
+    import time
+    import pynn_tinysim
+    tree = tmp_path / "tree"
+    shutil.copytree(os.path.dirname(pynn_tinysim.__file__), tree / "pynn_tinysim",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("PYNN_TINYSIM_ENGINE", None)
+
+    def start(*args):
+        # (in tmp_path: python -c puts its working directory first on sys.path)
+        return subprocess.Popen([sys.executable, "-c", _EDITED_RUN, *args], env=env,
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    def finish(process):
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        return out
+
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    older = start("wait", str(ready), str(go))
+    deadline = time.monotonic() + 120
+    while not ready.exists():       # the older process has read its sources
+        assert older.poll() is None and time.monotonic() < deadline, older.stderr.read()
+        time.sleep(0.05)
+    neurons = tree / "pynn_tinysim" / "engine" / "kernels" / "neurons.py"
+    text = neurons.read_text()
+    before = "v_new = v[j] * P22[j]\n        v_new += drive[j]\n"
+    assert text.count(before) == 1         # (IF_curr_delta's update)
+    neurons.write_text(text.replace(before, before.replace("drive[j]\n", "drive[j] + 100.0\n")))
+    finish(start("load"))           # a newer process loads the kernels (compiles none)
+    go.write_text("")
+    assert int(finish(older).split()[-1]) == 0     # the older code: no drive, no spike
+    assert int(finish(start("run")).split()[-1]) > 0   # the newer code, not the older's
