@@ -288,3 +288,56 @@ def test_an_older_process_cannot_leave_stale_kernels_for_newer_sources(tmp_path)
     go.write_text("")
     assert int(finish(older).split()[-1]) == 0     # the older code: no drive, no spike
     assert int(finish(start("run")).split()[-1]) > 0   # the newer code, not the older's
+
+
+
+_FAMILIES = textwrap.dedent("""
+    import json
+    import pyNN.tinysim as sim
+    import pyNN.tinysim.spinnaker as flavour
+    from pynn_tinysim.engine import kernels
+
+    def network(sim, celltype, inhibitory_weight, **setup):
+        sim.setup(timestep=0.1, min_delay=0.2, rng_seed=5, engine="numba", **setup)
+        cells = sim.Population(30, celltype)
+        noise = sim.Population(10, sim.SpikeSourcePoisson(rate=300.0))
+        times = sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0, 2.0, 3.0]))
+        sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5),
+                       sim.StaticSynapse(weight=0.05, delay=0.2))
+        sim.Projection(times, cells, sim.FixedProbabilityConnector(0.5),
+                       sim.StaticSynapse(weight=inhibitory_weight, delay=0.2),
+                       receptor_type="inhibitory")
+        sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                       sim.StaticSynapse(weight=0.01, delay=0.4))
+        sim.DCSource(amplitude=0.5, start=2.0, stop=6.0).inject_into(cells)
+        cells.record(["spikes", "v"])
+        sim.run(10.0)
+        sim.end()
+
+    network(sim, sim.IF_curr_exp(), -0.05)
+    network(flavour, flavour.IF_curr_exp(), 0.05, fixed_point=True)
+    k = kernels.loaded()
+    print(json.dumps({name: [str(s) for s in d.signatures] for name, d in vars(k).items()
+                      if hasattr(d, "signatures")}))
+""")
+
+
+@pytest.mark.slow       # compiles two families' kernels, uncached (~15 s of CPU)
+def test_each_kernel_compiled_for_one_signature(tmp_path):
+    """Each kernel is compiled once, whichever network calls it: its arguments' types do
+    not depend on the network, and no call passes Numba a literal (0, True) that it
+    would compile a specialization for. Checked on a fresh cache (a cached stretch
+    loads without compiling its callees): the IF_curr_exp stretch and the flavour's
+    fixed-point one, with Poisson and array sources, both receptors, a current source
+    and a recorded v. A change that multiplies signatures (and so the one-time
+    compilation) fails here."""
+    import os
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run([sys.executable, "-c", _FAMILIES], capture_output=True, text=True,
+                            env=env, check=True)
+    signatures = json.loads(result.stdout.strip().splitlines()[-1])
+    for name in ("stretch_lif_curr_exp", "stretch_spinnaker_fixed", "lif_curr_exp", "_chunk",
+                 "step_uniform", "_fixed_currents", "deliver_static", "_sample", "inject"):
+        assert signatures[name], name          # compiled by these runs
+    several = {name: s for name, s in signatures.items() if len(s) > 1}
+    assert several == {}
