@@ -55,21 +55,20 @@ def test_threaded_variants_only_where_threads_change_the_code():
     assert kernels.for_threads(None, 3) is None
 
 
-def test_load_stamps_and_flushes_both_sets(monkeypatch):
-    """load() hands every dispatcher, serial and threaded, to the stamp check, so a
-    stale threaded variant is flushed as a stale serial kernel is."""
-    kernels.load()
-    seen = []
-    monkeypatch.setattr(kernels, "_kernels", None)
-    monkeypatch.setattr(kernels, "_fresh_caches",
-                        lambda dispatchers, modules, version: seen.extend(dispatchers))
+def test_every_kernel_cached_under_its_sources_stamp():
+    """Every dispatcher, serial and threaded, keeps its cache in the directory of the
+    kernel sources' stamp, so kernels of other sources (a stale threaded variant as
+    much as a serial kernel) are never loaded."""
+    import os
     k = kernels.load()
-    assert seen, "load() did not check the caches"
-    ids = {id(d) for d in seen}
+    stamp = k.stamp
+    assert stamp
     for namespace in (k, k.threaded):
         for name, dispatcher in vars(namespace).items():
             if hasattr(dispatcher, "py_func"):
-                assert id(dispatcher) in ids, name
+                path = dispatcher._cache.cache_path
+                assert os.path.basename(path) == kernels.STAMP_PREFIX + stamp, name
+                assert os.path.isdir(path), name
 
 
 def test_variants_found_through_the_callers_names():
@@ -221,3 +220,124 @@ def test_threaded_variants_of_any_registered_module(tmp_path, monkeypatch):
     for name in list(sys.modules):
         if name.startswith("tinysim_probe_"):
             monkeypatch.delitem(sys.modules, name)
+
+
+
+_EDITED_RUN = textwrap.dedent("""
+    import os, sys, time
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine import kernels
+
+    kernels.load()              # this process's kernel sources: read now
+    if sys.argv[1] == "load":
+        sys.exit(0)
+    if sys.argv[1] == "wait":   # another process changes the sources meanwhile
+        open(sys.argv[2], "w").close()
+        deadline = time.monotonic() + 120
+        while not os.path.exists(sys.argv[3]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    sim.setup(timestep=0.1, min_delay=0.1, engine="numba")
+    cells = sim.Population(5, sim.IF_curr_delta(i_offset=0.0, tau_refrac=0.5))
+    cells.record("spikes")
+    sim.run(5.0)
+    print(sum(len(t) for t in cells.get_data().segments[0].spiketrains))
+""")
+
+
+@pytest.mark.slow       # compiles one small stretch twice (two processes, two sources)
+def test_an_older_process_cannot_leave_stale_kernels_for_newer_sources(tmp_path):
+    """Numba compiles lazily and keys a cached kernel by its own file: a process that
+    loaded the kernels before their sources changed, and compiles after a newer
+    process has loaded the kernels of the new sources, must not leave its (older)
+    code where the next process loads it. Here the older process compiles the
+    IF_curr_delta stretch with the older neurons.py; the edited one adds 100 mV a
+    step, so the next process must see spikes where the older code gave none."""
+    import os
+    import shutil
+    import time
+    import pynn_tinysim
+    tree = tmp_path / "tree"
+    shutil.copytree(os.path.dirname(pynn_tinysim.__file__), tree / "pynn_tinysim",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ, PYTHONPATH=str(tree), NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("PYNN_TINYSIM_ENGINE", None)
+
+    def start(*args):
+        # (in tmp_path: python -c puts its working directory first on sys.path)
+        return subprocess.Popen([sys.executable, "-c", _EDITED_RUN, *args], env=env,
+                                cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+
+    def finish(process):
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        return out
+
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    older = start("wait", str(ready), str(go))
+    deadline = time.monotonic() + 120
+    while not ready.exists():       # the older process has read its sources
+        assert older.poll() is None and time.monotonic() < deadline, older.stderr.read()
+        time.sleep(0.05)
+    neurons = tree / "pynn_tinysim" / "engine" / "kernels" / "neurons.py"
+    text = neurons.read_text()
+    before = "v_new = v[j] * P22[j]\n        v_new += drive[j]\n"
+    assert text.count(before) == 1         # (IF_curr_delta's update)
+    neurons.write_text(text.replace(before, before.replace("drive[j]\n", "drive[j] + 100.0\n")))
+    finish(start("load"))           # a newer process loads the kernels (compiles none)
+    go.write_text("")
+    assert int(finish(older).split()[-1]) == 0     # the older code: no drive, no spike
+    assert int(finish(start("run")).split()[-1]) > 0   # the newer code, not the older's
+
+
+
+_FAMILIES = textwrap.dedent("""
+    import json
+    import pyNN.tinysim as sim
+    import pyNN.tinysim.spinnaker as flavour
+    from pynn_tinysim.engine import kernels
+
+    def network(sim, celltype, inhibitory_weight, **setup):
+        sim.setup(timestep=0.1, min_delay=0.2, rng_seed=5, engine="numba", **setup)
+        cells = sim.Population(30, celltype)
+        noise = sim.Population(10, sim.SpikeSourcePoisson(rate=300.0))
+        times = sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0, 2.0, 3.0]))
+        sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5),
+                       sim.StaticSynapse(weight=0.05, delay=0.2))
+        sim.Projection(times, cells, sim.FixedProbabilityConnector(0.5),
+                       sim.StaticSynapse(weight=inhibitory_weight, delay=0.2),
+                       receptor_type="inhibitory")
+        sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                       sim.StaticSynapse(weight=0.01, delay=0.4))
+        sim.DCSource(amplitude=0.5, start=2.0, stop=6.0).inject_into(cells)
+        cells.record(["spikes", "v"])
+        sim.run(10.0)
+        sim.end()
+
+    network(sim, sim.IF_curr_exp(), -0.05)
+    network(flavour, flavour.IF_curr_exp(), 0.05, fixed_point=True)
+    k = kernels.loaded()
+    print(json.dumps({name: [str(s) for s in d.signatures] for name, d in vars(k).items()
+                      if hasattr(d, "signatures")}))
+""")
+
+
+@pytest.mark.slow       # compiles two families' kernels, uncached (~15 s of CPU)
+def test_each_kernel_compiled_for_one_signature(tmp_path):
+    """Each kernel is compiled once, whichever network calls it: its arguments' types do
+    not depend on the network, and no call passes Numba a literal (0, True) that it
+    would compile a specialization for. Checked on a fresh cache (a cached stretch
+    loads without compiling its callees): the IF_curr_exp stretch and the flavour's
+    fixed-point one, with Poisson and array sources, both receptors, a current source
+    and a recorded v. A change that multiplies signatures (and so the one-time
+    compilation) fails here."""
+    import os
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run([sys.executable, "-c", _FAMILIES], capture_output=True, text=True,
+                            env=env, check=True)
+    signatures = json.loads(result.stdout.strip().splitlines()[-1])
+    for name in ("stretch_lif_curr_exp", "stretch_spinnaker_fixed", "lif_curr_exp", "_chunk",
+                 "step_uniform", "_fixed_currents", "deliver_static", "_sample", "inject"):
+        assert signatures[name], name          # compiled by these runs
+    several = {name: s for name, s in signatures.items() if len(s) > 1}
+    assert several == {}

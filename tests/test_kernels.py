@@ -724,33 +724,49 @@ def test_threads_setup_option(monkeypatch):
     numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
 
 
-def test_kernel_caches_flushed_when_any_kernel_source_changes(tmp_path):
+def test_kernel_source_stamp_changes_with_any_kernel_source_and_numba(tmp_path):
     """Numba keys a cached kernel by its own file only: a stretch (stretch.py) cached
-    with an older neurons.py would keep the older neuron code. load() flushes every
-    kernel's cache where the stamp of all the kernel sources differs."""
+    with an older neurons.py would keep the older neuron code. load() caches the
+    kernels in a directory named by the stamp of all the kernel sources and Numba's
+    version (tests/test_kernel_loading.py checks the directories)."""
     import types as pytypes
-    flushed = []
+    sources = [tmp_path / "a.py", tmp_path / "b.py"]
+    for source in sources:
+        source.write_text("x = 1\n")
+    modules = [pytypes.SimpleNamespace(__file__=str(s)) for s in sources]
+    stamp = kernels.source_stamp(modules, "0.68")
+    assert stamp == kernels.source_stamp(modules, "0.68")       # same sources: same
+    sources[1].write_text("x = 2\n")
+    assert kernels.source_stamp(modules, "0.68") not in (stamp, None)   # a source changed
+    sources[1].write_text("x = 1\n")
+    assert kernels.source_stamp(modules, "0.69") != stamp       # another Numba
+    assert kernels.source_stamp([pytypes.SimpleNamespace(__file__=None)], "0.68") is None
 
-    class FakeCache:
-        cache_path = str(tmp_path)
 
-        def flush(self):
-            flushed.append(1)
-
-    dispatchers = [pytypes.SimpleNamespace(_cache=FakeCache()) for _ in range(3)]
-    source = tmp_path / "kernel_source.py"
-    source.write_text("x = 1\n")
-    module = pytypes.SimpleNamespace(__file__=str(source))
-    kernels._fresh_caches(dispatchers, [module], "0.68")       # no stamp yet: flushed
-    assert len(flushed) == 3
-    kernels._fresh_caches(dispatchers, [module], "0.68")       # same sources: kept
-    assert len(flushed) == 3
-    source.write_text("x = 2\n")
-    kernels._fresh_caches(dispatchers, [module], "0.68")       # a source changed
-    assert len(flushed) == 6
-    kernels._fresh_caches(dispatchers, [module], "0.69")       # another Numba
-    assert len(flushed) == 9
-    assert (tmp_path / kernels.STAMP_FILE).read_text().strip()
+def test_other_stamps_cache_directories_pruned_once_unused(tmp_path, monkeypatch):
+    """load()'s pruning removes another stamp's directory unused for PRUNE_AFTER_S (a
+    process of older sources may still write to a recent one), keeps the present
+    one, other files and other directories, and removes the kernel files of the
+    earlier, unstamped layout."""
+    import os
+    import time
+    import types as pytypes
+    current = tmp_path / (kernels.STAMP_PREFIX + "new")
+    old = tmp_path / (kernels.STAMP_PREFIX + "old")
+    recent = tmp_path / (kernels.STAMP_PREFIX + "recent")
+    for d in (current, old, recent, tmp_path / "other"):
+        d.mkdir()
+        (d / "f.nbi").write_text("")
+    for name in ("stretch.stretch_x-1.py311.nbi", "neurons.x-2.py311.1.nbc",
+                 "pynn_tinysim_kernels.stamp", "user.f-3.py311.nbi", "neurons.cpython-311.pyc"):
+        (tmp_path / name).write_text("")
+    long_ago = time.time() - kernels.PRUNE_AFTER_S - 10
+    os.utime(old, (long_ago, long_ago))
+    os.utime(current, (long_ago, long_ago))
+    dispatcher = pytypes.SimpleNamespace(_cache=pytypes.SimpleNamespace(cache_path=str(current)))
+    kernels._prune([dispatcher], "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [current.name, recent.name, "other", "user.f-3.py311.nbi", "neurons.cpython-311.pyc"])
 
 
 def test_hh_stiff_steps_declined_to_the_numpy_step(monkeypatch):

@@ -28,9 +28,13 @@ kernel calling another (a stretch calls the neuron step and the delivery) calls 
 compiled one. Numba's cache keys a compiled function by the content of its own
 file only, though the callee's code from another file is compiled into it: a
 stretch cached with an older ``neurons.py`` would run the older neuron code. So
-:func:`load` keeps one stamp (a hash of every kernel source and Numba's version)
-beside the cache files and, where it differs, flushes every kernel's cache first
-(:func:`_fresh_caches`): editing a kernel, or upgrading, recompiles them all.
+:func:`load` caches every kernel in a directory of its own sources' stamp (a hash
+of every kernel source and Numba's version, :func:`source_stamp`), a subdirectory
+``tinysim-<stamp>`` of the directory Numba would use: kernels compiled from other
+sources never share it. (A stamp file checked at load time was not enough:
+compilation is lazy, so a process started before an edit could still write its
+older code under the newer stamp.) Stamp directories unused for
+:data:`PRUNE_AFTER_S` are removed by the next :func:`load` (:func:`_prune`).
 
 A neuron group offers its kernel through ``NeuronGroup.compiled_kernel()`` (a name
 here and its arguments) and a delivery through ``Delivery.compiled_deliver(kernels)``;
@@ -129,11 +133,12 @@ def warn_missing():
 INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_draw", "_room", "_declined"})
 
 
-def jit(function, parallel=False, internal=False):
+def jit(function, parallel=False, internal=False, cache=None):
     """``function`` compiled by Numba in nopython mode, cached on disk where possible;
     ``parallel``: its ``prange`` loops run on several threads; ``internal``: called
     only by other kernels, never from Python (no Python wrapper is compiled for it);
-    a helper named in :data:`INLINED` is inlined into the kernels calling it."""
+    a helper named in :data:`INLINED` is inlined into the kernels calling it;
+    ``cache``: the cache class (:func:`_stamped_cache`; None: Numba's own)."""
     import numba
     options = dict(parallel=parallel)
     if function.__name__ in INLINED:
@@ -141,7 +146,11 @@ def jit(function, parallel=False, internal=False):
     if internal:    # (calling it from Python would crash: there is nothing to call)
         options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
     try:
-        return numba.njit(cache=True, **options)(function)
+        if cache is None:
+            return numba.njit(cache=True, **options)(function)
+        dispatcher = numba.njit(**options)(function)
+        dispatcher._cache = cache(dispatcher.py_func)   # what cache=True does, our class
+        return dispatcher
     except RuntimeError as error:
         # Numba finds no writable cache directory (nor a source file): compile per process
         logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
@@ -258,6 +267,9 @@ def load():
                    "stretch_hodgkin_huxley", "stretch_spinnaker_fixed",
                    "stretch_spinnaker_float")),
     )
+    # every kernel is cached in the directory of these sources' stamp (see the docstring)
+    stamp = source_stamp([m for m, _ in table], numba.__version__)
+    cache = _stamped_cache(stamp)
     # Only dispatchers are made here: Numba compiles (or loads from its cache) each
     # kernel at its first call, so a run pays for the kernels it uses and no others.
     compiled = {}
@@ -267,12 +279,12 @@ def load():
         for name in names:
             function = getattr(module, name)
             if not hasattr(function, "py_func"):
-                setattr(module, name, jit(function, internal=name in internal))
+                setattr(module, name, jit(function, internal=name in internal, cache=cache))
             compiled[name] = getattr(module, name)
-    threaded = _threaded_variants(table, parallel, internal, numba.prange)
-    _fresh_caches([*compiled.values(), *threaded.values()], [m for m, _ in table],
-                  numba.__version__)
+    threaded = _threaded_variants(table, parallel, internal, numba.prange, cache)
+    _prune([*compiled.values(), *threaded.values()], stamp)
     _kernels = types.SimpleNamespace(**compiled)
+    _kernels.stamp = stamp          # (the name of their cache directories' stamp)
     _kernels.threaded = types.SimpleNamespace(**{**compiled, **threaded})
     return _kernels
 
@@ -291,7 +303,7 @@ def for_threads(kernels, n_threads):
 THREADED_SUFFIX = "__threaded"
 
 
-def _threaded_variants(table, parallel, internal, prange):
+def _threaded_variants(table, parallel, internal, prange, cache=None):
     """Dispatchers (by name) of the kernels whose threaded variant differs from the serial one.
 
     The serial kernels run ``prange`` loops as ``range`` and are compiled without
@@ -302,7 +314,8 @@ def _threaded_variants(table, parallel, internal, prange):
     holding a variant of each kernel named in ``parallel`` (compiled with
     ``parallel=True``) and of each kernel calling one, directly or not (found by the
     names its code uses); the other kernels are shared with the serial set.
-    ``internal``: the names compiled without a Python wrapper (see :func:`load`).
+    ``internal``: the names compiled without a Python wrapper (see :func:`load`);
+    ``cache``: as for :func:`jit`.
     """
     # (by name, as the namespaces are: a name two modules define is threaded in both
     # where either needs it)
@@ -342,7 +355,8 @@ def _threaded_variants(table, parallel, internal, prange):
             function.__module__ = serial.__module__     # Numba finds the source by it
             function.__qualname__ = serial.__qualname__ + THREADED_SUFFIX
             function.__doc__ = serial.__doc__
-            variants[name] = jit(function, parallel=name in parallel, internal=name in internal)
+            variants[name] = jit(function, parallel=name in parallel, internal=name in internal,
+                                 cache=cache)
             setattr(copy, name, variants[name])
     return variants
 
@@ -356,47 +370,104 @@ def _names_used(code):
     return names
 
 
-#: the file, beside the cached kernels, holding the stamp of the sources they came from
-STAMP_FILE = "pynn_tinysim_kernels.stamp"
+#: the prefix of the cache directory of one stamp of the kernel sources (in the directory
+#: Numba would cache them in)
+STAMP_PREFIX = "tinysim-"
+#: seconds after which load() removes another stamp's directory it finds unused (not
+#: at once: a process started before the sources changed may still be writing there)
+PRUNE_AFTER_S = 3600.0
 
 
-def _fresh_caches(dispatchers, modules, numba_version):
-    """Flush the disk caches of ``dispatchers`` unless they were compiled from these
-    sources (see the module docstring). Before any kernel is compiled or loaded."""
+def source_stamp(modules, numba_version):
+    """The stamp of the kernel sources (``modules``' files) and Numba's version, or None
+    where a source cannot be read (a frozen or zipped installation)."""
     import hashlib
     digest = hashlib.sha256(numba_version.encode())
     try:
         for module in modules:
             with open(module.__file__, "rb") as source:
                 digest.update(source.read())
-    except (OSError, TypeError):    # no source file (a frozen or zipped installation)
-        logger.info("pyNN.tinysim: cannot check the compiled kernels' cache")
+    except (OSError, TypeError):
+        logger.info("pyNN.tinysim: cannot stamp the compiled kernels' sources")
+        return None
+    return digest.hexdigest()[:20]
+
+
+def _stamped_cache(stamp):
+    """A Numba cache class (for :func:`jit`) keeping its files in a subdirectory
+    ``tinysim-<stamp>`` of the directory Numba chooses (its own order: NUMBA_CACHE_DIR,
+    the source's ``__pycache__``, the per-user cache... whichever is writable), or
+    None (Numba's own cache) where there is no stamp or this Numba lacks the classes."""
+    from numba.core import caching
+    function_cache = getattr(caching, "FunctionCache", None)
+    impl = getattr(caching, "CompileResultCacheImpl", None)
+    if stamp is None or function_cache is None or impl is None:
+        logger.info("pyNN.tinysim: compiled kernels cached without their sources' stamp")
+        return None
+
+    class StampedLocator:
+        """Numba's chosen locator, its directory one level down."""
+
+        def __init__(self, inner):
+            self._inner = inner
+            self._path = os.path.join(inner.get_cache_path(), STAMP_PREFIX + stamp)
+
+        def __getattr__(self, name):        # the source stamp, the disambiguator...
+            return getattr(self._inner, name)
+
+        def get_cache_path(self):
+            return self._path
+
+        def ensure_cache_path(self):
+            os.makedirs(self._path, exist_ok=True)
+
+    class StampedImpl(impl):
+        def __init__(self, py_func):
+            super().__init__(py_func)
+            self._locator = StampedLocator(self._locator)
+            try:
+                self._locator.ensure_cache_path()
+            except OSError as error:        # (jit then compiles uncached)
+                raise RuntimeError(f"cannot make {self._locator.get_cache_path()}: {error}")
+
+    class StampedFunctionCache(function_cache):
+        _impl_class = StampedImpl
+
+    return StampedFunctionCache
+
+
+def _prune(dispatchers, stamp):
+    """Remove the stamp directories beside those of ``dispatchers`` that no process has
+    written to for :data:`PRUNE_AFTER_S` (other sources' kernels), and the kernel cache
+    files of versions that kept them directly in Numba's directory."""
+    import shutil
+    import time
+    if stamp is None:
         return
-    stamp = digest.hexdigest()
-    try:
-        caches = [d._cache for d in dispatchers]    # Numba's (undocumented) cache object
-        paths = {c.cache_path for c in caches if c.cache_path}
-    except AttributeError:      # another Numba: its caches stay as they are
-        logger.info("pyNN.tinysim: cannot check the compiled kernels' cache")
-        return
-    stale = False
-    for path in paths:
+    # (an uncached kernel, where no directory is writable, has no path)
+    paths = {getattr(getattr(d, "_cache", None), "cache_path", None) for d in dispatchers}
+    parents = {os.path.dirname(p) for p in paths
+               if p and os.path.basename(p) == STAMP_PREFIX + stamp}
+    now = time.time()
+    for parent in parents:
         try:
-            with open(os.path.join(path, STAMP_FILE)) as f:
-                stale = stale or f.read().strip() != stamp
+            entries = list(os.scandir(parent))
         except OSError:
-            stale = True
-    if not stale:
-        return
-    for cache in caches:
-        try:
-            cache.flush()
-        except OSError:     # nothing cached there yet, or not writable: nothing stale
-            pass
-    for path in paths:
-        try:
-            os.makedirs(path, exist_ok=True)
-            with open(os.path.join(path, STAMP_FILE), "w") as f:
-                f.write(stamp + "\n")
-        except OSError:
-            pass
+            continue
+        for entry in entries:
+            try:
+                if entry.name.startswith(STAMP_PREFIX) and entry.is_dir() \
+                        and entry.name != STAMP_PREFIX + stamp:
+                    if now - entry.stat().st_mtime > PRUNE_AFTER_S:
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                elif entry.name == "pynn_tinysim_kernels.stamp" or (
+                        entry.name.endswith((".nbi", ".nbc"))
+                        and entry.name.split(".")[0] in _KERNEL_MODULES):
+                    os.remove(entry.path)       # the unstamped layout of earlier versions
+            except OSError:
+                pass
+
+
+#: the kernel modules' names (their cache files in the unstamped layout start so)
+_KERNEL_MODULES = frozenset({"csr", "delivery", "neurons", "plasticity", "poisson",
+                             "spinnaker", "stretch", "window"})

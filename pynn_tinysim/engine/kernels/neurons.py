@@ -121,7 +121,8 @@ def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_i
                  P11e, P11i, active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     spiking = _flags(v.size)
     if n_chunks == 1:
-        lo, hi = _chunk(0, v.size, 1)  # typed as in the chunk loop: one compilation
+        # typed as in the chunk loop (int64, not Numba's literal 0 and 1): one compilation
+        lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive,
                             P20, i_inj, has_inj, P11e, P11i, active_from, v_thresh, v_reset)
     else:
@@ -169,7 +170,7 @@ def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, 
                    active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     spiking = _flags(v.size)
     if n_chunks == 1:
-        lo, hi = _chunk(0, v.size, 1)
+        lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e,
                               P21i, P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i,
                               scale_e, scale_i, dt, active_from, v_thresh, v_reset)
@@ -207,7 +208,7 @@ def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
                    active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     spiking = _flags(v.size)
     if n_chunks == 1:
-        lo, hi = _chunk(0, v.size, 1)
+        lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj,
                               has_inj, active_from, v_thresh, v_reset)
     else:
@@ -244,7 +245,7 @@ def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scra
                n_chunks=1):
     spiking = _flags(v.size)
     if n_chunks == 1:
-        lo, hi = _chunk(0, v.size, 1)
+        lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b,
                           c, d, v_peak)
     else:
@@ -369,7 +370,7 @@ def _lif_cond(alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e
         return DECLINED.copy()
     spiking = _flags(v.size)
     if n_chunks == 1:
-        lo, hi = _chunk(0, v.size, 1)
+        lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2,
                         di1, di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E,
                         e_rev_I, i_inj, has_inj, dt, active_from, v_thresh, v_reset)
@@ -518,7 +519,7 @@ def hodgkin_huxley(k, inputs, v, m, h, n, ge, gi, decay_busy_e, decay_busy_i, de
     decay_i = decay_quiet_i if quiet else decay_busy_i
     spiking = _flags(v.size)
     if n_chunks == 1:
-        lo, hi = _chunk(0, v.size, 1)
+        lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _hh_range(lo, hi, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e, decay_i,
                   i_offset, i_inj, has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei, inv_cm, VT,
                   dt, detect_from)

@@ -75,7 +75,7 @@ def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
     for j in range(out.size):
         out[j] = 0
         zero = (seg_from[1, j] <= k) & (k < seg_to[1, j]) & (seg_pieces[1, j] == 1) \
-            & (step_uniform(cell_hash[j], k, 0) < seg_exp[1, j])
+            & (step_uniform(cell_hash[j], k, np.int64(0)) < seg_exp[1, j])
         idx[m] = j
         m += 1 - np.int64(zero)
     total = 0

@@ -122,11 +122,12 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         if input_kind == 1:
             e_rev = e_rev[lo:hi]
         if is_inh:
-            _fixed_currents(x, v_fix, inh, g_inh, input_kind, True, e_rev, delta_scale,
+            # (is_inh, not the literal True/False: one compilation for both calls)
+            _fixed_currents(x, v_fix, inh, g_inh, input_kind, is_inh, e_rev, delta_scale,
                             n_inh == 0)
             n_inh += 1
         else:
-            _fixed_currents(x, v_fix, exc, g_exc, input_kind, False, e_rev, delta_scale,
+            _fixed_currents(x, v_fix, exc, g_exc, input_kind, is_inh, e_rev, delta_scale,
                             n_exc == 0)
             n_exc += 1
     gsyn_e, gsyn_i, i_offset = gsyn_e[lo:hi], gsyn_i[lo:hi], par[0][lo:hi]
@@ -271,7 +272,8 @@ def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
     if n_chunks == 1:
-        lo, hi = neurons._chunk(0, v.size, 1)  # typed as in the chunk loop: one compilation
+        # typed as in the chunk loop (int64, not Numba's literals): one compilation
+        lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i,
                      delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj,
@@ -292,7 +294,8 @@ def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
     if n_chunks == 1:
-        lo, hi = neurons._chunk(0, v.size, 1)  # typed as in the chunk loop: one compilation
+        # typed as in the chunk loop (int64, not Numba's literals): one compilation
+        lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i,
                      delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj,
