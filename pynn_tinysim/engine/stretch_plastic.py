@@ -1,7 +1,7 @@
 """What a compiled stretch takes from, and hands back to, the plastic projections.
 
 A stretch (:mod:`.stretch`) delivers to the plastic projections itself
-(:func:`.kernels.plasticity.stretch_deliver`). Each projection describes itself as a
+(:func:`.kernels.plasticity.deliver_plastic`). Each projection describes itself as a
 tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
 :mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
 ``TM_FIELDS``). Handing the compiled code one such tuple per projection would type
@@ -9,7 +9,7 @@ it by the number of projections (a tuple of n tuples: one compilation per count,
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
 laid end to end instead: field f of all of them is one array (an *arena*), projection
 i's part of it ``arena[f][offsets[f, i]:offsets[f, i + 1]]``; the compiled code cuts
-those views out (:func:`.kernels.plasticity.stretch_deliver`) and calls the rule's
+those views out (:func:`.kernels.plasticity.deliver_plastic`) and calls the rule's
 kernel as for one projection. One type for any number of projections of either kind.
 
 The arenas are copies: before a stretch the fields are gathered (the fields that

@@ -239,7 +239,7 @@ def load():
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
-                "stretch_deliver", "stretch_room", "_deferred"}
+                "deliver_plastic", "plastic_room", "_deferred"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -254,7 +254,7 @@ def load():
         (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
                       "_vogels_pre", "_deferred", "_pair_pre_spikes", "pair_deliver",
                       "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
-                      "_tm_view", "stretch_deliver", "stretch_room")),
+                      "_tm_view", "deliver_plastic", "plastic_room")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

@@ -442,7 +442,7 @@ def _tm_view(f, o, i):
             _cut(f[15], o, 15, i))
 
 
-def stretch_deliver(spiking_ids, stamp, slot_offset, ring_flat, plastic):
+def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
@@ -463,7 +463,7 @@ def stretch_deliver(spiking_ids, stamp, slot_offset, ring_flat, plastic):
                                     pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
 
 
-def stretch_room(plastic):
+def plastic_room(plastic):
     """Whether every pair rule's queue holds one more step's post spikes (each post
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:

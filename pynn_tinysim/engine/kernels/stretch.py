@@ -17,7 +17,7 @@ loop does, in its order (NEST's):
 2. the ring-buffer row just read is cleared (the neuron kernels zero their inputs
    as they read them, so this is skipped where the group's inputs are the whole row);
 3. ``fired`` is delivered by :func:`.delivery.deliver_static`, then to each plastic
-   projection in turn by :func:`.plasticity.stretch_deliver` (STDP's pair rules,
+   projection in turn by :func:`.plasticity.deliver_plastic` (STDP's pair rules,
    Vogels-Sprekeler, Tsodyks-Markram; under MPI the exchange delivers, at the
    window's end, in Python);
 4. the sampled state variables of the neuron group whose sampling step this is
@@ -100,7 +100,7 @@ def _after_step(k, spiked, net, consumed=False):
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
         # then each plastic projection in turn (none: pruned where ``plastic`` is None)
-        plasticity.stretch_deliver(fired[:n_fired], k + 1, slot * row_size, ring_flat,
+        plasticity.deliver_plastic(fired[:n_fired], k + 1, slot * row_size, ring_flat,
                                    plastic)
     if n_sig:
         _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
@@ -146,8 +146,8 @@ def _room(k, net):
     exchange's): at most every cell once, plus its Poisson counts (drawn here, for
     _after_step). A step that would not fit even empty buffers sets ``halt``: the step
     loop runs it. A plastic projection's queue of post events too (without ``halt``:
-    the stretch grows it and goes on, see plasticity.stretch_room)."""
-    if not plasticity.stretch_room(net[34]):
+    the stretch grows it and goes on, see plasticity.plastic_room)."""
+    if not plasticity.plastic_room(net[34]):
         return False
     need = net[6][-1] + _draw(k, net[33])
     if (net[22][0] + need <= net[19].size and need <= net[18].size
