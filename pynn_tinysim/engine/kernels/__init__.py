@@ -217,10 +217,12 @@ def load():
         warn_missing()
         return None
     from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
+    from . import adex
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
                 "hodgkin_huxley", "deliver_static", "spinnaker_fixed", "spinnaker_float"}
+    parallel |= {"_adex"}
     # called only by other kernels, never from Python: compiled without a Python
     # wrapper (a third less compilation; a call from Python would crash)
     internal = {"_flags", "_spikes", "_flagged", "_chunk", "_lif_curr_exp_neuron",
@@ -228,6 +230,8 @@ def load():
                 "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined"}
+    internal |= {"_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_range", "_adex_commit",
+                 "_adex"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -236,6 +240,8 @@ def load():
                    "_cond_derivative", "_lif_cond_range", "_lif_cond", "lif_cond_exp",
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
+        (adex, ("_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_range", "_adex_commit",
+                "_adex", "adex_cond_exp", "adex_cond_alpha")),
         (delivery, ("deliver_static",)),
         (csr, ("place",)),
         (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
@@ -252,6 +258,7 @@ def load():
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
                    "stretch_hodgkin_huxley", "stretch_spinnaker_fixed",
                    "stretch_spinnaker_float")),
+        (stretch, ("stretch_adex_cond_exp", "stretch_adex_cond_alpha")),
     )
     # Only dispatchers are made here: Numba compiles (or loads from its cache) each
     # kernel at its first call, so a run pays for the kernels it uses and no others.
