@@ -76,8 +76,33 @@ _TRACE_RTOL = {"w": 0.02, "g_r": 1e-3, "g_s": 1e-3, "v_t": 1e-6, "i_eta": 1e-6}
 
 @pytest.mark.parametrize("protocol", list(M.CELLS))
 def test_agrees_with_nest_on_grid(protocol, nest_cells):
-    ref = nest_cells[protocol]
-    got = M.cell_protocol(sim, SIM, protocol)
+    _check_against_nest(protocol, nest_cells[protocol], M.cell_protocol(sim, SIM, protocol))
+
+
+ADEX_PROTOCOLS = [name for name in M.CELLS if name.startswith("EIF_")]
+
+
+@tinysim_only
+@pytest.mark.parametrize("protocol", ADEX_PROTOCOLS)
+def test_adex_agrees_with_nest_on_the_compiled_engine(protocol, nest_cells, monkeypatch):
+    """The same protocols on engine="numba": the AdEx kernel (kernels/adex.py) runs the
+    ordinary steps, the NumPy step the ones it declines (tau_refrac = 0 and stiff
+    parameters: the steps that cross v_spike)."""
+    from pynn_tinysim.engine.adex import AdExBase
+    numpy_steps = []
+    step = AdExBase.step
+    monkeypatch.setattr(AdExBase, "step",
+                        lambda self, k, inputs: numpy_steps.append(k) or step(self, k, inputs))
+    got = M.cell_protocol(sim, SIM, protocol, engine="numba")
+    n_steps = round(M.T_STOP / DT)
+    print(f"{protocol}: {len(numpy_steps)} of {n_steps} steps declined to NumPy")
+    assert len(numpy_steps) < n_steps // 10         # the kernel ran (nearly) every step
+    if protocol.endswith(("_tref0", "_stiff")):
+        assert numpy_steps                          # the spike steps were declined
+    _check_against_nest(protocol, nest_cells[protocol], got)
+
+
+def _check_against_nest(protocol, ref, got):
     ref_s, got_s = np.asarray(ref["spikes"]), np.asarray(got["spikes"])
     assert 10 <= len(ref_s) <= 120, f"protocol should make the cell fire; NEST: {len(ref_s)}"
     matched = P.match_spikes(ref_s, got_s, DT + 1e-6)
