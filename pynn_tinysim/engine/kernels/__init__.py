@@ -230,7 +230,8 @@ def load():
                 "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined"}
-    internal |= {"_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_range", "_adex_commit",
+    internal |= {"_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_g", "_adex_stage",
+                 "_adex_range", "_adex_commit",
                  "_adex"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
@@ -240,7 +241,8 @@ def load():
                    "_cond_derivative", "_lif_cond_range", "_lif_cond", "lif_cond_exp",
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
-        (adex, ("_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_range", "_adex_commit",
+        (adex, ("_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_g", "_adex_stage",
+                "_adex_range", "_adex_commit",
                 "_adex", "adex_cond_exp", "adex_cond_alpha")),
         (delivery, ("deliver_static",)),
         (csr, ("place",)),

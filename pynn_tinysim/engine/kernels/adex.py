@@ -56,28 +56,28 @@ def _adex_rhs(y0, y1, g_e, g_i, held, drive, v_cap, v_reset, exp_gain, V_T, dT, 
     return dv, (a * (V - E_L) - y1) * inv_tau_w
 
 
-def _adex_stiff(j, alpha, k, v, w, ge, gi, dge, dgi, drive, g_L, E_L, v_peak, inv_cm, Ee, Ei,
-                dt, z_rk4, tolerance, active_from):
-    """Whether neuron j's step may be stiff for AdExBase._stiff_neurons (a superset)."""
-    if active_from[j] > k:
-        return False
-    g_max = ge[j] + gi[j]
+def _adex_stiff(alpha, v, w, ge, gi, dge, dgi, drive, g_L, E_L, v_peak, inv_cm, Ee, Ei, dt,
+                z_rk4, tolerance):
+    """Whether an integrating neuron's step may be stiff for AdExBase._stiff_neurons (a
+    superset). Scalars only: a helper called per neuron with arrays would count a
+    reference to each of them per call (173 ns a neuron and step, against 82)."""
+    g_max = ge + gi
     if alpha:
         # AlphaConductances._conductance_bound: g + t dg+ at t = dt, both receptors
         h = 2.0 * (0.5 * dt)
-        g_max = g_max + h * (dge[j] if not dge[j] < 0.0 else 0.0)
-        g_max = g_max + h * (dgi[j] if not dgi[j] < 0.0 else 0.0)
-    z = (g_max + g_L[j]) * inv_cm[j] * dt
+        g_max = g_max + h * (dge if not dge < 0.0 else 0.0)
+        g_max = g_max + h * (dgi if not dgi < 0.0 else 0.0)
+    z = (g_max + g_L) * inv_cm * dt
     if not z > z_rk4:
         return False
-    total = g_L[j] + (ge[j] + gi[j])
+    total = g_L + (ge + gi)
     if total == 0.0:
         return True     # (NumPy: an infinite v_inf, a stiff neuron)
-    v_inf = (drive - w[j] + g_L[j] * E_L[j] + (ge[j] * Ee[j] + gi[j] * Ei[j])) / total
-    vv = v_peak[j] if v[j] > v_peak[j] else v[j]
+    v_inf = (drive - w + g_L * E_L + (ge * Ee + gi * Ei)) / total
+    vv = v_peak if v > v_peak else v
     # the largest distance, NaN if any is (np.maximum's)
     distance = abs(vv - v_inf)
-    for E in (Ee[j], Ei[j], E_L[j]):
+    for E in (Ee, Ei, E_L):
         d = abs(vv - E)
         if d > distance or d != d:
             distance = d
@@ -103,52 +103,89 @@ def _adex_theta(v1, w1, g_e, g_i, h, drive, v_peak, v_cap, v_reset, exp_gain, V_
     return min(max(theta, 0.0), 1.0)
 
 
+def _adex_g(m, alpha, g0, d0, decay1, decay2, t1, t2):
+    """A conductance m half steps into the step (AlphaConductances/ExpConductances'
+    _conductances(m)), from its value g0 (and slope d0) at the start."""
+    if m == 0:
+        return g0
+    if alpha:
+        return (g0 + (t1 if m == 1 else t2) * d0) * (decay1 if m == 1 else decay2)
+    return g0 * (decay1 if m == 1 else decay2)
+
+
+def _adex_stage(lo, hi, m, c, k_in_v, k_in_w, k_out_v, k_out_w, alpha, k, v, w, ge, gi, dge,
+                dgi, de1, de2, di1, di2, i_offset, i_inj, has_inj, g_L, E_L, V_T, dT, exp_gain,
+                v_cap, v_reset, a, inv_tau_w, inv_cm, e_rev_E, e_rev_I, dt, active_from):
+    """One RK4 stage of neurons lo .. hi - 1: the derivatives at (v, w) + c k_in (at (v, w)
+    where c is 0: the first stage) with the conductances m half steps in, into k_out.
+
+    Stage by stage over the neurons rather than neuron by neuron: each iteration is
+    short and independent of the others, so the processor overlaps several neurons'
+    exp and division latencies (82 -> 70 ns a neuron and step, measured for 1000 cells)."""
+    t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)     # AlphaConductances' offsets
+    for j in range(lo, hi):
+        i = j - lo
+        if c == 0.0:
+            y0, y1 = v[j], w[j]
+        else:
+            y0, y1 = v[j] + c * k_in_v[i], w[j] + c * k_in_w[i]
+        d0e, d0i = (dge[j], dgi[j]) if alpha else (0.0, 0.0)
+        g_e = _adex_g(m, alpha, ge[j], d0e, de1[j], de2[j], t1, t2)
+        g_i = _adex_g(m, alpha, gi[j], d0i, di1[j], di2[j], t1, t2)
+        drive = i_offset[j] + i_inj[j] if has_inj else i_offset[j]
+        k_out_v[i], k_out_w[i] = _adex_rhs(y0, y1, g_e, g_i, active_from[j] > k, drive,
+                                           v_cap[j], v_reset[j], exp_gain[j], V_T[j], dT[j],
+                                           g_L[j], E_L[j], e_rev_E[j], e_rev_I[j], a[j],
+                                           inv_tau_w[j], inv_cm[j])
+
+
 def _adex_range(lo, hi, spiking, needs_numpy, alpha, k, v, w, ge, gi, dge, dgi, de1, de2,
                 di1, di2, i_offset, i_inj, has_inj, g_L, E_L, V_T, dT, exp_gain, v_cap, v_peak,
                 v_check, v_reset, a, b, inv_tau_w, inv_cm, e_rev_E, e_rev_I, precise, dt,
                 z_rk4, tolerance, active_from, v1, w1):
     """First pass over neurons lo .. hi - 1: (v, w) at the end of the step into v1, w1,
-    the spiking neurons flagged, and those the NumPy step must handle in needs_numpy."""
+    the spiking neurons flagged, and those the NumPy step must handle in needs_numpy
+    (then nothing else is computed: the step is declined)."""
+    for j in range(lo, hi):
+        if active_from[j] > k:
+            continue
+        drive = i_offset[j] + i_inj[j] if has_inj else i_offset[j]
+        d0e, d0i = (dge[j], dgi[j]) if alpha else (0.0, 0.0)
+        if _adex_stiff(alpha, v[j], w[j], ge[j], gi[j], d0e, d0i, drive, g_L[j], E_L[j],
+                       v_peak[j], inv_cm[j], e_rev_E[j], e_rev_I[j], dt, z_rk4, tolerance):
+            needs_numpy[j] = True
+            return
     h = dt                              # conductances.rk4's h, substeps = 1
     half_h, h6 = 0.5 * h, h / 6.0
-    t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)     # AlphaConductances' offsets
+    n = hi - lo
+    k1v, k1w, k2v, k2w = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    k3v, k3w, k4v, k4w = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    for m, c, kv, kw, ov, ow in ((0, 0.0, k1v, k1w, k1v, k1w), (1, half_h, k1v, k1w, k2v, k2w),
+                                 (1, half_h, k2v, k2w, k3v, k3w), (2, h, k3v, k3w, k4v, k4w)):
+        _adex_stage(lo, hi, m, c, kv, kw, ov, ow, alpha, k, v, w, ge, gi, dge, dgi, de1, de2,
+                    di1, di2, i_offset, i_inj, has_inj, g_L, E_L, V_T, dT, exp_gain, v_cap,
+                    v_reset, a, inv_tau_w, inv_cm, e_rev_E, e_rev_I, dt, active_from)
+    t1, t2 = 1.0 * (0.5 * dt), 2.0 * (0.5 * dt)
     for j in range(lo, hi):
-        drive = i_offset[j] + i_inj[j] if has_inj else i_offset[j]
-        if _adex_stiff(j, alpha, k, v, w, ge, gi, dge, dgi, drive, g_L, E_L, v_peak, inv_cm,
-                       e_rev_E, e_rev_I, dt, z_rk4, tolerance, active_from):
-            needs_numpy[j] = True
-            continue
-        held = active_from[j] > k
-        g0e, g0i = ge[j], gi[j]
-        if alpha:
-            ghe, ghi = (g0e + t1 * dge[j]) * de1[j], (g0i + t1 * dgi[j]) * di1[j]
-            g1e, g1i = (g0e + t2 * dge[j]) * de2[j], (g0i + t2 * dgi[j]) * di2[j]
-        else:
-            ghe, ghi = g0e * de1[j], g0i * di1[j]
-            g1e, g1i = g0e * de2[j], g0i * di2[j]
-        vc, vr, eg, vt, dtj = v_cap[j], v_reset[j], exp_gain[j], V_T[j], dT[j]
-        gl, el, ee, ei, aj, itw, icm = (g_L[j], E_L[j], e_rev_E[j], e_rev_I[j], a[j],
-                                        inv_tau_w[j], inv_cm[j])
+        i = j - lo
         y0, y1 = v[j], w[j]
-        k1v, k1w = _adex_rhs(y0, y1, g0e, g0i, held, drive, vc, vr, eg, vt, dtj, gl, el, ee,
-                             ei, aj, itw, icm)
-        k2v, k2w = _adex_rhs(y0 + half_h * k1v, y1 + half_h * k1w, ghe, ghi, held, drive, vc,
-                             vr, eg, vt, dtj, gl, el, ee, ei, aj, itw, icm)
-        k3v, k3w = _adex_rhs(y0 + half_h * k2v, y1 + half_h * k2w, ghe, ghi, held, drive, vc,
-                             vr, eg, vt, dtj, gl, el, ee, ei, aj, itw, icm)
-        k4v, k4w = _adex_rhs(y0 + h * k3v, y1 + h * k3w, g1e, g1i, held, drive, vc, vr, eg,
-                             vt, dtj, gl, el, ee, ei, aj, itw, icm)
-        vn = y0 + h6 * (k1v + 2.0 * (k2v + k3v) + k4v)
-        wn = y1 + h6 * (k1w + 2.0 * (k2w + k3w) + k4w)
+        vn = y0 + h6 * (k1v[i] + 2.0 * (k2v[i] + k3v[i]) + k4v[i])
+        wn = y1 + h6 * (k1w[i] + 2.0 * (k2w[i] + k3w[i]) + k4w[i])
         if vn >= v_check[j]:
             if precise[j]:          # re-integrated in sub-steps by the NumPy step
                 needs_numpy[j] = True
-                continue
-            # AdExBase._reset_within_step
-            theta = _adex_theta(vn, wn, g1e, g1i, h, drive, v_peak[j], vc, vr, eg, vt, dtj,
-                                gl, el, ee, ei, aj, itw, icm)
+                return
+            # AdExBase._reset_within_step, with the conductances at the step's end
+            d0e, d0i = (dge[j], dgi[j]) if alpha else (0.0, 0.0)
+            g1e = _adex_g(2, alpha, ge[j], d0e, de1[j], de2[j], t1, t2)
+            g1i = _adex_g(2, alpha, gi[j], d0i, di1[j], di2[j], t1, t2)
+            drive = i_offset[j] + i_inj[j] if has_inj else i_offset[j]
+            vr, el, itw = v_reset[j], E_L[j], inv_tau_w[j]
+            theta = _adex_theta(vn, wn, g1e, g1i, h, drive, v_peak[j], v_cap[j], vr,
+                                exp_gain[j], V_T[j], dT[j], g_L[j], el, e_rev_E[j],
+                                e_rev_I[j], a[j], itw, inv_cm[j])
             w_cross = y1 + theta * (wn - y1) + b[j]
-            w_inf = aj * (vr - el)
+            w_inf = a[j] * (vr - el)
             wn = w_inf + (w_cross - w_inf) * np.exp(-(1.0 - theta) * h * itw)
             vn = vr
             spiking[j] = True
