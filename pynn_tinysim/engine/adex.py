@@ -76,6 +76,11 @@ class AdExBase(LIFBase):
     ADAPTIVE_TOLERANCES = (1e-6, 1e-9)
     #: resets within one step, at most, for a cell without refractoriness (stiff path)
     MAX_RESETS_PER_STEP = 100
+    #: seconds a NumPy step costs beyond an ordinary group's, whatever the size (RK4 on
+    #: two variables: ~55 us a step from 10 to 1000 cells, measured, against ~0 for the
+    #: kernel; per cell NumPy's SIMD exp makes its step no dearer than the kernel's):
+    #: "auto" loads the kernels sooner for it
+    numpy_step_cost_s = 50e-6
 
     @staticmethod
     def check_parameters(p):

@@ -11,6 +11,9 @@ Python and import nothing of Numba: :func:`load` compiles them.
   conductance-based: RK4, declining stiff steps to the NumPy code), of Izhikevich
   and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
   library's expm1 rather than NumPy's);
+- :mod:`.adex`: the AdEx step (EIF_cond_exp/alpha_isfa_ista), declining the steps the
+  NumPy code integrates otherwise (stiff, or re-integrated in sub-steps); equal within
+  a tolerance where NumPy's SIMD exp differs from the C library's;
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
   Tsodyks-Markram) with the
