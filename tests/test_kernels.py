@@ -53,6 +53,11 @@ MODELS = {
                                               tau_syn_E=3.0, tau_syn_I=2.0), 0.03, 0.05),
     "HH_cond_exp": (sim.HH_cond_exp, dict(i_offset=0.6, tau_syn_E=0.5, tau_syn_I=3.0),
                     0.02, 0.05),
+    # adaptation quanta (nS) and time constants that act within 100 ms
+    "IF_cond_exp_gsfa_grr": (sim.IF_cond_exp_gsfa_grr,
+                             dict(tau_m=12.0, tau_refrac=2.05, i_offset=1.5, tau_syn_E=2.0,
+                                  tau_syn_I=4.0, q_sfa=8.0, tau_sfa=40.0, q_rr=200.0,
+                                  tau_rr=3.0), 0.05, 0.08),
     # adaptation strong enough to matter within 100 ms (a in nS, b in nA); tau_refrac
     # off the grid; at dt = 0.1 ms no step is stiff (kernels/adex.py declines those)
     "EIF_cond_exp_isfa_ista": (sim.EIF_cond_exp_isfa_ista,

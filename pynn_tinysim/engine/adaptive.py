@@ -31,6 +31,7 @@ round(tau_refrac / dt) following steps (NEST's gif_cond_exp does exactly this).
 import numpy as np
 
 from .conductances import ExpConductances, StiffMembrane, rk4
+from .kernels.neurons import NO_INJECTION
 from .lif import LIFBase
 
 
@@ -60,6 +61,22 @@ class LIFCondExpSfaRr(StiffMembrane, ExpConductances, LIFBase):
     def _conductance_bound(self):
         s = self.state
         return ExpConductances._conductance_bound(self) + (s["g_s"] + s["g_r"]) * 1e-3
+
+    def compiled_kernel(self):
+        """``lif_cond_exp_sfa_rr`` (kernels/adaptive.py: this step's arithmetic, the same
+        bits; stiff steps declined to it), for this class exactly."""
+        if type(self) is not LIFCondExpSfaRr:
+            return None
+        s, p = self.state, self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (s["v"], s["g_s"], s["g_r"], s["gsyn_exc"], s["gsyn_inh"], self._decay_e[1],
+                self._decay_e[2], self._decay_i[1], self._decay_i[2], *self._decay_s,
+                *self._decay_r, p["i_offset"], *inj, self._g_L, p["v_rest"], self._inv_cm,
+                p["e_rev_E"], p["e_rev_I"], p["e_rev_sfa"], p["e_rev_rr"], p["v_thresh"],
+                p["v_reset"], p["q_sfa"], p["q_rr"], float(self._dt), float(self.Z_RK4),
+                float(self.TOLERANCE), self._active_from, self._refractory_steps,
+                np.empty(self.size, np.int64))
+        return "lif_cond_exp_sfa_rr", args
 
     def _membrane_conductances(self, t, idx):
         s, p = self.state, self.params
