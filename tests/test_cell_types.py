@@ -79,19 +79,23 @@ def test_agrees_with_nest_on_grid(protocol, nest_cells):
     _check_against_nest(protocol, nest_cells[protocol], M.cell_protocol(sim, SIM, protocol))
 
 
-ADEX_PROTOCOLS = [name for name in M.CELLS if name.startswith("EIF_")]
+#: the protocols whose cell types have a compiled kernel (engine="numba"), besides HH
+COMPILED_PROTOCOLS = [name for name in M.CELLS if name.startswith("EIF_")] + [
+    "IF_cond_exp_gsfa_grr"]
 
 
 @tinysim_only
-@pytest.mark.parametrize("protocol", ADEX_PROTOCOLS)
-def test_adex_agrees_with_nest_on_the_compiled_engine(protocol, nest_cells, monkeypatch):
-    """The same protocols on engine="numba": the AdEx kernel (kernels/adex.py) runs the
-    ordinary steps, the NumPy step the ones it declines (tau_refrac = 0 and stiff
-    parameters: the steps that cross v_spike)."""
+@pytest.mark.parametrize("protocol", COMPILED_PROTOCOLS)
+def test_compiled_kernels_agree_with_nest(protocol, nest_cells, monkeypatch):
+    """The same protocols on engine="numba": the kernels (kernels/adex.py,
+    kernels/adaptive.py) run the ordinary steps, the NumPy step the ones they decline
+    (AdEx with tau_refrac = 0 or stiff parameters: the steps that cross v_spike)."""
+    from pynn_tinysim.engine.adaptive import LIFCondExpSfaRr
     from pynn_tinysim.engine.adex import AdExBase
     numpy_steps = []
-    step = AdExBase.step
-    monkeypatch.setattr(AdExBase, "step",
+    cls = AdExBase if protocol.startswith("EIF_") else LIFCondExpSfaRr
+    step = cls.step
+    monkeypatch.setattr(cls, "step",
                         lambda self, k, inputs: numpy_steps.append(k) or step(self, k, inputs))
     got = M.cell_protocol(sim, SIM, protocol, engine="numba")
     n_steps = round(M.T_STOP / DT)
