@@ -81,7 +81,7 @@ def test_agrees_with_nest_on_grid(protocol, nest_cells):
 
 #: the protocols whose cell types have a compiled kernel (engine="numba"), besides HH
 COMPILED_PROTOCOLS = [name for name in M.CELLS if name.startswith("EIF_")] + [
-    "IF_cond_exp_gsfa_grr"]
+    "IF_cond_exp_gsfa_grr", "GIF_cond_exp"]
 
 
 @tinysim_only
@@ -89,11 +89,12 @@ COMPILED_PROTOCOLS = [name for name in M.CELLS if name.startswith("EIF_")] + [
 def test_compiled_kernels_agree_with_nest(protocol, nest_cells, monkeypatch):
     """The same protocols on engine="numba": the kernels (kernels/adex.py,
     kernels/adaptive.py) run the ordinary steps, the NumPy step the ones they decline
-    (AdEx with tau_refrac = 0 or stiff parameters: the steps that cross v_spike)."""
-    from pynn_tinysim.engine.adaptive import LIFCondExpSfaRr
+    (AdEx with tau_refrac = 0 or stiff parameters: the steps that cross v_spike; GIF:
+    the first step of each block of draws)."""
+    from pynn_tinysim.engine.adaptive import GIFCondExp, LIFCondExpSfaRr
     from pynn_tinysim.engine.adex import AdExBase
     numpy_steps = []
-    cls = AdExBase if protocol.startswith("EIF_") else LIFCondExpSfaRr
+    cls = {"EIF": AdExBase, "IF": LIFCondExpSfaRr, "GIF": GIFCondExp}[protocol.split("_")[0]]
     step = cls.step
     monkeypatch.setattr(cls, "step",
                         lambda self, k, inputs: numpy_steps.append(k) or step(self, k, inputs))

@@ -58,6 +58,12 @@ MODELS = {
                              dict(tau_m=12.0, tau_refrac=2.05, i_offset=1.5, tau_syn_E=2.0,
                                   tau_syn_I=4.0, q_sfa=8.0, tau_sfa=40.0, q_rr=200.0,
                                   tau_rr=3.0), 0.05, 0.08),
+    # escape noise sharp enough to fire regularly; two eta and gamma components
+    "GIF_cond_exp": (sim.GIF_cond_exp,
+                     dict(tau_m=12.0, tau_refrac=2.05, i_offset=0.6, tau_syn_E=2.0, tau_syn_I=4.0,
+                          delta_v=0.8, lambda0=5.0, v_t_star=-52.0,
+                          tau_eta=[5.0, 50.0], a_eta=[0.05, 0.02],
+                          tau_gamma=[3.0, 40.0], a_gamma=[3.0, 1.0]), 0.05, 0.08),
     # adaptation strong enough to matter within 100 ms (a in nS, b in nA); tau_refrac
     # off the grid; at dt = 0.1 ms no step is stiff (kernels/adex.py declines those)
     "EIF_cond_exp_isfa_ista": (sim.EIF_cond_exp_isfa_ista,

@@ -142,6 +142,8 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         self.array_params = {name: np.zeros((0, 0)) for name in self.array_parameter_names}
         self._serial = network.new_stream_id()
         self._draws = None
+        self._draw_buffer = np.zeros((0, 0))    # the block of draws _draws holds
+        self._draw_block = np.full(1, -1, np.int64)
         self._sizes = {}                 # array parameter -> components given per cell
         self._eta = np.zeros((0, 0))     # kernel state, one row per neuron
         self._gamma = np.zeros((0, 0))
@@ -162,6 +164,7 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         self._eta = _resize(self._eta, (self.size, width[0]))
         self._gamma = _resize(self._gamma, (self.size, width[1]))
         self._draws = None
+        self._draw_block[0] = -1
         return index
 
     def get_array_parameter(self, name, positions):
@@ -205,6 +208,7 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         self._eta = np.zeros_like(self._eta)
         self._gamma = np.zeros_like(self._gamma)
         self._draws = None
+        self._draw_block[0] = -1     # (the kernel then declines until _uniforms draws)
 
     def _compute_propagators(self, dt):
         p, a = self.params, self.array_params
@@ -228,14 +232,53 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         return [(g_e, p["e_rev_E"][idx]), (g_i, p["e_rev_I"][idx])]
 
     def _uniforms(self, k):
-        """Uniform [0, 1) draws for step k, one per neuron, from (seed, group, block) streams."""
+        """Uniform [0, 1) draws for step k, one per neuron, from (seed, group, block) streams.
+
+        The block is kept in ``_draw_buffer`` (overwritten in place, so that the compiled
+        kernel, which reads it, sees each new block) and its index in ``_draw_block``."""
         n = max(self.size, 1)
         rows = max(self.DRAW_BLOCK // n, 1)
         block = k // rows
         if self._draws is None or self._draws[0] != block or self._draws[1].shape[1] != n:
             rng = self.network.rng_for(self._serial, block)
-            self._draws = (block, rng.random((rows, n)))
+            draws = rng.random((rows, n))
+            if self._draw_buffer.shape != draws.shape:
+                self._draw_buffer = np.empty_like(draws)
+            self._draw_buffer[:] = draws
+            self._draw_block[0] = block
+            self._draws = (block, self._draw_buffer)
         return self._draws[1][k - block * rows]
+
+    #: components (per kernel) from which the compiled step is not offered: NumPy sums
+    #: a row of 8 or more pairwise, the kernel in order
+    KERNEL_MAX_COMPONENTS = 7
+
+    def compiled_kernel(self):
+        """``gif_cond_exp`` (kernels/adaptive.py), for this class exactly, up to
+        KERNEL_MAX_COMPONENTS components and with delta_v > 0. It reads the draws of
+        the block ``_uniforms`` holds and declines the steps of another block (the NumPy
+        step then draws it), so the draws are the NumPy step's."""
+        a = self.array_params
+        if (type(self) is not GIFCondExp or self.size == 0
+                or max(a["a_eta"].shape[1], a["a_gamma"].shape[1]) > self.KERNEL_MAX_COMPONENTS
+                or not (self.params["delta_v"] != 0.0).all()):
+            return None
+        rows = max(self.DRAW_BLOCK // self.size, 1)
+        if self._draw_buffer.shape != (rows, self.size):
+            self._draw_buffer = np.empty((rows, self.size))
+            self._draw_block[0] = -1
+            self._draws = None
+        s, p = self.state, self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (s["v"], s["v_t"], s["i_eta"], s["gsyn_exc"], s["gsyn_inh"], self._eta,
+                self._gamma, self._P_eta, self._P_gamma, a["a_eta"], a["a_gamma"],
+                self._decay_e[1], self._decay_e[2], self._decay_i[1], self._decay_i[2],
+                p["i_offset"], *inj, self._g_L, p["v_rest"], self._inv_cm, p["e_rev_E"],
+                p["e_rev_I"], p["v_reset"], p["v_t_star"], p["delta_v"], self._rate,
+                self._draw_buffer, self._draw_block, float(self._dt), float(self.Z_RK4),
+                float(self.TOLERANCE), self._active_from, self._refractory_steps,
+                np.empty(self.size, np.int64))
+        return "gif_cond_exp", args
 
     def step(self, k, inputs):
         s, p = self.state, self.params

@@ -124,3 +124,123 @@ def lif_cond_exp_sfa_rr(k, inputs, v, g_s, g_r, ge, gi, de1, de2, di1, di2, ds0,
                 if words[i] != 0:
                     return neurons.DECLINED.copy()
     return neurons._spikes(k, spiking, active_from, refractory, scratch)
+
+
+# --- GIF_cond_exp (engine/adaptive.py's GIFCondExp) ----------------------------------
+#
+# The membrane is the conductance LIF's (RK4, exact conductances, no exp at run time);
+# the spike-triggered current and the threshold are sums of exponential components
+# (summed in NumPy's order: sequentially, which NumPy's sum along a row of fewer than 8
+# elements is; GIFCondExp.compiled_kernel offers no kernel for 8 components or more);
+# the escape noise compares the group's uniform draws (drawn in NumPy, a block of steps
+# at a time: GIFCondExp._uniforms) with 1 - exp(-lambda dt). The kernel declines a step
+# whose draws are not the loaded block's (the NumPy step draws the next block) and the
+# steps with a possibly stiff neuron. Only the escape probability uses exp (the C
+# library's here, NumPy's SIMD one there): a spike could differ only where a draw falls
+# within an ulp of it.
+
+def _gif_stiff(v, ge, gi, drive, g_L, inv_cm, Ee, Ei, dt, z_rk4, tolerance):
+    """Whether an integrating neuron's step may be stiff for StiffMembrane (a superset)."""
+    z = (ge + gi + g_L) * inv_cm * dt
+    if not z > z_rk4:
+        return False
+    total = g_L + (ge + gi)
+    if total == 0.0:
+        return True
+    v_inf = (drive + (ge * Ee + gi * Ei)) / total
+    distance = abs(v - v_inf)
+    for E in (Ee, Ei):
+        d = abs(v - E)
+        if d > distance or d != d:
+            distance = d
+    error = z ** 5.0 / 120.0 * distance
+    return not error <= neurons.DECLINE_MARGIN * tolerance
+
+
+def _gif_derivative(y, g_e, g_i, drive, Ee, Ei, g_L, inv_cm):
+    # GIFCondExp.step's derivatives()
+    return (drive + g_e * Ee + g_i * Ei - (g_L + g_e + g_i) * y) * inv_cm
+
+
+def _gif_range(lo, hi, spiking, needs_numpy, commit, k, inputs, v, v_t_state, i_eta_state, ge,
+               gi, eta, gamma, P_eta, P_gamma, a_eta, a_gamma, de1, de2, di1, di2, i_offset,
+               i_inj, has_inj, g_L, v_rest, inv_cm, e_rev_E, e_rev_I, v_reset, v_t_star,
+               delta_v, rate, uniforms, dt, z_rk4, tolerance, active_from):
+    """Neurons lo .. hi - 1: with ``commit`` False, flag in needs_numpy those possibly
+    stiff (and stop); with ``commit`` True, the step (``uniforms``: this step's draws)."""
+    in_e, in_i = inputs[0], inputs[1]
+    h = dt
+    half_h, h6 = 0.5 * h, h / 6.0
+    n_eta, n_gamma = eta.shape[1], gamma.shape[1]
+    for j in range(lo, hi):
+        active = active_from[j] <= k
+        i_eta = eta[j, 0] if n_eta else 0.0
+        for c in range(1, n_eta):
+            i_eta += eta[j, c]
+        drive = i_offset[j] + i_inj[j] if has_inj else i_offset[j]
+        drive = drive + g_L[j] * v_rest[j] - i_eta
+        gl, icm, Ee, Ei = g_L[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
+        if not commit:
+            if active and _gif_stiff(v[j], ge[j], gi[j], drive, gl, icm, Ee, Ei, dt, z_rk4,
+                                     tolerance):
+                needs_numpy[j] = True
+                return
+            continue
+        gamma_sum = gamma[j, 0] if n_gamma else 0.0
+        for c in range(1, n_gamma):
+            gamma_sum += gamma[j, c]
+        v_t = v_t_star[j] + gamma_sum
+        g0e, g0i = ge[j], gi[j]
+        ghe, ghi = g0e * de1[j], g0i * di1[j]
+        g1e, g1i = g0e * de2[j], g0i * di2[j]
+        a = v[j]
+        k1 = _gif_derivative(a, g0e, g0i, drive, Ee, Ei, gl, icm)
+        k2 = _gif_derivative(a + half_h * k1, ghe, ghi, drive, Ee, Ei, gl, icm)
+        k3 = _gif_derivative(a + half_h * k2, ghe, ghi, drive, Ee, Ei, gl, icm)
+        k4 = _gif_derivative(a + h * k3, g1e, g1i, drive, Ee, Ei, gl, icm)
+        v_new = a + h6 * (k1 + 2.0 * (k2 + k3) + k4)
+        vj = v_new if active else v_reset[j]   # refractory steps end at v_reset
+        v[j] = vj
+        ge[j] = g1e + in_e[j]
+        gi[j] = g1i + in_i[j]
+        in_e[j] = 0.0
+        in_i[j] = 0.0
+        i_eta_state[j] = i_eta
+        v_t_state[j] = v_t
+        hazard = rate[j] * np.exp((vj - v_t) / delta_v[j])
+        spike = active and uniforms[j] < -np.expm1(-hazard)
+        spiking[j] = spike
+        for c in range(n_eta):
+            eta[j, c] = eta[j, c] * P_eta[j, c] + a_eta[j, c] if spike else \
+                eta[j, c] * P_eta[j, c]
+        for c in range(n_gamma):
+            gamma[j, c] = gamma[j, c] * P_gamma[j, c] + a_gamma[j, c] if spike else \
+                gamma[j, c] * P_gamma[j, c]
+
+
+def gif_cond_exp(k, inputs, v, v_t_state, i_eta_state, ge, gi, eta, gamma, P_eta, P_gamma,
+                 a_eta, a_gamma, de1, de2, di1, di2, i_offset, i_inj, has_inj, g_L, v_rest,
+                 inv_cm, e_rev_E, e_rev_I, v_reset, v_t_star, delta_v, rate, draws, draw_block,
+                 dt, z_rk4, tolerance, active_from, refractory, scratch, n_chunks=1):
+    rows = draws.shape[0]
+    block = k // rows
+    if draw_block[0] != block:      # the NumPy step draws this block (GIFCondExp._uniforms)
+        return neurons.DECLINED.copy()
+    uniforms = draws[k - block * rows]
+    size = v.size
+    spiking = neurons._flags(size)
+    needs_numpy = neurons._flags(size)
+    for commit in (False, True):
+        for c in prange(n_chunks):
+            lo, hi = neurons._chunk(c, size, n_chunks)
+            _gif_range(lo, hi, spiking, needs_numpy, commit, k, inputs, v, v_t_state,
+                       i_eta_state, ge, gi, eta, gamma, P_eta, P_gamma, a_eta, a_gamma, de1,
+                       de2, di1, di2, i_offset, i_inj, has_inj, g_L, v_rest, inv_cm, e_rev_E,
+                       e_rev_I, v_reset, v_t_star, delta_v, rate, uniforms, dt, z_rk4,
+                       tolerance, active_from)
+        if not commit:
+            words = needs_numpy.view(np.uint64)
+            for i in range(words.size):
+                if words[i] != 0:
+                    return neurons.DECLINED.copy()
+    return neurons._spikes(k, spiking, active_from, refractory, scratch)
