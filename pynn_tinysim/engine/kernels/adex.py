@@ -1,5 +1,5 @@
-"""The AdEx step (EIF_cond_exp_isfa_ista, EIF_cond_alpha_isfa_ista), one neuron at a time,
-for Numba (see :mod:`.` and :mod:`.neurons`, whose conventions it follows).
+"""The AdEx step (EIF_cond_exp_isfa_ista, EIF_cond_alpha_isfa_ista) over the neurons, for
+Numba (see :mod:`.` and :mod:`.neurons`, whose conventions it follows).
 
 The ordinary path of ``engine/adex.py``'s ``AdExBase.step``: one classical RK4 step on
 (v, w) with the conductances exact at every stage, V capped at v_spike in the
@@ -26,7 +26,8 @@ Not bit for bit everywhere: ``np.exp`` in the NumPy step is NumPy's own (SIMD, e
 AVX512F) implementation, here it is the C library's; where they differ (in the last
 bit, for a few percent of arguments on an AVX512 machine) the trajectories differ
 by that much and grow apart slowly (``tests/test_kernels.py`` states the tolerance).
-Where the two exp agree, the bits agree.
+Where the two exp agree, the bits agree (``tests/test_kernels_adex.py`` gives the NumPy
+step the C library's exp and requires the kernel's bits).
 """
 
 import math
