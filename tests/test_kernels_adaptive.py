@@ -171,10 +171,12 @@ def gif_numpy_steps(monkeypatch):
 
 @pytest.mark.parametrize("stretch", [False, True])
 def test_gif_kernel_uses_the_numpy_steps_draws(stretch, gif_numpy_steps, monkeypatch):
-    """Blocks of draws of 40 steps (80 cells): the kernel declines the first step of each
-    block, whose draws the NumPy step makes, and runs the others with them: the same
-    spikes (escape noise included) and bits, across a split run and a reset."""
+    """Blocks of draws of 40 steps (80 cells), 3 held: the kernel declines the first step
+    of every third block, whose draws (and the next two's) the NumPy step makes, and
+    runs the others with them: the same spikes (escape noise included) and bits, across
+    a split run and a reset."""
     monkeypatch.setattr(adaptive.GIFCondExp, "DRAW_BLOCK", 80 * 40)
+    monkeypatch.setattr(adaptive.GIFCondExp, "DRAW_BLOCKS_HELD", 3)
     options = dict(split=True, reset=True, stretch=stretch)
     if stretch:
         options.update(sampling=0.1, dc_step=True)
@@ -183,8 +185,9 @@ def test_gif_kernel_uses_the_numpy_steps_draws(stretch, gif_numpy_steps, monkeyp
     gif_numpy_steps.clear()
     compiled, _ = _network("GIF_cond_exp", "numba", **options)
     _assert_identical(reference, compiled)
-    # 1000 steps, then 500 after the reset (new draws): NumPy ran each block's first step
-    assert gif_numpy_steps == list(range(0, 1000, 40)) + list(range(0, 500, 40))
+    # 1000 steps, then 500 after the reset (new draws): NumPy ran the first step of
+    # every third block
+    assert gif_numpy_steps == list(range(0, 1000, 120)) + list(range(0, 500, 120))
 
 
 def test_gif_without_kernel_beyond_seven_components():

@@ -132,9 +132,9 @@ def lif_cond_exp_sfa_rr(k, inputs, v, g_s, g_r, ge, gi, de1, de2, di1, di2, ds0,
 # the spike-triggered current and the threshold are sums of exponential components
 # (summed in NumPy's order: sequentially, which NumPy's sum along a row of fewer than 8
 # elements is; GIFCondExp.compiled_kernel offers no kernel for 8 components or more);
-# the escape noise compares the group's uniform draws (drawn in NumPy, a block of steps
+# the escape noise compares the group's uniform draws (drawn in NumPy, blocks of steps
 # at a time: GIFCondExp._uniforms) with 1 - exp(-lambda dt). The kernel declines a step
-# whose draws are not the loaded block's (the NumPy step draws the next block) and the
+# whose draws are not among the blocks held (the NumPy step draws the next ones) and the
 # steps with a possibly stiff neuron. Only the escape probability uses exp (the C
 # library's here, NumPy's SIMD one there): a spike could differ only where a draw falls
 # within an ulp of it.
@@ -221,12 +221,13 @@ def _gif_range(lo, hi, spiking, needs_numpy, commit, k, inputs, v, v_t_state, i_
 def gif_cond_exp(k, inputs, v, v_t_state, i_eta_state, ge, gi, eta, gamma, P_eta, P_gamma,
                  a_eta, a_gamma, de1, de2, di1, di2, i_offset, i_inj, has_inj, g_L, v_rest,
                  inv_cm, e_rev_E, e_rev_I, v_reset, v_t_star, delta_v, rate, draws, draw_block,
-                 dt, z_rk4, tolerance, active_from, refractory, scratch, n_chunks=1):
-    rows = draws.shape[0]
-    block = k // rows
-    if draw_block[0] != block:      # the NumPy step draws this block (GIFCondExp._uniforms)
+                 rows, dt, z_rk4, tolerance, active_from, refractory, scratch, n_chunks=1):
+    # ``draws``: the blocks of ``rows`` steps GIFCondExp._uniforms holds, from block
+    # draw_block[0] on; a step outside them is declined (the NumPy step draws them)
+    row = k - draw_block[0] * rows
+    if draw_block[0] < 0 or row < 0 or row >= draws.shape[0]:
         return neurons.DECLINED.copy()
-    uniforms = draws[k - block * rows]
+    uniforms = draws[row]
     size = v.size
     spiking = neurons._flags(size)
     needs_numpy = neurons._flags(size)
