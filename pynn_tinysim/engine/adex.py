@@ -79,8 +79,12 @@ class AdExBase(LIFBase):
     #: seconds a NumPy step costs beyond an ordinary group's, whatever the size (RK4 on
     #: two variables: ~55 us a step from 10 to 1000 cells, measured, against ~0 for the
     #: kernel; per cell NumPy's SIMD exp makes its step no dearer than the kernel's):
-    #: "auto" loads the kernels sooner for it
-    numpy_step_cost_s = 50e-6
+    #: "auto" loads the kernels sooner for the classes that have one
+    NUMPY_STEP_COST_S = 50e-6
+
+    @property
+    def numpy_step_cost_s(self):
+        return self.NUMPY_STEP_COST_S if type(self) in (AdExCondExp, AdExCondAlpha) else 0.0
 
     @staticmethod
     def check_parameters(p):
