@@ -93,10 +93,11 @@ def _trace(segment, name):
     return [float(x) for x in np.asarray(P.signal(segment, name).magnitude).ravel()]
 
 
-def cell_protocol(sim, backend, name):
-    """One cell, i_offset + a StepCurrentSource + fixed exc/inh input trains, for 1 s."""
+def cell_protocol(sim, backend, name, **setup_extra):
+    """One cell, i_offset + a StepCurrentSource + fixed exc/inh input trains, for 1 s;
+    ``setup_extra``: more setup() arguments (tinysim's engine)."""
     spec = CELLS[name]
-    _setup(sim, backend)
+    _setup(sim, backend, **setup_extra)
     exc_times, inh_times = P.input_trains()
     cell = sim.Population(1, getattr(sim, spec["model"])(i_offset=spec["i_offset"],
                                                           **spec["params"]))

@@ -30,14 +30,16 @@ DRIVES = [2.0, 5.0, 10.0, 20.0]        # nA: 0, 0, ~8 % and ~55 % of steps with 
 CELLTYPES = ["EIF_cond_exp_isfa_ista", "EIF_cond_alpha_isfa_ista"]
 
 
-def protocol(sim):
+def protocol(sim, engine=None):
     """Spike trains of AdEx cells without refractoriness driven by i_offset or by
-    one strong input, and v of a downstream cell fed by one of them."""
+    one strong input, and v of a downstream cell fed by one of them; ``engine``:
+    tinysim's setup(engine=...)."""
     nest = sim.__name__ == "pyNN.nest"
     out = {}
     for name in CELLTYPES:
         sim.setup(timestep=1.0, min_delay=1.0, max_delay=10.0,
-                  **({"spike_precision": "on_grid"} if nest else {}))
+                  **({"spike_precision": "on_grid"} if nest else {}),
+                  **({"engine": engine} if engine else {}))
         celltype = getattr(sim, name)
         cells = sim.Population(len(DRIVES), celltype(tau_refrac=0.0, i_offset=DRIVES, b=0.01))
         # a stiff input (2 uS at dt 1 ms): the adaptive path, one cell without drive
@@ -79,10 +81,12 @@ def nest_results(tmp_path_factory):
     return nest_results_of(__file__, tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def tinysim_results():
+# both engines: the compiled AdEx kernel declines the steps in which a cell without
+# refractoriness crosses v_spike (the NumPy step integrates on from v_reset)
+@pytest.fixture(scope="module", params=["numpy", "numba"])
+def tinysim_results(request):
     import pyNN.tinysim as sim
-    return protocol(sim)
+    return protocol(sim, request.param)
 
 
 def _repeated_steps(train):

@@ -76,8 +76,38 @@ _TRACE_RTOL = {"w": 0.02, "g_r": 1e-3, "g_s": 1e-3, "v_t": 1e-6, "i_eta": 1e-6}
 
 @pytest.mark.parametrize("protocol", list(M.CELLS))
 def test_agrees_with_nest_on_grid(protocol, nest_cells):
-    ref = nest_cells[protocol]
-    got = M.cell_protocol(sim, SIM, protocol)
+    _check_against_nest(protocol, nest_cells[protocol], M.cell_protocol(sim, SIM, protocol))
+
+
+#: the protocols whose cell types have a compiled kernel (engine="numba"), besides HH
+COMPILED_PROTOCOLS = [name for name in M.CELLS if name.startswith("EIF_")] + [
+    "IF_cond_exp_gsfa_grr", "GIF_cond_exp"]
+
+
+@tinysim_only
+@pytest.mark.parametrize("protocol", COMPILED_PROTOCOLS)
+def test_compiled_kernels_agree_with_nest(protocol, nest_cells, monkeypatch):
+    """The same protocols on engine="numba": the kernels (kernels/adex.py,
+    kernels/adaptive.py) run the ordinary steps, the NumPy step the ones they decline
+    (AdEx with tau_refrac = 0 or stiff parameters: the steps that cross v_spike; GIF:
+    the first step of each block of draws)."""
+    from pynn_tinysim.engine.adaptive import GIFCondExp, LIFCondExpSfaRr
+    from pynn_tinysim.engine.adex import AdExBase
+    numpy_steps = []
+    cls = {"EIF": AdExBase, "IF": LIFCondExpSfaRr, "GIF": GIFCondExp}[protocol.split("_")[0]]
+    step = cls.step
+    monkeypatch.setattr(cls, "step",
+                        lambda self, k, inputs: numpy_steps.append(k) or step(self, k, inputs))
+    got = M.cell_protocol(sim, SIM, protocol, engine="numba")
+    n_steps = round(M.T_STOP / DT)
+    print(f"{protocol}: {len(numpy_steps)} of {n_steps} steps declined to NumPy")
+    assert len(numpy_steps) < n_steps // 10         # the kernel ran (nearly) every step
+    if protocol.endswith(("_tref0", "_stiff")):
+        assert numpy_steps                          # the spike steps were declined
+    _check_against_nest(protocol, nest_cells[protocol], got)
+
+
+def _check_against_nest(protocol, ref, got):
     ref_s, got_s = np.asarray(ref["spikes"]), np.asarray(got["spikes"])
     assert 10 <= len(ref_s) <= 120, f"protocol should make the cell fire; NEST: {len(ref_s)}"
     matched = P.match_spikes(ref_s, got_s, DT + 1e-6)

@@ -62,8 +62,9 @@ def _cases(sim):
     }
 
 
-def protocol(sim, names=None):
-    """Spike times and v of the first of two cells, each fed one strong input spike."""
+def protocol(sim, names=None, engine=None):
+    """Spike times and v of the first of two cells, each fed one strong input spike;
+    ``engine``: tinysim's setup(engine=...)."""
     nest = sim.__name__ == "pyNN.nest"
     if nest:
         ct = sim.IF_cond_exp_gsfa_grr
@@ -74,7 +75,8 @@ def protocol(sim, names=None):
         if names is not None and name not in names:
             continue
         sim.setup(timestep=dt, min_delay=dt, max_delay=10 * dt,
-                  **({"spike_precision": "on_grid"} if nest else {}))
+                  **({"spike_precision": "on_grid"} if nest else {}),
+                  **({"engine": engine} if engine else {}))
         # two cells: pyNN.nest's one-cell SpikeSourceArray trips on a 0-d array
         src = sim.Population(2, sim.SpikeSourceArray(spike_times=times))
         cell = sim.Population(2, make())
@@ -94,10 +96,11 @@ def nest_results(tmp_path_factory):
     return nest_results_of(__file__, tmp_path_factory)
 
 
-@pytest.fixture(scope="module")
-def tinysim_results():
+# both engines: the compiled kernels (AdEx's) decline the stiff steps to the NumPy step
+@pytest.fixture(scope="module", params=["numpy", "numba"])
+def tinysim_results(request):
     import pyNN.tinysim as sim
-    return protocol(sim)
+    return protocol(sim, engine=request.param)
 
 
 NAMES = list(_cases(type("nest", (), {"__name__": "pyNN.nest"})))

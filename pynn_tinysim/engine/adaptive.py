@@ -31,6 +31,7 @@ round(tau_refrac / dt) following steps (NEST's gif_cond_exp does exactly this).
 import numpy as np
 
 from .conductances import ExpConductances, StiffMembrane, rk4
+from .kernels.neurons import NO_INJECTION
 from .lif import LIFBase
 
 
@@ -60,6 +61,22 @@ class LIFCondExpSfaRr(StiffMembrane, ExpConductances, LIFBase):
     def _conductance_bound(self):
         s = self.state
         return ExpConductances._conductance_bound(self) + (s["g_s"] + s["g_r"]) * 1e-3
+
+    def compiled_kernel(self):
+        """``lif_cond_exp_sfa_rr`` (kernels/adaptive.py: this step's arithmetic, the same
+        bits; stiff steps declined to it), for this class exactly."""
+        if type(self) is not LIFCondExpSfaRr:
+            return None
+        s, p = self.state, self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (s["v"], s["g_s"], s["g_r"], s["gsyn_exc"], s["gsyn_inh"], self._decay_e[1],
+                self._decay_e[2], self._decay_i[1], self._decay_i[2], *self._decay_s,
+                *self._decay_r, p["i_offset"], *inj, self._g_L, p["v_rest"], self._inv_cm,
+                p["e_rev_E"], p["e_rev_I"], p["e_rev_sfa"], p["e_rev_rr"], p["v_thresh"],
+                p["v_reset"], p["q_sfa"], p["q_rr"], float(self._dt), float(self.Z_RK4),
+                float(self.TOLERANCE), self._active_from, self._refractory_steps,
+                np.empty(self.size, np.int64))
+        return "lif_cond_exp_sfa_rr", args
 
     def _membrane_conductances(self, t, idx):
         s, p = self.state, self.params
@@ -125,6 +142,8 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         self.array_params = {name: np.zeros((0, 0)) for name in self.array_parameter_names}
         self._serial = network.new_stream_id()
         self._draws = None
+        self._draw_buffer = np.zeros((0, 0))    # the block of draws _draws holds
+        self._draw_block = np.full(1, -1, np.int64)
         self._sizes = {}                 # array parameter -> components given per cell
         self._eta = np.zeros((0, 0))     # kernel state, one row per neuron
         self._gamma = np.zeros((0, 0))
@@ -145,6 +164,7 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         self._eta = _resize(self._eta, (self.size, width[0]))
         self._gamma = _resize(self._gamma, (self.size, width[1]))
         self._draws = None
+        self._draw_block[0] = -1
         return index
 
     def get_array_parameter(self, name, positions):
@@ -188,6 +208,7 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         self._eta = np.zeros_like(self._eta)
         self._gamma = np.zeros_like(self._gamma)
         self._draws = None
+        self._draw_block[0] = -1     # (the kernel then declines until _uniforms draws)
 
     def _compute_propagators(self, dt):
         p, a = self.params, self.array_params
@@ -210,15 +231,63 @@ class GIFCondExp(StiffMembrane, ExpConductances, LIFBase):
         g_e, g_i = self._conductances_at(t, idx)
         return [(g_e, p["e_rev_E"][idx]), (g_i, p["e_rev_I"][idx])]
 
+    #: blocks of draws held at once (drawn together when step k leaves them): the compiled
+    #: kernel reads them and declines a step outside them, so fewer blocks held would
+    #: stop compiled stretches more often (every 65 steps for 1000 cells with one)
+    DRAW_BLOCKS_HELD = 8
+
     def _uniforms(self, k):
-        """Uniform [0, 1) draws for step k, one per neuron, from (seed, group, block) streams."""
+        """Uniform [0, 1) draws for step k, one per neuron, from (seed, group, block) streams.
+
+        DRAW_BLOCKS_HELD consecutive blocks are held in ``_draw_buffer`` (overwritten in
+        place, so that the compiled kernel, which reads it, sees them), the first one's
+        index in ``_draw_block``; each block is drawn from its own stream, so the values
+        do not depend on how many are held."""
         n = max(self.size, 1)
         rows = max(self.DRAW_BLOCK // n, 1)
         block = k // rows
-        if self._draws is None or self._draws[0] != block or self._draws[1].shape[1] != n:
-            rng = self.network.rng_for(self._serial, block)
-            self._draws = (block, rng.random((rows, n)))
-        return self._draws[1][k - block * rows]
+        held = self.DRAW_BLOCKS_HELD
+        if self._draws is None or not 0 <= block - self._draws[0] < held \
+                or self._draws[1].shape != (held * rows, n):
+            if self._draw_buffer.shape != (held * rows, n):
+                self._draw_buffer = np.empty((held * rows, n))
+            for i in range(held):
+                rng = self.network.rng_for(self._serial, block + i)
+                self._draw_buffer[i * rows:(i + 1) * rows] = rng.random((rows, n))
+            self._draw_block[0] = block
+            self._draws = (block, self._draw_buffer)
+        return self._draws[1][k - self._draws[0] * rows]
+
+    #: components (per kernel) from which the compiled step is not offered: NumPy sums
+    #: a row of 8 or more pairwise, the kernel in order
+    KERNEL_MAX_COMPONENTS = 7
+
+    def compiled_kernel(self):
+        """``gif_cond_exp`` (kernels/adaptive.py), for this class exactly, up to
+        KERNEL_MAX_COMPONENTS components and with delta_v > 0. It reads the draws of
+        the blocks ``_uniforms`` holds and declines a step of another block (the NumPy
+        step then draws it), so the draws are the NumPy step's."""
+        a = self.array_params
+        if (type(self) is not GIFCondExp or self.size == 0
+                or max(a["a_eta"].shape[1], a["a_gamma"].shape[1]) > self.KERNEL_MAX_COMPONENTS
+                or not (self.params["delta_v"] != 0.0).all()):
+            return None
+        rows = max(self.DRAW_BLOCK // self.size, 1)
+        if self._draw_buffer.shape != (self.DRAW_BLOCKS_HELD * rows, self.size):
+            self._draw_buffer = np.empty((self.DRAW_BLOCKS_HELD * rows, self.size))
+            self._draw_block[0] = -1
+            self._draws = None
+        s, p = self.state, self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (s["v"], s["v_t"], s["i_eta"], s["gsyn_exc"], s["gsyn_inh"], self._eta,
+                self._gamma, self._P_eta, self._P_gamma, a["a_eta"], a["a_gamma"],
+                self._decay_e[1], self._decay_e[2], self._decay_i[1], self._decay_i[2],
+                p["i_offset"], *inj, self._g_L, p["v_rest"], self._inv_cm, p["e_rev_E"],
+                p["e_rev_I"], p["v_reset"], p["v_t_star"], p["delta_v"], self._rate,
+                self._draw_buffer, self._draw_block, rows, float(self._dt), float(self.Z_RK4),
+                float(self.TOLERANCE), self._active_from, self._refractory_steps,
+                np.empty(self.size, np.int64))
+        return "gif_cond_exp", args
 
     def step(self, k, inputs):
         s, p = self.state, self.params

@@ -46,12 +46,17 @@ NumericalInstabilityError). A neuron is stiff when its RK4 error estimate for
 the membrane, linear apart from the exponential term (which the sub-step paths
 above handle), exceeds 1e-3 mV with lambda*h > Z_RK4 = 0.5 (as for IF_cond_*);
 ordinary steps pay one bound and are unchanged, to the bit.
+
+Compiled engine: ``compiled_kernel()`` offers :mod:`.kernels.adex` (the ordinary path
+in this step's arithmetic, with the C library's exp; every step in which some cell
+would take one of the paths above is declined to this NumPy step).
 """
 
 import numpy as np
 
 from .conductances import (AlphaConductances, ExpConductances, IntegrationError, dopri5,
                            rk4, stiff_membrane)
+from .kernels.neurons import NO_INJECTION
 from .lif import LIFBase, first_violation
 from .recorders import NumericalInstabilityError
 
@@ -71,6 +76,15 @@ class AdExBase(LIFBase):
     ADAPTIVE_TOLERANCES = (1e-6, 1e-9)
     #: resets within one step, at most, for a cell without refractoriness (stiff path)
     MAX_RESETS_PER_STEP = 100
+    #: seconds a NumPy step costs beyond an ordinary group's, whatever the size (RK4 on
+    #: two variables: ~55 us a step from 10 to 1000 cells, measured, against ~0 for the
+    #: kernel; per cell NumPy's SIMD exp makes its step no dearer than the kernel's):
+    #: "auto" loads the kernels sooner for the classes that have one
+    NUMPY_STEP_COST_S = 50e-6
+
+    @property
+    def numpy_step_cost_s(self):
+        return self.NUMPY_STEP_COST_S if type(self) in (AdExCondExp, AdExCondAlpha) else 0.0
 
     @staticmethod
     def check_parameters(p):
@@ -114,6 +128,31 @@ class AdExBase(LIFBase):
         self._v_check = np.where(stiff, v_stiff, self._v_peak)  # re-examine steps ending above
         self._conductance_propagators(dt, self.substeps)
         self._refractory_counts(dt)
+
+    def compiled_kernel(self):
+        """``adex_cond_exp`` / ``adex_cond_alpha`` (kernels/adex.py) for the two standard
+        classes exactly (PointNeuron's AdExp and other subclasses keep the NumPy step)."""
+        cls = type(self)
+        if cls not in (AdExCondExp, AdExCondAlpha) or self.substeps != 1:
+            return None
+        s, p = self.state, self.params
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        if cls is AdExCondAlpha:
+            name = "adex_cond_alpha"
+            state = (s["v"], s["w"], s["gsyn_exc"], s["gsyn_inh"], s["dgsyn_exc"],
+                     s["dgsyn_inh"], self._decay_e[1], self._decay_e[2], self._decay_i[1],
+                     self._decay_i[2], self._scale_e, self._scale_i)
+        else:
+            name = "adex_cond_exp"
+            state = (s["v"], s["w"], s["gsyn_exc"], s["gsyn_inh"], self._decay_e[1],
+                     self._decay_e[2], self._decay_i[1], self._decay_i[2])
+        args = (*state, p["i_offset"], *inj, self._g_L, p["v_rest"], p["v_thresh"], self._dT,
+                self._exp_gain, p["v_spike"], self._v_peak, self._v_check, p["v_reset"],
+                self._a, p["b"], self._inv_tau_w, self._inv_cm, p["e_rev_E"], p["e_rev_I"],
+                self._precise, float(self._dt), float(self.Z_RK4), float(self.TOLERANCE),
+                self._active_from, self._refractory_steps, np.empty(self.size),
+                np.empty(self.size), np.empty(self.size, np.int64))
+        return name, args
 
     def _reversal_potentials(self):
         """The reversal potential of each conductance, in the order _conductances gives them."""

@@ -11,6 +11,11 @@ Python and import nothing of Numba: :func:`load` compiles them.
   conductance-based: RK4, declining stiff steps to the NumPy code), of Izhikevich
   and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
   library's expm1 rather than NumPy's);
+- :mod:`.adex`: the AdEx step (EIF_cond_exp/alpha_isfa_ista), declining the steps the
+  NumPy code integrates otherwise (stiff, or re-integrated in sub-steps); equal within
+  a tolerance where NumPy's SIMD exp differs from the C library's;
+- :mod:`.adaptive`: the IF_cond_exp_gsfa_grr and GIF_cond_exp steps (bit for bit; stiff
+  steps declined; GIF's draws are the NumPy step's blocks);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
   Tsodyks-Markram) with the
@@ -227,10 +232,13 @@ def load():
         warn_missing()
         return None
     from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
+    from . import adex
+    from . import adaptive
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
                 "hodgkin_huxley", "deliver_static", "spinnaker_fixed", "spinnaker_float"}
+    parallel |= {"_adex", "lif_cond_exp_sfa_rr", "gif_cond_exp"}
     # called only by other kernels, never from Python: compiled without a Python
     # wrapper (a third less compilation; a call from Python would crash)
     internal = {"_flags", "_spikes", "_flagged", "_chunk", "_lif_curr_exp_neuron",
@@ -240,6 +248,10 @@ def load():
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
                 "deliver_plastic", "plastic_room", "_deferred"}
+    internal |= {"_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_g", "_adex_stage",
+                 "_adex_range", "_adex_commit",
+                 "_adex", "_sfa_rr_stiff", "_sfa_rr_derivative", "_sfa_rr_range",
+                 "_gif_stiff", "_gif_derivative", "_gif_range"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -248,6 +260,12 @@ def load():
                    "_cond_derivative", "_lif_cond_range", "_lif_cond", "lif_cond_exp",
                    "lif_cond_alpha", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                    "hodgkin_huxley")),
+        (adex, ("_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_g", "_adex_stage",
+                "_adex_range", "_adex_commit",
+                "_adex", "adex_cond_exp", "adex_cond_alpha")),
+        (adaptive, ("_sfa_rr_stiff", "_sfa_rr_derivative", "_sfa_rr_range",
+                    "lif_cond_exp_sfa_rr", "_gif_stiff", "_gif_derivative", "_gif_range",
+                    "gif_cond_exp")),
         (delivery, ("deliver_static",)),
         (csr, ("place",)),
         (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
@@ -266,6 +284,8 @@ def load():
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
                    "stretch_hodgkin_huxley", "stretch_spinnaker_fixed",
                    "stretch_spinnaker_float")),
+        (stretch, ("stretch_adex_cond_exp", "stretch_adex_cond_alpha",
+                   "stretch_lif_cond_exp_sfa_rr", "stretch_gif_cond_exp")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

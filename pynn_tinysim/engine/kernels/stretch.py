@@ -36,6 +36,8 @@ next step, or before a step its neuron kernel declines (``halt`` set, see
 
 from . import delivery, neurons, plasticity, spinnaker, window
 from . import poisson as poisson_kernels
+from . import adex
+from . import adaptive
 
 
 def _inputs(ring, slot, offset, n_receptors, size):
@@ -245,6 +247,58 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
         if not _room(k, net):
             return k
         spiked = neurons.hodgkin_huxley(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_adex_cond_exp(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = adex.adex_cond_exp(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_adex_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = adex.adex_cond_alpha(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_lif_cond_exp_sfa_rr(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = adaptive.lif_cond_exp_sfa_rr(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_gif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = adaptive.gif_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k
