@@ -173,3 +173,55 @@ def test_no_draws_outside_the_active_steps(monkeypatch):
     assert max(all_drawn) == 999
     for a, b in zip(trains, all_trains):
         np.testing.assert_array_equal(a, b)
+
+
+def _inverted_counts(cell_hash, k, lam, pieces):
+    """Each cell's count at step k by kernels.poisson.invert itself, piece by piece."""
+    invert = getattr(poisson_kernels.invert, "py_func", poisson_kernels.invert)
+    uniform = getattr(poisson_kernels.step_uniform, "py_func", poisson_kernels.step_uniform)
+    return np.array([sum(invert(uniform(h, k, piece), m, np.exp(-m)) for piece in range(p))
+                     for h, m, p in zip(cell_hash, lam, pieces)], np.int64)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_tabulated_inversion_gives_invert_counts(compiled, monkeypatch):
+    """poisson_counts keeps invert's partial sums per mean (runs of cells sharing one):
+    the same counts as invert for means that repeat and change from cell to cell, that
+    underflow (a term of 0 ends the inversion), reach counts past the table (the pure
+    Python function with a table of 3 terms: its extension and invert's fallback) and
+    are drawn in pieces."""
+    rng = np.random.default_rng(4)
+    lam = np.repeat([1e-300, 1e-30, 0.01, 1.64, 2.32, 7.9, 8.0, 800.0], 40)
+    lam[::7] = rng.random(lam[::7].size) * 8.0
+    n = lam.size
+    pieces = np.ones(n, np.int64)
+    pieces[::11] = 2
+    seg_from = np.zeros((3, n), np.int64)
+    seg_to = np.zeros((3, n), np.int64)
+    seg_to[1] = 10**6
+    seg_lam = np.zeros((3, n))
+    seg_lam[1] = lam
+    seg_exp = np.ones((3, n))
+    seg_exp[1] = np.exp(-lam)
+    seg_pieces = np.ones((3, n), np.int64)
+    seg_pieces[1] = pieces
+    cell_hash = rng.integers(0, 2**63, n).astype(np.uint64)
+    if compiled:
+        pytest.importorskip("numba")
+        from pynn_tinysim.engine import kernels
+        counts = kernels.load().poisson_counts
+    else:
+        monkeypatch.setattr(poisson_kernels, "TABLE", 3)
+        counts = getattr(poisson_kernels.poisson_counts, "py_func",
+                         poisson_kernels.poisson_counts)
+    beyond = 0
+    for k in range(0, 40):
+        out = np.zeros(n, np.int64)
+        with np.errstate(over="ignore"):    # (the hash's uint64 arithmetic wraps)
+            total = counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
+                           out, np.zeros(n, np.int64))
+            want = _inverted_counts(cell_hash, k, lam, pieces)
+        assert np.array_equal(out, want)
+        assert total == want.sum()
+        beyond += int(np.count_nonzero(want > 3))
+    assert beyond > 100

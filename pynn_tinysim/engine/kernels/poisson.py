@@ -59,6 +59,11 @@ def invert(u, lam, p0):
     return count
 
 
+#: terms of the inversion :func:`poisson_counts` keeps tabulated per mean (a count
+#: beyond them is inverted by :func:`invert` itself)
+TABLE = 32
+
+
 def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces, out,
                    idx):
     """``out[j]``: the spikes of cell j at step k (see the module docstring; ``cell_hash``:
@@ -70,6 +75,14 @@ def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
     in their whole steps, in one piece, with a uniform below exp(-mean)); the second
     counts those. (A third of the microcircuit's background cells spike at a step,
     at random: one pass with the inversion's branches mispredicts for most cells.)
+
+    The second pass keeps the cumulative probabilities :func:`invert` computes (its
+    partial sums, by its operations in its order) for the mean of the last cell drawn
+    in its whole steps and one piece: cells of one population share their mean, so a
+    count is then how many of those sums the uniform reaches, without the inversion's
+    divisions and its data-dependent loop (the full-scale microcircuit's 77 169
+    sources: 1.50 -> 0.33 s per 1000 steps); the same comparisons of the same sums,
+    so the same counts.
     """
     m = 0
     for j in range(out.size):
@@ -79,8 +92,43 @@ def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
         idx[m] = j
         m += 1 - np.int64(zero)
     total = 0
+    # table[n]: invert's cumulative after n terms, for mean table_lam (exp(-mean)
+    # table_p0); built: how many are tabulated; term: the last tabulated term; a term
+    # that underflows to 0 ends the inversion: its entry is +inf, none follows (closed)
+    table = np.empty(TABLE)
+    table_lam = table_p0 = term = -1.0
+    built = 0
+    closed = False
     for i in range(m):
-        j = idx[i]
+        j = np.uint64(idx[i])
+        if seg_from[1, j] <= k < seg_to[1, j] and seg_pieces[1, j] == 1:
+            lam = seg_lam[1, j]
+            p0 = seg_exp[1, j]
+            if lam != table_lam or p0 != table_p0:
+                table_lam, table_p0 = lam, p0
+                term = p0
+                closed = not p0 > 0.0      # (invert's first test: no term at all)
+                table[0] = np.inf if closed else p0
+                built = 1
+            u = step_uniform(cell_hash[j], k, 0)
+            c = 0
+            for n in range(built):
+                c += u >= table[n]
+            while c == built and built < TABLE and not closed:
+                # u is past every tabulated sum: one term more, as invert computes it
+                term = term * lam / built
+                if term > 0.0:
+                    table[built] = table[built - 1] + term
+                else:
+                    table[built] = np.inf
+                    closed = True
+                c += u >= table[built]
+                built += 1
+            if c == built and not closed:       # past the table: invert itself
+                c = invert(u, lam, p0)
+            out[j] = c
+            total += c
+            continue
         c = 0
         for s in range(3):
             if seg_from[s, j] <= k < seg_to[s, j]:
