@@ -13,7 +13,7 @@ Python and import nothing of Numba: :func:`load` compiles them.
   library's expm1 rather than NumPy's);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
-  Tsodyks-Markram) with the
+  Tsodyks-Markram, the stochastic synapses) with the
   rules' trace and weight updates;
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
@@ -231,6 +231,7 @@ def load():
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
                 "stretch_deliver", "stretch_room", "_deferred"}
+    internal |= {"_synapse_word"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -245,7 +246,11 @@ def load():
         (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
                       "_vogels_pre", "_deferred", "_pair_pre_spikes", "pair_deliver",
                       "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
-                      "_tm_view", "stretch_deliver", "stretch_room")),
+                      "_tm_view", "stretch_deliver", "stretch_room",
+                      # the stochastic synapses (keyed draws)
+                      "_keyed_step", "_keyed_unit", "_synapse_word", "_keyed_binomial",
+                      "simple_stochastic_deliver", "stochastic_tm_exponents",
+                      "stochastic_tm_deliver", "multi_quantal_deliver")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

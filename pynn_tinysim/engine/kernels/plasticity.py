@@ -1,4 +1,5 @@
-"""Plastic spike delivery (STDP, Vogels-Sprekeler, Tsodyks-Markram) for Numba (see :mod:`.`).
+"""Plastic spike delivery (STDP, Vogels-Sprekeler, Tsodyks-Markram, the stochastic
+synapses) for Numba (see :mod:`.`).
 
 The reference is :mod:`..plasticity`'s NumPy code; these loops do its
 floating-point operations in its order, one synapse at a time. Every
@@ -21,7 +22,14 @@ arrays). 0: done.
 
 Minimum and maximum follow NumPy's ``np.minimum``/``np.maximum`` exactly (the
 second argument on a tie, so signed zeros come out alike; NaN propagated).
+
+The stochastic synapses (SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal)
+draw keyed uniforms (:mod:`..keyed`) here as there: the same SplitMix64 finalizer
+chained over the same coordinates (pre id, post id, rank in the pair, stamp, the
+round of a source's repeated spike after the first, which draw, which trial).
 """
+
+import numpy as np
 
 
 def _np_max(a, b):
@@ -291,6 +299,227 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 amount[s] = release * weight[s]
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
         n_pending = m
+    return 0
+
+
+# --- stochastic synapses: keyed draws (engine/keyed.py) -----------------------------
+
+# SplitMix64's finalizer, as in engine/keyed.py (the same words, the same order; named
+# apart from kernels/poisson.py's copy, since load() keys its dispatchers by name)
+_KM1 = np.uint64(0xBF58476D1CE4E5B9)
+_KM2 = np.uint64(0x94D049BB133111EB)
+_KGOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_KS30, _KS27, _KS31, _KS11 = (np.uint64(s) for s in (30, 27, 31, 11))
+_KTO_UNIT = 2.0 ** -53
+
+
+def _keyed_step(h, c):
+    """keyed.chain(h, c) for one word ``h`` and one coordinate ``c`` (>= 0)."""
+    z = (h ^ np.uint64(c)) + _KGOLDEN
+    z = (z ^ (z >> _KS30)) * _KM1
+    z = (z ^ (z >> _KS27)) * _KM2
+    return z ^ (z >> _KS31)
+
+
+def _keyed_unit(h):
+    """keyed.to_unit of one word."""
+    return np.float64(h >> _KS11) * _KTO_UNIT
+
+
+def _synapse_word(key, s, stamp, r, pre, post, pair_rank):
+    """keyed.chain(key, *_KeyedDraws._coordinates(s, stamp)) for synapse ``s`` in round
+    ``r`` (the round is a coordinate after the first only)."""
+    h = _keyed_step(key, pre[s])
+    h = _keyed_step(h, post[s])
+    h = _keyed_step(h, pair_rank[s])
+    h = _keyed_step(h, stamp)
+    if r > 0:
+        h = _keyed_step(h, r)
+    return h
+
+
+def _keyed_binomial(word, count, p, which):
+    """keyed.binomial of one synapse: ``count`` trials, trial j drawn at coordinates
+    (..., ``which``, j) after the synapse's ``word``, a success where below ``p``."""
+    out = 0
+    if count <= 0:
+        return out
+    h = _keyed_step(word, which)
+    for j in range(count):
+        if _keyed_unit(_keyed_step(h, j)) < p:
+            out += 1
+    return out
+
+
+def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                              ring_flat, weight, p, pre, post, pair_rank, key, mark, epoch):
+    """One call of ``SimpleStochastic.deliver``: each synapse of a spike transmits its
+    weight where its draw (which 0) is below ``p``; round by round where an id repeats
+    (see :func:`_deferred`)."""
+    ring_size = ring_flat.size
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    r = 0
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                if _keyed_unit(_keyed_step(word, 0)) < p[s]:
+                    _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
+        n_pending = m
+        r += 1
+    return 0
+
+
+def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, tau_rec, dt,
+                            mark, epoch, out):
+    """The exponents -(t - t_surv)/tau_rec of the recovery draws of the first round of
+    ``StochasticTsodyksMarkram.deliver`` (its synapses with R = 0, in the order
+    :func:`stochastic_tm_deliver` meets them), into ``out``; returns how many. The
+    caller takes their ``np.exp`` (NumPy's bits; the interval t - t_surv is a
+    difference of times, not a whole number of steps: no table by steps holds it).
+    In later rounds a synapse with R = 0 was updated at this very t: t_surv = t."""
+    epoch[0] += 1
+    e = epoch[0]
+    t = stamp * dt
+    n = 0
+    for i in spiking_ids:
+        if _deferred(i, indptr, by_pre, mark, e):
+            continue
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            mark[s] = e
+            if R[s] == 0.0:
+                out[n] = -(t - t_surv[s]) / tau_rec[s]
+                n += 1
+    return n
+
+
+def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                          weight, U, tau_rec, u, R, t_surv, t_last, pre, post, pair_rank,
+                          key, dt, facil, facil_saturated, survive, mark, epoch):
+    """One call of ``StochasticTsodyksMarkram.deliver`` (tau_facil the same for every
+    synapse: ``facil`` is exp(-h/tau_facil) for h = d dt, or 0 where tau_facil <= 1e-10;
+    ``survive``: the first round's exp(-(t - t_surv)/tau_rec), from
+    :func:`stochastic_tm_exponents`). Returns 0, or the table length needed."""
+    ring_size = ring_flat.size
+    for i in spiking_ids:
+        for j in range(indptr[i], indptr[i + 1]):
+            need = _needed(stamp - t_last[by_pre[j]], facil, facil_saturated)
+            if need > 0:
+                return need
+    t = stamp * dt
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    r = 0
+    n_survive = 0
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                # _facilitated_u
+                decay = _lookup(facil, facil_saturated, stamp - t_last[s])
+                us = U[s] + u[s] * decay * (1.0 - U[s])
+                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                draw0 = _keyed_unit(_keyed_step(word, 0))
+                draw1 = _keyed_unit(_keyed_step(word, 1))
+                rs = R[s]
+                ts = t_surv[s]
+                if rs == 0.0:
+                    if r == 0:
+                        sv = survive[n_survive]
+                        n_survive += 1
+                    else:
+                        x = -(t - ts) / tau_rec[s]
+                        sv = 1.0 if x == 0.0 else x     # exp(-0) = 1; else NaN
+                    if draw0 > sv:
+                        rs = 1.0
+                    else:
+                        ts = t
+                if rs == 1.0 and draw1 < us:
+                    rs = 0.0
+                    ts = t
+                    _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
+                u[s] = us
+                R[s] = rs
+                t_surv[s] = ts
+                t_last[s] = stamp
+        n_pending = m
+        r += 1
+    return 0
+
+
+def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                          weight, U, n_sites, u, a, t_last, pre, post, pair_rank, key,
+                          facil, facil_saturated, recover, recover_saturated, mark, epoch):
+    """One call of ``MultiQuantal.deliver`` (tau_facil and tau_rec the same for every
+    synapse: ``facil`` is exp(-h/tau_facil) (0 where tau_facil <= 1e-10), ``recover``
+    -expm1(-h/tau_rec), for h = d dt). A synapse no spike has passed (t_last 0)
+    releases without the update. Returns 0, or the table length needed."""
+    ring_size = ring_flat.size
+    for i in spiking_ids:
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            if t_last[s] > 0:
+                d = stamp - t_last[s]
+                need = max(_needed(d, facil, facil_saturated),
+                           _needed(d, recover, recover_saturated))
+                if need > 0:
+                    return need
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    r = 0
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                us = u[s]
+                available = np.int64(a[s])
+                if t_last[s] > 0:
+                    d = stamp - t_last[s]
+                    decay = _lookup(facil, facil_saturated, d)
+                    us = U[s] + us * decay * (1.0 - U[s])
+                    p_recover = _lookup(recover, recover_saturated, d)
+                    missing = np.int64(n_sites[s]) - available
+                    available += _keyed_binomial(word, missing, p_recover, 0)
+                released = _keyed_binomial(word, available, us, 1)
+                u[s] = us
+                a[s] = available - released
+                t_last[s] = stamp
+                if released > 0:
+                    _ring_add(ring_flat, keys[s] + slot_offset, ring_size,
+                              released * weight[s])
+        n_pending = m
+        r += 1
     return 0
 
 
