@@ -9,8 +9,15 @@ exactly. The networks hold the awkward cases: Poisson input at a rate that fires
 id several times in one step at a coarse time step (later spikes draw with the
 round as a coordinate), repeated (pre, post) pairs (the rank in the pair is a
 coordinate), recurrent synapses, a run split in three, reset() and a second run
-(a new key), heterogeneous U and p, both receptors.
+(a new key), heterogeneous U and p, both receptors. SimpleStochastic and
+MultiQuantal run inside compiled stretches too (tests/test_stretch_plasticity.py's
+network, with these rules and with a mix of every kind); StochasticTsodyksMarkram,
+whose recovery needs NumPy's exp of a time difference at each step, keeps the step
+loop.
 """
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,6 +27,9 @@ from pynn_tinysim.engine import keyed, plasticity
 from pynn_tinysim.engine.stretch import CompiledStretch
 
 pytest.importorskip("numba")
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import test_stretch_plasticity as in_stretches  # noqa: E402
 
 RULES = (plasticity.SimpleStochastic, plasticity.StochasticTsodyksMarkram,
          plasticity.MultiQuantal)
@@ -231,3 +241,60 @@ def test_intervals_beyond_the_tables_left_to_numpy(monkeypatch):
     _same(reference, _run("numba", synapse, protocol=(150.0,), reset=False))
     assert numpy_steps and len(calls) > len(numpy_steps)
     assert min(numpy_steps) >= 1023
+
+
+@pytest.fixture
+def stretched(monkeypatch):
+    """The steps run inside compiled stretches (a list, one entry per stretch)."""
+    steps = []
+    original = CompiledStretch.run
+
+    def counting(self, k, k_end):
+        reached = original(self, k, k_end)
+        steps.append(reached - k)
+        return reached
+    monkeypatch.setattr(CompiledStretch, "run", counting)
+    return steps
+
+
+STRETCH_RULES = {
+    "simple": lambda x: [sim.SimpleStochasticSynapse(
+        p=_heterogeneous(0.2, 0.9, 5), weight=0.6 * x, delay=sim.RandomDistribution(
+            "uniform_int", low=1, high=3, rng=sim.NumpyRNG(4)))],
+    "multi_quantal": lambda x: [sim.MultiQuantalSynapse(
+        U=_heterogeneous(0.3, 0.8, 5), n=3, tau_rec=60.0, tau_facil=25.0, weight=0.4 * x,
+        delay=1.4)],
+    "mixed": lambda x: [sim.MultiQuantalSynapse(U=0.5, n=4, tau_rec=30.0, tau_facil=0.0,
+                                                weight=0.3 * x, delay=1.0),
+                        in_stretches._stdp("additive", 0.6 * x),
+                        sim.SimpleStochasticSynapse(p=0.4, weight=0.5 * x, delay=1.0),
+                        in_stretches._tsodyks_markram(0.5 * x)],
+}
+
+
+@pytest.mark.parametrize("rule", sorted(STRETCH_RULES))
+@pytest.mark.parametrize("dt, rate", [(0.1, 40.0), (1.0, 900.0)])
+def test_stochastic_synapses_in_stretches_identical(rule, dt, rate, stretched, monkeypatch):
+    monkeypatch.setitem(in_stretches.RULES, rule, STRETCH_RULES[rule])
+    reference = in_stretches._network("numpy", rule, dt=dt, rate=rate)
+    assert not stretched
+    compiled = in_stretches._network("numba", rule, dt=dt, rate=rate)
+    in_stretches._assert_stretched(stretched, 1500 if dt == 0.1 else 150)
+    in_stretches._assert_same(reference, compiled)
+    spikes = sum(v.size for k, v in compiled[0].items() if k.startswith("spikes"))
+    assert spikes > 50, "a quiet network proves little"
+
+
+def test_stochastic_tsodyks_markram_keeps_the_step_loop(stretched, monkeypatch):
+    """Stretches on: they decline this rule, the step loop's kernel delivers."""
+    calls = []
+    original = plasticity.StochasticTsodyksMarkram.compiled_deliver
+
+    def counting(self, kernels):
+        deliver = original(self, kernels)
+        calls.append(deliver is not None)
+        return deliver
+    monkeypatch.setattr(plasticity.StochasticTsodyksMarkram, "compiled_deliver", counting)
+    synapse = SYNAPSES["stochastic_tm"](0.6)
+    _same(_run("numpy", synapse, reset=False), _run("numba", synapse, reset=False))
+    assert not stretched and calls and all(calls)

@@ -732,6 +732,29 @@ class SimpleStochastic(_KeyedDraws):
                           mark, epoch)
         return self._wrap_kernel(call, ())
 
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    stretch_kind = "simple"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        return self._compiled_rule() and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["p"],
+            *self._keyed_arrays())
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch (see :mod:`.kernels.plasticity`,
+        engine/stretch_plastic.py's ``SIMPLE_FIELDS``); ``k_stop`` as given."""
+        key = np.array([self._key], np.uint64).view(np.int64)     # (a key is < 2**63)
+        return (self._indptr, self._by_pre, self._keys, self.weight, self.params["p"],
+                *self._keyed_arrays(), key, np.full(self.size, -1, np.int64),
+                np.zeros(1, np.int64)), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back; (0, False)."""
+        return 0, False
+
 
 def _facilitated_u(u, h, U, tau_fac):
     """u after the jump of a spike h ms after the previous one (stochastic_stp, quantal_stp)."""
@@ -859,6 +882,36 @@ class MultiQuantal(_KeyedDraws):
                           facil.values[0], facil.saturated, recover.values[0],
                           recover.saturated, mark, epoch)
         return self._wrap_kernel(call, (facil, recover))
+
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    stretch_kind = "mq"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        s = self.state
+        return self._compiled_rule("tau_facil", "tau_rec") and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
+            self.params["n"], s["u"], s["a"], self._t_last, *self._keyed_arrays())
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
+        stretch_plastic.py's ``MQ_FIELDS``; ``k_stop`` lowered where the decay tables
+        cannot cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
+        facil, recover = self._facil_table(), self._recover_table()
+        k_stop = cover_intervals((facil, recover), int(self._t_last.min()), k_stop)
+        s, p = self.state, self.params
+        consts = np.array([self._key], np.uint64).view(np.int64)   # (a key is < 2**63)
+        consts = np.concatenate([consts, [int(facil.saturated), int(recover.saturated)]])
+        return (self._indptr, self._by_pre, self._keys, self.weight, p["U"], p["n"],
+                s["u"], s["a"], self._t_last, *self._keyed_arrays(), consts,
+                facil.values[0], recover.values[0], np.full(self.size, -1, np.int64),
+                np.zeros(1, np.int64)), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back (the changed fields are the projection's own); (0, False)."""
+        return 0, False
 
     def _recover_table(self):
         """-expm1(-h/tau_rec) by interval (the probability that a site recovers), as

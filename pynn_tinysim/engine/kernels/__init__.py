@@ -231,7 +231,7 @@ def load():
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
                 "stretch_deliver", "stretch_room", "_deferred"}
-    internal |= {"_synapse_word"}
+    internal |= {"_synapse_word", "_simple_view", "_mq_view"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -250,7 +250,8 @@ def load():
                       # the stochastic synapses (keyed draws)
                       "_keyed_step", "_keyed_unit", "_synapse_word", "_keyed_binomial",
                       "simple_stochastic_deliver", "stochastic_tm_exponents",
-                      "stochastic_tm_deliver", "multi_quantal_deliver")),
+                      "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
+                      "_mq_view")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

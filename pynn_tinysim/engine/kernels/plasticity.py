@@ -529,9 +529,10 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pair_fields, pair_offsets, tm_fields, tm_offsets)``: ``order[i]`` names the
-# i-th plastic projection, a pair rule o >= 0 or a Tsodyks-Markram one -1 - o; the
-# projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
+# ``(order, pair_fields, pair_offsets, tm_fields, tm_offsets, ss_fields, ss_offsets,
+# mq_fields, mq_offsets)``: ``order[i]`` names the i-th plastic projection, its kind
+# (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal) and its place among
+# those (``KIND_*`` below); the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
 # projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
 # ``_tm_view``), the tuples of ``PairTraceRule.stretch_arrays`` and
 # ``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py), whose decay tables cover
@@ -552,6 +553,10 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 #: where the buffer could overflow at the next step (the stretch stops, it is grown)
 (Q_HEAD, Q_TAIL, Q_DONE, Q_SERIAL, Q_SPAN, Q_N_POST, Q_RULE, Q_MU_MINUS_ONE, Q_PRE_SAT,
  Q_POST_SAT, Q_FULL) = range(11)
+#: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
+#: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
+KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
+N_KINDS = 4
 #: fields of a Tsodyks-Markram rule's ``consts`` (float64)
 TM_DT, TM_TAU_REC, TM_TAU_PSC, TM_INV_DIFF, TM_SAME, TM_SATURATED = range(6)
 
@@ -671,25 +676,61 @@ def _tm_view(f, o, i):
             _cut(f[15], o, 15, i))
 
 
+def _simple_view(f, o, i):
+    """SimpleStochastic projection i of a stretch's arenas (see above)."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i))
+
+
+def _mq_view(f, o, i):
+    """MultiQuantal projection i of a stretch's arenas (see above)."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
+            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i))
+
+
 def stretch_deliver(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pair_fields, pair_offsets, tm_fields, tm_offsets = plastic
-    for o in order:
-        if o >= 0:
+    (order, pair_fields, pair_offsets, tm_fields, tm_offsets, ss_fields, ss_offsets,
+     mq_fields, mq_offsets) = plastic
+    for code in order:
+        kind = code % N_KINDS
+        o = code // N_KINDS
+        if kind == KIND_PAIR:
             pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
                                 _pair_view(pair_fields, pair_offsets, o))
-        else:
+        elif kind == KIND_TM:
             (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
-             amount, consts) = _tm_view(tm_fields, tm_offsets, -1 - o)
+             amount, consts) = _tm_view(tm_fields, tm_offsets, o)
             # (the tables cover every interval of the stretch: this returns 0)
             tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                                     ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
                                     consts[TM_TAU_REC], consts[TM_TAU_PSC],
                                     consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
                                     pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+        elif kind == KIND_SIMPLE:
+            (indptr, by_pre, keys, weight, p, pre, post, pair_rank, key, mark,
+             epoch) = _simple_view(ss_fields, ss_offsets, o)
+            simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                      ring_flat, weight, p, pre, post, pair_rank,
+                                      np.uint64(key[0]), mark, epoch)
+        else:
+            # (``mq_consts``: the key, whether the two tables are saturated)
+            (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
+             mq_consts, facil, recover, mark, epoch) = _mq_view(mq_fields, mq_offsets, o)
+            # (the tables cover every interval of the stretch: this returns 0)
+            multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                  ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
+                                  pair_rank, np.uint64(mq_consts[0]), facil, mq_consts[1] != 0,
+                                  recover, mq_consts[2] != 0, mark, epoch)
 
 
 def stretch_room(plastic):
@@ -697,9 +738,10 @@ def stretch_room(plastic):
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:
         return True
-    order, pair_fields, pair_offsets, tm_fields, tm_offsets = plastic
-    for o in order:
-        if o >= 0:
+    order, pair_fields, pair_offsets = plastic[0], plastic[1], plastic[2]
+    for code in order:
+        if code % N_KINDS == KIND_PAIR:
+            o = code // N_KINDS
             qs = _cut(pair_fields[27], pair_offsets, 27, o)
             size = pair_offsets[23, o + 1] - pair_offsets[23, o]
             if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
