@@ -52,7 +52,7 @@ KINDS = {"pair": (plastic_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRE
          "tm": (plastic_kernels.KIND_TM, TM_FIELDS, TM_CHANGED, TM_FRESH),
          "simple": (plastic_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
          "mq": (plastic_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH)}
-#: the kinds in the order of the ``plastic`` tuple's (fields, offsets) pairs
+#: the kinds in the order of the ``plastic`` tuple's parts ((fields, offsets), or None)
 _KIND_ORDER = ("pair", "tm", "simple", "mq")
 
 
@@ -78,15 +78,15 @@ class PlasticArenas:
             order.append(counts[kind] * plastic_kernels.N_KINDS + KINDS[kind][0])
             counts[kind] += 1
         self._taken = taken
+        # a kind without projections is None (the compiled code then leaves its rule
+        # out: a stretch compiles only the rules it delivers to)
         self._parts = {}
-        parts = []
         for kind in _KIND_ORDER:
             _, n_fields, changed, fresh = KINDS[kind]
-            self._parts[kind] = self._arena(
-                kind, [t for t, k in zip(taken, self._kinds) if k == kind], n_fields,
-                fresh + changed)
-            parts.extend(self._parts[kind])
-        return (np.array(order, np.int64), *parts), k_stop
+            tuples = [t for t, k in zip(taken, self._kinds) if k == kind]
+            self._parts[kind] = (self._arena(kind, tuples, n_fields, fresh + changed)
+                                 if tuples else None)
+        return (np.array(order, np.int64), *(self._parts[k] for k in _KIND_ORDER)), k_stop
 
     def _arena(self, kind, tuples, n_fields, fresh):
         """(fields, offsets) of the projections ``tuples`` of one kind laid end to end."""
@@ -109,6 +109,8 @@ class PlasticArenas:
 
     def full(self):
         """Whether a pair rule's queue of post events stopped the stretch (``Q_FULL``)."""
+        if self._parts["pair"] is None:
+            return False
         fields, offsets = self._parts["pair"]
         qs = fields[27].reshape(-1, 11)
         return bool(qs[:, plastic_kernels.Q_FULL].any())

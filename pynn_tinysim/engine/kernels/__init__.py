@@ -231,7 +231,8 @@ def load():
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
                 "stretch_deliver", "stretch_room", "_deferred"}
-    internal |= {"_synapse_word", "_simple_view", "_mq_view"}
+    internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
+                 "_stretch_simple", "_stretch_mq", "_pair_room"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -251,7 +252,8 @@ def load():
                       "_keyed_step", "_keyed_unit", "_synapse_word", "_keyed_binomial",
                       "simple_stochastic_deliver", "stochastic_tm_exponents",
                       "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
-                      "_mq_view")),
+                      "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
+                      "_stretch_mq", "_pair_room")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

@@ -529,10 +529,10 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pair_fields, pair_offsets, tm_fields, tm_offsets, ss_fields, ss_offsets,
-# mq_fields, mq_offsets)``: ``order[i]`` names the i-th plastic projection, its kind
-# (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal) and its place among
-# those (``KIND_*`` below); the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
+# ``(order, pair, tm, simple, mq)``: ``order[i]`` names the i-th plastic projection,
+# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal) and its place
+# among those (``KIND_*`` below); each kind's part is ``(fields, offsets)``, or None
+# where the stretch has none of that kind; the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
 # projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
 # ``_tm_view``), the tuples of ``PairTraceRule.stretch_arrays`` and
 # ``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py), whose decay tables cover
@@ -699,38 +699,65 @@ def stretch_deliver(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    (order, pair_fields, pair_offsets, tm_fields, tm_offsets, ss_fields, ss_offsets,
-     mq_fields, mq_offsets) = plastic
+    order, pair, tm, simple, mq = plastic
     for code in order:
         kind = code % N_KINDS
         o = code // N_KINDS
         if kind == KIND_PAIR:
-            pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                                _pair_view(pair_fields, pair_offsets, o))
+            _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, pair, o)
         elif kind == KIND_TM:
-            (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
-             amount, consts) = _tm_view(tm_fields, tm_offsets, o)
-            # (the tables cover every interval of the stretch: this returns 0)
-            tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                    ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
-                                    consts[TM_TAU_REC], consts[TM_TAU_PSC],
-                                    consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
-                                    pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+            _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, tm, o)
         elif kind == KIND_SIMPLE:
-            (indptr, by_pre, keys, weight, p, pre, post, pair_rank, key, mark,
-             epoch) = _simple_view(ss_fields, ss_offsets, o)
-            simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                      ring_flat, weight, p, pre, post, pair_rank,
-                                      np.uint64(key[0]), mark, epoch)
+            _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, simple, o)
         else:
-            # (``mq_consts``: the key, whether the two tables are saturated)
-            (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
-             mq_consts, facil, recover, mark, epoch) = _mq_view(mq_fields, mq_offsets, o)
-            # (the tables cover every interval of the stretch: this returns 0)
-            multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                  ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
-                                  pair_rank, np.uint64(mq_consts[0]), facil, mq_consts[1] != 0,
-                                  recover, mq_consts[2] != 0, mark, epoch)
+            _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, mq, o)
+
+
+# Each kind's part of ``plastic`` is None where the stretch has no projection of that
+# kind: Numba then prunes the branch below (a None argument), so a stretch compiles
+# only the rules it delivers to.
+
+def _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
+                            _pair_view(fields, offsets, o))
+
+
+def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
+         amount, consts) = _tm_view(fields, offsets, o)
+        # (the tables cover every interval of the stretch: this returns 0)
+        tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
+                                consts[TM_TAU_REC], consts[TM_TAU_PSC],
+                                consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
+                                pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+
+
+def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        (indptr, by_pre, keys, weight, p, pre, post, pair_rank, key, mark,
+         epoch) = _simple_view(fields, offsets, o)
+        simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                  ring_flat, weight, p, pre, post, pair_rank,
+                                  np.uint64(key[0]), mark, epoch)
+
+
+def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        # (``mq_consts``: the key, whether the two tables are saturated)
+        (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
+         mq_consts, facil, recover, mark, epoch) = _mq_view(fields, offsets, o)
+        # (the tables cover every interval of the stretch: this returns 0)
+        multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                              ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
+                              pair_rank, np.uint64(mq_consts[0]), facil, mq_consts[1] != 0,
+                              recover, mq_consts[2] != 0, mark, epoch)
 
 
 def stretch_room(plastic):
@@ -738,13 +765,18 @@ def stretch_room(plastic):
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:
         return True
-    order, pair_fields, pair_offsets = plastic[0], plastic[1], plastic[2]
-    for code in order:
-        if code % N_KINDS == KIND_PAIR:
-            o = code // N_KINDS
-            qs = _cut(pair_fields[27], pair_offsets, 27, o)
-            size = pair_offsets[23, o + 1] - pair_offsets[23, o]
-            if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
-                qs[Q_FULL] = 1
-                return False
+    return _pair_room(plastic[0], plastic[1])
+
+
+def _pair_room(order, part):
+    if part is not None:
+        pair_fields, pair_offsets = part
+        for code in order:
+            if code % N_KINDS == KIND_PAIR:
+                o = code // N_KINDS
+                qs = _cut(pair_fields[27], pair_offsets, 27, o)
+                size = pair_offsets[23, o + 1] - pair_offsets[23, o]
+                if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
+                    qs[Q_FULL] = 1
+                    return False
     return True
