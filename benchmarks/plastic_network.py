@@ -3,10 +3,11 @@
 
     python benchmarks/plastic_network.py RULE ENGINE SECONDS [--profile]
 
-RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)) or ``tm``
-(TsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
+RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)), ``tm``
+(TsodyksMarkramSynapse), ``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
+``stochastic_tm`` (StochasticTsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
 ``nest`` (the same script on pyNN.nest, spike_precision "on_grid", for the ratio).
-Prints the run phase's wall time (kernels loaded beforehand, so it holds no
+Prints the run phase's wall and CPU time (kernels loaded beforehand, so it holds no
 compilation or loading), the spike counts and a checksum of the final weights (equal
 on both tinysim engines; NEST draws its own Poisson spikes). ``--profile``: cProfile
 of the run phase, the 12 costliest functions by own time.
@@ -30,6 +31,11 @@ def build(sim, rule, engine):
     if rule == "tm":
         synapse = sim.TsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
                                             weight=0.3, delay=1.0)
+    elif rule == "stochastic":
+        synapse = sim.SimpleStochasticSynapse(p=0.5, weight=0.3, delay=1.0)
+    elif rule == "stochastic_tm":
+        synapse = sim.StochasticTsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
+                                                      weight=0.3, delay=1.0)
     else:
         dependence = {"additive": sim.AdditiveWeightDependence,
                       "multiplicative": sim.MultiplicativeWeightDependence}[rule]
@@ -50,7 +56,7 @@ def main(argv):
     sim = importlib.import_module("pyNN.nest" if engine == "nest" else "pyNN.tinysim")
     inputs, cells, projection = build(sim, rule, engine)
     sim.run(0.1)                        # loads the kernels (numba) outside the timing
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     if "--profile" in argv:
         import cProfile
         import pstats
@@ -59,11 +65,11 @@ def main(argv):
         pstats.Stats(profile).sort_stats("tottime").print_stats(12)
     else:
         sim.run(seconds * 1000.0)
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     n_in = sum(len(s) for s in inputs.get_data().segments[0].spiketrains)
     n_out = sum(len(s) for s in cells.get_data().segments[0].spiketrains)
     weights = np.asarray(projection.get("weight", format="list", with_address=False))
-    print(f"{rule} {engine} {seconds:g} s: run {wall:.2f} s, input spikes {n_in}, "
+    print(f"{rule} {engine} {seconds:g} s: run {wall:.2f} s (CPU {cpu:.2f} s), input spikes {n_in}, "
           f"output spikes {n_out}, synapses {len(projection)}, "
           f"weight sum {float(weights.sum())!r}")
 

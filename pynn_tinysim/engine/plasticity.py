@@ -176,14 +176,20 @@ class DecayTables:
     past exp(-746) every later entry is 0.0, the table is *saturated* and the
     kernels read its last entry for any longer interval). Grown on demand up to
     ``CAP`` entries; an interval beyond that is left to the NumPy code.
+
+    ``function``: what the tables hold of the exponents, ``np.exp`` or another NumPy
+    function as the rule evaluates it (MultiQuantal's -expm1); ``limit``: its value
+    past exp(-746) (the saturated tables' last entry: 0.0 for exp, 1.0 for -expm1).
     """
 
     #: entries per table at most (8 MB of float64)
     CAP = 1 << 20
     _UNDERFLOW = 746.0      # exp(-x) is 0.0 for x above ~745.2
 
-    def __init__(self, exponents, rates):
+    def __init__(self, exponents, rates, function=np.exp, limit=0.0):
         self._exponents = exponents
+        self._function = function
+        self._limit = limit
         ends = []
         for rate in rates:
             if not rate > 0.0:              # no decay (or NaN): never saturates
@@ -210,8 +216,8 @@ class DecayTables:
         steps = np.arange(size, dtype=np.int64)
         # (interval 0 is read at a source's repeated spike in a step: the exponents are
         # finite there, Tsodyks-Markram's PSC decay included, see _psc_exponent)
-        self.values = tuple(np.exp(exponent(steps)) for exponent in self._exponents)
-        self.saturated = size == self._end and all(v[-1] == 0.0 for v in self.values)
+        self.values = tuple(self._function(exponent(steps)) for exponent in self._exponents)
+        self.saturated = size == self._end and all(v[-1] == self._limit for v in self.values)
         return True
 
 
@@ -654,6 +660,52 @@ class _KeyedDraws(PlasticSynapses):
         """One number in [0, 1) per synapse ``idx`` for draw ``which`` of step ``stamp``."""
         return keyed.uniform(self._key, *self._coordinates(idx, stamp), which)
 
+    # --- compiled delivery (kernels/plasticity.py) -----------------------------------
+
+    def _compiled_rule(self, *homogeneous):
+        """Whether a kernel can deliver for this rule: the class exactly the one the kernel
+        follows (no subclass, no replaced ``deliver``), synapses, and the parameters
+        ``homogeneous`` the same for every synapse (their decays are tables by interval)."""
+        return (type(self) in (SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal)
+                and "deliver" not in vars(self)
+                and self.size > 0
+                and all(self._scalar[name] is not None for name in homogeneous))
+
+    def _keyed_arrays(self):
+        """What the kernels draw with: pre ids, post ids, ranks in the pair (int64)."""
+        return (np.ascontiguousarray(self.pre, np.int64),
+                np.ascontiguousarray(self.post, np.int64), self._pair_rank)
+
+    def _facil_table(self):
+        """exp(-h/tau_facil) by interval (0.0 where tau_facil <= 1e-10), as
+        :func:`_facilitated_u` evaluates it, kept while dt and tau_facil stay."""
+        dt, tau_fac = self.dt, self._scalar["tau_facil"]
+        key = ("facil", dt, tau_fac)
+        tables = self.__dict__.setdefault("_decay_tables", {})
+        if key not in tables:
+            if tau_fac > 1e-10:
+                tables[key] = DecayTables((lambda d: -(d * dt) / tau_fac,), (dt / tau_fac,))
+            else:
+                tables[key] = DecayTables((lambda d: np.zeros(d.size) - np.inf,), (np.inf,))
+        return tables[key]
+
+    def _wrap_kernel(self, call, tables):
+        """The step loop's delivery around ``call(spiking_ids, stamp, offset, ring_flat)``
+        (0, or a table length it needs): ``tables`` grown and the call repeated, or the
+        step left to the NumPy rule where they cannot grow that far."""
+        n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+
+        def deliver(spiking_ids, k, ring_flat):
+            offset = ((k + 1) % n_slots) * row_size
+            while True:
+                need = call(spiking_ids, k + 1, offset, ring_flat)
+                if need == 0:
+                    return
+                if not all([table.grow(need) for table in tables]):
+                    numpy_deliver(spiking_ids, k, ring_flat)
+                    return
+        return deliver
+
 
 class SimpleStochastic(_KeyedDraws):
     """SimpleStochasticSynapse as NEST's bernoulli_synapse: transmit with probability p."""
@@ -664,6 +716,44 @@ class SimpleStochastic(_KeyedDraws):
         keep = self._uniform(idx, stamp, 0) < self._p("p", idx)
         idx = idx[keep]
         return idx, self.weight[idx]
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.simple_stochastic_deliver` (any p); None for a
+        subclass or a replaced ``deliver``."""
+        if not self._compiled_rule():
+            return None
+        kernel = kernels.simple_stochastic_deliver
+        fixed = (self._indptr, self._by_pre, self._keys)
+        arrays = (self.weight, self.params["p"], *self._keyed_arrays())
+        mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+
+        def call(spiking_ids, stamp, offset, ring_flat):
+            return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
+                          mark, epoch)
+        return self._wrap_kernel(call, ())
+
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    stretch_kind = "simple"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        return self._compiled_rule() and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["p"],
+            *self._keyed_arrays())
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch (see :mod:`.kernels.plasticity`,
+        engine/stretch_plastic.py's ``SIMPLE_FIELDS``); ``k_stop`` as given."""
+        key = np.array([self._key], np.uint64).view(np.int64)     # (a key is < 2**63)
+        return (self._indptr, self._by_pre, self._keys, self.weight, self.params["p"],
+                *self._keyed_arrays(), key, np.full(self.size, -1, np.int64),
+                np.zeros(1, np.int64)), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back; (0, False)."""
+        return 0, False
 
 
 def _facilitated_u(u, h, U, tau_fac):
@@ -704,6 +794,30 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         self._t_last[idx] = stamp
         idx = idx[release]
         return idx, self.weight[idx]
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.stochastic_tm_deliver` where tau_facil is the same
+        for every synapse (else None: NumPy). The recovery draws' exp(-(t - t_surv)/
+        tau_rec) are NumPy's, taken between two kernels (t - t_surv is not a whole
+        number of steps times dt: no table by interval holds them)."""
+        if not self._compiled_rule("tau_facil"):
+            return None
+        exponents, kernel = kernels.stochastic_tm_exponents, kernels.stochastic_tm_deliver
+        table = self._facil_table()
+        s, p, dt = self.state, self.params, self.dt
+        fixed = (self._indptr, self._by_pre, self._keys)
+        arrays = (self.weight, p["U"], p["tau_rec"], s["u"], s["R"], s["t_surv"],
+                  self._t_last, *self._keyed_arrays())
+        mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+        out = np.zeros(self.size)
+
+        def call(spiking_ids, stamp, offset, ring_flat):
+            n = exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], p["tau_rec"], dt,
+                          mark, epoch, out)
+            survive = np.exp(out[:n])
+            return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
+                          dt, table.values[0], table.saturated, survive, mark, epoch)
+        return self._wrap_kernel(call, (table,))
 
 
 class MultiQuantal(_KeyedDraws):
@@ -748,6 +862,67 @@ class MultiQuantal(_KeyedDraws):
         keep = released > 0
         idx = idx[keep]
         return idx, released[keep] * self.weight[idx]
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.multi_quantal_deliver` where tau_facil and tau_rec
+        are the same for every synapse (else None: NumPy)."""
+        if not self._compiled_rule("tau_facil", "tau_rec"):
+            return None
+        kernel = kernels.multi_quantal_deliver
+        facil = self._facil_table()
+        recover = self._recover_table()
+        s, p = self.state, self.params
+        fixed = (self._indptr, self._by_pre, self._keys)
+        arrays = (self.weight, p["U"], p["n"], s["u"], s["a"], self._t_last,
+                  *self._keyed_arrays())
+        mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+
+        def call(spiking_ids, stamp, offset, ring_flat):
+            return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
+                          facil.values[0], facil.saturated, recover.values[0],
+                          recover.saturated, mark, epoch)
+        return self._wrap_kernel(call, (facil, recover))
+
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    stretch_kind = "mq"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        s = self.state
+        return self._compiled_rule("tau_facil", "tau_rec") and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
+            self.params["n"], s["u"], s["a"], self._t_last, *self._keyed_arrays())
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
+        stretch_plastic.py's ``MQ_FIELDS``; ``k_stop`` lowered where the decay tables
+        cannot cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
+        facil, recover = self._facil_table(), self._recover_table()
+        k_stop = cover_intervals((facil, recover), int(self._t_last.min()), k_stop)
+        s, p = self.state, self.params
+        consts = np.array([self._key], np.uint64).view(np.int64)   # (a key is < 2**63)
+        consts = np.concatenate([consts, [int(facil.saturated), int(recover.saturated)]])
+        return (self._indptr, self._by_pre, self._keys, self.weight, p["U"], p["n"],
+                s["u"], s["a"], self._t_last, *self._keyed_arrays(), consts,
+                facil.values[0], recover.values[0], np.full(self.size, -1, np.int64),
+                np.zeros(1, np.int64)), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back (the changed fields are the projection's own); (0, False)."""
+        return 0, False
+
+    def _recover_table(self):
+        """-expm1(-h/tau_rec) by interval (the probability that a site recovers), as
+        :meth:`_on_pre` evaluates it, kept while dt and tau_rec stay."""
+        dt, tau_rec = self.dt, self._scalar["tau_rec"]
+        key = ("recover", dt, tau_rec)
+        tables = self.__dict__.setdefault("_decay_tables", {})
+        if key not in tables:
+            tables[key] = DecayTables((lambda d: -(d * dt) / tau_rec,), (dt / tau_rec,),
+                                      function=lambda x: -np.expm1(x), limit=1.0)
+        return tables[key]
 
     def _p_sel(self, name, idx, mask):
         value = self._p(name, idx)

@@ -4,13 +4,13 @@ A stretch (:mod:`.stretch`) delivers to the plastic projections itself
 (:func:`.kernels.plasticity.deliver_plastic`). Each projection describes itself as a
 tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
 :mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
-``TM_FIELDS``). Handing the compiled code one such tuple per projection would type
+``TM_FIELDS``, SimpleStochastic's ``SIMPLE_FIELDS``, MultiQuantal's ``MQ_FIELDS``). Handing the compiled code one such tuple per projection would type
 it by the number of projections (a tuple of n tuples: one compilation per count, and
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
 laid end to end instead: field f of all of them is one array (an *arena*), projection
 i's part of it ``arena[f][offsets[f, i]:offsets[f, i + 1]]``; the compiled code cuts
 those views out (:func:`.kernels.plasticity.deliver_plastic`) and calls the rule's
-kernel as for one projection. One type for any number of projections of either kind.
+kernel as for one projection. One type for any number of projections of any kind.
 
 The arenas are copies: before a stretch the fields are gathered (the fields that
 do not change during a run, indices and parameters, once per run while their arrays
@@ -35,6 +35,25 @@ TM_CHANGED = (5, 6, 7, 8)
 #: fields read only, but redone per stretch (decay tables grow, scratch, constants)
 PAIR_FRESH = (18, 19, 20, 21, 22)
 TM_FRESH = (9, 10, 11, 12, 13, 14, 15)
+#: a SimpleStochastic rule's (simple_stochastic_deliver's arrays; its key a field): it
+#: changes nothing but its scratch
+SIMPLE_FIELDS = 11
+SIMPLE_CHANGED = ()
+SIMPLE_FRESH = (8, 9, 10)
+#: a MultiQuantal rule's (multi_quantal_deliver's arrays; key and tables' saturation a
+#: field): u, a, the last spike's stamp change
+MQ_FIELDS = 17
+MQ_CHANGED = (6, 7, 8)
+MQ_FRESH = (12, 13, 14, 15, 16)
+
+#: per kind (``stretch_kind``): its code in ``order`` (kernels/plasticity.py's
+#: ``KIND_*``), fields, changed fields, fresh fields
+KINDS = {"pair": (plastic_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRESH),
+         "tm": (plastic_kernels.KIND_TM, TM_FIELDS, TM_CHANGED, TM_FRESH),
+         "simple": (plastic_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
+         "mq": (plastic_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH)}
+#: the kinds in the order of the ``plastic`` tuple's parts ((fields, offsets), or None)
+_KIND_ORDER = ("pair", "tm", "simple", "mq")
 
 
 class PlasticArenas:
@@ -54,20 +73,20 @@ class PlasticArenas:
         for i, delivery in enumerate(self.deliveries):
             arrays, k_stop = delivery.stretch_arrays(k_stop, self._capacity[i])
             taken.append(arrays)
-        order, n_pair, n_tm = [], 0, 0
+        order, counts = [], dict.fromkeys(_KIND_ORDER, 0)
         for kind in self._kinds:
-            if kind == "pair":
-                order.append(n_pair)
-                n_pair += 1
-            else:
-                order.append(-1 - n_tm)
-                n_tm += 1
-        pairs = [t for t, kind in zip(taken, self._kinds) if kind == "pair"]
-        tms = [t for t, kind in zip(taken, self._kinds) if kind != "pair"]
+            order.append(counts[kind] * plastic_kernels.N_KINDS + KINDS[kind][0])
+            counts[kind] += 1
         self._taken = taken
-        self._parts = (self._arena("pair", pairs, PAIR_FIELDS, PAIR_FRESH + PAIR_CHANGED),
-                       self._arena("tm", tms, TM_FIELDS, TM_FRESH + TM_CHANGED))
-        return (np.array(order, np.int64), *self._parts[0], *self._parts[1]), k_stop
+        # a kind without projections is None (the compiled code then leaves its rule
+        # out: a stretch compiles only the rules it delivers to)
+        self._parts = {}
+        for kind in _KIND_ORDER:
+            _, n_fields, changed, fresh = KINDS[kind]
+            tuples = [t for t, k in zip(taken, self._kinds) if k == kind]
+            self._parts[kind] = (self._arena(kind, tuples, n_fields, fresh + changed)
+                                 if tuples else None)
+        return (np.array(order, np.int64), *(self._parts[k] for k in _KIND_ORDER)), k_stop
 
     def _arena(self, kind, tuples, n_fields, fresh):
         """(fields, offsets) of the projections ``tuples`` of one kind laid end to end."""
@@ -90,7 +109,9 @@ class PlasticArenas:
 
     def full(self):
         """Whether a pair rule's queue of post events stopped the stretch (``Q_FULL``)."""
-        fields, offsets = self._parts[0]
+        if self._parts["pair"] is None:
+            return False
+        fields, offsets = self._parts["pair"]
         qs = fields[27].reshape(-1, 11)
         return bool(qs[:, plastic_kernels.Q_FULL].any())
 
@@ -100,13 +121,12 @@ class PlasticArenas:
         room at the next :meth:`take`."""
         if self._taken is None:
             return
-        counters = {"pair": 0, "tm": 0}
+        counters = dict.fromkeys(_KIND_ORDER, 0)
         for i, (delivery, arrays, kind) in enumerate(zip(self.deliveries, self._taken,
                                                           self._kinds)):
             j = counters[kind]
             counters[kind] += 1
-            (fields, offsets), changed = ((self._parts[0], PAIR_CHANGED) if kind == "pair"
-                                          else (self._parts[1], TM_CHANGED))
+            (fields, offsets), changed = self._parts[kind], KINDS[kind][2]
             for f in changed:
                 arrays[f][:] = fields[f][offsets[f, j]:offsets[f, j + 1]]
             held, was_full = delivery.stretch_finish(arrays)
@@ -117,4 +137,6 @@ class PlasticArenas:
 
 #: per kind, the fields of float64 (the others are int64)
 _FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19),
-           "tm": (3, 4, 5, 6, 7, 9, 10, 11, 14, 15)}
+           "tm": (3, 4, 5, 6, 7, 9, 10, 11, 14, 15),
+           "simple": (3, 4),
+           "mq": (3, 4, 5, 6, 7, 13, 14)}

@@ -18,7 +18,7 @@ Python and import nothing of Numba: :func:`load` compiles them.
   steps declined; GIF's draws are the NumPy step's blocks);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
-  Tsodyks-Markram) with the
+  Tsodyks-Markram, the stochastic synapses) with the
   rules' trace and weight updates;
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
@@ -252,6 +252,8 @@ def load():
                  "_adex_range", "_adex_commit",
                  "_adex", "_sfa_rr_stiff", "_sfa_rr_derivative", "_sfa_rr_range",
                  "_gif_stiff", "_gif_derivative", "_gif_range"}
+    internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
+                 "_stretch_simple", "_stretch_mq", "_pair_room"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -272,7 +274,13 @@ def load():
         (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
                       "_vogels_pre", "_deferred", "_pair_pre_spikes", "pair_deliver",
                       "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
-                      "_tm_view", "deliver_plastic", "plastic_room")),
+                      "_tm_view", "deliver_plastic", "plastic_room",
+                      # the stochastic synapses (keyed draws)
+                      "_keyed_step", "_keyed_unit", "_synapse_word", "_keyed_binomial",
+                      "simple_stochastic_deliver", "stochastic_tm_exponents",
+                      "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
+                      "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
+                      "_stretch_mq", "_pair_room")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

@@ -1,4 +1,5 @@
-"""Plastic spike delivery (STDP, Vogels-Sprekeler, Tsodyks-Markram) for Numba (see :mod:`.`).
+"""Plastic spike delivery (STDP, Vogels-Sprekeler, Tsodyks-Markram, the stochastic
+synapses) for Numba (see :mod:`.`).
 
 The reference is :mod:`..plasticity`'s NumPy code; these loops do its
 floating-point operations in its order, one synapse at a time. Every
@@ -21,7 +22,14 @@ arrays). 0: done.
 
 Minimum and maximum follow NumPy's ``np.minimum``/``np.maximum`` exactly (the
 second argument on a tie, so signed zeros come out alike; NaN propagated).
+
+The stochastic synapses (SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal)
+draw keyed uniforms (:mod:`..keyed`) here as there: the same SplitMix64 finalizer
+chained over the same coordinates (pre id, post id, rank in the pair, stamp, the
+round of a source's repeated spike after the first, which draw, which trial).
 """
+
+import numpy as np
 
 
 def _np_max(a, b):
@@ -294,15 +302,237 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     return 0
 
 
+# --- stochastic synapses: keyed draws (engine/keyed.py) -----------------------------
+
+# SplitMix64's finalizer, as in engine/keyed.py (the same words, the same order; named
+# apart from kernels/poisson.py's copy, since load() keys its dispatchers by name)
+_KM1 = np.uint64(0xBF58476D1CE4E5B9)
+_KM2 = np.uint64(0x94D049BB133111EB)
+_KGOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_KS30, _KS27, _KS31, _KS11 = (np.uint64(s) for s in (30, 27, 31, 11))
+_KTO_UNIT = 2.0 ** -53
+
+
+def _keyed_step(h, c):
+    """keyed.chain(h, c) for one word ``h`` and one coordinate ``c`` (>= 0)."""
+    z = (h ^ np.uint64(c)) + _KGOLDEN
+    z = (z ^ (z >> _KS30)) * _KM1
+    z = (z ^ (z >> _KS27)) * _KM2
+    return z ^ (z >> _KS31)
+
+
+def _keyed_unit(h):
+    """keyed.to_unit of one word."""
+    return np.float64(h >> _KS11) * _KTO_UNIT
+
+
+def _synapse_word(key, s, stamp, r, pre, post, pair_rank):
+    """keyed.chain(key, *_KeyedDraws._coordinates(s, stamp)) for synapse ``s`` in round
+    ``r`` (the round is a coordinate after the first only)."""
+    h = _keyed_step(key, pre[s])
+    h = _keyed_step(h, post[s])
+    h = _keyed_step(h, pair_rank[s])
+    h = _keyed_step(h, stamp)
+    if r > 0:
+        h = _keyed_step(h, r)
+    return h
+
+
+def _keyed_binomial(word, count, p, which):
+    """keyed.binomial of one synapse: ``count`` trials, trial j drawn at coordinates
+    (..., ``which``, j) after the synapse's ``word``, a success where below ``p``."""
+    out = 0
+    if count <= 0:
+        return out
+    h = _keyed_step(word, which)
+    for j in range(count):
+        if _keyed_unit(_keyed_step(h, j)) < p:
+            out += 1
+    return out
+
+
+def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                              ring_flat, weight, p, pre, post, pair_rank, key, mark, epoch):
+    """One call of ``SimpleStochastic.deliver``: each synapse of a spike transmits its
+    weight where its draw (which 0) is below ``p``; round by round where an id repeats
+    (see :func:`_deferred`)."""
+    ring_size = ring_flat.size
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    r = 0
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                if _keyed_unit(_keyed_step(word, 0)) < p[s]:
+                    _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
+        n_pending = m
+        r += 1
+    return 0
+
+
+def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, tau_rec, dt,
+                            mark, epoch, out):
+    """The exponents -(t - t_surv)/tau_rec of the recovery draws of the first round of
+    ``StochasticTsodyksMarkram.deliver`` (its synapses with R = 0, in the order
+    :func:`stochastic_tm_deliver` meets them), into ``out``; returns how many. The
+    caller takes their ``np.exp`` (NumPy's bits; the interval t - t_surv is a
+    difference of times, not a whole number of steps: no table by steps holds it).
+    In later rounds a synapse with R = 0 was updated at this very t: t_surv = t."""
+    epoch[0] += 1
+    e = epoch[0]
+    t = stamp * dt
+    n = 0
+    for i in spiking_ids:
+        if _deferred(i, indptr, by_pre, mark, e):
+            continue
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            mark[s] = e
+            if R[s] == 0.0:
+                out[n] = -(t - t_surv[s]) / tau_rec[s]
+                n += 1
+    return n
+
+
+def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                          weight, U, tau_rec, u, R, t_surv, t_last, pre, post, pair_rank,
+                          key, dt, facil, facil_saturated, survive, mark, epoch):
+    """One call of ``StochasticTsodyksMarkram.deliver`` (tau_facil the same for every
+    synapse: ``facil`` is exp(-h/tau_facil) for h = d dt, or 0 where tau_facil <= 1e-10;
+    ``survive``: the first round's exp(-(t - t_surv)/tau_rec), from
+    :func:`stochastic_tm_exponents`). Returns 0, or the table length needed."""
+    ring_size = ring_flat.size
+    for i in spiking_ids:
+        for j in range(indptr[i], indptr[i + 1]):
+            need = _needed(stamp - t_last[by_pre[j]], facil, facil_saturated)
+            if need > 0:
+                return need
+    t = stamp * dt
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    r = 0
+    n_survive = 0
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                # _facilitated_u
+                decay = _lookup(facil, facil_saturated, stamp - t_last[s])
+                us = U[s] + u[s] * decay * (1.0 - U[s])
+                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                draw0 = _keyed_unit(_keyed_step(word, 0))
+                draw1 = _keyed_unit(_keyed_step(word, 1))
+                rs = R[s]
+                ts = t_surv[s]
+                if rs == 0.0:
+                    if r == 0:
+                        sv = survive[n_survive]
+                        n_survive += 1
+                    else:
+                        x = -(t - ts) / tau_rec[s]
+                        sv = 1.0 if x == 0.0 else x     # exp(-0) = 1; else NaN
+                    if draw0 > sv:
+                        rs = 1.0
+                    else:
+                        ts = t
+                if rs == 1.0 and draw1 < us:
+                    rs = 0.0
+                    ts = t
+                    _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
+                u[s] = us
+                R[s] = rs
+                t_surv[s] = ts
+                t_last[s] = stamp
+        n_pending = m
+        r += 1
+    return 0
+
+
+def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                          weight, U, n_sites, u, a, t_last, pre, post, pair_rank, key,
+                          facil, facil_saturated, recover, recover_saturated, mark, epoch):
+    """One call of ``MultiQuantal.deliver`` (tau_facil and tau_rec the same for every
+    synapse: ``facil`` is exp(-h/tau_facil) (0 where tau_facil <= 1e-10), ``recover``
+    -expm1(-h/tau_rec), for h = d dt). A synapse no spike has passed (t_last 0)
+    releases without the update. Returns 0, or the table length needed."""
+    ring_size = ring_flat.size
+    for i in spiking_ids:
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            if t_last[s] > 0:
+                d = stamp - t_last[s]
+                need = max(_needed(d, facil, facil_saturated),
+                           _needed(d, recover, recover_saturated))
+                if need > 0:
+                    return need
+    pending = spiking_ids.copy()
+    n_pending = pending.size
+    r = 0
+    while n_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                us = u[s]
+                available = np.int64(a[s])
+                if t_last[s] > 0:
+                    d = stamp - t_last[s]
+                    decay = _lookup(facil, facil_saturated, d)
+                    us = U[s] + us * decay * (1.0 - U[s])
+                    p_recover = _lookup(recover, recover_saturated, d)
+                    missing = np.int64(n_sites[s]) - available
+                    available += _keyed_binomial(word, missing, p_recover, 0)
+                released = _keyed_binomial(word, available, us, 1)
+                u[s] = us
+                a[s] = available - released
+                t_last[s] = stamp
+                if released > 0:
+                    _ring_add(ring_flat, keys[s] + slot_offset, ring_size,
+                              released * weight[s])
+        n_pending = m
+        r += 1
+    return 0
+
+
 # --- inside compiled stretches (kernels/stretch.py) ---------------------------------
 #
 # A stretch delivers its steps' spikes to the plastic projections itself, after the
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pair_fields, pair_offsets, tm_fields, tm_offsets)``: ``order[i]`` names the
-# i-th plastic projection, a pair rule o >= 0 or a Tsodyks-Markram one -1 - o; the
-# projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
+# ``(order, pair, tm, simple, mq)``: ``order[i]`` names the i-th plastic projection,
+# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal) and its place
+# among those (``KIND_*`` below); each kind's part is ``(fields, offsets)``, or None
+# where the stretch has none of that kind; the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
 # projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
 # ``_tm_view``), the tuples of ``PairTraceRule.stretch_arrays`` and
 # ``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py), whose decay tables cover
@@ -323,6 +553,10 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
 #: where the buffer could overflow at the next step (the stretch stops, it is grown)
 (Q_HEAD, Q_TAIL, Q_DONE, Q_SERIAL, Q_SPAN, Q_N_POST, Q_RULE, Q_MU_MINUS_ONE, Q_PRE_SAT,
  Q_POST_SAT, Q_FULL) = range(11)
+#: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
+#: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
+KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
+N_KINDS = 4
 #: fields of a Tsodyks-Markram rule's ``consts`` (float64)
 TM_DT, TM_TAU_REC, TM_TAU_PSC, TM_INV_DIFF, TM_SAME, TM_SATURATED = range(6)
 
@@ -442,25 +676,88 @@ def _tm_view(f, o, i):
             _cut(f[15], o, 15, i))
 
 
+def _simple_view(f, o, i):
+    """SimpleStochastic projection i of a stretch's arenas (see above)."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i))
+
+
+def _mq_view(f, o, i):
+    """MultiQuantal projection i of a stretch's arenas (see above)."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
+            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i))
+
+
 def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pair_fields, pair_offsets, tm_fields, tm_offsets = plastic
-    for o in order:
-        if o >= 0:
-            pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                                _pair_view(pair_fields, pair_offsets, o))
+    order, pair, tm, simple, mq = plastic
+    for code in order:
+        kind = code % N_KINDS
+        o = code // N_KINDS
+        if kind == KIND_PAIR:
+            _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, pair, o)
+        elif kind == KIND_TM:
+            _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, tm, o)
+        elif kind == KIND_SIMPLE:
+            _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, simple, o)
         else:
-            (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
-             amount, consts) = _tm_view(tm_fields, tm_offsets, -1 - o)
-            # (the tables cover every interval of the stretch: this returns 0)
-            tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                    ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
-                                    consts[TM_TAU_REC], consts[TM_TAU_PSC],
-                                    consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
-                                    pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+            _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, mq, o)
+
+
+# Each kind's part of ``plastic`` is None where the stretch has no projection of that
+# kind: Numba then prunes the branch below (a None argument), so a stretch compiles
+# only the rules it delivers to.
+
+def _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
+                            _pair_view(fields, offsets, o))
+
+
+def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
+         amount, consts) = _tm_view(fields, offsets, o)
+        # (the tables cover every interval of the stretch: this returns 0)
+        tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
+                                consts[TM_TAU_REC], consts[TM_TAU_PSC],
+                                consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
+                                pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+
+
+def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        (indptr, by_pre, keys, weight, p, pre, post, pair_rank, key, mark,
+         epoch) = _simple_view(fields, offsets, o)
+        simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                                  ring_flat, weight, p, pre, post, pair_rank,
+                                  np.uint64(key[0]), mark, epoch)
+
+
+def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        # (``mq_consts``: the key, whether the two tables are saturated)
+        (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
+         mq_consts, facil, recover, mark, epoch) = _mq_view(fields, offsets, o)
+        # (the tables cover every interval of the stretch: this returns 0)
+        multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                              ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
+                              pair_rank, np.uint64(mq_consts[0]), facil, mq_consts[1] != 0,
+                              recover, mq_consts[2] != 0, mark, epoch)
 
 
 def plastic_room(plastic):
@@ -468,12 +765,18 @@ def plastic_room(plastic):
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:
         return True
-    order, pair_fields, pair_offsets, tm_fields, tm_offsets = plastic
-    for o in order:
-        if o >= 0:
-            qs = _cut(pair_fields[27], pair_offsets, 27, o)
-            size = pair_offsets[23, o + 1] - pair_offsets[23, o]
-            if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
-                qs[Q_FULL] = 1
-                return False
+    return _pair_room(plastic[0], plastic[1])
+
+
+def _pair_room(order, part):
+    if part is not None:
+        pair_fields, pair_offsets = part
+        for code in order:
+            if code % N_KINDS == KIND_PAIR:
+                o = code // N_KINDS
+                qs = _cut(pair_fields[27], pair_offsets, 27, o)
+                size = pair_offsets[23, o + 1] - pair_offsets[23, o]
+                if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
+                    qs[Q_FULL] = 1
+                    return False
     return True
