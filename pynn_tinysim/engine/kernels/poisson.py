@@ -110,7 +110,7 @@ def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
                 closed = not p0 > 0.0      # (invert's first test: no term at all)
                 table[0] = np.inf if closed else p0
                 built = 1
-            u = step_uniform(cell_hash[j], k, 0)
+            u = step_uniform(cell_hash[j], k, np.int64(0))
             c = 0
             for n in range(built):
                 c += u >= table[n]
