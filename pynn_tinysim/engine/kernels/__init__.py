@@ -11,6 +11,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
   conductance-based: RK4, declining stiff steps to the NumPy code), of Izhikevich
   and of Hodgkin-Huxley (equal to the NumPy step within a tolerance: the C
   library's expm1 rather than NumPy's);
+- :mod:`.multisynapse`: the step of PointNeuron LIF with any number of current or
+  conductance receptors (as :mod:`.neurons`' LIF steps, receptors as tuples of arrays);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
   Tsodyks-Markram) with the
@@ -218,6 +220,7 @@ def load():
         warn_missing()
         return None
     from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
+    from . import multisynapse
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -231,6 +234,10 @@ def load():
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
                 "stretch_deliver", "stretch_room", "_deferred"}
+    # PointNeuron LIF with several receptors (kernels/multisynapse.py)
+    parallel |= {"lif_curr_multi", "lif_cond_multi"}
+    internal |= {"_lif_curr_multi_range", "_cond_multi_g", "_cond_multi_derivative",
+                 "_cond_multi_stiff", "_lif_cond_multi_range"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -250,6 +257,9 @@ def load():
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
+        (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_g",
+                        "_cond_multi_derivative", "_cond_multi_stiff",
+                        "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
                    "_declined",
                    "stretch_lif_curr_exp",
@@ -257,6 +267,7 @@ def load():
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
                    "stretch_hodgkin_huxley", "stretch_spinnaker_fixed",
                    "stretch_spinnaker_float")),
+        (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
     )
     # Only dispatchers are made here: Numba compiles (or loads from its cache) each
     # kernel at its first call, so a run pays for the kernels it uses and no others.

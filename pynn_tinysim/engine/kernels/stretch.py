@@ -36,6 +36,7 @@ next step, or before a step its neuron kernel declines (``halt`` set, see
 
 from . import delivery, neurons, plasticity, spinnaker, window
 from . import poisson as poisson_kernels
+from . import multisynapse as multisynapse_kernels
 
 
 def _inputs(ring, slot, offset, n_receptors, size):
@@ -245,6 +246,33 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
         if not _room(k, net):
             return k
         spiked = neurons.hodgkin_huxley(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+# PointNeuron LIF with several receptors (kernels/multisynapse.py); the conductance
+# one declines possibly stiff steps as the kernels above.
+
+def stretch_lif_curr_multi(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = multisynapse_kernels.lif_curr_multi(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_lif_cond_multi(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = multisynapse_kernels.lif_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k
