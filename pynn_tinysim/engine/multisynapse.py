@@ -165,7 +165,8 @@ class _LIFCurrMulti(_Receptors, LIFBase):
             return None         # a subclass with its own step has no kernel
         isyn = tuple(self._s(name, "isyn") for name, _ in self._receptor_kinds)
         args = (self.state["v"], isyn, self._P22, _floats(self._P21), self._drive, self._P20,
-                *self._injection(), _floats(self._P11), *self._threshold_arrays())
+                *self._injection(), _floats(self._P11), *self._threshold_arrays(),
+                np.empty(self.size))
         return "lif_curr_multi", args
 
 
@@ -228,7 +229,7 @@ class _LIFCondMulti(StiffMembrane, _MultiConductances, LIFBase):
                 scales, _floats(self._reversal_potentials()), self._leak_drive,
                 self._g_leak, self._inv_cm, *self._injection(), float(self._dt),
                 float(self._offsets[1, 0]), float(self._offsets[2, 0]), float(self.Z_RK4),
-                float(self.TOLERANCE), *self._threshold_arrays())
+                float(self.TOLERANCE), *self._threshold_arrays(), np.empty((6, self.size)))
         return "lif_cond_multi", args
 
 

@@ -236,8 +236,8 @@ def load():
                 "stretch_deliver", "stretch_room", "_deferred"}
     # PointNeuron LIF with several receptors (kernels/multisynapse.py)
     parallel |= {"lif_curr_multi", "lif_cond_multi"}
-    internal |= {"_lif_curr_multi_range", "_cond_multi_g", "_cond_multi_derivative",
-                 "_cond_multi_stiff", "_lif_cond_multi_range"}
+    internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
+                 "_lif_cond_multi_range"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -257,9 +257,8 @@ def load():
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
-        (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_g",
-                        "_cond_multi_derivative", "_cond_multi_stiff",
-                        "_lif_cond_multi_range", "lif_cond_multi")),
+        (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
+                        "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
                    "_declined",
                    "stretch_lif_curr_exp",
