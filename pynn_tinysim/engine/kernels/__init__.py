@@ -238,6 +238,8 @@ def load():
     parallel |= {"lif_curr_multi", "lif_cond_multi"}
     internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
                  "_lif_cond_multi_range"}
+    # the sPyNNaker flavour's alpha synapses (kernels/spinnaker.py)
+    internal |= {"_div", "_fixed_alpha", "_float_alpha"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -257,6 +259,7 @@ def load():
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
+        (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
                         "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
