@@ -30,8 +30,9 @@ stored as the NumPy code stores them (empty arrays for the other synapse types);
 ``inhibitory[r]``: receptor r's input is subtracted; ``sat``: the ring-buffer
 saturation level (receptors, size), fixed point only; ``par``: a tuple of six
 parameter arrays whose meaning depends on ``neuron``
-(:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them); ``con``: five constants of the Izhikevich model; ``scratch`` (int64,
-size) and ``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
+(:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
+``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
+``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
 
