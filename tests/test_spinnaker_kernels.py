@@ -45,6 +45,9 @@ MODELS = {
     "Izhikevich_cond": (extra_models.Izhikevich_cond,
                         dict(a=0.02, b=0.2, c=-65.0, d=6.0, i_offset=4.5, tau_syn_E=3.0,
                              tau_syn_I=5.0), 0.05, 0.08, {"u": -13.0}),
+    "IF_curr_alpha": (sim.IF_curr_alpha, dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9,
+                                              v_rest=-65.0, v_thresh=-52.0, v_reset=-70.0,
+                                              tau_syn_E=2.0, tau_syn_I=4.0), 0.6, 0.9, {}),
     "IF_curr_delta": (sim.IF_curr_delta, dict(tau_m=12.0, cm=0.5, tau_refrac=2.0,
                                               i_offset=0.9, v_rest=-65.0, v_thresh=-52.0,
                                               v_reset=-70.0), 2.0, 3.0, {}),
@@ -175,7 +178,8 @@ def test_kernel_in_the_step_loop_identical(model):
 
 
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
-@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp", "IFTruncDelta"])
+@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp", "IFTruncDelta",
+                                   "IF_curr_alpha"])
 def test_saturation_and_overflow_identical(model, fixed_point):
     """Weights 50x larger with a small ring-buffer scale (entries clipped at the
     saturation level in fixed point) and huge offsets on a few cells (v out of the
@@ -209,7 +213,7 @@ def test_kernels_cover_the_models_and_decline_the_others():
     """The kernel serves exactly the groups whose four components it computes."""
     with_kernel = {groups.LIFCurrExp, groups.LIFCondExp, groups.LIFCurrDelta,
                    groups.IFTruncDelta, groups.LIFCurrDualExp, groups.IzhikevichCurrExp,
-                   groups.IzhikevichCondExp}
+                   groups.IzhikevichCondExp, groups.LIFCurrAlpha}
     from pynn_tinysim.engine.network import Network
     from pynn_tinysim.engine.spinnaker import extra_neurons, settings
     candidates = [c for module in (groups, extra_neurons) for c in vars(module).values()

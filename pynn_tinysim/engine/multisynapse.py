@@ -158,6 +158,17 @@ class _LIFCurrMulti(_Receptors, LIFBase):
             i_syn += inputs[r]
         return self._spike_and_reset(k, v)
 
+    def compiled_kernel(self):
+        """kernels/multisynapse.py's lif_curr_multi: the receptors' currents and
+        propagators as tuples of the group's own arrays (written in place)."""
+        if type(self).step is not _LIFCurrMulti.step:
+            return None         # a subclass with its own step has no kernel
+        isyn = tuple(self._s(name, "isyn") for name, _ in self._receptor_kinds)
+        args = (self.state["v"], isyn, self._P22, _floats(self._P21), self._drive, self._P20,
+                *self._injection(), _floats(self._P11), *self._threshold_arrays(),
+                np.empty(self.size))
+        return "lif_curr_multi", args
+
 
 class _LIFCondMulti(StiffMembrane, _MultiConductances, LIFBase):
     """LIF with conductance receptors: RK4 for v, conductances exact (as _LIFCondBase),
@@ -190,6 +201,42 @@ class _LIFCondMulti(StiffMembrane, _MultiConductances, LIFBase):
         np.copyto(v, v_new, where=self._active_mask(k))
         self._conductance_update(inputs)
         return self._spike_and_reset(k, v)
+
+    #: what kernels/multisynapse.py's lif_cond_multi reproduces: a subclass overriding
+    #: one of them has no kernel
+    _KERNEL_METHODS = ("step", "_redo_stiff_steps", "_conductance_bound",
+                       "_membrane_conductances", "_conductances", "_conductances_at",
+                       "_conductance_update", "_conductance_propagators",
+                       "_reversal_potentials")
+
+    def compiled_kernel(self):
+        """kernels/multisynapse.py's lif_cond_multi: per receptor (tuples) its state,
+        decays half a step and a step in, alpha scale and reversal potential; the stiff
+        steps it declines run here (StiffMembrane)."""
+        if not all(getattr(type(self), name) is getattr(_LIFCondMulti, name)
+                   for name in self._KERNEL_METHODS) or self._membrane_cap is not None:
+            return None
+        g, dg, alpha = [], [], []
+        for name, kind in self._receptor_kinds:
+            g.append(self._s(name, "gsyn"))
+            alpha.append(kind == "cond_alpha")
+            # an exponential receptor has no dgsyn: its gsyn stands in (never read)
+            dg.append(self._s(name, "dgsyn") if kind == "cond_alpha" else g[-1])
+        d1 = _floats(decay[1] for decay in self._decays)
+        d2 = _floats(decay[2] for decay in self._decays)
+        scales = _floats(self._alpha_scales)
+        args = (self.state["v"], tuple(g), tuple(dg), np.array(alpha, np.bool_), d1, d2,
+                scales, _floats(self._reversal_potentials()), self._leak_drive,
+                self._g_leak, self._inv_cm, *self._injection(), float(self._dt),
+                float(self._offsets[1, 0]), float(self._offsets[2, 0]), float(self.Z_RK4),
+                float(self.TOLERANCE), *self._threshold_arrays(), np.empty((6, self.size)))
+        return "lif_cond_multi", args
+
+
+def _floats(arrays):
+    """A kernel's per-receptor parameters: a tuple of C-contiguous float64 arrays, one
+    type for all (Numba compiles a tuple of one array type once per length)."""
+    return tuple(np.ascontiguousarray(a, dtype=np.float64) for a in arrays)
 
 
 class _AdExpCondMulti(_MultiConductances, AdExBase):

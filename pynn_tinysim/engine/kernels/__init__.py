@@ -16,6 +16,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
   a tolerance where NumPy's SIMD exp differs from the C library's;
 - :mod:`.adaptive`: the IF_cond_exp_gsfa_grr and GIF_cond_exp steps (bit for bit; stiff
   steps declined; GIF's draws are the NumPy step's blocks);
+- :mod:`.multisynapse`: the step of PointNeuron LIF with any number of current or
+  conductance receptors (as :mod:`.neurons`' LIF steps, receptors as tuples of arrays);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
   Tsodyks-Markram, the stochastic synapses) with the
@@ -234,6 +236,7 @@ def load():
     from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
     from . import adex
     from . import adaptive
+    from . import multisynapse
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -254,6 +257,12 @@ def load():
                  "_gif_stiff", "_gif_derivative", "_gif_range"}
     internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
                  "_stretch_simple", "_stretch_mq", "_pair_room"}
+    # PointNeuron LIF with several receptors (kernels/multisynapse.py)
+    parallel |= {"lif_curr_multi", "lif_cond_multi"}
+    internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
+                 "_lif_cond_multi_range"}
+    # the sPyNNaker flavour's alpha synapses (kernels/spinnaker.py)
+    internal |= {"_div", "_fixed_alpha", "_float_alpha"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -285,6 +294,9 @@ def load():
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
+        (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
+        (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
+                        "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
                    "_declined",
                    "stretch_lif_curr_exp",
@@ -294,6 +306,7 @@ def load():
                    "stretch_spinnaker_float")),
         (stretch, ("stretch_adex_cond_exp", "stretch_adex_cond_alpha",
                    "stretch_lif_cond_exp_sfa_rr", "stretch_gif_cond_exp")),
+        (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

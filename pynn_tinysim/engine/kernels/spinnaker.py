@@ -8,7 +8,8 @@ models are made of, chosen per group by integer codes:
 
 ==============  ==============================================================
 ``neuron``      0: LeakyIntegrateAndFire, 1: TruncatedIntegrateAndFire, 2: Izhikevich
-``synapse``     0: Exponential (two or three receptors: also dual exponential), 1: Delta
+``synapse``     0: Exponential (two or three receptors: also dual exponential), 1: Delta,
+                2: Alpha (synapse_types_alpha_impl.h)
 ``input_kind``  0: CurrentInput, 1: ConductanceInput, 2: DeltaInput
 ==============  ==============================================================
 
@@ -23,12 +24,15 @@ NumPy code loads and stores whole arrays.
 
 Arguments (both kernels; the group's ``compiled_kernel`` builds them):
 ``syn``, ``dec``, ``init``: tuples of three arrays, one per receptor (padded:
-``n_rec`` receptors are used); ``inhibitory[r]``: receptor r's input is
-subtracted; ``sat``: the ring-buffer saturation level (receptors, size), fixed
-point only; ``par``: a tuple of six parameter arrays whose meaning depends on
-``neuron`` (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel`
-lists them); ``con``: five constants of the Izhikevich model; ``scratch`` (int64,
-size) and ``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
+``n_rec`` receptors are used; alpha synapses: ``syn`` the linear terms); ``alpha``:
+the alpha synapses' exponential terms and charges q, (exp_0, exp_1, q_0, q_1),
+stored as the NumPy code stores them (empty arrays for the other synapse types);
+``inhibitory[r]``: receptor r's input is subtracted; ``sat``: the ring-buffer
+saturation level (receptors, size), fixed point only; ``par``: a tuple of six
+parameter arrays whose meaning depends on ``neuron``
+(:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
+``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
+``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
 
@@ -55,6 +59,61 @@ def _mul(a, b):
 def _decay(x, d):
     """decay_s1615 in two halves, as fixed_point.decay."""
     return (x * (d >> 16) + ((x * (d & 0xFFFF)) >> 16)) >> 16
+
+
+def _div(a, b):
+    """accum / accum as kdivk: (a << 15) / b, truncated toward zero (fixed_point.div)."""
+    num = a << 15
+    q = abs(num) // abs(b)
+    return -q if (num < 0) != (b < 0) else q
+
+
+#: 1.0 in s16.15, as the integer the NumPy code adds (FixedArith.const(1.0))
+ONE_BITS = np.int64(32768)
+
+
+def _fixed_alpha(x, lin_s, exp_s, q_s, arriving, level, init, decay, scale):
+    """AlphaSynapses' tick of one receptor in s16.15 (load, add_inputs, values, shape,
+    store): x, the value the input type receives; the state stored as the NumPy code
+    stores it (the linear term and q scaled by the weight scale, the exponential not)."""
+    inv_scale = 1.0 / scale             # a power of two (compiled_kernel): exact
+    for j in range(x.size):
+        w = _to_fix(min(arriving[j], level[j]) * scale)
+        lin = _to_fix(lin_s[j] * scale)
+        e = _to_fix(exp_s[j])
+        q = _to_fix(q_s[j] * scale)
+        if w > 0:           # an arrival: q = w, exp decays and gains 1, lin rescaled
+            q = w
+            e = _decay(e, decay[j]) + ONE_BITS
+            scaled = _mul(w, init[j])
+            lin = _mul(lin + scaled, ONE_BITS - _div(ONE_BITS, e))
+        x[j] = _mul(lin, e)
+        lin = lin + _mul(q, init[j])
+        e = _decay(e, decay[j])
+        lin_s[j] = (lin * INV_ONE) * inv_scale
+        exp_s[j] = e * INV_ONE
+        q_s[j] = (q * INV_ONE) * inv_scale
+
+
+def _float_alpha(r, lo, hi, lin_s, exp_s, q_s, arriving, init, decay, scale):
+    """AlphaSynapses' tick of one receptor in float64: the value for the input type of
+    neurons lo .. hi - 1 into ``r`` (a work row), the state stored."""
+    for j in range(lo, hi):
+        w = arriving[j] * scale
+        lin = lin_s[j] * scale
+        e = exp_s[j]
+        q = q_s[j] * scale
+        if w > 0:
+            q = w
+            e = e * decay[j] + 1.0
+            scaled = w * init[j]
+            lin = (lin + scaled) * (1.0 - 1.0 / e)
+        r[j] = lin * e
+        lin = lin + q * init[j]
+        e = e * decay[j]
+        lin_s[j] = lin / scale
+        exp_s[j] = e
+        q_s[j] = q / scale
 
 
 # The tick of neurons lo .. hi - 1 runs in passes over views of the chunk (indexed
@@ -101,7 +160,7 @@ def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_sc
 
 
 def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
-                 sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
+                 sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
                  neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
     # work rows: v in s16.15, the excitatory and inhibitory current totals, their
     # values (gsyn), one receptor's state after the arrivals
@@ -115,9 +174,13 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     n_inh = 0
     for r in range(n_rec):
         is_inh = inhibitory[r]
-        _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
-                        init[r][lo:hi] if synapse == 0 else init[r],
-                        dec[r][lo:hi] if synapse == 0 else dec[r], scale, synapse == 0)
+        if synapse == 2:
+            _fixed_alpha(x, syn[r][lo:hi], alpha[r][lo:hi], alpha[2 + r][lo:hi],
+                         inputs[r][lo:hi], sat[r][lo:hi], init[r][lo:hi], dec[r][lo:hi], scale)
+        else:
+            _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
+                            init[r][lo:hi] if synapse == 0 else init[r],
+                            dec[r][lo:hi] if synapse == 0 else dec[r], scale, synapse == 0)
         e_rev = e_rev_i if is_inh else e_rev_e
         if input_kind == 1:
             e_rev = e_rev[lo:hi]
@@ -189,9 +252,9 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
 
 
 def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
-                 sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
+                 sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
                  neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
-    # as _fixed_range, in float64 (work row 0 unused)
+    # as _fixed_range, in float64 (work row 0: the alpha synapses' values)
     exc, inh, g_exc, g_inh = work[1], work[2], work[3], work[4]
     n_exc = 0
     n_inh = 0
@@ -201,11 +264,17 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         first = n_inh == 0 if is_inh else n_exc == 0
         total, values = (inh, g_inh) if is_inh else (exc, g_exc)
         e_rev = e_rev_i if is_inh else e_rev_e
+        if synapse == 2:    # the alpha values into work row 0 (unused in float64)
+            _float_alpha(work[0], lo, hi, state, alpha[r], alpha[2 + r], arriving, gain,
+                         decay, scale)
         for j in range(lo, hi):
-            w = arriving[j] * scale
-            x = state[j] * scale + (w * gain[j] if synapse == 0 else w)
+            if synapse == 2:
+                x = work[0][j]
+            else:
+                w = arriving[j] * scale
+                x = state[j] * scale + (w * gain[j] if synapse == 0 else w)
+                state[j] = (x * decay[j] if synapse == 0 else 0.0) / scale
             value = x / 1024.0 if input_kind == 1 else x
-            state[j] = (x * decay[j] if synapse == 0 else 0.0) / scale
             if input_kind == 1:
                 current = (-value if is_inh else value) * (e_rev[j] - v[j])
             elif input_kind == 2:
@@ -267,7 +336,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
 
 
 def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
-                    init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
+                    init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
                     t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
@@ -275,21 +344,21 @@ def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
-                     inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i,
-                     delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj,
-                     work)
+                     inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
+                     e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
+                     has_inj, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
-                         inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e,
+                         inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
                          i_inj, has_inj, work)
     return neurons._flagged(spiking, scratch)
 
 
 def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
-                    init, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
+                    init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
                     t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
@@ -297,14 +366,14 @@ def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
-                     inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e, e_rev_i,
-                     delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj,
-                     work)
+                     inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
+                     e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
+                     has_inj, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
-                         inhibitory, sat, scale, dec, init, synapse, input_kind, e_rev_e,
+                         inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
                          i_inj, has_inj, work)
     return neurons._flagged(spiking, scratch)

@@ -38,6 +38,7 @@ from . import delivery, neurons, plasticity, spinnaker, window
 from . import poisson as poisson_kernels
 from . import adex
 from . import adaptive
+from . import multisynapse as multisynapse_kernels
 
 
 def _inputs(ring, slot, offset, n_receptors, size):
@@ -299,6 +300,33 @@ def stretch_gif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
         if not _room(k, net):
             return k
         spiked = adaptive.gif_cond_exp(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+# PointNeuron LIF with several receptors (kernels/multisynapse.py); the conductance
+# one declines possibly stiff steps as the kernels above.
+
+def stretch_lif_curr_multi(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = multisynapse_kernels.lif_curr_multi(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_lif_cond_multi(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = multisynapse_kernels.lif_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k

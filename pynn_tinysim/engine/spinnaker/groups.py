@@ -253,10 +253,19 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             u = this_h = np.zeros(0)
             timer, t_refract = self.refract_timer, np.asarray(m.t_refract, np.int64)
         par = tuple(np.ascontiguousarray(np.asarray(p, dtype)) for p in par)
-        if synapse == 0:
+        if synapse in (0, 2):
             dec, init = three(syn.decay, none), three(syn.init, none)
         else:
             dec = init = (none, none, none)
+        if synapse == 2:
+            # the exponential terms and the charges q, the group's own arrays (written)
+            alpha = (self.state["exc_exp_response"], self.state["inh_exp_response"],
+                     self.alpha_q[0], self.alpha_q[1])
+            states = three([self.state["exc_response"], self.state["inh_response"]],
+                           np.zeros(0))     # the linear terms
+        else:
+            alpha = (np.zeros(0),) * 4
+            states = three([self.state[name] for name in syn.state_names], np.zeros(0))
         if input_kind == 1:
             e_rev_e, e_rev_i = self.input.e_rev_E, self.input.e_rev_I
         else:
@@ -266,9 +275,9 @@ class SpiNNakerNeuronGroup(NeuronGroup):
                               + [False] * (3 - len(self.receptors)))
         i_inj, has_inj = (_NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
         args = (self.state["v"], u, this_h, timer,
-                three([self.state[name] for name in syn.state_names], np.zeros(0)),
+                states,
                 len(self.receptors), inhibitory, self._saturation,
-                float(self.input.weight_scale), dec, init, synapse, input_kind,
+                float(self.input.weight_scale), dec, init, alpha, synapse, input_kind,
                 e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
                 self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
                 np.empty(n, np.int64), np.empty((6, n), dtype))
@@ -277,7 +286,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
 
 #: the components kernels/spinnaker.py computes, and their codes there
 _KERNEL_NEURONS = {LeakyIntegrateAndFire: 0, TruncatedIntegrateAndFire: 1, Izhikevich: 2}
-_KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1}
+_KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1,
+                    AlphaSynapses: 2}
 _KERNEL_INPUTS = {CurrentInput: 0, ConductanceInput: 1, DeltaInput: 2}
 _NO_INJECTION = np.zeros(0)
 

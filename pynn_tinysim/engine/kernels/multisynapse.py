@@ -1,0 +1,238 @@
+"""PointNeuron LIF steps with any number of receptors, for Numba (see :mod:`.`).
+
+The steps of :mod:`..multisynapse`'s ``_LIFCurrMulti`` (NEST
+iaf_psc_exp_multisynapse: exact propagators) and ``_LIFCondMulti`` (RK4 for v with
+the conductances exact at every stage; exponential and alpha receptors mixed),
+one neuron at a time, with the NumPy step's floating-point operations in its order
+(receptors in the model's order), so compiled they give the same bits. Conventions
+as :mod:`.neurons`: ``inputs`` is the group's (receptors, size) block of the ring
+row due now, consumed (zeroed once read); threshold, reset and refractoriness as
+``LIFBase``; ``n_chunks`` chunks updated in parallel; conductance steps that the
+NumPy code could find stiff are *declined* (:data:`.neurons.DECLINED`).
+
+The per-receptor arrays (state, propagators, reversal potentials) come as tuples of
+arrays, one per receptor: the group's own state arrays, written in place (no copy
+in or out per step). Numba types such a tuple by its length, so a kernel is
+compiled once per receptor count, not per network.
+"""
+
+from . import neurons
+
+#: replaced by numba.prange in the threaded variants (see kernels.load)
+prange = range
+
+DECLINED = neurons.DECLINED
+DECLINE_MARGIN = neurons.DECLINE_MARGIN
+
+
+# --- current receptors (iaf_psc_exp_multisynapse) -------------------------------------
+
+def _lif_curr_multi_range(lo, hi, spiking, k, inputs, v, isyn, P22, P21, drive, P20, i_inj,
+                          has_inj, P11, active_from, v_thresh, v_reset, work):
+    # receptor by receptor over the chunk (see the conductance kernel below: a tuple
+    # indexed inside the neuron loop is slow), each neuron's sum in the receptors' order
+    n_receptors = len(isyn)
+    m = hi - lo
+    v_new, v, P22 = work[lo:hi], v[lo:hi], P22[lo:hi]
+    # v_new = v P22; += isyn_r P21_r (receptors in order); += drive; += i_inj P20
+    for j in range(m):
+        v_new[j] = v[j] * P22[j]
+    for r in range(n_receptors):
+        current, gain = isyn[r][lo:hi], P21[r][lo:hi]
+        for j in range(m):
+            v_new[j] += current[j] * gain[j]
+    drive = drive[lo:hi]
+    for j in range(m):
+        v_new[j] += drive[j]
+    if has_inj:
+        i_inj, P20 = i_inj[lo:hi], P20[lo:hi]
+        for j in range(m):
+            v_new[j] += i_inj[j] * P20[j]
+    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
+    spiking = spiking[lo:hi]
+    for j in range(m):
+        vj = v_new[j] if active_from[j] <= k else v[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        v[j] = v_reset[j] if spike else vj
+    for r in range(n_receptors):
+        current, decay, arriving = isyn[r][lo:hi], P11[r][lo:hi], inputs[r][lo:hi]
+        for j in range(m):
+            current[j] = current[j] * decay[j] + arriving[j]
+            arriving[j] = 0.0
+
+
+def lif_curr_multi(k, inputs, v, isyn, P22, P21, drive, P20, i_inj, has_inj, P11,
+                   active_from, refractory, v_thresh, v_reset, scratch, work, n_chunks=1):
+    """``isyn``, ``P21``, ``P11``: tuples, one array per receptor; ``work``: float64,
+    the group's size."""
+    spiking = neurons._flags(v.size)
+    if n_chunks == 1:
+        lo, hi = neurons._chunk(0, v.size, 1)
+        _lif_curr_multi_range(lo, hi, spiking, k, inputs, v, isyn, P22, P21, drive, P20,
+                              i_inj, has_inj, P11, active_from, v_thresh, v_reset, work)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = neurons._chunk(c, v.size, n_chunks)
+            _lif_curr_multi_range(lo, hi, spiking, k, inputs, v, isyn, P22, P21, drive, P20,
+                                  i_inj, has_inj, P11, active_from, v_thresh, v_reset, work)
+    return neurons._spikes(k, spiking, active_from, refractory, scratch)
+
+
+# --- conductance receptors (RK4, exact conductances; cond_exp and cond_alpha mixed) ----
+#
+# Per receptor r: g[r] (gsyn), dg[r] (dgsyn of an alpha receptor; for an exponential
+# one any array, never read nor written), alpha[r], d1[r], d2[r] (the decays half a
+# step and a whole step in: _MultiConductances._decays[r][1], [2]), scale[r] (e /
+# tau_syn of an alpha receptor), E[r] (e_syn); t1, t2: the stage offsets 0.5 dt, dt
+# as _MultiConductances computes them; ``work``: (6, size) float64 scratch.
+#
+# The loops run receptor by receptor over the chunk (each neuron's sums still in the
+# receptors' order): a tuple indexed by a loop variable is a copy of the tuple per
+# access in Numba, which inside the neuron loop cost ~2.7 ms a step for 1000 cells
+# with three receptors (measured); one access per receptor and pass costs nothing.
+
+def _cond_multi_add(total, y, g0, dg0, decay, E, t, is_alpha, stage):
+    """total += g (E - y) for one receptor, its conductance ``stage`` half steps in
+    (_MultiConductances._conductances(stage))."""
+    if stage == 0:
+        for j in range(total.size):
+            total[j] = total[j] + g0[j] * (E[j] - y[j])
+    elif is_alpha:
+        for j in range(total.size):
+            g = (g0[j] + t * dg0[j]) * decay[j]
+            total[j] = total[j] + g * (E[j] - y[j])
+    else:
+        for j in range(total.size):
+            g = g0[j] * decay[j]
+            total[j] = total[j] + g * (E[j] - y[j])
+
+
+def _cond_multi_stiff(k, v, g, dg, alpha, E, leak_drive, g_leak, inv_cm, i_inj, has_inj, dt,
+                      t2, z_rk4, tolerance, active_from, bound):
+    """Whether some active neuron's step may be stiff for StiffMembrane._redo_stiff_steps:
+    a superset of its test (every neuron, no group-wide shortcut; the error against
+    DECLINE_MARGIN * tolerance, so that the last bits of z ** 5 cannot decide).
+    ``bound``: a work row of the group's size."""
+    n_receptors = len(g)
+    # _conductance_bound(): 0 + g_r (+ dt max(dg_r, 0) for alpha), receptors in order
+    bound[:] = 0.0
+    for r in range(n_receptors):
+        g_r, dg_r = g[r], dg[r]
+        if alpha[r]:
+            for j in range(v.size):
+                bound[j] = (bound[j] + g_r[j]) + t2 * max(dg_r[j], 0.0)
+        else:
+            for j in range(v.size):
+                bound[j] = bound[j] + g_r[j]
+    for j in range(v.size):
+        z = (bound[j] + g_leak[j]) * inv_cm[j]
+        z = z * dt
+        if not z > z_rk4 or active_from[j] > k:
+            continue
+        # a candidate (rare): its error estimate
+        drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
+        g_sum = 0.0
+        ge_sum = 0.0
+        for r in range(n_receptors):
+            g_sum = g_sum + g[r][j]
+            ge_sum = ge_sum + g[r][j] * E[r][j]
+        v_inf = (drive + ge_sum) / (g_leak[j] + g_sum)
+        vj = v[j]
+        distance = abs(vj - v_inf)
+        for r in range(n_receptors):
+            distance = max(distance, abs(vj - E[r][j]))
+        error = z ** 5.0 / 120.0 * distance
+        if not error <= DECLINE_MARGIN * tolerance:    # (NaN too, as stiff_membrane)
+            return True
+    return False
+
+
+def _lif_cond_multi_range(lo, hi, spiking, k, inputs, v, g, dg, alpha, d1, d2, scale, E,
+                          leak_drive, g_leak, inv_cm, i_inj, has_inj, dt, t1, t2,
+                          active_from, v_thresh, v_reset, work):
+    n_receptors = len(g)
+    half_h, h, h6 = 0.5 * dt, dt, dt / 6.0     # conductances.rk4's, substeps = 1
+    drive, y, total = work[0][lo:hi], work[1][lo:hi], work[2][lo:hi]
+    k1, k2, k3 = work[3][lo:hi], work[4][lo:hi], work[5][lo:hi]
+    a, gl, icm = v[lo:hi], g_leak[lo:hi], inv_cm[lo:hi]
+    leak_drive = leak_drive[lo:hi]
+    m = hi - lo
+    if has_inj:
+        i_inj = i_inj[lo:hi]
+        for j in range(m):
+            drive[j] = leak_drive[j] + i_inj[j]
+    else:
+        for j in range(m):
+            drive[j] = leak_drive[j]
+    # RK4's four stages (conductances.rk4 with _LIFCondMulti.step's derivatives():
+    # drive - gl y, then + g_r (E_r - y) receptor by receptor)
+    for stage in range(4):
+        if stage == 0:
+            for j in range(m):
+                y[j] = a[j]
+        elif stage == 1:
+            for j in range(m):
+                y[j] = a[j] + half_h * k1[j]
+        elif stage == 2:
+            for j in range(m):
+                y[j] = a[j] + half_h * k2[j]
+        else:
+            for j in range(m):
+                y[j] = a[j] + h * k3[j]
+        for j in range(m):
+            total[j] = drive[j] - gl[j] * y[j]
+        at = 0 if stage == 0 else (1 if stage < 3 else 2)     # half steps into the step
+        t = t1 if at == 1 else t2
+        for r in range(n_receptors):
+            decay = d1[r] if at == 1 else d2[r]
+            _cond_multi_add(total, y, g[r][lo:hi], dg[r][lo:hi], decay[lo:hi], E[r][lo:hi], t,
+                            alpha[r], at)
+        out = k1 if stage == 0 else (k2 if stage == 1 else (k3 if stage == 2 else total))
+        for j in range(m):
+            out[j] = total[j] * icm[j]
+    # (total now holds k4)
+    active_from, v_thresh, v_reset = active_from[lo:hi], v_thresh[lo:hi], v_reset[lo:hi]
+    spiking = spiking[lo:hi]
+    for j in range(m):
+        v_new = a[j] + h6 * (k1[j] + 2.0 * (k2[j] + k3[j]) + total[j])
+        vj = v_new if active_from[j] <= k else a[j]
+        spike = vj >= v_thresh[j]
+        spiking[j] = spike
+        a[j] = v_reset[j] if spike else vj
+    # _conductance_update: g = g(dt); alpha: dg = dg d2 + in scale; exp: g += in
+    for r in range(n_receptors):
+        g_r, dg_r, dec, arriving = g[r][lo:hi], dg[r][lo:hi], d2[r][lo:hi], inputs[r][lo:hi]
+        if alpha[r]:
+            sc = scale[r][lo:hi]
+            for j in range(m):
+                g_r[j] = (g_r[j] + t2 * dg_r[j]) * dec[j]
+                dg_r[j] = dg_r[j] * dec[j] + arriving[j] * sc[j]
+                arriving[j] = 0.0
+        else:
+            for j in range(m):
+                g_r[j] = g_r[j] * dec[j] + arriving[j]
+                arriving[j] = 0.0
+
+
+def lif_cond_multi(k, inputs, v, g, dg, alpha, d1, d2, scale, E, leak_drive, g_leak, inv_cm,
+                   i_inj, has_inj, dt, t1, t2, z_rk4, tolerance, active_from, refractory,
+                   v_thresh, v_reset, scratch, work, n_chunks=1):
+    """``g``, ``dg``, ``d1``, ``d2``, ``scale``, ``E``: tuples, one array per receptor;
+    ``alpha``: one bool per receptor (see above)."""
+    if _cond_multi_stiff(k, v, g, dg, alpha, E, leak_drive, g_leak, inv_cm, i_inj, has_inj,
+                         dt, t2, z_rk4, tolerance, active_from, work[0]):
+        return DECLINED.copy()
+    spiking = neurons._flags(v.size)
+    if n_chunks == 1:
+        lo, hi = neurons._chunk(0, v.size, 1)
+        _lif_cond_multi_range(lo, hi, spiking, k, inputs, v, g, dg, alpha, d1, d2, scale, E,
+                              leak_drive, g_leak, inv_cm, i_inj, has_inj, dt, t1, t2,
+                              active_from, v_thresh, v_reset, work)
+    else:
+        for c in prange(n_chunks):
+            lo, hi = neurons._chunk(c, v.size, n_chunks)
+            _lif_cond_multi_range(lo, hi, spiking, k, inputs, v, g, dg, alpha, d1, d2, scale,
+                                  E, leak_drive, g_leak, inv_cm, i_inj, has_inj, dt, t1, t2,
+                                  active_from, v_thresh, v_reset, work)
+    return neurons._spikes(k, spiking, active_from, refractory, scratch)
