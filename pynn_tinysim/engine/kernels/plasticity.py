@@ -144,7 +144,6 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
     and transmits once per spike, in the reference's rounds (see :func:`_deferred`).
     ``at_now``: scratch (one slot per synapse). Returns 0, or the table length needed.
     """
-    ring_size = ring_flat.size
     # 1. are the tables long enough for every interval read below? (the largest
     # are from the synapses' last pre spike and last post event to this stamp)
     need = 0
