@@ -36,6 +36,9 @@ WEIGHT_MASK = 0xFFFF
 #: post_events.h: MAX_POST_SYNAPTIC_EVENTS = 16 entries per neuron, the first a
 #: placeholder at time 0, so the 15 most recent post spikes are kept
 POST_EVENTS_KEPT = 15
+#: pending post events a synapse keeps in the compiled kernel's rings (the history's
+#: length: an older one can no longer count, kernels/spinnaker_plasticity.py)
+EVENTS_KEPT = POST_EVENTS_KEPT
 
 
 def s1615_parameter(values):
@@ -429,6 +432,123 @@ class SpinnakerSTDP(BoardTraces, STDP):
         w = np.where(valid, w, self.weight[idx])
         self.weight[idx] = w
         return w
+
+
+    # --- compiled delivery (kernels/spinnaker_plasticity.py) ---------------------------
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with board weights
+        (fixed point, the front's weight format, additive or multiplicative), tau_plus and
+        tau_minus the same for every synapse, for this exact class; else None (NumPy).
+
+        The pending post events move from the reference's queue into the kernel's
+        per-synapse rings for the run (:meth:`end_run` moves them back). Compiled
+        stretches do not take this rule: it runs in the step loop, its neuron groups'
+        kernels around it.
+        """
+        if (type(self) is not SpinnakerSTDP or "deliver" in vars(self) or not self.size
+                or not self._board_w or self._pmode != "log"):
+            return None
+        pre_lut, post_lut = self._lut_ticks(self.pre_tau), self._lut_ticks(self.post_tau)
+        if pre_lut is None or post_lut is None:
+            return None
+        rings = self._events_to_rings()
+        self._rings = rings
+        recent = self._post_history()
+        n = self.size
+        int64 = lambda a: np.ascontiguousarray(a, np.int64)     # noqa: E731
+        bc = self._bconst
+        kernel = kernels.spinnaker_pair_deliver
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post, self._post_lookup,
+                 int64(self._post_lookup[self.post]), int64(self.delay_steps),
+                 recent.reshape(-1), self._recent_next)
+        arrays = (self.weight, self._w_scale, self._board_shift, self._w_acc,
+                  int64(bc["w_min"]), int64(bc["w_max"]), int64(bc["A_plus"]),
+                  int64(bc["A_minus"]), not self._additive, self._k_pre, self._k_post,
+                  self._t_last, self._t_post, self._n_pending, *rings, pre_lut, post_lut,
+                  np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
+                  np.full(n, -1, np.int64))
+        n_slots, row_size = self._n_slots, self._row_size
+        no_events = self._NO_EVENTS
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped, events = self._pop_arrivals(stamp) if heap else ((), no_events)
+            kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
+                   *events, *index, *arrays)
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def end_run(self, last_stamp):
+        super().end_run(last_stamp)
+        rings = self.__dict__.pop("_rings", None)
+        if rings is not None:
+            self._rings_to_events(*rings)
+
+    #: the longest look-up table (ticks) the kernel takes; a longer one keeps NumPy
+    LUT_CAP = 1 << 20
+
+    def _lut_ticks(self, tau_name):
+        """The decay of trace ``tau_name`` by interval in ticks, as :meth:`_decay` gives
+        it, times 2**11 (int64), up to an interval past the look-up table's end (its
+        last entry 0 then holds for any longer one); None where tau differs between
+        synapses or the table would be longer than :data:`LUT_CAP`."""
+        tau = self._scalar.get(tau_name)
+        if tau is None or not tau > 0.0:
+            return None
+        shift = self.lut_shift.get(tau_name, 0)
+        size = np.log(STDP_FIXED_POINT_ONE) * tau / self.dt / (1 << shift)
+        if not np.isfinite(size) or size > self.LUT_CAP:
+            return None
+        ticks = ((int(np.ceil(size)) + 2) << shift) + 1
+        values = self._decay(np.arange(ticks, dtype=np.int64), tau_name, None)
+        if values[-1] != 0.0:
+            return None
+        return np.rint(values * STDP_FIXED_POINT_ONE).astype(np.int64)
+
+    def _events_to_rings(self):
+        """The pending post events (``_deferred``: K_pre, the post spike's stamp), taken
+        out, as the kernel's rings: synapse s's event r in slot ``s * EVENTS + r % EVENTS``
+        (only its last EVENTS events: older ones left the post history)."""
+        n, events = self.size, EVENTS_KEPT
+        ev_k, ev_stamp = np.zeros(n * events), np.zeros(n * events, np.int64)
+        syn, terms = self._deferred.take_flat(np.arange(n), n)
+        if syn.size:
+            k_pre, post_stamp = terms
+            rank = _rank_within(syn)
+            count = np.bincount(syn, minlength=n)
+            last = rank >= count[syn] - events
+            slot = syn[last] * events + rank[last] % events
+            ev_k[slot] = k_pre[last]
+            ev_stamp[slot] = post_stamp[last]
+        return ev_k, ev_stamp
+
+    def _rings_to_events(self, ev_k, ev_stamp):
+        """The kernel's rings back into ``_deferred`` (each synapse's events in order)."""
+        events = EVENTS_KEPT
+        count = self._n_pending
+        syn_list = np.flatnonzero(count > 0)
+        if syn_list.size == 0:
+            return
+        m = np.minimum(count[syn_list], events)
+        syn = np.repeat(syn_list, m)
+        j = np.arange(syn.size) - np.repeat(np.cumsum(m) - m, m)
+        slot = syn * events + (np.repeat(count[syn_list] - m, m) + j) % events
+        self._deferred.append(syn, (ev_k[slot], ev_stamp[slot]))
+
+
+def _rank_within(syn):
+    """Each entry's rank among the entries of its synapse, in their order."""
+    order = np.argsort(syn, kind="stable")
+    ranked = syn[order]
+    starts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]]))
+    rank = np.empty(syn.size, np.int64)
+    rank[order] = np.arange(syn.size) - np.repeat(starts, np.diff(np.append(starts, syn.size)))
+    return rank
 
 
 class NearestSTDP(SpinnakerSTDP):

@@ -1,0 +1,197 @@
+"""The sPyNNaker flavour's plastic delivery in the board's fixed point, for Numba (see :mod:`.`).
+
+The reference is :class:`~..spinnaker.plasticity.SpinnakerSTDP`'s NumPy code with
+board weights (``BoardTraces``: sPyNNaker 7.4's SpikePairRule with Additive- or
+MultiplicativeWeightDependence on 16-bit weights, look-up-table decays, 11-bit
+trace products, a 15-event post history per neuron). Everything there is integer
+arithmetic on values that float64 holds exactly (traces are multiples of 2**-11,
+weights ``counts / scale``), so this kernel, doing the same integer operations one
+synapse at a time, gives the same bits; the only floats are the ones the reference
+stores (traces, weights) and the amounts added into the ring, in its order.
+
+State the reference keeps in Python objects is arrays here:
+
+- the post history (``BoardTraces._recent``, ``_recent_next``): ``recent`` holds
+  each post neuron's 15 latest spike stamps in a ring (-1: none), so its oldest
+  entry, the one ``recent_next`` points at, is the row's minimum (stamps only grow);
+  a post event is *kept* while its spike's stamp is at least that;
+- the pending post events (``PairTraceRule._deferred`` in "log" mode): per
+  synapse a ring of :data:`EVENTS` slots ``(K_pre read at the arrival, the post
+  spike's stamp)``, event r of a synapse in slot r % EVENTS. A synapse's 16th
+  pending event comes from the 16th latest spike of its post neuron, which the
+  history has pushed out by the time any pre spike reads it: the slot it
+  overwrites held an event that could no longer count.
+  (``SpinnakerSTDP.compiled_deliver`` moves the reference's events into these
+  rings before a run and ``end_run`` moves them back.)
+
+The decays are the look-up tables the reference reads (``BoardTraces._decay``,
+computed by NumPy: ``lut[d]`` = 2**11 times the decay over d ticks, its last entry 0
+and every longer interval 0, so no table ever needs to grow).
+"""
+
+import numpy as np
+
+from . import plasticity as _pk
+
+#: post events a neuron's history keeps (post_events.h), and pending events a synapse
+#: keeps (see the module docstring)
+EVENTS = 15
+#: sPyNNaker's STDP fixed point: traces count 2**-11
+STDP_ONE = 2048.0
+_STDP_SHIFT = 11
+#: stdp_typedefs.h: a trace shifted this much left is an s16.15 accum
+_TO_S1615 = 4
+_WEIGHT_MASK = 0xFFFF
+
+
+def _fmul_lut(trace, lut, d):
+    """``BoardTraces._fmul(trace, _decay(d))``: ``(T D) >> 11`` in STDP fixed point, for a
+    trace ``trace`` (a float multiple of 2**-11) and the table's decay over ``d`` ticks."""
+    n = lut.size
+    decay = lut[n - 1] if d >= n else lut[d]
+    t = np.int64(np.rint(trace * STDP_ONE))
+    return np.float64((t * decay) >> _STDP_SHIFT) / STDP_ONE
+
+
+def _mul_accum_fixed(a, trace_bits):
+    """``mul_accum_fixed``: an s16.15 accum times an STDP fixed-point trace (toward -inf)."""
+    return (a * (trace_bits << _TO_S1615)) >> 15
+
+
+def _oldest_kept(recent, recent_next, p):
+    """The stamp a post spike of neuron ``p`` needs to be still in its history."""
+    return recent[p * EVENTS + recent_next[p]]
+
+
+def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
+                   multiplicative, k_pre, k_post, t_last, t_post, n_pending, ev_k, ev_stamp,
+                   post_of, delay, recent, recent_next, pre_lut, post_lut, coincident):
+    """``BoardTraces._on_pre`` of :class:`SpinnakerSTDP` for synapse ``s``: the 16-bit
+    weight into s16.15, the kept pending potentiations, the depression, the pre trace;
+    returns the new weight (what the spike transmits)."""
+    counts = np.int64(np.rint(weight[s] * w_scale[s]))
+    acc = counts << shift[s]
+    oldest = _oldest_kept(recent, recent_next, post_of[s])
+    n = n_pending[s]
+    if n > 0:
+        first = n - EVENTS if n > EVENTS else 0
+        base = s * EVENTS
+        if multiplicative:
+            for r in range(first, n):
+                slot = base + r % EVENTS
+                if ev_stamp[slot] >= oldest:
+                    scale = ((w_max[s] - acc) * a_plus[s]) >> 15
+                    acc += _mul_accum_fixed(scale, np.int64(np.rint(ev_k[slot] * STDP_ONE)))
+        else:
+            # (the reference sums the kept increments, then clips once at w_max)
+            total = np.int64(0)
+            for r in range(first, n):
+                slot = base + r % EVENTS
+                if ev_stamp[slot] >= oldest:
+                    total += _mul_accum_fixed(a_plus[s], np.int64(np.rint(ev_k[slot] * STDP_ONE)))
+            acc = min(acc + total, w_max[s])
+        n_pending[s] = 0
+    # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
+    # trace; none before any post event, nor once the last one left the history
+    kq = _fmul_lut(k_post[s], post_lut, stamp - t_post[s])
+    if coincident:
+        kq = kq + 1.0
+        valid = stamp - delay[s] >= oldest
+    else:
+        valid = t_post[s] > 0 and t_post[s] - delay[s] >= oldest
+    if valid:
+        o1 = np.int64(np.rint(kq * STDP_ONE))
+        if multiplicative:
+            scale = ((acc - w_min[s]) * a_minus[s]) >> 15
+            acc = acc - _mul_accum_fixed(scale, o1)
+        else:
+            acc = max(acc - _mul_accum_fixed(a_minus[s], o1), w_min[s])
+    k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
+    t_last[s] = stamp
+    w_acc[s] = acc
+    w = np.float64((acc >> shift[s]) & _WEIGHT_MASK) / w_scale[s]
+    weight[s] = w
+    return w
+
+
+def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                           arrivals, bounds, columns, post_indptr, by_post, post_lookup,
+                           post_of, delay, recent, recent_next, weight, w_scale, shift, w_acc,
+                           w_min, w_max, a_plus, a_minus, multiplicative, k_pre, k_post,
+                           t_last, t_post, n_pending, ev_k, ev_stamp, pre_lut, post_lut,
+                           mark, epoch, at_now, arrived):
+    """One call of ``SpinnakerSTDP.deliver`` with board weights (see the module docstring).
+
+    ``arrivals``/``bounds``/``columns``: the post events popped from the rule's queue
+    (as :func:`.plasticity.pair_deliver`'s); ``post_lookup``: a global id's post neuron
+    (-1: none); ``post_of``/``delay``: each synapse's post neuron and delay in ticks;
+    ``w_min``... ``a_minus``: the host's s16.15 parameters per synapse; ``mark``/
+    ``epoch``/``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of
+    a synapse's last event, -1 at first). An id repeated in
+    ``spiking_ids`` updates its synapses once per spike, in the reference's rounds."""
+    ring_size = ring_flat.size
+    # 0. this tick's post spikes join their neurons' histories (BoardTraces.deliver:
+    # before the presynaptic spikes of the tick; a neuron once per tick)
+    for i in spiking_ids:
+        p = post_lookup[i]
+        if p >= 0:
+            last = recent_next[p] - 1 if recent_next[p] > 0 else EVENTS - 1
+            if recent[p * EVENTS + last] != stamp:
+                recent[p * EVENTS + recent_next[p]] = stamp
+                recent_next[p] = (recent_next[p] + 1) % EVENTS
+    # 1. post events in arrival order (PairTraceRule._apply_arrivals): each records the
+    # pre trace at its arrival and its spike's stamp; the post trace is bumped now,
+    # except for events arriving in this very tick (after this tick's pre spikes)
+    n_now = 0
+    for a in range(arrivals.size):
+        arrival = arrivals[a]
+        epoch[0] += 1
+        e = epoch[0]
+        for c in range(bounds[a], bounds[a + 1]):
+            col = columns[c]
+            for j in range(post_indptr[col], post_indptr[col + 1]):
+                s = by_post[j]
+                if mark[s] == e:
+                    continue
+                mark[s] = e
+                slot = s * EVENTS + n_pending[s] % EVENTS
+                ev_k[slot] = _fmul_lut(k_pre[s], pre_lut, arrival - t_last[s])
+                ev_stamp[slot] = arrival - delay[s]
+                n_pending[s] += 1
+                if arrival < stamp:
+                    k_post[s] = _fmul_lut(k_post[s], post_lut, arrival - t_post[s]) + 1.0
+                    t_post[s] = arrival
+                else:
+                    at_now[n_now] = s
+                    arrived[s] = stamp
+                    n_now += 1
+    # 2. the pre spikes, round by round where an id repeats (plasticity._deferred); a
+    # synapse whose event arrived in this tick (``arrived``: its stamp) is coincident
+    pending = spiking_ids.copy()
+    n = pending.size
+    while n > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n):
+            i = pending[q]
+            if _pk._deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
+                                   a_plus, a_minus, multiplicative, k_pre, k_post, t_last,
+                                   t_post, n_pending, ev_k, ev_stamp, post_of, delay, recent,
+                                   recent_next, pre_lut, post_lut, arrived[s] == stamp)
+                _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+        n = m
+    # 3. this tick's post events reach the post trace
+    for q in range(n_now):
+        s = at_now[q]
+        k_post[s] = _fmul_lut(k_post[s], post_lut, stamp - t_post[s]) + 1.0
+        t_post[s] = stamp
+    return 0
+
