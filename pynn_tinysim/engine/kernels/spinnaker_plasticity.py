@@ -58,6 +58,12 @@ def _mul_accum_fixed(a, trace_bits):
     return (a * (trace_bits << _TO_S1615)) >> 15
 
 
+def _at(a, s):
+    """``a[s]``, or ``a[0]`` where ``a`` holds one value for every synapse (a parameter the
+    synapses share: one array fewer to load per synapse)."""
+    return a[0] if a.size == 1 else a[s]
+
+
 def _oldest_kept(recent, recent_next, p):
     """The stamp a post spike of neuron ``p`` needs to be still in its history."""
     return recent[p * EVENTS + recent_next[p]]
@@ -69,8 +75,11 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
     """``BoardTraces._on_pre`` of :class:`SpinnakerSTDP` for synapse ``s``: the 16-bit
     weight into s16.15, the kept pending potentiations, the depression, the pre trace;
     returns the new weight (what the spike transmits)."""
-    counts = np.int64(np.rint(weight[s] * w_scale[s]))
-    acc = counts << shift[s]
+    scale_s, shift_s = _at(w_scale, s), _at(shift, s)
+    w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
+    a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
+    counts = np.int64(np.rint(weight[s] * scale_s))
+    acc = counts << shift_s
     oldest = _oldest_kept(recent, recent_next, post_of[s])
     n = n_pending[s]
     if n > 0:
@@ -80,7 +89,7 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
             for r in range(first, n):
                 slot = base + r % EVENTS
                 if ev_stamp[slot] >= oldest:
-                    scale = ((w_max[s] - acc) * a_plus[s]) >> 15
+                    scale = ((w_max_s - acc) * a_plus_s) >> 15
                     acc += _mul_accum_fixed(scale, np.int64(np.rint(ev_k[slot] * STDP_ONE)))
         else:
             # (the reference sums the kept increments, then clips once at w_max)
@@ -88,8 +97,9 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
             for r in range(first, n):
                 slot = base + r % EVENTS
                 if ev_stamp[slot] >= oldest:
-                    total += _mul_accum_fixed(a_plus[s], np.int64(np.rint(ev_k[slot] * STDP_ONE)))
-            acc = min(acc + total, w_max[s])
+                    total += _mul_accum_fixed(a_plus_s,
+                                              np.int64(np.rint(ev_k[slot] * STDP_ONE)))
+            acc = min(acc + total, w_max_s)
         n_pending[s] = 0
     # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
     # trace; none before any post event, nor once the last one left the history
@@ -102,14 +112,14 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
     if valid:
         o1 = np.int64(np.rint(kq * STDP_ONE))
         if multiplicative:
-            scale = ((acc - w_min[s]) * a_minus[s]) >> 15
+            scale = ((acc - w_min_s) * a_minus_s) >> 15
             acc = acc - _mul_accum_fixed(scale, o1)
         else:
-            acc = max(acc - _mul_accum_fixed(a_minus[s], o1), w_min[s])
+            acc = max(acc - _mul_accum_fixed(a_minus_s, o1), w_min_s)
     k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
     t_last[s] = stamp
     w_acc[s] = acc
-    w = np.float64((acc >> shift[s]) & _WEIGHT_MASK) / w_scale[s]
+    w = np.float64((acc >> shift_s) & _WEIGHT_MASK) / scale_s
     weight[s] = w
     return w
 
@@ -125,7 +135,8 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's queue
     (as :func:`.plasticity.pair_deliver`'s); ``post_lookup``: a global id's post neuron
     (-1: none); ``post_of``/``delay``: each synapse's post neuron and delay in ticks;
-    ``w_min``... ``a_minus``: the host's s16.15 parameters per synapse; ``mark``/
+    ``w_min``... ``a_minus``: the host's s16.15 parameters per synapse (these and
+    ``w_scale``, ``shift``: one element where every synapse has the same); ``mark``/
     ``epoch``/``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of
     a synapse's last event, -1 at first). An id repeated in
     ``spiking_ids`` updates its synapses once per spike, in the reference's rounds."""

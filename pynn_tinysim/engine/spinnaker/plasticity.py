@@ -463,9 +463,11 @@ class SpinnakerSTDP(BoardTraces, STDP):
         index = (self._post_indptr, self._by_post, self._post_lookup,
                  int64(self._post_lookup[self.post]), int64(self.delay_steps),
                  recent.reshape(-1), self._recent_next)
-        arrays = (self.weight, self._w_scale, self._board_shift, self._w_acc,
-                  int64(bc["w_min"]), int64(bc["w_max"]), int64(bc["A_plus"]),
-                  int64(bc["A_minus"]), not self._additive, self._k_pre, self._k_post,
+        # (parameters every synapse shares as one element: fewer loads per synapse)
+        shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
+        arrays = (self.weight, shared(self._w_scale), shared(self._board_shift), self._w_acc,
+                  *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus", "A_minus")),
+                  not self._additive, self._k_pre, self._k_post,
                   self._t_last, self._t_post, self._n_pending, *rings, pre_lut, post_lut,
                   np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                   np.full(n, -1, np.int64))
