@@ -1,8 +1,8 @@
 """The sPyNNaker flavour's compiled STDP (kernels/spinnaker_plasticity.py) against its NumPy
-rule, bit for bit, and the board's values on the compiled engine.
+rules, bit for bit, and the board's values on the compiled engine.
 
-SpinnakerSTDP (SpikePairRule with Additive- or MultiplicativeWeightDependence) with
-board weights is integer arithmetic (16-bit weights moved in s16.15, traces in
+SpinnakerSTDP (SpikePairRule) and NearestSTDP (SpikeNearestPairRule), with Additive- or
+MultiplicativeWeightDependence, with board weights is integer arithmetic (16-bit weights moved in s16.15, traces in
 2**-11 from look-up tables), so both engines must leave exactly the same spikes,
 weights, traces, stamps, post histories and pending post events. The network holds
 the awkward cases: Poisson input at 300 Hz on 1 ms ticks (a source spikes several
@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import test_spinnaker_board_stdp as board_stdp  # noqa: E402
 import test_spinnaker_plasticity as board_steps  # noqa: E402
 
+TIMINGS = {"pair": sim.SpikePairRule, "nearest": sim.extra_models.SpikeNearestPairRule}
 DEPENDENCES = {"additive": sim.AdditiveWeightDependence,
                "multiplicative": sim.MultiplicativeWeightDependence}
 #: per-synapse arrays of the rule besides the weights
@@ -60,10 +61,11 @@ def kernel_calls(monkeypatch):
     return calls
 
 
-def _stdp(dependence, A_plus=0.05, A_minus=0.06, tau_plus=16.0, tau_minus=22.0, w_max=1.2):
+def _stdp(dependence, A_plus=0.05, A_minus=0.06, tau_plus=16.0, tau_minus=22.0, w_max=1.2,
+          timing="pair"):
     return sim.STDPMechanism(
-        timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,
-                                            A_plus=A_plus, A_minus=A_minus),
+        timing_dependence=TIMINGS[timing](tau_plus=tau_plus, tau_minus=tau_minus,
+                                          A_plus=A_plus, A_minus=A_minus),
         weight_dependence=DEPENDENCES[dependence](w_min=0.0, w_max=w_max), weight=0.6,
         delay=sim.RandomDistribution("uniform_int", low=1, high=3, rng=sim.NumpyRNG(4)))
 
@@ -104,15 +106,15 @@ def _run(engine, synapse, protocol=(60.0, 60.0, 80.0), reset=True, switch_to=Non
 
 def _pending(block):
     """The pending post events of each synapse (the last 15: older ones no longer count),
-    as sorted (synapse, K_pre, stamp) rows."""
+    as sorted (synapse, K_pre, [first,] stamp) rows."""
     syn, terms = block._deferred.take_flat(np.arange(block.size), block.size)
     block._deferred.append(syn, terms)
     if syn.size == 0:
-        return np.zeros((0, 3))
+        return np.zeros((0, 1 + len(terms)))
     rank = splast._rank_within(syn)
     count = np.bincount(syn, minlength=block.size)
     last = rank >= count[syn] - splast.EVENTS_KEPT
-    rows = np.stack([syn[last], terms[0][last], terms[1][last]], axis=1).astype(float)
+    rows = np.stack([syn[last], *(np.asarray(t)[last] for t in terms)], axis=1).astype(float)
     return rows[np.lexsort(rows.T[::-1])]
 
 
@@ -122,7 +124,7 @@ def _snapshot(cells, projections):
     blocks = []
     for prj in projections:
         b = prj._engine_block
-        assert type(b) is splast.SpinnakerSTDP and b._board_w
+        assert type(b) in (splast.SpinnakerSTDP, splast.NearestSTDP) and b._board_w
         arrays = {"weight": b.weight.copy(), "pending": _pending(b),
                   "recent": b._post_history().copy(), "recent_next": b._recent_next.copy(),
                   **{n: getattr(b, n).copy() for n in INTERNAL},
@@ -146,9 +148,10 @@ def _same(a, b):
                     assert block_a[name] == block_b[name], name
 
 
+@pytest.mark.parametrize("timing", sorted(TIMINGS))
 @pytest.mark.parametrize("dependence", sorted(DEPENDENCES))
-def test_identical_on_both_engines(dependence, kernel_calls):
-    synapse = lambda: _stdp(dependence)          # noqa: E731
+def test_identical_on_both_engines(dependence, timing, kernel_calls):
+    synapse = lambda: _stdp(dependence, timing=timing)          # noqa: E731
     numpy_out = _run("numpy", synapse)
     assert not kernel_calls
     numba_out = _run("numba", synapse)
@@ -215,13 +218,16 @@ def test_intervals_past_the_look_up_tables(kernel_calls):
     assert kernel_calls
 
 
+@pytest.mark.parametrize("timing", sorted(TIMINGS))
 @pytest.mark.parametrize("switch_to", ["numba", "numpy"])
-def test_engine_switched_between_runs(switch_to, kernel_calls):
-    """The kernel takes the NumPy rule's pending events (and gives them back) between runs."""
+def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
+    """The kernel takes the NumPy rule's pending events (and gives them back) between runs:
+    in order, more than 15 of them on some synapses (the nearest rule: knowing that the
+    one before the oldest kept has gone)."""
     first = "numpy" if switch_to == "numba" else "numba"
-    reference = _run("numpy", lambda: _stdp("multiplicative"), reset=False)
-    _same(reference, _run(first, lambda: _stdp("multiplicative"), reset=False,
-                          switch_to=switch_to))
+    synapse = lambda: _stdp("multiplicative", timing=timing)    # noqa: E731
+    reference = _run("numpy", synapse, reset=False)
+    _same(reference, _run(first, synapse, reset=False, switch_to=switch_to))
     assert kernel_calls
 
 
@@ -256,6 +262,8 @@ def test_no_kernel_where_the_rule_has_none():
 BOARD_TESTS = [
     (board_stdp.test_pair_potentiation_and_depression,
      [(sim.AdditiveWeightDependence, False), (sim.MultiplicativeWeightDependence, True)]),
+    (board_stdp.test_nearest_pair_potentiation_and_depression,
+     [(sim.AdditiveWeightDependence, False), (sim.MultiplicativeWeightDependence, True)]),
     (board_stdp.test_post_spike_same_time,
      [(sim.AdditiveWeightDependence, False), (sim.MultiplicativeWeightDependence, True)]),
     (board_stdp.test_if_cond_exp_pair_additive, [()]),
@@ -264,6 +272,7 @@ BOARD_TESTS = [
     (board_steps.test_board_post_event_in_the_tick_of_the_pre_spike_depresses_fully, [()]),
     (board_steps.test_board_post_history_keeps_15_events, [()]),
     (board_steps.test_plastic_weights_back_to_their_initial_values_after_reset, [()]),
+    (board_steps.test_board_nearest_pair_after_the_history_overflows, [()]),
     (board_steps.test_board_post_spike_in_the_tick_of_a_pre_spike_waits_for_the_next_one,
      [()]),
 ]

@@ -70,11 +70,13 @@ def _oldest_kept(recent, recent_next, p):
 
 
 def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
-                   multiplicative, k_pre, k_post, t_last, t_post, n_pending, ev_k, ev_stamp,
-                   post_of, delay, recent, recent_next, pre_lut, post_lut, coincident):
-    """``BoardTraces._on_pre`` of :class:`SpinnakerSTDP` for synapse ``s``: the 16-bit
-    weight into s16.15, the kept pending potentiations, the depression, the pre trace;
-    returns the new weight (what the spike transmits)."""
+                   multiplicative, nearest, k_pre, k_post, t_last, t_post, n_pending, ev_k,
+                   ev_stamp, ev_first, post_of, delay, recent, recent_next, pre_lut, post_lut,
+                   coincident):
+    """``BoardTraces._on_pre`` of :class:`SpinnakerSTDP` (``nearest``: of
+    :class:`NearestSTDP`) for synapse ``s``: the 16-bit weight into s16.15, the kept
+    pending potentiations, the depression, the pre trace; returns the new weight (what
+    the spike transmits)."""
     scale_s, shift_s = _at(w_scale, s), _at(shift, s)
     w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
     a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
@@ -85,7 +87,25 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
     if n > 0:
         first = n - EVENTS if n > EVENTS else 0
         base = s * EVENTS
-        if multiplicative:
+        if nearest:
+            # one event after the other (BoardTraces._apply_pending's log): an event
+            # pairs if it was the first since the pre spike, or if the one before it has
+            # left the history (then it follows the history's placeholder, _after_dropped)
+            after_dropped = n > EVENTS      # (the event before the ring's oldest: gone)
+            for r in range(first, n):
+                slot = base + r % EVENTS
+                kept = ev_stamp[slot] >= oldest
+                if kept:
+                    trace = np.int64(0)
+                    if ev_first[slot] != 0 or after_dropped:
+                        trace = np.int64(np.rint(ev_k[slot] * STDP_ONE))
+                    if multiplicative:
+                        scale = ((w_max_s - acc) * a_plus_s) >> 15
+                        acc += _mul_accum_fixed(scale, trace)
+                    else:
+                        acc = min(acc + _mul_accum_fixed(a_plus_s, trace), w_max_s)
+                after_dropped = not kept
+        elif multiplicative:
             for r in range(first, n):
                 slot = base + r % EVENTS
                 if ev_stamp[slot] >= oldest:
@@ -102,10 +122,11 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
             acc = min(acc + total, w_max_s)
         n_pending[s] = 0
     # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
-    # trace; none before any post event, nor once the last one left the history
+    # trace (nearest: it is the trace); none before any post event, nor once the last
+    # one left the history
     kq = _fmul_lut(k_post[s], post_lut, stamp - t_post[s])
     if coincident:
-        kq = kq + 1.0
+        kq = 1.0 if nearest else kq + 1.0
         valid = stamp - delay[s] >= oldest
     else:
         valid = t_post[s] > 0 and t_post[s] - delay[s] >= oldest
@@ -116,7 +137,10 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
             acc = acc - _mul_accum_fixed(scale, o1)
         else:
             acc = max(acc - _mul_accum_fixed(a_minus_s, o1), w_min_s)
-    k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
+    if nearest:
+        k_pre[s] = 1.0
+    else:
+        k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
     t_last[s] = stamp
     w_acc[s] = acc
     w = np.float64((acc >> shift_s) & _WEIGHT_MASK) / scale_s
@@ -124,22 +148,34 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
     return w
 
 
+def _bump_post(s, stamp, nearest, k_post, t_post, post_lut):
+    """``PairTraceRule._bump_post``: a post event reaches synapse ``s`` at ``stamp``."""
+    if nearest:
+        k_post[s] = 1.0
+    else:
+        k_post[s] = _fmul_lut(k_post[s], post_lut, stamp - t_post[s]) + 1.0
+    t_post[s] = stamp
+
+
 def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                            arrivals, bounds, columns, post_indptr, by_post, post_lookup,
                            post_of, delay, recent, recent_next, weight, w_scale, shift, w_acc,
-                           w_min, w_max, a_plus, a_minus, multiplicative, k_pre, k_post,
-                           t_last, t_post, n_pending, ev_k, ev_stamp, pre_lut, post_lut,
-                           mark, epoch, at_now, arrived):
-    """One call of ``SpinnakerSTDP.deliver`` with board weights (see the module docstring).
+                           w_min, w_max, a_plus, a_minus, multiplicative, nearest, k_pre,
+                           k_post, t_last, t_post, n_pending, ev_k, ev_stamp, ev_first,
+                           pre_lut, post_lut, mark, epoch, at_now, arrived):
+    """One call of ``SpinnakerSTDP.deliver`` (``nearest``: ``NearestSTDP.deliver``) with
+    board weights (see the module docstring).
 
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's queue
     (as :func:`.plasticity.pair_deliver`'s); ``post_lookup``: a global id's post neuron
     (-1: none); ``post_of``/``delay``: each synapse's post neuron and delay in ticks;
     ``w_min``... ``a_minus``: the host's s16.15 parameters per synapse (these and
-    ``w_scale``, ``shift``: one element where every synapse has the same); ``mark``/
-    ``epoch``/``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of
-    a synapse's last event, -1 at first). An id repeated in
-    ``spiking_ids`` updates its synapses once per spike, in the reference's rounds."""
+    ``w_scale``, ``shift``: one element where every synapse has the same);
+    ``ev_first``: the nearest rule's third term of a pending event (whether it is the
+    first post event since the pre spike; unused otherwise); ``mark``/``epoch``/
+    ``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of a
+    synapse's last event, -1 at first). An id repeated in ``spiking_ids`` updates its
+    synapses once per spike, in the reference's rounds."""
     ring_size = ring_flat.size
     # 0. this tick's post spikes join their neurons' histories (BoardTraces.deliver:
     # before the presynaptic spikes of the tick; a neuron once per tick)
@@ -168,10 +204,11 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                 slot = s * EVENTS + n_pending[s] % EVENTS
                 ev_k[slot] = _fmul_lut(k_pre[s], pre_lut, arrival - t_last[s])
                 ev_stamp[slot] = arrival - delay[s]
+                if nearest:     # (NearestSTDP._potentiation_terms)
+                    ev_first[slot] = 1 if t_post[s] <= t_last[s] else 0
                 n_pending[s] += 1
                 if arrival < stamp:
-                    k_post[s] = _fmul_lut(k_post[s], post_lut, arrival - t_post[s]) + 1.0
-                    t_post[s] = arrival
+                    _bump_post(s, arrival, nearest, k_post, t_post, post_lut)
                 else:
                     at_now[n_now] = s
                     arrived[s] = stamp
@@ -194,15 +231,13 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                 s = by_pre[j]
                 mark[s] = e
                 w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
-                                   a_plus, a_minus, multiplicative, k_pre, k_post, t_last,
-                                   t_post, n_pending, ev_k, ev_stamp, post_of, delay, recent,
-                                   recent_next, pre_lut, post_lut, arrived[s] == stamp)
+                                   a_plus, a_minus, multiplicative, nearest, k_pre, k_post,
+                                   t_last, t_post, n_pending, ev_k, ev_stamp, ev_first,
+                                   post_of, delay, recent, recent_next, pre_lut, post_lut,
+                                   arrived[s] == stamp)
                 _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
         n = m
     # 3. this tick's post events reach the post trace
     for q in range(n_now):
-        s = at_now[q]
-        k_post[s] = _fmul_lut(k_post[s], post_lut, stamp - t_post[s]) + 1.0
-        t_post[s] = stamp
+        _bump_post(at_now[q], stamp, nearest, k_post, t_post, post_lut)
     return 0
-

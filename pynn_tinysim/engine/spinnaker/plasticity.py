@@ -439,15 +439,16 @@ class SpinnakerSTDP(BoardTraces, STDP):
     def compiled_deliver(self, kernels):
         """:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with board weights
         (fixed point, the front's weight format, additive or multiplicative), tau_plus and
-        tau_minus the same for every synapse, for this exact class; else None (NumPy).
+        tau_minus the same for every synapse, for this exact class or
+        :class:`NearestSTDP`; else None (NumPy).
 
         The pending post events move from the reference's queue into the kernel's
         per-synapse rings for the run (:meth:`end_run` moves them back). Compiled
         stretches do not take this rule: it runs in the step loop, its neuron groups'
         kernels around it.
         """
-        if (type(self) is not SpinnakerSTDP or "deliver" in vars(self) or not self.size
-                or not self._board_w or self._pmode != "log"):
+        if (type(self) not in (SpinnakerSTDP, NearestSTDP) or "deliver" in vars(self)
+                or not self.size or not self._board_w or self._pmode != "log"):
             return None
         pre_lut, post_lut = self._lut_ticks(self.pre_tau), self._lut_ticks(self.post_tau)
         if pre_lut is None or post_lut is None:
@@ -467,7 +468,7 @@ class SpinnakerSTDP(BoardTraces, STDP):
         shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
         arrays = (self.weight, shared(self._w_scale), shared(self._board_shift), self._w_acc,
                   *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus", "A_minus")),
-                  not self._additive, self._k_pre, self._k_post,
+                  not self._additive, self.nearest, self._k_pre, self._k_post,
                   self._t_last, self._t_post, self._n_pending, *rings, pre_lut, post_lut,
                   np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                   np.full(n, -1, np.int64))
@@ -513,24 +514,35 @@ class SpinnakerSTDP(BoardTraces, STDP):
         return np.rint(values * STDP_FIXED_POINT_ONE).astype(np.int64)
 
     def _events_to_rings(self):
-        """The pending post events (``_deferred``: K_pre, the post spike's stamp), taken
-        out, as the kernel's rings: synapse s's event r in slot ``s * EVENTS + r % EVENTS``
-        (only its last EVENTS events: older ones left the post history)."""
+        """The pending post events (``_deferred``: K_pre, for the nearest rule whether the
+        event was the first since the pre spike, the post spike's stamp), taken out, as
+        the kernel's rings (K_pre, stamp, first): synapse s's event r (of its
+        ``_n_pending``) in slot ``s * EVENTS + r % EVENTS``; only its last EVENTS events
+        (older ones left the post history)."""
         n, events = self.size, EVENTS_KEPT
         ev_k, ev_stamp = np.zeros(n * events), np.zeros(n * events, np.int64)
+        ev_first = np.zeros(n * events if self.nearest else 1, np.int64)
         syn, terms = self._deferred.take_flat(np.arange(n), n)
         if syn.size:
-            k_pre, post_stamp = terms
+            k_pre, *first, post_stamp = terms
             rank = _rank_within(syn)
             count = np.bincount(syn, minlength=n)
             last = rank >= count[syn] - events
-            slot = syn[last] * events + rank[last] % events
+            syn, rank = syn[last], rank[last]
+            # (the events' numbers: the last of a synapse is its _n_pending - 1)
+            slot = syn * events + (rank + self._n_pending[syn] - count[syn]) % events
             ev_k[slot] = k_pre[last]
             ev_stamp[slot] = post_stamp[last]
-        return ev_k, ev_stamp
+            if self.nearest:
+                ev_first[slot] = np.asarray(first[0])[last]
+        return ev_k, ev_stamp, ev_first
 
-    def _rings_to_events(self, ev_k, ev_stamp):
-        """The kernel's rings back into ``_deferred`` (each synapse's events in order)."""
+    def _rings_to_events(self, ev_k, ev_stamp, ev_first):
+        """The kernel's rings back into ``_deferred`` (each synapse's events in order).
+
+        Where a synapse had more than EVENTS events, the nearest rule needs to know that
+        the one before its oldest left the history (``_after_dropped``): an event stamped
+        -2 (older than any history) stands for it."""
         events = EVENTS_KEPT
         count = self._n_pending
         syn_list = np.flatnonzero(count > 0)
@@ -540,7 +552,16 @@ class SpinnakerSTDP(BoardTraces, STDP):
         syn = np.repeat(syn_list, m)
         j = np.arange(syn.size) - np.repeat(np.cumsum(m) - m, m)
         slot = syn * events + (np.repeat(count[syn_list] - m, m) + j) % events
-        self._deferred.append(syn, (ev_k[slot], ev_stamp[slot]))
+        k_pre, stamp = ev_k[slot], ev_stamp[slot]
+        if not self.nearest:
+            self._deferred.append(syn, (k_pre, stamp))
+            return
+        first = ev_first[slot] != 0
+        gone = syn_list[count[syn_list] > events]
+        if gone.size:
+            self._deferred.append(gone, (np.zeros(gone.size), np.zeros(gone.size, bool),
+                                         np.full(gone.size, -2, np.int64)))
+        self._deferred.append(syn, (k_pre, first, stamp))
 
 
 def _rank_within(syn):
