@@ -1,9 +1,10 @@
 """The sPyNNaker flavour's plastic delivery in the board's fixed point, for Numba (see :mod:`.`).
 
-The reference is :class:`~..spinnaker.plasticity.SpinnakerSTDP`'s NumPy code with
-board weights (``BoardTraces``: sPyNNaker 7.4's SpikePairRule with Additive- or
-MultiplicativeWeightDependence on 16-bit weights, look-up-table decays, 11-bit
-trace products, a 15-event post history per neuron). Everything there is integer
+The reference is :mod:`..spinnaker.plasticity`'s NumPy code with board weights
+(``BoardTraces``: 16-bit weights moved in s16.15, look-up-table decays, 11-bit
+trace products, a 15-event post history per neuron) for sPyNNaker 7.4's
+SpikePairRule (``SpinnakerSTDP``) and SpikeNearestPairRule (``NearestSTDP``), with
+Additive- or MultiplicativeWeightDependence, and Vogels2011Rule (``SpinnakerVogels``). Everything there is integer
 arithmetic on values that float64 holds exactly (traces are multiples of 2**-11,
 weights ``counts / scale``), so this kernel, doing the same integer operations one
 synapse at a time, gives the same bits; the only floats are the ones the reference
@@ -42,6 +43,9 @@ _STDP_SHIFT = 11
 #: stdp_typedefs.h: a trace shifted this much left is an s16.15 accum
 _TO_S1615 = 4
 _WEIGHT_MASK = 0xFFFF
+#: the rules the kernel knows (``rule``): SpinnakerSTDP (the pair rule), NearestSTDP,
+#: SpinnakerVogels (additive: its ``a_minus`` is alpha in STDP fixed point)
+RULE_PAIR, RULE_NEAREST, RULE_VOGELS = 0, 1, 2
 
 
 def _fmul_lut(trace, lut, d):
@@ -70,13 +74,13 @@ def _oldest_kept(recent, recent_next, p):
 
 
 def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
-                   multiplicative, nearest, k_pre, k_post, t_last, t_post, n_pending, ev_k,
+                   multiplicative, rule, k_pre, k_post, t_last, t_post, n_pending, ev_k,
                    ev_stamp, ev_first, post_of, delay, recent, recent_next, pre_lut, post_lut,
                    coincident):
-    """``BoardTraces._on_pre`` of :class:`SpinnakerSTDP` (``nearest``: of
-    :class:`NearestSTDP`) for synapse ``s``: the 16-bit weight into s16.15, the kept
-    pending potentiations, the depression, the pre trace; returns the new weight (what
-    the spike transmits)."""
+    """``BoardTraces._on_pre`` of the ``rule`` for synapse ``s``: the 16-bit weight into
+    s16.15, the kept pending potentiations, the depression (Vogels: the pre spike's
+    step), the pre trace; returns the new weight (what the spike transmits)."""
+    nearest = rule == RULE_NEAREST
     scale_s, shift_s = _at(w_scale, s), _at(shift, s)
     w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
     a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
@@ -132,7 +136,10 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
         valid = t_post[s] > 0 and t_post[s] - delay[s] >= oldest
     if valid:
         o1 = np.int64(np.rint(kq * STDP_ONE))
-        if multiplicative:
+        if rule == RULE_VOGELS:
+            # SpinnakerVogels._depress: A+ (o - alpha), clipped at w_max only
+            acc = min(acc + _mul_accum_fixed(a_plus_s, o1 - a_minus_s), w_max_s)
+        elif multiplicative:
             scale = ((acc - w_min_s) * a_minus_s) >> 15
             acc = acc - _mul_accum_fixed(scale, o1)
         else:
@@ -160,11 +167,11 @@ def _bump_post(s, stamp, nearest, k_post, t_post, post_lut):
 def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                            arrivals, bounds, columns, post_indptr, by_post, post_lookup,
                            post_of, delay, recent, recent_next, weight, w_scale, shift, w_acc,
-                           w_min, w_max, a_plus, a_minus, multiplicative, nearest, k_pre,
+                           w_min, w_max, a_plus, a_minus, multiplicative, rule, k_pre,
                            k_post, t_last, t_post, n_pending, ev_k, ev_stamp, ev_first,
                            pre_lut, post_lut, mark, epoch, at_now, arrived):
-    """One call of ``SpinnakerSTDP.deliver`` (``nearest``: ``NearestSTDP.deliver``) with
-    board weights (see the module docstring).
+    """One call of ``deliver`` of the ``rule`` (``RULE_*``) with board weights (see the
+    module docstring).
 
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's queue
     (as :func:`.plasticity.pair_deliver`'s); ``post_lookup``: a global id's post neuron
@@ -177,6 +184,7 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     synapse's last event, -1 at first). An id repeated in ``spiking_ids`` updates its
     synapses once per spike, in the reference's rounds."""
     ring_size = ring_flat.size
+    nearest = rule == RULE_NEAREST
     # 0. this tick's post spikes join their neurons' histories (BoardTraces.deliver:
     # before the presynaptic spikes of the tick; a neuron once per tick)
     for i in spiking_ids:
@@ -231,7 +239,7 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                 s = by_pre[j]
                 mark[s] = e
                 w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
-                                   a_plus, a_minus, multiplicative, nearest, k_pre, k_post,
+                                   a_plus, a_minus, multiplicative, rule, k_pre, k_post,
                                    t_last, t_post, n_pending, ev_k, ev_stamp, ev_first,
                                    post_of, delay, recent, recent_next, pre_lut, post_lut,
                                    arrived[s] == stamp)

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from ..kernels import spinnaker_plasticity as board_kernels
 from ..plasticity import STDP, PairTraceRule, VogelsSprekeler
 from . import fixed_point
 from .settings import traces_in_fixed_point
@@ -38,7 +39,7 @@ WEIGHT_MASK = 0xFFFF
 POST_EVENTS_KEPT = 15
 #: pending post events a synapse keeps in the compiled kernel's rings (the history's
 #: length: an older one can no longer count, kernels/spinnaker_plasticity.py)
-EVENTS_KEPT = POST_EVENTS_KEPT
+EVENTS_KEPT = board_kernels.EVENTS
 
 
 def s1615_parameter(values):
@@ -297,159 +298,33 @@ class BoardTraces:
         one = STDP_FIXED_POINT_ONE
         return np.floor(np.rint(np.asarray(a) * one) * np.rint(np.asarray(b) * one) / one) / one
 
-
-class SpinnakerSTDP(BoardTraces, STDP):
-    """sPyNNaker 7.4's SpikePairRule with Additive- or MultiplicativeWeightDependence.
-
-    Same deferred timing as :class:`STDP` (sPyNNaker processes a plastic row
-    only when a presynaptic spike arrives, ``synapse_dynamics_stdp_mad_impl.c``:
-    the post events since the row's last pre spike are applied in order, then
-    the depression), with sPyNNaker's differences from NEST:
-
-    - additive weight dependence: A_plus and A_minus are in weight units
-      (``weight_dependence_additive.py`` writes ``A_plus * global_weight_scale``,
-      no w_max factor): a post event adds ``A_plus K_pre``, clipped at w_max; a
-      pre spike subtracts ``A_minus K_post``, clipped at w_min
-      (``weight_additive_one_term_impl.h``). Multiplicative: ``(w_max - w) A_plus
-      K_pre`` and ``(w - w_min) A_minus K_post``, as NEST's
-      (``weight_dependence_multiplicative.py`` writes A_plus, A_minus unscaled);
-    - a post event reaching the synapse in the very tick of a pre spike is in
-      that spike's window (``post_events_get_window_delayed`` takes the events in
-      (last pre, now]): it potentiates with the earlier pre spikes, and it is
-      the last post event when the depression is computed, ``now - t_post = 0``
-      ticks after it (``timing_pair_impl.h`` applies the depression without a
-      condition, with the look-up table's entry 0 = 1): the depression uses the
-      post trace including that event, where NEST depresses with the trace of
-      the earlier post events only;
-    - a pre spike before any post event has reached the synapse leaves the
-      weight alone (``prev_time_valid``).
-
-    In fixed point, traces and decays as the board computes them and, when the
-    front gave the weight format (:class:`BoardTraces`), the board's 16-bit
-    weights and s16.15 updates: additive ``w += mul_accum_fixed(A+, r)`` then
-    ``min(w, w_max)`` per post event, ``w -= mul_accum_fixed(A-, o)`` then
-    ``max(w, w_min)``; multiplicative ``w += mul_accum_fixed((w_max - w) A+, r)``
-    and ``w -= mul_accum_fixed((w - w_min) A-, o)`` (accum products toward -inf).
-    """
-
-    def start_run(self, dt):
-        super().start_run(dt)
-        self._additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
-
-    def _board_parameters(self):
-        p, gws = self.params, self._board_gws
-        if self._is_additive():
-            # weight_dependence_additive.py: w_min, w_max, A_plus, A_minus times the scale
-            return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
-                    "A_plus": p["A_plus"] * gws, "A_minus": p["A_minus"] * gws}
-        # weight_dependence_multiplicative.py: A_plus, A_minus as given
-        return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
-                "A_plus": p["A_plus"], "A_minus": p["A_minus"]}
-
-    def _is_additive(self):
-        return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
-
-    def _board_supported(self):
-        # sPyNNaker has the additive (mu 0/0) and multiplicative (1/1) dependences only
-        mu = np.stack([self.params["mu_plus"], self.params["mu_minus"]])
-        return bool((mu == 0.0).all() or (mu == 1.0).all())
-
-    def _sum_composable(self):
-        return self._additive and not self.nearest
-
-    def _potentiate(self, idx, k_pre):
-        if self._board_w:
-            acc = self._w_acc[idx]
-            if self._additive:
-                acc = np.minimum(acc + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)),
-                                 self._bc("w_max", idx))
-            else:
-                scale = fixed_point.mul(self._bc("w_max", idx) - acc, self._bc("A_plus", idx))
-                acc = acc + mul_accum_fixed(scale, stdp_fixed(k_pre))
-            self._w_acc[idx] = acc
-            return None
-        if not self._additive:
-            return super()._potentiate(idx, k_pre)
-        w = np.minimum(self.weight[idx] + self._p("A_plus", idx) * k_pre, self._p("w_max", idx))
-        self.weight[idx] = w
-        return w
-
-    def _pending_mode(self):
-        # (called by the base start_run, before self._additive is set)
-        if self._board_w:
-            return BoardTraces._pending_mode(self)
-        return "sum" if self._is_additive() else super()._pending_mode()
-
-    def _increment(self, idx, k_pre):
-        if self._board_w:
-            return self._board_increment(idx, k_pre)
-        return super()._increment(idx, k_pre)
-
-    def _apply_sum(self, idx, total):
-        if self._board_w:
-            return self._board_add_clipped(idx, total)
-        if not self._additive:
-            return super()._apply_sum(idx, total)
-        self.weight[idx] = np.minimum(self.weight[idx] + total, self._p("w_max", idx))
-
-    def _coincident(self, idx):
-        """Which of the synapses ``idx`` have a post event arriving in this very tick."""
-        now = self._arrived_now
-        if now is None or now.size == 0:
-            return None
-        return np.isin(idx, now)
-
-    def _post_trace_now(self, idx, k_post, coincident):
-        """The post trace the depression uses, given which synapses have a coincident event.
-
-        Pair rule: that event's own trace (the earlier ones decayed, plus 1).
-        """
-        return np.where(coincident, k_post + 1.0, k_post)
-
-    def _depress(self, idx, k_post):
-        coincident = self._coincident(idx)
-        if coincident is None:
-            coincident = np.zeros(idx.size, bool)
-        elif coincident.any():
-            k_post = self._post_trace_now(idx, k_post, coincident)
-        # (without any post event so far, no depression: prev_time_valid)
-        valid = self._depression_valid(idx, coincident)
-        if self._board_w:
-            acc = self._w_acc[idx]
-            o1 = stdp_fixed(k_post)
-            if self._additive:
-                new = np.maximum(acc - mul_accum_fixed(self._bc("A_minus", idx), o1),
-                                 self._bc("w_min", idx))
-            else:
-                scale = fixed_point.mul(acc - self._bc("w_min", idx), self._bc("A_minus", idx))
-                new = acc - mul_accum_fixed(scale, o1)
-            self._w_acc[idx] = np.where(valid, new, acc)
-            return None
-        k_post = np.where(valid, k_post, 0.0)
-        if not self._additive:
-            return STDP._depress(self, idx, k_post)
-        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
-        w = np.where(valid, w, self.weight[idx])
-        self.weight[idx] = w
-        return w
-
-
     # --- compiled delivery (kernels/spinnaker_plasticity.py) ---------------------------
+
+    def _kernel_rule(self):
+        """(rule code of :mod:`.kernels.spinnaker_plasticity`, multiplicative, the s16.15
+        per-synapse values the kernel takes as ``a_minus``) where the kernel has this
+        rule with board weights; else None (the default: NumPy)."""
+        return None
 
     def compiled_deliver(self, kernels):
         """:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with board weights
-        (fixed point, the front's weight format, additive or multiplicative), tau_plus and
-        tau_minus the same for every synapse, for this exact class or
-        :class:`NearestSTDP`; else None (NumPy).
+        (fixed point, the front's weight format) for the rules it knows
+        (:meth:`_kernel_rule`: SpinnakerSTDP and NearestSTDP, additive or multiplicative,
+        SpinnakerVogels), their trace time constants the same for every synapse; else
+        None (NumPy).
 
         The pending post events move from the reference's queue into the kernel's
         per-synapse rings for the run (:meth:`end_run` moves them back). Compiled
         stretches do not take this rule: it runs in the step loop, its neuron groups'
         kernels around it.
         """
-        if (type(self) not in (SpinnakerSTDP, NearestSTDP) or "deliver" in vars(self)
-                or not self.size or not self._board_w or self._pmode != "log"):
+        if ("deliver" in vars(self) or not self.size or not self._board_w
+                or self._pmode != "log"):
             return None
+        rule = self._kernel_rule()
+        if rule is None:
+            return None
+        code, multiplicative, a_minus = rule
         pre_lut, post_lut = self._lut_ticks(self.pre_tau), self._lut_ticks(self.post_tau)
         if pre_lut is None or post_lut is None:
             return None
@@ -467,8 +342,8 @@ class SpinnakerSTDP(BoardTraces, STDP):
         # (parameters every synapse shares as one element: fewer loads per synapse)
         shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
         arrays = (self.weight, shared(self._w_scale), shared(self._board_shift), self._w_acc,
-                  *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus", "A_minus")),
-                  not self._additive, self.nearest, self._k_pre, self._k_post,
+                  *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus")),
+                  shared(int64(a_minus)), multiplicative, code, self._k_pre, self._k_post,
                   self._t_last, self._t_post, self._n_pending, *rings, pre_lut, post_lut,
                   np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                   np.full(n, -1, np.int64))
@@ -564,6 +439,149 @@ class SpinnakerSTDP(BoardTraces, STDP):
         self._deferred.append(syn, (k_pre, first, stamp))
 
 
+
+class SpinnakerSTDP(BoardTraces, STDP):
+    """sPyNNaker 7.4's SpikePairRule with Additive- or MultiplicativeWeightDependence.
+
+    Same deferred timing as :class:`STDP` (sPyNNaker processes a plastic row
+    only when a presynaptic spike arrives, ``synapse_dynamics_stdp_mad_impl.c``:
+    the post events since the row's last pre spike are applied in order, then
+    the depression), with sPyNNaker's differences from NEST:
+
+    - additive weight dependence: A_plus and A_minus are in weight units
+      (``weight_dependence_additive.py`` writes ``A_plus * global_weight_scale``,
+      no w_max factor): a post event adds ``A_plus K_pre``, clipped at w_max; a
+      pre spike subtracts ``A_minus K_post``, clipped at w_min
+      (``weight_additive_one_term_impl.h``). Multiplicative: ``(w_max - w) A_plus
+      K_pre`` and ``(w - w_min) A_minus K_post``, as NEST's
+      (``weight_dependence_multiplicative.py`` writes A_plus, A_minus unscaled);
+    - a post event reaching the synapse in the very tick of a pre spike is in
+      that spike's window (``post_events_get_window_delayed`` takes the events in
+      (last pre, now]): it potentiates with the earlier pre spikes, and it is
+      the last post event when the depression is computed, ``now - t_post = 0``
+      ticks after it (``timing_pair_impl.h`` applies the depression without a
+      condition, with the look-up table's entry 0 = 1): the depression uses the
+      post trace including that event, where NEST depresses with the trace of
+      the earlier post events only;
+    - a pre spike before any post event has reached the synapse leaves the
+      weight alone (``prev_time_valid``).
+
+    In fixed point, traces and decays as the board computes them and, when the
+    front gave the weight format (:class:`BoardTraces`), the board's 16-bit
+    weights and s16.15 updates: additive ``w += mul_accum_fixed(A+, r)`` then
+    ``min(w, w_max)`` per post event, ``w -= mul_accum_fixed(A-, o)`` then
+    ``max(w, w_min)``; multiplicative ``w += mul_accum_fixed((w_max - w) A+, r)``
+    and ``w -= mul_accum_fixed((w - w_min) A-, o)`` (accum products toward -inf).
+    """
+
+    def start_run(self, dt):
+        super().start_run(dt)
+        self._additive = self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _board_parameters(self):
+        p, gws = self.params, self._board_gws
+        if self._is_additive():
+            # weight_dependence_additive.py: w_min, w_max, A_plus, A_minus times the scale
+            return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
+                    "A_plus": p["A_plus"] * gws, "A_minus": p["A_minus"] * gws}
+        # weight_dependence_multiplicative.py: A_plus, A_minus as given
+        return {"w_min": p["w_min"] * gws, "w_max": p["w_max"] * gws,
+                "A_plus": p["A_plus"], "A_minus": p["A_minus"]}
+
+    def _is_additive(self):
+        return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _kernel_rule(self):
+        if type(self) not in (SpinnakerSTDP, NearestSTDP):
+            return None
+        code = board_kernels.RULE_NEAREST if self.nearest else board_kernels.RULE_PAIR
+        return code, not self._additive, self._bconst["A_minus"]
+
+    def _board_supported(self):
+        # sPyNNaker has the additive (mu 0/0) and multiplicative (1/1) dependences only
+        mu = np.stack([self.params["mu_plus"], self.params["mu_minus"]])
+        return bool((mu == 0.0).all() or (mu == 1.0).all())
+
+    def _sum_composable(self):
+        return self._additive and not self.nearest
+
+    def _potentiate(self, idx, k_pre):
+        if self._board_w:
+            acc = self._w_acc[idx]
+            if self._additive:
+                acc = np.minimum(acc + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k_pre)),
+                                 self._bc("w_max", idx))
+            else:
+                scale = fixed_point.mul(self._bc("w_max", idx) - acc, self._bc("A_plus", idx))
+                acc = acc + mul_accum_fixed(scale, stdp_fixed(k_pre))
+            self._w_acc[idx] = acc
+            return None
+        if not self._additive:
+            return super()._potentiate(idx, k_pre)
+        w = np.minimum(self.weight[idx] + self._p("A_plus", idx) * k_pre, self._p("w_max", idx))
+        self.weight[idx] = w
+        return w
+
+    def _pending_mode(self):
+        # (called by the base start_run, before self._additive is set)
+        if self._board_w:
+            return BoardTraces._pending_mode(self)
+        return "sum" if self._is_additive() else super()._pending_mode()
+
+    def _increment(self, idx, k_pre):
+        if self._board_w:
+            return self._board_increment(idx, k_pre)
+        return super()._increment(idx, k_pre)
+
+    def _apply_sum(self, idx, total):
+        if self._board_w:
+            return self._board_add_clipped(idx, total)
+        if not self._additive:
+            return super()._apply_sum(idx, total)
+        self.weight[idx] = np.minimum(self.weight[idx] + total, self._p("w_max", idx))
+
+    def _coincident(self, idx):
+        """Which of the synapses ``idx`` have a post event arriving in this very tick."""
+        now = self._arrived_now
+        if now is None or now.size == 0:
+            return None
+        return np.isin(idx, now)
+
+    def _post_trace_now(self, idx, k_post, coincident):
+        """The post trace the depression uses, given which synapses have a coincident event.
+
+        Pair rule: that event's own trace (the earlier ones decayed, plus 1).
+        """
+        return np.where(coincident, k_post + 1.0, k_post)
+
+    def _depress(self, idx, k_post):
+        coincident = self._coincident(idx)
+        if coincident is None:
+            coincident = np.zeros(idx.size, bool)
+        elif coincident.any():
+            k_post = self._post_trace_now(idx, k_post, coincident)
+        # (without any post event so far, no depression: prev_time_valid)
+        valid = self._depression_valid(idx, coincident)
+        if self._board_w:
+            acc = self._w_acc[idx]
+            o1 = stdp_fixed(k_post)
+            if self._additive:
+                new = np.maximum(acc - mul_accum_fixed(self._bc("A_minus", idx), o1),
+                                 self._bc("w_min", idx))
+            else:
+                scale = fixed_point.mul(acc - self._bc("w_min", idx), self._bc("A_minus", idx))
+                new = acc - mul_accum_fixed(scale, o1)
+            self._w_acc[idx] = np.where(valid, new, acc)
+            return None
+        k_post = np.where(valid, k_post, 0.0)
+        if not self._additive:
+            return STDP._depress(self, idx, k_post)
+        w = np.maximum(self.weight[idx] - self._p("A_minus", idx) * k_post, self._p("w_min", idx))
+        w = np.where(valid, w, self.weight[idx])
+        self.weight[idx] = w
+        return w
+
+
 def _rank_within(syn):
     """Each entry's rank among the entries of its synapse, in their order."""
     order = np.argsort(syn, kind="stable")
@@ -639,6 +657,18 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
     def _sum_composable(self):
         return True
 
+    def _kernel_rule(self):
+        if type(self) is not SpinnakerVogels:
+            return None
+        return board_kernels.RULE_VOGELS, False, self._alpha_bits(slice(None))
+
+    def _alpha_bits(self, idx):
+        """alpha in STDP fixed point as the host writes it (float_to_fixed: round(alpha
+        2**11)), per synapse ``idx``."""
+        shape = self.params["alpha"][idx].shape
+        return np.array([int(round(float(a) * STDP_FIXED_POINT_ONE))
+                         for a in np.broadcast_to(self._p("alpha", idx), shape)], dtype=np.int64)
+
     def _increment(self, idx, k_pre):
         if self._board_w:
             return self._board_increment(idx, k_pre)
@@ -667,9 +697,7 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
             # timing_vogels_2011_impl.h: (o - alpha) in STDP fixed point (alpha written by
             # float_to_fixed: round(alpha 2**11)) through the additive potentiation, which
             # clips at w_max only
-            alpha = np.array([int(round(float(a) * STDP_FIXED_POINT_ONE))
-                              for a in np.broadcast_to(self._p("alpha", idx), idx.shape)],
-                             dtype=np.int64)
+            alpha = self._alpha_bits(idx)
             acc = self._w_acc[idx]
             new = np.minimum(acc + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k) - alpha),
                              self._bc("w_max", idx))
