@@ -2,7 +2,8 @@
 rules, bit for bit, and the board's values on the compiled engine.
 
 SpinnakerSTDP (SpikePairRule) and NearestSTDP (SpikeNearestPairRule), with Additive- or
-MultiplicativeWeightDependence, and SpinnakerVogels (Vogels2011Rule), with board weights is integer arithmetic (16-bit weights moved in s16.15, traces in
+MultiplicativeWeightDependence, SpinnakerVogels (Vogels2011Rule) and PfisterTriplet
+(PfisterSpikeTriplet with WeightDependenceAdditiveTriplet), with board weights is integer arithmetic (16-bit weights moved in s16.15, traces in
 2**-11 from look-up tables), so both engines must leave exactly the same spikes,
 weights, traces, stamps, post histories and pending post events. The network holds
 the awkward cases: Poisson input at 300 Hz on 1 ms ticks (a source spikes several
@@ -63,6 +64,15 @@ def kernel_calls(monkeypatch):
 
 def _stdp(dependence, A_plus=0.05, A_minus=0.06, tau_plus=16.0, tau_minus=22.0, w_max=1.2,
           timing="pair"):
+    if timing == "triplet":     # (tau_x, tau_y: tables in steps of 4 ticks)
+        return sim.STDPMechanism(
+            timing_dependence=sim.extra_models.PfisterSpikeTriplet(
+                tau_plus=tau_plus, tau_minus=tau_minus, tau_x=60.0, tau_y=45.0,
+                A_plus=A_plus, A_minus=A_minus),
+            weight_dependence=sim.extra_models.WeightDependenceAdditiveTriplet(
+                w_min=0.0, w_max=w_max, A3_plus=0.3 * A_plus, A3_minus=0.2 * A_minus),
+            weight=0.6, delay=sim.RandomDistribution("uniform_int", low=1, high=3,
+                                                     rng=sim.NumpyRNG(4)))
     if timing == "vogels":
         # (alpha 16: o - alpha of both signs here; some weights driven below zero wrap
         # around, as the board's 16-bit weights do: see SpinnakerVogels)
@@ -130,7 +140,8 @@ def _snapshot(cells, projections):
     blocks = []
     for prj in projections:
         b = prj._engine_block
-        assert type(b) in (splast.SpinnakerSTDP, splast.NearestSTDP, splast.SpinnakerVogels)
+        assert type(b) in (splast.SpinnakerSTDP, splast.NearestSTDP, splast.SpinnakerVogels,
+                           splast.PfisterTriplet)
         assert b._board_w
         arrays = {"weight": b.weight.copy(), "pending": _pending(b),
                   "recent": b._post_history().copy(), "recent_next": b._recent_next.copy(),
@@ -157,7 +168,7 @@ def _same(a, b):
 
 @pytest.mark.parametrize("dependence, timing", [(d, t) for t in sorted(TIMINGS)
                                                  for d in sorted(DEPENDENCES)]
-                         + [("additive", "vogels")])
+                         + [("additive", "vogels"), ("additive", "triplet")])
 def test_identical_on_both_engines(dependence, timing, kernel_calls):
     synapse = lambda: _stdp(dependence, timing=timing)          # noqa: E731
     numpy_out = _run("numpy", synapse)
@@ -226,14 +237,14 @@ def test_intervals_past_the_look_up_tables(kernel_calls):
     assert kernel_calls
 
 
-@pytest.mark.parametrize("timing", sorted(TIMINGS) + ["vogels"])
+@pytest.mark.parametrize("timing", sorted(TIMINGS) + ["vogels", "triplet"])
 @pytest.mark.parametrize("switch_to", ["numba", "numpy"])
 def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
     """The kernel takes the NumPy rule's pending events (and gives them back) between runs:
     in order, more than 15 of them on some synapses (the nearest rule: knowing that the
     one before the oldest kept has gone)."""
     first = "numpy" if switch_to == "numba" else "numba"
-    dependence = "additive" if timing == "vogels" else "multiplicative"
+    dependence = "additive" if timing in ("vogels", "triplet") else "multiplicative"
     synapse = lambda: _stdp(dependence, timing=timing)    # noqa: E731
     reference = _run("numpy", synapse, reset=False)
     _same(reference, _run(first, synapse, reset=False, switch_to=switch_to))
@@ -276,12 +287,14 @@ BOARD_TESTS = [
     (board_stdp.test_post_spike_same_time,
      [(sim.AdditiveWeightDependence, False), (sim.MultiplicativeWeightDependence, True)]),
     (board_stdp.test_if_cond_exp_pair_additive, [()]),
+    (board_stdp.test_triplet_additive, [(-10, 0.324), (10, 0.549)]),
     (board_steps.test_board_trace_arithmetic, [()]),
     (board_steps.test_board_multiplicative_pair_in_integer_steps, [()]),
     (board_steps.test_board_post_event_in_the_tick_of_the_pre_spike_depresses_fully, [()]),
     (board_steps.test_board_post_history_keeps_15_events, [()]),
     (board_steps.test_plastic_weights_back_to_their_initial_values_after_reset, [()]),
     (board_steps.test_board_nearest_pair_after_the_history_overflows, [()]),
+    (board_steps.test_board_triplet_in_integer_steps, [()]),
     (board_steps.test_board_post_spike_in_the_tick_of_a_pre_spike_waits_for_the_next_one,
      [()]),
 ]

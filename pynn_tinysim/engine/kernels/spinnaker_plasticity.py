@@ -4,7 +4,8 @@ The reference is :mod:`..spinnaker.plasticity`'s NumPy code with board weights
 (``BoardTraces``: 16-bit weights moved in s16.15, look-up-table decays, 11-bit
 trace products, a 15-event post history per neuron) for sPyNNaker 7.4's
 SpikePairRule (``SpinnakerSTDP``) and SpikeNearestPairRule (``NearestSTDP``), with
-Additive- or MultiplicativeWeightDependence, and Vogels2011Rule (``SpinnakerVogels``). Everything there is integer
+Additive- or MultiplicativeWeightDependence, Vogels2011Rule (``SpinnakerVogels``) and
+PfisterSpikeTriplet with WeightDependenceAdditiveTriplet (``PfisterTriplet``). Everything there is integer
 arithmetic on values that float64 holds exactly (traces are multiples of 2**-11,
 weights ``counts / scale``), so this kernel, doing the same integer operations one
 synapse at a time, gives the same bits; the only floats are the ones the reference
@@ -45,7 +46,8 @@ _TO_S1615 = 4
 _WEIGHT_MASK = 0xFFFF
 #: the rules the kernel knows (``rule``): SpinnakerSTDP (the pair rule), NearestSTDP,
 #: SpinnakerVogels (additive: its ``a_minus`` is alpha in STDP fixed point)
-RULE_PAIR, RULE_NEAREST, RULE_VOGELS = 0, 1, 2
+#: PfisterTriplet (additive triplet: its second traces and A3 amplitudes)
+RULE_PAIR, RULE_NEAREST, RULE_VOGELS, RULE_TRIPLET = 0, 1, 2, 3
 
 
 def _fmul_lut(trace, lut, d):
@@ -74,13 +76,17 @@ def _oldest_kept(recent, recent_next, p):
 
 
 def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
-                   multiplicative, rule, k_pre, k_post, t_last, t_post, n_pending, ev_k,
-                   ev_stamp, ev_first, post_of, delay, recent, recent_next, pre_lut, post_lut,
-                   coincident):
+                   a3_plus, a3_minus, multiplicative, rule, k_pre, k_post, k_pre2, k_post2,
+                   t_last, t_post, n_pending, ev_k, ev_stamp, ev_first, ev_o2, post_of, delay,
+                   recent, recent_next, pre_lut, post_lut, pre2_lut, coincident):
     """``BoardTraces._on_pre`` of the ``rule`` for synapse ``s``: the 16-bit weight into
     s16.15, the kept pending potentiations, the depression (Vogels: the pre spike's
     step), the pre trace; returns the new weight (what the spike transmits)."""
     nearest = rule == RULE_NEAREST
+    triplet = rule == RULE_TRIPLET
+    r2 = 0.0
+    if triplet:     # (PfisterTriplet._on_pre: r2 read before this spike's own +1)
+        r2 = _fmul_lut(k_pre2[s], pre2_lut, stamp - t_last[s])
     scale_s, shift_s = _at(w_scale, s), _at(shift, s)
     w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
     a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
@@ -121,8 +127,11 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
             for r in range(first, n):
                 slot = base + r % EVENTS
                 if ev_stamp[slot] >= oldest:
-                    total += _mul_accum_fixed(a_plus_s,
-                                              np.int64(np.rint(ev_k[slot] * STDP_ONE)))
+                    r1 = np.int64(np.rint(ev_k[slot] * STDP_ONE))
+                    total += _mul_accum_fixed(a_plus_s, r1)
+                    if triplet:     # (PfisterTriplet._board_increment)
+                        o2 = np.int64(np.rint(ev_o2[slot] * STDP_ONE))
+                        total += _mul_accum_fixed(_at(a3_plus, s), (r1 * o2) >> _STDP_SHIFT)
             acc = min(acc + total, w_max_s)
         n_pending[s] = 0
     # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
@@ -139,6 +148,12 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
         if rule == RULE_VOGELS:
             # SpinnakerVogels._depress: A+ (o - alpha), clipped at w_max only
             acc = min(acc + _mul_accum_fixed(a_plus_s, o1 - a_minus_s), w_max_s)
+        elif triplet:
+            # PfisterTriplet._depress: A2- o1 + A3- (o1 r2 >> 11), then at least w_min
+            new = acc - _mul_accum_fixed(a_minus_s, o1)
+            new = new - _mul_accum_fixed(
+                _at(a3_minus, s), (o1 * np.int64(np.rint(r2 * STDP_ONE))) >> _STDP_SHIFT)
+            acc = max(new, w_min_s)
         elif multiplicative:
             scale = ((acc - w_min_s) * a_minus_s) >> 15
             acc = acc - _mul_accum_fixed(scale, o1)
@@ -148,6 +163,8 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
         k_pre[s] = 1.0
     else:
         k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
+    if triplet:
+        k_pre2[s] = r2 + 1.0
     t_last[s] = stamp
     w_acc[s] = acc
     w = np.float64((acc >> shift_s) & _WEIGHT_MASK) / scale_s
@@ -155,9 +172,12 @@ def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus
     return w
 
 
-def _bump_post(s, stamp, nearest, k_post, t_post, post_lut):
-    """``PairTraceRule._bump_post``: a post event reaches synapse ``s`` at ``stamp``."""
-    if nearest:
+def _bump_post(s, stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut):
+    """``PairTraceRule._bump_post`` (PfisterTriplet's: o2 too): a post event reaches
+    synapse ``s`` at ``stamp``."""
+    if rule == RULE_TRIPLET:
+        k_post2[s] = _fmul_lut(k_post2[s], post2_lut, stamp - t_post[s]) + 1.0
+    if rule == RULE_NEAREST:
         k_post[s] = 1.0
     else:
         k_post[s] = _fmul_lut(k_post[s], post_lut, stamp - t_post[s]) + 1.0
@@ -167,9 +187,10 @@ def _bump_post(s, stamp, nearest, k_post, t_post, post_lut):
 def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                            arrivals, bounds, columns, post_indptr, by_post, post_lookup,
                            post_of, delay, recent, recent_next, weight, w_scale, shift, w_acc,
-                           w_min, w_max, a_plus, a_minus, multiplicative, rule, k_pre,
-                           k_post, t_last, t_post, n_pending, ev_k, ev_stamp, ev_first,
-                           pre_lut, post_lut, mark, epoch, at_now, arrived):
+                           w_min, w_max, a_plus, a_minus, a3_plus, a3_minus, multiplicative,
+                           rule, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
+                           ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut, pre2_lut,
+                           post2_lut, mark, epoch, at_now, arrived):
     """One call of ``deliver`` of the ``rule`` (``RULE_*``) with board weights (see the
     module docstring).
 
@@ -179,7 +200,10 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     ``w_min``... ``a_minus``: the host's s16.15 parameters per synapse (these and
     ``w_scale``, ``shift``: one element where every synapse has the same);
     ``ev_first``: the nearest rule's third term of a pending event (whether it is the
-    first post event since the pre spike; unused otherwise); ``mark``/``epoch``/
+    first post event since the pre spike), ``ev_o2``: the triplet rule's (o2 at its
+    arrival); ``a3_*``, ``k_*2``, ``*2_lut``: the triplet rule's A3 amplitudes, second
+    traces (r2 with ``t_last``, o2 with ``t_post``) and their tables (tau_x, tau_y);
+    (each unused, one element, for the other rules); ``mark``/``epoch``/
     ``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of a
     synapse's last event, -1 at first). An id repeated in ``spiking_ids`` updates its
     synapses once per spike, in the reference's rounds."""
@@ -214,9 +238,11 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                 ev_stamp[slot] = arrival - delay[s]
                 if nearest:     # (NearestSTDP._potentiation_terms)
                     ev_first[slot] = 1 if t_post[s] <= t_last[s] else 0
+                elif rule == RULE_TRIPLET:      # (PfisterTriplet._potentiation_terms)
+                    ev_o2[slot] = _fmul_lut(k_post2[s], post2_lut, arrival - t_post[s])
                 n_pending[s] += 1
                 if arrival < stamp:
-                    _bump_post(s, arrival, nearest, k_post, t_post, post_lut)
+                    _bump_post(s, arrival, rule, k_post, k_post2, t_post, post_lut, post2_lut)
                 else:
                     at_now[n_now] = s
                     arrived[s] = stamp
@@ -239,13 +265,14 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                 s = by_pre[j]
                 mark[s] = e
                 w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
-                                   a_plus, a_minus, multiplicative, rule, k_pre, k_post,
-                                   t_last, t_post, n_pending, ev_k, ev_stamp, ev_first,
-                                   post_of, delay, recent, recent_next, pre_lut, post_lut,
+                                   a_plus, a_minus, a3_plus, a3_minus, multiplicative, rule,
+                                   k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
+                                   ev_k, ev_stamp, ev_first, ev_o2, post_of, delay, recent,
+                                   recent_next, pre_lut, post_lut, pre2_lut,
                                    arrived[s] == stamp)
                 _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
         n = m
     # 3. this tick's post events reach the post trace
     for q in range(n_now):
-        _bump_post(at_now[q], stamp, nearest, k_post, t_post, post_lut)
+        _bump_post(at_now[q], stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut)
     return 0

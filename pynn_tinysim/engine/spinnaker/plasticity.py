@@ -306,12 +306,17 @@ class BoardTraces:
         rule with board weights; else None (the default: NumPy)."""
         return None
 
+    def _middle_term(self):
+        """What a pending post event holds between K_pre and its stamp: "first" (the
+        nearest rule's pairing flag), "o2" (the triplet rule's second post trace) or None."""
+        return "first" if self.nearest else None
+
     def compiled_deliver(self, kernels):
         """:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with board weights
         (fixed point, the front's weight format) for the rules it knows
         (:meth:`_kernel_rule`: SpinnakerSTDP and NearestSTDP, additive or multiplicative,
-        SpinnakerVogels), their trace time constants the same for every synapse; else
-        None (NumPy).
+        SpinnakerVogels, PfisterTriplet), their trace time constants the same for every
+        synapse; else None (NumPy).
 
         The pending post events move from the reference's queue into the kernel's
         per-synapse rings for the run (:meth:`end_run` moves them back). Compiled
@@ -325,9 +330,12 @@ class BoardTraces:
         if rule is None:
             return None
         code, multiplicative, a_minus = rule
-        pre_lut, post_lut = self._lut_ticks(self.pre_tau), self._lut_ticks(self.post_tau)
-        if pre_lut is None or post_lut is None:
+        triplet = code == board_kernels.RULE_TRIPLET
+        luts = [self._lut_ticks(name) for name in (self.pre_tau, self.post_tau) + (
+            ("tau_x", "tau_y") if triplet else ())]
+        if any(lut is None for lut in luts):
             return None
+        pre_lut, post_lut, *luts2 = luts
         rings = self._events_to_rings()
         self._rings = rings
         recent = self._post_history()
@@ -341,10 +349,18 @@ class BoardTraces:
                  recent.reshape(-1), self._recent_next)
         # (parameters every synapse shares as one element: fewer loads per synapse)
         shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
+        # (the triplet rule's A3 amplitudes, second traces and their tables; one unused
+        # element for the others)
+        unused, unused_f = np.zeros(1, np.int64), np.zeros(1)
+        a3 = ((shared(int64(bc["A3_plus"])), shared(int64(bc["A3_minus"]))) if triplet
+              else (unused, unused))
+        traces2 = (self._k_pre2, self._k_post2) if triplet else (unused_f, unused_f)
+        luts2 = tuple(luts2) if triplet else (unused, unused)
         arrays = (self.weight, shared(self._w_scale), shared(self._board_shift), self._w_acc,
                   *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus")),
-                  shared(int64(a_minus)), multiplicative, code, self._k_pre, self._k_post,
-                  self._t_last, self._t_post, self._n_pending, *rings, pre_lut, post_lut,
+                  shared(int64(a_minus)), *a3, multiplicative, code, self._k_pre,
+                  self._k_post, *traces2, self._t_last, self._t_post, self._n_pending,
+                  *rings, pre_lut, post_lut, *luts2,
                   np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                   np.full(n, -1, np.int64))
         n_slots, row_size = self._n_slots, self._row_size
@@ -389,14 +405,16 @@ class BoardTraces:
         return np.rint(values * STDP_FIXED_POINT_ONE).astype(np.int64)
 
     def _events_to_rings(self):
-        """The pending post events (``_deferred``: K_pre, for the nearest rule whether the
-        event was the first since the pre spike, the post spike's stamp), taken out, as
-        the kernel's rings (K_pre, stamp, first): synapse s's event r (of its
-        ``_n_pending``) in slot ``s * EVENTS + r % EVENTS``; only its last EVENTS events
-        (older ones left the post history)."""
+        """The pending post events (``_deferred``: K_pre, :meth:`_middle_term`, the post
+        spike's stamp), taken out, as the kernel's rings (K_pre, stamp, first, o2; the
+        last two one element where unused): synapse s's event r (of its ``_n_pending``)
+        in slot ``s * EVENTS + r % EVENTS``; only its last EVENTS events (older ones left
+        the post history)."""
         n, events = self.size, EVENTS_KEPT
+        middle = self._middle_term()
         ev_k, ev_stamp = np.zeros(n * events), np.zeros(n * events, np.int64)
-        ev_first = np.zeros(n * events if self.nearest else 1, np.int64)
+        ev_first = np.zeros(n * events if middle == "first" else 1, np.int64)
+        ev_o2 = np.zeros(n * events if middle == "o2" else 1)
         syn, terms = self._deferred.take_flat(np.arange(n), n)
         if syn.size:
             k_pre, *first, post_stamp = terms
@@ -408,11 +426,13 @@ class BoardTraces:
             slot = syn * events + (rank + self._n_pending[syn] - count[syn]) % events
             ev_k[slot] = k_pre[last]
             ev_stamp[slot] = post_stamp[last]
-            if self.nearest:
+            if middle == "first":
                 ev_first[slot] = np.asarray(first[0])[last]
-        return ev_k, ev_stamp, ev_first
+            elif middle == "o2":
+                ev_o2[slot] = np.asarray(first[0])[last]
+        return ev_k, ev_stamp, ev_first, ev_o2
 
-    def _rings_to_events(self, ev_k, ev_stamp, ev_first):
+    def _rings_to_events(self, ev_k, ev_stamp, ev_first, ev_o2):
         """The kernel's rings back into ``_deferred`` (each synapse's events in order).
 
         Where a synapse had more than EVENTS events, the nearest rule needs to know that
@@ -428,7 +448,11 @@ class BoardTraces:
         j = np.arange(syn.size) - np.repeat(np.cumsum(m) - m, m)
         slot = syn * events + (np.repeat(count[syn_list] - m, m) + j) % events
         k_pre, stamp = ev_k[slot], ev_stamp[slot]
-        if not self.nearest:
+        middle = self._middle_term()
+        if middle == "o2":
+            self._deferred.append(syn, (k_pre, ev_o2[slot], stamp))
+            return
+        if middle is None:
             self._deferred.append(syn, (k_pre, stamp))
             return
         first = ev_first[slot] != 0
@@ -758,6 +782,14 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         if hasattr(self, "_k_pre2"):
             self._k_pre2[:] = 0.0
             self._k_post2[:] = 0.0
+
+    def _kernel_rule(self):
+        if type(self) is not PfisterTriplet:
+            return None
+        return board_kernels.RULE_TRIPLET, False, self._bconst["A_minus"]
+
+    def _middle_term(self):
+        return "o2"
 
     def _board_parameters(self):
         p, gws = self.params, self._board_gws
