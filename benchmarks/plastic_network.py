@@ -1,7 +1,7 @@
 """A plastic network for timing the plastic delivery: 1000 Poisson inputs (10 Hz) onto
 200 IF_curr_exp cells, FixedProbabilityConnector(0.2) (~40,000 plastic synapses).
 
-    python benchmarks/plastic_network.py RULE ENGINE SECONDS [--profile]
+    python benchmarks/plastic_network.py RULE ENGINE SECONDS [--profile] [--spinnaker]
 
 RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)), ``tm``
 (TsodyksMarkramSynapse), ``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
@@ -10,7 +10,10 @@ RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)), ``
 Prints the run phase's wall and CPU time (kernels loaded beforehand, so it holds no
 compilation or loading), the spike counts and a checksum of the final weights (equal
 on both tinysim engines; NEST draws its own Poisson spikes). ``--profile``: cProfile
-of the run phase, the 12 costliest functions by own time.
+of the run phase, the 12 costliest functions by own time. ``--spinnaker``: the same
+network on the sPyNNaker flavour (``pyNN.tinysim.spinnaker``, dt 1 ms as sPyNNaker
+runs it, s16.15 fixed point, the board's 16-bit plastic weights; RULE additive or
+multiplicative: sPyNNaker's SpikePairRule).
 """
 
 import importlib
@@ -20,8 +23,10 @@ import time
 import numpy as np
 
 
-def build(sim, rule, engine):
-    if engine == "nest":
+def build(sim, rule, engine, spinnaker=False):
+    if spinnaker:
+        sim.setup(timestep=1.0, min_delay=1.0, engine=engine, rng_seed=1)
+    elif engine == "nest":
         sim.setup(timestep=0.1, min_delay=0.1, spike_precision="on_grid", rng_seed=1,
                   verbosity="error")
     else:
@@ -53,9 +58,12 @@ def build(sim, rule, engine):
 
 def main(argv):
     rule, engine, seconds = argv[1], argv[2], float(argv[3])
-    sim = importlib.import_module("pyNN.nest" if engine == "nest" else "pyNN.tinysim")
-    inputs, cells, projection = build(sim, rule, engine)
-    sim.run(0.1)                        # loads the kernels (numba) outside the timing
+    spinnaker = "--spinnaker" in argv
+    sim = importlib.import_module("pyNN.nest" if engine == "nest" else
+                                  "pyNN.tinysim.spinnaker" if spinnaker else "pyNN.tinysim")
+    inputs, cells, projection = build(sim, rule, engine, spinnaker)
+    # loads (and compiles, the first time) the kernels (numba) outside the timing
+    sim.run(sim.get_time_step())
     start, start_cpu = time.perf_counter(), time.process_time()
     if "--profile" in argv:
         import cProfile
@@ -69,7 +77,8 @@ def main(argv):
     n_in = sum(len(s) for s in inputs.get_data().segments[0].spiketrains)
     n_out = sum(len(s) for s in cells.get_data().segments[0].spiketrains)
     weights = np.asarray(projection.get("weight", format="list", with_address=False))
-    print(f"{rule} {engine} {seconds:g} s: run {wall:.2f} s (CPU {cpu:.2f} s), input spikes {n_in}, "
+    flavour = " spinnaker" if spinnaker else ""
+    print(f"{rule}{flavour} {engine} {seconds:g} s: run {wall:.2f} s (CPU {cpu:.2f} s), input spikes {n_in}, "
           f"output spikes {n_out}, synapses {len(projection)}, "
           f"weight sum {float(weights.sum())!r}")
 

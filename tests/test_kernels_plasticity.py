@@ -12,7 +12,8 @@ pre spikes), Poisson input at a rate that fires an id twice in one step at the
 coarse time step, input that stops before the end (post events after the last
 pre spike), a run split in three, reset() and a second run, weights driven to
 w_min and w_max, and decay tables too short for an interval (the step is left to
-the NumPy rule). The sPyNNaker flavour's rules keep their own (fixed-point) path.
+the NumPy rule). The sPyNNaker flavour's rules have their own (fixed-point) kernel,
+tested in tests/test_spinnaker_kernels_plasticity.py.
 """
 
 import numpy as np
@@ -271,8 +272,8 @@ def test_engine_switched_between_runs_continues_the_same(monkeypatch):
 
 
 def test_no_kernel_where_the_rule_has_none(monkeypatch):
-    """Per-synapse time constants, Gutig's exponents, Vogels' rule and the sPyNNaker
-    flavour's STDP keep the NumPy (or fixed-point) code."""
+    """Per-synapse time constants and Gutig's exponents keep the NumPy code; the sPyNNaker
+    flavour's STDP has a kernel of its own (not the NEST rule's)."""
     from pynn_tinysim.engine import kernels
     k = kernels.load()
     sim.setup(timestep=0.1, engine="numba")
@@ -303,7 +304,9 @@ def test_no_kernel_where_the_rule_has_none(monkeypatch):
     ssim.run(2.0)
     block = prj._engine_block
     assert isinstance(block, plasticity.STDP) and type(block) is not plasticity.STDP
-    assert block.compiled_deliver(k) is None
+    # (its own kernel, in fixed point: tests/test_spinnaker_kernels_plasticity.py)
+    assert block.compiled_deliver(k) is not None
+    assert block.kernel_rule() is None
 
 
 def test_decay_tables_hold_numpy_exponentials():

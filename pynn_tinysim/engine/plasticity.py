@@ -1249,29 +1249,12 @@ class PairTraceRule(PlasticSynapses):
                   self._t_last, self._t_post, self._n_pending, self._pend_acc)
         scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
                    np.empty(self.size, np.int64))
-        no_events = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
-        n_post, lookup = self._n_post, self._post_lookup
 
         def deliver(spiking_ids, k, ring_flat):
             stamp = k + 1
             heap = self._heap
-            popped = []
-            if heap:
-                while heap and heap[0][0] <= stamp:
-                    popped.append(heapq.heappop(heap))
-            if popped:
-                arrivals, bounds, columns = [], [0], []
-                for arrival, _, u, post_ids in popped:
-                    if not arrivals or arrivals[-1] != arrival:
-                        arrivals.append(arrival)
-                        bounds.append(bounds[-1])
-                    columns.append(u * n_post + lookup[post_ids])
-                    bounds[-1] += columns[-1].size
-                events = (np.array(arrivals, np.int64), np.array(bounds, np.int64),
-                          columns[0] if len(columns) == 1 else np.concatenate(columns))
-            else:
-                events = no_events
+            popped, events = self._pop_arrivals(stamp)
             offset = ((k + 1) % n_slots) * row_size
             while True:
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
@@ -1289,6 +1272,29 @@ class PairTraceRule(PlasticSynapses):
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
         return deliver
+
+    _NO_EVENTS = (np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
+
+    def _pop_arrivals(self, stamp):
+        """(popped, events): the queue's entries arriving up to ``stamp``, popped from the
+        heap, and as a kernel takes them: (arrival stamps in time order, bounds, columns
+        (delay, post neuron) of arrival i in ``columns[bounds[i]:bounds[i + 1]]``)."""
+        heap = self._heap
+        popped = []
+        while heap and heap[0][0] <= stamp:
+            popped.append(heapq.heappop(heap))
+        if not popped:
+            return popped, self._NO_EVENTS
+        n_post, lookup = self._n_post, self._post_lookup
+        arrivals, bounds, columns = [], [0], []
+        for arrival, _, u, post_ids in popped:
+            if not arrivals or arrivals[-1] != arrival:
+                arrivals.append(arrival)
+                bounds.append(bounds[-1])
+            columns.append(u * n_post + lookup[post_ids])
+            bounds[-1] += columns[-1].size
+        return popped, (np.array(arrivals, np.int64), np.array(bounds, np.int64),
+                        columns[0] if len(columns) == 1 else np.concatenate(columns))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
 

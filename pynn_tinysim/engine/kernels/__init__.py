@@ -237,6 +237,7 @@ def load():
     from . import adex
     from . import adaptive
     from . import multisynapse
+    from . import spinnaker_plasticity
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -263,6 +264,9 @@ def load():
                  "_lif_cond_multi_range"}
     # the sPyNNaker flavour's alpha synapses (kernels/spinnaker.py)
     internal |= {"_div", "_fixed_alpha", "_float_alpha"}
+    # the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py)
+    internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
+                 "_bump_post"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -307,6 +311,8 @@ def load():
         (stretch, ("stretch_adex_cond_exp", "stretch_adex_cond_alpha",
                    "stretch_lif_cond_exp_sfa_rr", "stretch_gif_cond_exp")),
         (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
+        (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
+                                "_spinnaker_pre", "_bump_post", "spinnaker_pair_deliver")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

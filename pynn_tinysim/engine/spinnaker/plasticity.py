@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from ..kernels import spinnaker_plasticity as board_kernels
 from ..plasticity import STDP, PairTraceRule, VogelsSprekeler
 from . import fixed_point
 from .settings import traces_in_fixed_point
@@ -36,6 +37,9 @@ WEIGHT_MASK = 0xFFFF
 #: post_events.h: MAX_POST_SYNAPTIC_EVENTS = 16 entries per neuron, the first a
 #: placeholder at time 0, so the 15 most recent post spikes are kept
 POST_EVENTS_KEPT = 15
+#: pending post events a synapse keeps in the compiled kernel's rings (the history's
+#: length: an older one can no longer count, kernels/spinnaker_plasticity.py)
+EVENTS_KEPT = board_kernels.EVENTS
 
 
 def s1615_parameter(values):
@@ -294,6 +298,171 @@ class BoardTraces:
         one = STDP_FIXED_POINT_ONE
         return np.floor(np.rint(np.asarray(a) * one) * np.rint(np.asarray(b) * one) / one) / one
 
+    # --- compiled delivery (kernels/spinnaker_plasticity.py) ---------------------------
+
+    def _kernel_rule(self):
+        """(rule code of :mod:`.kernels.spinnaker_plasticity`, multiplicative, the s16.15
+        per-synapse values the kernel takes as ``a_minus``) where the kernel has this
+        rule with board weights; else None (the default: NumPy)."""
+        return None
+
+    def _middle_term(self):
+        """What a pending post event holds between K_pre and its stamp: "first" (the
+        nearest rule's pairing flag), "o2" (the triplet rule's second post trace) or None."""
+        return "first" if self.nearest else None
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with board weights
+        (fixed point, the front's weight format) for the rules it knows
+        (:meth:`_kernel_rule`: SpinnakerSTDP and NearestSTDP, additive or multiplicative,
+        SpinnakerVogels, PfisterTriplet), their trace time constants the same for every
+        synapse; else None (NumPy).
+
+        The pending post events move from the reference's queue into the kernel's
+        per-synapse rings for the run (:meth:`end_run` moves them back). Compiled
+        stretches do not take this rule: it runs in the step loop, its neuron groups'
+        kernels around it.
+        """
+        if ("deliver" in vars(self) or not self.size or not self._board_w
+                or self._pmode != "log"):
+            return None
+        rule = self._kernel_rule()
+        if rule is None:
+            return None
+        code, multiplicative, a_minus = rule
+        triplet = code == board_kernels.RULE_TRIPLET
+        luts = [self._lut_ticks(name) for name in (self.pre_tau, self.post_tau) + (
+            ("tau_x", "tau_y") if triplet else ())]
+        if any(lut is None for lut in luts):
+            return None
+        pre_lut, post_lut, *luts2 = luts
+        rings = self._events_to_rings()
+        self._rings = rings
+        recent = self._post_history()
+        n = self.size
+        int64 = lambda a: np.ascontiguousarray(a, np.int64)     # noqa: E731
+        bc = self._bconst
+        kernel = kernels.spinnaker_pair_deliver
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post, self._post_lookup,
+                 int64(self._post_lookup[self.post]), int64(self.delay_steps),
+                 recent.reshape(-1), self._recent_next)
+        # (parameters every synapse shares as one element: fewer loads per synapse)
+        shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
+        # (the triplet rule's A3 amplitudes, second traces and their tables; one unused
+        # element for the others)
+        unused, unused_f = np.zeros(1, np.int64), np.zeros(1)
+        a3 = ((shared(int64(bc["A3_plus"])), shared(int64(bc["A3_minus"]))) if triplet
+              else (unused, unused))
+        traces2 = (self._k_pre2, self._k_post2) if triplet else (unused_f, unused_f)
+        luts2 = tuple(luts2) if triplet else (unused, unused)
+        arrays = (self.weight, shared(self._w_scale), shared(self._board_shift), self._w_acc,
+                  *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus")),
+                  shared(int64(a_minus)), *a3, multiplicative, code, self._k_pre,
+                  self._k_post, *traces2, self._t_last, self._t_post, self._n_pending,
+                  *rings, pre_lut, post_lut, *luts2,
+                  np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
+                  np.full(n, -1, np.int64))
+        n_slots, row_size = self._n_slots, self._row_size
+        no_events = self._NO_EVENTS
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped, events = self._pop_arrivals(stamp) if heap else ((), no_events)
+            kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
+                   *events, *index, *arrays)
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def end_run(self, last_stamp):
+        super().end_run(last_stamp)
+        rings = self.__dict__.pop("_rings", None)
+        if rings is not None:
+            self._rings_to_events(*rings)
+
+    #: the longest look-up table (ticks) the kernel takes; a longer one keeps NumPy
+    LUT_CAP = 1 << 20
+
+    def _lut_ticks(self, tau_name):
+        """The decay of trace ``tau_name`` by interval in ticks, as :meth:`_decay` gives
+        it, times 2**11 (int64), up to an interval past the look-up table's end (its
+        last entry 0 then holds for any longer one); None where tau differs between
+        synapses or the table would be longer than :data:`LUT_CAP`."""
+        tau = self._scalar.get(tau_name)
+        if tau is None or not tau > 0.0:
+            return None
+        shift = self.lut_shift.get(tau_name, 0)
+        size = np.log(STDP_FIXED_POINT_ONE) * tau / self.dt / (1 << shift)
+        if not np.isfinite(size) or size > self.LUT_CAP:
+            return None
+        ticks = ((int(np.ceil(size)) + 2) << shift) + 1
+        values = self._decay(np.arange(ticks, dtype=np.int64), tau_name, None)
+        if values[-1] != 0.0:
+            return None
+        return np.rint(values * STDP_FIXED_POINT_ONE).astype(np.int64)
+
+    def _events_to_rings(self):
+        """The pending post events (``_deferred``: K_pre, :meth:`_middle_term`, the post
+        spike's stamp), taken out, as the kernel's rings (K_pre, stamp, first, o2; the
+        last two one element where unused): synapse s's event r (of its ``_n_pending``)
+        in slot ``s * EVENTS + r % EVENTS``; only its last EVENTS events (older ones left
+        the post history)."""
+        n, events = self.size, EVENTS_KEPT
+        middle = self._middle_term()
+        ev_k, ev_stamp = np.zeros(n * events), np.zeros(n * events, np.int64)
+        ev_first = np.zeros(n * events if middle == "first" else 1, np.int64)
+        ev_o2 = np.zeros(n * events if middle == "o2" else 1)
+        syn, terms = self._deferred.take_flat(np.arange(n), n)
+        if syn.size:
+            k_pre, *first, post_stamp = terms
+            rank = _rank_within(syn)
+            count = np.bincount(syn, minlength=n)
+            last = rank >= count[syn] - events
+            syn, rank = syn[last], rank[last]
+            # (the events' numbers: the last of a synapse is its _n_pending - 1)
+            slot = syn * events + (rank + self._n_pending[syn] - count[syn]) % events
+            ev_k[slot] = k_pre[last]
+            ev_stamp[slot] = post_stamp[last]
+            if middle == "first":
+                ev_first[slot] = np.asarray(first[0])[last]
+            elif middle == "o2":
+                ev_o2[slot] = np.asarray(first[0])[last]
+        return ev_k, ev_stamp, ev_first, ev_o2
+
+    def _rings_to_events(self, ev_k, ev_stamp, ev_first, ev_o2):
+        """The kernel's rings back into ``_deferred`` (each synapse's events in order).
+
+        Where a synapse had more than EVENTS events, the nearest rule needs to know that
+        the one before its oldest left the history (``_after_dropped``): an event stamped
+        -2 (older than any history) stands for it."""
+        events = EVENTS_KEPT
+        count = self._n_pending
+        syn_list = np.flatnonzero(count > 0)
+        if syn_list.size == 0:
+            return
+        m = np.minimum(count[syn_list], events)
+        syn = np.repeat(syn_list, m)
+        j = np.arange(syn.size) - np.repeat(np.cumsum(m) - m, m)
+        slot = syn * events + (np.repeat(count[syn_list] - m, m) + j) % events
+        k_pre, stamp = ev_k[slot], ev_stamp[slot]
+        middle = self._middle_term()
+        if middle == "o2":
+            self._deferred.append(syn, (k_pre, ev_o2[slot], stamp))
+            return
+        if middle is None:
+            self._deferred.append(syn, (k_pre, stamp))
+            return
+        first = ev_first[slot] != 0
+        gone = syn_list[count[syn_list] > events]
+        if gone.size:
+            self._deferred.append(gone, (np.zeros(gone.size), np.zeros(gone.size, bool),
+                                         np.full(gone.size, -2, np.int64)))
+        self._deferred.append(syn, (k_pre, first, stamp))
+
+
 
 class SpinnakerSTDP(BoardTraces, STDP):
     """sPyNNaker 7.4's SpikePairRule with Additive- or MultiplicativeWeightDependence.
@@ -345,6 +514,12 @@ class SpinnakerSTDP(BoardTraces, STDP):
 
     def _is_additive(self):
         return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
+
+    def _kernel_rule(self):
+        if type(self) not in (SpinnakerSTDP, NearestSTDP):
+            return None
+        code = board_kernels.RULE_NEAREST if self.nearest else board_kernels.RULE_PAIR
+        return code, not self._additive, self._bconst["A_minus"]
 
     def _board_supported(self):
         # sPyNNaker has the additive (mu 0/0) and multiplicative (1/1) dependences only
@@ -431,6 +606,16 @@ class SpinnakerSTDP(BoardTraces, STDP):
         return w
 
 
+def _rank_within(syn):
+    """Each entry's rank among the entries of its synapse, in their order."""
+    order = np.argsort(syn, kind="stable")
+    ranked = syn[order]
+    starts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]]))
+    rank = np.empty(syn.size, np.int64)
+    rank[order] = np.arange(syn.size) - np.repeat(starts, np.diff(np.append(starts, syn.size)))
+    return rank
+
+
 class NearestSTDP(SpinnakerSTDP):
     """sPyNNaker's SpikeNearestPairRule with a weight dependence.
 
@@ -496,6 +681,18 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
     def _sum_composable(self):
         return True
 
+    def _kernel_rule(self):
+        if type(self) is not SpinnakerVogels:
+            return None
+        return board_kernels.RULE_VOGELS, False, self._alpha_bits(slice(None))
+
+    def _alpha_bits(self, idx):
+        """alpha in STDP fixed point as the host writes it (float_to_fixed: round(alpha
+        2**11)), per synapse ``idx``."""
+        shape = self.params["alpha"][idx].shape
+        return np.array([int(round(float(a) * STDP_FIXED_POINT_ONE))
+                         for a in np.broadcast_to(self._p("alpha", idx), shape)], dtype=np.int64)
+
     def _increment(self, idx, k_pre):
         if self._board_w:
             return self._board_increment(idx, k_pre)
@@ -524,9 +721,7 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
             # timing_vogels_2011_impl.h: (o - alpha) in STDP fixed point (alpha written by
             # float_to_fixed: round(alpha 2**11)) through the additive potentiation, which
             # clips at w_max only
-            alpha = np.array([int(round(float(a) * STDP_FIXED_POINT_ONE))
-                              for a in np.broadcast_to(self._p("alpha", idx), idx.shape)],
-                             dtype=np.int64)
+            alpha = self._alpha_bits(idx)
             acc = self._w_acc[idx]
             new = np.minimum(acc + mul_accum_fixed(self._bc("A_plus", idx), stdp_fixed(k) - alpha),
                              self._bc("w_max", idx))
@@ -587,6 +782,14 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         if hasattr(self, "_k_pre2"):
             self._k_pre2[:] = 0.0
             self._k_post2[:] = 0.0
+
+    def _kernel_rule(self):
+        if type(self) is not PfisterTriplet:
+            return None
+        return board_kernels.RULE_TRIPLET, False, self._bconst["A_minus"]
+
+    def _middle_term(self):
+        return "o2"
 
     def _board_parameters(self):
         p, gws = self.params, self._board_gws

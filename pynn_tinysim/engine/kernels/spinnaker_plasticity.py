@@ -1,0 +1,278 @@
+"""The sPyNNaker flavour's plastic delivery in the board's fixed point, for Numba (see :mod:`.`).
+
+The reference is :mod:`..spinnaker.plasticity`'s NumPy code with board weights
+(``BoardTraces``: 16-bit weights moved in s16.15, look-up-table decays, 11-bit
+trace products, a 15-event post history per neuron) for sPyNNaker 7.4's
+SpikePairRule (``SpinnakerSTDP``) and SpikeNearestPairRule (``NearestSTDP``), with
+Additive- or MultiplicativeWeightDependence, Vogels2011Rule (``SpinnakerVogels``) and
+PfisterSpikeTriplet with WeightDependenceAdditiveTriplet (``PfisterTriplet``). Everything there is integer
+arithmetic on values that float64 holds exactly (traces are multiples of 2**-11,
+weights ``counts / scale``), so this kernel, doing the same integer operations one
+synapse at a time, gives the same bits; the only floats are the ones the reference
+stores (traces, weights) and the amounts added into the ring, in its order.
+
+State the reference keeps in Python objects is arrays here:
+
+- the post history (``BoardTraces._recent``, ``_recent_next``): ``recent`` holds
+  each post neuron's 15 latest spike stamps in a ring (-1: none), so its oldest
+  entry, the one ``recent_next`` points at, is the row's minimum (stamps only grow);
+  a post event is *kept* while its spike's stamp is at least that;
+- the pending post events (``PairTraceRule._deferred`` in "log" mode): per
+  synapse a ring of :data:`EVENTS` slots ``(K_pre read at the arrival, the post
+  spike's stamp)``, event r of a synapse in slot r % EVENTS. A synapse's 16th
+  pending event comes from the 16th latest spike of its post neuron, which the
+  history has pushed out by the time any pre spike reads it: the slot it
+  overwrites held an event that could no longer count.
+  (``SpinnakerSTDP.compiled_deliver`` moves the reference's events into these
+  rings before a run and ``end_run`` moves them back.)
+
+The decays are the look-up tables the reference reads (``BoardTraces._decay``,
+computed by NumPy: ``lut[d]`` = 2**11 times the decay over d ticks, its last entry 0
+and every longer interval 0, so no table ever needs to grow).
+"""
+
+import numpy as np
+
+from . import plasticity as _pk
+
+#: post events a neuron's history keeps (post_events.h), and pending events a synapse
+#: keeps (see the module docstring)
+EVENTS = 15
+#: sPyNNaker's STDP fixed point: traces count 2**-11
+STDP_ONE = 2048.0
+_STDP_SHIFT = 11
+#: stdp_typedefs.h: a trace shifted this much left is an s16.15 accum
+_TO_S1615 = 4
+_WEIGHT_MASK = 0xFFFF
+#: the rules the kernel knows (``rule``): SpinnakerSTDP (the pair rule), NearestSTDP,
+#: SpinnakerVogels (additive: its ``a_minus`` is alpha in STDP fixed point)
+#: PfisterTriplet (additive triplet: its second traces and A3 amplitudes)
+RULE_PAIR, RULE_NEAREST, RULE_VOGELS, RULE_TRIPLET = 0, 1, 2, 3
+
+
+def _fmul_lut(trace, lut, d):
+    """``BoardTraces._fmul(trace, _decay(d))``: ``(T D) >> 11`` in STDP fixed point, for a
+    trace ``trace`` (a float multiple of 2**-11) and the table's decay over ``d`` ticks."""
+    n = lut.size
+    decay = lut[n - 1] if d >= n else lut[d]
+    t = np.int64(np.rint(trace * STDP_ONE))
+    return np.float64((t * decay) >> _STDP_SHIFT) / STDP_ONE
+
+
+def _mul_accum_fixed(a, trace_bits):
+    """``mul_accum_fixed``: an s16.15 accum times an STDP fixed-point trace (toward -inf)."""
+    return (a * (trace_bits << _TO_S1615)) >> 15
+
+
+def _at(a, s):
+    """``a[s]``, or ``a[0]`` where ``a`` holds one value for every synapse (a parameter the
+    synapses share: one array fewer to load per synapse)."""
+    return a[0] if a.size == 1 else a[s]
+
+
+def _oldest_kept(recent, recent_next, p):
+    """The stamp a post spike of neuron ``p`` needs to be still in its history."""
+    return recent[p * EVENTS + recent_next[p]]
+
+
+def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
+                   a3_plus, a3_minus, multiplicative, rule, k_pre, k_post, k_pre2, k_post2,
+                   t_last, t_post, n_pending, ev_k, ev_stamp, ev_first, ev_o2, post_of, delay,
+                   recent, recent_next, pre_lut, post_lut, pre2_lut, coincident):
+    """``BoardTraces._on_pre`` of the ``rule`` for synapse ``s``: the 16-bit weight into
+    s16.15, the kept pending potentiations, the depression (Vogels: the pre spike's
+    step), the pre trace; returns the new weight (what the spike transmits)."""
+    nearest = rule == RULE_NEAREST
+    triplet = rule == RULE_TRIPLET
+    r2 = 0.0
+    if triplet:     # (PfisterTriplet._on_pre: r2 read before this spike's own +1)
+        r2 = _fmul_lut(k_pre2[s], pre2_lut, stamp - t_last[s])
+    scale_s, shift_s = _at(w_scale, s), _at(shift, s)
+    w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
+    a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
+    counts = np.int64(np.rint(weight[s] * scale_s))
+    acc = counts << shift_s
+    oldest = _oldest_kept(recent, recent_next, post_of[s])
+    n = n_pending[s]
+    if n > 0:
+        first = n - EVENTS if n > EVENTS else 0
+        base = s * EVENTS
+        if nearest:
+            # one event after the other (BoardTraces._apply_pending's log): an event
+            # pairs if it was the first since the pre spike, or if the one before it has
+            # left the history (then it follows the history's placeholder, _after_dropped)
+            after_dropped = n > EVENTS      # (the event before the ring's oldest: gone)
+            for r in range(first, n):
+                slot = base + r % EVENTS
+                kept = ev_stamp[slot] >= oldest
+                if kept:
+                    trace = np.int64(0)
+                    if ev_first[slot] != 0 or after_dropped:
+                        trace = np.int64(np.rint(ev_k[slot] * STDP_ONE))
+                    if multiplicative:
+                        scale = ((w_max_s - acc) * a_plus_s) >> 15
+                        acc += _mul_accum_fixed(scale, trace)
+                    else:
+                        acc = min(acc + _mul_accum_fixed(a_plus_s, trace), w_max_s)
+                after_dropped = not kept
+        elif multiplicative:
+            for r in range(first, n):
+                slot = base + r % EVENTS
+                if ev_stamp[slot] >= oldest:
+                    scale = ((w_max_s - acc) * a_plus_s) >> 15
+                    acc += _mul_accum_fixed(scale, np.int64(np.rint(ev_k[slot] * STDP_ONE)))
+        else:
+            # (the reference sums the kept increments, then clips once at w_max)
+            total = np.int64(0)
+            for r in range(first, n):
+                slot = base + r % EVENTS
+                if ev_stamp[slot] >= oldest:
+                    r1 = np.int64(np.rint(ev_k[slot] * STDP_ONE))
+                    total += _mul_accum_fixed(a_plus_s, r1)
+                    if triplet:     # (PfisterTriplet._board_increment)
+                        o2 = np.int64(np.rint(ev_o2[slot] * STDP_ONE))
+                        total += _mul_accum_fixed(_at(a3_plus, s), (r1 * o2) >> _STDP_SHIFT)
+            acc = min(acc + total, w_max_s)
+        n_pending[s] = 0
+    # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
+    # trace (nearest: it is the trace); none before any post event, nor once the last
+    # one left the history
+    kq = _fmul_lut(k_post[s], post_lut, stamp - t_post[s])
+    if coincident:
+        kq = 1.0 if nearest else kq + 1.0
+        valid = stamp - delay[s] >= oldest
+    else:
+        valid = t_post[s] > 0 and t_post[s] - delay[s] >= oldest
+    if valid:
+        o1 = np.int64(np.rint(kq * STDP_ONE))
+        if rule == RULE_VOGELS:
+            # SpinnakerVogels._depress: A+ (o - alpha), clipped at w_max only
+            acc = min(acc + _mul_accum_fixed(a_plus_s, o1 - a_minus_s), w_max_s)
+        elif triplet:
+            # PfisterTriplet._depress: A2- o1 + A3- (o1 r2 >> 11), then at least w_min
+            new = acc - _mul_accum_fixed(a_minus_s, o1)
+            new = new - _mul_accum_fixed(
+                _at(a3_minus, s), (o1 * np.int64(np.rint(r2 * STDP_ONE))) >> _STDP_SHIFT)
+            acc = max(new, w_min_s)
+        elif multiplicative:
+            scale = ((acc - w_min_s) * a_minus_s) >> 15
+            acc = acc - _mul_accum_fixed(scale, o1)
+        else:
+            acc = max(acc - _mul_accum_fixed(a_minus_s, o1), w_min_s)
+    if nearest:
+        k_pre[s] = 1.0
+    else:
+        k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
+    if triplet:
+        k_pre2[s] = r2 + 1.0
+    t_last[s] = stamp
+    w_acc[s] = acc
+    w = np.float64((acc >> shift_s) & _WEIGHT_MASK) / scale_s
+    weight[s] = w
+    return w
+
+
+def _bump_post(s, stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut):
+    """``PairTraceRule._bump_post`` (PfisterTriplet's: o2 too): a post event reaches
+    synapse ``s`` at ``stamp``."""
+    if rule == RULE_TRIPLET:
+        k_post2[s] = _fmul_lut(k_post2[s], post2_lut, stamp - t_post[s]) + 1.0
+    if rule == RULE_NEAREST:
+        k_post[s] = 1.0
+    else:
+        k_post[s] = _fmul_lut(k_post[s], post_lut, stamp - t_post[s]) + 1.0
+    t_post[s] = stamp
+
+
+def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                           arrivals, bounds, columns, post_indptr, by_post, post_lookup,
+                           post_of, delay, recent, recent_next, weight, w_scale, shift, w_acc,
+                           w_min, w_max, a_plus, a_minus, a3_plus, a3_minus, multiplicative,
+                           rule, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
+                           ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut, pre2_lut,
+                           post2_lut, mark, epoch, at_now, arrived):
+    """One call of ``deliver`` of the ``rule`` (``RULE_*``) with board weights (see the
+    module docstring).
+
+    ``arrivals``/``bounds``/``columns``: the post events popped from the rule's queue
+    (as :func:`.plasticity.pair_deliver`'s); ``post_lookup``: a global id's post neuron
+    (-1: none); ``post_of``/``delay``: each synapse's post neuron and delay in ticks;
+    ``w_min``... ``a_minus``: the host's s16.15 parameters per synapse (these and
+    ``w_scale``, ``shift``: one element where every synapse has the same);
+    ``ev_first``: the nearest rule's third term of a pending event (whether it is the
+    first post event since the pre spike), ``ev_o2``: the triplet rule's (o2 at its
+    arrival); ``a3_*``, ``k_*2``, ``*2_lut``: the triplet rule's A3 amplitudes, second
+    traces (r2 with ``t_last``, o2 with ``t_post``) and their tables (tau_x, tau_y);
+    (each unused, one element, for the other rules); ``mark``/``epoch``/
+    ``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of a
+    synapse's last event, -1 at first). An id repeated in ``spiking_ids`` updates its
+    synapses once per spike, in the reference's rounds."""
+    ring_size = ring_flat.size
+    nearest = rule == RULE_NEAREST
+    # 0. this tick's post spikes join their neurons' histories (BoardTraces.deliver:
+    # before the presynaptic spikes of the tick; a neuron once per tick)
+    for i in spiking_ids:
+        p = post_lookup[i]
+        if p >= 0:
+            last = recent_next[p] - 1 if recent_next[p] > 0 else EVENTS - 1
+            if recent[p * EVENTS + last] != stamp:
+                recent[p * EVENTS + recent_next[p]] = stamp
+                recent_next[p] = (recent_next[p] + 1) % EVENTS
+    # 1. post events in arrival order (PairTraceRule._apply_arrivals): each records the
+    # pre trace at its arrival and its spike's stamp; the post trace is bumped now,
+    # except for events arriving in this very tick (after this tick's pre spikes)
+    n_now = 0
+    for a in range(arrivals.size):
+        arrival = arrivals[a]
+        epoch[0] += 1
+        e = epoch[0]
+        for c in range(bounds[a], bounds[a + 1]):
+            col = columns[c]
+            for j in range(post_indptr[col], post_indptr[col + 1]):
+                s = by_post[j]
+                if mark[s] == e:
+                    continue
+                mark[s] = e
+                slot = s * EVENTS + n_pending[s] % EVENTS
+                ev_k[slot] = _fmul_lut(k_pre[s], pre_lut, arrival - t_last[s])
+                ev_stamp[slot] = arrival - delay[s]
+                if nearest:     # (NearestSTDP._potentiation_terms)
+                    ev_first[slot] = 1 if t_post[s] <= t_last[s] else 0
+                elif rule == RULE_TRIPLET:      # (PfisterTriplet._potentiation_terms)
+                    ev_o2[slot] = _fmul_lut(k_post2[s], post2_lut, arrival - t_post[s])
+                n_pending[s] += 1
+                if arrival < stamp:
+                    _bump_post(s, arrival, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+                else:
+                    at_now[n_now] = s
+                    arrived[s] = stamp
+                    n_now += 1
+    # 2. the pre spikes, round by round where an id repeats (plasticity._deferred); a
+    # synapse whose event arrived in this tick (``arrived``: its stamp) is coincident
+    pending = spiking_ids.copy()
+    n = pending.size
+    while n > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n):
+            i = pending[q]
+            if _pk._deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
+                                   a_plus, a_minus, a3_plus, a3_minus, multiplicative, rule,
+                                   k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
+                                   ev_k, ev_stamp, ev_first, ev_o2, post_of, delay, recent,
+                                   recent_next, pre_lut, post_lut, pre2_lut,
+                                   arrived[s] == stamp)
+                _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+        n = m
+    # 3. this tick's post events reach the post trace
+    for q in range(n_now):
+        _bump_post(at_now[q], stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+    return 0
