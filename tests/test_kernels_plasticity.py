@@ -271,16 +271,22 @@ def test_engine_switched_between_runs_continues_the_same(monkeypatch):
 
 
 def test_no_kernel_where_the_rule_has_none(monkeypatch):
-    """Per-synapse time constants, Gutig's exponents, Vogels' rule and the sPyNNaker
-    flavour's STDP keep the NumPy (or fixed-point) code."""
+    """More distinct trace time constants than the kernels take a table for
+    (``PairTraceRule.MAX_TAU_CLASSES``) and the sPyNNaker flavour's STDP keep the NumPy
+    (or fixed-point) code; a few classes of time constants and Gutig's exponents have
+    a kernel."""
     from pynn_tinysim.engine import kernels
     k = kernels.load()
     sim.setup(timestep=0.1, engine="numba")
-    pre = sim.Population(3, sim.SpikeSourceArray(spike_times=[[1.0]] * 3))
+    n_pre = plasticity.PairTraceRule.MAX_TAU_CLASSES
+    pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=[[1.0]] * n_pre))
     post = sim.Population(2, sim.IF_curr_exp())
     hetero = sim.Projection(pre, post, sim.AllToAllConnector(), _stdp(
         "additive", tau_plus=sim.RandomDistribution("uniform", low=10.0, high=20.0,
                                                     rng=sim.NumpyRNG(1))))
+    classes = sim.Projection(pre, post, sim.AllToAllConnector(), _stdp(
+        "additive", tau_minus=sim.RandomDistribution("uniform_int", low=10, high=13,
+                                                     rng=sim.NumpyRNG(1))))
     gutig = sim.Projection(pre, post, sim.AllToAllConnector(), sim.STDPMechanism(
         timing_dependence=sim.SpikePairRule(), weight_dependence=sim.GutigWeightDependence(),
         weight=0.1))
@@ -289,7 +295,8 @@ def test_no_kernel_where_the_rule_has_none(monkeypatch):
                         sim.TsodyksMarkramSynapse(weight=0.1, delay=1.0))
     sim.run(2.0)
     assert hetero._engine_block.compiled_deliver(k) is None
-    assert gutig._engine_block.compiled_deliver(k) is None
+    assert classes._engine_block.compiled_deliver(k) is not None
+    assert gutig._engine_block.compiled_deliver(k) is not None
     assert plain._engine_block.compiled_deliver(k) is not None
     assert tm._engine_block.compiled_deliver(k) is not None
 

@@ -251,11 +251,14 @@ def test_tables_that_cannot_cover_a_run_stop_the_stretch(stretched, monkeypatch)
 
 
 def test_rules_without_a_kernel_keep_the_step_loop(stretched):
-    """Gutig's weight dependence has no compiled version: the stretch declines (no
-    stretch runs) and the results are the NumPy engine's."""
+    """More distinct values of tau_plus than the kernels take a decay table for
+    (``PairTraceRule.MAX_TAU_CLASSES``): the stretch declines (no stretch runs) and the
+    results are the NumPy engine's."""
     synapse = lambda: sim.STDPMechanism(                     # noqa: E731
-        timing_dependence=sim.SpikePairRule(tau_plus=16.0, tau_minus=22.0, A_plus=0.05,
-                                            A_minus=0.06),
+        timing_dependence=sim.SpikePairRule(
+            tau_plus=sim.RandomDistribution("uniform", low=10.0, high=20.0,
+                                            rng=sim.NumpyRNG(8)),
+            tau_minus=22.0, A_plus=0.05, A_minus=0.06),
         weight_dependence=sim.GutigWeightDependence(w_min=0.0, w_max=1.2, mu_plus=0.4,
                                                     mu_minus=0.6),
         weight=0.6, delay=1.0)
