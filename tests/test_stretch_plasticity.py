@@ -85,7 +85,24 @@ RULES = {
     "tsodyks_markram": lambda x: [_tsodyks_markram(0.8 * x)],
     "mixed": lambda x: [_stdp("additive", 0.6 * x), _tsodyks_markram(0.5 * x),
                         _vogels(0.4 * x)],
+    # tau_plus and tau_minus in a few classes per synapse (a decay table each)
+    "tau_classes": lambda x: [_stdp("multiplicative", 0.6 * x, tau_plus=_classes(12, 20, 7),
+                                    tau_minus=_classes(18, 24, 8))],
 }
+
+
+def _classes(low, high, seed):
+    return sim.RandomDistribution("uniform_int", low=low, high=high, rng=sim.NumpyRNG(seed))
+
+
+def _gutig(weight=0.6, tau_plus=16.0):
+    return sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=22.0, A_plus=0.05,
+                                            A_minus=0.06),
+        weight_dependence=sim.GutigWeightDependence(w_min=0.0, w_max=2 * weight, mu_plus=0.4,
+                                                    mu_minus=0.6),
+        weight=weight, delay=sim.RandomDistribution("uniform_int", low=1, high=3,
+                                                    rng=sim.NumpyRNG(4)))
 
 CELLS = {
     "IF_curr_exp": (sim.IF_curr_exp, dict(tau_refrac=1.0, tau_m=10.0, i_offset=0.4,
@@ -293,3 +310,34 @@ def test_single_pairing_in_a_stretch_matches_the_closed_form(dt_eff, stretched):
     expected = w0 + w_max * A["A_plus"] * np.exp(-dt_eff / A["tau_plus"]) \
         - w_max * A["A_minus"] * k_flush
     assert weight == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("dt, rate", [(0.1, 40.0), (1.0, 400.0)])
+def test_gutig_in_stretches_close(dt, rate, stretched, monkeypatch):
+    """Gutig's weight dependence inside stretches (its log of pending post events as
+    fields of the arena, starting with one entry: the stretch stops, the log grows, on),
+    tau_plus in classes, with a split run and a reset: spikes, v and state as the NumPy
+    engine's, weights within per_step.GUTIG_ATOL (the C library's pow, see there), v
+    within 1e-9 mV."""
+    grown = []
+    original_grow = plasticity.PairTraceRule._log_grow
+    monkeypatch.setattr(plasticity.PairTraceRule, "_log_grow",
+                        lambda self, n: grown.append(n) or original_grow(self, n))
+    monkeypatch.setattr(plasticity.PairTraceRule, "LOG_MIN", 1)
+    monkeypatch.setitem(RULES, "gutig", lambda x: [_gutig(0.6 * x), _gutig(
+        0.5 * x, tau_plus=_classes(12, 20, 7))])
+    reference = _network("numpy", "gutig", dt=dt, rate=rate)
+    compiled = _network("numba", "gutig", dt=dt, rate=rate)
+    _assert_stretched(stretched, 1500 if dt == 0.1 else 150)
+    assert grown, "the log never had to grow"
+    for x, y in zip(reference, compiled):
+        assert x.keys() == y.keys()
+        for key in x:
+            if key.startswith("weight"):
+                np.testing.assert_allclose(x[key], y[key], rtol=0, atol=per_step.GUTIG_ATOL)
+            elif key == "v":        # (the weights transmitted: their last bits)
+                np.testing.assert_allclose(x[key], y[key], rtol=0, atol=1e-9)
+            else:
+                assert np.array_equal(x[key], y[key]), key
+    moved = [np.unique(v).size for k, v in compiled[0].items() if k.startswith("weight")]
+    assert max(moved) > 20, "the rule did nothing"
