@@ -13,6 +13,11 @@ coarse time step, input that stops before the end (post events after the last
 pre spike), a run split in three, reset() and a second run, weights driven to
 w_min and w_max, and decay tables too short for an interval (the step is left to
 the NumPy rule). The sPyNNaker flavour's rules keep their own (fixed-point) path.
+
+Also per-synapse trace time constants in classes (one decay table row each, bit for
+bit) and the Gutig weight dependence (its pending post events in a compiled log that
+grows, moving between the engines at a switch between runs; its powers the C
+library's pow: weights within ``GUTIG_ATOL``, all else equal).
 """
 
 import numpy as np
