@@ -544,30 +544,65 @@ class TsodyksMarkram(PlasticSynapses):
         return idx, release * self.weight[idx]
 
 
+    #: distinct values of tau_facil, of the targets' tau_psc and of tau_rec the kernels
+    #: take (one decay table row each); a projection with more runs on NumPy
+    MAX_TAU_CLASSES = 16
+
     def _compiled_rule(self):
-        """Whether the kernels know this rule: tau_rec, tau_facil and the targets' tau_psc
-        the same for every synapse (and the class exactly this one)."""
+        """Whether the kernels know this rule: the class exactly this one, and at most
+        ``MAX_TAU_CLASSES`` distinct values of tau_rec, tau_facil and the targets' tau_psc
+        each (:meth:`_tm_table`)."""
         if type(self) is not TsodyksMarkram or "deliver" in vars(self) or not self.size:
             return False
-        tau_psc = self._tau_psc
-        return (self._scalar["tau_rec"] is not None and self._scalar["tau_facil"] is not None
-                and bool(np.all(tau_psc == tau_psc[0])))
+        return self._tm_table() is not None
 
     def _tm_table(self):
-        """The decay tables exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) (as
-        :meth:`_on_pre` evaluates them), kept while dt and the constants stay."""
-        dt, rate = self.dt, float(self._rate_psc[0])
-        tau_rec, tau_fac = self._scalar["tau_rec"], self._scalar["tau_facil"]
-        key = ("tm", dt, tau_rec, tau_fac, rate)
-        tables = getattr(self, "_decay_tables", None)
-        if tables is None or tables[0] != key:
-            h = lambda d: d * dt                                    # noqa: E731
-            tables = (key, DecayTables(
-                (lambda d: np.zeros(d.size) - np.inf if tau_fac == 0.0 else -h(d) / tau_fac,
-                 lambda d: _psc_exponent(h(d), rate), lambda d: -h(d) / tau_rec),
-                (np.inf if tau_fac == 0.0 else dt / tau_fac, dt * rate, dt / tau_rec)))
-            self._decay_tables = tables
-        return tables[1]
+        """(decay table, facil rows, psc rows, rec rows, per-synapse float arrays tau_rec,
+        tau_psc, 1/(tau_psc - tau_rec), same): the table's rows exp(-h/tau_facil),
+        exp(-h/tau_psc), exp(-h/tau_rec) (as :meth:`_on_pre` evaluates them) for each
+        distinct value, and each synapse's three rows; None where a time constant has
+        more than ``MAX_TAU_CLASSES`` values. Worked out once per run (the parameters
+        stay), the table kept while dt and the values stay."""
+        cached = self.__dict__.get("_tm_cache")
+        if cached is not None and cached[0] is self._rate_psc:
+            return cached[1]
+        dt = self.dt
+        classes = []
+        for values in (self.params["tau_facil"], self._rate_psc, self.params["tau_rec"]):
+            if bool(np.all(values == values[0])):
+                distinct, rows = values[:1].copy(), np.zeros(values.size, np.int64)
+            else:
+                distinct = np.unique(values)
+                rows = np.searchsorted(distinct, values).astype(np.int64)
+            classes.append((tuple(distinct.tolist()), rows))
+        result = None
+        if all(len(values) <= self.MAX_TAU_CLASSES for values, _ in classes):
+            (facil, facil_rows), (rates, psc_rows), (recs, rec_rows) = classes
+            key = ("tm", dt, facil, rates, recs)
+            tables = self.__dict__.setdefault("_decay_tables", {})
+            if key not in tables:
+                h = lambda d: d * dt                                    # noqa: E731
+                exponents, speeds = [], []
+                for tau_fac in facil:
+                    exponents.append(
+                        (lambda d: np.zeros(d.size) - np.inf) if tau_fac == 0.0
+                        else (lambda d, tau_fac=tau_fac: -h(d) / tau_fac))
+                    speeds.append(np.inf if tau_fac == 0.0 else dt / tau_fac)
+                for rate in rates:
+                    exponents.append(lambda d, rate=rate: _psc_exponent(h(d), rate))
+                    speeds.append(dt * rate)
+                for tau_rec in recs:
+                    exponents.append(lambda d, tau_rec=tau_rec: -h(d) / tau_rec)
+                    speeds.append(dt / tau_rec)
+                tables[key] = DecayTables(tuple(exponents), tuple(speeds))
+            n_f, n_p = len(facil), len(rates)
+            result = (tables[key], facil_rows, psc_rows + n_f, rec_rows + n_f + n_p,
+                      np.ascontiguousarray(self.params["tau_rec"], np.float64),
+                      np.ascontiguousarray(self._tau_psc, np.float64),
+                      np.ascontiguousarray(self._inv_diff, np.float64),
+                      self._same.astype(np.float64))
+        self._tm_cache = (self._rate_psc, result)
+        return result
 
     def stretch_ready(self):
         """Whether a compiled stretch can deliver this projection's spikes (where
@@ -581,21 +616,18 @@ class TsodyksMarkram(PlasticSynapses):
         """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (see
         :mod:`.kernels.plasticity`; ``k_stop`` lowered where the decay tables cannot
         cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
-        table = self._tm_table()
+        table, facil_rows, psc_rows, rec_rows, *per_synapse = self._tm_table()
         k_stop = cover_intervals((table,), int(self._t_last.min()), k_stop)
         s = self.state
-        consts = np.zeros(6)
+        consts = np.zeros(3)
         consts[rules.TM_DT] = self.dt
-        consts[rules.TM_TAU_REC] = self._scalar["tau_rec"]
-        consts[rules.TM_TAU_PSC] = self._tau_psc[0]
-        consts[rules.TM_INV_DIFF] = self._inv_diff[0]
-        consts[rules.TM_SAME] = self._same[0]
+        consts[rules.TM_LENGTH] = table.values[0].size
         consts[rules.TM_SATURATED] = table.saturated
         arrays = (self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
-                  s["u"], s["x"], s["y"], self._t_last, *table.values,
+                  s["u"], s["x"], s["y"], self._t_last, table.flat(), facil_rows, psc_rows,
                   np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
-                  np.zeros(self.size))
-        return arrays + (consts,), k_stop
+                  np.zeros(self.size), consts, rec_rows, *per_synapse)
+        return arrays, k_stop
 
     def stretch_finish(self, arrays):
         """Nothing to hand back (the arrays were the projection's own); (0, False)."""
@@ -603,16 +635,16 @@ class TsodyksMarkram(PlasticSynapses):
 
     def compiled_deliver(self, kernels):
         """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
-        the targets' tau_psc are the same for every synapse (else None: NumPy)."""
+        the targets' tau_psc have at most ``MAX_TAU_CLASSES`` distinct values each (one
+        decay table row per value; else None: NumPy)."""
         if not self._compiled_rule():
             return None
-        dt, tau_rec, tau_psc = self.dt, self._scalar["tau_rec"], self._tau_psc
-        table = self._tm_table()
+        table, facil_rows, psc_rows, rec_rows, *per_synapse = self._tm_table()
         kernel = kernels.tsodyks_markram_deliver
         s = self.state
         fixed = (self._indptr, self._by_pre, self._keys)
-        arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last, dt,
-                  tau_rec, float(tau_psc[0]), float(self._inv_diff[0]), bool(self._same[0]))
+        arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last,
+                  self.dt, *per_synapse)
         scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
                    np.zeros(self.size))
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
@@ -620,9 +652,9 @@ class TsodyksMarkram(PlasticSynapses):
         def deliver(spiking_ids, k, ring_flat):
             offset = ((k + 1) % n_slots) * row_size
             while True:
-                puu, pyy, pzz = table.values
                 need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
-                              puu, pyy, pzz, table.saturated, *scratch)
+                              table.flat(), table.values[0].size, facil_rows, psc_rows,
+                              rec_rows, table.saturated, *scratch)
                 if need == 0:
                     return
                 if not table.grow(need):     # an interval beyond the tables: NumPy

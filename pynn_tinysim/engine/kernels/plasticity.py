@@ -385,21 +385,23 @@ def pair_log_export(log_head, log_tail, log_next, log_k, log_free, out_syn, out_
 
 def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                             weight, U, u, x, y, t_last, dt, tau_rec, tau_psc, inv_diff,
-                            same, puu, pyy, pzz, saturated, mark, epoch, amount):
-    """One call of ``TsodyksMarkram.deliver`` (tau_rec, tau_facil and the targets'
-    tau_psc the same for every synapse: ``puu``/``pyy``/``pzz`` are the decays
-    exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d steps).
-    ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a source's several spikes in
-    one step) updates its synapses and transmits once per spike, in the reference's
-    rounds (:func:`_deferred`; the repeats are 0 steps after the first: h = 0).
-    ``amount``: scratch, each synapse's last transmitted amount. Returns 0, or the
-    table length needed."""
+                            same, decay, length, facil_row, psc_row, rec_row, saturated,
+                            mark, epoch, amount):
+    """One call of ``TsodyksMarkram.deliver``: ``decay`` holds rows of ``length`` entries,
+    the decays exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d
+    steps, one row per distinct value of each time constant; synapse s reads rows
+    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``tau_rec``, ``tau_psc``,
+    ``inv_diff`` (1/(tau_psc - tau_rec)) and ``same`` (1.0 where they are equal: the
+    limit) per synapse. ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a
+    source's several spikes in one step) updates its synapses and transmits once per
+    spike, in the reference's rounds (:func:`_deferred`; the repeats are 0 steps after
+    the first: h = 0). ``amount``: scratch, each synapse's last transmitted amount.
+    Returns 0, or the table length needed."""
     ring_size = ring_flat.size
-    n = pzz.size
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
             d = stamp - t_last[by_pre[j]]
-            if d >= n and not saturated:
+            if d >= length and not saturated:
                 return d + 1
     pending = spiking_ids.copy()
     n_pending = pending.size
@@ -418,12 +420,12 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 mark[s] = e
                 d = stamp - t_last[s]
                 h = d * dt
-                Puu = _lookup(puu, saturated, d)
-                Pyy = _lookup(pyy, saturated, d)
-                Pzz = _lookup(pzz, saturated, d)
-                Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) * inv_diff
-                if same:
-                    r = h / tau_rec
+                Puu = _row(decay, length, facil_row[s], d)
+                Pyy = _row(decay, length, psc_row[s], d)
+                Pzz = _row(decay, length, rec_row[s], d)
+                Pxy = ((Pzz - 1.0) * tau_rec[s] - (Pyy - 1.0) * tau_psc[s]) * inv_diff[s]
+                if same[s] != 0.0:
+                    r = h / tau_rec[s]
                     Pxy = 1.0 - Pzz * (1.0 + r)
                 Pxz = 1.0 - Pzz
                 us, xs, ys = u[s], x[s], y[s]
@@ -701,8 +703,9 @@ Q_SIZE = 15
 #: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
 KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
 N_KINDS = 4
-#: fields of a Tsodyks-Markram rule's ``consts`` (float64)
-TM_DT, TM_TAU_REC, TM_TAU_PSC, TM_INV_DIFF, TM_SAME, TM_SATURATED = range(6)
+#: fields of a Tsodyks-Markram rule's ``consts`` (float64): dt, the decay table's row
+#: length, whether it is saturated
+TM_DT, TM_LENGTH, TM_SATURATED = range(3)
 
 
 def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
@@ -813,7 +816,8 @@ def _tm_view(f, o, i):
             _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
             _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
             _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i))
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
+            _cut(f[18], o, 18, i), _cut(f[19], o, 19, i), _cut(f[20], o, 20, i))
 
 
 def _simple_view(f, o, i):
@@ -867,14 +871,15 @@ def _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, part, o):
 def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
     if part is not None:
         fields, offsets = part
-        (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
-         amount, consts) = _tm_view(fields, offsets, o)
+        (indptr, by_pre, keys, weight, U, u, x, y, t_last, decay, facil_row, psc_row, mark,
+         epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
+         same) = _tm_view(fields, offsets, o)
         # (the tables cover every interval of the stretch: this returns 0)
         tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
-                                consts[TM_TAU_REC], consts[TM_TAU_PSC],
-                                consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
-                                pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT], tau_rec,
+                                tau_psc, inv_diff, same, decay, np.int64(consts[TM_LENGTH]),
+                                facil_row, psc_row, rec_row, consts[TM_SATURATED] != 0.0,
+                                mark, epoch, amount)
 
 
 def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
