@@ -467,3 +467,39 @@ def test_trace_classes_past_the_tables_left_to_numpy(monkeypatch):
     _same(reference, _run("numba", synapse, protocol=(300.0,)))
     assert numpy_steps and len(calls) > len(numpy_steps)
     assert min(numpy_steps) >= 1023
+
+
+@pytest.mark.parametrize("dt, rate", [(0.1, 40.0), (1.0, 400.0)])
+def test_tsodyks_markram_time_constants_per_synapse(dt, rate, monkeypatch):
+    """tau_rec, tau_facil (0 among them: no facilitation) and the targets' tau_syn_E
+    (tau_psc) in a few classes each, some synapses with tau_rec = tau_psc (the limit):
+    one decay table row per value, the same bits as NumPy; split runs and a reset."""
+    calls = _kernel_used(monkeypatch)
+
+    def classes(low, high, seed):
+        return sim.RandomDistribution("uniform_int", low=low, high=high, rng=sim.NumpyRNG(seed))
+
+    def synapse():
+        return sim.TsodyksMarkramSynapse(U=0.3, tau_rec=classes(2, 6, 5),
+                                         tau_facil=classes(0, 4, 6), weight=0.8, delay=1.0)
+    numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True,
+                     tau_syn_E=classes(2, 5, 9))
+    numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True,
+                     tau_syn_E=classes(2, 5, 9))
+    assert "TsodyksMarkram" in calls
+    _same(numpy_out, numba_out)
+    x = np.concatenate([b["state.x"] for b in numba_out[0][1]])
+    assert np.unique(x).size > 100
+
+
+def test_tsodyks_markram_many_time_constants_left_to_numpy():
+    from pynn_tinysim.engine import kernels
+    sim.setup(timestep=0.1, engine="numba")
+    n_pre = plasticity.TsodyksMarkram.MAX_TAU_CLASSES
+    pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=[[1.0]] * n_pre))
+    post = sim.Population(2, sim.IF_curr_exp())
+    tm = sim.Projection(pre, post, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(
+        tau_rec=sim.RandomDistribution("uniform", low=50.0, high=150.0, rng=sim.NumpyRNG(1)),
+        weight=0.1, delay=1.0))
+    sim.run(2.0)
+    assert tm._engine_block.compiled_deliver(kernels.load()) is None

@@ -85,6 +85,10 @@ RULES = {
     "tsodyks_markram": lambda x: [_tsodyks_markram(0.8 * x)],
     "mixed": lambda x: [_stdp("additive", 0.6 * x), _tsodyks_markram(0.5 * x),
                         _vogels(0.4 * x)],
+    # tau_rec and tau_facil in a few classes per synapse (a decay table row each)
+    "tm_classes": lambda x: [sim.TsodyksMarkramSynapse(
+        U=0.3, tau_rec=_classes(100, 104, 5), tau_facil=_classes(0, 3, 6), weight=0.8 * x,
+        delay=1.4)],
     # tau_plus and tau_minus in a few classes per synapse (a decay table each)
     "tau_classes": lambda x: [_stdp("multiplicative", 0.6 * x, tau_plus=_classes(12, 20, 7),
                                     tau_minus=_classes(18, 24, 8))],

@@ -515,7 +515,7 @@ class TsodyksMarkram(PlasticSynapses):
         tau_fac = self._scalar["tau_facil"]
         if tau_fac is None:
             tau_fac = self.params["tau_facil"][idx]
-            with np.errstate(divide="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"):      # (0/0: masked)
                 Puu = np.where(tau_fac == 0.0, 0.0, np.exp(-h / tau_fac))
         else:
             Puu = 0.0 if tau_fac == 0.0 else np.exp(-h / tau_fac)
