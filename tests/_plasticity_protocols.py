@@ -279,6 +279,27 @@ def tsodyks_markram(sim, backend):
     return {"v": np.asarray(v).T.tolist()}
 
 
+def tm_classes(sim, backend):
+    """TM_CASES's three parameter sets (positive weights) in one projection, tau_rec,
+    tau_facil and U per connection, onto cells whose tau_syn_E (NEST: each connection's
+    tau_psc) differ; v of each cell."""
+    sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=TM_SPIKES), label="source")
+    cells = sim.Population(len(TM_CASES), sim.IF_curr_exp(
+        tau_syn_E=[2.0, 3.0, 5.0], tau_m=20.0, cm=0.25, v_thresh=0.0, tau_refrac=2.0),
+        label="cells")
+    conn = [(0, i, abs(w), 1.0, params["U"], params["tau_rec"], params["tau_facil"])
+            for i, (params, w, _) in enumerate(TM_CASES.values())]
+    sim.Projection(source, cells, sim.FromListConnector(
+        conn, column_names=["weight", "delay", "U", "tau_rec", "tau_facil"]),
+        sim.TsodyksMarkramSynapse(), receptor_type="excitatory")
+    cells.record("v")
+    sim.run(700.0)
+    v = P.signal(cells.get_data().segments[0], "v").rescale("mV").magnitude
+    sim.end()
+    return {"v": np.asarray(v).T.tolist()}
+
+
 # --- a presynaptic cell that spikes several times in one step ----------------------------
 
 #: two and three spikes at the same time (one event of multiplicity 2 and 3 in NEST: a
@@ -337,7 +358,8 @@ PROTOCOLS = {"stdp_pairing": stdp_pairing, "stdp_random": stdp_random, "vogels":
              "tsodyks_markram": tsodyks_markram, "repeated_pre": repeated_pre,
              "stdp_pairing_trailing": _trailing(stdp_pairing),
              "stdp_random_trailing": _trailing(stdp_random),
-             "vogels_trailing": _trailing(vogels), "stdp_tau_classes": stdp_tau_classes}
+             "vogels_trailing": _trailing(vogels), "stdp_tau_classes": stdp_tau_classes,
+             "tm_classes": tm_classes}
 
 
 def _setup_extra(backend):

@@ -242,6 +242,29 @@ def test_stdp_tau_plus_per_synapse_matches_nest(engine, nest_results, monkeypatc
         assert rules.STDP_LOG in used and rules.STDP_SUM in used
 
 
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_tsodyks_markram_parameters_per_connection_match_nest(engine, nest_results,
+                                                               monkeypatch):
+    """U, tau_rec, tau_facil per connection in one projection, targets with different
+    tau_syn_E (tau_psc): v as NEST's, on both engines (the compiled one with a decay
+    table row per value)."""
+    if engine == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", engine)
+    from pynn_tinysim.engine import plasticity
+    used = []
+    original = plasticity.TsodyksMarkram._tm_table
+    monkeypatch.setattr(plasticity.TsodyksMarkram, "_tm_table",
+                        lambda self: used.append(1) or original(self))
+    v_nest = np.asarray(nest_results["tm_classes"]["v"])
+    v = np.asarray(PP.tm_classes(sim, "tinysim")["v"])
+    for i in range(v_nest.shape[0]):
+        amplitude = np.abs(v_nest[i] - v_nest[i][0]).max()
+        assert amplitude > 1.0
+        assert np.abs(v[i] - v_nest[i]).max() / amplitude < NEST_RTOL
+    assert bool(used) == (engine == "numba")
+
+
 def test_compiled_stdp_random_trains_match_nest(nest_results, monkeypatch):
     """stdp_random (Gutig's weight dependence among the four) on the compiled engine."""
     pytest.importorskip("numba")
