@@ -1061,6 +1061,10 @@ class PairTraceRule(PlasticSynapses):
     nearest = False
     #: which tuple of a compiled stretch holds it (:mod:`.kernels.plasticity`)
     stretch_kind = "pair"
+    #: the compiled log of pending post events and whether they are there (see
+    #: :meth:`_log_take`; per object once a kernel has run)
+    _log = None
+    _log_live = False
 
     def _grow(self, n):
         def grow(name, dtype):
