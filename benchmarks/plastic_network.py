@@ -3,7 +3,9 @@
 
     python benchmarks/plastic_network.py RULE ENGINE SECONDS [--profile] [--spinnaker]
 
-RULE: ``additive`` or ``multiplicative`` (STDPMechanism(SpikePairRule, ...)), ``tm``
+RULE: ``additive``, ``multiplicative`` or ``gutig`` (STDPMechanism(SpikePairRule, ...),
+Gutig: mu_plus 0.4, mu_minus 0.6), ``tau_classes`` (additive STDP, tau_plus and tau_minus
+per synapse in four classes each), ``tm``
 (TsodyksMarkramSynapse), ``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
 ``stochastic_tm`` (StochasticTsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
 ``nest`` (the same script on pyNN.nest, spike_precision "on_grid", for the ratio).
@@ -43,11 +45,21 @@ def build(sim, rule, engine, spinnaker=False):
                                                       weight=0.3, delay=1.0)
     else:
         dependence = {"additive": sim.AdditiveWeightDependence,
-                      "multiplicative": sim.MultiplicativeWeightDependence}[rule]
+                      "tau_classes": sim.AdditiveWeightDependence,
+                      "multiplicative": sim.MultiplicativeWeightDependence,
+                      "gutig": sim.GutigWeightDependence}[rule]
+        extra = dict(mu_plus=0.4, mu_minus=0.6) if rule == "gutig" else {}
+        tau_plus = tau_minus = 20.0
+        if rule == "tau_classes":
+            tau_plus = sim.RandomDistribution("uniform_int", low=15, high=19,
+                                              rng=sim.NumpyRNG(2))
+            tau_minus = sim.RandomDistribution("uniform_int", low=20, high=24,
+                                               rng=sim.NumpyRNG(3))
         synapse = sim.STDPMechanism(
-            timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0,
+            timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,
                                                 A_plus=0.01, A_minus=0.012),
-            weight_dependence=dependence(w_min=0.0, w_max=0.3), weight=0.12, delay=1.0)
+            weight_dependence=dependence(w_min=0.0, w_max=0.3, **extra), weight=0.12,
+            delay=1.0)
     projection = sim.Projection(inputs, cells,
                                 sim.FixedProbabilityConnector(0.2, rng=sim.NumpyRNG(1)),
                                 synapse, receptor_type="excitatory")

@@ -175,6 +175,42 @@ def stdp_random(sim, backend, flush=True):
     return result
 
 
+def stdp_tau_classes(sim, backend):
+    """stdp_random's trains and delays, tau_plus differing between synapses (three
+    classes; NEST's stdp_synapse holds tau_plus per connection, tau_minus per neuron),
+    the four weight dependences."""
+    sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
+    rng = np.random.default_rng(20240613)
+    t_stop = 1500.0
+    n_pre, n_post = 5, 4
+    pre_times = [t + [t_stop + FLUSH_AFTER] for t in _random_trains(rng, n_pre, 25.0, t_stop)]
+    teacher_times = _random_trains(rng, n_post, 20.0, t_stop)
+    pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=pre_times), label="pre")
+    post = _teacher_cells(sim, teacher_times)
+    delays = rng.choice([0.5, 1.0, 1.7, 3.0], size=(n_pre, n_post))
+    w0 = rng.uniform(0.2, 0.8, size=(n_pre, n_post)) * W_MAX
+    tau_plus = rng.choice([10.0, 16.8, 30.0], size=(n_pre, n_post))
+    conn = [(i, j, float(w0[i, j]), float(delays[i, j]), float(tau_plus[i, j]))
+            for i in range(n_pre) for j in range(n_post)]
+    timing = {k: v for k, v in TIMING.items() if k != "tau_plus"}
+    projections = {}
+    for name in WEIGHT_DEPENDENCES:
+        wd = getattr(sim, name)(w_min=0.0, w_max=W_MAX)
+        stdp = sim.STDPMechanism(timing_dependence=sim.SpikePairRule(**timing),
+                                 weight_dependence=wd)
+        projections[name] = sim.Projection(
+            pre, post, sim.FromListConnector(conn, column_names=["weight", "delay",
+                                                                 "tau_plus"]),
+            stdp, receptor_type="excitatory")
+    post.record("spikes")
+    sim.run(t_stop + FLUSH_AFTER + 5.0)
+    result = {"post_spikes": _spikes(post), "weights": {}, "initial": w0.tolist()}
+    for name, prj in projections.items():
+        result["weights"][name] = prj.get("weight", format="array").tolist()
+    sim.end()
+    return result
+
+
 # --- Vogels-Sprekeler ------------------------------------------------------------------
 
 VOGELS = dict(tau=20.0, eta=0.0005, rho=10.0)   # eta in nA
@@ -243,6 +279,27 @@ def tsodyks_markram(sim, backend):
     return {"v": np.asarray(v).T.tolist()}
 
 
+def tm_classes(sim, backend):
+    """TM_CASES's three parameter sets (positive weights) in one projection, tau_rec,
+    tau_facil and U per connection, onto cells whose tau_syn_E (NEST: each connection's
+    tau_psc) differ; v of each cell."""
+    sim.setup(timestep=DT, min_delay=0.1, max_delay=10.0, **_setup_extra(backend))
+    source = sim.Population(1, sim.SpikeSourceArray(spike_times=TM_SPIKES), label="source")
+    cells = sim.Population(len(TM_CASES), sim.IF_curr_exp(
+        tau_syn_E=[2.0, 3.0, 5.0], tau_m=20.0, cm=0.25, v_thresh=0.0, tau_refrac=2.0),
+        label="cells")
+    conn = [(0, i, abs(w), 1.0, params["U"], params["tau_rec"], params["tau_facil"])
+            for i, (params, w, _) in enumerate(TM_CASES.values())]
+    sim.Projection(source, cells, sim.FromListConnector(
+        conn, column_names=["weight", "delay", "U", "tau_rec", "tau_facil"]),
+        sim.TsodyksMarkramSynapse(), receptor_type="excitatory")
+    cells.record("v")
+    sim.run(700.0)
+    v = P.signal(cells.get_data().segments[0], "v").rescale("mV").magnitude
+    sim.end()
+    return {"v": np.asarray(v).T.tolist()}
+
+
 # --- a presynaptic cell that spikes several times in one step ----------------------------
 
 #: two and three spikes at the same time (one event of multiplicity 2 and 3 in NEST: a
@@ -301,7 +358,8 @@ PROTOCOLS = {"stdp_pairing": stdp_pairing, "stdp_random": stdp_random, "vogels":
              "tsodyks_markram": tsodyks_markram, "repeated_pre": repeated_pre,
              "stdp_pairing_trailing": _trailing(stdp_pairing),
              "stdp_random_trailing": _trailing(stdp_random),
-             "vogels_trailing": _trailing(vogels)}
+             "vogels_trailing": _trailing(vogels), "stdp_tau_classes": stdp_tau_classes,
+             "tm_classes": tm_classes}
 
 
 def _setup_extra(backend):

@@ -204,6 +204,84 @@ def test_repeated_presynaptic_spikes_match_nest(engine, nest_results, monkeypatc
         assert np.abs(v[i] - v_nest[i]).max() / amplitude < NEST_RTOL
 
 
+def _compiled_stdp_counted(monkeypatch):
+    """The STDP blocks for which a kernel was set up (the compiled path really ran)."""
+    from pynn_tinysim.engine import plasticity
+    used = []
+    original = plasticity.PairTraceRule._kernel_setup
+
+    def counting(self):
+        setup = original(self)
+        if setup is not None:
+            used.append(setup[0])
+        return setup
+    monkeypatch.setattr(plasticity.PairTraceRule, "_kernel_setup", counting)
+    return used
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_stdp_tau_plus_per_synapse_matches_nest(engine, nest_results, monkeypatch):
+    """tau_plus per connection in three classes (NEST's stdp_synapse holds it per
+    connection), random trains, several delays, the four weight dependences (Gutig's
+    included): the weights NEST reports, on both engines (the compiled one with one
+    decay table per class)."""
+    if engine == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", engine)
+    used = _compiled_stdp_counted(monkeypatch)
+    ref = nest_results["stdp_tau_classes"]
+    got = PP.stdp_tau_classes(sim, "tinysim")
+    _same_spikes(ref["post_spikes"], got["post_spikes"])
+    w0 = np.asarray(ref["initial"])
+    for name, w_nest in ref["weights"].items():
+        change = np.asarray(w_nest) - w0
+        assert np.abs(change).max() > 0.05 * PP.W_MAX, name
+        assert _relative_error(got["weights"][name], w_nest, change) < NEST_RTOL, name
+    if engine == "numba":
+        from pynn_tinysim.engine.kernels import plasticity as rules
+        assert rules.STDP_LOG in used and rules.STDP_SUM in used
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_tsodyks_markram_parameters_per_connection_match_nest(engine, nest_results,
+                                                               monkeypatch):
+    """U, tau_rec, tau_facil per connection in one projection, targets with different
+    tau_syn_E (tau_psc): v as NEST's, on both engines (the compiled one with a decay
+    table row per value)."""
+    if engine == "numba":
+        pytest.importorskip("numba")
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", engine)
+    from pynn_tinysim.engine import plasticity
+    used = []
+    original = plasticity.TsodyksMarkram._tm_table
+    monkeypatch.setattr(plasticity.TsodyksMarkram, "_tm_table",
+                        lambda self: used.append(1) or original(self))
+    v_nest = np.asarray(nest_results["tm_classes"]["v"])
+    v = np.asarray(PP.tm_classes(sim, "tinysim")["v"])
+    for i in range(v_nest.shape[0]):
+        amplitude = np.abs(v_nest[i] - v_nest[i][0]).max()
+        assert amplitude > 1.0
+        assert np.abs(v[i] - v_nest[i]).max() / amplitude < NEST_RTOL
+    assert bool(used) == (engine == "numba")
+
+
+def test_compiled_stdp_random_trains_match_nest(nest_results, monkeypatch):
+    """stdp_random (Gutig's weight dependence among the four) on the compiled engine."""
+    pytest.importorskip("numba")
+    monkeypatch.setenv("PYNN_TINYSIM_ENGINE", "numba")
+    used = _compiled_stdp_counted(monkeypatch)
+    ref = nest_results["stdp_random"]
+    got = PP.stdp_random(sim, "tinysim")
+    _same_spikes(ref["post_spikes"], got["post_spikes"])
+    w0 = np.asarray(ref["initial"])
+    for name, w_nest in ref["weights"].items():
+        assert _relative_error(got["weights"][name], w_nest, np.asarray(w_nest) - w0) < NEST_RTOL
+    np.testing.assert_allclose(got["v"], ref["v"], rtol=0, atol=1e-6)
+    from pynn_tinysim.engine.kernels import plasticity as rules
+    assert rules.STDP_LOG in used
+
+
+
 def test_spike_rounds_split_repeated_ids_in_order():
     from pynn_tinysim.engine.plasticity import spike_rounds
     ids = np.array([7, 3, 7, 9, 3, 7, 1])

@@ -85,7 +85,28 @@ RULES = {
     "tsodyks_markram": lambda x: [_tsodyks_markram(0.8 * x)],
     "mixed": lambda x: [_stdp("additive", 0.6 * x), _tsodyks_markram(0.5 * x),
                         _vogels(0.4 * x)],
+    # tau_rec and tau_facil in a few classes per synapse (a decay table row each)
+    "tm_classes": lambda x: [sim.TsodyksMarkramSynapse(
+        U=0.3, tau_rec=_classes(100, 104, 5), tau_facil=_classes(0, 3, 6), weight=0.8 * x,
+        delay=1.4)],
+    # tau_plus and tau_minus in a few classes per synapse (a decay table each)
+    "tau_classes": lambda x: [_stdp("multiplicative", 0.6 * x, tau_plus=_classes(12, 20, 7),
+                                    tau_minus=_classes(18, 24, 8))],
 }
+
+
+def _classes(low, high, seed):
+    return sim.RandomDistribution("uniform_int", low=low, high=high, rng=sim.NumpyRNG(seed))
+
+
+def _gutig(weight=0.6, tau_plus=16.0):
+    return sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=22.0, A_plus=0.05,
+                                            A_minus=0.06),
+        weight_dependence=sim.GutigWeightDependence(w_min=0.0, w_max=2 * weight, mu_plus=0.4,
+                                                    mu_minus=0.6),
+        weight=weight, delay=sim.RandomDistribution("uniform_int", low=1, high=3,
+                                                    rng=sim.NumpyRNG(4)))
 
 CELLS = {
     "IF_curr_exp": (sim.IF_curr_exp, dict(tau_refrac=1.0, tau_m=10.0, i_offset=0.4,
@@ -251,11 +272,14 @@ def test_tables_that_cannot_cover_a_run_stop_the_stretch(stretched, monkeypatch)
 
 
 def test_rules_without_a_kernel_keep_the_step_loop(stretched):
-    """Gutig's weight dependence has no compiled version: the stretch declines (no
-    stretch runs) and the results are the NumPy engine's."""
+    """More distinct values of tau_plus than the kernels take a decay table for
+    (``PairTraceRule.MAX_TAU_CLASSES``): the stretch declines (no stretch runs) and the
+    results are the NumPy engine's."""
     synapse = lambda: sim.STDPMechanism(                     # noqa: E731
-        timing_dependence=sim.SpikePairRule(tau_plus=16.0, tau_minus=22.0, A_plus=0.05,
-                                            A_minus=0.06),
+        timing_dependence=sim.SpikePairRule(
+            tau_plus=sim.RandomDistribution("uniform", low=10.0, high=20.0,
+                                            rng=sim.NumpyRNG(8)),
+            tau_minus=22.0, A_plus=0.05, A_minus=0.06),
         weight_dependence=sim.GutigWeightDependence(w_min=0.0, w_max=1.2, mu_plus=0.4,
                                                     mu_minus=0.6),
         weight=0.6, delay=1.0)
@@ -290,3 +314,34 @@ def test_single_pairing_in_a_stretch_matches_the_closed_form(dt_eff, stretched):
     expected = w0 + w_max * A["A_plus"] * np.exp(-dt_eff / A["tau_plus"]) \
         - w_max * A["A_minus"] * k_flush
     assert weight == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("dt, rate", [(0.1, 40.0), (1.0, 400.0)])
+def test_gutig_in_stretches_close(dt, rate, stretched, monkeypatch):
+    """Gutig's weight dependence inside stretches (its log of pending post events as
+    fields of the arena, starting with one entry: the stretch stops, the log grows, on),
+    tau_plus in classes, with a split run and a reset: spikes, v and state as the NumPy
+    engine's, weights within per_step.GUTIG_ATOL (the C library's pow, see there), v
+    within 1e-9 mV."""
+    grown = []
+    original_grow = plasticity.PairTraceRule._log_grow
+    monkeypatch.setattr(plasticity.PairTraceRule, "_log_grow",
+                        lambda self, n: grown.append(n) or original_grow(self, n))
+    monkeypatch.setattr(plasticity.PairTraceRule, "LOG_MIN", 1)
+    monkeypatch.setitem(RULES, "gutig", lambda x: [_gutig(0.6 * x), _gutig(
+        0.5 * x, tau_plus=_classes(12, 20, 7))])
+    reference = _network("numpy", "gutig", dt=dt, rate=rate)
+    compiled = _network("numba", "gutig", dt=dt, rate=rate)
+    _assert_stretched(stretched, 1500 if dt == 0.1 else 150)
+    assert grown, "the log never had to grow"
+    for x, y in zip(reference, compiled):
+        assert x.keys() == y.keys()
+        for key in x:
+            if key.startswith("weight"):
+                np.testing.assert_allclose(x[key], y[key], rtol=0, atol=per_step.GUTIG_ATOL)
+            elif key == "v":        # (the weights transmitted: their last bits)
+                np.testing.assert_allclose(x[key], y[key], rtol=0, atol=1e-9)
+            else:
+                assert np.array_equal(x[key], y[key]), key
+    moved = [np.unique(v).size for k, v in compiled[0].items() if k.startswith("weight")]
+    assert max(moved) > 20, "the rule did nothing"

@@ -180,14 +180,23 @@ class DecayTables:
     ``function``: what the tables hold of the exponents, ``np.exp`` or another NumPy
     function as the rule evaluates it (MultiQuantal's -expm1); ``limit``: its value
     past exp(-746) (the saturated tables' last entry: 0.0 for exp, 1.0 for -expm1).
+
+    Several exponents (one per distinct time constant of a projection whose synapses
+    differ in it) share one length; :meth:`flat` lays them end to end (row i of the
+    kernels' flat table). Their entries together are kept within ``CAP`` (each grows
+    to ``ROW_MIN`` at least), ``cap`` entries per table.
     """
 
     #: entries per table at most (8 MB of float64)
     CAP = 1 << 20
+    #: entries a table of several may grow to whatever their number (2 MB each)
+    ROW_MIN = 1 << 18
     _UNDERFLOW = 746.0      # exp(-x) is 0.0 for x above ~745.2
 
     def __init__(self, exponents, rates, function=np.exp, limit=0.0):
         self._exponents = exponents
+        self.cap = max(self.CAP // max(len(exponents), 1), min(self.ROW_MIN, self.CAP))
+        self._flat = None
         self._function = function
         self._limit = limit
         ends = []
@@ -210,15 +219,23 @@ class DecayTables:
         size = 1 << max(int(needed - 1).bit_length(), 10)
         if self._end is not None and size >= self._end:
             size = self._end
-        elif needed > self.CAP:
+        elif needed > self.cap:
             return False
-        size = min(size, max(self.CAP, needed))
+        size = min(size, max(self.cap, needed))
         steps = np.arange(size, dtype=np.int64)
         # (interval 0 is read at a source's repeated spike in a step: the exponents are
         # finite there, Tsodyks-Markram's PSC decay included, see _psc_exponent)
         self.values = tuple(self._function(exponent(steps)) for exponent in self._exponents)
         self.saturated = size == self._end and all(v[-1] == self._limit for v in self.values)
+        self._flat = None
         return True
+
+    def flat(self):
+        """The tables end to end (one array; the one table itself where there is one)."""
+        if self._flat is None:
+            self._flat = (self.values[0] if len(self.values) == 1
+                          else np.concatenate(self.values))
+        return self._flat
 
 
 #: post spikes a compiled stretch's queue holds at least (it grows where it must)
@@ -232,7 +249,7 @@ def cover_intervals(tables, earliest, k_stop):
     ``k_stop``, or the last step they cover where they cannot grow that far (``CAP``)."""
     for table in tables:
         if not table.grow(k_stop - earliest + 1):
-            table.grow(DecayTables.CAP)
+            table.grow(table.cap)
         if not table.saturated:
             k_stop = min(k_stop, earliest + table.values[0].size - 1)
     return k_stop
@@ -498,7 +515,7 @@ class TsodyksMarkram(PlasticSynapses):
         tau_fac = self._scalar["tau_facil"]
         if tau_fac is None:
             tau_fac = self.params["tau_facil"][idx]
-            with np.errstate(divide="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"):      # (0/0: masked)
                 Puu = np.where(tau_fac == 0.0, 0.0, np.exp(-h / tau_fac))
         else:
             Puu = 0.0 if tau_fac == 0.0 else np.exp(-h / tau_fac)
@@ -527,30 +544,65 @@ class TsodyksMarkram(PlasticSynapses):
         return idx, release * self.weight[idx]
 
 
+    #: distinct values of tau_facil, of the targets' tau_psc and of tau_rec the kernels
+    #: take (one decay table row each); a projection with more runs on NumPy
+    MAX_TAU_CLASSES = 16
+
     def _compiled_rule(self):
-        """Whether the kernels know this rule: tau_rec, tau_facil and the targets' tau_psc
-        the same for every synapse (and the class exactly this one)."""
+        """Whether the kernels know this rule: the class exactly this one, and at most
+        ``MAX_TAU_CLASSES`` distinct values of tau_rec, tau_facil and the targets' tau_psc
+        each (:meth:`_tm_table`)."""
         if type(self) is not TsodyksMarkram or "deliver" in vars(self) or not self.size:
             return False
-        tau_psc = self._tau_psc
-        return (self._scalar["tau_rec"] is not None and self._scalar["tau_facil"] is not None
-                and bool(np.all(tau_psc == tau_psc[0])))
+        return self._tm_table() is not None
 
     def _tm_table(self):
-        """The decay tables exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) (as
-        :meth:`_on_pre` evaluates them), kept while dt and the constants stay."""
-        dt, rate = self.dt, float(self._rate_psc[0])
-        tau_rec, tau_fac = self._scalar["tau_rec"], self._scalar["tau_facil"]
-        key = ("tm", dt, tau_rec, tau_fac, rate)
-        tables = getattr(self, "_decay_tables", None)
-        if tables is None or tables[0] != key:
-            h = lambda d: d * dt                                    # noqa: E731
-            tables = (key, DecayTables(
-                (lambda d: np.zeros(d.size) - np.inf if tau_fac == 0.0 else -h(d) / tau_fac,
-                 lambda d: _psc_exponent(h(d), rate), lambda d: -h(d) / tau_rec),
-                (np.inf if tau_fac == 0.0 else dt / tau_fac, dt * rate, dt / tau_rec)))
-            self._decay_tables = tables
-        return tables[1]
+        """(decay table, facil rows, psc rows, rec rows, per-synapse float arrays tau_rec,
+        tau_psc, 1/(tau_psc - tau_rec), same): the table's rows exp(-h/tau_facil),
+        exp(-h/tau_psc), exp(-h/tau_rec) (as :meth:`_on_pre` evaluates them) for each
+        distinct value, and each synapse's three rows; None where a time constant has
+        more than ``MAX_TAU_CLASSES`` values. Worked out once per run (the parameters
+        stay), the table kept while dt and the values stay."""
+        cached = self.__dict__.get("_tm_cache")
+        if cached is not None and cached[0] is self._rate_psc:
+            return cached[1]
+        dt = self.dt
+        classes = []
+        for values in (self.params["tau_facil"], self._rate_psc, self.params["tau_rec"]):
+            if bool(np.all(values == values[0])):
+                distinct, rows = values[:1].copy(), np.zeros(values.size, np.int64)
+            else:
+                distinct = np.unique(values)
+                rows = np.searchsorted(distinct, values).astype(np.int64)
+            classes.append((tuple(distinct.tolist()), rows))
+        result = None
+        if all(len(values) <= self.MAX_TAU_CLASSES for values, _ in classes):
+            (facil, facil_rows), (rates, psc_rows), (recs, rec_rows) = classes
+            key = ("tm", dt, facil, rates, recs)
+            tables = self.__dict__.setdefault("_decay_tables", {})
+            if key not in tables:
+                h = lambda d: d * dt                                    # noqa: E731
+                exponents, speeds = [], []
+                for tau_fac in facil:
+                    exponents.append(
+                        (lambda d: np.zeros(d.size) - np.inf) if tau_fac == 0.0
+                        else (lambda d, tau_fac=tau_fac: -h(d) / tau_fac))
+                    speeds.append(np.inf if tau_fac == 0.0 else dt / tau_fac)
+                for rate in rates:
+                    exponents.append(lambda d, rate=rate: _psc_exponent(h(d), rate))
+                    speeds.append(dt * rate)
+                for tau_rec in recs:
+                    exponents.append(lambda d, tau_rec=tau_rec: -h(d) / tau_rec)
+                    speeds.append(dt / tau_rec)
+                tables[key] = DecayTables(tuple(exponents), tuple(speeds))
+            n_f, n_p = len(facil), len(rates)
+            result = (tables[key], facil_rows, psc_rows + n_f, rec_rows + n_f + n_p,
+                      np.ascontiguousarray(self.params["tau_rec"], np.float64),
+                      np.ascontiguousarray(self._tau_psc, np.float64),
+                      np.ascontiguousarray(self._inv_diff, np.float64),
+                      self._same.astype(np.float64))
+        self._tm_cache = (self._rate_psc, result)
+        return result
 
     def stretch_ready(self):
         """Whether a compiled stretch can deliver this projection's spikes (where
@@ -564,21 +616,18 @@ class TsodyksMarkram(PlasticSynapses):
         """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (see
         :mod:`.kernels.plasticity`; ``k_stop`` lowered where the decay tables cannot
         cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
-        table = self._tm_table()
+        table, facil_rows, psc_rows, rec_rows, *per_synapse = self._tm_table()
         k_stop = cover_intervals((table,), int(self._t_last.min()), k_stop)
         s = self.state
-        consts = np.zeros(6)
+        consts = np.zeros(3)
         consts[rules.TM_DT] = self.dt
-        consts[rules.TM_TAU_REC] = self._scalar["tau_rec"]
-        consts[rules.TM_TAU_PSC] = self._tau_psc[0]
-        consts[rules.TM_INV_DIFF] = self._inv_diff[0]
-        consts[rules.TM_SAME] = self._same[0]
+        consts[rules.TM_LENGTH] = table.values[0].size
         consts[rules.TM_SATURATED] = table.saturated
         arrays = (self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
-                  s["u"], s["x"], s["y"], self._t_last, *table.values,
+                  s["u"], s["x"], s["y"], self._t_last, table.flat(), facil_rows, psc_rows,
                   np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
-                  np.zeros(self.size))
-        return arrays + (consts,), k_stop
+                  np.zeros(self.size), consts, rec_rows, *per_synapse)
+        return arrays, k_stop
 
     def stretch_finish(self, arrays):
         """Nothing to hand back (the arrays were the projection's own); (0, False)."""
@@ -586,16 +635,16 @@ class TsodyksMarkram(PlasticSynapses):
 
     def compiled_deliver(self, kernels):
         """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
-        the targets' tau_psc are the same for every synapse (else None: NumPy)."""
+        the targets' tau_psc have at most ``MAX_TAU_CLASSES`` distinct values each (one
+        decay table row per value; else None: NumPy)."""
         if not self._compiled_rule():
             return None
-        dt, tau_rec, tau_psc = self.dt, self._scalar["tau_rec"], self._tau_psc
-        table = self._tm_table()
+        table, facil_rows, psc_rows, rec_rows, *per_synapse = self._tm_table()
         kernel = kernels.tsodyks_markram_deliver
         s = self.state
         fixed = (self._indptr, self._by_pre, self._keys)
-        arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last, dt,
-                  tau_rec, float(tau_psc[0]), float(self._inv_diff[0]), bool(self._same[0]))
+        arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last,
+                  self.dt, *per_synapse)
         scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
                    np.zeros(self.size))
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
@@ -603,9 +652,9 @@ class TsodyksMarkram(PlasticSynapses):
         def deliver(spiking_ids, k, ring_flat):
             offset = ((k + 1) % n_slots) * row_size
             while True:
-                puu, pyy, pzz = table.values
                 need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
-                              puu, pyy, pzz, table.saturated, *scratch)
+                              table.flat(), table.values[0].size, facil_rows, psc_rows,
+                              rec_rows, table.saturated, *scratch)
                 if need == 0:
                     return
                 if not table.grow(need):     # an interval beyond the tables: NumPy
@@ -1012,6 +1061,10 @@ class PairTraceRule(PlasticSynapses):
     nearest = False
     #: which tuple of a compiled stretch holds it (:mod:`.kernels.plasticity`)
     stretch_kind = "pair"
+    #: the compiled log of pending post events and whether they are there (see
+    #: :meth:`_log_take`; per object once a kernel has run)
+    _log = None
+    _log_live = False
 
     def _grow(self, n):
         def grow(name, dtype):
@@ -1022,6 +1075,10 @@ class PairTraceRule(PlasticSynapses):
         grow("_t_post", np.int64)  # arrival stamp of that event
         grow("_n_pending", np.int64)  # post events not yet applied to the weight
         grow("_pend_acc", float)      # their sum or product (see _pending_mode)
+        if getattr(self, "_log", None) is not None:     # new synapses: empty logs
+            head, tail, *rest = self._log
+            self._log = (np.concatenate([head, np.full(n, -1, np.int64)]),
+                         np.concatenate([tail, np.full(n, -1, np.int64)]), *rest)
         if not hasattr(self, "_heap"):
             self._delays = np.zeros(0, np.int64)
             self._reset_internal()
@@ -1039,6 +1096,8 @@ class PairTraceRule(PlasticSynapses):
         self._serial = 0
         self._done_until = 0       # post events arriving up to here have been processed
         self._arrived_now = None
+        self._log = None           # the compiled log of pending post events (_log_take)
+        self._log_live = False     # whether they are there (not in _deferred)
 
     def compile(self, n_ids, input_position, row_size, n_slots):
         super().compile(n_ids, input_position, row_size, n_slots)
@@ -1182,6 +1241,8 @@ class PairTraceRule(PlasticSynapses):
         elif mode == "product":
             self._pend_acc[idx] *= self._factor(idx, *terms)
         else:
+            if self._log_live:
+                self._log_give()
             self._deferred.append(idx, terms)
         self._n_pending[idx] += 1
 
@@ -1204,6 +1265,8 @@ class PairTraceRule(PlasticSynapses):
             self._apply_product(idx, self._pend_acc[idx])
             self._pend_acc[idx] = 1.0
         else:
+            if self._log_live:
+                self._log_give()
             for syn, terms in self._deferred.take(idx, self._n_pending.size):
                 self._potentiate(syn, *terms)
         self._n_pending[idx] = 0
@@ -1222,34 +1285,58 @@ class PairTraceRule(PlasticSynapses):
         return idx, w
 
     def kernel_rule(self):
-        """(rule code of :mod:`.kernels.plasticity`, mu_minus is 1, pre trace's tau, post
-        trace's tau (None where they differ between synapses), the four per-synapse
-        parameter arrays :func:`~.kernels.plasticity.pair_deliver` reads), or None where
-        this rule has no compiled version (the default)."""
+        """(rule code of :mod:`.kernels.plasticity`, ``modes`` (how mu_plus and mu_minus
+        apply, :func:`~.kernels.plasticity.pair_deliver`), the names of the pre and post
+        traces' time constants, the six per-synapse parameter arrays
+        :func:`~.kernels.plasticity.pair_deliver` reads), or None where this rule has no
+        compiled version (the default)."""
         return None
 
-    def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.pair_deliver` where the rule has a compiled version
-        (:meth:`kernel_rule`; else None: NumPy). The queue of post events stays this
-        object's (popped here, handed over as arrays)."""
+    #: the pending mode (:meth:`_pending_mode`) each compiled rule keeps its events in
+    _KERNEL_PENDING = {rules.STDP_SUM: "sum", rules.STDP_PRODUCT: "product",
+                       rules.VOGELS: "sum", rules.STDP_LOG: "log"}
+    #: distinct values of a trace's time constant the kernels take (one decay table
+    #: each); a projection with more runs on NumPy
+    MAX_TAU_CLASSES = 16
+    #: entries the compiled log of pending post events starts with (it grows)
+    LOG_MIN = 1024
+
+    def _kernel_setup(self):
+        """(rule code, modes, the parameter arrays, (pre table, pre classes), (post table,
+        post classes)) where a kernel can deliver for this projection, else None."""
         rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
         if rule is None:
             return None
-        code, mu_minus_one, pre_tau, post_tau, rule_params = rule
-        if (pre_tau is None or post_tau is None
-                or self._pmode != ("product" if code == rules.STDP_PRODUCT else "sum")):
+        code, modes, pre_tau, post_tau, params = rule
+        if self._pmode != self._KERNEL_PENDING[code]:
             return None
-        dt = self.dt
-        pre = self._pair_table(dt, pre_tau)
-        post = self._pair_table(dt, post_tau)
+        pre = self._pair_tables(pre_tau)
+        post = self._pair_tables(post_tau)
+        if pre is None or post is None:
+            return None
+        return code, modes, params, pre, post
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.plasticity.pair_deliver` where the rule has a compiled version
+        (:meth:`kernel_rule`, at most ``MAX_TAU_CLASSES`` distinct values of each trace's
+        time constant; else None: NumPy). The queue of post events stays this object's
+        (popped here, handed over as arrays); the Gutig rule's pending post events move
+        into the compiled log (:meth:`_log_take`)."""
+        setup = self._kernel_setup()
+        if setup is None:
+            return None
+        code, modes, params, (pre, pre_cls), (post, post_cls) = setup
         kernel = kernels.pair_deliver
         fixed = (self._indptr, self._by_pre, self._keys)
         index = (self._post_indptr, self._by_post)
-        arrays = (self.weight, *rule_params, code, mu_minus_one, self._k_pre, self._k_post,
+        arrays = (self.weight, *params, code, modes, self._k_pre, self._k_post,
                   self._t_last, self._t_post, self._n_pending, self._pend_acc)
         scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
                    np.empty(self.size, np.int64))
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+        logged = code == rules.STDP_LOG
+        no_log = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                  np.zeros(0), np.zeros(2, np.int64))
 
         def deliver(spiking_ids, k, ring_flat):
             stamp = k + 1
@@ -1257,11 +1344,17 @@ class PairTraceRule(PlasticSynapses):
             popped, events = self._pop_arrivals(stamp)
             offset = ((k + 1) % n_slots) * row_size
             while True:
+                log = self._log_take() if logged else no_log
+                pre_flat, post_flat = pre.flat(), post.flat()
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
-                              *arrays, pre.values[0], pre.saturated, post.values[0],
-                              post.saturated, *scratch)
+                              *arrays, pre_flat, pre_cls, pre.values[0].size, pre.saturated,
+                              post_flat, post_cls, post.values[0].size, post.saturated,
+                              *log, *scratch)
                 if need == 0:
                     break
+                if need < 0:                # the log's free entries: more
+                    self._log_grow(-need)
+                    continue
                 if not (pre.grow(need) and post.grow(need)):
                     # an interval beyond the tables: this step in NumPy, queue as it was
                     for entry in popped:
@@ -1296,6 +1389,71 @@ class PairTraceRule(PlasticSynapses):
         return popped, (np.array(arrivals, np.int64), np.array(bounds, np.int64),
                         columns[0] if len(columns) == 1 else np.concatenate(columns))
 
+    # --- the compiled log of pending post events (STDP_LOG: the Gutig rule) -----------
+    #
+    # Where the weight dependence keeps each pending post event (``_pending_mode`` "log"),
+    # the NumPy rule keeps them in ``_deferred``; the kernels keep them in a log of
+    # arrays (``_log``: per synapse its first and last entry, per entry the next one and
+    # the pre trace, the first free entry and the free count; see
+    # kernels/plasticity.py's pair_deliver). They move there at the first compiled
+    # delivery (:meth:`_log_take`) and back at the first NumPy use (:meth:`_log_give`),
+    # each synapse's events in their order.
+
+    def _log_take(self):
+        """The compiled log, the pending events moved into it from ``_deferred``."""
+        if self._log_live:
+            return self._log
+        syn, k = np.zeros(0, np.int64), np.zeros(0)
+        if self._deferred.chunks:
+            syn, terms = self._deferred._flat()
+            k = np.broadcast_to(terms[0], syn.shape)
+            self._deferred = _PendingPotentiation()
+        n, size = syn.size, self.size
+        capacity = max(self.LOG_MIN, 2 * n)
+        order = np.argsort(syn, kind="stable")
+        ranked = syn[order]
+        following = np.arange(1, capacity + 1, dtype=np.int64)
+        following[-1] = -1
+        if n:
+            last = np.append(ranked[1:] != ranked[:-1], True)
+            following[:n][last] = -1
+        head, tail = np.full(size, -1, np.int64), np.full(size, -1, np.int64)
+        if n:
+            firsts = np.flatnonzero(np.append(True, ranked[1:] != ranked[:-1]))
+            head[ranked[firsts]] = firsts
+            tail[ranked[last]] = np.flatnonzero(last)
+        log_k = np.zeros(capacity)
+        log_k[:n] = k[order]
+        free = np.array([n if n < capacity else -1, capacity - n], np.int64)
+        self._log = (head, tail, following, log_k, free)
+        self._log_live = True
+        return self._log
+
+    def _log_grow(self, needed):
+        """At least ``needed`` free entries in the compiled log (a larger one)."""
+        head, tail, following, log_k, free = self._log
+        capacity = following.size
+        if free[1] >= needed:
+            return
+        larger = max(2 * capacity, capacity - int(free[1]) + needed, self.LOG_MIN)
+        added = np.arange(capacity + 1, larger + 1, dtype=np.int64)
+        added[-1] = free[0]                 # the new entries, then the free ones
+        following = np.concatenate([following, added])
+        log_k = np.concatenate([log_k, np.zeros(larger - capacity)])
+        free = np.array([capacity, free[1] + larger - capacity], np.int64)
+        self._log = (head, tail, following, log_k, free)
+
+    def _log_give(self):
+        """The compiled log's pending events back into ``_deferred`` (the NumPy rule's)."""
+        head, tail, following, log_k, free = self._log
+        n = following.size - int(free[1])
+        syn, k = np.zeros(n, np.int64), np.zeros(n)
+        n = rules.pair_log_export(head, tail, following, log_k, free, syn, k)
+        self._deferred = _PendingPotentiation()
+        if n:
+            self._deferred.append(syn[:n], (k[:n],))
+        self._log_live = False
+
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
 
     def stretch_ready(self):
@@ -1303,14 +1461,12 @@ class PairTraceRule(PlasticSynapses):
         (:func:`.kernels.plasticity.pair_deliver_queued`): the rule has a compiled version
         (as :meth:`compiled_deliver`), every delay is a step at least (a spike's post
         events arrive after it), and the history holds each stamp once."""
-        rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
-        if rule is None:
+        setup = self._kernel_setup()
+        if setup is None:
             return False
-        code, _, pre_tau, post_tau, params = rule
+        params = setup[2]
         stamps = np.array([stamp for stamp, _ in self._history], np.int64)
-        return (pre_tau is not None and post_tau is not None
-                and self._pmode == ("product" if code == rules.STDP_PRODUCT else "sum")
-                and self._delays.size > 0 and self._delays[0] >= 1
+        return (self._delays.size > 0 and self._delays[0] >= 1
                 and bool(np.all(np.diff(stamps) > 0))
                 and kernel_ready(self._indptr, self._by_pre, self._keys, self._post_indptr,
                                  self._by_post, self._post_lookup, self._delays, self.weight,
@@ -1324,9 +1480,7 @@ class PairTraceRule(PlasticSynapses):
         spikes), and the decay tables grown to cover the stretch (``k_stop`` lowered where
         they cannot, see :func:`cover_intervals`). After the stretch,
         :meth:`stretch_finish` turns the queue back. Only where :meth:`stretch_ready`."""
-        code, mu_minus_one, pre_tau, post_tau, params = self.kernel_rule()
-        pre = self._pair_table(self.dt, pre_tau)
-        post = self._pair_table(self.dt, post_tau)
+        code, modes, params, (pre, pre_cls), (post, post_cls) = self._kernel_setup()
         earliest = min(int(self._t_last.min()), int(self._t_post.min()))
         k_stop = cover_intervals((pre, post), earliest, k_stop)
         # the history's post spikes, flat, in time order; the heap's serials by stamp
@@ -1346,28 +1500,43 @@ class PairTraceRule(PlasticSynapses):
         # per delay, the first spike whose event has not arrived (_queue's condition)
         cursor = np.searchsorted(stamps, self._done_until - delays, side="right").astype(
             np.int64)
-        qs = np.zeros(11, np.int64)
+        if code == rules.STDP_LOG:
+            log_head, log_tail, log_next, log_k, free = self._log_take()
+        else:
+            log_head = log_tail = log_next = np.zeros(0, np.int64)
+            log_k, free = np.zeros(0), np.zeros(2, np.int64)
+        qs = np.zeros(rules.Q_SIZE, np.int64)
         qs[rules.Q_TAIL] = n
         qs[rules.Q_DONE] = self._done_until
         qs[rules.Q_SERIAL] = self._serial
         qs[rules.Q_SPAN] = self._history_span
         qs[rules.Q_N_POST] = n_post
         qs[rules.Q_RULE] = code
-        qs[rules.Q_MU_MINUS_ONE] = mu_minus_one
+        qs[rules.Q_MODES] = modes
         qs[rules.Q_PRE_SAT] = pre.saturated
         qs[rules.Q_POST_SAT] = post.saturated
+        qs[rules.Q_LOG_FREE:rules.Q_LOG_N_FREE + 1] = free
+        qs[rules.Q_PRE_LEN] = pre.values[0].size
+        qs[rules.Q_POST_LEN] = post.values[0].size
+        w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus = params
         arrays = (self._indptr, self._by_pre, self._keys, self._post_indptr, self._by_post,
-                  self._post_lookup, delays, self.weight, *params, self._k_pre,
-                  self._k_post, self._t_last, self._t_post, self._n_pending, self._pend_acc,
-                  pre.values[0], post.values[0], np.full(self.size, -1, np.int64),
-                  np.zeros(1, np.int64), np.zeros(self.size, np.int64), *queue, cursor, qs)
+                  self._post_lookup, delays, self.weight, w_min, w_max, amp_plus, amp_minus,
+                  self._k_pre, self._k_post, self._t_last, self._t_post, self._n_pending,
+                  self._pend_acc, pre.flat(), post.flat(), np.full(self.size, -1, np.int64),
+                  np.zeros(1, np.int64), np.zeros(self.size, np.int64), *queue, cursor, qs,
+                  mu_plus, mu_minus, pre_cls, post_cls, log_head, log_tail, log_next, log_k)
         return arrays, k_stop
 
     def stretch_finish(self, arrays):
         """The queue of a stretch's ``arrays`` back into the heap and the history (the same
         entries, serials and order of arrival as the step loop's); the number of spikes it
-        held, and whether it was full (then :meth:`stretch_arrays` with a larger capacity)."""
+        held, and whether it was full (then :meth:`stretch_arrays` with a larger capacity).
+        The log (Gutig) takes back its free entries' count, and grows where it was full."""
         q_stamp, q_post, q_serial, cursor, qs = arrays[23:28]
+        if qs[rules.Q_RULE] == rules.STDP_LOG:
+            self._log[4][:] = qs[rules.Q_LOG_FREE:rules.Q_LOG_N_FREE + 1]
+            if qs[rules.Q_FULL] == 2:
+                self._log_grow(max(self._log[2].size, self.size))
         head, tail = int(qs[rules.Q_HEAD]), int(qs[rules.Q_TAIL])
         at = np.arange(head, tail) % q_stamp.size
         stamps, columns, serials = q_stamp[at], q_post[at], q_serial[at]
@@ -1386,17 +1555,30 @@ class PairTraceRule(PlasticSynapses):
         self._heap = heap
         self._done_until = int(qs[rules.Q_DONE])
         self._serial = int(qs[rules.Q_SERIAL])
-        return tail - head, bool(qs[rules.Q_FULL])
+        return tail - head, bool(qs[rules.Q_FULL] == 1)
 
-    def _pair_table(self, dt, tau):
-        """The decay table of a trace with time constant ``tau`` (PairTraceRule._decay's
-        expression), kept while dt and tau stay."""
+    def _pair_tables(self, tau_name):
+        """(decay table, row of each synapse) of a trace whose time constant is the
+        parameter ``tau_name`` (PairTraceRule._decay's expression, one row per distinct
+        value), the table kept while dt and the values stay; None where they are more
+        than ``MAX_TAU_CLASSES``."""
+        dt = self.dt
+        scalar = self._scalar[tau_name]
+        if scalar is not None:
+            taus, rows = (scalar,), np.zeros(self.size, np.int64)
+        else:
+            values = self.params[tau_name]
+            distinct = np.unique(values)
+            if distinct.size > self.MAX_TAU_CLASSES:
+                return None
+            taus = tuple(distinct.tolist())
+            rows = np.searchsorted(distinct, values).astype(np.int64)
         tables = self.__dict__.setdefault("_decay_tables", {})
-        key = (dt, tau)
+        key = (dt, taus)
         if key not in tables:
-            c = dt / tau
-            tables[key] = DecayTables((lambda d: -d * c,), (c,))
-        return tables[key]
+            rates = [dt / tau for tau in taus]
+            tables[key] = DecayTables(tuple((lambda d, c=c: -d * c) for c in rates), rates)
+        return tables[key], rows
 
     def wrong_side(self):
         """(weight, w_min, w_max) of a synapse whose weight lies beyond w_min, away from w_max.
@@ -1489,20 +1671,28 @@ class STDP(PairTraceRule):
 
 
     def kernel_rule(self):
-        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) for the weight
-        dependences whose pending potentiations compose (mu_plus 0 or 1) with mu_minus 0
-        or 1 (additive, multiplicative, additive potentiation with multiplicative
-        depression), and tau_plus, tau_minus the same for every synapse; else None."""
+        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`): pending
+        potentiations summed (mu_plus 0), multiplied (mu_plus 1) or logged (any other
+        mu_plus, or mu_plus differing between synapses: the Gutig weight dependence);
+        any mu_minus (0, 1, else the C library's pow where the reference calls np.power:
+        a weight may differ from the NumPy engine's in the last bits, see
+        kernels/plasticity.py)."""
         if type(self) is not STDP:
             return None
         sc = self._scalar
         mu_plus, mu_minus = sc["mu_plus"], sc["mu_minus"]
-        if mu_plus not in (0.0, 1.0) or mu_minus not in (0.0, 1.0):
-            return None
+        rule = {0.0: rules.STDP_SUM, 1.0: rules.STDP_PRODUCT}.get(mu_plus, rules.STDP_LOG)
+        modes = 3 * _power_mode(mu_plus) + _power_mode(mu_minus)
         p = self.params
-        rule = rules.STDP_SUM if mu_plus == 0.0 else rules.STDP_PRODUCT
-        return (rule, mu_minus == 1.0, sc["tau_plus"], sc["tau_minus"],
-                (p["w_min"], p["w_max"], p["A_plus"], p["A_minus"]))
+        return (rule, modes, "tau_plus", "tau_minus",
+                (p["w_min"], p["w_max"], p["A_plus"], p["A_minus"], p["mu_plus"],
+                 p["mu_minus"]))
+
+
+def _power_mode(mu):
+    """How STDP._power applies an exponent: 0 (mu 0 for every synapse: 1.0), 1 (mu 1:
+    the base), 2 (np.power)."""
+    return {0.0: 0, 1.0: 1}.get(mu, 2)
 
 
 class VogelsSprekeler(PairTraceRule):
@@ -1548,11 +1738,13 @@ class VogelsSprekeler(PairTraceRule):
         return w
 
     def kernel_rule(self):
-        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) where tau is the
-        same for every synapse."""
+        """The compiled rule (:func:`.kernels.plasticity.pair_deliver`) (tau may differ
+        between synapses: one decay table per distinct value, see :meth:`_pair_tables`)."""
         if type(self) is not VogelsSprekeler:
             return None
-        p, tau = self.params, self._scalar["tau"]
+        p = self.params
         alpha = 2e-3 * self._p("rho", slice(None)) * self._p("tau", slice(None))
         alpha = np.array(np.broadcast_to(alpha, p["eta"].shape))
-        return (rules.VOGELS, False, tau, tau, (p["w_min"], p["w_max"], p["eta"], alpha))
+        unused = np.zeros(0)            # (the exponents: STDP's only)
+        return (rules.VOGELS, 0, "tau", "tau", (p["w_min"], p["w_max"], p["eta"], alpha,
+                                                  unused, unused))

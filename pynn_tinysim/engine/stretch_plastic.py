@@ -25,16 +25,16 @@ import numpy as np
 from .kernels import plasticity as plastic_kernels
 
 #: fields of a pair rule's tuple (kernels/plasticity.py's pair_deliver_queued)
-PAIR_FIELDS = 28
+PAIR_FIELDS = 36
 #: of them, those the kernel changes (written back after a stretch): weight, traces,
-#: stamps, pending potentiations, the queue of post events
-PAIR_CHANGED = (7, 12, 13, 14, 15, 16, 17, 23, 24, 25, 26, 27)
+#: stamps, pending potentiations, the queue of post events, the log of pending events
+PAIR_CHANGED = (7, 12, 13, 14, 15, 16, 17, 23, 24, 25, 26, 27, 32, 33, 34, 35)
 #: a Tsodyks-Markram rule's (tsodyks_markram_deliver's arrays, then ``consts``)
-TM_FIELDS = 16
+TM_FIELDS = 21
 TM_CHANGED = (5, 6, 7, 8)
 #: fields read only, but redone per stretch (decay tables grow, scratch, constants)
-PAIR_FRESH = (18, 19, 20, 21, 22)
-TM_FRESH = (9, 10, 11, 12, 13, 14, 15)
+PAIR_FRESH = (18, 19, 20, 21, 22, 30, 31)
+TM_FRESH = (9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
 #: a SimpleStochastic rule's (simple_stochastic_deliver's arrays; its key a field): it
 #: changes nothing but its scratch
 SIMPLE_FIELDS = 11
@@ -112,7 +112,7 @@ class PlasticArenas:
         if self._parts["pair"] is None:
             return False
         fields, offsets = self._parts["pair"]
-        qs = fields[27].reshape(-1, 11)
+        qs = fields[27].reshape(-1, plastic_kernels.Q_SIZE)
         return bool(qs[:, plastic_kernels.Q_FULL].any())
 
     def give_back(self):
@@ -136,7 +136,7 @@ class PlasticArenas:
 
 
 #: per kind, the fields of float64 (the others are int64)
-_FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19),
-           "tm": (3, 4, 5, 6, 7, 9, 10, 11, 14, 15),
+_FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 28, 29, 35),
+           "tm": (3, 4, 5, 6, 7, 9, 14, 15, 17, 18, 19, 20),
            "simple": (3, 4),
            "mq": (3, 4, 5, 6, 7, 13, 14)}

@@ -258,6 +258,8 @@ def load():
                  "_gif_stiff", "_gif_derivative", "_gif_range"}
     internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
                  "_stretch_simple", "_stretch_mq", "_pair_room"}
+    internal |= {"_row", "_power", "_log_apply", "_log_append", "_needed_len", "_pair_needed",
+                 "_pair_arrival", "_log_room"}
     # PointNeuron LIF with several receptors (kernels/multisynapse.py)
     parallel |= {"lif_curr_multi", "lif_cond_multi"}
     internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
@@ -294,6 +296,9 @@ def load():
                       "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
                       "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
                       "_stretch_mq", "_pair_room")),
+        # STDP's log of pending post events (Gutig), per-synapse trace time constants
+        (plasticity, ("_row", "_power", "_log_apply", "_log_append", "_needed_len",
+                      "_pair_needed", "_pair_arrival", "_log_room", "pair_log_export")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

@@ -1,5 +1,5 @@
-"""Plastic spike delivery (STDP, Vogels-Sprekeler, Tsodyks-Markram, the stochastic
-synapses) for Numba (see :mod:`.`).
+"""Plastic spike delivery (STDP with any of PyNN's weight dependences, Vogels-Sprekeler,
+Tsodyks-Markram, the stochastic synapses) for Numba (see :mod:`.`).
 
 The reference is :mod:`..plasticity`'s NumPy code; these loops do its
 floating-point operations in its order, one synapse at a time. Every
@@ -19,6 +19,19 @@ first checks that the intervals it will read are covered and, where one is not,
 returns the table length it needs (> 0) without touching any state; the caller
 grows the tables and calls again (or runs the NumPy step, whose state is the same
 arrays). 0: done.
+
+Where a pair rule's trace time constant differs between synapses, its table has one
+row per distinct value (each as long as the others, end to end in one array) and each
+synapse the index of its row: still NumPy's bits (``PairTraceRule._pair_tables``).
+
+The one exception to the reference's bits: STDP's Gutig weight dependence raises to
+the powers mu_plus/mu_minus with the C library's ``pow`` (what NEST calls), where the
+reference calls ``np.power``, whose AVX-512 code differs in the last bit for ~6 % of
+its arguments on such CPUs (measured: 58 000 of 10^6 uniform bases, mu = 0.4); the
+result depends on the weight, so no table can hold it, and the pending events apply
+one after the other, so it cannot be taken between two kernels either. Weights then
+differ from the NumPy engine's in their last bits (tests: within 1e-12; spikes,
+traces, stamps and queues equal).
 
 Minimum and maximum follow NumPy's ``np.minimum``/``np.maximum`` exactly (the
 second argument on a tie, so signed zeros come out alike; NaN propagated).
@@ -63,26 +76,80 @@ def _ring_add(ring_flat, position, ring_size, amount):
     ring_flat[position] += amount
 
 
-def _stdp_pre(s, weight, lo, hi, a_minus, product_mode, mu_minus_one, n_pending, pend_acc,
-              kq):
-    """STDP at a pre spike: the pending potentiation (``_apply_sum``/``_apply_product``),
-    then the depression by the post trace ``kq`` (``_depress``); the new weight."""
+def _row(table, length, c, d):
+    """Row ``c`` of a flat table of rows of ``length`` entries, entry ``d`` (its last entry
+    past the end: a saturated table's)."""
+    if d >= length:
+        d = length - 1
+    return table[c * length + d]
+
+
+def _power(base, mode, mu):
+    """STDP._power: 1.0 (mu 0 for every synapse), ``base`` (mu 1), else base ** mu (the
+    C library's pow, where the reference has NumPy's np.power: see the module docstring)."""
+    if mode == 0:
+        return 1.0
+    if mode == 1:
+        return base
+    return base ** mu
+
+
+def _log_apply(s, weight, lo, span, a_plus, plus_mode, mu_plus, log_head, log_tail,
+               log_next, log_k, log_free):
+    """STDP._potentiate for each of synapse ``s``'s pending post events in arrival order
+    (the reference's "log" mode: the Gutig weight dependence), their log entries freed."""
+    m = log_head[s]
+    while m >= 0:
+        x = (weight[s] - lo) / span
+        x += a_plus * _power(_np_max(1.0 - x, 0.0), plus_mode, mu_plus) * log_k[m]
+        x = _np_min(x, 1.0)
+        weight[s] = lo + x * span
+        following = log_next[m]
+        log_next[m] = log_free[0]
+        log_free[0] = m
+        log_free[1] += 1
+        m = following
+    log_head[s] = -1
+    log_tail[s] = -1
+
+
+def _log_append(s, k, log_head, log_tail, log_next, log_k, log_free):
+    """Record a post event (its pre trace ``k``) at the end of synapse ``s``'s log (the
+    caller checked that a free entry is left)."""
+    m = log_free[0]
+    log_free[0] = log_next[m]
+    log_free[1] -= 1
+    log_k[m] = k
+    log_next[m] = -1
+    if log_tail[s] >= 0:
+        log_next[log_tail[s]] = m
+    else:
+        log_head[s] = m
+    log_tail[s] = m
+
+
+def _stdp_pre(s, weight, lo, hi, a_plus, a_minus, rule, modes, mu_plus, mu_minus,
+              n_pending, pend_acc, kq, log_head, log_tail, log_next, log_k, log_free):
+    """STDP at a pre spike: the pending potentiation (``_apply_sum``/``_apply_product``, or
+    the log replayed), then the depression by the post trace ``kq`` (``_depress``); the
+    new weight. ``modes``: 3 * how mu_plus is applied + how mu_minus is (:func:`_power`)."""
     span = hi - lo
     if n_pending[s] > 0:
-        x = (weight[s] - lo) / span
-        if product_mode:
-            x = _np_min(1.0 - _np_max(1.0 - x, 0.0) * pend_acc[s], 1.0)
-            pend_acc[s] = 1.0
+        if rule == STDP_LOG:
+            _log_apply(s, weight, lo, span, a_plus, modes // 3, mu_plus, log_head, log_tail,
+                       log_next, log_k, log_free)
         else:
-            x = _np_min(x + pend_acc[s], 1.0)
-            pend_acc[s] = 0.0
-        weight[s] = lo + x * span
+            x = (weight[s] - lo) / span
+            if rule == STDP_PRODUCT:
+                x = _np_min(1.0 - _np_max(1.0 - x, 0.0) * pend_acc[s], 1.0)
+                pend_acc[s] = 1.0
+            else:
+                x = _np_min(x + pend_acc[s], 1.0)
+                pend_acc[s] = 0.0
+            weight[s] = lo + x * span
         n_pending[s] = 0
     x = (weight[s] - lo) / span
-    if mu_minus_one:
-        x -= a_minus * _np_max(x, 0.0) * kq
-    else:
-        x -= a_minus * 1.0 * kq
+    x -= a_minus * _power(_np_max(x, 0.0), modes % 3, mu_minus) * kq
     x = _np_max(x, 0.0)
     w = lo + x * span
     weight[s] = w
@@ -120,20 +187,42 @@ def _deferred(i, indptr, by_pre, mark, e):
     return lo < indptr[i + 1] and mark[by_pre[lo]] == e
 
 
-#: the pair rules :func:`pair_deliver` knows (``rule``)
-STDP_SUM, STDP_PRODUCT, VOGELS = 0, 1, 2
+#: the pair rules :func:`pair_deliver` knows (``rule``): STDP whose pending potentiations
+#: compose into a sum (mu_plus 0) or a product (mu_plus 1), Vogels-Sprekeler, STDP whose
+#: pending post events are kept and replayed (any other mu_plus: Gutig)
+STDP_SUM, STDP_PRODUCT, VOGELS, STDP_LOG = 0, 1, 2, 3
+
+
+def _pair_needed(s, stamp, t_last, t_post, pre_len, pre_saturated, post_len,
+                 post_saturated):
+    """0 where both trace tables cover synapse ``s``'s intervals to ``stamp``, else the
+    row length they need."""
+    return max(_needed_len(stamp - t_last[s], pre_len, pre_saturated),
+               _needed_len(stamp - t_post[s], post_len, post_saturated))
+
+
+def _needed_len(d, length, saturated):
+    """0 if interval ``d`` is covered by table rows of ``length``, else the length needed."""
+    if d < length or saturated:
+        return 0
+    return d + 1
 
 
 def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                  arrivals, bounds, columns, post_indptr, by_post,
-                 weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
+                 weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule, modes,
                  k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                 pre_decay, pre_saturated, post_decay, post_saturated,
+                 pre_decay, pre_cls, pre_len, pre_saturated,
+                 post_decay, post_cls, post_len, post_saturated,
+                 log_head, log_tail, log_next, log_k, log_free,
                  mark, epoch, at_now):
     """One call of ``PairTraceRule.deliver`` for ``rule``: STDP_SUM (STDP with mu_plus 0:
-    additive potentiation; ``amp_plus``/``amp_minus`` are A_plus/A_minus, depression
-    multiplicative where ``mu_minus_one``), STDP_PRODUCT (mu_plus 1) or VOGELS
-    (VogelsSprekeler: ``amp_plus`` eta, ``amp_minus`` alpha = 2e-3 rho tau).
+    additive potentiation; ``amp_plus``/``amp_minus`` are A_plus/A_minus), STDP_PRODUCT
+    (mu_plus 1), STDP_LOG (any other mu_plus, the Gutig weight dependence: each pending
+    post event's pre trace is kept in a log, replayed at the next pre spike) or VOGELS
+    (VogelsSprekeler: ``amp_plus`` eta, ``amp_minus`` alpha = 2e-3 rho tau); the
+    exponents ``mu_plus``/``mu_minus`` per synapse, applied as ``modes`` says
+    (:func:`_stdp_pre`).
 
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's
     queue, arrival stamps in time order, the columns (delay, post neuron) of
@@ -142,24 +231,35 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
     taken once, as the reference's fancy-indexed updates take it. An id repeated
     in ``spiking_ids`` (a source's several spikes in one step) updates its synapses
     and transmits once per spike, in the reference's rounds (see :func:`_deferred`).
-    ``at_now``: scratch (one slot per synapse). Returns 0, or the table length needed.
+
+    The trace decays: ``pre_decay``/``post_decay`` hold one row of ``pre_len``/
+    ``post_len`` entries per distinct time constant, synapse s reads row
+    ``pre_cls[s]``/``post_cls[s]``. The log (STDP_LOG only): per synapse its first and
+    last entry (``log_head``/``log_tail``, -1: none), per entry the next one and the
+    pre trace (``log_next``/``log_k``), ``log_free``: the first free entry and how many
+    are free (the free ones chained by ``log_next``). ``at_now``: scratch (one slot per
+    synapse). Returns 0; the table row length needed (> 0); or, where the log has too
+    few free entries, minus the number it needs. Nothing is changed unless 0.
     """
     # 1. are the tables long enough for every interval read below? (the largest
-    # are from the synapses' last pre spike and last post event to this stamp)
+    # are from the synapses' last pre spike and last post event to this stamp); has
+    # the log room for every event recorded below?
     need = 0
+    events = 0
     for c in range(columns.size):
         col = columns[c]
+        events += post_indptr[col + 1] - post_indptr[col]
         for j in range(post_indptr[col], post_indptr[col + 1]):
-            s = by_post[j]
-            need = max(need, _needed(stamp - t_last[s], pre_decay, pre_saturated),
-                       _needed(stamp - t_post[s], post_decay, post_saturated))
+            need = max(need, _pair_needed(by_post[j], stamp, t_last, t_post, pre_len,
+                                          pre_saturated, post_len, post_saturated))
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
-            s = by_pre[j]
-            need = max(need, _needed(stamp - t_last[s], pre_decay, pre_saturated),
-                       _needed(stamp - t_post[s], post_decay, post_saturated))
+            need = max(need, _pair_needed(by_pre[j], stamp, t_last, t_post, pre_len,
+                                          pre_saturated, post_len, post_saturated))
     if need > 0:
         return need
+    if rule == STDP_LOG and events > log_free[1]:
+        return -events
     # 2. post events in arrival order (PairTraceRule._apply_arrivals): the pre trace
     # they read is recorded for the next pre spike; the post trace is bumped now,
     # except for events arriving at this very stamp (after this step's pre spikes)
@@ -175,32 +275,51 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                 if mark[s] == e:
                     continue
                 mark[s] = e
-                kp = k_pre[s] * _lookup(pre_decay, pre_saturated, arrival - t_last[s])
-                if rule == STDP_PRODUCT:
-                    pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
-                else:
-                    pend_acc[s] += amp_plus[s] * kp
-                n_pending[s] += 1
-                if arrival < stamp:
-                    k_post[s] = k_post[s] * _lookup(post_decay, post_saturated,
-                                                    arrival - t_post[s]) + 1.0
-                    t_post[s] = arrival
-                else:
-                    at_now[n_now] = s
-                    n_now += 1
+                n_now = _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
+                                      t_last, t_post, n_pending, pend_acc, pre_decay,
+                                      pre_cls, pre_len, post_decay, post_cls, post_len,
+                                      log_head, log_tail, log_next, log_k, log_free,
+                                      at_now, n_now)
     # 3. the pre spikes, then 4. this stamp's post events reach the post trace
     _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                     weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
-                     k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                     pre_decay, pre_saturated, post_decay, post_saturated, mark, epoch,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
                      at_now, n_now)
     return 0
 
 
+def _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
+                  n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
+                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
+    """A post event arriving at synapse ``s`` at ``arrival`` (step 2 of
+    :func:`pair_deliver`): what it will contribute is recorded (``_record_pending``);
+    its post trace bumped, or ``s`` kept in ``at_now`` where it arrives at ``stamp``.
+    Returns the new count in ``at_now``."""
+    kp = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s], arrival - t_last[s])
+    if rule == STDP_PRODUCT:
+        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
+    elif rule == STDP_LOG:
+        _log_append(s, kp, log_head, log_tail, log_next, log_k, log_free)
+    else:
+        pend_acc[s] += amp_plus[s] * kp
+    n_pending[s] += 1
+    if arrival < stamp:
+        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
+                                     arrival - t_post[s]) + 1.0
+        t_post[s] = arrival
+    else:
+        at_now[n_now] = s
+        n_now += 1
+    return n_now
+
+
 def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                     weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
-                     k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                     pre_decay, pre_saturated, post_decay, post_saturated, mark, epoch,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
                      at_now, n_now):
     """Steps 3 and 4 of :func:`pair_deliver` (and of :func:`pair_deliver_queued`): the
     pre spikes of ``stamp`` (``PairTraceRule._on_pre``, the rule's weight dependence)
@@ -223,41 +342,66 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
-                kq = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s])
+                kq = k_post[s] * _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
                 if rule == VOGELS:
                     w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
                                     amp_minus[s], n_pending, pend_acc, kq)
                 else:
-                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_minus[s],
-                                  rule == STDP_PRODUCT, mu_minus_one, n_pending, pend_acc, kq)
-                k_pre[s] = k_pre[s] * _lookup(pre_decay, pre_saturated,
-                                              stamp - t_last[s]) + 1.0
+                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
+                                  rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
+                                  kq, log_head, log_tail, log_next, log_k, log_free)
+                k_pre[s] = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s],
+                                           stamp - t_last[s]) + 1.0
                 t_last[s] = stamp
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
         n = m
     for n in range(n_now):
         s = at_now[n]
-        k_post[s] = k_post[s] * _lookup(post_decay, post_saturated, stamp - t_post[s]) + 1.0
+        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
+                                     stamp - t_post[s]) + 1.0
         t_post[s] = stamp
+
+
+def pair_log_export(log_head, log_tail, log_next, log_k, log_free, out_syn, out_k):
+    """Empty the log of :func:`pair_deliver` into ``out_syn``/``out_k`` (each synapse's
+    entries together, in arrival order: what ``_PendingPotentiation`` keeps); returns
+    how many."""
+    n = 0
+    for s in range(log_head.size):
+        m = log_head[s]
+        while m >= 0:
+            out_syn[n] = s
+            out_k[n] = log_k[m]
+            n += 1
+            following = log_next[m]
+            log_next[m] = log_free[0]
+            log_free[0] = m
+            log_free[1] += 1
+            m = following
+        log_head[s] = -1
+        log_tail[s] = -1
+    return n
 
 
 def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                             weight, U, u, x, y, t_last, dt, tau_rec, tau_psc, inv_diff,
-                            same, puu, pyy, pzz, saturated, mark, epoch, amount):
-    """One call of ``TsodyksMarkram.deliver`` (tau_rec, tau_facil and the targets'
-    tau_psc the same for every synapse: ``puu``/``pyy``/``pzz`` are the decays
-    exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d steps).
-    ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a source's several spikes in
-    one step) updates its synapses and transmits once per spike, in the reference's
-    rounds (:func:`_deferred`; the repeats are 0 steps after the first: h = 0).
-    ``amount``: scratch, each synapse's last transmitted amount. Returns 0, or the
-    table length needed."""
+                            same, decay, length, facil_row, psc_row, rec_row, saturated,
+                            mark, epoch, amount):
+    """One call of ``TsodyksMarkram.deliver``: ``decay`` holds rows of ``length`` entries,
+    the decays exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d
+    steps, one row per distinct value of each time constant; synapse s reads rows
+    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``tau_rec``, ``tau_psc``,
+    ``inv_diff`` (1/(tau_psc - tau_rec)) and ``same`` (1.0 where they are equal: the
+    limit) per synapse. ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a
+    source's several spikes in one step) updates its synapses and transmits once per
+    spike, in the reference's rounds (:func:`_deferred`; the repeats are 0 steps after
+    the first: h = 0). ``amount``: scratch, each synapse's last transmitted amount.
+    Returns 0, or the table length needed."""
     ring_size = ring_flat.size
-    n = pzz.size
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
             d = stamp - t_last[by_pre[j]]
-            if d >= n and not saturated:
+            if d >= length and not saturated:
                 return d + 1
     pending = spiking_ids.copy()
     n_pending = pending.size
@@ -276,12 +420,12 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 mark[s] = e
                 d = stamp - t_last[s]
                 h = d * dt
-                Puu = _lookup(puu, saturated, d)
-                Pyy = _lookup(pyy, saturated, d)
-                Pzz = _lookup(pzz, saturated, d)
-                Pxy = ((Pzz - 1.0) * tau_rec - (Pyy - 1.0) * tau_psc) * inv_diff
-                if same:
-                    r = h / tau_rec
+                Puu = _row(decay, length, facil_row[s], d)
+                Pyy = _row(decay, length, psc_row[s], d)
+                Pzz = _row(decay, length, rec_row[s], d)
+                Pxy = ((Pzz - 1.0) * tau_rec[s] - (Pyy - 1.0) * tau_psc[s]) * inv_diff[s]
+                if same[s] != 0.0:
+                    r = h / tau_rec[s]
                     Pxy = 1.0 - Pzz * (1.0 + r)
                 Pxz = 1.0 - Pzz
                 us, xs, ys = u[s], x[s], y[s]
@@ -548,16 +692,20 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 #: fields of a pair rule's ``qs`` (int64): the queue's head and tail, the stamp up to
 #: which post events have arrived (``_done_until``), the heap's next serial, how long
 #: the history is kept (``_history_span``), post neurons (columns per delay), the rule,
-#: mu_minus is 1, the decay tables saturated (pre, post), and a flag the stretch sets
-#: where the buffer could overflow at the next step (the stretch stops, it is grown)
-(Q_HEAD, Q_TAIL, Q_DONE, Q_SERIAL, Q_SPAN, Q_N_POST, Q_RULE, Q_MU_MINUS_ONE, Q_PRE_SAT,
- Q_POST_SAT, Q_FULL) = range(11)
+#: how mu_plus/mu_minus apply (``modes`` of :func:`pair_deliver`), the decay tables
+#: saturated (pre, post), a flag the stretch sets where the buffer could overflow at the
+#: next step (1) or the log could (2) (the stretch stops, it is grown), the log's first
+#: free entry and free count (``log_free``), the decay tables' row lengths (pre, post)
+(Q_HEAD, Q_TAIL, Q_DONE, Q_SERIAL, Q_SPAN, Q_N_POST, Q_RULE, Q_MODES, Q_PRE_SAT,
+ Q_POST_SAT, Q_FULL, Q_LOG_FREE, Q_LOG_N_FREE, Q_PRE_LEN, Q_POST_LEN) = range(15)
+Q_SIZE = 15
 #: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
 #: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
 KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
 N_KINDS = 4
-#: fields of a Tsodyks-Markram rule's ``consts`` (float64)
-TM_DT, TM_TAU_REC, TM_TAU_PSC, TM_INV_DIFF, TM_SAME, TM_SATURATED = range(6)
+#: fields of a Tsodyks-Markram rule's ``consts`` (float64): dt, the decay table's row
+#: length, whether it is saturated
+TM_DT, TM_LENGTH, TM_SATURATED = range(3)
 
 
 def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
@@ -568,11 +716,13 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
     is the reference's arithmetic, whose heap takes all arrivals in time order."""
     (indptr, by_pre, keys, post_indptr, by_post, post_lookup, delays, weight, w_min, w_max,
      amp_plus, amp_minus, k_pre, k_post, t_last, t_post, n_pending, pend_acc, pre_decay,
-     post_decay, mark, epoch, at_now, q_stamp, q_post, q_serial, cursor, qs) = p
+     post_decay, mark, epoch, at_now, q_stamp, q_post, q_serial, cursor, qs,
+     mu_plus, mu_minus, pre_cls, post_cls, log_head, log_tail, log_next, log_k) = p
     rule = qs[Q_RULE]
-    mu_minus_one = qs[Q_MU_MINUS_ONE] != 0
-    pre_saturated = qs[Q_PRE_SAT] != 0
-    post_saturated = qs[Q_POST_SAT] != 0
+    modes = qs[Q_MODES]
+    pre_len = qs[Q_PRE_LEN]
+    post_len = qs[Q_POST_LEN]
+    log_free = qs[Q_LOG_FREE:Q_LOG_N_FREE + 1]
     n_post = qs[Q_N_POST]
     size = q_stamp.size
     tail = qs[Q_TAIL]
@@ -602,29 +752,21 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                     if mark[s] == e:
                         continue
                     mark[s] = e
-                    # (pair_deliver's step 2, for one synapse)
-                    kp = k_pre[s] * _lookup(pre_decay, pre_saturated, arrival - t_last[s])
-                    if rule == STDP_PRODUCT:
-                        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
-                    else:
-                        pend_acc[s] += amp_plus[s] * kp
-                    n_pending[s] += 1
-                    if arrival < stamp:
-                        k_post[s] = k_post[s] * _lookup(post_decay, post_saturated,
-                                                        arrival - t_post[s]) + 1.0
-                        t_post[s] = arrival
-                    else:
-                        at_now[n_now] = s
-                        n_now += 1
+                    n_now = _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
+                                          t_last, t_post, n_pending, pend_acc, pre_decay,
+                                          pre_cls, pre_len, post_decay, post_cls, post_len,
+                                          log_head, log_tail, log_next, log_k, log_free,
+                                          at_now, n_now)
                 c += 1
             cursor[u] = c
         if qs[Q_DONE] < stamp:
             qs[Q_DONE] = stamp
     # 3. and 4.
     _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                     weight, w_min, w_max, amp_plus, amp_minus, rule, mu_minus_one,
-                     k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                     pre_decay, pre_saturated, post_decay, post_saturated, mark, epoch,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
                      at_now, n_now)
     # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
     # and the history forgets the spikes whose events all arrived long ago
@@ -662,7 +804,9 @@ def _pair_view(f, o, i):
             _cut(f[18], o, 18, i), _cut(f[19], o, 19, i), _cut(f[20], o, 20, i),
             _cut(f[21], o, 21, i), _cut(f[22], o, 22, i), _cut(f[23], o, 23, i),
             _cut(f[24], o, 24, i), _cut(f[25], o, 25, i), _cut(f[26], o, 26, i),
-            _cut(f[27], o, 27, i))
+            _cut(f[27], o, 27, i), _cut(f[28], o, 28, i), _cut(f[29], o, 29, i),
+            _cut(f[30], o, 30, i), _cut(f[31], o, 31, i), _cut(f[32], o, 32, i),
+            _cut(f[33], o, 33, i), _cut(f[34], o, 34, i), _cut(f[35], o, 35, i))
 
 
 def _tm_view(f, o, i):
@@ -672,7 +816,8 @@ def _tm_view(f, o, i):
             _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
             _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
             _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i))
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
+            _cut(f[18], o, 18, i), _cut(f[19], o, 19, i), _cut(f[20], o, 20, i))
 
 
 def _simple_view(f, o, i):
@@ -726,14 +871,15 @@ def _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, part, o):
 def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
     if part is not None:
         fields, offsets = part
-        (indptr, by_pre, keys, weight, U, u, x, y, t_last, puu, pyy, pzz, mark, epoch,
-         amount, consts) = _tm_view(fields, offsets, o)
+        (indptr, by_pre, keys, weight, U, u, x, y, t_last, decay, facil_row, psc_row, mark,
+         epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
+         same) = _tm_view(fields, offsets, o)
         # (the tables cover every interval of the stretch: this returns 0)
         tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT],
-                                consts[TM_TAU_REC], consts[TM_TAU_PSC],
-                                consts[TM_INV_DIFF], consts[TM_SAME] != 0.0, puu, pyy,
-                                pzz, consts[TM_SATURATED] != 0.0, mark, epoch, amount)
+                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT], tau_rec,
+                                tau_psc, inv_diff, same, decay, np.int64(consts[TM_LENGTH]),
+                                facil_row, psc_row, rec_row, consts[TM_SATURATED] != 0.0,
+                                mark, epoch, amount)
 
 
 def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
@@ -778,4 +924,25 @@ def _pair_room(order, part):
                 if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
                     qs[Q_FULL] = 1
                     return False
+                if qs[Q_RULE] == STDP_LOG and not _log_room(
+                        qs, _cut(pair_fields[23], pair_offsets, 23, o),
+                        _cut(pair_fields[24], pair_offsets, 24, o),
+                        _cut(pair_fields[26], pair_offsets, 26, o),
+                        _cut(pair_fields[6], pair_offsets, 6, o),
+                        _cut(pair_fields[3], pair_offsets, 3, o)):
+                    qs[Q_FULL] = 2
+                    return False
     return True
+
+
+def _log_room(qs, q_stamp, q_post, cursor, delays, post_indptr):
+    """Whether the log has a free entry for every post event still queued (at most one
+    per queued spike, delay and synapse of its column: what the next step may record)."""
+    size = q_stamp.size
+    n_post = qs[Q_N_POST]
+    events = 0
+    for u in range(delays.size):
+        for c in range(cursor[u], qs[Q_TAIL]):
+            col = u * n_post + q_post[c % size]
+            events += post_indptr[col + 1] - post_indptr[col]
+    return events <= qs[Q_LOG_N_FREE]
