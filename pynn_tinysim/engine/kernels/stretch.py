@@ -334,6 +334,19 @@ def stretch_lif_cond_multi(k0, k1, net, offset, n_receptors, size, args):
     return k1
 
 
+def stretch_adex_cond_multi(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = multisynapse_kernels.adex_cond_multi(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
 # The sPyNNaker flavour's tick (kernels/spinnaker.py), in fixed point and in float64.
 
 def stretch_spinnaker_fixed(k0, k1, net, offset, n_receptors, size, args):
