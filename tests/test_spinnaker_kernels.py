@@ -171,10 +171,21 @@ def test_flavour_model_identical_on_both_engines(model, fixed_point):
 
 
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp"])
-def test_kernel_in_the_step_loop_identical(model):
-    """An AC source (not piecewise constant): no stretch, the kernel runs in the step
-    loop; sampling every 3 ticks (sPyNNaker's gsyn timing is the step loop's)."""
+def test_kernel_in_the_step_loop_identical(model, monkeypatch):
+    """Stretches turned off: the kernel runs in the step loop; an AC source, sampling
+    every 3 ticks."""
+    monkeypatch.setattr(CompiledStretch, "for_run", classmethod(lambda cls, *a, **kw: None))
     _compare(model, currents="ac", sampling=3.0, expect_stretch=False)
+
+
+@pytest.mark.parametrize("sampling", [2.0, 3.0, 7.0])
+@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp"])
+def test_gsyn_sampled_at_longer_intervals_in_stretches(model, sampling):
+    """v and gsyn every 2, 3, 7 ticks (gsyn labelled t is taken after step t, a step
+    after the grid: LeadingSignalRecorder) sampled inside compiled stretches, with an
+    AC source, a split run (at 37 ticks: off every grid), a reset."""
+    reference = _compare(model, currents="ac", sampling=sampling, expect_stretch=True)
+    assert any("gsyn_exc" in key for key in reference)
 
 
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])

@@ -113,11 +113,14 @@ def _after_step(k, spiked, net, consumed=False):
 
 def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
     """Recorder r (of ``n_sig``) copies ``sig_src[r][sig_idx[r]]`` into row
-    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room."""
+    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room.
+    ``sig_interval``: (2, MAX_SIGNALS), each recorder's interval and its lag (1 for a
+    LeadingSignalRecorder: its sample labelled j interval is taken after step j
+    interval + 1)."""
     for r in range(n_sig):
         buffer = sig_buf[r]
         row = sig_row[r]
-        if step % sig_interval[r] == 0 and row < buffer.shape[0]:
+        if (step - sig_interval[1, r]) % sig_interval[0, r] == 0 and row < buffer.shape[0]:
             source = sig_src[r]
             indices = sig_idx[r]
             for c in range(indices.size):
