@@ -7,7 +7,10 @@ or in float64. The two kernels here run the same tick for the components most
 models are made of, chosen per group by integer codes:
 
 ==============  ==============================================================
-``neuron``      0: LeakyIntegrateAndFire, 1: TruncatedIntegrateAndFire, 2: Izhikevich
+``neuron``      0: LeakyIntegrateAndFire, 1: TruncatedIntegrateAndFire, 2: Izhikevich,
+                3: Ca2AdaptiveLIF (LIF with the Ca2+ adaptation current ``i_ca2``,
+                extra_neurons.py: ``u`` is its state, ``par[6]``, ``par[7]`` its decay
+                and ``i_alpha``)
 ``synapse``     0: Exponential (two or three receptors: also dual exponential), 1: Delta,
                 2: Alpha (synapse_types_alpha_impl.h)
 ``input_kind``  0: CurrentInput, 1: ConductanceInput, 2: DeltaInput
@@ -28,8 +31,8 @@ Arguments (both kernels; the group's ``compiled_kernel`` builds them):
 the alpha synapses' exponential terms and charges q, (exp_0, exp_1, q_0, q_1),
 stored as the NumPy code stores them (empty arrays for the other synapse types);
 ``inhibitory[r]``: receptor r's input is subtracted; ``sat``: the ring-buffer
-saturation level (receptors, size), fixed point only; ``par``: a tuple of six
-parameter arrays whose meaning depends on ``neuron``
+saturation level (receptors, size), fixed point only; ``par``: a tuple of eight
+parameter arrays whose meaning depends on ``neuron`` (the last two: Ca2AdaptiveLIF's)
 (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
 ``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
 ``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
@@ -203,6 +206,14 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         i_inj = i_inj[lo:hi]
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
+    ca, ca_state = x, u[lo:hi]      # (Ca2AdaptiveLIF's; u is empty for the others)
+    if neuron == 3:
+        # Ca2AdaptiveLIF.advance: i_ca2 decays (every tick), -i_ca2 joins the current
+        # (integer sums: the order of the terms does not change the bits)
+        ca_decay = par[6][lo:hi]
+        for j in range(m):
+            ca[j] = _mul(_to_fix(ca_state[j]), ca_decay[j])
+            current[j] = current[j] - ca[j]
     v_thresh = par[5][lo:hi]
     if neuron == 2:
         # Izhikevich: par = (i_offset, a, b, c, d, v_thresh); con = (reset_h,
@@ -232,7 +243,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     # truncated one (neuron 1): v + I R, never below v_reset; membrane into row 3
     v_reset, r_membrane, exp_tc = par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
     membrane = g_exc
-    if neuron == 0:
+    if neuron != 1:     # (LIF, Ca2AdaptiveLIF)
         v_rest = par[1][lo:hi]
         for j in range(m):
             alpha = _mul(current[j], r_membrane[j]) + v_rest[j]
@@ -249,6 +260,10 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         v[j] = (v_reset[j] if spike else vj) * INV_ONE
         timer[j] = t_refract[j] if spike else left
         spiking[j] = spike
+    if neuron == 3:     # a spike adds i_alpha to i_ca2; stored
+        i_alpha = par[7][lo:hi]
+        for j in range(m):
+            ca_state[j] = (ca[j] + i_alpha[j] if spiking[j] else ca[j]) * INV_ONE
 
 
 def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
@@ -317,11 +332,17 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     else:
         v_rest, v_reset, r_membrane, exp_tc = par[1], par[2], par[3], par[4]
         for j in range(lo, hi):
-            current = exc[j] - inh[j] + i_offset[j]
+            current = exc[j] - inh[j]
+            ca = 0.0
+            if neuron == 3:
+                # Ca2AdaptiveLIF.advance: (synaptic - i_ca2) + i_offset + injected
+                ca = u[j] * par[6][j]
+                current = current - ca
+            current = current + i_offset[j]
             if has_inj:
                 current = current + i_inj[j]
             vj = v[j]
-            if neuron == 0:
+            if neuron != 1:
                 alpha = current * r_membrane[j] + v_rest[j]
                 membrane = alpha - exp_tc[j] * (alpha - vj)
             else:
@@ -333,6 +354,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             v[j] = v_reset[j] if spike else vj
             timer[j] = t_refract[j] if spike else left
             spiking[j] = spike
+            if neuron == 3:
+                u[j] = ca + par[7][j] if spike else ca
 
 
 def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,

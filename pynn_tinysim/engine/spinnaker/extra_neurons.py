@@ -31,6 +31,7 @@ the flavour's other models (:mod:`.groups`):
 import numpy as np
 
 from . import fixed_point as fx
+from . import groups
 from .groups import SpiNNakerNeuronGroup
 from .input_types import ConductanceInput, CurrentInput
 from .neuron_models import LeakyIntegrateAndFire
@@ -117,6 +118,11 @@ class Ca2AdaptiveLIF(LeakyIntegrateAndFire):
             i_ca2[spiked] += self.i_alpha[spiked]
         A.store(self.group.state["i_ca2"], i_ca2)
         return spiked
+
+
+#: kernels/spinnaker.py computes this neuron model (its code 3; the group's
+#: compiled_kernel passes i_ca2, its decay and i_alpha)
+groups._KERNEL_NEURONS[Ca2AdaptiveLIF] = 3
 
 
 class SEMDSynapses(ExponentialSynapses):

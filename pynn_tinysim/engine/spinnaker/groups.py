@@ -242,15 +242,18 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         m, syn = self.neuron, self.synapses
         v_thresh = column(self.threshold.v_thresh)
         if neuron == 2:
-            par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh)
+            par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh, none, none)
             con = tuple(dtype(x) for x in (m.reset_h, m.post_spike_h, m.magic, m.c140, m.c5))
             u, this_h = self.state["u"], self.this_h
             timer, t_refract = np.zeros(0, np.int64), np.zeros(0, np.int64)
         else:
             v_rest = none if m.v_rest is None else m.v_rest
-            par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh)
+            par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh, none, none)
             con = tuple(dtype(0) for _ in range(5))
             u = this_h = np.zeros(0)
+            if neuron == 3:     # Ca2AdaptiveLIF: its current's state, decay and jump
+                par = par[:6] + (column(m.exp_tau_ca2), column(m.i_alpha))
+                u = self.state["i_ca2"]
             timer, t_refract = self.refract_timer, np.asarray(m.t_refract, np.int64)
         par = tuple(np.ascontiguousarray(np.asarray(p, dtype)) for p in par)
         if synapse in (0, 2):
@@ -284,7 +287,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
 
 
-#: the components kernels/spinnaker.py computes, and their codes there
+#: the components kernels/spinnaker.py computes, and their codes there (extra_neurons.py
+#: adds its Ca2AdaptiveLIF: 3)
 _KERNEL_NEURONS = {LeakyIntegrateAndFire: 0, TruncatedIntegrateAndFire: 1, Izhikevich: 2}
 _KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1,
                     AlphaSynapses: 2}
