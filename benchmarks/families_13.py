@@ -10,6 +10,8 @@ recorded, run for ``--duration`` ms; one process per case and engine::
   aeif_cond_alpha_multisynapse kin), dt 0.1 ms;
 * ``ca2_adaptive``: the sPyNNaker flavour's IFCurrExpCa2Adaptive (fixed point),
   dt 1 ms;
+* ``fixed_prob``: the flavour's IFCurrDeltaFixedProb (fixed point; its keyed draws
+  per cell and tick at or above threshold), dt 1 ms;
 * ``gsyn_interval``: the flavour's IF_curr_exp (fixed point), dt 0.1 ms, v and gsyn
   recorded every 1 ms (gsyn at intervals above one tick, sampled inside stretches).
 
@@ -55,6 +57,17 @@ def build_ca2_adaptive(engine):
     return sim, cells
 
 
+def build_fixed_prob(engine):
+    import pyNN.tinysim.spinnaker as sim
+    from pyNN.random import NumpyRNG
+    sim.setup(timestep=1.0, min_delay=1.0, engine=engine, rng_seed=3)
+    cells = sim.Population(N, sim.extra_models.IFCurrDeltaFixedProb(
+        tau_m=20.0, cm=1.0, v_rest=-65.0, v_reset=-65.0, v_thresh=-55.0, i_offset=0.4,
+        tau_refrac=2.0, p_thresh=0.3))
+    _drive(sim, cells, ["excitatory", "inhibitory"], [1.5, 1.0], NumpyRNG(seed=1))
+    return sim, cells
+
+
 def build_gsyn_interval(engine):
     import pyNN.tinysim.spinnaker as sim
     from pyNN.random import NumpyRNG
@@ -67,7 +80,7 @@ def build_gsyn_interval(engine):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("case", choices=["adexp_multi", "ca2_adaptive", "gsyn_interval"])
+    parser.add_argument("case", choices=["adexp_multi", "ca2_adaptive", "fixed_prob", "gsyn_interval"])
     parser.add_argument("--engine", default="numba")
     parser.add_argument("--duration", type=float, default=1000.0)
     args = parser.parse_args()

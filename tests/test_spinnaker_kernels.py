@@ -60,6 +60,10 @@ MODELS = {
                                   v_rest=-65.0, v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0,
                                   tau_syn_I=4.0, tau_ca2=40.0, i_alpha=0.15), 0.6, 0.9,
                              {"i_ca2": 0.05}),
+    "IFCurrDeltaFixedProb": (extra_models.IFCurrDeltaFixedProb,
+                             dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9,
+                                  v_rest=-65.0, v_thresh=-52.0, v_reset=-70.0, p_thresh=0.3),
+                             2.0, 3.0, {}),
     "IFTruncDelta": (extra_models.IFTruncDelta,
                      dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.05, v_thresh=-52.0,
                           v_reset=-70.0), 1.5, 1.0, {}),
@@ -234,7 +238,7 @@ def test_kernels_cover_the_models_and_decline_the_others():
                    groups.IzhikevichCondExp, groups.LIFCurrAlpha}
     from pynn_tinysim.engine.network import Network
     from pynn_tinysim.engine.spinnaker import extra_neurons, settings
-    with_kernel.add(extra_neurons.LIFCurrExpCa2Adaptive)
+    with_kernel |= {extra_neurons.LIFCurrExpCa2Adaptive, groups.LIFCurrDeltaFixedProb}
     candidates = [c for module in (groups, extra_neurons) for c in vars(module).values()
                   if isinstance(c, type) and issubclass(c, groups.SpiNNakerNeuronGroup)
                   and c.neuron_model is not None]

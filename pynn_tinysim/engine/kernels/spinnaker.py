@@ -17,7 +17,9 @@ models are made of, chosen per group by integer codes:
 ==============  ==============================================================
 
 (the threshold is the static one, ``v >= v_thresh``; Izhikevich's fixed 30 mV comes
-in as an array). :func:`spinnaker_fixed` does the fixed-point operations of the
+in as an array; or, with ``stochastic``, FixedProbabilityThreshold's: at or above
+v_thresh a spike where the cell's keyed draw for the tick, ``keyed.uniform(key, id,
+k)`` hashed as :mod:`.plasticity`'s ``_keyed_step``, is below ``p_thresh``). :func:`spinnaker_fixed` does the fixed-point operations of the
 NumPy code on int64 (the same integer products, shifts and roundings, so the same
 bits), :func:`spinnaker_float` the
 float64 ones in the same order (``fixed_point=False``). The group's state stays
@@ -41,7 +43,7 @@ the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 
 import numpy as np
 
-from . import neurons
+from . import neurons, plasticity
 
 ONE = 32768.0       # 1.0 in s16.15 (fixed_point.ONE), as the float the NumPy code multiplies by
 INV_ONE = 1.0 / ONE     # bits * 2**-15 is bits / 32768 exactly (a power of two)
@@ -119,6 +121,15 @@ def _float_alpha(r, lo, hi, lin_s, exp_s, q_s, arriving, init, decay, scale):
         q_s[j] = q / scale
 
 
+def _fires(stochastic, key, cell_id, k, p):
+    """FixedProbabilityThreshold.crossed for a cell at or above v_thresh: whether its
+    draw of tick k (keyed on its id: SpiNNakerNeuronGroup.keyed_uniform) is below p."""
+    if not stochastic:
+        return True
+    h = plasticity._keyed_step(plasticity._keyed_step(key, cell_id), k)
+    return plasticity._keyed_unit(h) < p
+
+
 # The tick of neurons lo .. hi - 1 runs in passes over views of the chunk (indexed
 # from 0: a loop over range(lo, hi) is not vectorized), one receptor at a time, each
 # loop without branches on data or on the kinds (those are chosen outside the loops,
@@ -164,7 +175,8 @@ def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_sc
 
 def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
                  sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
-                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
+                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key,
+                 ids, p_thresh, work):
     # work rows: v in s16.15, the excitatory and inhibitory current totals, their
     # values (gsyn), one receptor's state after the arrivals
     v_fix, exc, inh = work[0][lo:hi], work[1][lo:hi], work[2][lo:hi]
@@ -257,6 +269,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         vj = membrane[j] if active else v_fix[j]
         left = timer[j] if active else timer[j] - 1
         spike = vj >= v_thresh[j]
+        if stochastic and spike:
+            spike = _fires(stochastic, key, ids[lo + j], k, p_thresh[lo + j])
         v[j] = (v_reset[j] if spike else vj) * INV_ONE
         timer[j] = t_refract[j] if spike else left
         spiking[j] = spike
@@ -268,7 +282,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
 
 def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
                  sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
-                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
+                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key,
+                 ids, p_thresh, work):
     # as _fixed_range, in float64 (work row 0: the alpha synapses' values)
     exc, inh, g_exc, g_inh = work[1], work[2], work[3], work[4]
     n_exc = 0
@@ -351,6 +366,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             vj = membrane if active else vj
             left = timer[j] if active else timer[j] - 1
             spike = vj >= v_thresh[j]
+            if stochastic and spike:
+                spike = _fires(stochastic, key, ids[j], k, p_thresh[j])
             v[j] = v_reset[j] if spike else vj
             timer[j] = t_refract[j] if spike else left
             spiking[j] = spike
@@ -360,7 +377,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
 
 def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
                     init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
-                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
+                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key, ids,
+                    p_thresh, scratch, work, n_chunks=1):
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
     if n_chunks == 1:
@@ -369,20 +387,21 @@ def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                      e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
-                     has_inj, work)
+                     has_inj, stochastic, key, ids, p_thresh, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                          inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
-                         i_inj, has_inj, work)
+                         i_inj, has_inj, stochastic, key, ids, p_thresh, work)
     return neurons._flagged(spiking, scratch)
 
 
 def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
                     init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
-                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
+                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key, ids,
+                    p_thresh, scratch, work, n_chunks=1):
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
     if n_chunks == 1:
@@ -391,12 +410,12 @@ def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                      e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
-                     has_inj, work)
+                     has_inj, stochastic, key, ids, p_thresh, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                          inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
-                         i_inj, has_inj, work)
+                         i_inj, has_inj, stochastic, key, ids, p_thresh, work)
     return neurons._flagged(spiking, scratch)

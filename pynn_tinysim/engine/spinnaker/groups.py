@@ -122,9 +122,14 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         """One number in [0, 1) per cell of the mask or index ``cells`` for this tick,
         keyed on the cell's id and the tick (:mod:`..keyed`): the same draw whichever
         other cells draw and whichever MPI rank holds the cell."""
+        return keyed.uniform(self._keyed_draw_key(), self.ids[cells], self._tick)
+
+    def _keyed_draw_key(self):
+        """The key of :meth:`keyed_uniform`'s draws, made from this group's random
+        stream at its first use (and again after a reset: a new stream)."""
         if self._draw_key is None or self._draw_key[0] is not self._rng:
             self._draw_key = (self.random(), keyed.new_key(self.random()))
-        return keyed.uniform(self._draw_key[1], self.ids[cells], self._tick)
+        return self._draw_key[1]
 
     # --- building ---------------------------------------------------------------
 
@@ -206,7 +211,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         cls = type(self)
         if (cls.neuron_model not in _KERNEL_NEURONS or cls.synapse_type not in _KERNEL_SYNAPSES
                 or cls.input_type not in _KERNEL_INPUTS
-                or cls.threshold_type not in (StaticThreshold, IzhikevichThreshold)):
+                or cls.threshold_type not in _KERNEL_THRESHOLDS):
             return 0.0
         return 100e-6 + 0.1e-6 * self.size
 
@@ -223,7 +228,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         synapse = _KERNEL_SYNAPSES.get(type(self.synapses))
         input_kind = _KERNEL_INPUTS.get(type(self.input))
         if (neuron is None or synapse is None or input_kind is None
-                or type(self.threshold) not in (StaticThreshold, IzhikevichThreshold)
+                or type(self.threshold) not in _KERNEL_THRESHOLDS
                 or len(self.receptors) > 3
                 or np.frexp(self.input.weight_scale)[0] != 0.5):
             # (the kernel multiplies by 1 / weight_scale: exact for a power of two)
@@ -277,13 +282,19 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         inhibitory = np.array([name in self.inhibitory_receptors for name in self.receptors]
                               + [False] * (3 - len(self.receptors)))
         i_inj, has_inj = (_NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        stochastic = type(self.threshold) is FixedProbabilityThreshold
+        if stochastic:      # keyed_uniform's key (the same one the NumPy tick would make)
+            key = np.uint64(self._keyed_draw_key())
+            p_thresh = np.ascontiguousarray(self.params["p_thresh"], np.float64)
+        else:
+            key, p_thresh = np.uint64(0), np.zeros(0)
         args = (self.state["v"], u, this_h, timer,
                 states,
                 len(self.receptors), inhibitory, self._saturation,
                 float(self.input.weight_scale), dec, init, alpha, synapse, input_kind,
                 e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
                 self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
-                np.empty(n, np.int64), np.empty((6, n), dtype))
+                stochastic, key, self.ids, p_thresh, np.empty(n, np.int64), np.empty((6, n), dtype))
         return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
 
 
@@ -293,6 +304,8 @@ _KERNEL_NEURONS = {LeakyIntegrateAndFire: 0, TruncatedIntegrateAndFire: 1, Izhik
 _KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1,
                     AlphaSynapses: 2}
 _KERNEL_INPUTS = {CurrentInput: 0, ConductanceInput: 1, DeltaInput: 2}
+#: the thresholds it computes (FixedProbabilityThreshold: its keyed draws, ``stochastic``)
+_KERNEL_THRESHOLDS = (StaticThreshold, IzhikevichThreshold, FixedProbabilityThreshold)
 _NO_INJECTION = np.zeros(0)
 
 
