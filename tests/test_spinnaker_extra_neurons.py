@@ -130,13 +130,14 @@ def test_ca2_grows_by_i_alpha_at_each_spike(engine):
     sim.end()
 
 
-def test_semd_response_is_trigger_times_facilitation():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_semd_response_is_trigger_times_facilitation(engine):
     # facilitation (excitatory, w1 = 2 at t = 4) and trigger (excitatory2, w2 = 0.5 at
     # t = 20), delay 1 ms: isyn = w init, init = tau/dt (1 - exp(-dt/tau)), decaying by
     # exp(-dt/tau) per tick. When the trigger arrives (tick 21) the multiplicator takes
     # isyn_exc of that tick; gsyn_exc = isyn_exc2 * multiplicator * scaling_factor, until
     # isyn_exc2 falls below 0.001 (then 0)
-    sim.setup(timestep=1.0, fixed_point=False)
+    sim.setup(timestep=1.0, fixed_point=False, engine=engine)
     cell = sim.Population(1, sim.extra_models.IF_curr_exp_sEMD(
         tau_syn_E=20.0, tau_syn_E2=10.0, scaling_factor=3.0, v_thresh=100.0))
     facilitation = sim.Population(1, sim.SpikeSourceArray(spike_times=[4.0]))
@@ -161,10 +162,11 @@ def test_semd_response_is_trigger_times_facilitation():
     sim.end()
 
 
-def test_semd_fixed_point_close_to_float():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_semd_fixed_point_close_to_float(engine):
     traces = []
     for fixed_point in (False, True):
-        sim.setup(timestep=1.0, fixed_point=fixed_point)
+        sim.setup(timestep=1.0, fixed_point=fixed_point, engine=engine)
         cell = sim.Population(1, sim.extra_models.IF_curr_exp_sEMD(
             cm=0.25, tau_m=10.0, tau_refrac=1.0, tau_syn_E=20.0, tau_syn_I=20.0,
             v_reset=-85.0, v_rest=-60.0, v_thresh=-50.0, scaling_factor=100.0))

@@ -64,6 +64,10 @@ MODELS = {
                              dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9,
                                   v_rest=-65.0, v_thresh=-52.0, v_reset=-70.0, p_thresh=0.3),
                              2.0, 3.0, {}),
+    "IF_curr_exp_sEMD": (extra_models.IF_curr_exp_sEMD,
+                         dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9, v_rest=-65.0,
+                              v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0, tau_syn_E2=7.0,
+                              tau_syn_I=4.0, scaling_factor=3.0), 0.6, 0.9, {}),
     "IFTruncDelta": (extra_models.IFTruncDelta,
                      dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.05, v_thresh=-52.0,
                           v_reset=-70.0), 1.5, 1.0, {}),
@@ -179,6 +183,9 @@ def test_flavour_model_identical_on_both_engines(model, fixed_point):
     reference = _compare(model, fixed_point=fixed_point)
     if "final i_ca2" in reference:      # the Ca2+ adaptation current is exercised
         assert np.ptp(reference["final i_ca2"]) > 0
+    if "final multiplicator" in reference:  # the sEMD's multiplicator too
+        assert np.ptp(reference["final multiplicator"]) > 0
+        assert np.ptp(reference["cells 0 gsyn_exc"]) > 0
 
 
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp"])
@@ -201,7 +208,8 @@ def test_gsyn_sampled_at_longer_intervals_in_stretches(model, sampling):
 
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp", "IFTruncDelta",
-                                   "IF_curr_alpha", "IFCurrExpCa2Adaptive"])
+                                   "IF_curr_alpha", "IFCurrExpCa2Adaptive",
+                                   "IF_curr_exp_sEMD"])
 def test_saturation_and_overflow_identical(model, fixed_point):
     """Weights 50x larger with a small ring-buffer scale (entries clipped at the
     saturation level in fixed point) and huge offsets on a few cells (v out of the
@@ -238,7 +246,8 @@ def test_kernels_cover_the_models_and_decline_the_others():
                    groups.IzhikevichCondExp, groups.LIFCurrAlpha}
     from pynn_tinysim.engine.network import Network
     from pynn_tinysim.engine.spinnaker import extra_neurons, settings
-    with_kernel |= {extra_neurons.LIFCurrExpCa2Adaptive, groups.LIFCurrDeltaFixedProb}
+    with_kernel |= {extra_neurons.LIFCurrExpCa2Adaptive, groups.LIFCurrDeltaFixedProb,
+                    extra_neurons.LIFCurrExpSEMD}
     candidates = [c for module in (groups, extra_neurons) for c in vars(module).values()
                   if isinstance(c, type) and issubclass(c, groups.SpiNNakerNeuronGroup)
                   and c.neuron_model is not None]

@@ -269,7 +269,7 @@ def load():
     # the sPyNNaker flavour's alpha synapses (kernels/spinnaker.py)
     internal |= {"_div", "_fixed_alpha", "_float_alpha"}
     # the flavour's FixedProbabilityThreshold (kernels/spinnaker.py)
-    internal |= {"_fires"}
+    internal |= {"_fires", "_fixed_semd", "_float_semd"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -302,7 +302,7 @@ def load():
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
         (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
-        (spinnaker, ("_fires",)),
+        (spinnaker, ("_fires", "_fixed_semd", "_float_semd")),
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
                         "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",

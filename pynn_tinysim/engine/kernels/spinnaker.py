@@ -12,7 +12,10 @@ models are made of, chosen per group by integer codes:
                 extra_neurons.py: ``u`` is its state, ``par[6]``, ``par[7]`` its decay
                 and ``i_alpha``)
 ``synapse``     0: Exponential (two or three receptors: also dual exponential), 1: Delta,
-                2: Alpha (synapse_types_alpha_impl.h)
+                2: Alpha (synapse_types_alpha_impl.h), 3: sEMD (extra_neurons.py's
+                SEMDSynapses: three exponential receptors; ``u`` and ``this_h`` are
+                its multiplicator and exc2_old, ``par[6]`` its scaling factor,
+                ``con[0]`` its least response)
 ``input_kind``  0: CurrentInput, 1: ConductanceInput, 2: DeltaInput
 ==============  ==============================================================
 
@@ -37,7 +40,7 @@ saturation level (receptors, size), fixed point only; ``par``: a tuple of eight
 parameter arrays whose meaning depends on ``neuron`` (the last two: Ca2AdaptiveLIF's)
 (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
 ``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
-``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
+``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
 
@@ -151,6 +154,51 @@ def _fixed_arrivals(x, state, arriving, level, gain, decay, scale, exponential):
             state[j] = 0.0
 
 
+def _fixed_semd(r, x, kept, multiplicator, exc2_old, scaling, least, scale):
+    """SEMDSynapses.values in s16.15, receptor by receptor: the first's value is kept
+    (``kept``) and replaced by 0; the second's becomes the response exc2 *
+    multiplicator * scaling, the multiplicator taken from the first where exc2 starts
+    responding (exc2 >= least, multiplicator and exc2_old 0), 0 where it does not
+    respond; multiplicator and exc2_old stored (scaled as the synaptic state)."""
+    if r == 0:
+        for j in range(x.size):
+            kept[j] = x[j]
+            x[j] = 0
+    elif r == 1:
+        inv_scale = 1.0 / scale
+        for j in range(x.size):
+            exc2 = x[j]
+            mult = _to_fix(multiplicator[j] * scale)
+            old = _to_fix(exc2_old[j] * scale)
+            responding = exc2 >= least
+            if responding and mult == 0 and old == 0:
+                mult = kept[j]
+            if not responding:
+                mult = 0
+            x[j] = _mul(_mul(exc2, mult), scaling[j])
+            multiplicator[j] = (mult * INV_ONE) * inv_scale
+            exc2_old[j] = (exc2 * INV_ONE) * inv_scale
+
+
+def _float_semd(r, j, x, kept, multiplicator, exc2_old, scaling, least, scale):
+    """_fixed_semd for neuron j in float64: the receptor's value."""
+    if r == 0:
+        kept[j] = x
+        return 0.0
+    if r == 1:
+        mult = multiplicator[j] * scale
+        old = exc2_old[j] * scale
+        responding = x >= least
+        if responding and mult == 0.0 and old == 0.0:
+            mult = kept[j]
+        if not responding:
+            mult = 0.0
+        multiplicator[j] = mult / scale
+        exc2_old[j] = x / scale
+        return (x * mult) * scaling[j]
+    return x
+
+
 def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_scale, first):
     """The receptor's value and current (input type) added to the totals."""
     if input_kind == 1:
@@ -193,9 +241,13 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_alpha(x, syn[r][lo:hi], alpha[r][lo:hi], alpha[2 + r][lo:hi],
                          inputs[r][lo:hi], sat[r][lo:hi], init[r][lo:hi], dec[r][lo:hi], scale)
         else:
+            exponential = synapse == 0 or synapse == 3
             _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
-                            init[r][lo:hi] if synapse == 0 else init[r],
-                            dec[r][lo:hi] if synapse == 0 else dec[r], scale, synapse == 0)
+                            init[r][lo:hi] if exponential else init[r],
+                            dec[r][lo:hi] if exponential else dec[r], scale, exponential)
+        if synapse == 3:
+            _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi], con[0],
+                        scale)
         e_rev = e_rev_i if is_inh else e_rev_e
         if input_kind == 1:
             e_rev = e_rev[lo:hi]
@@ -301,9 +353,12 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             if synapse == 2:
                 x = work[0][j]
             else:
+                exponential = synapse == 0 or synapse == 3
                 w = arriving[j] * scale
-                x = state[j] * scale + (w * gain[j] if synapse == 0 else w)
-                state[j] = (x * decay[j] if synapse == 0 else 0.0) / scale
+                x = state[j] * scale + (w * gain[j] if exponential else w)
+                state[j] = (x * decay[j] if exponential else 0.0) / scale
+                if synapse == 3:    # (work row 5: the first receptor's value, kept)
+                    x = _float_semd(r, j, x, work[5], u, this_h, par[6], con[0], scale)
             value = x / 1024.0 if input_kind == 1 else x
             if input_kind == 1:
                 current = (-value if is_inh else value) * (e_rev[j] - v[j])

@@ -26,6 +26,10 @@ the flavour's other models (:mod:`.groups`):
   ``multiplicator = isyn_exc`` (below 0.001 it is set to 0); ``exc2_old =
   isyn_exc2``; the excitatory current is ``isyn_exc2 * multiplicator *
   scaling_factor`` (the first receptor contributes nothing directly).
+
+Compiled engine: kernels/spinnaker.py computes the Ca2-adaptive LIF and the sEMD
+synapses (registered below in groups' kernel tables); the Maass threshold's draws
+come from the group's sequential NumPy stream, so IFCondExpStoc keeps the NumPy tick.
 """
 
 import numpy as np
@@ -158,6 +162,10 @@ class SEMDSynapses(ExponentialSynapses):
 
     def shape(self, syn):
         super().shape(syn[:3])
+
+
+#: kernels/spinnaker.py computes these synapses (its synapse code 3)
+groups._KERNEL_SYNAPSES[SEMDSynapses] = 3
 
 
 class LIFCondExpStoc(SpiNNakerNeuronGroup):

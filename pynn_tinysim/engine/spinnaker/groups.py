@@ -261,7 +261,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
                 u = self.state["i_ca2"]
             timer, t_refract = self.refract_timer, np.asarray(m.t_refract, np.int64)
         par = tuple(np.ascontiguousarray(np.asarray(p, dtype)) for p in par)
-        if synapse in (0, 2):
+        if synapse in (0, 2, 3):
             dec, init = three(syn.decay, none), three(syn.init, none)
         else:
             dec = init = (none, none, none)
@@ -271,6 +271,15 @@ class SpiNNakerNeuronGroup(NeuronGroup):
                      self.alpha_q[0], self.alpha_q[1])
             states = three([self.state["exc_response"], self.state["inh_response"]],
                            np.zeros(0))     # the linear terms
+        elif synapse == 3:
+            # sEMD: three exponential receptors; its multiplicator and exc2_old come in
+            # u and this_h (free with a LIF neuron), its scaling in par[6], its least
+            # response in con[0]
+            alpha = (np.zeros(0),) * 4
+            states = three([self.state[name] for name in syn.state_names[:3]], np.zeros(0))
+            u, this_h = self.state["multiplicator"], self.state["exc2_old"]
+            par = par[:6] + (np.ascontiguousarray(column(syn.scaling)), par[7])
+            con = (dtype(syn.threshold),) + con[1:]
         else:
             alpha = (np.zeros(0),) * 4
             states = three([self.state[name] for name in syn.state_names], np.zeros(0))
@@ -294,7 +303,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
                 float(self.input.weight_scale), dec, init, alpha, synapse, input_kind,
                 e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
                 self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
-                stochastic, key, self.ids, p_thresh, np.empty(n, np.int64), np.empty((6, n), dtype))
+                stochastic, key, self.ids, p_thresh, np.empty(n, np.int64), np.empty((7, n), dtype))
         return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
 
 
