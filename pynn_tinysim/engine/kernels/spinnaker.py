@@ -22,8 +22,8 @@ models are made of, chosen per group by integer codes:
 (the threshold is the static one, ``v >= v_thresh``; Izhikevich's fixed 30 mV comes
 in as an array; or, with ``stochastic``, FixedProbabilityThreshold's: at or above
 v_thresh a spike where the cell's keyed draw for the tick, ``keyed.uniform(key, id,
-k)`` hashed as :mod:`.plasticity`'s ``_keyed_step``, is below ``p_thresh``). :func:`spinnaker_fixed` does the fixed-point operations of the
-NumPy code on int64 (the same integer products, shifts and roundings, so the same
+k)`` hashed as :mod:`.plasticity`'s ``_keyed_step``, is below ``p_thresh``).
+:func:`spinnaker_fixed` does the fixed-point operations of the NumPy code on int64 (the same integer products, shifts and roundings, so the same
 bits), :func:`spinnaker_float` the
 float64 ones in the same order (``fixed_point=False``). The group's state stays
 what the NumPy code keeps: float64 values on the s16.15 grid (scaled by the input
