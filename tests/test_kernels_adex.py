@@ -234,7 +234,8 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(model):
 
 
 def test_only_the_standard_classes_have_the_kernel():
-    """PointNeuron's AdExp (its own conductances) keeps the NumPy step."""
+    """PointNeuron's AdExp (its own conductances) has its own kernel
+    (tests/test_multisynapse_adex_kernel.py)."""
     sim.setup(timestep=0.1, engine="numba")
     sim.Population(2, sim.EIF_cond_exp_isfa_ista())
     sim.Population(2, sim.EIF_cond_alpha_isfa_ista())
@@ -244,5 +245,5 @@ def test_only_the_standard_classes_have_the_kernel():
     names = {type(g).__name__: (g.compiled_kernel() or (None,))[0] for g in groups}
     assert names.pop("AdExCondExp") == "adex_cond_exp"
     assert names.pop("AdExCondAlpha") == "adex_cond_alpha"
-    assert len(names) == 1 and list(names.values()) == [None]     # PointNeuron's group
+    assert list(names.values()) == ["adex_cond_multi"]     # PointNeuron's group
     sim.end()

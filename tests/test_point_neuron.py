@@ -12,6 +12,7 @@
   separation, errors.
 """
 
+import importlib.util
 import json
 import pathlib
 import subprocess
@@ -34,10 +35,12 @@ ADEXP_INPUTS = [("AMPA", [10.0, 40.0, 41.0, 42.0] + BURST, 0.02),
                 ("GABAA", [30.0, 60.0, 100.0], 0.05)]
 
 
-def protocol(sim):
-    """The scenario's two compositions, driven to spike; returns signals and spikes."""
+def protocol(sim, engine=None):
+    """The scenario's two compositions, driven to spike; returns signals and spikes.
+    ``engine``: tinysim's (the compiled one runs both compositions' kernels)."""
     sim.setup(timestep=DT, min_delay=DT, **({"spike_precision": "on_grid"}
-                                           if sim.__name__ == "pyNN.nest" else {}))
+                                           if sim.__name__ == "pyNN.nest" else {}),
+              **({} if engine is None else {"engine": engine}))
     adexp = sim.Population(1, sim.PointNeuron(
         sim.AdExp(tau_m=10.0, v_rest=-60.0, tau_refrac=2.0, b=0.05),
         AMPA=sim.AlphaPSR(tau_syn=1.0, e_syn=0.0),
@@ -80,10 +83,18 @@ def run_protocol(backend, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def agreement(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("point_neuron")
+def nest_result(tmp_path_factory):
+    return run_protocol("nest", tmp_path_factory.mktemp("point_neuron"))
+
+
+ENGINES = ["numpy"] + (["numba"] if importlib.util.find_spec("numba") else [])
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def agreement(request, nest_result):
+    """(tinysim's result on each engine, NEST's)."""
     import pyNN.tinysim as sim
-    return protocol(sim), run_protocol("nest", tmp)
+    return protocol(sim, request.param), nest_result
 
 
 @pytest.mark.parametrize("key,atol", [

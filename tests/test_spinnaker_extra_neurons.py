@@ -5,6 +5,7 @@ Expected values are worked by hand from the C headers
 neuron_model_lif_impl.h, synapse_types_semd_impl.h with exp_synapse_utils.h).
 """
 
+import importlib.util
 import math
 
 import numpy as np
@@ -82,12 +83,17 @@ def test_stochastic_cell_fires_near_threshold_only():
         sim.end()
 
 
+#: the engines the Ca2 closed forms run on (the compiled tick computes Ca2AdaptiveLIF)
+ENGINES = ["numpy"] + (["numba"] if importlib.util.find_spec("numba") else [])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("fixed_point", [False, True])
-def test_ca2_current_decays_and_is_subtracted(fixed_point):
+def test_ca2_current_decays_and_is_subtracted(fixed_point, engine):
     # no input, i_ca2 = 1 nA at the start: each tick i_ca2 *= exp(-dt/tau_ca2), then the
     # LIF closed form with I = -i_ca2: v' = alpha - exp(-dt/tau_m) (alpha - v),
     # alpha = -i_ca2 R + v_rest, R = tau_m / cm
-    sim.setup(timestep=1.0, fixed_point=fixed_point)
+    sim.setup(timestep=1.0, fixed_point=fixed_point, engine=engine)
     cell = sim.Population(1, sim.extra_models.IFCurrExpCa2Adaptive(v_thresh=100.0))
     cell.initialize(i_ca2=1.0)
     cell.record("v")
@@ -104,8 +110,9 @@ def test_ca2_current_decays_and_is_subtracted(fixed_point):
     sim.end()
 
 
-def test_ca2_grows_by_i_alpha_at_each_spike():
-    sim.setup(timestep=1.0, fixed_point=False)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ca2_grows_by_i_alpha_at_each_spike(engine):
+    sim.setup(timestep=1.0, fixed_point=False, engine=engine)
     cell = sim.Population(1, sim.extra_models.IFCurrExpCa2Adaptive(
         i_offset=1.5, i_alpha=0.2, tau_ca2=30.0, tau_refrac=2.0))
     free = sim.Population(1, sim.extra_models.IFCurrExpCa2Adaptive(
@@ -123,13 +130,14 @@ def test_ca2_grows_by_i_alpha_at_each_spike():
     sim.end()
 
 
-def test_semd_response_is_trigger_times_facilitation():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_semd_response_is_trigger_times_facilitation(engine):
     # facilitation (excitatory, w1 = 2 at t = 4) and trigger (excitatory2, w2 = 0.5 at
     # t = 20), delay 1 ms: isyn = w init, init = tau/dt (1 - exp(-dt/tau)), decaying by
     # exp(-dt/tau) per tick. When the trigger arrives (tick 21) the multiplicator takes
     # isyn_exc of that tick; gsyn_exc = isyn_exc2 * multiplicator * scaling_factor, until
     # isyn_exc2 falls below 0.001 (then 0)
-    sim.setup(timestep=1.0, fixed_point=False)
+    sim.setup(timestep=1.0, fixed_point=False, engine=engine)
     cell = sim.Population(1, sim.extra_models.IF_curr_exp_sEMD(
         tau_syn_E=20.0, tau_syn_E2=10.0, scaling_factor=3.0, v_thresh=100.0))
     facilitation = sim.Population(1, sim.SpikeSourceArray(spike_times=[4.0]))
@@ -154,10 +162,11 @@ def test_semd_response_is_trigger_times_facilitation():
     sim.end()
 
 
-def test_semd_fixed_point_close_to_float():
+@pytest.mark.parametrize("engine", ENGINES)
+def test_semd_fixed_point_close_to_float(engine):
     traces = []
     for fixed_point in (False, True):
-        sim.setup(timestep=1.0, fixed_point=fixed_point)
+        sim.setup(timestep=1.0, fixed_point=fixed_point, engine=engine)
         cell = sim.Population(1, sim.extra_models.IF_curr_exp_sEMD(
             cm=0.25, tau_m=10.0, tau_refrac=1.0, tau_syn_E=20.0, tau_syn_I=20.0,
             v_reset=-85.0, v_rest=-60.0, v_thresh=-50.0, scaling_factor=100.0))

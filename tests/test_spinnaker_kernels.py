@@ -55,6 +55,19 @@ MODELS = {
                          dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9, v_rest=-65.0,
                               v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0, tau_syn_E2=7.0,
                               tau_syn_I=4.0), 0.6, 0.9, {}),
+    "IFCurrExpCa2Adaptive": (extra_models.IFCurrExpCa2Adaptive,
+                             dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=1.6,
+                                  v_rest=-65.0, v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0,
+                                  tau_syn_I=4.0, tau_ca2=40.0, i_alpha=0.15), 0.6, 0.9,
+                             {"i_ca2": 0.05}),
+    "IFCurrDeltaFixedProb": (extra_models.IFCurrDeltaFixedProb,
+                             dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9,
+                                  v_rest=-65.0, v_thresh=-52.0, v_reset=-70.0, p_thresh=0.3),
+                             2.0, 3.0, {}),
+    "IF_curr_exp_sEMD": (extra_models.IF_curr_exp_sEMD,
+                         dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9, v_rest=-65.0,
+                              v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0, tau_syn_E2=7.0,
+                              tau_syn_I=4.0, scaling_factor=3.0), 0.6, 0.9, {}),
     "IFTruncDelta": (extra_models.IFTruncDelta,
                      dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.05, v_thresh=-52.0,
                           v_reset=-70.0), 1.5, 1.0, {}),
@@ -167,19 +180,36 @@ def _compare(model, **kwargs):
 def test_flavour_model_identical_on_both_engines(model, fixed_point):
     """Compiled stretches (DC/step currents, v and gsyn sampled every tick), a split run
     with parameters and state set in between, a reset."""
-    _compare(model, fixed_point=fixed_point)
+    reference = _compare(model, fixed_point=fixed_point)
+    if "final i_ca2" in reference:      # the Ca2+ adaptation current is exercised
+        assert np.ptp(reference["final i_ca2"]) > 0
+    if "final multiplicator" in reference:  # the sEMD's multiplicator too
+        assert np.ptp(reference["final multiplicator"]) > 0
+        assert np.ptp(reference["cells 0 gsyn_exc"]) > 0
 
 
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp"])
-def test_kernel_in_the_step_loop_identical(model):
-    """An AC source (not piecewise constant): no stretch, the kernel runs in the step
-    loop; sampling every 3 ticks (sPyNNaker's gsyn timing is the step loop's)."""
+def test_kernel_in_the_step_loop_identical(model, monkeypatch):
+    """Stretches turned off: the kernel runs in the step loop; an AC source, sampling
+    every 3 ticks."""
+    monkeypatch.setattr(CompiledStretch, "for_run", classmethod(lambda cls, *a, **kw: None))
     _compare(model, currents="ac", sampling=3.0, expect_stretch=False)
+
+
+@pytest.mark.parametrize("sampling", [2.0, 3.0, 7.0])
+@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp"])
+def test_gsyn_sampled_at_longer_intervals_in_stretches(model, sampling):
+    """v and gsyn every 2, 3, 7 ticks (gsyn labelled t is taken after step t, a step
+    after the grid: LeadingSignalRecorder) sampled inside compiled stretches, with an
+    AC source, a split run (at 37 ticks: off every grid), a reset."""
+    reference = _compare(model, currents="ac", sampling=sampling, expect_stretch=True)
+    assert any("gsyn_exc" in key for key in reference)
 
 
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp", "IFTruncDelta",
-                                   "IF_curr_alpha"])
+                                   "IF_curr_alpha", "IFCurrExpCa2Adaptive",
+                                   "IF_curr_exp_sEMD"])
 def test_saturation_and_overflow_identical(model, fixed_point):
     """Weights 50x larger with a small ring-buffer scale (entries clipped at the
     saturation level in fixed point) and huge offsets on a few cells (v out of the
@@ -216,6 +246,8 @@ def test_kernels_cover_the_models_and_decline_the_others():
                    groups.IzhikevichCondExp, groups.LIFCurrAlpha}
     from pynn_tinysim.engine.network import Network
     from pynn_tinysim.engine.spinnaker import extra_neurons, settings
+    with_kernel |= {extra_neurons.LIFCurrExpCa2Adaptive, groups.LIFCurrDeltaFixedProb,
+                    extra_neurons.LIFCurrExpSEMD}
     candidates = [c for module in (groups, extra_neurons) for c in vars(module).values()
                   if isinstance(c, type) and issubclass(c, groups.SpiNNakerNeuronGroup)
                   and c.neuron_model is not None]

@@ -131,7 +131,8 @@ class AdExBase(LIFBase):
 
     def compiled_kernel(self):
         """``adex_cond_exp`` / ``adex_cond_alpha`` (kernels/adex.py) for the two standard
-        classes exactly (PointNeuron's AdExp and other subclasses keep the NumPy step)."""
+        classes exactly (PointNeuron's AdExp has its own, engine/multisynapse.py; other
+        subclasses keep the NumPy step)."""
         cls = type(self)
         if cls not in (AdExCondExp, AdExCondAlpha) or self.substeps != 1:
             return None

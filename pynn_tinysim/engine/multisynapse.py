@@ -27,6 +27,10 @@ Integration, with NEST's step order (as the fixed-receptor families):
 * AdExp with conductance receptors: :mod:`.adex`'s integrator, stiff steps
   included (NEST aeif_cond_alpha_multisynapse for alpha receptors).
 
+Compiled engine: every family here offers a kernel of :mod:`.kernels.multisynapse`
+(``compiled_kernel()``; the receptors' arrays passed as tuples), AdExp's declining
+the steps :mod:`.adex`'s kernel declines (stiff, re-integrated in sub-steps).
+
 Parameters and state variables are named as PyNN names them: the neuron's own
 (``v``, ``tau_m``...) and ``<receptor>.<name>`` for the receptors'. Network.groups
 is keyed by model class, so every receptor signature (neuron kind and the
@@ -41,6 +45,7 @@ import numpy as np
 from . import propagators as prop
 from .adex import AdExBase
 from .conductances import StiffMembrane, rk4
+from .kernels.neurons import NO_INJECTION
 from .lif import LIFBase
 
 _E = np.e
@@ -243,6 +248,47 @@ class _AdExpCondMulti(_MultiConductances, AdExBase):
     """AdExp with conductance receptors (NEST aeif_cond_alpha_multisynapse for alpha ones)."""
 
     recordable = ()   # set per class
+
+    #: what kernels/multisynapse.py's adex_cond_multi reproduces (AdExBase's step on its
+    #: ordinary path with these receptors): a subclass overriding one has no kernel
+    _KERNEL_METHODS = ("step", "_rhs", "_stiff_neurons", "_reset_within_step", "_theta",
+                       "_conductance_bound", "_conductances", "_conductance_update",
+                       "_conductance_propagators", "_reversal_potentials",
+                       "_compute_propagators")
+
+    @property
+    def numpy_step_cost_s(self):
+        # as the standard AdEx classes' (AdExBase.NUMPY_STEP_COST_S), where the kernel applies
+        return self.NUMPY_STEP_COST_S if self._has_kernel() else 0.0
+
+    def _has_kernel(self):
+        return (all(getattr(type(self), name) is getattr(_AdExpCondMulti, name)
+                    for name in self._KERNEL_METHODS) and self.substeps == 1)
+
+    def compiled_kernel(self):
+        """kernels/multisynapse.py's adex_cond_multi: the receptors' state, decays, alpha
+        scales and reversal potentials as tuples (as lif_cond_multi's); the steps it
+        declines (stiff, or re-integrated in sub-steps) run here."""
+        if not self._has_kernel():
+            return None
+        s, p = self.state, self.params
+        g, dg, alpha = [], [], []
+        for name, kind in self._receptor_kinds:
+            g.append(self._s(name, "gsyn"))
+            alpha.append(kind == "cond_alpha")
+            # an exponential receptor has no dgsyn: its gsyn stands in (never read)
+            dg.append(self._s(name, "dgsyn") if kind == "cond_alpha" else g[-1])
+        inj = (NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        args = (s["v"], s["w"], tuple(g), tuple(dg), np.array(alpha, np.bool_),
+                _floats(decay[1] for decay in self._decays),
+                _floats(decay[2] for decay in self._decays), _floats(self._alpha_scales),
+                _floats(self._reversal_potentials()), p["i_offset"], *inj, self._g_L,
+                p["v_rest"], p["v_thresh"], self._dT, self._exp_gain, p["v_spike"],
+                self._v_peak, self._v_check, p["v_reset"], self._a, p["b"], self._inv_tau_w,
+                self._inv_cm, self._precise, float(self._dt), float(self.Z_RK4),
+                float(self.TOLERANCE), self._active_from, self._refractory_steps,
+                np.empty(self.size, np.int64), np.empty((16, self.size)))
+        return "adex_cond_multi", args
 
 
 _FAMILIES = {

@@ -65,15 +65,12 @@ def _no():
 
 
 def samples_as_plain(recorder):
-    """Whether ``recorder`` samples within a run at the steps a plain SignalRecorder
-    does (the stretch's ``_sample``): SignalRecorder itself; TickStartSignalRecorder
-    (sPyNNaker's v: it differs only at a run's start, in start_run, outside stretches);
-    LeadingSignalRecorder at an interval of one step (sPyNNaker's gsyn: it samples
-    after every step then, as the plain one; at longer intervals it samples a step
-    later than the grid, which the stretch does not do: the step loop runs)."""
-    kind = type(recorder)
-    return (kind in (SignalRecorder, TickStartSignalRecorder)
-            or (kind is LeadingSignalRecorder and recorder.interval == 1))
+    """Whether a stretch's ``_sample`` samples ``recorder`` within a run as the step
+    loop does: SignalRecorder itself; TickStartSignalRecorder (sPyNNaker's v: it
+    differs only at a run's start, in start_run, outside stretches);
+    LeadingSignalRecorder (sPyNNaker's gsyn: a step later than the grid, the
+    stretch's lag of 1; at an interval of one step, after every step)."""
+    return type(recorder) in (SignalRecorder, TickStartSignalRecorder, LeadingSignalRecorder)
 
 
 class CompiledStretch:
@@ -166,7 +163,10 @@ class CompiledStretch:
             tuple([np.ascontiguousarray(v[1], np.int64) for v in views]
                   + [np.zeros(0, np.int64)] * padding),
             tuple([v[2] for v in views] + [np.zeros((0, 0))] * padding),
-            np.array([rec.interval for rec in self._signals] + [1] * padding, np.int64))
+            # (intervals; lags: a LeadingSignalRecorder samples a step after the grid)
+            np.array([[rec.interval for rec in self._signals] + [1] * padding,
+                      [int(isinstance(rec, LeadingSignalRecorder)) for rec in self._signals]
+                      + [0] * padding], np.int64))
 
     def run(self, k, k_end):
         """Run steps k .. k_end - 1 or up to the first one a source must draw; return

@@ -17,7 +17,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
 - :mod:`.adaptive`: the IF_cond_exp_gsfa_grr and GIF_cond_exp steps (bit for bit; stiff
   steps declined; GIF's draws are the NumPy step's blocks);
 - :mod:`.multisynapse`: the step of PointNeuron LIF with any number of current or
-  conductance receptors (as :mod:`.neurons`' LIF steps, receptors as tuples of arrays);
+  conductance receptors (as :mod:`.neurons`' LIF steps, receptors as tuples of arrays),
+  and of PointNeuron AdExp with conductance receptors (as :mod:`.adex`'s);
 - :mod:`.delivery`: static spike delivery from the CSR into the ring buffer;
 - :mod:`.plasticity`: plastic delivery (STDP's pair rule, Vogels-Sprekeler,
   Tsodyks-Markram, the stochastic synapses) with the
@@ -264,11 +265,17 @@ def load():
     parallel |= {"lif_curr_multi", "lif_cond_multi"}
     internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
                  "_lif_cond_multi_range"}
+    # PointNeuron AdExp with conductance receptors (kernels/multisynapse.py)
+    parallel |= {"adex_cond_multi"}
+    internal |= {"_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
+                 "_adex_multi_commit"}
     # the sPyNNaker flavour's alpha synapses (kernels/spinnaker.py)
     internal |= {"_div", "_fixed_alpha", "_float_alpha"}
     # the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py)
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
                  "_bump_post"}
+    # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
+    internal |= {"_fires", "_fixed_semd", "_float_semd"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -304,6 +311,7 @@ def load():
                      "spinnaker_fixed", "spinnaker_float")),
         (window, ("inject", "exchange_room")),
         (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
+        (spinnaker, ("_fires", "_fixed_semd", "_float_semd")),
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
                         "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
@@ -318,6 +326,9 @@ def load():
         (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
         (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
                                 "_spinnaker_pre", "_bump_post", "spinnaker_pair_deliver")),
+        (multisynapse, ("_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
+                        "_adex_multi_commit", "adex_cond_multi")),
+        (stretch, ("stretch_adex_cond_multi",)),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

@@ -7,15 +7,23 @@ or in float64. The two kernels here run the same tick for the components most
 models are made of, chosen per group by integer codes:
 
 ==============  ==============================================================
-``neuron``      0: LeakyIntegrateAndFire, 1: TruncatedIntegrateAndFire, 2: Izhikevich
+``neuron``      0: LeakyIntegrateAndFire, 1: TruncatedIntegrateAndFire, 2: Izhikevich,
+                3: Ca2AdaptiveLIF (LIF with the Ca2+ adaptation current ``i_ca2``,
+                extra_neurons.py: ``u`` is its state, ``par[6]``, ``par[7]`` its decay
+                and ``i_alpha``)
 ``synapse``     0: Exponential (two or three receptors: also dual exponential), 1: Delta,
-                2: Alpha (synapse_types_alpha_impl.h)
+                2: Alpha (synapse_types_alpha_impl.h), 3: sEMD (extra_neurons.py's
+                SEMDSynapses: three exponential receptors; ``u`` and ``this_h`` are
+                its multiplicator and exc2_old, ``par[6]`` its scaling factor,
+                ``con[0]`` its least response)
 ``input_kind``  0: CurrentInput, 1: ConductanceInput, 2: DeltaInput
 ==============  ==============================================================
 
 (the threshold is the static one, ``v >= v_thresh``; Izhikevich's fixed 30 mV comes
-in as an array). :func:`spinnaker_fixed` does the fixed-point operations of the
-NumPy code on int64 (the same integer products, shifts and roundings, so the same
+in as an array; or, with ``stochastic``, FixedProbabilityThreshold's: at or above
+v_thresh a spike where the cell's keyed draw for the tick, ``keyed.uniform(key, id,
+k)`` hashed as :mod:`.plasticity`'s ``_keyed_step``, is below ``p_thresh``).
+:func:`spinnaker_fixed` does the fixed-point operations of the NumPy code on int64 (the same integer products, shifts and roundings, so the same
 bits), :func:`spinnaker_float` the
 float64 ones in the same order (``fixed_point=False``). The group's state stays
 what the NumPy code keeps: float64 values on the s16.15 grid (scaled by the input
@@ -28,17 +36,17 @@ Arguments (both kernels; the group's ``compiled_kernel`` builds them):
 the alpha synapses' exponential terms and charges q, (exp_0, exp_1, q_0, q_1),
 stored as the NumPy code stores them (empty arrays for the other synapse types);
 ``inhibitory[r]``: receptor r's input is subtracted; ``sat``: the ring-buffer
-saturation level (receptors, size), fixed point only; ``par``: a tuple of six
-parameter arrays whose meaning depends on ``neuron``
+saturation level (receptors, size), fixed point only; ``par``: a tuple of eight
+parameter arrays whose meaning depends on ``neuron`` (the last two: Ca2AdaptiveLIF's)
 (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
 ``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
-``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
+``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
 
 import numpy as np
 
-from . import neurons
+from . import neurons, plasticity
 
 ONE = 32768.0       # 1.0 in s16.15 (fixed_point.ONE), as the float the NumPy code multiplies by
 INV_ONE = 1.0 / ONE     # bits * 2**-15 is bits / 32768 exactly (a power of two)
@@ -116,6 +124,15 @@ def _float_alpha(r, lo, hi, lin_s, exp_s, q_s, arriving, init, decay, scale):
         q_s[j] = q / scale
 
 
+def _fires(stochastic, key, cell_id, k, p):
+    """FixedProbabilityThreshold.crossed for a cell at or above v_thresh: whether its
+    draw of tick k (keyed on its id: SpiNNakerNeuronGroup.keyed_uniform) is below p."""
+    if not stochastic:
+        return True
+    h = plasticity._keyed_step(plasticity._keyed_step(key, cell_id), k)
+    return plasticity._keyed_unit(h) < p
+
+
 # The tick of neurons lo .. hi - 1 runs in passes over views of the chunk (indexed
 # from 0: a loop over range(lo, hi) is not vectorized), one receptor at a time, each
 # loop without branches on data or on the kinds (those are chosen outside the loops,
@@ -135,6 +152,51 @@ def _fixed_arrivals(x, state, arriving, level, gain, decay, scale, exponential):
             w = min(arriving[j], level[j])
             x[j] = _to_fix(state[j] * scale) + _to_fix(w * scale)
             state[j] = 0.0
+
+
+def _fixed_semd(r, x, kept, multiplicator, exc2_old, scaling, least, scale):
+    """SEMDSynapses.values in s16.15, receptor by receptor: the first's value is kept
+    (``kept``) and replaced by 0; the second's becomes the response exc2 *
+    multiplicator * scaling, the multiplicator taken from the first where exc2 starts
+    responding (exc2 >= least, multiplicator and exc2_old 0), 0 where it does not
+    respond; multiplicator and exc2_old stored (scaled as the synaptic state)."""
+    if r == 0:
+        for j in range(x.size):
+            kept[j] = x[j]
+            x[j] = 0
+    elif r == 1:
+        inv_scale = 1.0 / scale
+        for j in range(x.size):
+            exc2 = x[j]
+            mult = _to_fix(multiplicator[j] * scale)
+            old = _to_fix(exc2_old[j] * scale)
+            responding = exc2 >= least
+            if responding and mult == 0 and old == 0:
+                mult = kept[j]
+            if not responding:
+                mult = 0
+            x[j] = _mul(_mul(exc2, mult), scaling[j])
+            multiplicator[j] = (mult * INV_ONE) * inv_scale
+            exc2_old[j] = (exc2 * INV_ONE) * inv_scale
+
+
+def _float_semd(r, j, x, kept, multiplicator, exc2_old, scaling, least, scale):
+    """_fixed_semd for neuron j in float64: the receptor's value."""
+    if r == 0:
+        kept[j] = x
+        return 0.0
+    if r == 1:
+        mult = multiplicator[j] * scale
+        old = exc2_old[j] * scale
+        responding = x >= least
+        if responding and mult == 0.0 and old == 0.0:
+            mult = kept[j]
+        if not responding:
+            mult = 0.0
+        multiplicator[j] = mult / scale
+        exc2_old[j] = x / scale
+        return (x * mult) * scaling[j]
+    return x
 
 
 def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_scale, first):
@@ -161,7 +223,8 @@ def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_sc
 
 def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
                  sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
-                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
+                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key,
+                 ids, p_thresh, work):
     # work rows: v in s16.15, the excitatory and inhibitory current totals, their
     # values (gsyn), one receptor's state after the arrivals
     v_fix, exc, inh = work[0][lo:hi], work[1][lo:hi], work[2][lo:hi]
@@ -178,9 +241,13 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_alpha(x, syn[r][lo:hi], alpha[r][lo:hi], alpha[2 + r][lo:hi],
                          inputs[r][lo:hi], sat[r][lo:hi], init[r][lo:hi], dec[r][lo:hi], scale)
         else:
+            exponential = synapse == 0 or synapse == 3
             _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
-                            init[r][lo:hi] if synapse == 0 else init[r],
-                            dec[r][lo:hi] if synapse == 0 else dec[r], scale, synapse == 0)
+                            init[r][lo:hi] if exponential else init[r],
+                            dec[r][lo:hi] if exponential else dec[r], scale, exponential)
+        if synapse == 3:
+            _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi], con[0],
+                        scale)
         e_rev = e_rev_i if is_inh else e_rev_e
         if input_kind == 1:
             e_rev = e_rev[lo:hi]
@@ -203,6 +270,14 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         i_inj = i_inj[lo:hi]
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
+    ca, ca_state = x, u[lo:hi]      # (Ca2AdaptiveLIF's; u is empty for the others)
+    if neuron == 3:
+        # Ca2AdaptiveLIF.advance: i_ca2 decays (every tick), -i_ca2 joins the current
+        # (integer sums: the order of the terms does not change the bits)
+        ca_decay = par[6][lo:hi]
+        for j in range(m):
+            ca[j] = _mul(_to_fix(ca_state[j]), ca_decay[j])
+            current[j] = current[j] - ca[j]
     v_thresh = par[5][lo:hi]
     if neuron == 2:
         # Izhikevich: par = (i_offset, a, b, c, d, v_thresh); con = (reset_h,
@@ -232,7 +307,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     # truncated one (neuron 1): v + I R, never below v_reset; membrane into row 3
     v_reset, r_membrane, exp_tc = par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
     membrane = g_exc
-    if neuron == 0:
+    if neuron != 1:     # (LIF, Ca2AdaptiveLIF)
         v_rest = par[1][lo:hi]
         for j in range(m):
             alpha = _mul(current[j], r_membrane[j]) + v_rest[j]
@@ -246,14 +321,21 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         vj = membrane[j] if active else v_fix[j]
         left = timer[j] if active else timer[j] - 1
         spike = vj >= v_thresh[j]
+        if stochastic and spike:
+            spike = _fires(stochastic, key, ids[lo + j], k, p_thresh[lo + j])
         v[j] = (v_reset[j] if spike else vj) * INV_ONE
         timer[j] = t_refract[j] if spike else left
         spiking[j] = spike
+    if neuron == 3:     # a spike adds i_alpha to i_ca2; stored
+        i_alpha = par[7][lo:hi]
+        for j in range(m):
+            ca_state[j] = (ca[j] + i_alpha[j] if spiking[j] else ca[j]) * INV_ONE
 
 
 def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
                  sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
-                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, work):
+                 neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key,
+                 ids, p_thresh, work):
     # as _fixed_range, in float64 (work row 0: the alpha synapses' values)
     exc, inh, g_exc, g_inh = work[1], work[2], work[3], work[4]
     n_exc = 0
@@ -271,9 +353,12 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             if synapse == 2:
                 x = work[0][j]
             else:
+                exponential = synapse == 0 or synapse == 3
                 w = arriving[j] * scale
-                x = state[j] * scale + (w * gain[j] if synapse == 0 else w)
-                state[j] = (x * decay[j] if synapse == 0 else 0.0) / scale
+                x = state[j] * scale + (w * gain[j] if exponential else w)
+                state[j] = (x * decay[j] if exponential else 0.0) / scale
+                if synapse == 3:    # (work row 5: the first receptor's value, kept)
+                    x = _float_semd(r, j, x, work[5], u, this_h, par[6], con[0], scale)
             value = x / 1024.0 if input_kind == 1 else x
             if input_kind == 1:
                 current = (-value if is_inh else value) * (e_rev[j] - v[j])
@@ -317,11 +402,17 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     else:
         v_rest, v_reset, r_membrane, exp_tc = par[1], par[2], par[3], par[4]
         for j in range(lo, hi):
-            current = exc[j] - inh[j] + i_offset[j]
+            current = exc[j] - inh[j]
+            ca = 0.0
+            if neuron == 3:
+                # Ca2AdaptiveLIF.advance: (synaptic - i_ca2) + i_offset + injected
+                ca = u[j] * par[6][j]
+                current = current - ca
+            current = current + i_offset[j]
             if has_inj:
                 current = current + i_inj[j]
             vj = v[j]
-            if neuron == 0:
+            if neuron != 1:
                 alpha = current * r_membrane[j] + v_rest[j]
                 membrane = alpha - exp_tc[j] * (alpha - vj)
             else:
@@ -330,14 +421,19 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             vj = membrane if active else vj
             left = timer[j] if active else timer[j] - 1
             spike = vj >= v_thresh[j]
+            if stochastic and spike:
+                spike = _fires(stochastic, key, ids[j], k, p_thresh[j])
             v[j] = v_reset[j] if spike else vj
             timer[j] = t_refract[j] if spike else left
             spiking[j] = spike
+            if neuron == 3:
+                u[j] = ca + par[7][j] if spike else ca
 
 
 def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
                     init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
-                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
+                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key, ids,
+                    p_thresh, scratch, work, n_chunks=1):
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
     if n_chunks == 1:
@@ -346,20 +442,21 @@ def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                      e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
-                     has_inj, work)
+                     has_inj, stochastic, key, ids, p_thresh, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                          inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
-                         i_inj, has_inj, work)
+                         i_inj, has_inj, stochastic, key, ids, p_thresh, work)
     return neurons._flagged(spiking, scratch)
 
 
 def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
                     init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
-                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
+                    t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key, ids,
+                    p_thresh, scratch, work, n_chunks=1):
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
     if n_chunks == 1:
@@ -368,12 +465,12 @@ def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                      e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
-                     has_inj, work)
+                     has_inj, stochastic, key, ids, p_thresh, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                          inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
-                         i_inj, has_inj, work)
+                         i_inj, has_inj, stochastic, key, ids, p_thresh, work)
     return neurons._flagged(spiking, scratch)

@@ -113,11 +113,14 @@ def _after_step(k, spiked, net, consumed=False):
 
 def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
     """Recorder r (of ``n_sig``) copies ``sig_src[r][sig_idx[r]]`` into row
-    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room."""
+    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room.
+    ``sig_interval``: (2, MAX_SIGNALS), each recorder's interval and its lag (1 for a
+    LeadingSignalRecorder: its sample labelled j interval is taken after step j
+    interval + 1)."""
     for r in range(n_sig):
         buffer = sig_buf[r]
         row = sig_row[r]
-        if step % sig_interval[r] == 0 and row < buffer.shape[0]:
+        if (step - sig_interval[1, r]) % sig_interval[0, r] == 0 and row < buffer.shape[0]:
             source = sig_src[r]
             indices = sig_idx[r]
             for c in range(indices.size):
@@ -327,6 +330,19 @@ def stretch_lif_cond_multi(k0, k1, net, offset, n_receptors, size, args):
         if not _room(k, net):
             return k
         spiked = multisynapse_kernels.lif_cond_multi(
+            k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
+        if _declined(spiked, net):
+            return k
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+    return k1
+
+
+def stretch_adex_cond_multi(k0, k1, net, offset, n_receptors, size, args):
+    ring, n_slots = net[0], net[2]
+    for k in range(k0, k1):
+        if not _room(k, net):
+            return k
+        spiked = multisynapse_kernels.adex_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
         if _declined(spiked, net):
             return k

@@ -26,11 +26,16 @@ the flavour's other models (:mod:`.groups`):
   ``multiplicator = isyn_exc`` (below 0.001 it is set to 0); ``exc2_old =
   isyn_exc2``; the excitatory current is ``isyn_exc2 * multiplicator *
   scaling_factor`` (the first receptor contributes nothing directly).
+
+Compiled engine: kernels/spinnaker.py computes the Ca2-adaptive LIF and the sEMD
+synapses (registered below in groups' kernel tables); the Maass threshold's draws
+come from the group's sequential NumPy stream, so IFCondExpStoc keeps the NumPy tick.
 """
 
 import numpy as np
 
 from . import fixed_point as fx
+from . import groups
 from .groups import SpiNNakerNeuronGroup
 from .input_types import ConductanceInput, CurrentInput
 from .neuron_models import LeakyIntegrateAndFire
@@ -119,6 +124,11 @@ class Ca2AdaptiveLIF(LeakyIntegrateAndFire):
         return spiked
 
 
+#: kernels/spinnaker.py computes this neuron model (its code 3; the group's
+#: compiled_kernel passes i_ca2, its decay and i_alpha)
+groups._KERNEL_NEURONS[Ca2AdaptiveLIF] = 3
+
+
 class SEMDSynapses(ExponentialSynapses):
     """The spiking elementary motion detector's synapses (see the module docstring)."""
 
@@ -152,6 +162,10 @@ class SEMDSynapses(ExponentialSynapses):
 
     def shape(self, syn):
         super().shape(syn[:3])
+
+
+#: kernels/spinnaker.py computes these synapses (its synapse code 3)
+groups._KERNEL_SYNAPSES[SEMDSynapses] = 3
 
 
 class LIFCondExpStoc(SpiNNakerNeuronGroup):

@@ -122,9 +122,14 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         """One number in [0, 1) per cell of the mask or index ``cells`` for this tick,
         keyed on the cell's id and the tick (:mod:`..keyed`): the same draw whichever
         other cells draw and whichever MPI rank holds the cell."""
+        return keyed.uniform(self._keyed_draw_key(), self.ids[cells], self._tick)
+
+    def _keyed_draw_key(self):
+        """The key of :meth:`keyed_uniform`'s draws, made from this group's random
+        stream at its first use (and again after a reset: a new stream)."""
         if self._draw_key is None or self._draw_key[0] is not self._rng:
             self._draw_key = (self.random(), keyed.new_key(self.random()))
-        return keyed.uniform(self._draw_key[1], self.ids[cells], self._tick)
+        return self._draw_key[1]
 
     # --- building ---------------------------------------------------------------
 
@@ -206,7 +211,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         cls = type(self)
         if (cls.neuron_model not in _KERNEL_NEURONS or cls.synapse_type not in _KERNEL_SYNAPSES
                 or cls.input_type not in _KERNEL_INPUTS
-                or cls.threshold_type not in (StaticThreshold, IzhikevichThreshold)):
+                or cls.threshold_type not in _KERNEL_THRESHOLDS):
             return 0.0
         return 100e-6 + 0.1e-6 * self.size
 
@@ -223,7 +228,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         synapse = _KERNEL_SYNAPSES.get(type(self.synapses))
         input_kind = _KERNEL_INPUTS.get(type(self.input))
         if (neuron is None or synapse is None or input_kind is None
-                or type(self.threshold) not in (StaticThreshold, IzhikevichThreshold)
+                or type(self.threshold) not in _KERNEL_THRESHOLDS
                 or len(self.receptors) > 3
                 or np.frexp(self.input.weight_scale)[0] != 0.5):
             # (the kernel multiplies by 1 / weight_scale: exact for a power of two)
@@ -242,18 +247,21 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         m, syn = self.neuron, self.synapses
         v_thresh = column(self.threshold.v_thresh)
         if neuron == 2:
-            par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh)
+            par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh, none, none)
             con = tuple(dtype(x) for x in (m.reset_h, m.post_spike_h, m.magic, m.c140, m.c5))
             u, this_h = self.state["u"], self.this_h
             timer, t_refract = np.zeros(0, np.int64), np.zeros(0, np.int64)
         else:
             v_rest = none if m.v_rest is None else m.v_rest
-            par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh)
+            par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh, none, none)
             con = tuple(dtype(0) for _ in range(5))
             u = this_h = np.zeros(0)
+            if neuron == 3:     # Ca2AdaptiveLIF: its current's state, decay and jump
+                par = par[:6] + (column(m.exp_tau_ca2), column(m.i_alpha))
+                u = self.state["i_ca2"]
             timer, t_refract = self.refract_timer, np.asarray(m.t_refract, np.int64)
         par = tuple(np.ascontiguousarray(np.asarray(p, dtype)) for p in par)
-        if synapse in (0, 2):
+        if synapse in (0, 2, 3):
             dec, init = three(syn.decay, none), three(syn.init, none)
         else:
             dec = init = (none, none, none)
@@ -263,6 +271,15 @@ class SpiNNakerNeuronGroup(NeuronGroup):
                      self.alpha_q[0], self.alpha_q[1])
             states = three([self.state["exc_response"], self.state["inh_response"]],
                            np.zeros(0))     # the linear terms
+        elif synapse == 3:
+            # sEMD: three exponential receptors; its multiplicator and exc2_old come in
+            # u and this_h (free with a LIF neuron), its scaling in par[6], its least
+            # response in con[0]
+            alpha = (np.zeros(0),) * 4
+            states = three([self.state[name] for name in syn.state_names[:3]], np.zeros(0))
+            u, this_h = self.state["multiplicator"], self.state["exc2_old"]
+            par = par[:6] + (np.ascontiguousarray(column(syn.scaling)), par[7])
+            con = (dtype(syn.threshold),) + con[1:]
         else:
             alpha = (np.zeros(0),) * 4
             states = three([self.state[name] for name in syn.state_names], np.zeros(0))
@@ -274,21 +291,30 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         inhibitory = np.array([name in self.inhibitory_receptors for name in self.receptors]
                               + [False] * (3 - len(self.receptors)))
         i_inj, has_inj = (_NO_INJECTION, False) if self.i_inj is None else (self.i_inj, True)
+        stochastic = type(self.threshold) is FixedProbabilityThreshold
+        if stochastic:      # keyed_uniform's key (the same one the NumPy tick would make)
+            key = np.uint64(self._keyed_draw_key())
+            p_thresh = np.ascontiguousarray(self.params["p_thresh"], np.float64)
+        else:
+            key, p_thresh = np.uint64(0), np.zeros(0)
         args = (self.state["v"], u, this_h, timer,
                 states,
                 len(self.receptors), inhibitory, self._saturation,
                 float(self.input.weight_scale), dec, init, alpha, synapse, input_kind,
                 e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
                 self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
-                np.empty(n, np.int64), np.empty((6, n), dtype))
+                stochastic, key, self.ids, p_thresh, np.empty(n, np.int64), np.empty((7, n), dtype))
         return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
 
 
-#: the components kernels/spinnaker.py computes, and their codes there
+#: the components kernels/spinnaker.py computes, and their codes there (extra_neurons.py
+#: adds its Ca2AdaptiveLIF: 3)
 _KERNEL_NEURONS = {LeakyIntegrateAndFire: 0, TruncatedIntegrateAndFire: 1, Izhikevich: 2}
 _KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1,
                     AlphaSynapses: 2}
 _KERNEL_INPUTS = {CurrentInput: 0, ConductanceInput: 1, DeltaInput: 2}
+#: the thresholds it computes (FixedProbabilityThreshold: its keyed draws, ``stochastic``)
+_KERNEL_THRESHOLDS = (StaticThreshold, IzhikevichThreshold, FixedProbabilityThreshold)
 _NO_INJECTION = np.zeros(0)
 
 
