@@ -40,6 +40,9 @@ import numpy as np
 
 from . import neurons
 
+#: False in the threaded variants: see neurons.SERIAL
+SERIAL = True
+
 ONE = 32768.0       # 1.0 in s16.15 (fixed_point.ONE), as the float the NumPy code multiplies by
 INV_ONE = 1.0 / ONE     # bits * 2**-15 is bits / 32768 exactly (a power of two)
 
@@ -340,7 +343,7 @@ def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
                     t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
@@ -362,7 +365,7 @@ def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
                     t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, scratch, work, n_chunks=1):
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
