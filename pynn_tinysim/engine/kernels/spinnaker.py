@@ -26,12 +26,17 @@ Arguments (both kernels; the group's ``compiled_kernel`` builds them):
 ``syn``, ``dec``, ``init``: tuples of three arrays, one per receptor (padded:
 ``n_rec`` receptors are used; alpha synapses: ``syn`` the linear terms); ``alpha``:
 the alpha synapses' exponential terms and charges q, (exp_0, exp_1, q_0, q_1),
-stored as the NumPy code stores them (empty arrays for the other synapse types);
+stored as the NumPy code stores them (None for the other synapse types);
 ``inhibitory[r]``: receptor r's input is subtracted; ``sat``: the ring-buffer
 saturation level (receptors, size), fixed point only; ``par``: a tuple of six
 parameter arrays whose meaning depends on ``neuron``
 (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
-``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
+``con``: five constants of the Izhikevich model (None for the LIF models).
+``alpha`` and ``con`` choose the synapse and neuron code by being None or not (not by
+``synapse == 2`` and ``neuron == 2``): Numba prunes the branches of a None argument,
+so a tick compiles the code of its own model only (an Izhikevich network does not
+compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
+one-time compilation). ``scratch`` (int64, size) and
 ``work`` (6 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
@@ -177,7 +182,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     n_inh = 0
     for r in range(n_rec):
         is_inh = inhibitory[r]
-        if synapse == 2:
+        if alpha is not None:       # alpha synapses (synapse 2)
             _fixed_alpha(x, syn[r][lo:hi], alpha[r][lo:hi], alpha[2 + r][lo:hi],
                          inputs[r][lo:hi], sat[r][lo:hi], init[r][lo:hi], dec[r][lo:hi], scale)
         else:
@@ -207,7 +212,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
     v_thresh = par[5][lo:hi]
-    if neuron == 2:
+    if con is not None:     # neuron 2
         # Izhikevich: par = (i_offset, a, b, c, d, v_thresh); con = (reset_h,
         # post_spike_h, magic, 140, 5)
         a_, b_, c_, d_ = par[1][lo:hi], par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
@@ -220,8 +225,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             a = a_[j]
             b = b_[j]
             pre_alpha = c140 + current[j] - uj
-            alpha = pre_alpha + _mul(c5 + _mul(magic, vj), vj)
-            eta = vj + (_mul(h, alpha) >> 1)
+            alpha_ = pre_alpha + _mul(c5 + _mul(magic, vj), vj)
+            eta = vj + (_mul(h, alpha_) >> 1)
             beta = _mul(_mul(h, _mul(b, vj) - uj), a) >> 1
             v_new = vj + _mul(h, pre_alpha - beta + _mul(c5 + _mul(magic, eta), eta))
             u_new = uj + _mul(_mul(a, h), -uj - beta + _mul(b, eta))
@@ -238,8 +243,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     if neuron == 0:
         v_rest = par[1][lo:hi]
         for j in range(m):
-            alpha = _mul(current[j], r_membrane[j]) + v_rest[j]
-            membrane[j] = alpha - _mul(exp_tc[j], alpha - v_fix[j])
+            alpha_ = _mul(current[j], r_membrane[j]) + v_rest[j]
+            membrane[j] = alpha_ - _mul(exp_tc[j], alpha_ - v_fix[j])
     else:
         for j in range(m):
             membrane[j] = max(_mul(current[j], r_membrane[j]) + v_fix[j], v_reset[j])
@@ -267,11 +272,11 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         first = n_inh == 0 if is_inh else n_exc == 0
         total, values = (inh, g_inh) if is_inh else (exc, g_exc)
         e_rev = e_rev_i if is_inh else e_rev_e
-        if synapse == 2:    # the alpha values into work row 0 (unused in float64)
+        if alpha is not None:   # the alpha values into work row 0 (unused in float64)
             _float_alpha(work[0], lo, hi, state, alpha[r], alpha[2 + r], arriving, gain,
                          decay, scale)
         for j in range(lo, hi):
-            if synapse == 2:
+            if alpha is not None:
                 x = work[0][j]
             else:
                 w = arriving[j] * scale
@@ -294,7 +299,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         gsyn_e[j] = g_exc[j]
         gsyn_i[j] = g_inh[j]
     i_offset, v_thresh = par[0], par[5]
-    if neuron == 2:
+    if con is not None:     # neuron 2
         a_, b_, c_, d_ = par[1], par[2], par[3], par[4]
         reset_h, post_spike_h, magic, c140, c5 = con
         for j in range(lo, hi):
@@ -307,8 +312,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             a = a_[j]
             b = b_[j]
             pre_alpha = c140 + current - uj
-            alpha = pre_alpha + (c5 + magic * vj) * vj
-            eta = vj + (h * alpha) * 0.5
+            alpha_ = pre_alpha + (c5 + magic * vj) * vj
+            eta = vj + (h * alpha_) * 0.5
             beta = ((h * (b * vj - uj)) * a) * 0.5
             v_new = vj + h * (pre_alpha - beta + (c5 + magic * eta) * eta)
             u_new = uj + (a * h) * (-uj - beta + b * eta)
@@ -325,8 +330,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 current = current + i_inj[j]
             vj = v[j]
             if neuron == 0:
-                alpha = current * r_membrane[j] + v_rest[j]
-                membrane = alpha - exp_tc[j] * (alpha - vj)
+                alpha_ = current * r_membrane[j] + v_rest[j]
+                membrane = alpha_ - exp_tc[j] * (alpha_ - vj)
             else:
                 membrane = np.maximum(current * r_membrane[j] + vj, v_reset[j])
             active = timer[j] <= 0

@@ -249,7 +249,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         else:
             v_rest = none if m.v_rest is None else m.v_rest
             par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh)
-            con = tuple(dtype(0) for _ in range(5))
+            con = None      # (the kernel then compiles no Izhikevich code)
             u = this_h = np.zeros(0)
             timer, t_refract = self.refract_timer, np.asarray(m.t_refract, np.int64)
         par = tuple(np.ascontiguousarray(np.asarray(p, dtype)) for p in par)
@@ -264,7 +264,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             states = three([self.state["exc_response"], self.state["inh_response"]],
                            np.zeros(0))     # the linear terms
         else:
-            alpha = (np.zeros(0),) * 4
+            alpha = None    # (the kernel then compiles no alpha-synapse code)
             states = three([self.state[name] for name in syn.state_names], np.zeros(0))
         if input_kind == 1:
             e_rev_e, e_rev_i = self.input.e_rev_E, self.input.e_rev_I
