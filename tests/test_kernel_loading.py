@@ -340,4 +340,58 @@ def test_each_kernel_compiled_for_one_signature(tmp_path):
                  "step_uniform", "_fixed_currents", "deliver_static", "_sample", "inject"):
         assert signatures[name], name          # compiled by these runs
     several = {name: s for name, s in signatures.items() if len(s) > 1}
+    # except the readers of an optional part of a stretch's net (kernels/stretch.py),
+    # compiled once with the part and once with None where a network lacks it (the
+    # flavour's Poisson sources are event sources: its stretch has no Poisson tables)
+    for name in ("_draw", "_poisson_arrays", "_sample", "inject"):
+        if name in several:
+            assert len(several[name]) == 2, name
+            assert sum("none" in s for s in several.pop(name)) == 1, name
     assert several == {}
+
+
+_PLAIN = textwrap.dedent("""
+    import json
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine import kernels
+
+    sim.setup(timestep=0.1, min_delay=0.2, rng_seed=5, engine="numba")
+    cells = sim.Population(30, sim.IF_curr_exp(i_offset=1.0))
+    times = sim.Population(2, sim.SpikeSourceArray(spike_times=[1.0, 2.0, 3.0]))
+    sim.Projection(times, cells, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5))
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                   sim.StaticSynapse(weight=0.01, delay=0.4))
+    cells.record("spikes")
+    sim.run(20.0)
+    n_spikes = sum(len(t) for t in cells.get_data().segments[0].spiketrains)
+    sim.end()
+    k = kernels.loaded()
+    print(json.dumps({"n_spikes": n_spikes, **{
+        name: [str(s) for s in d.signatures] for name, d in vars(k).items()
+        if hasattr(d, "signatures")}}))
+""")
+
+
+@pytest.mark.slow       # compiles the LIF stretch uncached (~6 s of CPU)
+def test_a_stretch_compiles_only_the_features_its_network_uses(tmp_path):
+    """A network without Poisson sources, current sources or sampled signals runs a
+    stretch whose ``net`` holds None for those parts (kernels/stretch.py), so that
+    Numba prunes their code: the Poisson draw is not compiled at all, and the current
+    injection and the sampling only for a None part (their one-time compilation is
+    not paid). Checked on a fresh cache (a cached stretch loads without compiling its
+    callees)."""
+    import os
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run([sys.executable, "-c", _PLAIN], capture_output=True, text=True,
+                            env=env, check=True)
+    signatures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert signatures.pop("n_spikes") > 0       # the stretch ran, and the cells fired
+    assert len(signatures["stretch_lif_curr_exp"]) == 1
+    for name in ("poisson_counts", "step_uniform", "invert"):
+        assert signatures[name] == [], name     # the draw was pruned
+    # the helpers reading an optional part: compiled for None only
+    for name in ("_draw", "_poisson_arrays", "_sample", "inject"):
+        assert len(signatures[name]) == 1 and "none" in signatures[name][0], name
+    # in the stretch's net: the signals, the currents, the Poisson tables and the
+    # plastic projections (the exchange's buffers stay: they are read every step)
+    assert signatures["stretch_lif_curr_exp"][0].count("none") == 4

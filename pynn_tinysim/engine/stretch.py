@@ -51,9 +51,15 @@ from .stretch_plastic import PlasticArenas
 
 #: spikes the record buffers hold before a stretch hands them to the recorders
 RECORD_BUFFER = 1 << 18
-#: signal recorders a stretch samples: their arrays travel as tuples of this fixed
-#: length (padded), so that the kernels are compiled once, not per number of recorders
+#: signal recorders a stretch samples at most: their arrays travel as tuples padded
+#: to the next length of :data:`SIGNAL_PADS`, so that the kernels are compiled for a
+#: few lengths, not per number of recorders
 MAX_SIGNALS = 8
+#: the lengths the recorders' tuples are padded to. Each length is one more signature
+#: of a stretch (cached), but every padded recorder is three more arrays for Numba to
+#: compile the stretch's call with: a network recording one or two variables does not
+#: pay for eight (MAX_SIGNALS 8 -> 1 measured ~0.8 s less compilation); none: None
+SIGNAL_PADS = (1, 2, 4, MAX_SIGNALS)
 #: the record and fired buffers hold this many times the Poisson sources' mean
 #: spikes per step beyond every cell once (a step that would not fit runs in Python)
 POISSON_MARGIN = 4
@@ -157,7 +163,8 @@ class CompiledStretch:
         self._fired = np.empty(capacity, np.int64)
         self._signals = list(signal_recorders)
         views = [rec.compiled_view() for rec in self._signals]
-        padding = MAX_SIGNALS - len(views)
+        self._n_pad = min(n for n in SIGNAL_PADS if n >= len(views))
+        padding = self._n_pad - len(views)
         self._sig = (
             tuple([v[0] for v in views] + [np.zeros(0)] * padding),
             tuple([np.ascontiguousarray(v[1], np.int64) for v in views]
@@ -199,14 +206,17 @@ class CompiledStretch:
         counter = np.zeros(1, np.int64)
         halt = np.zeros(1, np.int64)
         # the recorders' next rows (the step loop may have sampled since the last stretch)
-        rows = np.zeros(MAX_SIGNALS, np.int64)
+        rows = np.zeros(self._n_pad, np.int64)
         for r, rec in enumerate(self._signals):
             rows[r] = rec.compiled_view()[3]
+        # (the optional parts are None where the network lacks them: their code is then
+        # not compiled into the stretch, see kernels/stretch.py)
+        signals = (*self._sig, rows, len(self._signals)) if self._signals else None
         net = (ring, ring.reshape(-1), n_slots, row_size, self._order, self._ids,
                self._ids_ptr, self._rec_mask, ev_steps, ev_neurons, ev_end, cursor,
                indptr, keys, weights, limit, scratch, has_synapses, self._fired,
-               *self._rec, counter, *self._sig, rows, len(self._signals),
-               self._io.arrays(k_stop, self._rec[0].size), halt,
+               *self._rec, counter, signals,
+               *self._io.arrays(k_stop, self._rec[0].size), halt,
                self._threads, delivery_kernels.PARALLEL_MIN_EVENTS, self._poisson(), plastic)
         try:
             while k < k_stop:
@@ -246,16 +256,14 @@ class CompiledStretch:
 
     def _poisson(self):
         """The Poisson sources' draws, concatenated (kernels/stretch.py's ``_draw``):
-        (cells pointer, cell hashes, from, to, mean, exp(-mean), pieces, counts, scratch)."""
+        (cells pointer, cell hashes, from, to, mean, exp(-mean), pieces, counts, scratch);
+        None where there is no Poisson source (the draw is then not compiled)."""
         parts = [g.compiled_poisson() for g in self._drawn]
+        if not parts:
+            return None
         sizes = [g.size for g in self._drawn]
         ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        if parts:
-            tables = [np.concatenate([p[i] for p in parts], axis=-1) for i in range(6)]
-        else:
-            tables = [np.zeros(0, np.uint64), np.zeros((3, 0), np.int64),
-                      np.zeros((3, 0), np.int64), np.zeros((3, 0)), np.zeros((3, 0)),
-                      np.zeros((3, 0), np.int64)]
+        tables = [np.concatenate([p[i] for p in parts], axis=-1) for i in range(6)]
         scratch = [np.zeros(int(ptr[-1]), np.int64) for _ in range(2)]
         return (ptr, *tables, *scratch)
 

@@ -1,8 +1,8 @@
 """The per-window inputs and outputs of a compiled stretch (:mod:`.stretch`): injected
 currents in, and, under MPI, the spikes out to the exchange.
 
-:class:`StretchIO` builds the ``io`` tuple the compiled loop reads
-(:mod:`.kernels.window` names its fields) and settles accounts after each call:
+:class:`StretchIO` builds the ``currents`` and ``exchange`` parts of the ``net``
+the compiled loop reads (:mod:`.kernels.window` names their fields) and settles accounts after each call:
 
 * Currents (:mod:`.currents`): every kind of source (DC, step, AC, noise). Their
   values are evaluated in NumPy window by window, as in the step loop, and the
@@ -31,7 +31,6 @@ import numpy as np
 MIN_EXCHANGE_WINDOW = 10
 
 _NO_INT = np.zeros(0, np.int64)
-_NO_FLOAT = np.zeros(0)
 
 
 class StretchIO:
@@ -57,14 +56,15 @@ class StretchIO:
         return min(k_stop, self.currents.window_end)
 
     def arrays(self, k_stop, capacity):
-        """The ``io`` tuple of a stretch that stops at ``k_stop``; ``capacity``: how many
-        spikes the exchange buffers hold at least (a few steps of every cell)."""
+        """The ``currents`` and ``exchange`` parts of the ``net`` of a stretch that stops
+        at ``k_stop`` (:mod:`.kernels.window`); ``capacity``: how many spikes the
+        exchange buffers hold at least (a few steps of every cell). ``currents`` is None
+        where there is no current source (its code is then not compiled)."""
+        currents = None
         if self.currents is not None:
             flat, steps, ptr, pos, delta, cursor, start = self.currents.change_events()
             self._inj_state[:] = (cursor, start, k_stop)
-        else:
-            flat, steps, ptr, pos, delta = _NO_FLOAT, _NO_INT, _NO_INT, _NO_INT, _NO_FLOAT
-            self._inj_state[:] = (0, 0, k_stop)
+            currents = (flat, steps, ptr, pos, delta, self._inj_state)
         if self.exchange is not None:
             if self._buffers is None or self._buffers[0].size < capacity:
                 self._buffers = tuple(np.empty(capacity, np.int64) for _ in range(3))
@@ -73,7 +73,7 @@ class StretchIO:
         else:
             buffers = (_NO_INT, _NO_INT, _NO_INT)
             self._x_state[:] = 0
-        return (flat, steps, ptr, pos, delta, self._inj_state, *buffers, self._x_state)
+        return currents, (*buffers, self._x_state)
 
     def hand_over(self):
         """Give the spikes of the stretch's last call to the exchange (under MPI)."""

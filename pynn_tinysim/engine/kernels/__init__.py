@@ -137,8 +137,11 @@ def warn_missing():
 #: the compiled stretches' per-step helpers (kernels/stretch.py), inlined into each
 #: stretch by Numba (``inline="always"``): a call would pass the stretch's ``net`` tuple
 #: (~50 arrays) flattened and count a reference to each array, every step (~1 us of
-#: VA CUBA's ~6 us a step, measured; compilation is no slower)
-INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_draw", "_room", "_declined"})
+#: VA CUBA's ~6 us a step, measured; compilation is no slower). The helpers reading an
+#: optional part of ``net`` (``_draw``, ``_poisson_arrays``, ``_sample``...) are not
+#: inlined: Numba prunes their code for an absent (None) part only in a function of
+#: its own taking it as an argument.
+INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"})
 
 
 def jit(function, parallel=False, internal=False, cache=None):
@@ -251,7 +254,8 @@ def load():
                 "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
-                "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view", "_tm_view",
+                "_poisson_arrays", "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view",
+                "_tm_view",
                 "deliver_plastic", "plastic_room", "_deferred"}
     internal |= {"_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_g", "_adex_stage",
                  "_adex_range", "_adex_commit",
@@ -315,7 +319,7 @@ def load():
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
                         "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
-                   "_declined",
+                   "_declined", "_poisson_arrays",
                    "stretch_lif_curr_exp",
                    "stretch_lif_curr_alpha", "stretch_lif_curr_delta", "stretch_izhikevich",
                    "stretch_lif_cond_exp", "stretch_lif_cond_alpha",
@@ -405,6 +409,8 @@ def _threaded_variants(table, parallel, internal, prange, cache=None):
                 setattr(copy, key, copies[value.__name__])
         if "prange" in vars(copy):
             copy.prange = prange
+        if "SERIAL" in vars(copy):     # (their one-chunk shortcut: see neurons.SERIAL)
+            copy.SERIAL = False
     variants = {}
     for module, names in table:
         copy = copies[module.__name__]

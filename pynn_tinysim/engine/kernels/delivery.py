@@ -31,6 +31,8 @@ import numpy as np
 
 #: replaced by numba.prange when the kernels are compiled (see .neurons)
 prange = range
+#: False in the threaded variants: see neurons.SERIAL
+SERIAL = True
 
 #: synaptic events per step below which one thread delivers (a parallel region
 #: costs a few microseconds)
@@ -58,7 +60,7 @@ def deliver_static(spiking_ids, slot_offset, indptr, keys, weights, ring_flat,
     target = scratch if dense else ring_flat
     offset = np.uint64(slot_offset)
     size = np.uint64(ring_size)
-    if n_chunks > 1 and total >= min_events:
+    if not SERIAL and n_chunks > 1 and total >= min_events:
         share = 1.0 / n_chunks
         shift = np.uint64(BLOCK_SHIFT)
         for c in prange(n_chunks):

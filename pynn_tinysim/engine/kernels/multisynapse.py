@@ -25,6 +25,8 @@ from . import neurons
 
 #: replaced by numba.prange in the threaded variants (see kernels.load)
 prange = range
+#: False in the threaded variants: see neurons.SERIAL
+SERIAL = True
 
 DECLINED = neurons.DECLINED
 DECLINE_MARGIN = neurons.DECLINE_MARGIN
@@ -72,7 +74,7 @@ def lif_curr_multi(k, inputs, v, isyn, P22, P21, drive, P20, i_inj, has_inj, P11
     """``isyn``, ``P21``, ``P11``: tuples, one array per receptor; ``work``: float64,
     the group's size."""
     spiking = neurons._flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = neurons._chunk(0, v.size, 1)
         _lif_curr_multi_range(lo, hi, spiking, k, inputs, v, isyn, P22, P21, drive, P20,
                               i_inj, has_inj, P11, active_from, v_thresh, v_reset, work)
@@ -229,7 +231,7 @@ def lif_cond_multi(k, inputs, v, g, dg, alpha, d1, d2, scale, E, leak_drive, g_l
                          dt, t2, z_rk4, tolerance, active_from, work[0]):
         return DECLINED.copy()
     spiking = neurons._flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = neurons._chunk(0, v.size, 1)
         _lif_cond_multi_range(lo, hi, spiking, k, inputs, v, g, dg, alpha, d1, d2, scale, E,
                               leak_drive, g_leak, inv_cm, i_inj, has_inj, dt, t1, t2,

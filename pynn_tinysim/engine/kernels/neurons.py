@@ -33,6 +33,12 @@ import numpy as np
 #: replaced by numba.prange when the kernels are compiled (kernels.load): the chunk
 #: loops below run in parallel then, and as plain loops in Python
 prange = range
+#: True in the serial kernels, False in their threaded variants (kernels.load sets it
+#: in the modules' copies, as prange). A constant to Numba, which prunes the branch
+#: it closes: a serial kernel (always given one chunk) does not compile the chunk loop
+#: beside its one-chunk call, i.e. the range function's code once, not twice (~0.3 s
+#: less one-time compilation per model family; the bits do not depend on the chunks)
+SERIAL = True
 
 
 def _flags(size):
@@ -120,7 +126,7 @@ def _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, 
 def lif_curr_exp(k, inputs, v, ie, ii, P22, P21e, P21i, drive, P20, i_inj, has_inj,
                  P11e, P11i, active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     spiking = _flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literal 0 and 1): one compilation
         lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_curr_exp_range(lo, hi, spiking, k, inputs, v, ie, ii, P22, P21e, P21i, drive,
@@ -169,7 +175,7 @@ def lif_curr_alpha(k, inputs, v, ie, ii, die, dii, P22, P21e, P21i, P31e, P31i, 
                    P20, i_inj, has_inj, P11e, P11i, scale_e, scale_i, dt,
                    active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     spiking = _flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_curr_alpha_range(lo, hi, spiking, k, inputs, v, ie, ii, die, dii, P22, P21e,
                               P21i, P31e, P31i, drive, P20, i_inj, has_inj, P11e, P11i,
@@ -207,7 +213,7 @@ def _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj,
 def lif_curr_delta(k, inputs, v, P22, drive, P20, i_inj, has_inj,
                    active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     spiking = _flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_curr_delta_range(lo, hi, spiking, k, inputs, v, P22, drive, P20, i_inj,
                               has_inj, active_from, v_thresh, v_reset)
@@ -244,7 +250,7 @@ def _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_
 def izhikevich(k, inputs, v, u, h, I, i_inj, has_inj, h_a, b, c, d, v_peak, scratch,
                n_chunks=1):
     spiking = _flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _izhikevich_range(lo, hi, spiking, k, inputs, v, u, h, I, i_inj, has_inj, h_a, b,
                           c, d, v_peak)
@@ -369,7 +375,7 @@ def _lif_cond(alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2, di1, di2, scale_e
                    e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance, active_from):
         return DECLINED.copy()
     spiking = _flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1, de2,
                         di1, di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E,
@@ -518,7 +524,7 @@ def hodgkin_huxley(k, inputs, v, m, h, n, ge, gi, decay_busy_e, decay_busy_i, de
     decay_e = decay_quiet_e if quiet else decay_busy_e
     decay_i = decay_quiet_i if quiet else decay_busy_i
     spiking = _flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         lo, hi = _chunk(np.int64(0), v.size, np.int64(1))
         _hh_range(lo, hi, spiking, k, inputs, n_sub, v, m, h, n, ge, gi, decay_e, decay_i,
                   i_offset, i_inj, has_inj, gNa, gK, gL, ENa, EK, ELeak, Ee, Ei, inv_cm, VT,

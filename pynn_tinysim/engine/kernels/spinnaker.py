@@ -15,7 +15,7 @@ models are made of, chosen per group by integer codes:
                 2: Alpha (synapse_types_alpha_impl.h), 3: sEMD (extra_neurons.py's
                 SEMDSynapses: three exponential receptors; ``u`` and ``this_h`` are
                 its multiplicator and exc2_old, ``par[6]`` its scaling factor,
-                ``con[0]`` its least response)
+                ``par[7]`` its least response)
 ``input_kind``  0: CurrentInput, 1: ConductanceInput, 2: DeltaInput
 ==============  ==============================================================
 
@@ -34,12 +34,17 @@ Arguments (both kernels; the group's ``compiled_kernel`` builds them):
 ``syn``, ``dec``, ``init``: tuples of three arrays, one per receptor (padded:
 ``n_rec`` receptors are used; alpha synapses: ``syn`` the linear terms); ``alpha``:
 the alpha synapses' exponential terms and charges q, (exp_0, exp_1, q_0, q_1),
-stored as the NumPy code stores them (empty arrays for the other synapse types);
+stored as the NumPy code stores them (None for the other synapse types);
 ``inhibitory[r]``: receptor r's input is subtracted; ``sat``: the ring-buffer
 saturation level (receptors, size), fixed point only; ``par``: a tuple of eight
 parameter arrays whose meaning depends on ``neuron`` (the last two: Ca2AdaptiveLIF's)
 (:func:`..spinnaker.groups.SpiNNakerNeuronGroup.compiled_kernel` lists them);
-``con``: five constants of the Izhikevich model; ``scratch`` (int64, size) and
+``con``: five constants of the Izhikevich model (None for the LIF models).
+``alpha`` and ``con`` choose the synapse and neuron code by being None or not (not by
+``synapse == 2`` and ``neuron == 2``): Numba prunes the branches of a None argument,
+so a tick compiles the code of its own model only (an Izhikevich network does not
+compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
+one-time compilation). ``scratch`` (int64, size) and
 ``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
@@ -47,6 +52,9 @@ the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 import numpy as np
 
 from . import neurons, plasticity
+
+#: False in the threaded variants: see neurons.SERIAL
+SERIAL = True
 
 ONE = 32768.0       # 1.0 in s16.15 (fixed_point.ONE), as the float the NumPy code multiplies by
 INV_ONE = 1.0 / ONE     # bits * 2**-15 is bits / 32768 exactly (a power of two)
@@ -170,7 +178,7 @@ def _fixed_semd(r, x, kept, multiplicator, exc2_old, scaling, least, scale):
             exc2 = x[j]
             mult = _to_fix(multiplicator[j] * scale)
             old = _to_fix(exc2_old[j] * scale)
-            responding = exc2 >= least
+            responding = exc2 >= least[j]
             if responding and mult == 0 and old == 0:
                 mult = kept[j]
             if not responding:
@@ -188,7 +196,7 @@ def _float_semd(r, j, x, kept, multiplicator, exc2_old, scaling, least, scale):
     if r == 1:
         mult = multiplicator[j] * scale
         old = exc2_old[j] * scale
-        responding = x >= least
+        responding = x >= least[j]
         if responding and mult == 0.0 and old == 0.0:
             mult = kept[j]
         if not responding:
@@ -237,7 +245,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     n_inh = 0
     for r in range(n_rec):
         is_inh = inhibitory[r]
-        if synapse == 2:
+        if alpha is not None:       # alpha synapses (synapse 2)
             _fixed_alpha(x, syn[r][lo:hi], alpha[r][lo:hi], alpha[2 + r][lo:hi],
                          inputs[r][lo:hi], sat[r][lo:hi], init[r][lo:hi], dec[r][lo:hi], scale)
         else:
@@ -246,8 +254,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                             init[r][lo:hi] if exponential else init[r],
                             dec[r][lo:hi] if exponential else dec[r], scale, exponential)
         if synapse == 3:
-            _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi], con[0],
-                        scale)
+            _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi],
+                        par[7][lo:hi], scale)
         e_rev = e_rev_i if is_inh else e_rev_e
         if input_kind == 1:
             e_rev = e_rev[lo:hi]
@@ -279,7 +287,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             ca[j] = _mul(_to_fix(ca_state[j]), ca_decay[j])
             current[j] = current[j] - ca[j]
     v_thresh = par[5][lo:hi]
-    if neuron == 2:
+    if con is not None:     # neuron 2
         # Izhikevich: par = (i_offset, a, b, c, d, v_thresh); con = (reset_h,
         # post_spike_h, magic, 140, 5)
         a_, b_, c_, d_ = par[1][lo:hi], par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
@@ -292,8 +300,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             a = a_[j]
             b = b_[j]
             pre_alpha = c140 + current[j] - uj
-            alpha = pre_alpha + _mul(c5 + _mul(magic, vj), vj)
-            eta = vj + (_mul(h, alpha) >> 1)
+            alpha_ = pre_alpha + _mul(c5 + _mul(magic, vj), vj)
+            eta = vj + (_mul(h, alpha_) >> 1)
             beta = _mul(_mul(h, _mul(b, vj) - uj), a) >> 1
             v_new = vj + _mul(h, pre_alpha - beta + _mul(c5 + _mul(magic, eta), eta))
             u_new = uj + _mul(_mul(a, h), -uj - beta + _mul(b, eta))
@@ -310,8 +318,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
     if neuron != 1:     # (LIF, Ca2AdaptiveLIF)
         v_rest = par[1][lo:hi]
         for j in range(m):
-            alpha = _mul(current[j], r_membrane[j]) + v_rest[j]
-            membrane[j] = alpha - _mul(exp_tc[j], alpha - v_fix[j])
+            alpha_ = _mul(current[j], r_membrane[j]) + v_rest[j]
+            membrane[j] = alpha_ - _mul(exp_tc[j], alpha_ - v_fix[j])
     else:
         for j in range(m):
             membrane[j] = max(_mul(current[j], r_membrane[j]) + v_fix[j], v_reset[j])
@@ -346,11 +354,11 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         first = n_inh == 0 if is_inh else n_exc == 0
         total, values = (inh, g_inh) if is_inh else (exc, g_exc)
         e_rev = e_rev_i if is_inh else e_rev_e
-        if synapse == 2:    # the alpha values into work row 0 (unused in float64)
+        if alpha is not None:   # the alpha values into work row 0 (unused in float64)
             _float_alpha(work[0], lo, hi, state, alpha[r], alpha[2 + r], arriving, gain,
                          decay, scale)
         for j in range(lo, hi):
-            if synapse == 2:
+            if alpha is not None:
                 x = work[0][j]
             else:
                 exponential = synapse == 0 or synapse == 3
@@ -358,7 +366,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 x = state[j] * scale + (w * gain[j] if exponential else w)
                 state[j] = (x * decay[j] if exponential else 0.0) / scale
                 if synapse == 3:    # (work row 5: the first receptor's value, kept)
-                    x = _float_semd(r, j, x, work[5], u, this_h, par[6], con[0], scale)
+                    x = _float_semd(r, j, x, work[5], u, this_h, par[6], par[7], scale)
             value = x / 1024.0 if input_kind == 1 else x
             if input_kind == 1:
                 current = (-value if is_inh else value) * (e_rev[j] - v[j])
@@ -376,7 +384,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         gsyn_e[j] = g_exc[j]
         gsyn_i[j] = g_inh[j]
     i_offset, v_thresh = par[0], par[5]
-    if neuron == 2:
+    if con is not None:     # neuron 2
         a_, b_, c_, d_ = par[1], par[2], par[3], par[4]
         reset_h, post_spike_h, magic, c140, c5 = con
         for j in range(lo, hi):
@@ -389,8 +397,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             a = a_[j]
             b = b_[j]
             pre_alpha = c140 + current - uj
-            alpha = pre_alpha + (c5 + magic * vj) * vj
-            eta = vj + (h * alpha) * 0.5
+            alpha_ = pre_alpha + (c5 + magic * vj) * vj
+            eta = vj + (h * alpha_) * 0.5
             beta = ((h * (b * vj - uj)) * a) * 0.5
             v_new = vj + h * (pre_alpha - beta + (c5 + magic * eta) * eta)
             u_new = uj + (a * h) * (-uj - beta + b * eta)
@@ -412,9 +420,9 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             if has_inj:
                 current = current + i_inj[j]
             vj = v[j]
-            if neuron != 1:
-                alpha = current * r_membrane[j] + v_rest[j]
-                membrane = alpha - exp_tc[j] * (alpha - vj)
+            if neuron != 1:     # (LIF, Ca2AdaptiveLIF)
+                alpha_ = current * r_membrane[j] + v_rest[j]
+                membrane = alpha_ - exp_tc[j] * (alpha_ - vj)
             else:
                 membrane = np.maximum(current * r_membrane[j] + vj, v_reset[j])
             active = timer[j] <= 0
@@ -436,7 +444,7 @@ def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
                     p_thresh, scratch, work, n_chunks=1):
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
@@ -459,7 +467,7 @@ def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat,
                     p_thresh, scratch, work, n_chunks=1):
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
-    if n_chunks == 1:
+    if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,

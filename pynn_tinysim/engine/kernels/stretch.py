@@ -25,10 +25,13 @@ loop does, in its order (NEST's):
    (:func:`_sample`, as ``SignalRecorder.sample``).
 
 ``net`` is the tuple built by ``engine/stretch.py`` (``CompiledStretch.run`` names
-the fields; the last six: ``io`` (currents and exchange, :mod:`.window`),
-``halt``, the delivery's ``n_chunks`` and its ``min_events``, see
-:mod:`.delivery`, the Poisson sources' tables, ``CompiledStretch._poisson``, and the
-plastic projections, None where there are none, see :mod:`.plasticity`).
+the fields; from the 24th: ``signals`` (the sampled recorders, :func:`_sample`),
+``currents`` and ``exchange`` (:mod:`.window`), ``halt``, the delivery's ``n_chunks``
+and its ``min_events``, see :mod:`.delivery`, the Poisson sources' tables,
+``CompiledStretch._poisson``, and the plastic projections, see :mod:`.plasticity`).
+``signals``, ``currents``, the Poisson tables and ``plastic`` are None where the
+network has none: only non-inlined helpers taking that part as an argument read it,
+so that Numba prunes the code of absent features (see below ``_after_step``).
 A stretch stops early when the record or exchange buffers could overflow on the
 next step, or before a step its neuron kernel declines (``halt`` set, see
 :data:`.neurons.DECLINED`), and returns the step it reached.
@@ -49,14 +52,14 @@ def _after_step(k, spiked, net, consumed=False):
     (ring, ring_flat, n_slots, row_size, order, group_ids, ids_ptr, rec_mask,
      ev_steps, ev_neurons, ev_end, cursor, indptr, keys, weights, limit, scratch,
      has_synapses, fired, rec_stamp, rec_group, rec_local, counter,
-     sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig, io, halt, n_chunks,
-     min_events, poisson, plastic) = net
-    drawn = poisson[7]          # this step's Poisson counts (drawn by _room)
+     signals, currents, exchange, halt, n_chunks, min_events, poisson, plastic) = net
+    # this step's Poisson counts (drawn by _room) and the sources' cells pointer
+    poisson_ptr, drawn = _poisson_arrays(poisson, ids_ptr)
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
     # under MPI the spikes go to the exchange, which delivers them (see .window)
-    x_step, x_position, x_id, x_state = io[6], io[7], io[8], io[9]
+    x_step, x_position, x_id, x_state = exchange
     exchanging = x_state[1] != 0
     x = x_state[0]
     for position in range(order.size):
@@ -64,8 +67,8 @@ def _after_step(k, spiked, net, consumed=False):
         base = ids_ptr[position]
         # the group's spikes this step: (local index, times) for each of n items
         if source < -1:         # Poisson source -2 - i: each cell, its count times
-            lo = poisson[0][-2 - source]
-            n = poisson[0][-1 - source] - lo
+            lo = poisson_ptr[-2 - source]
+            n = poisson_ptr[-1 - source] - lo
         elif source < 0:        # the neuron group: its kernel's spikes
             lo, n = 0, spiked.size
         else:                   # event source i: its events stamped k
@@ -105,18 +108,39 @@ def _after_step(k, spiked, net, consumed=False):
         # then each plastic projection in turn (none: pruned where ``plastic`` is None)
         plasticity.deliver_plastic(fired[:n_fired], k + 1, slot * row_size, ring_flat,
                                    plastic)
-    if n_sig:
-        _sample(k + 1, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig)
-    # the next step's injected currents (step 0 of the step loop, see .window)
-    window.inject(k + 1, io)
+    # (none: pruned where ``signals`` is None)
+    _sample(k + 1, signals)
+    # the next step's injected currents (step 0 of the step loop, see .window; none:
+    # pruned where ``currents`` is None)
+    window.inject(k + 1, currents)
 
 
-def _sample(step, sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig):
+# The optional parts of ``net`` (Poisson sources, signal recorders, current sources;
+# plastic projections, see .plasticity) are None where the network has none, and
+# only the functions below read them, each taking its part as an argument: Numba
+# then prunes the code of an absent part (a None argument; a helper inlined into the
+# stretch would not be pruned), so a stretch compiles only the features its network
+# uses (a network without Poisson sources, recorded signals or currents: ~1.5 s less
+# of one-time compilation, see benchmarks/RESULTS.md). They are not inlined: a call
+# passes only its part.
+
+def _poisson_arrays(poisson, absent):
+    """The Poisson sources' cells pointer and this step's counts (``absent``, an int64
+    array, for both where there is no Poisson source: never read then)."""
+    if poisson is None:
+        return absent, absent
+    return poisson[0], poisson[7]
+
+
+def _sample(step, signals):
     """Recorder r (of ``n_sig``) copies ``sig_src[r][sig_idx[r]]`` into row
-    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room.
-    ``sig_interval``: (2, MAX_SIGNALS), each recorder's interval and its lag (1 for a
-    LeadingSignalRecorder: its sample labelled j interval is taken after step j
-    interval + 1)."""
+    ``sig_row[r]`` of its buffer when ``step`` is on its grid and the buffer has room
+    (``signals``: None where nothing is sampled). ``sig_interval``: (2, pad), each
+    recorder's interval and its lag (1 for a LeadingSignalRecorder: its sample labelled
+    j interval is taken after step j interval + 1)."""
+    if signals is None:
+        return
+    sig_src, sig_idx, sig_buf, sig_interval, sig_row, n_sig = signals
     for r in range(n_sig):
         buffer = sig_buf[r]
         row = sig_row[r]
@@ -136,7 +160,9 @@ def _consumed(offset, n_receptors, size, net):
 
 def _draw(k, poisson):
     """Step k's counts of every Poisson source (kernels/poisson.py) into ``poisson[7]``;
-    returns their sum."""
+    returns their sum (0 where ``poisson`` is None: no Poisson source)."""
+    if poisson is None:
+        return 0
     ptr, hashes, seg_from, seg_to, lam, p0, pieces, drawn, scratch = poisson
     total = 0
     for i in range(ptr.size - 1):
@@ -153,14 +179,14 @@ def _room(k, net):
     _after_step). A step that would not fit even empty buffers sets ``halt``: the step
     loop runs it. A plastic projection's queue of post events too (without ``halt``:
     the stretch grows it and goes on, see plasticity.plastic_room)."""
-    if not plasticity.plastic_room(net[34]):
+    if not plasticity.plastic_room(net[30]):
         return False
-    need = net[6][-1] + _draw(k, net[33])
+    need = net[6][-1] + _draw(k, net[29])
     if (net[22][0] + need <= net[19].size and need <= net[18].size
-            and window.exchange_room(net[29], need)):
+            and window.exchange_room(net[25], need)):
         return True
-    if net[22][0] == 0 and net[29][9][0] == 0:
-        net[30][0] = 1
+    if net[22][0] == 0 and net[25][3][0] == 0:
+        net[26][0] = 1
     return False
 
 
@@ -214,7 +240,7 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
 
 def _declined(spiked, net):
     if spiked.size == 1 and spiked[0] < 0:
-        net[30][0] = 1
+        net[26][0] = 1
         return True
     return False
 

@@ -1,10 +1,14 @@
 """What a compiled stretch (:mod:`.stretch`) exchanges with the step loop's per-window
 machinery, for Numba: injected currents and, under MPI, the spikes for the exchange.
 
-``io`` is one tuple in the stretch's ``net`` (built by ``engine/stretch_io.py``)::
+Two parts of the stretch's ``net`` (built by ``engine/stretch_io.py``)::
 
-    (flat, event_steps, ptr, positions, deltas, inj_state,
-     x_step, x_position, x_id, x_state)
+    currents: (flat, event_steps, ptr, positions, deltas, inj_state), or None
+    exchange: (x_step, x_position, x_id, x_state)
+
+``currents`` is None where the network has no current source: :func:`inject`'s code
+is then pruned by Numba (a None argument), so the stretches of such networks do not
+compile it.
 
 Currents: the change events of the current sources' present window, evaluated in
 NumPy by ``CurrentInjection.change_events`` (an AC source's sine, a noise source's
@@ -20,10 +24,12 @@ step fits.
 """
 
 
-def inject(k, io):
+def inject(k, currents):
     """Apply the current changes of step ``k`` (when ``k`` is the next step with a
     change and the stretch runs it), as ``CurrentInjection.advance`` does."""
-    flat, event_steps, ptr, positions, deltas, state = io[0], io[1], io[2], io[3], io[4], io[5]
+    if currents is None:
+        return
+    flat, event_steps, ptr, positions, deltas, state = currents
     i = state[0]
     if k >= state[2] or i >= event_steps.size or event_steps[i] != k:
         return
@@ -33,7 +39,7 @@ def inject(k, io):
     state[0] = i + 1
 
 
-def exchange_room(io, n_spikes_max):
+def exchange_room(exchange, n_spikes_max):
     """Whether the exchange buffers hold one more step's spikes (at most ``n_spikes_max``)."""
-    x_state = io[9]
-    return x_state[1] == 0 or x_state[0] + n_spikes_max <= io[6].size
+    x_state = exchange[3]
+    return x_state[1] == 0 or x_state[0] + n_spikes_max <= exchange[0].size

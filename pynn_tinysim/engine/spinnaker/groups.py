@@ -230,8 +230,11 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         if (neuron is None or synapse is None or input_kind is None
                 or type(self.threshold) not in _KERNEL_THRESHOLDS
                 or len(self.receptors) > 3
-                or np.frexp(self.input.weight_scale)[0] != 0.5):
-            # (the kernel multiplies by 1 / weight_scale: exact for a power of two)
+                or np.frexp(self.input.weight_scale)[0] != 0.5
+                or (synapse == 3 and neuron in (2, 3))):
+            # (the kernel multiplies by 1 / weight_scale: exact for a power of two; sEMD
+            # synapses keep their state in u, this_h and par[6:], which Izhikevich and
+            # Ca2AdaptiveLIF use themselves: no such model, but no kernel for one)
             return None
         A, n = self.A, self.size
         dtype = np.int64 if A.fixed else np.float64
@@ -254,7 +257,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         else:
             v_rest = none if m.v_rest is None else m.v_rest
             par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh, none, none)
-            con = tuple(dtype(0) for _ in range(5))
+            con = None      # (the kernel then compiles no Izhikevich code)
             u = this_h = np.zeros(0)
             if neuron == 3:     # Ca2AdaptiveLIF: its current's state, decay and jump
                 par = par[:6] + (column(m.exp_tau_ca2), column(m.i_alpha))
@@ -274,14 +277,13 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         elif synapse == 3:
             # sEMD: three exponential receptors; its multiplicator and exc2_old come in
             # u and this_h (free with a LIF neuron), its scaling in par[6], its least
-            # response in con[0]
-            alpha = (np.zeros(0),) * 4
+            # response in par[7] (con stays None: a LIF neuron's)
+            alpha = None
             states = three([self.state[name] for name in syn.state_names[:3]], np.zeros(0))
             u, this_h = self.state["multiplicator"], self.state["exc2_old"]
-            par = par[:6] + (np.ascontiguousarray(column(syn.scaling)), par[7])
-            con = (dtype(syn.threshold),) + con[1:]
+            par = par[:6] + (column(syn.scaling), column(syn.threshold))
         else:
-            alpha = (np.zeros(0),) * 4
+            alpha = None    # (the kernel then compiles no alpha-synapse code)
             states = three([self.state[name] for name in syn.state_names], np.zeros(0))
         if input_kind == 1:
             e_rev_e, e_rev_i = self.input.e_rev_E, self.input.e_rev_I
