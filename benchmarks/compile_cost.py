@@ -1,0 +1,94 @@
+#!/usr/bin/env python
+"""The compiled engine's one-time compilation, network by network: what a user pays once.
+
+Each network runs twice in a fresh process on ``engine="numba"``: first with an
+empty kernel cache (a new ``NUMBA_CACHE_DIR``: the first run after installation,
+which compiles the kernels the network uses), then again with that cache warm. The
+difference of the two processes' CPU times (user + system, so the figures mean
+something on a shared machine too) is the compilation. Then all networks run in
+turn into one new cache, as one installation would use them: the later ones reuse
+the kernels the earlier ones compiled (delivery, Poisson draws, ...).
+
+The networks are small (compilation does not depend on size): PyNN's one-cell
+HH_cond_exp2, VA CUBA and COBA (400 cells, 50 ms), the seed-004 Izhikevich network
+(300 cells, 50 ms) and the sPyNNaker flavour's VA CUBA and seed 004 (fixed point).
+
+    python benchmarks/compile_cost.py                 # the table, as Markdown
+    python benchmarks/compile_cost.py --only va_cuba hh --no-sequence
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+NETWORKS = {
+    "hh": ["hh_single.py", "--duration", "1"],
+    "va_cuba": ["va_benchmark.py", "CUBA", "--n", "400", "--duration", "50"],
+    "va_coba": ["va_benchmark.py", "COBA", "--n", "400", "--duration", "50"],
+    "izhikevich": ["seed004_izhikevich.py", "--n", "300", "--duration", "50"],
+    "flavour_va_cuba": ["spinnaker_flavour.py", "va_cuba", "--engine", "numba",
+                        "--duration", "50"],
+    "flavour_seed004": ["spinnaker_flavour.py", "seed004", "--engine", "numba",
+                        "--duration", "50"],
+}
+LABELS = {"hh": "HH_cond_exp2 (one HH cell)", "va_cuba": "VA CUBA", "va_coba": "VA COBA",
+          "izhikevich": "seed-004 Izhikevich",
+          "flavour_va_cuba": "flavour VA CUBA (fixed point)",
+          "flavour_seed004": "flavour seed 004 (fixed point)"}
+
+
+def cpu_seconds(name, cache_dir):
+    """(CPU seconds, wall seconds) of one process running network ``name`` with its
+    kernels cached in ``cache_dir``."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYNN_TINYSIM_ENGINE="numba")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, os.path.join(HERE, NETWORKS[name][0]),
+                    *NETWORKS[name][1:]], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--only", nargs="+", choices=sorted(NETWORKS), help="these networks only")
+    p.add_argument("--no-sequence", action="store_true",
+                   help="skip the one-installation sequence")
+    args = p.parse_args(argv)
+    names = args.only or list(NETWORKS)
+    load = os.getloadavg()[0]
+    print(f"load average at start: {load:.2f}")
+    print("| network | cold CPU (s) | warm CPU (s) | compile (s) | cold wall (s) |")
+    print("|---|---:|---:|---:|---:|")
+    for name in names:
+        with tempfile.TemporaryDirectory(prefix="tinysim-compile-") as cache:
+            cold, cold_wall = cpu_seconds(name, cache)
+            warm, _ = cpu_seconds(name, cache)
+        print(f"| {LABELS[name]} | {cold:.2f} | {warm:.2f} | {cold - warm:.2f} | "
+              f"{cold_wall:.2f} |", flush=True)
+    if not args.no_sequence:
+        with tempfile.TemporaryDirectory(prefix="tinysim-compile-") as cache:
+            cold = [cpu_seconds(name, cache)[0] for name in names]
+            warm = [cpu_seconds(name, cache)[0] for name in names]
+        print()
+        print("one installation, the networks in turn into one cache (CPU s):")
+        print("| | " + " | ".join(LABELS[n] for n in names) + " | total |")
+        print("|---|" + "---:|" * (len(names) + 1))
+        for label, row in (("cold", cold), ("warm", warm),
+                           ("compile", [c - w for c, w in zip(cold, warm)])):
+            print(f"| {label} | " + " | ".join(f"{x:.2f}" for x in row)
+                  + f" | {sum(row):.2f} |")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
