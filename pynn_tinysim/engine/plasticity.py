@@ -179,7 +179,9 @@ class DecayTables:
 
     ``function``: what the tables hold of the exponents, ``np.exp`` or another NumPy
     function as the rule evaluates it (MultiQuantal's -expm1); ``limit``: its value
-    past exp(-746) (the saturated tables' last entry: 0.0 for exp, 1.0 for -expm1).
+    past exp(-746) (the saturated tables' last entry: 0.0 for exp, 1.0 for -expm1);
+    either may be a tuple, one per exponent (MultiQuantal's facilitation and recovery
+    rows in one table).
 
     Several exponents (one per distinct time constant of a projection whose synapses
     differ in it) share one length; :meth:`flat` lays them end to end (row i of the
@@ -197,8 +199,9 @@ class DecayTables:
         self._exponents = exponents
         self.cap = max(self.CAP // max(len(exponents), 1), min(self.ROW_MIN, self.CAP))
         self._flat = None
-        self._function = function
-        self._limit = limit
+        n = len(exponents)
+        self._functions = tuple(function) if isinstance(function, tuple) else (function,) * n
+        self._limits = tuple(limit) if isinstance(limit, tuple) else (limit,) * n
         ends = []
         for rate in rates:
             if not rate > 0.0:              # no decay (or NaN): never saturates
@@ -225,8 +228,10 @@ class DecayTables:
         steps = np.arange(size, dtype=np.int64)
         # (interval 0 is read at a source's repeated spike in a step: the exponents are
         # finite there, Tsodyks-Markram's PSC decay included, see _psc_exponent)
-        self.values = tuple(self._function(exponent(steps)) for exponent in self._exponents)
-        self.saturated = size == self._end and all(v[-1] == self._limit for v in self.values)
+        self.values = tuple(function(exponent(steps))
+                            for function, exponent in zip(self._functions, self._exponents))
+        self.saturated = size == self._end and all(
+            v[-1] == limit for v, limit in zip(self.values, self._limits))
         self._flat = None
         return True
 
@@ -711,32 +716,79 @@ class _KeyedDraws(PlasticSynapses):
 
     # --- compiled delivery (kernels/plasticity.py) -----------------------------------
 
-    def _compiled_rule(self, *homogeneous):
+    #: distinct values of tau_facil and of tau_rec the kernels take (one decay table row
+    #: each); a projection with more runs on NumPy
+    MAX_TAU_CLASSES = 16
+
+    def _compiled_rule(self):
         """Whether a kernel can deliver for this rule: the class exactly the one the kernel
-        follows (no subclass, no replaced ``deliver``), synapses, and the parameters
-        ``homogeneous`` the same for every synapse (their decays are tables by interval)."""
+        follows (no subclass, no replaced ``deliver``) and synapses."""
         return (type(self) in (SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal)
                 and "deliver" not in vars(self)
-                and self.size > 0
-                and all(self._scalar[name] is not None for name in homogeneous))
+                and self.size > 0)
 
     def _keyed_arrays(self):
         """What the kernels draw with: pre ids, post ids, ranks in the pair (int64)."""
         return (np.ascontiguousarray(self.pre, np.int64),
                 np.ascontiguousarray(self.post, np.int64), self._pair_rank)
 
-    def _facil_table(self):
-        """exp(-h/tau_facil) by interval (0.0 where tau_facil <= 1e-10), as
-        :func:`_facilitated_u` evaluates it, kept while dt and tau_facil stay."""
-        dt, tau_fac = self.dt, self._scalar["tau_facil"]
-        key = ("facil", dt, tau_fac)
-        tables = self.__dict__.setdefault("_decay_tables", {})
-        if key not in tables:
-            if tau_fac > 1e-10:
-                tables[key] = DecayTables((lambda d: -(d * dt) / tau_fac,), (dt / tau_fac,))
-            else:
-                tables[key] = DecayTables((lambda d: np.zeros(d.size) - np.inf,), (np.inf,))
-        return tables[key]
+    def _tau_classes(self, name):
+        """(distinct values, each synapse's class) of the time constant ``name``; None
+        where they are more than ``MAX_TAU_CLASSES``."""
+        scalar = self._scalar[name]
+        if scalar is not None:
+            return (scalar,), np.zeros(self.size, np.int64)
+        distinct = np.unique(self.params[name])
+        if distinct.size > self.MAX_TAU_CLASSES:
+            return None
+        return (tuple(distinct.tolist()),
+                np.searchsorted(distinct, self.params[name]).astype(np.int64))
+
+    #: what the recovery rows hold of -h/tau_rec (StochasticTsodyksMarkram: the
+    #: probability that a site stays depleted, exp; MultiQuantal: that a site recovers,
+    #: -expm1) and its value past exp(-746)
+    _recovery = (np.exp, 0.0)
+
+    def _class_table(self):
+        """(decay table, facil rows, recovery rows): one row per distinct tau_facil,
+        exp(-h/tau_facil) for h = d dt (0.0 where tau_facil <= 1e-10: as
+        :func:`_facilitated_u` evaluates it), then one per distinct tau_rec, the rule's
+        ``_recovery`` function of -h/tau_rec (as its ``_on_pre`` evaluates it), and each
+        synapse's two rows; None where tau_facil has more than ``MAX_TAU_CLASSES``
+        values, no recovery rows (None) where tau_rec has. Worked out once per run (the
+        parameters stay), the table kept while dt and the values stay."""
+        cached = self.__dict__.get("_class_cache")
+        if cached is not None and cached[0] is self._scalar:
+            return cached[1]
+        result = None
+        facil, recs = self._tau_classes("tau_facil"), self._tau_classes("tau_rec")
+        if facil is not None:
+            (facils, facil_rows), (taus, rec_rows) = facil, recs or ((), None)
+            dt = self.dt
+            function, limit = self._recovery
+            key = ("classes", dt, facils, taus, function)
+            tables = self.__dict__.setdefault("_decay_tables", {})
+            if key not in tables:
+                exponents, rates = [], []
+                for tau in facils:
+                    if tau > 1e-10:
+                        exponents.append(lambda d, tau=tau: -(d * dt) / tau)
+                        rates.append(dt / tau)
+                    else:
+                        exponents.append(lambda d: np.zeros(d.size) - np.inf)
+                        rates.append(np.inf)
+                for tau in taus:
+                    exponents.append(lambda d, tau=tau: -(d * dt) / tau)
+                    rates.append(dt / tau)
+                n_f, n_r = len(facils), len(taus)
+                tables[key] = DecayTables(
+                    tuple(exponents), tuple(rates),
+                    function=(np.exp,) * n_f + (function,) * n_r,
+                    limit=(0.0,) * n_f + (limit,) * n_r)
+            result = (tables[key], facil_rows,
+                      None if rec_rows is None else rec_rows + len(facils))
+        self._class_cache = (self._scalar, result)
+        return result
 
     def _wrap_kernel(self, call, tables):
         """The step loop's delivery around ``call(spiking_ids, stamp, offset, ring_flat)``
@@ -814,7 +866,14 @@ def _facilitated_u(u, h, U, tau_fac):
 
 
 class StochasticTsodyksMarkram(_KeyedDraws):
-    """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
+    """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse.
+
+    A depleted site recovers at a spike with probability 1 - exp(-(t - t_surv)/tau_rec)
+    (t_surv: when its survival was last evaluated, a spike's time), the interval
+    counted in whole steps, as the facilitation's h since the last spike: (k -
+    k_surv) dt, k_surv = t_surv / dt rounded to the grid (a t_surv set with
+    ``initialize`` off the grid is taken at its nearest step). NEST subtracts the two
+    times in ms; the interval is the same, its last bits may differ, as h's do."""
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "R", "t_surv")
@@ -831,8 +890,11 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         t_surv = s["t_surv"][idx]
         draws = (self._uniform(idx, stamp, 0), self._uniform(idx, stamp, 1))
         depleted = R == 0.0
-        # an unrecovered site recovers with probability 1 - exp(-(t - t_surv)/tau_rec)
-        survive = np.exp(-(t - t_surv) / self._p("tau_rec", idx))
+        # an unrecovered site recovers with probability 1 - exp(-(t - t_surv)/tau_rec),
+        # the interval in whole steps (the class docstring; the kernels' tables by steps)
+        elapsed = (stamp - np.rint(t_surv / self.dt)) * self.dt
+        with np.errstate(over="ignore"):        # (a t_surv set in the future: > 1)
+            survive = np.exp(-elapsed / self._p("tau_rec", idx))
         recovered = depleted & (draws[0] > survive)
         R = np.where(recovered, 1.0, R)
         t_surv = np.where(depleted & ~recovered, t, t_surv)
@@ -845,28 +907,82 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         return idx, self.weight[idx]
 
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.stochastic_tm_deliver` where tau_facil is the same
-        for every synapse (else None: NumPy). The recovery draws' exp(-(t - t_surv)/
-        tau_rec) are NumPy's, taken between two kernels (t - t_surv is not a whole
-        number of steps times dt: no table by interval holds them)."""
-        if not self._compiled_rule("tau_facil"):
+        """:func:`.kernels.plasticity.stochastic_tm_deliver` where tau_facil has at most
+        ``MAX_TAU_CLASSES`` distinct values (one decay table row per value,
+        :meth:`_class_table`; else None: NumPy). The recovery's exp(-(k - k_surv) dt/
+        tau_rec) from the table's rows too where tau_rec has at most as many values;
+        else NumPy's exp of the exponents a first kernel lists, taken between two
+        kernels (:func:`.kernels.plasticity.stochastic_tm_exponents`)."""
+        if not self._compiled_rule() or self._class_table() is None:
             return None
-        exponents, kernel = kernels.stochastic_tm_exponents, kernels.stochastic_tm_deliver
-        table = self._facil_table()
+        kernel = kernels.stochastic_tm_deliver
+        table, facil_rows, rec_rows = self._class_table()
         s, p, dt = self.state, self.params, self.dt
         fixed = (self._indptr, self._by_pre, self._keys)
-        arrays = (self.weight, p["U"], p["tau_rec"], s["u"], s["R"], s["t_surv"],
-                  self._t_last, *self._keyed_arrays())
+        arrays = (self.weight, p["U"], s["u"], s["R"], s["t_surv"], self._t_last,
+                  *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
-        out = np.zeros(self.size)
+        survive = np.zeros(0)
+        if rec_rows is None:
+            exponents, out = kernels.stochastic_tm_exponents, np.zeros(self.size)
+            rec_rows = np.zeros(0, np.int64)        # (none: the listed mode)
+            tau_rec = np.ascontiguousarray(p["tau_rec"], np.float64)
 
         def call(spiking_ids, stamp, offset, ring_flat):
-            n = exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], p["tau_rec"], dt,
-                          mark, epoch, out)
-            survive = np.exp(out[:n])
+            listed = survive
+            if not rec_rows.size:
+                n = exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], tau_rec,
+                              dt, mark, epoch, out)
+                with np.errstate(over="ignore"):    # (a t_surv set in the future)
+                    listed = np.exp(out[:n])
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
-                          dt, table.values[0], table.saturated, survive, mark, epoch)
+                          dt, table.flat(), table.values[0].size, facil_rows, rec_rows,
+                          table.saturated, listed, mark, epoch)
         return self._wrap_kernel(call, (table,))
+
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    stretch_kind = "stm"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        s = self.state
+        return (self._compiled_rule() and self._class_table() is not None
+                and self._class_table()[2] is not None and kernel_ready(
+                    self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
+                    s["u"], s["R"], s["t_surv"], self._t_last, *self._keyed_arrays()))
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
+        stretch_plastic.py's ``STM_FIELDS``; ``k_stop`` lowered where the decay table
+        cannot cover it, :func:`cover_intervals`: the facilitation's intervals from
+        the last spikes, the recovery's from the depleted synapses' t_surv; a synapse
+        depleted during the stretch is so after its last spike). Only where
+        :meth:`stretch_ready`."""
+        table, facil_rows, rec_rows = self._class_table()
+        s = self.state
+        earliest = int(self._t_last.min())
+        depleted = s["R"] == 0.0
+        if depleted.any():
+            surv = float(np.rint(s["t_surv"][depleted] / self.dt).min())
+            earliest = min(earliest, int(max(surv, -2.0 ** 62)))
+        k_stop = cover_intervals((table,), earliest, k_stop)
+        consts = np.array([self._key], np.uint64).view(np.int64)   # (a key is < 2**63)
+        consts = np.concatenate([consts, [int(table.saturated), table.values[0].size]])
+        return (self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
+                s["u"], s["R"], s["t_surv"], self._t_last, *self._keyed_arrays(), consts,
+                np.array([self.dt]), table.flat(), facil_rows, rec_rows,
+                np.full(self.size, -1, np.int64), np.zeros(1, np.int64)), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back (the changed fields are the projection's own); (0, False)."""
+        return 0, False
+
+
+def _minus_expm1(x):
+    """-expm1(x): MultiQuantal's probability that a site recovers, of x = -h/tau_rec."""
+    return -np.expm1(x)
 
 
 class MultiQuantal(_KeyedDraws):
@@ -912,14 +1028,16 @@ class MultiQuantal(_KeyedDraws):
         idx = idx[keep]
         return idx, released[keep] * self.weight[idx]
 
+    _recovery = (_minus_expm1, 1.0)
+
     def compiled_deliver(self, kernels):
         """:func:`.kernels.plasticity.multi_quantal_deliver` where tau_facil and tau_rec
-        are the same for every synapse (else None: NumPy)."""
-        if not self._compiled_rule("tau_facil", "tau_rec"):
+        have at most ``MAX_TAU_CLASSES`` distinct values each (one decay table row per
+        value, :meth:`_class_table`; else None: NumPy)."""
+        if not self._mq_ready():
             return None
         kernel = kernels.multi_quantal_deliver
-        facil = self._facil_table()
-        recover = self._recover_table()
+        table, facil_rows, rec_rows = self._class_table()
         s, p = self.state, self.params
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, p["U"], p["n"], s["u"], s["a"], self._t_last,
@@ -928,9 +1046,9 @@ class MultiQuantal(_KeyedDraws):
 
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
-                          facil.values[0], facil.saturated, recover.values[0],
-                          recover.saturated, mark, epoch)
-        return self._wrap_kernel(call, (facil, recover))
+                          table.flat(), table.values[0].size, facil_rows, rec_rows,
+                          table.saturated, mark, epoch)
+        return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
 
@@ -940,38 +1058,33 @@ class MultiQuantal(_KeyedDraws):
         """Whether a compiled stretch can deliver this projection's spikes (where
         :meth:`compiled_deliver` can)."""
         s = self.state
-        return self._compiled_rule("tau_facil", "tau_rec") and kernel_ready(
+        return self._mq_ready() and kernel_ready(
             self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
             self.params["n"], s["u"], s["a"], self._t_last, *self._keyed_arrays())
 
+    def _mq_ready(self):
+        """Whether the kernels know this rule and its decay table has rows for every
+        tau_facil and tau_rec (at most ``MAX_TAU_CLASSES`` values each)."""
+        return (self._compiled_rule() and self._class_table() is not None
+                and self._class_table()[2] is not None)
+
     def stretch_arrays(self, k_stop, capacity=0):
         """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
-        stretch_plastic.py's ``MQ_FIELDS``; ``k_stop`` lowered where the decay tables
+        stretch_plastic.py's ``MQ_FIELDS``; ``k_stop`` lowered where the decay table
         cannot cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
-        facil, recover = self._facil_table(), self._recover_table()
-        k_stop = cover_intervals((facil, recover), int(self._t_last.min()), k_stop)
+        table, facil_rows, rec_rows = self._class_table()
+        k_stop = cover_intervals((table,), int(self._t_last.min()), k_stop)
         s, p = self.state, self.params
         consts = np.array([self._key], np.uint64).view(np.int64)   # (a key is < 2**63)
-        consts = np.concatenate([consts, [int(facil.saturated), int(recover.saturated)]])
+        consts = np.concatenate([consts, [int(table.saturated), table.values[0].size]])
         return (self._indptr, self._by_pre, self._keys, self.weight, p["U"], p["n"],
                 s["u"], s["a"], self._t_last, *self._keyed_arrays(), consts,
-                facil.values[0], recover.values[0], np.full(self.size, -1, np.int64),
+                table.flat(), facil_rows, rec_rows, np.full(self.size, -1, np.int64),
                 np.zeros(1, np.int64)), k_stop
 
     def stretch_finish(self, arrays):
         """Nothing to hand back (the changed fields are the projection's own); (0, False)."""
         return 0, False
-
-    def _recover_table(self):
-        """-expm1(-h/tau_rec) by interval (the probability that a site recovers), as
-        :meth:`_on_pre` evaluates it, kept while dt and tau_rec stay."""
-        dt, tau_rec = self.dt, self._scalar["tau_rec"]
-        key = ("recover", dt, tau_rec)
-        tables = self.__dict__.setdefault("_decay_tables", {})
-        if key not in tables:
-            tables[key] = DecayTables((lambda d: -(d * dt) / tau_rec,), (dt / tau_rec,),
-                                      function=lambda x: -np.expm1(x), limit=1.0)
-        return tables[key]
 
     def _p_sel(self, name, idx, mask):
         value = self._p(name, idx)

@@ -55,21 +55,6 @@ def _np_min(a, b):
     return a if (a < b or a != a) else b
 
 
-def _lookup(table, saturated, d):
-    """table[d], or its last entry past the end of a saturated table."""
-    n = table.size
-    if d >= n:
-        return table[n - 1]
-    return table[d]
-
-
-def _needed(d, table, saturated):
-    """0 if interval ``d`` is covered by the table, else the length it needs."""
-    if d < table.size or saturated:
-        return 0
-    return d + 1
-
-
 def _ring_add(ring_flat, position, ring_size, amount):
     if position >= ring_size:
         position -= ring_size
@@ -524,17 +509,21 @@ def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_off
     return 0
 
 
+def _surv_steps(stamp, t_surv, dt):
+    """The steps since ``t_surv`` (ms) at ``stamp``, as a float: ``stamp - rint(t_surv/dt)``
+    (StochasticTsodyksMarkram._on_pre's interval of the recovery)."""
+    return stamp - np.rint(t_surv / dt)
+
+
 def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, tau_rec, dt,
                             mark, epoch, out):
-    """The exponents -(t - t_surv)/tau_rec of the recovery draws of the first round of
+    """The exponents -(k - k_surv) dt/tau_rec of the recovery draws of the first round of
     ``StochasticTsodyksMarkram.deliver`` (its synapses with R = 0, in the order
-    :func:`stochastic_tm_deliver` meets them), into ``out``; returns how many. The
-    caller takes their ``np.exp`` (NumPy's bits; the interval t - t_surv is a
-    difference of times, not a whole number of steps: no table by steps holds it).
-    In later rounds a synapse with R = 0 was updated at this very t: t_surv = t."""
+    :func:`stochastic_tm_deliver` meets them), into ``out``; returns how many. For a
+    projection whose tau_rec has more distinct values than a table has rows: the
+    caller takes their ``np.exp`` (NumPy's bits) for :func:`stochastic_tm_deliver`."""
     epoch[0] += 1
     e = epoch[0]
-    t = stamp * dt
     n = 0
     for i in spiking_ids:
         if _deferred(i, indptr, by_pre, mark, e):
@@ -543,24 +532,38 @@ def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, tau_r
             s = by_pre[j]
             mark[s] = e
             if R[s] == 0.0:
-                out[n] = -(t - t_surv[s]) / tau_rec[s]
+                out[n] = -(_surv_steps(stamp, t_surv[s], dt) * dt) / tau_rec[s]
                 n += 1
     return n
 
 
 def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                          weight, U, tau_rec, u, R, t_surv, t_last, pre, post, pair_rank,
-                          key, dt, facil, facil_saturated, survive, mark, epoch):
-    """One call of ``StochasticTsodyksMarkram.deliver`` (tau_facil the same for every
-    synapse: ``facil`` is exp(-h/tau_facil) for h = d dt, or 0 where tau_facil <= 1e-10;
-    ``survive``: the first round's exp(-(t - t_surv)/tau_rec), from
-    :func:`stochastic_tm_exponents`). Returns 0, or the table length needed."""
+                          weight, U, u, R, t_surv, t_last, pre, post, pair_rank, key, dt,
+                          decay, length, facil_row, rec_row, saturated, survive, mark, epoch):
+    """One call of ``StochasticTsodyksMarkram.deliver``: ``decay`` holds rows of ``length``
+    entries, exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and exp(-h/tau_rec) for
+    h = d dt, d steps, one row per distinct value of each; synapse s reads rows
+    ``facil_row[s]`` (over the steps since its last spike) and ``rec_row[s]`` (over the
+    steps since its t_surv, where depleted: the probability that it stays so; a t_surv
+    ahead of the spike, set by the user, never recovers: exp of a positive number is
+    above every draw). ``rec_row`` empty: the recovery's probabilities are ``survive``
+    instead, in the first round (:func:`stochastic_tm_exponents`), 1.0 in later ones
+    (a depleted synapse's t_surv is then this very step's: exp(-0.0)). An id repeated
+    in ``spiking_ids`` updates its synapses once per spike, in the reference's rounds
+    (:func:`_deferred`; the draws' round a coordinate). Returns 0, or the table length
+    needed."""
     ring_size = ring_flat.size
+    listed = rec_row.size == 0
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
-            need = _needed(stamp - t_last[by_pre[j]], facil, facil_saturated)
+            s = by_pre[j]
+            need = _needed_len(stamp - t_last[s], length, saturated)
             if need > 0:
                 return need
+            if R[s] == 0.0 and not listed:
+                d = _surv_steps(stamp, t_surv[s], dt)
+                if d >= length and not saturated:
+                    return np.int64(min(d + 1.0, 4e18))
     t = stamp * dt
     pending = spiking_ids.copy()
     n_pending = pending.size
@@ -580,21 +583,25 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 s = by_pre[j]
                 mark[s] = e
                 # _facilitated_u
-                decay = _lookup(facil, facil_saturated, stamp - t_last[s])
-                us = U[s] + u[s] * decay * (1.0 - U[s])
+                decay_f = _row(decay, length, facil_row[s], stamp - t_last[s])
+                us = U[s] + u[s] * decay_f * (1.0 - U[s])
                 word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
                 draw0 = _keyed_unit(_keyed_step(word, 0))
                 draw1 = _keyed_unit(_keyed_step(word, 1))
                 rs = R[s]
                 ts = t_surv[s]
                 if rs == 0.0:
-                    if r == 0:
-                        sv = survive[n_survive]
-                        n_survive += 1
+                    if listed:
+                        sv = 1.0
+                        if r == 0:
+                            sv = survive[n_survive]
+                            n_survive += 1
+                        recovered = draw0 > sv
                     else:
-                        x = -(t - ts) / tau_rec[s]
-                        sv = 1.0 if x == 0.0 else x     # exp(-0) = 1; else NaN
-                    if draw0 > sv:
+                        d = _surv_steps(stamp, ts, dt)
+                        recovered = d >= 0.0 and draw0 > _row(decay, length, rec_row[s],
+                                                              np.int64(d))
+                    if recovered:
                         rs = 1.0
                     else:
                         ts = t
@@ -613,19 +620,18 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 
 def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                           weight, U, n_sites, u, a, t_last, pre, post, pair_rank, key,
-                          facil, facil_saturated, recover, recover_saturated, mark, epoch):
-    """One call of ``MultiQuantal.deliver`` (tau_facil and tau_rec the same for every
-    synapse: ``facil`` is exp(-h/tau_facil) (0 where tau_facil <= 1e-10), ``recover``
-    -expm1(-h/tau_rec), for h = d dt). A synapse no spike has passed (t_last 0)
-    releases without the update. Returns 0, or the table length needed."""
+                          decay, length, facil_row, rec_row, saturated, mark, epoch):
+    """One call of ``MultiQuantal.deliver``: ``decay`` holds rows of ``length`` entries,
+    exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and -expm1(-h/tau_rec) for h = d dt,
+    one row per distinct value of each; synapse s reads rows ``facil_row[s]`` and
+    ``rec_row[s]``. A synapse no spike has passed (t_last 0) releases without the
+    update. Returns 0, or the table length needed."""
     ring_size = ring_flat.size
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
             if t_last[s] > 0:
-                d = stamp - t_last[s]
-                need = max(_needed(d, facil, facil_saturated),
-                           _needed(d, recover, recover_saturated))
+                need = _needed_len(stamp - t_last[s], length, saturated)
                 if need > 0:
                     return need
     pending = spiking_ids.copy()
@@ -649,9 +655,9 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 available = np.int64(a[s])
                 if t_last[s] > 0:
                     d = stamp - t_last[s]
-                    decay = _lookup(facil, facil_saturated, d)
-                    us = U[s] + us * decay * (1.0 - U[s])
-                    p_recover = _lookup(recover, recover_saturated, d)
+                    decay_f = _row(decay, length, facil_row[s], d)
+                    us = U[s] + us * decay_f * (1.0 - U[s])
+                    p_recover = _row(decay, length, rec_row[s], d)
                     missing = np.int64(n_sites[s]) - available
                     available += _keyed_binomial(word, missing, p_recover, 0)
                 released = _keyed_binomial(word, available, us, 1)
@@ -672,8 +678,9 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pair, tm, simple, mq)``: ``order[i]`` names the i-th plastic projection,
-# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal) and its place
+# ``(order, pair, tm, simple, mq, stm)``: ``order[i]`` names the i-th plastic projection,
+# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
+# StochasticTsodyksMarkram) and its place
 # among those (``KIND_*`` below); each kind's part is ``(fields, offsets)``, or None
 # where the stretch has none of that kind; the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
 # projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
@@ -702,7 +709,8 @@ Q_SIZE = 15
 #: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
 #: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
 KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
-N_KINDS = 4
+KIND_STM = 4
+N_KINDS = 5
 #: fields of a Tsodyks-Markram rule's ``consts`` (float64): dt, the decay table's row
 #: length, whether it is saturated
 TM_DT, TM_LENGTH, TM_SATURATED = range(3)
@@ -835,7 +843,18 @@ def _mq_view(f, o, i):
             _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
             _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
             _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i))
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i))
+
+
+def _stm_view(f, o, i):
+    """StochasticTsodyksMarkram projection i of a stretch's arenas (see above)."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
+            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
+            _cut(f[18], o, 18, i))
 
 
 def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
@@ -843,7 +862,7 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pair, tm, simple, mq = plastic
+    order, pair, tm, simple, mq, stm = plastic
     for code in order:
         kind = code % N_KINDS
         o = code // N_KINDS
@@ -853,8 +872,10 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
             _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, tm, o)
         elif kind == KIND_SIMPLE:
             _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, simple, o)
-        else:
+        elif kind == KIND_MQ:
             _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, mq, o)
+        elif kind == KIND_STM:
+            _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, stm, o)
 
 
 # Each kind's part of ``plastic`` is None where the stretch has no projection of that
@@ -895,14 +916,30 @@ def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
 def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
     if part is not None:
         fields, offsets = part
-        # (``mq_consts``: the key, whether the two tables are saturated)
+        # (``mq_consts``: the key, whether the table is saturated, its row length)
         (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
-         mq_consts, facil, recover, mark, epoch) = _mq_view(fields, offsets, o)
-        # (the tables cover every interval of the stretch: this returns 0)
+         mq_consts, decay, facil_row, rec_row, mark, epoch) = _mq_view(fields, offsets, o)
+        # (the table covers every interval of the stretch: this returns 0)
         multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                               ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
-                              pair_rank, np.uint64(mq_consts[0]), facil, mq_consts[1] != 0,
-                              recover, mq_consts[2] != 0, mark, epoch)
+                              pair_rank, np.uint64(mq_consts[0]), decay, mq_consts[2],
+                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch)
+
+
+def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        # (``consts``: the key, whether the table is saturated, its row length; ``fconsts``:
+        # dt)
+        (indptr, by_pre, keys, weight, U, u, R, t_surv, t_last, pre, post, pair_rank,
+         consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(
+             fields, offsets, o)
+        # (the table covers every interval of the stretch: this returns 0; the recovery
+        # rows are there, ``survive`` is not read: ``decay`` stands for it)
+        stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                              ring_flat, weight, U, u, R, t_surv, t_last, pre, post,
+                              pair_rank, np.uint64(consts[0]), fconsts[0], decay, consts[2],
+                              facil_row, rec_row, consts[1] != 0, decay, mark, epoch)
 
 
 def plastic_room(plastic):
