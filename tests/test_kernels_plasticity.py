@@ -495,14 +495,35 @@ def test_tsodyks_markram_time_constants_per_synapse(dt, rate, monkeypatch):
     assert np.unique(x).size > 100
 
 
-def test_tsodyks_markram_many_time_constants_left_to_numpy():
+@pytest.mark.parametrize("dt, rate", [(0.1, 40.0), (1.0, 400.0)])
+def test_tsodyks_markram_many_time_constants(dt, rate, monkeypatch):
+    """tau_rec and the targets' tau_syn_E drawn from continuous distributions (more
+    values than a table has rows; tau_facil 0 to 3 ms, 0: none): the step loop's
+    kernels, NumPy's exp of the exponents a first kernel lists (repeated spikes in a
+    step at dt = 1 ms: the later rounds' decays over no time), the same bits as NumPy;
+    split runs and a reset. A stretch declines the rule."""
     from pynn_tinysim.engine import kernels
-    sim.setup(timestep=0.1, engine="numba")
-    n_pre = plasticity.TsodyksMarkram.MAX_TAU_CLASSES
-    pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=[[1.0]] * n_pre))
-    post = sim.Population(2, sim.IF_curr_exp())
-    tm = sim.Projection(pre, post, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(
-        tau_rec=sim.RandomDistribution("uniform", low=50.0, high=150.0, rng=sim.NumpyRNG(1)),
-        weight=0.1, delay=1.0))
-    sim.run(2.0)
-    assert tm._engine_block.compiled_deliver(kernels.load()) is None
+    calls = _kernel_used(monkeypatch)
+
+    def uniform(low, high, seed):
+        return sim.RandomDistribution("uniform", low=low, high=high, rng=sim.NumpyRNG(seed))
+
+    def synapse():
+        return sim.TsodyksMarkramSynapse(
+            U=0.3, tau_rec=uniform(2.0, 6.0, 5),
+            tau_facil=sim.RandomDistribution("uniform_int", low=0, high=4,
+                                             rng=sim.NumpyRNG(6)),
+            weight=0.8, delay=1.0)
+    numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True,
+                     tau_syn_E=uniform(2.0, 5.0, 9))
+    numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True,
+                     tau_syn_E=uniform(2.0, 5.0, 9))
+    assert "TsodyksMarkram" in calls
+    _same(numpy_out, numba_out)
+    x = np.concatenate([b["state.x"] for b in numba_out[0][1]])
+    assert np.unique(x).size > 100
+    block = sim.simulator.state.network.deliveries[-1]
+    assert isinstance(block, plasticity.TsodyksMarkram)
+    assert np.unique(block.params["tau_rec"]).size > block.MAX_TAU_CLASSES
+    assert block.compiled_deliver(kernels.load()) is not None
+    assert not block.stretch_ready()

@@ -549,17 +549,15 @@ class TsodyksMarkram(PlasticSynapses):
         return idx, release * self.weight[idx]
 
 
-    #: distinct values of tau_facil, of the targets' tau_psc and of tau_rec the kernels
-    #: take (one decay table row each); a projection with more runs on NumPy
+    #: distinct values of tau_facil, of the targets' tau_psc and of tau_rec the decay
+    #: table takes (one row each); a projection with more runs in the step loop only,
+    #: its decays NumPy's exp of listed exponents
     MAX_TAU_CLASSES = 16
 
     def _compiled_rule(self):
-        """Whether the kernels know this rule: the class exactly this one, and at most
-        ``MAX_TAU_CLASSES`` distinct values of tau_rec, tau_facil and the targets' tau_psc
-        each (:meth:`_tm_table`)."""
-        if type(self) is not TsodyksMarkram or "deliver" in vars(self) or not self.size:
-            return False
-        return self._tm_table() is not None
+        """Whether the kernels know this rule: the class exactly this one (no subclass, no
+        replaced ``deliver``), and synapses."""
+        return type(self) is TsodyksMarkram and "deliver" not in vars(self) and self.size > 0
 
     def _tm_table(self):
         """(decay table, facil rows, psc rows, rec rows, per-synapse float arrays tau_rec,
@@ -613,7 +611,7 @@ class TsodyksMarkram(PlasticSynapses):
         """Whether a compiled stretch can deliver this projection's spikes (where
         :meth:`compiled_deliver` can)."""
         s = self.state
-        return self._compiled_rule() and kernel_ready(
+        return self._compiled_rule() and self._tm_table() is not None and kernel_ready(
             self._indptr, self._by_pre, self._keys, self.weight, self.params["U"], s["u"],
             s["x"], s["y"], self._t_last)
 
@@ -639,19 +637,23 @@ class TsodyksMarkram(PlasticSynapses):
         return 0, False
 
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
-        the targets' tau_psc have at most ``MAX_TAU_CLASSES`` distinct values each (one
-        decay table row per value; else None: NumPy)."""
+        """:func:`.kernels.plasticity.tsodyks_markram_deliver`: where tau_rec, tau_facil
+        and the targets' tau_psc have at most ``MAX_TAU_CLASSES`` distinct values each,
+        its decays from a table (one row per value); else NumPy's exp of the exponents
+        :func:`.kernels.plasticity.tm_exponents` lists, taken between the two kernels
+        (values drawn from a continuous distribution). None for a subclass."""
         if not self._compiled_rule():
             return None
+        if self._tm_table() is None:
+            return self._listed_deliver(kernels)
         table, facil_rows, psc_rows, rec_rows, *per_synapse = self._tm_table()
         kernel = kernels.tsodyks_markram_deliver
         s = self.state
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last,
                   self.dt, *per_synapse)
-        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
-                   np.zeros(self.size))
+        amount = np.zeros(self.size)
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64), amount)
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
 
         def deliver(spiking_ids, k, ring_flat):
@@ -659,12 +661,38 @@ class TsodyksMarkram(PlasticSynapses):
             while True:
                 need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
                               table.flat(), table.values[0].size, facil_rows, psc_rows,
-                              rec_rows, table.saturated, *scratch)
+                              rec_rows, table.saturated, *scratch, amount, amount)
                 if need == 0:
                     return
                 if not table.grow(need):     # an interval beyond the tables: NumPy
                     numpy_deliver(spiking_ids, k, ring_flat)
                     return
+        return deliver
+
+    def _listed_deliver(self, kernels):
+        """:meth:`compiled_deliver` without a table: per call, a first kernel lists the
+        exponents of the decays, NumPy takes their exp, a second kernel delivers."""
+        exponents, kernel = kernels.tm_exponents, kernels.tsodyks_markram_deliver
+        s, p = self.state, self.params
+        floats = lambda a: np.ascontiguousarray(a, np.float64)           # noqa: E731
+        tau_facil, tau_rec = floats(p["tau_facil"]), floats(p["tau_rec"])
+        rate_psc = floats(self._rate_psc)
+        fixed = (self._indptr, self._by_pre, self._keys)
+        arrays = (self.weight, p["U"], s["u"], s["x"], s["y"], self._t_last, self.dt, tau_rec,
+                  floats(self._tau_psc), floats(self._inv_diff), self._same.astype(np.float64))
+        none = np.zeros(0, np.int64)        # (no table rows: the listed decays)
+        mark, epoch, amount = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                               np.zeros(self.size))
+        out = np.zeros(3 * self.size)
+        n_slots, row_size, dt = self._n_slots, self._row_size, self.dt
+
+        def deliver(spiking_ids, k, ring_flat):
+            n = exponents(spiking_ids, k + 1, *fixed[:2], self._t_last, dt, tau_facil,
+                          rate_psc, tau_rec, mark, epoch, out)
+            listed = np.exp(out[:n])
+            kernel(spiking_ids, k + 1, *fixed, ((k + 1) % n_slots) * row_size, ring_flat,
+                   *arrays, amount, 0, none, none, none, True, mark, epoch, amount, listed,
+                   tau_facil)
         return deliver
 
 

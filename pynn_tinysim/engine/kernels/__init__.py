@@ -308,8 +308,8 @@ def load():
                       "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
                       "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
                       "_stretch_mq", "_pair_room")),
-        # StochasticTsodyksMarkram inside stretches
-        (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm")),
+        # StochasticTsodyksMarkram inside stretches; Tsodyks-Markram's listed decays
+        (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm", "tm_exponents")),
         # STDP's log of pending post events (Gutig), per-synapse trace time constants
         (plasticity, ("_row", "_power", "_log_apply", "_log_append", "_needed_len",
                       "_pair_needed", "_pair_arrival", "_log_room", "pair_log_export")),

@@ -368,14 +368,42 @@ def pair_log_export(log_head, log_tail, log_next, log_k, log_free, out_syn, out_
     return n
 
 
+def tm_exponents(spiking_ids, stamp, indptr, by_pre, t_last, dt, tau_facil, rate_psc,
+                 tau_rec, mark, epoch, out):
+    """The exponents of the decays of the first round of ``TsodyksMarkram.deliver``, three
+    per synapse in the order :func:`tsodyks_markram_deliver` meets them, into ``out``:
+    -h/tau_facil (-inf where tau_facil = 0: the decay is 0), the PSC's (``_psc_exponent``)
+    and -h/tau_rec, h = d dt; returns how many. For a projection whose time constants
+    have more distinct values than a table has rows: the caller takes their ``np.exp``
+    (NumPy's bits) for :func:`tsodyks_markram_deliver`."""
+    epoch[0] += 1
+    e = epoch[0]
+    n = 0
+    for i in spiking_ids:
+        if _deferred(i, indptr, by_pre, mark, e):
+            continue
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            mark[s] = e
+            h = (stamp - t_last[s]) * dt
+            out[n] = -np.inf if tau_facil[s] == 0.0 else -h / tau_facil[s]
+            out[n + 1] = 0.0 if h == 0 else -h * rate_psc[s]
+            out[n + 2] = -h / tau_rec[s]
+            n += 3
+    return n
+
+
 def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                             weight, U, u, x, y, t_last, dt, tau_rec, tau_psc, inv_diff,
                             same, decay, length, facil_row, psc_row, rec_row, saturated,
-                            mark, epoch, amount):
+                            mark, epoch, amount, listed, tau_facil):
     """One call of ``TsodyksMarkram.deliver``: ``decay`` holds rows of ``length`` entries,
     the decays exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d
     steps, one row per distinct value of each time constant; synapse s reads rows
-    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``tau_rec``, ``tau_psc``,
+    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``facil_row`` empty: the decays
+    are ``listed`` instead, three per synapse of the first round
+    (:func:`tm_exponents`), and in later rounds (0 steps after the first) exp(-0.0) =
+    1.0, or 0.0 for a ``tau_facil`` of 0. ``tau_rec``, ``tau_psc``,
     ``inv_diff`` (1/(tau_psc - tau_rec)) and ``same`` (1.0 where they are equal: the
     limit) per synapse. ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a
     source's several spikes in one step) updates its synapses and transmits once per
@@ -383,13 +411,17 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     the first: h = 0). ``amount``: scratch, each synapse's last transmitted amount.
     Returns 0, or the table length needed."""
     ring_size = ring_flat.size
-    for i in spiking_ids:
-        for j in range(indptr[i], indptr[i + 1]):
-            d = stamp - t_last[by_pre[j]]
-            if d >= length and not saturated:
-                return d + 1
+    by_list = facil_row.size == 0
+    if not by_list:
+        for i in spiking_ids:
+            for j in range(indptr[i], indptr[i + 1]):
+                d = stamp - t_last[by_pre[j]]
+                if d >= length and not saturated:
+                    return d + 1
     pending = spiking_ids.copy()
     n_pending = pending.size
+    n_listed = 0
+    first = True
     while n_pending > 0:
         epoch[0] += 1
         e = epoch[0]
@@ -405,9 +437,19 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 mark[s] = e
                 d = stamp - t_last[s]
                 h = d * dt
-                Puu = _row(decay, length, facil_row[s], d)
-                Pyy = _row(decay, length, psc_row[s], d)
-                Pzz = _row(decay, length, rec_row[s], d)
+                if not by_list:
+                    Puu = _row(decay, length, facil_row[s], d)
+                    Pyy = _row(decay, length, psc_row[s], d)
+                    Pzz = _row(decay, length, rec_row[s], d)
+                elif first:
+                    Puu = listed[n_listed]
+                    Pyy = listed[n_listed + 1]
+                    Pzz = listed[n_listed + 2]
+                    n_listed += 3
+                else:       # a repeated spike (a later round)
+                    Puu = 0.0 if tau_facil[s] == 0.0 else 1.0
+                    Pyy = 1.0
+                    Pzz = 1.0
                 Pxy = ((Pzz - 1.0) * tau_rec[s] - (Pyy - 1.0) * tau_psc[s]) * inv_diff[s]
                 if same[s] != 0.0:
                     r = h / tau_rec[s]
@@ -427,6 +469,7 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 amount[s] = release * weight[s]
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
         n_pending = m
+        first = False
     return 0
 
 
@@ -896,11 +939,13 @@ def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
          epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
          same) = _tm_view(fields, offsets, o)
         # (the tables cover every interval of the stretch: this returns 0)
+        # (the rows are there: ``listed`` and ``tau_facil`` are not read, ``decay`` stands
+        # for them)
         tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                                 ring_flat, weight, U, u, x, y, t_last, consts[TM_DT], tau_rec,
                                 tau_psc, inv_diff, same, decay, np.int64(consts[TM_LENGTH]),
                                 facil_row, psc_row, rec_row, consts[TM_SATURATED] != 0.0,
-                                mark, epoch, amount)
+                                mark, epoch, amount, decay, decay)
 
 
 def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
