@@ -5,7 +5,8 @@
 
 RULE: ``additive``, ``multiplicative`` or ``gutig`` (STDPMechanism(SpikePairRule, ...),
 Gutig: mu_plus 0.4, mu_minus 0.6), ``tau_classes`` (additive STDP, tau_plus and tau_minus
-per synapse in four classes each), ``tm``
+per synapse in four classes each), ``tau_continuous`` (the same, tau_plus and tau_minus
+from uniform distributions: more values than a decay table has rows), ``tm``
 (TsodyksMarkramSynapse), ``tm_continuous`` (the same, tau_rec and tau_facil per synapse
 from uniform distributions: more values than a decay table has rows),
 ``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
@@ -58,6 +59,7 @@ def build(sim, rule, engine, spinnaker=False):
     else:
         dependence = {"additive": sim.AdditiveWeightDependence,
                       "tau_classes": sim.AdditiveWeightDependence,
+                      "tau_continuous": sim.AdditiveWeightDependence,
                       "multiplicative": sim.MultiplicativeWeightDependence,
                       "gutig": sim.GutigWeightDependence}[rule]
         extra = dict(mu_plus=0.4, mu_minus=0.6) if rule == "gutig" else {}
@@ -66,6 +68,11 @@ def build(sim, rule, engine, spinnaker=False):
             tau_plus = sim.RandomDistribution("uniform_int", low=15, high=19,
                                               rng=sim.NumpyRNG(2))
             tau_minus = sim.RandomDistribution("uniform_int", low=20, high=24,
+                                               rng=sim.NumpyRNG(3))
+        elif rule == "tau_continuous":
+            tau_plus = sim.RandomDistribution("uniform", low=15.0, high=19.0,
+                                              rng=sim.NumpyRNG(2))
+            tau_minus = sim.RandomDistribution("uniform", low=20.0, high=24.0,
                                                rng=sim.NumpyRNG(3))
         synapse = sim.STDPMechanism(
             timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,

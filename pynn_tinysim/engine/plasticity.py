@@ -1465,7 +1465,7 @@ class PairTraceRule(PlasticSynapses):
         into the compiled log (:meth:`_log_take`)."""
         setup = self._kernel_setup()
         if setup is None:
-            return None
+            return self._listed_deliver(kernels)
         code, modes, params, (pre, pre_cls), (post, post_cls) = setup
         kernel = kernels.pair_deliver
         fixed = (self._indptr, self._by_pre, self._keys)
@@ -1479,6 +1479,8 @@ class PairTraceRule(PlasticSynapses):
         no_log = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
                   np.zeros(0), np.zeros(2, np.int64))
 
+        unlisted = (np.zeros(0), np.zeros(1, np.int64))     # (the tables are there)
+
         def deliver(spiking_ids, k, ring_flat):
             stamp = k + 1
             heap = self._heap
@@ -1490,7 +1492,7 @@ class PairTraceRule(PlasticSynapses):
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
                               *arrays, pre_flat, pre_cls, pre.values[0].size, pre.saturated,
                               post_flat, post_cls, post.values[0].size, post.saturated,
-                              *log, *scratch)
+                              *log, *scratch, *unlisted)
                 if need == 0:
                     break
                 if need < 0:                # the log's free entries: more
@@ -1502,6 +1504,64 @@ class PairTraceRule(PlasticSynapses):
                         heapq.heappush(heap, entry)
                     numpy_deliver(spiking_ids, k, ring_flat)
                     return
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def _listed_deliver(self, kernels):
+        """:meth:`compiled_deliver` where a trace's time constant has more distinct values
+        than a table has rows (e.g. drawn from a continuous distribution): per call, a
+        first kernel lists the exponents of every decay the second reads
+        (:func:`.kernels.plasticity.pair_exponents`), NumPy takes their exp (as
+        :meth:`_decay`), :func:`.kernels.plasticity.pair_deliver` reads them in turn. None
+        where the rule has no compiled version."""
+        rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
+        if rule is None:
+            return None
+        code, modes, pre_tau, post_tau, params = rule
+        if self._pmode != self._KERNEL_PENDING[code]:
+            return None
+        exponents, kernel = kernels.pair_exponents, kernels.pair_deliver
+        # dt/tau per synapse, as _decay evaluates it
+        pre_rate, post_rate = (np.ascontiguousarray(self.dt / self.params[name], np.float64)
+                               for name in (pre_tau, post_tau))
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post)
+        arrays = (self.weight, *params, code, modes, self._k_pre, self._k_post,
+                  self._t_last, self._t_post, self._n_pending, self._pend_acc)
+        mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+        at_now = np.empty(self.size, np.int64)
+        t_now, seen = np.zeros(self.size, np.int64), np.full(self.size, -1, np.int64)
+        out, cursor = [np.zeros(max(2 * self.size, 2))], np.zeros(1, np.int64)
+        no_table = (np.zeros(0), np.zeros(self.size, np.int64), 0, True)
+        n_slots, row_size = self._n_slots, self._row_size
+        logged = code == rules.STDP_LOG
+        no_log = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                  np.zeros(0), np.zeros(2, np.int64))
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped, events = self._pop_arrivals(stamp)
+            while True:
+                n = exponents(spiking_ids, stamp, *fixed[:2], *events, *index, self._t_last,
+                              self._t_post, pre_rate, post_rate, mark, epoch, t_now, seen,
+                              at_now, out[0])
+                if n >= 0:
+                    break
+                out[0] = np.zeros(2 * out[0].size)
+            listed = np.exp(out[0][:n])
+            offset = ((k + 1) % n_slots) * row_size
+            while True:
+                log = self._log_take() if logged else no_log
+                cursor[0] = 0
+                need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
+                              *arrays, *no_table, *no_table, *log, mark, epoch, at_now,
+                              listed, cursor)
+                if need >= 0:       # (0: no table to grow)
+                    break
+                self._log_grow(-need)       # the log's free entries: more
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)

@@ -69,6 +69,17 @@ def _row(table, length, c, d):
     return table[c * length + d]
 
 
+def _decay_at(table, length, c, d, listed, cursor):
+    """Row ``c``'s entry ``d`` of a flat decay table (:func:`_row`); a table of no entries
+    (``length`` 0): the next of the ``listed`` decays instead (``cursor[0]`` counts them:
+    the pair rules' listed mode, see :func:`pair_exponents`)."""
+    if length == 0:
+        value = listed[cursor[0]]
+        cursor[0] += 1
+        return value
+    return _row(table, length, c, d)
+
+
 def _power(base, mode, mu):
     """STDP._power: 1.0 (mu 0 for every synapse), ``base`` (mu 1), else base ** mu (the
     C library's pow, where the reference has NumPy's np.power: see the module docstring)."""
@@ -200,7 +211,7 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                  pre_decay, pre_cls, pre_len, pre_saturated,
                  post_decay, post_cls, post_len, post_saturated,
                  log_head, log_tail, log_next, log_k, log_free,
-                 mark, epoch, at_now):
+                 mark, epoch, at_now, listed, cursor):
     """One call of ``PairTraceRule.deliver`` for ``rule``: STDP_SUM (STDP with mu_plus 0:
     additive potentiation; ``amp_plus``/``amp_minus`` are A_plus/A_minus), STDP_PRODUCT
     (mu_plus 1), STDP_LOG (any other mu_plus, the Gutig weight dependence: each pending
@@ -223,8 +234,11 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
     last entry (``log_head``/``log_tail``, -1: none), per entry the next one and the
     pre trace (``log_next``/``log_k``), ``log_free``: the first free entry and how many
     are free (the free ones chained by ``log_next``). ``at_now``: scratch (one slot per
-    synapse). Returns 0; the table row length needed (> 0); or, where the log has too
-    few free entries, minus the number it needs. Nothing is changed unless 0.
+    synapse). Tables of no entries (``pre_len`` and ``post_len`` 0, saturated): the
+    decays are ``listed`` instead, in the order they are read (:func:`pair_exponents`;
+    ``cursor[0]`` counts them, 0 at the call). Returns 0; the table row length needed
+    (> 0); or, where the log has too few free entries, minus the number it needs.
+    Nothing is changed unless 0.
     """
     # 1. are the tables long enough for every interval read below? (the largest
     # are from the synapses' last pre spike and last post event to this stamp); has
@@ -264,25 +278,27 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                                       t_last, t_post, n_pending, pend_acc, pre_decay,
                                       pre_cls, pre_len, post_decay, post_cls, post_len,
                                       log_head, log_tail, log_next, log_k, log_free,
-                                      at_now, n_now)
+                                      at_now, n_now, listed, cursor)
     # 3. the pre spikes, then 4. this stamp's post events reach the post trace
     _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                      weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now)
+                     at_now, n_now, listed, cursor)
     return 0
 
 
 def _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
                   n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
-                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
+                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now,
+                  listed, cursor):
     """A post event arriving at synapse ``s`` at ``arrival`` (step 2 of
     :func:`pair_deliver`): what it will contribute is recorded (``_record_pending``);
     its post trace bumped, or ``s`` kept in ``at_now`` where it arrives at ``stamp``.
     Returns the new count in ``at_now``."""
-    kp = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s], arrival - t_last[s])
+    kp = k_pre[s] * _decay_at(pre_decay, pre_len, pre_cls[s], arrival - t_last[s],
+                               listed, cursor)
     if rule == STDP_PRODUCT:
         pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
     elif rule == STDP_LOG:
@@ -291,8 +307,8 @@ def _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_po
         pend_acc[s] += amp_plus[s] * kp
     n_pending[s] += 1
     if arrival < stamp:
-        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
-                                     arrival - t_post[s]) + 1.0
+        k_post[s] = k_post[s] * _decay_at(post_decay, post_len, post_cls[s],
+                                          arrival - t_post[s], listed, cursor) + 1.0
         t_post[s] = arrival
     else:
         at_now[n_now] = s
@@ -305,7 +321,7 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now):
+                     at_now, n_now, listed, cursor):
     """Steps 3 and 4 of :func:`pair_deliver` (and of :func:`pair_deliver_queued`): the
     pre spikes of ``stamp`` (``PairTraceRule._on_pre``, the rule's weight dependence)
     and what they transmit into the ring (the weight after their own update); then the
@@ -327,7 +343,8 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
-                kq = k_post[s] * _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
+                kq = k_post[s] * _decay_at(post_decay, post_len, post_cls[s],
+                                           stamp - t_post[s], listed, cursor)
                 if rule == VOGELS:
                     w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
                                     amp_minus[s], n_pending, pend_acc, kq)
@@ -335,16 +352,95 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                     w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
                                   rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
                                   kq, log_head, log_tail, log_next, log_k, log_free)
-                k_pre[s] = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s],
-                                           stamp - t_last[s]) + 1.0
+                k_pre[s] = k_pre[s] * _decay_at(pre_decay, pre_len, pre_cls[s],
+                                                stamp - t_last[s], listed, cursor) + 1.0
                 t_last[s] = stamp
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
         n = m
     for n in range(n_now):
         s = at_now[n]
-        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
-                                     stamp - t_post[s]) + 1.0
+        k_post[s] = k_post[s] * _decay_at(post_decay, post_len, post_cls[s],
+                                          stamp - t_post[s], listed, cursor) + 1.0
         t_post[s] = stamp
+
+
+def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns,
+                   post_indptr, by_post, t_last, t_post, pre_rate, post_rate, mark, epoch,
+                   t_now, seen, at_now, out):
+    """The exponents -d dt/tau of every trace decay one call of :func:`pair_deliver`
+    reads, in its order (pre trace at each post event's arrival, post trace where it
+    arrives before ``stamp``; post then pre trace at each pre spike, round by round;
+    post trace of the events arriving at ``stamp``), into ``out``; returns how many.
+    For a projection whose trace time constants have more distinct values than a table
+    has rows: the caller takes their ``np.exp`` (NumPy's bits, as
+    ``PairTraceRule._decay``) and :func:`pair_deliver` reads them in turn. ``pre_rate``/
+    ``post_rate``: dt/tau per synapse. Changes no synapse's state: the post events'
+    and pre spikes' new stamps are kept in ``t_now`` (valid where ``seen`` is at
+    least this call's first epoch); ``at_now``: scratch. Returns -1 where ``out`` is too
+    short (nothing changed but the scratch: call again with a longer one)."""
+    call = epoch[0] + 1
+    n = 0
+    n_now = 0
+    for a in range(arrivals.size):
+        arrival = arrivals[a]
+        epoch[0] += 1
+        e = epoch[0]
+        for c in range(bounds[a], bounds[a + 1]):
+            col = columns[c]
+            for j in range(post_indptr[col], post_indptr[col + 1]):
+                s = by_post[j]
+                if mark[s] == e:
+                    continue
+                mark[s] = e
+                if n + 2 > out.size:
+                    return -1
+                out[n] = -(arrival - t_last[s]) * pre_rate[s]
+                n += 1
+                if arrival < stamp:
+                    tp = t_now[s] if seen[s] >= call else t_post[s]
+                    out[n] = -(arrival - tp) * post_rate[s]
+                    n += 1
+                    t_now[s] = arrival
+                    seen[s] = call
+                else:
+                    at_now[n_now] = s
+                    n_now += 1
+    # the pre spikes' rounds (see _pair_pre_spikes): the pre trace's stamp is this one's
+    # after the first round (a decay over 0 steps)
+    pending = spiking_ids.copy()
+    m_pending = pending.size
+    first = True
+    while m_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(m_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                if n + 2 > out.size:
+                    return -1
+                tp = t_now[s] if seen[s] >= call else t_post[s]
+                out[n] = -(stamp - tp) * post_rate[s]
+                out[n + 1] = -(stamp - (t_last[s] if first else stamp)) * pre_rate[s]
+                n += 2
+        m_pending = m
+        first = False
+    for q in range(n_now):
+        s = at_now[q]
+        if n + 1 > out.size:
+            return -1
+        tp = t_now[s] if seen[s] >= call else t_post[s]
+        out[n] = -(stamp - tp) * post_rate[s]
+        n += 1
+        t_now[s] = stamp
+        seen[s] = call
+    return n
 
 
 def pair_log_export(log_head, log_tail, log_next, log_k, log_free, out_syn, out_k):
@@ -771,6 +867,8 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
      mu_plus, mu_minus, pre_cls, post_cls, log_head, log_tail, log_next, log_k) = p
     rule = qs[Q_RULE]
     modes = qs[Q_MODES]
+    unlisted = pend_acc[:0]     # (the tables are there: nothing listed)
+    unlisted_at = epoch[:0]
     pre_len = qs[Q_PRE_LEN]
     post_len = qs[Q_POST_LEN]
     log_free = qs[Q_LOG_FREE:Q_LOG_N_FREE + 1]
@@ -807,7 +905,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                                           t_last, t_post, n_pending, pend_acc, pre_decay,
                                           pre_cls, pre_len, post_decay, post_cls, post_len,
                                           log_head, log_tail, log_next, log_k, log_free,
-                                          at_now, n_now)
+                                          at_now, n_now, unlisted, unlisted_at)
                 c += 1
             cursor[u] = c
         if qs[Q_DONE] < stamp:
@@ -818,7 +916,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now)
+                     at_now, n_now, unlisted, unlisted_at)
     # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
     # and the history forgets the spikes whose events all arrived long ago
     added = 0
