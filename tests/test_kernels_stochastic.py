@@ -13,8 +13,8 @@ coordinate), recurrent synapses, a run split in three, reset() and a second run
 stretches too (tests/test_stretch_plasticity.py's network, with these rules and
 with a mix of every kind), with tau_facil/tau_rec per synapse in classes (a decay
 table row each), long silent intervals past capped tables, and a t_surv set by
-``initialize``; StochasticTsodyksMarkram with more values of tau_rec than a table
-has rows takes NumPy's exp of listed exponents in the step loop.
+``initialize``; with more values of tau_facil/tau_rec than a table has rows, the
+step loop's kernels take NumPy's exp of listed exponents.
 """
 
 import sys
@@ -128,6 +128,14 @@ SYNAPSES = {
         U=_heterogeneous(0.3, 0.8, 5), n=3, tau_rec=60.0, tau_facil=25.0, weight=w, delay=d),
     "multi_quantal_no_facilitation": lambda w: lambda d: sim.MultiQuantalSynapse(
         U=0.5, n=5, tau_rec=30.0, tau_facil=0.0, weight=w, delay=d),
+    # time constants from continuous distributions (more values than a table has rows:
+    # the listed decays; in classes: tests/test_stretch_plasticity-like cases below)
+    "stochastic_tm_continuous": lambda w: lambda d: sim.StochasticTsodyksMarkramSynapse(
+        U=0.5, tau_rec=_heterogeneous(20.0, 80.0, 6), tau_facil=_heterogeneous(0.0, 40.0, 7),
+        weight=w, delay=d),
+    "multi_quantal_continuous": lambda w: lambda d: sim.MultiQuantalSynapse(
+        U=_heterogeneous(0.3, 0.8, 5), n=3, tau_rec=_heterogeneous(30.0, 90.0, 6),
+        tau_facil=_heterogeneous(0.0, 40.0, 7), weight=w, delay=d),
 }
 
 
@@ -200,10 +208,9 @@ def test_keyed_words_as_keyed_py():
 
 
 def test_no_kernel_where_the_rule_has_none():
-    """More distinct values of tau_facil (and, for MultiQuantal, of tau_rec) than a decay
-    table takes rows (``MAX_TAU_CLASSES``) keep the NumPy rule; up to that many, or
-    StochasticTsodyksMarkram's tau_rec with any number (listed exponents), compile; a
-    stretch takes StochasticTsodyksMarkram only with tau_rec in classes."""
+    """More distinct values of tau_facil or tau_rec than a decay table takes rows
+    (``MAX_TAU_CLASSES``): the step loop's kernels with listed decays, stretches
+    decline; up to that many: a kernel, in stretches too."""
     from pynn_tinysim.engine import kernels
     k = kernels.load()
     sim.setup(timestep=0.1, engine="numba")
@@ -230,7 +237,7 @@ def test_no_kernel_where_the_rule_has_none():
     assert np.unique(hetero[0]._engine_block.params["tau_facil"]).size == 24
     assert np.unique(plain[1]._engine_block.params["tau_rec"]).size <= 16
     for prj in hetero:
-        assert prj._engine_block.compiled_deliver(k) is None
+        assert prj._engine_block.compiled_deliver(k) is not None
         assert not prj._engine_block.stretch_ready()
     for prj in plain:
         assert prj._engine_block.compiled_deliver(k) is not None

@@ -744,8 +744,9 @@ class _KeyedDraws(PlasticSynapses):
 
     # --- compiled delivery (kernels/plasticity.py) -----------------------------------
 
-    #: distinct values of tau_facil and of tau_rec the kernels take (one decay table row
-    #: each); a projection with more runs on NumPy
+    #: distinct values of tau_facil and of tau_rec the decay table takes (one row each); a
+    #: projection with more runs in the step loop only, its decays NumPy's of listed
+    #: exponents
     MAX_TAU_CLASSES = 16
 
     def _compiled_rule(self):
@@ -782,16 +783,16 @@ class _KeyedDraws(PlasticSynapses):
         exp(-h/tau_facil) for h = d dt (0.0 where tau_facil <= 1e-10: as
         :func:`_facilitated_u` evaluates it), then one per distinct tau_rec, the rule's
         ``_recovery`` function of -h/tau_rec (as its ``_on_pre`` evaluates it), and each
-        synapse's two rows; None where tau_facil has more than ``MAX_TAU_CLASSES``
-        values, no recovery rows (None) where tau_rec has. Worked out once per run (the
-        parameters stay), the table kept while dt and the values stay."""
+        synapse's two rows; None where tau_facil or tau_rec has more than
+        ``MAX_TAU_CLASSES`` values. Worked out once per run (the parameters stay), the
+        table kept while dt and the values stay."""
         cached = self.__dict__.get("_class_cache")
         if cached is not None and cached[0] is self._scalar:
             return cached[1]
         result = None
         facil, recs = self._tau_classes("tau_facil"), self._tau_classes("tau_rec")
-        if facil is not None:
-            (facils, facil_rows), (taus, rec_rows) = facil, recs or ((), None)
+        if facil is not None and recs is not None:
+            (facils, facil_rows), (taus, rec_rows) = facil, recs
             dt = self.dt
             function, limit = self._recovery
             key = ("classes", dt, facils, taus, function)
@@ -813,8 +814,7 @@ class _KeyedDraws(PlasticSynapses):
                     tuple(exponents), tuple(rates),
                     function=(np.exp,) * n_f + (function,) * n_r,
                     limit=(0.0,) * n_f + (limit,) * n_r)
-            result = (tables[key], facil_rows,
-                      None if rec_rows is None else rec_rows + len(facils))
+            result = (tables[key], facil_rows, rec_rows + len(facils))
         self._class_cache = (self._scalar, result)
         return result
 
@@ -935,37 +935,42 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         return idx, self.weight[idx]
 
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.stochastic_tm_deliver` where tau_facil has at most
-        ``MAX_TAU_CLASSES`` distinct values (one decay table row per value,
-        :meth:`_class_table`; else None: NumPy). The recovery's exp(-(k - k_surv) dt/
-        tau_rec) from the table's rows too where tau_rec has at most as many values;
-        else NumPy's exp of the exponents a first kernel lists, taken between two
-        kernels (:func:`.kernels.plasticity.stochastic_tm_exponents`)."""
-        if not self._compiled_rule() or self._class_table() is None:
+        """:func:`.kernels.plasticity.stochastic_tm_deliver`: where tau_facil and tau_rec
+        have at most ``MAX_TAU_CLASSES`` distinct values each, the decays from a table
+        (one row per value, :meth:`_class_table`); else NumPy's exp of the exponents a
+        first kernel lists, taken between two kernels
+        (:func:`.kernels.plasticity.stochastic_tm_exponents`). None for a subclass."""
+        if not self._compiled_rule():
             return None
         kernel = kernels.stochastic_tm_deliver
-        table, facil_rows, rec_rows = self._class_table()
         s, p, dt = self.state, self.params, self.dt
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, p["U"], s["u"], s["R"], s["t_surv"], self._t_last,
                   *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
-        survive = np.zeros(0)
-        if rec_rows is None:
-            exponents, out = kernels.stochastic_tm_exponents, np.zeros(self.size)
-            rec_rows = np.zeros(0, np.int64)        # (none: the listed mode)
-            tau_rec = np.ascontiguousarray(p["tau_rec"], np.float64)
+        tau_facil = np.ascontiguousarray(p["tau_facil"], np.float64)
+        if self._class_table() is None:
+            exponents, tau_rec = kernels.stochastic_tm_exponents, np.ascontiguousarray(
+                p["tau_rec"], np.float64)
+            out_f, out_r, counts = np.zeros(self.size), np.zeros(self.size), np.zeros(
+                2, np.int64)
+            none, no_table = np.zeros(0, np.int64), np.zeros(0)
+
+            def listed(spiking_ids, stamp, offset, ring_flat):
+                exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], self._t_last,
+                          tau_facil, tau_rec, dt, mark, epoch, out_f, out_r, counts)
+                with np.errstate(over="ignore"):    # (a t_surv set in the future)
+                    facil, survive = np.exp(out_f[:counts[0]]), np.exp(out_r[:counts[1]])
+                return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays,
+                              self._key, dt, no_table, 0, none, none, True, mark, epoch,
+                              facil, survive, tau_facil)
+            return self._wrap_kernel(listed, ())
+        table, facil_rows, rec_rows = self._class_table()
 
         def call(spiking_ids, stamp, offset, ring_flat):
-            listed = survive
-            if not rec_rows.size:
-                n = exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], tau_rec,
-                              dt, mark, epoch, out)
-                with np.errstate(over="ignore"):    # (a t_surv set in the future)
-                    listed = np.exp(out[:n])
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
                           dt, table.flat(), table.values[0].size, facil_rows, rec_rows,
-                          table.saturated, listed, mark, epoch)
+                          table.saturated, mark, epoch, tau_facil, tau_facil, tau_facil)
         return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
@@ -976,10 +981,9 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         """Whether a compiled stretch can deliver this projection's spikes (where
         :meth:`compiled_deliver` can)."""
         s = self.state
-        return (self._compiled_rule() and self._class_table() is not None
-                and self._class_table()[2] is not None and kernel_ready(
-                    self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
-                    s["u"], s["R"], s["t_surv"], self._t_last, *self._keyed_arrays()))
+        return self._compiled_rule() and self._class_table() is not None and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["U"], s["u"],
+            s["R"], s["t_surv"], self._t_last, *self._keyed_arrays())
 
     def stretch_arrays(self, k_stop, capacity=0):
         """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
@@ -1059,23 +1063,40 @@ class MultiQuantal(_KeyedDraws):
     _recovery = (_minus_expm1, 1.0)
 
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.multi_quantal_deliver` where tau_facil and tau_rec
-        have at most ``MAX_TAU_CLASSES`` distinct values each (one decay table row per
-        value, :meth:`_class_table`; else None: NumPy)."""
-        if not self._mq_ready():
+        """:func:`.kernels.plasticity.multi_quantal_deliver`: where tau_facil and tau_rec
+        have at most ``MAX_TAU_CLASSES`` distinct values each, the decays from a table
+        (one row per value, :meth:`_class_table`); else NumPy's exp and -expm1 of the
+        exponents a first kernel lists, taken between two kernels
+        (:func:`.kernels.plasticity.multi_quantal_exponents`). None for a subclass."""
+        if not self._compiled_rule():
             return None
         kernel = kernels.multi_quantal_deliver
-        table, facil_rows, rec_rows = self._class_table()
         s, p = self.state, self.params
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, p["U"], p["n"], s["u"], s["a"], self._t_last,
                   *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+        tau_facil = np.ascontiguousarray(p["tau_facil"], np.float64)
+        if self._class_table() is None:
+            exponents, tau_rec = kernels.multi_quantal_exponents, np.ascontiguousarray(
+                p["tau_rec"], np.float64)
+            out_f, out_r = np.zeros(self.size), np.zeros(self.size)
+            none, no_table, dt = np.zeros(0, np.int64), np.zeros(0), self.dt
+
+            def listed(spiking_ids, stamp, offset, ring_flat):
+                n = exponents(spiking_ids, stamp, *fixed[:2], self._t_last, tau_facil,
+                              tau_rec, dt, mark, epoch, out_f, out_r)
+                facil, recover = np.exp(out_f[:n]), _minus_expm1(out_r[:n])
+                return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays,
+                              self._key, no_table, 0, none, none, True, mark, epoch, facil,
+                              recover, tau_facil)
+            return self._wrap_kernel(listed, ())
+        table, facil_rows, rec_rows = self._class_table()
 
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
                           table.flat(), table.values[0].size, facil_rows, rec_rows,
-                          table.saturated, mark, epoch)
+                          table.saturated, mark, epoch, tau_facil, tau_facil, tau_facil)
         return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
@@ -1086,15 +1107,9 @@ class MultiQuantal(_KeyedDraws):
         """Whether a compiled stretch can deliver this projection's spikes (where
         :meth:`compiled_deliver` can)."""
         s = self.state
-        return self._mq_ready() and kernel_ready(
+        return self._compiled_rule() and self._class_table() is not None and kernel_ready(
             self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
             self.params["n"], s["u"], s["a"], self._t_last, *self._keyed_arrays())
-
-    def _mq_ready(self):
-        """Whether the kernels know this rule and its decay table has rows for every
-        tau_facil and tau_rec (at most ``MAX_TAU_CLASSES`` values each)."""
-        return (self._compiled_rule() and self._class_table() is not None
-                and self._class_table()[2] is not None)
 
     def stretch_arrays(self, k_stop, capacity=0):
         """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/

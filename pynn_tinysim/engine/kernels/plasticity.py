@@ -654,52 +654,68 @@ def _surv_steps(stamp, t_surv, dt):
     return stamp - np.rint(t_surv / dt)
 
 
-def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, tau_rec, dt,
-                            mark, epoch, out):
-    """The exponents -(k - k_surv) dt/tau_rec of the recovery draws of the first round of
-    ``StochasticTsodyksMarkram.deliver`` (its synapses with R = 0, in the order
-    :func:`stochastic_tm_deliver` meets them), into ``out``; returns how many. For a
-    projection whose tau_rec has more distinct values than a table has rows: the
-    caller takes their ``np.exp`` (NumPy's bits) for :func:`stochastic_tm_deliver`."""
+def _facil_exponent(h, tau):
+    """The exponent of ``_facilitated_u``'s decay exp(-h/tau_facil): -inf (a decay of 0)
+    where tau_facil <= 1e-10."""
+    return -h / tau if tau > 1e-10 else -np.inf
+
+
+def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, t_last,
+                            tau_facil, tau_rec, dt, mark, epoch, out_f, out_r, counts):
+    """The exponents of the first round of ``StochasticTsodyksMarkram.deliver``, in the
+    order :func:`stochastic_tm_deliver` meets its synapses: the facilitation's
+    -h/tau_facil (:func:`_facil_exponent`) of every synapse into ``out_f``, the
+    recovery's -(k - k_surv) dt/tau_rec of those with R = 0 into ``out_r``; how many in
+    ``counts``. For a projection whose tau_facil or tau_rec has more distinct values
+    than a table has rows: the caller takes their ``np.exp`` (NumPy's bits) for
+    :func:`stochastic_tm_deliver`."""
     epoch[0] += 1
     e = epoch[0]
-    n = 0
+    n_f = 0
+    n_r = 0
     for i in spiking_ids:
         if _deferred(i, indptr, by_pre, mark, e):
             continue
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
             mark[s] = e
+            out_f[n_f] = _facil_exponent((stamp - t_last[s]) * dt, tau_facil[s])
+            n_f += 1
             if R[s] == 0.0:
-                out[n] = -(_surv_steps(stamp, t_surv[s], dt) * dt) / tau_rec[s]
-                n += 1
-    return n
+                out_r[n_r] = -(_surv_steps(stamp, t_surv[s], dt) * dt) / tau_rec[s]
+                n_r += 1
+    counts[0] = n_f
+    counts[1] = n_r
 
 
 def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                           weight, U, u, R, t_surv, t_last, pre, post, pair_rank, key, dt,
-                          decay, length, facil_row, rec_row, saturated, survive, mark, epoch):
+                          decay, length, facil_row, rec_row, saturated, mark, epoch,
+                          facil_listed, survive, tau_facil):
     """One call of ``StochasticTsodyksMarkram.deliver``: ``decay`` holds rows of ``length``
     entries, exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and exp(-h/tau_rec) for
     h = d dt, d steps, one row per distinct value of each; synapse s reads rows
     ``facil_row[s]`` (over the steps since its last spike) and ``rec_row[s]`` (over the
     steps since its t_surv, where depleted: the probability that it stays so; a t_surv
     ahead of the spike, set by the user, never recovers: exp of a positive number is
-    above every draw). ``rec_row`` empty: the recovery's probabilities are ``survive``
-    instead, in the first round (:func:`stochastic_tm_exponents`), 1.0 in later ones
-    (a depleted synapse's t_surv is then this very step's: exp(-0.0)). An id repeated
+    above every draw). ``facil_row`` empty: the decays are ``facil_listed`` and
+    ``survive`` instead, in the first round (:func:`stochastic_tm_exponents`); in later
+    ones over no time: exp(-0.0) = 1.0 (0.0 for a ``tau_facil`` <= 1e-10; a depleted
+    synapse's t_surv is then this very step's). An id repeated
     in ``spiking_ids`` updates its synapses once per spike, in the reference's rounds
     (:func:`_deferred`; the draws' round a coordinate). Returns 0, or the table length
     needed."""
     ring_size = ring_flat.size
-    listed = rec_row.size == 0
+    listed = facil_row.size == 0
     for i in spiking_ids:
+        if listed:
+            break
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
             need = _needed_len(stamp - t_last[s], length, saturated)
             if need > 0:
                 return need
-            if R[s] == 0.0 and not listed:
+            if R[s] == 0.0:
                 d = _surv_steps(stamp, t_surv[s], dt)
                 if d >= length and not saturated:
                     return np.int64(min(d + 1.0, 4e18))
@@ -707,6 +723,7 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
     pending = spiking_ids.copy()
     n_pending = pending.size
     r = 0
+    n_facil = 0
     n_survive = 0
     while n_pending > 0:
         epoch[0] += 1
@@ -722,7 +739,13 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 s = by_pre[j]
                 mark[s] = e
                 # _facilitated_u
-                decay_f = _row(decay, length, facil_row[s], stamp - t_last[s])
+                if not listed:
+                    decay_f = _row(decay, length, facil_row[s], stamp - t_last[s])
+                elif r == 0:
+                    decay_f = facil_listed[n_facil]
+                    n_facil += 1
+                else:
+                    decay_f = 1.0 if tau_facil[s] > 1e-10 else 0.0
                 us = U[s] + u[s] * decay_f * (1.0 - U[s])
                 word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
                 draw0 = _keyed_unit(_keyed_step(word, 0))
@@ -757,22 +780,55 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
     return 0
 
 
+def multi_quantal_exponents(spiking_ids, stamp, indptr, by_pre, t_last, tau_facil, tau_rec,
+                            dt, mark, epoch, out_f, out_r):
+    """The exponents of the first round of ``MultiQuantal.deliver`` of the synapses a spike
+    has passed before (t_last > 0), in the order :func:`multi_quantal_deliver` meets
+    them: -h/tau_facil (:func:`_facil_exponent`) into ``out_f``, -h/tau_rec into
+    ``out_r``; returns how many. For a projection whose tau_facil or tau_rec has more
+    distinct values than a table has rows: the caller takes their ``np.exp`` and
+    ``-np.expm1`` (NumPy's bits) for :func:`multi_quantal_deliver`."""
+    epoch[0] += 1
+    e = epoch[0]
+    n = 0
+    for i in spiking_ids:
+        if _deferred(i, indptr, by_pre, mark, e):
+            continue
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            mark[s] = e
+            if t_last[s] > 0:
+                h = (stamp - t_last[s]) * dt
+                out_f[n] = _facil_exponent(h, tau_facil[s])
+                out_r[n] = -h / tau_rec[s]
+                n += 1
+    return n
+
+
 def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                           weight, U, n_sites, u, a, t_last, pre, post, pair_rank, key,
-                          decay, length, facil_row, rec_row, saturated, mark, epoch):
+                          decay, length, facil_row, rec_row, saturated, mark, epoch,
+                          facil_listed, recover_listed, tau_facil):
     """One call of ``MultiQuantal.deliver``: ``decay`` holds rows of ``length`` entries,
     exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and -expm1(-h/tau_rec) for h = d dt,
     one row per distinct value of each; synapse s reads rows ``facil_row[s]`` and
-    ``rec_row[s]``. A synapse no spike has passed (t_last 0) releases without the
+    ``rec_row[s]``. ``facil_row`` empty: they are ``facil_listed`` and
+    ``recover_listed`` instead, in the first round (:func:`multi_quantal_exponents`);
+    in later ones over no time: 1.0 (0.0 for a ``tau_facil`` <= 1e-10) and
+    -expm1(-0.0) = 0.0. A synapse no spike has passed (t_last 0) releases without the
     update. Returns 0, or the table length needed."""
     ring_size = ring_flat.size
+    listed = facil_row.size == 0
     for i in spiking_ids:
+        if listed:
+            break
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
             if t_last[s] > 0:
                 need = _needed_len(stamp - t_last[s], length, saturated)
                 if need > 0:
                     return need
+    n_listed = 0
     pending = spiking_ids.copy()
     n_pending = pending.size
     r = 0
@@ -794,9 +850,17 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 available = np.int64(a[s])
                 if t_last[s] > 0:
                     d = stamp - t_last[s]
-                    decay_f = _row(decay, length, facil_row[s], d)
+                    if not listed:
+                        decay_f = _row(decay, length, facil_row[s], d)
+                        p_recover = _row(decay, length, rec_row[s], d)
+                    elif r == 0:
+                        decay_f = facil_listed[n_listed]
+                        p_recover = recover_listed[n_listed]
+                        n_listed += 1
+                    else:
+                        decay_f = 1.0 if tau_facil[s] > 1e-10 else 0.0
+                        p_recover = 0.0
                     us = U[s] + us * decay_f * (1.0 - U[s])
-                    p_recover = _row(decay, length, rec_row[s], d)
                     missing = np.int64(n_sites[s]) - available
                     available += _keyed_binomial(word, missing, p_recover, 0)
                 released = _keyed_binomial(word, available, us, 1)
@@ -1066,7 +1130,8 @@ def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
         multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                               ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
                               pair_rank, np.uint64(mq_consts[0]), decay, mq_consts[2],
-                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch)
+                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch, decay,
+                              decay, decay)   # (the rows are there: nothing listed)
 
 
 def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
@@ -1077,12 +1142,13 @@ def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
         (indptr, by_pre, keys, weight, U, u, R, t_surv, t_last, pre, post, pair_rank,
          consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(
              fields, offsets, o)
-        # (the table covers every interval of the stretch: this returns 0; the recovery
-        # rows are there, ``survive`` is not read: ``decay`` stands for it)
+        # (the table covers every interval of the stretch: this returns 0; the rows are
+        # there, nothing listed: ``decay`` stands for the lists)
         stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                               ring_flat, weight, U, u, R, t_surv, t_last, pre, post,
                               pair_rank, np.uint64(consts[0]), fconsts[0], decay, consts[2],
-                              facil_row, rec_row, consts[1] != 0, decay, mark, epoch)
+                              facil_row, rec_row, consts[1] != 0, mark, epoch, decay,
+                              decay, decay)
 
 
 def plastic_room(plastic):
