@@ -661,7 +661,7 @@ class TsodyksMarkram(PlasticSynapses):
             while True:
                 need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
                               table.flat(), table.values[0].size, facil_rows, psc_rows,
-                              rec_rows, table.saturated, *scratch, amount, amount)
+                              rec_rows, table.saturated, *scratch, None, None)
                 if need == 0:
                     return
                 if not table.grow(need):     # an interval beyond the tables: NumPy
@@ -970,7 +970,7 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
                           dt, table.flat(), table.values[0].size, facil_rows, rec_rows,
-                          table.saturated, mark, epoch, tau_facil, tau_facil, tau_facil)
+                          table.saturated, mark, epoch, None, None, None)
         return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
@@ -1096,7 +1096,7 @@ class MultiQuantal(_KeyedDraws):
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
                           table.flat(), table.values[0].size, facil_rows, rec_rows,
-                          table.saturated, mark, epoch, tau_facil, tau_facil, tau_facil)
+                          table.saturated, mark, epoch, None, None, None)
         return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
@@ -1494,8 +1494,6 @@ class PairTraceRule(PlasticSynapses):
         no_log = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
                   np.zeros(0), np.zeros(2, np.int64))
 
-        unlisted = (np.zeros(0), np.zeros(1, np.int64))     # (the tables are there)
-
         def deliver(spiking_ids, k, ring_flat):
             stamp = k + 1
             heap = self._heap
@@ -1507,7 +1505,7 @@ class PairTraceRule(PlasticSynapses):
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
                               *arrays, pre_flat, pre_cls, pre.values[0].size, pre.saturated,
                               post_flat, post_cls, post.values[0].size, post.saturated,
-                              *log, *scratch, *unlisted)
+                              *log, *scratch)
                 if need == 0:
                     break
                 if need < 0:                # the log's free entries: more
@@ -1529,7 +1527,8 @@ class PairTraceRule(PlasticSynapses):
         than a table has rows (e.g. drawn from a continuous distribution): per call, a
         first kernel lists the exponents of every decay the second reads
         (:func:`.kernels.plasticity.pair_exponents`), NumPy takes their exp (as
-        :meth:`_decay`), :func:`.kernels.plasticity.pair_deliver` reads them in turn. None
+        :meth:`_decay`), :func:`.kernels.plasticity.pair_deliver_listed` reads them in
+        turn. None
         where the rule has no compiled version."""
         rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
         if rule is None:
@@ -1537,7 +1536,7 @@ class PairTraceRule(PlasticSynapses):
         code, modes, pre_tau, post_tau, params = rule
         if self._pmode != self._KERNEL_PENDING[code]:
             return None
-        exponents, kernel = kernels.pair_exponents, kernels.pair_deliver
+        exponents, kernel = kernels.pair_exponents, kernels.pair_deliver_listed
         # dt/tau per synapse, as _decay evaluates it
         pre_rate, post_rate = (np.ascontiguousarray(self.dt / self.params[name], np.float64)
                                for name in (pre_tau, post_tau))
@@ -1548,8 +1547,9 @@ class PairTraceRule(PlasticSynapses):
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
         at_now = np.empty(self.size, np.int64)
         t_now, seen = np.zeros(self.size, np.int64), np.full(self.size, -1, np.int64)
+        # (no table rows: the listed decays stand for both tables, ``cursor`` for their
+        # classes, its first entry counting them; see pair_deliver_listed)
         out, cursor = [np.zeros(max(2 * self.size, 2))], np.zeros(1, np.int64)
-        no_table = (np.zeros(0), np.zeros(self.size, np.int64), 0, True)
         n_slots, row_size = self._n_slots, self._row_size
         logged = code == rules.STDP_LOG
         no_log = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
@@ -1572,8 +1572,8 @@ class PairTraceRule(PlasticSynapses):
                 log = self._log_take() if logged else no_log
                 cursor[0] = 0
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
-                              *arrays, *no_table, *no_table, *log, mark, epoch, at_now,
-                              listed, cursor)
+                              *arrays, listed, cursor, 0, True, listed, cursor, 0, True,
+                              *log, mark, epoch, at_now)
                 if need >= 0:       # (0: no table to grow)
                     break
                 self._log_grow(-need)       # the log's free entries: more

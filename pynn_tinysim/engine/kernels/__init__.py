@@ -263,7 +263,8 @@ def load():
                  "_gif_stiff", "_gif_derivative", "_gif_range"}
     internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
                  "_stretch_simple", "_stretch_mq", "_pair_room"}
-    internal |= {"_surv_steps", "_stm_view", "_stretch_stm", "_decay_at", "_facil_exponent"}
+    internal |= {"_surv_steps", "_stm_view", "_stretch_stm", "_facil_exponent", "_next_listed",
+                 "_pair_arrival_listed", "_pair_pre_spikes_listed"}
     internal |= {"_row", "_power", "_log_apply", "_log_append", "_needed_len", "_pair_needed",
                  "_pair_arrival", "_log_room"}
     # PointNeuron LIF with several receptors (kernels/multisynapse.py)
@@ -310,7 +311,8 @@ def load():
                       "_stretch_mq", "_pair_room")),
         # StochasticTsodyksMarkram inside stretches; Tsodyks-Markram's listed decays
         (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm", "tm_exponents",
-                      "_decay_at", "pair_exponents", "_facil_exponent",
+                      "_next_listed", "_pair_arrival_listed", "_pair_pre_spikes_listed",
+                      "pair_deliver_listed", "pair_exponents", "_facil_exponent",
                       "multi_quantal_exponents")),
         # STDP's log of pending post events (Gutig), per-synapse trace time constants
         (plasticity, ("_row", "_power", "_log_apply", "_log_append", "_needed_len",

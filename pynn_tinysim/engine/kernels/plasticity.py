@@ -69,15 +69,11 @@ def _row(table, length, c, d):
     return table[c * length + d]
 
 
-def _decay_at(table, length, c, d, listed, cursor):
-    """Row ``c``'s entry ``d`` of a flat decay table (:func:`_row`); a table of no entries
-    (``length`` 0): the next of the ``listed`` decays instead (``cursor[0]`` counts them:
-    the pair rules' listed mode, see :func:`pair_exponents`)."""
-    if length == 0:
-        value = listed[cursor[0]]
-        cursor[0] += 1
-        return value
-    return _row(table, length, c, d)
+def _next_listed(listed, cursor):
+    """The next of the ``listed`` decays (``cursor[0]`` counts them)."""
+    value = listed[cursor[0]]
+    cursor[0] += 1
+    return value
 
 
 def _power(base, mode, mu):
@@ -211,7 +207,7 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                  pre_decay, pre_cls, pre_len, pre_saturated,
                  post_decay, post_cls, post_len, post_saturated,
                  log_head, log_tail, log_next, log_k, log_free,
-                 mark, epoch, at_now, listed, cursor):
+                 mark, epoch, at_now):
     """One call of ``PairTraceRule.deliver`` for ``rule``: STDP_SUM (STDP with mu_plus 0:
     additive potentiation; ``amp_plus``/``amp_minus`` are A_plus/A_minus), STDP_PRODUCT
     (mu_plus 1), STDP_LOG (any other mu_plus, the Gutig weight dependence: each pending
@@ -234,11 +230,8 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
     last entry (``log_head``/``log_tail``, -1: none), per entry the next one and the
     pre trace (``log_next``/``log_k``), ``log_free``: the first free entry and how many
     are free (the free ones chained by ``log_next``). ``at_now``: scratch (one slot per
-    synapse). Tables of no entries (``pre_len`` and ``post_len`` 0, saturated): the
-    decays are ``listed`` instead, in the order they are read (:func:`pair_exponents`;
-    ``cursor[0]`` counts them, 0 at the call). Returns 0; the table row length needed
-    (> 0); or, where the log has too few free entries, minus the number it needs.
-    Nothing is changed unless 0.
+    synapse). Returns 0; the table row length needed (> 0); or, where the log has too
+    few free entries, minus the number it needs. Nothing is changed unless 0.
     """
     # 1. are the tables long enough for every interval read below? (the largest
     # are from the synapses' last pre spike and last post event to this stamp); has
@@ -278,27 +271,25 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                                       t_last, t_post, n_pending, pend_acc, pre_decay,
                                       pre_cls, pre_len, post_decay, post_cls, post_len,
                                       log_head, log_tail, log_next, log_k, log_free,
-                                      at_now, n_now, listed, cursor)
+                                      at_now, n_now)
     # 3. the pre spikes, then 4. this stamp's post events reach the post trace
     _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                      weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now, listed, cursor)
+                     at_now, n_now)
     return 0
 
 
 def _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
                   n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
-                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now,
-                  listed, cursor):
+                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
     """A post event arriving at synapse ``s`` at ``arrival`` (step 2 of
     :func:`pair_deliver`): what it will contribute is recorded (``_record_pending``);
     its post trace bumped, or ``s`` kept in ``at_now`` where it arrives at ``stamp``.
     Returns the new count in ``at_now``."""
-    kp = k_pre[s] * _decay_at(pre_decay, pre_len, pre_cls[s], arrival - t_last[s],
-                               listed, cursor)
+    kp = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s], arrival - t_last[s])
     if rule == STDP_PRODUCT:
         pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
     elif rule == STDP_LOG:
@@ -307,8 +298,8 @@ def _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_po
         pend_acc[s] += amp_plus[s] * kp
     n_pending[s] += 1
     if arrival < stamp:
-        k_post[s] = k_post[s] * _decay_at(post_decay, post_len, post_cls[s],
-                                          arrival - t_post[s], listed, cursor) + 1.0
+        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
+                                     arrival - t_post[s]) + 1.0
         t_post[s] = arrival
     else:
         at_now[n_now] = s
@@ -321,7 +312,7 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now, listed, cursor):
+                     at_now, n_now):
     """Steps 3 and 4 of :func:`pair_deliver` (and of :func:`pair_deliver_queued`): the
     pre spikes of ``stamp`` (``PairTraceRule._on_pre``, the rule's weight dependence)
     and what they transmit into the ring (the weight after their own update); then the
@@ -343,8 +334,7 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
-                kq = k_post[s] * _decay_at(post_decay, post_len, post_cls[s],
-                                           stamp - t_post[s], listed, cursor)
+                kq = k_post[s] * _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
                 if rule == VOGELS:
                     w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
                                     amp_minus[s], n_pending, pend_acc, kq)
@@ -352,15 +342,142 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                     w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
                                   rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
                                   kq, log_head, log_tail, log_next, log_k, log_free)
-                k_pre[s] = k_pre[s] * _decay_at(pre_decay, pre_len, pre_cls[s],
-                                                stamp - t_last[s], listed, cursor) + 1.0
+                k_pre[s] = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s],
+                                           stamp - t_last[s]) + 1.0
                 t_last[s] = stamp
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
         n = m
     for n in range(n_now):
         s = at_now[n]
-        k_post[s] = k_post[s] * _decay_at(post_decay, post_len, post_cls[s],
-                                          stamp - t_post[s], listed, cursor) + 1.0
+        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
+                                     stamp - t_post[s]) + 1.0
+        t_post[s] = stamp
+
+
+def pair_deliver_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                 arrivals, bounds, columns, post_indptr, by_post,
+                 weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule, modes,
+                 k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                 pre_decay, pre_cls, pre_len, pre_saturated,
+                 post_decay, post_cls, post_len, post_saturated,
+                 log_head, log_tail, log_next, log_k, log_free,
+                 mark, epoch, at_now):
+    """:func:`pair_deliver` for a projection whose trace time constants have more
+    distinct values than a table has rows: the decays are the ones ``pre_decay`` lists
+    (``post_decay`` the same array) in the order they are read (:func:`pair_exponents`),
+    ``pre_cls[0]`` (``post_cls`` the same array) counting them, 0 at the call;
+    ``pre_len``/``post_len`` 0, saturated. The same code as :func:`pair_deliver`'s
+    otherwise: a copy, not a mode of it, since a branch on the mode in the helpers'
+    loops costs the compiled stretches a fifth of their plastic delivery (measured)."""
+    # 1. are the tables long enough for every interval read below? (the largest
+    # are from the synapses' last pre spike and last post event to this stamp); has
+    # the log room for every event recorded below?
+    need = 0
+    events = 0
+    for c in range(columns.size):
+        col = columns[c]
+        events += post_indptr[col + 1] - post_indptr[col]
+        for j in range(post_indptr[col], post_indptr[col + 1]):
+            need = max(need, _pair_needed(by_post[j], stamp, t_last, t_post, pre_len,
+                                          pre_saturated, post_len, post_saturated))
+    for i in spiking_ids:
+        for j in range(indptr[i], indptr[i + 1]):
+            need = max(need, _pair_needed(by_pre[j], stamp, t_last, t_post, pre_len,
+                                          pre_saturated, post_len, post_saturated))
+    if need > 0:
+        return need
+    if rule == STDP_LOG and events > log_free[1]:
+        return -events
+    # 2. post events in arrival order (PairTraceRule._apply_arrivals): the pre trace
+    # they read is recorded for the next pre spike; the post trace is bumped now,
+    # except for events arriving at this very stamp (after this step's pre spikes)
+    n_now = 0
+    for a in range(arrivals.size):
+        arrival = arrivals[a]
+        epoch[0] += 1
+        e = epoch[0]
+        for c in range(bounds[a], bounds[a + 1]):
+            col = columns[c]
+            for j in range(post_indptr[col], post_indptr[col + 1]):
+                s = by_post[j]
+                if mark[s] == e:
+                    continue
+                mark[s] = e
+                n_now = _pair_arrival_listed(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
+                                      t_last, t_post, n_pending, pend_acc, pre_decay,
+                                      pre_cls, pre_len, post_decay, post_cls, post_len,
+                                      log_head, log_tail, log_next, log_k, log_free,
+                                      at_now, n_now)
+    # 3. the pre spikes, then 4. this stamp's post events reach the post trace
+    _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
+                     at_now, n_now)
+    return 0
+
+
+def _pair_arrival_listed(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
+                  n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
+                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
+    """:func:`_pair_arrival` with listed decays (:func:`pair_deliver_listed`)."""
+    kp = k_pre[s] * _next_listed(pre_decay, pre_cls)
+    if rule == STDP_PRODUCT:
+        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
+    elif rule == STDP_LOG:
+        _log_append(s, kp, log_head, log_tail, log_next, log_k, log_free)
+    else:
+        pend_acc[s] += amp_plus[s] * kp
+    n_pending[s] += 1
+    if arrival < stamp:
+        k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
+        t_post[s] = arrival
+    else:
+        at_now[n_now] = s
+        n_now += 1
+    return n_now
+
+
+def _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
+                     at_now, n_now):
+    """:func:`_pair_pre_spikes` with listed decays (:func:`pair_deliver_listed`)."""
+    ring_size = ring_flat.size
+    # round by round where an id repeats (see pair_deliver)
+    pending = spiking_ids.copy()
+    n = pending.size
+    while n > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                kq = k_post[s] * _next_listed(post_decay, post_cls)
+                if rule == VOGELS:
+                    w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
+                                    amp_minus[s], n_pending, pend_acc, kq)
+                else:
+                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
+                                  rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
+                                  kq, log_head, log_tail, log_next, log_k, log_free)
+                k_pre[s] = k_pre[s] * _next_listed(pre_decay, pre_cls) + 1.0
+                t_last[s] = stamp
+                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+        n = m
+    for n in range(n_now):
+        s = at_now[n]
+        k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
         t_post[s] = stamp
 
 
@@ -373,8 +490,8 @@ def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns
     post trace of the events arriving at ``stamp``), into ``out``; returns how many.
     For a projection whose trace time constants have more distinct values than a table
     has rows: the caller takes their ``np.exp`` (NumPy's bits, as
-    ``PairTraceRule._decay``) and :func:`pair_deliver` reads them in turn. ``pre_rate``/
-    ``post_rate``: dt/tau per synapse. Changes no synapse's state: the post events'
+    ``PairTraceRule._decay``) and :func:`pair_deliver_listed` reads them in turn.
+    ``pre_rate``/``post_rate``: dt/tau per synapse. Changes no synapse's state: the post events'
     and pre spikes' new stamps are kept in ``t_now`` (valid where ``seen`` is at
     least this call's first epoch); ``at_now``: scratch. Returns -1 where ``out`` is too
     short (nothing changed but the scratch: call again with a longer one)."""
@@ -496,8 +613,9 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     """One call of ``TsodyksMarkram.deliver``: ``decay`` holds rows of ``length`` entries,
     the decays exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d
     steps, one row per distinct value of each time constant; synapse s reads rows
-    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``facil_row`` empty: the decays
-    are ``listed`` instead, three per synapse of the first round
+    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``listed`` given (None: Numba
+    leaves this code out): the decays are those instead, three per synapse of the first
+    round
     (:func:`tm_exponents`), and in later rounds (0 steps after the first) exp(-0.0) =
     1.0, or 0.0 for a ``tau_facil`` of 0. ``tau_rec``, ``tau_psc``,
     ``inv_diff`` (1/(tau_psc - tau_rec)) and ``same`` (1.0 where they are equal: the
@@ -507,8 +625,7 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     the first: h = 0). ``amount``: scratch, each synapse's last transmitted amount.
     Returns 0, or the table length needed."""
     ring_size = ring_flat.size
-    by_list = facil_row.size == 0
-    if not by_list:
+    if listed is None:
         for i in spiking_ids:
             for j in range(indptr[i], indptr[i + 1]):
                 d = stamp - t_last[by_pre[j]]
@@ -533,7 +650,7 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 mark[s] = e
                 d = stamp - t_last[s]
                 h = d * dt
-                if not by_list:
+                if listed is None:
                     Puu = _row(decay, length, facil_row[s], d)
                     Pyy = _row(decay, length, psc_row[s], d)
                     Pzz = _row(decay, length, rec_row[s], d)
@@ -698,17 +815,16 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
     ``facil_row[s]`` (over the steps since its last spike) and ``rec_row[s]`` (over the
     steps since its t_surv, where depleted: the probability that it stays so; a t_surv
     ahead of the spike, set by the user, never recovers: exp of a positive number is
-    above every draw). ``facil_row`` empty: the decays are ``facil_listed`` and
-    ``survive`` instead, in the first round (:func:`stochastic_tm_exponents`); in later
-    ones over no time: exp(-0.0) = 1.0 (0.0 for a ``tau_facil`` <= 1e-10; a depleted
-    synapse's t_surv is then this very step's). An id repeated
-    in ``spiking_ids`` updates its synapses once per spike, in the reference's rounds
-    (:func:`_deferred`; the draws' round a coordinate). Returns 0, or the table length
-    needed."""
+    above every draw). ``facil_listed`` given (None: Numba leaves this code out): the
+    decays are those and ``survive`` instead, in the first round
+    (:func:`stochastic_tm_exponents`); in later ones over no time: exp(-0.0) = 1.0 (0.0
+    for a ``tau_facil`` <= 1e-10; a depleted synapse's t_surv is then this very
+    step's). An id repeated in ``spiking_ids`` updates its synapses once per spike, in
+    the reference's rounds (:func:`_deferred`; the draws' round a coordinate). Returns
+    0, or the table length needed."""
     ring_size = ring_flat.size
-    listed = facil_row.size == 0
     for i in spiking_ids:
-        if listed:
+        if facil_listed is not None:
             break
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
@@ -739,7 +855,7 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 s = by_pre[j]
                 mark[s] = e
                 # _facilitated_u
-                if not listed:
+                if facil_listed is None:
                     decay_f = _row(decay, length, facil_row[s], stamp - t_last[s])
                 elif r == 0:
                     decay_f = facil_listed[n_facil]
@@ -753,7 +869,7 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 rs = R[s]
                 ts = t_surv[s]
                 if rs == 0.0:
-                    if listed:
+                    if survive is not None:
                         sv = 1.0
                         if r == 0:
                             sv = survive[n_survive]
@@ -812,15 +928,14 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
     """One call of ``MultiQuantal.deliver``: ``decay`` holds rows of ``length`` entries,
     exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and -expm1(-h/tau_rec) for h = d dt,
     one row per distinct value of each; synapse s reads rows ``facil_row[s]`` and
-    ``rec_row[s]``. ``facil_row`` empty: they are ``facil_listed`` and
-    ``recover_listed`` instead, in the first round (:func:`multi_quantal_exponents`);
-    in later ones over no time: 1.0 (0.0 for a ``tau_facil`` <= 1e-10) and
-    -expm1(-0.0) = 0.0. A synapse no spike has passed (t_last 0) releases without the
-    update. Returns 0, or the table length needed."""
+    ``rec_row[s]``. ``facil_listed`` given (None: Numba leaves this code out): they are
+    those and ``recover_listed`` instead, in the first round
+    (:func:`multi_quantal_exponents`); in later ones over no time: 1.0 (0.0 for a
+    ``tau_facil`` <= 1e-10) and -expm1(-0.0) = 0.0. A synapse no spike has passed
+    (t_last 0) releases without the update. Returns 0, or the table length needed."""
     ring_size = ring_flat.size
-    listed = facil_row.size == 0
     for i in spiking_ids:
-        if listed:
+        if facil_listed is not None:
             break
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
@@ -850,7 +965,7 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 available = np.int64(a[s])
                 if t_last[s] > 0:
                     d = stamp - t_last[s]
-                    if not listed:
+                    if facil_listed is None:
                         decay_f = _row(decay, length, facil_row[s], d)
                         p_recover = _row(decay, length, rec_row[s], d)
                     elif r == 0:
@@ -931,8 +1046,6 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
      mu_plus, mu_minus, pre_cls, post_cls, log_head, log_tail, log_next, log_k) = p
     rule = qs[Q_RULE]
     modes = qs[Q_MODES]
-    unlisted = pend_acc[:0]     # (the tables are there: nothing listed)
-    unlisted_at = epoch[:0]
     pre_len = qs[Q_PRE_LEN]
     post_len = qs[Q_POST_LEN]
     log_free = qs[Q_LOG_FREE:Q_LOG_N_FREE + 1]
@@ -969,7 +1082,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                                           t_last, t_post, n_pending, pend_acc, pre_decay,
                                           pre_cls, pre_len, post_decay, post_cls, post_len,
                                           log_head, log_tail, log_next, log_k, log_free,
-                                          at_now, n_now, unlisted, unlisted_at)
+                                          at_now, n_now)
                 c += 1
             cursor[u] = c
         if qs[Q_DONE] < stamp:
@@ -980,7 +1093,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now, unlisted, unlisted_at)
+                     at_now, n_now)
     # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
     # and the history forgets the spikes whose events all arrived long ago
     added = 0
@@ -1101,13 +1214,12 @@ def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
          epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
          same) = _tm_view(fields, offsets, o)
         # (the tables cover every interval of the stretch: this returns 0)
-        # (the rows are there: ``listed`` and ``tau_facil`` are not read, ``decay`` stands
-        # for them)
+        # (the rows are there: nothing listed)
         tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                                 ring_flat, weight, U, u, x, y, t_last, consts[TM_DT], tau_rec,
                                 tau_psc, inv_diff, same, decay, np.int64(consts[TM_LENGTH]),
                                 facil_row, psc_row, rec_row, consts[TM_SATURATED] != 0.0,
-                                mark, epoch, amount, decay, decay)
+                                mark, epoch, amount, None, None)
 
 
 def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
@@ -1130,8 +1242,8 @@ def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
         multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                               ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
                               pair_rank, np.uint64(mq_consts[0]), decay, mq_consts[2],
-                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch, decay,
-                              decay, decay)   # (the rows are there: nothing listed)
+                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch, None,
+                              None, None)     # (the rows are there: nothing listed)
 
 
 def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
@@ -1143,12 +1255,12 @@ def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
          consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(
              fields, offsets, o)
         # (the table covers every interval of the stretch: this returns 0; the rows are
-        # there, nothing listed: ``decay`` stands for the lists)
+        # there, nothing listed)
         stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                               ring_flat, weight, U, u, R, t_surv, t_last, pre, post,
                               pair_rank, np.uint64(consts[0]), fconsts[0], decay, consts[2],
-                              facil_row, rec_row, consts[1] != 0, mark, epoch, decay,
-                              decay, decay)
+                              facil_row, rec_row, consts[1] != 0, mark, epoch, None,
+                              None, None)
 
 
 def plastic_room(plastic):
