@@ -5,8 +5,11 @@
 
 RULE: ``additive``, ``multiplicative`` or ``gutig`` (STDPMechanism(SpikePairRule, ...),
 Gutig: mu_plus 0.4, mu_minus 0.6), ``tau_classes`` (additive STDP, tau_plus and tau_minus
-per synapse in four classes each), ``tm``
-(TsodyksMarkramSynapse), ``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
+per synapse in four classes each), ``tau_continuous`` (the same, tau_plus and tau_minus
+from uniform distributions: more values than a decay table has rows), ``tm``
+(TsodyksMarkramSynapse), ``tm_continuous`` (the same, tau_rec and tau_facil per synapse
+from uniform distributions: more values than a decay table has rows),
+``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
 ``stochastic_tm`` (StochasticTsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
 ``nest`` (the same script on pyNN.nest, spike_precision "on_grid", for the ratio).
 Prints the run phase's wall and CPU time (kernels loaded beforehand, so it holds no
@@ -15,7 +18,10 @@ on both tinysim engines; NEST draws its own Poisson spikes). ``--profile``: cPro
 of the run phase, the 12 costliest functions by own time. ``--spinnaker``: the same
 network on the sPyNNaker flavour (``pyNN.tinysim.spinnaker``, dt 1 ms as sPyNNaker
 runs it, s16.15 fixed point, the board's 16-bit plastic weights; RULE additive or
-multiplicative: sPyNNaker's SpikePairRule).
+multiplicative: sPyNNaker's SpikePairRule). ``--step-loop`` (engine numba): compiled
+stretches off, the step loop with the compiled kernels (for the ratio to stretches).
+Rules with a per-synapse state (Tsodyks-Markram's u/x/y, the stochastic ones' u/R/
+t_surv) print its sums too (equal on both engines).
 """
 
 import importlib
@@ -38,6 +44,13 @@ def build(sim, rule, engine, spinnaker=False):
     if rule == "tm":
         synapse = sim.TsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
                                             weight=0.3, delay=1.0)
+    elif rule == "tm_continuous":
+        synapse = sim.TsodyksMarkramSynapse(
+            U=0.5, tau_rec=sim.RandomDistribution("uniform", low=50.0, high=150.0,
+                                                  rng=sim.NumpyRNG(2)),
+            tau_facil=sim.RandomDistribution("uniform", low=25.0, high=75.0,
+                                             rng=sim.NumpyRNG(3)),
+            weight=0.3, delay=1.0)
     elif rule == "stochastic":
         synapse = sim.SimpleStochasticSynapse(p=0.5, weight=0.3, delay=1.0)
     elif rule == "stochastic_tm":
@@ -46,6 +59,7 @@ def build(sim, rule, engine, spinnaker=False):
     else:
         dependence = {"additive": sim.AdditiveWeightDependence,
                       "tau_classes": sim.AdditiveWeightDependence,
+                      "tau_continuous": sim.AdditiveWeightDependence,
                       "multiplicative": sim.MultiplicativeWeightDependence,
                       "gutig": sim.GutigWeightDependence}[rule]
         extra = dict(mu_plus=0.4, mu_minus=0.6) if rule == "gutig" else {}
@@ -54,6 +68,11 @@ def build(sim, rule, engine, spinnaker=False):
             tau_plus = sim.RandomDistribution("uniform_int", low=15, high=19,
                                               rng=sim.NumpyRNG(2))
             tau_minus = sim.RandomDistribution("uniform_int", low=20, high=24,
+                                               rng=sim.NumpyRNG(3))
+        elif rule == "tau_continuous":
+            tau_plus = sim.RandomDistribution("uniform", low=15.0, high=19.0,
+                                              rng=sim.NumpyRNG(2))
+            tau_minus = sim.RandomDistribution("uniform", low=20.0, high=24.0,
                                                rng=sim.NumpyRNG(3))
         synapse = sim.STDPMechanism(
             timing_dependence=sim.SpikePairRule(tau_plus=tau_plus, tau_minus=tau_minus,
@@ -73,6 +92,9 @@ def main(argv):
     spinnaker = "--spinnaker" in argv
     sim = importlib.import_module("pyNN.nest" if engine == "nest" else
                                   "pyNN.tinysim.spinnaker" if spinnaker else "pyNN.tinysim")
+    if "--step-loop" in argv:
+        from pynn_tinysim.engine.stretch import CompiledStretch
+        CompiledStretch.for_run = classmethod(lambda cls, *args, **kwargs: None)
     inputs, cells, projection = build(sim, rule, engine, spinnaker)
     # loads (and compiles, the first time) the kernels (numba) outside the timing
     sim.run(sim.get_time_step())
@@ -90,9 +112,12 @@ def main(argv):
     n_out = sum(len(s) for s in cells.get_data().segments[0].spiketrains)
     weights = np.asarray(projection.get("weight", format="list", with_address=False))
     flavour = " spinnaker" if spinnaker else ""
+    flavour += " step loop" if "--step-loop" in argv else ""
+    state = getattr(getattr(projection, "_engine_block", None), "state", {})
+    sums = "".join(f", {name} sum {float(values.sum())!r}" for name, values in state.items())
     print(f"{rule}{flavour} {engine} {seconds:g} s: run {wall:.2f} s (CPU {cpu:.2f} s), input spikes {n_in}, "
           f"output spikes {n_out}, synapses {len(projection)}, "
-          f"weight sum {float(weights.sum())!r}")
+          f"weight sum {float(weights.sum())!r}{sums}")
 
 
 if __name__ == "__main__":

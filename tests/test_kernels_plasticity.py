@@ -278,8 +278,9 @@ def test_engine_switched_between_runs_continues_the_same(monkeypatch):
 
 def test_no_kernel_where_the_rule_has_none(monkeypatch):
     """More distinct trace time constants than the kernels take a table for
-    (``PairTraceRule.MAX_TAU_CLASSES``) keep the NumPy code; a few classes of time
-    constants and Gutig's exponents have a kernel; the sPyNNaker flavour's STDP has a
+    (``PairTraceRule.MAX_TAU_CLASSES``) keep the step loop (its kernels with listed
+    decays; stretches decline them); a few classes of time constants and Gutig's
+    exponents have a kernel, in stretches too; the sPyNNaker flavour's STDP has a
     kernel of its own (fixed point, not the NEST rule's)."""
     from pynn_tinysim.engine import kernels
     k = kernels.load()
@@ -300,8 +301,10 @@ def test_no_kernel_where_the_rule_has_none(monkeypatch):
     tm = sim.Projection(pre, post, sim.AllToAllConnector(),
                         sim.TsodyksMarkramSynapse(weight=0.1, delay=1.0))
     sim.run(2.0)
-    assert hetero._engine_block.compiled_deliver(k) is None
+    assert hetero._engine_block.compiled_deliver(k) is not None
+    assert not hetero._engine_block.stretch_ready()
     assert classes._engine_block.compiled_deliver(k) is not None
+    assert classes._engine_block.stretch_ready()
     assert gutig._engine_block.compiled_deliver(k) is not None
     assert plain._engine_block.compiled_deliver(k) is not None
     assert tm._engine_block.compiled_deliver(k) is not None
@@ -452,6 +455,48 @@ def test_trace_time_constants_per_synapse(case, monkeypatch):
     assert np.unique(weights).size > 100
 
 
+@pytest.mark.parametrize("case, dt, rate", [("additive", 0.1, 40.0),
+                                            ("multiplicative", 1.0, 400.0),
+                                            ("gutig", 0.1, 40.0), ("vogels", 1.0, 400.0)])
+def test_trace_time_constants_from_a_continuous_distribution(case, dt, rate, monkeypatch):
+    """tau_plus and tau_minus (Vogels: tau) drawn per synapse from a continuous
+    distribution (more values than a table has rows): the step loop's kernels read
+    NumPy's exp of the exponents a first kernel lists (pair_exponents), the same bits
+    as NumPy (Gutig: weights within its tolerance; its log starting with one entry, so
+    that it grows between the two kernels), with Poisson counts above one at dt = 1 ms,
+    split runs and a reset; a stretch declines the rule."""
+    from pynn_tinysim.engine import kernels
+    calls = _kernel_used(monkeypatch)
+    monkeypatch.setattr(plasticity.PairTraceRule, "LOG_MIN", 1)
+
+    def uniform(low, high, seed):
+        return sim.RandomDistribution("uniform", low=low, high=high, rng=sim.NumpyRNG(seed))
+    if case == "vogels":
+        def synapse():
+            return sim.STDPMechanism(
+                timing_dependence=sim.Vogels2011Rule(tau=uniform(12.0, 16.0, 7), eta=0.01,
+                                                     rho=8.0),
+                weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0),
+                weight=0.4, delay=sim.RandomDistribution("uniform_int", low=1, high=3,
+                                                         rng=sim.NumpyRNG(4)))
+    elif case == "gutig":
+        def synapse():
+            return _gutig(tau_plus=uniform(12.0, 20.0, 7))
+    else:
+        def synapse():
+            return _stdp(case, tau_plus=uniform(12.0, 20.0, 7), tau_minus=22.0)
+    numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True)
+    numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True)
+    assert calls
+    (_close if case == "gutig" else _same)(numpy_out, numba_out)
+    weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
+    assert np.unique(weights).size > 100
+    block = sim.simulator.state.network.deliveries[-1]
+    assert block._kernel_setup() is None, "the tables were enough: the case proves nothing"
+    assert block.compiled_deliver(kernels.load()) is not None
+    assert not block.stretch_ready()
+
+
 def test_trace_classes_past_the_tables_left_to_numpy(monkeypatch):
     """Two classes of slow time constants, tables capped at 1024 entries a class: the
     steps whose intervals pass them run the NumPy rule, the same bits."""
@@ -495,14 +540,35 @@ def test_tsodyks_markram_time_constants_per_synapse(dt, rate, monkeypatch):
     assert np.unique(x).size > 100
 
 
-def test_tsodyks_markram_many_time_constants_left_to_numpy():
+@pytest.mark.parametrize("dt, rate", [(0.1, 40.0), (1.0, 400.0)])
+def test_tsodyks_markram_many_time_constants(dt, rate, monkeypatch):
+    """tau_rec and the targets' tau_syn_E drawn from continuous distributions (more
+    values than a table has rows; tau_facil 0 to 3 ms, 0: none): the step loop's
+    kernels, NumPy's exp of the exponents a first kernel lists (repeated spikes in a
+    step at dt = 1 ms: the later rounds' decays over no time), the same bits as NumPy;
+    split runs and a reset. A stretch declines the rule."""
     from pynn_tinysim.engine import kernels
-    sim.setup(timestep=0.1, engine="numba")
-    n_pre = plasticity.TsodyksMarkram.MAX_TAU_CLASSES
-    pre = sim.Population(n_pre, sim.SpikeSourceArray(spike_times=[[1.0]] * n_pre))
-    post = sim.Population(2, sim.IF_curr_exp())
-    tm = sim.Projection(pre, post, sim.AllToAllConnector(), sim.TsodyksMarkramSynapse(
-        tau_rec=sim.RandomDistribution("uniform", low=50.0, high=150.0, rng=sim.NumpyRNG(1)),
-        weight=0.1, delay=1.0))
-    sim.run(2.0)
-    assert tm._engine_block.compiled_deliver(kernels.load()) is None
+    calls = _kernel_used(monkeypatch)
+
+    def uniform(low, high, seed):
+        return sim.RandomDistribution("uniform", low=low, high=high, rng=sim.NumpyRNG(seed))
+
+    def synapse():
+        return sim.TsodyksMarkramSynapse(
+            U=0.3, tau_rec=uniform(2.0, 6.0, 5),
+            tau_facil=sim.RandomDistribution("uniform_int", low=0, high=4,
+                                             rng=sim.NumpyRNG(6)),
+            weight=0.8, delay=1.0)
+    numpy_out = _run("numpy", synapse, dt=dt, rate=rate, reset=True,
+                     tau_syn_E=uniform(2.0, 5.0, 9))
+    numba_out = _run("numba", synapse, dt=dt, rate=rate, reset=True,
+                     tau_syn_E=uniform(2.0, 5.0, 9))
+    assert "TsodyksMarkram" in calls
+    _same(numpy_out, numba_out)
+    x = np.concatenate([b["state.x"] for b in numba_out[0][1]])
+    assert np.unique(x).size > 100
+    block = sim.simulator.state.network.deliveries[-1]
+    assert isinstance(block, plasticity.TsodyksMarkram)
+    assert np.unique(block.params["tau_rec"]).size > block.MAX_TAU_CLASSES
+    assert block.compiled_deliver(kernels.load()) is not None
+    assert not block.stretch_ready()

@@ -9,11 +9,12 @@ exactly. The networks hold the awkward cases: Poisson input at a rate that fires
 id several times in one step at a coarse time step (later spikes draw with the
 round as a coordinate), repeated (pre, post) pairs (the rank in the pair is a
 coordinate), recurrent synapses, a run split in three, reset() and a second run
-(a new key), heterogeneous U and p, both receptors. SimpleStochastic and
-MultiQuantal run inside compiled stretches too (tests/test_stretch_plasticity.py's
-network, with these rules and with a mix of every kind); StochasticTsodyksMarkram,
-whose recovery needs NumPy's exp of a time difference at each step, keeps the step
-loop.
+(a new key), heterogeneous U and p, both receptors. All three run inside compiled
+stretches too (tests/test_stretch_plasticity.py's network, with these rules and
+with a mix of every kind), with tau_facil/tau_rec per synapse in classes (a decay
+table row each), long silent intervals past capped tables, and a t_surv set by
+``initialize``; with more values of tau_facil/tau_rec than a table has rows, the
+step loop's kernels take NumPy's exp of listed exponents.
 """
 
 import sys
@@ -127,6 +128,14 @@ SYNAPSES = {
         U=_heterogeneous(0.3, 0.8, 5), n=3, tau_rec=60.0, tau_facil=25.0, weight=w, delay=d),
     "multi_quantal_no_facilitation": lambda w: lambda d: sim.MultiQuantalSynapse(
         U=0.5, n=5, tau_rec=30.0, tau_facil=0.0, weight=w, delay=d),
+    # time constants from continuous distributions (more values than a table has rows:
+    # the listed decays; in classes: tests/test_stretch_plasticity-like cases below)
+    "stochastic_tm_continuous": lambda w: lambda d: sim.StochasticTsodyksMarkramSynapse(
+        U=0.5, tau_rec=_heterogeneous(20.0, 80.0, 6), tau_facil=_heterogeneous(0.0, 40.0, 7),
+        weight=w, delay=d),
+    "multi_quantal_continuous": lambda w: lambda d: sim.MultiQuantalSynapse(
+        U=_heterogeneous(0.3, 0.8, 5), n=3, tau_rec=_heterogeneous(30.0, 90.0, 6),
+        tau_facil=_heterogeneous(0.0, 40.0, 7), weight=w, delay=d),
 }
 
 
@@ -199,29 +208,47 @@ def test_keyed_words_as_keyed_py():
 
 
 def test_no_kernel_where_the_rule_has_none():
-    """Per-synapse tau_facil (and, for MultiQuantal, tau_rec) keeps the NumPy rule."""
+    """More distinct values of tau_facil or tau_rec than a decay table takes rows
+    (``MAX_TAU_CLASSES``): the step loop's kernels with listed decays, stretches
+    decline; up to that many: a kernel, in stretches too."""
     from pynn_tinysim.engine import kernels
     k = kernels.load()
     sim.setup(timestep=0.1, engine="numba")
-    pre = sim.Population(3, sim.SpikeSourceArray(spike_times=[[1.0]] * 3))
-    post = sim.Population(2, sim.IF_curr_exp())
+    pre = sim.Population(6, sim.SpikeSourceArray(spike_times=[[1.0]] * 6))
+    post = sim.Population(4, sim.IF_curr_exp())
+    many, few = _heterogeneous(10.0, 20.0, 1), _classes(10, 26, 1)  # 24 values; 16
     hetero = [
         sim.Projection(pre, post, sim.AllToAllConnector(), sim.StochasticTsodyksMarkramSynapse(
-            tau_facil=_heterogeneous(10.0, 20.0, 1), weight=0.1)),
+            tau_facil=many, weight=0.1)),
         sim.Projection(pre, post, sim.AllToAllConnector(), sim.MultiQuantalSynapse(
-            tau_rec=_heterogeneous(10.0, 20.0, 1), weight=0.1))]
+            tau_rec=many, weight=0.1)),
+        sim.Projection(pre, post, sim.AllToAllConnector(), sim.MultiQuantalSynapse(
+            tau_facil=many, weight=0.1))]
     plain = [
         sim.Projection(pre, post, sim.AllToAllConnector(),
                        sim.SimpleStochasticSynapse(p=_heterogeneous(0.1, 0.9, 2), weight=0.1)),
         sim.Projection(pre, post, sim.AllToAllConnector(), sim.StochasticTsodyksMarkramSynapse(
-            tau_rec=_heterogeneous(10.0, 20.0, 1), weight=0.1)),
+            tau_rec=few, tau_facil=few, weight=0.1)),
         sim.Projection(pre, post, sim.AllToAllConnector(), sim.MultiQuantalSynapse(
-            U=_heterogeneous(0.1, 0.9, 1), weight=0.1))]
+            U=_heterogeneous(0.1, 0.9, 1), tau_rec=few, tau_facil=few, weight=0.1))]
+    listed = sim.Projection(pre, post, sim.AllToAllConnector(),
+                            sim.StochasticTsodyksMarkramSynapse(tau_rec=many, weight=0.1))
     sim.run(2.0)
+    assert np.unique(hetero[0]._engine_block.params["tau_facil"]).size == 24
+    assert np.unique(plain[1]._engine_block.params["tau_rec"]).size <= 16
     for prj in hetero:
-        assert prj._engine_block.compiled_deliver(k) is None
+        assert prj._engine_block.compiled_deliver(k) is not None
+        assert not prj._engine_block.stretch_ready()
     for prj in plain:
         assert prj._engine_block.compiled_deliver(k) is not None
+        assert prj._engine_block.stretch_ready()
+    assert listed._engine_block.compiled_deliver(k) is not None
+    assert not listed._engine_block.stretch_ready()
+
+
+def _classes(low, high, seed):
+    """Whole values in [low, high): a few classes of a time constant."""
+    return sim.RandomDistribution("uniform_int", low=low, high=high, rng=sim.NumpyRNG(seed))
 
 
 def test_intervals_beyond_the_tables_left_to_numpy(monkeypatch):
@@ -258,6 +285,17 @@ def stretched(monkeypatch):
 
 
 STRETCH_RULES = {
+    "stochastic_tm": lambda x: [sim.StochasticTsodyksMarkramSynapse(
+        U=_heterogeneous(0.3, 0.8, 5), tau_rec=40.0, tau_facil=30.0, weight=0.6 * x,
+        delay=sim.RandomDistribution("uniform_int", low=1, high=3, rng=sim.NumpyRNG(4)))],
+    # tau_facil and tau_rec per synapse in classes (a decay table row each), and
+    # MultiQuantal's too
+    "tau_classes": lambda x: [
+        sim.StochasticTsodyksMarkramSynapse(
+            U=0.5, tau_rec=_classes(20, 36, 7), tau_facil=_classes(0, 3, 8),
+            weight=0.6 * x, delay=1.4),
+        sim.MultiQuantalSynapse(U=0.4, n=3, tau_rec=_classes(30, 40, 9),
+                                tau_facil=_classes(10, 14, 3), weight=0.3 * x, delay=1.0)],
     "simple": lambda x: [sim.SimpleStochasticSynapse(
         p=_heterogeneous(0.2, 0.9, 5), weight=0.6 * x, delay=sim.RandomDistribution(
             "uniform_int", low=1, high=3, rng=sim.NumpyRNG(4)))],
@@ -268,7 +306,10 @@ STRETCH_RULES = {
                                                 weight=0.3 * x, delay=1.0),
                         in_stretches._stdp("additive", 0.6 * x),
                         sim.SimpleStochasticSynapse(p=0.4, weight=0.5 * x, delay=1.0),
-                        in_stretches._tsodyks_markram(0.5 * x)],
+                        in_stretches._tsodyks_markram(0.5 * x),
+                        sim.StochasticTsodyksMarkramSynapse(U=0.4, tau_rec=50.0,
+                                                            tau_facil=0.0, weight=0.5 * x,
+                                                            delay=1.0)],
 }
 
 
@@ -285,8 +326,11 @@ def test_stochastic_synapses_in_stretches_identical(rule, dt, rate, stretched, m
     assert spikes > 50, "a quiet network proves little"
 
 
-def test_stochastic_tsodyks_markram_keeps_the_step_loop(stretched, monkeypatch):
-    """Stretches on: they decline this rule, the step loop's kernel delivers."""
+def test_stochastic_tsodyks_markram_with_many_tau_rec_keeps_the_step_loop(stretched,
+                                                                           monkeypatch):
+    """tau_rec from a continuous distribution (more values than a table has rows): the
+    stretches decline, the step loop's kernel delivers (NumPy's exp of the exponents a
+    first kernel lists); the same bits as NumPy."""
     calls = []
     original = plasticity.StochasticTsodyksMarkram.compiled_deliver
 
@@ -298,3 +342,65 @@ def test_stochastic_tsodyks_markram_keeps_the_step_loop(stretched, monkeypatch):
     synapse = SYNAPSES["stochastic_tm"](0.6)
     _same(_run("numpy", synapse, reset=False), _run("numba", synapse, reset=False))
     assert not stretched and calls and all(calls)
+
+
+def test_stochastic_tsodyks_markram_in_stretches_identical(stretched):
+    """This file's network (Poisson counts above one at dt = 1 ms, repeated pairs, delays
+    of 1-3 steps, recurrent synapses, a run split in three, reset) with tau_rec in
+    classes, inside stretches; the same bits as NumPy."""
+    synapse = lambda d: sim.StochasticTsodyksMarkramSynapse(    # noqa: E731
+        U=_heterogeneous(0.3, 0.8, 5), tau_rec=_classes(20, 36, 6), tau_facil=30.0,
+        weight=0.6, delay=d)
+    for dt, rate in ((0.1, 40.0), (1.0, 900.0)):
+        reference = _run("numpy", synapse, dt=dt, rate=rate)
+        stretched.clear()
+        compiled = _run("numba", synapse, dt=dt, rate=rate)
+        assert sum(stretched) >= 0.9 * 160.0 / dt, sum(stretched)
+        _same(reference, compiled)
+        R = np.concatenate([b["state.R"] for b in compiled[0][2]])
+        assert 0 < np.count_nonzero(R == 0.0) < R.size
+
+
+def test_silent_intervals_past_the_tables_in_stretches(stretched, monkeypatch):
+    """Tables capped at 1024 entries, slow facilitation and recovery (tables that never
+    saturate), sources silent for ~240 ms (2400 steps) between bursts: a stretch runs
+    as far as its table covers, the step loop (NumPy where an interval passes the cap)
+    the rest; the same bits. A t_surv set by ``initialize`` (depleted sites at t = 0,
+    some off the grid, some ahead of the run) as well."""
+    monkeypatch.setattr(plasticity.DecayTables, "CAP", 1024)
+    monkeypatch.setattr(plasticity.DecayTables, "ROW_MIN", 512)
+
+    def run(engine):
+        sim.setup(timestep=0.1, min_delay=0.1, max_delay=4.0, rng_seed=5, engine=engine)
+        bursts = [np.concatenate([b + np.arange(0.0, 8.0, 1.0 + i)
+                                  for b in (5.0, 250.0, 500.0)]) for i in range(6)]
+        sources = sim.Population(6, sim.SpikeSourceArray(spike_times=bursts))
+        cells = sim.Population(4, sim.IF_curr_exp(tau_m=10.0))
+        prj = sim.Projection(sources, cells, sim.AllToAllConnector(),
+                             sim.StochasticTsodyksMarkramSynapse(
+                                 U=0.6, tau_rec=_classes(300, 303, 2), tau_facil=400.0,
+                                 weight=2.0, delay=sim.RandomDistribution(
+                                     "uniform_int", low=1, high=4, rng=sim.NumpyRNG(1))))
+        # (the engine's initialize: PyNN 0.13's Projection.initialize takes no arrays)
+        n, block = np.arange(24), prj._engine_block
+        block.consolidate()
+        block.set_initial_value(slice(None), "R", np.where(n % 3 == 0, 0.0, 1.0))
+        block.set_initial_value(slice(None), "t_surv", np.where(
+            n % 4 == 0, 0.37, np.where(n % 5 == 0, 60.0, 0.0)))
+        cells.record(["spikes", "v"])
+        sim.run(300.0)
+        sim.run(300.0)
+        return [_snapshot(cells, [prj])]
+    reference = run("numpy")
+    numpy_steps, original = [], plasticity.StochasticTsodyksMarkram.deliver
+
+    def counting(self, *args):
+        numpy_steps.append(args[1])
+        return original(self, *args)
+    monkeypatch.setattr(plasticity.StochasticTsodyksMarkram, "deliver", counting)
+    stretched.clear()
+    compiled = run("numba")
+    _same(reference, compiled)
+    assert 0 < sum(stretched) < 6000
+    assert numpy_steps and min(numpy_steps) > 2000     # (the second burst's first spikes)
+    assert np.concatenate(compiled[0][0]).size > 5

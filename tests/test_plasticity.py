@@ -517,9 +517,11 @@ ISI = 20.0
 N_SPIKES = 20
 
 
-def _release_counts(synapse, seed=11, split=False):
-    """Releases per (spike, target), from v jumps of non-leaky delta-synapse cells."""
-    sim.setup(timestep=0.1, min_delay=0.1, rng_seed=seed)
+def _release_counts(synapse, seed=11, split=False, engine=None):
+    """Releases per (spike, target), from v jumps of non-leaky delta-synapse cells
+    (``engine``: setup's, else its default)."""
+    sim.setup(timestep=0.1, min_delay=0.1, rng_seed=seed,
+              **({} if engine is None else {"engine": engine}))
     spikes = [10.0 + ISI * k for k in range(N_SPIKES)]
     src = sim.Population(1, sim.SpikeSourceArray(spike_times=spikes))
     cells = sim.Population(N_TARGETS, sim.IF_curr_delta(
@@ -601,6 +603,34 @@ def test_multi_quantal_release_statistics():
     assert expected[0] * 5 == pytest.approx(0.5)
     _check_counts(counts, expected, n_sites=5)
     assert counts[0].max() <= 1
+
+
+@pytest.mark.parametrize("make, n_sites, expected", [
+    (lambda: sim.StochasticTsodyksMarkramSynapse(weight=1.0, delay=1.0, U=0.4, tau_rec=60.0,
+                                                 tau_facil=50.0),
+     1, lambda: _markov_expectation(U=0.4, tau_rec=60.0, tau_facil=50.0)),
+    (lambda: sim.MultiQuantalSynapse(weight=1.0, delay=1.0, n=5, U=0.3, tau_rec=80.0,
+                                     tau_facil=0.0),
+     5, lambda: _markov_expectation(U=0.3, tau_rec=80.0, tau_facil=0.0, first=(0.5, 1 / 5)))])
+def test_stochastic_release_statistics_in_compiled_stretches(make, n_sites, expected,
+                                                             monkeypatch):
+    """The release statistics above with engine="numba": the network runs in compiled
+    stretches (the synapses' kernels inside them) and releases what the NumPy engine
+    releases, draw for draw."""
+    pytest.importorskip("numba")
+    from pynn_tinysim.engine.stretch import CompiledStretch
+    steps, original = [], CompiledStretch.run
+
+    def counting(self, k, k_end):
+        reached = original(self, k, k_end)
+        steps.append(reached - k)
+        return reached
+    monkeypatch.setattr(CompiledStretch, "run", counting)
+    reference = _release_counts(make(), engine="numpy")
+    counts = _release_counts(make(), engine="numba")
+    assert sum(steps) > 0.9 * (10.0 + ISI * N_SPIKES) / 0.1
+    np.testing.assert_array_equal(counts, reference)
+    _check_counts(counts, expected(), n_sites=n_sites)
 
 
 @pytest.mark.parametrize("synapse_type", ["SimpleStochasticSynapse",

@@ -179,7 +179,9 @@ class DecayTables:
 
     ``function``: what the tables hold of the exponents, ``np.exp`` or another NumPy
     function as the rule evaluates it (MultiQuantal's -expm1); ``limit``: its value
-    past exp(-746) (the saturated tables' last entry: 0.0 for exp, 1.0 for -expm1).
+    past exp(-746) (the saturated tables' last entry: 0.0 for exp, 1.0 for -expm1);
+    either may be a tuple, one per exponent (MultiQuantal's facilitation and recovery
+    rows in one table).
 
     Several exponents (one per distinct time constant of a projection whose synapses
     differ in it) share one length; :meth:`flat` lays them end to end (row i of the
@@ -197,8 +199,9 @@ class DecayTables:
         self._exponents = exponents
         self.cap = max(self.CAP // max(len(exponents), 1), min(self.ROW_MIN, self.CAP))
         self._flat = None
-        self._function = function
-        self._limit = limit
+        n = len(exponents)
+        self._functions = tuple(function) if isinstance(function, tuple) else (function,) * n
+        self._limits = tuple(limit) if isinstance(limit, tuple) else (limit,) * n
         ends = []
         for rate in rates:
             if not rate > 0.0:              # no decay (or NaN): never saturates
@@ -225,8 +228,10 @@ class DecayTables:
         steps = np.arange(size, dtype=np.int64)
         # (interval 0 is read at a source's repeated spike in a step: the exponents are
         # finite there, Tsodyks-Markram's PSC decay included, see _psc_exponent)
-        self.values = tuple(self._function(exponent(steps)) for exponent in self._exponents)
-        self.saturated = size == self._end and all(v[-1] == self._limit for v in self.values)
+        self.values = tuple(function(exponent(steps))
+                            for function, exponent in zip(self._functions, self._exponents))
+        self.saturated = size == self._end and all(
+            v[-1] == limit for v, limit in zip(self.values, self._limits))
         self._flat = None
         return True
 
@@ -544,17 +549,15 @@ class TsodyksMarkram(PlasticSynapses):
         return idx, release * self.weight[idx]
 
 
-    #: distinct values of tau_facil, of the targets' tau_psc and of tau_rec the kernels
-    #: take (one decay table row each); a projection with more runs on NumPy
+    #: distinct values of tau_facil, of the targets' tau_psc and of tau_rec the decay
+    #: table takes (one row each); a projection with more runs in the step loop only,
+    #: its decays NumPy's exp of listed exponents
     MAX_TAU_CLASSES = 16
 
     def _compiled_rule(self):
-        """Whether the kernels know this rule: the class exactly this one, and at most
-        ``MAX_TAU_CLASSES`` distinct values of tau_rec, tau_facil and the targets' tau_psc
-        each (:meth:`_tm_table`)."""
-        if type(self) is not TsodyksMarkram or "deliver" in vars(self) or not self.size:
-            return False
-        return self._tm_table() is not None
+        """Whether the kernels know this rule: the class exactly this one (no subclass, no
+        replaced ``deliver``), and synapses."""
+        return type(self) is TsodyksMarkram and "deliver" not in vars(self) and self.size > 0
 
     def _tm_table(self):
         """(decay table, facil rows, psc rows, rec rows, per-synapse float arrays tau_rec,
@@ -608,7 +611,7 @@ class TsodyksMarkram(PlasticSynapses):
         """Whether a compiled stretch can deliver this projection's spikes (where
         :meth:`compiled_deliver` can)."""
         s = self.state
-        return self._compiled_rule() and kernel_ready(
+        return self._compiled_rule() and self._tm_table() is not None and kernel_ready(
             self._indptr, self._by_pre, self._keys, self.weight, self.params["U"], s["u"],
             s["x"], s["y"], self._t_last)
 
@@ -634,19 +637,23 @@ class TsodyksMarkram(PlasticSynapses):
         return 0, False
 
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.tsodyks_markram_deliver` where tau_rec, tau_facil and
-        the targets' tau_psc have at most ``MAX_TAU_CLASSES`` distinct values each (one
-        decay table row per value; else None: NumPy)."""
+        """:func:`.kernels.plasticity.tsodyks_markram_deliver`: where tau_rec, tau_facil
+        and the targets' tau_psc have at most ``MAX_TAU_CLASSES`` distinct values each,
+        its decays from a table (one row per value); else NumPy's exp of the exponents
+        :func:`.kernels.plasticity.tm_exponents` lists, taken between the two kernels
+        (values drawn from a continuous distribution). None for a subclass."""
         if not self._compiled_rule():
             return None
+        if self._tm_table() is None:
+            return self._listed_deliver(kernels)
         table, facil_rows, psc_rows, rec_rows, *per_synapse = self._tm_table()
         kernel = kernels.tsodyks_markram_deliver
         s = self.state
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, self.params["U"], s["u"], s["x"], s["y"], self._t_last,
                   self.dt, *per_synapse)
-        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
-                   np.zeros(self.size))
+        amount = np.zeros(self.size)
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64), amount)
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
 
         def deliver(spiking_ids, k, ring_flat):
@@ -654,12 +661,38 @@ class TsodyksMarkram(PlasticSynapses):
             while True:
                 need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
                               table.flat(), table.values[0].size, facil_rows, psc_rows,
-                              rec_rows, table.saturated, *scratch)
+                              rec_rows, table.saturated, *scratch, None, None)
                 if need == 0:
                     return
                 if not table.grow(need):     # an interval beyond the tables: NumPy
                     numpy_deliver(spiking_ids, k, ring_flat)
                     return
+        return deliver
+
+    def _listed_deliver(self, kernels):
+        """:meth:`compiled_deliver` without a table: per call, a first kernel lists the
+        exponents of the decays, NumPy takes their exp, a second kernel delivers."""
+        exponents, kernel = kernels.tm_exponents, kernels.tsodyks_markram_deliver
+        s, p = self.state, self.params
+        floats = lambda a: np.ascontiguousarray(a, np.float64)           # noqa: E731
+        tau_facil, tau_rec = floats(p["tau_facil"]), floats(p["tau_rec"])
+        rate_psc = floats(self._rate_psc)
+        fixed = (self._indptr, self._by_pre, self._keys)
+        arrays = (self.weight, p["U"], s["u"], s["x"], s["y"], self._t_last, self.dt, tau_rec,
+                  floats(self._tau_psc), floats(self._inv_diff), self._same.astype(np.float64))
+        none = np.zeros(0, np.int64)        # (no table rows: the listed decays)
+        mark, epoch, amount = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                               np.zeros(self.size))
+        out = np.zeros(3 * self.size)
+        n_slots, row_size, dt = self._n_slots, self._row_size, self.dt
+
+        def deliver(spiking_ids, k, ring_flat):
+            n = exponents(spiking_ids, k + 1, *fixed[:2], self._t_last, dt, tau_facil,
+                          rate_psc, tau_rec, mark, epoch, out)
+            listed = np.exp(out[:n])
+            kernel(spiking_ids, k + 1, *fixed, ((k + 1) % n_slots) * row_size, ring_flat,
+                   *arrays, amount, 0, none, none, none, True, mark, epoch, amount, listed,
+                   tau_facil)
         return deliver
 
 
@@ -711,32 +744,79 @@ class _KeyedDraws(PlasticSynapses):
 
     # --- compiled delivery (kernels/plasticity.py) -----------------------------------
 
-    def _compiled_rule(self, *homogeneous):
+    #: distinct values of tau_facil and of tau_rec the decay table takes (one row each); a
+    #: projection with more runs in the step loop only, its decays NumPy's of listed
+    #: exponents
+    MAX_TAU_CLASSES = 16
+
+    def _compiled_rule(self):
         """Whether a kernel can deliver for this rule: the class exactly the one the kernel
-        follows (no subclass, no replaced ``deliver``), synapses, and the parameters
-        ``homogeneous`` the same for every synapse (their decays are tables by interval)."""
+        follows (no subclass, no replaced ``deliver``) and synapses."""
         return (type(self) in (SimpleStochastic, StochasticTsodyksMarkram, MultiQuantal)
                 and "deliver" not in vars(self)
-                and self.size > 0
-                and all(self._scalar[name] is not None for name in homogeneous))
+                and self.size > 0)
 
     def _keyed_arrays(self):
         """What the kernels draw with: pre ids, post ids, ranks in the pair (int64)."""
         return (np.ascontiguousarray(self.pre, np.int64),
                 np.ascontiguousarray(self.post, np.int64), self._pair_rank)
 
-    def _facil_table(self):
-        """exp(-h/tau_facil) by interval (0.0 where tau_facil <= 1e-10), as
-        :func:`_facilitated_u` evaluates it, kept while dt and tau_facil stay."""
-        dt, tau_fac = self.dt, self._scalar["tau_facil"]
-        key = ("facil", dt, tau_fac)
-        tables = self.__dict__.setdefault("_decay_tables", {})
-        if key not in tables:
-            if tau_fac > 1e-10:
-                tables[key] = DecayTables((lambda d: -(d * dt) / tau_fac,), (dt / tau_fac,))
-            else:
-                tables[key] = DecayTables((lambda d: np.zeros(d.size) - np.inf,), (np.inf,))
-        return tables[key]
+    def _tau_classes(self, name):
+        """(distinct values, each synapse's class) of the time constant ``name``; None
+        where they are more than ``MAX_TAU_CLASSES``."""
+        scalar = self._scalar[name]
+        if scalar is not None:
+            return (scalar,), np.zeros(self.size, np.int64)
+        distinct = np.unique(self.params[name])
+        if distinct.size > self.MAX_TAU_CLASSES:
+            return None
+        return (tuple(distinct.tolist()),
+                np.searchsorted(distinct, self.params[name]).astype(np.int64))
+
+    #: what the recovery rows hold of -h/tau_rec (StochasticTsodyksMarkram: the
+    #: probability that a site stays depleted, exp; MultiQuantal: that a site recovers,
+    #: -expm1) and its value past exp(-746)
+    _recovery = (np.exp, 0.0)
+
+    def _class_table(self):
+        """(decay table, facil rows, recovery rows): one row per distinct tau_facil,
+        exp(-h/tau_facil) for h = d dt (0.0 where tau_facil <= 1e-10: as
+        :func:`_facilitated_u` evaluates it), then one per distinct tau_rec, the rule's
+        ``_recovery`` function of -h/tau_rec (as its ``_on_pre`` evaluates it), and each
+        synapse's two rows; None where tau_facil or tau_rec has more than
+        ``MAX_TAU_CLASSES`` values. Worked out once per run (the parameters stay), the
+        table kept while dt and the values stay."""
+        cached = self.__dict__.get("_class_cache")
+        if cached is not None and cached[0] is self._scalar:
+            return cached[1]
+        result = None
+        facil, recs = self._tau_classes("tau_facil"), self._tau_classes("tau_rec")
+        if facil is not None and recs is not None:
+            (facils, facil_rows), (taus, rec_rows) = facil, recs
+            dt = self.dt
+            function, limit = self._recovery
+            key = ("classes", dt, facils, taus, function)
+            tables = self.__dict__.setdefault("_decay_tables", {})
+            if key not in tables:
+                exponents, rates = [], []
+                for tau in facils:
+                    if tau > 1e-10:
+                        exponents.append(lambda d, tau=tau: -(d * dt) / tau)
+                        rates.append(dt / tau)
+                    else:
+                        exponents.append(lambda d: np.zeros(d.size) - np.inf)
+                        rates.append(np.inf)
+                for tau in taus:
+                    exponents.append(lambda d, tau=tau: -(d * dt) / tau)
+                    rates.append(dt / tau)
+                n_f, n_r = len(facils), len(taus)
+                tables[key] = DecayTables(
+                    tuple(exponents), tuple(rates),
+                    function=(np.exp,) * n_f + (function,) * n_r,
+                    limit=(0.0,) * n_f + (limit,) * n_r)
+            result = (tables[key], facil_rows, rec_rows + len(facils))
+        self._class_cache = (self._scalar, result)
+        return result
 
     def _wrap_kernel(self, call, tables):
         """The step loop's delivery around ``call(spiking_ids, stamp, offset, ring_flat)``
@@ -814,7 +894,14 @@ def _facilitated_u(u, h, U, tau_fac):
 
 
 class StochasticTsodyksMarkram(_KeyedDraws):
-    """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse."""
+    """StochasticTsodyksMarkramSynapse as PyNN's NEST extension stochastic_stp_synapse.
+
+    A depleted site recovers at a spike with probability 1 - exp(-(t - t_surv)/tau_rec)
+    (t_surv: when its survival was last evaluated, a spike's time), the interval
+    counted in whole steps, as the facilitation's h since the last spike: (k -
+    k_surv) dt, k_surv = t_surv / dt rounded to the grid (a t_surv set with
+    ``initialize`` off the grid is taken at its nearest step). NEST subtracts the two
+    times in ms; the interval is the same, its last bits may differ, as h's do."""
 
     parameter_names = ("U", "tau_rec", "tau_facil")
     state_names = ("u", "R", "t_surv")
@@ -831,8 +918,11 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         t_surv = s["t_surv"][idx]
         draws = (self._uniform(idx, stamp, 0), self._uniform(idx, stamp, 1))
         depleted = R == 0.0
-        # an unrecovered site recovers with probability 1 - exp(-(t - t_surv)/tau_rec)
-        survive = np.exp(-(t - t_surv) / self._p("tau_rec", idx))
+        # an unrecovered site recovers with probability 1 - exp(-(t - t_surv)/tau_rec),
+        # the interval in whole steps (the class docstring; the kernels' tables by steps)
+        elapsed = (stamp - np.rint(t_surv / self.dt)) * self.dt
+        with np.errstate(over="ignore"):        # (a t_surv set in the future: > 1)
+            survive = np.exp(-elapsed / self._p("tau_rec", idx))
         recovered = depleted & (draws[0] > survive)
         R = np.where(recovered, 1.0, R)
         t_surv = np.where(depleted & ~recovered, t, t_surv)
@@ -845,28 +935,86 @@ class StochasticTsodyksMarkram(_KeyedDraws):
         return idx, self.weight[idx]
 
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.stochastic_tm_deliver` where tau_facil is the same
-        for every synapse (else None: NumPy). The recovery draws' exp(-(t - t_surv)/
-        tau_rec) are NumPy's, taken between two kernels (t - t_surv is not a whole
-        number of steps times dt: no table by interval holds them)."""
-        if not self._compiled_rule("tau_facil"):
+        """:func:`.kernels.plasticity.stochastic_tm_deliver`: where tau_facil and tau_rec
+        have at most ``MAX_TAU_CLASSES`` distinct values each, the decays from a table
+        (one row per value, :meth:`_class_table`); else NumPy's exp of the exponents a
+        first kernel lists, taken between two kernels
+        (:func:`.kernels.plasticity.stochastic_tm_exponents`). None for a subclass."""
+        if not self._compiled_rule():
             return None
-        exponents, kernel = kernels.stochastic_tm_exponents, kernels.stochastic_tm_deliver
-        table = self._facil_table()
+        kernel = kernels.stochastic_tm_deliver
         s, p, dt = self.state, self.params, self.dt
         fixed = (self._indptr, self._by_pre, self._keys)
-        arrays = (self.weight, p["U"], p["tau_rec"], s["u"], s["R"], s["t_surv"],
-                  self._t_last, *self._keyed_arrays())
+        arrays = (self.weight, p["U"], s["u"], s["R"], s["t_surv"], self._t_last,
+                  *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
-        out = np.zeros(self.size)
+        tau_facil = np.ascontiguousarray(p["tau_facil"], np.float64)
+        if self._class_table() is None:
+            exponents, tau_rec = kernels.stochastic_tm_exponents, np.ascontiguousarray(
+                p["tau_rec"], np.float64)
+            out_f, out_r, counts = np.zeros(self.size), np.zeros(self.size), np.zeros(
+                2, np.int64)
+            none, no_table = np.zeros(0, np.int64), np.zeros(0)
+
+            def listed(spiking_ids, stamp, offset, ring_flat):
+                exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], self._t_last,
+                          tau_facil, tau_rec, dt, mark, epoch, out_f, out_r, counts)
+                with np.errstate(over="ignore"):    # (a t_surv set in the future)
+                    facil, survive = np.exp(out_f[:counts[0]]), np.exp(out_r[:counts[1]])
+                return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays,
+                              self._key, dt, no_table, 0, none, none, True, mark, epoch,
+                              facil, survive, tau_facil)
+            return self._wrap_kernel(listed, ())
+        table, facil_rows, rec_rows = self._class_table()
 
         def call(spiking_ids, stamp, offset, ring_flat):
-            n = exponents(spiking_ids, stamp, *fixed[:2], s["R"], s["t_surv"], p["tau_rec"], dt,
-                          mark, epoch, out)
-            survive = np.exp(out[:n])
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
-                          dt, table.values[0], table.saturated, survive, mark, epoch)
+                          dt, table.flat(), table.values[0].size, facil_rows, rec_rows,
+                          table.saturated, mark, epoch, None, None, None)
         return self._wrap_kernel(call, (table,))
+
+    # --- inside compiled stretches (engine/stretch.py) --------------------------------
+
+    stretch_kind = "stm"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes (where
+        :meth:`compiled_deliver` can)."""
+        s = self.state
+        return self._compiled_rule() and self._class_table() is not None and kernel_ready(
+            self._indptr, self._by_pre, self._keys, self.weight, self.params["U"], s["u"],
+            s["R"], s["t_surv"], self._t_last, *self._keyed_arrays())
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
+        stretch_plastic.py's ``STM_FIELDS``; ``k_stop`` lowered where the decay table
+        cannot cover it, :func:`cover_intervals`: the facilitation's intervals from
+        the last spikes, the recovery's from the depleted synapses' t_surv; a synapse
+        depleted during the stretch is so after its last spike). Only where
+        :meth:`stretch_ready`."""
+        table, facil_rows, rec_rows = self._class_table()
+        s = self.state
+        earliest = int(self._t_last.min())
+        depleted = s["R"] == 0.0
+        if depleted.any():
+            surv = float(np.rint(s["t_surv"][depleted] / self.dt).min())
+            earliest = min(earliest, int(max(surv, -2.0 ** 62)))
+        k_stop = cover_intervals((table,), earliest, k_stop)
+        consts = np.array([self._key], np.uint64).view(np.int64)   # (a key is < 2**63)
+        consts = np.concatenate([consts, [int(table.saturated), table.values[0].size]])
+        return (self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
+                s["u"], s["R"], s["t_surv"], self._t_last, *self._keyed_arrays(), consts,
+                np.array([self.dt]), table.flat(), facil_rows, rec_rows,
+                np.full(self.size, -1, np.int64), np.zeros(1, np.int64)), k_stop
+
+    def stretch_finish(self, arrays):
+        """Nothing to hand back (the changed fields are the projection's own); (0, False)."""
+        return 0, False
+
+
+def _minus_expm1(x):
+    """-expm1(x): MultiQuantal's probability that a site recovers, of x = -h/tau_rec."""
+    return -np.expm1(x)
 
 
 class MultiQuantal(_KeyedDraws):
@@ -912,25 +1060,44 @@ class MultiQuantal(_KeyedDraws):
         idx = idx[keep]
         return idx, released[keep] * self.weight[idx]
 
+    _recovery = (_minus_expm1, 1.0)
+
     def compiled_deliver(self, kernels):
-        """:func:`.kernels.plasticity.multi_quantal_deliver` where tau_facil and tau_rec
-        are the same for every synapse (else None: NumPy)."""
-        if not self._compiled_rule("tau_facil", "tau_rec"):
+        """:func:`.kernels.plasticity.multi_quantal_deliver`: where tau_facil and tau_rec
+        have at most ``MAX_TAU_CLASSES`` distinct values each, the decays from a table
+        (one row per value, :meth:`_class_table`); else NumPy's exp and -expm1 of the
+        exponents a first kernel lists, taken between two kernels
+        (:func:`.kernels.plasticity.multi_quantal_exponents`). None for a subclass."""
+        if not self._compiled_rule():
             return None
         kernel = kernels.multi_quantal_deliver
-        facil = self._facil_table()
-        recover = self._recover_table()
         s, p = self.state, self.params
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, p["U"], p["n"], s["u"], s["a"], self._t_last,
                   *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+        tau_facil = np.ascontiguousarray(p["tau_facil"], np.float64)
+        if self._class_table() is None:
+            exponents, tau_rec = kernels.multi_quantal_exponents, np.ascontiguousarray(
+                p["tau_rec"], np.float64)
+            out_f, out_r = np.zeros(self.size), np.zeros(self.size)
+            none, no_table, dt = np.zeros(0, np.int64), np.zeros(0), self.dt
+
+            def listed(spiking_ids, stamp, offset, ring_flat):
+                n = exponents(spiking_ids, stamp, *fixed[:2], self._t_last, tau_facil,
+                              tau_rec, dt, mark, epoch, out_f, out_r)
+                facil, recover = np.exp(out_f[:n]), _minus_expm1(out_r[:n])
+                return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays,
+                              self._key, no_table, 0, none, none, True, mark, epoch, facil,
+                              recover, tau_facil)
+            return self._wrap_kernel(listed, ())
+        table, facil_rows, rec_rows = self._class_table()
 
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
-                          facil.values[0], facil.saturated, recover.values[0],
-                          recover.saturated, mark, epoch)
-        return self._wrap_kernel(call, (facil, recover))
+                          table.flat(), table.values[0].size, facil_rows, rec_rows,
+                          table.saturated, mark, epoch, None, None, None)
+        return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
 
@@ -940,38 +1107,27 @@ class MultiQuantal(_KeyedDraws):
         """Whether a compiled stretch can deliver this projection's spikes (where
         :meth:`compiled_deliver` can)."""
         s = self.state
-        return self._compiled_rule("tau_facil", "tau_rec") and kernel_ready(
+        return self._compiled_rule() and self._class_table() is not None and kernel_ready(
             self._indptr, self._by_pre, self._keys, self.weight, self.params["U"],
             self.params["n"], s["u"], s["a"], self._t_last, *self._keyed_arrays())
 
     def stretch_arrays(self, k_stop, capacity=0):
         """(arrays, k_stop) for a compiled stretch up to ``k_stop`` (engine/
-        stretch_plastic.py's ``MQ_FIELDS``; ``k_stop`` lowered where the decay tables
+        stretch_plastic.py's ``MQ_FIELDS``; ``k_stop`` lowered where the decay table
         cannot cover it, :func:`cover_intervals`). Only where :meth:`stretch_ready`."""
-        facil, recover = self._facil_table(), self._recover_table()
-        k_stop = cover_intervals((facil, recover), int(self._t_last.min()), k_stop)
+        table, facil_rows, rec_rows = self._class_table()
+        k_stop = cover_intervals((table,), int(self._t_last.min()), k_stop)
         s, p = self.state, self.params
         consts = np.array([self._key], np.uint64).view(np.int64)   # (a key is < 2**63)
-        consts = np.concatenate([consts, [int(facil.saturated), int(recover.saturated)]])
+        consts = np.concatenate([consts, [int(table.saturated), table.values[0].size]])
         return (self._indptr, self._by_pre, self._keys, self.weight, p["U"], p["n"],
                 s["u"], s["a"], self._t_last, *self._keyed_arrays(), consts,
-                facil.values[0], recover.values[0], np.full(self.size, -1, np.int64),
+                table.flat(), facil_rows, rec_rows, np.full(self.size, -1, np.int64),
                 np.zeros(1, np.int64)), k_stop
 
     def stretch_finish(self, arrays):
         """Nothing to hand back (the changed fields are the projection's own); (0, False)."""
         return 0, False
-
-    def _recover_table(self):
-        """-expm1(-h/tau_rec) by interval (the probability that a site recovers), as
-        :meth:`_on_pre` evaluates it, kept while dt and tau_rec stay."""
-        dt, tau_rec = self.dt, self._scalar["tau_rec"]
-        key = ("recover", dt, tau_rec)
-        tables = self.__dict__.setdefault("_decay_tables", {})
-        if key not in tables:
-            tables[key] = DecayTables((lambda d: -(d * dt) / tau_rec,), (dt / tau_rec,),
-                                      function=lambda x: -np.expm1(x), limit=1.0)
-        return tables[key]
 
     def _p_sel(self, name, idx, mask):
         value = self._p(name, idx)
@@ -1324,7 +1480,7 @@ class PairTraceRule(PlasticSynapses):
         into the compiled log (:meth:`_log_take`)."""
         setup = self._kernel_setup()
         if setup is None:
-            return None
+            return self._listed_deliver(kernels)
         code, modes, params, (pre, pre_cls), (post, post_cls) = setup
         kernel = kernels.pair_deliver
         fixed = (self._indptr, self._by_pre, self._keys)
@@ -1361,6 +1517,66 @@ class PairTraceRule(PlasticSynapses):
                         heapq.heappush(heap, entry)
                     numpy_deliver(spiking_ids, k, ring_flat)
                     return
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def _listed_deliver(self, kernels):
+        """:meth:`compiled_deliver` where a trace's time constant has more distinct values
+        than a table has rows (e.g. drawn from a continuous distribution): per call, a
+        first kernel lists the exponents of every decay the second reads
+        (:func:`.kernels.plasticity.pair_exponents`), NumPy takes their exp (as
+        :meth:`_decay`), :func:`.kernels.plasticity.pair_deliver_listed` reads them in
+        turn. None
+        where the rule has no compiled version."""
+        rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
+        if rule is None:
+            return None
+        code, modes, pre_tau, post_tau, params = rule
+        if self._pmode != self._KERNEL_PENDING[code]:
+            return None
+        exponents, kernel = kernels.pair_exponents, kernels.pair_deliver_listed
+        # dt/tau per synapse, as _decay evaluates it
+        pre_rate, post_rate = (np.ascontiguousarray(self.dt / self.params[name], np.float64)
+                               for name in (pre_tau, post_tau))
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post)
+        arrays = (self.weight, *params, code, modes, self._k_pre, self._k_post,
+                  self._t_last, self._t_post, self._n_pending, self._pend_acc)
+        mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+        at_now = np.empty(self.size, np.int64)
+        t_now, seen = np.zeros(self.size, np.int64), np.full(self.size, -1, np.int64)
+        # (no table rows: the listed decays stand for both tables, ``cursor`` for their
+        # classes, its first entry counting them; see pair_deliver_listed)
+        out, cursor = [np.zeros(max(2 * self.size, 2))], np.zeros(1, np.int64)
+        n_slots, row_size = self._n_slots, self._row_size
+        logged = code == rules.STDP_LOG
+        no_log = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                  np.zeros(0), np.zeros(2, np.int64))
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped, events = self._pop_arrivals(stamp)
+            while True:
+                n = exponents(spiking_ids, stamp, *fixed[:2], *events, *index, self._t_last,
+                              self._t_post, pre_rate, post_rate, mark, epoch, t_now, seen,
+                              at_now, out[0])
+                if n >= 0:
+                    break
+                out[0] = np.zeros(2 * out[0].size)
+            listed = np.exp(out[0][:n])
+            offset = ((k + 1) % n_slots) * row_size
+            while True:
+                log = self._log_take() if logged else no_log
+                cursor[0] = 0
+                need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
+                              *arrays, listed, cursor, 0, True, listed, cursor, 0, True,
+                              *log, mark, epoch, at_now)
+                if need >= 0:       # (0: no table to grow)
+                    break
+                self._log_grow(-need)       # the log's free entries: more
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)

@@ -13,8 +13,8 @@ order as the step loop (so the same bits). It applies when, for this run:
 - the synapses are static ones (the network's SynapseStore) and plastic ones whose
   rule has a kernel (``stretch_ready()``: STDP's pair rule with additive,
   multiplicative or additive-potentiation/multiplicative-depression weight
-  dependence, Vogels2011Rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal; see
-  :mod:`.stretch_plastic`), which
+  dependence, Vogels2011Rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
+  StochasticTsodyksMarkram; see :mod:`.stretch_plastic`), which
   the stretch delivers to after the static ones, in the step loop's order;
 - current sources of every kind may inject: a stretch applies their change events
   itself, in the step loop's order (:mod:`.stretch_io`), up to the end of the

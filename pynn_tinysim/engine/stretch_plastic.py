@@ -4,7 +4,8 @@ A stretch (:mod:`.stretch`) delivers to the plastic projections itself
 (:func:`.kernels.plasticity.deliver_plastic`). Each projection describes itself as a
 tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
 :mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
-``TM_FIELDS``, SimpleStochastic's ``SIMPLE_FIELDS``, MultiQuantal's ``MQ_FIELDS``). Handing the compiled code one such tuple per projection would type
+``TM_FIELDS``, SimpleStochastic's ``SIMPLE_FIELDS``, MultiQuantal's ``MQ_FIELDS``,
+StochasticTsodyksMarkram's ``STM_FIELDS``). Handing the compiled code one such tuple per projection would type
 it by the number of projections (a tuple of n tuples: one compilation per count, and
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
 laid end to end instead: field f of all of them is one array (an *arena*), projection
@@ -40,20 +41,27 @@ TM_FRESH = (9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20)
 SIMPLE_FIELDS = 11
 SIMPLE_CHANGED = ()
 SIMPLE_FRESH = (8, 9, 10)
-#: a MultiQuantal rule's (multi_quantal_deliver's arrays; key and tables' saturation a
-#: field): u, a, the last spike's stamp change
-MQ_FIELDS = 17
+#: a MultiQuantal rule's (multi_quantal_deliver's arrays; key, the table's saturation
+#: and row length a field): u, a, the last spike's stamp change
+MQ_FIELDS = 18
 MQ_CHANGED = (6, 7, 8)
-MQ_FRESH = (12, 13, 14, 15, 16)
+MQ_FRESH = (12, 13, 14, 15, 16, 17)
+#: a StochasticTsodyksMarkram rule's (stochastic_tm_deliver's arrays; key, the table's
+#: saturation and row length a field, dt another): u, R, t_surv, the last spike's stamp
+#: change
+STM_FIELDS = 19
+STM_CHANGED = (5, 6, 7, 8)
+STM_FRESH = (12, 13, 14, 15, 16, 17, 18)
 
 #: per kind (``stretch_kind``): its code in ``order`` (kernels/plasticity.py's
 #: ``KIND_*``), fields, changed fields, fresh fields
 KINDS = {"pair": (plastic_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRESH),
          "tm": (plastic_kernels.KIND_TM, TM_FIELDS, TM_CHANGED, TM_FRESH),
          "simple": (plastic_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
-         "mq": (plastic_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH)}
+         "mq": (plastic_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH),
+         "stm": (plastic_kernels.KIND_STM, STM_FIELDS, STM_CHANGED, STM_FRESH)}
 #: the kinds in the order of the ``plastic`` tuple's parts ((fields, offsets), or None)
-_KIND_ORDER = ("pair", "tm", "simple", "mq")
+_KIND_ORDER = ("pair", "tm", "simple", "mq", "stm")
 
 
 class PlasticArenas:
@@ -139,4 +147,5 @@ class PlasticArenas:
 _FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 28, 29, 35),
            "tm": (3, 4, 5, 6, 7, 9, 14, 15, 17, 18, 19, 20),
            "simple": (3, 4),
-           "mq": (3, 4, 5, 6, 7, 13, 14)}
+           "mq": (3, 4, 5, 6, 7, 13),
+           "stm": (3, 4, 5, 6, 7, 13, 14)}

@@ -263,6 +263,8 @@ def load():
                  "_gif_stiff", "_gif_derivative", "_gif_range"}
     internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
                  "_stretch_simple", "_stretch_mq", "_pair_room"}
+    internal |= {"_surv_steps", "_stm_view", "_stretch_stm", "_facil_exponent", "_next_listed",
+                 "_pair_arrival_listed", "_pair_pre_spikes_listed"}
     internal |= {"_row", "_power", "_log_apply", "_log_append", "_needed_len", "_pair_needed",
                  "_pair_arrival", "_log_room"}
     # PointNeuron LIF with several receptors (kernels/multisynapse.py)
@@ -297,7 +299,7 @@ def load():
         (delivery, ("deliver_static",)),
         (csr, ("place",)),
         (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
-        (plasticity, ("_np_max", "_np_min", "_lookup", "_needed", "_ring_add", "_stdp_pre",
+        (plasticity, ("_np_max", "_np_min", "_ring_add", "_stdp_pre",
                       "_vogels_pre", "_deferred", "_pair_pre_spikes", "pair_deliver",
                       "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
                       "_tm_view", "deliver_plastic", "plastic_room",
@@ -307,6 +309,11 @@ def load():
                       "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
                       "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
                       "_stretch_mq", "_pair_room")),
+        # StochasticTsodyksMarkram inside stretches; Tsodyks-Markram's listed decays
+        (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm", "tm_exponents",
+                      "_next_listed", "_pair_arrival_listed", "_pair_pre_spikes_listed",
+                      "pair_deliver_listed", "pair_exponents", "_facil_exponent",
+                      "multi_quantal_exponents")),
         # STDP's log of pending post events (Gutig), per-synapse trace time constants
         (plasticity, ("_row", "_power", "_log_apply", "_log_append", "_needed_len",
                       "_pair_needed", "_pair_arrival", "_log_room", "pair_log_export")),

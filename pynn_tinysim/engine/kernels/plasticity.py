@@ -55,21 +55,6 @@ def _np_min(a, b):
     return a if (a < b or a != a) else b
 
 
-def _lookup(table, saturated, d):
-    """table[d], or its last entry past the end of a saturated table."""
-    n = table.size
-    if d >= n:
-        return table[n - 1]
-    return table[d]
-
-
-def _needed(d, table, saturated):
-    """0 if interval ``d`` is covered by the table, else the length it needs."""
-    if d < table.size or saturated:
-        return 0
-    return d + 1
-
-
 def _ring_add(ring_flat, position, ring_size, amount):
     if position >= ring_size:
         position -= ring_size
@@ -82,6 +67,13 @@ def _row(table, length, c, d):
     if d >= length:
         d = length - 1
     return table[c * length + d]
+
+
+def _next_listed(listed, cursor):
+    """The next of the ``listed`` decays (``cursor[0]`` counts them)."""
+    value = listed[cursor[0]]
+    cursor[0] += 1
+    return value
 
 
 def _power(base, mode, mu):
@@ -362,6 +354,212 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
         t_post[s] = stamp
 
 
+def pair_deliver_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                 arrivals, bounds, columns, post_indptr, by_post,
+                 weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule, modes,
+                 k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                 pre_decay, pre_cls, pre_len, pre_saturated,
+                 post_decay, post_cls, post_len, post_saturated,
+                 log_head, log_tail, log_next, log_k, log_free,
+                 mark, epoch, at_now):
+    """:func:`pair_deliver` for a projection whose trace time constants have more
+    distinct values than a table has rows: the decays are the ones ``pre_decay`` lists
+    (``post_decay`` the same array) in the order they are read (:func:`pair_exponents`),
+    ``pre_cls[0]`` (``post_cls`` the same array) counting them, 0 at the call;
+    ``pre_len``/``post_len`` 0, saturated. The same code as :func:`pair_deliver`'s
+    otherwise: a copy, not a mode of it, since a branch on the mode in the helpers'
+    loops costs the compiled stretches a fifth of their plastic delivery (measured)."""
+    # 1. are the tables long enough for every interval read below? (the largest
+    # are from the synapses' last pre spike and last post event to this stamp); has
+    # the log room for every event recorded below?
+    need = 0
+    events = 0
+    for c in range(columns.size):
+        col = columns[c]
+        events += post_indptr[col + 1] - post_indptr[col]
+        for j in range(post_indptr[col], post_indptr[col + 1]):
+            need = max(need, _pair_needed(by_post[j], stamp, t_last, t_post, pre_len,
+                                          pre_saturated, post_len, post_saturated))
+    for i in spiking_ids:
+        for j in range(indptr[i], indptr[i + 1]):
+            need = max(need, _pair_needed(by_pre[j], stamp, t_last, t_post, pre_len,
+                                          pre_saturated, post_len, post_saturated))
+    if need > 0:
+        return need
+    if rule == STDP_LOG and events > log_free[1]:
+        return -events
+    # 2. post events in arrival order (PairTraceRule._apply_arrivals): the pre trace
+    # they read is recorded for the next pre spike; the post trace is bumped now,
+    # except for events arriving at this very stamp (after this step's pre spikes)
+    n_now = 0
+    for a in range(arrivals.size):
+        arrival = arrivals[a]
+        epoch[0] += 1
+        e = epoch[0]
+        for c in range(bounds[a], bounds[a + 1]):
+            col = columns[c]
+            for j in range(post_indptr[col], post_indptr[col + 1]):
+                s = by_post[j]
+                if mark[s] == e:
+                    continue
+                mark[s] = e
+                n_now = _pair_arrival_listed(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
+                                      t_last, t_post, n_pending, pend_acc, pre_decay,
+                                      pre_cls, pre_len, post_decay, post_cls, post_len,
+                                      log_head, log_tail, log_next, log_k, log_free,
+                                      at_now, n_now)
+    # 3. the pre spikes, then 4. this stamp's post events reach the post trace
+    _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
+                     at_now, n_now)
+    return 0
+
+
+def _pair_arrival_listed(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
+                  n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
+                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
+    """:func:`_pair_arrival` with listed decays (:func:`pair_deliver_listed`)."""
+    kp = k_pre[s] * _next_listed(pre_decay, pre_cls)
+    if rule == STDP_PRODUCT:
+        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
+    elif rule == STDP_LOG:
+        _log_append(s, kp, log_head, log_tail, log_next, log_k, log_free)
+    else:
+        pend_acc[s] += amp_plus[s] * kp
+    n_pending[s] += 1
+    if arrival < stamp:
+        k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
+        t_post[s] = arrival
+    else:
+        at_now[n_now] = s
+        n_now += 1
+    return n_now
+
+
+def _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
+                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
+                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
+                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
+                     at_now, n_now):
+    """:func:`_pair_pre_spikes` with listed decays (:func:`pair_deliver_listed`)."""
+    ring_size = ring_flat.size
+    # round by round where an id repeats (see pair_deliver)
+    pending = spiking_ids.copy()
+    n = pending.size
+    while n > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(n):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                kq = k_post[s] * _next_listed(post_decay, post_cls)
+                if rule == VOGELS:
+                    w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
+                                    amp_minus[s], n_pending, pend_acc, kq)
+                else:
+                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
+                                  rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
+                                  kq, log_head, log_tail, log_next, log_k, log_free)
+                k_pre[s] = k_pre[s] * _next_listed(pre_decay, pre_cls) + 1.0
+                t_last[s] = stamp
+                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+        n = m
+    for n in range(n_now):
+        s = at_now[n]
+        k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
+        t_post[s] = stamp
+
+
+def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns,
+                   post_indptr, by_post, t_last, t_post, pre_rate, post_rate, mark, epoch,
+                   t_now, seen, at_now, out):
+    """The exponents -d dt/tau of every trace decay one call of :func:`pair_deliver`
+    reads, in its order (pre trace at each post event's arrival, post trace where it
+    arrives before ``stamp``; post then pre trace at each pre spike, round by round;
+    post trace of the events arriving at ``stamp``), into ``out``; returns how many.
+    For a projection whose trace time constants have more distinct values than a table
+    has rows: the caller takes their ``np.exp`` (NumPy's bits, as
+    ``PairTraceRule._decay``) and :func:`pair_deliver_listed` reads them in turn.
+    ``pre_rate``/``post_rate``: dt/tau per synapse. Changes no synapse's state: the post events'
+    and pre spikes' new stamps are kept in ``t_now`` (valid where ``seen`` is at
+    least this call's first epoch); ``at_now``: scratch. Returns -1 where ``out`` is too
+    short (nothing changed but the scratch: call again with a longer one)."""
+    call = epoch[0] + 1
+    n = 0
+    n_now = 0
+    for a in range(arrivals.size):
+        arrival = arrivals[a]
+        epoch[0] += 1
+        e = epoch[0]
+        for c in range(bounds[a], bounds[a + 1]):
+            col = columns[c]
+            for j in range(post_indptr[col], post_indptr[col + 1]):
+                s = by_post[j]
+                if mark[s] == e:
+                    continue
+                mark[s] = e
+                if n + 2 > out.size:
+                    return -1
+                out[n] = -(arrival - t_last[s]) * pre_rate[s]
+                n += 1
+                if arrival < stamp:
+                    tp = t_now[s] if seen[s] >= call else t_post[s]
+                    out[n] = -(arrival - tp) * post_rate[s]
+                    n += 1
+                    t_now[s] = arrival
+                    seen[s] = call
+                else:
+                    at_now[n_now] = s
+                    n_now += 1
+    # the pre spikes' rounds (see _pair_pre_spikes): the pre trace's stamp is this one's
+    # after the first round (a decay over 0 steps)
+    pending = spiking_ids.copy()
+    m_pending = pending.size
+    first = True
+    while m_pending > 0:
+        epoch[0] += 1
+        e = epoch[0]
+        m = 0
+        for q in range(m_pending):
+            i = pending[q]
+            if _deferred(i, indptr, by_pre, mark, e):
+                pending[m] = i
+                m += 1
+                continue
+            for j in range(indptr[i], indptr[i + 1]):
+                s = by_pre[j]
+                mark[s] = e
+                if n + 2 > out.size:
+                    return -1
+                tp = t_now[s] if seen[s] >= call else t_post[s]
+                out[n] = -(stamp - tp) * post_rate[s]
+                out[n + 1] = -(stamp - (t_last[s] if first else stamp)) * pre_rate[s]
+                n += 2
+        m_pending = m
+        first = False
+    for q in range(n_now):
+        s = at_now[q]
+        if n + 1 > out.size:
+            return -1
+        tp = t_now[s] if seen[s] >= call else t_post[s]
+        out[n] = -(stamp - tp) * post_rate[s]
+        n += 1
+        t_now[s] = stamp
+        seen[s] = call
+    return n
+
+
 def pair_log_export(log_head, log_tail, log_next, log_k, log_free, out_syn, out_k):
     """Empty the log of :func:`pair_deliver` into ``out_syn``/``out_k`` (each synapse's
     entries together, in arrival order: what ``_PendingPotentiation`` keeps); returns
@@ -383,14 +581,43 @@ def pair_log_export(log_head, log_tail, log_next, log_k, log_free, out_syn, out_
     return n
 
 
+def tm_exponents(spiking_ids, stamp, indptr, by_pre, t_last, dt, tau_facil, rate_psc,
+                 tau_rec, mark, epoch, out):
+    """The exponents of the decays of the first round of ``TsodyksMarkram.deliver``, three
+    per synapse in the order :func:`tsodyks_markram_deliver` meets them, into ``out``:
+    -h/tau_facil (-inf where tau_facil = 0: the decay is 0), the PSC's (``_psc_exponent``)
+    and -h/tau_rec, h = d dt; returns how many. For a projection whose time constants
+    have more distinct values than a table has rows: the caller takes their ``np.exp``
+    (NumPy's bits) for :func:`tsodyks_markram_deliver`."""
+    epoch[0] += 1
+    e = epoch[0]
+    n = 0
+    for i in spiking_ids:
+        if _deferred(i, indptr, by_pre, mark, e):
+            continue
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            mark[s] = e
+            h = (stamp - t_last[s]) * dt
+            out[n] = -np.inf if tau_facil[s] == 0.0 else -h / tau_facil[s]
+            out[n + 1] = 0.0 if h == 0 else -h * rate_psc[s]
+            out[n + 2] = -h / tau_rec[s]
+            n += 3
+    return n
+
+
 def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                             weight, U, u, x, y, t_last, dt, tau_rec, tau_psc, inv_diff,
                             same, decay, length, facil_row, psc_row, rec_row, saturated,
-                            mark, epoch, amount):
+                            mark, epoch, amount, listed, tau_facil):
     """One call of ``TsodyksMarkram.deliver``: ``decay`` holds rows of ``length`` entries,
     the decays exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d
     steps, one row per distinct value of each time constant; synapse s reads rows
-    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``tau_rec``, ``tau_psc``,
+    ``facil_row[s]``, ``psc_row[s]``, ``rec_row[s]``. ``listed`` given (None: Numba
+    leaves this code out): the decays are those instead, three per synapse of the first
+    round
+    (:func:`tm_exponents`), and in later rounds (0 steps after the first) exp(-0.0) =
+    1.0, or 0.0 for a ``tau_facil`` of 0. ``tau_rec``, ``tau_psc``,
     ``inv_diff`` (1/(tau_psc - tau_rec)) and ``same`` (1.0 where they are equal: the
     limit) per synapse. ``mark``/``epoch``: an id repeated in ``spiking_ids`` (a
     source's several spikes in one step) updates its synapses and transmits once per
@@ -398,13 +625,16 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     the first: h = 0). ``amount``: scratch, each synapse's last transmitted amount.
     Returns 0, or the table length needed."""
     ring_size = ring_flat.size
-    for i in spiking_ids:
-        for j in range(indptr[i], indptr[i + 1]):
-            d = stamp - t_last[by_pre[j]]
-            if d >= length and not saturated:
-                return d + 1
+    if listed is None:
+        for i in spiking_ids:
+            for j in range(indptr[i], indptr[i + 1]):
+                d = stamp - t_last[by_pre[j]]
+                if d >= length and not saturated:
+                    return d + 1
     pending = spiking_ids.copy()
     n_pending = pending.size
+    n_listed = 0
+    first = True
     while n_pending > 0:
         epoch[0] += 1
         e = epoch[0]
@@ -420,9 +650,19 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 mark[s] = e
                 d = stamp - t_last[s]
                 h = d * dt
-                Puu = _row(decay, length, facil_row[s], d)
-                Pyy = _row(decay, length, psc_row[s], d)
-                Pzz = _row(decay, length, rec_row[s], d)
+                if listed is None:
+                    Puu = _row(decay, length, facil_row[s], d)
+                    Pyy = _row(decay, length, psc_row[s], d)
+                    Pzz = _row(decay, length, rec_row[s], d)
+                elif first:
+                    Puu = listed[n_listed]
+                    Pyy = listed[n_listed + 1]
+                    Pzz = listed[n_listed + 2]
+                    n_listed += 3
+                else:       # a repeated spike (a later round)
+                    Puu = 0.0 if tau_facil[s] == 0.0 else 1.0
+                    Pyy = 1.0
+                    Pzz = 1.0
                 Pxy = ((Pzz - 1.0) * tau_rec[s] - (Pyy - 1.0) * tau_psc[s]) * inv_diff[s]
                 if same[s] != 0.0:
                     r = h / tau_rec[s]
@@ -442,6 +682,7 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 amount[s] = release * weight[s]
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
         n_pending = m
+        first = False
     return 0
 
 
@@ -524,47 +765,81 @@ def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_off
     return 0
 
 
-def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, tau_rec, dt,
-                            mark, epoch, out):
-    """The exponents -(t - t_surv)/tau_rec of the recovery draws of the first round of
-    ``StochasticTsodyksMarkram.deliver`` (its synapses with R = 0, in the order
-    :func:`stochastic_tm_deliver` meets them), into ``out``; returns how many. The
-    caller takes their ``np.exp`` (NumPy's bits; the interval t - t_surv is a
-    difference of times, not a whole number of steps: no table by steps holds it).
-    In later rounds a synapse with R = 0 was updated at this very t: t_surv = t."""
+def _surv_steps(stamp, t_surv, dt):
+    """The steps since ``t_surv`` (ms) at ``stamp``, as a float: ``stamp - rint(t_surv/dt)``
+    (StochasticTsodyksMarkram._on_pre's interval of the recovery)."""
+    return stamp - np.rint(t_surv / dt)
+
+
+def _facil_exponent(h, tau):
+    """The exponent of ``_facilitated_u``'s decay exp(-h/tau_facil): -inf (a decay of 0)
+    where tau_facil <= 1e-10."""
+    return -h / tau if tau > 1e-10 else -np.inf
+
+
+def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, t_last,
+                            tau_facil, tau_rec, dt, mark, epoch, out_f, out_r, counts):
+    """The exponents of the first round of ``StochasticTsodyksMarkram.deliver``, in the
+    order :func:`stochastic_tm_deliver` meets its synapses: the facilitation's
+    -h/tau_facil (:func:`_facil_exponent`) of every synapse into ``out_f``, the
+    recovery's -(k - k_surv) dt/tau_rec of those with R = 0 into ``out_r``; how many in
+    ``counts``. For a projection whose tau_facil or tau_rec has more distinct values
+    than a table has rows: the caller takes their ``np.exp`` (NumPy's bits) for
+    :func:`stochastic_tm_deliver`."""
     epoch[0] += 1
     e = epoch[0]
-    t = stamp * dt
-    n = 0
+    n_f = 0
+    n_r = 0
     for i in spiking_ids:
         if _deferred(i, indptr, by_pre, mark, e):
             continue
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
             mark[s] = e
+            out_f[n_f] = _facil_exponent((stamp - t_last[s]) * dt, tau_facil[s])
+            n_f += 1
             if R[s] == 0.0:
-                out[n] = -(t - t_surv[s]) / tau_rec[s]
-                n += 1
-    return n
+                out_r[n_r] = -(_surv_steps(stamp, t_surv[s], dt) * dt) / tau_rec[s]
+                n_r += 1
+    counts[0] = n_f
+    counts[1] = n_r
 
 
 def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                          weight, U, tau_rec, u, R, t_surv, t_last, pre, post, pair_rank,
-                          key, dt, facil, facil_saturated, survive, mark, epoch):
-    """One call of ``StochasticTsodyksMarkram.deliver`` (tau_facil the same for every
-    synapse: ``facil`` is exp(-h/tau_facil) for h = d dt, or 0 where tau_facil <= 1e-10;
-    ``survive``: the first round's exp(-(t - t_surv)/tau_rec), from
-    :func:`stochastic_tm_exponents`). Returns 0, or the table length needed."""
+                          weight, U, u, R, t_surv, t_last, pre, post, pair_rank, key, dt,
+                          decay, length, facil_row, rec_row, saturated, mark, epoch,
+                          facil_listed, survive, tau_facil):
+    """One call of ``StochasticTsodyksMarkram.deliver``: ``decay`` holds rows of ``length``
+    entries, exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and exp(-h/tau_rec) for
+    h = d dt, d steps, one row per distinct value of each; synapse s reads rows
+    ``facil_row[s]`` (over the steps since its last spike) and ``rec_row[s]`` (over the
+    steps since its t_surv, where depleted: the probability that it stays so; a t_surv
+    ahead of the spike, set by the user, never recovers: exp of a positive number is
+    above every draw). ``facil_listed`` given (None: Numba leaves this code out): the
+    decays are those and ``survive`` instead, in the first round
+    (:func:`stochastic_tm_exponents`); in later ones over no time: exp(-0.0) = 1.0 (0.0
+    for a ``tau_facil`` <= 1e-10; a depleted synapse's t_surv is then this very
+    step's). An id repeated in ``spiking_ids`` updates its synapses once per spike, in
+    the reference's rounds (:func:`_deferred`; the draws' round a coordinate). Returns
+    0, or the table length needed."""
     ring_size = ring_flat.size
     for i in spiking_ids:
+        if facil_listed is not None:
+            break
         for j in range(indptr[i], indptr[i + 1]):
-            need = _needed(stamp - t_last[by_pre[j]], facil, facil_saturated)
+            s = by_pre[j]
+            need = _needed_len(stamp - t_last[s], length, saturated)
             if need > 0:
                 return need
+            if R[s] == 0.0:
+                d = _surv_steps(stamp, t_surv[s], dt)
+                if d >= length and not saturated:
+                    return np.int64(min(d + 1.0, 4e18))
     t = stamp * dt
     pending = spiking_ids.copy()
     n_pending = pending.size
     r = 0
+    n_facil = 0
     n_survive = 0
     while n_pending > 0:
         epoch[0] += 1
@@ -580,21 +855,31 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 s = by_pre[j]
                 mark[s] = e
                 # _facilitated_u
-                decay = _lookup(facil, facil_saturated, stamp - t_last[s])
-                us = U[s] + u[s] * decay * (1.0 - U[s])
+                if facil_listed is None:
+                    decay_f = _row(decay, length, facil_row[s], stamp - t_last[s])
+                elif r == 0:
+                    decay_f = facil_listed[n_facil]
+                    n_facil += 1
+                else:
+                    decay_f = 1.0 if tau_facil[s] > 1e-10 else 0.0
+                us = U[s] + u[s] * decay_f * (1.0 - U[s])
                 word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
                 draw0 = _keyed_unit(_keyed_step(word, 0))
                 draw1 = _keyed_unit(_keyed_step(word, 1))
                 rs = R[s]
                 ts = t_surv[s]
                 if rs == 0.0:
-                    if r == 0:
-                        sv = survive[n_survive]
-                        n_survive += 1
+                    if survive is not None:
+                        sv = 1.0
+                        if r == 0:
+                            sv = survive[n_survive]
+                            n_survive += 1
+                        recovered = draw0 > sv
                     else:
-                        x = -(t - ts) / tau_rec[s]
-                        sv = 1.0 if x == 0.0 else x     # exp(-0) = 1; else NaN
-                    if draw0 > sv:
+                        d = _surv_steps(stamp, ts, dt)
+                        recovered = d >= 0.0 and draw0 > _row(decay, length, rec_row[s],
+                                                              np.int64(d))
+                    if recovered:
                         rs = 1.0
                     else:
                         ts = t
@@ -611,23 +896,54 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
     return 0
 
 
+def multi_quantal_exponents(spiking_ids, stamp, indptr, by_pre, t_last, tau_facil, tau_rec,
+                            dt, mark, epoch, out_f, out_r):
+    """The exponents of the first round of ``MultiQuantal.deliver`` of the synapses a spike
+    has passed before (t_last > 0), in the order :func:`multi_quantal_deliver` meets
+    them: -h/tau_facil (:func:`_facil_exponent`) into ``out_f``, -h/tau_rec into
+    ``out_r``; returns how many. For a projection whose tau_facil or tau_rec has more
+    distinct values than a table has rows: the caller takes their ``np.exp`` and
+    ``-np.expm1`` (NumPy's bits) for :func:`multi_quantal_deliver`."""
+    epoch[0] += 1
+    e = epoch[0]
+    n = 0
+    for i in spiking_ids:
+        if _deferred(i, indptr, by_pre, mark, e):
+            continue
+        for j in range(indptr[i], indptr[i + 1]):
+            s = by_pre[j]
+            mark[s] = e
+            if t_last[s] > 0:
+                h = (stamp - t_last[s]) * dt
+                out_f[n] = _facil_exponent(h, tau_facil[s])
+                out_r[n] = -h / tau_rec[s]
+                n += 1
+    return n
+
+
 def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                           weight, U, n_sites, u, a, t_last, pre, post, pair_rank, key,
-                          facil, facil_saturated, recover, recover_saturated, mark, epoch):
-    """One call of ``MultiQuantal.deliver`` (tau_facil and tau_rec the same for every
-    synapse: ``facil`` is exp(-h/tau_facil) (0 where tau_facil <= 1e-10), ``recover``
-    -expm1(-h/tau_rec), for h = d dt). A synapse no spike has passed (t_last 0)
-    releases without the update. Returns 0, or the table length needed."""
+                          decay, length, facil_row, rec_row, saturated, mark, epoch,
+                          facil_listed, recover_listed, tau_facil):
+    """One call of ``MultiQuantal.deliver``: ``decay`` holds rows of ``length`` entries,
+    exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and -expm1(-h/tau_rec) for h = d dt,
+    one row per distinct value of each; synapse s reads rows ``facil_row[s]`` and
+    ``rec_row[s]``. ``facil_listed`` given (None: Numba leaves this code out): they are
+    those and ``recover_listed`` instead, in the first round
+    (:func:`multi_quantal_exponents`); in later ones over no time: 1.0 (0.0 for a
+    ``tau_facil`` <= 1e-10) and -expm1(-0.0) = 0.0. A synapse no spike has passed
+    (t_last 0) releases without the update. Returns 0, or the table length needed."""
     ring_size = ring_flat.size
     for i in spiking_ids:
+        if facil_listed is not None:
+            break
         for j in range(indptr[i], indptr[i + 1]):
             s = by_pre[j]
             if t_last[s] > 0:
-                d = stamp - t_last[s]
-                need = max(_needed(d, facil, facil_saturated),
-                           _needed(d, recover, recover_saturated))
+                need = _needed_len(stamp - t_last[s], length, saturated)
                 if need > 0:
                     return need
+    n_listed = 0
     pending = spiking_ids.copy()
     n_pending = pending.size
     r = 0
@@ -649,9 +965,17 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 available = np.int64(a[s])
                 if t_last[s] > 0:
                     d = stamp - t_last[s]
-                    decay = _lookup(facil, facil_saturated, d)
-                    us = U[s] + us * decay * (1.0 - U[s])
-                    p_recover = _lookup(recover, recover_saturated, d)
+                    if facil_listed is None:
+                        decay_f = _row(decay, length, facil_row[s], d)
+                        p_recover = _row(decay, length, rec_row[s], d)
+                    elif r == 0:
+                        decay_f = facil_listed[n_listed]
+                        p_recover = recover_listed[n_listed]
+                        n_listed += 1
+                    else:
+                        decay_f = 1.0 if tau_facil[s] > 1e-10 else 0.0
+                        p_recover = 0.0
+                    us = U[s] + us * decay_f * (1.0 - U[s])
                     missing = np.int64(n_sites[s]) - available
                     available += _keyed_binomial(word, missing, p_recover, 0)
                 released = _keyed_binomial(word, available, us, 1)
@@ -672,8 +996,9 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pair, tm, simple, mq)``: ``order[i]`` names the i-th plastic projection,
-# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal) and its place
+# ``(order, pair, tm, simple, mq, stm)``: ``order[i]`` names the i-th plastic projection,
+# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
+# StochasticTsodyksMarkram) and its place
 # among those (``KIND_*`` below); each kind's part is ``(fields, offsets)``, or None
 # where the stretch has none of that kind; the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
 # projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
@@ -702,7 +1027,8 @@ Q_SIZE = 15
 #: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
 #: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
 KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
-N_KINDS = 4
+KIND_STM = 4
+N_KINDS = 5
 #: fields of a Tsodyks-Markram rule's ``consts`` (float64): dt, the decay table's row
 #: length, whether it is saturated
 TM_DT, TM_LENGTH, TM_SATURATED = range(3)
@@ -835,7 +1161,18 @@ def _mq_view(f, o, i):
             _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
             _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
             _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i))
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i))
+
+
+def _stm_view(f, o, i):
+    """StochasticTsodyksMarkram projection i of a stretch's arenas (see above)."""
+    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
+            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
+            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
+            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
+            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
+            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
+            _cut(f[18], o, 18, i))
 
 
 def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
@@ -843,7 +1180,7 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pair, tm, simple, mq = plastic
+    order, pair, tm, simple, mq, stm = plastic
     for code in order:
         kind = code % N_KINDS
         o = code // N_KINDS
@@ -853,8 +1190,10 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
             _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, tm, o)
         elif kind == KIND_SIMPLE:
             _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, simple, o)
-        else:
+        elif kind == KIND_MQ:
             _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, mq, o)
+        elif kind == KIND_STM:
+            _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, stm, o)
 
 
 # Each kind's part of ``plastic`` is None where the stretch has no projection of that
@@ -875,11 +1214,12 @@ def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
          epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
          same) = _tm_view(fields, offsets, o)
         # (the tables cover every interval of the stretch: this returns 0)
+        # (the rows are there: nothing listed)
         tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                                 ring_flat, weight, U, u, x, y, t_last, consts[TM_DT], tau_rec,
                                 tau_psc, inv_diff, same, decay, np.int64(consts[TM_LENGTH]),
                                 facil_row, psc_row, rec_row, consts[TM_SATURATED] != 0.0,
-                                mark, epoch, amount)
+                                mark, epoch, amount, None, None)
 
 
 def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
@@ -895,14 +1235,32 @@ def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
 def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
     if part is not None:
         fields, offsets = part
-        # (``mq_consts``: the key, whether the two tables are saturated)
+        # (``mq_consts``: the key, whether the table is saturated, its row length)
         (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
-         mq_consts, facil, recover, mark, epoch) = _mq_view(fields, offsets, o)
-        # (the tables cover every interval of the stretch: this returns 0)
+         mq_consts, decay, facil_row, rec_row, mark, epoch) = _mq_view(fields, offsets, o)
+        # (the table covers every interval of the stretch: this returns 0)
         multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                               ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
-                              pair_rank, np.uint64(mq_consts[0]), facil, mq_consts[1] != 0,
-                              recover, mq_consts[2] != 0, mark, epoch)
+                              pair_rank, np.uint64(mq_consts[0]), decay, mq_consts[2],
+                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch, None,
+                              None, None)     # (the rows are there: nothing listed)
+
+
+def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    if part is not None:
+        fields, offsets = part
+        # (``consts``: the key, whether the table is saturated, its row length; ``fconsts``:
+        # dt)
+        (indptr, by_pre, keys, weight, U, u, R, t_surv, t_last, pre, post, pair_rank,
+         consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(
+             fields, offsets, o)
+        # (the table covers every interval of the stretch: this returns 0; the rows are
+        # there, nothing listed)
+        stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
+                              ring_flat, weight, U, u, R, t_surv, t_last, pre, post,
+                              pair_rank, np.uint64(consts[0]), fconsts[0], decay, consts[2],
+                              facil_row, rec_row, consts[1] != 0, mark, epoch, None,
+                              None, None)
 
 
 def plastic_room(plastic):
