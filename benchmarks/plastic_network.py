@@ -57,11 +57,12 @@ def build(sim, rule, engine, spinnaker=False):
         synapse = sim.StochasticTsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
                                                       weight=0.3, delay=1.0)
     else:
-        dependence = {"additive": sim.AdditiveWeightDependence,
-                      "tau_classes": sim.AdditiveWeightDependence,
-                      "tau_continuous": sim.AdditiveWeightDependence,
-                      "multiplicative": sim.MultiplicativeWeightDependence,
-                      "gutig": sim.GutigWeightDependence}[rule]
+        # (by name: the sPyNNaker flavour has no GutigWeightDependence)
+        dependence = getattr(sim, {"additive": "AdditiveWeightDependence",
+                                   "tau_classes": "AdditiveWeightDependence",
+                                   "tau_continuous": "AdditiveWeightDependence",
+                                   "multiplicative": "MultiplicativeWeightDependence",
+                                   "gutig": "GutigWeightDependence"}[rule])
         extra = dict(mu_plus=0.4, mu_minus=0.6) if rule == "gutig" else {}
         tau_plus = tau_minus = 20.0
         if rule == "tau_classes":
