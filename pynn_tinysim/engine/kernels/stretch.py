@@ -29,9 +29,10 @@ the fields; from the 24th: ``signals`` (the sampled recorders, :func:`_sample`),
 ``currents`` and ``exchange`` (:mod:`.window`), ``halt``, the delivery's ``n_chunks``
 and its ``min_events``, see :mod:`.delivery`, the Poisson sources' tables,
 ``CompiledStretch._poisson``, and the plastic projections, see :mod:`.plasticity`).
-``signals``, ``currents``, the Poisson tables and ``plastic`` are None where the
-network has none: only non-inlined helpers taking that part as an argument read it,
-so that Numba prunes the code of absent features (see below ``_after_step``).
+``signals``, ``currents``, ``exchange`` (outside MPI), the Poisson tables and
+``plastic`` are None where the network has none: only non-inlined helpers taking
+that part as an argument read it, so that Numba prunes the code of absent features
+(see below ``_after_step``).
 A stretch stops early when the record or exchange buffers could overflow on the
 next step, or before a step its neuron kernel declines (``halt`` set, see
 :data:`.neurons.DECLINED`), and returns the step it reached.
@@ -58,13 +59,14 @@ def _after_step(k, spiked, net, consumed=False):
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
-    # under MPI the spikes go to the exchange, which delivers them (see .window)
-    x_step, x_position, x_id, x_state = exchange
-    exchanging = x_state[1] != 0
-    x = x_state[0]
+    # under MPI the spikes go to the exchange, which delivers them (see .window; its
+    # code pruned where ``exchange`` is None)
+    exchanging = window.exchanging(exchange)
+    collect = has_synapses or exchanging
     for position in range(order.size):
         source = order[position]
         base = ids_ptr[position]
+        first = n_fired
         # the group's spikes this step: (local index, times) for each of n items
         if source < -1:         # Poisson source -2 - i: each cell, its count times
             lo = poisson_ptr[-2 - source]
@@ -90,19 +92,14 @@ def _after_step(k, spiked, net, consumed=False):
                     rec_group[c] = position
                     rec_local[c] = j
                     c += 1
-                if exchanging:
-                    x_step[x] = k
-                    x_position[x] = position
-                    x_id[x] = group_ids[base + j]
-                    x += 1
-                elif has_synapses:
+                if collect:
                     fired[n_fired] = group_ids[base + j]
                     n_fired += 1
+        window.export(k, position, fired[first:n_fired], exchange)
     counter[0] = c
-    x_state[0] = x
     if not consumed:
         ring[slot, :] = 0.0
-    if n_fired:
+    if n_fired and not exchanging:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
         # then each plastic projection in turn (none: pruned where ``plastic`` is None)
@@ -185,7 +182,7 @@ def _room(k, net):
     if (net[22][0] + need <= net[19].size and need <= net[18].size
             and window.exchange_room(net[25], need)):
         return True
-    if net[22][0] == 0 and net[25][3][0] == 0:
+    if net[22][0] == 0 and window.exchange_empty(net[25]):
         net[26][0] = 1
     return False
 
