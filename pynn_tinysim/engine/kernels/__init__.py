@@ -151,11 +151,14 @@ def jit(function, parallel=False, internal=False, cache=None):
     a helper named in :data:`INLINED` is inlined into the kernels calling it;
     ``cache``: the cache class (:func:`_stamped_cache`; None: Numba's own)."""
     import numba
-    options = dict(parallel=parallel)
+    # (no C-callable wrapper: it serves only calls through a first-class function type,
+    # which no kernel meets; it cost every kernel called from Python one more
+    # function to compile, ~5 % of a stretch's compilation)
+    options = dict(parallel=parallel, no_cfunc_wrapper=True)
     if function.__name__ in INLINED:
         options["inline"] = "always"
     if internal:    # (calling it from Python would crash: there is nothing to call)
-        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
+        options.update(no_cpython_wrapper=True)
     try:
         if cache is None:
             return numba.njit(cache=True, **options)(function)

@@ -44,7 +44,9 @@ parameter arrays whose meaning depends on ``neuron`` (the last two: Ca2AdaptiveL
 ``synapse == 2`` and ``neuron == 2``): Numba prunes the branches of a None argument,
 so a tick compiles the code of its own model only (an Izhikevich network does not
 compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
-one-time compilation). ``scratch`` (int64, size) and
+one-time compilation). Likewise ``u`` is None where neither the neuron nor the synapse
+keeps state in it (no Ca2AdaptiveLIF, no sEMD code), ``p_thresh`` where the threshold
+is the static one (no FixedProbabilityThreshold draw). ``scratch`` (int64, size) and
 ``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
@@ -253,7 +255,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
                             init[r][lo:hi] if exponential else init[r],
                             dec[r][lo:hi] if exponential else dec[r], scale, exponential)
-        if synapse == 3:
+        if u is not None and synapse == 3:
             _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi],
                         par[7][lo:hi], scale)
         e_rev = e_rev_i if is_inh else e_rev_e
@@ -278,8 +280,9 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         i_inj = i_inj[lo:hi]
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
-    ca, ca_state = x, u[lo:hi]      # (Ca2AdaptiveLIF's; u is empty for the others)
-    if neuron == 3:
+    ca = x      # (Ca2AdaptiveLIF's decayed i_ca2; u: its state)
+    if u is not None and neuron == 3:
+        ca_state = u[lo:hi]
         # Ca2AdaptiveLIF.advance: i_ca2 decays (every tick), -i_ca2 joins the current
         # (integer sums: the order of the terms does not change the bits)
         ca_decay = par[6][lo:hi]
@@ -329,13 +332,13 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         vj = membrane[j] if active else v_fix[j]
         left = timer[j] if active else timer[j] - 1
         spike = vj >= v_thresh[j]
-        if stochastic and spike:
+        if p_thresh is not None and stochastic and spike:
             spike = _fires(stochastic, key, ids[lo + j], k, p_thresh[lo + j])
         v[j] = (v_reset[j] if spike else vj) * INV_ONE
         timer[j] = t_refract[j] if spike else left
         spiking[j] = spike
-    if neuron == 3:     # a spike adds i_alpha to i_ca2; stored
-        i_alpha = par[7][lo:hi]
+    if u is not None and neuron == 3:     # a spike adds i_alpha to i_ca2; stored
+        i_alpha, ca_state = par[7][lo:hi], u[lo:hi]
         for j in range(m):
             ca_state[j] = (ca[j] + i_alpha[j] if spiking[j] else ca[j]) * INV_ONE
 
@@ -365,7 +368,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 w = arriving[j] * scale
                 x = state[j] * scale + (w * gain[j] if exponential else w)
                 state[j] = (x * decay[j] if exponential else 0.0) / scale
-                if synapse == 3:    # (work row 5: the first receptor's value, kept)
+                if u is not None and synapse == 3:  # (work row 5: the first receptor's value)
                     x = _float_semd(r, j, x, work[5], u, this_h, par[6], par[7], scale)
             value = x / 1024.0 if input_kind == 1 else x
             if input_kind == 1:
@@ -412,7 +415,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         for j in range(lo, hi):
             current = exc[j] - inh[j]
             ca = 0.0
-            if neuron == 3:
+            if u is not None and neuron == 3:
                 # Ca2AdaptiveLIF.advance: (synaptic - i_ca2) + i_offset + injected
                 ca = u[j] * par[6][j]
                 current = current - ca
@@ -429,12 +432,12 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             vj = membrane if active else vj
             left = timer[j] if active else timer[j] - 1
             spike = vj >= v_thresh[j]
-            if stochastic and spike:
+            if p_thresh is not None and stochastic and spike:
                 spike = _fires(stochastic, key, ids[j], k, p_thresh[j])
             v[j] = v_reset[j] if spike else vj
             timer[j] = t_refract[j] if spike else left
             spiking[j] = spike
-            if neuron == 3:
+            if u is not None and neuron == 3:
                 u[j] = ca + par[7][j] if spike else ca
 
 

@@ -149,10 +149,10 @@ def _sample(step, signals):
             sig_row[r] = row + 1
 
 
-def _consumed(offset, n_receptors, size, net):
+def _consumed(offset, n_receptors, size, row_size):
     """Whether the neuron kernel, which zeroes its inputs once read (see .neurons),
     leaves the ring row clear: where its group's inputs are the whole row."""
-    return offset == 0 and n_receptors * size == net[3]
+    return offset == 0 and n_receptors * size == row_size
 
 
 def _draw(k, poisson):
@@ -194,7 +194,7 @@ def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -205,7 +205,7 @@ def stretch_lif_curr_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -216,7 +216,7 @@ def stretch_lif_curr_delta(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_delta(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -227,7 +227,7 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.izhikevich(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -235,9 +235,9 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
 # neurons.DECLINED): the stretch then stops before it, with halt[0] set, and the
 # step loop runs that step in NumPy.
 
-def _declined(spiked, net):
+def _declined(spiked, halt):
     if spiked.size == 1 and spiked[0] < 0:
-        net[26][0] = 1
+        halt[0] = 1
         return True
     return False
 
@@ -249,9 +249,9 @@ def stretch_lif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -262,9 +262,9 @@ def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_cond_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -275,9 +275,9 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.hodgkin_huxley(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -288,9 +288,9 @@ def stretch_adex_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adex.adex_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -301,9 +301,9 @@ def stretch_adex_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adex.adex_cond_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -314,9 +314,9 @@ def stretch_lif_cond_exp_sfa_rr(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adaptive.lif_cond_exp_sfa_rr(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -327,9 +327,9 @@ def stretch_gif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adaptive.gif_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -343,7 +343,7 @@ def stretch_lif_curr_multi(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = multisynapse_kernels.lif_curr_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -354,9 +354,9 @@ def stretch_lif_cond_multi(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = multisynapse_kernels.lif_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -367,9 +367,9 @@ def stretch_adex_cond_multi(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = multisynapse_kernels.adex_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 

@@ -258,7 +258,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             v_rest = none if m.v_rest is None else m.v_rest
             par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh, none, none)
             con = None      # (the kernel then compiles no Izhikevich code)
-            u = this_h = np.zeros(0)
+            # (u None: the kernel compiles no Ca2-adaptive or sEMD code; set below for them)
+            u, this_h = None, np.zeros(0)
             if neuron == 3:     # Ca2AdaptiveLIF: its current's state, decay and jump
                 par = par[:6] + (column(m.exp_tau_ca2), column(m.i_alpha))
                 u = self.state["i_ca2"]
@@ -297,8 +298,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         if stochastic:      # keyed_uniform's key (the same one the NumPy tick would make)
             key = np.uint64(self._keyed_draw_key())
             p_thresh = np.ascontiguousarray(self.params["p_thresh"], np.float64)
-        else:
-            key, p_thresh = np.uint64(0), np.zeros(0)
+        else:   # (None: the kernel compiles no draw)
+            key, p_thresh = np.uint64(0), None
         args = (self.state["v"], u, this_h, timer,
                 states,
                 len(self.receptors), inhibitory, self._saturation,
