@@ -255,7 +255,9 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
                             init[r][lo:hi] if exponential else init[r],
                             dec[r][lo:hi] if exponential else dec[r], scale, exponential)
-        if u is not None and synapse == 3:
+        # (sEMD keeps its state in u, as Izhikevich and Ca2AdaptiveLIF do theirs: con
+        # None, not Izhikevich, so that an Izhikevich tick compiles no sEMD code)
+        if con is None and u is not None and synapse == 3:
             _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi],
                         par[7][lo:hi], scale)
         e_rev = e_rev_i if is_inh else e_rev_e
@@ -281,7 +283,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
     ca = x      # (Ca2AdaptiveLIF's decayed i_ca2; u: its state)
-    if u is not None and neuron == 3:
+    if con is None and u is not None and neuron == 3:
         ca_state = u[lo:hi]
         # Ca2AdaptiveLIF.advance: i_ca2 decays (every tick), -i_ca2 joins the current
         # (integer sums: the order of the terms does not change the bits)
@@ -368,7 +370,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 w = arriving[j] * scale
                 x = state[j] * scale + (w * gain[j] if exponential else w)
                 state[j] = (x * decay[j] if exponential else 0.0) / scale
-                if u is not None and synapse == 3:  # (work row 5: the first receptor's value)
+                # (work row 5: the first receptor's value, kept; con: as in _fixed_range)
+                if con is None and u is not None and synapse == 3:
                     x = _float_semd(r, j, x, work[5], u, this_h, par[6], par[7], scale)
             value = x / 1024.0 if input_kind == 1 else x
             if input_kind == 1:
