@@ -46,7 +46,8 @@ so a tick compiles the code of its own model only (an Izhikevich network does no
 compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
 one-time compilation). Likewise ``u`` is None where neither the neuron nor the synapse
 keeps state in it (no Ca2AdaptiveLIF, no sEMD code), ``p_thresh`` where the threshold
-is the static one (no FixedProbabilityThreshold draw). ``scratch`` (int64, size) and
+is the static one (no FixedProbabilityThreshold draw), ``timer`` for Izhikevich (no
+LIF code: ``con`` not None cannot be pruned, only a None argument's branches are). ``scratch`` (int64, size) and
 ``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
@@ -255,9 +256,9 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
                             init[r][lo:hi] if exponential else init[r],
                             dec[r][lo:hi] if exponential else dec[r], scale, exponential)
-        # (sEMD keeps its state in u, as Izhikevich and Ca2AdaptiveLIF do theirs: con
-        # None, not Izhikevich, so that an Izhikevich tick compiles no sEMD code)
-        if con is None and u is not None and synapse == 3:
+        # (sEMD keeps its state in u, as Izhikevich and Ca2AdaptiveLIF do theirs; timer
+        # is None for Izhikevich: its tick compiles no sEMD code)
+        if timer is not None and u is not None and synapse == 3:
             _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi],
                         par[7][lo:hi], scale)
         e_rev = e_rev_i if is_inh else e_rev_e
@@ -283,7 +284,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
     ca = x      # (Ca2AdaptiveLIF's decayed i_ca2; u: its state)
-    if con is None and u is not None and neuron == 3:
+    if timer is not None and u is not None and neuron == 3:
         ca_state = u[lo:hi]
         # Ca2AdaptiveLIF.advance: i_ca2 decays (every tick), -i_ca2 joins the current
         # (integer sums: the order of the terms does not change the bits)
@@ -315,6 +316,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             u[j] = (u_new + d_[j] if spike else u_new) * INV_ONE
             this_h[j] = (post_spike_h if spike else reset_h) * INV_ONE
             spiking[j] = spike
+        return
+    if timer is None:   # (Izhikevich, returned above: pruned, so it compiles no LIF code)
         return
     # LIF: par = (i_offset, v_rest, v_reset, r_membrane, exp_tc, v_thresh); the
     # truncated one (neuron 1): v + I R, never below v_reset; membrane into row 3
@@ -370,8 +373,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 w = arriving[j] * scale
                 x = state[j] * scale + (w * gain[j] if exponential else w)
                 state[j] = (x * decay[j] if exponential else 0.0) / scale
-                # (work row 5: the first receptor's value, kept; con: as in _fixed_range)
-                if con is None and u is not None and synapse == 3:
+                # (work row 5: the first receptor's value, kept; timer: as in _fixed_range)
+                if timer is not None and u is not None and synapse == 3:
                     x = _float_semd(r, j, x, work[5], u, this_h, par[6], par[7], scale)
             value = x / 1024.0 if input_kind == 1 else x
             if input_kind == 1:
@@ -413,7 +416,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             u[j] = u_new + d_[j] if spike else u_new
             this_h[j] = post_spike_h if spike else reset_h
             spiking[j] = spike
-    else:
+    elif timer is not None:     # (None for Izhikevich: pruned, as in _fixed_range)
         v_rest, v_reset, r_membrane, exp_tc = par[1], par[2], par[3], par[4]
         for j in range(lo, hi):
             current = exc[j] - inh[j]

@@ -253,7 +253,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh, none, none)
             con = tuple(dtype(x) for x in (m.reset_h, m.post_spike_h, m.magic, m.c140, m.c5))
             u, this_h = self.state["u"], self.this_h
-            timer, t_refract = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            # (timer None: the kernel compiles no LIF, Ca2-adaptive or sEMD code)
+            timer, t_refract = None, np.zeros(0, np.int64)
         else:
             v_rest = none if m.v_rest is None else m.v_rest
             par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh, none, none)
