@@ -211,8 +211,9 @@ def _float_semd(r, j, x, kept, multiplicator, exc2_old, scaling, least, scale):
 
 
 def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_scale, first):
-    """The receptor's value and current (input type) added to the totals."""
-    if input_kind == 1:
+    """The receptor's value and current (input type) added to the totals (``e_rev``:
+    None but for conductance input, whose code is then not compiled)."""
+    if e_rev is not None and input_kind == 1:
         sign = -1 if is_inh else 1          # g (E - v), or -g (E - v) for inhibition
         for j in range(x.size):
             value = x[j] >> 10
@@ -262,7 +263,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi],
                         par[7][lo:hi], scale)
         e_rev = e_rev_i if is_inh else e_rev_e
-        if input_kind == 1:
+        if e_rev_e is not None and input_kind == 1:     # (None: no conductance input)
             e_rev = e_rev[lo:hi]
         if is_inh:
             # (is_inh, not the literal True/False: one compilation for both calls)
@@ -377,7 +378,7 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 if timer is not None and u is not None and synapse == 3:
                     x = _float_semd(r, j, x, work[5], u, this_h, par[6], par[7], scale)
             value = x / 1024.0 if input_kind == 1 else x
-            if input_kind == 1:
+            if e_rev_e is not None and input_kind == 1:     # (as in _fixed_range)
                 current = (-value if is_inh else value) * (e_rev[j] - v[j])
             elif input_kind == 2:
                 current = value * delta_scale

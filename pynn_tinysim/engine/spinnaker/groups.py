@@ -290,7 +290,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         if input_kind == 1:
             e_rev_e, e_rev_i = self.input.e_rev_E, self.input.e_rev_I
         else:
-            e_rev_e = e_rev_i = none
+            e_rev_e = e_rev_i = None    # (the kernel then compiles no conductance input)
         delta_scale = dtype(self.input.scale) if input_kind == 2 else dtype(0)
         inhibitory = np.array([name in self.inhibitory_receptors for name in self.receptors]
                               + [False] * (3 - len(self.receptors)))
