@@ -394,5 +394,7 @@ def test_a_stretch_compiles_only_the_features_its_network_uses(tmp_path):
                  "exchange_room", "exchange_empty"):
         assert len(signatures[name]) == 1 and "none" in signatures[name][0], name
     # in the stretch's net: the signals, the currents, the exchange (outside MPI), the
-    # Poisson tables and the plastic projections
-    assert signatures["stretch_lif_curr_exp"][0].count("none") == 5
+    # Poisson tables and the plastic projections; in its kernel's arguments, ``varied``
+    # (the cells share their parameters: no per-neuron loop is compiled)
+    assert signatures["stretch_lif_curr_exp"][0].count("none") == 6
+    assert len(signatures["lif_curr_exp"]) == 1 and "none" in signatures["lif_curr_exp"][0]
