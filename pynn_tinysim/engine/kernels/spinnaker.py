@@ -46,8 +46,10 @@ so a tick compiles the code of its own model only (an Izhikevich network does no
 compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
 one-time compilation). Likewise ``u`` is None where neither the neuron nor the synapse
 keeps state in it (no Ca2AdaptiveLIF, no sEMD code), ``p_thresh`` where the threshold
-is the static one (no FixedProbabilityThreshold draw), ``timer`` for Izhikevich (no
-LIF code: ``con`` not None cannot be pruned, only a None argument's branches are). ``scratch`` (int64, size) and
+is the static one (no FixedProbabilityThreshold draw), ``e_rev_e`` and ``e_rev_i`` but
+for conductance input, ``timer`` for Izhikevich (no LIF code: ``con`` not None cannot
+be pruned, only a None argument's branches are).
+``scratch`` (int64, size) and
 ``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
