@@ -15,6 +15,11 @@ HH_cond_exp2, VA CUBA and COBA (400 cells, 50 ms), the seed-004 Izhikevich netwo
 
     python benchmarks/compile_cost.py                 # the table, as Markdown
     python benchmarks/compile_cost.py --only va_cuba hh --no-sequence
+    python benchmarks/compile_cost.py --only va_cuba --no-sequence --profile
+
+``--profile``: the cold processes run through ``compile_profile.py``, which prints
+each dispatcher's compilation self time (Numba's compile events) after the table row
+(its CPU time slightly above a plain cold run's: the listener's own cost).
 """
 
 import argparse
@@ -43,19 +48,23 @@ LABELS = {"hh": "HH_cond_exp2 (one HH cell)", "va_cuba": "VA CUBA", "va_coba": "
           "flavour_seed004": "flavour seed 004 (fixed point)"}
 
 
-def cpu_seconds(name, cache_dir):
-    """(CPU seconds, wall seconds) of one process running network ``name`` with its
-    kernels cached in ``cache_dir``."""
+def cpu_seconds(name, cache_dir, profile=False):
+    """(CPU seconds, wall seconds, profile) of one process running network ``name``
+    with its kernels cached in ``cache_dir``; ``profile``: run it through
+    compile_profile.py and return what that prints (else None)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYNN_TINYSIM_ENGINE="numba")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, os.path.join(HERE, NETWORKS[name][0]),
-                    *NETWORKS[name][1:]], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wrapper = [os.path.join(HERE, "compile_profile.py")] if profile else []
+    result = subprocess.run([sys.executable, *wrapper, os.path.join(HERE, NETWORKS[name][0]),
+                             *NETWORKS[name][1:]], env=env, check=True,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE if profile else subprocess.DEVNULL,
+                            text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall
+    return cpu, wall, result.stderr if profile else None
 
 
 def main(argv=None):
@@ -63,6 +72,8 @@ def main(argv=None):
     p.add_argument("--only", nargs="+", choices=sorted(NETWORKS), help="these networks only")
     p.add_argument("--no-sequence", action="store_true",
                    help="skip the one-installation sequence")
+    p.add_argument("--profile", action="store_true",
+                   help="print each cold process's compilation self times per dispatcher")
     args = p.parse_args(argv)
     names = args.only or list(NETWORKS)
     load = os.getloadavg()[0]
@@ -71,10 +82,13 @@ def main(argv=None):
     print("|---|---:|---:|---:|---:|")
     for name in names:
         with tempfile.TemporaryDirectory(prefix="tinysim-compile-") as cache:
-            cold, cold_wall = cpu_seconds(name, cache)
-            warm, _ = cpu_seconds(name, cache)
+            cold, cold_wall, profile = cpu_seconds(name, cache, args.profile)
+            warm, _, _ = cpu_seconds(name, cache)
         print(f"| {LABELS[name]} | {cold:.2f} | {warm:.2f} | {cold - warm:.2f} | "
               f"{cold_wall:.2f} |", flush=True)
+        if profile:
+            print("\n".join("    " + line for line in profile.splitlines()
+                            if not line.startswith("  ") or float(line.split()[0]) >= 0.05))
     if not args.no_sequence:
         with tempfile.TemporaryDirectory(prefix="tinysim-compile-") as cache:
             cold = [cpu_seconds(name, cache)[0] for name in names]

@@ -390,8 +390,11 @@ def test_a_stretch_compiles_only_the_features_its_network_uses(tmp_path):
     for name in ("poisson_counts", "step_uniform", "invert"):
         assert signatures[name] == [], name     # the draw was pruned
     # the helpers reading an optional part: compiled for None only
-    for name in ("_draw", "_poisson_arrays", "_sample", "inject"):
+    for name in ("_draw", "_poisson_arrays", "_sample", "inject", "exchanging", "export",
+                 "exchange_room", "exchange_empty"):
         assert len(signatures[name]) == 1 and "none" in signatures[name][0], name
-    # in the stretch's net: the signals, the currents, the Poisson tables and the
-    # plastic projections (the exchange's buffers stay: they are read every step)
-    assert signatures["stretch_lif_curr_exp"][0].count("none") == 4
+    # in the stretch's net: the signals, the currents, the exchange (outside MPI), the
+    # Poisson tables and the plastic projections; in its kernel's arguments, ``varied``
+    # (the cells share their parameters: no per-neuron loop is compiled)
+    assert signatures["stretch_lif_curr_exp"][0].count("none") == 6
+    assert len(signatures["lif_curr_exp"]) == 1 and "none" in signatures["lif_curr_exp"][0]

@@ -125,9 +125,11 @@ class LIFCurrExp(LIFBase):
         P22, P21e, P21i, drive, P20, P11e, P11i, v_thresh, v_reset = kernels.uniform_parameters(
             self._P22, self._P21e, self._P21i, self._drive, self._P20, self._P11e, self._P11i,
             v_thresh, v_reset)
+        # (varied None: the kernel compiles no per-neuron parameter loop)
+        varied = None if P22.size == 1 else True
         args = (s["v"], s["isyn_exc"], s["isyn_inh"], P22, P21e, P21i, drive, P20,
                 *self._injection(), P11e, P11i, active_from, refractory, v_thresh, v_reset,
-                scratch)
+                varied, scratch)
         return "lif_curr_exp", args
 
 

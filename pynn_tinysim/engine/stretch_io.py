@@ -30,8 +30,6 @@ import numpy as np
 #: loop with the groups' kernels (the same bits either way).
 MIN_EXCHANGE_WINDOW = 10
 
-_NO_INT = np.zeros(0, np.int64)
-
 
 class StretchIO:
     """Currents and exchange of one run's compiled stretches (see the module docstring).
@@ -59,7 +57,8 @@ class StretchIO:
         """The ``currents`` and ``exchange`` parts of the ``net`` of a stretch that stops
         at ``k_stop`` (:mod:`.kernels.window`); ``capacity``: how many spikes the
         exchange buffers hold at least (a few steps of every cell). ``currents`` is None
-        where there is no current source (its code is then not compiled)."""
+        where there is no current source, ``exchange`` outside MPI (their code is then
+        not compiled)."""
         currents = None
         if self.currents is not None:
             flat, steps, ptr, pos, delta, cursor, start = self.currents.change_events()
@@ -68,12 +67,10 @@ class StretchIO:
         if self.exchange is not None:
             if self._buffers is None or self._buffers[0].size < capacity:
                 self._buffers = tuple(np.empty(capacity, np.int64) for _ in range(3))
-            buffers = self._buffers
             self._x_state[:] = (0, 1)
-        else:
-            buffers = (_NO_INT, _NO_INT, _NO_INT)
-            self._x_state[:] = 0
-        return currents, (*buffers, self._x_state)
+            return currents, (*self._buffers, self._x_state)
+        self._x_state[:] = 0
+        return currents, None
 
     def hand_over(self):
         """Give the spikes of the stretch's last call to the exchange (under MPI)."""

@@ -151,11 +151,14 @@ def jit(function, parallel=False, internal=False, cache=None):
     a helper named in :data:`INLINED` is inlined into the kernels calling it;
     ``cache``: the cache class (:func:`_stamped_cache`; None: Numba's own)."""
     import numba
-    options = dict(parallel=parallel)
+    # (no C-callable wrapper: it serves only calls through a first-class function type,
+    # which no kernel meets; it cost every kernel called from Python one more
+    # function to compile, ~5 % of a stretch's compilation)
+    options = dict(parallel=parallel, no_cfunc_wrapper=True)
     if function.__name__ in INLINED:
         options["inline"] = "always"
     if internal:    # (calling it from Python would crash: there is nothing to call)
-        options.update(no_cpython_wrapper=True, no_cfunc_wrapper=True)
+        options.update(no_cpython_wrapper=True)
     try:
         if cache is None:
             return numba.njit(cache=True, **options)(function)
@@ -210,7 +213,9 @@ def uniform_parameters(*arrays):
     parameters as scalars: the same arithmetic, so the same bits, with fewer arrays to
     load per neuron (the LIF update of 4000 cells: 4.2 -> 1.7 us a step, measured).
     Networks whose cells share their parameters (most: a Population's are uniform
-    unless set from a distribution) take that path.
+    unless set from a distribution) take that path; their kernel is then also given
+    ``varied`` None, so that Numba compiles no per-neuron loop for them (half the
+    kernel's one-time compilation).
     """
     import numpy as np
     for a in arrays:
@@ -253,6 +258,7 @@ def load():
                 "_lif_curr_exp_range", "_lif_curr_alpha_range",
                 "_lif_curr_delta_range", "_izhikevich_range", "_cond_stiff", "_cond_derivative",
                 "_lif_cond_range", "_lif_cond", "_x_over_expm1", "_hh_derivatives", "_hh_range",
+                "exchanging", "export", "exchange_room", "exchange_empty",
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_poisson_arrays", "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view",
                 "_tm_view",
@@ -320,7 +326,7 @@ def load():
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
-        (window, ("inject", "exchange_room")),
+        (window, ("inject", "exchanging", "export", "exchange_room", "exchange_empty")),
         (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
         (spinnaker, ("_fires", "_fixed_semd", "_float_semd")),
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",

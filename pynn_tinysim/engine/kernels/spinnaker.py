@@ -44,7 +44,12 @@ parameter arrays whose meaning depends on ``neuron`` (the last two: Ca2AdaptiveL
 ``synapse == 2`` and ``neuron == 2``): Numba prunes the branches of a None argument,
 so a tick compiles the code of its own model only (an Izhikevich network does not
 compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
-one-time compilation). ``scratch`` (int64, size) and
+one-time compilation). Likewise ``u`` is None where neither the neuron nor the synapse
+keeps state in it (no Ca2AdaptiveLIF, no sEMD code), ``p_thresh`` where the threshold
+is the static one (no FixedProbabilityThreshold draw), ``e_rev_e`` and ``e_rev_i`` but
+for conductance input, ``timer`` for Izhikevich (no LIF code: ``con`` not None cannot
+be pruned, only a None argument's branches are).
+``scratch`` (int64, size) and
 ``work`` (7 x size, the arithmetic's dtype): work arrays. The tick returns
 the local indices of the neurons that spiked, ascending (as :mod:`.neurons`).
 """
@@ -208,8 +213,9 @@ def _float_semd(r, j, x, kept, multiplicator, exc2_old, scaling, least, scale):
 
 
 def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_scale, first):
-    """The receptor's value and current (input type) added to the totals."""
-    if input_kind == 1:
+    """The receptor's value and current (input type) added to the totals (``e_rev``:
+    None but for conductance input, whose code is then not compiled)."""
+    if e_rev is not None and input_kind == 1:
         sign = -1 if is_inh else 1          # g (E - v), or -g (E - v) for inhibition
         for j in range(x.size):
             value = x[j] >> 10
@@ -253,11 +259,13 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             _fixed_arrivals(x, syn[r][lo:hi], inputs[r][lo:hi], sat[r][lo:hi],
                             init[r][lo:hi] if exponential else init[r],
                             dec[r][lo:hi] if exponential else dec[r], scale, exponential)
-        if synapse == 3:
+        # (sEMD keeps its state in u, as Izhikevich and Ca2AdaptiveLIF do theirs; timer
+        # is None for Izhikevich: its tick compiles no sEMD code)
+        if timer is not None and u is not None and synapse == 3:
             _fixed_semd(r, x, work[6][lo:hi], u[lo:hi], this_h[lo:hi], par[6][lo:hi],
                         par[7][lo:hi], scale)
         e_rev = e_rev_i if is_inh else e_rev_e
-        if input_kind == 1:
+        if e_rev_e is not None and input_kind == 1:     # (None: no conductance input)
             e_rev = e_rev[lo:hi]
         if is_inh:
             # (is_inh, not the literal True/False: one compilation for both calls)
@@ -278,8 +286,9 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         i_inj = i_inj[lo:hi]
         for j in range(m):
             current[j] = current[j] + _to_fix(i_inj[j])     # ... + injected
-    ca, ca_state = x, u[lo:hi]      # (Ca2AdaptiveLIF's; u is empty for the others)
-    if neuron == 3:
+    ca = x      # (Ca2AdaptiveLIF's decayed i_ca2; u: its state)
+    if timer is not None and u is not None and neuron == 3:
+        ca_state = u[lo:hi]
         # Ca2AdaptiveLIF.advance: i_ca2 decays (every tick), -i_ca2 joins the current
         # (integer sums: the order of the terms does not change the bits)
         ca_decay = par[6][lo:hi]
@@ -311,6 +320,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             this_h[j] = (post_spike_h if spike else reset_h) * INV_ONE
             spiking[j] = spike
         return
+    if timer is None:   # (Izhikevich, returned above: pruned, so it compiles no LIF code)
+        return
     # LIF: par = (i_offset, v_rest, v_reset, r_membrane, exp_tc, v_thresh); the
     # truncated one (neuron 1): v + I R, never below v_reset; membrane into row 3
     v_reset, r_membrane, exp_tc = par[2][lo:hi], par[3][lo:hi], par[4][lo:hi]
@@ -329,13 +340,13 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         vj = membrane[j] if active else v_fix[j]
         left = timer[j] if active else timer[j] - 1
         spike = vj >= v_thresh[j]
-        if stochastic and spike:
+        if p_thresh is not None and stochastic and spike:
             spike = _fires(stochastic, key, ids[lo + j], k, p_thresh[lo + j])
         v[j] = (v_reset[j] if spike else vj) * INV_ONE
         timer[j] = t_refract[j] if spike else left
         spiking[j] = spike
-    if neuron == 3:     # a spike adds i_alpha to i_ca2; stored
-        i_alpha = par[7][lo:hi]
+    if u is not None and neuron == 3:     # a spike adds i_alpha to i_ca2; stored
+        i_alpha, ca_state = par[7][lo:hi], u[lo:hi]
         for j in range(m):
             ca_state[j] = (ca[j] + i_alpha[j] if spiking[j] else ca[j]) * INV_ONE
 
@@ -365,10 +376,11 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
                 w = arriving[j] * scale
                 x = state[j] * scale + (w * gain[j] if exponential else w)
                 state[j] = (x * decay[j] if exponential else 0.0) / scale
-                if synapse == 3:    # (work row 5: the first receptor's value, kept)
+                # (work row 5: the first receptor's value, kept; timer: as in _fixed_range)
+                if timer is not None and u is not None and synapse == 3:
                     x = _float_semd(r, j, x, work[5], u, this_h, par[6], par[7], scale)
             value = x / 1024.0 if input_kind == 1 else x
-            if input_kind == 1:
+            if e_rev_e is not None and input_kind == 1:     # (as in _fixed_range)
                 current = (-value if is_inh else value) * (e_rev[j] - v[j])
             elif input_kind == 2:
                 current = value * delta_scale
@@ -407,12 +419,12 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             u[j] = u_new + d_[j] if spike else u_new
             this_h[j] = post_spike_h if spike else reset_h
             spiking[j] = spike
-    else:
+    elif timer is not None:     # (None for Izhikevich: pruned, as in _fixed_range)
         v_rest, v_reset, r_membrane, exp_tc = par[1], par[2], par[3], par[4]
         for j in range(lo, hi):
             current = exc[j] - inh[j]
             ca = 0.0
-            if neuron == 3:
+            if u is not None and neuron == 3:
                 # Ca2AdaptiveLIF.advance: (synaptic - i_ca2) + i_offset + injected
                 ca = u[j] * par[6][j]
                 current = current - ca
@@ -429,12 +441,12 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             vj = membrane if active else vj
             left = timer[j] if active else timer[j] - 1
             spike = vj >= v_thresh[j]
-            if stochastic and spike:
+            if p_thresh is not None and stochastic and spike:
                 spike = _fires(stochastic, key, ids[j], k, p_thresh[j])
             v[j] = v_reset[j] if spike else vj
             timer[j] = t_refract[j] if spike else left
             spiking[j] = spike
-            if neuron == 3:
+            if u is not None and neuron == 3:
                 u[j] = ca + par[7][j] if spike else ca
 
 

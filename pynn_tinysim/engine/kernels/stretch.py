@@ -29,9 +29,10 @@ the fields; from the 24th: ``signals`` (the sampled recorders, :func:`_sample`),
 ``currents`` and ``exchange`` (:mod:`.window`), ``halt``, the delivery's ``n_chunks``
 and its ``min_events``, see :mod:`.delivery`, the Poisson sources' tables,
 ``CompiledStretch._poisson``, and the plastic projections, see :mod:`.plasticity`).
-``signals``, ``currents``, the Poisson tables and ``plastic`` are None where the
-network has none: only non-inlined helpers taking that part as an argument read it,
-so that Numba prunes the code of absent features (see below ``_after_step``).
+``signals``, ``currents``, ``exchange`` (outside MPI), the Poisson tables and
+``plastic`` are None where the network has none: only non-inlined helpers taking
+that part as an argument read it, so that Numba prunes the code of absent features
+(see below ``_after_step``).
 A stretch stops early when the record or exchange buffers could overflow on the
 next step, or before a step its neuron kernel declines (``halt`` set, see
 :data:`.neurons.DECLINED`), and returns the step it reached.
@@ -58,13 +59,14 @@ def _after_step(k, spiked, net, consumed=False):
     slot = (k + 1) % n_slots
     n_fired = 0
     c = counter[0]
-    # under MPI the spikes go to the exchange, which delivers them (see .window)
-    x_step, x_position, x_id, x_state = exchange
-    exchanging = x_state[1] != 0
-    x = x_state[0]
+    # under MPI the spikes go to the exchange, which delivers them (see .window; its
+    # code pruned where ``exchange`` is None)
+    exchanging = window.exchanging(exchange)
+    collect = has_synapses or exchanging
     for position in range(order.size):
         source = order[position]
         base = ids_ptr[position]
+        first = n_fired
         # the group's spikes this step: (local index, times) for each of n items
         if source < -1:         # Poisson source -2 - i: each cell, its count times
             lo = poisson_ptr[-2 - source]
@@ -90,19 +92,14 @@ def _after_step(k, spiked, net, consumed=False):
                     rec_group[c] = position
                     rec_local[c] = j
                     c += 1
-                if exchanging:
-                    x_step[x] = k
-                    x_position[x] = position
-                    x_id[x] = group_ids[base + j]
-                    x += 1
-                elif has_synapses:
+                if collect:
                     fired[n_fired] = group_ids[base + j]
                     n_fired += 1
+        window.export(k, position, fired[first:n_fired], exchange)
     counter[0] = c
-    x_state[0] = x
     if not consumed:
         ring[slot, :] = 0.0
-    if n_fired:
+    if n_fired and not exchanging:
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
         # then each plastic projection in turn (none: pruned where ``plastic`` is None)
@@ -152,10 +149,10 @@ def _sample(step, signals):
             sig_row[r] = row + 1
 
 
-def _consumed(offset, n_receptors, size, net):
+def _consumed(offset, n_receptors, size, row_size):
     """Whether the neuron kernel, which zeroes its inputs once read (see .neurons),
     leaves the ring row clear: where its group's inputs are the whole row."""
-    return offset == 0 and n_receptors * size == net[3]
+    return offset == 0 and n_receptors * size == row_size
 
 
 def _draw(k, poisson):
@@ -185,7 +182,7 @@ def _room(k, net):
     if (net[22][0] + need <= net[19].size and need <= net[18].size
             and window.exchange_room(net[25], need)):
         return True
-    if net[22][0] == 0 and net[25][3][0] == 0:
+    if net[22][0] == 0 and window.exchange_empty(net[25]):
         net[26][0] = 1
     return False
 
@@ -197,7 +194,7 @@ def stretch_lif_curr_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -208,7 +205,7 @@ def stretch_lif_curr_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -219,7 +216,7 @@ def stretch_lif_curr_delta(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_curr_delta(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -230,7 +227,7 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.izhikevich(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -238,9 +235,9 @@ def stretch_izhikevich(k0, k1, net, offset, n_receptors, size, args):
 # neurons.DECLINED): the stretch then stops before it, with halt[0] set, and the
 # step loop runs that step in NumPy.
 
-def _declined(spiked, net):
+def _declined(spiked, halt):
     if spiked.size == 1 and spiked[0] < 0:
-        net[26][0] = 1
+        halt[0] = 1
         return True
     return False
 
@@ -252,9 +249,9 @@ def stretch_lif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -265,9 +262,9 @@ def stretch_lif_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.lif_cond_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -278,9 +275,9 @@ def stretch_hodgkin_huxley(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = neurons.hodgkin_huxley(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -291,9 +288,9 @@ def stretch_adex_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adex.adex_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -304,9 +301,9 @@ def stretch_adex_cond_alpha(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adex.adex_cond_alpha(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -317,9 +314,9 @@ def stretch_lif_cond_exp_sfa_rr(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adaptive.lif_cond_exp_sfa_rr(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -330,9 +327,9 @@ def stretch_gif_cond_exp(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = adaptive.gif_cond_exp(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -346,7 +343,7 @@ def stretch_lif_curr_multi(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = multisynapse_kernels.lif_curr_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -357,9 +354,9 @@ def stretch_lif_cond_multi(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = multisynapse_kernels.lif_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 
@@ -370,9 +367,9 @@ def stretch_adex_cond_multi(k0, k1, net, offset, n_receptors, size, args):
             return k
         spiked = multisynapse_kernels.adex_cond_multi(
             k, _inputs(ring, (k + 1) % n_slots, offset, n_receptors, size), *args)
-        if _declined(spiked, net):
+        if _declined(spiked, net[26]):
             return k
-        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net))
+        _after_step(k, spiked, net, _consumed(offset, n_receptors, size, net[3]))
     return k1
 
 

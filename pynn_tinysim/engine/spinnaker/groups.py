@@ -253,12 +253,14 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             par = (m.i_offset, m.a, m.b, m.c, m.d, v_thresh, none, none)
             con = tuple(dtype(x) for x in (m.reset_h, m.post_spike_h, m.magic, m.c140, m.c5))
             u, this_h = self.state["u"], self.this_h
-            timer, t_refract = np.zeros(0, np.int64), np.zeros(0, np.int64)
+            # (timer None: the kernel compiles no LIF, Ca2-adaptive or sEMD code)
+            timer, t_refract = None, np.zeros(0, np.int64)
         else:
             v_rest = none if m.v_rest is None else m.v_rest
             par = (m.i_offset, v_rest, m.v_reset, m.r_membrane, m.exp_tc, v_thresh, none, none)
             con = None      # (the kernel then compiles no Izhikevich code)
-            u = this_h = np.zeros(0)
+            # (u None: the kernel compiles no Ca2-adaptive or sEMD code; set below for them)
+            u, this_h = None, np.zeros(0)
             if neuron == 3:     # Ca2AdaptiveLIF: its current's state, decay and jump
                 par = par[:6] + (column(m.exp_tau_ca2), column(m.i_alpha))
                 u = self.state["i_ca2"]
@@ -288,7 +290,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         if input_kind == 1:
             e_rev_e, e_rev_i = self.input.e_rev_E, self.input.e_rev_I
         else:
-            e_rev_e = e_rev_i = none
+            e_rev_e = e_rev_i = None    # (the kernel then compiles no conductance input)
         delta_scale = dtype(self.input.scale) if input_kind == 2 else dtype(0)
         inhibitory = np.array([name in self.inhibitory_receptors for name in self.receptors]
                               + [False] * (3 - len(self.receptors)))
@@ -297,8 +299,8 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         if stochastic:      # keyed_uniform's key (the same one the NumPy tick would make)
             key = np.uint64(self._keyed_draw_key())
             p_thresh = np.ascontiguousarray(self.params["p_thresh"], np.float64)
-        else:
-            key, p_thresh = np.uint64(0), np.zeros(0)
+        else:   # (None: the kernel compiles no draw)
+            key, p_thresh = np.uint64(0), None
         args = (self.state["v"], u, this_h, timer,
                 states,
                 len(self.receptors), inhibitory, self._saturation,
