@@ -23,6 +23,18 @@ import os
 
 WORKERS = 2
 
+#: files that take a minute or more each (Numba compiling many kernels, Brian2), handed
+#: out first so that the two workers finish together rather than one running a long
+#: file alone at the end (xdist hands files out in collection order; its own reorder,
+#: by number of tests, would put the three-test Brian2 file last). A file missing here
+#: only loses its place in the queue.
+HEAVY_FIRST = ("test_kernels.py", "test_spinnaker_kernels.py", "test_compare_backends.py",
+               "test_write_data.py", "test_kernel_loading.py", "test_multisynapse_kernels.py",
+               "test_multisynapse_adex_kernel.py", "test_kernels_stochastic.py",
+               "test_pynn_scenarios.py", "test_stretch_plasticity.py", "test_fuzz.py",
+               "test_kernels_plasticity.py", "test_mpi.py", "test_compare_notebook.py",
+               "test_plasticity.py")
+
 
 def _serialise_numba_cache_saves():
     """Wrap Numba's cache save (read index, pick a data file name, write both) in an
@@ -64,3 +76,12 @@ def pytest_configure(config):
     option.numprocesses = WORKERS
     option.dist = "loadfile"
     option.tx = ["popen"] * WORKERS
+    option.loadscopereorder = False             # the order of HEAVY_FIRST, then the rest
+
+
+def pytest_collection_modifyitems(config, items):
+    # in a worker only: the controller hands files out in the order workers collect them
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: files whole
