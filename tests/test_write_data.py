@@ -100,7 +100,7 @@ def test_killed_write_leaves_previous_file_intact(tmp_path, ext):
         import neo
         import pyNN.tinysim as sim
         sim.setup(timestep=0.1)
-        cells = sim.Population(200, sim.IF_curr_exp(i_offset=1.0))
+        cells = sim.Population(20, sim.IF_curr_exp(i_offset=1.0))
         cells.record(["spikes", "v"])
         sim.run(100.0)
         cells.write_data({path!r})
@@ -121,7 +121,9 @@ def test_killed_write_leaves_previous_file_intact(tmp_path, ext):
     assert os.path.getsize(path) == size_before
     blocks = _read(path)
     assert len(blocks) == 1
-    assert np.asarray(blocks[0].segments[0].filter(name="v")[0]).shape == (1001, 200)
+    # (20 cells: NixIO's writing costs ~20 ms a spike train, and the size of the file
+    # does not matter to the kill, which comes after the first 100 kB in any case)
+    assert np.asarray(blocks[0].segments[0].filter(name="v")[0]).shape == (1001, 20)
 
 
 def test_new_file_gets_ordinary_permissions(tmp_path):

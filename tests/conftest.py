@@ -1,0 +1,87 @@
+"""The suite's process layout: two pytest-xdist workers unless told otherwise.
+
+The suite is mostly single-threaded Python and Numba's one-time compilation, so two
+worker processes take about half the wall time on two cores. Whole files go to one
+worker (``--dist loadfile``): the tests of one file never overlap (module fixtures,
+files a test reuses), and a file's kernels are compiled by one worker while the other
+finds what is already compiled in Numba's shared cache.
+
+Numba writes each cache file to a temporary name and renames it, but it numbers a
+kernel's data files from the index it has just read: two processes saving two
+different signatures of one kernel at the same moment can both pick the same number,
+and the index would then point one signature at the other's code. The workers
+therefore hold an exclusive lock on the cache directory while saving
+(:func:`_serialise_numba_cache_saves`); loading needs none (each file is replaced
+whole).
+
+This is a hook rather than ``addopts = "-n 2"`` so that the plain command keeps
+working where the plugin is absent or disabled (``-p no:xdist``), and ``-n N`` /
+``-n 0`` (one process), ``--dist ...`` and ``--pdb`` on the command line win.
+"""
+
+import os
+
+WORKERS = 2
+
+#: files that take a minute or more each (Numba compiling many kernels, Brian2), handed
+#: out first so that the two workers finish together rather than one running a long
+#: file alone at the end (xdist hands files out in collection order; its own reorder,
+#: by number of tests, would put the three-test Brian2 file last). A file missing here
+#: only loses its place in the queue.
+HEAVY_FIRST = ("test_kernels.py", "test_spinnaker_kernels.py", "test_compare_backends.py",
+               "test_write_data.py", "test_kernel_loading.py", "test_multisynapse_kernels.py",
+               "test_multisynapse_adex_kernel.py", "test_kernels_stochastic.py",
+               "test_pynn_scenarios.py", "test_stretch_plasticity.py", "test_fuzz.py",
+               "test_kernels_plasticity.py", "test_mpi.py", "test_compare_notebook.py",
+               "test_plasticity.py")
+
+
+def _serialise_numba_cache_saves():
+    """Wrap Numba's cache save (read index, pick a data file name, write both) in an
+    exclusive flock on the cache directory, so that concurrent savers take turns."""
+    try:
+        import fcntl
+        from numba.core import caching
+    except ImportError:          # no Numba (NumPy engine) or no flock (Windows)
+        return
+    save = caching.IndexDataCacheFile.save
+    if getattr(save, "tinysim_locked", False):
+        return
+
+    def locked_save(self, key, data):
+        try:
+            fd = os.open(self._cache_path, os.O_RDONLY)
+        except OSError:          # no directory: Numba's own save reports it
+            return save(self, key, data)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return save(self, key, data)
+        finally:
+            os.close(fd)         # (releases the lock)
+
+    locked_save.tinysim_locked = True
+    caching.IndexDataCacheFile.save = locked_save
+
+
+def pytest_configure(config):
+    _serialise_numba_cache_saves()
+    # runs before xdist's own pytest_configure (trylast), which starts the workers
+    if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
+        return                                  # no plugin, or inside a worker
+    option = config.option
+    if option.numprocesses is not None or option.dist != "no" or option.tx:
+        return                                  # the command line chose
+    if config.getoption("usepdb", False) or config.getoption("collectonly", False):
+        return
+    option.numprocesses = WORKERS
+    option.dist = "loadfile"
+    option.tx = ["popen"] * WORKERS
+    option.loadscopereorder = False             # the order of HEAVY_FIRST, then the rest
+
+
+def pytest_collection_modifyitems(config, items):
+    # in a worker only: the controller hands files out in the order workers collect them
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {name: i for i, name in enumerate(HEAVY_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: files whole
