@@ -6,20 +6,13 @@ worker (``--dist loadfile``): the tests of one file never overlap (module fixtur
 files a test reuses), and a file's kernels are compiled by one worker while the other
 finds what is already compiled in Numba's shared cache.
 
-Numba writes each cache file to a temporary name and renames it, but it numbers a
-kernel's data files from the index it has just read: two processes saving two
-different signatures of one kernel at the same moment can both pick the same number,
-and the index would then point one signature at the other's code. The workers
-therefore hold an exclusive lock on the cache directory while saving
-(:func:`_serialise_numba_cache_saves`); loading needs none (each file is replaced
-whole).
+Numba's shared cache is saved by one process at a time (the engine's
+:mod:`pynn_tinysim.engine.kernels.cache_lock`, applied when the kernels load).
 
 This is a hook rather than ``addopts = "-n 2"`` so that the plain command keeps
 working where the plugin is absent or disabled (``-p no:xdist``), and ``-n N`` /
 ``-n 0`` (one process), ``--dist ...`` and ``--pdb`` on the command line win.
 """
-
-import os
 
 WORKERS = 2
 
@@ -36,35 +29,7 @@ HEAVY_FIRST = ("test_kernels.py", "test_spinnaker_kernels.py", "test_compare_bac
                "test_plasticity.py")
 
 
-def _serialise_numba_cache_saves():
-    """Wrap Numba's cache save (read index, pick a data file name, write both) in an
-    exclusive flock on the cache directory, so that concurrent savers take turns."""
-    try:
-        import fcntl
-        from numba.core import caching
-    except ImportError:          # no Numba (NumPy engine) or no flock (Windows)
-        return
-    save = caching.IndexDataCacheFile.save
-    if getattr(save, "tinysim_locked", False):
-        return
-
-    def locked_save(self, key, data):
-        try:
-            fd = os.open(self._cache_path, os.O_RDONLY)
-        except OSError:          # no directory: Numba's own save reports it
-            return save(self, key, data)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            return save(self, key, data)
-        finally:
-            os.close(fd)         # (releases the lock)
-
-    locked_save.tinysim_locked = True
-    caching.IndexDataCacheFile.save = locked_save
-
-
 def pytest_configure(config):
-    _serialise_numba_cache_saves()
     # runs before xdist's own pytest_configure (trylast), which starts the workers
     if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
         return                                  # no plugin, or inside a worker

@@ -6,6 +6,7 @@ mechanism that decides what is compiled: see pynn_tinysim/engine/kernels/__init_
 """
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -398,3 +399,31 @@ def test_a_stretch_compiles_only_the_features_its_network_uses(tmp_path):
     # (the cells share their parameters: no per-neuron loop is compiled)
     assert signatures["stretch_lif_curr_exp"][0].count("none") == 6
     assert len(signatures["lif_curr_exp"]) == 1 and "none" in signatures["lif_curr_exp"][0]
+
+
+def test_cache_saves_take_turns_under_a_lock_on_the_cache_directory(tmp_path):
+    """Processes sharing Numba's cache (MPI ranks, test workers) save one at a time:
+    Numba names a new data file from the index it read, so two saving at once could
+    give two signatures one file (kernels/cache_lock.py)."""
+    fcntl = pytest.importorskip("fcntl")
+    pytest.importorskip("numba")
+    from numba.core import caching
+
+    from pynn_tinysim.engine.kernels import cache_lock
+    kernels.load()
+    assert getattr(caching.IndexDataCacheFile.save, "tinysim_locked", False)
+
+    def try_lock():
+        # another open file description: flock refuses while the first holds it
+        fd = os.open(tmp_path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return "free"
+        except BlockingIOError:
+            return "held"
+        finally:
+            os.close(fd)
+
+    assert cache_lock.holding_lock(str(tmp_path), try_lock) == "held"
+    assert try_lock() == "free"                  # released after the save
+    assert cache_lock.holding_lock(str(tmp_path / "missing"), lambda: "saved") == "saved"

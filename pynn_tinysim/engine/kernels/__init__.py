@@ -242,6 +242,8 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
+    from .cache_lock import serialise_saves
+    serialise_saves()       # processes sharing the cache save in turn (see cache_lock)
     from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
     from . import adex
     from . import adaptive
