@@ -298,7 +298,7 @@ class PoissonSource(NeuronGroup):
         if kernels is not None:
             out = np.empty(self.size, np.int64)
             kernels.poisson_counts(self._cell_hash, k, *self._schedule, out,
-                                   np.empty(self.size, np.int64))
+                                   np.empty(self.size, np.int64), 0, self.size)
             return out
         seg_from, seg_to, lam, p0, pieces = self._schedule
         out = np.zeros(self.size, np.int64)

@@ -300,7 +300,7 @@ def _cond_stiff(k, v, ge, gi, dge, dgi, alpha, leak_drive, g_leak, inv_cm, e_rev
     for j in range(v.size):
         total = g_leak[j] + ge[j]
         total += gi[j]
-        if alpha:
+        if alpha is not None:
             # (g + t dg) e^(-t/tau) <= g + dg * t: LIFCondAlpha._max_conductance
             total = total + dt * (max(dge[j], 0.0) + max(dgi[j], 0.0))
         z = total * inv_cm[j]
@@ -328,7 +328,9 @@ def _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1,
                     di2, scale_e, scale_i, leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I,
                     i_inj, has_inj, dt, active_from, v_thresh, v_reset):
     """One RK4 step (conductances.rk4, substeps = 1) of neurons lo .. hi - 1; ``alpha``:
-    alpha-shaped conductances (AlphaConductances) rather than exponential ones."""
+    True for alpha-shaped conductances (AlphaConductances), None for exponential ones
+    (None, not False: Numba prunes the branches of a None argument, so IF_cond_exp
+    compiles no alpha code, and IF_cond_alpha no exponential code)."""
     in_e, in_i, spiking = inputs[0][lo:hi], inputs[1][lo:hi], spiking[lo:hi]
     v, ge, gi, dge, dgi = v[lo:hi], ge[lo:hi], gi[lo:hi], dge[lo:hi], dgi[lo:hi]
     de1, de2, di1, di2 = de1[lo:hi], de2[lo:hi], di1[lo:hi], di2[lo:hi]
@@ -343,7 +345,7 @@ def _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1,
         drive = leak_drive[j] + i_inj[j] if has_inj else leak_drive[j]
         gl, icm, Ee, Ei = g_leak[j], inv_cm[j], e_rev_E[j], e_rev_I[j]
         g0e, g0i = ge[j], gi[j]
-        if alpha:
+        if alpha is not None:
             d0e, d0i = dge[j], dgi[j]
             ghe, ghi = (g0e + t1 * d0e) * de1[j], (g0i + t1 * d0i) * di1[j]
             g1e, g1i = (g0e + t2 * d0e) * de2[j], (g0i + t2 * d0i) * di2[j]
@@ -357,7 +359,7 @@ def _lif_cond_range(lo, hi, spiking, alpha, k, inputs, v, ge, gi, dge, dgi, de1,
         k4 = _cond_derivative(drive, g1e, Ee, g1i, Ei, gl, icm, a + h * k3)
         v_new = a + h6 * (k1 + 2.0 * (k2 + k3) + k4)
         vj = v_new if active_from[j] <= k else a
-        if alpha:
+        if alpha is not None:
             ge[j] = g1e
             gi[j] = g1i
             dge[j] = d0e * de2[j] + in_e[j] * scale_e[j]
@@ -399,8 +401,8 @@ def lif_cond_exp(k, inputs, v, ge, gi, de1, de2, di1, di2, leak_drive, g_leak, i
                  e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4, tolerance,
                  active_from, refractory, v_thresh, v_reset, scratch, n_chunks=1):
     # (ge, gi stand in for the alpha model's dge, dgi, and de1, di1 for its scales:
-    # never read with alpha False)
-    return _lif_cond(False, k, inputs, v, ge, gi, ge, gi, de1, de2, di1, di2, de1, di1,
+    # never read with alpha None)
+    return _lif_cond(None, k, inputs, v, ge, gi, ge, gi, de1, de2, di1, di2, de1, di1,
                      leak_drive, g_leak, inv_cm, e_rev_E, e_rev_I, i_inj, has_inj, dt, z_rk4,
                      tolerance, active_from, refractory, v_thresh, v_reset, scratch, n_chunks)
 

@@ -164,9 +164,8 @@ def _draw(k, poisson):
     total = 0
     for i in range(ptr.size - 1):
         lo, hi = ptr[i], ptr[i + 1]
-        total += poisson_kernels.poisson_counts(hashes[lo:hi], k, seg_from[:, lo:hi],
-                                                seg_to[:, lo:hi], lam[:, lo:hi], p0[:, lo:hi],
-                                                pieces[:, lo:hi], drawn[lo:hi], scratch[lo:hi])
+        total += poisson_kernels.poisson_counts(hashes, k, seg_from, seg_to, lam, p0,
+                                                pieces, drawn, scratch, lo, hi)
     return total
 
 
