@@ -493,7 +493,7 @@ def test_benchmark_networks_identical_on_compiled_engine(name, monkeypatch):
                         lambda self, dt=0.1, seed=None, engine=None, **kw:
                         original(self, dt, seed, "numba", **kw))
     fixtures, data = _fixtures()
-    expected = dict(np.load(data / f"regression_{name}.npz"))
+    expected = dict(np.load(fixtures.fixture_path(name)))
     got = fixtures.run_network(name)
     assert sorted(got) == sorted(expected)
     for key, want in expected.items():

@@ -18,6 +18,16 @@ plasticity timing (a weight changes only when a presynaptic spike is processed) 
 the board's arithmetic (truncating accum multiply, gsyn/v tick alignment) change
 them on purpose; the merged tree reproduces them bit for bit.
 
+Three of them depend on the CPU through NumPy: where NumPy dispatches its AVX-512 exp
+and expm1 (x86 with AVX512_SKX), the propagators and decays those networks compute
+differ in the last bit from the C library's, which NumPy uses elsewhere (AVX2-only x86,
+and so the results do). Those networks (``EXP_DEPENDENT``) have one file per dispatch,
+``regression_<name>.<dispatch>.npz`` with ``<dispatch>`` from :func:`exp_dispatch`;
+the C library's set is made on an AVX-512 machine by hiding the features from NumPy::
+
+    NPY_DISABLE_CPU_FEATURES="AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL" \
+        PYTHONPATH=$PWD python tests/data/make_regression_fixtures.py va_cuba va_coba plastic
+
 Regenerate them only for a change that is *meant* to alter results, and say so in
 the commit message. Each network is one ``.npz`` file in this folder with, per
 recorded Population, ``<label>_spike_index``/``<label>_spike_time`` (every spike,
@@ -139,6 +149,30 @@ def spinnaker_seed004(sim):
 NETWORKS = {"va_cuba": va_cuba, "va_coba": va_coba, "seed004": seed004,
             "plastic": plastic, "spinnaker_seed004": spinnaker_seed004}
 
+# The networks whose output depends on which exp NumPy dispatches (the others compute
+# no exponential, or only in the flavour's fixed point).
+EXP_DEPENDENT = ("va_cuba", "va_coba", "plastic")
+
+# What NPY_DISABLE_CPU_FEATURES must hide for NumPy to use the C library's exp.
+AVX512_FEATURES = "AVX512F AVX512CD AVX512_SKX AVX512_CLX AVX512_CNL AVX512_ICL"
+
+
+def exp_dispatch():
+    """Which float64 exp/expm1 this NumPy runs: "avx512_skx" (its own AVX-512 code,
+    SVML for expm1), "avx512f" (AVX-512 exp, C library expm1: no fixtures recorded)
+    or "libm" (the C library's, as on AVX2 x86)."""
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+    if features.get("AVX512_SKX"):
+        return "avx512_skx"
+    return "avx512f" if features.get("AVX512F") else "libm"
+
+
+def fixture_path(name, dispatch=None):
+    """The fixture file of network ``name`` for ``dispatch`` (default: this process's)."""
+    if name in EXP_DEPENDENT:
+        return HERE / f"regression_{name}.{dispatch or exp_dispatch()}.npz"
+    return HERE / f"regression_{name}.npz"
+
 
 def run_network(name):
     """Run network ``name``; return its arrays as stored in the fixture."""
@@ -171,9 +205,10 @@ def run_network(name):
 def main(names):
     for name in names or NETWORKS:
         arrays = run_network(name)
-        np.savez_compressed(HERE / f"regression_{name}.npz", **arrays)
+        path = fixture_path(name)
+        np.savez_compressed(path, **arrays)
         n_spikes = sum(a.size for k, a in arrays.items() if k.endswith("_spike_time"))
-        print(f"{name}: {n_spikes} spikes -> regression_{name}.npz")
+        print(f"{name}: {n_spikes} spikes -> {path.name}")
 
 
 if __name__ == "__main__":
