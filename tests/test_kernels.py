@@ -782,6 +782,25 @@ def test_kernel_source_stamp_changes_with_any_kernel_source_and_numba(tmp_path):
     assert kernels.source_stamp([pytypes.SimpleNamespace(__file__=None)], "0.68") is None
 
 
+def test_kernel_stamp_covers_the_package_module():
+    """The package module's INLINED set and jit options shape every compiled kernel, so
+    load() stamps it with the kernel sources (a fresh process: load() runs once)."""
+    import subprocess
+    import sys
+    script = (
+        "import pynn_tinysim.engine.kernels as k\n"
+        "seen = []\n"
+        "original = k.source_stamp\n"
+        "k.source_stamp = lambda modules, v: seen.extend(modules) or original(modules, v)\n"
+        "assert k.load() is not None\n"
+        "files = [m.__file__ for m in seen]\n"
+        "assert k.__file__ in files, files\n"
+        "assert any(f.endswith('stretch.py') for f in files), files\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_other_stamps_cache_directories_pruned_once_unused(tmp_path, monkeypatch):
     """load()'s pruning removes another stamp's directory unused for PRUNE_AFTER_S (a
     process of older sources may still write to a recent one), keeps the present

@@ -37,7 +37,8 @@ compiled one. Numba's cache keys a compiled function by the content of its own
 file only, though the callee's code from another file is compiled into it: a
 stretch cached with an older ``neurons.py`` would run the older neuron code. So
 :func:`load` caches every kernel in a directory of its own sources' stamp (a hash
-of every kernel source and Numba's version, :func:`source_stamp`), a subdirectory
+of every kernel source, this package's own module (its INLINED set and jit
+options) and Numba's version, :func:`source_stamp`), a subdirectory
 ``tinysim-<stamp>`` of the directory Numba would use: kernels compiled from other
 sources never share it. (A stamp file checked at load time was not enough:
 compilation is lazy, so a process started before an edit could still write its
@@ -72,6 +73,7 @@ What compiles, and when (the one-time cost, measured in benchmarks/RESULTS.md):
 import importlib.util
 import logging
 import os
+import sys
 import types
 import warnings
 
@@ -349,8 +351,9 @@ def load():
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),
     )
-    # every kernel is cached in the directory of these sources' stamp (see the docstring)
-    stamp = source_stamp([m for m, _ in table], numba.__version__)
+    # every kernel is cached in the directory of these sources' stamp (see the docstring);
+    # this module is one of them, since its INLINED set and jit options shape the code
+    stamp = source_stamp([sys.modules[__name__]] + [m for m, _ in table], numba.__version__)
     cache = _stamped_cache(stamp)
     # Only dispatchers are made here: Numba compiles (or loads from its cache) each
     # kernel at its first call, so a run pays for the kernels it uses and no others.
