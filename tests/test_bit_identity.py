@@ -58,7 +58,7 @@ def test_network_output_is_bit_identical(name):
     assert_same_output(name, FIXTURES.run_network(name), load_fixture(name))
 
 
-def test_c_library_exp_fixtures_hold_where_numpy_has_avx512():
+def test_c_library_exp_fixtures_hold_where_numpy_has_avx512(tmp_path):
     """The networks again, in a process whose NumPy is denied AVX-512, against the
     C library's fixtures: on an AVX-512 machine, this keeps the set that AVX2 machines
     (such as some CI hosts) use true; elsewhere it repeats the test above."""
@@ -75,9 +75,7 @@ def test_c_library_exp_fixtures_hold_where_numpy_has_avx512():
     repo = str(DATA.parent.parent)
     env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=FIXTURES.AVX512_FEATURES,
                PYTHONPATH=os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])))
-    out = DATA.parent.parent / ".pytest_cache"
-    out.mkdir(exist_ok=True)
-    prefix = str(out / f"libm-fixture-{os.getpid()}-")
+    prefix = str(tmp_path / "libm-")
     done = subprocess.run([sys.executable, "-c", script, prefix], env=env, cwd=repo,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -85,7 +83,6 @@ def test_c_library_exp_fixtures_hold_where_numpy_has_avx512():
         for name in FIXTURES.EXP_DEPENDENT:
             got_path = pathlib.Path(f"{prefix}{engine}-{name}.npz")
             got = dict(np.load(got_path))
-            got_path.unlink()
             assert_same_output(f"{name} ({engine})", got, load_fixture(name, "libm"))
 
 
