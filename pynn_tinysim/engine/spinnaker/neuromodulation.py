@@ -49,6 +49,15 @@ t_prev), without the delay; sPyNNaker misaligns its dopamine markers when
 post events lie beyond a window's end, which cannot happen here (the windows
 always end at the newest event or later) — with ``backprop_delay=True`` and
 delays over one step it can on the board: a known difference.
+
+The parameters tau_c, tau_d, w_min and w_max are, in sPyNNaker, those of the
+target Population's synapse dynamics (one set per post vertex): a neuron of a
+neuromodulated Population that no Neuromodulation synapse reaches has them too
+(:attr:`NeuromodulationSynapses.modulated`, given by the front): its dopamine
+trace stays 0, so its weights only stay within [w_min, w_max] while their
+eligibility follows the pair rule. A neuron with no such parameters at all (a
+neuromodulated projection onto an Assembly reaching an unmodulated Population)
+keeps its weights unchanged.
 """
 
 import weakref
@@ -194,8 +203,11 @@ class PostHistory:
         p = self.params
         o_new = trace_mul(o, lut_decay(stamp - t, p["tau_minus"][rows], dt, 0, board),
                           board) + 1.0
-        da_new = trace_mul(da, lut_decay(stamp - t, p["tau_d"][rows], dt,
-                                         LOOKUP_TAU_D_SHIFT, board), board)
+        # (a row no Neuromodulation parameter reached has no tau_d, and no dopamine:
+        # its trace stays 0, not 0 times exp(-NaN))
+        tau_d = np.where(np.isnan(p["tau_d"][rows]), 1.0, p["tau_d"][rows])
+        da_new = trace_mul(da, lut_decay(stamp - t, tau_d, dt, LOOKUP_TAU_D_SHIFT, board),
+                           board)
         self._append(rows, stamp, o_new, da_new, False)
 
     def add_dopamine(self, rows, stamp, concentrations, dt, board):
@@ -239,6 +251,11 @@ class NeuromodulationSynapses(PlasticSynapses):
 
     parameter_names = ("tau_c", "tau_d", "w_min", "w_max")
     sign = 1.0
+    #: (global ids, {name: value}): the neurons of the Populations this projection
+    #: targets and its synapse type's parameters, which they all take, reached by a
+    #: synapse or not (sPyNNaker's are one set per Population: the post vertex's
+    #: synapse dynamics); None: only the synapses' targets (set by the front)
+    modulated = None
 
     def bind(self, layout, n_slots):
         # no receptor of the target receives these synapses: nothing goes to the ring
@@ -251,6 +268,10 @@ class NeuromodulationSynapses(PlasticSynapses):
         self._history = history_of(self.network)
         self._rows = self._history.rows(self.post)
         self._history.set_params(self._rows, **{n: self.params[n] for n in self.parameter_names})
+        if self.modulated is not None:
+            # the rest of the Population: the same time constants and bounds, no dopamine
+            ids, values = self.modulated
+            self._history.set_params(self._history.rows(ids), **values)
 
     def _on_pre(self, idx, stamp):
         concentration = self.sign * to_trace(np.abs(self.weight[idx]), self._board)
@@ -357,7 +378,7 @@ class NeuromodulatedSTDP(PlasticSynapses):
         k_pre = self._k_pre[idx]
         tau_c, tau_d = h.params["tau_c"][rows], h.params["tau_d"][rows]
         missing = np.isnan(tau_c)
-        if missing.any():            # (no Neuromodulation reached this neuron: w stays)
+        if missing.any():    # (no Neuromodulation parameters for this neuron: w stays)
             tau_c = np.where(missing, 1.0, tau_c)
             tau_d = np.where(missing, 1.0, tau_d)
         constant = 1.0 / -(1.0 / tau_c + 1.0 / tau_d)
@@ -445,7 +466,7 @@ class NeuromodulatedSTDP(PlasticSynapses):
         c = np.rint(self.eligibility[idx] * scale).astype(np.int64) << shift
         tau_c, tau_d = h.params["tau_c"][rows], h.params["tau_d"][rows]
         missing = np.isnan(tau_c)
-        if missing.any():            # (no Neuromodulation reached this neuron: w stays)
+        if missing.any():    # (no Neuromodulation parameters for this neuron: w stays)
             tau_c = np.where(missing, 1.0, tau_c)
             tau_d = np.where(missing, 1.0, tau_d)
         constant = s1615_parameter(1.0 / -(1.0 / tau_c + 1.0 / tau_d))
