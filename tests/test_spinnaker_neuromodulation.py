@@ -259,3 +259,48 @@ def test_structural_stdp_elsewhere_keeps_the_pair_rule():
     assert isinstance(a._block.inner, nm.NeuromodulatedSTDP)
     assert not isinstance(b._block.inner, nm.NeuromodulatedSTDP)
     sim.end()
+
+
+# --- a neuron of the neuromodulated Population that no dopamine reaches ----------------
+
+
+def _unrewarded_neighbour(fixed_point, weight=0.5, engine="numpy"):
+    """Two post neurons, one STDP projection onto both, a reward onto neuron 0 only."""
+    sim.setup(timestep=1.0, fixed_point=fixed_point, engine=engine)
+    pre = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [10, 50, 90]})
+    reward = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [30]})
+    stim = sim.Population(1, sim.SpikeSourceArray, {"spike_times": [12, 60]})
+    post = sim.Population(2, sim.IF_curr_exp, CELL)
+    sim.Projection(stim, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=6))
+    stdp = sim.STDPMechanism(
+        timing_dependence=sim.SpikePairRule(tau_plus=10, tau_minus=12, A_plus=1, A_minus=1),
+        weight_dependence=sim.AdditiveWeightDependence(w_min=0, w_max=20), weight=weight)
+    plastic = sim.Projection(pre, post, sim.AllToAllConnector(), stdp)
+    sim.Projection(reward, post, sim.FromListConnector([(0, 0, 0.1, 1.0)]),
+                   sim.extra_models.Neuromodulation(weight=0.1, w_max=2.0),
+                   receptor_type="reward")
+    sim.run(100)
+    w = np.asarray(plastic.get("weight", "list", with_address=False))
+    eligibility = plastic._block.eligibility.copy()
+    sim.end()
+    return w, eligibility
+
+
+@pytest.mark.parametrize("fixed_point", [False, True])
+def test_neuron_no_dopamine_reaches_keeps_its_weight(fixed_point):
+    """sPyNNaker's neuromodulation parameters are the Population's (its synapse dynamics),
+    so the unrewarded neuron decays no NaN dopamine trace (float mode gave a NaN weight,
+    tau_d being unknown there): its dopamine stays 0, its weight unchanged, its
+    eligibility moved by the pair rule; the rewarded one learns."""
+    w, eligibility = _unrewarded_neighbour(fixed_point)
+    assert np.isfinite(w).all()
+    assert w[1] == 0.5 and eligibility[1] > 0.0
+    assert w[0] > 0.5
+
+
+@pytest.mark.parametrize("fixed_point", [False, True])
+def test_neuron_no_dopamine_reaches_is_bounded_by_the_neuromodulation(fixed_point):
+    """get_nm_final_state clips every updated weight to the Neuromodulation's [w_min,
+    w_max], the unrewarded neuron's too (its Population's parameters)."""
+    w, _ = _unrewarded_neighbour(fixed_point, weight=3.0)
+    assert w[1] == 2.0

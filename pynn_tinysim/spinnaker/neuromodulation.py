@@ -121,6 +121,14 @@ def attach(projection, receptor_type):
     projection.receptor_type = receptor_type
     projection._block.receptor = receptor_type
     projection._block.sign = engine.TARGETS[receptor_type]
+    # sPyNNaker's neuromodulation parameters belong to the target Population's synapse
+    # dynamics: every neuron of it takes them, those no synapse of this projection
+    # reaches included (their dopamine trace stays 0, their weights are still bounded)
+    space = projection.synapse_type.parameter_space
+    ids = np.concatenate([np.asarray(p.all_cells, np.int64)
+                          for p in _populations(projection.post)])
+    projection._block.modulated = (ids, {name: float(space[name].base_value)
+                                         for name in ("tau_c", "tau_d", "w_min", "w_max")})
 
 
 def prepare(flavour):

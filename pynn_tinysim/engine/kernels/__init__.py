@@ -251,6 +251,7 @@ def load():
     from . import adaptive
     from . import multisynapse
     from . import spinnaker_plasticity
+    from . import spinnaker_neuromodulation
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -292,6 +293,9 @@ def load():
                  "_bump_post"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
+    # the flavour's neuromodulated STDP (kernels/spinnaker_neuromodulation.py)
+    internal |= {"_dec", "_idec", "_bits", "_tmul", "_append", "_add_post_spike", "_window",
+                 "_pre_float", "_pre_fixed"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -350,6 +354,9 @@ def load():
         (multisynapse, ("_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),
+        (spinnaker_neuromodulation, ("_dec", "_idec", "_bits", "_tmul", "_append",
+                                     "_add_post_spike", "dopamine_deliver", "_window",
+                                     "_pre_float", "_pre_fixed", "neuromodulated_deliver")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring);
     # this module is one of them, since its INLINED set and jit options shape the code

@@ -49,13 +49,22 @@ t_prev), without the delay; sPyNNaker misaligns its dopamine markers when
 post events lie beyond a window's end, which cannot happen here (the windows
 always end at the newest event or later) — with ``backprop_delay=True`` and
 delays over one step it can on the board: a known difference.
+
+The parameters tau_c, tau_d, w_min and w_max are, in sPyNNaker, those of the
+target Population's synapse dynamics (one set per post vertex): a neuron of a
+neuromodulated Population that no Neuromodulation synapse reaches has them too
+(:attr:`NeuromodulationSynapses.modulated`, given by the front): its dopamine
+trace stays 0, so its weights only stay within [w_min, w_max] while their
+eligibility follows the pair rule. A neuron with no such parameters at all (a
+neuromodulated projection onto an Assembly reaching an unmodulated Population)
+keeps its weights unchanged.
 """
 
 import weakref
 
 import numpy as np
 
-from ..plasticity import PlasticSynapses
+from ..plasticity import DecayTables, PlasticSynapses
 from . import fixed_point
 from .plasticity import (BoardTraces, WEIGHT_MASK, mul_accum_fixed, s1615_parameter,
                          stdp_fixed, stdp_mul)
@@ -194,8 +203,11 @@ class PostHistory:
         p = self.params
         o_new = trace_mul(o, lut_decay(stamp - t, p["tau_minus"][rows], dt, 0, board),
                           board) + 1.0
-        da_new = trace_mul(da, lut_decay(stamp - t, p["tau_d"][rows], dt,
-                                         LOOKUP_TAU_D_SHIFT, board), board)
+        # (a row no Neuromodulation parameter reached has no tau_d, and no dopamine:
+        # its trace stays 0, not 0 times exp(-NaN))
+        tau_d = np.where(np.isnan(p["tau_d"][rows]), 1.0, p["tau_d"][rows])
+        da_new = trace_mul(da, lut_decay(stamp - t, tau_d, dt, LOOKUP_TAU_D_SHIFT, board),
+                           board)
         self._append(rows, stamp, o_new, da_new, False)
 
     def add_dopamine(self, rows, stamp, concentrations, dt, board):
@@ -239,6 +251,11 @@ class NeuromodulationSynapses(PlasticSynapses):
 
     parameter_names = ("tau_c", "tau_d", "w_min", "w_max")
     sign = 1.0
+    #: (global ids, {name: value}): the neurons of the Populations this projection
+    #: targets and its synapse type's parameters, which they all take, reached by a
+    #: synapse or not (sPyNNaker's are one set per Population: the post vertex's
+    #: synapse dynamics); None: only the synapses' targets (set by the front)
+    modulated = None
 
     def bind(self, layout, n_slots):
         # no receptor of the target receives these synapses: nothing goes to the ring
@@ -251,6 +268,10 @@ class NeuromodulationSynapses(PlasticSynapses):
         self._history = history_of(self.network)
         self._rows = self._history.rows(self.post)
         self._history.set_params(self._rows, **{n: self.params[n] for n in self.parameter_names})
+        if self.modulated is not None:
+            # the rest of the Population: the same time constants and bounds, no dopamine
+            ids, values = self.modulated
+            self._history.set_params(self._history.rows(ids), **values)
 
     def _on_pre(self, idx, stamp):
         concentration = self.sign * to_trace(np.abs(self.weight[idx]), self._board)
@@ -259,6 +280,35 @@ class NeuromodulationSynapses(PlasticSynapses):
 
     def _reset_internal(self):
         history_of(self.network).reset()
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.spinnaker_neuromodulation.dopamine_deliver` where its rows'
+        tau_minus (1 ms where none) and tau_d have one value each; else None (NumPy)."""
+        if type(self) is not NeuromodulationSynapses or "deliver" in vars(self) \
+                or not self.size:
+            return None
+        h, rows = self._history, self._rows
+        tau_minus = h.params["tau_minus"][rows]
+        tau_minus = _uniform(np.where(np.isnan(tau_minus), 1.0, tau_minus))
+        tau_d = _uniform(h.params["tau_d"][rows])
+        if tau_minus is None or tau_d is None:
+            return None
+        decays = _Decays(((tau_minus, 0), (tau_d, LOOKUP_TAU_D_SHIFT)), self.dt, self._board)
+        if not decays.ok:
+            return None
+        kernel, history = kernels.dopamine_deliver, _HistoryViews(h)
+        fixed = (self._indptr, self._by_pre, rows, self.weight, float(self.sign))
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64))
+        board, numpy_deliver = bool(self._board), self.deliver
+
+        def deliver(spiking_ids, k, ring_flat):
+            tables = decays.cover(k + 1)
+            if tables is None:          # (an interval past the tables' cap: NumPy)
+                return numpy_deliver(spiking_ids, k, ring_flat)
+            times, post, dop, isd, count, _ = history.views()
+            kernel(spiking_ids, k + 1, *fixed, times, post, dop, isd, count, *tables, board,
+                   *scratch)
+        return deliver
 
 
 class NeuromodulatedSTDP(PlasticSynapses):
@@ -357,7 +407,7 @@ class NeuromodulatedSTDP(PlasticSynapses):
         k_pre = self._k_pre[idx]
         tau_c, tau_d = h.params["tau_c"][rows], h.params["tau_d"][rows]
         missing = np.isnan(tau_c)
-        if missing.any():            # (no Neuromodulation reached this neuron: w stays)
+        if missing.any():    # (no Neuromodulation parameters for this neuron: w stays)
             tau_c = np.where(missing, 1.0, tau_c)
             tau_d = np.where(missing, 1.0, tau_d)
         constant = 1.0 / -(1.0 / tau_c + 1.0 / tau_d)
@@ -410,6 +460,63 @@ class NeuromodulatedSTDP(PlasticSynapses):
     def wrong_side(self):
         return None
 
+    # --- compiled delivery (kernels/spinnaker_neuromodulation.py) ----------------------
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.spinnaker_neuromodulation.neuromodulated_deliver`, in fixed point
+        with the board's weights or in float, where tau_plus, tau_minus (the rule's and
+        its rows'), tau_c and tau_d have one value each and every row has its
+        Neuromodulation parameters; else None (NumPy: also fixed-point traces with
+        float64 weights, and the structural block's slots, a subclass). Compiled
+        stretches do not take this rule: it runs in the step loop."""
+        if type(self) is not NeuromodulatedSTDP or "deliver" in vars(self) \
+                or not self.size or (self._board and not self._board_w):
+            return None
+        h, rows = self._history, self._rows
+        p = {name: h.params[name][rows] for name in ("tau_minus", "tau_c", "tau_d",
+                                                      "w_min", "w_max")}
+        if any(np.isnan(values).any() for values in p.values()):
+            return None
+        tau_plus, tau_minus = self._scalar["tau_plus"], self._scalar["tau_minus"]
+        tau_c, tau_d = _uniform(p["tau_c"]), _uniform(p["tau_d"])
+        if None in (tau_plus, tau_minus, tau_c, tau_d) or _uniform(p["tau_minus"]) != tau_minus:
+            return None
+        decays = _Decays(((tau_plus, 0), (tau_minus, 0), (tau_c, LOOKUP_TAU_C_SHIFT),
+                          (tau_d, LOOKUP_TAU_D_SHIFT)), self.dt, self._board)
+        if not decays.ok:
+            return None
+        constant = 1.0 / -(1.0 / tau_c + 1.0 / tau_d)
+        if self._board_w:
+            b, gws = self._bconst, self._board_gws
+            bounds = (_shared(self._w_scale), _shared(self._board_shift),
+                      _shared(s1615_parameter(p["w_min"] * gws)),
+                      _shared(s1615_parameter(p["w_max"] * gws)),
+                      *(_shared(np.ascontiguousarray(b[name], np.int64))
+                        for name in ("w_min", "w_max", "A_plus", "A_minus")))
+            constant = int(s1615_parameter(constant))
+        else:
+            bounds = (None, None, _shared(p["w_min"]), _shared(p["w_max"]),
+                      *(_shared(self.params[name]) for name in ("w_min", "w_max", "A_plus",
+                                                                "A_minus")))
+        row_of_id = np.full(self._is_post.size, -1, np.int64)
+        row_of_id[self.post] = rows
+        kernel, history = kernels.neuromodulated_deliver, _HistoryViews(h)
+        fixed = (self._indptr, self._by_pre, self._keys)
+        synapses = (row_of_id, rows, np.ascontiguousarray(self.delay_steps, np.int64))
+        state = (self.weight, self.eligibility, self._k_pre, self._t_last, *bounds,
+                 bool(self._multiplicative), constant)
+        scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64))
+        n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            tables = decays.cover(stamp)
+            if tables is None:          # (an interval past the tables' cap: NumPy)
+                return numpy_deliver(spiking_ids, k, ring_flat)
+            kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
+                   *synapses, *history.views(), *state, *tables, *scratch)
+        return deliver
+
     # --- the board's 16-bit weights, in s16.15 ---------------------------------------
 
     def _ilut(self, ticks, tau, shift):
@@ -445,7 +552,7 @@ class NeuromodulatedSTDP(PlasticSynapses):
         c = np.rint(self.eligibility[idx] * scale).astype(np.int64) << shift
         tau_c, tau_d = h.params["tau_c"][rows], h.params["tau_d"][rows]
         missing = np.isnan(tau_c)
-        if missing.any():            # (no Neuromodulation reached this neuron: w stays)
+        if missing.any():    # (no Neuromodulation parameters for this neuron: w stays)
             tau_c = np.where(missing, 1.0, tau_c)
             tau_d = np.where(missing, 1.0, tau_d)
         constant = s1615_parameter(1.0 / -(1.0 / tau_c + 1.0 / tau_d))
@@ -534,6 +641,88 @@ def structural_neuromodulated_model():
     """The block class of a StructuralMechanismSTDP projection onto a neuromodulated
     Population (its slots follow :class:`NeuromodulatedSTDP`)."""
     return structural_model(NeuromodulatedSTDP, NeuromodulatedSlots)
+
+
+# --- what the compiled deliveries take (kernels/spinnaker_neuromodulation.py) -----------
+
+
+def _uniform(values):
+    """The one value of ``values`` (a float), or None where they differ (or none)."""
+    values = np.asarray(values, float)
+    if values.size == 0 or not np.all(values == values[0]):
+        return None
+    return float(values[0])
+
+
+def _shared(values):
+    """Per-synapse values as the kernel takes them: one element where all are the same."""
+    values = np.ascontiguousarray(values)
+    return values[:1] if values.size and np.all(values == values[0]) else values
+
+
+class _HistoryViews:
+    """The :class:`PostHistory`'s arrays as the kernels write them in place (flat views),
+    taken again where the history has grown (new rows: new arrays)."""
+
+    def __init__(self, history):
+        self.history = history
+        self._of = None
+
+    def views(self):
+        h = self.history
+        if self._of is not h.times:
+            self._of = h.times
+            self._views = (h.times.reshape(-1), h.post.reshape(-1), h.dopamine.reshape(-1),
+                           h.is_dopamine.reshape(-1), h.count, h.last_post)
+        return self._views
+
+
+#: the longest board look-up table (ticks) the kernels take; a longer one keeps NumPy
+LUT_CAP = 1 << 20
+
+
+class _Decays:
+    """The decay tables of a compiled delivery, by interval in ticks: :func:`lut_decay`
+    itself for each (tau, shift). On the board, the whole look-up table up to its end
+    and one entry past it (0, as every longer interval's); in float, NumPy's ``np.exp``
+    (:class:`~..plasticity.DecayTables`), grown to cover intervals up to the step's stamp
+    (the longest a history or a synapse can hold) or saturated; ``cover`` gives None
+    where that would pass the tables' cap (that step then runs on NumPy)."""
+
+    def __init__(self, taus, dt, board):
+        self.board = board
+        self.ok = True
+        self._covered = -1
+        if board:
+            self._tables = [self._board_table(tau, dt, shift) for tau, shift in taus]
+            self.ok = all(t is not None for t in self._tables)
+            self._covered = np.iinfo(np.int64).max
+        else:
+            self._decays = [DecayTables([lambda steps, rate=dt / tau: -steps * rate],
+                                        [dt / tau]) for tau, _ in taus]
+            self.ok = all(d.values for d in self._decays)   # (none below a tiny cap)
+            self._tables = [d.values[0] for d in self._decays] if self.ok else None
+
+    @staticmethod
+    def _board_table(tau, dt, shift):
+        size = np.log(STDP_FIXED_POINT_ONE) * tau / dt / (1 << shift)
+        if not np.isfinite(size) or size > LUT_CAP:
+            return None
+        ticks = ((int(np.ceil(size)) + 2) << shift) + 1
+        values = lut_decay(np.arange(ticks, dtype=np.int64), tau, dt, shift, True)
+        return values if values[-1] == 0.0 else None
+
+    def cover(self, stamp):
+        """The tables, covering every interval up to ``stamp`` ticks; None where they cannot."""
+        if stamp <= self._covered:
+            return self._tables
+        for d in self._decays:
+            if not d.grow(stamp + 1):
+                return None
+        self._tables = [d.values[0] for d in self._decays]
+        self._covered = min(np.iinfo(np.int64).max if d.saturated else d.values[0].size - 1
+                            for d in self._decays)
+        return self._tables
 
 
 def _post_window(history, rows, t_last, stamp, delay):
