@@ -290,6 +290,8 @@ def load():
                  "_bump_post"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
+    # the flavour's MaassStochasticThreshold (kernels/spinnaker.py)
+    internal |= {"_maass_draws", "_maass_fixed", "_maass_float"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -331,6 +333,7 @@ def load():
         (window, ("inject", "exchanging", "export", "exchange_room", "exchange_empty")),
         (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
         (spinnaker, ("_fires", "_fixed_semd", "_float_semd")),
+        (spinnaker, ("_maass_draws", "_maass_fixed", "_maass_float")),
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
                         "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",
