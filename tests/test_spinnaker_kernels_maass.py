@@ -9,7 +9,7 @@ final state and the generator's state after the run must be equal exactly, in fi
 point and in float64: several seeds, Poisson input, a second run(), a reset, a
 coarse time step, cells whose v crosses the onset and the cap, the step loop (mixed
 with another flavour model) and compiled stretches. The compiled runs are checked to
-have made no NumPy decision (``crossed`` never called).
+have made no NumPy decision (``crossed`` never called). Two threads: the same bits.
 """
 
 import numpy as np
@@ -191,3 +191,28 @@ def test_decisions_at_the_onset_and_the_cap(fixed_point):
         # below the onset only a draw of 0; from it every tick; from the cap 80 %
         assert counts[0] <= 1 and counts[1:4] == [300] * 3
         assert 200 < counts[4] < 280 and 200 < counts[5] < 280
+
+
+def _threaded(engine, threads):
+    """4000 cells (kernels.PARALLEL_MIN_NEURONS): on two threads the kernel updates the
+    cells in chunks, after drawing every cell's number in order."""
+    sim.setup(timestep=1.0, rng_seed=3, engine=engine, threads=threads)
+    noise = sim.Population(50, sim.SpikeSourcePoisson(rate=50.0))
+    cells = sim.Population(4000, extra_models.IFCondExpStoc(
+        i_offset=np.linspace(0.5, 0.8, 4000), tau_refrac=2.0, v_reset=-70.0))
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.1, rng=sim.NumpyRNG(1)),
+                   sim.StaticSynapse(weight=0.02, delay=1.0))
+    cells.record(["spikes", "v"])
+    sim.run(40.0)
+    segment = cells.get_data().segments[0]
+    out = (np.concatenate([np.asarray(t.magnitude) for t in segment.spiketrains]),
+           np.asarray(segment.filter(name="v")[0].magnitude))
+    sim.end()
+    return out
+
+
+def test_maass_on_two_threads_identical():
+    reference = _threaded("numpy", 1)
+    compiled = _threaded("numba", 2)
+    assert reference[0].size > 1000
+    assert np.array_equal(reference[0], compiled[0]) and np.array_equal(reference[1], compiled[1])
