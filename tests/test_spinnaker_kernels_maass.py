@@ -67,7 +67,9 @@ def _network(engine, fixed_point, seed, dt=1.0, mixed=False):
         patch.setattr(CompiledStretch, "run",
                       lambda self, k, k_end: stretches.append(k) or run(self, k, k_end))
         sim.run(60.0)
-        cells[:5].set(i_offset=0.6)         # between runs: new onsets for these cells
+        # between runs: a new offset, and new onsets (tau_th, du_th) for some cells
+        cells[:5].set(i_offset=0.6, tau_th=2.0)
+        cells[-5:].set(du_th=3.0)
         sim.run(46.0)
         group = simulator.state.network.groups[cells.celltype.engine_model]
         out = {"state before reset": str(group.random().bit_generator.state)}

@@ -129,8 +129,9 @@ class MaassStochasticThreshold(StaticThreshold):
 
         Below the cap each cell's level takes two values only: 0 (a spike where the
         draw is 0) below an exponent, its onset, and a wrapped result above any draw
-        from there (with tau_th and dt positive: exp grows, so the result is 1 -
-        exp(...) >= 0 times 0.8, shifted). The onsets are found with the NumPy code
+        from there (with tau_th and dt positive the hazard is >= 0, so 1 - exp(hazard
+        dt/10) is 0, then negative and wrapped; it grows with the exponent, so the
+        onset is one exponent, found by bisection). The onsets are found with the NumPy code
         (:meth:`level`, NumPy's exp: the kernel then needs no exp, which in Numba may
         differ from NumPy's by an ulp), so the kernel's decision is the NumPy one.
         """
