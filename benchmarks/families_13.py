@@ -13,7 +13,10 @@ recorded, run for ``--duration`` ms; one process per case and engine::
 * ``fixed_prob``: the flavour's IFCurrDeltaFixedProb (fixed point; its keyed draws
   per cell and tick at or above threshold), dt 1 ms;
 * ``gsyn_interval``: the flavour's IF_curr_exp (fixed point), dt 0.1 ms, v and gsyn
-  recorded every 1 ms (gsyn at intervals above one tick, sampled inside stretches).
+  recorded every 1 ms (gsyn at intervals above one tick, sampled inside stretches);
+* ``maass``: 400 of the flavour's IFCondExpStoc cells (fixed point; ``--float``: float64),
+  dt 1 ms, i_offset holding v a few mV under v_thresh, where the Maass threshold's
+  draw of every cell and tick decides.
 
 Prints one JSON dict: the run's CPU time (``time.process_time``, s) and wall time,
 the spike count, and the engine that ran.
@@ -78,13 +81,26 @@ def build_gsyn_interval(engine):
     return sim, cells
 
 
+def build_maass(engine, fixed_point=True):
+    import pyNN.tinysim.spinnaker as sim
+    from pyNN.random import NumpyRNG
+    sim.setup(timestep=1.0, min_delay=1.0, engine=engine, rng_seed=3, fixed_point=fixed_point)
+    cells = sim.Population(400, sim.extra_models.IFCondExpStoc(
+        i_offset=0.6, tau_refrac=2.0, v_reset=-70.0))
+    _drive(sim, cells, ["excitatory", "inhibitory"], [0.01, 0.02], NumpyRNG(seed=1))
+    return sim, cells
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("case", choices=["adexp_multi", "ca2_adaptive", "fixed_prob", "gsyn_interval"])
+    parser.add_argument("case", choices=["adexp_multi", "ca2_adaptive", "fixed_prob", "gsyn_interval",
+                                           "maass"])
     parser.add_argument("--engine", default="numba")
     parser.add_argument("--duration", type=float, default=1000.0)
+    parser.add_argument("--float", action="store_true", help="fixed_point=False (maass)")
     args = parser.parse_args()
-    sim, cells = globals()["build_" + args.case](args.engine)
+    build = globals()["build_" + args.case]
+    sim, cells = build(args.engine, False) if args.float else build(args.engine)
     cells.record("spikes")
     cpu, wall = time.process_time(), time.perf_counter()
     sim.run(args.duration)
@@ -92,7 +108,7 @@ def main():
     from pynn_tinysim import simulator
     spikes = sum(len(t) for t in cells.get_data("spikes").segments[0].spiketrains)
     print(json.dumps({"case": args.case, "engine": args.engine,
-                      "engine_ran": simulator.state.network.engine,
+                      "engine_ran": simulator.state.network.engine, "float": args.float,
                       "duration_ms": args.duration, "run_cpu_s": round(cpu, 3),
                       "run_wall_s": round(wall, 3), "spikes": spikes}))
     sim.end()

@@ -68,6 +68,13 @@ MODELS = {
                          dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.9, v_rest=-65.0,
                               v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0, tau_syn_E2=7.0,
                               tau_syn_I=4.0, scaling_factor=3.0), 0.6, 0.9, {}),
+    # the Maass stochastic threshold: v held a few mV under v_thresh by the offset, where
+    # the draws decide (du_th, tau_th differ between cells: each its own onset)
+    "IFCondExpStoc": (extra_models.IFCondExpStoc,
+                      dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.45, v_rest=-65.0,
+                           v_thresh=-52.0, v_reset=-70.0, tau_syn_E=2.0, tau_syn_I=4.0,
+                           du_th=np.linspace(0.3, 1.5, 60), tau_th=np.linspace(5.0, 40.0, 60)),
+                      0.03, 0.06, {}),
     "IFTruncDelta": (extra_models.IFTruncDelta,
                      dict(tau_m=12.0, cm=0.5, tau_refrac=2.0, i_offset=0.05, v_thresh=-52.0,
                           v_reset=-70.0), 1.5, 1.0, {}),
@@ -188,7 +195,7 @@ def test_flavour_model_identical_on_both_engines(model, fixed_point):
         assert np.ptp(reference["cells 0 gsyn_exc"]) > 0
 
 
-@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp"])
+@pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp", "IFCondExpStoc"])
 def test_kernel_in_the_step_loop_identical(model, monkeypatch):
     """Stretches turned off: the kernel runs in the step loop; an AC source, sampling
     every 3 ticks."""
@@ -209,7 +216,7 @@ def test_gsyn_sampled_at_longer_intervals_in_stretches(model, sampling):
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
 @pytest.mark.parametrize("model", ["IF_curr_exp", "Izhikevich", "IF_cond_exp", "IFTruncDelta",
                                    "IF_curr_alpha", "IFCurrExpCa2Adaptive",
-                                   "IF_curr_exp_sEMD"])
+                                   "IF_curr_exp_sEMD", "IFCondExpStoc"])
 def test_saturation_and_overflow_identical(model, fixed_point):
     """Weights 50x larger with a small ring-buffer scale (entries clipped at the
     saturation level in fixed point) and huge offsets on a few cells (v out of the
@@ -247,10 +254,15 @@ def test_kernels_cover_the_models_and_decline_the_others():
     from pynn_tinysim.engine.network import Network
     from pynn_tinysim.engine.spinnaker import extra_neurons, settings
     with_kernel |= {extra_neurons.LIFCurrExpCa2Adaptive, groups.LIFCurrDeltaFixedProb,
-                    extra_neurons.LIFCurrExpSEMD}
+                    extra_neurons.LIFCurrExpSEMD, extra_neurons.LIFCondExpStoc}
     candidates = [c for module in (groups, extra_neurons) for c in vars(module).values()
                   if isinstance(c, type) and issubclass(c, groups.SpiNNakerNeuronGroup)
                   and c.neuron_model is not None]
+
+    class Declined(groups.LIFCurrExp):      # a tick of its own: the kernel would not run it
+        def step(self, k, inputs):
+            return super().step(k, inputs)
+    candidates.append(Declined)
     assert with_kernel < set(candidates)
     for fixed in (True, False):
         net = Network(dt=1.0, engine="numpy")

@@ -296,6 +296,8 @@ def load():
     # the flavour's neuromodulated STDP (kernels/spinnaker_neuromodulation.py)
     internal |= {"_dec", "_idec", "_bits", "_tmul", "_append", "_add_post_spike", "_window",
                  "_pre_float", "_pre_fixed"}
+    # the flavour's MaassStochasticThreshold (kernels/spinnaker.py)
+    internal |= {"_maass_draws", "_maass_fixed", "_maass_float"}
     table = (
         (neurons, ("_flags", "_flagged", "_spikes", "_chunk", "_lif_curr_exp_neuron",
                    "_lif_curr_exp_range", "lif_curr_exp",
@@ -337,6 +339,7 @@ def load():
         (window, ("inject", "exchanging", "export", "exchange_room", "exchange_empty")),
         (spinnaker, ("_div", "_fixed_alpha", "_float_alpha")),
         (spinnaker, ("_fires", "_fixed_semd", "_float_semd")),
+        (spinnaker, ("_maass_draws", "_maass_fixed", "_maass_float")),
         (multisynapse, ("_lif_curr_multi_range", "lif_curr_multi", "_cond_multi_add",
                         "_cond_multi_stiff", "_lif_cond_multi_range", "lif_cond_multi")),
         (stretch, ("_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room",

@@ -22,7 +22,19 @@ models are made of, chosen per group by integer codes:
 (the threshold is the static one, ``v >= v_thresh``; Izhikevich's fixed 30 mV comes
 in as an array; or, with ``stochastic``, FixedProbabilityThreshold's: at or above
 v_thresh a spike where the cell's keyed draw for the tick, ``keyed.uniform(key, id,
-k)`` hashed as :mod:`.plasticity`'s ``_keyed_step``, is below ``p_thresh``).
+k)`` hashed as :mod:`.plasticity`'s ``_keyed_step``, is below ``p_thresh``; or, with
+``maass`` not None, extra_neurons.py's MaassStochasticThreshold (IFCondExpStoc, in
+the LIF loop): ``maass`` = (the group's numpy Generator, du_th_inv, onset, cap,
+saturation level, draws). Each tick first draws one ``integers(0, 65536)`` per cell
+in the cells' order from the Generator (before the chunks: the stream is sequential;
+Numba's Generator methods draw NumPy's numbers from the same bit generator state, so
+the NumPy tick's draws, and the generator is left where it would leave it), then a
+cell with exponent ``(v - v_thresh) * du_th_inv`` fires where it is at or above the
+cap and the draw at most the saturation level, or below the cap at or above its
+onset, or where the draw is 0 (MaassStochasticThreshold.fires: below the cap the
+board's level is 0 below the onset and wraps to a sure spike from it; the onsets are
+found with NumPy's exp, ``kernel_arguments``, so no exp is computed here, where
+Numba's could differ from NumPy's by an ulp).
 :func:`spinnaker_fixed` does the fixed-point operations of the NumPy code on int64 (the same integer products, shifts and roundings, so the same
 bits), :func:`spinnaker_float` the
 float64 ones in the same order (``fixed_point=False``). The group's state stays
@@ -46,7 +58,8 @@ so a tick compiles the code of its own model only (an Izhikevich network does no
 compile the LIF code, nor a LIF network the Izhikevich and alpha code: ~1-2 s less
 one-time compilation). Likewise ``u`` is None where neither the neuron nor the synapse
 keeps state in it (no Ca2AdaptiveLIF, no sEMD code), ``p_thresh`` where the threshold
-is the static one (no FixedProbabilityThreshold draw), ``e_rev_e`` and ``e_rev_i`` but
+is the static one (no FixedProbabilityThreshold draw), ``maass`` but for the Maass
+threshold (no Generator, no draws), ``e_rev_e`` and ``e_rev_i`` but
 for conductance input, ``timer`` for Izhikevich (no LIF code: ``con`` not None cannot
 be pruned, only a None argument's branches are).
 ``scratch`` (int64, size) and
@@ -146,6 +159,32 @@ def _fires(stochastic, key, cell_id, k, p):
     return plasticity._keyed_unit(h) < p
 
 
+def _maass_draws(generator, draws):
+    """MaassStochasticThreshold.crossed's draws: one 16-bit integer per cell, in order
+    (Numba's Generator.integers draws NumPy's numbers from the same state)."""
+    for j in range(draws.size):
+        draws[j] = generator.integers(0, 65536)
+
+
+def _maass_fixed(v, v_thresh, maass, j):
+    """MaassStochasticThreshold.fires for cell j, membrane v, in s16.15: at or above
+    the cap where the draw is at most the saturation level (0.8 in u16.16), below it
+    from the cell's onset (a wrapped result), else where the draw is 0."""
+    exponent = _mul(v - v_thresh, maass[1][j])
+    if exponent >= maass[3]:
+        return maass[4] >= maass[5][j]
+    return exponent >= maass[2][j] or maass[5][j] <= 0
+
+
+def _maass_float(v, v_thresh, maass, j):
+    """_maass_fixed in float64 (the comparisons of MaassStochasticThreshold.fires)."""
+    exponent = (v - v_thresh) * maass[1][j]
+    r = maass[5][j] / 65536.0
+    if exponent >= maass[3]:
+        return maass[4] >= r
+    return exponent >= maass[2][j] or 0.0 >= r
+
+
 # The tick of neurons lo .. hi - 1 runs in passes over views of the chunk (indexed
 # from 0: a loop over range(lo, hi) is not vectorized), one receptor at a time, each
 # loop without branches on data or on the kinds (those are chosen outside the loops,
@@ -238,7 +277,7 @@ def _fixed_currents(x, v_fix, total, values, input_kind, is_inh, e_rev, delta_sc
 def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
                  sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
                  neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key,
-                 ids, p_thresh, work):
+                 ids, p_thresh, maass, work):
     # work rows: v in s16.15, the excitatory and inhibitory current totals, their
     # values (gsyn), one receptor's state after the arrivals
     v_fix, exc, inh = work[0][lo:hi], work[1][lo:hi], work[2][lo:hi]
@@ -342,6 +381,8 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
         spike = vj >= v_thresh[j]
         if p_thresh is not None and stochastic and spike:
             spike = _fires(stochastic, key, ids[lo + j], k, p_thresh[lo + j])
+        if maass is not None:
+            spike = _maass_fixed(vj, v_thresh[j], maass, lo + j)
         v[j] = (v_reset[j] if spike else vj) * INV_ONE
         timer[j] = t_refract[j] if spike else left
         spiking[j] = spike
@@ -354,7 +395,7 @@ def _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
 def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory,
                  sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale,
                  neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key,
-                 ids, p_thresh, work):
+                 ids, p_thresh, maass, work):
     # as _fixed_range, in float64 (work row 0: the alpha synapses' values)
     exc, inh, g_exc, g_inh = work[1], work[2], work[3], work[4]
     n_exc = 0
@@ -443,6 +484,8 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
             spike = vj >= v_thresh[j]
             if p_thresh is not None and stochastic and spike:
                 spike = _fires(stochastic, key, ids[j], k, p_thresh[j])
+            if maass is not None:
+                spike = _maass_float(vj, v_thresh[j], maass, j)
             v[j] = v_reset[j] if spike else vj
             timer[j] = t_refract[j] if spike else left
             spiking[j] = spike
@@ -453,44 +496,48 @@ def _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec, in
 def spinnaker_fixed(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
                     init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
                     t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key, ids,
-                    p_thresh, scratch, work, n_chunks=1):
+                    p_thresh, maass, scratch, work, n_chunks=1):
     """One tick of a flavour group in s16.15 (see the module docstring)."""
     spiking = neurons._flags(v.size)
+    if maass is not None:       # the Maass threshold's draws, in the cells' order
+        _maass_draws(maass[0], maass[5])
     if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                      e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
-                     has_inj, stochastic, key, ids, p_thresh, work)
+                     has_inj, stochastic, key, ids, p_thresh, maass, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _fixed_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                          inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
-                         i_inj, has_inj, stochastic, key, ids, p_thresh, work)
+                         i_inj, has_inj, stochastic, key, ids, p_thresh, maass, work)
     return neurons._flagged(spiking, scratch)
 
 
 def spinnaker_float(k, inputs, v, u, this_h, timer, syn, n_rec, inhibitory, sat, scale, dec,
                     init, alpha, synapse, input_kind, e_rev_e, e_rev_i, delta_scale, neuron, par,
                     t_refract, con, gsyn_e, gsyn_i, i_inj, has_inj, stochastic, key, ids,
-                    p_thresh, scratch, work, n_chunks=1):
+                    p_thresh, maass, scratch, work, n_chunks=1):
     """One tick of a flavour group in float64 (``fixed_point=False``)."""
     spiking = neurons._flags(v.size)
+    if maass is not None:       # the Maass threshold's draws, in the cells' order
+        _maass_draws(maass[0], maass[5])
     if n_chunks == 1 or SERIAL:
         # typed as in the chunk loop (int64, not Numba's literals): one compilation
         lo, hi = neurons._chunk(np.int64(0), v.size, np.int64(1))
         _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                      inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                      e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i, i_inj,
-                     has_inj, stochastic, key, ids, p_thresh, work)
+                     has_inj, stochastic, key, ids, p_thresh, maass, work)
     else:
         for c in neurons.prange(n_chunks):
             lo, hi = neurons._chunk(c, v.size, n_chunks)
             _float_range(lo, hi, spiking, k, inputs, v, u, this_h, timer, syn, n_rec,
                          inhibitory, sat, scale, dec, init, alpha, synapse, input_kind, e_rev_e,
                          e_rev_i, delta_scale, neuron, par, t_refract, con, gsyn_e, gsyn_i,
-                         i_inj, has_inj, stochastic, key, ids, p_thresh, work)
+                         i_inj, has_inj, stochastic, key, ids, p_thresh, maass, work)
     return neurons._flagged(spiking, scratch)

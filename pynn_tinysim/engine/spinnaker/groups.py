@@ -229,6 +229,7 @@ class SpiNNakerNeuronGroup(NeuronGroup):
         input_kind = _KERNEL_INPUTS.get(type(self.input))
         if (neuron is None or synapse is None or input_kind is None
                 or type(self.threshold) not in _KERNEL_THRESHOLDS
+                or (neuron == 2 and _KERNEL_THRESHOLDS[type(self.threshold)] == 2)
                 or len(self.receptors) > 3
                 or np.frexp(self.input.weight_scale)[0] != 0.5
                 or (synapse == 3 and neuron in (2, 3))):
@@ -301,13 +302,21 @@ class SpiNNakerNeuronGroup(NeuronGroup):
             p_thresh = np.ascontiguousarray(self.params["p_thresh"], np.float64)
         else:   # (None: the kernel compiles no draw)
             key, p_thresh = np.uint64(0), None
+        maass = None    # (None: the kernel compiles no Maass threshold)
+        if _KERNEL_THRESHOLDS[type(self.threshold)] == 2:
+            # its draws from this group's generator, the NumPy tick's stream (the
+            # kernel draws them in the cells' order, then decides by the onsets)
+            maass = self.threshold.kernel_arguments(self.random())
+            if maass is None:
+                return None
         args = (self.state["v"], u, this_h, timer,
                 states,
                 len(self.receptors), inhibitory, self._saturation,
                 float(self.input.weight_scale), dec, init, alpha, synapse, input_kind,
                 e_rev_e, e_rev_i, delta_scale, neuron, par, t_refract, con,
                 self.state["gsyn_exc"], self.state["gsyn_inh"], i_inj, has_inj,
-                stochastic, key, self.ids, p_thresh, np.empty(n, np.int64), np.empty((7, n), dtype))
+                stochastic, key, self.ids, p_thresh, maass, np.empty(n, np.int64),
+                np.empty((7, n), dtype))
         return ("spinnaker_fixed" if A.fixed else "spinnaker_float"), args
 
 
@@ -317,8 +326,10 @@ _KERNEL_NEURONS = {LeakyIntegrateAndFire: 0, TruncatedIntegrateAndFire: 1, Izhik
 _KERNEL_SYNAPSES = {ExponentialSynapses: 0, DualExponentialSynapses: 0, DeltaSynapses: 1,
                     AlphaSynapses: 2}
 _KERNEL_INPUTS = {CurrentInput: 0, ConductanceInput: 1, DeltaInput: 2}
-#: the thresholds it computes (FixedProbabilityThreshold: its keyed draws, ``stochastic``)
-_KERNEL_THRESHOLDS = (StaticThreshold, IzhikevichThreshold, FixedProbabilityThreshold)
+#: the thresholds it computes, and their codes here: 1 FixedProbabilityThreshold (its
+#: keyed draws, ``stochastic``), 2 extra_neurons.py's MaassStochasticThreshold (its
+#: draws from the group's generator, ``maass``; not with Izhikevich), 0 the others
+_KERNEL_THRESHOLDS = {StaticThreshold: 0, IzhikevichThreshold: 0, FixedProbabilityThreshold: 1}
 _NO_INJECTION = np.zeros(0)
 
 
