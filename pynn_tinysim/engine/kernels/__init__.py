@@ -24,6 +24,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
   Tsodyks-Markram, the stochastic synapses) with the
   rules' trace and weight updates;
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
+- :mod:`.structural`: the sPyNNaker flavour's structural plasticity (delivery from a
+  structural projection's slots);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources, static synapses and plastic
@@ -249,6 +251,7 @@ def load():
     from . import adaptive
     from . import multisynapse
     from . import spinnaker_plasticity
+    from . import structural
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -348,6 +351,8 @@ def load():
         (multisynapse, ("_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),
+        # the flavour's structural plasticity (kernels/structural.py)
+        (structural, ("structural_static_deliver",)),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

@@ -807,6 +807,35 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
             flat[flat >= self._ring_size] -= self._ring_size
             np.add.at(ring_flat, flat, self._w[hit])
 
+    def compiled_deliver(self, kernels):
+        """:meth:`deliver` with the slots' delivery compiled
+        (:func:`.kernels.structural.structural_static_deliver`) for static slots; None
+        (NumPy) for plastic ones. The rewiring before it stays :meth:`Rewiring.catch_up`."""
+        if self.inner is not None or self.rewiring is None or not self._slots_built:
+            return None
+        kernel = kernels.structural_static_deliver
+        pre_ids = self.pre_ids
+        pre_lo = int(pre_ids.min()) if pre_ids.size else 0
+        local_of = np.full(int(pre_ids.max()) - pre_lo + 1 if pre_ids.size else 1, -1,
+                           np.int64)
+        local_of[pre_ids - pre_lo] = np.arange(pre_ids.size)
+        flags = np.zeros(max(pre_ids.size, 1), np.bool_)
+        input_pos = np.ascontiguousarray(self._input_pos, np.int64)
+        rewiring = self.rewiring
+        row_size, n_slots = self._row_size, self._n_slots
+
+        def deliver(spiking_ids, k, ring_flat):
+            if rewiring.next_step <= k:
+                rewiring.catch_up(k)
+            if self._rows_dirty:
+                self.slots_changed()
+            if rewiring.members[0] is self:
+                rewiring.note_spikes(k + 1, spiking_ids)
+            # (the slot arrays are read at each call: a reset replaces them)
+            kernel(spiking_ids, pre_lo, local_of, flags, self._pre, self._w, self._d,
+                   input_pos, ((k + 1) % n_slots) * row_size, row_size, ring_flat)
+        return deliver
+
     def _bump_rows(self, local, stamp):
         """The rows' presynaptic traces after a spike (what a newly formed synapse takes)."""
         self._row_k[local] = self.inner.structural_row_trace(
