@@ -17,8 +17,8 @@ pytest.importorskip("numba")
 
 
 def _mechanism(stdp, seed=None, grid=(5, 5), p_form=1.0, sigma=2.0, p_dep=0.3, p_pot=0.2,
-               initial_weight=0.6, delay=(1.0, 4.0), s_max=8, f_rew=1e3):
-    args = (sim.RandomSelection(),
+               initial_weight=0.6, delay=(1.0, 4.0), s_max=8, f_rew=1e3, last_neuron=False):
+    args = (sim.LastNeuronSelection() if last_neuron else sim.RandomSelection(),
             sim.DistanceDependentFormation(grid=list(grid), p_form_forward=p_form,
                                            sigma_form_forward=sigma, p_form_lateral=p_form,
                                            sigma_form_lateral=sigma),
@@ -51,6 +51,7 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
             synapse_type=_mechanism(stdp, seed=seed, **mechanism)))
     post.record("spikes")
     results = []
+    compiled = []
 
     def collect():
         spikes = [np.asarray(st.magnitude).tolist()
@@ -58,7 +59,8 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
         connections = [p.get(["weight", "delay"], format="list") for p in projections]
         rewiring = projections[0]._block.rewiring
         results.append((spikes, connections, rewiring.n_attempts, rewiring.n_formed,
-                        rewiring.n_eliminated, rewiring.words.pos))
+                        rewiring.n_eliminated, rewiring.words.consumed))
+        compiled.append(rewiring.compiled is not None)
     for t in pieces:
         sim.run(t)
     collect()
@@ -67,12 +69,15 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
         sim.run(reset_then)
         collect()
     sim.end()
-    return results
+    return results, compiled
 
 
 def _same(stdp=False, **kwargs):
-    reference = _run("numpy", stdp=stdp, **kwargs)
-    compiled = _run("numba", stdp=stdp, **kwargs)
+    reference, numpy_rewired = _run("numpy", stdp=stdp, **kwargs)
+    compiled, compiled_rewired = _run("numba", stdp=stdp, **kwargs)
+    assert not any(numpy_rewired)
+    # (the compiled rewiring ran: static slots so far)
+    assert all(compiled_rewired) is (not stdp)
     for ref, got in zip(reference, compiled):
         spikes, connections, attempts, formed, eliminated, _ = ref
         assert formed > 5 and eliminated > 2, (formed, eliminated)   # (both active)
@@ -94,3 +99,7 @@ def test_static_structural_lateral_and_fast_rewiring():
     # two structural projections into one Population (one of them lateral: its own
     # table), several attempts per step
     _same(lateral=True, f_rew=3e3, pieces=(150.0,))
+
+
+def test_static_structural_last_neuron_selection():
+    _same(last_neuron=True, f_rew=2e3, pieces=(250.0,))

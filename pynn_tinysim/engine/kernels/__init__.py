@@ -25,7 +25,7 @@ Python and import nothing of Numba: :func:`load` compiles them.
   rules' trace and weight updates;
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
 - :mod:`.structural`: the sPyNNaker flavour's structural plasticity (delivery from a
-  structural projection's slots);
+  structural projection's slots, the rewiring of static ones);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources, static synapses and plastic
@@ -291,6 +291,8 @@ def load():
     # the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py)
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
                  "_bump_post"}
+    # the flavour's structural plasticity (kernels/structural.py)
+    internal |= {"_rand_int", "_squared_distance"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
     table = (
@@ -352,7 +354,8 @@ def load():
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),
         # the flavour's structural plasticity (kernels/structural.py)
-        (structural, ("structural_static_deliver",)),
+        (structural, ("structural_static_deliver", "_rand_int", "_squared_distance",
+                      "structural_rewire")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

@@ -64,6 +64,7 @@ step), and at the end of each run.
 
 import numpy as np
 
+from ..kernels.structural import WORDS_PER_ATTEMPT
 from ..synapses import Delivery, ProjectionSynapses
 
 #: sPyNNaker's uint16 probability scale (MAX_SHORT)
@@ -204,22 +205,54 @@ class Rules:
 
 
 class _Words:
-    """32-bit random words drawn in blocks from one numpy Generator."""
+    """32-bit random words drawn in blocks from one numpy Generator.
+
+    ``array`` and ``buffer`` (its list, which :meth:`next` reads: faster one at a time)
+    hold the block(s) drawn, ``pos`` the next word. The compiled rewiring reads
+    ``array`` from ``pos`` after :meth:`ensure`, which draws whole blocks ahead: the
+    same words in the same order (the Generator serves these words only), so the two
+    engines rewire alike and may follow each other.
+    """
 
     BLOCK = 4096
 
     def __init__(self, rng):
         self.rng = rng
+        self.array = np.zeros(0, np.uint64)
         self.buffer = []
         self.pos = 0
+        self.drawn = 0
+
+    def _block(self):
+        self.drawn += self.BLOCK
+        return self.rng.integers(0, 2 ** 32, size=self.BLOCK, dtype=np.uint64)
 
     def next(self):
         if self.pos >= len(self.buffer):
-            self.buffer = self.rng.integers(0, 2 ** 32, size=self.BLOCK, dtype=np.uint64).tolist()
+            self.array = self._block()
+            self.buffer = self.array.tolist()
             self.pos = 0
         word = self.buffer[self.pos]
         self.pos += 1
         return word
+
+    def ensure(self, n):
+        """At least ``n`` words from ``pos`` in ``array`` (whole blocks drawn as needed)."""
+        left = self.array.size - self.pos
+        if left >= n:
+            return
+        parts = [self.array[self.pos:]]
+        while left < n:
+            parts.append(self._block())
+            left += self.BLOCK
+        self.array = np.concatenate(parts)
+        self.buffer = self.array.tolist()
+        self.pos = 0
+
+    @property
+    def consumed(self):
+        """Words taken since the Generator was made (the same in either engine)."""
+        return self.drawn - (self.array.size - self.pos)
 
 
 class Rewiring:
@@ -310,6 +343,9 @@ class Rewiring:
 
     def catch_up(self, upto):
         """Make the rewiring attempts of steps ``next_step .. upto``."""
+        if self.compiled is not None:
+            self._catch_up_compiled(upto)
+            return
         changed = False
         for step in range(self.next_step, upto + 1):
             if self.fast:
@@ -322,6 +358,92 @@ class Rewiring:
                     n = 1
             for _ in range(n):
                 changed |= self.attempt(step)
+        self.next_step = max(self.next_step, upto + 1)
+        if changed:
+            for m in self.members:
+                m.slots_changed()
+
+    # --- compiled (kernels/structural.py) --------------------------------------------
+
+    #: the compiled rewiring's arguments for this run (:meth:`prepare_compiled`), or None
+    compiled = None
+
+    def prepare_compiled(self, kernels):
+        """Make :meth:`catch_up` call :func:`.kernels.structural.structural_rewire` this
+        run (once per run, by the first member asked; a member's ``start_run`` undoes
+        it), where every member's slots are static; else it stays NumPy.
+
+        The members' slot arrays (and row counts) become rows (slices) of arrays the
+        kernel takes whole, so that both see the same slots.
+        """
+        if self.compiled is not None:
+            return
+        members = self.members
+        if any(m.inner is not None or not m._slots_built for m in members):
+            return
+        slot_pre = np.stack([m._pre for m in members])
+        slot_w = np.stack([m._w for m in members])
+        slot_d = np.stack([m._d for m in members])
+        pre_off = np.cumsum([0] + [m.pre_ids.size for m in members]).astype(np.int64)
+        row_count = np.concatenate([np.asarray(m.row_count, np.int64) for m in members])
+        for i, m in enumerate(members):
+            m._pre, m._w, m._d = slot_pre[i], slot_w[i], slot_d[i]
+            m.row_count = row_count[pre_off[i]:pre_off[i + 1]]
+        pre_ids = np.concatenate([m.pre_ids for m in members]).astype(np.int64)
+        lookups = [_local_lookup(m.pre_ids) for m in members]
+        local_of = np.concatenate([t for _, t in lookups])
+        local_off = np.cumsum([0] + [t.size for _, t in lookups]).astype(np.int64)
+        pre_lo = np.array([lo for lo, _ in lookups], np.int64)
+        tables = np.concatenate([np.asarray(m.table, np.int64) for m in members])
+        table_off = np.cumsum([0] + [m.table.size for m in members]).astype(np.int64)
+        rules = self.rules
+        formed_w = np.array([m.formed_weight() for m in members])
+        gx, gy = rules.grid
+        self.compiled = (kernels.structural_rewire, np.zeros(6, np.int64), self.proj,
+                         slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of,
+                         local_off, pre_lo, tables, table_off,
+                         rules.partner == "random", rules.with_replacement, gx, gy,
+                         grid_reciprocal(gx), grid_reciprocal(gy), rules.threshold,
+                         rules.p_elim_dep, rules.p_elim_pot, formed_w, rules.delay_lo,
+                         rules.delay_hi)
+        self._last_arrays = None
+
+    def _last_spike_arrays(self):
+        """The last spikes (LastNeuronSelection) as (stamp, member indices, local indices)."""
+        cached = self._last_arrays
+        if cached is not None and cached[0] is self.last_spikes:
+            return cached[1]
+        stamp, found = self.last_spikes
+        if found:
+            member = np.concatenate([np.full(local.size, self.members.index(m), np.int64)
+                                     for m, local in found])
+            local = np.concatenate([np.asarray(local, np.int64) for _, local in found])
+        else:
+            member = local = np.zeros(0, np.int64)
+        arrays = (int(stamp), member, local)
+        self._last_arrays = (self.last_spikes, arrays)
+        return arrays
+
+    def _catch_up_compiled(self, upto):
+        kernel, state, proj, *arrays = self.compiled
+        (slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of, local_off, pre_lo,
+         tables, table_off, random_partner, *rules) = arrays
+        stamp, last_member, last_local = self._last_spike_arrays()
+        words = self.words
+        state[:] = (0, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated, 0)
+        need = (self.p_rew if self.fast else 1) * WORDS_PER_ATTEMPT
+        step = self.next_step
+        while step <= upto:
+            # (blocks drawn ahead for up to ~4096 steps at a time)
+            words.ensure(min(upto + 1 - step, 4096) * need)
+            state[0] = words.pos
+            step = kernel(step, upto, self.fast, self.p_rew, words.array, state, proj,
+                          slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of,
+                          local_off, pre_lo, tables, table_off, stamp, last_member,
+                          last_local, self.rules.spike_buffer_size, random_partner, *rules)
+            words.pos = int(state[0])
+        (_, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated,
+         changed) = (int(v) for v in state)
         self.next_step = max(self.next_step, upto + 1)
         if changed:
             for m in self.members:
@@ -579,13 +701,20 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         pre_id = self.pre_ids[pre]
         return bool(np.any(self._slot_pre[post * s_max:(post + 1) * s_max] == pre_id))
 
+    def formed_weight(self):
+        """A formed static synapse's weight (the board's 16-bit one where the front gave
+        its format)."""
+        weight = self.rules.initial_weight
+        if getattr(self, "_static_scale", None) is not None:
+            weight = float(np.rint(abs(weight) * self._static_scale)) / self._static_scale
+        return weight
+
     def form(self, slot, pre, delay):
         self._slot_pre[slot] = self.pre_ids[pre]
-        weight = self.rules.initial_weight
         if self.inner is not None:
-            weight = self.inner.structural_initial_weight(slot, weight)
-        elif getattr(self, "_static_scale", None) is not None:
-            weight = float(np.rint(abs(weight) * self._static_scale)) / self._static_scale
+            weight = self.inner.structural_initial_weight(slot, self.rules.initial_weight)
+        else:
+            weight = self.formed_weight()
         self._slot_w[slot] = weight
         old_delay = int(self._slot_d[slot])
         self._slot_d[slot] = delay
@@ -771,6 +900,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def start_run(self, dt):
         self.dt = dt
+        if self.rewiring is not None:
+            self.rewiring.compiled = None   # (compiled_deliver prepares it again)
         self._static_scale = None
         if self.inner is None and self._board_format is not None and self._slots_built:
             # static slots: the board's 16-bit weights, round(|w| scale) & 0xFFFF
@@ -809,16 +940,15 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def compiled_deliver(self, kernels):
         """:meth:`deliver` with the slots' delivery compiled
-        (:func:`.kernels.structural.structural_static_deliver`) for static slots; None
-        (NumPy) for plastic ones. The rewiring before it stays :meth:`Rewiring.catch_up`."""
+        (:func:`.kernels.structural.structural_static_deliver`) for static slots, and
+        the rewiring (:meth:`Rewiring.prepare_compiled`) where every member's are;
+        None (NumPy) for plastic ones."""
         if self.inner is not None or self.rewiring is None or not self._slots_built:
             return None
+        self.rewiring.prepare_compiled(kernels)
         kernel = kernels.structural_static_deliver
         pre_ids = self.pre_ids
-        pre_lo = int(pre_ids.min()) if pre_ids.size else 0
-        local_of = np.full(int(pre_ids.max()) - pre_lo + 1 if pre_ids.size else 1, -1,
-                           np.int64)
-        local_of[pre_ids - pre_lo] = np.arange(pre_ids.size)
+        pre_lo, local_of = _local_lookup(pre_ids)
         flags = np.zeros(max(pre_ids.size, 1), np.bool_)
         input_pos = np.ascontiguousarray(self._input_pos, np.int64)
         rewiring = self.rewiring
@@ -851,6 +981,17 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
     def reset(self):
         if self.rewiring is not None and self.rewiring.members[0] is self:
             self.rewiring.reset()
+
+
+def _local_lookup(pre_ids):
+    """(lowest id, table): ``table[id - lowest]`` is the id's index in ``pre_ids``, -1
+    for ids between that are not in it."""
+    if pre_ids.size == 0:
+        return 0, np.full(1, -1, np.int64)
+    lo = int(pre_ids.min())
+    table = np.full(int(pre_ids.max()) - lo + 1, -1, np.int64)
+    table[pre_ids - lo] = np.arange(pre_ids.size)
+    return lo, table
 
 
 def _positions(all_ids, ids):
