@@ -355,7 +355,7 @@ def load():
         (stretch, ("stretch_adex_cond_multi",)),
         # the flavour's structural plasticity (kernels/structural.py)
         (structural, ("structural_static_deliver", "_rand_int", "_squared_distance",
-                      "structural_rewire")),
+                      "structural_rewire", "structural_local_pre")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

@@ -182,3 +182,16 @@ def structural_rewire(step, upto, fast, p_rew, words, state, proj, slot_pre, slo
     state[0] = pos
     state[1] = since_last
     return step
+
+
+def structural_local_pre(spiking_ids, pre_lo, local_of, out):
+    """The local indices of those of ``spiking_ids`` that are sources (``local_of`` as
+    for :func:`structural_static_deliver`), in the ids' order, into ``out``; their count."""
+    n_ids = local_of.size
+    n = 0
+    for i in spiking_ids:
+        j = i - pre_lo
+        if 0 <= j < n_ids and local_of[j] >= 0:
+            out[n] = local_of[j]
+            n += 1
+    return n

@@ -334,9 +334,15 @@ class Rewiring:
         """Spikes stamped ``stamp`` of the structural sources (for LastNeuronSelection)."""
         if self.rules.partner != "last_neuron":
             return
+        compiled = self.compiled
         found = []
-        for m in self.members:
-            local = m.local_pre(spiking_ids)
+        for i, m in enumerate(self.members):
+            if compiled is not None:    # (the compiled lookup rather than np.isin)
+                lookup, (pre_lo, local_of) = compiled[-1], compiled[-2][i]
+                local = np.empty(spiking_ids.size, np.int64)
+                local = local[:lookup(spiking_ids, pre_lo, local_of, local)]
+            else:
+                local = m.local_pre(spiking_ids)
             if local.size:
                 found.append((m, np.sort(local)))
         self.last_spikes = (stamp, found)
@@ -405,7 +411,9 @@ class Rewiring:
                          rules.partner == "random", rules.with_replacement, gx, gy,
                          grid_reciprocal(gx), grid_reciprocal(gy), rules.threshold,
                          rules.p_elim_dep, rules.p_elim_pot, formed_w, rules.delay_lo,
-                         rules.delay_hi)
+                         rules.delay_hi,
+                         # note_spikes': each member's lookup, the kernel
+                         lookups, kernels.structural_local_pre)
         self._last_arrays = None
 
     def _last_spike_arrays(self):
@@ -425,7 +433,7 @@ class Rewiring:
         return arrays
 
     def _catch_up_compiled(self, upto):
-        kernel, state, proj, *arrays = self.compiled
+        kernel, state, proj, *arrays = self.compiled[:-2]
         (slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of, local_off, pre_lo,
          tables, table_off, random_partner, *rules) = arrays
         stamp, last_member, last_local = self._last_spike_arrays()
@@ -443,7 +451,7 @@ class Rewiring:
                           last_local, self.rules.spike_buffer_size, random_partner, *rules)
             words.pos = int(state[0])
         (_, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated,
-         changed) = (int(v) for v in state)
+         changed) = state.tolist()
         self.next_step = max(self.next_step, upto + 1)
         if changed:
             for m in self.members:
