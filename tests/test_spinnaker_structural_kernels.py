@@ -60,7 +60,8 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
         rewiring = projections[0]._block.rewiring
         results.append((spikes, connections, rewiring.n_attempts, rewiring.n_formed,
                         rewiring.n_eliminated, rewiring.words.consumed))
-        compiled.append(rewiring.compiled is not None)
+        compiled.append((rewiring.compiled is not None,
+                         all(p._block.compiled_delivery for p in projections)))
     for t in pieces:
         sim.run(t)
     collect()
@@ -75,9 +76,11 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
 def _same(stdp=False, **kwargs):
     reference, numpy_rewired = _run("numpy", stdp=stdp, **kwargs)
     compiled, compiled_rewired = _run("numba", stdp=stdp, **kwargs)
-    assert not any(numpy_rewired)
-    # (the compiled rewiring ran: static slots so far)
-    assert all(compiled_rewired) is (not stdp)
+    assert not any(any(flags) for flags in numpy_rewired)
+    for rewired, delivered in compiled_rewired:
+        # the compiled rewiring (static slots) and delivery (STDP: with board weights) ran
+        assert rewired is (not stdp)
+        assert delivered is (not stdp or kwargs.get("fixed_point", True))
     for ref, got in zip(reference, compiled):
         spikes, connections, attempts, formed, eliminated, _ = ref
         assert formed > 5 and eliminated > 2, (formed, eliminated)   # (both active)
@@ -103,3 +106,18 @@ def test_static_structural_lateral_and_fast_rewiring():
 
 def test_static_structural_last_neuron_selection():
     _same(last_neuron=True, f_rew=2e3, pieces=(250.0,))
+
+
+@pytest.mark.parametrize("fixed_point", [True, False])
+def test_stdp_structural_compiled_is_numpy(fixed_point):
+    # (float: the rule keeps NumPy, the test checks that nothing else differs)
+    _same(stdp=True, fixed_point=fixed_point)
+
+
+def test_stdp_structural_split_run_reset_and_lateral():
+    _same(stdp=True, pieces=(90.0, 110.0), reset_then=150.0, seed=4)
+    _same(stdp=True, lateral=True, f_rew=3e3, pieces=(150.0,))
+
+
+def test_stdp_structural_last_neuron_selection():
+    _same(stdp=True, last_neuron=True, f_rew=2e3, pieces=(250.0,))

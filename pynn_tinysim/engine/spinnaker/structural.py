@@ -906,8 +906,12 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         if self.inner is not None:
             self.inner.bind(layout, n_slots)
 
+    #: whether this run's delivery is compiled (:meth:`compiled_deliver`)
+    compiled_delivery = False
+
     def start_run(self, dt):
         self.dt = dt
+        self.compiled_delivery = False
         if self.rewiring is not None:
             self.rewiring.compiled = None   # (compiled_deliver prepares it again)
         self._static_scale = None
@@ -951,9 +955,12 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         (:func:`.kernels.structural.structural_static_deliver`) for static slots, and
         the rewiring (:meth:`Rewiring.prepare_compiled`) where every member's are;
         None (NumPy) for plastic ones."""
-        if self.inner is not None or self.rewiring is None or not self._slots_built:
+        if self.rewiring is None or not self._slots_built:
             return None
         self.rewiring.prepare_compiled(kernels)
+        if self.inner is not None:
+            return self._compiled_plastic(kernels)
+        self.compiled_delivery = True
         kernel = kernels.structural_static_deliver
         pre_ids = self.pre_ids
         pre_lo, local_of = _local_lookup(pre_ids)
@@ -972,6 +979,30 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
             # (the slot arrays are read at each call: a reset replaces them)
             kernel(spiking_ids, pre_lo, local_of, flags, self._pre, self._w, self._d,
                    input_pos, ((k + 1) % n_slots) * row_size, row_size, ring_flat)
+        return deliver
+
+    def _compiled_plastic(self, kernels):
+        """:meth:`deliver` with the rule's compiled delivery (its ``compiled_deliver``,
+        e.g. ``BoardTraces``'), or None where the rule has none; the rewiring and the
+        rows' presynaptic traces stay NumPy (formation and elimination make the rule's
+        compiled indices again, ``SlotRule.structural_rows_changed``)."""
+        inner_deliver = self.inner.compiled_deliver(kernels)
+        if inner_deliver is None:
+            return None
+        self.compiled_delivery = True
+        rewiring = self.rewiring
+
+        def deliver(spiking_ids, k, ring_flat):
+            if rewiring.next_step <= k:
+                rewiring.catch_up(k)
+            if self._rows_dirty:
+                self.slots_changed()
+            if rewiring.members[0] is self:
+                rewiring.note_spikes(k + 1, spiking_ids)
+            local = self.local_pre(spiking_ids)
+            if local.size:
+                self._bump_rows(local, k + 1)
+            inner_deliver(spiking_ids, k, ring_flat)
         return deliver
 
     def _bump_rows(self, local, stamp):
@@ -1039,12 +1070,20 @@ class SlotRule:
         if getattr(self, "_delays_changed", False):
             self._delays_changed = False
             self.compile(*self._compile_args)
-            return
-        n = self._n_real_ids
-        pre = np.where(self.pre < 0, n, self.pre)
-        self._by_pre = np.argsort(pre, kind="stable")
-        self._indptr[:] = 0
-        np.cumsum(np.bincount(pre, minlength=n + 1), out=self._indptr[1:])
+        else:
+            n = self._n_real_ids
+            pre = np.where(self.pre < 0, n, self.pre)
+            self._by_pre = np.argsort(pre, kind="stable")
+            self._indptr[:] = 0
+            np.cumsum(np.bincount(pre, minlength=n + 1), out=self._indptr[1:])
+        if self._compiled_now():
+            # the compiled delivery's indices follow (BoardTraces._kernel_index)
+            self._kernel_indices = self._kernel_index()
+
+    def _compiled_now(self):
+        """Whether the rule's compiled delivery runs (its pending post events are then
+        the kernel's rings, ``_rings``, until end_run)."""
+        return "_rings" in self.__dict__
 
     def structural_delays_changed(self):
         """Delays of slots changed: the next index rebuild is a whole compile."""
@@ -1073,7 +1112,8 @@ class SlotRule:
         self._t_last[slot] = row_t
         self._k_pre[slot] = row_k
         if self._n_pending[slot]:
-            if self._pmode == "log":
+            # (compiled: the events are the kernel's ring, emptied by the count alone)
+            if self._pmode == "log" and not self._compiled_now():
                 self._deferred.take(np.array([slot]), self._n_pending.size)
             self._n_pending[slot] = 0
             self._pend_acc[slot] = 1.0 if self._pmode == "product" else 0.0
@@ -1092,8 +1132,12 @@ def structural_model(inner_class=None, slot_mixin=SlotRule):
     if model is None:
         attrs = {"__doc__": StructuralSynapses.__doc__, "__module__": __name__}
         if inner_class is not None:
+            slot_attrs = {"__module__": __name__}
+            if slot_mixin is SlotRule:
+                # (the slots change no arithmetic: the rule's compiled delivery applies)
+                slot_attrs["_slots_of"] = inner_class
             attrs["inner_class"] = type("Slot" + inner_class.__name__, (slot_mixin, inner_class),
-                                        {"__module__": __name__})
+                                        slot_attrs)
         name = "Structural" + (inner_class.__name__ if inner_class else "Static")
         model = _MODELS[(inner_class, slot_mixin)] = type(name, (StructuralSynapses,), attrs)
     return model
