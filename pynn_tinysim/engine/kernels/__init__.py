@@ -292,7 +292,7 @@ def load():
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
                  "_bump_post"}
     # the flavour's structural plasticity (kernels/structural.py)
-    internal |= {"_rand_int", "_squared_distance"}
+    internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
     table = (
@@ -355,7 +355,7 @@ def load():
         (stretch, ("stretch_adex_cond_multi",)),
         # the flavour's structural plasticity (kernels/structural.py)
         (structural, ("structural_static_deliver", "_rand_int", "_squared_distance",
-                      "structural_rewire", "structural_local_pre")),
+                      "_form_plastic", "structural_rewire", "structural_local_pre")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring)
     stamp = source_stamp([m for m, _ in table], numba.__version__)

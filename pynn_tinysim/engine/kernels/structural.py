@@ -81,11 +81,28 @@ def _squared_distance(pre, post, gx, gy, rx, ry):
     return (dx * dx + dy * dy) & 0xFFFFFFFF
 
 
+def _form_plastic(plastic, slot, pre, initial_weight, slot_w):
+    """A synapse formed in ``slot`` of a plastic member from its local source ``pre``
+    (``SlotRule.structural_initial_weight`` and ``structural_formed``)."""
+    w_scale, row_t, row_k, t_last, k_pre, n_pending, pend_acc = plastic
+    weight = initial_weight
+    if w_scale.size:
+        scale = w_scale[slot]
+        weight = np.rint(abs(initial_weight) * scale) / scale
+    slot_w[0, slot] = weight
+    t_last[slot] = row_t[pre]
+    k_pre[slot] = row_k[pre]
+    if n_pending[slot]:
+        n_pending[slot] = 0
+        pend_acc[slot] = 0.0    # (the "log" mode's value)
+
+
 def structural_rewire(step, upto, fast, p_rew, words, state, proj, slot_pre, slot_w, slot_d,
                       row_count, pre_ids, pre_off, local_of, local_off, pre_lo, tables,
                       table_off, last_stamp, last_member, last_local, buffer_size,
                       random_partner, with_replacement, gx, gy, rx, ry, threshold, p_elim_dep,
-                      p_elim_pot, formed_w, delay_lo, delay_hi):
+                      p_elim_pot, formed_w, delay_lo, delay_hi, initial_weight=0.0,
+                      plastic=None):
     """The rewiring attempts of steps ``step .. upto`` (``Rewiring.catch_up``) of a
     Population whose structural projections (members) all have static slots; returns
     the first step not done (it stops before a step whose attempts could run out of
@@ -100,6 +117,15 @@ def structural_rewire(step, upto, fast, p_rew, words, state, proj, slot_pre, slo
     tables (from ``table_off[m]``); LastNeuronSelection (``random_partner`` False): the
     spikes stamped ``last_stamp`` as (``last_member``, ``last_local``) pairs in the
     reference's order; ``formed_w``: each member's weight for a formed synapse.
+
+    ``plastic`` (None: static slots): one member whose slots are a plastic rule's
+    synapses (``slot_*`` its arrays as one row), the tuple (``w_scale``: its 16-bit
+    weights' scales, empty: float64 weights; the rule's ``t_last``, ``k_pre``,
+    ``n_pending``, ``pend_acc``; the rows' ``row_t``, ``row_k``): a formed synapse gets
+    ``initial_weight`` as the host writes it and its row's presynaptic trace, and
+    drops its pending post events (``SlotRule.structural_formed``, the rule's events in
+    the compiled delivery's rings, emptied by the count); ``state[6]``: 1 where a
+    formed synapse's delay changed (the rule's indices are then compiled again).
     """
     pos = state[0]
     since_last = state[1]
@@ -172,7 +198,12 @@ def structural_rewire(step, upto, fast, p_rew, words, state, proj, slot_pre, slo
             delay = delay_lo + _rand_int(delay_hi - delay_lo, words[pos])
             pos += 1
             slot_pre[m, slot] = pre_id
-            slot_w[m, slot] = formed_w[m]
+            if plastic is None:
+                slot_w[m, slot] = formed_w[m]
+            else:
+                _form_plastic(plastic, slot, pre, initial_weight, slot_w)
+                if slot_d[m, slot] != delay:
+                    state[6] = 1
             slot_d[m, slot] = delay
             row_count[pre_off[m] + pre] += 1
             proj[post, col] = m

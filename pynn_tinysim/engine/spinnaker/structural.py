@@ -377,24 +377,46 @@ class Rewiring:
     def prepare_compiled(self, kernels):
         """Make :meth:`catch_up` call :func:`.kernels.structural.structural_rewire` this
         run (once per run, by the first member asked; a member's ``start_run`` undoes
-        it), where every member's slots are static; else it stays NumPy.
+        it), where every member's slots are static, or the one member's slots follow a
+        plastic rule whose delivery is compiled too (its pending post events are then
+        the kernel's rings: see ``SlotRule.structural_formed``); else it stays NumPy.
 
-        The members' slot arrays (and row counts) become rows (slices) of arrays the
-        kernel takes whole, so that both see the same slots.
+        Static: the members' slot arrays (and row counts) become rows (slices) of arrays
+        the kernel takes whole, so that both see the same slots. Plastic: the rule's
+        arrays, seen as one row.
         """
         if self.compiled is not None:
             return
         members = self.members
-        if any(m.inner is not None or not m._slots_built for m in members):
+        if any(not m._slots_built for m in members):
             return
-        slot_pre = np.stack([m._pre for m in members])
-        slot_w = np.stack([m._w for m in members])
-        slot_d = np.stack([m._d for m in members])
+        plastic = None
+        if any(m.inner is not None for m in members):
+            if len(members) > 1:
+                return
+            m = members[0]
+            inner = m.inner
+            compiled_now = getattr(inner, "_compiled_now", None)
+            arrays = (inner.pre, inner.weight, inner.delay_steps, m.row_count, m._row_t,
+                      m._row_k, inner._t_last, inner._k_pre, inner._n_pending,
+                      inner._pend_acc)
+            if (compiled_now is None or not compiled_now() or inner._pmode != "log"
+                    or not all(a.flags.c_contiguous for a in arrays)):
+                return
+            slot_pre, slot_w, slot_d = (a.reshape(1, -1) for a in arrays[:3])
+            row_count = m.row_count
+            w_scale = inner._w_scale if inner._board_w else np.zeros(0)
+            plastic = (np.ascontiguousarray(w_scale, float), *arrays[4:])
+        else:
+            slot_pre = np.stack([m._pre for m in members])
+            slot_w = np.stack([m._w for m in members])
+            slot_d = np.stack([m._d for m in members])
+            row_count = np.concatenate([np.asarray(m.row_count, np.int64) for m in members])
         pre_off = np.cumsum([0] + [m.pre_ids.size for m in members]).astype(np.int64)
-        row_count = np.concatenate([np.asarray(m.row_count, np.int64) for m in members])
-        for i, m in enumerate(members):
-            m._pre, m._w, m._d = slot_pre[i], slot_w[i], slot_d[i]
-            m.row_count = row_count[pre_off[i]:pre_off[i + 1]]
+        if plastic is None:
+            for i, m in enumerate(members):
+                m._pre, m._w, m._d = slot_pre[i], slot_w[i], slot_d[i]
+                m.row_count = row_count[pre_off[i]:pre_off[i + 1]]
         pre_ids = np.concatenate([m.pre_ids for m in members]).astype(np.int64)
         lookups = [_local_lookup(m.pre_ids) for m in members]
         local_of = np.concatenate([t for _, t in lookups])
@@ -405,13 +427,13 @@ class Rewiring:
         rules = self.rules
         formed_w = np.array([m.formed_weight() for m in members])
         gx, gy = rules.grid
-        self.compiled = (kernels.structural_rewire, np.zeros(6, np.int64), self.proj,
+        self.compiled = (kernels.structural_rewire, np.zeros(7, np.int64), self.proj,
                          slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of,
                          local_off, pre_lo, tables, table_off,
                          rules.partner == "random", rules.with_replacement, gx, gy,
                          grid_reciprocal(gx), grid_reciprocal(gy), rules.threshold,
                          rules.p_elim_dep, rules.p_elim_pot, formed_w, rules.delay_lo,
-                         rules.delay_hi,
+                         rules.delay_hi, rules.initial_weight, plastic,
                          # note_spikes': each member's lookup, the kernel
                          lookups, kernels.structural_local_pre)
         self._last_arrays = None
@@ -438,7 +460,7 @@ class Rewiring:
          tables, table_off, random_partner, *rules) = arrays
         stamp, last_member, last_local = self._last_spike_arrays()
         words = self.words
-        state[:] = (0, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated, 0)
+        state[:] = (0, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated, 0, 0)
         need = (self.p_rew if self.fast else 1) * WORDS_PER_ATTEMPT
         step = self.next_step
         while step <= upto:
@@ -451,8 +473,10 @@ class Rewiring:
                           last_local, self.rules.spike_buffer_size, random_partner, *rules)
             words.pos = int(state[0])
         (_, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated,
-         changed) = state.tolist()
+         changed, delays_changed) = state.tolist()
         self.next_step = max(self.next_step, upto + 1)
+        if delays_changed:      # (a plastic member: its rule's indices are compiled again)
+            self.members[0].inner.structural_delays_changed()
         if changed:
             for m in self.members:
                 m.slots_changed()
@@ -957,9 +981,9 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         None (NumPy) for plastic ones."""
         if self.rewiring is None or not self._slots_built:
             return None
-        self.rewiring.prepare_compiled(kernels)
         if self.inner is not None:
             return self._compiled_plastic(kernels)
+        self.rewiring.prepare_compiled(kernels)
         self.compiled_delivery = True
         kernel = kernels.structural_static_deliver
         pre_ids = self.pre_ids
@@ -983,7 +1007,8 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
 
     def _compiled_plastic(self, kernels):
         """:meth:`deliver` with the rule's compiled delivery (its ``compiled_deliver``,
-        e.g. ``BoardTraces``'), or None where the rule has none; the rewiring and the
+        e.g. ``BoardTraces``'), or None where the rule has none; the rewiring compiled
+        where this is the Population's one structural projection (else NumPy); the
         rows' presynaptic traces stay NumPy (formation and elimination make the rule's
         compiled indices again, ``SlotRule.structural_rows_changed``)."""
         inner_deliver = self.inner.compiled_deliver(kernels)
@@ -991,6 +1016,9 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
             return None
         self.compiled_delivery = True
         rewiring = self.rewiring
+        rewiring.prepare_compiled(kernels)      # (one member: its rewiring compiled too)
+        lookup = kernels.structural_local_pre
+        pre_lo, local_of = _local_lookup(self.pre_ids)
 
         def deliver(spiking_ids, k, ring_flat):
             if rewiring.next_step <= k:
@@ -999,7 +1027,9 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
                 self.slots_changed()
             if rewiring.members[0] is self:
                 rewiring.note_spikes(k + 1, spiking_ids)
-            local = self.local_pre(spiking_ids)
+            # (local_pre's sources, in the spikes' order, without np.isin)
+            local = np.empty(spiking_ids.size, np.int64)
+            local = local[:lookup(spiking_ids, pre_lo, local_of, local)]
             if local.size:
                 self._bump_rows(local, k + 1)
             inner_deliver(spiking_ids, k, ring_flat)
