@@ -35,7 +35,7 @@ def _mechanism(stdp, seed=None, grid=(5, 5), p_form=1.0, sigma=2.0, p_dep=0.3, p
 
 
 def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None, seed=None,
-         lateral=False, drive_rate=20.0, **mechanism):
+         lateral=False, drive_rate=20.0, view=False, **mechanism):
     """Spikes of the targets, connections, rewiring counts after ``pieces`` (and, with
     ``reset_then``, after a reset and a run of that long)."""
     sim.setup(timestep=1.0, fixed_point=fixed_point, engine=engine, rng_seed=11)
@@ -43,6 +43,8 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
     post = sim.Population(25, sim.IF_curr_exp(tau_refrac=2.0), label="post")
     drive = sim.Population(25, sim.SpikeSourcePoisson(rate=drive_rate), label="drive")
     sim.Projection(drive, post, sim.OneToOneConnector(), sim.StaticSynapse(weight=1.5))
+    if view:    # (sources whose ids are not contiguous)
+        pre = pre[::2]
     projections = [sim.Projection(pre, post, sim.FixedProbabilityConnector(
         0.1, rng=sim.NumpyRNG(seed=5)), synapse_type=_mechanism(stdp, seed=seed, **mechanism))]
     if lateral:
@@ -124,3 +126,8 @@ def test_stdp_structural_split_run_reset_and_lateral():
 
 def test_stdp_structural_last_neuron_selection():
     _same(stdp=True, last_neuron=True, f_rew=2e3, pieces=(250.0,))
+
+
+@pytest.mark.parametrize("stdp", [False, True])
+def test_structural_from_a_population_view(stdp):
+    _same(stdp=stdp, view=True, f_rew=2e3, pieces=(250.0,), drive_rate=60.0)
