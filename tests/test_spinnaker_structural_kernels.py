@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import pyNN.tinysim.spinnaker as sim
+from pynn_tinysim import simulator
 
 pytest.importorskip("numba")
 
@@ -35,7 +36,7 @@ def _mechanism(stdp, seed=None, grid=(5, 5), p_form=1.0, sigma=2.0, p_dep=0.3, p
 
 
 def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None, seed=None,
-         lateral=False, drive_rate=20.0, view=False, **mechanism):
+         lateral=False, drive_rate=20.0, view=False, engines=None, **mechanism):
     """Spikes of the targets, connections, rewiring counts after ``pieces`` (and, with
     ``reset_then``, after a reset and a run of that long)."""
     sim.setup(timestep=1.0, fixed_point=fixed_point, engine=engine, rng_seed=11)
@@ -64,7 +65,9 @@ def _run(engine, stdp=False, fixed_point=True, pieces=(200.0,), reset_then=None,
                         rewiring.n_eliminated, rewiring.words.consumed))
         compiled.append((rewiring.compiled is not None,
                          all(p._block.compiled_delivery for p in projections)))
-    for t in pieces:
+    for i, t in enumerate(pieces):
+        if engines is not None:     # (the engine changed between runs)
+            simulator.state.network.engine = engines[i]
         sim.run(t)
     collect()
     if reset_then is not None:
@@ -131,3 +134,18 @@ def test_stdp_structural_last_neuron_selection():
 @pytest.mark.parametrize("stdp", [False, True])
 def test_structural_from_a_population_view(stdp):
     _same(stdp=stdp, view=True, f_rew=2e3, pieces=(250.0,), drive_rate=60.0)
+
+
+@pytest.mark.parametrize("stdp", [False, True])
+def test_engines_take_over_from_each_other(stdp):
+    """A run on one engine, the next on the other: the random words (drawn in blocks
+    either way), slots and rule state carry over; the same as NumPy throughout."""
+    pieces = (80.0, 120.0, 100.0)
+    reference, _ = _run("numpy", stdp=stdp, pieces=pieces, drive_rate=60.0)
+    mixed, _ = _run("numpy", stdp=stdp, pieces=pieces, drive_rate=60.0,
+                    engines=("numpy", "numba", "numpy"))
+    other, _ = _run("numba", stdp=stdp, pieces=pieces, drive_rate=60.0,
+                    engines=("numba", "numpy", "numba"))
+    assert reference[0][3] > 5 and reference[0][4] > 2
+    assert mixed == reference
+    assert other == reference
