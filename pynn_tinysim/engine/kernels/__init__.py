@@ -25,7 +25,7 @@ Python and import nothing of Numba: :func:`load` compiles them.
   rules' trace and weight updates;
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
 - :mod:`.structural`: the sPyNNaker flavour's structural plasticity (delivery from a
-  structural projection's slots, the rewiring of static ones);
+  structural projection's static slots, the rewiring: formation and elimination);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources, static synapses and plastic

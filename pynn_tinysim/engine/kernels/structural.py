@@ -10,11 +10,21 @@ stretch):
   times its source is in the step's spikes (the reference's ``np.isin`` and
   ``np.add.at``): the same terms added to each ring position in the same order.
 - :func:`structural_rewire`: the rewiring attempts (formation and elimination) of a
-  Population whose structural projections all have static slots, the reference's
+  Population whose structural projections all have static slots, or whose one
+  structural projection has STDP slots delivered by the rule's kernel
+  (:func:`_form_plastic`: what a formation sets in the rule), the reference's
   ``Rewiring.attempt`` operation for operation on int64, from the same 32-bit words:
   ``_Words`` draws them in blocks of 4096 from the Population's numpy Generator, in
   either engine; the compiled one draws whole blocks ahead (``_Words.ensure``), so
-  the words, and so the rewiring, are the same (the Generator has no other user).
+  the words, and so the rewiring, are the same (the Generator has no other user, and
+  words drawn ahead stay in ``_Words`` for the next call or run: nothing to rewind;
+  drawing inside Numba from the Generator was not attempted, as its words would have
+  to match ``integers()``'s block by block).
+- :func:`structural_local_pre`: the sources among a step's spikes (LastNeuronSelection's
+  last spikes, the STDP rows' traces) without ``np.isin``.
+
+The delivery of STDP slots is the rule's own kernel (:mod:`.spinnaker_plasticity`,
+``BoardTraces.compiled_deliver``), its indices rebuilt after each change of the slots.
 """
 
 import numpy as np
