@@ -24,6 +24,8 @@ Python and import nothing of Numba: :func:`load` compiles them.
   Tsodyks-Markram, the stochastic synapses) with the
   rules' trace and weight updates;
 - :mod:`.poisson`: SpikeSourcePoisson's counts per step (keyed draws, inversion);
+- :mod:`.structural`: the sPyNNaker flavour's structural plasticity (delivery from a
+  structural projection's static slots, the rewiring: formation and elimination);
 - :mod:`.csr`: the synapse store's merge of queued synapses into its CSR;
 - :mod:`.stretch`: many steps of a whole network in one compiled loop (for networks
   of one neuron family with a kernel, spike sources, static synapses and plastic
@@ -252,6 +254,7 @@ def load():
     from . import multisynapse
     from . import spinnaker_plasticity
     from . import spinnaker_neuromodulation
+    from . import structural
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -291,6 +294,8 @@ def load():
     # the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py)
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
                  "_bump_post"}
+    # the flavour's structural plasticity (kernels/structural.py)
+    internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
     # the flavour's neuromodulated STDP (kernels/spinnaker_neuromodulation.py)
@@ -360,6 +365,9 @@ def load():
         (spinnaker_neuromodulation, ("_dec", "_idec", "_bits", "_tmul", "_append",
                                      "_add_post_spike", "dopamine_deliver", "_window",
                                      "_pre_float", "_pre_fixed", "neuromodulated_deliver")),
+        # the flavour's structural plasticity (kernels/structural.py)
+        (structural, ("structural_static_deliver", "_rand_int", "_squared_distance",
+                      "_form_plastic", "structural_rewire", "structural_local_pre")),
     )
     # every kernel is cached in the directory of these sources' stamp (see the docstring);
     # this module is one of them, since its INLINED set and jit options shape the code

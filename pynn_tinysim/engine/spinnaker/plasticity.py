@@ -300,6 +300,15 @@ class BoardTraces:
 
     # --- compiled delivery (kernels/spinnaker_plasticity.py) ---------------------------
 
+    #: the rule class whose synapses these are where this class only lays them out
+    #: differently (a structural projection's slots, :mod:`.structural`), else None
+    _slots_of = None
+
+    def _rule_type(self):
+        """The rule class the kernel must know (subclasses that change the arithmetic
+        get none: the kernels are checked against their exact class)."""
+        return self._slots_of or type(self)
+
     def _kernel_rule(self):
         """(rule code of :mod:`.kernels.spinnaker_plasticity`, multiplicative, the s16.15
         per-synapse values the kernel takes as ``a_minus``) where the kernel has this
@@ -338,15 +347,11 @@ class BoardTraces:
         pre_lut, post_lut, *luts2 = luts
         rings = self._events_to_rings()
         self._rings = rings
-        recent = self._post_history()
+        self._kernel_indices = self._kernel_index()
         n = self.size
         int64 = lambda a: np.ascontiguousarray(a, np.int64)     # noqa: E731
         bc = self._bconst
         kernel = kernels.spinnaker_pair_deliver
-        fixed = (self._indptr, self._by_pre, self._keys)
-        index = (self._post_indptr, self._by_post, self._post_lookup,
-                 int64(self._post_lookup[self.post]), int64(self.delay_steps),
-                 recent.reshape(-1), self._recent_next)
         # (parameters every synapse shares as one element: fewer loads per synapse)
         shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
         # (the triplet rule's A3 amplitudes, second traces and their tables; one unused
@@ -370,12 +375,24 @@ class BoardTraces:
             stamp = k + 1
             heap = self._heap
             popped, events = self._pop_arrivals(stamp) if heap else ((), no_events)
+            fixed, index = self._kernel_indices
             kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
                    *events, *index, *arrays)
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
         return deliver
+
+    def _kernel_index(self):
+        """The kernel's arguments that follow the synapses' sources and delays: the
+        presynaptic index (indptr, by_pre, keys) and the postsynaptic one with the post
+        history (made again where they change during a run: structural plasticity)."""
+        int64 = lambda a: np.ascontiguousarray(a, np.int64)     # noqa: E731
+        recent = self._post_history()
+        return ((self._indptr, self._by_pre, self._keys),
+                (self._post_indptr, self._by_post, self._post_lookup,
+                 int64(self._post_lookup[self.post]), int64(self.delay_steps),
+                 recent.reshape(-1), self._recent_next))
 
     def end_run(self, last_stamp):
         super().end_run(last_stamp)
@@ -516,7 +533,7 @@ class SpinnakerSTDP(BoardTraces, STDP):
         return self._scalar.get("mu_plus") == 0.0 and self._scalar.get("mu_minus") == 0.0
 
     def _kernel_rule(self):
-        if type(self) not in (SpinnakerSTDP, NearestSTDP):
+        if self._rule_type() not in (SpinnakerSTDP, NearestSTDP):
             return None
         code = board_kernels.RULE_NEAREST if self.nearest else board_kernels.RULE_PAIR
         return code, not self._additive, self._bconst["A_minus"]
@@ -682,7 +699,7 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
         return True
 
     def _kernel_rule(self):
-        if type(self) is not SpinnakerVogels:
+        if self._rule_type() is not SpinnakerVogels:
             return None
         return board_kernels.RULE_VOGELS, False, self._alpha_bits(slice(None))
 
@@ -784,7 +801,7 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
             self._k_post2[:] = 0.0
 
     def _kernel_rule(self):
-        if type(self) is not PfisterTriplet:
+        if self._rule_type() is not PfisterTriplet:
             return None
         return board_kernels.RULE_TRIPLET, False, self._bconst["A_minus"]
 

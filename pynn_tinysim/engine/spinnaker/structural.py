@@ -64,6 +64,7 @@ step), and at the end of each run.
 
 import numpy as np
 
+from ..kernels.structural import WORDS_PER_ATTEMPT
 from ..synapses import Delivery, ProjectionSynapses
 
 #: sPyNNaker's uint16 probability scale (MAX_SHORT)
@@ -204,22 +205,54 @@ class Rules:
 
 
 class _Words:
-    """32-bit random words drawn in blocks from one numpy Generator."""
+    """32-bit random words drawn in blocks from one numpy Generator.
+
+    ``array`` and ``buffer`` (its list, which :meth:`next` reads: faster one at a time)
+    hold the block(s) drawn, ``pos`` the next word. The compiled rewiring reads
+    ``array`` from ``pos`` after :meth:`ensure`, which draws whole blocks ahead: the
+    same words in the same order (the Generator serves these words only), so the two
+    engines rewire alike and may follow each other.
+    """
 
     BLOCK = 4096
 
     def __init__(self, rng):
         self.rng = rng
+        self.array = np.zeros(0, np.uint64)
         self.buffer = []
         self.pos = 0
+        self.drawn = 0
+
+    def _block(self):
+        self.drawn += self.BLOCK
+        return self.rng.integers(0, 2 ** 32, size=self.BLOCK, dtype=np.uint64)
 
     def next(self):
         if self.pos >= len(self.buffer):
-            self.buffer = self.rng.integers(0, 2 ** 32, size=self.BLOCK, dtype=np.uint64).tolist()
+            self.array = self._block()
+            self.buffer = self.array.tolist()
             self.pos = 0
         word = self.buffer[self.pos]
         self.pos += 1
         return word
+
+    def ensure(self, n):
+        """At least ``n`` words from ``pos`` in ``array`` (whole blocks drawn as needed)."""
+        left = self.array.size - self.pos
+        if left >= n:
+            return
+        parts = [self.array[self.pos:]]
+        while left < n:
+            parts.append(self._block())
+            left += self.BLOCK
+        self.array = np.concatenate(parts)
+        self.buffer = self.array.tolist()
+        self.pos = 0
+
+    @property
+    def consumed(self):
+        """Words taken since the Generator was made (the same in either engine)."""
+        return self.drawn - (self.array.size - self.pos)
 
 
 class Rewiring:
@@ -301,15 +334,24 @@ class Rewiring:
         """Spikes stamped ``stamp`` of the structural sources (for LastNeuronSelection)."""
         if self.rules.partner != "last_neuron":
             return
+        compiled = self.compiled
         found = []
-        for m in self.members:
-            local = m.local_pre(spiking_ids)
+        for i, m in enumerate(self.members):
+            if compiled is not None:    # (the compiled lookup rather than np.isin)
+                lookup, (pre_lo, local_of) = compiled[-1], compiled[-2][i]
+                local = np.empty(spiking_ids.size, np.int64)
+                local = local[:lookup(spiking_ids, pre_lo, local_of, local)]
+            else:
+                local = m.local_pre(spiking_ids)
             if local.size:
                 found.append((m, np.sort(local)))
         self.last_spikes = (stamp, found)
 
     def catch_up(self, upto):
         """Make the rewiring attempts of steps ``next_step .. upto``."""
+        if self.compiled is not None:
+            self._catch_up_compiled(upto)
+            return
         changed = False
         for step in range(self.next_step, upto + 1):
             if self.fast:
@@ -323,6 +365,118 @@ class Rewiring:
             for _ in range(n):
                 changed |= self.attempt(step)
         self.next_step = max(self.next_step, upto + 1)
+        if changed:
+            for m in self.members:
+                m.slots_changed()
+
+    # --- compiled (kernels/structural.py) --------------------------------------------
+
+    #: the compiled rewiring's arguments for this run (:meth:`prepare_compiled`), or None
+    compiled = None
+
+    def prepare_compiled(self, kernels):
+        """Make :meth:`catch_up` call :func:`.kernels.structural.structural_rewire` this
+        run (once per run, by the first member asked; a member's ``start_run`` undoes
+        it), where every member's slots are static, or the one member's slots follow a
+        plastic rule whose delivery is compiled too (its pending post events are then
+        the kernel's rings: see ``SlotRule.structural_formed``); else it stays NumPy.
+
+        Static: the members' slot arrays (and row counts) become rows (slices) of arrays
+        the kernel takes whole, so that both see the same slots. Plastic: the rule's
+        arrays, seen as one row.
+        """
+        if self.compiled is not None:
+            return
+        members = self.members
+        if any(not m._slots_built for m in members):
+            return
+        plastic = None
+        if any(m.inner is not None for m in members):
+            if len(members) > 1:
+                return
+            m = members[0]
+            inner = m.inner
+            compiled_now = getattr(inner, "_compiled_now", None)
+            arrays = (inner.pre, inner.weight, inner.delay_steps, m.row_count, m._row_t,
+                      m._row_k, inner._t_last, inner._k_pre, inner._n_pending,
+                      inner._pend_acc)
+            if (compiled_now is None or not compiled_now() or inner._pmode != "log"
+                    or not all(a.flags.c_contiguous for a in arrays)):
+                return
+            slot_pre, slot_w, slot_d = (a.reshape(1, -1) for a in arrays[:3])
+            row_count = m.row_count
+            w_scale = inner._w_scale if inner._board_w else np.zeros(0)
+            plastic = (np.ascontiguousarray(w_scale, float), *arrays[4:])
+        else:
+            slot_pre = np.stack([m._pre for m in members])
+            slot_w = np.stack([m._w for m in members])
+            slot_d = np.stack([m._d for m in members])
+            row_count = np.concatenate([np.asarray(m.row_count, np.int64) for m in members])
+        pre_off = np.cumsum([0] + [m.pre_ids.size for m in members]).astype(np.int64)
+        if plastic is None:
+            for i, m in enumerate(members):
+                m._pre, m._w, m._d = slot_pre[i], slot_w[i], slot_d[i]
+                m.row_count = row_count[pre_off[i]:pre_off[i + 1]]
+        pre_ids = np.concatenate([m.pre_ids for m in members]).astype(np.int64)
+        lookups = [_local_lookup(m.pre_ids) for m in members]
+        local_of = np.concatenate([t for _, t in lookups])
+        local_off = np.cumsum([0] + [t.size for _, t in lookups]).astype(np.int64)
+        pre_lo = np.array([lo for lo, _ in lookups], np.int64)
+        tables = np.concatenate([np.asarray(m.table, np.int64) for m in members])
+        table_off = np.cumsum([0] + [m.table.size for m in members]).astype(np.int64)
+        rules = self.rules
+        formed_w = np.array([m.formed_weight() for m in members])
+        gx, gy = rules.grid
+        self.compiled = (kernels.structural_rewire, np.zeros(7, np.int64), self.proj,
+                         slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of,
+                         local_off, pre_lo, tables, table_off,
+                         rules.partner == "random", rules.with_replacement, gx, gy,
+                         grid_reciprocal(gx), grid_reciprocal(gy), rules.threshold,
+                         rules.p_elim_dep, rules.p_elim_pot, formed_w, rules.delay_lo,
+                         rules.delay_hi, rules.initial_weight, plastic,
+                         # note_spikes': each member's lookup, the kernel
+                         lookups, kernels.structural_local_pre)
+        self._last_arrays = None
+
+    def _last_spike_arrays(self):
+        """The last spikes (LastNeuronSelection) as (stamp, member indices, local indices)."""
+        cached = self._last_arrays
+        if cached is not None and cached[0] is self.last_spikes:
+            return cached[1]
+        stamp, found = self.last_spikes
+        if found:
+            member = np.concatenate([np.full(local.size, self.members.index(m), np.int64)
+                                     for m, local in found])
+            local = np.concatenate([np.asarray(local, np.int64) for _, local in found])
+        else:
+            member = local = np.zeros(0, np.int64)
+        arrays = (int(stamp), member, local)
+        self._last_arrays = (self.last_spikes, arrays)
+        return arrays
+
+    def _catch_up_compiled(self, upto):
+        kernel, state, proj, *arrays = self.compiled[:-2]
+        (slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of, local_off, pre_lo,
+         tables, table_off, random_partner, *rules) = arrays
+        stamp, last_member, last_local = self._last_spike_arrays()
+        words = self.words
+        state[:] = (0, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated, 0, 0)
+        need = (self.p_rew if self.fast else 1) * WORDS_PER_ATTEMPT
+        step = self.next_step
+        while step <= upto:
+            # (blocks drawn ahead for up to ~4096 steps at a time)
+            words.ensure(min(upto + 1 - step, 4096) * need)
+            state[0] = words.pos
+            step = kernel(step, upto, self.fast, self.p_rew, words.array, state, proj,
+                          slot_pre, slot_w, slot_d, row_count, pre_ids, pre_off, local_of,
+                          local_off, pre_lo, tables, table_off, stamp, last_member,
+                          last_local, self.rules.spike_buffer_size, random_partner, *rules)
+            words.pos = int(state[0])
+        (_, self.since_last, self.n_attempts, self.n_formed, self.n_eliminated,
+         changed, delays_changed) = state.tolist()
+        self.next_step = max(self.next_step, upto + 1)
+        if delays_changed:      # (a plastic member: its rule's indices are compiled again)
+            self.members[0].inner.structural_delays_changed()
         if changed:
             for m in self.members:
                 m.slots_changed()
@@ -579,13 +733,20 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         pre_id = self.pre_ids[pre]
         return bool(np.any(self._slot_pre[post * s_max:(post + 1) * s_max] == pre_id))
 
+    def formed_weight(self):
+        """A formed static synapse's weight (the board's 16-bit one where the front gave
+        its format)."""
+        weight = self.rules.initial_weight
+        if getattr(self, "_static_scale", None) is not None:
+            weight = float(np.rint(abs(weight) * self._static_scale)) / self._static_scale
+        return weight
+
     def form(self, slot, pre, delay):
         self._slot_pre[slot] = self.pre_ids[pre]
-        weight = self.rules.initial_weight
         if self.inner is not None:
-            weight = self.inner.structural_initial_weight(slot, weight)
-        elif getattr(self, "_static_scale", None) is not None:
-            weight = float(np.rint(abs(weight) * self._static_scale)) / self._static_scale
+            weight = self.inner.structural_initial_weight(slot, self.rules.initial_weight)
+        else:
+            weight = self.formed_weight()
         self._slot_w[slot] = weight
         old_delay = int(self._slot_d[slot])
         self._slot_d[slot] = delay
@@ -769,8 +930,14 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         if self.inner is not None:
             self.inner.bind(layout, n_slots)
 
+    #: whether this run's delivery is compiled (:meth:`compiled_deliver`)
+    compiled_delivery = False
+
     def start_run(self, dt):
         self.dt = dt
+        self.compiled_delivery = False
+        if self.rewiring is not None:
+            self.rewiring.compiled = None   # (compiled_deliver prepares it again)
         self._static_scale = None
         if self.inner is None and self._board_format is not None and self._slots_built:
             # static slots: the board's 16-bit weights, round(|w| scale) & 0xFFFF
@@ -807,6 +974,67 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
             flat[flat >= self._ring_size] -= self._ring_size
             np.add.at(ring_flat, flat, self._w[hit])
 
+    def compiled_deliver(self, kernels):
+        """:meth:`deliver` with the slots' delivery compiled
+        (:func:`.kernels.structural.structural_static_deliver`) for static slots, and
+        the rewiring (:meth:`Rewiring.prepare_compiled`) where every member's are;
+        None (NumPy) for plastic ones."""
+        if self.rewiring is None or not self._slots_built:
+            return None
+        if self.inner is not None:
+            return self._compiled_plastic(kernels)
+        self.rewiring.prepare_compiled(kernels)
+        self.compiled_delivery = True
+        kernel = kernels.structural_static_deliver
+        pre_ids = self.pre_ids
+        pre_lo, local_of = _local_lookup(pre_ids)
+        flags = np.zeros(max(pre_ids.size, 1), np.bool_)
+        input_pos = np.ascontiguousarray(self._input_pos, np.int64)
+        rewiring = self.rewiring
+        row_size, n_slots = self._row_size, self._n_slots
+
+        def deliver(spiking_ids, k, ring_flat):
+            if rewiring.next_step <= k:
+                rewiring.catch_up(k)
+            if self._rows_dirty:
+                self.slots_changed()
+            if rewiring.members[0] is self:
+                rewiring.note_spikes(k + 1, spiking_ids)
+            # (the slot arrays are read at each call: a reset replaces them)
+            kernel(spiking_ids, pre_lo, local_of, flags, self._pre, self._w, self._d,
+                   input_pos, ((k + 1) % n_slots) * row_size, row_size, ring_flat)
+        return deliver
+
+    def _compiled_plastic(self, kernels):
+        """:meth:`deliver` with the rule's compiled delivery (its ``compiled_deliver``,
+        e.g. ``BoardTraces``'), or None where the rule has none; the rewiring compiled
+        where this is the Population's one structural projection (else NumPy); the
+        rows' presynaptic traces stay NumPy (formation and elimination make the rule's
+        compiled indices again, ``SlotRule.structural_rows_changed``)."""
+        inner_deliver = self.inner.compiled_deliver(kernels)
+        if inner_deliver is None:
+            return None
+        self.compiled_delivery = True
+        rewiring = self.rewiring
+        rewiring.prepare_compiled(kernels)      # (one member: its rewiring compiled too)
+        lookup = kernels.structural_local_pre
+        pre_lo, local_of = _local_lookup(self.pre_ids)
+
+        def deliver(spiking_ids, k, ring_flat):
+            if rewiring.next_step <= k:
+                rewiring.catch_up(k)
+            if self._rows_dirty:
+                self.slots_changed()
+            if rewiring.members[0] is self:
+                rewiring.note_spikes(k + 1, spiking_ids)
+            # (local_pre's sources, in the spikes' order, without np.isin)
+            local = np.empty(spiking_ids.size, np.int64)
+            local = local[:lookup(spiking_ids, pre_lo, local_of, local)]
+            if local.size:
+                self._bump_rows(local, k + 1)
+            inner_deliver(spiking_ids, k, ring_flat)
+        return deliver
+
     def _bump_rows(self, local, stamp):
         """The rows' presynaptic traces after a spike (what a newly formed synapse takes)."""
         self._row_k[local] = self.inner.structural_row_trace(
@@ -822,6 +1050,17 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
     def reset(self):
         if self.rewiring is not None and self.rewiring.members[0] is self:
             self.rewiring.reset()
+
+
+def _local_lookup(pre_ids):
+    """(lowest id, table): ``table[id - lowest]`` is the id's index in ``pre_ids``, -1
+    for ids between that are not in it."""
+    if pre_ids.size == 0:
+        return 0, np.full(1, -1, np.int64)
+    lo = int(pre_ids.min())
+    table = np.full(int(pre_ids.max()) - lo + 1, -1, np.int64)
+    table[pre_ids - lo] = np.arange(pre_ids.size)
+    return lo, table
 
 
 def _positions(all_ids, ids):
@@ -861,12 +1100,20 @@ class SlotRule:
         if getattr(self, "_delays_changed", False):
             self._delays_changed = False
             self.compile(*self._compile_args)
-            return
-        n = self._n_real_ids
-        pre = np.where(self.pre < 0, n, self.pre)
-        self._by_pre = np.argsort(pre, kind="stable")
-        self._indptr[:] = 0
-        np.cumsum(np.bincount(pre, minlength=n + 1), out=self._indptr[1:])
+        else:
+            n = self._n_real_ids
+            pre = np.where(self.pre < 0, n, self.pre)
+            self._by_pre = np.argsort(pre, kind="stable")
+            self._indptr[:] = 0
+            np.cumsum(np.bincount(pre, minlength=n + 1), out=self._indptr[1:])
+        if self._compiled_now():
+            # the compiled delivery's indices follow (BoardTraces._kernel_index)
+            self._kernel_indices = self._kernel_index()
+
+    def _compiled_now(self):
+        """Whether the rule's compiled delivery runs (its pending post events are then
+        the kernel's rings, ``_rings``, until end_run)."""
+        return "_rings" in self.__dict__
 
     def structural_delays_changed(self):
         """Delays of slots changed: the next index rebuild is a whole compile."""
@@ -895,7 +1142,8 @@ class SlotRule:
         self._t_last[slot] = row_t
         self._k_pre[slot] = row_k
         if self._n_pending[slot]:
-            if self._pmode == "log":
+            # (compiled: the events are the kernel's ring, emptied by the count alone)
+            if self._pmode == "log" and not self._compiled_now():
                 self._deferred.take(np.array([slot]), self._n_pending.size)
             self._n_pending[slot] = 0
             self._pend_acc[slot] = 1.0 if self._pmode == "product" else 0.0
@@ -914,8 +1162,12 @@ def structural_model(inner_class=None, slot_mixin=SlotRule):
     if model is None:
         attrs = {"__doc__": StructuralSynapses.__doc__, "__module__": __name__}
         if inner_class is not None:
+            slot_attrs = {"__module__": __name__}
+            if slot_mixin is SlotRule:
+                # (the slots change no arithmetic: the rule's compiled delivery applies)
+                slot_attrs["_slots_of"] = inner_class
             attrs["inner_class"] = type("Slot" + inner_class.__name__, (slot_mixin, inner_class),
-                                        {"__module__": __name__})
+                                        slot_attrs)
         name = "Structural" + (inner_class.__name__ if inner_class else "Static")
         model = _MODELS[(inner_class, slot_mixin)] = type(name, (StructuralSynapses,), attrs)
     return model
