@@ -19,13 +19,15 @@ pre_stochastic, per synapse (times in ticks, a post event at its arrival
   after it: post window open (new window);
 - pre spike (only once a post event has ever arrived): the mirror image, with
   depression at ``accumulator_depression + 1``, times from the last post
-  event's arrival.
+  event's arrival, but no coincidence case (7.x's ``timing_apply_pre_spike``): a
+  pre spike in the tick a post event arrives is within its post window (if > 0).
 
 dual_fsm (``timing_recurrent_dual_fsm_impl.h``): each presynaptic spike draws a
 pre window for its row, each postsynaptic spike a post window for its neuron;
 a post event within the pre window of the row's last pre spike (not at the
 same tick) steps the accumulator up (potentiation at the limit), a pre spike
-within the post window of the last post event steps it down (depression).
+within the post window of the last post event steps it down (depression), the
+tick of that event's arrival included (``time - last_post < last_post_trace``).
 
 Weights: Multiplicative ``w += A_plus (w_max - w)`` / ``w -= A_minus
 (w - w_min)``, Additive ``w += A_plus`` / ``w -= A_minus`` clipped to [w_min,
@@ -213,9 +215,10 @@ class RecurrentSTDP(PairTraceRule):
     def _on_pre_events(self, idx, stamp):
         self._apply_pending(idx)
         if self._dual:
+            # (timing_apply_pre_spike: time - last_post < last_post_trace, no test of
+            # coincidence: a post event arriving in this very tick counts)
             since_post = stamp - self._post_arrival[idx]
-            hit = (self._post_arrival[idx] > 0) & (since_post > 0) & \
-                (since_post < self._post_window[idx])
+            hit = (self._post_arrival[idx] > 0) & (since_post < self._post_window[idx])
             self._step_down(idx[hit])
             # the row's new pre window (one draw per presynaptic neuron)
             pres, row = np.unique(self.pre[idx], return_inverse=True)
@@ -236,10 +239,11 @@ class RecurrentSTDP(PairTraceRule):
         opened = idx[idle]
         still = pre_open & (since_pre < self._window[idx])
         reopen = idx[pre_open & ~still]
-        coincide = post_open & (since_post == 0)
-        inside = post_open & ~coincide & (since_post < self._window[idx])
-        after = idx[post_open & ~coincide & ~inside]
-        self._fsm[idx[still | coincide | inside]] = IDLE
+        # (7.x's timing_recurrent_common.h tests coincidence at a post event only: a pre
+        # spike in the tick of the post event's arrival is inside a post window > 0)
+        inside = post_open & (since_post < self._window[idx])
+        after = idx[post_open & ~inside]
+        self._fsm[idx[still | inside]] = IDLE
         self._step_down(idx[inside])
         new_pre = np.concatenate([opened, reopen, after])
         self._fsm[new_pre] = PRE_OPEN
