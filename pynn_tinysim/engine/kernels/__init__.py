@@ -290,7 +290,8 @@ def load():
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
                  "_bump_post"}
     # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
-    internal |= {"_mac", "_step_up", "_step_down", "_open_windows", "_replay", "_pre_spikes"}
+    internal |= {"_mac", "_step_up", "_step_down", "_merge_sort", "_open_windows", "_replay",
+                 "_pre_spikes"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
     table = (
@@ -348,8 +349,9 @@ def load():
         (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
         (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
                                 "_spinnaker_pre", "_bump_post", "spinnaker_pair_deliver")),
-        (spinnaker_recurrent, ("_mac", "_at", "_step_up", "_step_down", "_open_windows",
-                               "_replay", "_pre_spikes", "recurrent_deliver")),
+        (spinnaker_recurrent, ("_mac", "_at", "_step_up", "_step_down", "_merge_sort",
+                               "_open_windows", "_replay", "_pre_spikes",
+                               "recurrent_deliver")),
         (multisynapse, ("_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),

@@ -97,6 +97,50 @@ def _step_down(s, weight, w_acc, w_min, a_minus, multiplicative, accumulator, de
             w_acc[s] = max(acc - _mac(_at(a_minus, s), _STDP_ONE), _at(w_min, s))
 
 
+def _merge_sort(keys, items, n):
+    """``items[:n]`` (and ``keys[:n]``) in ascending order of ``keys``, stable (a bottom-up
+    merge sort: NumPy's sorts compiled by Numba cost seconds of compilation each)."""
+    src_k, src_i = keys, items
+    dst_k, dst_i = np.empty(n, np.int64), np.empty(n, np.int64)
+    width = 1
+    swapped = False
+    while width < n:
+        lo = 0
+        while lo < n:
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            a, b, o = lo, mid, lo
+            while a < mid and b < hi:
+                if src_k[b] < src_k[a]:
+                    dst_k[o] = src_k[b]
+                    dst_i[o] = src_i[b]
+                    b += 1
+                else:
+                    dst_k[o] = src_k[a]
+                    dst_i[o] = src_i[a]
+                    a += 1
+                o += 1
+            while a < mid:
+                dst_k[o] = src_k[a]
+                dst_i[o] = src_i[a]
+                a += 1
+                o += 1
+            while b < hi:
+                dst_k[o] = src_k[b]
+                dst_i[o] = src_i[b]
+                b += 1
+                o += 1
+            lo = hi
+        src_k, dst_k = dst_k, src_k
+        src_i, dst_i = dst_i, src_i
+        swapped = not swapped
+        width *= 2
+    if swapped:
+        for j in range(n):
+            keys[j] = src_k[j]
+            items[j] = src_i[j]
+
+
 def _open_windows(order, n, cat, fsm, window, lut, state, draws, cursor):
     """Synapses ``order[:n]`` of category 1, then 2, then 3 (``cat``) open a window of
     ``lut`` (``fsm`` to ``state``), one draw each in that order."""
@@ -126,11 +170,7 @@ def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multipli
             position = np.empty(na, np.int64)
             for j in range(na):
                 position[j] = cur[active[j]]
-            order = np.argsort(position)
-            ranked = np.empty(na, np.int64)
-            for j in range(na):
-                ranked[j] = active[order[j]]
-            active[:na] = ranked
+            _merge_sort(position, active, na)
         for j in range(na):
             s = active[j]
             e = cur[s]
@@ -191,7 +231,8 @@ def _pre_spikes(idx, m, rid, nids, stamp, dual, indptr, by_pre, weight, w_acc, w
                 _step_down(s, weight, w_acc, w_min, a_minus, multiplicative, accumulator,
                            dep_plus_one)
         # the row's new pre window: one draw per presynaptic neuron, ascending ids
-        ids = np.sort(rid[:nids])
+        ids = rid[:nids].copy()
+        _merge_sort(rid[:nids].copy(), ids, nids)
         for q in range(nids):
             i = ids[q]
             w = pre_lut[draws[cursor[0]]]
