@@ -293,8 +293,9 @@ class RecurrentSTDP(PairTraceRule):
 
     # --- compiled delivery (kernels/spinnaker_recurrent.py) ------------------------------
 
-    #: draws the compiled delivery takes ahead at a time
-    DRAW_BLOCK = 4096
+    #: draws the compiled delivery takes ahead at a time (at least: four times what a
+    #: call said it may need, so that a block lasts many steps)
+    DRAW_BLOCK = 1 << 16
     #: log entries (pending post events) the compiled delivery starts with (it grows)
     LOG_MIN = 1024
 
@@ -368,7 +369,7 @@ class RecurrentSTDP(PairTraceRule):
         back to the draws of the last block used."""
         self._settle_draws()
         state = self.rng.bit_generator.state
-        values = self.rng.integers(0, LUT_SIZE, size=max(self.DRAW_BLOCK, needed))
+        values = self.rng.integers(0, LUT_SIZE, size=max(self.DRAW_BLOCK, 4 * needed))
         self._block = (values, np.zeros(1, np.int64), state)
 
     def _settle_draws(self):
@@ -414,12 +415,13 @@ class RecurrentSTDP(PairTraceRule):
 
     def _log_room(self, needed):
         """Room for ``needed`` more entries in the kernel's log: the events still pending
-        moved to its front (in order), in a larger log where they would fill half."""
+        moved to its front (in order), in a larger log where they would fill more than a
+        quarter (compacted again only after many steps)."""
         syn, arrival, window, previous, *_, fill = self._klog
         alive = np.flatnonzero(syn[:fill[0]] >= 0)
         capacity = syn.size
-        if 2 * (alive.size + needed) > capacity:
-            capacity = max(self.LOG_MIN, 2 * (alive.size + needed))
+        if 4 * (alive.size + needed) > capacity:
+            capacity = max(self.LOG_MIN, 4 * (alive.size + needed))
         self._log_build(syn[alive], [arrival[alive], window[alive], previous[alive]], capacity)
 
     def _log_from_kernel(self):
