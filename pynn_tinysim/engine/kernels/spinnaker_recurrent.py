@@ -24,9 +24,10 @@ The draws' order is the reference's (what makes them bit for bit):
   neuron of the round, in ascending id order (``np.unique``).
 
 State the reference keeps in Python objects is arrays here: the pending post events
-(``_deferred``) a log in arrival order (``log_*``: entry e of synapse ``log_syn[e]``,
--1 once replayed; per synapse its first and last entry, ``head``/``tail``, entries
-linked by ``log_next``; ``fill[0]`` entries used), and the dual_fsm post windows by the
+(``_deferred``) a log in arrival order (``log``: entry e a row of synapse, arrival,
+window, previous post spike and the synapse's next entry, :data:`SYN`... :data:`NEXT`,
+together in memory as one event is read together; its synapse -1 once replayed; per
+synapse its first and last entry, ``head``/``tail``; ``fill[0]`` entries used), and the dual_fsm post windows by the
 post spike's stamp, a ring of rows (``pw_ring``, row ``stamp % span`` of ``n_post``,
 ``pw_stamp`` the stamp each row holds). A call that could run out of draws or of log
 entries returns 1 before changing anything, ``need`` saying how many (the rule draws
@@ -38,6 +39,8 @@ import numpy as np
 from . import plasticity as _pk
 
 IDLE, PRE_OPEN, POST_OPEN = 0, 1, 2
+#: the columns of the log of pending post events
+SYN, ARRIVAL, WINDOW, PREVIOUS, NEXT = 0, 1, 2, 3, 4
 #: STDP_FIXED_POINT_ONE: the potentiation and depression's "trace" (weight_one_term)
 _STDP_ONE = 2048
 #: stdp_typedefs.h: a trace shifted this much left is an s16.15 accum
@@ -155,8 +158,7 @@ def _open_windows(order, n, cat, fsm, window, lut, state, draws, cursor):
 
 def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multiplicative,
             accumulator, dep_plus_one, pot_minus_one, post_lut, fsm, window, pre_window,
-            t_last, n_pending, log_syn, log_arrival, log_window, log_prev, log_next, head,
-            tail, draws, cursor, active, cur, cat):
+            t_last, n_pending, log, head, tail, draws, cursor, active, cur, cat):
     """``_apply_pending`` of synapses ``idx[:m]``: their post events, round by round."""
     na = 0
     for q in range(m):
@@ -174,7 +176,7 @@ def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multipli
         for j in range(na):
             s = active[j]
             e = cur[s]
-            arrival = log_arrival[e]
+            arrival = log[e, ARRIVAL]
             since_pre = arrival - t_last[s]
             cat[s] = 0
             if dual:
@@ -186,7 +188,7 @@ def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multipli
             if state == IDLE:
                 cat[s] = 1
             elif state == POST_OPEN:
-                if arrival - log_prev[e] < window[s]:
+                if arrival - log[e, PREVIOUS] < window[s]:
                     fsm[s] = IDLE
                 else:
                     cat[s] = 2
@@ -205,8 +207,8 @@ def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multipli
         for j in range(na):
             s = active[j]
             e = cur[s]
-            log_syn[e] = -1
-            following = log_next[e]
+            log[e, SYN] = -1
+            following = log[e, NEXT]
             if following >= 0:
                 cur[s] = following
                 active[nb] = s
@@ -270,8 +272,8 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
                       delay, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
                       multiplicative, dual, dep_plus_one, pot_minus_one, pre_lut, post_lut,
                       accumulator, fsm, window, pre_window, post_arrival, post_window,
-                      t_last, n_pending, log_syn, log_arrival, log_window, log_prev,
-                      log_next, head, tail, fill, pw_ring, pw_stamp, n_post, draws, cursor,
+                      t_last, n_pending, log, head, tail, fill, pw_ring, pw_stamp, n_post,
+                      draws, cursor,
                       need, idx, active, cur, cat, mark, epoch):
     """One call of ``RecurrentSTDP.deliver`` (see the module docstring); 0, or 1 (nothing
     done) where ``need`` = (draws, log entries) are more than ``draws`` and the log
@@ -301,7 +303,7 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
             for j in range(indptr[i], indptr[i + 1]):
                 n_draws += n_pending[by_pre[j]] + 1
     need[0] = n_draws if cursor[0] + n_draws > draws.size else 0
-    need[1] = n_events if fill[0] + n_events > log_syn.size else 0
+    need[1] = n_events if fill[0] + n_events > log.shape[0] else 0
     if need[0] > 0 or need[1] > 0:
         return 1
     # 1. dual_fsm: a post window per post spike of this tick (RecurrentSTDP.deliver)
@@ -339,13 +341,13 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
                 post_window[s] = w
                 e = fill[0]
                 fill[0] += 1
-                log_syn[e] = s
-                log_arrival[e] = arrival
-                log_window[e] = w
-                log_prev[e] = prev_raw
-                log_next[e] = -1
+                log[e, SYN] = s
+                log[e, ARRIVAL] = arrival
+                log[e, WINDOW] = w
+                log[e, PREVIOUS] = prev_raw
+                log[e, NEXT] = -1
                 if tail[s] >= 0:
-                    log_next[tail[s]] = e
+                    log[tail[s], NEXT] = e
                 else:
                     head[s] = e
                 tail[s] = e
@@ -383,8 +385,8 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
                 w_acc[s] = np.int64(np.rint(weight[s] * _at(w_scale, s))) << _at(shift, s)
         _replay(idx, total, dual, weight, w_acc, w_min, w_max, a_plus, a_minus,
                 multiplicative, accumulator, dep_plus_one, pot_minus_one, post_lut, fsm,
-                window, pre_window, t_last, n_pending, log_syn, log_arrival, log_window,
-                log_prev, log_next, head, tail, draws, cursor, active, cur, cat)
+                window, pre_window, t_last, n_pending, log, head, tail, draws, cursor,
+                active, cur, cat)
         _pre_spikes(idx, total, rid, nids, stamp, dual, indptr, by_pre, weight, w_acc, w_min,
                     a_minus, multiplicative, accumulator, dep_plus_one, pre_lut, fsm, window,
                     pre_window, post_arrival, post_window, t_last, draws, cursor, cat)

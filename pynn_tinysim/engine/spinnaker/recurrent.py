@@ -396,44 +396,45 @@ class RecurrentSTDP(PairTraceRule):
                         max(self.LOG_MIN, 2 * syn.size))
 
     def _log_build(self, syn, terms, capacity):
+        """The kernel's log (rows: synapse, arrival, window, previous, next entry) of the
+        events ``syn``, ``terms`` (in order), ``capacity`` rows; its ``head``/``tail``."""
         n, size = syn.size, self.size
-        log = [np.full(capacity, -1, np.int64)] + [np.zeros(capacity, np.int64)
-                                                  for _ in range(3)]
-        log[0][:n] = syn
-        for column, values in zip(log[1:], terms):
-            column[:n] = values
-        following = np.full(capacity, -1, np.int64)
+        log = np.empty((capacity, 5), np.int64)    # (rows past n: written when used)
+        log[:n, 4] = -1
+        log[:n, 0] = syn
+        for column, values in enumerate(terms, 1):
+            log[:n, column] = values
         head, tail = np.full(size, -1, np.int64), np.full(size, -1, np.int64)
         if n:
             order = np.argsort(syn, kind="stable")
             ranked = syn[order]
             same = ranked[1:] == ranked[:-1]
-            following[order[:-1][same]] = order[1:][same]
+            log[order[:-1][same], 4] = order[1:][same]
             head[ranked[np.append(True, ~same)]] = order[np.append(True, ~same)]
             tail[ranked[np.append(~same, True)]] = order[np.append(~same, True)]
-        self._klog = (*log, following, head, tail, np.array([n], np.int64))
+        self._klog = (log, head, tail, np.array([n], np.int64))
 
     def _log_room(self, needed):
         """Room for ``needed`` more entries in the kernel's log: the events still pending
         moved to its front (in order), in a larger log where they would fill more than a
         quarter (compacted again only after many steps)."""
-        syn, arrival, window, previous, *_, fill = self._klog
-        alive = np.flatnonzero(syn[:fill[0]] >= 0)
-        capacity = syn.size
-        if 4 * (alive.size + needed) > capacity:
-            capacity = max(self.LOG_MIN, 4 * (alive.size + needed))
-        self._log_build(syn[alive], [arrival[alive], window[alive], previous[alive]], capacity)
+        log, *_, fill = self._klog
+        alive = log[:fill[0]][log[:fill[0], 0] >= 0]
+        capacity = log.shape[0]
+        if 4 * (alive.shape[0] + needed) > capacity:
+            capacity = max(self.LOG_MIN, 4 * (alive.shape[0] + needed))
+        self._log_build(alive[:, 0], [alive[:, 1], alive[:, 2], alive[:, 3]], capacity)
 
     def _log_from_kernel(self):
         """The kernel's log back into ``_deferred`` (in arrival order)."""
         log = self.__dict__.pop("_klog", None)
         if log is None:
             return
-        syn, arrival, window, previous, *_, fill = log
-        alive = np.flatnonzero(syn[:fill[0]] >= 0)
-        if alive.size:
-            self._deferred.append(syn[alive], (arrival[alive], window[alive],
-                                               previous[alive]))
+        log, *_, fill = log
+        alive = log[:fill[0]][log[:fill[0], 0] >= 0]
+        if alive.shape[0]:
+            self._deferred.append(alive[:, 0].copy(), (alive[:, 1].copy(), alive[:, 2].copy(),
+                                                       alive[:, 3].copy()))
 
     # --- the accumulator and the weight dependence ------------------------------------
 
