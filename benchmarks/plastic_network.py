@@ -18,7 +18,9 @@ on both tinysim engines; NEST draws its own Poisson spikes). ``--profile``: cPro
 of the run phase, the 12 costliest functions by own time. ``--spinnaker``: the same
 network on the sPyNNaker flavour (``pyNN.tinysim.spinnaker``, dt 1 ms as sPyNNaker
 runs it, s16.15 fixed point, the board's 16-bit plastic weights; RULE additive or
-multiplicative: sPyNNaker's SpikePairRule). ``--step-loop`` (engine numba): compiled
+multiplicative: sPyNNaker's SpikePairRule; ``recurrent`` or ``recurrent_dual``: its
+extra_models.RecurrentRule, pre_stochastic or dual_fsm, multiplicative; ``--float``:
+the flavour's float mode, float64 weights). ``--step-loop`` (engine numba): compiled
 stretches off, the step loop with the compiled kernels (for the ratio to stretches).
 Rules with a per-synapse state (Tsodyks-Markram's u/x/y, the stochastic ones' u/R/
 t_surv) print its sums too (equal on both engines).
@@ -31,9 +33,10 @@ import time
 import numpy as np
 
 
-def build(sim, rule, engine, spinnaker=False):
+def build(sim, rule, engine, spinnaker=False, fixed_point=True):
     if spinnaker:
-        sim.setup(timestep=1.0, min_delay=1.0, engine=engine, rng_seed=1)
+        sim.setup(timestep=1.0, min_delay=1.0, engine=engine, rng_seed=1,
+                  fixed_point=fixed_point)
     elif engine == "nest":
         sim.setup(timestep=0.1, min_delay=0.1, spike_precision="on_grid", rng_seed=1,
                   verbosity="error")
@@ -56,6 +59,16 @@ def build(sim, rule, engine, spinnaker=False):
     elif rule == "stochastic_tm":
         synapse = sim.StochasticTsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
                                                       weight=0.3, delay=1.0)
+    elif rule in ("recurrent", "recurrent_dual"):
+        # the flavour's extra_models.RecurrentRule (pre_stochastic or dual_fsm), with
+        # PyNNExamples' stdp_associative_memory.py's accumulators and windows
+        synapse = sim.STDPMechanism(
+            timing_dependence=sim.extra_models.RecurrentRule(
+                accumulator_depression=-6, accumulator_potentiation=3, mean_pre_window=10.0,
+                mean_post_window=10.0, dual_fsm=rule == "recurrent_dual", A_plus=0.2,
+                A_minus=0.2),
+            weight_dependence=sim.MultiplicativeWeightDependence(w_min=0.0, w_max=0.3),
+            weight=0.12, delay=1.0)
     else:
         # (by name: the sPyNNaker flavour has no GutigWeightDependence)
         dependence = getattr(sim, {"additive": "AdditiveWeightDependence",
@@ -96,7 +109,7 @@ def main(argv):
     if "--step-loop" in argv:
         from pynn_tinysim.engine.stretch import CompiledStretch
         CompiledStretch.for_run = classmethod(lambda cls, *args, **kwargs: None)
-    inputs, cells, projection = build(sim, rule, engine, spinnaker)
+    inputs, cells, projection = build(sim, rule, engine, spinnaker, "--float" not in argv)
     # loads (and compiles, the first time) the kernels (numba) outside the timing
     sim.run(sim.get_time_step())
     start, start_cpu = time.perf_counter(), time.process_time()
@@ -114,6 +127,7 @@ def main(argv):
     weights = np.asarray(projection.get("weight", format="list", with_address=False))
     flavour = " spinnaker" if spinnaker else ""
     flavour += " step loop" if "--step-loop" in argv else ""
+    flavour += " float" if "--float" in argv else ""
     state = getattr(getattr(projection, "_engine_block", None), "state", {})
     sums = "".join(f", {name} sum {float(values.sum())!r}" for name, values in state.items())
     print(f"{rule}{flavour} {engine} {seconds:g} s: run {wall:.2f} s (CPU {cpu:.2f} s), input spikes {n_in}, "

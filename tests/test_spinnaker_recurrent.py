@@ -211,3 +211,66 @@ def test_dual_fsm_network_potentiates_every_third_pairing(fixed_point):
     else:
         assert w == pytest.approx(expected)
     sim.end()
+
+
+def test_dual_fsm_pre_spike_in_the_tick_of_a_post_arrival_depresses():
+    # timing_recurrent_dual_fsm_impl.h (7.x), timing_apply_pre_spike:
+    # time_since_last_post = time - last_post_time (0 here) < last_post_trace (6): the
+    # accumulator steps down; there is no coincidence test on this side
+    projection, block = _one_synapse(True)
+    idx = np.array([0])
+    block._post_arrival[0] = 20
+    block._post_window[0] = 6
+    block._on_pre(idx, 20)
+    assert block._accumulator[0] == -1
+    # a zero-length post window holds nothing, not even its own tick
+    block._post_window[0] = 0
+    block._on_pre(idx, 21)
+    assert block._accumulator[0] == -1
+    sim.end()
+
+
+def test_dual_fsm_network_post_arrival_with_the_pre_spike():
+    # the pre spike at 11 ms meets the post event arriving at 11 ms (post spike at 10,
+    # delay 1): the board steps the accumulator down there (time - last_post = 0 < 6)
+    sim.setup(timestep=1.0)
+    pre = sim.Population(1, sim.SpikeSourceArray(spike_times=[11.0]))
+    teacher = sim.Population(1, sim.SpikeSourceArray(spike_times=[8.0]))
+    post = sim.Population(1, sim.IF_curr_exp(tau_refrac=5.0))
+    rule = sim.STDPMechanism(
+        timing_dependence=sim.extra_models.RecurrentRule(
+            accumulator_depression=-3, accumulator_potentiation=3, mean_pre_window=10.0,
+            mean_post_window=10.0, dual_fsm=True, A_plus=0.2, A_minus=0.1),
+        weight_dependence=sim.MultiplicativeWeightDependence(w_min=0.0, w_max=16.0),
+        weight=0.5, delay=1.0)
+    projection = sim.Projection(pre, post, sim.AllToAllConnector(), synapse_type=rule)
+    sim.Projection(teacher, post, sim.OneToOneConnector(),
+                   sim.StaticSynapse(weight=15.0, delay=1.0))
+    block = projection._block
+    block.rng = _FixedDraws(1024)
+    post.record("spikes")
+    sim.run(20.0)
+    post_times = post.get_data().segments[0].spiketrains[0].magnitude
+    assert list(post_times) == [10.0]
+    assert block._accumulator[0] == -1
+    sim.end()
+
+
+def test_pre_stochastic_pre_spike_in_the_tick_of_a_post_arrival():
+    # timing_recurrent_common.h (7.x), timing_apply_pre_spike in STATE_POST_OPEN:
+    # time_since_last_post = 0 < window_length (6): accumulator - 1, back to idle; a
+    # zero-length window: closed, straight to pre-open with a new window
+    projection, block = _one_synapse(False)
+    idx = np.array([0])
+    block._fsm[0] = recurrent.POST_OPEN
+    block._window[0] = 6
+    block._post_arrival[0] = 30
+    block._pre_event(idx, 30)
+    assert block._fsm[0] == recurrent.IDLE and block._accumulator[0] == -1
+    block._fsm[0] = recurrent.POST_OPEN
+    block._window[0] = 0
+    block._post_arrival[0] = 40
+    block._pre_event(idx, 40)
+    assert block._fsm[0] == recurrent.PRE_OPEN and block._window[0] == 6
+    assert block._accumulator[0] == -1
+    sim.end()

@@ -255,6 +255,7 @@ def load():
     from . import spinnaker_plasticity
     from . import spinnaker_neuromodulation
     from . import structural
+    from . import spinnaker_recurrent
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -296,6 +297,9 @@ def load():
                  "_bump_post"}
     # the flavour's structural plasticity (kernels/structural.py)
     internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
+    # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
+    internal |= {"_mac", "_step_up", "_step_down", "_merge_sort", "_open_windows", "_replay",
+                 "_pre_spikes"}
     # the flavour's FixedProbabilityThreshold and sEMD synapses (kernels/spinnaker.py)
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
     # the flavour's neuromodulated STDP (kernels/spinnaker_neuromodulation.py)
@@ -359,6 +363,9 @@ def load():
         (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
         (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
                                 "_spinnaker_pre", "_bump_post", "spinnaker_pair_deliver")),
+        (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
+                               "_open_windows", "_replay", "_pre_spikes",
+                               "recurrent_deliver")),
         (multisynapse, ("_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),

@@ -19,13 +19,15 @@ pre_stochastic, per synapse (times in ticks, a post event at its arrival
   after it: post window open (new window);
 - pre spike (only once a post event has ever arrived): the mirror image, with
   depression at ``accumulator_depression + 1``, times from the last post
-  event's arrival.
+  event's arrival, but no coincidence case (7.x's ``timing_apply_pre_spike``): a
+  pre spike in the tick a post event arrives is within its post window (if > 0).
 
 dual_fsm (``timing_recurrent_dual_fsm_impl.h``): each presynaptic spike draws a
 pre window for its row, each postsynaptic spike a post window for its neuron;
 a post event within the pre window of the row's last pre spike (not at the
 same tick) steps the accumulator up (potentiation at the limit), a pre spike
-within the post window of the last post event steps it down (depression).
+within the post window of the last post event steps it down (depression), the
+tick of that event's arrival included (``time - last_post < last_post_trace``).
 
 Weights: Multiplicative ``w += A_plus (w_max - w)`` / ``w -= A_minus
 (w - w_min)``, Additive ``w += A_plus`` / ``w -= A_minus`` clipped to [w_min,
@@ -86,7 +88,48 @@ class RecurrentSTDP(PairTraceRule):
                      "_post_window"):
             if hasattr(self, name):
                 getattr(self, name)[:] = 0
-        self._post_windows = {}             # stamp -> post window per post neuron (dual)
+        if getattr(self, "_pw_ring", None) is not None:
+            self._pw_ring[:] = 0
+            self._pw_stamp[:] = -1
+        self.__dict__.pop("_block", None)   # (draws ahead of a compiled run: see below)
+        self.__dict__.pop("_klog", None)
+
+    # --- dual_fsm: the post windows by the post spike's stamp ---------------------------
+    #
+    # A ring of rows, row ``stamp % span`` (``span``: the ring buffer's slots, more than
+    # any delay) the windows drawn for the post neurons spiking at ``stamp``
+    # (``_pw_stamp`` says which stamp a row holds): a post event arriving at ``t`` reads
+    # the row of ``t - delay``, still there. (The compiled kernel reads the same arrays.)
+
+    _pw_ring = _pw_stamp = None
+
+    def compile(self, n_ids, input_position, row_size, n_slots):
+        old = (self._pw_ring, self._pw_stamp, getattr(self, "_post_ids", None))
+        super().compile(n_ids, input_position, row_size, n_slots)
+        dual = self.params["dual_fsm"]
+        if not (dual.size and dual[0] != 0.0):
+            self._pw_ring = self._pw_stamp = None
+            return
+        span, n_post = self._history_span, self._n_post
+        ring, stamps = np.zeros(span * n_post, np.int64), np.full(span, -1, np.int64)
+        o_ring, o_stamp, o_posts = old
+        if o_ring is not None and o_posts is not None and o_posts.size:
+            # (the rows to their stamps' rows, the posts to their new columns)
+            column = self._post_lookup[o_posts]
+            kept = np.flatnonzero(column >= 0)
+            for r in np.argsort(o_stamp):
+                if o_stamp[r] >= 0:
+                    row = o_stamp[r] % span
+                    stamps[row] = o_stamp[r]
+                    ring[row * n_post + column[kept]] = o_ring[r * o_posts.size + kept]
+        self._pw_ring, self._pw_stamp = ring, stamps
+
+    def _store_post_windows(self, stamp, local, windows):
+        row, n_post = stamp % self._pw_stamp.size, self._n_post
+        if self._pw_stamp[row] != stamp:
+            self._pw_stamp[row] = stamp
+            self._pw_ring[row * n_post:(row + 1) * n_post] = 0
+        self._pw_ring[row * n_post + local] = windows
 
     def start_run(self, dt):
         super().start_run(dt)
@@ -98,6 +141,11 @@ class RecurrentSTDP(PairTraceRule):
         self._pre_lut = exponential_window_table(p("mean_pre_window") * steps_per_ms)
         self._post_lut = exponential_window_table(p("mean_post_window") * steps_per_ms)
         self._multiplicative = p("mu_plus") == 1.0
+        span = getattr(self, "_history_span", None)
+        if self._dual and span and (self._pw_stamp is None or self._pw_stamp.size != span
+                                    or self._pw_ring.size != span * self._n_post):
+            self._pw_ring = np.zeros(span * self._n_post, np.int64)
+            self._pw_stamp = np.full(span, -1, np.int64)
         self._start_board_weights()
 
     # --- the board's 16-bit weights ----------------------------------------------------
@@ -143,14 +191,12 @@ class RecurrentSTDP(PairTraceRule):
         if self._dual and spiking_ids.size:
             posts = spiking_ids[self._is_post[spiking_ids]]
             if posts.size:
-                windows = np.zeros(self._n_post, np.int64)
-                local = self._post_lookup[posts]
-                windows[local] = self._post_lut[self._draw(local.size)]
-                self._post_windows[k + 1] = windows
-                horizon = k + 1 - self._history_span
-                for stamp in [s for s in self._post_windows if s < horizon]:
-                    del self._post_windows[stamp]
+                self._store_post_windows(k + 1, self._post_lookup[posts],
+                                         self._post_lut[self._draw(posts.size)])
         super().deliver(spiking_ids, k, ring_flat)
+
+    def _bump_post(self, idx, stamp):
+        """(No post trace: the rule keeps each event's arrival, ``_post_arrival``.)"""
 
     def _potentiation_terms(self, idx, k_pre, arrival):
         """A post event reaches synapses ``idx`` at ``arrival``: what its replay needs."""
@@ -160,12 +206,9 @@ class RecurrentSTDP(PairTraceRule):
         if self._dual:
             # the window drawn when the post neuron spiked (arrival - delay)
             stamps = arrival - delay
-            window = np.zeros(idx.size, np.int64)
-            for stamp in np.unique(stamps).tolist():
-                table = self._post_windows.get(stamp)
-                if table is not None:
-                    at = stamps == stamp
-                    window[at] = table[self._post_lookup[self.post[idx[at]]]]
+            rows = stamps % self._pw_stamp.size
+            window = np.where(self._pw_stamp[rows] == stamps, self._pw_ring[
+                rows * self._n_post + self._post_lookup[self.post[idx]]], 0)
         else:
             window = np.zeros(idx.size, np.int64)
         self._post_arrival[idx] = arrival
@@ -213,9 +256,10 @@ class RecurrentSTDP(PairTraceRule):
     def _on_pre_events(self, idx, stamp):
         self._apply_pending(idx)
         if self._dual:
+            # (timing_apply_pre_spike: time - last_post < last_post_trace, no test of
+            # coincidence: a post event arriving in this very tick counts)
             since_post = stamp - self._post_arrival[idx]
-            hit = (self._post_arrival[idx] > 0) & (since_post > 0) & \
-                (since_post < self._post_window[idx])
+            hit = (self._post_arrival[idx] > 0) & (since_post < self._post_window[idx])
             self._step_down(idx[hit])
             # the row's new pre window (one draw per presynaptic neuron)
             pres, row = np.unique(self.pre[idx], return_inverse=True)
@@ -236,15 +280,161 @@ class RecurrentSTDP(PairTraceRule):
         opened = idx[idle]
         still = pre_open & (since_pre < self._window[idx])
         reopen = idx[pre_open & ~still]
-        coincide = post_open & (since_post == 0)
-        inside = post_open & ~coincide & (since_post < self._window[idx])
-        after = idx[post_open & ~coincide & ~inside]
-        self._fsm[idx[still | coincide | inside]] = IDLE
+        # (7.x's timing_recurrent_common.h tests coincidence at a post event only: a pre
+        # spike in the tick of the post event's arrival is inside a post window > 0)
+        inside = post_open & (since_post < self._window[idx])
+        after = idx[post_open & ~inside]
+        self._fsm[idx[still | inside]] = IDLE
         self._step_down(idx[inside])
         new_pre = np.concatenate([opened, reopen, after])
         self._fsm[new_pre] = PRE_OPEN
         if new_pre.size:
             self._window[new_pre] = self._pre_lut[self._draw(new_pre.size)]
+
+    # --- compiled delivery (kernels/spinnaker_recurrent.py) ------------------------------
+
+    #: draws the compiled delivery takes ahead at a time (at least: four times what a
+    #: call said it may need, so that a block lasts many steps)
+    DRAW_BLOCK = 1 << 16
+    #: log entries (pending post events) the compiled delivery starts with (it grows)
+    LOG_MIN = 1024
+
+    def compiled_deliver(self, kernels):
+        """:func:`.kernels.spinnaker_recurrent.recurrent_deliver`, for both state machines,
+        board or float64 weights; None (NumPy) where the generator is not a numpy
+        Generator (the kernel reads draws taken ahead from it, :meth:`_refill_draws`).
+
+        The pending post events move from ``_deferred`` into the kernel's log for the
+        run (:meth:`end_run` moves them back, and winds the generator back to the draws
+        used). Compiled stretches do not take this rule: it runs in the step loop, its
+        neuron groups' kernels around it."""
+        if ("deliver" in vars(self) or not self.size or self._pmode != "log"
+                or not hasattr(self.rng, "bit_generator")
+                or (self._dual and self._pw_ring is None)):
+            return None
+        kernel = kernels.recurrent_deliver
+        n = self.size
+        int64 = lambda a: np.ascontiguousarray(a, np.int64)     # noqa: E731
+        shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
+        if self._board_w:
+            b = self._bconst
+            weights = (shared(self._w_scale), shared(self._board_shift), self._w_acc,
+                       *(shared(int64(b[name])) for name in ("w_min", "w_max", "A_plus",
+                                                            "A_minus")))
+        else:
+            weights = (None, None, None, *(shared(np.ascontiguousarray(
+                self.params[name], np.float64)) for name in ("w_min", "w_max", "A_plus",
+                                                            "A_minus")))
+        self._log_to_kernel()
+        self._block = (np.zeros(0, np.int64), np.zeros(1, np.int64), None)
+        fixed = (self._indptr, self._by_pre, self._keys)
+        index = (self._post_indptr, self._by_post, self._post_lookup,
+                 int64(self._post_lookup[self.post]), int64(self.delay_steps), self.weight)
+        rule = (bool(self._multiplicative), bool(self._dual), int(self._dep_plus_one),
+                int(self._pot_minus_one), self._pre_lut, self._post_lut, self._accumulator,
+                self._fsm, self._window, self._pre_window, self._post_arrival,
+                self._post_window, self._t_last, self._n_pending)
+        unused = np.zeros(1, np.int64)
+        windows = ((self._pw_ring, self._pw_stamp, self._n_post) if self._dual
+                   else (unused, unused, 0))
+        need = np.zeros(2, np.int64)
+        scratch = (np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
+                   np.zeros(n, np.int64), np.full(n, -1, np.int64), np.zeros(1, np.int64))
+        n_slots, row_size = self._n_slots, self._row_size
+        no_events = self._NO_EVENTS
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            heap = self._heap
+            popped, events = self._pop_arrivals(stamp) if heap else ((), no_events)
+            while kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
+                         *events, *index, *weights, *rule, *self._klog, *windows,
+                         *self._block[:2], need, *scratch):
+                if need[0]:
+                    self._refill_draws(int(need[0]))
+                if need[1]:
+                    self._log_room(int(need[1]))
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def end_run(self, last_stamp):
+        super().end_run(last_stamp)
+        self._settle_draws()
+        self._log_from_kernel()
+
+    def _refill_draws(self, needed):
+        """A new block of draws ahead (at least ``needed``), the generator first wound
+        back to the draws of the last block used."""
+        self._settle_draws()
+        state = self.rng.bit_generator.state
+        values = self.rng.integers(0, LUT_SIZE, size=max(self.DRAW_BLOCK, 4 * needed))
+        self._block = (values, np.zeros(1, np.int64), state)
+
+    def _settle_draws(self):
+        """The generator as the NumPy rule would have left it: back to its state before
+        the block of draws ahead, then forward by the draws the kernel used (the Generator
+        gives the same stream however its draws are grouped)."""
+        block = self.__dict__.pop("_block", None)
+        if block is None or block[2] is None:
+            return
+        _, cursor, state = block
+        self.rng.bit_generator.state = state
+        if cursor[0]:
+            self.rng.integers(0, LUT_SIZE, size=int(cursor[0]))
+
+    def _log_to_kernel(self):
+        """The pending post events (``_deferred``, in arrival order) as the kernel's log."""
+        syn = np.zeros(0, np.int64)
+        terms = (syn, syn, syn)
+        if self._deferred.chunks:
+            syn, terms = self._deferred._flat()
+            self._deferred = type(self._deferred)()
+        self._log_build(np.asarray(syn, np.int64),
+                        [np.broadcast_to(np.asarray(t, np.int64), syn.shape) for t in terms],
+                        max(self.LOG_MIN, 2 * syn.size))
+
+    def _log_build(self, syn, terms, capacity):
+        """The kernel's log (rows: synapse, arrival, window, previous, next entry) of the
+        events ``syn``, ``terms`` (in order), ``capacity`` rows; its ``head``/``tail``."""
+        n, size = syn.size, self.size
+        log = np.empty((capacity, 5), np.int64)    # (rows past n: written when used)
+        log[:n, 4] = -1
+        log[:n, 0] = syn
+        for column, values in enumerate(terms, 1):
+            log[:n, column] = values
+        head, tail = np.full(size, -1, np.int64), np.full(size, -1, np.int64)
+        if n:
+            order = np.argsort(syn, kind="stable")
+            ranked = syn[order]
+            same = ranked[1:] == ranked[:-1]
+            log[order[:-1][same], 4] = order[1:][same]
+            head[ranked[np.append(True, ~same)]] = order[np.append(True, ~same)]
+            tail[ranked[np.append(~same, True)]] = order[np.append(~same, True)]
+        self._klog = (log, head, tail, np.array([n], np.int64))
+
+    def _log_room(self, needed):
+        """Room for ``needed`` more entries in the kernel's log: the events still pending
+        moved to its front (in order), in a larger log where they would fill more than a
+        quarter (compacted again only after many steps)."""
+        log, *_, fill = self._klog
+        alive = log[:fill[0]][log[:fill[0], 0] >= 0]
+        capacity = log.shape[0]
+        if 4 * (alive.shape[0] + needed) > capacity:
+            capacity = max(self.LOG_MIN, 4 * (alive.shape[0] + needed))
+        self._log_build(alive[:, 0], [alive[:, 1], alive[:, 2], alive[:, 3]], capacity)
+
+    def _log_from_kernel(self):
+        """The kernel's log back into ``_deferred`` (in arrival order)."""
+        log = self.__dict__.pop("_klog", None)
+        if log is None:
+            return
+        log, *_, fill = log
+        alive = log[:fill[0]][log[:fill[0], 0] >= 0]
+        if alive.shape[0]:
+            self._deferred.append(alive[:, 0].copy(), (alive[:, 1].copy(), alive[:, 2].copy(),
+                                                       alive[:, 3].copy()))
 
     # --- the accumulator and the weight dependence ------------------------------------
 
