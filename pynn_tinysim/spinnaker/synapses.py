@@ -284,6 +284,7 @@ RecurrentRule = _spinnaker_rule(
     a presynaptic window and pre spikes inside a postsynaptic window (exponentially
     distributed lengths, means in ms), reaches accumulator_potentiation or
     accumulator_depression; dual_fsm=False is sPyNNaker's "pre_stochastic" state
-    machine. With Multiplicative- or AdditiveWeightDependence (float64 weights);
+    machine. With Multiplicative- or AdditiveWeightDependence (the board's 16-bit
+    weights in fixed point, float64 with ``setup(fixed_point=False)``);
     see :mod:`pynn_tinysim.engine.spinnaker.recurrent`.
     """)
