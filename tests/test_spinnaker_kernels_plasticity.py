@@ -252,11 +252,13 @@ def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
 
 
 def test_no_kernel_where_the_rule_has_none():
-    """Float mode, per-synapse time constants and the rules without a kernel keep NumPy."""
+    """Per-synapse time constants (in fixed point and in float mode, see
+    tests/test_spinnaker_kernels_float_plasticity.py) and the rules without a kernel
+    keep NumPy."""
     from pynn_tinysim.engine import kernels
     k = kernels.load()
-    for fixed_point, tau_plus in ((False, 20.0), (True, sim.RandomDistribution(
-            "uniform", low=10.0, high=20.0, rng=sim.NumpyRNG(1)))):
+    for fixed_point in (True, False):
+        tau_plus = sim.RandomDistribution("uniform", low=10.0, high=20.0, rng=sim.NumpyRNG(1))
         sim.setup(timestep=1.0, fixed_point=fixed_point, engine="numba")
         pre = sim.Population(3, sim.SpikeSourceArray(spike_times=[[1.0]] * 3))
         post = sim.Population(2, sim.IF_curr_exp())

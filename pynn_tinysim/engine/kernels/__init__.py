@@ -294,7 +294,8 @@ def load():
     internal |= {"_div", "_fixed_alpha", "_float_alpha"}
     # the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py)
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
-                 "_bump_post"}
+                 "_bump_post", "_fdec", "_fclip", "_event_float", "_bump_float",
+                 "_pair_pre_float", "_event_board"}
     # the flavour's structural plasticity (kernels/structural.py)
     internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
@@ -362,7 +363,9 @@ def load():
                    "stretch_lif_cond_exp_sfa_rr", "stretch_gif_cond_exp")),
         (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
         (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
-                                "_spinnaker_pre", "_bump_post", "spinnaker_pair_deliver")),
+                                "_spinnaker_pre", "_bump_post", "_fdec", "_fclip",
+                                "_event_float", "_bump_float", "_pair_pre_float",
+                                "_event_board", "spinnaker_pair_deliver")),
         (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
                                "_open_windows", "_replay", "_pre_spikes",
                                "recurrent_deliver")),

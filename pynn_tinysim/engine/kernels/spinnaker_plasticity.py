@@ -29,6 +29,17 @@ State the reference keeps in Python objects is arrays here:
 The decays are the look-up tables the reference reads (``BoardTraces._decay``,
 computed by NumPy: ``lut[d]`` = 2**11 times the decay over d ticks, its last entry 0
 and every longer interval 0, so no table ever needs to grow).
+
+In float mode (``setup(fixed_point=False)``: ``w_acc`` None) the same kernel runs the
+reference's float path (:func:`_pair_pre_float`, :func:`_event_float`,
+:func:`_bump_float`; Numba prunes the board's code where ``w_acc`` is None, the float
+code where ``pend_acc`` is None): float64 weights and traces, no post history, the pending post
+events one number per synapse as the reference keeps them (``_pend_acc``: their sum,
+or for the multiplicative dependence the product of their factors), each operation
+in the reference's order. The decays are then NumPy's ``np.exp`` by interval in ticks
+(:class:`~..plasticity.DecayTables`, grown by the caller to cover every interval up
+to the step's stamp, or saturated): never ``exp`` here, an ulp off NumPy's would
+change the bits.
 """
 
 import numpy as np
@@ -184,15 +195,139 @@ def _bump_post(s, stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut):
     t_post[s] = stamp
 
 
+def _fdec(table, d):
+    """Float mode: the decay over ``d`` ticks, the table's entry (its last past its end:
+    a saturated table, 0.0 for every longer interval)."""
+    n = table.size
+    return table[n - 1] if d >= n else table[d]
+
+
+def _fclip(x, lo, hi):
+    """``np.clip`` of one value (``minimum(maximum(x, lo), hi)``)."""
+    return min(max(x, lo), hi)
+
+
+def _event_float(s, arrival, rule, multiplicative, a_plus, a3_plus, k_pre, k_post2, t_last,
+                 t_post, pend_acc, pre_lut, post2_lut):
+    """Float mode: ``PairTraceRule._record_pending`` of a post event arriving at synapse
+    ``s``: its increment (``_increment``: A+ K_pre; the nearest rule's K_pre only for
+    the first post event since the pre spike; the triplet rule's plus A3+ K_pre o2)
+    added to the pending sum, or its factor (``STDP._factor``) multiplied into the
+    pending product (multiplicative)."""
+    k = k_pre[s] * _fdec(pre_lut, arrival - t_last[s])
+    if rule == RULE_NEAREST and t_post[s] > t_last[s]:     # (NearestSTDP: not the first)
+        k = 0.0
+    inc = _at(a_plus, s) * k
+    if rule == RULE_TRIPLET:
+        o2 = k_post2[s] * _fdec(post2_lut, arrival - t_post[s])
+        inc = inc + _at(a3_plus, s) * (k * o2)
+    if multiplicative:
+        pend_acc[s] *= max(1.0 - inc, 0.0)
+    else:
+        pend_acc[s] += inc
+
+
+def _bump_float(s, stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut):
+    """Float mode's :func:`_bump_post`: exact-exponential decays, no rounding."""
+    if rule == RULE_TRIPLET:
+        k_post2[s] = k_post2[s] * _fdec(post2_lut, stamp - t_post[s]) + 1.0
+    if rule == RULE_NEAREST:
+        k_post[s] = 1.0
+    else:
+        k_post[s] = k_post[s] * _fdec(post_lut, stamp - t_post[s]) + 1.0
+    t_post[s] = stamp
+
+
+def _pair_pre_float(s, stamp, weight, w_min, w_max, a_plus, a_minus, a3_minus, multiplicative,
+               rule, k_pre, k_post, k_pre2, t_last, t_post, n_pending, pend_acc, pre_lut,
+               post_lut, pre2_lut, coincident):
+    """Float mode: the reference's ``_on_pre`` of the ``rule`` for synapse ``s`` (the
+    pending post events at once, the depression, the pre traces); returns the new
+    weight. ``a_minus``: Vogels' alpha. Each rule's weight arithmetic is its NumPy
+    rule's: SpinnakerSTDP's in weight units (additive) or STDP's on the normalised
+    weight (multiplicative), VogelsSprekeler's on the distance from w_min,
+    PfisterTriplet's on the normalised weight."""
+    nearest = rule == RULE_NEAREST
+    r2 = 0.0
+    if rule == RULE_TRIPLET:    # (PfisterTriplet._on_pre: r2 read before this spike's +1)
+        r2 = k_pre2[s] * _fdec(pre2_lut, stamp - t_last[s])
+    w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
+    a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
+    span = w_max_s - w_min_s
+    w = weight[s]
+    if n_pending[s] > 0:
+        total = pend_acc[s]
+        if rule == RULE_VOGELS:         # VogelsSprekeler._apply_sum
+            sign = -1.0 if span < 0 else 1.0
+            w = w_min_s + sign * min(sign * (w - w_min_s) + total, abs(span))
+        elif rule == RULE_TRIPLET:      # PfisterTriplet._apply_sum
+            w = w_min_s + _fclip((w - w_min_s) / span + total, 0.0, 1.0) * span
+        elif multiplicative:            # STDP._apply_product
+            x = (w - w_min_s) / span
+            x = min(1.0 - max(1.0 - x, 0.0) * total, 1.0)
+            w = w_min_s + x * span
+        else:                           # SpinnakerSTDP._apply_sum
+            w = min(w + total, w_max_s)
+        pend_acc[s] = 1.0 if multiplicative else 0.0
+        n_pending[s] = 0
+    # the depression: a post event of this very tick is in the trace (nearest: it is
+    # the trace); none before any post event (prev_time_valid)
+    kq = k_post[s] * _fdec(post_lut, stamp - t_post[s])
+    if coincident:
+        kq = 1.0 if nearest else kq + 1.0
+    valid = coincident or t_post[s] > 0
+    if rule == RULE_VOGELS:             # SpinnakerVogels._depress: eta (o - alpha)
+        sign = -1.0 if span < 0 else 1.0
+        d = sign * (w - w_min_s)
+        if valid:
+            d = _fclip(d + a_plus_s * (kq - a_minus_s), 0.0, abs(span))
+        w = w_min_s + sign * d
+    elif rule == RULE_TRIPLET:          # PfisterTriplet._depress
+        x = (w - w_min_s) / span
+        if valid:
+            x = _fclip(x - (a_minus_s * kq + _at(a3_minus, s) * (kq * r2)), 0.0, 1.0)
+        w = w_min_s + x * span
+    elif multiplicative:                # STDP._depress, K_post 0 where not valid
+        if not valid:
+            kq = 0.0
+        x = (w - w_min_s) / span
+        x = x - a_minus_s * max(x, 0.0) * kq
+        w = w_min_s + max(x, 0.0) * span
+    elif valid:                         # SpinnakerSTDP._depress
+        w = max(w - a_minus_s * kq, w_min_s)
+    weight[s] = w
+    if nearest:
+        k_pre[s] = 1.0
+    else:
+        k_pre[s] = k_pre[s] * _fdec(pre_lut, stamp - t_last[s]) + 1.0
+    if rule == RULE_TRIPLET:
+        k_pre2[s] = r2 + 1.0
+    t_last[s] = stamp
+    return w
+
+
+def _event_board(s, arrival, rule, k_pre, k_post2, t_last, t_post, n_pending, ev_k, ev_stamp,
+                 ev_first, ev_o2, delay, pre_lut, post2_lut):
+    """Board weights: a post event arriving at synapse ``s`` joins its ring of pending
+    events (K_pre at the arrival, the post spike's stamp, the rule's middle term)."""
+    slot = s * EVENTS + n_pending[s] % EVENTS
+    ev_k[slot] = _fmul_lut(k_pre[s], pre_lut, arrival - t_last[s])
+    ev_stamp[slot] = arrival - delay[s]
+    if rule == RULE_NEAREST:        # (NearestSTDP._potentiation_terms)
+        ev_first[slot] = 1 if t_post[s] <= t_last[s] else 0
+    elif rule == RULE_TRIPLET:      # (PfisterTriplet._potentiation_terms)
+        ev_o2[slot] = _fmul_lut(k_post2[s], post2_lut, arrival - t_post[s])
+
+
 def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                            arrivals, bounds, columns, post_indptr, by_post, post_lookup,
                            post_of, delay, recent, recent_next, weight, w_scale, shift, w_acc,
                            w_min, w_max, a_plus, a_minus, a3_plus, a3_minus, multiplicative,
                            rule, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
-                           ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut, pre2_lut,
+                           pend_acc, ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut, pre2_lut,
                            post2_lut, mark, epoch, at_now, arrived):
-    """One call of ``deliver`` of the ``rule`` (``RULE_*``) with board weights (see the
-    module docstring).
+    """One call of ``deliver`` of the ``rule`` (``RULE_*``) with board weights, or in float
+    mode where ``w_acc`` is None (see the module docstring).
 
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's queue
     (as :func:`.plasticity.pair_deliver`'s); ``post_lookup``: a global id's post neuron
@@ -206,18 +341,24 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     (each unused, one element, for the other rules); ``mark``/``epoch``/
     ``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of a
     synapse's last event, -1 at first). An id repeated in ``spiking_ids`` updates its
-    synapses once per spike, in the reference's rounds."""
+    synapses once per spike, in the reference's rounds.
+
+    Float mode: ``w_acc``, ``w_scale``, ``shift``, ``post_of``, ``delay``, ``recent``,
+    ``recent_next`` and the rings ``ev_*`` None; ``pend_acc`` the pending post events'
+    sum or product (None with board weights: what selects the board's code); ``w_min``... ``a3_minus`` the rule's float
+    parameters (``a_minus``: Vogels' alpha); the tables NumPy's decays by interval
+    (float64, covering every interval up to ``stamp``)."""
     ring_size = ring_flat.size
-    nearest = rule == RULE_NEAREST
     # 0. this tick's post spikes join their neurons' histories (BoardTraces.deliver:
     # before the presynaptic spikes of the tick; a neuron once per tick)
-    for i in spiking_ids:
-        p = post_lookup[i]
-        if p >= 0:
-            last = recent_next[p] - 1 if recent_next[p] > 0 else EVENTS - 1
-            if recent[p * EVENTS + last] != stamp:
-                recent[p * EVENTS + recent_next[p]] = stamp
-                recent_next[p] = (recent_next[p] + 1) % EVENTS
+    if recent is not None:
+        for i in spiking_ids:
+            p = post_lookup[i]
+            if p >= 0:
+                last = recent_next[p] - 1 if recent_next[p] > 0 else EVENTS - 1
+                if recent[p * EVENTS + last] != stamp:
+                    recent[p * EVENTS + recent_next[p]] = stamp
+                    recent_next[p] = (recent_next[p] + 1) % EVENTS
     # 1. post events in arrival order (PairTraceRule._apply_arrivals): each records the
     # pre trace at its arrival and its spike's stamp; the post trace is bumped now,
     # except for events arriving in this very tick (after this tick's pre spikes)
@@ -233,16 +374,22 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                 if mark[s] == e:
                     continue
                 mark[s] = e
-                slot = s * EVENTS + n_pending[s] % EVENTS
-                ev_k[slot] = _fmul_lut(k_pre[s], pre_lut, arrival - t_last[s])
-                ev_stamp[slot] = arrival - delay[s]
-                if nearest:     # (NearestSTDP._potentiation_terms)
-                    ev_first[slot] = 1 if t_post[s] <= t_last[s] else 0
-                elif rule == RULE_TRIPLET:      # (PfisterTriplet._potentiation_terms)
-                    ev_o2[slot] = _fmul_lut(k_post2[s], post2_lut, arrival - t_post[s])
+                # (two tests, not if/else: Numba prunes a branch only on an argument
+                # that is None, so each variant tests the one it lacks)
+                if pend_acc is not None:
+                    _event_float(s, arrival, rule, multiplicative, a_plus, a3_plus, k_pre,
+                                 k_post2, t_last, t_post, pend_acc, pre_lut, post2_lut)
+                if w_acc is not None:
+                    _event_board(s, arrival, rule, k_pre, k_post2, t_last, t_post, n_pending,
+                                 ev_k, ev_stamp, ev_first, ev_o2, delay, pre_lut, post2_lut)
                 n_pending[s] += 1
                 if arrival < stamp:
-                    _bump_post(s, arrival, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+                    if pend_acc is not None:
+                        _bump_float(s, arrival, rule, k_post, k_post2, t_post, post_lut,
+                                    post2_lut)
+                    if w_acc is not None:
+                        _bump_post(s, arrival, rule, k_post, k_post2, t_post, post_lut,
+                                   post2_lut)
                 else:
                     at_now[n_now] = s
                     arrived[s] = stamp
@@ -264,15 +411,25 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
-                w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
-                                   a_plus, a_minus, a3_plus, a3_minus, multiplicative, rule,
-                                   k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
-                                   ev_k, ev_stamp, ev_first, ev_o2, post_of, delay, recent,
-                                   recent_next, pre_lut, post_lut, pre2_lut,
-                                   arrived[s] == stamp)
+                w = 0.0
+                if pend_acc is not None:
+                    w = _pair_pre_float(s, stamp, weight, w_min, w_max, a_plus, a_minus,
+                                        a3_minus, multiplicative, rule, k_pre, k_post, k_pre2,
+                                        t_last, t_post, n_pending, pend_acc, pre_lut, post_lut,
+                                        pre2_lut, arrived[s] == stamp)
+                if w_acc is not None:
+                    w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
+                                       a_plus, a_minus, a3_plus, a3_minus, multiplicative,
+                                       rule, k_pre, k_post, k_pre2, k_post2, t_last, t_post,
+                                       n_pending, ev_k, ev_stamp, ev_first, ev_o2, post_of,
+                                       delay, recent, recent_next, pre_lut, post_lut,
+                                       pre2_lut, arrived[s] == stamp)
                 _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
         n = m
     # 3. this tick's post events reach the post trace
     for q in range(n_now):
-        _bump_post(at_now[q], stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+        if pend_acc is not None:
+            _bump_float(at_now[q], stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+        if w_acc is not None:
+            _bump_post(at_now[q], stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut)
     return 0

@@ -22,7 +22,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..kernels import spinnaker_plasticity as board_kernels
-from ..plasticity import STDP, PairTraceRule, VogelsSprekeler
+from ..plasticity import STDP, DecayTables, PairTraceRule, VogelsSprekeler
 from . import fixed_point
 from .settings import traces_in_fixed_point
 
@@ -322,18 +322,22 @@ class BoardTraces:
 
     def compiled_deliver(self, kernels):
         """:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with board weights
-        (fixed point, the front's weight format) for the rules it knows
-        (:meth:`_kernel_rule`: SpinnakerSTDP and NearestSTDP, additive or multiplicative,
+        (fixed point, the front's weight format) or in float mode
+        (:meth:`_float_deliver`) for the rules it knows (:meth:`_kernel_rule`,
+        :meth:`_float_rule`: SpinnakerSTDP and NearestSTDP, additive or multiplicative,
         SpinnakerVogels, PfisterTriplet), their trace time constants the same for every
         synapse; else None (NumPy).
 
-        The pending post events move from the reference's queue into the kernel's
-        per-synapse rings for the run (:meth:`end_run` moves them back). Compiled
-        stretches do not take this rule: it runs in the step loop, its neuron groups'
-        kernels around it.
+        With board weights the pending post events move from the reference's queue into
+        the kernel's per-synapse rings for the run (:meth:`end_run` moves them back).
+        Compiled stretches do not take this rule: it runs in the step loop, its neuron
+        groups' kernels around it.
         """
-        if ("deliver" in vars(self) or not self.size or not self._board_w
-                or self._pmode != "log"):
+        if "deliver" in vars(self) or not self.size:
+            return None
+        if not self._board_w:
+            return self._float_deliver(kernels)
+        if self._pmode != "log":
             return None
         rule = self._kernel_rule()
         if rule is None:
@@ -365,7 +369,7 @@ class BoardTraces:
                   *(shared(int64(bc[name])) for name in ("w_min", "w_max", "A_plus")),
                   shared(int64(a_minus)), *a3, multiplicative, code, self._k_pre,
                   self._k_post, *traces2, self._t_last, self._t_post, self._n_pending,
-                  *rings, pre_lut, post_lut, *luts2,
+                  None, *rings, pre_lut, post_lut, *luts2,
                   np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                   np.full(n, -1, np.int64))
         n_slots, row_size = self._n_slots, self._row_size
@@ -378,6 +382,91 @@ class BoardTraces:
             fixed, index = self._kernel_indices
             kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
                    *events, *index, *arrays)
+            if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
+                self._done_until = max(self._done_until, stamp)
+            self._remember_posts(spiking_ids, stamp)
+        return deliver
+
+    def _float_rule(self):
+        """(rule code, multiplicative, {name: per-synapse float64 values} of ``w_min``,
+        ``w_max``, ``a_plus``, ``a_minus``, and the triplet rule's ``a3_plus``,
+        ``a3_minus``) where the kernel has this rule in float mode; else None (NumPy)."""
+        return None
+
+    def _float_deliver(self, kernels):
+        """Float mode (``setup(fixed_point=False)``: exact exponentials, float64 weights):
+        :func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver` with ``w_acc`` None
+        for the rules :meth:`_float_rule` names, their pending post events kept as the
+        reference keeps them (``_pend_acc``: "sum", or "product" for the multiplicative
+        dependence), the decays NumPy's exp by interval in ticks (:class:`DecayTables`),
+        grown to cover the step's stamp; a step they cannot cover (past their cap, a
+        time constant of more than ~1400 ticks) runs on NumPy, the state being the same
+        arrays. None where the traces are in fixed point without board weights, where a
+        trace's time constant differs between synapses, or the rule has no float kernel.
+        """
+        if getattr(self, "_board", False):
+            return None
+        rule = self._float_rule()
+        if rule is None:
+            return None
+        code, multiplicative, params = rule
+        if self._pmode != ("product" if multiplicative else "sum"):
+            return None
+        triplet = code == board_kernels.RULE_TRIPLET
+        names = (self.pre_tau, self.post_tau) + (("tau_x", "tau_y") if triplet else ())
+        taus = [self._scalar.get(name) for name in names]
+        if any(tau is None or not tau > 0.0 for tau in taus):
+            return None
+        # (the exponent _decay evaluates: -steps * (dt / tau))
+        tables = [DecayTables([lambda steps, rate=self.dt / tau: -steps * rate],
+                              [self.dt / tau]) for tau in taus]
+        if not all(t.values for t in tables):
+            return None
+        n = self.size
+        # (parameters every synapse shares as one element: fewer loads per synapse)
+        # (copies: writeable, so that Numba compiles one variant)
+        shared = lambda a: np.array(a[:1] if a.size and np.all(a == a[0]) else a,  # noqa: E731
+                                    np.float64)
+        unused = np.zeros(1)
+        p = {name: shared(np.broadcast_to(np.asarray(params[name], float), (n,)))
+             if name in params else unused
+             for name in ("w_min", "w_max", "a_plus", "a_minus", "a3_plus", "a3_minus")}
+        traces2 = (self._k_pre2, self._k_post2) if triplet else (unused, unused)
+        head = (self.weight, None, None, None, p["w_min"], p["w_max"], p["a_plus"],
+                p["a_minus"], p["a3_plus"], p["a3_minus"], multiplicative, code,
+                self._k_pre, self._k_post, *traces2, self._t_last, self._t_post,
+                self._n_pending, self._pend_acc, None, None, None, None)
+        scratch = (np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
+                   np.full(n, -1, np.int64))
+        luts = [None]
+        covered = [-1]
+        n_slots, row_size = self._n_slots, self._row_size
+        no_events = self._NO_EVENTS
+        kernel, numpy_deliver = kernels.spinnaker_pair_deliver, self.deliver
+
+        def cover(stamp):
+            """The tables covering every interval up to ``stamp`` (None: they cannot)."""
+            if stamp > covered[0]:
+                if not all(t.grow(stamp + 1) for t in tables):
+                    return None
+                values = [t.values[0] for t in tables]
+                luts[0] = tuple(values) + ((unused, unused) if not triplet else ())
+                covered[0] = min(np.iinfo(np.int64).max if t.saturated
+                                 else t.values[0].size - 1 for t in tables)
+            return luts[0]
+
+        def deliver(spiking_ids, k, ring_flat):
+            stamp = k + 1
+            luts = cover(stamp)
+            if luts is None:
+                numpy_deliver(spiking_ids, k, ring_flat)
+                return
+            heap = self._heap
+            popped, events = self._pop_arrivals(stamp) if heap else ((), no_events)
+            kernel(spiking_ids, stamp, self._indptr, self._by_pre, self._keys,
+                   (stamp % n_slots) * row_size, ring_flat, *events, self._post_indptr,
+                   self._by_post, self._post_lookup, None, None, None, None, *head, *luts,
+                   *scratch)
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
@@ -537,6 +626,18 @@ class SpinnakerSTDP(BoardTraces, STDP):
             return None
         code = board_kernels.RULE_NEAREST if self.nearest else board_kernels.RULE_PAIR
         return code, not self._additive, self._bconst["A_minus"]
+
+    def _float_rule(self):
+        if self._rule_type() not in (SpinnakerSTDP, NearestSTDP):
+            return None
+        # (sPyNNaker's dependences: additive, mu 0/0, and multiplicative, 1/1)
+        mu = (self._scalar.get("mu_plus"), self._scalar.get("mu_minus"))
+        if mu not in ((0.0, 0.0), (1.0, 1.0)):
+            return None
+        code = board_kernels.RULE_NEAREST if self.nearest else board_kernels.RULE_PAIR
+        p = self.params
+        return code, mu == (1.0, 1.0), {"w_min": p["w_min"], "w_max": p["w_max"],
+                                        "a_plus": p["A_plus"], "a_minus": p["A_minus"]}
 
     def _board_supported(self):
         # sPyNNaker has the additive (mu 0/0) and multiplicative (1/1) dependences only
@@ -703,6 +804,15 @@ class SpinnakerVogels(BoardTraces, VogelsSprekeler):
             return None
         return board_kernels.RULE_VOGELS, False, self._alpha_bits(slice(None))
 
+    def _float_rule(self):
+        if self._rule_type() is not SpinnakerVogels:
+            return None
+        p = self.params
+        # (the kernel's a_minus: alpha, as _depress reads it)
+        return board_kernels.RULE_VOGELS, False, {
+            "w_min": p["w_min"], "w_max": p["w_max"], "a_plus": self._p("eta", slice(None)),
+            "a_minus": self._p("alpha", slice(None))}
+
     def _alpha_bits(self, idx):
         """alpha in STDP fixed point as the host writes it (float_to_fixed: round(alpha
         2**11)), per synapse ``idx``."""
@@ -804,6 +914,14 @@ class PfisterTriplet(BoardTraces, PairTraceRule):
         if self._rule_type() is not PfisterTriplet:
             return None
         return board_kernels.RULE_TRIPLET, False, self._bconst["A_minus"]
+
+    def _float_rule(self):
+        if self._rule_type() is not PfisterTriplet:
+            return None
+        p = self.params
+        return board_kernels.RULE_TRIPLET, False, {
+            "w_min": p["w_min"], "w_max": p["w_max"], "a_plus": p["A_plus"],
+            "a_minus": p["A_minus"], "a3_plus": p["A3_plus"], "a3_minus": p["A3_minus"]}
 
     def _middle_term(self):
         return "o2"
