@@ -18,7 +18,8 @@ pytest.importorskip("numba")
 
 
 def _mechanism(stdp, seed=None, grid=(5, 5), p_form=1.0, sigma=2.0, p_dep=0.3, p_pot=0.2,
-               initial_weight=0.6, delay=(1.0, 4.0), s_max=8, f_rew=1e3, last_neuron=False):
+               initial_weight=0.6, delay=(1.0, 4.0), s_max=8, f_rew=1e3, last_neuron=False,
+               dependence=sim.AdditiveWeightDependence):
     args = (sim.LastNeuronSelection() if last_neuron else sim.RandomSelection(),
             sim.DistanceDependentFormation(grid=list(grid), p_form_forward=p_form,
                                            sigma_form_forward=sigma, p_form_lateral=p_form,
@@ -31,7 +32,7 @@ def _mechanism(stdp, seed=None, grid=(5, 5), p_form=1.0, sigma=2.0, p_dep=0.3, p
         return sim.StructuralMechanismSTDP(
             *args, timing_dependence=sim.SpikePairRule(tau_plus=20.0, tau_minus=20.0,
                                                        A_plus=0.05, A_minus=0.03),
-            weight_dependence=sim.AdditiveWeightDependence(w_min=0.0, w_max=1.0), **kwargs)
+            weight_dependence=dependence(w_min=0.0, w_max=1.0), **kwargs)
     return sim.StructuralMechanismStatic(*args, **kwargs)
 
 
@@ -82,13 +83,12 @@ def _same(stdp=False, **kwargs):
     reference, numpy_rewired = _run("numpy", stdp=stdp, **kwargs)
     compiled, compiled_rewired = _run("numba", stdp=stdp, **kwargs)
     assert not any(any(flags) for flags in numpy_rewired)
-    board = kwargs.get("fixed_point", True)
     for rewired, delivered in compiled_rewired:
         # the compiled delivery (STDP: board weights or float mode) and rewiring (static
-        # slots; STDP with board weights: one structural projection into the Population,
-        # its delivery compiled) ran
+        # slots; STDP: one structural projection into the Population, its delivery
+        # compiled) ran
         assert delivered
-        assert rewired is (not stdp or (board and not kwargs.get("lateral", False)))
+        assert rewired is (not stdp or not kwargs.get("lateral", False))
     for ref, got in zip(reference, compiled):
         spikes, connections, attempts, formed, eliminated, _ = ref
         assert formed > 5 and eliminated > 2, (formed, eliminated)   # (both active)
@@ -118,9 +118,14 @@ def test_static_structural_last_neuron_selection():
 
 @pytest.mark.parametrize("fixed_point", [True, False])
 def test_stdp_structural_compiled_is_numpy(fixed_point):
-    # (float: the rule's float kernel delivers, the rewiring keeps NumPy; the targets
-    # fire often, so that post events meet newly formed synapses)
+    # (the targets fire often, so that post events meet newly formed synapses)
     _same(stdp=True, fixed_point=fixed_point, drive_rate=80.0)
+
+
+def test_stdp_structural_float_multiplicative():
+    # (float mode's pending product: a formed synapse's is 1 again)
+    _same(stdp=True, fixed_point=False, drive_rate=80.0, pieces=(90.0, 110.0),
+          reset_then=100.0, dependence=sim.MultiplicativeWeightDependence)
 
 
 def test_stdp_structural_split_run_reset_and_lateral():

@@ -24,7 +24,8 @@ stretch):
   last spikes, the STDP rows' traces) without ``np.isin``.
 
 The delivery of STDP slots is the rule's own kernel (:mod:`.spinnaker_plasticity`,
-``BoardTraces.compiled_deliver``), its indices rebuilt after each change of the slots.
+``BoardTraces.compiled_deliver``, board weights or float mode), its indices rebuilt
+after each change of the slots.
 """
 
 import numpy as np
@@ -94,7 +95,7 @@ def _squared_distance(pre, post, gx, gy, rx, ry):
 def _form_plastic(plastic, slot, pre, initial_weight, slot_w):
     """A synapse formed in ``slot`` of a plastic member from its local source ``pre``
     (``SlotRule.structural_initial_weight`` and ``structural_formed``)."""
-    w_scale, row_t, row_k, t_last, k_pre, n_pending, pend_acc = plastic
+    w_scale, row_t, row_k, t_last, k_pre, n_pending, pend_acc, pend_reset = plastic
     weight = initial_weight
     if w_scale.size:
         scale = w_scale[slot]
@@ -104,7 +105,7 @@ def _form_plastic(plastic, slot, pre, initial_weight, slot_w):
     k_pre[slot] = row_k[pre]
     if n_pending[slot]:
         n_pending[slot] = 0
-        pend_acc[slot] = 0.0    # (the "log" mode's value)
+        pend_acc[slot] = pend_reset[0]     # (1 for a product, else 0)
 
 
 def structural_rewire(step, upto, fast, p_rew, words, state, proj, slot_pre, slot_w, slot_d,
@@ -131,10 +132,11 @@ def structural_rewire(step, upto, fast, p_rew, words, state, proj, slot_pre, slo
     ``plastic`` (None: static slots): one member whose slots are a plastic rule's
     synapses (``slot_*`` its arrays as one row), the tuple (``w_scale``: its 16-bit
     weights' scales, empty: float64 weights; the rule's ``t_last``, ``k_pre``,
-    ``n_pending``, ``pend_acc``; the rows' ``row_t``, ``row_k``): a formed synapse gets
-    ``initial_weight`` as the host writes it and its row's presynaptic trace, and
-    drops its pending post events (``SlotRule.structural_formed``, the rule's events in
-    the compiled delivery's rings, emptied by the count); ``state[6]``: 1 where a
+    ``n_pending``, ``pend_acc``; the rows' ``row_t``, ``row_k``; ``pend_reset``: one
+    element, an empty ``pend_acc``'s value, 1 where it is a product): a formed synapse
+    gets ``initial_weight`` as the host writes it and its row's presynaptic trace, and
+    drops its pending post events (``SlotRule.structural_formed``; with board weights the
+    rule's events in the compiled delivery's rings, emptied by the count); ``state[6]``: 1 where a
     formed synapse's delay changed (the rule's indices are then compiled again).
     """
     pos = state[0]

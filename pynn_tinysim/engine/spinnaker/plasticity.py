@@ -470,6 +470,7 @@ class BoardTraces:
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
+        self._float_now = True      # (until end_run: SlotRule._compiled_now)
         return deliver
 
     def _kernel_index(self):
@@ -485,6 +486,7 @@ class BoardTraces:
 
     def end_run(self, last_stamp):
         super().end_run(last_stamp)
+        self.__dict__.pop("_float_now", None)
         rings = self.__dict__.pop("_rings", None)
         if rings is not None:
             self._rings_to_events(*rings)

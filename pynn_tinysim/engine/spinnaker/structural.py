@@ -400,13 +400,16 @@ class Rewiring:
             arrays = (inner.pre, inner.weight, inner.delay_steps, m.row_count, m._row_t,
                       m._row_k, inner._t_last, inner._k_pre, inner._n_pending,
                       inner._pend_acc)
-            if (compiled_now is None or not compiled_now() or inner._pmode != "log"
+            if (compiled_now is None or not compiled_now()
+                    or inner._pmode not in ("log", "sum", "product")
                     or not all(a.flags.c_contiguous for a in arrays)):
                 return
             slot_pre, slot_w, slot_d = (a.reshape(1, -1) for a in arrays[:3])
             row_count = m.row_count
             w_scale = inner._w_scale if inner._board_w else np.zeros(0)
-            plastic = (np.ascontiguousarray(w_scale, float), *arrays[4:])
+            # (a formed synapse's pending value: the product's 1, else 0)
+            pend_reset = np.array([1.0 if inner._pmode == "product" else 0.0])
+            plastic = (np.ascontiguousarray(w_scale, float), *arrays[4:], pend_reset)
         else:
             slot_pre = np.stack([m._pre for m in members])
             slot_w = np.stack([m._w for m in members])
@@ -1106,14 +1109,16 @@ class SlotRule:
             self._by_pre = np.argsort(pre, kind="stable")
             self._indptr[:] = 0
             np.cumsum(np.bincount(pre, minlength=n + 1), out=self._indptr[1:])
-        if self._compiled_now():
-            # the compiled delivery's indices follow (BoardTraces._kernel_index)
+        if "_rings" in self.__dict__:
+            # the compiled delivery's indices follow (BoardTraces._kernel_index; the
+            # float one reads the rule's at each call)
             self._kernel_indices = self._kernel_index()
 
     def _compiled_now(self):
-        """Whether the rule's compiled delivery runs (its pending post events are then
-        the kernel's rings, ``_rings``, until end_run)."""
-        return "_rings" in self.__dict__
+        """Whether the rule's compiled delivery runs (with board weights its pending post
+        events are then the kernel's rings, ``_rings``, until end_run; in float mode,
+        ``_float_now``, they stay the rule's ``_pend_acc``)."""
+        return "_rings" in self.__dict__ or "_float_now" in self.__dict__
 
     def structural_delays_changed(self):
         """Delays of slots changed: the next index rebuild is a whole compile."""
