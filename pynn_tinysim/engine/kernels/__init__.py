@@ -271,7 +271,7 @@ def load():
                 "_inputs", "_sample", "_after_step", "_consumed", "_draw", "_room", "_declined",
                 "_poisson_arrays", "_pair_pre_spikes", "pair_deliver_queued", "_cut", "_pair_view",
                 "_tm_view",
-                "deliver_plastic", "plastic_room", "_deferred"}
+                "deliver_plastic", "plastic_room", "_deferred", "_next_round"}
     internal |= {"_adex_rhs", "_adex_stiff", "_adex_theta", "_adex_g", "_adex_stage",
                  "_adex_range", "_adex_commit",
                  "_adex", "_sfa_rr_stiff", "_sfa_rr_derivative", "_sfa_rr_range",
@@ -326,7 +326,8 @@ def load():
         (csr, ("place",)),
         (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
         (plasticity, ("_np_max", "_np_min", "_ring_add", "_stdp_pre",
-                      "_vogels_pre", "_deferred", "_pair_pre_spikes", "pair_deliver",
+                      "_vogels_pre", "_deferred", "_next_round", "_pair_pre_spikes",
+                      "pair_deliver",
                       "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
                       "_tm_view", "deliver_plastic", "plastic_room",
                       # the stochastic synapses (keyed draws)

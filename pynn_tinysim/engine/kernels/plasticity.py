@@ -179,6 +179,39 @@ def _deferred(i, indptr, by_pre, mark, e):
     return lo < indptr[i + 1] and mark[by_pre[lo]] == e
 
 
+def _next_round(pending, n, now, indptr, by_pre, mark, epoch):
+    """Opens the next round of a step's spikes (see :func:`_deferred`): splits the ids
+    ``pending[:n]``, in their order, into those whose synapses this round updates (into
+    ``now``) and the later spikes of an id met before in the round (back to the front of
+    ``pending``, for the next). Returns (the round's epoch, how many in ``now``, how
+    many left in ``pending``). A kernel's loop::
+
+        while n > 0:
+            e, k, n = _next_round(pending, n, now, indptr, by_pre, mark, epoch)
+            for q in range(k):
+                ...   # now[q]'s synapses, in CSR order, each marked e
+
+    It marks each taken id's first synapse here (the kernel marks them all as it
+    updates them), so a repeat of that id later in the round is deferred just as when
+    each id was checked in turn between the updates: only that id's own update writes
+    the mark :func:`_deferred` reads. The synapses are updated in the same order."""
+    epoch[0] += 1
+    e = epoch[0]
+    k = 0
+    m = 0
+    for q in range(n):
+        i = pending[q]
+        if _deferred(i, indptr, by_pre, mark, e):
+            pending[m] = i
+            m += 1
+            continue
+        if indptr[i] < indptr[i + 1]:
+            mark[by_pre[indptr[i]]] = e
+        now[k] = i
+        k += 1
+    return e, k, m
+
+
 #: the pair rules :func:`pair_deliver` knows (``rule``): STDP whose pending potentiations
 #: compose into a sum (mu_plus 0) or a product (mu_plus 1), Vogels-Sprekeler, STDP whose
 #: pending post events are kept and replayed (any other mu_plus: Gutig)
@@ -320,17 +353,12 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
     ring_size = ring_flat.size
     # round by round where an id repeats (see pair_deliver)
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n = pending.size
     while n > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n = _next_round(pending, n, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -346,7 +374,6 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                                            stamp - t_last[s]) + 1.0
                 t_last[s] = stamp
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
-        n = m
     for n in range(n_now):
         s = at_now[n]
         k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
@@ -449,17 +476,12 @@ def _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
     ring_size = ring_flat.size
     # round by round where an id repeats (see pair_deliver)
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n = pending.size
     while n > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n = _next_round(pending, n, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -474,7 +496,6 @@ def _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 k_pre[s] = k_pre[s] * _next_listed(pre_decay, pre_cls) + 1.0
                 t_last[s] = stamp
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
-        n = m
     for n in range(n_now):
         s = at_now[n]
         k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
@@ -525,18 +546,13 @@ def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns
     # the pre spikes' rounds (see _pair_pre_spikes): the pre trace's stamp is this one's
     # after the first round (a decay over 0 steps)
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     m_pending = pending.size
     first = True
     while m_pending > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(m_pending):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, m_pending = _next_round(pending, m_pending, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -546,7 +562,6 @@ def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns
                 out[n] = -(stamp - tp) * post_rate[s]
                 out[n + 1] = -(stamp - (t_last[s] if first else stamp)) * pre_rate[s]
                 n += 2
-        m_pending = m
         first = False
     for q in range(n_now):
         s = at_now[q]
@@ -632,19 +647,14 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 if d >= length and not saturated:
                     return d + 1
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n_pending = pending.size
     n_listed = 0
     first = True
     while n_pending > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n_pending):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n_pending = _next_round(pending, n_pending, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -681,7 +691,6 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 t_last[s] = stamp
                 amount[s] = release * weight[s]
                 _ring_add(ring_flat, keys[s] + slot_offset, ring_size, amount[s])
-        n_pending = m
         first = False
     return 0
 
@@ -742,25 +751,19 @@ def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_off
     (see :func:`_deferred`)."""
     ring_size = ring_flat.size
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n_pending = pending.size
     r = 0
     while n_pending > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n_pending):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n_pending = _next_round(pending, n_pending, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
                 word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
                 if _keyed_unit(_keyed_step(word, 0)) < p[s]:
                     _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
-        n_pending = m
         r += 1
     return 0
 
@@ -837,20 +840,15 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                     return np.int64(min(d + 1.0, 4e18))
     t = stamp * dt
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n_pending = pending.size
     r = 0
     n_facil = 0
     n_survive = 0
     while n_pending > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n_pending):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n_pending = _next_round(pending, n_pending, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -891,7 +889,6 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 R[s] = rs
                 t_surv[s] = ts
                 t_last[s] = stamp
-        n_pending = m
         r += 1
     return 0
 
@@ -945,18 +942,13 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                     return need
     n_listed = 0
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n_pending = pending.size
     r = 0
     while n_pending > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n_pending):
-            i = pending[q]
-            if _deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n_pending = _next_round(pending, n_pending, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -985,7 +977,6 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 if released > 0:
                     _ring_add(ring_flat, keys[s] + slot_offset, ring_size,
                               released * weight[s])
-        n_pending = m
         r += 1
     return 0
 

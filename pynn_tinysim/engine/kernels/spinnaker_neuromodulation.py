@@ -100,17 +100,12 @@ def dopamine_deliver(spiking_ids, stamp, indptr, by_pre, rows, weight, sign, tim
     (a row's entries, added in turn, keep its order). Nothing is transmitted.
     ``tm``/``td``: the rows' tau_minus (1 ms where none) and tau_d tables."""
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n = pending.size
     while n > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n):
-            i = pending[q]
-            if _pk._deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -124,7 +119,6 @@ def dopamine_deliver(spiking_ids, stamp, indptr, by_pre, rows, weight, sign, tim
                 o = _tmul(post[last], _dec(tm, ticks), board)
                 da = _tmul(dop[last], _dec(td, ticks), board) + concentration
                 _append(r, stamp, o, da, True, times, post, dop, isd, count)
-        n = m
     return 0
 
 
@@ -316,17 +310,12 @@ def neuromodulated_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
         if r >= 0:
             _add_post_spike(r, stamp, times, post, dop, isd, count, last_post, tm, td, board)
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n = pending.size
     while n > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n):
-            i = pending[q]
-            if _pk._deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -340,5 +329,4 @@ def neuromodulated_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                                    w_min, w_max, a_plus, a_minus, multiplicative, constant,
                                    tp, tm, tc, td)
                 _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
-        n = m
     return 0

@@ -394,20 +394,15 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                     at_now[n_now] = s
                     arrived[s] = stamp
                     n_now += 1
-    # 2. the pre spikes, round by round where an id repeats (plasticity._deferred); a
+    # 2. the pre spikes, round by round where an id repeats (plasticity._next_round); a
     # synapse whose event arrived in this tick (``arrived``: its stamp) is coincident
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     n = pending.size
     while n > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
-        for q in range(n):
-            i = pending[q]
-            if _pk._deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
+        for q in range(k):
+            i = now[q]
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
@@ -425,7 +420,6 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                                        delay, recent, recent_next, pre_lut, post_lut,
                                        pre2_lut, arrived[s] == stamp)
                 _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
-        n = m
     # 3. this tick's post events reach the post trace
     for q in range(n_now):
         if pend_acc is not None:

@@ -350,20 +350,15 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
                 n_pending[s] += 1
     # 3. the pre spikes, round by round where an id repeats (plasticity.spike_rounds)
     pending = spiking_ids.copy()
+    now = np.empty_like(pending)
     rid = np.empty(spiking_ids.size, np.int64)
     n = pending.size
     while n > 0:
-        epoch[0] += 1
-        e = epoch[0]
-        m = 0
+        e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
         nids = 0
         total = 0
-        for q in range(n):
-            i = pending[q]
-            if _pk._deferred(i, indptr, by_pre, mark, e):
-                pending[m] = i
-                m += 1
-                continue
+        for q in range(k):
+            i = now[q]
             if indptr[i + 1] > indptr[i]:
                 rid[nids] = i
                 nids += 1
@@ -372,7 +367,6 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
                 mark[s] = e
                 idx[total] = s
                 total += 1
-        n = m
         if total == 0:
             continue
         if w_acc is not None:       # weight_get_initial: W << shift as an s16.15 accum
