@@ -16,6 +16,7 @@ ticks and on coarse ones.
 
 import numpy as np
 import pytest
+from kernel_spy import spy_on_deliveries
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine import plasticity as engine_plasticity
@@ -33,18 +34,7 @@ INTERNAL = ("_t_last", "_k_pre", "_k_post", "_t_post", "_n_pending", "_pend_acc"
 def kernel_calls(monkeypatch):
     """The compiled float deliveries the rules made, by stamp (they must run)."""
     calls = []
-    original = splast.BoardTraces._float_deliver
-
-    def counting(self, kernels):
-        deliver = original(self, kernels)
-        if deliver is None:
-            return None
-
-        def wrapped(*args):
-            calls.append(args[1])
-            return deliver(*args)
-        return wrapped
-    monkeypatch.setattr(splast.BoardTraces, "_float_deliver", counting)
+    spy_on_deliveries(monkeypatch, splast.BoardTraces, "_float_deliver", lambda args: calls.append(args[1]))
     return calls
 
 

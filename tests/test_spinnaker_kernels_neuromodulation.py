@@ -18,6 +18,7 @@ the tables' cap reached (those steps on NumPy).
 
 import numpy as np
 import pytest
+from kernel_spy import spy_on_deliveries
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine import plasticity as core_plasticity
@@ -34,18 +35,9 @@ def kernel_calls(monkeypatch):
     """Steps the compiled deliveries ran, by class name (they must run, not only exist)."""
     calls = {"NeuromodulatedSTDP": 0, "NeuromodulationSynapses": 0}
     for cls in (nm.NeuromodulatedSTDP, nm.NeuromodulationSynapses):
-        original = cls.compiled_deliver
-
-        def counting(self, kernels, original=original, name=cls.__name__):
-            deliver = original(self, kernels)
-            if deliver is None:
-                return None
-
-            def wrapped(*args):
-                calls[name] += 1
-                return deliver(*args)
-            return wrapped
-        monkeypatch.setattr(cls, "compiled_deliver", counting)
+        def count(args, name=cls.__name__):
+            calls[name] += 1
+        spy_on_deliveries(monkeypatch, cls, "compiled_deliver", count)
     return calls
 
 

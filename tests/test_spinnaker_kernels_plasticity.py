@@ -26,6 +26,7 @@ import sys
 
 import numpy as np
 import pytest
+from kernel_spy import spy_on_deliveries
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine.spinnaker import plasticity as splast
@@ -47,18 +48,7 @@ INTERNAL = ("_t_last", "_k_pre", "_k_post", "_t_post", "_n_pending", "_w_acc")
 def kernel_calls(monkeypatch):
     """The compiled deliveries the flavour's rules made (they must run, not only exist)."""
     calls = []
-    original = splast.BoardTraces.compiled_deliver
-
-    def counting(self, kernels):
-        deliver = original(self, kernels)
-        if deliver is None:
-            return None
-
-        def wrapped(*args):
-            calls.append(args[1])
-            return deliver(*args)
-        return wrapped
-    monkeypatch.setattr(splast.BoardTraces, "compiled_deliver", counting)
+    spy_on_deliveries(monkeypatch, splast.BoardTraces, "compiled_deliver", lambda args: calls.append(args[1]))
     return calls
 
 

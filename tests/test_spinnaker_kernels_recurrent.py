@@ -16,6 +16,7 @@ the engine switched between runs, and a coarse time step.
 
 import numpy as np
 import pytest
+from kernel_spy import spy_on_deliveries
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine.spinnaker import recurrent
@@ -33,18 +34,7 @@ INTERNAL = ("_t_last", "_n_pending", "_accumulator", "_fsm", "_window", "_pre_wi
 def kernel_calls(monkeypatch):
     """The compiled deliveries the rule made (they must run, not only exist)."""
     calls = []
-    original = recurrent.RecurrentSTDP.compiled_deliver
-
-    def counting(self, kernels):
-        deliver = original(self, kernels)
-        if deliver is None:
-            return None
-
-        def wrapped(*args):
-            calls.append(args[1])
-            return deliver(*args)
-        return wrapped
-    monkeypatch.setattr(recurrent.RecurrentSTDP, "compiled_deliver", counting)
+    spy_on_deliveries(monkeypatch, recurrent.RecurrentSTDP, "compiled_deliver", lambda args: calls.append(args[1]))
     return calls
 
 
