@@ -955,7 +955,10 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
                        *(fmt or ()))
             self.inner.start_run(dt)
 
-    def deliver(self, spiking_ids, k, ring_flat):
+    def _before_delivery(self, spiking_ids, k):
+        """What every delivery of step ``k`` does first, on either engine: the
+        rewiring caught up to this step, the slots' rows refreshed after a change,
+        and the spikes noted for the rewiring's LastNeuronSelection (by its first member)."""
         rewiring = self.rewiring
         if rewiring.next_step <= k:
             rewiring.catch_up(k)
@@ -963,6 +966,9 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
             self.slots_changed()
         if rewiring.members[0] is self:
             rewiring.note_spikes(k + 1, spiking_ids)
+
+    def deliver(self, spiking_ids, k, ring_flat):
+        self._before_delivery(spiking_ids, k)
         if self.inner is not None:
             local = self.local_pre(spiking_ids)
             if local.size:
@@ -993,16 +999,10 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         pre_lo, local_of = _local_lookup(pre_ids)
         flags = np.zeros(max(pre_ids.size, 1), np.bool_)
         input_pos = np.ascontiguousarray(self._input_pos, np.int64)
-        rewiring = self.rewiring
         row_size, n_slots = self._row_size, self._n_slots
 
         def deliver(spiking_ids, k, ring_flat):
-            if rewiring.next_step <= k:
-                rewiring.catch_up(k)
-            if self._rows_dirty:
-                self.slots_changed()
-            if rewiring.members[0] is self:
-                rewiring.note_spikes(k + 1, spiking_ids)
+            self._before_delivery(spiking_ids, k)
             # (the slot arrays are read at each call: a reset replaces them)
             kernel(spiking_ids, pre_lo, local_of, flags, self._pre, self._w, self._d,
                    input_pos, ((k + 1) % n_slots) * row_size, row_size, ring_flat)
@@ -1024,12 +1024,7 @@ class StructuralSynapses(ProjectionSynapses, Delivery):
         pre_lo, local_of = _local_lookup(self.pre_ids)
 
         def deliver(spiking_ids, k, ring_flat):
-            if rewiring.next_step <= k:
-                rewiring.catch_up(k)
-            if self._rows_dirty:
-                self.slots_changed()
-            if rewiring.members[0] is self:
-                rewiring.note_spikes(k + 1, spiking_ids)
+            self._before_delivery(spiking_ids, k)
             # (local_pre's sources, in the spikes' order, without np.isin)
             local = np.empty(spiking_ids.size, np.int64)
             local = local[:lookup(spiking_ids, pre_lo, local_of, local)]
