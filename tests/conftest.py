@@ -12,7 +12,15 @@ Numba's shared cache is saved by one process at a time (the engine's
 This is a hook rather than ``addopts = "-n 2"`` so that the plain command keeps
 working where the plugin is absent or disabled (``-p no:xdist``), and ``-n N`` /
 ``-n 0`` (one process), ``--dist ...`` and ``--pdb`` on the command line win.
+
+Tests marked ``slow`` (comparisons with Brian2, mpiexec, PyNN's conformance scenarios,
+the threaded kernels' compilation, property-based fuzzing...) are left out unless
+asked for: ``--runslow``, ``TINYSIM_RUN_SLOW=1`` (what CI's ``.ci/run`` sets), or a
+``-m`` expression of one's own (``-m slow`` runs only them). So the plain command is
+the fast suite, and CI runs everything.
 """
+
+import os
 
 WORKERS = 2
 
@@ -29,7 +37,31 @@ HEAVY_FIRST = ("test_kernels.py", "test_spinnaker_kernels.py", "test_compare_bac
                "test_plasticity.py")
 
 
+#: the environment variable that asks for the slow tests too (CI sets it)
+RUN_SLOW_ENV = "TINYSIM_RUN_SLOW"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", default=False,
+                     help=f"also run the tests marked slow (or set {RUN_SLOW_ENV}=1; "
+                          "CI does)")
+
+
+def run_slow(config):
+    """Whether this session runs the tests marked ``slow``."""
+    return (config.getoption("runslow")
+            or os.environ.get(RUN_SLOW_ENV, "").strip().lower() not in ("", "0", "false", "no"))
+
+
 def pytest_configure(config):
+    # the fast suite by default: leave the slow tests out, unless asked for or the
+    # command line chose its own -m (in the controller and in each worker alike)
+    if not run_slow(config) and not config.option.markexpr:
+        config.option.markexpr = "not slow"
+    _configure_workers(config)
+
+
+def _configure_workers(config):
     # runs before xdist's own pytest_configure (trylast), which starts the workers
     if not config.pluginmanager.hasplugin("xdist") or hasattr(config, "workerinput"):
         return                                  # no plugin, or inside a worker

@@ -102,6 +102,7 @@ def test_run_py_throughput_from_spike_counts_and_out_degree():
     assert throughput(None) == (None, None)
 
 
+@pytest.mark.slow       # Brian2 generates and compiles C++
 def test_brian2_native_va_runs(tmp_path):
     """The VA network in plain Brian2 (run.py's brian2-native): its fastest target when a
     C++ compiler is there, else the numpy target; rates in the VA CUBA range."""

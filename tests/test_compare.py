@@ -523,6 +523,7 @@ def test_wait_reports_each_phase(tmp_path):
         == ["starting", "building", "simulating", "collecting"]
 
 
+@pytest.mark.slow       # both backends, several repetitions each (~10 s)
 def test_compare_tinysim_and_nest_on_a_tiny_network(tmp_path):
     out = tmp_path / "report"
     proc = cli("compare", NETWORKS / "tiny_net.py", "--backends", "tinysim,nest", "--seeds", "3",

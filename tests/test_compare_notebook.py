@@ -100,6 +100,7 @@ SPINNAKER_NOTEBOOK = [
 ]
 
 
+@pytest.mark.slow       # two backends, several seeds (~8 s)
 def test_compare_a_notebook_written_for_spinnaker(tmp_path):
     """The seed-004 pattern, small: PyNN-standard backends reject the positive inhibitory
     weight (explained), the i_offset written for sPyNNaker is explained although they never

@@ -14,6 +14,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "pynn_tinysim"
 
 
@@ -135,6 +137,7 @@ sys.exit(1 if failed else 0)
 """
 
 
+@pytest.mark.slow       # a fresh interpreter per module (~12 s)
 def test_each_module_imports_alone():
     names = [n for n in MODULES if not n.endswith("__main__")]
     proc = subprocess.run([sys.executable, "-c", _IMPORT_EACH, *names],

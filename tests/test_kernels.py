@@ -34,6 +34,7 @@ from pynn_tinysim import simulator
 from pynn_tinysim.engine import kernels, sources
 from pynn_tinysim.engine import stretch as stretch_module
 from pynn_tinysim.engine.stretch import CompiledStretch
+from slow import fast_few
 
 pytest.importorskip("numba")
 
@@ -674,7 +675,7 @@ def _force_threads(monkeypatch):
     monkeypatch.setattr(delivery, "PARALLEL_MIN_EVENTS", 1)
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", fast_few(sorted(MODELS), ["IF_curr_exp"]))
 def test_threads_give_the_same_bits(model, monkeypatch):
     """Neuron updates in parallel chunks and delivery split by ring column: the NumPy
     engine's bits, in stretches (delivery too) and in the step loop (AC/noisy currents)."""

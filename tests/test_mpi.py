@@ -44,7 +44,9 @@ def _requirements():
     return None
 
 
-pytestmark = pytest.mark.skipif(_requirements() is not None, reason=str(_requirements()))
+# slow: every test starts mpiexec with 2-3 Python processes importing Numba (~30 s in all)
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(_requirements() is not None, reason=str(_requirements()))]
 
 
 def _env():

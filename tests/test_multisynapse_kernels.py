@@ -137,6 +137,7 @@ def test_point_neuron_lif_identical_on_both_engines(case, stretch, monkeypatch):
     _assert_identical(reference, compiled)
 
 
+@pytest.mark.slow       # the threaded variants compile (~10 s)
 @pytest.mark.parametrize("case", ["curr4", "cond_mixed4"])
 def test_parallel_chunks_give_the_same_bits(case, monkeypatch):
     from pynn_tinysim.engine.kernels import delivery

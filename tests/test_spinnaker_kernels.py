@@ -28,6 +28,7 @@ from pyNN.tinysim.spinnaker import extra_models
 from pynn_tinysim import simulator
 from pynn_tinysim.engine.spinnaker import groups
 from pynn_tinysim.engine.stretch import CompiledStretch
+from slow import fast_few
 
 pytest.importorskip("numba")
 
@@ -183,7 +184,8 @@ def _compare(model, **kwargs):
 
 
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", fast_few(sorted(MODELS), ["IF_curr_exp", "Izhikevich",
+                                                              "IF_cond_exp"]))
 def test_flavour_model_identical_on_both_engines(model, fixed_point):
     """Compiled stretches (DC/step currents, v and gsyn sampled every tick), a split run
     with parameters and state set in between, a reset."""
@@ -357,6 +359,7 @@ def _threaded(threads, fixed_point):
     return out
 
 
+@pytest.mark.slow       # the threaded variants of the flavour's kernels compile (~10 s)
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
 def test_threads_give_the_same_bits(fixed_point):
     one = _threaded(1, fixed_point)

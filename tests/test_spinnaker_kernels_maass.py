@@ -213,6 +213,7 @@ def _threaded(engine, threads):
     return out
 
 
+@pytest.mark.slow       # the threaded variant compiles (~5 s)
 def test_maass_on_two_threads_identical():
     reference = _threaded("numpy", 1)
     compiled = _threaded("numba", 2)
