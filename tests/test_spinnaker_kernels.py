@@ -26,6 +26,7 @@ import pytest
 import pyNN.tinysim.spinnaker as sim
 from pyNN.tinysim.spinnaker import extra_models
 from pynn_tinysim import simulator
+from pynn_tinysim.engine import kernels
 from pynn_tinysim.engine.spinnaker import groups
 from pynn_tinysim.engine.stretch import CompiledStretch
 from slow import fast_few
@@ -339,7 +340,8 @@ def test_board_recordings_on_the_compiled_engine():
 
 
 def _threaded(threads, fixed_point):
-    """4000 cells (kernels.PARALLEL_MIN_NEURONS): updated in chunks on ``threads`` threads."""
+    """4000 cells (over kernels.PARALLEL_MIN_NEURONS, lowered by the test): updated in
+    chunks on ``threads`` threads."""
     sim.setup(timestep=1.0, rng_seed=3, engine="numba", threads=threads,
               fixed_point=fixed_point)
     noise = sim.Population(50, sim.SpikeSourcePoisson(rate=50.0))
@@ -361,7 +363,8 @@ def _threaded(threads, fixed_point):
 
 @pytest.mark.slow       # the threaded variants of the flavour's kernels compile (~10 s)
 @pytest.mark.parametrize("fixed_point", [True, False], ids=["fixed", "float"])
-def test_threads_give_the_same_bits(fixed_point):
+def test_threads_give_the_same_bits(fixed_point, monkeypatch):
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_NEURONS", 1000)
     one = _threaded(1, fixed_point)
     two = _threaded(2, fixed_point)
     assert one[0].size > 100

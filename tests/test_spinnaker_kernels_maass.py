@@ -18,6 +18,7 @@ import pytest
 import pyNN.tinysim.spinnaker as sim
 from pyNN.tinysim.spinnaker import extra_models
 from pynn_tinysim import simulator
+from pynn_tinysim.engine import kernels
 from pynn_tinysim.engine.spinnaker import extra_neurons
 from pynn_tinysim.engine.stretch import CompiledStretch
 
@@ -196,8 +197,9 @@ def test_decisions_at_the_onset_and_the_cap(fixed_point):
 
 
 def _threaded(engine, threads):
-    """4000 cells (kernels.PARALLEL_MIN_NEURONS): on two threads the kernel updates the
-    cells in chunks, after drawing every cell's number in order."""
+    """4000 cells (over kernels.PARALLEL_MIN_NEURONS, lowered by the test): on two
+    threads the kernel updates the cells in chunks, after drawing every cell's number in
+    order."""
     sim.setup(timestep=1.0, rng_seed=3, engine=engine, threads=threads)
     noise = sim.Population(50, sim.SpikeSourcePoisson(rate=50.0))
     cells = sim.Population(4000, extra_models.IFCondExpStoc(
@@ -214,7 +216,8 @@ def _threaded(engine, threads):
 
 
 @pytest.mark.slow       # the threaded variant compiles (~5 s)
-def test_maass_on_two_threads_identical():
+def test_maass_on_two_threads_identical(monkeypatch):
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_NEURONS", 1000)
     reference = _threaded("numpy", 1)
     compiled = _threaded("numba", 2)
     assert reference[0].size > 1000

@@ -175,9 +175,12 @@ def jit(function, parallel=False, internal=False, cache=None):
         return numba.njit(**options)(function)
 
 
-#: neurons in a group below which its step runs on one thread (a parallel region
-#: costs a few microseconds: about what 1000-2000 neuron updates take)
-PARALLEL_MIN_NEURONS = 4000
+#: neurons in a group below which its step runs on one thread. A parallel region of
+#: Numba's (OpenMP layer) costs ~10 us a step on the 2-core machine: VA COBA's 4000
+#: cells on 2 threads took 1.6-2.1 s for 10 s of biology against 1.28 s on one (VA CUBA
+#: 1.16 against 0.60 s); the full-scale microcircuit's groups of 5 000-22 000 cells gain
+#: nothing either (21.4 s against 21.0 s), so only larger groups are split
+PARALLEL_MIN_NEURONS = 20000
 
 
 def threads(requested=None):
