@@ -119,3 +119,15 @@ def test_brian2_native_va_runs(tmp_path):
     assert result["connections"] > 0
     # 400 cells at p = 0.02 (in-degree 8): tonic firing near 1/(refractory + charging time)
     assert 5.0 < result["rate_exc_hz"] < 100.0, result
+
+
+@pytest.mark.slow       # compiles a parallel probe kernel and the threaded delivery (~10 s)
+def test_delivery_threads_gives_the_one_thread_bits():
+    """benchmarks/delivery_threads.py at a small size: every strategy, the same ring."""
+    pytest.importorskip("numba")
+    proc = subprocess.run([sys.executable, os.path.join(BENCH, "delivery_threads.py"),
+                           "--cells", "3000", "--out-degree", "200", "--spikes", "20"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "the one-thread bits in all: True" in proc.stdout
+    assert proc.stdout.count("ns an event") == 3
