@@ -58,7 +58,14 @@ def pytest_configure(config):
     # command line chose its own -m (in the controller and in each worker alike)
     if not run_slow(config) and not config.option.markexpr:
         config.option.markexpr = "not slow"
+        config._tinysim_left_slow_out = True
     _configure_workers(config)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if getattr(config, "_tinysim_left_slow_out", False) and not hasattr(config, "workerinput"):
+        terminalreporter.write_line(
+            f"(tests marked slow were left out: --runslow or {RUN_SLOW_ENV}=1 runs them too)")
 
 
 def _configure_workers(config):
