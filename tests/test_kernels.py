@@ -35,6 +35,7 @@ from pynn_tinysim.engine import kernels, sources
 from pynn_tinysim.engine import stretch as stretch_module
 from pynn_tinysim.engine.stretch import CompiledStretch
 from slow import fast_few
+from stiff_edge import assert_declines_where_numpy_is_stiff
 
 pytest.importorskip("numba")
 
@@ -625,21 +626,17 @@ def test_stiff_steps_declined_to_the_numpy_step(model, monkeypatch):
 def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(model):
     """The kernel's look for stiff neurons is a superset of the NumPy step's, also at
     the edge: lambda h within a few ulps of Z_RK4, refractory or not; a declined step
-    leaves the state alone."""
-    from pynn_tinysim.engine.kernels import neurons
+    leaves the state and the inputs alone."""
     loaded = kernels.load()
     sim.setup(timestep=1.0, engine="numba")
     cells = sim.Population(1, MODELS[model][0](cm=0.25, tau_m=10.0, tau_refrac=3.0))
     sim.run(1.0)
     group = simulator.state.network.groups[cells.celltype.engine_model]
-    s = group.state
-    k = simulator.state.network.step_count
-    rng = np.random.default_rng(1)
-    inputs = np.zeros((2, 1))
     # g_L + g_e + g_i = Z_RK4 cm / dt: lambda h on the edge
     edge = group.Z_RK4 * 0.25 / 1.0 - group._g_leak[0]
-    outcomes = set()
-    for trial in range(400):
+    k = simulator.state.network.step_count
+
+    def set_state(s, rng, trial):
         s["v"][:] = rng.uniform(-80.0, -45.0)
         g_e = edge * rng.uniform(0.0, 1.0)
         s["gsyn_exc"][:] = g_e
@@ -649,20 +646,14 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(model):
         if "dgsyn_exc" in s:
             s["dgsyn_exc"][:] = rng.choice([0.0, -1e-3, 1e-15])
             s["dgsyn_inh"][:] = 0.0
-        group._active_from[:] = k + int(rng.integers(-1, 2))
+
+    def numpy_finds_stiff():
+        s = group.state
         total = group._g_leak + s["gsyn_exc"]
         total += s["gsyn_inh"]
-        stiff = group._stiff_neurons(k, s["v"], group._drive(), total) is not None
-        name, args = group.compiled_kernel()
-        saved = {key: value.copy() for key, value in s.items()}
-        spiked = getattr(loaded, name)(k, inputs, *args)
-        is_declined = neurons.declined(spiked)
-        if is_declined:
-            for key in s:
-                assert np.array_equal(s[key], saved[key])
-        assert is_declined or not stiff
-        outcomes.add((stiff, is_declined))
-    assert (True, True) in outcomes and (False, False) in outcomes
+        return group._stiff_neurons(k, s["v"], group._drive(), total) is not None
+
+    assert_declines_where_numpy_is_stiff(loaded, group, k, set_state, numpy_finds_stiff)
     sim.end()
 
 

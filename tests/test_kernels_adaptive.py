@@ -25,6 +25,7 @@ from pynn_tinysim.engine.stretch import CompiledStretch
 pytest.importorskip("numba")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_kernels import _assert_identical, _network  # noqa: E402
+from stiff_edge import assert_declines_where_numpy_is_stiff  # noqa: E402
 
 
 @pytest.fixture
@@ -115,21 +116,17 @@ def test_stiff_steps_at_a_coarse_time_step_declined(model, counts):
 def test_gsfa_grr_kernel_declines_whenever_numpy_finds_a_stiff_neuron(monkeypatch):
     """At the edge (lambda h within a few ulps of Z_RK4, refractory or not): declined
     wherever the NumPy step would call dopri5, the state and inputs then untouched."""
-    from pynn_tinysim.engine.kernels import neurons
     loaded = kernels.load()
     sim.setup(timestep=1.0, engine="numba")
     cells = sim.Population(1, sim.IF_cond_exp_gsfa_grr(cm=0.25, tau_m=10.0, tau_refrac=3.0))
     sim.run(1.0)
     group = simulator.state.network.groups[cells.celltype.engine_model]
-    s = group.state
     k = simulator.state.network.step_count
-    rng = np.random.default_rng(1)
     edge = group.Z_RK4 * 0.25 / 1.0 - group._g_L[0]
     found = []
     monkeypatch.setattr(conductances, "dopri5", lambda y, *a, **kw: found.append(1) or y[0])
-    outcomes = set()
-    for trial in range(400):
-        inputs = np.full((2, 1), 0.25)
+
+    def set_state(s, rng, trial):
         s["v"][:] = rng.uniform(-80.0, -45.0)
         g_e = edge * rng.uniform(0.0, 1.0)
         s["g_s"][:] = rng.uniform(0.0, 1.0) * 1e3 * (edge - g_e) * 0.5
@@ -137,23 +134,17 @@ def test_gsfa_grr_kernel_declines_whenever_numpy_finds_a_stiff_neuron(monkeypatc
         s["gsyn_exc"][:] = g_e
         rest = edge - g_e - s["g_s"][0] * 1e-3
         s["gsyn_inh"][:] = np.nextafter(rest, np.inf if trial % 2 else -np.inf)
-        group._active_from[:] = k + int(rng.integers(-1, 2))
+
+    def numpy_finds_stiff():
         found.clear()
+        s = group.state
         v_new = s["v"].copy()
         group._redo_stiff_steps(k, s["v"], v_new, group.params["i_offset"]
                                 + group._g_L * group.params["v_rest"])
-        stiff = bool(found)
-        name, args = group.compiled_kernel()
-        saved = {key: value.copy() for key, value in s.items()}
-        spiked = getattr(loaded, name)(k, inputs, *args)
-        is_declined = neurons.declined(spiked)
-        if is_declined:
-            for key in s:
-                assert np.array_equal(s[key], saved[key])
-            assert (inputs == 0.25).all()
-        assert is_declined or not stiff
-        outcomes.add((stiff, is_declined))
-    assert (True, True) in outcomes and (False, False) in outcomes
+        return bool(found)
+
+    assert_declines_where_numpy_is_stiff(loaded, group, k, set_state, numpy_finds_stiff,
+                                         input_value=0.25)
     sim.end()
 
 

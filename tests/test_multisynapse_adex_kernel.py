@@ -36,6 +36,7 @@ from pynn_tinysim.engine.stretch import CompiledStretch
 pytest.importorskip("numba")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from test_kernels import _assert_identical  # noqa: E402
+from stiff_edge import assert_declines_where_numpy_is_stiff  # noqa: E402
 from test_kernels_adex import counts, libm_exp  # noqa: E402,F401  (fixtures)
 
 #: (kind, parameters, weight) of the receptors, in order
@@ -178,19 +179,15 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron():
     """At the edge of lambda h = Z_RK4 (refractory or not), with alpha slopes of both
     signs: a kernel that runs the step saw no stiff neuron where the NumPy step would;
     a declined step leaves the state and the inputs alone."""
-    from pynn_tinysim.engine.kernels import neurons
     loaded = kernels.load()
     sim.setup(timestep=1.0, engine="numba")
     cells = sim.Population(1, _celltype(2, tau_refrac=3.0))
     sim.run(1.0)
     group = simulator.state.network.groups[cells.celltype.engine_model]
-    s = group.state
     k = simulator.state.network.step_count
-    rng = np.random.default_rng(1)
     edge = group.Z_RK4 * group.params["cm"][0] / 1.0 - group._g_L[0]
-    outcomes = set()
-    for trial in range(400):
-        inputs = np.full((2, 1), 0.25)
+
+    def set_state(s, rng, trial):
         s["v"][:] = rng.uniform(-80.0, -45.0)
         s["w"][:] = rng.uniform(-0.5, 0.5)
         g0 = edge * rng.uniform(0.0, 1.0)
@@ -199,21 +196,13 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron():
         for _ in range(int(rng.integers(0, 4))):
             s["R1.gsyn"][:] = np.nextafter(s["R1.gsyn"], 1.0)
         s["R0.dgsyn"][:] = rng.choice([0.0, -1e-3, 1e-15])
-        group._active_from[:] = k + int(rng.integers(-1, 2))
-        stiff = group._stiff_neurons(k, s["v"], s["w"], group.params["i_offset"]) is not None
-        name, args = group.compiled_kernel()
-        saved = {key: value.copy() for key, value in s.items()}
-        spiked = getattr(loaded, name)(k, inputs, *args)
-        is_declined = neurons.declined(spiked)
-        if is_declined:
-            for key in s:
-                assert np.array_equal(s[key], saved[key])
-            assert (inputs == 0.25).all()
-        else:
-            assert (inputs == 0.0).all()        # consumed
-        assert is_declined or not stiff
-        outcomes.add((stiff, is_declined))
-    assert (True, True) in outcomes and (False, False) in outcomes
+
+    def numpy_finds_stiff():
+        s = group.state
+        return group._stiff_neurons(k, s["v"], s["w"], group.params["i_offset"]) is not None
+
+    assert_declines_where_numpy_is_stiff(loaded, group, k, set_state, numpy_finds_stiff,
+                                         input_value=0.25)
     sim.end()
 
 

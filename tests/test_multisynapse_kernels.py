@@ -23,6 +23,7 @@ from pynn_tinysim import simulator
 from pynn_tinysim.engine import conductances, kernels, sources
 from pynn_tinysim.engine import stretch as stretch_module
 from pynn_tinysim.engine.stretch import CompiledStretch
+from stiff_edge import assert_declines_where_numpy_is_stiff
 
 pytest.importorskip("numba")
 
@@ -236,8 +237,7 @@ def _counted(kernel, outcomes, *args):
 def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(monkeypatch):
     """The kernel's look for stiff neurons is a superset of StiffMembrane's, at the edge
     too: lambda h within a few ulps of Z_RK4, alpha and exponential receptors, refractory
-    or not; a declined step leaves the state alone."""
-    from pynn_tinysim.engine.kernels import neurons
+    or not; a declined step leaves the state and the inputs alone."""
     loaded = kernels.load()
     receptors, _, _ = _receptors("cond_mixed2")
     sim.setup(timestep=1.0, engine="numba")
@@ -245,15 +245,12 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(monkeypatch):
                                               **receptors))
     sim.run(1.0)
     group = simulator.state.network.groups[cells.celltype.engine_model]
-    s = group.state
     k = simulator.state.network.step_count
     found = []
     monkeypatch.setattr(conductances, "dopri5", lambda y, *a, **kw: found.append(1) or y)
-    rng = np.random.default_rng(1)
-    inputs = np.zeros((2, 1))
     edge = group.Z_RK4 * 0.25 / 1.0 - group._g_leak[0]
-    outcomes = set()
-    for trial in range(400):
+
+    def set_state(s, rng, trial):
         s["v"][:] = rng.uniform(-80.0, -45.0)
         g0 = edge * rng.uniform(0.0, 1.0)
         s["R0.gsyn"][:] = g0
@@ -261,19 +258,12 @@ def test_kernel_declines_whenever_numpy_finds_a_stiff_neuron(monkeypatch):
         for _ in range(int(rng.integers(0, 4))):
             s["R1.gsyn"][:] = np.nextafter(s["R1.gsyn"], 1.0)
         s["R1.dgsyn"][:] = rng.choice([0.0, -1e-3, 1e-15])
-        group._active_from[:] = k + int(rng.integers(-1, 2))
+
+    def numpy_finds_stiff():
         found.clear()
-        v = s["v"].copy()
+        v = group.state["v"].copy()
         group._redo_stiff_steps(k, v, v.copy(), group._leak_drive)
-        stiff = bool(found)
-        name, args = group.compiled_kernel()
-        saved = {key: value.copy() for key, value in s.items()}
-        spiked = getattr(loaded, name)(k, inputs, *args)
-        is_declined = neurons.declined(spiked)
-        if is_declined:
-            for key in s:
-                assert np.array_equal(s[key], saved[key])
-        assert is_declined or not stiff
-        outcomes.add((stiff, is_declined))
-    assert (True, True) in outcomes and (False, False) in outcomes
+        return bool(found)
+
+    assert_declines_where_numpy_is_stiff(loaded, group, k, set_state, numpy_finds_stiff)
     sim.end()
