@@ -17,6 +17,7 @@ ticks and on coarse ones.
 import numpy as np
 import pytest
 from kernel_spy import spy_on_deliveries
+from spinnaker_plastic_network import assert_same_runs, run_plastic_network, spike_arrays
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine import plasticity as engine_plasticity
@@ -69,40 +70,14 @@ def _run(engine, synapse, dt=1.0, protocol=(60.0, 60.0, 80.0), reset=True, switc
          rate=300.0, offset=0.4):
     """Run the test network in float mode; [(spikes, the plastic blocks' state)] after the
     runs (and after reset() and one more run); ``switch_to``: the engine from the second
-    run on."""
-    sim.setup(timestep=dt, min_delay=dt, rng_seed=5, engine=engine, fixed_point=False)
-    poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=rate))
-    # sources that stop early: many post events after their last spike
-    times = [sorted(set(np.random.default_rng(i).uniform(1.0, 50.0, 8).round(0) * dt))
-             for i in range(10)]
-    array = sim.Population(10, sim.SpikeSourceArray(spike_times=times))
-    cells = sim.Population(16, sim.IF_curr_exp(tau_refrac=1.0, tau_m=10.0, i_offset=offset))
-    sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(2)),
-                   sim.StaticSynapse(weight=0.5, delay=dt))
-    rng = sim.NumpyRNG(3)
-    projections = [
-        sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.5, rng=rng), synapse()),
-        sim.Projection(array, cells, sim.AllToAllConnector(), synapse()),
-        sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.4, rng=rng), synapse())]
-    cells.record("spikes")
-    out = []
-    for i, T in enumerate(protocol):
-        if i == 1 and switch_to is not None:
-            from pynn_tinysim import simulator
-            simulator.state.network.engine = switch_to
-        sim.run(T * dt)
-    out.append(_snapshot(cells, projections))
-    if reset:
-        sim.reset()
-        sim.run(protocol[0] * dt)
-        out.append(_snapshot(cells, projections))
-    sim.end()
-    return out
+    run on. Times in steps (many post events after the arrays' last spikes)."""
+    return run_plastic_network(engine, synapse, _snapshot, protocol, reset, switch_to, dt=dt,
+                               rate=rate, offset=offset, fixed_point=False,
+                               array_spikes=(8, 50.0), time_unit=dt)
 
 
 def _snapshot(cells, projections):
-    spikes = [np.asarray(st.magnitude) for seg in cells.get_data().segments
-              for st in seg.spiketrains]
+    spikes = spike_arrays(cells)
     blocks = []
     for prj in projections:
         b = prj._engine_block
@@ -114,20 +89,6 @@ def _snapshot(cells, projections):
                        "queue": [(e[0], e[1], e[2], list(e[3])) for e in sorted(b._heap)],
                        "done_until": b._done_until})
     return spikes, blocks
-
-
-def _same(a, b):
-    assert len(a) == len(b)
-    for (spikes_a, blocks_a), (spikes_b, blocks_b) in zip(a, b):
-        assert len(spikes_a) == len(spikes_b)
-        for x, y in zip(spikes_a, spikes_b):
-            np.testing.assert_array_equal(x, y)
-        for block_a, block_b in zip(blocks_a, blocks_b):
-            for name in block_a:
-                if isinstance(block_a[name], np.ndarray):
-                    np.testing.assert_array_equal(block_a[name], block_b[name], err_msg=name)
-                else:
-                    assert block_a[name] == block_b[name], name
 
 
 CASES = ([(t, d) for t in ("pair", "nearest") for d in sorted(DEPENDENCES)]
@@ -142,7 +103,7 @@ def test_identical_on_both_engines(timing, dependence, dt, kernel_calls):
     assert not kernel_calls
     numba_out = _run("numba", synapse, dt=dt)
     assert kernel_calls
-    _same(numpy_out, numba_out)
+    assert_same_runs(numpy_out, numba_out)
     spikes, blocks = numba_out[0]
     weights = np.concatenate([b["weight"] for b in blocks])
     assert np.unique(weights).size > 20              # the rule did something
@@ -159,7 +120,7 @@ def test_weights_reaching_w_max_and_w_min(dependence, kernel_calls):
                                    A_minus=A_minus)
         numpy_out = _run("numpy", synapse, protocol=(100.0,), reset=False)
         numba_out = _run("numba", synapse, protocol=(100.0,), reset=False)
-        _same(numpy_out, numba_out)
+        assert_same_runs(numpy_out, numba_out)
         weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
         assert np.count_nonzero(np.abs(weights - bound) < 0.01) > 10, (A_plus, bound)
     assert kernel_calls
@@ -173,7 +134,7 @@ def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
     dependence = "additive" if timing == "triplet" else "multiplicative"
     synapse = lambda: _synapse(timing, dependence)     # noqa: E731
     reference = _run("numpy", synapse, reset=False)
-    _same(reference, _run(first, synapse, reset=False, switch_to=switch_to))
+    assert_same_runs(reference, _run(first, synapse, reset=False, switch_to=switch_to))
     assert kernel_calls
 
 
@@ -193,7 +154,7 @@ def test_steps_past_the_tables_cap_run_on_numpy(monkeypatch, kernel_calls):
         return original(self, spiking_ids, k, ring_flat)
     monkeypatch.setattr(splast.BoardTraces, "deliver", numpy_deliver)
     numba_out = _run("numba", synapse, protocol=(600.0, 900.0), reset=False, rate=30.0)
-    _same(numpy_out, numba_out)
+    assert_same_runs(numpy_out, numba_out)
     assert kernel_calls and on_numpy and min(on_numpy) > 1023
 
 

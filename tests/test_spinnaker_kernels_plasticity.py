@@ -27,6 +27,7 @@ import sys
 import numpy as np
 import pytest
 from kernel_spy import spy_on_deliveries
+from spinnaker_plastic_network import assert_same_runs, run_plastic_network, spike_arrays
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine.spinnaker import plasticity as splast
@@ -80,34 +81,8 @@ def _run(engine, synapse, protocol=(60.0, 60.0, 80.0), reset=True, switch_to=Non
          offset=0.4, rate=300.0):
     """Run the test network; [(spikes, the plastic blocks' state)] after the runs (and
     after reset() and one more run); ``switch_to``: the engine from the second run on."""
-    sim.setup(timestep=1.0, min_delay=1.0, rng_seed=5, engine=engine)
-    poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=rate))
-    # sources that stop early: post events after their last spike
-    times = [sorted(set(np.random.default_rng(i).uniform(1.0, 90.0, 12).round(0)))
-             for i in range(10)]
-    array = sim.Population(10, sim.SpikeSourceArray(spike_times=times))
-    cells = sim.Population(16, sim.IF_curr_exp(tau_refrac=1.0, tau_m=10.0, i_offset=offset))
-    sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(2)),
-                   sim.StaticSynapse(weight=0.5, delay=1.0))
-    rng = sim.NumpyRNG(3)
-    projections = [
-        sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.5, rng=rng), synapse()),
-        sim.Projection(array, cells, sim.AllToAllConnector(), synapse()),
-        sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.4, rng=rng), synapse())]
-    cells.record("spikes")
-    out = []
-    for i, T in enumerate(protocol):
-        if i == 1 and switch_to is not None:
-            from pynn_tinysim import simulator
-            simulator.state.network.engine = switch_to
-        sim.run(T)
-    out.append(_snapshot(cells, projections))
-    if reset:
-        sim.reset()
-        sim.run(protocol[0])
-        out.append(_snapshot(cells, projections))
-    sim.end()
-    return out
+    return run_plastic_network(engine, synapse, _snapshot, protocol, reset, switch_to,
+                               rate=rate, offset=offset)
 
 
 def _pending(block):
@@ -125,8 +100,7 @@ def _pending(block):
 
 
 def _snapshot(cells, projections):
-    spikes = [np.asarray(st.magnitude) for seg in cells.get_data().segments
-              for st in seg.spiketrains]
+    spikes = spike_arrays(cells)
     blocks = []
     for prj in projections:
         b = prj._engine_block
@@ -142,20 +116,6 @@ def _snapshot(cells, projections):
     return spikes, blocks
 
 
-def _same(a, b):
-    assert len(a) == len(b)
-    for (spikes_a, blocks_a), (spikes_b, blocks_b) in zip(a, b):
-        assert len(spikes_a) == len(spikes_b)
-        for x, y in zip(spikes_a, spikes_b):
-            np.testing.assert_array_equal(x, y)
-        for block_a, block_b in zip(blocks_a, blocks_b):
-            for name in block_a:
-                if isinstance(block_a[name], np.ndarray):
-                    np.testing.assert_array_equal(block_a[name], block_b[name], err_msg=name)
-                else:
-                    assert block_a[name] == block_b[name], name
-
-
 @pytest.mark.parametrize("dependence, timing", [(d, t) for t in sorted(TIMINGS)
                                                  for d in sorted(DEPENDENCES)]
                          + [("additive", "vogels"), ("additive", "triplet")])
@@ -165,7 +125,7 @@ def test_identical_on_both_engines(dependence, timing, kernel_calls):
     assert not kernel_calls
     numba_out = _run("numba", synapse)
     assert kernel_calls
-    _same(numpy_out, numba_out)
+    assert_same_runs(numpy_out, numba_out)
     spikes, blocks = numba_out[0]
     weights = np.concatenate([b["weight"] for b in blocks])
     assert np.unique(weights).size > 20              # the rule did something
@@ -191,7 +151,8 @@ def test_repeated_source_spikes_in_one_tick(kernel_calls):
     finally:
         plasticity.spike_rounds = original
     assert any(repeated)
-    _same(numpy_out, _run("numba", lambda: _stdp("additive"), protocol=(60.0,), reset=False))
+    assert_same_runs(numpy_out, _run("numba", lambda: _stdp("additive"), protocol=(60.0,),
+                                     reset=False))
     assert kernel_calls
 
 
@@ -207,7 +168,7 @@ def test_weights_reaching_w_max_and_w_min(dependence):
         synapse = lambda: _stdp(dependence, A_plus=A_plus, A_minus=A_minus)  # noqa: E731
         numpy_out = _run("numpy", synapse, protocol=(100.0,), reset=False)
         numba_out = _run("numba", synapse, protocol=(100.0,), reset=False)
-        _same(numpy_out, numba_out)
+        assert_same_runs(numpy_out, numba_out)
         weights = np.concatenate([b["weight"] for b in numba_out[0][1]])
         assert np.count_nonzero(np.abs(weights - bound) < 0.01) > 10, (A_plus, bound)
         if dependence == "additive":
@@ -223,7 +184,7 @@ def test_intervals_past_the_look_up_tables(kernel_calls):
                             tau_minus=3.0)
     numpy_out = _run("numpy", synapse, rate=20.0, offset=0.2)
     numba_out = _run("numba", synapse, rate=20.0, offset=0.2)
-    _same(numpy_out, numba_out)
+    assert_same_runs(numpy_out, numba_out)
     assert kernel_calls
 
 
@@ -237,7 +198,7 @@ def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
     dependence = "additive" if timing in ("vogels", "triplet") else "multiplicative"
     synapse = lambda: _stdp(dependence, timing=timing)    # noqa: E731
     reference = _run("numpy", synapse, reset=False)
-    _same(reference, _run(first, synapse, reset=False, switch_to=switch_to))
+    assert_same_runs(reference, _run(first, synapse, reset=False, switch_to=switch_to))
     assert kernel_calls
 
 

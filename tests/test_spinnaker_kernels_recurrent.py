@@ -17,6 +17,7 @@ the engine switched between runs, and a coarse time step.
 import numpy as np
 import pytest
 from kernel_spy import spy_on_deliveries
+from spinnaker_plastic_network import run_plastic_network, spike_arrays
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine.spinnaker import recurrent
@@ -52,33 +53,8 @@ def _run(engine, synapse, fixed_point=True, protocol=(60.0, 60.0, 80.0), reset=T
          switch_to=None, dt=1.0):
     """[(spikes, the plastic blocks' state, their generators' states)] after the runs
     (and after reset() and one more run); ``switch_to``: the engine from the second run."""
-    sim.setup(timestep=dt, min_delay=dt, rng_seed=5, engine=engine, fixed_point=fixed_point)
-    poisson = sim.Population(30, sim.SpikeSourcePoisson(rate=300.0))
-    times = [sorted(set(np.random.default_rng(i).uniform(1.0, 90.0, 12).round(0)))
-             for i in range(10)]
-    array = sim.Population(10, sim.SpikeSourceArray(spike_times=times))
-    cells = sim.Population(16, sim.IF_curr_exp(tau_refrac=1.0, tau_m=10.0, i_offset=0.4))
-    sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.3, rng=sim.NumpyRNG(2)),
-                   sim.StaticSynapse(weight=0.5, delay=dt))
-    rng = sim.NumpyRNG(3)
-    projections = [
-        sim.Projection(poisson, cells, sim.FixedProbabilityConnector(0.5, rng=rng), synapse()),
-        sim.Projection(array, cells, sim.AllToAllConnector(), synapse()),
-        sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.4, rng=rng), synapse())]
-    cells.record("spikes")
-    out = []
-    for i, T in enumerate(protocol):
-        if i == 1 and switch_to is not None:
-            from pynn_tinysim import simulator
-            simulator.state.network.engine = switch_to
-        sim.run(T)
-    out.append(_snapshot(cells, projections))
-    if reset:
-        sim.reset()
-        sim.run(protocol[0])
-        out.append(_snapshot(cells, projections))
-    sim.end()
-    return out
+    return run_plastic_network(engine, synapse, _snapshot, protocol, reset, switch_to, dt=dt,
+                               fixed_point=fixed_point)
 
 
 def _pending(block):
@@ -90,8 +66,7 @@ def _pending(block):
 
 
 def _snapshot(cells, projections):
-    spikes = [np.asarray(st.magnitude) for seg in cells.get_data().segments
-              for st in seg.spiketrains]
+    spikes = spike_arrays(cells)
     blocks = []
     for p in projections:
         b = p._block
