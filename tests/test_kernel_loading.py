@@ -7,6 +7,8 @@ mechanism that decides what is compiled: see pynn_tinysim/engine/kernels/__init_
 
 import json
 import os
+import pathlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,8 @@ import pytest
 from pynn_tinysim.engine import kernels
 
 numba = pytest.importorskip("numba")
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def test_threaded_variants_only_where_threads_change_the_code():
@@ -349,6 +353,46 @@ def test_each_kernel_compiled_for_one_signature(tmp_path):
             assert len(several[name]) == 2, name
             assert sum("none" in s for s in several.pop(name)) == 1, name
     assert several == {}
+
+
+_PLASTIC = textwrap.dedent("""
+    import contextlib, io, json, runpy, sys
+    from pynn_tinysim.engine import kernels
+
+    for argv in (["additive", "numba", "0.05"], ["stochastic_tm", "numba", "0.05"],
+                 ["recurrent", "numba", "0.05", "--spinnaker"]):
+        sys.argv = ["plastic_network.py", *argv]
+        with contextlib.redirect_stdout(io.StringIO()):
+            runpy.run_path(sys.argv_script, run_name="__main__")
+    k = kernels.loaded()
+    print(json.dumps({name: [str(s) for s in d.signatures] for name, d in vars(k).items()
+                      if hasattr(d, "signatures")}))
+""").replace("sys.argv_script", repr(str(BENCHMARKS / "plastic_network.py")))
+
+
+@pytest.mark.slow       # compiles the plastic kernels uncached (~15 s of CPU)
+def test_no_plastic_kernel_compiled_for_a_literal(tmp_path):
+    """No plastic kernel is compiled twice for the same types, once for a literal: a call
+    passing a helper a literal (a field's number, a count that is 0 on one path, a state
+    constant) has Numba compile a specialization of the helper per literal value
+    (``_cut`` had 51, one per arena field; the RecurrentRule helpers two to four each:
+    ~3.4 s of compilation in all). NEST's STDP and stochastic Tsodyks-Markram in
+    stretches and the flavour's RecurrentRule, on a fresh cache."""
+    import os
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run([sys.executable, "-c", _PLASTIC], capture_output=True, text=True,
+                            env=env, check=True)
+    signatures = json.loads(result.stdout.strip().splitlines()[-1])
+    for name in ("_cut", "_pair_arrival", "_synapse_word", "_keyed_step", "_replay",
+                 "_pre_spikes", "_merge_sort", "_open_windows", "recurrent_deliver"):
+        assert signatures[name], name          # compiled by these runs
+
+    def unliteral(signature):       # a literal's specialization as the plain type's
+        signature = re.sub(r"Literal\[int\]\(-?\d+\)", "int64", signature)
+        return re.sub(r"Literal\[bool\]\((True|False)\)", "bool", signature)
+    twice = {name: s for name, s in signatures.items()
+             if len({unliteral(x) for x in s}) < len(s)}
+    assert twice == {}
 
 
 _PLAIN = textwrap.dedent("""

@@ -304,14 +304,14 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                                       t_last, t_post, n_pending, pend_acc, pre_decay,
                                       pre_cls, pre_len, post_decay, post_cls, post_len,
                                       log_head, log_tail, log_next, log_k, log_free,
-                                      at_now, n_now)
+                                      at_now, np.int64(n_now))
     # 3. the pre spikes, then 4. this stamp's post events reach the post trace
     _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                      weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now)
+                     at_now, np.int64(n_now))
     return 0
 
 
@@ -434,14 +434,14 @@ def pair_deliver_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, r
                                       t_last, t_post, n_pending, pend_acc, pre_decay,
                                       pre_cls, pre_len, post_decay, post_cls, post_len,
                                       log_head, log_tail, log_next, log_k, log_free,
-                                      at_now, n_now)
+                                      at_now, np.int64(n_now))
     # 3. the pre spikes, then 4. this stamp's post events reach the post trace
     _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                      weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now)
+                     at_now, np.int64(n_now))
     return 0
 
 
@@ -761,8 +761,8 @@ def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_off
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
-                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
-                if _keyed_unit(_keyed_step(word, 0)) < p[s]:
+                word = _synapse_word(key, s, stamp, np.int64(r), pre, post, pair_rank)
+                if _keyed_unit(_keyed_step(word, np.int64(0))) < p[s]:
                     _ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
         r += 1
     return 0
@@ -861,9 +861,9 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 else:
                     decay_f = 1.0 if tau_facil[s] > 1e-10 else 0.0
                 us = U[s] + u[s] * decay_f * (1.0 - U[s])
-                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
-                draw0 = _keyed_unit(_keyed_step(word, 0))
-                draw1 = _keyed_unit(_keyed_step(word, 1))
+                word = _synapse_word(key, s, stamp, np.int64(r), pre, post, pair_rank)
+                draw0 = _keyed_unit(_keyed_step(word, np.int64(0)))
+                draw1 = _keyed_unit(_keyed_step(word, np.int64(1)))
                 rs = R[s]
                 ts = t_surv[s]
                 if rs == 0.0:
@@ -952,7 +952,7 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
             for j in range(indptr[i], indptr[i + 1]):
                 s = by_pre[j]
                 mark[s] = e
-                word = _synapse_word(key, s, stamp, r, pre, post, pair_rank)
+                word = _synapse_word(key, s, stamp, np.int64(r), pre, post, pair_rank)
                 us = u[s]
                 available = np.int64(a[s])
                 if t_last[s] > 0:
@@ -1073,7 +1073,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                                           t_last, t_post, n_pending, pend_acc, pre_decay,
                                           pre_cls, pre_len, post_decay, post_cls, post_len,
                                           log_head, log_tail, log_next, log_k, log_free,
-                                          at_now, n_now)
+                                          at_now, np.int64(n_now))
                 c += 1
             cursor[u] = c
         if qs[Q_DONE] < stamp:
@@ -1084,7 +1084,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now)
+                     at_now, np.int64(n_now))
     # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
     # and the history forgets the spikes whose events all arrived long ago
     added = 0
@@ -1106,64 +1106,67 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
         qs[Q_HEAD] = head
 
 
-def _cut(field, offsets, f, i):
-    return field[offsets[f, i]:offsets[f, i + 1]]
+def _cut(field, bounds, i):
+    """Projection i's part of an arena ``field`` (``bounds``: the field's row of offsets;
+    a row rather than the field's number, which the views pass as a literal: Numba would
+    compile one specialization per number)."""
+    return field[bounds[i]:bounds[i + 1]]
 
 
 def _pair_view(f, o, i):
     """Pair rule projection i of a stretch's arenas (see above): its tuple of views."""
-    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
-            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
-            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
-            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
-            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
-            _cut(f[18], o, 18, i), _cut(f[19], o, 19, i), _cut(f[20], o, 20, i),
-            _cut(f[21], o, 21, i), _cut(f[22], o, 22, i), _cut(f[23], o, 23, i),
-            _cut(f[24], o, 24, i), _cut(f[25], o, 25, i), _cut(f[26], o, 26, i),
-            _cut(f[27], o, 27, i), _cut(f[28], o, 28, i), _cut(f[29], o, 29, i),
-            _cut(f[30], o, 30, i), _cut(f[31], o, 31, i), _cut(f[32], o, 32, i),
-            _cut(f[33], o, 33, i), _cut(f[34], o, 34, i), _cut(f[35], o, 35, i))
+    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
+            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
+            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
+            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
+            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
+            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i),
+            _cut(f[18], o[18], i), _cut(f[19], o[19], i), _cut(f[20], o[20], i),
+            _cut(f[21], o[21], i), _cut(f[22], o[22], i), _cut(f[23], o[23], i),
+            _cut(f[24], o[24], i), _cut(f[25], o[25], i), _cut(f[26], o[26], i),
+            _cut(f[27], o[27], i), _cut(f[28], o[28], i), _cut(f[29], o[29], i),
+            _cut(f[30], o[30], i), _cut(f[31], o[31], i), _cut(f[32], o[32], i),
+            _cut(f[33], o[33], i), _cut(f[34], o[34], i), _cut(f[35], o[35], i))
 
 
 def _tm_view(f, o, i):
     """Tsodyks-Markram projection i of a stretch's arenas (see above): its tuple of views."""
-    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
-            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
-            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
-            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
-            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
-            _cut(f[18], o, 18, i), _cut(f[19], o, 19, i), _cut(f[20], o, 20, i))
+    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
+            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
+            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
+            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
+            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
+            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i),
+            _cut(f[18], o[18], i), _cut(f[19], o[19], i), _cut(f[20], o[20], i))
 
 
 def _simple_view(f, o, i):
     """SimpleStochastic projection i of a stretch's arenas (see above)."""
-    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
-            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
-            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
-            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i))
+    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
+            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
+            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
+            _cut(f[9], o[9], i), _cut(f[10], o[10], i))
 
 
 def _mq_view(f, o, i):
     """MultiQuantal projection i of a stretch's arenas (see above)."""
-    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
-            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
-            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
-            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
-            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i))
+    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
+            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
+            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
+            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
+            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
+            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i))
 
 
 def _stm_view(f, o, i):
     """StochasticTsodyksMarkram projection i of a stretch's arenas (see above)."""
-    return (_cut(f[0], o, 0, i), _cut(f[1], o, 1, i), _cut(f[2], o, 2, i),
-            _cut(f[3], o, 3, i), _cut(f[4], o, 4, i), _cut(f[5], o, 5, i),
-            _cut(f[6], o, 6, i), _cut(f[7], o, 7, i), _cut(f[8], o, 8, i),
-            _cut(f[9], o, 9, i), _cut(f[10], o, 10, i), _cut(f[11], o, 11, i),
-            _cut(f[12], o, 12, i), _cut(f[13], o, 13, i), _cut(f[14], o, 14, i),
-            _cut(f[15], o, 15, i), _cut(f[16], o, 16, i), _cut(f[17], o, 17, i),
-            _cut(f[18], o, 18, i))
+    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
+            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
+            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
+            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
+            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
+            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i),
+            _cut(f[18], o[18], i))
 
 
 def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
@@ -1268,17 +1271,17 @@ def _pair_room(order, part):
         for code in order:
             if code % N_KINDS == KIND_PAIR:
                 o = code // N_KINDS
-                qs = _cut(pair_fields[27], pair_offsets, 27, o)
+                qs = _cut(pair_fields[27], pair_offsets[27], o)
                 size = pair_offsets[23, o + 1] - pair_offsets[23, o]
                 if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
                     qs[Q_FULL] = 1
                     return False
                 if qs[Q_RULE] == STDP_LOG and not _log_room(
-                        qs, _cut(pair_fields[23], pair_offsets, 23, o),
-                        _cut(pair_fields[24], pair_offsets, 24, o),
-                        _cut(pair_fields[26], pair_offsets, 26, o),
-                        _cut(pair_fields[6], pair_offsets, 6, o),
-                        _cut(pair_fields[3], pair_offsets, 3, o)):
+                        qs, _cut(pair_fields[23], pair_offsets[23], o),
+                        _cut(pair_fields[24], pair_offsets[24], o),
+                        _cut(pair_fields[26], pair_offsets[26], o),
+                        _cut(pair_fields[6], pair_offsets[6], o),
+                        _cut(pair_fields[3], pair_offsets[3], o)):
                     qs[Q_FULL] = 2
                     return False
     return True

@@ -168,7 +168,7 @@ def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multipli
             position = np.empty(na, np.int64)
             for j in range(na):
                 position[j] = cur[active[j]]
-            _merge_sort(position, active, na)
+            _merge_sort(position, active, np.int64(na))   # (int64: one compilation)
         for j in range(na):
             s = active[j]
             e = cur[s]
@@ -198,7 +198,8 @@ def _replay(idx, m, dual, weight, w_acc, w_min, w_max, a_plus, a_minus, multipli
                 else:
                     cat[s] = 3
         if not dual:
-            _open_windows(active, na, cat, fsm, window, post_lut, POST_OPEN, draws, cursor)
+            _open_windows(active, np.int64(na), cat, fsm, window, post_lut,
+                          np.int64(POST_OPEN), draws, cursor)
         nb = 0
         for j in range(na):
             s = active[j]
@@ -230,7 +231,7 @@ def _pre_spikes(idx, m, rid, nids, stamp, dual, indptr, by_pre, weight, w_acc, w
                            dep_plus_one)
         # the row's new pre window: one draw per presynaptic neuron, ascending ids
         ids = rid[:nids].copy()
-        _merge_sort(rid[:nids].copy(), ids, nids)
+        _merge_sort(rid[:nids].copy(), ids, np.int64(nids))
         for q in range(nids):
             i = ids[q]
             w = pre_lut[draws[cursor[0]]]
@@ -258,7 +259,8 @@ def _pre_spikes(idx, m, rid, nids, stamp, dual, indptr, by_pre, weight, w_acc, w
                                dep_plus_one)
                 else:
                     cat[s] = 3
-        _open_windows(idx, m, cat, fsm, window, pre_lut, PRE_OPEN, draws, cursor)
+        _open_windows(idx, np.int64(m), cat, fsm, window, pre_lut, np.int64(PRE_OPEN), draws,
+                      cursor)
     for q in range(m):
         t_last[idx[q]] = stamp
 
@@ -373,13 +375,15 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
             for q in range(total):
                 s = idx[q]
                 w_acc[s] = np.int64(np.rint(weight[s] * _sp._at(w_scale, s))) << _sp._at(shift, s)
-        _replay(idx, total, dual, weight, w_acc, w_min, w_max, a_plus, a_minus,
+        # (the counts as int64 values, never Numba's literal 0: one compilation of each)
+        _replay(idx, np.int64(total), dual, weight, w_acc, w_min, w_max, a_plus, a_minus,
                 multiplicative, accumulator, dep_plus_one, pot_minus_one, post_lut, fsm,
                 window, pre_window, t_last, n_pending, log, head, tail, draws, cursor,
                 active, cur, cat)
-        _pre_spikes(idx, total, rid, nids, stamp, dual, indptr, by_pre, weight, w_acc, w_min,
-                    a_minus, multiplicative, accumulator, dep_plus_one, pre_lut, fsm, window,
-                    pre_window, post_arrival, post_window, t_last, draws, cursor, cat)
+        _pre_spikes(idx, np.int64(total), rid, np.int64(nids), stamp, dual, indptr, by_pre,
+                    weight, w_acc, w_min, a_minus, multiplicative, accumulator, dep_plus_one,
+                    pre_lut, fsm, window, pre_window, post_arrival, post_window, t_last, draws,
+                    cursor, cat)
         for q in range(total):
             s = idx[q]
             if w_acc is not None:   # weight_get_final: (accum >> shift) as 16 bits
