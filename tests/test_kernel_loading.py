@@ -383,7 +383,7 @@ def test_no_plastic_kernel_compiled_for_a_literal(tmp_path):
     result = subprocess.run([sys.executable, "-c", _PLASTIC], capture_output=True, text=True,
                             env=env, check=True)
     signatures = json.loads(result.stdout.strip().splitlines()[-1])
-    for name in ("_cut", "_pair_arrival", "_synapse_word", "_keyed_step", "_replay",
+    for name in ("_cut", "_pair_column", "_synapse_word", "_keyed_step", "_replay",
                  "_pre_spikes", "_merge_sort", "_open_windows", "recurrent_deliver"):
         assert signatures[name], name          # compiled by these runs
 

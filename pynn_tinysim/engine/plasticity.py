@@ -1505,7 +1505,7 @@ class PairTraceRule(PlasticSynapses):
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
                               *arrays, pre_flat, pre_cls, pre.values[0].size, pre.saturated,
                               post_flat, post_cls, post.values[0].size, post.saturated,
-                              *log, *scratch)
+                              *log, *scratch, None)
                 if need == 0:
                     break
                 if need < 0:                # the log's free entries: more
@@ -1527,8 +1527,8 @@ class PairTraceRule(PlasticSynapses):
         than a table has rows (e.g. drawn from a continuous distribution): per call, a
         first kernel lists the exponents of every decay the second reads
         (:func:`.kernels.plasticity.pair_exponents`), NumPy takes their exp (as
-        :meth:`_decay`), :func:`.kernels.plasticity.pair_deliver_listed` reads them in
-        turn. None
+        :meth:`_decay`), :func:`.kernels.plasticity.pair_deliver` reads them in
+        turn (its ``decay_cursor``). None
         where the rule has no compiled version."""
         rule = self.kernel_rule() if "deliver" not in vars(self) and self.size else None
         if rule is None:
@@ -1536,7 +1536,7 @@ class PairTraceRule(PlasticSynapses):
         code, modes, pre_tau, post_tau, params = rule
         if self._pmode != self._KERNEL_PENDING[code]:
             return None
-        exponents, kernel = kernels.pair_exponents, kernels.pair_deliver_listed
+        exponents, kernel = kernels.pair_exponents, kernels.pair_deliver
         # dt/tau per synapse, as _decay evaluates it
         pre_rate, post_rate = (np.ascontiguousarray(self.dt / self.params[name], np.float64)
                                for name in (pre_tau, post_tau))
@@ -1548,7 +1548,7 @@ class PairTraceRule(PlasticSynapses):
         at_now = np.empty(self.size, np.int64)
         t_now, seen = np.zeros(self.size, np.int64), np.full(self.size, -1, np.int64)
         # (no table rows: the listed decays stand for both tables, ``cursor`` for their
-        # classes, its first entry counting them; see pair_deliver_listed)
+        # classes and the decay cursor, its first entry counting them; see pair_deliver)
         out, cursor = [np.zeros(max(2 * self.size, 2))], np.zeros(1, np.int64)
         n_slots, row_size = self._n_slots, self._row_size
         logged = code == rules.STDP_LOG
@@ -1573,7 +1573,7 @@ class PairTraceRule(PlasticSynapses):
                 cursor[0] = 0
                 need = kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *events, *index,
                               *arrays, listed, cursor, 0, True, listed, cursor, 0, True,
-                              *log, mark, epoch, at_now)
+                              *log, mark, epoch, at_now, cursor)
                 if need >= 0:       # (0: no table to grow)
                     break
                 self._log_grow(-need)       # the log's free entries: more

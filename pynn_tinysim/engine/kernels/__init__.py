@@ -281,10 +281,10 @@ def load():
                  "_gif_stiff", "_gif_derivative", "_gif_range"}
     internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
                  "_stretch_simple", "_stretch_mq", "_pair_room"}
-    internal |= {"_surv_steps", "_stm_view", "_stretch_stm", "_facil_exponent", "_next_listed",
-                 "_pair_arrival_listed", "_pair_pre_spikes_listed"}
-    internal |= {"_row", "_power", "_log_apply", "_log_append", "_needed_len", "_pair_needed",
-                 "_pair_arrival", "_log_room"}
+    internal |= {"_surv_steps", "_stm_view", "_stretch_stm", "_facil_exponent", "_next_listed"}
+    internal |= {"_row", "_power", "_log_apply", "_needed_len", "_pair_column",
+                 "_pair_pre_row", "_stdp_pending", "_stdp_depressed", "_vogels_weight",
+                 "_log_room"}
     # PointNeuron LIF with several receptors (kernels/multisynapse.py)
     parallel |= {"lif_curr_multi", "lif_cond_multi"}
     internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
@@ -328,8 +328,9 @@ def load():
         (delivery, ("deliver_static",)),
         (csr, ("place",)),
         (poisson, ("_mix", "step_uniform", "invert", "poisson_counts")),
-        (plasticity, ("_np_max", "_np_min", "_ring_add", "_stdp_pre",
-                      "_vogels_pre", "_deferred", "_next_round", "_pair_pre_spikes",
+        (plasticity, ("_np_max", "_np_min", "_ring_add", "_stdp_pending",
+                      "_stdp_depressed", "_vogels_weight", "_deferred", "_next_round",
+                      "_pair_pre_spikes", "_pair_pre_row", "_pair_column",
                       "pair_deliver",
                       "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
                       "_tm_view", "deliver_plastic", "plastic_room",
@@ -341,12 +342,11 @@ def load():
                       "_stretch_mq", "_pair_room")),
         # StochasticTsodyksMarkram inside stretches; Tsodyks-Markram's listed decays
         (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm", "tm_exponents",
-                      "_next_listed", "_pair_arrival_listed", "_pair_pre_spikes_listed",
-                      "pair_deliver_listed", "pair_exponents", "_facil_exponent",
+                      "_next_listed", "pair_exponents", "_facil_exponent",
                       "multi_quantal_exponents")),
         # STDP's log of pending post events (Gutig), per-synapse trace time constants
-        (plasticity, ("_row", "_power", "_log_apply", "_log_append", "_needed_len",
-                      "_pair_needed", "_pair_arrival", "_log_room", "pair_log_export")),
+        (plasticity, ("_row", "_power", "_log_apply", "_needed_len", "_log_room",
+                      "pair_log_export")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

@@ -105,65 +105,38 @@ def _log_apply(s, weight, lo, span, a_plus, plus_mode, mu_plus, log_head, log_ta
     log_tail[s] = -1
 
 
-def _log_append(s, k, log_head, log_tail, log_next, log_k, log_free):
-    """Record a post event (its pre trace ``k``) at the end of synapse ``s``'s log (the
-    caller checked that a free entry is left)."""
-    m = log_free[0]
-    log_free[0] = log_next[m]
-    log_free[1] -= 1
-    log_k[m] = k
-    log_next[m] = -1
-    if log_tail[s] >= 0:
-        log_next[log_tail[s]] = m
+def _stdp_pending(w, lo, span, rule, acc):
+    """Weight ``w`` after its pending potentiations composed in ``acc`` (STDP_SUM: their
+    sum, ``_apply_sum``; STDP_PRODUCT: their product, ``_apply_product``)."""
+    x = (w - lo) / span
+    if rule == STDP_PRODUCT:
+        x = _np_min(1.0 - _np_max(1.0 - x, 0.0) * acc, 1.0)
     else:
-        log_head[s] = m
-    log_tail[s] = m
+        x = _np_min(x + acc, 1.0)
+    return lo + x * span
 
 
-def _stdp_pre(s, weight, lo, hi, a_plus, a_minus, rule, modes, mu_plus, mu_minus,
-              n_pending, pend_acc, kq, log_head, log_tail, log_next, log_k, log_free):
-    """STDP at a pre spike: the pending potentiation (``_apply_sum``/``_apply_product``, or
-    the log replayed), then the depression by the post trace ``kq`` (``_depress``); the
-    new weight. ``modes``: 3 * how mu_plus is applied + how mu_minus is (:func:`_power`)."""
-    span = hi - lo
-    if n_pending[s] > 0:
-        if rule == STDP_LOG:
-            _log_apply(s, weight, lo, span, a_plus, modes // 3, mu_plus, log_head, log_tail,
-                       log_next, log_k, log_free)
-        else:
-            x = (weight[s] - lo) / span
-            if rule == STDP_PRODUCT:
-                x = _np_min(1.0 - _np_max(1.0 - x, 0.0) * pend_acc[s], 1.0)
-                pend_acc[s] = 1.0
-            else:
-                x = _np_min(x + pend_acc[s], 1.0)
-                pend_acc[s] = 0.0
-            weight[s] = lo + x * span
-        n_pending[s] = 0
-    x = (weight[s] - lo) / span
-    x -= a_minus * _power(_np_max(x, 0.0), modes % 3, mu_minus) * kq
+def _stdp_depressed(w, lo, span, a_minus, minus_mode, mu_minus, kq):
+    """Weight ``w`` after the depression by the post trace ``kq`` (``_depress``; the
+    exponent mu_minus applied as ``minus_mode`` says, :func:`_power`)."""
+    x = (w - lo) / span
+    x -= a_minus * _power(_np_max(x, 0.0), minus_mode, mu_minus) * kq
     x = _np_max(x, 0.0)
-    w = lo + x * span
-    weight[s] = w
-    return w
+    return lo + x * span
 
 
-def _vogels_pre(s, weight, lo, hi, eta, alpha, n_pending, pend_acc, kq):
-    """VogelsSprekeler at a pre spike (``_apply_sum``, then ``_depress``), on the distance
-    from w_min towards w_max; the new weight."""
+def _vogels_weight(w, lo, hi, eta, alpha, pending, acc, kq):
+    """VogelsSprekeler's weight ``w`` at a pre spike (``_apply_sum`` of the sum ``acc``
+    where ``pending``, then ``_depress``), on the distance from w_min towards w_max."""
     span = hi - lo
     sign = -1.0 if span < 0 else 1.0
     size = abs(span)
-    if n_pending[s] > 0:
-        weight[s] = lo + sign * _np_min(sign * (weight[s] - lo) + pend_acc[s], size)
-        pend_acc[s] = 0.0
-        n_pending[s] = 0
-    d = sign * (weight[s] - lo)
+    if pending:
+        w = lo + sign * _np_min(sign * (w - lo) + acc, size)
+    d = sign * (w - lo)
     d = _np_min(d + eta * kq, size)
     d = _np_max(d - alpha * eta, 0.0)
-    w = lo + sign * d
-    weight[s] = w
-    return w
+    return lo + sign * d
 
 
 def _deferred(i, indptr, by_pre, mark, e):
@@ -218,20 +191,25 @@ def _next_round(pending, n, now, indptr, by_pre, mark, epoch):
 STDP_SUM, STDP_PRODUCT, VOGELS, STDP_LOG = 0, 1, 2, 3
 
 
-def _pair_needed(s, stamp, t_last, t_post, pre_len, pre_saturated, post_len,
-                 post_saturated):
-    """0 where both trace tables cover synapse ``s``'s intervals to ``stamp``, else the
-    row length they need."""
-    return max(_needed_len(stamp - t_last[s], pre_len, pre_saturated),
-               _needed_len(stamp - t_post[s], post_len, post_saturated))
-
-
 def _needed_len(d, length, saturated):
     """0 if interval ``d`` is covered by table rows of ``length``, else the length needed."""
     if d < length or saturated:
         return 0
     return d + 1
 
+
+# The per-synapse loops below live in helpers called once per pre spike (a CSR row) or
+# per arriving post spike (a column), never once per synapse: a compiled helper taking
+# arrays counts a reference to each on entry and exit (atomic operations). Called per
+# synapse with ~20 arrays, that made the compiled STDP 2.8x slower (measured: 3.4 s
+# rather than 1.2 s for 10 s of `benchmarks/plastic_network.py additive`). The helpers
+# they call per synapse take scalars only (or one table, and LLVM inlines them).
+#
+# ``decay_cursor``: None where the decays are read from tables (``pre_decay``/``post_decay``
+# rows, ``pre_cls``/``post_cls`` each synapse's row); else the cursor of decays listed
+# in the order they are read (``pre_decay``, the same array as ``post_decay``, lists
+# them: :func:`pair_exponents`). Numba compiles each case apart (a None argument prunes
+# its branches), so neither pays for the other's test in its loops.
 
 def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                  arrivals, bounds, columns, post_indptr, by_post,
@@ -240,14 +218,14 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                  pre_decay, pre_cls, pre_len, pre_saturated,
                  post_decay, post_cls, post_len, post_saturated,
                  log_head, log_tail, log_next, log_k, log_free,
-                 mark, epoch, at_now):
+                 mark, epoch, at_now, decay_cursor):
     """One call of ``PairTraceRule.deliver`` for ``rule``: STDP_SUM (STDP with mu_plus 0:
     additive potentiation; ``amp_plus``/``amp_minus`` are A_plus/A_minus), STDP_PRODUCT
     (mu_plus 1), STDP_LOG (any other mu_plus, the Gutig weight dependence: each pending
     post event's pre trace is kept in a log, replayed at the next pre spike) or VOGELS
     (VogelsSprekeler: ``amp_plus`` eta, ``amp_minus`` alpha = 2e-3 rho tau); the
     exponents ``mu_plus``/``mu_minus`` per synapse, applied as ``modes`` says
-    (:func:`_stdp_pre`).
+    (3 * how mu_plus applies + how mu_minus does, :func:`_power`).
 
     ``arrivals``/``bounds``/``columns``: the post events popped from the rule's
     queue, arrival stamps in time order, the columns (delay, post neuron) of
@@ -259,7 +237,10 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
 
     The trace decays: ``pre_decay``/``post_decay`` hold one row of ``pre_len``/
     ``post_len`` entries per distinct time constant, synapse s reads row
-    ``pre_cls[s]``/``post_cls[s]``. The log (STDP_LOG only): per synapse its first and
+    ``pre_cls[s]``/``post_cls[s]``; or, where ``decay_cursor`` is not None (a projection whose
+    time constants have more distinct values than a table has rows), the decays listed
+    in the order they are read, ``decay_cursor[0]`` counting them (``pre_len``/``post_len``
+    0, saturated). The log (STDP_LOG only): per synapse its first and
     last entry (``log_head``/``log_tail``, -1: none), per entry the next one and the
     pre trace (``log_next``/``log_k``), ``log_free``: the first free entry and how many
     are free (the free ones chained by ``log_next``). ``at_now``: scratch (one slot per
@@ -275,12 +256,14 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
         col = columns[c]
         events += post_indptr[col + 1] - post_indptr[col]
         for j in range(post_indptr[col], post_indptr[col + 1]):
-            need = max(need, _pair_needed(by_post[j], stamp, t_last, t_post, pre_len,
-                                          pre_saturated, post_len, post_saturated))
+            s = by_post[j]
+            need = max(need, _needed_len(stamp - t_last[s], pre_len, pre_saturated),
+                       _needed_len(stamp - t_post[s], post_len, post_saturated))
     for i in spiking_ids:
         for j in range(indptr[i], indptr[i + 1]):
-            need = max(need, _pair_needed(by_pre[j], stamp, t_last, t_post, pre_len,
-                                          pre_saturated, post_len, post_saturated))
+            s = by_pre[j]
+            need = max(need, _needed_len(stamp - t_last[s], pre_len, pre_saturated),
+                       _needed_len(stamp - t_post[s], post_len, post_saturated))
     if need > 0:
         return need
     if rule == STDP_LOG and events > log_free[1]:
@@ -295,48 +278,68 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
         e = epoch[0]
         for c in range(bounds[a], bounds[a + 1]):
             col = columns[c]
-            for j in range(post_indptr[col], post_indptr[col + 1]):
-                s = by_post[j]
-                if mark[s] == e:
-                    continue
-                mark[s] = e
-                n_now = _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
-                                      t_last, t_post, n_pending, pend_acc, pre_decay,
-                                      pre_cls, pre_len, post_decay, post_cls, post_len,
-                                      log_head, log_tail, log_next, log_k, log_free,
-                                      at_now, np.int64(n_now))
+            n_now = _pair_column(post_indptr[col], post_indptr[col + 1], e, arrival, stamp,
+                                 by_post, mark, amp_plus, rule, k_pre, k_post, t_last,
+                                 t_post, n_pending, pend_acc, pre_decay, pre_cls, pre_len,
+                                 post_decay, post_cls, post_len, log_head, log_tail,
+                                 log_next, log_k, log_free, at_now, np.int64(n_now),
+                                 decay_cursor)
     # 3. the pre spikes, then 4. this stamp's post events reach the post trace
     _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                      weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, np.int64(n_now))
+                     at_now, np.int64(n_now), decay_cursor)
     return 0
 
 
-def _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
-                  n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
-                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
-    """A post event arriving at synapse ``s`` at ``arrival`` (step 2 of
-    :func:`pair_deliver`): what it will contribute is recorded (``_record_pending``);
-    its post trace bumped, or ``s`` kept in ``at_now`` where it arrives at ``stamp``.
-    Returns the new count in ``at_now``."""
-    kp = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s], arrival - t_last[s])
-    if rule == STDP_PRODUCT:
-        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
-    elif rule == STDP_LOG:
-        _log_append(s, kp, log_head, log_tail, log_next, log_k, log_free)
-    else:
-        pend_acc[s] += amp_plus[s] * kp
-    n_pending[s] += 1
-    if arrival < stamp:
-        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
-                                     arrival - t_post[s]) + 1.0
-        t_post[s] = arrival
-    else:
-        at_now[n_now] = s
-        n_now += 1
+def _pair_column(lo, hi, e, arrival, stamp, by_post, mark, amp_plus, rule, k_pre, k_post,
+                 t_last, t_post, n_pending, pend_acc, pre_decay, pre_cls, pre_len,
+                 post_decay, post_cls, post_len, log_head, log_tail, log_next, log_k,
+                 log_free, at_now, n_now, decay_cursor):
+    """A post spike's events arriving at ``arrival`` at the synapses ``by_post[lo:hi]``
+    (step 2 of :func:`pair_deliver`; those marked ``e`` already took this arrival): what
+    each will contribute is recorded (``_record_pending``: summed, multiplied, or
+    appended to the synapse's log); its post trace bumped, or the synapse kept in
+    ``at_now`` where it arrives at ``stamp``. Returns the new count in ``at_now``."""
+    for j in range(lo, hi):
+        s = by_post[j]
+        if mark[s] == e:
+            continue
+        mark[s] = e
+        if decay_cursor is None:
+            kp = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s], arrival - t_last[s])
+        else:
+            kp = k_pre[s] * _next_listed(pre_decay, decay_cursor)
+        if rule == STDP_PRODUCT:
+            pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
+        elif rule == STDP_LOG:
+            # at the end of the synapse's log, in a free entry (the caller checked that
+            # there are enough)
+            m = log_free[0]
+            log_free[0] = log_next[m]
+            log_free[1] -= 1
+            log_k[m] = kp
+            log_next[m] = -1
+            if log_tail[s] >= 0:
+                log_next[log_tail[s]] = m
+            else:
+                log_head[s] = m
+            log_tail[s] = m
+        else:
+            pend_acc[s] += amp_plus[s] * kp
+        n_pending[s] += 1
+        if arrival < stamp:
+            if decay_cursor is None:
+                decay = _row(post_decay, post_len, post_cls[s], arrival - t_post[s])
+            else:
+                decay = _next_listed(post_decay, decay_cursor)
+            k_post[s] = k_post[s] * decay + 1.0
+            t_post[s] = arrival
+        else:
+            at_now[n_now] = s
+            n_now += 1
     return n_now
 
 
@@ -345,12 +348,11 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now):
+                     at_now, n_now, decay_cursor):
     """Steps 3 and 4 of :func:`pair_deliver` (and of :func:`pair_deliver_queued`): the
     pre spikes of ``stamp`` (``PairTraceRule._on_pre``, the rule's weight dependence)
     and what they transmit into the ring (the weight after their own update); then the
     post events arriving at this very stamp (``at_now[:n_now]``) reach the post trace."""
-    ring_size = ring_flat.size
     # round by round where an id repeats (see pair_deliver)
     pending = spiking_ids.copy()
     now = np.empty_like(pending)
@@ -358,148 +360,70 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
     while n > 0:
         e, k, n = _next_round(pending, n, now, indptr, by_pre, mark, epoch)
         for q in range(k):
-            i = now[q]
-            for j in range(indptr[i], indptr[i + 1]):
-                s = by_pre[j]
-                mark[s] = e
-                kq = k_post[s] * _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
-                if rule == VOGELS:
-                    w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
-                                    amp_minus[s], n_pending, pend_acc, kq)
-                else:
-                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
-                                  rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
-                                  kq, log_head, log_tail, log_next, log_k, log_free)
-                k_pre[s] = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s],
-                                           stamp - t_last[s]) + 1.0
-                t_last[s] = stamp
-                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+            _pair_pre_row(indptr[now[q]], indptr[now[q] + 1], e, stamp, by_pre, keys,
+                          slot_offset, ring_flat, weight, w_min, w_max, amp_plus,
+                          amp_minus, mu_plus, mu_minus, rule, modes, k_pre, k_post, t_last,
+                          t_post, n_pending, pend_acc, pre_decay, pre_cls, pre_len,
+                          post_decay, post_cls, post_len, log_head, log_tail, log_next,
+                          log_k, log_free, mark, decay_cursor)
     for n in range(n_now):
         s = at_now[n]
-        k_post[s] = k_post[s] * _row(post_decay, post_len, post_cls[s],
-                                     stamp - t_post[s]) + 1.0
+        if decay_cursor is None:
+            decay = _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
+        else:
+            decay = _next_listed(post_decay, decay_cursor)
+        k_post[s] = k_post[s] * decay + 1.0
         t_post[s] = stamp
 
 
-def pair_deliver_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                 arrivals, bounds, columns, post_indptr, by_post,
-                 weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule, modes,
-                 k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                 pre_decay, pre_cls, pre_len, pre_saturated,
-                 post_decay, post_cls, post_len, post_saturated,
-                 log_head, log_tail, log_next, log_k, log_free,
-                 mark, epoch, at_now):
-    """:func:`pair_deliver` for a projection whose trace time constants have more
-    distinct values than a table has rows: the decays are the ones ``pre_decay`` lists
-    (``post_decay`` the same array) in the order they are read (:func:`pair_exponents`),
-    ``pre_cls[0]`` (``post_cls`` the same array) counting them, 0 at the call;
-    ``pre_len``/``post_len`` 0, saturated. The same code as :func:`pair_deliver`'s
-    otherwise: a copy, not a mode of it, since a branch on the mode in the helpers'
-    loops costs the compiled stretches a fifth of their plastic delivery (measured)."""
-    # 1. are the tables long enough for every interval read below? (the largest
-    # are from the synapses' last pre spike and last post event to this stamp); has
-    # the log room for every event recorded below?
-    need = 0
-    events = 0
-    for c in range(columns.size):
-        col = columns[c]
-        events += post_indptr[col + 1] - post_indptr[col]
-        for j in range(post_indptr[col], post_indptr[col + 1]):
-            need = max(need, _pair_needed(by_post[j], stamp, t_last, t_post, pre_len,
-                                          pre_saturated, post_len, post_saturated))
-    for i in spiking_ids:
-        for j in range(indptr[i], indptr[i + 1]):
-            need = max(need, _pair_needed(by_pre[j], stamp, t_last, t_post, pre_len,
-                                          pre_saturated, post_len, post_saturated))
-    if need > 0:
-        return need
-    if rule == STDP_LOG and events > log_free[1]:
-        return -events
-    # 2. post events in arrival order (PairTraceRule._apply_arrivals): the pre trace
-    # they read is recorded for the next pre spike; the post trace is bumped now,
-    # except for events arriving at this very stamp (after this step's pre spikes)
-    n_now = 0
-    for a in range(arrivals.size):
-        arrival = arrivals[a]
-        epoch[0] += 1
-        e = epoch[0]
-        for c in range(bounds[a], bounds[a + 1]):
-            col = columns[c]
-            for j in range(post_indptr[col], post_indptr[col + 1]):
-                s = by_post[j]
-                if mark[s] == e:
-                    continue
-                mark[s] = e
-                n_now = _pair_arrival_listed(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
-                                      t_last, t_post, n_pending, pend_acc, pre_decay,
-                                      pre_cls, pre_len, post_decay, post_cls, post_len,
-                                      log_head, log_tail, log_next, log_k, log_free,
-                                      at_now, np.int64(n_now))
-    # 3. the pre spikes, then 4. this stamp's post events reach the post trace
-    _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
-                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
-                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, np.int64(n_now))
-    return 0
-
-
-def _pair_arrival_listed(s, arrival, stamp, amp_plus, rule, k_pre, k_post, t_last, t_post,
-                  n_pending, pend_acc, pre_decay, pre_cls, pre_len, post_decay, post_cls,
-                  post_len, log_head, log_tail, log_next, log_k, log_free, at_now, n_now):
-    """:func:`_pair_arrival` with listed decays (:func:`pair_deliver_listed`)."""
-    kp = k_pre[s] * _next_listed(pre_decay, pre_cls)
-    if rule == STDP_PRODUCT:
-        pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
-    elif rule == STDP_LOG:
-        _log_append(s, kp, log_head, log_tail, log_next, log_k, log_free)
-    else:
-        pend_acc[s] += amp_plus[s] * kp
-    n_pending[s] += 1
-    if arrival < stamp:
-        k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
-        t_post[s] = arrival
-    else:
-        at_now[n_now] = s
-        n_now += 1
-    return n_now
-
-
-def _pair_pre_spikes_listed(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
-                     weight, w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule,
-                     modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
-                     pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
-                     log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now):
-    """:func:`_pair_pre_spikes` with listed decays (:func:`pair_deliver_listed`)."""
+def _pair_pre_row(lo, hi, e, stamp, by_pre, keys, slot_offset, ring_flat, weight, w_min,
+                  w_max, amp_plus, amp_minus, mu_plus, mu_minus, rule, modes, k_pre, k_post,
+                  t_last, t_post, n_pending, pend_acc, pre_decay, pre_cls, pre_len,
+                  post_decay, post_cls, post_len, log_head, log_tail, log_next, log_k,
+                  log_free, mark, decay_cursor):
+    """A pre spike at the synapses ``by_pre[lo:hi]`` (its CSR row), each marked ``e``:
+    the pending potentiation (``_apply_sum``/``_apply_product``, or the log replayed),
+    the depression by the post trace, the pre trace bumped, the new weight into the
+    ring (:func:`_pair_pre_spikes`)."""
     ring_size = ring_flat.size
-    # round by round where an id repeats (see pair_deliver)
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n = pending.size
-    while n > 0:
-        e, k, n = _next_round(pending, n, now, indptr, by_pre, mark, epoch)
-        for q in range(k):
-            i = now[q]
-            for j in range(indptr[i], indptr[i + 1]):
-                s = by_pre[j]
-                mark[s] = e
-                kq = k_post[s] * _next_listed(post_decay, post_cls)
-                if rule == VOGELS:
-                    w = _vogels_pre(s, weight, w_min[s], w_max[s], amp_plus[s],
-                                    amp_minus[s], n_pending, pend_acc, kq)
+    for j in range(lo, hi):
+        s = by_pre[j]
+        mark[s] = e
+        if decay_cursor is None:
+            kq = k_post[s] * _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
+        else:
+            kq = k_post[s] * _next_listed(post_decay, decay_cursor)
+        w_lo, w_hi = w_min[s], w_max[s]
+        pending = n_pending[s] > 0
+        if rule == VOGELS:
+            w = _vogels_weight(weight[s], w_lo, w_hi, amp_plus[s], amp_minus[s], pending,
+                               pend_acc[s], kq)
+            if pending:
+                pend_acc[s] = 0.0
+                n_pending[s] = 0
+        else:
+            span = w_hi - w_lo
+            if pending:
+                if rule == STDP_LOG:
+                    _log_apply(s, weight, w_lo, span, amp_plus[s], modes // 3, mu_plus[s],
+                               log_head, log_tail, log_next, log_k, log_free)
+                elif rule == STDP_PRODUCT:
+                    weight[s] = _stdp_pending(weight[s], w_lo, span, rule, pend_acc[s])
+                    pend_acc[s] = 1.0
                 else:
-                    w = _stdp_pre(s, weight, w_min[s], w_max[s], amp_plus[s], amp_minus[s],
-                                  rule, modes, mu_plus[s], mu_minus[s], n_pending, pend_acc,
-                                  kq, log_head, log_tail, log_next, log_k, log_free)
-                k_pre[s] = k_pre[s] * _next_listed(pre_decay, pre_cls) + 1.0
-                t_last[s] = stamp
-                _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
-    for n in range(n_now):
-        s = at_now[n]
-        k_post[s] = k_post[s] * _next_listed(post_decay, post_cls) + 1.0
-        t_post[s] = stamp
+                    weight[s] = _stdp_pending(weight[s], w_lo, span, rule, pend_acc[s])
+                    pend_acc[s] = 0.0
+                n_pending[s] = 0
+            w = _stdp_depressed(weight[s], w_lo, span, amp_minus[s], modes % 3, mu_minus[s],
+                                kq)
+        weight[s] = w
+        if decay_cursor is None:
+            decay = _row(pre_decay, pre_len, pre_cls[s], stamp - t_last[s])
+        else:
+            decay = _next_listed(pre_decay, decay_cursor)
+        k_pre[s] = k_pre[s] * decay + 1.0
+        t_last[s] = stamp
+        _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
 
 
 def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns,
@@ -511,11 +435,12 @@ def pair_exponents(spiking_ids, stamp, indptr, by_pre, arrivals, bounds, columns
     post trace of the events arriving at ``stamp``), into ``out``; returns how many.
     For a projection whose trace time constants have more distinct values than a table
     has rows: the caller takes their ``np.exp`` (NumPy's bits, as
-    ``PairTraceRule._decay``) and :func:`pair_deliver_listed` reads them in turn.
-    ``pre_rate``/``post_rate``: dt/tau per synapse. Changes no synapse's state: the post events'
-    and pre spikes' new stamps are kept in ``t_now`` (valid where ``seen`` is at
-    least this call's first epoch); ``at_now``: scratch. Returns -1 where ``out`` is too
-    short (nothing changed but the scratch: call again with a longer one)."""
+    ``PairTraceRule._decay``) and :func:`pair_deliver` reads them in turn (its
+    ``decay_cursor``). ``pre_rate``/``post_rate``: dt/tau per synapse. Changes no
+    synapse's state: the post events' and pre spikes' new stamps are kept in ``t_now``
+    (valid where ``seen`` is at least this call's first epoch); ``at_now``: scratch.
+    Returns -1 where ``out`` is too short (nothing changed but the scratch: call again
+    with a longer one)."""
     call = epoch[0] + 1
     n = 0
     n_now = 0
@@ -1064,16 +989,12 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                     last = arrival
                 e = epoch[0]
                 col = u * n_post + q_post[c % size]
-                for j in range(post_indptr[col], post_indptr[col + 1]):
-                    s = by_post[j]
-                    if mark[s] == e:
-                        continue
-                    mark[s] = e
-                    n_now = _pair_arrival(s, arrival, stamp, amp_plus, rule, k_pre, k_post,
-                                          t_last, t_post, n_pending, pend_acc, pre_decay,
-                                          pre_cls, pre_len, post_decay, post_cls, post_len,
-                                          log_head, log_tail, log_next, log_k, log_free,
-                                          at_now, np.int64(n_now))
+                n_now = _pair_column(post_indptr[col], post_indptr[col + 1], e, arrival,
+                                     stamp, by_post, mark, amp_plus, rule, k_pre, k_post,
+                                     t_last, t_post, n_pending, pend_acc, pre_decay, pre_cls,
+                                     pre_len, post_decay, post_cls, post_len, log_head,
+                                     log_tail, log_next, log_k, log_free, at_now,
+                                     np.int64(n_now), None)
                 c += 1
             cursor[u] = c
         if qs[Q_DONE] < stamp:
@@ -1084,7 +1005,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, np.int64(n_now))
+                     at_now, np.int64(n_now), None)
     # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
     # and the history forgets the spikes whose events all arrived long ago
     added = 0
