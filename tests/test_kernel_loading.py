@@ -395,6 +395,54 @@ def test_no_plastic_kernel_compiled_for_a_literal(tmp_path):
     assert twice == {}
 
 
+_UNCOUNTED = textwrap.dedent("""
+    import contextlib, io, json, re, runpy, sys
+    from pynn_tinysim.engine import kernels
+
+    runs = [("plastic_network.py", a) for a in (
+        ["additive", "numba", "0.05"], ["gutig", "numba", "0.05", "--step-loop"],
+        ["tau_continuous", "numba", "0.05"], ["additive", "numba", "0.2", "--spinnaker"],
+        ["multiplicative", "numba", "0.2", "--spinnaker", "--float"],
+        ["recurrent", "numba", "0.2", "--spinnaker"])]
+    runs += [("neuromodulation.py", ["--duration", "200"]),
+             ("neuromodulation.py", ["--duration", "200", "--float"])]
+    for script, argv in runs:
+        sys.argv = [script, *argv]
+        with contextlib.redirect_stdout(io.StringIO()):
+            runpy.run_path(str(sys.benchmarks / script), run_name="__main__")
+    k = kernels.loaded()
+    report = {}
+    for name in kernels.UNCOUNTED:
+        d = getattr(k, name)
+        counted = []
+        for sig, ir in d.inspect_llvm().items():
+            own = re.search(r"^define [^@]*@\\S*?%d%s\\w*\\(.*?^}" % (len(name), name), ir,
+                            re.M | re.S)
+            counted.append(own is None or "@NRT_incref" in own.group(0)
+                           or "@NRT_decref" in own.group(0))
+        report[name] = {"returns": [str(s.return_type) for s in d.nopython_signatures],
+                        "counted": counted}
+    print(json.dumps(report))
+""").replace("sys.benchmarks", f"__import__('pathlib').Path({str(BENCHMARKS)!r})")
+
+
+@pytest.mark.slow       # compiles the plastic kernels uncached (~40 s of CPU)
+def test_uncounted_helpers_count_no_references_and_return_no_array(tmp_path):
+    """The helpers in ``kernels.UNCOUNTED`` (compiled without reference counting: called
+    per synapse or event with many arrays) are compiled by the plastic networks that use
+    them, their compiled code counts no reference (Numba took the option), and none
+    returns an array (whose reference the caller would release without owning it)."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    result = subprocess.run([sys.executable, "-c", _UNCOUNTED], capture_output=True,
+                            text=True, env=env, check=True)
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(report) == set(kernels.UNCOUNTED)
+    for name, compiled in report.items():
+        assert compiled["returns"], f"{name}: not compiled by these runs"
+        assert not any("Array" in r or "array" in r for r in compiled["returns"]), name
+        assert not any(compiled["counted"]), f"{name} counts references"
+
+
 _PLAIN = textwrap.dedent("""
     import json
     import pyNN.tinysim as sim

@@ -147,12 +147,33 @@ def warn_missing():
 #: its own taking it as an argument.
 INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"})
 
+#: helpers compiled without Numba's reference counting (its runtime, NRT, off: Numba's
+#: ``_nrt`` option). A compiled function counts a reference to every array it takes, an
+#: atomic increment on entry and a decrement on exit; these take 10-30 arrays each and
+#: are called once per synapse or event (the sPyNNaker flavour's STDP, RecurrentRule and
+#: neuromodulation) or once per CSR row or column (NEST's STDP), where the counting cost
+#: the flavour's STDP 40 % of its run time (measured, RESULTS.md). Safe because each
+#: only reads and writes its caller's arrays, alive for the call: it allocates none
+#: (Numba refuses to compile an allocation without NRT) and returns none
+#: (tests/test_kernel_loading.py checks both, and that the option took effect).
+UNCOUNTED = frozenset({
+    # kernels/plasticity.py
+    "_pair_column", "_pair_pre_row", "_log_apply", "_deferred", "_next_round",
+    # kernels/spinnaker_plasticity.py
+    "_spinnaker_pre", "_event_board", "_bump_post", "_pair_pre_float", "_event_float",
+    "_bump_float",
+    # kernels/spinnaker_recurrent.py
+    "_step_up", "_step_down", "_open_windows",
+    # kernels/spinnaker_neuromodulation.py
+    "_append", "_add_post_spike", "_window", "_pre_float", "_pre_fixed"})
+
 
 def jit(function, parallel=False, internal=False, cache=None):
     """``function`` compiled by Numba in nopython mode, cached on disk where possible;
     ``parallel``: its ``prange`` loops run on several threads; ``internal``: called
     only by other kernels, never from Python (no Python wrapper is compiled for it);
-    a helper named in :data:`INLINED` is inlined into the kernels calling it;
+    a helper named in :data:`INLINED` is inlined into the kernels calling it, one named
+    in :data:`UNCOUNTED` counts no references;
     ``cache``: the cache class (:func:`_stamped_cache`; None: Numba's own)."""
     import numba
     # (no C-callable wrapper: it serves only calls through a first-class function type,
@@ -161,6 +182,8 @@ def jit(function, parallel=False, internal=False, cache=None):
     options = dict(parallel=parallel, no_cfunc_wrapper=True)
     if function.__name__ in INLINED:
         options["inline"] = "always"
+    if function.__name__ in UNCOUNTED and _uncounted_supported(numba):
+        options["_nrt"] = False
     if internal:    # (calling it from Python would crash: there is nothing to call)
         options.update(no_cpython_wrapper=True)
     try:
@@ -173,6 +196,14 @@ def jit(function, parallel=False, internal=False, cache=None):
         # Numba finds no writable cache directory (nor a source file): compile per process
         logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
         return numba.njit(**options)(function)
+
+
+def _uncounted_supported(numba):
+    """Whether this Numba takes the ``_nrt`` option (:data:`UNCOUNTED`); where a later
+    version drops it, those helpers count references as the others do (slower, the same
+    results)."""
+    from numba.core.cpu import CPUTargetOptions
+    return hasattr(CPUTargetOptions, "_nrt")
 
 
 #: neurons in a group below which its step runs on one thread. A parallel region of
