@@ -160,12 +160,13 @@ UNCOUNTED = frozenset({
     # kernels/plasticity.py
     "_pair_column", "_pair_pre_row", "_log_apply", "_deferred", "_next_round",
     # kernels/spinnaker_plasticity.py
-    "_spinnaker_pre", "_event_board", "_bump_post", "_pair_pre_float", "_event_float",
-    "_bump_float",
+    "_board_pre_row", "_float_pre_row", "_post_column", "_event_board", "_bump_post",
+    "_event_float", "_bump_float",
     # kernels/spinnaker_recurrent.py
     "_step_up", "_step_down", "_open_windows",
     # kernels/spinnaker_neuromodulation.py
-    "_append", "_add_post_spike", "_window", "_pre_float", "_pre_fixed"})
+    "_append", "_add_post_spike", "_window", "_modulated_float_row",
+    "_modulated_fixed_row"})
 
 
 def jit(function, parallel=False, internal=False, cache=None):
@@ -327,9 +328,9 @@ def load():
     # the sPyNNaker flavour's alpha synapses (kernels/spinnaker.py)
     internal |= {"_div", "_fixed_alpha", "_float_alpha"}
     # the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py)
-    internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_spinnaker_pre",
+    internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_board_pre_row",
                  "_bump_post", "_fdec", "_fclip", "_event_float", "_bump_float",
-                 "_pair_pre_float", "_event_board"}
+                 "_float_pre_row", "_event_board", "_post_column"}
     # the flavour's structural plasticity (kernels/structural.py)
     internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
@@ -339,7 +340,7 @@ def load():
     internal |= {"_fires", "_fixed_semd", "_float_semd"}
     # the flavour's neuromodulated STDP (kernels/spinnaker_neuromodulation.py)
     internal |= {"_dec", "_idec", "_bits", "_tmul", "_append", "_add_post_spike", "_window",
-                 "_pre_float", "_pre_fixed"}
+                 "_modulated_float_row", "_modulated_fixed_row"}
     # the flavour's MaassStochasticThreshold (kernels/spinnaker.py)
     internal |= {"_maass_draws", "_maass_fixed", "_maass_float"}
     table = (
@@ -398,9 +399,9 @@ def load():
                    "stretch_lif_cond_exp_sfa_rr", "stretch_gif_cond_exp")),
         (stretch, ("stretch_lif_curr_multi", "stretch_lif_cond_multi")),
         (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
-                                "_spinnaker_pre", "_bump_post", "_fdec", "_fclip",
-                                "_event_float", "_bump_float", "_pair_pre_float",
-                                "_event_board", "spinnaker_pair_deliver")),
+                                "_board_pre_row", "_bump_post", "_fdec", "_fclip",
+                                "_event_float", "_bump_float", "_float_pre_row",
+                                "_event_board", "_post_column", "spinnaker_pair_deliver")),
         (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
                                "_open_windows", "_replay", "_pre_spikes",
                                "recurrent_deliver")),
@@ -409,7 +410,8 @@ def load():
         (stretch, ("stretch_adex_cond_multi",)),
         (spinnaker_neuromodulation, ("_dec", "_idec", "_bits", "_tmul", "_append",
                                      "_add_post_spike", "dopamine_deliver", "_window",
-                                     "_pre_float", "_pre_fixed", "neuromodulated_deliver")),
+                                     "_modulated_float_row", "_modulated_fixed_row",
+                                     "neuromodulated_deliver")),
         # the flavour's structural plasticity (kernels/structural.py)
         (structural, ("structural_static_deliver", "_rand_int", "_squared_distance",
                       "_form_plastic", "structural_rewire", "structural_local_pre")),

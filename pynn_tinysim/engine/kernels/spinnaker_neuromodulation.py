@@ -135,156 +135,168 @@ def _window(r, t_last, stamp, d, times, count):
     return end, prev
 
 
-def _pre_float(s, stamp, rows, delay, times, post, dop, isd, count, weight, elig, k_pre,
-               t_last, lo, hi, w_min, w_max, a_plus, a_minus, multiplicative, constant,
-               tp, tm, tc, td):
-    """``NeuromodulatedSTDP._on_pre`` (float) for synapse ``s``; the new weight."""
-    r = rows[s]
-    d = delay[s]
-    base = r * EVENTS
-    tl = t_last[s]
-    lo_s, hi_s = _sp._at(lo, s), _sp._at(hi, s)
-    w_min_s, w_max_s = _sp._at(w_min, s), _sp._at(w_max, s)
-    a_plus_s, a_minus_s = _sp._at(a_plus, s), _sp._at(a_minus, s)
-    kp = k_pre[s]
-    w = weight[s]
-    c = elig[s]
-    cnt = count[r]
-    end, prev = _window(r, tl, stamp, d, times, count)
-    prev_valid = prev > 0
-    prev_time = times[base + prev]
-    prev_post = post[base + prev]
-    D = 0.0
-    if prev_valid:
-        D = dop[base + prev] * _dec(td, tl - prev_time)
-    t_c = tl
-    for e in range(1, EVENTS):
-        if not (e < cnt and e > prev and times[base + e] <= end):
-            continue
-        t_post = times[base + e] + d
-        span = t_post - t_c
-        decay_c = _dec(tc, span)
-        w_new = w
-        if D != 0:
-            both = decay_c * _dec(td, span) - 1.0
-            w_new = w + c * D * both * constant
-        c_new = c * decay_c
-        since_pre = t_post - tl
-        if not isd[base + e] and since_pre > 0:
-            decayed_pre = kp * _dec(tp, since_pre)
-            if multiplicative:
-                c_new = c_new + (w_max_s - c_new) * a_plus_s * decayed_pre
-            else:
-                c_new = _pk._np_min(c_new + a_plus_s * decayed_pre, w_max_s)
-        w = w_new
-        c = c_new
-        D = dop[base + e]
-        t_c = t_post
-        prev_time = times[base + e]
-        prev_post = post[base + e]
-        prev_valid = True
-    # the presynaptic spike itself, once any post or dopamine event has been seen
-    if prev_valid:
-        span = stamp - t_c
-        decay_c = _dec(tc, span)
-        if D != 0:
-            both = decay_c * _dec(td, span) - 1.0
-            w = w + c * D * both * constant
-        c = c * decay_c
-        since_post = stamp - (prev_time + d)
-        if since_post > 0:
-            decayed_post = prev_post * _dec(tm, since_post)
-            if multiplicative:
-                c = c - (c - w_min_s) * a_minus_s * decayed_post
-            else:
-                c = _pk._np_max(c - a_minus_s * decayed_post, w_min_s)
-    w = _pk._np_min(_pk._np_max(w, lo_s), hi_s)
-    weight[s] = w
-    elig[s] = c
-    k_pre[s] = kp * _dec(tp, stamp - tl) + 1.0
-    t_last[s] = stamp
-    return w
-
-
-def _pre_fixed(s, stamp, rows, delay, times, post, dop, isd, count, weight, elig, k_pre,
-               t_last, w_scale, shift, lo, hi, w_min, w_max, a_plus, a_minus, multiplicative,
-               constant, tp, tm, tc, td):
-    """``NeuromodulatedSTDP._on_pre_board`` for synapse ``s``: the weight and the
-    eligibility in s16.15 (``lo``/``hi``/``w_min``... the host's s16.15 values); the new
-    weight."""
-    r = rows[s]
-    d = delay[s]
-    base = r * EVENTS
-    tl = t_last[s]
-    lo_s, hi_s = _sp._at(lo, s), _sp._at(hi, s)
-    w_min_s, w_max_s = _sp._at(w_min, s), _sp._at(w_max, s)
-    a_plus_s, a_minus_s = _sp._at(a_plus, s), _sp._at(a_minus, s)
-    kp = _bits(k_pre[s])
-    scale = _sp._at(w_scale, s)
-    sh = _sp._at(shift, s)
-    W = np.int64(np.rint(weight[s] * scale)) << sh
-    C = np.int64(np.rint(elig[s] * scale)) << sh
-    cnt = count[r]
-    end, prev = _window(r, tl, stamp, d, times, count)
-    prev_valid = prev > 0
-    prev_time = times[base + prev]
-    prev_post = _bits(post[base + prev])
-    D = np.int64(0)
-    if prev_valid:
-        D = (_bits(dop[base + prev]) * _idec(td, tl - prev_time)) >> _STDP_SHIFT
-    t_c = tl
-    for e in range(1, EVENTS + 1):
-        last_step = e == EVENTS     # (the presynaptic spike itself, after the events)
-        if not last_step:
+def _modulated_float_row(j0, j1, marked, stamp, by_pre, keys, slot_offset, ring_flat, mark,
+                         rows, delay, times, post, dop, isd, count, weight, elig, k_pre,
+                         t_last, lo, hi, w_min, w_max, a_plus, a_minus, multiplicative,
+                         constant, tp, tm, tc, td):
+    """``NeuromodulatedSTDP._on_pre`` (float) at a pre spike's synapses ``by_pre[j0:j1]``
+    (its row), each marked ``marked``; the new weights into the ring."""
+    ring_size = ring_flat.size
+    for j in range(j0, j1):
+        s = by_pre[j]
+        mark[s] = marked
+        r = rows[s]
+        d = delay[s]
+        base = r * EVENTS
+        tl = t_last[s]
+        lo_s, hi_s = _sp._at(lo, s), _sp._at(hi, s)
+        w_min_s, w_max_s = _sp._at(w_min, s), _sp._at(w_max, s)
+        a_plus_s, a_minus_s = _sp._at(a_plus, s), _sp._at(a_minus, s)
+        kp = k_pre[s]
+        w = weight[s]
+        c = elig[s]
+        cnt = count[r]
+        end, prev = _window(r, tl, stamp, d, times, count)
+        prev_valid = prev > 0
+        prev_time = times[base + prev]
+        prev_post = post[base + prev]
+        D = 0.0
+        if prev_valid:
+            D = dop[base + prev] * _dec(td, tl - prev_time)
+        t_c = tl
+        for e in range(1, EVENTS):
             if not (e < cnt and e > prev and times[base + e] <= end):
                 continue
             t_post = times[base + e] + d
-        else:
-            if not prev_valid:
-                break
-            t_post = stamp
-        span = t_post - t_c
-        dc = _idec(tc, span)
-        w_new = W
-        if D != 0:
-            both = ((dc * _idec(td, span)) >> _STDP_SHIFT) - 2048
-            gain = (_sp._mul_accum_fixed(_sp._mul_accum_fixed(C, D), both) * constant) >> 15
-            w_new = W + gain
-        c_new = _sp._mul_accum_fixed(C, dc)
-        if last_step:
+            span = t_post - t_c
+            decay_c = _dec(tc, span)
+            w_new = w
+            if D != 0:
+                both = decay_c * _dec(td, span) - 1.0
+                w_new = w + c * D * both * constant
+            c_new = c * decay_c
+            since_pre = t_post - tl
+            if not isd[base + e] and since_pre > 0:
+                decayed_pre = kp * _dec(tp, since_pre)
+                if multiplicative:
+                    c_new = c_new + (w_max_s - c_new) * a_plus_s * decayed_pre
+                else:
+                    c_new = _pk._np_min(c_new + a_plus_s * decayed_pre, w_max_s)
+            w = w_new
+            c = c_new
+            D = dop[base + e]
+            t_c = t_post
+            prev_time = times[base + e]
+            prev_post = post[base + e]
+            prev_valid = True
+        # the presynaptic spike itself, once any post or dopamine event has been seen
+        if prev_valid:
+            span = stamp - t_c
+            decay_c = _dec(tc, span)
+            if D != 0:
+                both = decay_c * _dec(td, span) - 1.0
+                w = w + c * D * both * constant
+            c = c * decay_c
             since_post = stamp - (prev_time + d)
             if since_post > 0:
-                o = (prev_post * _idec(tm, since_post)) >> _STDP_SHIFT
+                decayed_post = prev_post * _dec(tm, since_post)
                 if multiplicative:
-                    c_new = c_new - _sp._mul_accum_fixed(
-                        ((c_new - w_min_s) * a_minus_s) >> 15, o)
+                    c = c - (c - w_min_s) * a_minus_s * decayed_post
                 else:
-                    c_new = max(c_new - _sp._mul_accum_fixed(a_minus_s, o), w_min_s)
+                    c = _pk._np_max(c - a_minus_s * decayed_post, w_min_s)
+        w = _pk._np_min(_pk._np_max(w, lo_s), hi_s)
+        weight[s] = w
+        elig[s] = c
+        k_pre[s] = kp * _dec(tp, stamp - tl) + 1.0
+        t_last[s] = stamp
+        _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+
+
+def _modulated_fixed_row(j0, j1, marked, stamp, by_pre, keys, slot_offset, ring_flat, mark,
+                         rows, delay, times, post, dop, isd, count, weight, elig, k_pre,
+                         t_last, w_scale, shift, lo, hi, w_min, w_max, a_plus, a_minus,
+                         multiplicative, constant, tp, tm, tc, td):
+    """``NeuromodulatedSTDP._on_pre_board`` at a pre spike's synapses ``by_pre[j0:j1]``
+    (its row), each marked ``marked``: the weight and the eligibility trace in the
+    board's fixed point; the new weights into the ring."""
+    ring_size = ring_flat.size
+    for j in range(j0, j1):
+        s = by_pre[j]
+        mark[s] = marked
+        r = rows[s]
+        d = delay[s]
+        base = r * EVENTS
+        tl = t_last[s]
+        lo_s, hi_s = _sp._at(lo, s), _sp._at(hi, s)
+        w_min_s, w_max_s = _sp._at(w_min, s), _sp._at(w_max, s)
+        a_plus_s, a_minus_s = _sp._at(a_plus, s), _sp._at(a_minus, s)
+        kp = _bits(k_pre[s])
+        scale = _sp._at(w_scale, s)
+        sh = _sp._at(shift, s)
+        W = np.int64(np.rint(weight[s] * scale)) << sh
+        C = np.int64(np.rint(elig[s] * scale)) << sh
+        cnt = count[r]
+        end, prev = _window(r, tl, stamp, d, times, count)
+        prev_valid = prev > 0
+        prev_time = times[base + prev]
+        prev_post = _bits(post[base + prev])
+        D = np.int64(0)
+        if prev_valid:
+            D = (_bits(dop[base + prev]) * _idec(td, tl - prev_time)) >> _STDP_SHIFT
+        t_c = tl
+        for e in range(1, EVENTS + 1):
+            last_step = e == EVENTS     # (the presynaptic spike itself, after the events)
+            if not last_step:
+                if not (e < cnt and e > prev and times[base + e] <= end):
+                    continue
+                t_post = times[base + e] + d
+            else:
+                if not prev_valid:
+                    break
+                t_post = stamp
+            span = t_post - t_c
+            dc = _idec(tc, span)
+            w_new = W
+            if D != 0:
+                both = ((dc * _idec(td, span)) >> _STDP_SHIFT) - 2048
+                gain = (_sp._mul_accum_fixed(_sp._mul_accum_fixed(C, D), both)
+                        * constant) >> 15
+                w_new = W + gain
+            c_new = _sp._mul_accum_fixed(C, dc)
+            if last_step:
+                since_post = stamp - (prev_time + d)
+                if since_post > 0:
+                    o = (prev_post * _idec(tm, since_post)) >> _STDP_SHIFT
+                    if multiplicative:
+                        c_new = c_new - _sp._mul_accum_fixed(
+                            ((c_new - w_min_s) * a_minus_s) >> 15, o)
+                    else:
+                        c_new = max(c_new - _sp._mul_accum_fixed(a_minus_s, o), w_min_s)
+                W = w_new
+                C = c_new
+                break
+            since_pre = t_post - tl
+            if not isd[base + e] and since_pre > 0:
+                rr = (kp * _idec(tp, since_pre)) >> _STDP_SHIFT
+                if multiplicative:
+                    c_new = c_new + _sp._mul_accum_fixed(
+                        ((w_max_s - c_new) * a_plus_s) >> 15, rr)
+                else:
+                    c_new = min(c_new + _sp._mul_accum_fixed(a_plus_s, rr), w_max_s)
             W = w_new
             C = c_new
-            break
-        since_pre = t_post - tl
-        if not isd[base + e] and since_pre > 0:
-            rr = (kp * _idec(tp, since_pre)) >> _STDP_SHIFT
-            if multiplicative:
-                c_new = c_new + _sp._mul_accum_fixed(
-                    ((w_max_s - c_new) * a_plus_s) >> 15, rr)
-            else:
-                c_new = min(c_new + _sp._mul_accum_fixed(a_plus_s, rr), w_max_s)
-        W = w_new
-        C = c_new
-        D = _bits(dop[base + e])
-        t_c = t_post
-        prev_time = times[base + e]
-        prev_post = _bits(post[base + e])
-        prev_valid = True
-    W = min(max(W, lo_s), hi_s)
-    w = np.float64((W >> sh) & _WEIGHT_MASK) / scale
-    weight[s] = w
-    elig[s] = np.float64((C >> sh) & _WEIGHT_MASK) / scale
-    k_pre[s] = np.float64((kp * _idec(tp, stamp - tl)) >> _STDP_SHIFT) / STDP_ONE + 1.0
-    t_last[s] = stamp
-    return w
+            D = _bits(dop[base + e])
+            t_c = t_post
+            prev_time = times[base + e]
+            prev_post = _bits(post[base + e])
+            prev_valid = True
+        W = min(max(W, lo_s), hi_s)
+        w = np.float64((W >> sh) & _WEIGHT_MASK) / scale
+        weight[s] = w
+        elig[s] = np.float64((C >> sh) & _WEIGHT_MASK) / scale
+        k_pre[s] = np.float64((kp * _idec(tp, stamp - tl)) >> _STDP_SHIFT) / STDP_ONE + 1.0
+        t_last[s] = stamp
+        _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
 
 
 def neuromodulated_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
@@ -303,7 +315,6 @@ def neuromodulated_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     s16.15 integers, ``constant`` too). Arrays of per-synapse values hold one element
     where every synapse has the same. ``tp``, ``tm``, ``tc``, ``td``: the tables of
     tau_plus, tau_minus (the rows' too), tau_c and tau_d; ``mark``/``epoch``: scratch."""
-    ring_size = ring_flat.size
     board = w_scale is not None
     for i in spiking_ids:
         r = row_of_id[i]
@@ -316,17 +327,16 @@ def neuromodulated_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
         e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
         for q in range(k):
             i = now[q]
-            for j in range(indptr[i], indptr[i + 1]):
-                s = by_pre[j]
-                mark[s] = e
-                if w_scale is None:
-                    w = _pre_float(s, stamp, rows, delay, times, post, dop, isd, count,
-                                   weight, elig, k_pre, t_last, lo, hi, w_min, w_max, a_plus,
-                                   a_minus, multiplicative, constant, tp, tm, tc, td)
-                else:
-                    w = _pre_fixed(s, stamp, rows, delay, times, post, dop, isd, count,
-                                   weight, elig, k_pre, t_last, w_scale, shift, lo, hi,
-                                   w_min, w_max, a_plus, a_minus, multiplicative, constant,
-                                   tp, tm, tc, td)
-                _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+            if w_scale is None:
+                _modulated_float_row(indptr[i], indptr[i + 1], e, stamp, by_pre, keys,
+                                     slot_offset, ring_flat, mark, rows, delay, times, post,
+                                     dop, isd, count, weight, elig, k_pre, t_last, lo, hi,
+                                     w_min, w_max, a_plus, a_minus, multiplicative,
+                                     constant, tp, tm, tc, td)
+            else:
+                _modulated_fixed_row(indptr[i], indptr[i + 1], e, stamp, by_pre, keys,
+                                     slot_offset, ring_flat, mark, rows, delay, times, post,
+                                     dop, isd, count, weight, elig, k_pre, t_last, w_scale,
+                                     shift, lo, hi, w_min, w_max, a_plus, a_minus,
+                                     multiplicative, constant, tp, tm, tc, td)
     return 0

@@ -31,7 +31,7 @@ computed by NumPy: ``lut[d]`` = 2**11 times the decay over d ticks, its last ent
 and every longer interval 0, so no table ever needs to grow).
 
 In float mode (``setup(fixed_point=False)``: ``w_acc`` None) the same kernel runs the
-reference's float path (:func:`_pair_pre_float`, :func:`_event_float`,
+reference's float path (:func:`_float_pre_row`, :func:`_event_float`,
 :func:`_bump_float`; Numba prunes the board's code where ``w_acc`` is None, the float
 code where ``pend_acc`` is None): float64 weights and traces, no post history, the pending post
 events one number per synapse as the reference keeps them (``_pend_acc``: their sum,
@@ -86,101 +86,111 @@ def _oldest_kept(recent, recent_next, p):
     return recent[p * EVENTS + recent_next[p]]
 
 
-def _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus,
-                   a3_plus, a3_minus, multiplicative, rule, k_pre, k_post, k_pre2, k_post2,
-                   t_last, t_post, n_pending, ev_k, ev_stamp, ev_first, ev_o2, post_of, delay,
-                   recent, recent_next, pre_lut, post_lut, pre2_lut, coincident):
-    """``BoardTraces._on_pre`` of the ``rule`` for synapse ``s``: the 16-bit weight into
-    s16.15, the kept pending potentiations, the depression (Vogels: the pre spike's
-    step), the pre trace; returns the new weight (what the spike transmits)."""
+def _board_pre_row(lo, hi, e, stamp, by_pre, keys, slot_offset, ring_flat, mark, arrived,
+                   weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus,
+                   a3_minus, multiplicative, rule, k_pre, k_post, k_pre2, t_last, t_post,
+                   n_pending, ev_k, ev_stamp, ev_first, ev_o2, post_of, delay, recent,
+                   recent_next, pre_lut, post_lut, pre2_lut):
+    """``BoardTraces._on_pre`` of the ``rule`` at a pre spike's synapses ``by_pre[lo:hi]``
+    (its row), each marked ``e``: the 16-bit weight into s16.15, the kept pending
+    potentiations, the depression (Vogels: the pre spike's step; a synapse whose post
+    event arrived in this tick, ``arrived``, is coincident), the pre trace; the new
+    weight into the ring (what the spike transmits)."""
     nearest = rule == RULE_NEAREST
     triplet = rule == RULE_TRIPLET
-    r2 = 0.0
-    if triplet:     # (PfisterTriplet._on_pre: r2 read before this spike's own +1)
-        r2 = _fmul_lut(k_pre2[s], pre2_lut, stamp - t_last[s])
-    scale_s, shift_s = _at(w_scale, s), _at(shift, s)
-    w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
-    a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
-    counts = np.int64(np.rint(weight[s] * scale_s))
-    acc = counts << shift_s
-    oldest = _oldest_kept(recent, recent_next, post_of[s])
-    n = n_pending[s]
-    if n > 0:
-        first = n - EVENTS if n > EVENTS else 0
-        base = s * EVENTS
-        if nearest:
-            # one event after the other (BoardTraces._apply_pending's log): an event
-            # pairs if it was the first since the pre spike, or if the one before it has
-            # left the history (then it follows the history's placeholder, _after_dropped)
-            after_dropped = n > EVENTS      # (the event before the ring's oldest: gone)
-            for r in range(first, n):
-                slot = base + r % EVENTS
-                kept = ev_stamp[slot] >= oldest
-                if kept:
-                    trace = np.int64(0)
-                    if ev_first[slot] != 0 or after_dropped:
-                        trace = np.int64(np.rint(ev_k[slot] * STDP_ONE))
-                    if multiplicative:
+    ring_size = ring_flat.size
+    for j in range(lo, hi):
+        s = by_pre[j]
+        mark[s] = e
+        coincident = arrived[s] == stamp
+        r2 = 0.0
+        if triplet:     # (PfisterTriplet._on_pre: r2 read before this spike's own +1)
+            r2 = _fmul_lut(k_pre2[s], pre2_lut, stamp - t_last[s])
+        scale_s, shift_s = _at(w_scale, s), _at(shift, s)
+        w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
+        a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
+        counts = np.int64(np.rint(weight[s] * scale_s))
+        acc = counts << shift_s
+        oldest = _oldest_kept(recent, recent_next, post_of[s])
+        n = n_pending[s]
+        if n > 0:
+            first = n - EVENTS if n > EVENTS else 0
+            base = s * EVENTS
+            if nearest:
+                # one event after the other (BoardTraces._apply_pending's log): an event
+                # pairs if it was the first since the pre spike, or if the one before it has
+                # left the history (then it follows the history's placeholder, _after_dropped)
+                after_dropped = n > EVENTS      # (the event before the ring's oldest: gone)
+                for r in range(first, n):
+                    slot = base + r % EVENTS
+                    kept = ev_stamp[slot] >= oldest
+                    if kept:
+                        trace = np.int64(0)
+                        if ev_first[slot] != 0 or after_dropped:
+                            trace = np.int64(np.rint(ev_k[slot] * STDP_ONE))
+                        if multiplicative:
+                            scale = ((w_max_s - acc) * a_plus_s) >> 15
+                            acc += _mul_accum_fixed(scale, trace)
+                        else:
+                            acc = min(acc + _mul_accum_fixed(a_plus_s, trace), w_max_s)
+                    after_dropped = not kept
+            elif multiplicative:
+                for r in range(first, n):
+                    slot = base + r % EVENTS
+                    if ev_stamp[slot] >= oldest:
                         scale = ((w_max_s - acc) * a_plus_s) >> 15
+                        trace = np.int64(np.rint(ev_k[slot] * STDP_ONE))
                         acc += _mul_accum_fixed(scale, trace)
-                    else:
-                        acc = min(acc + _mul_accum_fixed(a_plus_s, trace), w_max_s)
-                after_dropped = not kept
-        elif multiplicative:
-            for r in range(first, n):
-                slot = base + r % EVENTS
-                if ev_stamp[slot] >= oldest:
-                    scale = ((w_max_s - acc) * a_plus_s) >> 15
-                    acc += _mul_accum_fixed(scale, np.int64(np.rint(ev_k[slot] * STDP_ONE)))
+            else:
+                # (the reference sums the kept increments, then clips once at w_max)
+                total = np.int64(0)
+                for r in range(first, n):
+                    slot = base + r % EVENTS
+                    if ev_stamp[slot] >= oldest:
+                        r1 = np.int64(np.rint(ev_k[slot] * STDP_ONE))
+                        total += _mul_accum_fixed(a_plus_s, r1)
+                        if triplet:     # (PfisterTriplet._board_increment)
+                            o2 = np.int64(np.rint(ev_o2[slot] * STDP_ONE))
+                            total += _mul_accum_fixed(_at(a3_plus, s),
+                                                      (r1 * o2) >> _STDP_SHIFT)
+                acc = min(acc + total, w_max_s)
+            n_pending[s] = 0
+        # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
+        # trace (nearest: it is the trace); none before any post event, nor once the last
+        # one left the history
+        kq = _fmul_lut(k_post[s], post_lut, stamp - t_post[s])
+        if coincident:
+            kq = 1.0 if nearest else kq + 1.0
+            valid = stamp - delay[s] >= oldest
         else:
-            # (the reference sums the kept increments, then clips once at w_max)
-            total = np.int64(0)
-            for r in range(first, n):
-                slot = base + r % EVENTS
-                if ev_stamp[slot] >= oldest:
-                    r1 = np.int64(np.rint(ev_k[slot] * STDP_ONE))
-                    total += _mul_accum_fixed(a_plus_s, r1)
-                    if triplet:     # (PfisterTriplet._board_increment)
-                        o2 = np.int64(np.rint(ev_o2[slot] * STDP_ONE))
-                        total += _mul_accum_fixed(_at(a3_plus, s), (r1 * o2) >> _STDP_SHIFT)
-            acc = min(acc + total, w_max_s)
-        n_pending[s] = 0
-    # the depression (SpinnakerSTDP._depress): a post event of this very tick is in the
-    # trace (nearest: it is the trace); none before any post event, nor once the last
-    # one left the history
-    kq = _fmul_lut(k_post[s], post_lut, stamp - t_post[s])
-    if coincident:
-        kq = 1.0 if nearest else kq + 1.0
-        valid = stamp - delay[s] >= oldest
-    else:
-        valid = t_post[s] > 0 and t_post[s] - delay[s] >= oldest
-    if valid:
-        o1 = np.int64(np.rint(kq * STDP_ONE))
-        if rule == RULE_VOGELS:
-            # SpinnakerVogels._depress: A+ (o - alpha), clipped at w_max only
-            acc = min(acc + _mul_accum_fixed(a_plus_s, o1 - a_minus_s), w_max_s)
-        elif triplet:
-            # PfisterTriplet._depress: A2- o1 + A3- (o1 r2 >> 11), then at least w_min
-            new = acc - _mul_accum_fixed(a_minus_s, o1)
-            new = new - _mul_accum_fixed(
-                _at(a3_minus, s), (o1 * np.int64(np.rint(r2 * STDP_ONE))) >> _STDP_SHIFT)
-            acc = max(new, w_min_s)
-        elif multiplicative:
-            scale = ((acc - w_min_s) * a_minus_s) >> 15
-            acc = acc - _mul_accum_fixed(scale, o1)
+            valid = t_post[s] > 0 and t_post[s] - delay[s] >= oldest
+        if valid:
+            o1 = np.int64(np.rint(kq * STDP_ONE))
+            if rule == RULE_VOGELS:
+                # SpinnakerVogels._depress: A+ (o - alpha), clipped at w_max only
+                acc = min(acc + _mul_accum_fixed(a_plus_s, o1 - a_minus_s), w_max_s)
+            elif triplet:
+                # PfisterTriplet._depress: A2- o1 + A3- (o1 r2 >> 11), then at least w_min
+                new = acc - _mul_accum_fixed(a_minus_s, o1)
+                new = new - _mul_accum_fixed(
+                    _at(a3_minus, s), (o1 * np.int64(np.rint(r2 * STDP_ONE))) >> _STDP_SHIFT)
+                acc = max(new, w_min_s)
+            elif multiplicative:
+                scale = ((acc - w_min_s) * a_minus_s) >> 15
+                acc = acc - _mul_accum_fixed(scale, o1)
+            else:
+                acc = max(acc - _mul_accum_fixed(a_minus_s, o1), w_min_s)
+        if nearest:
+            k_pre[s] = 1.0
         else:
-            acc = max(acc - _mul_accum_fixed(a_minus_s, o1), w_min_s)
-    if nearest:
-        k_pre[s] = 1.0
-    else:
-        k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
-    if triplet:
-        k_pre2[s] = r2 + 1.0
-    t_last[s] = stamp
-    w_acc[s] = acc
-    w = np.float64((acc >> shift_s) & _WEIGHT_MASK) / scale_s
-    weight[s] = w
-    return w
+            k_pre[s] = _fmul_lut(k_pre[s], pre_lut, stamp - t_last[s]) + 1.0
+        if triplet:
+            k_pre2[s] = r2 + 1.0
+        t_last[s] = stamp
+        w_acc[s] = acc
+        w = np.float64((acc >> shift_s) & _WEIGHT_MASK) / scale_s
+        weight[s] = w
+        _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
 
 
 def _bump_post(s, stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut):
@@ -238,72 +248,80 @@ def _bump_float(s, stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut):
     t_post[s] = stamp
 
 
-def _pair_pre_float(s, stamp, weight, w_min, w_max, a_plus, a_minus, a3_minus, multiplicative,
-               rule, k_pre, k_post, k_pre2, t_last, t_post, n_pending, pend_acc, pre_lut,
-               post_lut, pre2_lut, coincident):
-    """Float mode: the reference's ``_on_pre`` of the ``rule`` for synapse ``s`` (the
-    pending post events at once, the depression, the pre traces); returns the new
-    weight. ``a_minus``: Vogels' alpha. Each rule's weight arithmetic is its NumPy
-    rule's: SpinnakerSTDP's in weight units (additive) or STDP's on the normalised
-    weight (multiplicative), VogelsSprekeler's on the distance from w_min,
-    PfisterTriplet's on the normalised weight."""
+def _float_pre_row(lo, hi, e, stamp, by_pre, keys, slot_offset, ring_flat, mark, arrived,
+                   weight, w_min, w_max, a_plus, a_minus, a3_minus, multiplicative, rule,
+                   k_pre, k_post, k_pre2, t_last, t_post, n_pending, pend_acc, pre_lut,
+                   post_lut, pre2_lut):
+    """Float mode: the reference's ``_on_pre`` of the ``rule`` at a pre spike's synapses
+    ``by_pre[lo:hi]`` (its row), each marked ``e`` (the pending post events at once, the
+    depression, the pre traces; a synapse whose post event arrived in this tick,
+    ``arrived``, is coincident); the new weight into the ring. ``a_minus``: Vogels'
+    alpha. Each rule's weight arithmetic is its NumPy rule's: SpinnakerSTDP's in weight
+    units (additive) or STDP's on the normalised weight (multiplicative),
+    VogelsSprekeler's on the distance from w_min, PfisterTriplet's on the normalised
+    weight."""
     nearest = rule == RULE_NEAREST
-    r2 = 0.0
-    if rule == RULE_TRIPLET:    # (PfisterTriplet._on_pre: r2 read before this spike's +1)
-        r2 = k_pre2[s] * _fdec(pre2_lut, stamp - t_last[s])
-    w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
-    a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
-    span = w_max_s - w_min_s
-    w = weight[s]
-    if n_pending[s] > 0:
-        total = pend_acc[s]
-        if rule == RULE_VOGELS:         # VogelsSprekeler._apply_sum
+    ring_size = ring_flat.size
+    for j in range(lo, hi):
+        s = by_pre[j]
+        mark[s] = e
+        coincident = arrived[s] == stamp
+        r2 = 0.0
+        if rule == RULE_TRIPLET:    # (PfisterTriplet._on_pre: r2 read before this spike's +1)
+            r2 = k_pre2[s] * _fdec(pre2_lut, stamp - t_last[s])
+        w_min_s, w_max_s = _at(w_min, s), _at(w_max, s)
+        a_plus_s, a_minus_s = _at(a_plus, s), _at(a_minus, s)
+        span = w_max_s - w_min_s
+        w = weight[s]
+        if n_pending[s] > 0:
+            total = pend_acc[s]
+            if rule == RULE_VOGELS:         # VogelsSprekeler._apply_sum
+                sign = -1.0 if span < 0 else 1.0
+                w = w_min_s + sign * min(sign * (w - w_min_s) + total, abs(span))
+            elif rule == RULE_TRIPLET:      # PfisterTriplet._apply_sum
+                w = w_min_s + _fclip((w - w_min_s) / span + total, 0.0, 1.0) * span
+            elif multiplicative:            # STDP._apply_product
+                x = (w - w_min_s) / span
+                x = min(1.0 - max(1.0 - x, 0.0) * total, 1.0)
+                w = w_min_s + x * span
+            else:                           # SpinnakerSTDP._apply_sum
+                w = min(w + total, w_max_s)
+            pend_acc[s] = 1.0 if multiplicative else 0.0
+            n_pending[s] = 0
+        # the depression: a post event of this very tick is in the trace (nearest: it is
+        # the trace); none before any post event (prev_time_valid)
+        kq = k_post[s] * _fdec(post_lut, stamp - t_post[s])
+        if coincident:
+            kq = 1.0 if nearest else kq + 1.0
+        valid = coincident or t_post[s] > 0
+        if rule == RULE_VOGELS:             # SpinnakerVogels._depress: eta (o - alpha)
             sign = -1.0 if span < 0 else 1.0
-            w = w_min_s + sign * min(sign * (w - w_min_s) + total, abs(span))
-        elif rule == RULE_TRIPLET:      # PfisterTriplet._apply_sum
-            w = w_min_s + _fclip((w - w_min_s) / span + total, 0.0, 1.0) * span
-        elif multiplicative:            # STDP._apply_product
+            d = sign * (w - w_min_s)
+            if valid:
+                d = _fclip(d + a_plus_s * (kq - a_minus_s), 0.0, abs(span))
+            w = w_min_s + sign * d
+        elif rule == RULE_TRIPLET:          # PfisterTriplet._depress
             x = (w - w_min_s) / span
-            x = min(1.0 - max(1.0 - x, 0.0) * total, 1.0)
+            if valid:
+                x = _fclip(x - (a_minus_s * kq + _at(a3_minus, s) * (kq * r2)), 0.0, 1.0)
             w = w_min_s + x * span
-        else:                           # SpinnakerSTDP._apply_sum
-            w = min(w + total, w_max_s)
-        pend_acc[s] = 1.0 if multiplicative else 0.0
-        n_pending[s] = 0
-    # the depression: a post event of this very tick is in the trace (nearest: it is
-    # the trace); none before any post event (prev_time_valid)
-    kq = k_post[s] * _fdec(post_lut, stamp - t_post[s])
-    if coincident:
-        kq = 1.0 if nearest else kq + 1.0
-    valid = coincident or t_post[s] > 0
-    if rule == RULE_VOGELS:             # SpinnakerVogels._depress: eta (o - alpha)
-        sign = -1.0 if span < 0 else 1.0
-        d = sign * (w - w_min_s)
-        if valid:
-            d = _fclip(d + a_plus_s * (kq - a_minus_s), 0.0, abs(span))
-        w = w_min_s + sign * d
-    elif rule == RULE_TRIPLET:          # PfisterTriplet._depress
-        x = (w - w_min_s) / span
-        if valid:
-            x = _fclip(x - (a_minus_s * kq + _at(a3_minus, s) * (kq * r2)), 0.0, 1.0)
-        w = w_min_s + x * span
-    elif multiplicative:                # STDP._depress, K_post 0 where not valid
-        if not valid:
-            kq = 0.0
-        x = (w - w_min_s) / span
-        x = x - a_minus_s * max(x, 0.0) * kq
-        w = w_min_s + max(x, 0.0) * span
-    elif valid:                         # SpinnakerSTDP._depress
-        w = max(w - a_minus_s * kq, w_min_s)
-    weight[s] = w
-    if nearest:
-        k_pre[s] = 1.0
-    else:
-        k_pre[s] = k_pre[s] * _fdec(pre_lut, stamp - t_last[s]) + 1.0
-    if rule == RULE_TRIPLET:
-        k_pre2[s] = r2 + 1.0
-    t_last[s] = stamp
-    return w
+        elif multiplicative:                # STDP._depress, K_post 0 where not valid
+            if not valid:
+                kq = 0.0
+            x = (w - w_min_s) / span
+            x = x - a_minus_s * max(x, 0.0) * kq
+            w = w_min_s + max(x, 0.0) * span
+        elif valid:                         # SpinnakerSTDP._depress
+            w = max(w - a_minus_s * kq, w_min_s)
+        weight[s] = w
+        if nearest:
+            k_pre[s] = 1.0
+        else:
+            k_pre[s] = k_pre[s] * _fdec(pre_lut, stamp - t_last[s]) + 1.0
+        if rule == RULE_TRIPLET:
+            k_pre2[s] = r2 + 1.0
+        t_last[s] = stamp
+        _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
 
 
 def _event_board(s, arrival, rule, k_pre, k_post2, t_last, t_post, n_pending, ev_k, ev_stamp,
@@ -317,6 +335,42 @@ def _event_board(s, arrival, rule, k_pre, k_post2, t_last, t_post, n_pending, ev
         ev_first[slot] = 1 if t_post[s] <= t_last[s] else 0
     elif rule == RULE_TRIPLET:      # (PfisterTriplet._potentiation_terms)
         ev_o2[slot] = _fmul_lut(k_post2[s], post2_lut, arrival - t_post[s])
+
+
+def _post_column(lo, hi, e, arrival, stamp, by_post, mark, arrived, at_now, n_now, rule,
+                 multiplicative, a_plus, a3_plus, k_pre, k_post, k_post2, t_last, t_post,
+                 n_pending, pend_acc, w_acc, ev_k, ev_stamp, ev_first, ev_o2, delay, pre_lut,
+                 post_lut, post2_lut):
+    """A post spike's events arriving at ``arrival`` at the synapses ``by_post[lo:hi]``
+    (those marked ``e`` already took this arrival; step 1 of
+    :func:`spinnaker_pair_deliver`): each recorded (float mode: into the pending sum or
+    product; board weights: into the synapse's ring of pending events), its post trace
+    bumped, or, arriving in this very tick, the synapse kept in ``at_now`` (``arrived``
+    its stamp). Returns the new count in ``at_now``."""
+    for j in range(lo, hi):
+        s = by_post[j]
+        if mark[s] == e:
+            continue
+        mark[s] = e
+        # (two tests, not if/else: Numba prunes a branch only on an argument that is
+        # None, so each variant tests the one it lacks)
+        if pend_acc is not None:
+            _event_float(s, arrival, rule, multiplicative, a_plus, a3_plus, k_pre, k_post2,
+                         t_last, t_post, pend_acc, pre_lut, post2_lut)
+        if w_acc is not None:
+            _event_board(s, arrival, rule, k_pre, k_post2, t_last, t_post, n_pending, ev_k,
+                         ev_stamp, ev_first, ev_o2, delay, pre_lut, post2_lut)
+        n_pending[s] += 1
+        if arrival < stamp:
+            if pend_acc is not None:
+                _bump_float(s, arrival, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+            if w_acc is not None:
+                _bump_post(s, arrival, rule, k_post, k_post2, t_post, post_lut, post2_lut)
+        else:
+            at_now[n_now] = s
+            arrived[s] = stamp
+            n_now += 1
+    return n_now
 
 
 def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
@@ -348,7 +402,6 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     sum or product (None with board weights: what selects the board's code); ``w_min``... ``a3_minus`` the rule's float
     parameters (``a_minus``: Vogels' alpha); the tables NumPy's decays by interval
     (float64, covering every interval up to ``stamp``)."""
-    ring_size = ring_flat.size
     # 0. this tick's post spikes join their neurons' histories (BoardTraces.deliver:
     # before the presynaptic spikes of the tick; a neuron once per tick)
     if recent is not None:
@@ -369,31 +422,12 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
         e = epoch[0]
         for c in range(bounds[a], bounds[a + 1]):
             col = columns[c]
-            for j in range(post_indptr[col], post_indptr[col + 1]):
-                s = by_post[j]
-                if mark[s] == e:
-                    continue
-                mark[s] = e
-                # (two tests, not if/else: Numba prunes a branch only on an argument
-                # that is None, so each variant tests the one it lacks)
-                if pend_acc is not None:
-                    _event_float(s, arrival, rule, multiplicative, a_plus, a3_plus, k_pre,
-                                 k_post2, t_last, t_post, pend_acc, pre_lut, post2_lut)
-                if w_acc is not None:
-                    _event_board(s, arrival, rule, k_pre, k_post2, t_last, t_post, n_pending,
-                                 ev_k, ev_stamp, ev_first, ev_o2, delay, pre_lut, post2_lut)
-                n_pending[s] += 1
-                if arrival < stamp:
-                    if pend_acc is not None:
-                        _bump_float(s, arrival, rule, k_post, k_post2, t_post, post_lut,
-                                    post2_lut)
-                    if w_acc is not None:
-                        _bump_post(s, arrival, rule, k_post, k_post2, t_post, post_lut,
-                                   post2_lut)
-                else:
-                    at_now[n_now] = s
-                    arrived[s] = stamp
-                    n_now += 1
+            n_now = _post_column(post_indptr[col], post_indptr[col + 1], e, arrival, stamp,
+                                 by_post, mark, arrived, at_now, np.int64(n_now), rule,
+                                 multiplicative,
+                                 a_plus, a3_plus, k_pre, k_post, k_post2, t_last, t_post,
+                                 n_pending, pend_acc, w_acc, ev_k, ev_stamp, ev_first, ev_o2,
+                                 delay, pre_lut, post_lut, post2_lut)
     # 2. the pre spikes, round by round where an id repeats (plasticity._next_round); a
     # synapse whose event arrived in this tick (``arrived``: its stamp) is coincident
     pending = spiking_ids.copy()
@@ -403,23 +437,21 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
         e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
         for q in range(k):
             i = now[q]
-            for j in range(indptr[i], indptr[i + 1]):
-                s = by_pre[j]
-                mark[s] = e
-                w = 0.0
-                if pend_acc is not None:
-                    w = _pair_pre_float(s, stamp, weight, w_min, w_max, a_plus, a_minus,
-                                        a3_minus, multiplicative, rule, k_pre, k_post, k_pre2,
-                                        t_last, t_post, n_pending, pend_acc, pre_lut, post_lut,
-                                        pre2_lut, arrived[s] == stamp)
-                if w_acc is not None:
-                    w = _spinnaker_pre(s, stamp, weight, w_scale, shift, w_acc, w_min, w_max,
-                                       a_plus, a_minus, a3_plus, a3_minus, multiplicative,
-                                       rule, k_pre, k_post, k_pre2, k_post2, t_last, t_post,
-                                       n_pending, ev_k, ev_stamp, ev_first, ev_o2, post_of,
-                                       delay, recent, recent_next, pre_lut, post_lut,
-                                       pre2_lut, arrived[s] == stamp)
-                _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
+            # (two tests, not if/else: Numba prunes a branch only on an argument that is
+            # None, so each variant tests the one it lacks)
+            if pend_acc is not None:
+                _float_pre_row(indptr[i], indptr[i + 1], e, stamp, by_pre, keys, slot_offset,
+                               ring_flat, mark, arrived, weight, w_min, w_max, a_plus,
+                               a_minus, a3_minus, multiplicative, rule, k_pre, k_post, k_pre2,
+                               t_last, t_post, n_pending, pend_acc, pre_lut, post_lut,
+                               pre2_lut)
+            if w_acc is not None:
+                _board_pre_row(indptr[i], indptr[i + 1], e, stamp, by_pre, keys, slot_offset,
+                               ring_flat, mark, arrived, weight, w_scale, shift, w_acc, w_min,
+                               w_max, a_plus, a_minus, a3_plus, a3_minus, multiplicative,
+                               rule, k_pre, k_post, k_pre2, t_last, t_post, n_pending, ev_k,
+                               ev_stamp, ev_first, ev_o2, post_of, delay, recent,
+                               recent_next, pre_lut, post_lut, pre2_lut)
     # 3. this tick's post events reach the post trace
     for q in range(n_now):
         if pend_acc is not None:
