@@ -149,12 +149,13 @@ INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"
 
 #: helpers compiled without Numba's reference counting (its runtime, NRT, off: Numba's
 #: ``_nrt`` option). A compiled function counts a reference to every array it takes, an
-#: atomic increment on entry and a decrement on exit; these take 10-30 arrays each and
-#: are called once per synapse or event (the sPyNNaker flavour's STDP, RecurrentRule and
-#: neuromodulation) or once per CSR row or column (NEST's STDP), where the counting cost
-#: the flavour's STDP 40 % of its run time (measured, RESULTS.md). Safe because each
-#: only reads and writes its caller's arrays, alive for the call: it allocates none
-#: (Numba refuses to compile an allocation without NRT) and returns none
+#: atomic increment on entry and a decrement on exit; these take 5-40 arrays each and are
+#: called once per synapse or event (the flavour's post events, RecurrentRule's steps,
+#: the neuromodulation's histories) or once per CSR row or column (the plastic rules'
+#: row and column loops), where the counting cost the flavour's STDP 40 % of its run
+#: time (measured, RESULTS.md). Safe because each only reads and writes its caller's
+#: arrays, alive for the call: it allocates none (Numba refuses to compile an
+#: allocation without NRT, also in the helpers it calls) and returns none
 #: (tests/test_kernel_loading.py checks both, and that the option took effect).
 UNCOUNTED = frozenset({
     # kernels/plasticity.py
@@ -404,7 +405,7 @@ def load():
                                 "_event_board", "_post_column", "spinnaker_pair_deliver")),
         (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
                                "_open_windows", "_replay", "_pre_spikes",
-                               "recurrent_deliver")),
+                               "recurrent_deliver", "recurrent_log_compact")),
         (multisynapse, ("_adex_multi_g", "_adex_multi_stiff", "_adex_multi_range",
                         "_adex_multi_commit", "adex_cond_multi")),
         (stretch, ("stretch_adex_cond_multi",)),

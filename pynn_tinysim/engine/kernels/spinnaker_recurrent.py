@@ -391,3 +391,32 @@ def recurrent_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, rin
                 weight[s] = np.float64((w_acc[s] >> _sp._at(shift, s)) & _WEIGHT_MASK) / scale
             _pk._ring_add(ring_flat, keys[s] + slot_offset, ring_size, weight[s])
     return 0
+
+
+def recurrent_log_compact(log, head, tail, fill, out):
+    """The log's live entries (rows ``log[:fill[0]]`` whose synapse is not -1) moved, in
+    their order, to the front of ``out`` (the log itself, or a longer one), each chain's
+    next entries and ``head``/``tail`` renumbered; ``fill[0]`` becomes their count.
+    ``RecurrentSTDP._log_room`` (what its NumPy rebuild of the log did, ~17 ms a time for
+    the benchmark's 200 000 rows: a fifth of the run)."""
+    n = fill[0]
+    new = np.empty(n, np.int64)
+    count = 0
+    for r in range(n):
+        if log[r, SYN] >= 0:
+            new[r] = count
+            count += 1
+        else:
+            new[r] = -1
+    for r in range(n):      # (in place too: row new[r] <= r was read before)
+        m = new[r]
+        if m >= 0:
+            for column in range(NEXT):
+                out[m, column] = log[r, column]
+            following = log[r, NEXT]
+            out[m, NEXT] = new[following] if following >= 0 else -1
+    for s in range(head.size):
+        if head[s] >= 0:
+            head[s] = new[head[s]]
+            tail[s] = new[tail[s]]
+    fill[0] = count

@@ -312,7 +312,7 @@ class RecurrentSTDP(PairTraceRule):
                 or not hasattr(self.rng, "bit_generator")
                 or (self._dual and self._pw_ring is None)):
             return None
-        kernel = kernels.recurrent_deliver
+        kernel, compact = kernels.recurrent_deliver, kernels.recurrent_log_compact
         n = self.size
         int64 = lambda a: np.ascontiguousarray(a, np.int64)     # noqa: E731
         shared = lambda a: a[:1] if a.size and np.all(a == a[0]) else a   # noqa: E731
@@ -353,7 +353,7 @@ class RecurrentSTDP(PairTraceRule):
                 if need[0]:
                     self._refill_draws(int(need[0]))
                 if need[1]:
-                    self._log_room(int(need[1]))
+                    self._log_room(int(need[1]), compact)
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
@@ -414,16 +414,19 @@ class RecurrentSTDP(PairTraceRule):
             tail[ranked[np.append(~same, True)]] = order[np.append(~same, True)]
         self._klog = (log, head, tail, np.array([n], np.int64))
 
-    def _log_room(self, needed):
+    def _log_room(self, needed, compact):
         """Room for ``needed`` more entries in the kernel's log: the events still pending
-        moved to its front (in order), in a larger log where they would fill more than a
-        quarter (compacted again only after many steps)."""
-        log, *_, fill = self._klog
-        alive = log[:fill[0]][log[:fill[0], 0] >= 0]
-        capacity = log.shape[0]
-        if 4 * (alive.shape[0] + needed) > capacity:
-            capacity = max(self.LOG_MIN, 4 * (alive.shape[0] + needed))
-        self._log_build(alive[:, 0], [alive[:, 1], alive[:, 2], alive[:, 3]], capacity)
+        moved to its front (in order; ``compact``: the kernel
+        :func:`~.kernels.spinnaker_recurrent.recurrent_log_compact`), in a larger log
+        where they would fill more than a quarter (compacted again only after many
+        steps)."""
+        log, head, tail, fill = self._klog
+        alive = int(np.count_nonzero(log[:fill[0], 0] >= 0))
+        out = log
+        if 4 * (alive + needed) > log.shape[0]:
+            out = np.empty((max(self.LOG_MIN, 4 * (alive + needed)), 5), np.int64)
+        compact(log, head, tail, fill, out)
+        self._klog = (out, head, tail, fill)
 
     def _log_from_kernel(self):
         """The kernel's log back into ``_deferred`` (in arrival order)."""
