@@ -315,9 +315,9 @@ def load():
     internal |= {"_synapse_word", "_simple_view", "_mq_view", "_stretch_pair", "_stretch_tm",
                  "_stretch_simple", "_stretch_mq", "_pair_room"}
     internal |= {"_surv_steps", "_stm_view", "_stretch_stm", "_facil_exponent", "_next_listed"}
-    internal |= {"_row", "_power", "_log_apply", "_needed_len", "_pair_column",
-                 "_pair_pre_row", "_stdp_pending", "_stdp_depressed", "_vogels_weight",
-                 "_log_room"}
+    internal |= {"_row", "_trace_decay", "_power", "_log_apply", "_needed_len",
+                 "_pair_column", "_pair_pre_row", "_stdp_pending", "_stdp_depressed",
+                 "_vogels_weight", "_log_room"}
     # PointNeuron LIF with several receptors (kernels/multisynapse.py)
     parallel |= {"lif_curr_multi", "lif_cond_multi"}
     internal |= {"_lif_curr_multi_range", "_cond_multi_add", "_cond_multi_stiff",
@@ -378,8 +378,8 @@ def load():
                       "_next_listed", "pair_exponents", "_facil_exponent",
                       "multi_quantal_exponents")),
         # STDP's log of pending post events (Gutig), per-synapse trace time constants
-        (plasticity, ("_row", "_power", "_log_apply", "_needed_len", "_log_room",
-                      "pair_log_export")),
+        (plasticity, ("_row", "_trace_decay", "_power", "_log_apply", "_needed_len",
+                      "_log_room", "pair_log_export")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),

@@ -76,6 +76,15 @@ def _next_listed(listed, cursor):
     return value
 
 
+def _trace_decay(table, length, classes, s, d, decay_cursor):
+    """Synapse ``s``'s decay over ``d`` steps: its class's row of ``table`` (:func:`_row`),
+    or where ``decay_cursor`` is not None the next listed decay (:func:`_next_listed`;
+    Numba compiles each case apart: a None argument prunes the other)."""
+    if decay_cursor is None:
+        return _row(table, length, classes[s], d)
+    return _next_listed(table, decay_cursor)
+
+
 def _power(base, mode, mu):
     """STDP._power: 1.0 (mu 0 for every synapse), ``base`` (mu 1), else base ** mu (the
     C library's pow, where the reference has NumPy's np.power: see the module docstring)."""
@@ -308,10 +317,8 @@ def _pair_column(lo, hi, e, arrival, stamp, by_post, mark, amp_plus, rule, k_pre
         if mark[s] == e:
             continue
         mark[s] = e
-        if decay_cursor is None:
-            kp = k_pre[s] * _row(pre_decay, pre_len, pre_cls[s], arrival - t_last[s])
-        else:
-            kp = k_pre[s] * _next_listed(pre_decay, decay_cursor)
+        kp = k_pre[s] * _trace_decay(pre_decay, pre_len, pre_cls, s, arrival - t_last[s],
+                                     decay_cursor)
         if rule == STDP_PRODUCT:
             pend_acc[s] *= _np_max(1.0 - amp_plus[s] * kp, 0.0)
         elif rule == STDP_LOG:
@@ -331,11 +338,8 @@ def _pair_column(lo, hi, e, arrival, stamp, by_post, mark, amp_plus, rule, k_pre
             pend_acc[s] += amp_plus[s] * kp
         n_pending[s] += 1
         if arrival < stamp:
-            if decay_cursor is None:
-                decay = _row(post_decay, post_len, post_cls[s], arrival - t_post[s])
-            else:
-                decay = _next_listed(post_decay, decay_cursor)
-            k_post[s] = k_post[s] * decay + 1.0
+            k_post[s] = k_post[s] * _trace_decay(post_decay, post_len, post_cls, s,
+                                                 arrival - t_post[s], decay_cursor) + 1.0
             t_post[s] = arrival
         else:
             at_now[n_now] = s
@@ -368,11 +372,8 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                           log_k, log_free, mark, decay_cursor)
     for n in range(n_now):
         s = at_now[n]
-        if decay_cursor is None:
-            decay = _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
-        else:
-            decay = _next_listed(post_decay, decay_cursor)
-        k_post[s] = k_post[s] * decay + 1.0
+        k_post[s] = k_post[s] * _trace_decay(post_decay, post_len, post_cls, s,
+                                             stamp - t_post[s], decay_cursor) + 1.0
         t_post[s] = stamp
 
 
@@ -389,10 +390,8 @@ def _pair_pre_row(lo, hi, e, stamp, by_pre, keys, slot_offset, ring_flat, weight
     for j in range(lo, hi):
         s = by_pre[j]
         mark[s] = e
-        if decay_cursor is None:
-            kq = k_post[s] * _row(post_decay, post_len, post_cls[s], stamp - t_post[s])
-        else:
-            kq = k_post[s] * _next_listed(post_decay, decay_cursor)
+        kq = k_post[s] * _trace_decay(post_decay, post_len, post_cls, s, stamp - t_post[s],
+                                      decay_cursor)
         w_lo, w_hi = w_min[s], w_max[s]
         pending = n_pending[s] > 0
         if rule == VOGELS:
@@ -417,11 +416,8 @@ def _pair_pre_row(lo, hi, e, stamp, by_pre, keys, slot_offset, ring_flat, weight
             w = _stdp_depressed(weight[s], w_lo, span, amp_minus[s], modes % 3, mu_minus[s],
                                 kq)
         weight[s] = w
-        if decay_cursor is None:
-            decay = _row(pre_decay, pre_len, pre_cls[s], stamp - t_last[s])
-        else:
-            decay = _next_listed(pre_decay, decay_cursor)
-        k_pre[s] = k_pre[s] * decay + 1.0
+        k_pre[s] = k_pre[s] * _trace_decay(pre_decay, pre_len, pre_cls, s,
+                                           stamp - t_last[s], decay_cursor) + 1.0
         t_last[s] = stamp
         _ring_add(ring_flat, keys[s] + slot_offset, ring_size, w)
 
