@@ -60,6 +60,18 @@ def test_threaded_variants_only_where_threads_change_the_code():
     assert kernels.for_threads(None, 3) is None
 
 
+def test_two_kernel_modules_cannot_share_a_function_name():
+    """load() refuses a table where two modules list a function of the same name (the
+    namespace and the options go by bare names: one would shadow the other); the same
+    module listed twice is fine."""
+    import types
+    first, second = types.ModuleType("first"), types.ModuleType("second")
+    kernels._check_unique_names([(first, ("_a", "_b")), (first, ("_c",)),
+                                 (second, ("_d",))])
+    with pytest.raises(RuntimeError, match="'_b' is in both first and second"):
+        kernels._check_unique_names([(first, ("_a", "_b")), (second, ("_b",))])
+
+
 def test_every_kernel_cached_under_its_sources_stamp():
     """Every dispatcher, serial and threaded, keeps its cache in the directory of the
     kernel sources' stamp, so kernels of other sources (a stale threaded variant as

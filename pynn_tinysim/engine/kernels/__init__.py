@@ -265,6 +265,20 @@ def uniform_parameters(*arrays):
     return tuple(a[:1] for a in arrays)
 
 
+def _check_unique_names(table):
+    """Raise where two kernel modules of ``table`` ((module, names) pairs) list a function
+    of the same name: the namespace :func:`load` returns, ``internal``, :data:`INLINED`
+    and :data:`UNCOUNTED` all go by the bare name, so the second would silently take the
+    first's place and options."""
+    first = {}
+    for module, names in table:
+        for name in names:
+            other = first.setdefault(name, module)
+            if other is not module:
+                raise RuntimeError(f"kernel name {name!r} is in both {other.__name__} and "
+                                   f"{module.__name__}: rename one")
+
+
 def load():
     """The compiled kernels (a namespace of functions), or None where Numba is missing.
 
@@ -423,6 +437,7 @@ def load():
     cache = _stamped_cache(stamp)
     # Only dispatchers are made here: Numba compiles (or loads from its cache) each
     # kernel at its first call, so a run pays for the kernels it uses and no others.
+    _check_unique_names(table)
     compiled = {}
     # the serial kernels: each module's functions replaced by their dispatchers, so that
     # a kernel calling another (by its module's global) calls the compiled one
