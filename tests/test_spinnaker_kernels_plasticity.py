@@ -47,9 +47,18 @@ INTERNAL = ("_t_last", "_k_pre", "_k_post", "_t_post", "_n_pending", "_w_acc")
 
 @pytest.fixture
 def kernel_calls(monkeypatch):
-    """The compiled deliveries the flavour's rules made (they must run, not only exist)."""
+    """The compiled deliveries the flavour's rules made (they must run, not only exist):
+    the step loop's calls (their step) and the compiled stretches that took a rule
+    ("stretch")."""
     calls = []
-    spy_on_deliveries(monkeypatch, splast.BoardTraces, "compiled_deliver", lambda args: calls.append(args[1]))
+    spy_on_deliveries(monkeypatch, splast.BoardTraces, "compiled_deliver",
+                      lambda args: calls.append(args[1]))
+    taken = splast.BoardTraces.stretch_arrays
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        calls.append("stretch")
+        return taken(self, k_stop, capacity)
+    monkeypatch.setattr(splast.BoardTraces, "stretch_arrays", stretch_arrays)
     return calls
 
 
@@ -200,6 +209,62 @@ def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
     reference = _run("numpy", synapse, reset=False)
     assert_same_runs(reference, _run(first, synapse, reset=False, switch_to=switch_to))
     assert kernel_calls
+
+
+@pytest.fixture
+def stretched(monkeypatch):
+    """The steps run inside compiled stretches (a list, one entry per stretch)."""
+    from pynn_tinysim.engine.stretch import CompiledStretch
+    steps = []
+    original = CompiledStretch.run
+
+    def counting(self, k, k_end):
+        reached = original(self, k, k_end)
+        steps.append(reached - k)
+        return reached
+    monkeypatch.setattr(CompiledStretch, "run", counting)
+    return steps
+
+
+@pytest.mark.parametrize("dependence, timing", [("multiplicative", "pair"),
+                                                ("additive", "nearest"),
+                                                ("additive", "vogels"),
+                                                ("additive", "triplet")])
+def test_rules_inside_compiled_stretches(dependence, timing, stretched, monkeypatch):
+    """With board weights the rules run inside compiled stretches
+    (kernels/spinnaker_plasticity.py's ``spinnaker_pair_deliver_queued``: the queue of
+    post events as arrays): the same bits as NumPy, most ticks in stretches, the queue
+    starting small so that it has to grow mid-run, and handed back (heap, history)
+    between stretches and runs, across a split run and a reset."""
+    from pynn_tinysim.engine import plasticity
+    monkeypatch.setattr(plasticity, "STRETCH_QUEUE_MIN", 0)
+    rounds = []
+    finish = splast.BoardTraces.stretch_finish
+
+    def counting_finish(self, arrays):
+        held, full = finish(self, arrays)
+        rounds.append((held, full))
+        return held, full
+    monkeypatch.setattr(splast.BoardTraces, "stretch_finish", counting_finish)
+    synapse = lambda: _stdp(dependence, timing=timing)          # noqa: E731
+    reference = _run("numpy", synapse)
+    assert not stretched
+    compiled = _run("numba", synapse)
+    assert_same_runs(reference, compiled)
+    # 60 + 60 + 80 ticks, then 60 after the reset: the step loop runs only the ticks
+    # where a stretch must stop (the sources' windows, a queue grown)
+    assert sum(stretched) >= 0.9 * 260, sum(stretched)
+    assert any(full for _, full in rounds), "the queue never had to grow"
+    assert any(held for held, _ in rounds), "no post spike in a queue: the round trip untested"
+
+
+def test_float_mode_keeps_the_step_loop(stretched):
+    """In float mode the rules are delivered by the step loop's kernel calls (the stretch
+    declines the network)."""
+    synapse = lambda: _stdp("additive")             # noqa: E731
+    run_plastic_network("numba", synapse, lambda cells, prjs: None, protocol=(20.0,),
+                        reset=False, fixed_point=False)
+    assert not stretched
 
 
 def test_no_kernel_where_the_rule_has_none():

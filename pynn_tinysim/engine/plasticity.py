@@ -1699,6 +1699,36 @@ class PairTraceRule(PlasticSynapses):
         code, modes, params, (pre, pre_cls), (post, post_cls) = self._kernel_setup()
         earliest = min(int(self._t_last.min()), int(self._t_post.min()))
         k_stop = cover_intervals((pre, post), earliest, k_stop)
+        queue, cursor, qs = self._stretch_queue(capacity)
+        if code == rules.STDP_LOG:
+            log_head, log_tail, log_next, log_k, free = self._log_take()
+        else:
+            log_head = log_tail = log_next = np.zeros(0, np.int64)
+            log_k, free = np.zeros(0), np.zeros(2, np.int64)
+        qs[rules.Q_RULE] = code
+        qs[rules.Q_MODES] = modes
+        qs[rules.Q_PRE_SAT] = pre.saturated
+        qs[rules.Q_POST_SAT] = post.saturated
+        qs[rules.Q_LOG_FREE:rules.Q_LOG_N_FREE + 1] = free
+        qs[rules.Q_PRE_LEN] = pre.values[0].size
+        qs[rules.Q_POST_LEN] = post.values[0].size
+        w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus = params
+        arrays = (self._indptr, self._by_pre, self._keys, self._post_indptr, self._by_post,
+                  self._post_lookup, self._delays, self.weight, w_min, w_max, amp_plus,
+                  amp_minus, self._k_pre, self._k_post, self._t_last, self._t_post,
+                  self._n_pending, self._pend_acc, pre.flat(), post.flat(),
+                  np.full(self.size, -1, np.int64), np.zeros(1, np.int64),
+                  np.zeros(self.size, np.int64), *queue, cursor, qs,
+                  mu_plus, mu_minus, pre_cls, post_cls, log_head, log_tail, log_next, log_k)
+        return arrays, k_stop
+
+    def _stretch_queue(self, capacity):
+        """The queue of post events as a stretch's arrays (see
+        :mod:`.kernels.plasticity`): ([stamps, columns, serials] of the history's post
+        spikes in time order, at least ``capacity`` of them held; the heap's serial of
+        each spike's first delay), per delay the first spike whose event has not
+        arrived, and ``qs`` with the queue's counters set (the rule's fields left 0).
+        :meth:`_stretch_queue_back` turns them back into the heap and the history."""
         # the history's post spikes, flat, in time order; the heap's serials by stamp
         n_post, delays = self._n_post, self._delays
         stamps = np.array([stamp for stamp, ids in self._history for _ in range(ids.size)],
@@ -1716,32 +1746,13 @@ class PairTraceRule(PlasticSynapses):
         # per delay, the first spike whose event has not arrived (_queue's condition)
         cursor = np.searchsorted(stamps, self._done_until - delays, side="right").astype(
             np.int64)
-        if code == rules.STDP_LOG:
-            log_head, log_tail, log_next, log_k, free = self._log_take()
-        else:
-            log_head = log_tail = log_next = np.zeros(0, np.int64)
-            log_k, free = np.zeros(0), np.zeros(2, np.int64)
         qs = np.zeros(rules.Q_SIZE, np.int64)
         qs[rules.Q_TAIL] = n
         qs[rules.Q_DONE] = self._done_until
         qs[rules.Q_SERIAL] = self._serial
         qs[rules.Q_SPAN] = self._history_span
         qs[rules.Q_N_POST] = n_post
-        qs[rules.Q_RULE] = code
-        qs[rules.Q_MODES] = modes
-        qs[rules.Q_PRE_SAT] = pre.saturated
-        qs[rules.Q_POST_SAT] = post.saturated
-        qs[rules.Q_LOG_FREE:rules.Q_LOG_N_FREE + 1] = free
-        qs[rules.Q_PRE_LEN] = pre.values[0].size
-        qs[rules.Q_POST_LEN] = post.values[0].size
-        w_min, w_max, amp_plus, amp_minus, mu_plus, mu_minus = params
-        arrays = (self._indptr, self._by_pre, self._keys, self._post_indptr, self._by_post,
-                  self._post_lookup, delays, self.weight, w_min, w_max, amp_plus, amp_minus,
-                  self._k_pre, self._k_post, self._t_last, self._t_post, self._n_pending,
-                  self._pend_acc, pre.flat(), post.flat(), np.full(self.size, -1, np.int64),
-                  np.zeros(1, np.int64), np.zeros(self.size, np.int64), *queue, cursor, qs,
-                  mu_plus, mu_minus, pre_cls, post_cls, log_head, log_tail, log_next, log_k)
-        return arrays, k_stop
+        return queue, cursor, qs
 
     def stretch_finish(self, arrays):
         """The queue of a stretch's ``arrays`` back into the heap and the history (the same
@@ -1753,6 +1764,11 @@ class PairTraceRule(PlasticSynapses):
             self._log[4][:] = qs[rules.Q_LOG_FREE:rules.Q_LOG_N_FREE + 1]
             if qs[rules.Q_FULL] == 2:
                 self._log_grow(max(self._log[2].size, self.size))
+        return self._stretch_queue_back(q_stamp, q_post, q_serial, cursor, qs)
+
+    def _stretch_queue_back(self, q_stamp, q_post, q_serial, cursor, qs):
+        """The queue of :meth:`_stretch_queue` back into the heap and the history; the
+        number of spikes it held, and whether it was full (``Q_FULL`` 1)."""
         head, tail = int(qs[rules.Q_HEAD]), int(qs[rules.Q_TAIL])
         at = np.arange(head, tail) % q_stamp.size
         stamps, columns, serials = q_stamp[at], q_post[at], q_serial[at]

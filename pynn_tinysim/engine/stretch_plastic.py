@@ -5,7 +5,9 @@ A stretch (:mod:`.stretch`) delivers to the plastic projections itself
 tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
 :mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
 ``TM_FIELDS``, SimpleStochastic's ``SIMPLE_FIELDS``, MultiQuantal's ``MQ_FIELDS``,
-StochasticTsodyksMarkram's ``STM_FIELDS``). Handing the compiled code one such tuple per projection would type
+StochasticTsodyksMarkram's ``STM_FIELDS``; the sPyNNaker flavour's STDP with board
+weights ``BOARD_FIELDS``, ``BoardTraces.stretch_arrays``). Handing the compiled code
+one such tuple per projection would type
 it by the number of projections (a tuple of n tuples: one compilation per count, and
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
 laid end to end instead: field f of all of them is one array (an *arena*), projection
@@ -53,15 +55,27 @@ STM_FIELDS = 19
 STM_CHANGED = (5, 6, 7, 8)
 STM_FRESH = (12, 13, 14, 15, 16, 17, 18)
 
+#: the sPyNNaker flavour's STDP with board weights (kernels/spinnaker_plasticity.py's
+#: ``_board_view``): weight, w_acc, the traces, stamps and pending events' rings, the
+#: post history, the kernel's scratch and the queue change; the scratch for the due
+#: events is sized by the queue
+BOARD_FIELDS = 48
+BOARD_CHANGED = (8, 9, 10, 13, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 35, 36, 37, 38,
+                 40, 41, 42, 43, 44)
+BOARD_FRESH = (45, 46, 47)
+
 #: per kind (``stretch_kind``): its code in ``order`` (kernels/plasticity.py's
 #: ``KIND_*``), fields, changed fields, fresh fields
 KINDS = {"pair": (plastic_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRESH),
          "tm": (plastic_kernels.KIND_TM, TM_FIELDS, TM_CHANGED, TM_FRESH),
          "simple": (plastic_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
          "mq": (plastic_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH),
-         "stm": (plastic_kernels.KIND_STM, STM_FIELDS, STM_CHANGED, STM_FRESH)}
+         "stm": (plastic_kernels.KIND_STM, STM_FIELDS, STM_CHANGED, STM_FRESH),
+         "board": (plastic_kernels.KIND_BOARD, BOARD_FIELDS, BOARD_CHANGED, BOARD_FRESH)}
 #: the kinds in the order of the ``plastic`` tuple's parts ((fields, offsets), or None)
-_KIND_ORDER = ("pair", "tm", "simple", "mq", "stm")
+_KIND_ORDER = ("pair", "tm", "simple", "mq", "stm", "board")
+#: per kind with a queue of post events: its fields q_stamp and qs
+_QUEUES = {"pair": (23, 27), "board": (40, 44)}
 
 
 class PlasticArenas:
@@ -116,12 +130,14 @@ class PlasticArenas:
         return tuple(fields), offsets
 
     def full(self):
-        """Whether a pair rule's queue of post events stopped the stretch (``Q_FULL``)."""
-        if self._parts["pair"] is None:
-            return False
-        fields, offsets = self._parts["pair"]
-        qs = fields[27].reshape(-1, plastic_kernels.Q_SIZE)
-        return bool(qs[:, plastic_kernels.Q_FULL].any())
+        """Whether a queue of post events stopped the stretch (``Q_FULL``)."""
+        for kind, (_, qs_field) in _QUEUES.items():
+            if self._parts[kind] is not None:
+                fields, offsets = self._parts[kind]
+                qs = fields[qs_field].reshape(-1, plastic_kernels.Q_SIZE)
+                if qs[:, plastic_kernels.Q_FULL].any():
+                    return True
+        return False
 
     def give_back(self):
         """Write the changed fields back into each projection's arrays and hand the pair
@@ -139,7 +155,7 @@ class PlasticArenas:
                 arrays[f][:] = fields[f][offsets[f, j]:offsets[f, j + 1]]
             held, was_full = delivery.stretch_finish(arrays)
             if was_full:
-                self._capacity[i] = 2 * max(arrays[23].size, held)
+                self._capacity[i] = 2 * max(arrays[_QUEUES[kind][0]].size, held)
         self._taken = None
 
 
@@ -148,4 +164,5 @@ _FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 28, 29, 35),
            "tm": (3, 4, 5, 6, 7, 9, 14, 15, 17, 18, 19, 20),
            "simple": (3, 4),
            "mq": (3, 4, 5, 6, 7, 13),
-           "stm": (3, 4, 5, 6, 7, 13, 14)}
+           "stm": (3, 4, 5, 6, 7, 13, 14),
+           "board": (10, 11, 20, 21, 22, 23, 27, 30)}

@@ -346,6 +346,9 @@ def load():
     internal |= {"_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept", "_board_pre_row",
                  "_bump_post", "_fdec", "_fclip", "_event_float", "_bump_float",
                  "_float_pre_row", "_event_board", "_post_column"}
+    # ... and inside compiled stretches
+    internal |= {"_board_view", "_due_events", "spinnaker_pair_deliver_queued",
+                 "stretch_board", "board_room", "queue_posts"}
     # the flavour's structural plasticity (kernels/structural.py)
     internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
@@ -386,7 +389,7 @@ def load():
                       "simple_stochastic_deliver", "stochastic_tm_exponents",
                       "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
                       "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
-                      "_stretch_mq", "_pair_room")),
+                      "_stretch_mq", "_pair_room", "queue_posts")),
         # StochasticTsodyksMarkram inside stretches; Tsodyks-Markram's listed decays
         (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm", "tm_exponents",
                       "_next_listed", "pair_exponents", "_facil_exponent",
@@ -416,7 +419,10 @@ def load():
         (spinnaker_plasticity, ("_fmul_lut", "_mul_accum_fixed", "_at", "_oldest_kept",
                                 "_board_pre_row", "_bump_post", "_fdec", "_fclip",
                                 "_event_float", "_bump_float", "_float_pre_row",
-                                "_event_board", "_post_column", "spinnaker_pair_deliver")),
+                                "_event_board", "_post_column", "spinnaker_pair_deliver",
+                                "_board_view", "_due_events",
+                                "spinnaker_pair_deliver_queued", "stretch_board",
+                                "board_room")),
         (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
                                "_open_windows", "_replay", "_pre_spikes",
                                "recurrent_deliver", "recurrent_log_compact")),

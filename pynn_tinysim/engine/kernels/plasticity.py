@@ -908,9 +908,10 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 # static delivery and in the delivery list's order (the step loop's). It hands them
 # ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
 # which compiles a function once per type of its arguments), or
-# ``(order, pair, tm, simple, mq, stm)``: ``order[i]`` names the i-th plastic projection,
-# its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
-# StochasticTsodyksMarkram) and its place
+# ``(order, pair, tm, simple, mq, stm, board)``: ``order[i]`` names the i-th plastic
+# projection, its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
+# StochasticTsodyksMarkram, the sPyNNaker flavour's STDP with board weights:
+# kernels/spinnaker_plasticity.py's ``stretch_board``) and its place
 # among those (``KIND_*`` below); each kind's part is ``(fields, offsets)``, or None
 # where the stretch has none of that kind; the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
 # projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
@@ -940,7 +941,9 @@ Q_SIZE = 15
 #: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
 KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
 KIND_STM = 4
-N_KINDS = 5
+#: the sPyNNaker flavour's STDP with board weights (kernels/spinnaker_plasticity.py)
+KIND_BOARD = 5
+N_KINDS = 6
 #: fields of a Tsodyks-Markram rule's ``consts`` (float64): dt, the decay table's row
 #: length, whether it is saturated
 TM_DT, TM_LENGTH, TM_SATURATED = range(3)
@@ -1002,8 +1005,16 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
                      at_now, np.int64(n_now), None)
-    # 5. this step's post spikes are queued (one heap entry per delay, serials in turn)
-    # and the history forgets the spikes whose events all arrived long ago
+    # 5.
+    queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs)
+
+
+def queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs):
+    """A stretch's queue of post events (see above) takes this step's post spikes (one
+    heap entry per delay, serials in turn: ``PairTraceRule._remember_posts``), and the
+    history forgets the spikes whose events all arrived long ago."""
+    size = q_stamp.size
+    tail = qs[Q_TAIL]
     added = 0
     for i in spiking_ids:
         column = post_lookup[i]
@@ -1091,7 +1102,7 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pair, tm, simple, mq, stm = plastic
+    order, pair, tm, simple, mq, stm, board = plastic
     for code in order:
         kind = code % N_KINDS
         o = code // N_KINDS
@@ -1105,6 +1116,8 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
             _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, mq, o)
         elif kind == KIND_STM:
             _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, stm, o)
+        elif kind == KIND_BOARD:
+            _sp.stretch_board(spiking_ids, stamp, slot_offset, ring_flat, board, o)
 
 
 # Each kind's part of ``plastic`` is None where the stretch has no projection of that
@@ -1179,7 +1192,7 @@ def plastic_room(plastic):
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:
         return True
-    return _pair_room(plastic[0], plastic[1])
+    return _pair_room(plastic[0], plastic[1]) and _sp.board_room(plastic[0], plastic[6])
 
 
 def _pair_room(order, part):
@@ -1215,3 +1228,7 @@ def _log_room(qs, q_stamp, q_post, cursor, delays, post_indptr):
             col = u * n_post + q_post[c % size]
             events += post_indptr[col + 1] - post_indptr[col]
     return events <= qs[Q_LOG_N_FREE]
+
+
+# (at the end: kernels/spinnaker_plasticity.py imports this module)
+from . import spinnaker_plasticity as _sp  # noqa: E402

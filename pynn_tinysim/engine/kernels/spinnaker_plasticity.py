@@ -459,3 +459,132 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
         if w_acc is not None:
             _bump_post(at_now[q], stamp, rule, k_post, k_post2, t_post, post_lut, post2_lut)
     return 0
+
+
+# --- inside compiled stretches (kernels/stretch.py) ---------------------------------
+#
+# A stretch delivers to a projection of these rules with board weights as to a pair
+# rule of NEST's (kernels/plasticity.py's ``stretch`` section): its arrays laid end to
+# end with those of the other such projections (the ``board`` part of ``plastic``,
+# engine/stretch_plastic.py), its queue of post events arrays (``q_*``, ``cursor``,
+# ``qs``: the pair rules' queue, ``BoardTraces.stretch_arrays``). The fields of one
+# projection, in the order of :func:`_board_view`:
+#
+#  0-2   indptr, by_pre, keys          (the presynaptic index)
+#  3-9   post_indptr, by_post, post_lookup, post_of, delay, recent, recent_next
+# 10-19  weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus
+# 20-26  k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending
+# 27-30  ev_k, ev_stamp, ev_first, ev_o2 (the pending post events' rings)
+# 31-34  pre_lut, post_lut, pre2_lut, post2_lut
+# 35-38  mark, epoch, at_now, arrived (spinnaker_pair_deliver's scratch)
+# 39-44  delays (the distinct delays, steps), q_stamp, q_post, q_serial, cursor, qs
+#        (``qs[Q_RULE]``: the rule, ``qs[Q_MODES]``: 1 for the multiplicative dependence)
+# 45-47  arrivals, bounds, columns: scratch for the post events due at a step, as
+#        spinnaker_pair_deliver takes them (room for every queued spike at every delay)
+
+def _board_view(f, o, i):
+    """Board-weight projection i of a stretch's arenas (see above): its tuple of views."""
+    return (_pk._cut(f[0], o[0], i), _pk._cut(f[1], o[1], i), _pk._cut(f[2], o[2], i),
+            _pk._cut(f[3], o[3], i), _pk._cut(f[4], o[4], i), _pk._cut(f[5], o[5], i),
+            _pk._cut(f[6], o[6], i), _pk._cut(f[7], o[7], i), _pk._cut(f[8], o[8], i),
+            _pk._cut(f[9], o[9], i), _pk._cut(f[10], o[10], i), _pk._cut(f[11], o[11], i),
+            _pk._cut(f[12], o[12], i), _pk._cut(f[13], o[13], i), _pk._cut(f[14], o[14], i),
+            _pk._cut(f[15], o[15], i), _pk._cut(f[16], o[16], i), _pk._cut(f[17], o[17], i),
+            _pk._cut(f[18], o[18], i), _pk._cut(f[19], o[19], i), _pk._cut(f[20], o[20], i),
+            _pk._cut(f[21], o[21], i), _pk._cut(f[22], o[22], i), _pk._cut(f[23], o[23], i),
+            _pk._cut(f[24], o[24], i), _pk._cut(f[25], o[25], i), _pk._cut(f[26], o[26], i),
+            _pk._cut(f[27], o[27], i), _pk._cut(f[28], o[28], i), _pk._cut(f[29], o[29], i),
+            _pk._cut(f[30], o[30], i), _pk._cut(f[31], o[31], i), _pk._cut(f[32], o[32], i),
+            _pk._cut(f[33], o[33], i), _pk._cut(f[34], o[34], i), _pk._cut(f[35], o[35], i),
+            _pk._cut(f[36], o[36], i), _pk._cut(f[37], o[37], i), _pk._cut(f[38], o[38], i),
+            _pk._cut(f[39], o[39], i), _pk._cut(f[40], o[40], i), _pk._cut(f[41], o[41], i),
+            _pk._cut(f[42], o[42], i), _pk._cut(f[43], o[43], i), _pk._cut(f[44], o[44], i),
+            _pk._cut(f[45], o[45], i), _pk._cut(f[46], o[46], i), _pk._cut(f[47], o[47], i))
+
+
+def _due_events(stamp, delays, n_post, q_stamp, q_post, cursor, qs, arrivals, bounds,
+                columns):
+    """The queue's post events that have arrived by ``stamp``, taken out (the cursors
+    move on) into ``arrivals``/``bounds``/``columns`` as the step loop's
+    ``PairTraceRule._pop_arrivals`` gives them to :func:`spinnaker_pair_deliver`; their
+    number of arrivals. Delay by delay, each delay's in time order: a synapse has one
+    delay, so each synapse meets its events in time order, all the kernel's arithmetic
+    needs (the events of one arrival are a post neuron's once each)."""
+    size = q_stamp.size
+    tail = qs[_pk.Q_TAIL]
+    queued = False
+    for u in range(delays.size):
+        if cursor[u] < tail:
+            queued = True
+    n = 0
+    bounds[0] = 0
+    if not queued:
+        return n
+    for u in range(delays.size):
+        d = delays[u]
+        c = cursor[u]
+        last = -1
+        while c < tail:
+            arrival = q_stamp[c % size] + d
+            if arrival > stamp:
+                break
+            if arrival != last:
+                arrivals[n] = arrival
+                n += 1
+                bounds[n] = bounds[n - 1]
+                last = arrival
+            columns[bounds[n]] = u * n_post + q_post[c % size]
+            bounds[n] += 1
+            c += 1
+        cursor[u] = c
+    if qs[_pk.Q_DONE] < stamp:      # (as the step loop, where its heap was not empty)
+        qs[_pk.Q_DONE] = stamp
+    return n
+
+
+def spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
+    """:func:`spinnaker_pair_deliver` with board weights for a stretch: the post events
+    come from the projection's queue arrays ``p`` (see above), and this step's post
+    spikes join the queue after the delivery (the step loop's ``_remember_posts``)."""
+    (indptr, by_pre, keys, post_indptr, by_post, post_lookup, post_of, delay, recent,
+     recent_next, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus,
+     a3_minus, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, ev_k, ev_stamp,
+     ev_first, ev_o2, pre_lut, post_lut, pre2_lut, post2_lut, mark, epoch, at_now, arrived,
+     delays, q_stamp, q_post, q_serial, cursor, qs, arrivals, bounds, columns) = p
+    n = _due_events(stamp, delays, qs[_pk.Q_N_POST], q_stamp, q_post, cursor, qs, arrivals,
+                    bounds, columns)
+    spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                           arrivals[:n], bounds[:n + 1], columns[:bounds[n]], post_indptr,
+                           by_post, post_lookup, post_of, delay, recent, recent_next, weight,
+                           w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus,
+                           a3_minus, qs[_pk.Q_MODES] != 0, qs[_pk.Q_RULE], k_pre, k_post,
+                           k_pre2, k_post2, t_last, t_post, n_pending, None, ev_k, ev_stamp,
+                           ev_first, ev_o2, pre_lut, post_lut, pre2_lut, post2_lut, mark,
+                           epoch, at_now, arrived)
+    _pk.queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs)
+
+
+def stretch_board(spiking_ids, stamp, slot_offset, ring_flat, part, o):
+    """Projection o of the stretch's ``board`` part (None: the stretch has none, and
+    Numba prunes this) takes the step's spikes."""
+    if part is not None:
+        fields, offsets = part
+        spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
+                                      _board_view(fields, offsets, o))
+
+
+def board_room(order, part):
+    """Whether every board-weight projection's queue holds one more step's post spikes
+    (each post neuron once); else its ``Q_FULL`` is set (the stretch stops and the
+    queue is grown, as a pair rule's: kernels/plasticity.py's ``_pair_room``)."""
+    if part is not None:
+        fields, offsets = part
+        for code in order:
+            if code % _pk.N_KINDS == _pk.KIND_BOARD:
+                o = code // _pk.N_KINDS
+                qs = _pk._cut(fields[44], offsets[44], o)
+                size = offsets[40, o + 1] - offsets[40, o]
+                if qs[_pk.Q_TAIL] - qs[_pk.Q_HEAD] + qs[_pk.Q_N_POST] > size:
+                    qs[_pk.Q_FULL] = 1
+                    return False
+    return True

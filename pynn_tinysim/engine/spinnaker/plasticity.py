@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from ..kernels import plasticity as plastic_kernels
 from ..kernels import spinnaker_plasticity as board_kernels
 from ..plasticity import STDP, DecayTables, PairTraceRule, VogelsSprekeler
 from . import fixed_point
@@ -330,24 +331,19 @@ class BoardTraces:
 
         With board weights the pending post events move from the reference's queue into
         the kernel's per-synapse rings for the run (:meth:`end_run` moves them back).
-        Compiled stretches do not take this rule: it runs in the step loop, its neuron
-        groups' kernels around it.
+        With board weights, compiled stretches take this rule too (:meth:`stretch_ready`):
+        they deliver with the same arrays; in float mode it runs in the step loop, its
+        neuron groups' kernels around it.
         """
         if "deliver" in vars(self) or not self.size:
             return None
         if not self._board_w:
             return self._float_deliver(kernels)
-        if self._pmode != "log":
+        setup = self._board_setup()
+        if setup is None:
             return None
-        rule = self._kernel_rule()
-        if rule is None:
-            return None
-        code, multiplicative, a_minus = rule
+        code, multiplicative, a_minus, luts = setup
         triplet = code == board_kernels.RULE_TRIPLET
-        luts = [self._lut_ticks(name) for name in (self.pre_tau, self.post_tau) + (
-            ("tau_x", "tau_y") if triplet else ())]
-        if any(lut is None for lut in luts):
-            return None
         pre_lut, post_lut, *luts2 = luts
         rings = self._events_to_rings()
         self._rings = rings
@@ -372,6 +368,8 @@ class BoardTraces:
                   None, *rings, pre_lut, post_lut, *luts2,
                   np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                   np.full(n, -1, np.int64))
+        # (a stretch delivers with the same arrays: stretch_arrays)
+        self._board_arrays = arrays
         n_slots, row_size = self._n_slots, self._row_size
         no_events = self._NO_EVENTS
 
@@ -386,6 +384,75 @@ class BoardTraces:
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
         return deliver
+
+    def _board_setup(self):
+        """(rule code, multiplicative, the s16.15 ``a_minus`` values, the look-up tables
+        [pre, post, and the triplet rule's tau_x, tau_y]) where the kernel delivers this
+        rule with board weights (set by start_run: ``_board_w``); else None."""
+        if not self._board_w or self._pmode != "log":
+            return None
+        rule = self._kernel_rule()
+        if rule is None:
+            return None
+        code, multiplicative, a_minus = rule
+        triplet = code == board_kernels.RULE_TRIPLET
+        luts = [self._lut_ticks(name) for name in (self.pre_tau, self.post_tau) + (
+            ("tau_x", "tau_y") if triplet else ())]
+        if any(lut is None for lut in luts):
+            return None
+        return code, multiplicative, a_minus, luts
+
+    # --- inside compiled stretches (engine/stretch.py), board weights ------------------
+
+    #: the kind of ``plastic`` part a stretch delivers to it with (engine/stretch_plastic.py)
+    stretch_kind = "board"
+
+    def stretch_ready(self):
+        """Whether a compiled stretch can deliver this projection's spikes
+        (:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver_queued`): where
+        :meth:`compiled_deliver` will use the kernel with board weights, the synapses'
+        index is fixed for the run (no structural plasticity), every delay is a tick at
+        least and the history holds each stamp once (as a pair rule's, see
+        :meth:`.PairTraceRule.stretch_ready`). Float mode keeps the step loop."""
+        if ("deliver" in vars(self) or not self.size or self._slots_of is not None
+                or self._board_setup() is None):
+            return False
+        stamps = np.array([stamp for stamp, _ in self._history], np.int64)
+        return (self._delays.size > 0 and self._delays[0] >= 1
+                and bool(np.all(np.diff(stamps) > 0)))
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        """(arrays, k_stop): this projection as a stretch takes it (the fields of
+        kernels/spinnaker_plasticity.py's ``_board_view``): the arrays the step loop's
+        kernel call uses (:meth:`compiled_deliver`, updated in place), the queue of post
+        events as arrays (from the heap and the history, at least ``capacity`` spikes)
+        and room for the events due at a step. The look-up tables end in 0: ``k_stop``
+        stands. After the stretch, :meth:`stretch_finish` turns the queue back."""
+        (weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus,
+         multiplicative, code, *rest) = self._board_arrays
+        (k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, _, ev_k, ev_stamp,
+         ev_first, ev_o2, pre_lut, post_lut, pre2_lut, post2_lut, mark, epoch, at_now,
+         arrived) = rest
+        (indptr, by_pre, keys), index = self._kernel_indices
+        queue, cursor, qs = self._stretch_queue(capacity)
+        qs[plastic_kernels.Q_RULE] = code
+        qs[plastic_kernels.Q_MODES] = int(bool(multiplicative))
+        # every queued spike's event may be due at one step, at each delay
+        room = queue[0].size * self._delays.size
+        due = (np.zeros(room, np.int64), np.zeros(room + 1, np.int64),
+               np.zeros(room, np.int64))
+        arrays = (indptr, by_pre, keys, *index, weight, w_scale, shift, w_acc, w_min, w_max,
+                  a_plus, a_minus, a3_plus, a3_minus, k_pre, k_post, k_pre2, k_post2, t_last,
+                  t_post, n_pending, ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut,
+                  pre2_lut, post2_lut, mark, epoch, at_now, arrived, self._delays, *queue,
+                  cursor, qs, *due)
+        return arrays, k_stop
+
+    def stretch_finish(self, arrays):
+        """The queue of a stretch's ``arrays`` back into the heap and the history; the
+        number of spikes it held, and whether it was full (see
+        :meth:`.PairTraceRule.stretch_finish`)."""
+        return self._stretch_queue_back(*arrays[40:45])
 
     def _float_rule(self):
         """(rule code, multiplicative, {name: per-synapse float64 values} of ``w_min``,
