@@ -10,7 +10,8 @@ from uniform distributions: more values than a decay table has rows), ``tm``
 (TsodyksMarkramSynapse), ``tm_continuous`` (the same, tau_rec and tau_facil per synapse
 from uniform distributions: more values than a decay table has rows),
 ``stochastic`` (SimpleStochasticSynapse, p = 0.5) or
-``stochastic_tm`` (StochasticTsodyksMarkramSynapse); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
+``stochastic_tm`` (StochasticTsodyksMarkramSynapse) or ``multi_quantal``
+(MultiQuantalSynapse, n 3); ENGINE: ``numpy`` or ``numba`` (pyNN.tinysim's engines), or
 ``nest`` (the same script on pyNN.nest, spike_precision "on_grid", for the ratio).
 Prints the run phase's wall and CPU time (kernels loaded beforehand, so it holds no
 compilation or loading), the spike counts and a checksum of the final weights (equal
@@ -23,7 +24,7 @@ extra_models.RecurrentRule, pre_stochastic or dual_fsm, multiplicative; ``--floa
 the flavour's float mode, float64 weights). ``--step-loop`` (engine numba): compiled
 stretches off, the step loop with the compiled kernels (for the ratio to stretches).
 Rules with a per-synapse state (Tsodyks-Markram's u/x/y, the stochastic ones' u/R/
-t_surv) print its sums too (equal on both engines).
+t_surv, MultiQuantal's u/a) print its sums too (equal on both engines).
 """
 
 import importlib
@@ -59,6 +60,9 @@ def build(sim, rule, engine, spinnaker=False, fixed_point=True):
     elif rule == "stochastic_tm":
         synapse = sim.StochasticTsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
                                                       weight=0.3, delay=1.0)
+    elif rule == "multi_quantal":
+        synapse = sim.MultiQuantalSynapse(U=0.5, n=3, tau_rec=100.0, tau_facil=50.0,
+                                          weight=0.1, delay=1.0)
     elif rule in ("recurrent", "recurrent_dual"):
         # the flavour's extra_models.RecurrentRule (pre_stochastic or dual_fsm), with
         # PyNNExamples' stdp_associative_memory.py's accumulators and windows
@@ -102,13 +106,24 @@ def build(sim, rule, engine, spinnaker=False, fixed_point=True):
 
 
 def main(argv):
+    if "--step-loop" not in argv:
+        return _main(argv)
+    # (stretches off for this run only: a process running several, as
+    # tests/test_kernel_loading.py does, gets them back)
+    from pynn_tinysim.engine.stretch import CompiledStretch
+    for_run = CompiledStretch.__dict__["for_run"]
+    CompiledStretch.for_run = classmethod(lambda cls, *args, **kwargs: None)
+    try:
+        return _main(argv)
+    finally:
+        CompiledStretch.for_run = for_run
+
+
+def _main(argv):
     rule, engine, seconds = argv[1], argv[2], float(argv[3])
     spinnaker = "--spinnaker" in argv
     sim = importlib.import_module("pyNN.nest" if engine == "nest" else
                                   "pyNN.tinysim.spinnaker" if spinnaker else "pyNN.tinysim")
-    if "--step-loop" in argv:
-        from pynn_tinysim.engine.stretch import CompiledStretch
-        CompiledStretch.for_run = classmethod(lambda cls, *args, **kwargs: None)
     inputs, cells, projection = build(sim, rule, engine, spinnaker, "--float" not in argv)
     # loads (and compiles, the first time) the kernels (numba) outside the timing
     sim.run(sim.get_time_step())

@@ -395,7 +395,7 @@ def test_no_plastic_kernel_compiled_for_a_literal(tmp_path):
     result = subprocess.run([sys.executable, "-c", _PLASTIC], capture_output=True, text=True,
                             env=env, check=True)
     signatures = json.loads(result.stdout.strip().splitlines()[-1])
-    for name in ("_cut", "_pair_column", "_synapse_word", "_keyed_step", "_replay",
+    for name in ("_pair_pre_spikes", "_pair_column", "_synapse_word", "_keyed_step", "_replay",
                  "_pre_spikes", "_merge_sort", "_open_windows", "recurrent_deliver"):
         assert signatures[name], name          # compiled by these runs
 
@@ -413,6 +413,8 @@ _UNCOUNTED = textwrap.dedent("""
 
     runs = [("plastic_network.py", a) for a in (
         ["additive", "numba", "0.05"], ["gutig", "numba", "0.05", "--step-loop"],
+        ["tm", "numba", "0.05"], ["stochastic", "numba", "0.05"],
+        ["stochastic_tm", "numba", "0.05"], ["multi_quantal", "numba", "0.05"],
         ["tau_continuous", "numba", "0.05"], ["additive", "numba", "0.2", "--spinnaker"],
         ["multiplicative", "numba", "0.2", "--spinnaker", "--float"],
         ["recurrent", "numba", "0.2", "--spinnaker"])]

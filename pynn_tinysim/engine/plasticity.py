@@ -247,6 +247,24 @@ class DecayTables:
 STRETCH_QUEUE_MIN = 1024
 
 
+class RoundsScratch:
+    """The scratch a compiled delivery takes for the rounds of a step's ids (its
+    ``rounds`` argument, see kernels/plasticity.py's ``_next_round``): two int64 arrays
+    at least as long as the step's spikes, grown as needed. The kernels allocate nothing
+    themselves, so that a compiled stretch can call them without counting references
+    (kernels.UNCOUNTED); the step loop's calls take it from here."""
+
+    def __init__(self):
+        self._arrays = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    def fit(self, n):
+        """The two arrays, at least ``n`` long."""
+        if self._arrays[0].size < n:
+            size = max(n, 2 * self._arrays[0].size, 64)
+            self._arrays = (np.zeros(size, np.int64), np.zeros(size, np.int64))
+        return self._arrays
+
+
 def cover_intervals(tables, earliest, k_stop):
     """Grow ``tables`` (:class:`DecayTables`) so that a compiled stretch up to ``k_stop``
     finds every interval it reads there: up to ``k_stop - earliest`` steps, ``earliest``
@@ -655,13 +673,15 @@ class TsodyksMarkram(PlasticSynapses):
         amount = np.zeros(self.size)
         scratch = (np.full(self.size, -1, np.int64), np.zeros(1, np.int64), amount)
         n_slots, row_size, numpy_deliver = self._n_slots, self._row_size, self.deliver
+        rounds = RoundsScratch()
 
         def deliver(spiking_ids, k, ring_flat):
             offset = ((k + 1) % n_slots) * row_size
             while True:
                 need = kernel(spiking_ids, k + 1, *fixed, offset, ring_flat, *arrays,
                               table.flat(), table.values[0].size, facil_rows, psc_rows,
-                              rec_rows, table.saturated, *scratch, None, None)
+                              rec_rows, table.saturated, *scratch, None, None,
+                              rounds.fit(spiking_ids.size))
                 if need == 0:
                     return
                 if not table.grow(need):     # an interval beyond the tables: NumPy
@@ -685,6 +705,7 @@ class TsodyksMarkram(PlasticSynapses):
                                np.zeros(self.size))
         out = np.zeros(3 * self.size)
         n_slots, row_size, dt = self._n_slots, self._row_size, self.dt
+        rounds = RoundsScratch()
 
         def deliver(spiking_ids, k, ring_flat):
             n = exponents(spiking_ids, k + 1, *fixed[:2], self._t_last, dt, tau_facil,
@@ -692,7 +713,7 @@ class TsodyksMarkram(PlasticSynapses):
             listed = np.exp(out[:n])
             kernel(spiking_ids, k + 1, *fixed, ((k + 1) % n_slots) * row_size, ring_flat,
                    *arrays, amount, 0, none, none, none, True, mark, epoch, amount, listed,
-                   tau_facil)
+                   tau_facil, rounds.fit(spiking_ids.size))
         return deliver
 
 
@@ -855,10 +876,11 @@ class SimpleStochastic(_KeyedDraws):
         fixed = (self._indptr, self._by_pre, self._keys)
         arrays = (self.weight, self.params["p"], *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
+        rounds = RoundsScratch()
 
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
-                          mark, epoch)
+                          mark, epoch, rounds.fit(spiking_ids.size))
         return self._wrap_kernel(call, ())
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
@@ -949,6 +971,7 @@ class StochasticTsodyksMarkram(_KeyedDraws):
                   *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
         tau_facil = np.ascontiguousarray(p["tau_facil"], np.float64)
+        rounds = RoundsScratch()
         if self._class_table() is None:
             exponents, tau_rec = kernels.stochastic_tm_exponents, np.ascontiguousarray(
                 p["tau_rec"], np.float64)
@@ -963,14 +986,15 @@ class StochasticTsodyksMarkram(_KeyedDraws):
                     facil, survive = np.exp(out_f[:counts[0]]), np.exp(out_r[:counts[1]])
                 return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays,
                               self._key, dt, no_table, 0, none, none, True, mark, epoch,
-                              facil, survive, tau_facil)
+                              facil, survive, tau_facil, rounds.fit(spiking_ids.size))
             return self._wrap_kernel(listed, ())
         table, facil_rows, rec_rows = self._class_table()
 
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
                           dt, table.flat(), table.values[0].size, facil_rows, rec_rows,
-                          table.saturated, mark, epoch, None, None, None)
+                          table.saturated, mark, epoch, None, None, None,
+                          rounds.fit(spiking_ids.size))
         return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------
@@ -1077,6 +1101,7 @@ class MultiQuantal(_KeyedDraws):
                   *self._keyed_arrays())
         mark, epoch = np.full(self.size, -1, np.int64), np.zeros(1, np.int64)
         tau_facil = np.ascontiguousarray(p["tau_facil"], np.float64)
+        rounds = RoundsScratch()
         if self._class_table() is None:
             exponents, tau_rec = kernels.multi_quantal_exponents, np.ascontiguousarray(
                 p["tau_rec"], np.float64)
@@ -1089,14 +1114,15 @@ class MultiQuantal(_KeyedDraws):
                 facil, recover = np.exp(out_f[:n]), _minus_expm1(out_r[:n])
                 return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays,
                               self._key, no_table, 0, none, none, True, mark, epoch, facil,
-                              recover, tau_facil)
+                              recover, tau_facil, rounds.fit(spiking_ids.size))
             return self._wrap_kernel(listed, ())
         table, facil_rows, rec_rows = self._class_table()
 
         def call(spiking_ids, stamp, offset, ring_flat):
             return kernel(spiking_ids, stamp, *fixed, offset, ring_flat, *arrays, self._key,
                           table.flat(), table.values[0].size, facil_rows, rec_rows,
-                          table.saturated, mark, epoch, None, None, None)
+                          table.saturated, mark, epoch, None, None, None,
+                          rounds.fit(spiking_ids.size))
         return self._wrap_kernel(call, (table,))
 
     # --- inside compiled stretches (engine/stretch.py) --------------------------------

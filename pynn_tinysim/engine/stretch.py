@@ -198,7 +198,7 @@ class CompiledStretch:
             return k
         plastic = None
         if self._arenas is not None:
-            plastic, k_stop = self._arenas.take(k_stop)
+            plastic, k_stop = self._arenas.take(k_stop, self._fired.size)
             if k_stop <= k:
                 self._arenas.give_back()
                 return k
@@ -231,7 +231,7 @@ class CompiledStretch:
                 if k < k_stop and plastic is not None and self._arenas.full():
                     # a queue of post events was full: the same queue, larger, and on
                     self._arenas.give_back()
-                    plastic, _ = self._arenas.take(k_stop)
+                    plastic, _ = self._arenas.take(k_stop, self._fired.size)
                     net = net[:-1] + (plastic,)
         finally:
             if self._arenas is not None:

@@ -1,7 +1,7 @@
 """What a compiled stretch takes from, and hands back to, the plastic projections.
 
 A stretch (:mod:`.stretch`) delivers to the plastic projections itself
-(:func:`.kernels.plasticity.deliver_plastic`). Each projection describes itself as a
+(:func:`.kernels.stretch_plastic.deliver_plastic`). Each projection describes itself as a
 tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
 :mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
 ``TM_FIELDS``, SimpleStochastic's ``SIMPLE_FIELDS``, MultiQuantal's ``MQ_FIELDS``,
@@ -12,7 +12,7 @@ it by the number of projections (a tuple of n tuples: one compilation per count,
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
 laid end to end instead: field f of all of them is one array (an *arena*), projection
 i's part of it ``arena[f][offsets[f, i]:offsets[f, i + 1]]``; the compiled code cuts
-those views out (:func:`.kernels.plasticity.deliver_plastic`) and calls the rule's
+those views out (:func:`.kernels.stretch_plastic.deliver_plastic`) and calls the rule's
 kernel as for one projection. One type for any number of projections of any kind.
 
 The arenas are copies: before a stretch the fields are gathered (the fields that
@@ -26,6 +26,7 @@ O(synapses) per stretch, as building a run's delivery already is.
 import numpy as np
 
 from .kernels import plasticity as plastic_kernels
+from .kernels import stretch_plastic as stretch_kernels
 
 #: fields of a pair rule's tuple (kernels/plasticity.py's pair_deliver_queued)
 PAIR_FIELDS = 36
@@ -64,14 +65,14 @@ BOARD_CHANGED = (8, 9, 10, 13, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 35, 3
                  40, 41, 42, 43, 44)
 BOARD_FRESH = (45, 46, 47)
 
-#: per kind (``stretch_kind``): its code in ``order`` (kernels/plasticity.py's
+#: per kind (``stretch_kind``): its code in ``order`` (kernels/stretch_plastic.py's
 #: ``KIND_*``), fields, changed fields, fresh fields
-KINDS = {"pair": (plastic_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRESH),
-         "tm": (plastic_kernels.KIND_TM, TM_FIELDS, TM_CHANGED, TM_FRESH),
-         "simple": (plastic_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
-         "mq": (plastic_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH),
-         "stm": (plastic_kernels.KIND_STM, STM_FIELDS, STM_CHANGED, STM_FRESH),
-         "board": (plastic_kernels.KIND_BOARD, BOARD_FIELDS, BOARD_CHANGED, BOARD_FRESH)}
+KINDS = {"pair": (stretch_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRESH),
+         "tm": (stretch_kernels.KIND_TM, TM_FIELDS, TM_CHANGED, TM_FRESH),
+         "simple": (stretch_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
+         "mq": (stretch_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH),
+         "stm": (stretch_kernels.KIND_STM, STM_FIELDS, STM_CHANGED, STM_FRESH),
+         "board": (stretch_kernels.KIND_BOARD, BOARD_FIELDS, BOARD_CHANGED, BOARD_FRESH)}
 #: the kinds in the order of the ``plastic`` tuple's parts ((fields, offsets), or None)
 _KIND_ORDER = ("pair", "tm", "simple", "mq", "stm", "board")
 #: per kind with a queue of post events: its fields q_stamp and qs
@@ -87,17 +88,20 @@ class PlasticArenas:
         self._kinds = [d.stretch_kind for d in self.deliveries]
         self._taken = None
         self._cache = {}
+        self._rounds = None     # (pending, now): scratch for the rounds of a step's ids
 
-    def take(self, k_stop):
+    def take(self, k_stop, spikes):
         """(plastic, k_stop): the tuple a stretch up to ``k_stop`` passes to the kernels,
-        and ``k_stop``, lowered where a rule's decay tables cannot cover that far."""
+        and ``k_stop``, lowered where a rule's decay tables cannot cover that far;
+        ``spikes``: the most spikes a step of the stretch delivers (the rounds' scratch,
+        see kernels/plasticity.py)."""
         taken = []
         for i, delivery in enumerate(self.deliveries):
             arrays, k_stop = delivery.stretch_arrays(k_stop, self._capacity[i])
             taken.append(arrays)
         order, counts = [], dict.fromkeys(_KIND_ORDER, 0)
         for kind in self._kinds:
-            order.append(counts[kind] * plastic_kernels.N_KINDS + KINDS[kind][0])
+            order.append(counts[kind] * stretch_kernels.N_KINDS + KINDS[kind][0])
             counts[kind] += 1
         self._taken = taken
         # a kind without projections is None (the compiled code then leaves its rule
@@ -108,7 +112,10 @@ class PlasticArenas:
             tuples = [t for t, k in zip(taken, self._kinds) if k == kind]
             self._parts[kind] = (self._arena(kind, tuples, n_fields, fresh + changed)
                                  if tuples else None)
-        return (np.array(order, np.int64), *(self._parts[k] for k in _KIND_ORDER)), k_stop
+        if self._rounds is None or self._rounds[0].size < spikes:
+            self._rounds = (np.empty(spikes, np.int64), np.empty(spikes, np.int64))
+        return (np.array(order, np.int64), *(self._parts[k] for k in _KIND_ORDER),
+                *self._rounds), k_stop
 
     def _arena(self, kind, tuples, n_fields, fresh):
         """(fields, offsets) of the projections ``tuples`` of one kind laid end to end."""

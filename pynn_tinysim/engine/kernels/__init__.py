@@ -145,7 +145,12 @@ def warn_missing():
 #: optional part of ``net`` (``_draw``, ``_poisson_arrays``, ``_sample``...) are not
 #: inlined: Numba prunes their code for an absent (None) part only in a function of
 #: its own taking it as an argument.
-INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"})
+INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined",
+                     # the plastic arenas' views, inlined into the uncounted path that
+                     # cuts them (kernels/stretch_plastic.py: a view returned by a call
+                     # is a reference its caller would have to drop)
+                     "_cut", "_pair_view", "_tm_view", "_simple_view", "_mq_view",
+                     "_stm_view", "_board_view"})
 
 #: helpers compiled without Numba's reference counting (its runtime, NRT, off: Numba's
 #: ``_nrt`` option). A compiled function counts a reference to every array it takes, an
@@ -156,13 +161,25 @@ INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"
 #: time (measured, RESULTS.md). Safe because each only reads and writes its caller's
 #: arrays, alive for the call: it allocates none (Numba refuses to compile an
 #: allocation without NRT, also in the helpers it calls) and returns none
-#: (tests/test_kernel_loading.py checks both, and that the option took effect).
+#: (tests/test_kernel_loading.py checks both, and that the option took effect). A helper
+#: they call compiles the same way where they compile it first, so the plastic kernels
+#: a stretch reaches are members too (their callers pass the rounds' scratch,
+#: ``RoundsScratch`` in the step loop: they allocate nothing), and helpers returning an
+#: array are inlined (``INLINED``).
 UNCOUNTED = frozenset({
-    # kernels/plasticity.py
+    # kernels/stretch_plastic.py: a stretch's path to its plastic projections, at every
+    # step with spikes (the kinds' arenas: tens of arrays a call)
+    "deliver_plastic", "_stretch_pair", "_stretch_tm", "_stretch_simple", "_stretch_mq",
+    "_stretch_stm", "_stretch_board", "plastic_room", "_pair_room", "_board_room",
+    "_log_room",
+    # kernels/plasticity.py (the kernels that path reaches, given the rounds' scratch)
     "_pair_column", "_pair_pre_row", "_log_apply", "_deferred", "_next_round",
+    "pair_deliver_queued", "_pair_pre_spikes", "queue_posts", "tsodyks_markram_deliver",
+    "simple_stochastic_deliver", "stochastic_tm_deliver", "multi_quantal_deliver",
     # kernels/spinnaker_plasticity.py
     "_board_pre_row", "_float_pre_row", "_post_column", "_event_board", "_bump_post",
-    "_event_float", "_bump_float",
+    "_event_float", "_bump_float", "spinnaker_pair_deliver",
+    "spinnaker_pair_deliver_queued", "_due_events",
     # kernels/spinnaker_recurrent.py
     "_step_up", "_step_down", "_open_windows",
     # kernels/spinnaker_neuromodulation.py
@@ -306,6 +323,7 @@ def load():
     from . import spinnaker_neuromodulation
     from . import structural
     from . import spinnaker_recurrent
+    from . import stretch_plastic
     # the chunk loops of these run on several threads (numba.prange) in the threaded
     # variants (see _threaded_variants)
     parallel = {"lif_curr_exp", "lif_curr_alpha", "lif_curr_delta", "izhikevich", "_lif_cond",
@@ -348,7 +366,7 @@ def load():
                  "_float_pre_row", "_event_board", "_post_column"}
     # ... and inside compiled stretches
     internal |= {"_board_view", "_due_events", "spinnaker_pair_deliver_queued",
-                 "stretch_board", "board_room", "queue_posts"}
+                 "_stretch_board", "_board_room", "queue_posts"}
     # the flavour's structural plasticity (kernels/structural.py)
     internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
@@ -382,21 +400,24 @@ def load():
                       "_stdp_depressed", "_vogels_weight", "_deferred", "_next_round",
                       "_pair_pre_spikes", "_pair_pre_row", "_pair_column",
                       "pair_deliver",
-                      "tsodyks_markram_deliver", "pair_deliver_queued", "_cut", "_pair_view",
-                      "_tm_view", "deliver_plastic", "plastic_room",
+                      "tsodyks_markram_deliver", "pair_deliver_queued",
                       # the stochastic synapses (keyed draws)
                       "_keyed_step", "_keyed_unit", "_synapse_word", "_keyed_binomial",
                       "simple_stochastic_deliver", "stochastic_tm_exponents",
-                      "stochastic_tm_deliver", "multi_quantal_deliver", "_simple_view",
-                      "_mq_view", "_stretch_pair", "_stretch_tm", "_stretch_simple",
-                      "_stretch_mq", "_pair_room", "queue_posts")),
-        # StochasticTsodyksMarkram inside stretches; Tsodyks-Markram's listed decays
-        (plasticity, ("_surv_steps", "_stm_view", "_stretch_stm", "tm_exponents",
+                      "stochastic_tm_deliver", "multi_quantal_deliver", "queue_posts")),
+        # StochasticTsodyksMarkram; Tsodyks-Markram's listed decays
+        (plasticity, ("_surv_steps", "tm_exponents",
                       "_next_listed", "pair_exponents", "_facil_exponent",
                       "multi_quantal_exponents")),
         # STDP's log of pending post events (Gutig), per-synapse trace time constants
         (plasticity, ("_row", "_trace_decay", "_power", "_log_apply", "_needed_len",
-                      "_log_room", "pair_log_export")),
+                      "pair_log_export")),
+        # a stretch's path to its plastic projections (kernels/stretch_plastic.py)
+        (stretch_plastic, ("_cut", "_pair_view", "_tm_view", "_simple_view", "_mq_view",
+                           "_stm_view", "_board_view", "deliver_plastic", "_stretch_pair",
+                           "_stretch_tm", "_stretch_simple", "_stretch_mq", "_stretch_stm",
+                           "_stretch_board", "plastic_room", "_pair_room", "_board_room",
+                           "_log_room")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
@@ -420,9 +441,7 @@ def load():
                                 "_board_pre_row", "_bump_post", "_fdec", "_fclip",
                                 "_event_float", "_bump_float", "_float_pre_row",
                                 "_event_board", "_post_column", "spinnaker_pair_deliver",
-                                "_board_view", "_due_events",
-                                "spinnaker_pair_deliver_queued", "stretch_board",
-                                "board_room")),
+                                "_due_events", "spinnaker_pair_deliver_queued")),
         (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
                                "_open_windows", "_replay", "_pre_spikes",
                                "recurrent_deliver", "recurrent_log_compact")),

@@ -299,7 +299,8 @@ def pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_fla
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, np.int64(n_now), decay_cursor)
+                     at_now, np.int64(n_now), decay_cursor, np.empty_like(spiking_ids),
+                     np.empty_like(spiking_ids))
     return 0
 
 
@@ -352,15 +353,15 @@ def _pair_pre_spikes(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, n_now, decay_cursor):
+                     at_now, n_now, decay_cursor, pending, now):
     """Steps 3 and 4 of :func:`pair_deliver` (and of :func:`pair_deliver_queued`): the
     pre spikes of ``stamp`` (``PairTraceRule._on_pre``, the rule's weight dependence)
     and what they transmit into the ring (the weight after their own update); then the
     post events arriving at this very stamp (``at_now[:n_now]``) reach the post trace."""
     # round by round where an id repeats (see pair_deliver)
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n = pending.size
+    for q in range(spiking_ids.size):     # (a slice assignment would allocate)
+        pending[q] = spiking_ids[q]
+    n = spiking_ids.size
     while n > 0:
         e, k, n = _next_round(pending, n, now, indptr, by_pre, mark, epoch)
         for q in range(k):
@@ -545,7 +546,7 @@ def tm_exponents(spiking_ids, stamp, indptr, by_pre, t_last, dt, tau_facil, rate
 def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                             weight, U, u, x, y, t_last, dt, tau_rec, tau_psc, inv_diff,
                             same, decay, length, facil_row, psc_row, rec_row, saturated,
-                            mark, epoch, amount, listed, tau_facil):
+                            mark, epoch, amount, listed, tau_facil, rounds):
     """One call of ``TsodyksMarkram.deliver``: ``decay`` holds rows of ``length`` entries,
     the decays exp(-h/tau_facil), exp(-h/tau_psc), exp(-h/tau_rec) for h = d dt, d
     steps, one row per distinct value of each time constant; synapse s reads rows
@@ -567,9 +568,12 @@ def tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offse
                 d = stamp - t_last[by_pre[j]]
                 if d >= length and not saturated:
                     return d + 1
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n_pending = pending.size
+    # the rounds' ids, in the caller's scratch (``rounds``: nothing here allocates, so
+    # that a stretch's uncounted path may call this: kernels.UNCOUNTED)
+    pending, now = rounds
+    for q in range(spiking_ids.size):     # (a slice assignment would allocate)
+        pending[q] = spiking_ids[q]
+    n_pending = spiking_ids.size
     n_listed = 0
     first = True
     while n_pending > 0:
@@ -666,14 +670,18 @@ def _keyed_binomial(word, count, p, which):
 
 
 def simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                              ring_flat, weight, p, pre, post, pair_rank, key, mark, epoch):
+                              ring_flat, weight, p, pre, post, pair_rank, key, mark, epoch,
+                              rounds):
     """One call of ``SimpleStochastic.deliver``: each synapse of a spike transmits its
     weight where its draw (which 0) is below ``p``; round by round where an id repeats
     (see :func:`_deferred`)."""
     ring_size = ring_flat.size
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n_pending = pending.size
+    # the rounds' ids, in the caller's scratch (``rounds``: nothing here allocates, so
+    # that a stretch's uncounted path may call this: kernels.UNCOUNTED)
+    pending, now = rounds
+    for q in range(spiking_ids.size):     # (a slice assignment would allocate)
+        pending[q] = spiking_ids[q]
+    n_pending = spiking_ids.size
     r = 0
     while n_pending > 0:
         e, k, n_pending = _next_round(pending, n_pending, now, indptr, by_pre, mark, epoch)
@@ -732,7 +740,7 @@ def stochastic_tm_exponents(spiking_ids, stamp, indptr, by_pre, R, t_surv, t_las
 def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                           weight, U, u, R, t_surv, t_last, pre, post, pair_rank, key, dt,
                           decay, length, facil_row, rec_row, saturated, mark, epoch,
-                          facil_listed, survive, tau_facil):
+                          facil_listed, survive, tau_facil, rounds):
     """One call of ``StochasticTsodyksMarkram.deliver``: ``decay`` holds rows of ``length``
     entries, exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and exp(-h/tau_rec) for
     h = d dt, d steps, one row per distinct value of each; synapse s reads rows
@@ -760,9 +768,12 @@ def stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 if d >= length and not saturated:
                     return np.int64(min(d + 1.0, 4e18))
     t = stamp * dt
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n_pending = pending.size
+    # the rounds' ids, in the caller's scratch (``rounds``: nothing here allocates, so
+    # that a stretch's uncounted path may call this: kernels.UNCOUNTED)
+    pending, now = rounds
+    for q in range(spiking_ids.size):     # (a slice assignment would allocate)
+        pending[q] = spiking_ids[q]
+    n_pending = spiking_ids.size
     r = 0
     n_facil = 0
     n_survive = 0
@@ -842,7 +853,7 @@ def multi_quantal_exponents(spiking_ids, stamp, indptr, by_pre, t_last, tau_faci
 def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
                           weight, U, n_sites, u, a, t_last, pre, post, pair_rank, key,
                           decay, length, facil_row, rec_row, saturated, mark, epoch,
-                          facil_listed, recover_listed, tau_facil):
+                          facil_listed, recover_listed, tau_facil, rounds):
     """One call of ``MultiQuantal.deliver``: ``decay`` holds rows of ``length`` entries,
     exp(-h/tau_facil) (0 where tau_facil <= 1e-10) and -expm1(-h/tau_rec) for h = d dt,
     one row per distinct value of each; synapse s reads rows ``facil_row[s]`` and
@@ -862,9 +873,12 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                 if need > 0:
                     return need
     n_listed = 0
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n_pending = pending.size
+    # the rounds' ids, in the caller's scratch (``rounds``: nothing here allocates, so
+    # that a stretch's uncounted path may call this: kernels.UNCOUNTED)
+    pending, now = rounds
+    for q in range(spiking_ids.size):     # (a slice assignment would allocate)
+        pending[q] = spiking_ids[q]
+    n_pending = spiking_ids.size
     r = 0
     while n_pending > 0:
         e, k, n_pending = _next_round(pending, n_pending, now, indptr, by_pre, mark, epoch)
@@ -904,28 +918,15 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 
 # --- inside compiled stretches (kernels/stretch.py) ---------------------------------
 #
-# A stretch delivers its steps' spikes to the plastic projections itself, after the
-# static delivery and in the delivery list's order (the step loop's). It hands them
-# ``plastic``: None (no plastic projection: the code below is pruned away by Numba,
-# which compiles a function once per type of its arguments), or
-# ``(order, pair, tm, simple, mq, stm, board)``: ``order[i]`` names the i-th plastic
-# projection, its kind (pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
-# StochasticTsodyksMarkram, the sPyNNaker flavour's STDP with board weights:
-# kernels/spinnaker_plasticity.py's ``stretch_board``) and its place
-# among those (``KIND_*`` below); each kind's part is ``(fields, offsets)``, or None
-# where the stretch has none of that kind; the projections of a kind are laid end to end (engine/stretch_plastic.py): field f of
-# projection o is ``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``,
-# ``_tm_view``), the tuples of ``PairTraceRule.stretch_arrays`` and
-# ``TsodyksMarkram.stretch_arrays`` (engine/plasticity.py), whose decay tables cover
-# every interval the stretch can meet.
-#
-# A pair rule's queue of post events is its arrays there (the NumPy rule keeps a heap
-# and a history of post spikes, rebuilt from these after the stretch): post spikes in
-# time order (``q_stamp``, ``q_post``: the post neuron's column index, ``q_serial``: the
-# serial the heap gave its first delay's entry), kept from ``qs[Q_HEAD]`` to
-# ``qs[Q_TAIL]`` (counters: position modulo the buffer's size) as ``_history`` keeps
-# them, and per delay u the first spike whose event has not reached the synapses yet
-# (``cursor[u]``).
+# A stretch delivers its steps' spikes to the plastic projections itself
+# (kernels/stretch_plastic.py), a pair rule's by :func:`pair_deliver_queued`. Its queue
+# of post events is arrays there (the NumPy rule keeps a heap and a history of post
+# spikes, rebuilt from these after the stretch): post spikes in time order (``q_stamp``,
+# ``q_post``: the post neuron's column index, ``q_serial``: the serial the heap gave its
+# first delay's entry), kept from ``qs[Q_HEAD]`` to ``qs[Q_TAIL]`` (counters: position
+# modulo the buffer's size) as ``_history`` keeps them, and per delay u the first spike
+# whose event has not reached the synapses yet (``cursor[u]``). The flavour's STDP with
+# board weights keeps the same queue (kernels/spinnaker_plasticity.py).
 
 #: fields of a pair rule's ``qs`` (int64): the queue's head and tail, the stamp up to
 #: which post events have arrived (``_done_until``), the heap's next serial, how long
@@ -937,24 +938,19 @@ def multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
 (Q_HEAD, Q_TAIL, Q_DONE, Q_SERIAL, Q_SPAN, Q_N_POST, Q_RULE, Q_MODES, Q_PRE_SAT,
  Q_POST_SAT, Q_FULL, Q_LOG_FREE, Q_LOG_N_FREE, Q_PRE_LEN, Q_POST_LEN) = range(15)
 Q_SIZE = 15
-#: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
-#: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
-KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ = range(4)
-KIND_STM = 4
-#: the sPyNNaker flavour's STDP with board weights (kernels/spinnaker_plasticity.py)
-KIND_BOARD = 5
-N_KINDS = 6
 #: fields of a Tsodyks-Markram rule's ``consts`` (float64): dt, the decay table's row
 #: length, whether it is saturated
 TM_DT, TM_LENGTH, TM_SATURATED = range(3)
 
 
-def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
+def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p, pending, now):
     """:func:`pair_deliver` for a stretch: the post events come from the projection's
     queue arrays ``p`` (see above), and this step's post spikes join them
     (``PairTraceRule._remember_posts``). Every synapse's events are taken in time order
     (per delay, in spike order): the synapses are independent of each other, so this
-    is the reference's arithmetic, whose heap takes all arrivals in time order."""
+    is the reference's arithmetic, whose heap takes all arrivals in time order.
+    ``pending``/``now``: scratch for the rounds of the step's ids (the stretch's, as long
+    as its buffer of a step's spikes)."""
     (indptr, by_pre, keys, post_indptr, by_post, post_lookup, delays, weight, w_min, w_max,
      amp_plus, amp_minus, k_pre, k_post, t_last, t_post, n_pending, pend_acc, pre_decay,
      post_decay, mark, epoch, at_now, q_stamp, q_post, q_serial, cursor, qs,
@@ -1004,7 +1000,7 @@ def pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
                      modes, k_pre, k_post, t_last, t_post, n_pending, pend_acc,
                      pre_decay, pre_cls, pre_len, post_decay, post_cls, post_len,
                      log_head, log_tail, log_next, log_k, log_free, mark, epoch,
-                     at_now, np.int64(n_now), None)
+                     at_now, np.int64(n_now), None, pending, now)
     # 5.
     queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs)
 
@@ -1032,203 +1028,3 @@ def queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_seri
         while head < tail and q_stamp[head % size] < oldest:
             head += 1
         qs[Q_HEAD] = head
-
-
-def _cut(field, bounds, i):
-    """Projection i's part of an arena ``field`` (``bounds``: the field's row of offsets;
-    a row rather than the field's number, which the views pass as a literal: Numba would
-    compile one specialization per number)."""
-    return field[bounds[i]:bounds[i + 1]]
-
-
-def _pair_view(f, o, i):
-    """Pair rule projection i of a stretch's arenas (see above): its tuple of views."""
-    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
-            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
-            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
-            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
-            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
-            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i),
-            _cut(f[18], o[18], i), _cut(f[19], o[19], i), _cut(f[20], o[20], i),
-            _cut(f[21], o[21], i), _cut(f[22], o[22], i), _cut(f[23], o[23], i),
-            _cut(f[24], o[24], i), _cut(f[25], o[25], i), _cut(f[26], o[26], i),
-            _cut(f[27], o[27], i), _cut(f[28], o[28], i), _cut(f[29], o[29], i),
-            _cut(f[30], o[30], i), _cut(f[31], o[31], i), _cut(f[32], o[32], i),
-            _cut(f[33], o[33], i), _cut(f[34], o[34], i), _cut(f[35], o[35], i))
-
-
-def _tm_view(f, o, i):
-    """Tsodyks-Markram projection i of a stretch's arenas (see above): its tuple of views."""
-    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
-            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
-            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
-            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
-            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
-            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i),
-            _cut(f[18], o[18], i), _cut(f[19], o[19], i), _cut(f[20], o[20], i))
-
-
-def _simple_view(f, o, i):
-    """SimpleStochastic projection i of a stretch's arenas (see above)."""
-    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
-            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
-            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
-            _cut(f[9], o[9], i), _cut(f[10], o[10], i))
-
-
-def _mq_view(f, o, i):
-    """MultiQuantal projection i of a stretch's arenas (see above)."""
-    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
-            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
-            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
-            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
-            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
-            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i))
-
-
-def _stm_view(f, o, i):
-    """StochasticTsodyksMarkram projection i of a stretch's arenas (see above)."""
-    return (_cut(f[0], o[0], i), _cut(f[1], o[1], i), _cut(f[2], o[2], i),
-            _cut(f[3], o[3], i), _cut(f[4], o[4], i), _cut(f[5], o[5], i),
-            _cut(f[6], o[6], i), _cut(f[7], o[7], i), _cut(f[8], o[8], i),
-            _cut(f[9], o[9], i), _cut(f[10], o[10], i), _cut(f[11], o[11], i),
-            _cut(f[12], o[12], i), _cut(f[13], o[13], i), _cut(f[14], o[14], i),
-            _cut(f[15], o[15], i), _cut(f[16], o[16], i), _cut(f[17], o[17], i),
-            _cut(f[18], o[18], i))
-
-
-def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
-    """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
-    projection of ``plastic`` in turn (see above; nothing where it is None)."""
-    if plastic is None:
-        return
-    order, pair, tm, simple, mq, stm, board = plastic
-    for code in order:
-        kind = code % N_KINDS
-        o = code // N_KINDS
-        if kind == KIND_PAIR:
-            _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, pair, o)
-        elif kind == KIND_TM:
-            _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, tm, o)
-        elif kind == KIND_SIMPLE:
-            _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, simple, o)
-        elif kind == KIND_MQ:
-            _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, mq, o)
-        elif kind == KIND_STM:
-            _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, stm, o)
-        elif kind == KIND_BOARD:
-            _sp.stretch_board(spiking_ids, stamp, slot_offset, ring_flat, board, o)
-
-
-# Each kind's part of ``plastic`` is None where the stretch has no projection of that
-# kind: Numba then prunes the branch below (a None argument), so a stretch compiles
-# only the rules it delivers to.
-
-def _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, part, o):
-    if part is not None:
-        fields, offsets = part
-        pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                            _pair_view(fields, offsets, o))
-
-
-def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
-    if part is not None:
-        fields, offsets = part
-        (indptr, by_pre, keys, weight, U, u, x, y, t_last, decay, facil_row, psc_row, mark,
-         epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
-         same) = _tm_view(fields, offsets, o)
-        # (the tables cover every interval of the stretch: this returns 0)
-        # (the rows are there: nothing listed)
-        tsodyks_markram_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                ring_flat, weight, U, u, x, y, t_last, consts[TM_DT], tau_rec,
-                                tau_psc, inv_diff, same, decay, np.int64(consts[TM_LENGTH]),
-                                facil_row, psc_row, rec_row, consts[TM_SATURATED] != 0.0,
-                                mark, epoch, amount, None, None)
-
-
-def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o):
-    if part is not None:
-        fields, offsets = part
-        (indptr, by_pre, keys, weight, p, pre, post, pair_rank, key, mark,
-         epoch) = _simple_view(fields, offsets, o)
-        simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                                  ring_flat, weight, p, pre, post, pair_rank,
-                                  np.uint64(key[0]), mark, epoch)
-
-
-def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o):
-    if part is not None:
-        fields, offsets = part
-        # (``mq_consts``: the key, whether the table is saturated, its row length)
-        (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
-         mq_consts, decay, facil_row, rec_row, mark, epoch) = _mq_view(fields, offsets, o)
-        # (the table covers every interval of the stretch: this returns 0)
-        multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                              ring_flat, weight, U, n_sites, u, a, t_last, pre, post,
-                              pair_rank, np.uint64(mq_consts[0]), decay, mq_consts[2],
-                              facil_row, rec_row, mq_consts[1] != 0, mark, epoch, None,
-                              None, None)     # (the rows are there: nothing listed)
-
-
-def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o):
-    if part is not None:
-        fields, offsets = part
-        # (``consts``: the key, whether the table is saturated, its row length; ``fconsts``:
-        # dt)
-        (indptr, by_pre, keys, weight, U, u, R, t_surv, t_last, pre, post, pair_rank,
-         consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(
-             fields, offsets, o)
-        # (the table covers every interval of the stretch: this returns 0; the rows are
-        # there, nothing listed)
-        stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
-                              ring_flat, weight, U, u, R, t_surv, t_last, pre, post,
-                              pair_rank, np.uint64(consts[0]), fconsts[0], decay, consts[2],
-                              facil_row, rec_row, consts[1] != 0, mark, epoch, None,
-                              None, None)
-
-
-def plastic_room(plastic):
-    """Whether every pair rule's queue holds one more step's post spikes (each post
-    neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
-    if plastic is None:
-        return True
-    return _pair_room(plastic[0], plastic[1]) and _sp.board_room(plastic[0], plastic[6])
-
-
-def _pair_room(order, part):
-    if part is not None:
-        pair_fields, pair_offsets = part
-        for code in order:
-            if code % N_KINDS == KIND_PAIR:
-                o = code // N_KINDS
-                qs = _cut(pair_fields[27], pair_offsets[27], o)
-                size = pair_offsets[23, o + 1] - pair_offsets[23, o]
-                if qs[Q_TAIL] - qs[Q_HEAD] + qs[Q_N_POST] > size:
-                    qs[Q_FULL] = 1
-                    return False
-                if qs[Q_RULE] == STDP_LOG and not _log_room(
-                        qs, _cut(pair_fields[23], pair_offsets[23], o),
-                        _cut(pair_fields[24], pair_offsets[24], o),
-                        _cut(pair_fields[26], pair_offsets[26], o),
-                        _cut(pair_fields[6], pair_offsets[6], o),
-                        _cut(pair_fields[3], pair_offsets[3], o)):
-                    qs[Q_FULL] = 2
-                    return False
-    return True
-
-
-def _log_room(qs, q_stamp, q_post, cursor, delays, post_indptr):
-    """Whether the log has a free entry for every post event still queued (at most one
-    per queued spike, delay and synapse of its column: what the next step may record)."""
-    size = q_stamp.size
-    n_post = qs[Q_N_POST]
-    events = 0
-    for u in range(delays.size):
-        for c in range(cursor[u], qs[Q_TAIL]):
-            col = u * n_post + q_post[c % size]
-            events += post_indptr[col + 1] - post_indptr[col]
-    return events <= qs[Q_LOG_N_FREE]
-
-
-# (at the end: kernels/spinnaker_plasticity.py imports this module)
-from . import spinnaker_plasticity as _sp  # noqa: E402

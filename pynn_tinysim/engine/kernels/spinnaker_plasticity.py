@@ -379,7 +379,7 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                            w_min, w_max, a_plus, a_minus, a3_plus, a3_minus, multiplicative,
                            rule, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
                            pend_acc, ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut, pre2_lut,
-                           post2_lut, mark, epoch, at_now, arrived):
+                           post2_lut, mark, epoch, at_now, arrived, rounds):
     """One call of ``deliver`` of the ``rule`` (``RULE_*``) with board weights, or in float
     mode where ``w_acc`` is None (see the module docstring).
 
@@ -395,7 +395,8 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
     (each unused, one element, for the other rules); ``mark``/``epoch``/
     ``at_now``/``arrived``: scratch (one slot per synapse; ``arrived`` the stamp of a
     synapse's last event, -1 at first). An id repeated in ``spiking_ids`` updates its
-    synapses once per spike, in the reference's rounds.
+    synapses once per spike, in the reference's rounds (``rounds``: (pending, now),
+    scratch for them, int64 arrays at least as long as ``spiking_ids``).
 
     Float mode: ``w_acc``, ``w_scale``, ``shift``, ``post_of``, ``delay``, ``recent``,
     ``recent_next`` and the rings ``ev_*`` None; ``pend_acc`` the pending post events'
@@ -430,9 +431,12 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
                                  delay, pre_lut, post_lut, post2_lut)
     # 2. the pre spikes, round by round where an id repeats (plasticity._next_round); a
     # synapse whose event arrived in this tick (``arrived``: its stamp) is coincident
-    pending = spiking_ids.copy()
-    now = np.empty_like(pending)
-    n = pending.size
+    # the rounds' ids, in the caller's scratch (``rounds``: nothing here allocates, so
+    # that a stretch's uncounted path may call this: kernels.UNCOUNTED)
+    pending, now = rounds
+    for q in range(spiking_ids.size):     # (a slice assignment would allocate)
+        pending[q] = spiking_ids[q]
+    n = spiking_ids.size
     while n > 0:
         e, k, n = _pk._next_round(pending, n, now, indptr, by_pre, mark, epoch)
         for q in range(k):
@@ -464,11 +468,11 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
 # --- inside compiled stretches (kernels/stretch.py) ---------------------------------
 #
 # A stretch delivers to a projection of these rules with board weights as to a pair
-# rule of NEST's (kernels/plasticity.py's ``stretch`` section): its arrays laid end to
-# end with those of the other such projections (the ``board`` part of ``plastic``,
-# engine/stretch_plastic.py), its queue of post events arrays (``q_*``, ``cursor``,
-# ``qs``: the pair rules' queue, ``BoardTraces.stretch_arrays``). The fields of one
-# projection, in the order of :func:`_board_view`:
+# rule of NEST's (kernels/stretch_plastic.py): its arrays laid end to end with those of
+# the other such projections (the ``board`` part of ``plastic``), its queue of post
+# events arrays (``q_*``, ``cursor``, ``qs``: the pair rules' queue,
+# kernels/plasticity.py; ``BoardTraces.stretch_arrays``). The fields of one projection,
+# in the order of kernels/stretch_plastic.py's ``_board_view``:
 #
 #  0-2   indptr, by_pre, keys          (the presynaptic index)
 #  3-9   post_indptr, by_post, post_lookup, post_of, delay, recent, recent_next
@@ -481,26 +485,6 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
 #        (``qs[Q_RULE]``: the rule, ``qs[Q_MODES]``: 1 for the multiplicative dependence)
 # 45-47  arrivals, bounds, columns: scratch for the post events due at a step, as
 #        spinnaker_pair_deliver takes them (room for every queued spike at every delay)
-
-def _board_view(f, o, i):
-    """Board-weight projection i of a stretch's arenas (see above): its tuple of views."""
-    return (_pk._cut(f[0], o[0], i), _pk._cut(f[1], o[1], i), _pk._cut(f[2], o[2], i),
-            _pk._cut(f[3], o[3], i), _pk._cut(f[4], o[4], i), _pk._cut(f[5], o[5], i),
-            _pk._cut(f[6], o[6], i), _pk._cut(f[7], o[7], i), _pk._cut(f[8], o[8], i),
-            _pk._cut(f[9], o[9], i), _pk._cut(f[10], o[10], i), _pk._cut(f[11], o[11], i),
-            _pk._cut(f[12], o[12], i), _pk._cut(f[13], o[13], i), _pk._cut(f[14], o[14], i),
-            _pk._cut(f[15], o[15], i), _pk._cut(f[16], o[16], i), _pk._cut(f[17], o[17], i),
-            _pk._cut(f[18], o[18], i), _pk._cut(f[19], o[19], i), _pk._cut(f[20], o[20], i),
-            _pk._cut(f[21], o[21], i), _pk._cut(f[22], o[22], i), _pk._cut(f[23], o[23], i),
-            _pk._cut(f[24], o[24], i), _pk._cut(f[25], o[25], i), _pk._cut(f[26], o[26], i),
-            _pk._cut(f[27], o[27], i), _pk._cut(f[28], o[28], i), _pk._cut(f[29], o[29], i),
-            _pk._cut(f[30], o[30], i), _pk._cut(f[31], o[31], i), _pk._cut(f[32], o[32], i),
-            _pk._cut(f[33], o[33], i), _pk._cut(f[34], o[34], i), _pk._cut(f[35], o[35], i),
-            _pk._cut(f[36], o[36], i), _pk._cut(f[37], o[37], i), _pk._cut(f[38], o[38], i),
-            _pk._cut(f[39], o[39], i), _pk._cut(f[40], o[40], i), _pk._cut(f[41], o[41], i),
-            _pk._cut(f[42], o[42], i), _pk._cut(f[43], o[43], i), _pk._cut(f[44], o[44], i),
-            _pk._cut(f[45], o[45], i), _pk._cut(f[46], o[46], i), _pk._cut(f[47], o[47], i))
-
 
 def _due_events(stamp, delays, n_post, q_stamp, q_post, cursor, qs, arrivals, bounds,
                 columns):
@@ -542,10 +526,11 @@ def _due_events(stamp, delays, n_post, q_stamp, q_post, cursor, qs, arrivals, bo
     return n
 
 
-def spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p):
+def spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p, pending, now):
     """:func:`spinnaker_pair_deliver` with board weights for a stretch: the post events
     come from the projection's queue arrays ``p`` (see above), and this step's post
-    spikes join the queue after the delivery (the step loop's ``_remember_posts``)."""
+    spikes join the queue after the delivery (the step loop's ``_remember_posts``);
+    ``pending``/``now``: the stretch's scratch for the rounds."""
     (indptr, by_pre, keys, post_indptr, by_post, post_lookup, post_of, delay, recent,
      recent_next, weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus,
      a3_minus, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, ev_k, ev_stamp,
@@ -560,31 +545,5 @@ def spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p)
                            a3_minus, qs[_pk.Q_MODES] != 0, qs[_pk.Q_RULE], k_pre, k_post,
                            k_pre2, k_post2, t_last, t_post, n_pending, None, ev_k, ev_stamp,
                            ev_first, ev_o2, pre_lut, post_lut, pre2_lut, post2_lut, mark,
-                           epoch, at_now, arrived)
+                           epoch, at_now, arrived, (pending, now))
     _pk.queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs)
-
-
-def stretch_board(spiking_ids, stamp, slot_offset, ring_flat, part, o):
-    """Projection o of the stretch's ``board`` part (None: the stretch has none, and
-    Numba prunes this) takes the step's spikes."""
-    if part is not None:
-        fields, offsets = part
-        spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                                      _board_view(fields, offsets, o))
-
-
-def board_room(order, part):
-    """Whether every board-weight projection's queue holds one more step's post spikes
-    (each post neuron once); else its ``Q_FULL`` is set (the stretch stops and the
-    queue is grown, as a pair rule's: kernels/plasticity.py's ``_pair_room``)."""
-    if part is not None:
-        fields, offsets = part
-        for code in order:
-            if code % _pk.N_KINDS == _pk.KIND_BOARD:
-                o = code // _pk.N_KINDS
-                qs = _pk._cut(fields[44], offsets[44], o)
-                size = offsets[40, o + 1] - offsets[40, o]
-                if qs[_pk.Q_TAIL] - qs[_pk.Q_HEAD] + qs[_pk.Q_N_POST] > size:
-                    qs[_pk.Q_FULL] = 1
-                    return False
-    return True

@@ -17,7 +17,7 @@ loop does, in its order (NEST's):
 2. the ring-buffer row just read is cleared (the neuron kernels zero their inputs
    as they read them, so this is skipped where the group's inputs are the whole row);
 3. ``fired`` is delivered by :func:`.delivery.deliver_static`, then to each plastic
-   projection in turn by :func:`.plasticity.deliver_plastic` (STDP's pair rules,
+   projection in turn by :func:`.stretch_plastic.deliver_plastic` (STDP's pair rules,
    Vogels-Sprekeler, Tsodyks-Markram; under MPI the exchange delivers, at the
    window's end, in Python);
 4. the sampled state variables of the neuron group whose sampling step this is
@@ -28,7 +28,7 @@ loop does, in its order (NEST's):
 the fields; from the 24th: ``signals`` (the sampled recorders, :func:`_sample`),
 ``currents`` and ``exchange`` (:mod:`.window`), ``halt``, the delivery's ``n_chunks``
 and its ``min_events``, see :mod:`.delivery`, the Poisson sources' tables,
-``CompiledStretch._poisson``, and the plastic projections, see :mod:`.plasticity`).
+``CompiledStretch._poisson``, and the plastic projections, see :mod:`.stretch_plastic`).
 ``signals``, ``currents``, ``exchange`` (outside MPI), the Poisson tables and
 ``plastic`` are None where the network has none: only non-inlined helpers taking
 that part as an argument read it, so that Numba prunes the code of absent features
@@ -38,7 +38,7 @@ next step, or before a step its neuron kernel declines (``halt`` set, see
 :data:`.neurons.DECLINED`), and returns the step it reached.
 """
 
-from . import delivery, neurons, plasticity, spinnaker, window
+from . import delivery, neurons, spinnaker, stretch_plastic, window
 from . import poisson as poisson_kernels
 from . import adex
 from . import adaptive
@@ -103,7 +103,7 @@ def _after_step(k, spiked, net, consumed=False):
         delivery.deliver_static(fired[:n_fired], slot * row_size, indptr, keys, weights,
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
         # then each plastic projection in turn (none: pruned where ``plastic`` is None)
-        plasticity.deliver_plastic(fired[:n_fired], k + 1, slot * row_size, ring_flat,
+        stretch_plastic.deliver_plastic(fired[:n_fired], k + 1, slot * row_size, ring_flat,
                                    plastic)
     # (none: pruned where ``signals`` is None)
     _sample(k + 1, signals)
@@ -113,7 +113,7 @@ def _after_step(k, spiked, net, consumed=False):
 
 
 # The optional parts of ``net`` (Poisson sources, signal recorders, current sources;
-# plastic projections, see .plasticity) are None where the network has none, and
+# plastic projections, see .stretch_plastic) are None where the network has none, and
 # only the functions below read them, each taking its part as an argument: Numba
 # then prunes the code of an absent part (a None argument; a helper inlined into the
 # stretch would not be pruned), so a stretch compiles only the features its network
@@ -174,8 +174,8 @@ def _room(k, net):
     exchange's): at most every cell once, plus its Poisson counts (drawn here, for
     _after_step). A step that would not fit even empty buffers sets ``halt``: the step
     loop runs it. A plastic projection's queue of post events too (without ``halt``:
-    the stretch grows it and goes on, see plasticity.plastic_room)."""
-    if not plasticity.plastic_room(net[30]):
+    the stretch grows it and goes on, see stretch_plastic.plastic_room)."""
+    if not stretch_plastic.plastic_room(net[30]):
         return False
     need = net[6][-1] + _draw(k, net[29])
     if (net[22][0] + need <= net[19].size and need <= net[18].size

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..kernels import plasticity as plastic_kernels
 from ..kernels import spinnaker_plasticity as board_kernels
-from ..plasticity import STDP, DecayTables, PairTraceRule, VogelsSprekeler
+from ..plasticity import STDP, DecayTables, PairTraceRule, RoundsScratch, VogelsSprekeler
 from . import fixed_point
 from .settings import traces_in_fixed_point
 
@@ -371,6 +371,7 @@ class BoardTraces:
         # (a stretch delivers with the same arrays: stretch_arrays)
         self._board_arrays = arrays
         n_slots, row_size = self._n_slots, self._row_size
+        rounds = RoundsScratch()
         no_events = self._NO_EVENTS
 
         def deliver(spiking_ids, k, ring_flat):
@@ -379,7 +380,7 @@ class BoardTraces:
             popped, events = self._pop_arrivals(stamp) if heap else ((), no_events)
             fixed, index = self._kernel_indices
             kernel(spiking_ids, stamp, *fixed, (stamp % n_slots) * row_size, ring_flat,
-                   *events, *index, *arrays)
+                   *events, *index, *arrays, rounds.fit(spiking_ids.size))
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
@@ -508,6 +509,7 @@ class BoardTraces:
         luts = [None]
         covered = [-1]
         n_slots, row_size = self._n_slots, self._row_size
+        rounds = RoundsScratch()
         no_events = self._NO_EVENTS
         kernel, numpy_deliver = kernels.spinnaker_pair_deliver, self.deliver
 
@@ -533,7 +535,7 @@ class BoardTraces:
             kernel(spiking_ids, stamp, self._indptr, self._by_pre, self._keys,
                    (stamp % n_slots) * row_size, ring_flat, *events, self._post_indptr,
                    self._by_post, self._post_lookup, None, None, None, None, *head, *luts,
-                   *scratch)
+                   *scratch, rounds.fit(spiking_ids.size))
             if heap or popped:      # as _apply_arrivals (called where the queue is not empty)
                 self._done_until = max(self._done_until, stamp)
             self._remember_posts(spiking_ids, stamp)
