@@ -33,10 +33,33 @@ INTERNAL = ("_t_last", "_k_pre", "_k_post", "_t_post", "_n_pending", "_pend_acc"
 
 @pytest.fixture
 def kernel_calls(monkeypatch):
-    """The compiled float deliveries the rules made, by stamp (they must run)."""
+    """The compiled float deliveries the rules made (they must run): the step loop's
+    calls (their step) and the compiled stretches that took a rule ("stretch")."""
     calls = []
-    spy_on_deliveries(monkeypatch, splast.BoardTraces, "_float_deliver", lambda args: calls.append(args[1]))
+    spy_on_deliveries(monkeypatch, splast.BoardTraces, "_float_deliver",
+                      lambda args: calls.append(args[1]))
+    taken = splast.BoardTraces.stretch_arrays
+
+    def stretch_arrays(self, k_stop, capacity=0):
+        calls.append("stretch")
+        return taken(self, k_stop, capacity)
+    monkeypatch.setattr(splast.BoardTraces, "stretch_arrays", stretch_arrays)
     return calls
+
+
+@pytest.fixture
+def stretched(monkeypatch):
+    """The steps run inside compiled stretches (a list, one entry per stretch)."""
+    from pynn_tinysim.engine.stretch import CompiledStretch
+    steps = []
+    original = CompiledStretch.run
+
+    def counting(self, k, k_end):
+        reached = original(self, k, k_end)
+        steps.append(reached - k)
+        return reached
+    monkeypatch.setattr(CompiledStretch, "run", counting)
+    return steps
 
 
 def _synapse(timing, dependence="additive", dt=1.0, A_plus=0.05, A_minus=0.06, tau_plus=16.0,
@@ -156,6 +179,48 @@ def test_steps_past_the_tables_cap_run_on_numpy(monkeypatch, kernel_calls):
     numba_out = _run("numba", synapse, protocol=(600.0, 900.0), reset=False, rate=30.0)
     assert_same_runs(numpy_out, numba_out)
     assert kernel_calls and on_numpy and min(on_numpy) > 1023
+
+
+@pytest.mark.parametrize("timing, dependence", [("pair", "multiplicative"),
+                                                ("nearest", "additive"),
+                                                ("vogels", "additive"),
+                                                ("triplet", "additive")])
+def test_rules_inside_compiled_stretches(timing, dependence, stretched, monkeypatch):
+    """Float mode inside compiled stretches (kernels/spinnaker_plasticity.py's
+    ``spinnaker_float_deliver_queued``): the same bits as NumPy, most ticks in
+    stretches, the queue of post events starting small so that it grows mid-run and
+    handed back between stretches, runs and a reset; the decay tables grown by the
+    stretch as the step loop grows them (they start at 1024 ticks: the 200-tick runs
+    stay inside, the test below passes them)."""
+    monkeypatch.setattr(engine_plasticity, "STRETCH_QUEUE_MIN", 0)
+    rounds = []
+    finish = splast.BoardTraces.stretch_finish
+
+    def counting_finish(self, arrays):
+        held, full = finish(self, arrays)
+        rounds.append((held, full))
+        return held, full
+    monkeypatch.setattr(splast.BoardTraces, "stretch_finish", counting_finish)
+    synapse = lambda: _synapse(timing, dependence)      # noqa: E731
+    reference = _run("numpy", synapse)
+    assert not stretched
+    compiled = _run("numba", synapse)
+    assert_same_runs(reference, compiled)
+    assert sum(stretched) >= 0.9 * 260, sum(stretched)
+    assert any(full for _, full in rounds), "the queue never had to grow"
+    assert any(held for held, _ in rounds), "no post spike in a queue: the round trip untested"
+
+
+def test_tables_grown_by_stretches_past_their_first_size(stretched):
+    """A run of 3000 ticks with a time constant of 1000 ticks: the decay tables (1024
+    entries at first) must grow within the run, in the stretch's set-up as in the step
+    loop's; the same bits, most ticks in stretches."""
+    synapse = lambda: _synapse("pair", "multiplicative", tau_plus=1000.0,  # noqa: E731
+                               tau_minus=800.0, A_plus=0.002, A_minus=0.002)
+    numpy_out = _run("numpy", synapse, protocol=(1500.0, 1500.0), reset=False, rate=30.0)
+    numba_out = _run("numba", synapse, protocol=(1500.0, 1500.0), reset=False, rate=30.0)
+    assert_same_runs(numpy_out, numba_out)
+    assert sum(stretched) >= 0.9 * 3000, sum(stretched)
 
 
 def test_no_float_kernel_where_the_rule_has_none():

@@ -258,13 +258,34 @@ def test_rules_inside_compiled_stretches(dependence, timing, stretched, monkeypa
     assert any(held for held, _ in rounds), "no post spike in a queue: the round trip untested"
 
 
-def test_float_mode_keeps_the_step_loop(stretched):
-    """In float mode the rules are delivered by the step loop's kernel calls (the stretch
-    declines the network)."""
-    synapse = lambda: _stdp("additive")             # noqa: E731
-    run_plastic_network("numba", synapse, lambda cells, prjs: None, protocol=(20.0,),
-                        reset=False, fixed_point=False)
-    assert not stretched
+@pytest.mark.parametrize("fixed_point", [True, False])
+def test_arena_fields_keep_their_types(fixed_point, monkeypatch):
+    """Each field a stretch takes from a rule (board weights, or float mode) is laid into
+    an arena of its own dtype (engine/stretch_plastic.py's ``_FLOATS``): a field read as
+    the other type would be cast on the way in and back, silently where the values
+    happen to survive it."""
+    from pynn_tinysim.engine import stretch_plastic
+    seen = []
+    original = stretch_plastic.PlasticArenas.take
+
+    def take(self, k_stop, spikes):
+        plastic, k_stop = original(self, k_stop, spikes)
+        for arrays, kind in zip(self._taken, self._kinds):
+            _, n_fields, _, _ = stretch_plastic.KINDS[kind]
+            assert len(arrays) == n_fields, kind
+            floats = stretch_plastic._FLOATS[kind]
+            for f, array in enumerate(arrays):
+                expected = np.float64 if f in floats else np.int64
+                assert array.dtype == expected and array.ndim == 1, (kind, f, array.dtype)
+            seen.append(kind)
+        return plastic, k_stop
+    monkeypatch.setattr(stretch_plastic.PlasticArenas, "take", take)
+    timings = ["pair", "nearest", "vogels", "triplet"]
+    for timing in timings:
+        run_plastic_network("numba", lambda: _stdp("additive", timing=timing),
+                            lambda cells, prjs: None, protocol=(20.0,), reset=False,
+                            fixed_point=fixed_point)
+    assert set(seen) == {"board" if fixed_point else "float"}
 
 
 def test_no_kernel_where_the_rule_has_none():

@@ -206,6 +206,40 @@ def test_plastic_network_in_stretches_identical(rule, stretched):
     assert max(moved) > 20, "the rule did nothing"
 
 
+def test_every_kind_in_one_stretch_identical_and_typed(stretched, monkeypatch):
+    """A pair rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal and
+    StochasticTsodyksMarkram projections in one network: the same bits as NumPy inside
+    stretches (the dispatch and the rounds' scratch they share, kernels/stretch_plastic.py),
+    and each field laid into an arena of its own dtype (engine/stretch_plastic.py's
+    ``_FLOATS``: a field read as the other type would be cast on the way in and back)."""
+    from pynn_tinysim.engine import stretch_plastic
+    monkeypatch.setitem(RULES, "every_kind", lambda x: [
+        _stdp("additive", 0.6 * x), _tsodyks_markram(0.5 * x),
+        sim.SimpleStochasticSynapse(p=0.5, weight=0.4 * x, delay=1.0),
+        sim.MultiQuantalSynapse(U=0.5, n=3, tau_rec=100.0, tau_facil=50.0, weight=0.2 * x,
+                                delay=1.0),
+        sim.StochasticTsodyksMarkramSynapse(U=0.5, tau_rec=100.0, tau_facil=50.0,
+                                            weight=0.4 * x, delay=1.0)])
+    kinds = set()
+    original = stretch_plastic.PlasticArenas.take
+
+    def take(self, k_stop, spikes):
+        plastic, k_stop = original(self, k_stop, spikes)
+        for arrays, kind in zip(self._taken, self._kinds):
+            assert len(arrays) == stretch_plastic.KINDS[kind][1], kind
+            for f, array in enumerate(arrays):
+                expected = np.float64 if f in stretch_plastic._FLOATS[kind] else np.int64
+                assert array.dtype == expected and array.ndim == 1, (kind, f, array.dtype)
+            kinds.add(kind)
+        return plastic, k_stop
+    reference = _network("numpy", "every_kind")
+    monkeypatch.setattr(stretch_plastic.PlasticArenas, "take", take)
+    compiled = _network("numba", "every_kind")
+    _assert_stretched(stretched, 1500)
+    _assert_same(reference, compiled)
+    assert kinds == {"pair", "tm", "simple", "mq", "stm"}
+
+
 @pytest.mark.parametrize("rule", ["additive", "vogels", "mixed"])
 def test_conductance_targets_in_stretches_identical(rule, stretched):
     reference = _network("numpy", rule, "IF_cond_exp")

@@ -14,9 +14,9 @@ order as the step loop (so the same bits). It applies when, for this run:
   rule has a kernel (``stretch_ready()``: STDP's pair rule with additive,
   multiplicative or additive-potentiation/multiplicative-depression weight
   dependence, Vogels2011Rule, Tsodyks-Markram, SimpleStochastic, MultiQuantal,
-  StochasticTsodyksMarkram; the sPyNNaker flavour's STDP rules with board weights:
-  SpikePairRule, SpikeNearestPairRule, Vogels2011Rule, PfisterSpikeTriplet; see
-  :mod:`.stretch_plastic`), which
+  StochasticTsodyksMarkram; the sPyNNaker flavour's STDP rules, with board weights
+  or in float mode: SpikePairRule, SpikeNearestPairRule, Vogels2011Rule,
+  PfisterSpikeTriplet; see :mod:`.stretch_plastic`), which
   the stretch delivers to after the static ones, in the step loop's order;
 - current sources of every kind may inject: a stretch applies their change events
   itself, in the step loop's order (:mod:`.stretch_io`), up to the end of the

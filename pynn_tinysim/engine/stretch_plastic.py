@@ -5,8 +5,9 @@ A stretch (:mod:`.stretch`) delivers to the plastic projections itself
 tuple of one-dimensional arrays (``stretch_arrays`` of the rule,
 :mod:`.plasticity`: a pair rule's ``PAIR_FIELDS``, a Tsodyks-Markram one's
 ``TM_FIELDS``, SimpleStochastic's ``SIMPLE_FIELDS``, MultiQuantal's ``MQ_FIELDS``,
-StochasticTsodyksMarkram's ``STM_FIELDS``; the sPyNNaker flavour's STDP with board
-weights ``BOARD_FIELDS``, ``BoardTraces.stretch_arrays``). Handing the compiled code
+StochasticTsodyksMarkram's ``STM_FIELDS``; the sPyNNaker flavour's STDP
+``BOARD_FIELDS`` with board weights, ``FLOAT_FIELDS`` in float mode,
+``BoardTraces.stretch_arrays``). Handing the compiled code
 one such tuple per projection would type
 it by the number of projections (a tuple of n tuples: one compilation per count, and
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
@@ -64,6 +65,10 @@ BOARD_FIELDS = 48
 BOARD_CHANGED = (8, 9, 10, 13, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 35, 36, 37, 38,
                  40, 41, 42, 43, 44)
 BOARD_FRESH = (45, 46, 47)
+#: ... in float mode (``_float_view``): the decay tables grow (fresh, as the scratch)
+FLOAT_FIELDS = 38
+FLOAT_CHANGED = (6, 13, 14, 15, 16, 17, 18, 19, 20, 25, 26, 27, 28, 30, 31, 32, 33, 34)
+FLOAT_FRESH = (21, 22, 23, 24, 35, 36, 37)
 
 #: per kind (``stretch_kind``): its code in ``order`` (kernels/stretch_plastic.py's
 #: ``KIND_*``), fields, changed fields, fresh fields
@@ -72,11 +77,12 @@ KINDS = {"pair": (stretch_kernels.KIND_PAIR, PAIR_FIELDS, PAIR_CHANGED, PAIR_FRE
          "simple": (stretch_kernels.KIND_SIMPLE, SIMPLE_FIELDS, SIMPLE_CHANGED, SIMPLE_FRESH),
          "mq": (stretch_kernels.KIND_MQ, MQ_FIELDS, MQ_CHANGED, MQ_FRESH),
          "stm": (stretch_kernels.KIND_STM, STM_FIELDS, STM_CHANGED, STM_FRESH),
-         "board": (stretch_kernels.KIND_BOARD, BOARD_FIELDS, BOARD_CHANGED, BOARD_FRESH)}
+         "board": (stretch_kernels.KIND_BOARD, BOARD_FIELDS, BOARD_CHANGED, BOARD_FRESH),
+         "float": (stretch_kernels.KIND_FLOAT, FLOAT_FIELDS, FLOAT_CHANGED, FLOAT_FRESH)}
 #: the kinds in the order of the ``plastic`` tuple's parts ((fields, offsets), or None)
-_KIND_ORDER = ("pair", "tm", "simple", "mq", "stm", "board")
+_KIND_ORDER = ("pair", "tm", "simple", "mq", "stm", "board", "float")
 #: per kind with a queue of post events: its fields q_stamp and qs
-_QUEUES = {"pair": (23, 27), "board": (40, 44)}
+_QUEUES = {"pair": (23, 27), "board": (40, 44), "float": (30, 34)}
 
 
 class PlasticArenas:
@@ -172,4 +178,5 @@ _FLOATS = {"pair": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 28, 29, 35),
            "simple": (3, 4),
            "mq": (3, 4, 5, 6, 7, 13),
            "stm": (3, 4, 5, 6, 7, 13, 14),
-           "board": (10, 11, 20, 21, 22, 23, 27, 30)}
+           "board": (10, 11, 20, 21, 22, 23, 27, 30),
+           "float": (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22, 23, 24)}

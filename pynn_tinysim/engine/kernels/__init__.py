@@ -150,7 +150,7 @@ INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"
                      # cuts them (kernels/stretch_plastic.py: a view returned by a call
                      # is a reference its caller would have to drop)
                      "_cut", "_pair_view", "_tm_view", "_simple_view", "_mq_view",
-                     "_stm_view", "_board_view"})
+                     "_stm_view", "_board_view", "_float_view"})
 
 #: helpers compiled without Numba's reference counting (its runtime, NRT, off: Numba's
 #: ``_nrt`` option). A compiled function counts a reference to every array it takes, an
@@ -170,8 +170,8 @@ UNCOUNTED = frozenset({
     # kernels/stretch_plastic.py: a stretch's path to its plastic projections, at every
     # step with spikes (the kinds' arenas: tens of arrays a call)
     "deliver_plastic", "_stretch_pair", "_stretch_tm", "_stretch_simple", "_stretch_mq",
-    "_stretch_stm", "_stretch_board", "plastic_room", "_pair_room", "_board_room",
-    "_log_room",
+    "_stretch_stm", "_stretch_board", "_stretch_float", "plastic_room", "_pair_room",
+    "_board_room", "_float_room", "_queue_room", "_log_room",
     # kernels/plasticity.py (the kernels that path reaches, given the rounds' scratch)
     "_pair_column", "_pair_pre_row", "_log_apply", "_deferred", "_next_round",
     "pair_deliver_queued", "_pair_pre_spikes", "queue_posts", "tsodyks_markram_deliver",
@@ -179,7 +179,7 @@ UNCOUNTED = frozenset({
     # kernels/spinnaker_plasticity.py
     "_board_pre_row", "_float_pre_row", "_post_column", "_event_board", "_bump_post",
     "_event_float", "_bump_float", "spinnaker_pair_deliver",
-    "spinnaker_pair_deliver_queued", "_due_events",
+    "spinnaker_pair_deliver_queued", "spinnaker_float_deliver_queued", "_due_events",
     # kernels/spinnaker_recurrent.py
     "_step_up", "_step_down", "_open_windows",
     # kernels/spinnaker_neuromodulation.py
@@ -366,7 +366,9 @@ def load():
                  "_float_pre_row", "_event_board", "_post_column"}
     # ... and inside compiled stretches
     internal |= {"_board_view", "_due_events", "spinnaker_pair_deliver_queued",
-                 "_stretch_board", "_board_room", "queue_posts"}
+                 "_stretch_board", "_board_room", "queue_posts", "_float_view",
+                 "spinnaker_float_deliver_queued", "_stretch_float", "_float_room",
+                 "_queue_room"}
     # the flavour's structural plasticity (kernels/structural.py)
     internal |= {"_rand_int", "_squared_distance", "_form_plastic"}
     # the sPyNNaker flavour's RecurrentRule (kernels/spinnaker_recurrent.py)
@@ -414,10 +416,11 @@ def load():
                       "pair_log_export")),
         # a stretch's path to its plastic projections (kernels/stretch_plastic.py)
         (stretch_plastic, ("_cut", "_pair_view", "_tm_view", "_simple_view", "_mq_view",
-                           "_stm_view", "_board_view", "deliver_plastic", "_stretch_pair",
-                           "_stretch_tm", "_stretch_simple", "_stretch_mq", "_stretch_stm",
-                           "_stretch_board", "plastic_room", "_pair_room", "_board_room",
-                           "_log_room")),
+                           "_stm_view", "_board_view", "_float_view", "deliver_plastic",
+                           "_stretch_pair", "_stretch_tm", "_stretch_simple", "_stretch_mq",
+                           "_stretch_stm", "_stretch_board", "_stretch_float",
+                           "plastic_room", "_pair_room", "_board_room", "_float_room",
+                           "_queue_room", "_log_room")),
         (spinnaker, ("_to_fix", "_mul", "_decay", "_fixed_arrivals", "_fixed_currents",
                      "_fixed_range", "_float_range",
                      "spinnaker_fixed", "spinnaker_float")),
@@ -441,7 +444,8 @@ def load():
                                 "_board_pre_row", "_bump_post", "_fdec", "_fclip",
                                 "_event_float", "_bump_float", "_float_pre_row",
                                 "_event_board", "_post_column", "spinnaker_pair_deliver",
-                                "_due_events", "spinnaker_pair_deliver_queued")),
+                                "_due_events", "spinnaker_pair_deliver_queued",
+                                "spinnaker_float_deliver_queued")),
         (spinnaker_recurrent, ("_mac", "_step_up", "_step_down", "_merge_sort",
                                "_open_windows", "_replay", "_pre_spikes",
                                "recurrent_deliver", "recurrent_log_compact")),

@@ -486,6 +486,17 @@ def spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset
 # 45-47  arrivals, bounds, columns: scratch for the post events due at a step, as
 #        spinnaker_pair_deliver takes them (room for every queued spike at every delay)
 
+# In float mode (``BoardTraces.stretch_arrays``: no board weights, the decays NumPy's
+# tables grown to cover the stretch) a projection's fields are fewer, in the order of
+# kernels/stretch_plastic.py's ``_float_view``:
+#
+#  0-5   indptr, by_pre, keys, post_indptr, by_post, post_lookup
+#  6-12  weight, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus
+# 13-20  k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, pend_acc
+# 21-24  pre_lut, post_lut, pre2_lut, post2_lut (float64 decays by interval)
+# 25-28  mark, epoch, at_now, arrived
+# 29-37  delays, q_stamp, q_post, q_serial, cursor, qs, arrivals, bounds, columns (as above)
+
 def _due_events(stamp, delays, n_post, q_stamp, q_post, cursor, qs, arrivals, bounds,
                 columns):
     """The queue's post events that have arrived by ``stamp``, taken out (the cursors
@@ -546,4 +557,25 @@ def spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p,
                            k_pre2, k_post2, t_last, t_post, n_pending, None, ev_k, ev_stamp,
                            ev_first, ev_o2, pre_lut, post_lut, pre2_lut, post2_lut, mark,
                            epoch, at_now, arrived, (pending, now))
+    _pk.queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs)
+
+
+def spinnaker_float_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat, p, pending,
+                                   now):
+    """:func:`spinnaker_pair_deliver` in float mode for a stretch (see
+    :func:`spinnaker_pair_deliver_queued`; ``p``: the float mode's fields, above)."""
+    (indptr, by_pre, keys, post_indptr, by_post, post_lookup, weight, w_min, w_max, a_plus,
+     a_minus, a3_plus, a3_minus, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending,
+     pend_acc, pre_lut, post_lut, pre2_lut, post2_lut, mark, epoch, at_now, arrived, delays,
+     q_stamp, q_post, q_serial, cursor, qs, arrivals, bounds, columns) = p
+    n = _due_events(stamp, delays, qs[_pk.Q_N_POST], q_stamp, q_post, cursor, qs, arrivals,
+                    bounds, columns)
+    spinnaker_pair_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset, ring_flat,
+                           arrivals[:n], bounds[:n + 1], columns[:bounds[n]], post_indptr,
+                           by_post, post_lookup, None, None, None, None, weight, None, None,
+                           None, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus,
+                           qs[_pk.Q_MODES] != 0, qs[_pk.Q_RULE], k_pre, k_post, k_pre2,
+                           k_post2, t_last, t_post, n_pending, pend_acc, None, None, None,
+                           None, pre_lut, post_lut, pre2_lut, post2_lut, mark, epoch, at_now,
+                           arrived, (pending, now))
     _pk.queue_posts(spiking_ids, stamp, post_lookup, delays, q_stamp, q_post, q_serial, qs)

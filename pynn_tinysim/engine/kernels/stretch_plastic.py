@@ -5,10 +5,10 @@ itself, after the static delivery and in the delivery list's order (the step loo
 :func:`deliver_plastic`, which hands each projection to its rule's kernel
 (kernels/plasticity.py, kernels/spinnaker_plasticity.py). It takes ``plastic``: None
 (no plastic projection: the code here is pruned away by Numba, which compiles a function
-once per type of its arguments), or ``(order, pair, tm, simple, mq, stm, board, pending,
-now)``: ``order[i]`` names the i-th plastic projection, its kind (pair rule,
+once per type of its arguments), or ``(order, pair, tm, simple, mq, stm, board, float,
+pending, now)``: ``order[i]`` names the i-th plastic projection, its kind (pair rule,
 Tsodyks-Markram, SimpleStochastic, MultiQuantal, StochasticTsodyksMarkram, the sPyNNaker
-flavour's STDP with board weights) and its place among those (``KIND_*`` below); each
+flavour's STDP with board weights or in float mode) and its place among those (``KIND_*`` below); each
 kind's part is ``(fields, offsets)``, or None where the stretch has none of that kind
 (Numba then prunes its branch); the projections of a kind are laid end to end
 (engine/stretch_plastic.py): field f of projection o is
@@ -35,9 +35,10 @@ from . import spinnaker_plasticity as _sp
 #: the kinds of plastic projections a stretch delivers to: ``order[i]`` is
 #: ``index * N_KINDS + kind`` (the i-th projection is its kind's ``index``-th)
 KIND_PAIR, KIND_TM, KIND_SIMPLE, KIND_MQ, KIND_STM = range(5)
-#: the sPyNNaker flavour's STDP with board weights (kernels/spinnaker_plasticity.py)
-KIND_BOARD = 5
-N_KINDS = 6
+#: the sPyNNaker flavour's STDP (kernels/spinnaker_plasticity.py), with board weights
+#: and in float mode
+KIND_BOARD, KIND_FLOAT = 5, 6
+N_KINDS = 7
 
 
 def _cut(field, bounds, i):
@@ -128,12 +129,31 @@ def _board_view(f, o, i):
             f[45][o[45, i]:o[45, j]], f[46][o[46, i]:o[46, j]], f[47][o[47, i]:o[47, j]])
 
 
+def _float_view(f, o, i):
+    """Float-mode projection i of the flavour's STDP (see above; its fields:
+    kernels/spinnaker_plasticity.py): its tuple of views."""
+    j = i + 1
+    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
+            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
+            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
+            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
+            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
+            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]],
+            f[18][o[18, i]:o[18, j]], f[19][o[19, i]:o[19, j]], f[20][o[20, i]:o[20, j]],
+            f[21][o[21, i]:o[21, j]], f[22][o[22, i]:o[22, j]], f[23][o[23, i]:o[23, j]],
+            f[24][o[24, i]:o[24, j]], f[25][o[25, i]:o[25, j]], f[26][o[26, i]:o[26, j]],
+            f[27][o[27, i]:o[27, j]], f[28][o[28, i]:o[28, j]], f[29][o[29, i]:o[29, j]],
+            f[30][o[30, i]:o[30, j]], f[31][o[31, i]:o[31, j]], f[32][o[32, i]:o[32, j]],
+            f[33][o[33, i]:o[33, j]], f[34][o[34, i]:o[34, j]], f[35][o[35, i]:o[35, j]],
+            f[36][o[36, i]:o[36, j]], f[37][o[37, i]:o[37, j]])
+
+
 def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
     """A stretch's step: ``spiking_ids`` (spikes stamped ``stamp``) to every plastic
     projection of ``plastic`` in turn (see above; nothing where it is None)."""
     if plastic is None:
         return
-    order, pair, tm, simple, mq, stm, board, pending, now = plastic
+    order, pair, tm, simple, mq, stm, board, float_, pending, now = plastic
     for code in order:
         kind = code % N_KINDS
         o = code // N_KINDS
@@ -150,6 +170,9 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
             _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, stm, o, pending, now)
         elif kind == KIND_BOARD:
             _stretch_board(spiking_ids, stamp, slot_offset, ring_flat, board, o, pending,
+                           now)
+        elif kind == KIND_FLOAT:
+            _stretch_float(spiking_ids, stamp, slot_offset, ring_flat, float_, o, pending,
                            now)
 
 
@@ -226,12 +249,21 @@ def _stretch_board(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending,
                                           _board_view(fields, offsets, o), pending, now)
 
 
+def _stretch_float(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
+    """As :func:`_stretch_board`, for the flavour's STDP in float mode."""
+    if part is not None:
+        fields, offsets = part
+        _sp.spinnaker_float_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
+                                           _float_view(fields, offsets, o), pending, now)
+
+
 def plastic_room(plastic):
     """Whether every pair rule's queue holds one more step's post spikes (each post
     neuron once); else its ``Q_FULL`` is set (the stretch stops: it is grown)."""
     if plastic is None:
         return True
-    return _pair_room(plastic[0], plastic[1]) and _board_room(plastic[0], plastic[6])
+    return (_pair_room(plastic[0], plastic[1]) and _board_room(plastic[0], plastic[6])
+            and _float_room(plastic[0], plastic[7]))
 
 
 def _pair_room(order, part):
@@ -257,19 +289,35 @@ def _pair_room(order, part):
 
 
 def _board_room(order, part):
-    """Whether every board-weight projection's queue holds one more step's post spikes
-    (each post neuron once); else its ``Q_FULL`` is set (the stretch stops and the
-    queue is grown, as a pair rule's: :func:`_pair_room`)."""
-    if part is not None:
-        fields, offsets = part
-        for code in order:
-            if code % N_KINDS == KIND_BOARD:
-                o = code // N_KINDS
-                qs = fields[44][offsets[44, o]:offsets[44, o + 1]]
-                size = offsets[40, o + 1] - offsets[40, o]
-                if qs[_pk.Q_TAIL] - qs[_pk.Q_HEAD] + qs[_pk.Q_N_POST] > size:
-                    qs[_pk.Q_FULL] = 1
-                    return False
+    """Whether the queue of every flavour STDP projection with board weights holds one
+    more step's post spikes (:func:`_queue_room`)."""
+    if part is None:
+        return True
+    fields, offsets = part
+    return _queue_room(order, KIND_BOARD, fields[44], offsets[44], offsets[40])
+
+
+def _float_room(order, part):
+    """As :func:`_board_room`, in float mode."""
+    if part is None:
+        return True
+    fields, offsets = part
+    return _queue_room(order, KIND_FLOAT, fields[34], offsets[34], offsets[30])
+
+
+def _queue_room(order, kind, counters, counter_bounds, stamp_bounds):
+    """Whether the queue of every projection of ``kind`` (the flavour's STDP: its qs in
+    ``counters``, its q_stamp's bounds ``stamp_bounds``) holds one more step's post spikes
+    (each post neuron once); else its ``Q_FULL`` is set (the stretch stops and the queue
+    is grown, as a pair rule's: :func:`_pair_room`)."""
+    for code in order:
+        if code % N_KINDS == kind:
+            o = code // N_KINDS
+            qs = counters[counter_bounds[o]:counter_bounds[o + 1]]
+            if qs[_pk.Q_TAIL] - qs[_pk.Q_HEAD] + qs[_pk.Q_N_POST] > (stamp_bounds[o + 1]
+                                                                   - stamp_bounds[o]):
+                qs[_pk.Q_FULL] = 1
+                return False
     return True
 
 

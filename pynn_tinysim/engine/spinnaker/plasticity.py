@@ -23,7 +23,8 @@ import numpy as np
 
 from ..kernels import plasticity as plastic_kernels
 from ..kernels import spinnaker_plasticity as board_kernels
-from ..plasticity import STDP, DecayTables, PairTraceRule, RoundsScratch, VogelsSprekeler
+from ..plasticity import (STDP, DecayTables, PairTraceRule, RoundsScratch, VogelsSprekeler,
+                          cover_intervals)
 from . import fixed_point
 from .settings import traces_in_fixed_point
 
@@ -331,9 +332,8 @@ class BoardTraces:
 
         With board weights the pending post events move from the reference's queue into
         the kernel's per-synapse rings for the run (:meth:`end_run` moves them back).
-        With board weights, compiled stretches take this rule too (:meth:`stretch_ready`):
-        they deliver with the same arrays; in float mode it runs in the step loop, its
-        neuron groups' kernels around it.
+        Compiled stretches take this rule too (:meth:`stretch_ready`), with the same
+        arrays (and in float mode the same decay tables).
         """
         if "deliver" in vars(self) or not self.size:
             return None
@@ -405,18 +405,22 @@ class BoardTraces:
 
     # --- inside compiled stretches (engine/stretch.py), board weights ------------------
 
-    #: the kind of ``plastic`` part a stretch delivers to it with (engine/stretch_plastic.py)
-    stretch_kind = "board"
+    @property
+    def stretch_kind(self):
+        """The kind of ``plastic`` part a stretch delivers to it with
+        (engine/stretch_plastic.py): "board" with board weights, else "float"."""
+        return "board" if self._board_w else "float"
 
     def stretch_ready(self):
         """Whether a compiled stretch can deliver this projection's spikes
-        (:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver_queued`): where
-        :meth:`compiled_deliver` will use the kernel with board weights, the synapses'
-        index is fixed for the run (no structural plasticity), every delay is a tick at
-        least and the history holds each stamp once (as a pair rule's, see
-        :meth:`.PairTraceRule.stretch_ready`). Float mode keeps the step loop."""
-        if ("deliver" in vars(self) or not self.size or self._slots_of is not None
-                or self._board_setup() is None):
+        (:func:`.kernels.spinnaker_plasticity.spinnaker_pair_deliver_queued`, or
+        ``spinnaker_float_deliver_queued``): where :meth:`compiled_deliver` will use the
+        kernel, with board weights or in float mode, the synapses' index is fixed for the
+        run (no structural plasticity), every delay is a tick at least and the history
+        holds each stamp once (as a pair rule's, see :meth:`.PairTraceRule.stretch_ready`)."""
+        if "deliver" in vars(self) or not self.size or self._slots_of is not None:
+            return False
+        if self._board_setup() is None and self._float_setup() is None:
             return False
         stamps = np.array([stamp for stamp, _ in self._history], np.int64)
         return (self._delays.size > 0 and self._delays[0] >= 1
@@ -429,31 +433,57 @@ class BoardTraces:
         events as arrays (from the heap and the history, at least ``capacity`` spikes)
         and room for the events due at a step. The look-up tables end in 0: ``k_stop``
         stands. After the stretch, :meth:`stretch_finish` turns the queue back."""
+        if not self._board_w:
+            return self._float_stretch_arrays(k_stop, capacity)
         (weight, w_scale, shift, w_acc, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus,
          multiplicative, code, *rest) = self._board_arrays
         (k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, _, ev_k, ev_stamp,
          ev_first, ev_o2, pre_lut, post_lut, pre2_lut, post2_lut, mark, epoch, at_now,
          arrived) = rest
         (indptr, by_pre, keys), index = self._kernel_indices
-        queue, cursor, qs = self._stretch_queue(capacity)
-        qs[plastic_kernels.Q_RULE] = code
-        qs[plastic_kernels.Q_MODES] = int(bool(multiplicative))
-        # every queued spike's event may be due at one step, at each delay
-        room = queue[0].size * self._delays.size
-        due = (np.zeros(room, np.int64), np.zeros(room + 1, np.int64),
-               np.zeros(room, np.int64))
+        queue = self._stretch_queue_and_room(capacity, code, multiplicative)
         arrays = (indptr, by_pre, keys, *index, weight, w_scale, shift, w_acc, w_min, w_max,
                   a_plus, a_minus, a3_plus, a3_minus, k_pre, k_post, k_pre2, k_post2, t_last,
                   t_post, n_pending, ev_k, ev_stamp, ev_first, ev_o2, pre_lut, post_lut,
-                  pre2_lut, post2_lut, mark, epoch, at_now, arrived, self._delays, *queue,
-                  cursor, qs, *due)
+                  pre2_lut, post2_lut, mark, epoch, at_now, arrived, self._delays, *queue)
         return arrays, k_stop
+
+    def _float_stretch_arrays(self, k_stop, capacity):
+        """:meth:`stretch_arrays` in float mode (the fields of
+        kernels/spinnaker_plasticity.py's float kind): the step loop's arrays
+        (:meth:`_float_deliver`) and its decay tables, grown to cover every interval up to
+        ``k_stop`` as the step loop grows them (``k_stop`` lowered where they cannot: the
+        step loop then runs those ticks, on NumPy)."""
+        head, scratch, tables, unused = self._float_call
+        (weight, _, _, _, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus, multiplicative,
+         code, k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, pend_acc,
+         *_) = head
+        k_stop = cover_intervals(tables, 0, k_stop)
+        luts = tuple(t.values[0] for t in tables) + unused
+        queue = self._stretch_queue_and_room(capacity, code, multiplicative)
+        arrays = (self._indptr, self._by_pre, self._keys, self._post_indptr, self._by_post,
+                  self._post_lookup, weight, w_min, w_max, a_plus, a_minus, a3_plus, a3_minus,
+                  k_pre, k_post, k_pre2, k_post2, t_last, t_post, n_pending, pend_acc, *luts,
+                  *scratch, self._delays, *queue)
+        return arrays, k_stop
+
+    def _stretch_queue_and_room(self, capacity, code, multiplicative):
+        """The queue of post events as a stretch's arrays (q_stamp, q_post, q_serial,
+        cursor, qs with the rule's code and dependence) and room for the events due at a
+        tick (arrivals, bounds, columns: every queued spike's at every delay)."""
+        queue, cursor, qs = self._stretch_queue(capacity)
+        qs[plastic_kernels.Q_RULE] = code
+        qs[plastic_kernels.Q_MODES] = int(bool(multiplicative))
+        room = queue[0].size * self._delays.size
+        return (*queue, cursor, qs, np.zeros(room, np.int64), np.zeros(room + 1, np.int64),
+                np.zeros(room, np.int64))
 
     def stretch_finish(self, arrays):
         """The queue of a stretch's ``arrays`` back into the heap and the history; the
         number of spikes it held, and whether it was full (see
         :meth:`.PairTraceRule.stretch_finish`)."""
-        return self._stretch_queue_back(*arrays[40:45])
+        at = 40 if self._board_w else 30      # (q_stamp: see kernels/spinnaker_plasticity.py)
+        return self._stretch_queue_back(*arrays[at:at + 5])
 
     def _float_rule(self):
         """(rule code, multiplicative, {name: per-synapse float64 values} of ``w_min``,
@@ -472,19 +502,11 @@ class BoardTraces:
         arrays. None where the traces are in fixed point without board weights, where a
         trace's time constant differs between synapses, or the rule has no float kernel.
         """
-        if getattr(self, "_board", False):
+        setup = self._float_setup()
+        if setup is None:
             return None
-        rule = self._float_rule()
-        if rule is None:
-            return None
-        code, multiplicative, params = rule
-        if self._pmode != ("product" if multiplicative else "sum"):
-            return None
+        code, multiplicative, params, taus = setup
         triplet = code == board_kernels.RULE_TRIPLET
-        names = (self.pre_tau, self.post_tau) + (("tau_x", "tau_y") if triplet else ())
-        taus = [self._scalar.get(name) for name in names]
-        if any(tau is None or not tau > 0.0 for tau in taus):
-            return None
         # (the exponent _decay evaluates: -steps * (dt / tau))
         tables = [DecayTables([lambda steps, rate=self.dt / tau: -steps * rate],
                               [self.dt / tau]) for tau in taus]
@@ -506,6 +528,8 @@ class BoardTraces:
                 self._n_pending, self._pend_acc, None, None, None, None)
         scratch = (np.full(n, -1, np.int64), np.zeros(1, np.int64), np.empty(n, np.int64),
                    np.full(n, -1, np.int64))
+        # (a stretch delivers with the same arrays and tables: stretch_arrays)
+        self._float_call = (head, scratch, tables, (unused, unused) if not triplet else ())
         luts = [None]
         covered = [-1]
         n_slots, row_size = self._n_slots, self._row_size
@@ -541,6 +565,25 @@ class BoardTraces:
             self._remember_posts(spiking_ids, stamp)
         self._float_now = True      # (until end_run: SlotRule._compiled_now)
         return deliver
+
+    def _float_setup(self):
+        """(rule code, multiplicative, the parameters of :meth:`_float_rule`, the traces'
+        time constants [pre, post, and the triplet rule's tau_x, tau_y]) where the kernel
+        delivers this rule in float mode; else None."""
+        if getattr(self, "_board", False) or self._board_w:
+            return None
+        rule = self._float_rule()
+        if rule is None:
+            return None
+        code, multiplicative, params = rule
+        if self._pmode != ("product" if multiplicative else "sum"):
+            return None
+        triplet = code == board_kernels.RULE_TRIPLET
+        names = (self.pre_tau, self.post_tau) + (("tau_x", "tau_y") if triplet else ())
+        taus = [self._scalar.get(name) for name in names]
+        if any(tau is None or not tau > 0.0 for tau in taus):
+            return None
+        return code, multiplicative, params, taus
 
     def _kernel_index(self):
         """The kernel's arguments that follow the synapses' sources and delays: the
