@@ -16,6 +16,7 @@ HH_cond_exp2, VA CUBA and COBA (400 cells, 50 ms), the seed-004 Izhikevich netwo
     python benchmarks/compile_cost.py                 # the table, as Markdown
     python benchmarks/compile_cost.py --only va_cuba hh --no-sequence
     python benchmarks/compile_cost.py --only va_cuba --no-sequence --profile
+    python benchmarks/compile_cost.py --plastic       # each family of plastic rules
 
 ``--profile``: the cold processes run through ``compile_profile.py``, which prints
 each dispatcher's compilation self time (Numba's compile events) after the table row
@@ -42,10 +43,28 @@ NETWORKS = {
     "flavour_seed004": ["spinnaker_flavour.py", "seed004", "--engine", "numba",
                         "--duration", "50"],
 }
+#: ``--plastic``: plastic_network.py's network (1000 Poisson inputs, 200 cells) with
+#: each family of plastic rules, briefly (their stretches and kernels compile)
+PLASTIC = {
+    "stdp": ["plastic_network.py", "additive", "numba", "0.05"],
+    "tm": ["plastic_network.py", "tm", "numba", "0.05"],
+    "stochastic": ["plastic_network.py", "stochastic", "numba", "0.05"],
+    "stochastic_tm": ["plastic_network.py", "stochastic_tm", "numba", "0.05"],
+    "multi_quantal": ["plastic_network.py", "multi_quantal", "numba", "0.05"],
+    "flavour_stdp": ["plastic_network.py", "additive", "numba", "0.2", "--spinnaker"],
+    "flavour_stdp_float": ["plastic_network.py", "multiplicative", "numba", "0.2",
+                           "--spinnaker", "--float"],
+    "flavour_recurrent": ["plastic_network.py", "recurrent", "numba", "0.2", "--spinnaker"],
+}
 LABELS = {"hh": "HH_cond_exp2 (one HH cell)", "va_cuba": "VA CUBA", "va_coba": "VA COBA",
           "izhikevich": "seed-004 Izhikevich",
           "flavour_va_cuba": "flavour VA CUBA (fixed point)",
-          "flavour_seed004": "flavour seed 004 (fixed point)"}
+          "flavour_seed004": "flavour seed 004 (fixed point)",
+          "stdp": "STDP", "tm": "TsodyksMarkram", "stochastic": "SimpleStochastic",
+          "stochastic_tm": "StochasticTsodyksMarkram", "multi_quantal": "MultiQuantal",
+          "flavour_stdp": "flavour STDP (board)", "flavour_stdp_float": "flavour STDP (float)",
+          "flavour_recurrent": "flavour RecurrentRule"}
+NETWORKS.update(PLASTIC)
 
 
 def cpu_seconds(name, cache_dir, profile=False):
@@ -72,10 +91,13 @@ def main(argv=None):
     p.add_argument("--only", nargs="+", choices=sorted(NETWORKS), help="these networks only")
     p.add_argument("--no-sequence", action="store_true",
                    help="skip the one-installation sequence")
+    p.add_argument("--plastic", action="store_true",
+                   help="the plastic networks (PLASTIC) instead of the six families")
     p.add_argument("--profile", action="store_true",
                    help="print each cold process's compilation self times per dispatcher")
     args = p.parse_args(argv)
-    names = args.only or list(NETWORKS)
+    names = args.only or list(PLASTIC if args.plastic else
+                              [n for n in NETWORKS if n not in PLASTIC])
     load = os.getloadavg()[0]
     print(f"load average at start: {load:.2f}")
     print("| network | cold CPU (s) | warm CPU (s) | compile (s) | cold wall (s) |")

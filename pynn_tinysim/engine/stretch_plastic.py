@@ -12,7 +12,10 @@ one such tuple per projection would type
 it by the number of projections (a tuple of n tuples: one compilation per count, and
 slow to compile: ~2 s more per projection measured). So the projections of a kind are
 laid end to end instead: field f of all of them is one array (an *arena*), projection
-i's part of it ``arena[f][offsets[f, i]:offsets[f, i + 1]]``; the compiled code cuts
+i's part of it ``arena[f][offsets[f, i]:offsets[f, i + 1]]``, and the fields of a
+kind are themselves laid end to end in four arrays (read-only and written fields, int64
+and float64: ``PlasticArenas._arena``; each array is an argument the compiled stretch
+unboxes and counts references to); the compiled code cuts
 those views out (:func:`.kernels.stretch_plastic.deliver_plastic`) and calls the rule's
 kernel as for one projection. One type for any number of projections of any kind.
 
@@ -123,31 +126,46 @@ class PlasticArenas:
         return (np.array(order, np.int64), *(self._parts[k] for k in _KIND_ORDER),
                 *self._rounds), k_stop
 
-    def _arena(self, kind, tuples, n_fields, fresh):
-        """(fields, offsets) of the projections ``tuples`` of one kind laid end to end."""
-        fields, offsets = [], np.zeros((n_fields, len(tuples) + 1), np.int64)
+    def _arena(self, kind, tuples, n_fields, written):
+        """(read ints, written ints, read floats, written floats, offsets): the fields of
+        the projections ``tuples`` of one kind laid end to end, in four arrays by dtype
+        and by whether a stretch only reads the field (kernels/stretch_plastic.py's
+        views name each field's array); field f of projection i is
+        ``array[offsets[f, i]:offsets[f, i + 1]]``. The read-only fields are gathered
+        again only where a projection's array is no longer the same object."""
+        floats = _FLOATS[kind]
+        offsets = np.zeros((n_fields, len(tuples) + 1), np.int64)
+        groups = {(dtype, w): [] for dtype in (np.int64, np.float64) for w in (False, True)}
         for f in range(n_fields):
+            group = groups[(np.float64 if f in floats else np.int64, f in written)]
+            start = sum(p.size for p in group)
             parts = [t[f] for t in tuples]
+            offsets[f, 0] = start
             np.cumsum([p.size for p in parts], out=offsets[f, 1:])
-            cached = self._cache.get((kind, f))
-            if (f not in fresh and cached is not None and len(cached[0]) == len(parts)
+            offsets[f, 1:] += start
+            group.extend(parts)
+        arrays = {}
+        for (dtype, w), parts in groups.items():
+            cached = self._cache.get((kind, dtype))
+            if (not w and cached is not None and len(cached[0]) == len(parts)
                     and all(a is b for a, b in zip(cached[0], parts))):
-                fields.append(cached[1])
+                arrays[(dtype, w)] = cached[1]
                 continue
-            dtype = np.float64 if f in _FLOATS[kind] else np.int64
             arena = np.concatenate(parts).astype(dtype, copy=False) if parts else \
                 np.zeros(0, dtype)
-            if f not in fresh:
-                self._cache[(kind, f)] = (parts, arena)
-            fields.append(arena)
-        return tuple(fields), offsets
+            if not w:
+                self._cache[(kind, dtype)] = (parts, arena)
+            arrays[(dtype, w)] = arena
+        return (arrays[(np.int64, False)], arrays[(np.int64, True)],
+                arrays[(np.float64, False)], arrays[(np.float64, True)], offsets)
 
     def full(self):
         """Whether a queue of post events stopped the stretch (``Q_FULL``)."""
         for kind, (_, qs_field) in _QUEUES.items():
             if self._parts[kind] is not None:
-                fields, offsets = self._parts[kind]
-                qs = fields[qs_field].reshape(-1, plastic_kernels.Q_SIZE)
+                _, written, _, _, offsets = self._parts[kind]
+                qs = written[offsets[qs_field, 0]:offsets[qs_field, -1]].reshape(
+                    -1, plastic_kernels.Q_SIZE)
                 if qs[:, plastic_kernels.Q_FULL].any():
                     return True
         return False
@@ -163,9 +181,10 @@ class PlasticArenas:
                                                           self._kinds)):
             j = counters[kind]
             counters[kind] += 1
-            (fields, offsets), changed = self._parts[kind], KINDS[kind][2]
+            (_, ints, _, floats, offsets), changed = self._parts[kind], KINDS[kind][2]
             for f in changed:
-                arrays[f][:] = fields[f][offsets[f, j]:offsets[f, j + 1]]
+                arena = floats if f in _FLOATS[kind] else ints
+                arrays[f][:] = arena[offsets[f, j]:offsets[f, j + 1]]
             held, was_full = delivery.stretch_finish(arrays)
             if was_full:
                 self._capacity[i] = 2 * max(arrays[_QUEUES[kind][0]].size, held)

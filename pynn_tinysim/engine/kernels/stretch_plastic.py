@@ -8,23 +8,30 @@ itself, after the static delivery and in the delivery list's order (the step loo
 once per type of its arguments), or ``(order, pair, tm, simple, mq, stm, board, float,
 pending, now)``: ``order[i]`` names the i-th plastic projection, its kind (pair rule,
 Tsodyks-Markram, SimpleStochastic, MultiQuantal, StochasticTsodyksMarkram, the sPyNNaker
-flavour's STDP with board weights or in float mode) and its place among those (``KIND_*`` below); each
-kind's part is ``(fields, offsets)``, or None where the stretch has none of that kind
-(Numba then prunes its branch); the projections of a kind are laid end to end
-(engine/stretch_plastic.py): field f of projection o is
-``fields[f][offsets[f, o]:offsets[f, o + 1]]`` (``_pair_view``, ``_tm_view``...), the
-tuples of ``PairTraceRule.stretch_arrays``, ``TsodyksMarkram.stretch_arrays``...
-(engine/plasticity.py), whose decay tables cover every interval the stretch can meet;
-``pending``/``now``: scratch for the rounds of a step's ids (as long as the stretch's
-buffer of a step's spikes), so that nothing on this path allocates.
+flavour's STDP with board weights or in float mode) and its place among those
+(``KIND_*`` below); ``pending``/``now``: scratch for the rounds of a step's ids (as long
+as the stretch's buffer of a step's spikes), so that nothing on this path allocates.
+
+Each kind's part is None where the stretch has none of that kind (Numba then prunes its
+branch), else its projections laid end to end (engine/stretch_plastic.py), their fields
+(the tuples of ``PairTraceRule.stretch_arrays``, ``TsodyksMarkram.stretch_arrays``...,
+engine/plasticity.py, whose decay tables cover every interval the stretch can meet) in
+four arrays: ``(read ints, written ints, read floats, written floats, offsets)``, the
+fields a stretch only reads and those it writes or that are redone per stretch, by
+dtype; field f of projection i is ``array[offsets[f, i]:offsets[f, i + 1]]`` of its
+array (``_pair_view``, ``_tm_view``...: which array holds which field is written out in
+them, as engine/stretch_plastic.py lays them). Four arrays rather than one per field:
+each array a stretch holds is an argument its compiled code unboxes and a reference
+counted wherever the stretch passes ``plastic`` on (~40-50 fields a kind: measured
+~2 s more compilation of a plastic network's stretch, and ~1 us a step).
 
 This path runs at every step with spikes, and it counts no references
-(``kernels.UNCOUNTED``): a compiled call counts a reference to each array it takes, and
-the kinds' parts are tens of arrays passed down three calls (~300 atomic operations,
-~5 us a step, measured: more than the delivery itself in small networks). So these
-functions and the kernels they reach allocate nothing (the rounds' scratch above) and
-return no array, and the views are inlined into their callers (``kernels.INLINED``: a
-view returned by a call would be one more reference for the caller to drop).
+(``kernels.UNCOUNTED``): a compiled call counts a reference to each array it takes (the
+views of the fields, passed down three calls: ~300 atomic operations, ~5 us a step,
+measured: more than the delivery itself in small networks). So these functions and the
+kernels they reach allocate nothing (the rounds' scratch above) and return no array,
+and the views are inlined into their callers (``kernels.INLINED``: a view returned by a
+call would be one more reference for the caller to drop).
 """
 
 import numpy as np
@@ -46,106 +53,113 @@ def _cut(field, bounds, i):
     return field[bounds[i]:bounds[i + 1]]
 
 
-def _pair_view(f, o, i):
+def _pair_view(part, i):
     """Pair rule projection i of a stretch's arenas (see above): its tuple of views."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
-            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
-            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]],
-            f[18][o[18, i]:o[18, j]], f[19][o[19, i]:o[19, j]], f[20][o[20, i]:o[20, j]],
-            f[21][o[21, i]:o[21, j]], f[22][o[22, i]:o[22, j]], f[23][o[23, i]:o[23, j]],
-            f[24][o[24, i]:o[24, j]], f[25][o[25, i]:o[25, j]], f[26][o[26, i]:o[26, j]],
-            f[27][o[27, i]:o[27, j]], f[28][o[28, i]:o[28, j]], f[29][o[29, i]:o[29, j]],
-            f[30][o[30, i]:o[30, j]], f[31][o[31, i]:o[31, j]], f[32][o[32, i]:o[32, j]],
-            f[33][o[33, i]:o[33, j]], f[34][o[34, i]:o[34, j]], f[35][o[35, i]:o[35, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            ri[o[3, i]:o[3, j]], ri[o[4, i]:o[4, j]], ri[o[5, i]:o[5, j]],
+            ri[o[6, i]:o[6, j]], wf[o[7, i]:o[7, j]], rf[o[8, i]:o[8, j]],
+            rf[o[9, i]:o[9, j]], rf[o[10, i]:o[10, j]], rf[o[11, i]:o[11, j]],
+            wf[o[12, i]:o[12, j]], wf[o[13, i]:o[13, j]], wi[o[14, i]:o[14, j]],
+            wi[o[15, i]:o[15, j]], wi[o[16, i]:o[16, j]], wf[o[17, i]:o[17, j]],
+            wf[o[18, i]:o[18, j]], wf[o[19, i]:o[19, j]], wi[o[20, i]:o[20, j]],
+            wi[o[21, i]:o[21, j]], wi[o[22, i]:o[22, j]], wi[o[23, i]:o[23, j]],
+            wi[o[24, i]:o[24, j]], wi[o[25, i]:o[25, j]], wi[o[26, i]:o[26, j]],
+            wi[o[27, i]:o[27, j]], rf[o[28, i]:o[28, j]], rf[o[29, i]:o[29, j]],
+            wi[o[30, i]:o[30, j]], wi[o[31, i]:o[31, j]], wi[o[32, i]:o[32, j]],
+            wi[o[33, i]:o[33, j]], wi[o[34, i]:o[34, j]], wf[o[35, i]:o[35, j]])
 
 
-def _tm_view(f, o, i):
+def _tm_view(part, i):
     """Tsodyks-Markram projection i of a stretch's arenas (see above): its tuple of views."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
-            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
-            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]],
-            f[18][o[18, i]:o[18, j]], f[19][o[19, i]:o[19, j]], f[20][o[20, i]:o[20, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            rf[o[3, i]:o[3, j]], rf[o[4, i]:o[4, j]], wf[o[5, i]:o[5, j]],
+            wf[o[6, i]:o[6, j]], wf[o[7, i]:o[7, j]], wi[o[8, i]:o[8, j]],
+            wf[o[9, i]:o[9, j]], wi[o[10, i]:o[10, j]], wi[o[11, i]:o[11, j]],
+            wi[o[12, i]:o[12, j]], wi[o[13, i]:o[13, j]], wf[o[14, i]:o[14, j]],
+            wf[o[15, i]:o[15, j]], wi[o[16, i]:o[16, j]], wf[o[17, i]:o[17, j]],
+            wf[o[18, i]:o[18, j]], wf[o[19, i]:o[19, j]], wf[o[20, i]:o[20, j]])
 
 
-def _simple_view(f, o, i):
+def _simple_view(part, i):
     """SimpleStochastic projection i of a stretch's arenas (see above)."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            rf[o[3, i]:o[3, j]], rf[o[4, i]:o[4, j]], ri[o[5, i]:o[5, j]],
+            ri[o[6, i]:o[6, j]], ri[o[7, i]:o[7, j]], wi[o[8, i]:o[8, j]],
+            wi[o[9, i]:o[9, j]], wi[o[10, i]:o[10, j]])
 
 
-def _mq_view(f, o, i):
+def _mq_view(part, i):
     """MultiQuantal projection i of a stretch's arenas (see above)."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
-            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
-            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            rf[o[3, i]:o[3, j]], rf[o[4, i]:o[4, j]], rf[o[5, i]:o[5, j]],
+            wf[o[6, i]:o[6, j]], wf[o[7, i]:o[7, j]], wi[o[8, i]:o[8, j]],
+            ri[o[9, i]:o[9, j]], ri[o[10, i]:o[10, j]], ri[o[11, i]:o[11, j]],
+            wi[o[12, i]:o[12, j]], wf[o[13, i]:o[13, j]], wi[o[14, i]:o[14, j]],
+            wi[o[15, i]:o[15, j]], wi[o[16, i]:o[16, j]], wi[o[17, i]:o[17, j]])
 
 
-def _stm_view(f, o, i):
+def _stm_view(part, i):
     """StochasticTsodyksMarkram projection i of a stretch's arenas (see above)."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
-            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
-            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]],
-            f[18][o[18, i]:o[18, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            rf[o[3, i]:o[3, j]], rf[o[4, i]:o[4, j]], wf[o[5, i]:o[5, j]],
+            wf[o[6, i]:o[6, j]], wf[o[7, i]:o[7, j]], wi[o[8, i]:o[8, j]],
+            ri[o[9, i]:o[9, j]], ri[o[10, i]:o[10, j]], ri[o[11, i]:o[11, j]],
+            wi[o[12, i]:o[12, j]], wf[o[13, i]:o[13, j]], wf[o[14, i]:o[14, j]],
+            wi[o[15, i]:o[15, j]], wi[o[16, i]:o[16, j]], wi[o[17, i]:o[17, j]],
+            wi[o[18, i]:o[18, j]])
 
 
-def _board_view(f, o, i):
+def _board_view(part, i):
     """Board-weight projection i of a stretch's arenas (see above; its fields:
     kernels/spinnaker_plasticity.py): its tuple of views."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
-            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
-            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]],
-            f[18][o[18, i]:o[18, j]], f[19][o[19, i]:o[19, j]], f[20][o[20, i]:o[20, j]],
-            f[21][o[21, i]:o[21, j]], f[22][o[22, i]:o[22, j]], f[23][o[23, i]:o[23, j]],
-            f[24][o[24, i]:o[24, j]], f[25][o[25, i]:o[25, j]], f[26][o[26, i]:o[26, j]],
-            f[27][o[27, i]:o[27, j]], f[28][o[28, i]:o[28, j]], f[29][o[29, i]:o[29, j]],
-            f[30][o[30, i]:o[30, j]], f[31][o[31, i]:o[31, j]], f[32][o[32, i]:o[32, j]],
-            f[33][o[33, i]:o[33, j]], f[34][o[34, i]:o[34, j]], f[35][o[35, i]:o[35, j]],
-            f[36][o[36, i]:o[36, j]], f[37][o[37, i]:o[37, j]], f[38][o[38, i]:o[38, j]],
-            f[39][o[39, i]:o[39, j]], f[40][o[40, i]:o[40, j]], f[41][o[41, i]:o[41, j]],
-            f[42][o[42, i]:o[42, j]], f[43][o[43, i]:o[43, j]], f[44][o[44, i]:o[44, j]],
-            f[45][o[45, i]:o[45, j]], f[46][o[46, i]:o[46, j]], f[47][o[47, i]:o[47, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            ri[o[3, i]:o[3, j]], ri[o[4, i]:o[4, j]], ri[o[5, i]:o[5, j]],
+            ri[o[6, i]:o[6, j]], ri[o[7, i]:o[7, j]], wi[o[8, i]:o[8, j]],
+            wi[o[9, i]:o[9, j]], wf[o[10, i]:o[10, j]], rf[o[11, i]:o[11, j]],
+            ri[o[12, i]:o[12, j]], wi[o[13, i]:o[13, j]], ri[o[14, i]:o[14, j]],
+            ri[o[15, i]:o[15, j]], ri[o[16, i]:o[16, j]], ri[o[17, i]:o[17, j]],
+            ri[o[18, i]:o[18, j]], ri[o[19, i]:o[19, j]], wf[o[20, i]:o[20, j]],
+            wf[o[21, i]:o[21, j]], wf[o[22, i]:o[22, j]], wf[o[23, i]:o[23, j]],
+            wi[o[24, i]:o[24, j]], wi[o[25, i]:o[25, j]], wi[o[26, i]:o[26, j]],
+            wf[o[27, i]:o[27, j]], wi[o[28, i]:o[28, j]], wi[o[29, i]:o[29, j]],
+            wf[o[30, i]:o[30, j]], ri[o[31, i]:o[31, j]], ri[o[32, i]:o[32, j]],
+            ri[o[33, i]:o[33, j]], ri[o[34, i]:o[34, j]], wi[o[35, i]:o[35, j]],
+            wi[o[36, i]:o[36, j]], wi[o[37, i]:o[37, j]], wi[o[38, i]:o[38, j]],
+            ri[o[39, i]:o[39, j]], wi[o[40, i]:o[40, j]], wi[o[41, i]:o[41, j]],
+            wi[o[42, i]:o[42, j]], wi[o[43, i]:o[43, j]], wi[o[44, i]:o[44, j]],
+            wi[o[45, i]:o[45, j]], wi[o[46, i]:o[46, j]], wi[o[47, i]:o[47, j]])
 
 
-def _float_view(f, o, i):
+def _float_view(part, i):
     """Float-mode projection i of the flavour's STDP (see above; its fields:
     kernels/spinnaker_plasticity.py): its tuple of views."""
+    ri, wi, rf, wf, o = part
     j = i + 1
-    return (f[0][o[0, i]:o[0, j]], f[1][o[1, i]:o[1, j]], f[2][o[2, i]:o[2, j]],
-            f[3][o[3, i]:o[3, j]], f[4][o[4, i]:o[4, j]], f[5][o[5, i]:o[5, j]],
-            f[6][o[6, i]:o[6, j]], f[7][o[7, i]:o[7, j]], f[8][o[8, i]:o[8, j]],
-            f[9][o[9, i]:o[9, j]], f[10][o[10, i]:o[10, j]], f[11][o[11, i]:o[11, j]],
-            f[12][o[12, i]:o[12, j]], f[13][o[13, i]:o[13, j]], f[14][o[14, i]:o[14, j]],
-            f[15][o[15, i]:o[15, j]], f[16][o[16, i]:o[16, j]], f[17][o[17, i]:o[17, j]],
-            f[18][o[18, i]:o[18, j]], f[19][o[19, i]:o[19, j]], f[20][o[20, i]:o[20, j]],
-            f[21][o[21, i]:o[21, j]], f[22][o[22, i]:o[22, j]], f[23][o[23, i]:o[23, j]],
-            f[24][o[24, i]:o[24, j]], f[25][o[25, i]:o[25, j]], f[26][o[26, i]:o[26, j]],
-            f[27][o[27, i]:o[27, j]], f[28][o[28, i]:o[28, j]], f[29][o[29, i]:o[29, j]],
-            f[30][o[30, i]:o[30, j]], f[31][o[31, i]:o[31, j]], f[32][o[32, i]:o[32, j]],
-            f[33][o[33, i]:o[33, j]], f[34][o[34, i]:o[34, j]], f[35][o[35, i]:o[35, j]],
-            f[36][o[36, i]:o[36, j]], f[37][o[37, i]:o[37, j]])
+    return (ri[o[0, i]:o[0, j]], ri[o[1, i]:o[1, j]], ri[o[2, i]:o[2, j]],
+            ri[o[3, i]:o[3, j]], ri[o[4, i]:o[4, j]], ri[o[5, i]:o[5, j]],
+            wf[o[6, i]:o[6, j]], rf[o[7, i]:o[7, j]], rf[o[8, i]:o[8, j]],
+            rf[o[9, i]:o[9, j]], rf[o[10, i]:o[10, j]], rf[o[11, i]:o[11, j]],
+            rf[o[12, i]:o[12, j]], wf[o[13, i]:o[13, j]], wf[o[14, i]:o[14, j]],
+            wf[o[15, i]:o[15, j]], wf[o[16, i]:o[16, j]], wi[o[17, i]:o[17, j]],
+            wi[o[18, i]:o[18, j]], wi[o[19, i]:o[19, j]], wf[o[20, i]:o[20, j]],
+            wf[o[21, i]:o[21, j]], wf[o[22, i]:o[22, j]], wf[o[23, i]:o[23, j]],
+            wf[o[24, i]:o[24, j]], wi[o[25, i]:o[25, j]], wi[o[26, i]:o[26, j]],
+            wi[o[27, i]:o[27, j]], wi[o[28, i]:o[28, j]], ri[o[29, i]:o[29, j]],
+            wi[o[30, i]:o[30, j]], wi[o[31, i]:o[31, j]], wi[o[32, i]:o[32, j]],
+            wi[o[33, i]:o[33, j]], wi[o[34, i]:o[34, j]], wi[o[35, i]:o[35, j]],
+            wi[o[36, i]:o[36, j]], wi[o[37, i]:o[37, j]])
 
 
 def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
@@ -178,17 +192,15 @@ def deliver_plastic(spiking_ids, stamp, slot_offset, ring_flat, plastic):
 
 def _stretch_pair(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
     if part is not None:
-        fields, offsets = part
         _pk.pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                                _pair_view(fields, offsets, o), pending, now)
+                                _pair_view(part, o), pending, now)
 
 
 def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
     if part is not None:
-        fields, offsets = part
         (indptr, by_pre, keys, weight, U, u, x, y, t_last, decay, facil_row, psc_row, mark,
          epoch, amount, consts, rec_row, tau_rec, tau_psc, inv_diff,
-         same) = _tm_view(fields, offsets, o)
+         same) = _tm_view(part, o)
         # (the tables cover every interval of the stretch: this returns 0; the rows are
         # there, nothing listed)
         _pk.tsodyks_markram_deliver(
@@ -200,9 +212,8 @@ def _stretch_tm(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, no
 
 def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
     if part is not None:
-        fields, offsets = part
         (indptr, by_pre, keys, weight, p, pre, post, pair_rank, key, mark,
-         epoch) = _simple_view(fields, offsets, o)
+         epoch) = _simple_view(part, o)
         _pk.simple_stochastic_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
                                       ring_flat, weight, p, pre, post, pair_rank,
                                       np.uint64(key[0]), mark, epoch, (pending, now))
@@ -210,10 +221,9 @@ def _stretch_simple(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending
 
 def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
     if part is not None:
-        fields, offsets = part
         # (``mq_consts``: the key, whether the table is saturated, its row length)
         (indptr, by_pre, keys, weight, U, n_sites, u, a, t_last, pre, post, pair_rank,
-         mq_consts, decay, facil_row, rec_row, mark, epoch) = _mq_view(fields, offsets, o)
+         mq_consts, decay, facil_row, rec_row, mark, epoch) = _mq_view(part, o)
         # (the table covers every interval of the stretch: this returns 0; the rows are
         # there, nothing listed)
         _pk.multi_quantal_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
@@ -225,12 +235,10 @@ def _stretch_mq(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, no
 
 def _stretch_stm(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
     if part is not None:
-        fields, offsets = part
         # (``consts``: the key, whether the table is saturated, its row length; ``fconsts``:
         # dt)
         (indptr, by_pre, keys, weight, U, u, R, t_surv, t_last, pre, post, pair_rank,
-         consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(
-             fields, offsets, o)
+         consts, fconsts, decay, facil_row, rec_row, mark, epoch) = _stm_view(part, o)
         # (the table covers every interval of the stretch: this returns 0; the rows are
         # there, nothing listed)
         _pk.stochastic_tm_deliver(spiking_ids, stamp, indptr, by_pre, keys, slot_offset,
@@ -244,17 +252,15 @@ def _stretch_board(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending,
     """Projection o of the stretch's ``board`` part (None: the stretch has none, and
     Numba prunes this) takes the step's spikes."""
     if part is not None:
-        fields, offsets = part
         _sp.spinnaker_pair_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                                          _board_view(fields, offsets, o), pending, now)
+                                          _board_view(part, o), pending, now)
 
 
 def _stretch_float(spiking_ids, stamp, slot_offset, ring_flat, part, o, pending, now):
     """As :func:`_stretch_board`, for the flavour's STDP in float mode."""
     if part is not None:
-        fields, offsets = part
         _sp.spinnaker_float_deliver_queued(spiking_ids, stamp, slot_offset, ring_flat,
-                                           _float_view(fields, offsets, o), pending, now)
+                                           _float_view(part, o), pending, now)
 
 
 def plastic_room(plastic):
@@ -267,24 +273,23 @@ def plastic_room(plastic):
 
 
 def _pair_room(order, part):
-    if part is not None:
-        pair_fields, pair_offsets = part
-        for code in order:
-            if code % N_KINDS == KIND_PAIR:
-                o = code // N_KINDS
-                qs = _cut(pair_fields[27], pair_offsets[27], o)
-                size = pair_offsets[23, o + 1] - pair_offsets[23, o]
-                if qs[_pk.Q_TAIL] - qs[_pk.Q_HEAD] + qs[_pk.Q_N_POST] > size:
-                    qs[_pk.Q_FULL] = 1
-                    return False
-                if qs[_pk.Q_RULE] == _pk.STDP_LOG and not _log_room(
-                        qs, _cut(pair_fields[23], pair_offsets[23], o),
-                        _cut(pair_fields[24], pair_offsets[24], o),
-                        _cut(pair_fields[26], pair_offsets[26], o),
-                        _cut(pair_fields[6], pair_offsets[6], o),
-                        _cut(pair_fields[3], pair_offsets[3], o)):
-                    qs[_pk.Q_FULL] = 2
-                    return False
+    """Whether every pair rule's queue (:func:`_queue_room`) and Gutig's log of pending
+    post events hold one more step's (else the log's ``Q_FULL`` is 2)."""
+    if part is None:
+        return True
+    read, written, _, _, offsets = part
+    if not _queue_room(order, KIND_PAIR, written, offsets[27], offsets[23]):
+        return False
+    for code in order:
+        if code % N_KINDS == KIND_PAIR:
+            o = code // N_KINDS
+            qs = _cut(written, offsets[27], o)
+            if qs[_pk.Q_RULE] == _pk.STDP_LOG and not _log_room(
+                    qs, _cut(written, offsets[23], o), _cut(written, offsets[24], o),
+                    _cut(written, offsets[26], o), _cut(read, offsets[6], o),
+                    _cut(read, offsets[3], o)):
+                qs[_pk.Q_FULL] = 2
+                return False
     return True
 
 
@@ -293,23 +298,23 @@ def _board_room(order, part):
     more step's post spikes (:func:`_queue_room`)."""
     if part is None:
         return True
-    fields, offsets = part
-    return _queue_room(order, KIND_BOARD, fields[44], offsets[44], offsets[40])
+    _, written, _, _, offsets = part
+    return _queue_room(order, KIND_BOARD, written, offsets[44], offsets[40])
 
 
 def _float_room(order, part):
     """As :func:`_board_room`, in float mode."""
     if part is None:
         return True
-    fields, offsets = part
-    return _queue_room(order, KIND_FLOAT, fields[34], offsets[34], offsets[30])
+    _, written, _, _, offsets = part
+    return _queue_room(order, KIND_FLOAT, written, offsets[34], offsets[30])
 
 
 def _queue_room(order, kind, counters, counter_bounds, stamp_bounds):
-    """Whether the queue of every projection of ``kind`` (the flavour's STDP: its qs in
-    ``counters``, its q_stamp's bounds ``stamp_bounds``) holds one more step's post spikes
-    (each post neuron once); else its ``Q_FULL`` is set (the stretch stops and the queue
-    is grown, as a pair rule's: :func:`_pair_room`)."""
+    """Whether the queue of post events of every projection of ``kind`` (its qs in
+    ``counters`` within ``counter_bounds``, its q_stamp's bounds ``stamp_bounds``) holds
+    one more step's post spikes (each post neuron once); else its ``Q_FULL`` is set to 1
+    (the stretch stops, and the queue is grown)."""
     for code in order:
         if code % N_KINDS == kind:
             o = code // N_KINDS
