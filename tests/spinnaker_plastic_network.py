@@ -70,3 +70,29 @@ def assert_same_runs(a, b):
                     np.testing.assert_array_equal(block_a[name], block_b[name], err_msg=name)
                 else:
                     assert block_a[name] == block_b[name], name
+
+
+def assert_rules_in_stretches(monkeypatch, stretched, run, synapse, ticks):
+    """``run(engine, synapse)`` ([snapshot] of each run) on NumPy and on the compiled
+    engine: the same bits, at least 90 % of the ``ticks`` inside compiled stretches
+    (``stretched``: their steps, tests/kernel_spy.py's ``count_stretch_steps``), the
+    stretch's queue of post events starting small so that it has to grow mid-run, and
+    handed back to the rule (heap, history) holding post spikes."""
+    from pynn_tinysim.engine import plasticity
+    from pynn_tinysim.engine.spinnaker import plasticity as splast
+    monkeypatch.setattr(plasticity, "STRETCH_QUEUE_MIN", 0)
+    rounds = []
+    finish = splast.BoardTraces.stretch_finish
+
+    def counting_finish(self, arrays):
+        held, full = finish(self, arrays)
+        rounds.append((held, full))
+        return held, full
+    monkeypatch.setattr(splast.BoardTraces, "stretch_finish", counting_finish)
+    reference = run("numpy", synapse)
+    assert not stretched
+    compiled = run("numba", synapse)
+    assert_same_runs(reference, compiled)
+    assert sum(stretched) >= 0.9 * ticks, (sum(stretched), ticks)
+    assert any(full for _, full in rounds), "the queue never had to grow"
+    assert any(held for held, _ in rounds), "no post spike in a queue: the round trip untested"

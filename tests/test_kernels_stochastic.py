@@ -31,6 +31,7 @@ pytest.importorskip("numba")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import test_stretch_plasticity as in_stretches  # noqa: E402
+from kernel_spy import count_stretch_steps  # noqa: E402
 
 RULES = (plasticity.SimpleStochastic, plasticity.StochasticTsodyksMarkram,
          plasticity.MultiQuantal)
@@ -273,15 +274,7 @@ def test_intervals_beyond_the_tables_left_to_numpy(monkeypatch):
 @pytest.fixture
 def stretched(monkeypatch):
     """The steps run inside compiled stretches (a list, one entry per stretch)."""
-    steps = []
-    original = CompiledStretch.run
-
-    def counting(self, k, k_end):
-        reached = original(self, k, k_end)
-        steps.append(reached - k)
-        return reached
-    monkeypatch.setattr(CompiledStretch, "run", counting)
-    return steps
+    return count_stretch_steps(monkeypatch)
 
 
 STRETCH_RULES = {

@@ -16,8 +16,9 @@ ticks and on coarse ones.
 
 import numpy as np
 import pytest
-from kernel_spy import spy_on_deliveries
-from spinnaker_plastic_network import assert_same_runs, run_plastic_network, spike_arrays
+from kernel_spy import count_stretch_steps, spy_on_deliveries, spy_on_stretch_takes
+from spinnaker_plastic_network import (assert_rules_in_stretches, assert_same_runs,
+                                       run_plastic_network, spike_arrays)
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine import plasticity as engine_plasticity
@@ -38,28 +39,14 @@ def kernel_calls(monkeypatch):
     calls = []
     spy_on_deliveries(monkeypatch, splast.BoardTraces, "_float_deliver",
                       lambda args: calls.append(args[1]))
-    taken = splast.BoardTraces.stretch_arrays
-
-    def stretch_arrays(self, k_stop, capacity=0):
-        calls.append("stretch")
-        return taken(self, k_stop, capacity)
-    monkeypatch.setattr(splast.BoardTraces, "stretch_arrays", stretch_arrays)
+    spy_on_stretch_takes(monkeypatch, splast.BoardTraces, lambda: calls.append("stretch"))
     return calls
 
 
 @pytest.fixture
 def stretched(monkeypatch):
     """The steps run inside compiled stretches (a list, one entry per stretch)."""
-    from pynn_tinysim.engine.stretch import CompiledStretch
-    steps = []
-    original = CompiledStretch.run
-
-    def counting(self, k, k_end):
-        reached = original(self, k, k_end)
-        steps.append(reached - k)
-        return reached
-    monkeypatch.setattr(CompiledStretch, "run", counting)
-    return steps
+    return count_stretch_steps(monkeypatch)
 
 
 def _synapse(timing, dependence="additive", dt=1.0, A_plus=0.05, A_minus=0.06, tau_plus=16.0,
@@ -192,23 +179,8 @@ def test_rules_inside_compiled_stretches(timing, dependence, stretched, monkeypa
     handed back between stretches, runs and a reset; the decay tables grown by the
     stretch as the step loop grows them (they start at 1024 ticks: the 200-tick runs
     stay inside, the test below passes them)."""
-    monkeypatch.setattr(engine_plasticity, "STRETCH_QUEUE_MIN", 0)
-    rounds = []
-    finish = splast.BoardTraces.stretch_finish
-
-    def counting_finish(self, arrays):
-        held, full = finish(self, arrays)
-        rounds.append((held, full))
-        return held, full
-    monkeypatch.setattr(splast.BoardTraces, "stretch_finish", counting_finish)
-    synapse = lambda: _synapse(timing, dependence)      # noqa: E731
-    reference = _run("numpy", synapse)
-    assert not stretched
-    compiled = _run("numba", synapse)
-    assert_same_runs(reference, compiled)
-    assert sum(stretched) >= 0.9 * 260, sum(stretched)
-    assert any(full for _, full in rounds), "the queue never had to grow"
-    assert any(held for held, _ in rounds), "no post spike in a queue: the round trip untested"
+    assert_rules_in_stretches(monkeypatch, stretched, _run,
+                              lambda: _synapse(timing, dependence), 260)
 
 
 def test_tables_grown_by_stretches_past_their_first_size(stretched):

@@ -26,8 +26,9 @@ import sys
 
 import numpy as np
 import pytest
-from kernel_spy import spy_on_deliveries
-from spinnaker_plastic_network import assert_same_runs, run_plastic_network, spike_arrays
+from kernel_spy import count_stretch_steps, spy_on_deliveries, spy_on_stretch_takes
+from spinnaker_plastic_network import (assert_rules_in_stretches, assert_same_runs,
+                                       run_plastic_network, spike_arrays)
 
 import pyNN.tinysim.spinnaker as sim
 from pynn_tinysim.engine.spinnaker import plasticity as splast
@@ -53,12 +54,7 @@ def kernel_calls(monkeypatch):
     calls = []
     spy_on_deliveries(monkeypatch, splast.BoardTraces, "compiled_deliver",
                       lambda args: calls.append(args[1]))
-    taken = splast.BoardTraces.stretch_arrays
-
-    def stretch_arrays(self, k_stop, capacity=0):
-        calls.append("stretch")
-        return taken(self, k_stop, capacity)
-    monkeypatch.setattr(splast.BoardTraces, "stretch_arrays", stretch_arrays)
+    spy_on_stretch_takes(monkeypatch, splast.BoardTraces, lambda: calls.append("stretch"))
     return calls
 
 
@@ -214,16 +210,7 @@ def test_engine_switched_between_runs(switch_to, timing, kernel_calls):
 @pytest.fixture
 def stretched(monkeypatch):
     """The steps run inside compiled stretches (a list, one entry per stretch)."""
-    from pynn_tinysim.engine.stretch import CompiledStretch
-    steps = []
-    original = CompiledStretch.run
-
-    def counting(self, k, k_end):
-        reached = original(self, k, k_end)
-        steps.append(reached - k)
-        return reached
-    monkeypatch.setattr(CompiledStretch, "run", counting)
-    return steps
+    return count_stretch_steps(monkeypatch)
 
 
 @pytest.mark.parametrize("dependence, timing", [("multiplicative", "pair"),
@@ -235,27 +222,11 @@ def test_rules_inside_compiled_stretches(dependence, timing, stretched, monkeypa
     (kernels/spinnaker_plasticity.py's ``spinnaker_pair_deliver_queued``: the queue of
     post events as arrays): the same bits as NumPy, most ticks in stretches, the queue
     starting small so that it has to grow mid-run, and handed back (heap, history)
-    between stretches and runs, across a split run and a reset."""
-    from pynn_tinysim.engine import plasticity
-    monkeypatch.setattr(plasticity, "STRETCH_QUEUE_MIN", 0)
-    rounds = []
-    finish = splast.BoardTraces.stretch_finish
-
-    def counting_finish(self, arrays):
-        held, full = finish(self, arrays)
-        rounds.append((held, full))
-        return held, full
-    monkeypatch.setattr(splast.BoardTraces, "stretch_finish", counting_finish)
-    synapse = lambda: _stdp(dependence, timing=timing)          # noqa: E731
-    reference = _run("numpy", synapse)
-    assert not stretched
-    compiled = _run("numba", synapse)
-    assert_same_runs(reference, compiled)
-    # 60 + 60 + 80 ticks, then 60 after the reset: the step loop runs only the ticks
-    # where a stretch must stop (the sources' windows, a queue grown)
-    assert sum(stretched) >= 0.9 * 260, sum(stretched)
-    assert any(full for _, full in rounds), "the queue never had to grow"
-    assert any(held for held, _ in rounds), "no post spike in a queue: the round trip untested"
+    between stretches and runs, across a split run and a reset (60 + 60 + 80 ticks, then
+    60: the step loop runs only the ticks where a stretch must stop, the sources'
+    windows, a queue grown)."""
+    assert_rules_in_stretches(monkeypatch, stretched, _run,
+                              lambda: _stdp(dependence, timing=timing), 260)
 
 
 @pytest.mark.parametrize("fixed_point", [True, False])

@@ -27,11 +27,11 @@ import pytest
 
 import pyNN.tinysim as sim
 from pynn_tinysim.engine import plasticity
-from pynn_tinysim.engine.stretch import CompiledStretch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _plasticity_protocols as PP  # noqa: E402
 import test_kernels_plasticity as per_step  # noqa: E402
+from kernel_spy import count_stretch_steps  # noqa: E402
 
 pytest.importorskip("numba")
 
@@ -39,15 +39,7 @@ pytest.importorskip("numba")
 @pytest.fixture
 def stretched(monkeypatch):
     """The steps run inside compiled stretches (a list, one entry per stretch)."""
-    steps = []
-    original = CompiledStretch.run
-
-    def counting(self, k, k_end):
-        reached = original(self, k, k_end)
-        steps.append(reached - k)
-        return reached
-    monkeypatch.setattr(CompiledStretch, "run", counting)
-    return steps
+    return count_stretch_steps(monkeypatch)
 
 
 def _stdp(dependence, weight=0.6, **timing):
