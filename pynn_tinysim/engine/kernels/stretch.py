@@ -104,7 +104,7 @@ def _after_step(k, spiked, net, consumed=False):
                                 ring_flat, limit, scratch, n_chunks, row_size, min_events)
         # then each plastic projection in turn (none: pruned where ``plastic`` is None)
         stretch_plastic.deliver_plastic(fired[:n_fired], k + 1, slot * row_size, ring_flat,
-                                   plastic)
+                                        plastic)
     # (none: pruned where ``signals`` is None)
     _sample(k + 1, signals)
     # the next step's injected currents (step 0 of the step loop, see .window; none:
