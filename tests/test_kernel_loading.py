@@ -364,6 +364,10 @@ def test_each_kernel_compiled_for_one_signature(tmp_path):
         if name in several:
             assert len(several[name]) == 2, name
             assert sum("none" in s for s in several.pop(name)) == 1, name
+    # and the per-step helpers taking the whole net (kernels.UNCOUNTED, not inlined):
+    # once per type of net, here the two stretches' (with and without Poisson tables)
+    for name in ("_after_step", "_room"):
+        assert len(several.pop(name, ())) == 2, name
     assert several == {}
 
 

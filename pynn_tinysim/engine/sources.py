@@ -19,6 +19,7 @@ import numpy as np
 
 from . import kernels as compiled_kernels
 from . import keyed
+from .kernels import poisson as poisson_kernels
 from .groups import NeuronGroup
 
 
@@ -298,7 +299,8 @@ class PoissonSource(NeuronGroup):
         if kernels is not None:
             out = np.empty(self.size, np.int64)
             kernels.poisson_counts(self._cell_hash, k, *self._schedule, out,
-                                   np.empty(self.size, np.int64), 0, self.size)
+                                   np.empty(self.size, np.int64),
+                                   np.empty(poisson_kernels.TABLE), 0, self.size)
             return out
         seg_from, seg_to, lam, p0, pieces = self._schedule
         out = np.zeros(self.size, np.int64)

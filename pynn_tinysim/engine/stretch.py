@@ -47,6 +47,7 @@ import numpy as np
 
 from . import kernels as kernels_module
 from .kernels import delivery as delivery_kernels
+from .kernels import poisson as poisson_kernels
 from .recorders import LeadingSignalRecorder, SignalRecorder, TickStartSignalRecorder
 from .stretch_io import StretchIO
 from .stretch_plastic import PlasticArenas
@@ -258,7 +259,8 @@ class CompiledStretch:
 
     def _poisson(self):
         """The Poisson sources' draws, concatenated (kernels/stretch.py's ``_draw``):
-        (cells pointer, cell hashes, from, to, mean, exp(-mean), pieces, counts, scratch);
+        (cells pointer, cell hashes, from, to, mean, exp(-mean), pieces, counts, scratch,
+        the inversion's table);
         None where there is no Poisson source (the draw is then not compiled)."""
         parts = [g.compiled_poisson() for g in self._drawn]
         if not parts:
@@ -267,7 +269,7 @@ class CompiledStretch:
         ptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         tables = [np.concatenate([p[i] for p in parts], axis=-1) for i in range(6)]
         scratch = [np.zeros(int(ptr[-1]), np.int64) for _ in range(2)]
-        return (ptr, *tables, *scratch)
+        return (ptr, *tables, *scratch, np.zeros(poisson_kernels.TABLE))
 
     def _flush(self, n):
         """Hand the spikes in the record buffers to each group's recorder."""

@@ -138,14 +138,17 @@ def warn_missing():
                       "engine (same results, slower)", RuntimeWarning, stacklevel=3)
 
 
-#: the compiled stretches' per-step helpers (kernels/stretch.py), inlined into each
-#: stretch by Numba (``inline="always"``): a call would pass the stretch's ``net`` tuple
-#: (~50 arrays) flattened and count a reference to each array, every step (~1 us of
-#: VA CUBA's ~6 us a step, measured; compilation is no slower). The helpers reading an
-#: optional part of ``net`` (``_draw``, ``_poisson_arrays``, ``_sample``...) are not
+#: helpers inlined into their callers by Numba (``inline="always"``): the stretches'
+#: small per-step helpers (kernels/stretch.py). The helpers reading an optional part of
+#: a stretch's ``net`` (``_draw``, ``_poisson_arrays``, ``_sample``...) are not
 #: inlined: Numba prunes their code for an absent (None) part only in a function of
-#: its own taking it as an argument.
-INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined",
+#: its own taking it as an argument. Nor are the two that do a step's work around the
+#: neuron kernel, ``_room`` and ``_after_step``: inlined, they unpacked ``net`` (~30
+#: arrays) in the stretch's own code, which counts a reference to each, every step (half
+#: of a 10-cell network's run, measured with perf); called, they are ``UNCOUNTED``, and
+#: each stretch compiles less (they compile once per type of ``net``, shared by the
+#: neuron families).
+INLINED = frozenset({"_inputs", "_consumed", "_declined",
                      # the plastic arenas' views, inlined into the uncounted path that
                      # cuts them (kernels/stretch_plastic.py: a view returned by a call
                      # is a reference its caller would have to drop)
@@ -167,6 +170,9 @@ INLINED = frozenset({"_inputs", "_after_step", "_consumed", "_room", "_declined"
 #: ``RoundsScratch`` in the step loop: they allocate nothing), and helpers returning an
 #: array are inlined (``INLINED``).
 UNCOUNTED = frozenset({
+    # kernels/stretch.py and kernels/poisson.py: a stretch's step around its neuron
+    # kernel, at every step (``net``: ~30 arrays; the Poisson draw's table is scratch)
+    "_after_step", "_room", "_draw", "poisson_counts",
     # kernels/stretch_plastic.py: a stretch's path to its plastic projections, at every
     # step with spikes (the kinds' arenas: tens of arrays a call)
     "deliver_plastic", "_stretch_pair", "_stretch_tm", "_stretch_simple", "_stretch_mq",

@@ -65,10 +65,12 @@ TABLE = 32
 
 
 def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces, out,
-                   idx, lo=0, hi=-1):
+                   idx, table, lo=0, hi=-1):
     """``out[j]``: the spikes of cell j at step k (see the module docstring; ``cell_hash``:
     keyed.chain(key, j) for each cell j); returns their sum. ``idx``: scratch, one
-    integer per cell. Only cells ``lo`` .. ``hi`` - 1 (``hi`` -1: to the last): a
+    integer per cell; ``table``: scratch for the inversion's partial sums, :data:`TABLE`
+    floats (fewer: invert beyond them; nothing here allocates, so that a stretch's
+    uncounted steps may call it: kernels.UNCOUNTED). Only cells ``lo`` .. ``hi`` - 1 (``hi`` -1: to the last): a
     stretch's sources lie side by side in its arrays, each drawn without slicing them
     (seven array views per source and step are less code to compile, and the stretch
     and Python then call the one compiled signature of whole C-contiguous arrays).
@@ -100,7 +102,6 @@ def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
     # table[n]: invert's cumulative after n terms, for mean table_lam (exp(-mean)
     # table_p0); built: how many are tabulated; term: the last tabulated term; a term
     # that underflows to 0 ends the inversion: its entry is +inf, none follows (closed)
-    table = np.empty(TABLE)
     table_lam = table_p0 = term = -1.0
     built = 0
     closed = False
@@ -119,7 +120,7 @@ def poisson_counts(cell_hash, k, seg_from, seg_to, seg_lam, seg_exp, seg_pieces,
             c = 0
             for n in range(built):
                 c += u >= table[n]
-            while c == built and built < TABLE and not closed:
+            while c == built and built < table.size and not closed:
                 # u is past every tabulated sum: one term more, as invert computes it
                 term = term * lam / built
                 if term > 0.0:

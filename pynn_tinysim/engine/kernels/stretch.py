@@ -123,7 +123,9 @@ def _after_step(k, spiked, net, consumed=False):
 
 def _poisson_arrays(poisson, absent):
     """The Poisson sources' cells pointer and this step's counts (``absent``, an int64
-    array, for both where there is no Poisson source: never read then)."""
+    array, for both where there is no Poisson source: never read then). Called by
+    ``_after_step`` alone, which counts no references (kernels.UNCOUNTED): compiled
+    from it, in its mode, so the arrays it returns are borrowed, as there."""
     if poisson is None:
         return absent, absent
     return poisson[0], poisson[7]
@@ -160,12 +162,12 @@ def _draw(k, poisson):
     returns their sum (0 where ``poisson`` is None: no Poisson source)."""
     if poisson is None:
         return 0
-    ptr, hashes, seg_from, seg_to, lam, p0, pieces, drawn, scratch = poisson
+    ptr, hashes, seg_from, seg_to, lam, p0, pieces, drawn, scratch, table = poisson
     total = 0
     for i in range(ptr.size - 1):
         lo, hi = ptr[i], ptr[i + 1]
         total += poisson_kernels.poisson_counts(hashes, k, seg_from, seg_to, lam, p0,
-                                                pieces, drawn, scratch, lo, hi)
+                                                pieces, drawn, scratch, table, lo, hi)
     return total
 
 
