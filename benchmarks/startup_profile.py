@@ -76,11 +76,10 @@ def phases(simulator):
     if simulator == "tinysim":
         from pynn_tinysim.engine import kernels
         if kernels.numba_installed():
-            import numba  # noqa: F401
+            from pynn_tinysim.engine.kernels import numba_start
+            numba_start.import_numba()                  # as kernels.load() imports it
             mark("numba import")
-            from numba.core.registry import cpu_target
-            cpu_target.target_context.refresh()      # what the first compiled call does
-            loaded = kernels.load()
+            kernels.load()          # the dispatchers, and Numba's target initialised
             mark("numba target")
     sim.run(20.0)
     mark("run (simulate; tinysim: + cached kernel load)")
@@ -92,6 +91,15 @@ def phases(simulator):
         out.append(("(engine)", 0.0, 0.0) if kernels.loaded() is None else
                    ("(engine: compiled)", 0.0, 0.0))
     return out
+
+
+def child_environment():
+    """The environment of the measured processes: as run.py's children, the checkout's
+    modules timed with their ``.pyc`` files, as pip installs them (see
+    run.child_environment)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def _interpreter():
@@ -124,7 +132,8 @@ def main(argv=None):
             start = time.perf_counter()
             before = os.times()
             child = subprocess.run([sys.executable, __file__, "--child", "--simulator",
-                                    simulator], check=True, capture_output=True, text=True)
+                                    simulator], check=True, capture_output=True, text=True,
+                                   env=child_environment())
             after = os.times()
             whole = (time.perf_counter() - start,
                      after.children_user - before.children_user

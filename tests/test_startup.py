@@ -96,3 +96,112 @@ def test_csa_connector_after_the_deferral():
                          check=True).stdout
     assert json.loads(out) == [[0, 0], [1, 1], [2, 2]]
     assert csa.oneToOne is not None
+
+
+_NUMBA_START = textwrap.dedent("""
+    import gc, json, sys
+    import numpy as np
+    import pyNN.tinysim
+    from pynn_tinysim.engine import kernels
+    from pynn_tinysim.engine.kernels import numba_start
+    kernels.load()
+    report = {"collector_on": gc.isenabled(),
+              "target_ready": "numba.np.arraymath" in sys.modules,
+              "scipy_linalg": "scipy.linalg" in sys.modules,
+              "blas_installed": numba_start.blas_installed()}
+    import numba
+    import numba.np.arraymath
+    report["numba_blas"] = numba.np.arraymath._HAVE_BLAS
+
+    @numba.njit
+    def dot(a, b):
+        return np.dot(a, b)
+    report["dot"] = float(dot(np.arange(3.0), np.arange(3.0)))
+    print(json.dumps(report))
+""")
+
+
+def test_numba_start_skips_scipy_linalg_and_keeps_numba_blas():
+    """kernels.load() initialises Numba's target (what the first compiled call would) with
+    the collector back on after, without importing scipy.linalg; Numba's BLAS answer is
+    the one its own check gives (scipy's Cython BLAS importable or not), and linear algebra
+    still compiles (Numba's own check, run at np.dot's compilation)."""
+    pytest.importorskip("numba")
+    report = json.loads(subprocess.run([sys.executable, "-c", _NUMBA_START],
+                                       capture_output=True, text=True, check=True).stdout)
+    try:
+        import scipy.linalg.cython_blas  # noqa: F401
+        blas = True
+    except ImportError:
+        blas = False
+    assert report["collector_on"] and report["target_ready"]
+    assert not report["scipy_linalg"]
+    assert report["blas_installed"] == report["numba_blas"] == blas
+    if blas:
+        assert report["dot"] == 5.0
+
+
+def test_collector_left_as_found():
+    """The pause restores the collector's state: off stays off."""
+    import gc
+    from pynn_tinysim.engine.kernels import numba_start
+    was = gc.isenabled()
+    try:
+        gc.disable()
+        with numba_start._collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        gc.enable()
+        with numba_start._collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+_EXIT = textwrap.dedent("""
+    import atexit, gc, json, os, sys
+    folder = sys.argv[1]
+
+    def report():       # registered before pyNN.tinysim's handler: runs after it
+        with open(os.path.join(folder, "frozen.txt"), "w") as f:
+            f.write(str(gc.get_freeze_count()))
+    atexit.register(report)
+
+    import pyNN.tinysim as sim
+    sim.setup(timestep=0.1, engine=sys.argv[2])
+    cells = sim.Population(5, sim.IF_curr_exp(i_offset=1.0))
+    cells.record(["spikes", "v"])
+    sim.run(50.0)
+    for ext in (".pkl", ".nix"):
+        cells.write_data(os.path.join(folder, "data" + ext))
+    cycle = [cells.get_data()]      # recorded data held in a cycle, alive at exit
+    cycle.append(cycle)
+    spikes = [len(st) for st in cells.get_data().segments[0].spiketrains]
+    print(json.dumps(spikes))       # (no end(): the script just stops)
+""")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_exit_freezes_and_loses_nothing_written(tmp_path, engine):
+    """At exit the collector's objects are frozen (its final passes skip them), and what
+    write_data wrote (pickle and NIX) reads back whole."""
+    if engine == "numba":
+        pytest.importorskip("numba")
+    out = subprocess.run([sys.executable, "-c", _EXIT, str(tmp_path), engine],
+                         capture_output=True, text=True, check=True).stdout
+    spikes = json.loads(out.strip().splitlines()[-1])
+    assert sum(spikes) > 0
+    assert int((tmp_path / "frozen.txt").read_text()) > 10000
+    import neo
+    blocks = [neo.io.PickleIO(str(tmp_path / "data.pkl")).read_block()]
+    if importlib.util.find_spec("nixio") is not None:
+        io = neo.io.NixIO(str(tmp_path / "data.nix"), mode="ro")
+        try:
+            blocks += io.read_all_blocks()
+        finally:
+            io.close()
+    for block in blocks:
+        trains = block.segments[0].spiketrains
+        assert [len(st) for st in trains] == spikes
+        assert block.segments[0].filter(name="v")[0].shape == (501, 5)

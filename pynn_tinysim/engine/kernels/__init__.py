@@ -87,7 +87,8 @@ ENGINES = ("auto", "numba", "numpy")
 
 #: seconds Numba costs a process before the first kernel runs: importing Numba,
 #: initialising its compiler target, loading the cached kernels (0.6 s to 1.6 s
-#: measured on a 2-core machine, idle to busy)
+#: measured on a 2-core machine, idle to busy; 0.3 s idle since :mod:`.numba_start`,
+#: the threshold kept as a margin for busy machines, where the start takes longer)
 START_COST_S = 1.0
 #: seconds the compiled engine saves per step (the step loop's Python) and per neuron
 #: and step (NumPy's temporaries), measured on VA CUBA (4000 cells) and small networks
@@ -306,19 +307,29 @@ def load():
     """The compiled kernels (a namespace of functions), or None where Numba is missing.
 
     The first call where Numba cannot be imported warns once, then the NumPy engine
-    runs everything.
+    runs everything. The first that can starts Numba (:mod:`.numba_start`: its import
+    and the dispatchers with the garbage collector paused, its compiler target
+    initialised before the first kernel's call needs it).
     """
     global _kernels, _import_error
     if _kernels is not None:
         return _kernels
+    from . import numba_start
     if _import_error is None:
         try:
-            import numba
+            numba = numba_start.import_numba()
         except ImportError as error:        # e.g. a Python that Numba does not support yet
             _import_error = error
     if _import_error is not None:
         warn_missing()
         return None
+    with numba_start.started():     # (the collector paused; Numba's target made at its end)
+        _kernels = _dispatchers(numba)
+    return _kernels
+
+
+def _dispatchers(numba):
+    """The namespace :func:`load` returns: every kernel's dispatcher, serial and threaded."""
     from .cache_lock import serialise_saves
     serialise_saves()       # processes sharing the cache save in turn (see cache_lock)
     from . import csr, delivery, neurons, plasticity, poisson, spinnaker, stretch, window
@@ -484,10 +495,10 @@ def load():
             compiled[name] = getattr(module, name)
     threaded = _threaded_variants(table, parallel, internal, numba.prange, cache)
     _prune([*compiled.values(), *threaded.values()], stamp)
-    _kernels = types.SimpleNamespace(**compiled)
-    _kernels.stamp = stamp          # (the name of their cache directories' stamp)
-    _kernels.threaded = types.SimpleNamespace(**{**compiled, **threaded})
-    return _kernels
+    kernels = types.SimpleNamespace(**compiled)
+    kernels.stamp = stamp           # (the name of their cache directories' stamp)
+    kernels.threaded = types.SimpleNamespace(**{**compiled, **threaded})
+    return kernels
 
 
 def for_threads(kernels, n_threads):
