@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from pynn_tinysim import _deferred
@@ -205,3 +206,54 @@ def test_exit_freezes_and_loses_nothing_written(tmp_path, engine):
         trains = block.segments[0].spiketrains
         assert [len(st) for st in trains] == spikes
         assert block.segments[0].filter(name="v")[0].shape == (501, 5)
+
+
+_SPARSE = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import pyNN.tinysim as sim
+    from lazyarray import larray
+    report = {"stand_in": type(sys.modules["scipy.sparse"]).__name__,
+              "ran_at_import": "scipy.sparse._base" in sys.modules}
+    sim.setup(timestep=0.1)
+    cells = sim.Population(4, sim.IF_curr_exp(tau_m=sim.RandomDistribution("uniform", (10.0, 20.0),
+                                                 rng=sim.NumpyRNG(seed=1))))
+    cells.record("spikes")
+    sim.run(10.0)
+    report["ran_after_a_run"] = "scipy.sparse._base" in sys.modules
+    if sys.argv[1] == "submodule":
+        # a sparse class taken from a submodule: the package's own code has not run
+        from scipy.sparse._csr import csr_matrix
+        report["ran_for_submodule"] = type(sys.modules["scipy.sparse"]).__name__ != "_Deferred"
+    else:
+        import scipy.sparse
+        csr_matrix = scipy.sparse.csr_matrix
+    matrix = csr_matrix(np.array([[0.0, 1.0], [2.0, 0.0]]))
+    values = larray(matrix, shape=(2, 2))
+    report["dense"] = values.evaluate().tolist()
+    report["row_is_sparse"] = type(values[0, :]).__module__.startswith("scipy.sparse")
+    report["ran_at_end"] = type(sys.modules["scipy.sparse"]).__name__ != "_Deferred"
+    print(json.dumps(report))
+""")
+
+
+@pytest.mark.parametrize("route", ["package", "submodule"])
+def test_scipy_sparse_runs_only_for_a_sparse_matrix(route):
+    """import pyNN.tinysim leaves scipy.sparse's code unrun (a network with lazyarray
+    parameters runs without it); a sparse matrix, whether its class comes through the
+    package or straight from a submodule, is recognised by lazyarray as without the
+    deferral (evaluated dense, sliced sparse)."""
+    pytest.importorskip("scipy.sparse")
+    report = json.loads(subprocess.run([sys.executable, "-c", _SPARSE, route],
+                                       capture_output=True, text=True, check=True).stdout)
+    assert report["stand_in"] == "_Deferred"
+    assert not report["ran_at_import"] and not report["ran_after_a_run"]
+    assert report.get("ran_for_submodule", False) is False
+    assert report["dense"] == [[0.0, 1.0], [2.0, 0.0]]
+    assert report["row_is_sparse"] and report["ran_at_end"]
+
+
+def test_issparse_before_load_is_false_for_other_values():
+    assert _deferred._issparse_before_load(np.zeros(3)) is False
+    assert _deferred._issparse_before_load(1.0) is False
+    assert _deferred._issparse_before_load([1, 2]) is False
