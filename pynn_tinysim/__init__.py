@@ -19,9 +19,6 @@ __version__ = "0.1.0"
 # before PyNN: its optional csa import (matplotlib) waits for a CSAConnector
 from ._deferred import defer_optional_imports
 defer_optional_imports()
-# the interpreter's exit skips its collector's passes over what the imports made
-from ._exit import freeze_at_exit
-freeze_at_exit()
 
 from pyNN import errors, random, space                            # noqa: F401
 from pyNN.network import Network                                  # noqa: F401

@@ -44,6 +44,10 @@ class _Deferred(types.ModuleType):
         _run(self)
         return getattr(self, attr)
 
+    def __dir__(self):      # (dir() of the package lists what its code defines)
+        _run(self)
+        return dir(self)
+
 
 def _run(module):
     """Run a stand-in's package code in it (once): from then on an ordinary module."""

@@ -161,14 +161,8 @@ def test_collector_left_as_found():
 
 
 _EXIT = textwrap.dedent("""
-    import atexit, gc, json, os, sys
+    import json, os, sys
     folder = sys.argv[1]
-
-    def report():       # registered before pyNN.tinysim's handler: runs after it
-        with open(os.path.join(folder, "frozen.txt"), "w") as f:
-            f.write(str(gc.get_freeze_count()))
-    atexit.register(report)
-
     import pyNN.tinysim as sim
     sim.setup(timestep=0.1, engine=sys.argv[2])
     cells = sim.Population(5, sim.IF_curr_exp(i_offset=1.0))
@@ -176,24 +170,35 @@ _EXIT = textwrap.dedent("""
     sim.run(50.0)
     for ext in (".pkl", ".nix"):
         cells.write_data(os.path.join(folder, "data" + ext))
-    cycle = [cells.get_data()]      # recorded data held in a cycle, alive at exit
-    cycle.append(cycle)
+
+
+    class Log:      # a file held in a reference cycle, never closed
+        def __init__(self, path):
+            self.file = open(path, "w")
+            self.me = self
+
+
+    log = Log(os.path.join(folder, "log.txt"))
+    log.file.write("written before exit\\n")
     spikes = [len(st) for st in cells.get_data().segments[0].spiketrains]
     print(json.dumps(spikes))       # (no end(): the script just stops)
 """)
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
-def test_exit_freezes_and_loses_nothing_written(tmp_path, engine):
-    """At exit the collector's objects are frozen (its final passes skip them), and what
-    write_data wrote (pickle and NIX) reads back whole."""
+def test_exit_loses_nothing_written(tmp_path, engine):
+    """A script that stops without end(): what write_data wrote (pickle and NIX) reads
+    back whole, and a file the script left open in a reference cycle is finalised as
+    in a plain Python process (its buffer flushed by the exit's collection). An exit
+    made quicker by freezing or pausing the garbage collector loses that buffer (tried:
+    gc.freeze at exit saved ~0.3 s of a short script, benchmarks/RESULTS.md)."""
     if engine == "numba":
         pytest.importorskip("numba")
     out = subprocess.run([sys.executable, "-c", _EXIT, str(tmp_path), engine],
                          capture_output=True, text=True, check=True).stdout
     spikes = json.loads(out.strip().splitlines()[-1])
     assert sum(spikes) > 0
-    assert int((tmp_path / "frozen.txt").read_text()) > 10000
+    assert (tmp_path / "log.txt").read_text() == "written before exit\n"
     import neo
     blocks = [neo.io.PickleIO(str(tmp_path / "data.pkl")).read_block()]
     if importlib.util.find_spec("nixio") is not None:
@@ -251,6 +256,18 @@ def test_scipy_sparse_runs_only_for_a_sparse_matrix(route):
     assert report.get("ran_for_submodule", False) is False
     assert report["dense"] == [[0.0, 1.0], [2.0, 0.0]]
     assert report["row_is_sparse"] and report["ran_at_end"]
+
+
+def test_dir_of_a_deferred_package_runs_it(tmp_path, monkeypatch):
+    """dir() of a stand-in lists what the package defines (it runs the package)."""
+    _package(tmp_path, "pkg_dir", "value = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "pkg_dir", raising=False)
+    _deferred.defer_optional_imports(("pkg_dir",))
+    module = sys.modules["pkg_dir"]
+    assert "value" in dir(module)
+    assert type(module) is not _deferred._Deferred
+    monkeypatch.delitem(sys.modules, "pkg_dir")
 
 
 def test_issparse_before_load_is_false_for_other_values():
