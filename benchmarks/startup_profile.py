@@ -15,8 +15,8 @@ machine would show; on a busy machine the wall time also holds the waits for a c
 Phases (tinysim): ``interpreter`` (``python -c pass``, measured in a child process),
 ``numpy``, ``pyNN common`` (pyNN.common, .random, .network, .recording with neo,
 quantities, lazyarray, scipy), ``pyNN.tinysim`` (the rest of ``import pyNN.tinysim``),
-``build``, ``numba import``, ``numba target`` (the compiler target: what the first
-compiled call starts), ``run`` (the cached kernels' load and the simulation),
+``build``, ``numba import``, ``numba dispatchers`` (``kernels.load()``), ``run``
+(the cached kernels' load, with Numba's runtime, and the simulation),
 ``get_data``; ``rest``: the whole process less the phases (the script's own
 imports, interpreter exit).
 With ``--repeat N`` it runs N child processes of each simulator, alternating, and
@@ -79,8 +79,8 @@ def phases(simulator):
             from pynn_tinysim.engine.kernels import numba_start
             numba_start.import_numba()                  # as kernels.load() imports it
             mark("numba import")
-            kernels.load()          # the dispatchers, and Numba's target initialised
-            mark("numba target")
+            kernels.load()          # the kernels' dispatchers
+            mark("numba dispatchers")
     sim.run(20.0)
     mark("run (simulate; tinysim: + cached kernel load)")
     segment = cell.get_data().segments[0]

@@ -87,7 +87,7 @@ ENGINES = ("auto", "numba", "numpy")
 
 #: seconds Numba costs a process before the first kernel runs: importing Numba,
 #: initialising its compiler target, loading the cached kernels (0.6 s to 1.6 s
-#: measured on a 2-core machine, idle to busy; 0.3 s idle since :mod:`.numba_start`,
+#: measured on a 2-core machine, idle to busy; 0.2 s idle since :mod:`.numba_start`,
 #: the threshold kept as a margin for busy machines, where the start takes longer)
 START_COST_S = 1.0
 #: seconds the compiled engine saves per step (the step loop's Python) and per neuron
@@ -308,8 +308,8 @@ def load():
 
     The first call where Numba cannot be imported warns once, then the NumPy engine
     runs everything. The first that can starts Numba (:mod:`.numba_start`: its import
-    and the dispatchers with the garbage collector paused, its compiler target
-    initialised before the first kernel's call needs it).
+    and the dispatchers with the garbage collector paused; the kernels' cache loads
+    them without refreshing Numba's whole compiler target).
     """
     global _kernels, _import_error
     if _kernels is not None:
@@ -323,7 +323,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    with numba_start.started():     # (the collector paused; Numba's target made at its end)
+    with numba_start.started():     # (the collector paused)
         _kernels = _dispatchers(numba)
     return _kernels
 
@@ -610,8 +610,10 @@ def source_stamp(modules, numba_version):
 def _stamped_cache(stamp):
     """A Numba cache class (for :func:`jit`) keeping its files in a subdirectory
     ``tinysim-<stamp>`` of the directory Numba chooses (its own order: NUMBA_CACHE_DIR,
-    the source's ``__pycache__``, the per-user cache... whichever is writable), or
-    None (Numba's own cache) where there is no stamp or this Numba lacks the classes."""
+    the source's ``__pycache__``, the per-user cache... whichever is writable), and
+    loading a kernel without refreshing Numba's whole compiler target (see
+    :mod:`.numba_start`), or None (Numba's own cache) where there is no stamp or this
+    Numba lacks the classes."""
     from numba.core import caching
     function_cache = getattr(caching, "FunctionCache", None)
     impl = getattr(caching, "CompileResultCacheImpl", None)
@@ -646,6 +648,17 @@ def _stamped_cache(stamp):
 
     class StampedFunctionCache(function_cache):
         _impl_class = StampedImpl
+
+        def load_overload(self, sig, target_context):
+            # Numba's refreshes the whole target first, which only compiling needs
+            # (~0.15 s a process): see numba_start
+            from . import numba_start
+            if not (hasattr(self, "_load_overload")
+                    and hasattr(self, "_guard_against_spurious_io_errors")
+                    and numba_start.runtime_ready(target_context)):
+                return super().load_overload(sig, target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
 
     return StampedFunctionCache
 

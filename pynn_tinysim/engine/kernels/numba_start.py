@@ -1,29 +1,29 @@
-"""Starting Numba in a process: its import and its compiler target, made cheaper.
+"""Starting Numba in a process: its import and the cached kernels' load, made cheaper.
 
 A process pays, once, before its first compiled kernel runs: importing Numba, making
-the kernels' dispatchers (:func:`..load`), and initialising Numba's compiler target
-(the first compiled call's ``refresh``, which imports Numba's implementations of
-NumPy and registers them). On a 2-core machine that was ~0.3 s, more than the whole
+the kernels' dispatchers (:func:`..load`), and, at each kernel's first call, loading its
+compiled code from the cache. On a 2-core machine that was ~0.35 s, more than the whole
 simulation of a short script (HH_cond_exp2, benchmarks/startup_profile.py). Two parts
 of it are avoidable:
 
-- the garbage collector's passes while those ~100 000 objects, which live as long as
-  the process, are made: each full pass traverses all of them again (~0.05 s in all).
-  :func:`started` pauses the collector meanwhile, and restores it as it was;
-- Numba's target asks whether a BLAS is there by importing ``scipy.linalg`` (~0.04 s
-  after PyNN's own imports, ~0.2 s without them), to choose how it would compile
-  ``np.convolve``/``np.correlate``, which no kernel calls. :func:`started` answers that
-  question from where scipy is installed, without importing it; Numba's own check,
-  unchanged, runs again wherever linear algebra is compiled (``np.dot``...).
+- the garbage collector's passes while the ~100 000 objects Numba's import makes, which
+  live as long as the process, are made: each full pass traverses all of them again.
+  :func:`import_numba` and :func:`started` pause the collector meanwhile, and restore it
+  as it was;
+- Numba's cache refreshes the whole compiler target before it loads a kernel: it
+  imports Numba's implementations of NumPy (and, through its BLAS check, scipy.linalg)
+  and registers them, ~0.15 s that only compiling needs. The kernels' cache
+  (kernels._stamped_cache) makes ready only what loaded code runs on, Numba's runtime
+  (:func:`runtime_ready`); Numba's compiler still refreshes the target itself before it
+  compiles anything (``CompilerBase.__init__``), as its lowering does at the first
+  missing implementation (``BaseContext.get_function``).
 
-Both are guarded: where a later Numba moves what they touch, its own start runs, slower,
+Both are guarded: where a later Numba lacks what they use, its own start runs, slower,
 with the same results.
 """
 
 import contextlib
 import gc
-import importlib.util
-import os
 
 
 @contextlib.contextmanager
@@ -38,46 +38,6 @@ def _collector_paused():
             gc.enable()
 
 
-def blas_installed():
-    """Whether scipy's Cython BLAS (what Numba calls for linear algebra) is installed,
-    found without importing scipy.linalg."""
-    try:
-        spec = importlib.util.find_spec("scipy")
-    except (ImportError, ValueError):
-        return False
-    if spec is None or not spec.submodule_search_locations:
-        return False
-    for location in spec.submodule_search_locations:
-        linalg = os.path.join(location, "linalg")
-        if os.path.isdir(linalg) and any(name.startswith("cython_blas.")
-                                         for name in os.listdir(linalg)):
-            return True
-    return False
-
-
-def _refresh_target():
-    """Initialise Numba's compiler target (what its first compiled call does), its
-    BLAS check answered by :func:`blas_installed`."""
-    from numba.core.registry import cpu_target
-    try:
-        import numba.np.linalg as linalg
-        numba_check = linalg.ensure_blas
-    except (ImportError, AttributeError):
-        linalg = None
-
-    def ensure_blas_without_import():
-        if not blas_installed():
-            raise ImportError("scipy 0.16+ is required for linear algebra")
-
-    if linalg is not None:
-        linalg.ensure_blas = ensure_blas_without_import
-    try:
-        cpu_target.target_context.refresh()
-    finally:
-        if linalg is not None:
-            linalg.ensure_blas = numba_check
-
-
 def import_numba():
     """The ``numba`` module, imported with the collector paused (ImportError as the import
     raises it)."""
@@ -88,12 +48,22 @@ def import_numba():
 
 @contextlib.contextmanager
 def started():
-    """A block in which to import Numba and make the kernels' dispatchers: the collector
-    paused; Numba's compiler target initialised at the block's end (a failure there is
-    left to the first compiled call, which would meet it anyway)."""
+    """A block in which to make the kernels' dispatchers: the collector paused."""
     with _collector_paused():
         yield
-        try:
-            _refresh_target()
-        except Exception:       # (Numba's own start, at the first call, says why)
-            pass
+
+
+def runtime_ready(target_context):
+    """Make ready what a kernel loaded from the cache runs on, Numba's runtime (NRT: the
+    kernels' code calls it), without the rest of the target's refresh; False where this
+    Numba lacks what that takes (the caller then refreshes the whole target, Numba's
+    way)."""
+    try:
+        from numba.core.runtime import rtsys
+    except ImportError:
+        return False
+    initialize = getattr(rtsys, "initialize", None)
+    if initialize is None:
+        return False
+    initialize(target_context)
+    return True
