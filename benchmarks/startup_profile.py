@@ -93,15 +93,6 @@ def phases(simulator):
     return out
 
 
-def child_environment():
-    """The environment of the measured processes: as run.py's children, the checkout's
-    modules timed with their ``.pyc`` files, as pip installs them (see
-    run.child_environment)."""
-    env = dict(os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return env
-
-
 def _interpreter():
     start = time.perf_counter()
     before = os.times()
@@ -123,6 +114,9 @@ def main(argv=None):
     if args.child:
         print(json.dumps(phases(args.simulator)))
         return
+    # the children's environment: run.py's (this checkout first on PYTHONPATH, and
+    # bytecode allowed, as for an installed package)
+    from run import child_environment
     runs = []
     simulators = ["tinysim", "nest"] if args.repeat else [args.simulator]
     for _ in range(max(1, args.repeat)):

@@ -163,11 +163,11 @@ def test_collector_left_as_found():
     was = gc.isenabled()
     try:
         gc.disable()
-        with numba_start._collector_paused():
+        with numba_start.collector_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
         gc.enable()
-        with numba_start._collector_paused():
+        with numba_start.collector_paused():
             assert not gc.isenabled()
         assert gc.isenabled()
     finally:

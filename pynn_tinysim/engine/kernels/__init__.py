@@ -323,7 +323,7 @@ def load():
     if _import_error is not None:
         warn_missing()
         return None
-    with numba_start.started():     # (the collector paused)
+    with numba_start.collector_paused():
         _kernels = _dispatchers(numba)
     return _kernels
 

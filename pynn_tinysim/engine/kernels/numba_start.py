@@ -8,8 +8,8 @@ of it are avoidable:
 
 - the garbage collector's passes while the ~100 000 objects Numba's import makes, which
   live as long as the process, are made: each full pass traverses all of them again.
-  :func:`import_numba` and :func:`started` pause the collector meanwhile, and restore it
-  as it was;
+  :func:`import_numba` and :func:`collector_paused` (around the dispatchers) pause the
+  collector meanwhile, and restore it as it was;
 - Numba's cache refreshes the whole compiler target before it loads a kernel: it
   imports Numba's implementations of NumPy (and, through its BLAS check, scipy.linalg)
   and registers them, ~0.15 s that only compiling needs. The kernels' cache
@@ -27,7 +27,7 @@ import gc
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def collector_paused():
     """The garbage collector off within the block (if it was on), on again after."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -41,16 +41,9 @@ def _collector_paused():
 def import_numba():
     """The ``numba`` module, imported with the collector paused (ImportError as the import
     raises it)."""
-    with _collector_paused():
+    with collector_paused():
         import numba
     return numba
-
-
-@contextlib.contextmanager
-def started():
-    """A block in which to make the kernels' dispatchers: the collector paused."""
-    with _collector_paused():
-        yield
 
 
 def runtime_ready(target_context):
