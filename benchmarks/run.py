@@ -32,6 +32,15 @@ simulator above a number of cells (Brian2's numpy target needs ~4 min for VA 400
 ``--max-cells nest.microcircuit=8000`` does so for one network only.
 A run that exceeds ``--timeout`` seconds is killed and reported as such.
 
+Before each timed run of pyNN.tinysim on an engine that may compile (``tinysim``,
+``tinysim-2threads``, under mpiexec too), a warm-up process runs the same network
+and size, with the same ranks, threads and environment, for ``WARM_UP_MS`` ms on the
+compiled engine (``PYNN_TINYSIM_ENGINE=numba``): it fills Numba's kernel cache, so
+that the timed run measures an installed library's run and not the one-time
+compilation of a first run after installation (that is ``compile_cost.py``'s
+figure). Its wall time is printed and kept in the records (``warm_up``);
+``--no-warm-up`` skips it.
+
 ``--long va_cuba=4000`` adds runs of those networks and sizes for ``--long-duration``
 ms (default 10 000: 10 s of biology, where the simulation itself, not the start-up,
 takes the time); none by default. Issue 13's table::
@@ -74,6 +83,10 @@ NATIVE_SCRIPTS = {"brian2-native": {"va_cuba": "brian2_native_va.py",
 #: pyNN.tinysim with an engine chosen: simulator name -> environment of the run
 TINYSIM_ENGINES = {"tinysim-numpy": {"PYNN_TINYSIM_ENGINE": "numpy"},
                    "tinysim-2threads": {"NUMBA_NUM_THREADS": "2"}}
+#: simulated ms of the warm-up run before each timed run of a compiling tinysim engine
+#: (long enough for the network's compiled stretch to run; its kernels do not depend
+#: on the duration)
+WARM_UP_MS = 50.0
 #: the checkout these benchmarks belong to: its pynn_tinysim is the one measured, even
 #: where an older version is installed in the environment (the children are started as
 #: ``python benchmarks/<script>.py``, which would otherwise import the installed one)
@@ -124,6 +137,9 @@ def parse_args(argv=None):
                         "simulators always run in one process; the VA networks' script "
                         "is MPI-aware (rank 0 reports)")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    p.add_argument("--no-warm-up", dest="warm_up", action="store_false",
+                   help="time pyNN.tinysim without a warm-up run first (its first run may "
+                        "then include compiling the kernels)")
     p.add_argument("--python", default=sys.executable, help="interpreter for the runs")
     p.add_argument("--write-results", action="store_true",
                    help="write the table into benchmarks/RESULTS.md and the plot into "
@@ -188,6 +204,28 @@ def plan(args):
     return runs
 
 
+def compiles(sim):
+    """Whether ``sim`` is pyNN.tinysim on an engine that may compile kernels."""
+    return sim == "tinysim" or (sim in TINYSIM_ENGINES and
+                                TINYSIM_ENGINES[sim].get("PYNN_TINYSIM_ENGINE") != "numpy")
+
+
+def warm_up_argv(argv, duration_ms=WARM_UP_MS):
+    """``argv`` (a benchmark script's) with its simulated duration ``duration_ms`` (and
+    the microcircuit's transient, which must be shorter, half of it)."""
+    argv = list(argv)
+    for option, value in (("--duration", duration_ms),
+                          ("--transient", duration_ms / 2 if argv[0] == "microcircuit.py"
+                           else None)):
+        if value is None:
+            continue
+        if option in argv:
+            argv[argv.index(option) + 1] = f"{value:g}"
+        else:
+            argv += [option, f"{value:g}"]
+    return argv
+
+
 def available(python, sim):
     module = "pyNN.tinysim" if sim in TINYSIM_ENGINES else f"pyNN.{sim}"
     if sim in NATIVE_SCRIPTS:
@@ -211,17 +249,18 @@ def mpiexec_for(python):
     return beside if os.path.exists(beside) else shutil.which("mpiexec")
 
 
-def run_one(python, argv, sim, timeout, ranks=1):
+def run_one(python, argv, sim, timeout, ranks=1, extra_env=()):
     """Run one benchmark process; return a record with its JSON, wall time, peak RSS.
 
     ``ranks`` > 1: under ``mpiexec -n ranks`` (rank 0 writes the JSON; the peak RSS
-    is that of the largest process of the job).
+    is that of the largest process of the job). ``extra_env``: added to the
+    simulator's environment.
     """
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "result.json")
         chosen = ([] if sim in NATIVE_SCRIPTS else
                   ["--simulator", "tinysim" if sim in TINYSIM_ENGINES else sim])
-        env = child_environment(TINYSIM_ENGINES.get(sim, {}))
+        env = child_environment({**TINYSIM_ENGINES.get(sim, {}), **dict(extra_env)})
         cmd = [python, os.path.join(HERE, argv[0])] + argv[1:] + chosen + ["--json", out]
         if ranks > 1:
             launcher = mpiexec_for(python)
@@ -431,8 +470,17 @@ def main(argv=None):
             if limit is not None and cells > limit:
                 records.append(dict(base, skipped=f"> {limit} cells (--max-cells)"))
                 continue
+            warm = None
+            if args.warm_up and compiles(sim):
+                warm = run_one(args.python, warm_up_argv(run_argv), sim, args.timeout,
+                               n_ranks, {"PYNN_TINYSIM_ENGINE": "numba"})
+                print(f"warm-up of {net} {size} on {label}: wall {warm['wall_s']:.1f} s"
+                      + ("" if warm["result"] else " (failed)"), flush=True)
             print(f"running {net} {size} on {label} ...", flush=True)
             rec = dict(base, **run_one(args.python, run_argv, sim, args.timeout, n_ranks))
+            if warm is not None:
+                rec["warm_up"] = {"command": warm["command"], "wall_s": warm["wall_s"],
+                                  "ok": warm["result"] is not None}
             rec["simulator"], rec["ranks"] = label, n_ranks
             rec["synaptic_events_per_s"], rec["neuron_updates_per_s"] = throughput(rec["result"])
             records.append(rec)
@@ -472,7 +520,12 @@ def main(argv=None):
         "the process's ru_maxrss. Ratio columns: tinysim / that simulator (< 1: tinysim "
         "faster / smaller). *syn. events/s* and *neuron updates/s*: of the run phase "
         "(see `throughput()` in run.py: events from spike counts x mean out-degree). "
-        "Single runs on a shared machine: timings are noisy.",
+        + ("Each timed tinysim run followed a warm-up process (the same network, "
+           f"{WARM_UP_MS:g} ms, compiled engine) that filled the kernel cache: its figures "
+           "are an installed library's, not a first run's (that one compiles: "
+           "`compile_cost.py`). " if args.warm_up else
+           "No warm-up (`--no-warm-up`): a tinysim run may include compiling kernels. ")
+        + "Single runs on a shared machine: timings are noisy.",
         "",
         *(f"* {n}" for n in notes),
         "" if notes else "",

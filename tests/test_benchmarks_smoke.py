@@ -61,9 +61,11 @@ def test_run_py_writes_table_and_markers(tmp_path):
     cmd = [sys.executable, os.path.join(BENCH, "run.py"), "--networks", "va_cuba",
            "--sizes", "100", "--duration", "50", "--simulators", "tinysim,no_such_backend",
            "--results-md", str(md), "--plot", "", "--json", str(out), "--timeout", "400"]
-    # generous limits: a first run may compile the Numba kernels on a loaded machine
+    # a cache of its own, which the warm-up must fill (generous limits: it compiles
+    # the Numba kernels, on a machine that may be loaded)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba_cache"))
     for _ in range(2):      # the second run must replace the section, not append
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=env)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     text = md.read_text()
     assert text.count("<!-- run.py results begin -->") == 1
@@ -71,6 +73,10 @@ def test_run_py_writes_table_and_markers(tmp_path):
     assert "no_such_backend not available" in text
     records = json.loads(out.read_text())["records"]
     assert len(records) == 1 and records[0]["result"]["rate_exc_hz"] >= 0
+    # the warm-up ran on the compiled engine: the kernel cache holds VA CUBA's stretch
+    assert records[0]["warm_up"]["ok"] and records[0]["warm_up"]["wall_s"] > 0
+    cached = [name for _, _, names in os.walk(env["NUMBA_CACHE_DIR"]) for name in names]
+    assert any(name.startswith("stretch.stretch_lif_curr_exp") for name in cached), cached
     assert records[0]["peak_rss_mb"] > 0
     assert "| syn. events/s | neuron updates/s |" in text
     # 100 cells, 50 ms at dt 0.1: 50 000 neuron updates in the run phase
@@ -85,6 +91,51 @@ def _run_py():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_run_py_warms_up_compiling_tinysim_engines_only(monkeypatch):
+    """Before each timed run of a tinysim engine that compiles, run.py runs the same
+    network and size for WARM_UP_MS ms on the compiled engine, with the same ranks;
+    none for the NumPy engine, other simulators, or with --no-warm-up."""
+    run = _run_py()
+    calls = []
+
+    def fake_run_one(python, argv, sim, timeout, ranks=1, extra_env=()):
+        calls.append((sim, list(argv), ranks, dict(extra_env)))
+        return {"simulator": sim, "command": " ".join(argv), "wall_s": 1.0,
+                "peak_rss_mb": 1.0, "returncode": 0, "timed_out": False,
+                "result": {"run_s": 0.5, "build_s": 0.1}}
+
+    monkeypatch.setattr(run, "run_one", fake_run_one)
+    monkeypatch.setattr(run, "available", lambda python, sim: (True, ""))
+    records = run.main(["--networks", "va_cuba,microcircuit,hh_cond_exp2", "--sizes", "400",
+                        "--scales", "0.05", "--duration", "2000", "--ranks", "1,2",
+                        "--simulators", "tinysim,tinysim-numpy,tinysim-2threads,nest",
+                        "--no-write", "--plot", ""])
+    timed = [c for c in calls if not c[3]]
+    warm = [c for c in calls if c[3]]
+    assert all(c[3] == {"PYNN_TINYSIM_ENGINE": "numba"} for c in warm)
+    # each warm-up comes just before its timed run: same simulator, ranks, network
+    for i, (sim, argv, ranks, env) in enumerate(calls):
+        if env:
+            nxt = calls[i + 1]
+            assert (nxt[0], nxt[2], run.warm_up_argv(nxt[1])) == (sim, ranks, argv)
+            assert not nxt[3] and argv[argv.index("--duration") + 1] == "50"
+    # tinysim and tinysim-2threads on 1 and 2 ranks, three networks; not numpy, not nest
+    assert sorted({(c[0], c[2]) for c in warm}) == [("tinysim", 1), ("tinysim", 2),
+                                                    ("tinysim-2threads", 1),
+                                                    ("tinysim-2threads", 2)]
+    assert len(warm) == 12 and len(timed) == 3 * 7
+    micro = [c[1] for c in warm if c[1][0] == "microcircuit.py"][0]
+    assert micro[micro.index("--transient") + 1] == "25"
+    hh = [c[1] for c in warm if c[1][0] == "hh_single.py"][0]
+    assert hh[-2:] == ["--duration", "50"]
+    assert all(("warm_up" in r) == (r["simulator"].split("@")[0] in
+                                     ("tinysim", "tinysim-2threads")) for r in records)
+    calls.clear()
+    run.main(["--networks", "va_cuba", "--sizes", "400", "--simulators", "tinysim",
+              "--no-warm-up", "--no-write", "--plot", ""])
+    assert [c[3] for c in calls] == [{}]
 
 
 def test_run_py_throughput_from_spike_counts_and_out_degree():
