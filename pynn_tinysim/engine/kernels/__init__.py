@@ -59,9 +59,11 @@ is writable the kernels are compiled in every process instead (logged once).
 
 What compiles, and when (the one-time cost, measured in benchmarks/RESULTS.md):
 
-- :func:`load` only makes Numba's dispatchers; each kernel is compiled, or loaded
-  from the cache, at its first call: a run pays for the kernels it uses (a HH
-  network compiles the HH stretch and its callees, not the LIF ones).
+- :func:`load` makes no dispatcher yet: each kernel's is made at its first use, and
+  each kernel is compiled, or loaded from the cache, at its first call: a run pays
+  for the kernels it uses (a HH network compiles the HH stretch and its callees, not
+  the LIF ones). Before Numba compiles anything, every dispatcher is made
+  (:class:`_Kernels`).
 - Two sets: the serial kernels (``load()``'s namespace), compiled without Numba's
   parallel pass, their ``prange`` loops plain ``range`` loops; and, for runs on
   several threads only, ``load().threaded`` (:func:`for_threads`): variants of the
@@ -481,24 +483,80 @@ def _dispatchers(numba):
     # this module is one of them, since its INLINED set and jit options shape the code
     stamp = source_stamp([sys.modules[__name__]] + [m for m, _ in table], numba.__version__)
     cache = _stamped_cache(stamp)
-    # Only dispatchers are made here: Numba compiles (or loads from its cache) each
-    # kernel at its first call, so a run pays for the kernels it uses and no others.
     _check_unique_names(table)
-    compiled = {}
-    # the serial kernels: each module's functions replaced by their dispatchers, so that
-    # a kernel calling another (by its module's global) calls the compiled one
-    for module, names in table:
-        for name in names:
-            function = getattr(module, name)
-            if not hasattr(function, "py_func"):
-                setattr(module, name, jit(function, internal=name in internal, cache=cache))
-            compiled[name] = getattr(module, name)
-    threaded = _threaded_variants(table, parallel, internal, numba.prange, cache)
-    _prune([*compiled.values(), *threaded.values()], stamp)
-    kernels = types.SimpleNamespace(**compiled)
-    kernels.stamp = stamp           # (the name of their cache directories' stamp)
-    kernels.threaded = types.SimpleNamespace(**{**compiled, **threaded})
+    kernels = _Kernels(table, parallel, internal, numba.prange, cache, stamp)
+    if cache is None:       # (no stamped cache to say when Numba compiles: all of them now)
+        kernels.make_all()
+    # (every kernel's cache directory is in the same one: the kernel modules' directory)
+    _prune([kernels.place], stamp)
     return kernels
+
+
+class _Kernels:
+    """The namespace :func:`load` returns: the kernels by name (``kernels.lif_curr_exp``),
+    each Numba's dispatcher, in the serial set; ``threaded``: the set for runs on several
+    threads (:func:`_threaded_variants`); ``stamp``: their cache directories' stamp.
+
+    A kernel's dispatcher is made at its first use, not all ~240 at the start: making one
+    finds and checks its cache directory (a file made and removed), and a run uses a
+    few (~0.03 s and ~11 000 objects a process, measured, for all of them). Loading a
+    kernel from the cache needs only its own dispatcher, its callees' code being in its
+    cached library. Compiling one needs them all: Numba types the kernels it calls by
+    their modules' globals, which must be dispatchers by then. So the kernels' cache
+    (:func:`_stamped_cache`) calls :func:`_before_compiling` where a kernel is not
+    cached, which makes every dispatcher (:meth:`make_all`), each replacing its function
+    in its module, as before Numba compiles anything; without that cache (none
+    writable), :meth:`make_all` runs at once."""
+
+    def __init__(self, table, parallel, internal, prange, cache, stamp):
+        self._table, self._parallel, self._internal = table, parallel, internal
+        self._prange, self._cache_class, self._all = prange, cache, False
+        self._modules = {name: module for module, names in table for name in names}
+        self.stamp = stamp
+
+    def __getattr__(self, name):    # (only for a name not made yet)
+        modules = self.__dict__.get("_modules")
+        if modules is None or name not in modules:
+            raise AttributeError(name)
+        return self._make(name)
+
+    def _make(self, name):
+        module = self._modules[name]
+        function = getattr(module, name)
+        if not hasattr(function, "py_func"):
+            function = jit(function, internal=name in self._internal, cache=self._cache_class)
+            # (so that a kernel calling it by its module's global calls the compiled one)
+            setattr(module, name, function)
+        setattr(self, name, function)
+        if not self._all and self._cache_class is not None \
+                and not isinstance(getattr(function, "_cache", None), self._cache_class):
+            self.make_all()     # uncached (no writable directory): nothing hooks compiling
+        return function
+
+    def make_all(self):
+        """Make every kernel's dispatcher not made yet."""
+        self._all = True
+        for name in self._modules:
+            if name not in self.__dict__:
+                self._make(name)
+
+    @property
+    def threaded(self):
+        threaded = self.__dict__.get("_threaded")
+        if threaded is None:
+            self.make_all()     # (the variants' modules take the serial dispatchers)
+            variants = _threaded_variants(self._table, self._parallel, self._internal,
+                                          self._prange, self._cache_class)
+            serial = {name: self.__dict__[name] for name in self._modules}
+            threaded = self._threaded = types.SimpleNamespace(**{**serial, **variants})
+        return threaded
+
+
+def _before_compiling():
+    """Numba is about to compile a kernel (not in the cache): every kernel's dispatcher
+    is made first, as its callers' typing finds them (:class:`_Kernels`)."""
+    if _kernels is not None:
+        _kernels.make_all()
 
 
 def for_threads(kernels, n_threads):
@@ -656,9 +714,13 @@ def _stamped_cache(stamp):
             if not (hasattr(self, "_load_overload")
                     and hasattr(self, "_guard_against_spurious_io_errors")
                     and numba_start.runtime_ready(target_context)):
-                return super().load_overload(sig, target_context)
-            with self._guard_against_spurious_io_errors():
-                return self._load_overload(sig, target_context)
+                loaded = super().load_overload(sig, target_context)
+            else:
+                with self._guard_against_spurious_io_errors():
+                    loaded = self._load_overload(sig, target_context)
+            if loaded is None:      # Numba compiles it next
+                _before_compiling()
+            return loaded
 
     return StampedFunctionCache
 

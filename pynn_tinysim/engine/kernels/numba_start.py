@@ -1,8 +1,8 @@
 """Starting Numba in a process: its import and the cached kernels' load, made cheaper.
 
 A process pays, once, before its first compiled kernel runs: importing Numba, making
-the kernels' dispatchers (:func:`..load`), and, at each kernel's first call, loading its
-compiled code from the cache. On a 2-core machine that was ~0.35 s, more than the whole
+the dispatchers of the kernels it uses (each at its first use: ``kernels._Kernels``),
+and, at each kernel's first call, loading its compiled code from the cache. On a 2-core machine that was ~0.35 s, more than the whole
 simulation of a short script (HH_cond_exp2, benchmarks/startup_profile.py). Two parts
 of it are avoidable:
 
