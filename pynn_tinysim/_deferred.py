@@ -25,14 +25,29 @@ matrix unless its class comes from scipy.sparse's modules, and where one does (a
 imported from a submodule, which runs those modules without the package's own code),
 the package runs and its own ``issparse`` answers. Any other attribute runs the
 package at once, as for csa.
+
+``neo.io`` too: ``import neo`` (PyNN's recording imports it) runs ``from neo.io import
+*``, which imports every one of neo's ~60 file formats and their dependencies (neo's
+raw IO, jinja2...): ~0.045 s of ``import pyNN.tinysim`` and ~14 000 objects, measured,
+that a script which never writes or reads a file does not use. Its stand-in is found
+without importing neo (:func:`_find_spec`: neo's import is what must not load it) and
+answers, before the package runs, ``__all__`` (empty: neo's star import takes nothing
+then) and ``get_io`` (which PyNN's network module imports; a call runs the package).
+Once neo is imported, :func:`bind_deferred_submodules` binds ``neo.io`` to the stand-in
+and gives neo a module ``__getattr__`` (and ``__dir__``) that runs neo.io and copies
+its ``__all__`` into neo, as the star import would have, at the first public name neo
+lacks (``neo.NixIO``, ``from neo import PickleIO``).
 """
 
+import importlib.machinery
 import importlib.util
 import sys
 import types
 
 #: packages PyNN imports at start-up that only some scripts use
-OPTIONAL = ("csa", "scipy.sparse")
+OPTIONAL = ("csa", "scipy.sparse", "neo.io")
+#: those of them that their own package imports (found without importing the package)
+IMPORTED_BY_PACKAGE = frozenset({"neo.io"})
 
 
 class _Deferred(types.ModuleType):
@@ -55,6 +70,8 @@ def _run(module):
         return
     spec = module.__spec__
     module.__class__ = types.ModuleType
+    for attr in BEFORE_RUN.get(spec.name, ()):   # (the package's own, or none, from now)
+        vars(module).pop(attr, None)
     try:
         spec.loader.exec_module(module)
     except BaseException:
@@ -76,8 +93,30 @@ def _issparse_before_load(value):
     return module.issparse(value)
 
 
+def _get_io_before_load(*args, **kwargs):
+    """neo.io's ``get_io`` before the package has run: runs it, then calls its own."""
+    module = sys.modules.get("neo.io")
+    if module is None:
+        module = importlib.import_module("neo.io")
+    _run(module)
+    return module.get_io(*args, **kwargs)
+
+
 #: what a stand-in answers before its package runs: package -> {attribute: value}
-BEFORE_RUN = {"scipy.sparse": {"issparse": _issparse_before_load}}
+BEFORE_RUN = {"scipy.sparse": {"issparse": _issparse_before_load},
+              "neo.io": {"__all__": (), "get_io": _get_io_before_load}}
+
+
+def _find_spec(name):
+    """``name``'s module spec, or None; one in :data:`IMPORTED_BY_PACKAGE` is found in
+    its package's directories without importing the package."""
+    if name in IMPORTED_BY_PACKAGE and name.rpartition(".")[0] not in sys.modules:
+        package = importlib.util.find_spec(name.rpartition(".")[0])
+        if package is None or not package.submodule_search_locations:
+            return None
+        return importlib.machinery.PathFinder.find_spec(name,
+                                                        package.submodule_search_locations)
+    return importlib.util.find_spec(name)
 
 
 def defer_optional_imports(names=OPTIONAL):
@@ -87,7 +126,7 @@ def defer_optional_imports(names=OPTIONAL):
         if name in sys.modules:
             continue
         try:
-            spec = importlib.util.find_spec(name)
+            spec = _find_spec(name)
         except (ImportError, ValueError):
             continue
         if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
@@ -97,3 +136,46 @@ def defer_optional_imports(names=OPTIONAL):
         for attr, value in BEFORE_RUN.get(name, {}).items():
             setattr(module, attr, value)
         sys.modules[name] = module
+
+
+def bind_deferred_submodules(names=IMPORTED_BY_PACKAGE):
+    """For each stand-in of ``names`` whose package is imported: bind it in the package
+    (the import system binds a submodule it loads, not one it finds in sys.modules) and
+    give the package the module ``__getattr__`` and ``__dir__`` of
+    :func:`_star_import_on_demand` (see the module docstring)."""
+    for name in names:
+        module = sys.modules.get(name)
+        package_name, _, attr = name.rpartition(".")
+        package = sys.modules.get(package_name)
+        if type(module) is not _Deferred or package is None:
+            continue
+        setattr(package, attr, module)
+        if "__getattr__" not in vars(package):
+            package.__getattr__, package.__dir__ = _star_import_on_demand(package, module)
+
+
+def _star_import_on_demand(package, module):
+    """A package's module ``__getattr__`` and ``__dir__`` (PEP 562) that run the stand-in
+    ``module`` and copy its public names (``__all__``) into the package, as the
+    package's ``from <module> import *`` would have, then answer."""
+
+    def star_import():
+        _run(module)
+        public = getattr(module, "__all__", None)
+        if public is None:
+            public = [n for n in vars(module) if not n.startswith("_")]
+        for n in public:
+            vars(package).setdefault(n, getattr(module, n))
+
+    def __getattr__(attr):
+        if not attr.startswith("_"):    # (a probe of a private name runs nothing)
+            star_import()
+            if attr in vars(package):
+                return vars(package)[attr]
+        raise AttributeError(f"module {package.__name__!r} has no attribute {attr!r}")
+
+    def __dir__():
+        star_import()
+        return sorted(vars(package))
+
+    return __getattr__, __dir__

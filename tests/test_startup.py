@@ -1,5 +1,7 @@
-"""What ``import pyNN.tinysim`` imports: PyNN's optional csa (and through it
-matplotlib) waits for a CSAConnector (pynn_tinysim/_deferred.py)."""
+"""What ``import pyNN.tinysim`` imports, and what a process pays to start: PyNN's
+optional csa (and through it matplotlib) waits for a CSAConnector, scipy.sparse for a
+sparse matrix, neo.io's formats for a file (pynn_tinysim/_deferred.py); Numba's start
+(kernels/numba_start.py); the exit."""
 
 import importlib.util
 import json
@@ -288,3 +290,68 @@ def test_issparse_before_load_is_false_for_other_values():
     assert _deferred._issparse_before_load(np.zeros(3)) is False
     assert _deferred._issparse_before_load(1.0) is False
     assert _deferred._issparse_before_load([1, 2]) is False
+
+
+_NEO = textwrap.dedent("""
+    import json, sys
+    route = sys.argv[1]
+    if route == "neo first":
+        import neo
+    import pyNN.tinysim as sim
+    import neo
+    report = {"stand_in": type(sys.modules["neo.io"]).__name__,
+              "bound": neo.io is sys.modules["neo.io"],
+              "formats_at_import": sorted(m for m in ("neo.rawio", "neo.io.nixio", "neo.io.pickleio")
+                                          if m in sys.modules)}
+    sim.setup(timestep=0.1)
+    cells = sim.Population(3, sim.IF_curr_exp(i_offset=1.0))
+    cells.record(["spikes", "v"])
+    sim.run(50.0)
+    block = cells.get_data()
+    report["spikes"] = sum(len(t) for t in block.segments[0].spiketrains)
+    report["ran_after_get_data"] = type(sys.modules["neo.io"]).__name__ != "_Deferred"
+    hasattr(neo, "_private_probe")
+    report["ran_after_private_probe"] = type(sys.modules["neo.io"]).__name__ != "_Deferred"
+    if route == "write":
+        cells.write_data(sys.argv[2] + "/cells.pkl")
+        from neo.io import PickleIO
+        back = PickleIO(sys.argv[2] + "/cells.pkl").read_block()
+        report["read_back"] = sum(len(t) for t in back.segments[0].spiketrains)
+    elif route == "get_io":
+        from pyNN.network import get_io     # (PyNN's import of it, at its import)
+        report["get_io"] = type(get_io(sys.argv[2] + "/x.pkl")).__name__
+    elif route == "star names":
+        from neo import PickleIO, get_io
+        report["star"] = [neo.NixIO.__name__, PickleIO.__name__, get_io.__module__]
+    report["public"] = sorted(n for n in dir(neo) if not n.startswith("_"))
+    report["ran_at_end"] = type(sys.modules["neo.io"]).__name__ != "_Deferred"
+    print(json.dumps(report))
+""")
+
+
+@pytest.mark.parametrize("route", ["write", "get_io", "star names", "neo first"])
+def test_neo_io_runs_only_for_a_file(route, tmp_path):
+    """import pyNN.tinysim leaves neo.io's formats unimported (recording and get_data
+    do not need them); writing a file, PyNN's get_io, or a name that neo's star import
+    of neo.io gave (neo.NixIO, ``from neo import PickleIO``) runs it, and neo then
+    has the same public names as after a plain ``import neo``. Where neo was imported
+    first, nothing is deferred."""
+    report = json.loads(subprocess.run([sys.executable, "-c", _NEO, route, str(tmp_path)],
+                                       capture_output=True, text=True, check=True).stdout)
+    plain = json.loads(subprocess.run(
+        [sys.executable, "-c", "import json, neo; print(json.dumps(sorted("
+                               "n for n in dir(neo) if not n.startswith('_'))))"],
+        capture_output=True, text=True, check=True).stdout)
+    assert report["spikes"] > 0 and report["bound"]
+    if route == "neo first":
+        assert report["stand_in"] == "module" and report["formats_at_import"]
+    else:
+        assert report["stand_in"] == "_Deferred" and report["formats_at_import"] == []
+        assert not report["ran_after_get_data"] and not report["ran_after_private_probe"]
+    assert report["public"] == plain and report["ran_at_end"]
+    if route == "write":
+        assert report["read_back"] == report["spikes"]
+    if route == "get_io":
+        assert report["get_io"] == "PickleIO"
+    if route == "star names":
+        assert report["star"] == ["NixIO", "PickleIO", "neo.io"]
