@@ -16,9 +16,11 @@ is done in :mod:`pynn_tinysim.engine`.
 #: the package's one version string (pyproject.toml reads it from here)
 __version__ = "0.1.0"
 
-# before PyNN: its optional csa import (matplotlib) waits for a CSAConnector
-from ._deferred import defer_optional_imports
+# before PyNN: its optional csa import (matplotlib) waits for a CSAConnector, and
+# others (see _deferred)
+from ._deferred import defer_optional_imports, import_lazyarray
 defer_optional_imports()
+import_lazyarray()
 
 from pyNN import errors, random, space                            # noqa: F401
 from pyNN.network import Network                                  # noqa: F401

@@ -37,8 +37,16 @@ Once neo is imported, :func:`bind_deferred_submodules` binds ``neo.io`` to the s
 and gives neo a module ``__getattr__`` (and ``__dir__``) that runs neo.io and copies
 its ``__all__`` into neo, as the star import would have, at the first public name neo
 lacks (``neo.NixIO``, ``from neo import PickleIO``).
+
+Last, lazyarray (imported by PyNN) scans ``dir(numpy)`` at its import for the ufuncs it
+wraps, and ``getattr`` on each name loads numpy's lazily loaded submodules: numpy.f2py
+and numpy.testing among them (~0.03-0.05 s and ~5 600 objects), which nothing else a
+script runs loads, and which hold no ufunc (numpy's lazy attributes are submodules and
+expired aliases). :func:`import_lazyarray` imports lazyarray with ``dir(numpy)`` limited
+to the names numpy has loaded, then restores it: lazyarray wraps the same ufuncs.
 """
 
+import contextlib
 import importlib.machinery
 import importlib.util
 import sys
@@ -179,3 +187,29 @@ def _star_import_on_demand(package, module):
         return sorted(vars(package))
 
     return __getattr__, __dir__
+
+
+@contextlib.contextmanager
+def _numpy_dir_loaded_only():
+    """Within the block, ``dir(numpy)`` lists only the attributes numpy has loaded (not
+    the submodules it loads at their first access); restored after."""
+    import numpy
+    namespace = vars(numpy)
+    full = namespace.get("__dir__")
+    if full is None:        # (a numpy without a module __dir__: nothing to limit)
+        yield
+        return
+    namespace["__dir__"] = lambda: [name for name in full() if name in namespace]
+    try:
+        yield
+    finally:
+        namespace["__dir__"] = full
+
+
+def import_lazyarray():
+    """Import lazyarray (where installed and not imported yet) without its scan of
+    ``dir(numpy)`` loading numpy's lazy submodules (see the module docstring)."""
+    if "lazyarray" in sys.modules or importlib.util.find_spec("lazyarray") is None:
+        return
+    with _numpy_dir_loaded_only():
+        importlib.import_module("lazyarray")

@@ -355,3 +355,35 @@ def test_neo_io_runs_only_for_a_file(route, tmp_path):
         assert report["get_io"] == "PickleIO"
     if route == "star names":
         assert report["star"] == ["NixIO", "PickleIO", "neo.io"]
+
+
+_LAZYARRAY = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    if sys.argv[1] == "tinysim":
+        import pyNN.tinysim as sim
+        sim.setup(timestep=0.1)
+        cells = sim.Population(2, sim.IF_curr_exp(i_offset=1.0))
+        cells.record("v")
+        sim.run(10.0)
+        cells.get_data()
+    import lazyarray
+    print(json.dumps({
+        "wrapped": sorted(n for n, f in vars(lazyarray).items()
+                          if isinstance(getattr(np, n, None), np.ufunc) and callable(f)),
+        "loaded": sorted(m for m in ("numpy.f2py", "numpy.testing") if m in sys.modules),
+        "dir_restored": "f2py" in dir(np) and "testing" in dir(np)}))
+""")
+
+
+def test_lazyarray_wraps_the_same_ufuncs_without_loading_numpy_submodules():
+    """lazyarray imported through pyNN.tinysim wraps the same NumPy ufuncs as a plain
+    import, without its dir(numpy) scan loading numpy.f2py and numpy.testing (nor does a
+    run); dir(numpy) is whole again afterwards."""
+    def report(route):
+        return json.loads(subprocess.run([sys.executable, "-c", _LAZYARRAY, route],
+                                         capture_output=True, text=True, check=True).stdout)
+    plain, tinysim = report("plain"), report("tinysim")
+    assert len(plain["wrapped"]) > 50 and tinysim["wrapped"] == plain["wrapped"]
+    assert plain["loaded"] == ["numpy.f2py", "numpy.testing"]     # (the scan's doing)
+    assert tinysim["loaded"] == [] and tinysim["dir_restored"]
