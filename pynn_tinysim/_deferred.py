@@ -26,6 +26,13 @@ imported from a submodule, which runs those modules without the package's own co
 the package runs and its own ``issparse`` answers. Any other attribute runs the
 package at once, as for csa.
 
+And ``scipy`` itself, whose ``__init__`` imports its test utilities (subprocess,
+Cython's shadow module, a version parser...): its stand-in holds the scipy.sparse
+stand-in as ``sparse`` (lazyarray's ``from scipy import sparse``) and answers
+``__version__`` (Numba's import reads it) from scipy's version module, run apart. A
+scipy submodule imported while scipy is a stand-in (``import scipy.stats``) runs
+scipy's code first (:class:`_PackageFirst`), as an ordinary import does.
+
 ``neo.io`` too: ``import neo`` (PyNN's recording imports it) runs ``from neo.io import
 *``, which imports every one of neo's ~60 file formats and their dependencies (neo's
 raw IO, jinja2...): ~0.045 s of ``import pyNN.tinysim`` and ~14 000 objects, measured,
@@ -52,10 +59,11 @@ import importlib.util
 import sys
 import types
 
-#: packages PyNN imports at start-up that only some scripts use
-OPTIONAL = ("csa", "scipy.sparse", "neo.io")
-#: those of them that their own package imports (found without importing the package)
-IMPORTED_BY_PACKAGE = frozenset({"neo.io"})
+#: packages PyNN imports at start-up that only some scripts use (a package before its
+#: submodules)
+OPTIONAL = ("csa", "scipy", "scipy.sparse", "neo.io")
+#: those of them that their package star-imports (see bind_deferred_submodules)
+STAR_IMPORTED = frozenset({"neo.io"})
 
 
 class _Deferred(types.ModuleType):
@@ -78,7 +86,7 @@ def _run(module):
         return
     spec = module.__spec__
     module.__class__ = types.ModuleType
-    for attr in BEFORE_RUN.get(spec.name, ()):   # (the package's own, or none, from now)
+    for attr in _answered.pop(spec.name, ()):    # (the package's own, or none, from now)
         vars(module).pop(attr, None)
     try:
         spec.loader.exec_module(module)
@@ -110,26 +118,62 @@ def _get_io_before_load(*args, **kwargs):
     return module.get_io(*args, **kwargs)
 
 
-#: what a stand-in answers before its package runs: package -> {attribute: value}
-BEFORE_RUN = {"scipy.sparse": {"issparse": _issparse_before_load},
+def _scipy_before_run():
+    """scipy's ``__version__`` (Numba's import reads it) from scipy's small version
+    module (pure Python), run apart, without running scipy's own code."""
+    scipy = sys.modules["scipy"]
+    spec = importlib.machinery.PathFinder.find_spec("scipy.version", scipy.__path__)
+    if spec is None:
+        raise ImportError("scipy.version not found")
+    version = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(version)
+    return {"__version__": version.version}
+
+
+#: what a stand-in answers before its package runs: package -> {attribute: value}, or
+#: a function returning them, called once the stand-in is in sys.modules
+BEFORE_RUN = {"scipy": _scipy_before_run,
+              "scipy.sparse": {"issparse": _issparse_before_load},
               "neo.io": {"__all__": (), "get_io": _get_io_before_load}}
+#: the attributes each stand-in in sys.modules answers (removed when its package runs)
+_answered = {}
 
 
 def _find_spec(name):
-    """``name``'s module spec, or None; one in :data:`IMPORTED_BY_PACKAGE` is found in
-    its package's directories without importing the package."""
-    if name in IMPORTED_BY_PACKAGE and name.rpartition(".")[0] not in sys.modules:
-        package = importlib.util.find_spec(name.rpartition(".")[0])
-        if package is None or not package.submodule_search_locations:
+    """``name``'s module spec, or None; a submodule whose package is not imported, or
+    is a stand-in, is found in the package's directories without importing it."""
+    package_name = name.rpartition(".")[0]
+    package = sys.modules.get(package_name)
+    if package_name and (package is None or type(package) is _Deferred):
+        spec = package.__spec__ if package is not None else \
+            importlib.util.find_spec(package_name)
+        if spec is None or not spec.submodule_search_locations:
             return None
         return importlib.machinery.PathFinder.find_spec(name,
-                                                        package.submodule_search_locations)
+                                                        spec.submodule_search_locations)
     return importlib.util.find_spec(name)
+
+
+class _PackageFirst:
+    """A meta path finder that finds nothing: before a submodule of a stand-in package
+    is imported (one not deferred itself), it runs the package's code, as an ordinary
+    import of the submodule would have done first. A package's ``__init__`` may prepare
+    what its submodules need: scipy's, in its Windows wheels, the directory of its
+    bundled DLLs."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        package = sys.modules.get(name.partition(".")[0])
+        if type(package) is _Deferred and "." in name:
+            _run(package)
+        return None
 
 
 def defer_optional_imports(names=OPTIONAL):
     """Put a stand-in (see the module docstring) for each installed, not yet imported
     package of ``names`` in ``sys.modules``."""
+    if not any(isinstance(finder, _PackageFirst) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PackageFirst())
     for name in names:
         if name in sys.modules:
             continue
@@ -141,12 +185,23 @@ def defer_optional_imports(names=OPTIONAL):
             continue
         module = importlib.util.module_from_spec(spec)
         module.__class__ = _Deferred
-        for attr, value in BEFORE_RUN.get(name, {}).items():
-            setattr(module, attr, value)
         sys.modules[name] = module
+        answers = BEFORE_RUN.get(name, {})
+        try:
+            answers = answers() if callable(answers) else answers
+        except ImportError:     # (then the package is imported as usual)
+            sys.modules.pop(name)
+            continue
+        for attr, value in answers.items():
+            setattr(module, attr, value)
+        _answered[name] = frozenset(answers)
+        package_name, _, attr = name.rpartition(".")
+        if type(sys.modules.get(package_name)) is _Deferred:
+            # (``from scipy import sparse`` then finds it without running scipy)
+            setattr(sys.modules[package_name], attr, module)
 
 
-def bind_deferred_submodules(names=IMPORTED_BY_PACKAGE):
+def bind_deferred_submodules(names=STAR_IMPORTED):
     """For each stand-in of ``names`` whose package is imported: bind it in the package
     (the import system binds a submodule it loads, not one it finds in sys.modules) and
     give the package the module ``__getattr__`` and ``__dir__`` of

@@ -387,3 +387,46 @@ def test_lazyarray_wraps_the_same_ufuncs_without_loading_numpy_submodules():
     assert len(plain["wrapped"]) > 50 and tinysim["wrapped"] == plain["wrapped"]
     assert plain["loaded"] == ["numpy.f2py", "numpy.testing"]     # (the scan's doing)
     assert tinysim["loaded"] == [] and tinysim["dir_restored"]
+
+
+_SCIPY = textwrap.dedent("""
+    import json, sys
+    import pyNN.tinysim as sim
+    report = {"at_import": type(sys.modules["scipy"]).__name__}
+    sim.setup(timestep=0.01, engine=sys.argv[1])
+    cells = sim.Population(1, sim.HH_cond_exp(i_offset=1.0))
+    cells.record("v")
+    sim.run(5.0)
+    cells.get_data()
+    report["after_run"] = type(sys.modules["scipy"]).__name__
+    report["init_ran"] = "scipy._lib._testutils" in sys.modules
+    import scipy
+    report["version"] = scipy.__version__
+    import scipy.stats
+    order = list(sys.modules)
+    report["package_first"] = order.index("scipy._distributor_init") < order.index("scipy.stats")
+    report["cdf"] = float(scipy.stats.norm.cdf(0.0))
+    report["public"] = sorted(n for n in dir(scipy) if not n.startswith("_"))
+    print(json.dumps(report))
+""")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_scipy_runs_only_when_a_script_uses_it(engine):
+    """import pyNN.tinysim, a run (Numba's import reads scipy.__version__: answered from
+    scipy's version module) and get_data leave scipy's own code unrun; a submodule's
+    import (scipy.stats) runs scipy's __init__ first, as an ordinary import does, and
+    scipy then looks as after a plain import."""
+    pytest.importorskip("scipy.stats")
+    if engine == "numba":
+        pytest.importorskip("numba")
+    report = json.loads(subprocess.run([sys.executable, "-c", _SCIPY, engine],
+                                       capture_output=True, text=True, check=True).stdout)
+    plain = json.loads(subprocess.run(
+        [sys.executable, "-c", "import json, scipy; print(json.dumps([scipy.__version__, "
+                               "sorted(n for n in dir(scipy) if not n.startswith('_'))]))"],
+        capture_output=True, text=True, check=True).stdout)
+    assert report["at_import"] == report["after_run"] == "_Deferred"
+    assert not report["init_ran"] and report["version"] == plain[0]
+    assert report["package_first"] and report["cdf"] == 0.5
+    assert report["public"] == plain[1]
