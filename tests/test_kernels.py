@@ -512,6 +512,10 @@ def test_auto_engine_loads_kernels_when_worth_it(monkeypatch):
     sim.Population(10, sim.IF_curr_exp())
     assert kernels.worth_loading(10**7, 10)
     assert not kernels.worth_loading(10, 10)
+    # VA CUBA's 4000 cells at dt 0.1 (benchmarks/RESULTS.md, stop 31: its whole
+    # process breaks even at ~0.6 s of biology): 1 s stays on NumPy, 1.5 s compiles
+    assert not kernels.worth_loading(10000, 4000)
+    assert kernels.worth_loading(15000, 4000)
     # (the kernels may be loaded already by an earlier test: then "auto" uses them)
     expected = kernels.loaded()
     assert net.kernels_for_run(10) is expected

@@ -88,14 +88,18 @@ logger = logging.getLogger("pynn_tinysim")
 ENGINES = ("auto", "numba", "numpy")
 
 #: seconds Numba costs a process before the first kernel runs: importing Numba,
-#: initialising its compiler target, loading the cached kernels (0.6 s to 1.6 s
-#: measured on a 2-core machine, idle to busy; 0.2 s idle since :mod:`.numba_start`,
-#: the threshold kept as a margin for busy machines, where the start takes longer)
-START_COST_S = 1.0
-#: seconds the compiled engine saves per step (the step loop's Python) and per neuron
-#: and step (NumPy's temporaries), measured on VA CUBA (4000 cells) and small networks
+#: loading the cached kernels, and the larger exit (0.6 s to 1.6 s measured on a
+#: 2-core machine, idle to busy, before :mod:`.numba_start`; 0.15-0.25 s since stop 31,
+#: VA CUBA's whole process on both engines at 250 ms; counted twice, a margin for busy
+#: machines)
+START_COST_S = 0.5
+#: seconds the compiled engine saves per step (the step loop's Python: 10-35 us a step
+#: measured, VA CUBA 1000 cells to a small network with Poisson sources and two
+#: projections) and per neuron and step (NumPy's temporaries: 5.3 ns, VA CUBA 1000 ->
+#: 4000 cells at 2 s), so that VA CUBA 4000 compiles from ~1.25 s of biology (its
+#: whole process breaks even at ~0.6 s) and stays on NumPy at 1 s
 SAVED_PER_STEP_S = 20e-6
-SAVED_PER_NEURON_STEP_S = 10e-9
+SAVED_PER_NEURON_STEP_S = 5e-9
 #: seconds the compiled merge saves per queued static synapse (SynapseStore.compile:
 #: 0.05 s rather than 0.25 s per million at the microcircuit's scale 0.25)
 SAVED_PER_MERGED_SYNAPSE_S = 40e-9
