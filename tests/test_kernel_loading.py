@@ -537,3 +537,46 @@ def test_cache_saves_take_turns_under_a_lock_on_the_cache_directory(tmp_path):
     assert cache_lock.holding_lock(str(tmp_path), try_lock) == "held"
     assert try_lock() == "free"                  # released after the save
     assert cache_lock.holding_lock(str(tmp_path / "missing"), lambda: "saved") == "saved"
+
+
+_LAZY = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import pyNN.tinysim as sim
+    from pynn_tinysim.engine import kernels
+    sim.setup(timestep=0.1, min_delay=0.1, rng_seed=3, engine=sys.argv[1])
+    cells = sim.Population(40, sim.IF_curr_exp(i_offset=0.5))
+    cells.initialize(v=np.linspace(-70.0, -50.5, 40))
+    noise = sim.Population(10, sim.SpikeSourcePoisson(rate=200.0))
+    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5),
+                   sim.StaticSynapse(weight=0.3))
+    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
+                   sim.StaticSynapse(weight=0.1, delay=0.3))
+    cells.record("spikes")
+    sim.run(30.0)
+    k = kernels.loaded()
+    made = None if k is None else sorted(
+        n for n, d in vars(k).items() if hasattr(d, "py_func"))
+    print(json.dumps({"spikes": [t.magnitude.tolist()
+                                 for t in cells.get_data().segments[0].spiketrains],
+                      "made": made, "all": None if k is None else len(k._modules)}))
+""")
+
+
+@pytest.mark.slow       # compiles the LIF stretch into a fresh cache
+def test_dispatchers_made_at_first_use_and_all_before_compiling(tmp_path):
+    """A process that compiles (a fresh cache) makes every kernel's dispatcher first, as
+    Numba's typing of the callees needs; a later process loading from that cache makes
+    only the few it calls. Both give the NumPy reference engine's spikes."""
+    import os
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+
+    def run(engine):
+        out = subprocess.run([sys.executable, "-c", _LAZY, engine], env=env,
+                             capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    reference, compiling, loading = run("numpy"), run("numba"), run("numba")
+    assert sum(len(t) for t in reference["spikes"]) > 20
+    assert compiling["spikes"] == loading["spikes"] == reference["spikes"]
+    assert len(compiling["made"]) == compiling["all"] > 200
+    assert "stretch_lif_curr_exp" in loading["made"] and len(loading["made"]) < 10
