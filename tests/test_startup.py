@@ -5,6 +5,7 @@ sparse matrix, neo.io's formats for a file (pynn_tinysim/_deferred.py); Numba's 
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -122,6 +123,7 @@ _NUMBA_START = textwrap.dedent("""
     report["collector_on"] = gc.isenabled()
     report["refreshed"] = "numba.np.arraymath" in sys.modules
     report["scipy_linalg"] = "scipy.linalg" in sys.modules
+    report["arrayobj"] = "numba.np.arrayobj" in sys.modules
     if sys.argv[1] == "compile":    # a compilation after the light loads
         import numba
 
@@ -149,6 +151,7 @@ def test_cached_kernels_load_without_the_target_refresh():
                                        check=True).stdout)
     assert loaded["collector_on"]
     assert not loaded["refreshed"] and not loaded["scipy_linalg"]
+    assert not loaded["arrayobj"]       # (the environments of np.zeros and .copy())
     assert loaded["spikes"] == first["spikes"] == first["spikes_after"]
     assert sum(loaded["spikes"]) > 0
     try:
@@ -156,6 +159,69 @@ def test_cached_kernels_load_without_the_target_refresh():
     except ImportError:
         return
     assert first["dot"] == 5.0 and first["refreshed_to_compile"]
+
+
+_ENVIRONMENTS = textwrap.dedent("""
+    import json, sys
+    sys.path.insert(0, sys.argv[1])
+    from pynn_tinysim.engine import kernels
+    from pynn_tinysim.engine.kernels import numba_start
+    numba_start.import_numba()
+    from numba.core import environment
+    numba_rebuild = environment._rebuild_env
+    import allocating
+    # cached as the kernels are (the stamped cache: its load unpickles the environments)
+    ones = kernels.jit(allocating.ones, cache=kernels._stamped_cache("environments-test"))
+    report = {"ran": ones(3)}
+    try:
+        ones(-1)
+    except ValueError as error:
+        report["error"] = str(error)
+    report["compiled"] = len(ones.stats.cache_misses)
+    report["imported"] = "numba.np.arrayobj" in sys.modules
+    report["restored"] = environment._rebuild_env is numba_rebuild
+    print(json.dumps(report))
+""")
+
+
+def test_cached_environment_of_an_unimported_numba_module_keeps_its_constants(tmp_path):
+    """A kernel from the cache that calls a Numba implementation from a module this
+    process has not imported (np.ones: numba.np.arrayobj) loads without that import,
+    and the constants of that implementation's environment still serve: its exception,
+    with its message, as in the compiling process. Numba's own rebuild is back after
+    the load."""
+    pytest.importorskip("numba")
+    (tmp_path / "allocating.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def ones(n):
+            return float(np.ones(n).sum())
+    """))
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    run = [sys.executable, "-c", _ENVIRONMENTS, str(tmp_path)]
+    first, loaded = (json.loads(subprocess.run(run, capture_output=True, text=True,
+                                               check=True, env=env).stdout)
+                     for _ in range(2))
+    assert first["compiled"] == 1 and first["imported"]
+    assert loaded["compiled"] == 0 and not loaded["imported"] and loaded["restored"]
+    assert first["ran"] == loaded["ran"] == 3.0
+    assert first["error"] == loaded["error"] == "negative dimensions not allowed"
+
+
+def test_environments_left_to_numba_where_its_rebuild_differs(monkeypatch):
+    """Where this Numba's rebuild is not the function the block replaces, the block
+    leaves it in place."""
+    pytest.importorskip("numba")
+    from numba.core import environment
+    from pynn_tinysim.engine.kernels import numba_start
+
+    def other(modname, consts, env_name):
+        return None
+
+    monkeypatch.setattr(environment, "_rebuild_env", other)
+    with numba_start.environments_unimported():
+        assert environment._rebuild_env is other
+    assert environment._rebuild_env is other
 
 
 def test_collector_left_as_found():

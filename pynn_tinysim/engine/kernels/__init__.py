@@ -713,14 +713,16 @@ def _stamped_cache(stamp):
 
         def load_overload(self, sig, target_context):
             # Numba's refreshes the whole target first, which only compiling needs
-            # (~0.15 s a process): see numba_start
+            # (~0.15 s a process), and imports the modules of the environments it
+            # unpickles (~0.04 s): see numba_start
             from . import numba_start
             if not (hasattr(self, "_load_overload")
                     and hasattr(self, "_guard_against_spurious_io_errors")
                     and numba_start.runtime_ready(target_context)):
                 loaded = super().load_overload(sig, target_context)
             else:
-                with self._guard_against_spurious_io_errors():
+                with self._guard_against_spurious_io_errors(), \
+                        numba_start.environments_unimported():
                     loaded = self._load_overload(sig, target_context)
             if loaded is None:      # Numba compiles it next
                 _before_compiling()

@@ -16,14 +16,22 @@ of it are avoidable:
   (kernels._stamped_cache) makes ready only what loaded code runs on, Numba's runtime
   (:func:`runtime_ready`); Numba's compiler still refreshes the target itself before it
   compiles anything (``CompilerBase.__init__``), as its lowering does at the first
-  missing implementation (``BaseContext.get_function``).
+  missing implementation (``BaseContext.get_function``);
+- the environments of the Numba functions a loaded kernel calls (e.g. the np.zeros and
+  ``.copy()`` of the step kernels, in ``numba.np.arrayobj``) are rebuilt by importing
+  the module each was defined in, for its globals: ``numba.np.arrayobj`` and, through
+  it, Numba's unicode, hashing and sorting modules, ~0.04 s that no loaded kernel uses
+  (compiled nopython code reads an environment's constants, never its globals: only
+  object mode does). :func:`environments_unimported` rebuilds those of Numba's own
+  modules the process has not imported with stand-in globals.
 
-Both are guarded: where a later Numba lacks what they use, its own start runs, slower,
+All are guarded: where a later Numba lacks what they use, its own start runs, slower,
 with the same results.
 """
 
 import contextlib
 import gc
+import sys
 
 
 @contextlib.contextmanager
@@ -60,3 +68,57 @@ def runtime_ready(target_context):
         return False
     initialize(target_context)
     return True
+
+
+@contextlib.contextmanager
+def environments_unimported():
+    """Within the block, an environment unpickled with a cached kernel for a function of
+    one of Numba's own modules that this process has not imported gets stand-in globals
+    (the module's name only) instead of the module's import; any other (a module already
+    imported, a module of this package's or the user's) is rebuilt as Numba does.
+
+    Numba's own functions are compiled in nopython mode, whose code reads only an
+    environment's constants (the exceptions it raises, say), which are unpickled as
+    before; the globals serve object mode. Where this Numba's rebuild is not the
+    function this replaces (its name, or the names it uses), the block changes nothing.
+    """
+    try:
+        from numba.core import environment
+    except ImportError:
+        yield
+        return
+    numba_rebuild = getattr(environment, "_rebuild_env", None)
+    memo = getattr(getattr(environment, "Environment", None), "_memo", None)
+    if (numba_rebuild is None or memo is None
+            or not hasattr(environment, "lookup_environment")
+            or _names_used(numba_rebuild.__code__) != _REBUILD_NAMES):
+        yield
+        return
+
+    def rebuild(modname, consts, env_name):
+        if (isinstance(modname, str) and modname.startswith("numba.")
+                and modname not in sys.modules
+                and environment.lookup_environment(env_name) is None):
+            env = environment.Environment({"__name__": modname})
+            env.consts[:] = consts
+            env.env_name = env_name
+            memo[env_name] = env
+            return env
+        return numba_rebuild(modname, consts, env_name)
+
+    environment._rebuild_env = rebuild
+    try:
+        yield
+    finally:
+        environment._rebuild_env = numba_rebuild
+
+
+def _names_used(code):
+    """The global and attribute names a function's code uses."""
+    return frozenset(code.co_names)
+
+
+#: what Numba 0.68's ``_rebuild_env`` uses: :func:`environments_unimported`
+#: replaces it only while it is that function
+_REBUILD_NAMES = frozenset({"lookup_environment", "importlib", "import_module",
+                            "Environment", "__dict__", "consts", "env_name", "_memo"})
