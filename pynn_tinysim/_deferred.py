@@ -45,6 +45,15 @@ and gives neo a module ``__getattr__`` (and ``__dir__``) that runs neo.io and co
 its ``__all__`` into neo, as the star import would have, at the first public name neo
 lacks (``neo.NixIO``, ``from neo import PickleIO``).
 
+``pyNN.descriptions`` too: PyNN's modules import it for their ``describe()`` methods
+only, and its code imports jinja2 and makes a jinja2 Environment in a class body
+(~0.025 s of ``import pyNN.tinysim``, measured). Its stand-in runs it at the first
+attribute, i.e. the first ``describe()`` (``descriptions.render``);
+:func:`bind_deferred_submodules` binds it in ``pyNN`` (``pyNN.descriptions``, as the
+import would have). A public attribute set on any stand-in (``pyNN.descriptions.
+DEFAULT_TEMPLATE_ENGINE = "string"``) runs the package first, so that the package's
+code does not overwrite the value later.
+
 Last, lazyarray (imported by PyNN) scans ``dir(numpy)`` at its import for the ufuncs it
 wraps, and ``getattr`` on each name loads numpy's lazily loaded submodules: numpy.f2py
 and numpy.testing among them (~0.03-0.05 s and ~5 600 objects), which nothing else a
@@ -61,7 +70,7 @@ import types
 
 #: packages PyNN imports at start-up that only some scripts use (a package before its
 #: submodules)
-OPTIONAL = ("csa", "scipy", "scipy.sparse", "neo.io")
+OPTIONAL = ("csa", "scipy", "scipy.sparse", "neo.io", "pyNN.descriptions")
 #: those of them that their package star-imports (see bind_deferred_submodules)
 STAR_IMPORTED = frozenset({"neo.io"})
 
@@ -78,6 +87,13 @@ class _Deferred(types.ModuleType):
     def __dir__(self):      # (dir() of the package lists what its code defines)
         _run(self)
         return dir(self)
+
+    def __setattr__(self, attr, value):
+        # a public name runs the package first (its code would overwrite the value);
+        # the import system's and this module's own (private) names are set as they are
+        if not attr.startswith("_"):
+            _run(self)
+        types.ModuleType.__setattr__(self, attr, value)
 
 
 def _run(module):
@@ -193,27 +209,28 @@ def defer_optional_imports(names=OPTIONAL):
             sys.modules.pop(name)
             continue
         for attr, value in answers.items():
-            setattr(module, attr, value)
+            types.ModuleType.__setattr__(module, attr, value)
         _answered[name] = frozenset(answers)
         package_name, _, attr = name.rpartition(".")
         if type(sys.modules.get(package_name)) is _Deferred:
             # (``from scipy import sparse`` then finds it without running scipy)
-            setattr(sys.modules[package_name], attr, module)
+            types.ModuleType.__setattr__(sys.modules[package_name], attr, module)
 
 
-def bind_deferred_submodules(names=STAR_IMPORTED):
-    """For each stand-in of ``names`` whose package is imported: bind it in the package
-    (the import system binds a submodule it loads, not one it finds in sys.modules) and
-    give the package the module ``__getattr__`` and ``__dir__`` of
-    :func:`_star_import_on_demand` (see the module docstring)."""
+def bind_deferred_submodules(names=OPTIONAL):
+    """For each stand-in of ``names`` whose package is imported (and not a stand-in
+    itself): bind it in the package (the import system binds a submodule it loads, not
+    one it finds in sys.modules); for those of :data:`STAR_IMPORTED`, also give the
+    package the module ``__getattr__`` and ``__dir__`` of :func:`_star_import_on_demand`
+    (see the module docstring)."""
     for name in names:
         module = sys.modules.get(name)
         package_name, _, attr = name.rpartition(".")
         package = sys.modules.get(package_name)
-        if type(module) is not _Deferred or package is None:
+        if type(module) is not _Deferred or package is None or type(package) is _Deferred:
             continue
         setattr(package, attr, module)
-        if "__getattr__" not in vars(package):
+        if name in STAR_IMPORTED and "__getattr__" not in vars(package):
             package.__getattr__, package.__dir__ = _star_import_on_demand(package, module)
 
 
