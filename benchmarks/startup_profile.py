@@ -17,8 +17,10 @@ Phases (tinysim): ``interpreter`` (``python -c pass``, measured in a child proce
 quantities, lazyarray, scipy), ``pyNN.tinysim`` (the rest of ``import pyNN.tinysim``),
 ``build``, ``numba import``, ``numba dispatchers`` (``kernels.load()``), ``run``
 (the cached kernels' load, with Numba's runtime, and the simulation),
-``get_data``; ``rest``: the whole process less the phases (the script's own
-imports, interpreter exit).
+``get_data``; ``exit`` (from the child's last statement to the end of its process, as the
+parent sees it: the interpreter's finalisation, its garbage collector's passes over
+every object the process made, included); ``rest``: the whole process less the phases
+(the script's own imports, the interpreter's start-up beyond ``python -c pass``).
 With ``--repeat N`` it runs N child processes of each simulator, alternating, and
 prints each one's phases and the medians, with the load average before each.
 """
@@ -112,7 +114,9 @@ def main(argv=None):
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
-        print(json.dumps(phases(args.simulator)))
+        rows = phases(args.simulator)
+        # (the wall clock, not perf_counter: the parent reads the same clock at the end)
+        print(json.dumps({"phases": rows, "end_of_script": time.time()}), flush=True)
         return
     # the children's environment: run.py's (this checkout first on PYTHONPATH, and
     # bytecode allowed, as for an installed package)
@@ -128,14 +132,17 @@ def main(argv=None):
             child = subprocess.run([sys.executable, __file__, "--child", "--simulator",
                                     simulator], check=True, capture_output=True, text=True,
                                    env=child_environment())
+            ended = time.time()
             after = os.times()
             whole = (time.perf_counter() - start,
                      after.children_user - before.children_user
                      + after.children_system - before.children_system)
             # (NEST prints its banner on stdout: the phases are the last line)
-            rows = [("interpreter", *interpreter)] + [
-                tuple(r) for r in json.loads(child.stdout.strip().splitlines()[-1])]
-            rows.append(("rest (script's own imports, exit)",
+            report = json.loads(child.stdout.strip().splitlines()[-1])
+            rows = [("interpreter", *interpreter)] + [tuple(r) for r in report["phases"]]
+            # (exit's CPU is not measurable apart: counted with the rest)
+            rows.append(("exit", ended - report["end_of_script"], 0.0))
+            rows.append(("rest (script's own imports; CPU: and exit)",
                          whole[0] - sum(r[1] for r in rows), whole[1] - sum(r[2] for r in rows)))
             runs.append({"simulator": simulator, "load": load, "whole_wall_s": whole[0],
                          "whole_cpu_s": whole[1], "phases": rows})
