@@ -142,6 +142,51 @@ def test_descriptions_wait_for_describe():
     assert engine_set["engine"] == "string" and plain["engine"] is None
 
 
+_CONSTANTS = textwrap.dedent("""
+    import json, sys
+    if sys.argv[1] == "imported first":
+        import quantities.constants     # (then no stand-in)
+    import pyNN.tinysim as sim
+    import quantities as pq
+    report = {"stand_in": type(sys.modules["quantities.constants"]).__name__ == "_Deferred",
+              "ran_at_import": "quantities.constants.quantum" in sys.modules}
+    sim.setup(timestep=0.1)
+    cells = sim.Population(2, sim.IF_curr_exp(i_offset=1.0))
+    cells.record("v")
+    sim.run(5.0)
+    signal = cells.get_data().segments[0].analogsignals[0]
+    report["units"] = [signal.units.dimensionality.string,
+                       pq.Quantity(1.0, "mV/ms").units.dimensionality.string]
+    report["ran_after_run"] = "quantities.constants.quantum" in sys.modules
+    if sys.argv[1] == "submodule":
+        from quantities.constants.quantum import h
+        report["h"] = float(h.simplified.magnitude)
+        report["same_h"] = h is pq.constants.h
+    report["m_e"] = float(pq.constants.m_e.simplified.magnitude)
+    report["public"] = sorted(n for n in dir(pq.constants) if not n.startswith("_"))
+    print(json.dumps(report))
+""")
+
+
+@pytest.mark.parametrize("route", ["package", "submodule"])
+def test_quantities_constants_wait_for_their_first_use(route):
+    """quantities.constants runs at its first attribute (or the import of one of its
+    modules), not at import pyNN.tinysim nor in a run and get_data (units parse as
+    before), and then has the names and values of a plain import."""
+    run = [sys.executable, "-c", _CONSTANTS]
+    plain, deferred = (json.loads(subprocess.run(run + [mode], capture_output=True,
+                                                 text=True, check=True).stdout)
+                       for mode in ("imported first", route))
+    assert not plain["stand_in"] and plain["ran_at_import"]
+    assert deferred["stand_in"] and not deferred["ran_at_import"]
+    assert not deferred["ran_after_run"]
+    assert deferred["units"] == plain["units"] == ["mV", "mV/ms"]
+    assert deferred["m_e"] == plain["m_e"] > 0
+    assert deferred["public"] == plain["public"] and "m_e" in plain["public"]
+    if route == "submodule":
+        assert deferred["same_h"] and deferred["h"] > 0
+
+
 _NUMBA_START = textwrap.dedent("""
     import gc, json, sys
     import numpy as np
