@@ -30,7 +30,7 @@ from pyNN.connectors import *                                     # noqa: F401, 
 from pyNN.recording import *                                      # noqa: F401, F403
 from pyNN.standardmodels import StandardCellType
 from ._deferred import bind_deferred_submodules
-bind_deferred_submodules()      # (neo gets its neo.io, pyNN its descriptions)
+bind_deferred_submodules()      # (neo, imported by PyNN's recording, gets its neo.io)
 
 from .standardmodels.cells import *                               # noqa: F401, F403
 from .standardmodels.synapses import (                            # noqa: F401

@@ -45,14 +45,8 @@ and gives neo a module ``__getattr__`` (and ``__dir__``) that runs neo.io and co
 its ``__all__`` into neo, as the star import would have, at the first public name neo
 lacks (``neo.NixIO``, ``from neo import PickleIO``).
 
-``pyNN.descriptions`` too: PyNN's modules import it for their ``describe()`` methods
-only, and its code imports jinja2 and makes a jinja2 Environment in a class body
-(~0.025 s of ``import pyNN.tinysim``, measured). Its stand-in runs it at the first
-attribute, i.e. the first ``describe()`` (``descriptions.render``);
-:func:`bind_deferred_submodules` binds it in ``pyNN`` (``pyNN.descriptions``, as the
-import would have). A public attribute set on any stand-in (``pyNN.descriptions.
-DEFAULT_TEMPLATE_ENGINE = "string"``) runs the package first, so that the package's
-code does not overwrite the value later.
+A public attribute set on a stand-in (``scipy.X = ...`` before scipy has run) runs the
+package first, so that the package's code does not overwrite the value later.
 
 ``quantities.constants`` too: quantities' ``__init__`` imports it last, ~330 physical
 constants in 19 modules (~0.025 s of ``import pyNN.tinysim``, measured), which neither
@@ -76,8 +70,7 @@ import types
 
 #: packages PyNN imports at start-up that only some scripts use (a package before its
 #: submodules)
-OPTIONAL = ("csa", "scipy", "scipy.sparse", "neo.io", "pyNN.descriptions",
-            "quantities.constants")
+OPTIONAL = ("csa", "scipy", "scipy.sparse", "neo.io", "quantities.constants")
 #: those of them that their package star-imports (see bind_deferred_submodules)
 STAR_IMPORTED = frozenset({"neo.io"})
 

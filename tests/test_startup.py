@@ -45,6 +45,25 @@ def test_deferred_package_runs_at_its_first_attribute(tmp_path, monkeypatch):
     monkeypatch.delitem(sys.modules, name + ".sub")
 
 
+def test_attribute_set_on_a_stand_in_runs_the_package_first(tmp_path, monkeypatch):
+    """A public attribute set before the package has run is kept: the package runs
+    first (its own code would overwrite the value), then the value is set."""
+    name = "tinysim_deferred_setting"
+    package = _package(tmp_path, name, """
+        import pathlib
+        pathlib.Path(__file__).with_name("ran").write_text("1")
+        ENGINE = None      # "can be set by user", as pyNN.descriptions' template engine
+    """)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    _deferred.defer_optional_imports((name,))
+    import tinysim_deferred_setting as setting
+    assert not (package / "ran").exists()
+    setting.ENGINE = "string"
+    assert (package / "ran").exists()
+    assert setting.ENGINE == "string" and type(setting) is type(sys)
+
+
 def test_deferred_package_that_fails_raises_at_first_use(tmp_path, monkeypatch):
     name = "tinysim_deferred_broken"
     _package(tmp_path, name, "raise ImportError('no backend for this package')\n")
@@ -100,46 +119,6 @@ def test_csa_connector_after_the_deferral():
                          check=True).stdout
     assert json.loads(out) == [[0, 0], [1, 1], [2, 2]]
     assert csa.oneToOne is not None
-
-
-_DESCRIBE = textwrap.dedent("""
-    import json, sys
-    if sys.argv[1] == "imported first":
-        import pyNN.descriptions        # (then no stand-in: the package is left alone)
-    import pyNN.tinysim as sim
-    import pyNN
-    report = {"jinja2_at_import": "jinja2" in sys.modules,
-              "stand_in": type(sys.modules["pyNN.descriptions"]).__name__ == "_Deferred",
-              "bound": pyNN.descriptions is sys.modules["pyNN.descriptions"]}
-    if sys.argv[1] == "engine set":     # before the package has run
-        pyNN.descriptions.DEFAULT_TEMPLATE_ENGINE = "string"
-    sim.setup(timestep=0.1)
-    cells = sim.Population(3, sim.IF_curr_exp(), label="cells")
-    prj = sim.Projection(cells, cells, sim.AllToAllConnector(),
-                         sim.StaticSynapse(weight=0.1, delay=1.0))
-    report["texts"] = [cells.describe(), prj.describe(), cells[:2].describe()]
-    report["engine"] = pyNN.descriptions.DEFAULT_TEMPLATE_ENGINE
-    print(json.dumps(report))
-""")
-
-
-def test_descriptions_wait_for_describe():
-    """pyNN.descriptions (and jinja2, which its code imports) runs at the first
-    describe(), whose texts are those of a process that imported it first; a template
-    engine chosen on the stand-in before that is kept."""
-    pytest.importorskip("jinja2")
-    run = [sys.executable, "-c", _DESCRIBE]
-    plain, deferred, engine_set = (
-        json.loads(subprocess.run(run + [mode], capture_output=True, text=True,
-                                  check=True).stdout)
-        for mode in ("imported first", "deferred", "engine set"))
-    assert plain["jinja2_at_import"] and not plain["stand_in"]
-    assert not deferred["jinja2_at_import"] and deferred["stand_in"] and deferred["bound"]
-    assert deferred["texts"] == plain["texts"]
-    assert 'Population "cells"' in plain["texts"][0] and "IF_curr_exp" in plain["texts"][0]
-    assert "AllToAllConnector" in plain["texts"][1]
-    # (the package's code sets it to None: had it run after, the choice would be lost)
-    assert engine_set["engine"] == "string" and plain["engine"] is None
 
 
 _CONSTANTS = textwrap.dedent("""
