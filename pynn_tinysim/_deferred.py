@@ -51,7 +51,7 @@ package first, so that the package's code does not overwrite the value later.
 ``quantities.constants`` too: quantities' ``__init__`` imports it last, ~330 physical
 constants in 19 modules (~0.025 s of ``import pyNN.tinysim``, measured), which neither
 PyNN nor neo uses (quantities registers no constant in its unit registry: unit strings
-parse the same). It runs at the first attribute (``pq.constants.c``), or at the import
+parse the same). It runs at the first attribute (``pq.constants.m_e``), or at the import
 of one of its modules.
 
 Last, lazyarray (imported by PyNN) scans ``dir(numpy)`` at its import for the ufuncs it

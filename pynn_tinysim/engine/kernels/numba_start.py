@@ -91,7 +91,7 @@ def environments_unimported():
     memo = getattr(getattr(environment, "Environment", None), "_memo", None)
     if (numba_rebuild is None or memo is None
             or not hasattr(environment, "lookup_environment")
-            or _names_used(numba_rebuild.__code__) != _REBUILD_NAMES):
+            or frozenset(numba_rebuild.__code__.co_names) != _REBUILD_NAMES):
         yield
         return
 
@@ -113,12 +113,7 @@ def environments_unimported():
         environment._rebuild_env = numba_rebuild
 
 
-def _names_used(code):
-    """The global and attribute names a function's code uses."""
-    return frozenset(code.co_names)
-
-
-#: what Numba 0.68's ``_rebuild_env`` uses: :func:`environments_unimported`
-#: replaces it only while it is that function
+#: the global and attribute names Numba 0.68's ``_rebuild_env`` uses:
+#: :func:`environments_unimported` replaces it only while it is that function
 _REBUILD_NAMES = frozenset({"lookup_environment", "importlib", "import_module",
                             "Environment", "__dict__", "consts", "env_name", "_memo"})
