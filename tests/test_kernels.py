@@ -523,6 +523,24 @@ def test_auto_engine_loads_kernels_when_worth_it(monkeypatch):
     sim.end()
 
 
+def test_auto_engine_weighs_a_poisson_groups_fixed_step_cost(monkeypatch):
+    """A small network with Poisson input: its NumPy step costs ~45 us, most of it the
+    Poisson group's fixed part, and the compiled engine is faster from ~0.5 s of biology
+    (benchmarks/RESULTS.md, stop 32). "auto" compiles it from ~1.1 s at dt 0.1 (the
+    start counted twice) and keeps 0.5 s on NumPy; counted per cell only, as before,
+    it stayed on NumPy up to ~2.3 s."""
+    monkeypatch.delenv("PYNN_TINYSIM_ENGINE", raising=False)
+    compiled = object()
+    monkeypatch.setattr(kernels, "loaded", lambda: None)
+    monkeypatch.setattr(kernels, "load", lambda: compiled)
+    for steps, expected in ((5000, None), (15000, compiled)):
+        sim.setup(timestep=0.1)
+        sim.Population(20, sim.SpikeSourcePoisson(rate=20.0))
+        sim.Population(10, sim.IF_curr_exp())
+        assert simulator.state.network.kernels_for_run(steps) is expected
+        sim.end()
+
+
 def test_bad_engine_is_a_pynn_error():
     with pytest.raises(errors.InvalidParameterValueError, match="engine.*'fortran'"):
         sim.setup(timestep=0.1, engine="fortran")

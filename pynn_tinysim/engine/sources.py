@@ -221,13 +221,19 @@ class PoissonSource(NeuronGroup):
 
     #: a step's mean above this is drawn in equal pieces (see kernels/poisson.py)
     MAX_PIECE_MEAN = 8.0
-    #: seconds a NumPy step costs per cell beyond the usual (Network.kernels_for_run
-    #: weighs it: ~0.1 us a cell measured; the compiled draw is ~10x faster)
-    NUMPY_STEP_COST_PER_CELL_S = 100e-9
+    #: seconds a NumPy step of the group costs beyond the usual (Network.kernels_for_run
+    #: weighs them), a fixed part (the keyed uniforms' set-up: Python, whatever the
+    #: size) and a part per cell; measured with 2 to 20 000 cells, ~28 us + ~13 ns a cell
+    #: (benchmarks/RESULTS.md, stop 32; 0.1 us a cell and nothing fixed were counted
+    #: before, which kept a small network with Poisson input on NumPy up to ~2 s of
+    #: biology where the compiled engine was faster from ~0.5 s). The compiled draw
+    #: costs a fraction of the per-cell part and nothing fixed.
+    NUMPY_STEP_COST_S = 25e-6
+    NUMPY_STEP_COST_PER_CELL_S = 15e-9
 
     @property
     def numpy_step_cost_s(self):
-        return self.size * self.NUMPY_STEP_COST_PER_CELL_S
+        return self.NUMPY_STEP_COST_S + self.size * self.NUMPY_STEP_COST_PER_CELL_S
 
     def __init__(self, network):
         super().__init__(network)
