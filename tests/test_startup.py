@@ -1,6 +1,7 @@
 """What ``import pyNN.tinysim`` imports, and what a process pays to start: PyNN's
 optional csa (and through it matplotlib) waits for a CSAConnector, scipy.sparse for a
-sparse matrix, neo.io's formats for a file (pynn_tinysim/_deferred.py); Numba's start
+sparse matrix, neo.io's formats for a file, quantities' constants for their first use
+(pynn_tinysim/_deferred.py); Numba's start
 (kernels/numba_start.py); the exit."""
 
 import importlib.util
