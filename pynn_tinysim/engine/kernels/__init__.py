@@ -95,7 +95,8 @@ ENGINES = ("auto", "numba", "numpy")
 START_COST_S = 0.5
 #: seconds the compiled engine saves per step (the step loop's Python: 10-35 us a step
 #: measured, VA CUBA 1000 cells to a small network with Poisson sources and two
-#: projections) and per neuron and step (NumPy's temporaries: 5.3 ns, VA CUBA 1000 ->
+#: projections, of which ~25 us is the Poisson group's own step, counted by the group:
+#: ``PoissonSource.NUMPY_STEP_COST_S``) and per neuron and step (NumPy's temporaries: 5.3 ns, VA CUBA 1000 ->
 #: 4000 cells at 2 s), so that VA CUBA 4000 compiles from ~1.25 s of biology (its
 #: whole process breaks even at ~0.6 s) and stays on NumPy at 1 s
 SAVED_PER_STEP_S = 20e-6
