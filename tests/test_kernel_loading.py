@@ -98,16 +98,18 @@ def test_variants_found_through_the_callers_names():
     assert {"module", "kernel", "helper"} <= names
 
 
-_RUN = textwrap.dedent("""
+#: the scripts' network: ``n`` LIF cells driven by Poisson noise, recurrent, 30 ms
+#: recorded (the caller reads and ends it)
+_NETWORK = textwrap.dedent("""
     import json, sys
     import numpy as np
     import pyNN.tinysim as sim
     from pynn_tinysim.engine import kernels
 
-    def run(**extra):
-        sim.setup(timestep=0.1, min_delay=0.1, rng_seed=3, engine="numba", **extra)
-        cells = sim.Population(60, sim.IF_curr_exp(i_offset=0.5))
-        cells.initialize(v=np.linspace(-70.0, -50.5, 60))
+    def network(n, **setup):
+        sim.setup(timestep=0.1, min_delay=0.1, rng_seed=3, **setup)
+        cells = sim.Population(n, sim.IF_curr_exp(i_offset=0.5))
+        cells.initialize(v=np.linspace(-70.0, -50.5, n))
         noise = sim.Population(10, sim.SpikeSourcePoisson(rate=200.0))
         sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5),
                        sim.StaticSynapse(weight=0.3))
@@ -115,6 +117,12 @@ _RUN = textwrap.dedent("""
                        sim.StaticSynapse(weight=0.1, delay=0.3))
         cells.record("spikes")
         sim.run(30.0)
+        return cells
+""")
+
+_RUN = _NETWORK + textwrap.dedent("""
+    def run(**extra):
+        cells = network(60, engine="numba", **extra)
         trains = cells.get_data().segments[0].spiketrains
         sim.end()
         return [t.magnitude.tolist() for t in trains]
@@ -539,21 +547,8 @@ def test_cache_saves_take_turns_under_a_lock_on_the_cache_directory(tmp_path):
     assert cache_lock.holding_lock(str(tmp_path / "missing"), lambda: "saved") == "saved"
 
 
-_LAZY = textwrap.dedent("""
-    import json, sys
-    import numpy as np
-    import pyNN.tinysim as sim
-    from pynn_tinysim.engine import kernels
-    sim.setup(timestep=0.1, min_delay=0.1, rng_seed=3, engine=sys.argv[1])
-    cells = sim.Population(40, sim.IF_curr_exp(i_offset=0.5))
-    cells.initialize(v=np.linspace(-70.0, -50.5, 40))
-    noise = sim.Population(10, sim.SpikeSourcePoisson(rate=200.0))
-    sim.Projection(noise, cells, sim.FixedProbabilityConnector(0.5),
-                   sim.StaticSynapse(weight=0.3))
-    sim.Projection(cells, cells, sim.FixedProbabilityConnector(0.2),
-                   sim.StaticSynapse(weight=0.1, delay=0.3))
-    cells.record("spikes")
-    sim.run(30.0)
+_LAZY = _NETWORK + textwrap.dedent("""
+    cells = network(40, engine=sys.argv[1])
     k = kernels.loaded()
     made = None if k is None else sorted(
         n for n, d in vars(k).items() if hasattr(d, "py_func"))
