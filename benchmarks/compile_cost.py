@@ -17,10 +17,14 @@ HH_cond_exp2, VA CUBA and COBA (400 cells, 50 ms), the seed-004 Izhikevich netwo
     python benchmarks/compile_cost.py --only va_cuba hh --no-sequence
     python benchmarks/compile_cost.py --only va_cuba --no-sequence --profile
     python benchmarks/compile_cost.py --plastic       # each family of plastic rules
+    python benchmarks/compile_cost.py --shipped       # a wheel with precompiled kernels
 
 ``--profile``: the cold processes run through ``compile_profile.py``, which prints
 each dispatcher's compilation self time (Numba's compile events) after the table row
 (its CPU time slightly above a plain cold run's: the listener's own cost).
+``--shipped``: the processes may load the kernels a wheel ships precompiled
+(pynn_tinysim/engine/kernels/shipped.py); by default they see none, so that the table
+is what a source installation compiles.
 """
 
 import argparse
@@ -67,11 +71,14 @@ LABELS = {"hh": "HH_cond_exp2 (one HH cell)", "va_cuba": "VA CUBA", "va_coba": "
 NETWORKS.update(PLASTIC)
 
 
-def cpu_seconds(name, cache_dir, profile=False):
+def cpu_seconds(name, cache_dir, profile=False, shipped=False):
     """(CPU seconds, wall seconds, profile) of one process running network ``name``
     with its kernels cached in ``cache_dir``; ``profile``: run it through
-    compile_profile.py and return what that prints (else None)."""
+    compile_profile.py and return what that prints (else None); ``shipped``: let it
+    load the package's precompiled kernels (else it sees none)."""
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir, PYNN_TINYSIM_ENGINE="numba")
+    if not shipped:
+        env["PYNN_TINYSIM_PRECOMPILED"] = ""        # (as a source installation)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     wrapper = [os.path.join(HERE, "compile_profile.py")] if profile else []
@@ -95,7 +102,13 @@ def main(argv=None):
                    help="the plastic networks (PLASTIC) instead of the six families")
     p.add_argument("--profile", action="store_true",
                    help="print each cold process's compilation self times per dispatcher")
+    p.add_argument("--shipped", action="store_true",
+                   help="the processes may load the installed package's precompiled kernels "
+                        "(python -m pynn_tinysim.engine.kernels.precompile; default: none)")
     args = p.parse_args(argv)
+    if args.shipped:
+        from pynn_tinysim.engine.kernels import shipped
+        print(f"precompiled kernels: {shipped.directory()}")
     names = args.only or list(PLASTIC if args.plastic else
                               [n for n in NETWORKS if n not in PLASTIC])
     load = os.getloadavg()[0]
@@ -104,8 +117,8 @@ def main(argv=None):
     print("|---|---:|---:|---:|---:|")
     for name in names:
         with tempfile.TemporaryDirectory(prefix="tinysim-compile-") as cache:
-            cold, cold_wall, profile = cpu_seconds(name, cache, args.profile)
-            warm, _, _ = cpu_seconds(name, cache)
+            cold, cold_wall, profile = cpu_seconds(name, cache, args.profile, args.shipped)
+            warm, _, _ = cpu_seconds(name, cache, shipped=args.shipped)
         print(f"| {LABELS[name]} | {cold:.2f} | {warm:.2f} | {cold - warm:.2f} | "
               f"{cold_wall:.2f} |", flush=True)
         if profile:
@@ -113,8 +126,8 @@ def main(argv=None):
                             if not line.startswith("  ") or float(line.split()[0]) >= 0.05))
     if not args.no_sequence:
         with tempfile.TemporaryDirectory(prefix="tinysim-compile-") as cache:
-            cold = [cpu_seconds(name, cache)[0] for name in names]
-            warm = [cpu_seconds(name, cache)[0] for name in names]
+            cold = [cpu_seconds(name, cache, shipped=args.shipped)[0] for name in names]
+            warm = [cpu_seconds(name, cache, shipped=args.shipped)[0] for name in names]
         print()
         print("one installation, the networks in turn into one cache (CPU s):")
         print("| | " + " | ".join(LABELS[n] for n in names) + " | total |")

@@ -37,6 +37,11 @@ HEAVY_FIRST = ("test_kernels.py", "test_spinnaker_kernels.py", "test_compare_bac
                "test_plasticity.py")
 
 
+#: kernels shipped precompiled (pynn_tinysim/engine/kernels/shipped.py) would answer the
+#: tests' fresh kernel caches without compiling: every test, and every process it starts,
+#: sees none, as in a source checkout (tests/test_shipped_kernels.py names its own)
+os.environ["PYNN_TINYSIM_PRECOMPILED"] = ""
+
 #: the environment variable that asks for the slow tests too (CI sets it)
 RUN_SLOW_ENV = "TINYSIM_RUN_SLOW"
 

@@ -33,6 +33,10 @@ Python and import nothing of Numba: :func:`load` compiles them.
   :mod:`..stretch`); :mod:`.window`: what such a loop takes from the current
   sources and, under MPI, hands to the spike exchange.
 
+Beside them, not kernels: :mod:`.numba_start` (Numba's start), :mod:`.cache_lock`
+(processes saving to one cache in turn), :mod:`.shipped` (kernels a wheel ships
+precompiled) and :mod:`.precompile` (the tool that compiles them).
+
 :func:`load` replaces each module's functions by their compiled versions, so that a
 kernel calling another (a stretch calls the neuron step and the delivery) calls the
 compiled one. Numba's cache keys a compiled function by the content of its own
@@ -55,7 +59,9 @@ Compilation is cached on disk (``cache=True``, in ``__pycache__`` next to the
 modules, or Numba's per-user cache directory where that is not writable), so a user
 pays it once per installation; the kernels are generic over sizes and parameters
 (one compilation per argument type, never per network). Where no cache directory
-is writable the kernels are compiled in every process instead (logged once).
+is writable the kernels are compiled in every process instead (logged once), but for
+those a wheel ships precompiled (:mod:`.shipped`), loaded read only. A process whose own
+cache lacks a kernel also looks there before compiling it.
 
 What compiles, and when (the one-time cost, measured in benchmarks/RESULTS.md):
 
@@ -228,7 +234,15 @@ def jit(function, parallel=False, internal=False, cache=None):
     except RuntimeError as error:
         # Numba finds no writable cache directory (nor a source file): compile per process
         logger.info("pyNN.tinysim: compiled kernels are not cached (%s)", error)
-        return numba.njit(**options)(function)
+        dispatcher = numba.njit(**options)(function)
+        # ... but for the kernels the package ships precompiled (see .shipped), if any
+        read_only = getattr(cache, "read_only", None)
+        if read_only is not None:
+            try:
+                dispatcher._cache = read_only(dispatcher.py_func)
+            except RuntimeError:        # (none for this stamp)
+                pass
+        return dispatcher
 
 
 def _uncounted_supported(numba):
@@ -715,21 +729,73 @@ def _stamped_cache(stamp):
         def load_overload(self, sig, target_context):
             # Numba's refreshes the whole target first, which only compiling needs
             # (~0.15 s a process), and imports the modules of the environments it
-            # unpickles (~0.04 s): see numba_start
-            from . import numba_start
+            # unpickles (~0.04 s): see numba_start. Where this installation's own
+            # cache lacks the kernel, the package's precompiled kernels may have it
+            # (see .shipped)
+            from . import numba_start, shipped
             if not (hasattr(self, "_load_overload")
                     and hasattr(self, "_guard_against_spurious_io_errors")
                     and numba_start.runtime_ready(target_context)):
                 loaded = super().load_overload(sig, target_context)
+                if loaded is None:      # (then the kernels shipped precompiled, if any)
+                    loaded = shipped.load_overload(self, stamp, sig, target_context)
             else:
                 with self._guard_against_spurious_io_errors(), \
                         numba_start.environments_unimported():
                     loaded = self._load_overload(sig, target_context)
+                    if loaded is None:
+                        loaded = shipped.load_overload(self, stamp, sig, target_context)
             if loaded is None:      # Numba compiles it next
                 _before_compiling()
             return loaded
 
+    class ShippedLocator(*_source_locator_bases(caching)):
+        """Where no cache directory is writable: the precompiled kernels' directory of
+        this stamp (see .shipped), read only, if there is one."""
+
+        def __init__(self, py_func, py_file):
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+
+        def ensure_cache_path(self):
+            pass
+
+        def get_cache_path(self):
+            return shipped.stamp_directory(stamp)
+
+        @classmethod
+        def from_function(cls, py_func, py_file):
+            path = shipped.stamp_directory(stamp)
+            return cls(py_func, py_file) if path and os.path.isdir(path) else None
+
+    class ShippedOnlyImpl(impl):
+        _locator_classes = [ShippedLocator]
+
+    class ShippedOnlyCache(StampedFunctionCache):
+        """The cache of a kernel where no directory is writable: it loads the precompiled
+        kernels and saves nothing (what is not there is compiled in every process)."""
+        _impl_class = ShippedOnlyImpl
+        read_only = None
+
+        @property
+        def cache_path(self):       # (none of its own: _prune leaves that directory alone)
+            return None
+
+        def save_overload(self, sig, data):
+            pass
+
+    from . import shipped
+    if _source_locator_bases(caching):
+        StampedFunctionCache.read_only = ShippedOnlyCache
     return StampedFunctionCache
+
+
+def _source_locator_bases(caching):
+    """The bases of Numba's locators of a function backed by a source file (private
+    classes: an empty tuple where this Numba lacks them)."""
+    bases = (getattr(caching, "_SourceFileBackedLocatorMixin", None),
+             getattr(caching, "_CacheLocator", None))
+    return bases if None not in bases else ()
 
 
 def _prune(dispatchers, stamp):
