@@ -13,7 +13,7 @@ import textwrap
 
 import pytest
 
-from pynn_tinysim.engine.kernels import shipped
+from pynn_tinysim.engine.kernels import precompile, shipped
 
 V3 = shipped.PORTABLE["x86_64"][1]
 
@@ -62,7 +62,7 @@ def counting(*args):
         answered.append(1)
     return data
 shipped.load_overload = counting
-precompile.run_network("IF_curr_exp", *precompile.VARIANTS[0])
+precompile.run_network("IF_curr_exp", *precompile.VARIANTS[int(sys.argv[2])])
 print(json.dumps({"compiled": compiled, "answered": len(answered)}))
 """
 
@@ -77,7 +77,7 @@ def get_data(self, *args, **kwargs):
     captured.setdefault("trains", [[float(t) for t in st] for st in block.segments[0].spiketrains])
     return block
 sim.Population.get_data = get_data
-precompile.run_network("IF_curr_exp", *precompile.VARIANTS[0])
+precompile.run_network("IF_curr_exp", *precompile.VARIANTS[int(sys.argv[1])])
 print(json.dumps(captured["trains"]))
 """
 
@@ -139,7 +139,7 @@ def test_a_fresh_cache_loads_the_shipped_kernels_and_compiles_nothing(built, tmp
             with open(path, "wb") as index:
                 pickle.dump(version, index, protocol=-1)
                 index.write(pickle.dumps(((0.0, 1), overloads), protocol=-1))
-    out = _python(_RUN, _env(tmp_path, "user", built), "plain")
+    out = _python(_RUN, _env(tmp_path, "user", built), "plain", "0")
     assert out["compiled"] == [] and out["answered"] > 0
     # nothing was written to the process's own cache
     assert not [f for _, _, files in os.walk(tmp_path / "user") for f in files
@@ -147,20 +147,20 @@ def test_a_fresh_cache_loads_the_shipped_kernels_and_compiles_nothing(built, tmp
 
 
 def test_shipped_code_gives_the_spikes_of_code_compiled_here(built, tmp_path):
-    shipped_trains = _python(_SPIKES, _env(tmp_path, "user", built))
-    own_trains = _python(_SPIKES, _env(tmp_path, "own", ""))
+    shipped_trains = _python(_SPIKES, _env(tmp_path, "user", built), "0")
+    own_trains = _python(_SPIKES, _env(tmp_path, "own", ""), "0")
     numpy_trains = _python(_SPIKES, dict(_env(tmp_path, "own", ""),
-                                         PYNN_TINYSIM_ENGINE="numpy"))
+                                         PYNN_TINYSIM_ENGINE="numpy"), "0")
     assert sum(map(len, shipped_trains)) > 0
     assert shipped_trains == own_trains == numpy_trains
 
 
 def test_without_the_features_or_the_stamp_a_process_compiles(built, tmp_path):
-    out = _python(_RUN, _env(tmp_path, "a", built), "no-avx2")
+    out = _python(_RUN, _env(tmp_path, "a", built), "no-avx2", "0")
     assert "stretch_lif_curr_exp" in out["compiled"] and out["answered"] == 0
     other = tmp_path / "other"          # the same files under another sources' stamp
     shutil.copytree(built / os.listdir(built)[0], other / "tinysim-0123456789abcdef0123")
-    out = _python(_RUN, _env(tmp_path, "b", other), "plain")
+    out = _python(_RUN, _env(tmp_path, "b", other), "plain", "0")
     assert "stretch_lif_curr_exp" in out["compiled"] and out["answered"] == 0
 
 
@@ -178,7 +178,20 @@ def test_where_no_cache_directory_is_writable_the_shipped_kernels_still_load(bui
     """)
     before = sorted(os.listdir(built / os.listdir(built)[0]))
     env = dict(_env(tmp_path, "unused", built), NUMBA_CACHE_DIR=str(blocker / "cache"))
-    out = _python(prelude + _RUN, env, "plain")
+    out = _python(prelude + _RUN, env, "plain", "0")
     assert out["compiled"] == [] and out["answered"] > 0
     assert sorted(os.listdir(built / os.listdir(built)[0])) == before     # nothing written
     assert [p.name for p in tmp_path.iterdir()] == [blocker.name]
+
+
+def test_a_network_the_set_lacks_compiles_around_the_shipped_callees(built, tmp_path):
+    """A network unlike the shipped one (spike-array input and a current source): its
+    stretch compiles here, calling kernels loaded from the shipped directory (their
+    code linked into it), with the NumPy engine's spikes."""
+    variant = precompile.VARIANTS.index((False, False, True, False))
+    out = _python(_RUN, _env(tmp_path, "user", built), "plain", str(variant))
+    assert "stretch_lif_curr_exp" in out["compiled"] and out["answered"] > 0
+    trains = _python(_SPIKES, _env(tmp_path, "user", built), str(variant))
+    numpy_trains = _python(_SPIKES, dict(_env(tmp_path, "own", ""),
+                                         PYNN_TINYSIM_ENGINE="numpy"), str(variant))
+    assert sum(map(len, trains)) > 0 and trains == numpy_trains
