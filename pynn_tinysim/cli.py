@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "run": "pynn_tinysim.compare.cli:add_run_command",
     "compare": "pynn_tinysim.compare.cli:add_compare_command",
     "spinnaker-check": "pynn_tinysim.spinnaker.check:add_command",
+    "precompile": "pynn_tinysim.engine.kernels.precompile:add_command",
 }
 
 #: subcommands whose arguments after "--" belong to the script they run

@@ -104,9 +104,9 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("precompiled")
     (out / "tinysim-stale").mkdir()
     (out / "tinysim-stale" / "x.nbi").write_bytes(b"")
-    result = subprocess.run([sys.executable, "-m", "pynn_tinysim.engine.kernels.precompile",
+    result = subprocess.run([sys.executable, "-m", "pynn_tinysim.cli", "precompile",
                              "--out", str(out), "--families", "IF_curr_exp", "--quick"],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True)     # (tinysim precompile)
     assert result.returncode == 0, result.stderr[-3000:]
     return out
 

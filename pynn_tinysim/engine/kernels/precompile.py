@@ -1,13 +1,15 @@
-"""Compile the kernels before installation, for a wheel to ship (see :mod:`.shipped`).
+"""Compile the kernels before installation, for a wheel to ship.
 
-    python -m pynn_tinysim.engine.kernels.precompile             # into the package
-    python -m pynn_tinysim.engine.kernels.precompile --out DIR --jobs 2
-    python -m pynn_tinysim.engine.kernels.precompile --families IF_curr_exp HH_cond_exp
+    tinysim precompile                                # into the package
+    tinysim precompile --out DIR --jobs 2
+    tinysim precompile --families IF_curr_exp HH_cond_exp
+    python -m pynn_tinysim.engine.kernels.precompile  # the same, without the command
 
-then ``pip wheel .`` (or ``python -m build``) packs ``precompiled/`` with the modules,
-in a wheel tagged for this interpreter and platform (.ci/hatch_build.py). Run from a
-source checkout, on the platform (OS, machine, Python version, Numba version) the
-wheel is for: the code is valid for exactly those. A wheel installed with another
+then ``pip wheel .`` (or ``python -m build``) packs ``precompiled/`` (which
+:mod:`.shipped` loads) with the modules, in a wheel tagged for this interpreter and
+platform (.ci/hatch_build.py). Run from a source checkout, on the platform (OS,
+machine, Python version, Numba version) the wheel is for: the code is valid for
+exactly those. A wheel installed with another
 Numba version finds no kernel of its stamp there and compiles, as without them.
 
 Numba compiles one version of a kernel per type of its arguments: the compiled
@@ -223,8 +225,7 @@ def precompile(out, families=None, jobs=None, quick=False, log=print):
     return destination
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def _add_arguments(parser):
     parser.add_argument("--out", default=None,
                         help="directory (default: the package's precompiled/)")
     parser.add_argument("--families", nargs="+", metavar="FAMILY",
@@ -233,12 +234,12 @@ def main(argv=None):
                         help="families compiled at once (default: the CPU count)")
     parser.add_argument("--quick", action="store_true",
                         help="one network per family (a check of the tool, not a build)")
-    parser.add_argument("--family", help=argparse.SUPPRESS)     # (a worker process)
-    args = parser.parse_args(argv)
-    if args.family:
-        _run_family(args.family, args.quick)
-        return
-    out = args.out or os.path.join(os.path.dirname(os.path.abspath(__file__)), "precompiled")
+
+
+def _build(args):
+    """The tool's run: precompile, then say where and how much."""
+    out = args.out or shipped.directory() or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "precompiled")
     start = time.perf_counter()
     print(f"precompiling for {shipped.portable_target()} into {out}:")
     destination = precompile(out, args.families, args.jobs, args.quick)
@@ -246,7 +247,28 @@ def main(argv=None):
     size = sum(os.path.getsize(os.path.join(destination, f)) for f in files)
     print(f"{destination}: {len(files)} files, {size / 1e6:.1f} MB, "
           f"{time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def add_command(subparsers):
+    """``tinysim precompile``: this tool as a subcommand of the ``tinysim`` command."""
+    parser = subparsers.add_parser(
+        "precompile", help="compile the kernels into the package, for a wheel to ship",
+        description=__doc__.split("\n")[0])
+    _add_arguments(parser)
+    parser.set_defaults(func=_build)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    _add_arguments(parser)
+    parser.add_argument("--family", help=argparse.SUPPRESS)     # (a worker process)
+    args = parser.parse_args(argv)
+    if args.family:
+        _run_family(args.family, args.quick)
+        return 0
+    return _build(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
