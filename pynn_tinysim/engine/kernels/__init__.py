@@ -692,6 +692,8 @@ def _stamped_cache(stamp):
     :mod:`.numba_start`), or None (Numba's own cache) where there is no stamp or this
     Numba lacks the classes."""
     from numba.core import caching
+
+    from . import shipped
     function_cache = getattr(caching, "FunctionCache", None)
     impl = getattr(caching, "CompileResultCacheImpl", None)
     if stamp is None or function_cache is None or impl is None:
@@ -732,7 +734,7 @@ def _stamped_cache(stamp):
             # unpickles (~0.04 s): see numba_start. Where this installation's own
             # cache lacks the kernel, the package's precompiled kernels may have it
             # (see .shipped)
-            from . import numba_start, shipped
+            from . import numba_start
             if not (hasattr(self, "_load_overload")
                     and hasattr(self, "_guard_against_spurious_io_errors")
                     and numba_start.runtime_ready(target_context)):
@@ -784,7 +786,6 @@ def _stamped_cache(stamp):
         def save_overload(self, sig, data):
             pass
 
-    from . import shipped
     if _source_locator_bases(caching):
         StampedFunctionCache.read_only = ShippedOnlyCache
     return StampedFunctionCache

@@ -3,7 +3,7 @@
 Numba compiles a kernel at its first use and caches it per user (see :mod:`.`): a
 network family costs 4-7 s of CPU once per installation. A wheel can carry that
 compilation instead, so that its users compile nothing for the networks it covers:
-``python -m pynn_tinysim.engine.kernels.precompile`` (:mod:`.precompile`) runs a set
+``tinysim precompile`` (:mod:`.precompile`) runs a set
 of small networks with Numba targeting a *portable* CPU and copies the cache it
 fills into ``precompiled/tinysim-<stamp>/`` beside these modules, package data that
 the wheel built next includes.
@@ -12,9 +12,9 @@ Numba keys a cached function by signature, Python version, bytecode and its
 compiler's target: the machine triple, CPU name and CPU features (``magic_tuple``).
 Code compiled for this machine's own CPU (Numba's default) runs only on machines
 with its features, so the shipped code targets a named level of the architecture
-(:data:`PORTABLE`: x86-64-v3, i.e. AVX2 and FMA, on x86-64: ~5 % slower than code
-for this machine's AVX-512, where the baseline x86-64 is ~1.8x slower; measured in
-benchmarks/RESULTS.md). A process looks there only after its own cache missed
+(:data:`PORTABLE`: x86-64-v3, i.e. AVX2 and FMA, on x86-64: 0-7 % slower than code
+for an AVX-512 machine's own CPU, where the baseline x86-64 is ~1.8x slower; measured
+in benchmarks/RESULTS.md). A process looks there only after its own cache missed
 (:func:`load_overload`), and only where its CPU has that level's features; it then
 keys the lookup with the portable target in place of its own. Its own compilations
 (any network the shipped set does not cover) go to its own cache as before. Where no
@@ -25,7 +25,7 @@ kernels' cache is this directory alone, read only (``read_only`` in
 The directory is read only: the ``tinysim-<stamp>`` name (the kernel sources' and
 Numba's stamp, :func:`.source_stamp`) already says the code is current, so the
 index's own check, the modification time of each source file, which an
-installation does not preserve, is skipped (:class:`_ShippedIndex`).
+installation does not preserve, is skipped (:func:`_shipped_index`).
 """
 
 import os
