@@ -19,7 +19,8 @@ parameters, plastic synapses; see kernels/stretch.py). So each family
 (:data:`FAMILIES`: PyNN's standard cells, the multisynapse PointNeurons, the
 sPyNNaker flavour's cells in fixed point and float) runs small networks: the eight
 combinations of Poisson or spike-array input, a sampled ``v`` or not, a current
-source or not, and two with a parameter varied per cell (:data:`VARIANTS`), then
+source or not; three sampling two or three variables (``v``, ``gsyn_exc``,
+``gsyn_inh`` for most); two with a parameter varied per cell (:data:`VARIANTS`); then
 its plastic rules' networks (:data:`PLASTIC`); a few milliseconds of biology each,
 on the compiled engine, in one process per family, ``--jobs`` at a time, with Numba
 targeting :data:`.shipped.PORTABLE`'s CPU for this architecture and a fresh cache.
@@ -71,12 +72,15 @@ FAMILIES = {
 #: setup() options of a family (the flavour's float mode)
 SETUP = {"spinnaker_float_IF_curr_exp": {"fixed_point": False}}
 
-#: the networks each family runs: (Poisson input rather than a spike array, v sampled,
-#: a current source, a parameter varied per cell)
+#: the networks each family runs: (Poisson input rather than a spike array, the number
+#: of state variables sampled (v first, then the cell type's next recordables: the
+#: stretch pads its recorders to 1, 2, 4 or 8, one signature each), a current source,
+#: a parameter varied per cell)
 VARIANTS = [(poisson, sampled, current, False)
-            for poisson in (True, False) for sampled in (True, False)
+            for poisson in (True, False) for sampled in (1, 0)
             for current in (False, True)] \
-    + [(True, True, False, True), (False, False, False, True)]
+    + [(True, 2, False, False), (True, 3, False, False), (False, 3, False, False)] \
+    + [(True, 1, False, True), (False, 0, False, True)]
 
 #: plastic networks (Poisson or spike-array input through the rule, spikes recorded):
 #: (rule, family)
@@ -163,7 +167,8 @@ def run_network(family, poisson, sampled, current, varied, plastic=None):
                    sim.StaticSynapse(weight=inhibitory, delay=1.0), receptor_type=receptors[1])
     cells.record("spikes")
     if sampled:
-        cells[0:2].record("v")
+        cells[0:2].record([name for name in cell_type.recordable
+                           if name != "spikes"][:sampled])
     if current:
         sim.DCSource(amplitude=0.1, start=3.0, stop=12.0).inject_into(cells[0:4])
     sim.run(20.0 if plastic is None else 200.0)
