@@ -195,3 +195,25 @@ def test_a_network_the_set_lacks_compiles_around_the_shipped_callees(built, tmp_
     numpy_trains = _python(_SPIKES, dict(_env(tmp_path, "own", ""),
                                          PYNN_TINYSIM_ENGINE="numpy"), str(variant))
     assert sum(map(len, trains)) > 0 and trains == numpy_trains
+
+
+def test_a_damaged_precompiled_file_is_compiled_instead(built, tmp_path):
+    """A truncated index or data file in the set: that kernel is compiled here (with a
+    warning naming it), the run goes on and gives the NumPy engine's spikes."""
+    damaged = tmp_path / "damaged"
+    shutil.copytree(built, damaged)
+    stamp_dir = damaged / os.listdir(damaged)[0]
+    for name in os.listdir(stamp_dir):
+        if name.startswith("stretch.stretch_lif_curr_exp-") and name.endswith(".nbc"):
+            (stamp_dir / name).write_bytes((stamp_dir / name).read_bytes()[:100])
+    env = _env(tmp_path, "user", damaged)
+    result = subprocess.run([sys.executable, "-c", _RUN, "plain", "0"], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "stretch_lif_curr_exp" in out["compiled"] and out["answered"] > 0
+    assert "is unusable" in result.stderr and "stretch_lif_curr_exp" in result.stderr
+    trains = _python(_SPIKES, _env(tmp_path, "user2", damaged), "0")
+    numpy_trains = _python(_SPIKES, dict(_env(tmp_path, "own", ""),
+                                         PYNN_TINYSIM_ENGINE="numpy"), "0")
+    assert trains == numpy_trains

@@ -28,8 +28,11 @@ index's own check, the modification time of each source file, which an
 installation does not preserve, is skipped (:func:`_shipped_index`).
 """
 
+import logging
 import os
 import platform
+
+logger = logging.getLogger("pynn_tinysim")
 
 #: environment variable naming the directory of precompiled kernels (default: the
 #: package's ``precompiled``); empty: none (how :mod:`.precompile` builds them afresh)
@@ -117,8 +120,13 @@ def load_overload(cache, stamp, sig, target_context):
         return None                 # (a Numba whose keys are shaped otherwise)
     triple = key[1][0]
     key = (key[0], (triple, *target), key[2])
-    data = _shipped_index(path, impl.filename_base).load(key)
-    return None if data is None else impl.rebuild(target_context, data)
+    try:
+        data = _shipped_index(path, impl.filename_base).load(key)
+        return None if data is None else impl.rebuild(target_context, data)
+    except Exception as error:      # (a damaged file: compile the kernel instead)
+        logger.warning("pyNN.tinysim: the precompiled %s in %s is unusable (%s: %s); "
+                       "compiling it", impl.filename_base, path, type(error).__name__, error)
+        return None
 
 
 _index_class = None     # the class of _shipped_index, made at its first use
