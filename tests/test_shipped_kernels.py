@@ -40,9 +40,9 @@ def test_directory_follows_the_environment(monkeypatch):
     assert shipped.directory().endswith(os.path.join("kernels", "precompiled"))
 
 
-# a process running the first IF_curr_exp network of the precompile tool (what --quick
-# compiles), counting Numba's
-# compilations and the kernels a shipped directory answered
+# a process running an IF_curr_exp network of the precompile tool (the variant argv[2];
+# 0: what --quick compiles), counting Numba's compilations and the kernels the shipped
+# directory answered (argv[1] "no-avx2": as on a CPU without the portable features)
 _RUN = """
 import json, sys
 from numba.core import event
@@ -66,19 +66,12 @@ precompile.run_network("IF_curr_exp", *precompile.VARIANTS[int(sys.argv[2])])
 print(json.dumps({"compiled": compiled, "answered": len(answered)}))
 """
 
+# a process printing the spike trains of that network (the variant argv[1])
 _SPIKES = """
 import json, sys
-import pyNN.tinysim as sim
 from pynn_tinysim.engine.kernels import precompile
-captured = {}
-real = sim.Population.get_data
-def get_data(self, *args, **kwargs):
-    block = real(self, *args, **kwargs)
-    captured.setdefault("trains", [[float(t) for t in st] for st in block.segments[0].spiketrains])
-    return block
-sim.Population.get_data = get_data
-precompile.run_network("IF_curr_exp", *precompile.VARIANTS[int(sys.argv[1])])
-print(json.dumps(captured["trains"]))
+block = precompile.run_network("IF_curr_exp", *precompile.VARIANTS[int(sys.argv[1])])
+print(json.dumps([[float(t) for t in st] for st in block.segments[0].spiketrains]))
 """
 
 

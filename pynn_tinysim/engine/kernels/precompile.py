@@ -124,7 +124,7 @@ def run_network(family, poisson, sampled, current, varied, plastic=None):
     """One small network of ``family`` (a key of :data:`FAMILIES`) with the given
     optional parts, run briefly on this process's compiled engine (20 ms; 200 ms with
     a ``plastic`` rule of :data:`PLASTIC`, long enough for RecurrentRule's log to
-    compact)."""
+    compact); returns the cells' recorded data (a neo Block)."""
     import importlib
 
     import numpy as np
@@ -172,8 +172,9 @@ def run_network(family, poisson, sampled, current, varied, plastic=None):
     if current:
         sim.DCSource(amplitude=0.1, start=3.0, stop=12.0).inject_into(cells[0:4])
     sim.run(20.0 if plastic is None else 200.0)
-    cells.get_data()
+    block = cells.get_data()
     sim.end()
+    return block
 
 
 def _run_family(family, quick=False):
